@@ -1,0 +1,154 @@
+/* The checklist model and its loader (format version 1, docs/checklist-format.md). */
+#ifndef COUNTERSIGN_CHECKLIST_H
+#define COUNTERSIGN_CHECKLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "countersign/diag.h"
+
+#define CHECKLIST_FORMAT_VERSION 1
+/* Larger files are refused before parsing: no runbook needs more. */
+#define CHECKLIST_MAX_BYTES (4u * 1024u * 1024u)
+/* Deeper nesting is refused before parsing: the format needs 6 levels. */
+#define CHECKLIST_MAX_DEPTH 32
+
+enum item_kind { ITEM_COMMAND, ITEM_HTTP, ITEM_PROMETHEUS, ITEM_WAIT, ITEM_MANUAL };
+enum prom_compare { PROM_BELOW, PROM_ABOVE, PROM_BETWEEN };
+enum prom_no_data { NO_DATA_FAIL, NO_DATA_PASS, NO_DATA_INCONCLUSIVE };
+enum prom_reduce { REDUCE_NONE, REDUCE_MAX, REDUCE_MIN, REDUCE_SUM, REDUCE_AVG };
+enum notify_format { NOTIFY_SLACK, NOTIFY_JSON };
+
+/* Events a notify entry may subscribe to; bit i of a mask is event i. */
+enum notify_event {
+	NOTIFY_RUN_STARTED, NOTIFY_RUN_COMPLETED, NOTIFY_RUN_ABORTED,
+	NOTIFY_CHECK_PASSED, NOTIFY_CHECK_FAILED, NOTIFY_SIGNOFF, NOTIFY_REJECTION,
+	NOTIFY_GATE_PASSED, NOTIFY_OVERRIDE, NOTIFY_WAIVER, NOTIFY_CHOICE, NOTIFY_NOTE,
+	NOTIFY_EVENT_COUNT
+};
+
+struct kv {
+	char *key, *value;
+};
+
+struct kv_list {
+	struct kv *items;
+	size_t count;
+};
+
+/* A scalar expected at a dotted JSON path of an HTTP response. */
+enum json_scalar_type { SCALAR_STRING, SCALAR_NUMBER, SCALAR_BOOL, SCALAR_NULL };
+struct json_expect {
+	char *path;
+	enum json_scalar_type type;
+	char *string;
+	double number;
+	bool boolean;
+};
+
+struct variable {
+	char *name, *prompt, *default_value, *pattern;
+	bool secret;
+};
+
+struct item {
+	char *id, *title, *description, *expect;
+	enum item_kind kind;
+	bool required, waivable, confirm, interactive;
+	char **details;
+	size_t n_details;
+	int64_t estimate_lo_ms, estimate_hi_ms; /* 0 when not given */
+	int64_t timeout_ms;                     /* 0: the kind's or the checklist's default */
+	char *cwd;
+	struct kv_list env;
+	/* command */
+	char *run;
+	char *expect_output, *fail_output;
+	/* http and prometheus */
+	char *url;
+	/* http */
+	char *method;
+	struct kv_list headers;
+	char *body;          /* JSON bodies are kept serialised */
+	bool body_is_json;
+	int *expect_status;  /* exact codes; empty with status_class 0 means 2xx */
+	size_t n_expect_status;
+	int status_class;    /* 2 for "2xx", 0 when codes are listed */
+	struct json_expect *expect_json;
+	size_t n_expect_json;
+	char *expect_body;
+	int64_t max_latency_ms;
+	int retries;
+	int64_t interval_ms;
+	bool insecure;
+	/* prometheus */
+	char *query;
+	enum prom_compare compare;
+	double lo, hi;       /* below: hi; above: lo; between: both */
+	int samples, max_failures;
+	enum prom_no_data no_data;
+	enum prom_reduce reduce;
+	/* wait */
+	int64_t duration_ms;
+	int line, col;
+};
+
+struct section {
+	char *id, *title, *phase, *description, *choice;
+	int64_t estimate_lo_ms, estimate_hi_ms;
+	int signoffs;
+	bool gate, always_open;
+	struct item *items;
+	size_t n_items;
+	int line, col;
+};
+
+struct notify {
+	char *url;
+	enum notify_format format;
+	unsigned events; /* mask of 1u << enum notify_event */
+};
+
+struct checklist {
+	int version;
+	char *id, *title, *description;
+	struct variable *variables;
+	size_t n_variables;
+	char *shell, *cwd;
+	int64_t timeout_ms;
+	struct kv_list env;
+	int64_t window_ms;   /* 0 when no window */
+	struct notify *notify;
+	size_t n_notify;
+	struct section *sections;
+	size_t n_sections;
+	char *path;          /* as given to the loader */
+	char *dir;           /* folder of the file; relative cwds start here */
+	char *text;          /* the exact bytes loaded, NUL-terminated */
+	size_t text_len;
+};
+
+/* Reads and validates PATH. Diagnostics go to DIAGS (initialised by the
+ * caller). Returns the checklist (caller destroys) when there was no error,
+ * NULL otherwise; warnings alone still give a checklist. */
+struct checklist *checklist_load_file(const char *path, struct diag_list *diags);
+
+/* The same over TEXT of LEN bytes, which is copied; NAME is used for relative
+ * paths and messages. */
+struct checklist *checklist_load_text(const char *name, const char *text, size_t len,
+	struct diag_list *diags);
+
+void checklist_destroy(struct checklist *cl);
+
+/* Lookups by id; NULL when absent. */
+struct section *checklist_section(const struct checklist *cl, const char *id);
+struct item *section_item(const struct section *s, const char *id);
+const struct variable *checklist_variable(const struct checklist *cl, const char *name);
+
+const char *item_kind_name(enum item_kind kind);
+const char *notify_event_name(enum notify_event ev);
+/* Returns the event for NAME or -1. */
+int notify_event_parse(const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+/* The command line: global options and subcommand dispatch. */
+#ifndef COUNTERSIGN_CLI_H
+#define COUNTERSIGN_CLI_H
+
+#include <stdbool.h>
+
+/* Exit codes, SPEC section 4. */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_ENV = 3,
+};
+
+struct cli_global {
+	const char *db_path; /* --db, or NULL for the default */
+};
+
+struct cli_command {
+	const char *name;
+	const char *synopsis;   /* one line: arguments */
+	const char *summary;    /* one line: what it does */
+	const char *help;       /* the full help text after the synopsis */
+	int (*run)(const struct cli_global *g, int argc, char **argv);
+};
+
+/* Runs the program; returns the exit code. */
+int cli_main(int argc, char **argv);
+
+/* Prints "countersign: WHAT: WHY" to stderr. */
+void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints a command's help to stdout. */
+void cli_print_command_help(const struct cli_command *cmd);
+
+int cmd_lint(const struct cli_global *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,129 @@
+#include "countersign/checklist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void kv_list_clear(struct kv_list *l)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		free(l->items[i].key);
+		free(l->items[i].value);
+	}
+	free(l->items);
+}
+
+static void item_clear(struct item *it)
+{
+	free(it->id);
+	free(it->title);
+	free(it->description);
+	free(it->expect);
+	for (size_t i = 0; i < it->n_details; i++)
+		free(it->details[i]);
+	free(it->details);
+	free(it->cwd);
+	kv_list_clear(&it->env);
+	free(it->run);
+	free(it->expect_output);
+	free(it->fail_output);
+	free(it->url);
+	free(it->method);
+	kv_list_clear(&it->headers);
+	free(it->body);
+	free(it->expect_status);
+	for (size_t i = 0; i < it->n_expect_json; i++) {
+		free(it->expect_json[i].path);
+		free(it->expect_json[i].string);
+	}
+	free(it->expect_json);
+	free(it->expect_body);
+	free(it->query);
+}
+
+void checklist_destroy(struct checklist *cl)
+{
+	if (!cl)
+		return;
+	free(cl->id);
+	free(cl->title);
+	free(cl->description);
+	for (size_t i = 0; i < cl->n_variables; i++) {
+		struct variable *v = &cl->variables[i];
+		free(v->name);
+		free(v->prompt);
+		free(v->default_value);
+		free(v->pattern);
+	}
+	free(cl->variables);
+	free(cl->shell);
+	free(cl->cwd);
+	kv_list_clear(&cl->env);
+	for (size_t i = 0; i < cl->n_notify; i++)
+		free(cl->notify[i].url);
+	free(cl->notify);
+	for (size_t s = 0; s < cl->n_sections; s++) {
+		struct section *sec = &cl->sections[s];
+		free(sec->id);
+		free(sec->title);
+		free(sec->phase);
+		free(sec->description);
+		free(sec->choice);
+		for (size_t i = 0; i < sec->n_items; i++)
+			item_clear(&sec->items[i]);
+		free(sec->items);
+	}
+	free(cl->sections);
+	free(cl->path);
+	free(cl->dir);
+	free(cl->text);
+	free(cl);
+}
+
+struct section *checklist_section(const struct checklist *cl, const char *id)
+{
+	for (size_t i = 0; i < cl->n_sections; i++)
+		if (cl->sections[i].id && strcmp(cl->sections[i].id, id) == 0)
+			return &cl->sections[i];
+	return NULL;
+}
+
+struct item *section_item(const struct section *s, const char *id)
+{
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].id && strcmp(s->items[i].id, id) == 0)
+			return &s->items[i];
+	return NULL;
+}
+
+const struct variable *checklist_variable(const struct checklist *cl, const char *name)
+{
+	for (size_t i = 0; i < cl->n_variables; i++)
+		if (cl->variables[i].name && strcmp(cl->variables[i].name, name) == 0)
+			return &cl->variables[i];
+	return NULL;
+}
+
+static const char *const kind_names[] = {"command", "http", "prometheus", "wait", "manual"};
+
+const char *item_kind_name(enum item_kind kind)
+{
+	return (unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "?";
+}
+
+static const char *const event_names[NOTIFY_EVENT_COUNT] = {
+	"run_started", "run_completed", "run_aborted", "check_passed", "check_failed",
+	"signoff", "rejection", "gate_passed", "override", "waiver", "choice", "note",
+};
+
+const char *notify_event_name(enum notify_event ev)
+{
+	return (unsigned)ev < NOTIFY_EVENT_COUNT ? event_names[ev] : "?";
+}
+
+int notify_event_parse(const char *name)
+{
+	for (int i = 0; i < NOTIFY_EVENT_COUNT; i++)
+		if (strcmp(event_names[i], name) == 0)
+			return i;
+	return -1;
+}

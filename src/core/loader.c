@@ -1,0 +1,628 @@
+/* Reads a checklist file: byte-level checks, JSON parsing with cJSON, then
+ * the format's rules, reporting every problem with its position. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "countersign/expand.h"
+#include "loader_ctx.h"
+
+static const char *const top_fields[] = {
+	"countersign", "id", "title", "description", "variables", "defaults", "window",
+	"notify", "sections", NULL};
+static const char *const variable_fields[] = {"name", "prompt", "default", "pattern", "secret", NULL};
+static const char *const defaults_fields[] = {"shell", "timeout", "cwd", "env", NULL};
+static const char *const window_fields[] = {"duration", NULL};
+static const char *const notify_fields[] = {"url", "format", "on", NULL};
+static const char *const section_fields[] = {
+	"id", "title", "phase", "description", "estimate", "signoffs", "gate", "always_open",
+	"choice", "items", NULL};
+
+static void warn_unknown(struct lctx *c, const cJSON *obj, const char *const *known)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, obj) {
+		bool ok = false;
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strcmp(*k, f->string) == 0;
+		if (!ok) {
+			size_t saved = lctx_enter_key(c, f->string);
+			lctx_report(c, DIAG_WARNING, f, true, "unknown field \"%s\" (ignored)", f->string);
+			lctx_leave(c, saved);
+		}
+	}
+}
+
+/* Reports a byte-level problem at offset OFF of TEXT. */
+static void report_at(struct lctx *c, const char *text, size_t off, const char *msg)
+{
+	int line = 1, col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	diag_add(c->diags, DIAG_ERROR, line, col, NULL, "%s", msg);
+}
+
+/* Returns the offset of the first byte that is not valid UTF-8 (or is NUL),
+ * or LEN when all is well. */
+static size_t bad_utf8(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char b = s[i];
+		size_t n;
+		unsigned min;
+		if (b == 0)
+			return i;
+		if (b < 0x80) {
+			i++;
+			continue;
+		} else if ((b & 0xe0) == 0xc0) {
+			n = 1, min = 0x80;
+		} else if ((b & 0xf0) == 0xe0) {
+			n = 2, min = 0x800;
+		} else if ((b & 0xf8) == 0xf0) {
+			n = 3, min = 0x10000;
+		} else {
+			return i;
+		}
+		unsigned cp = b & (0x3f >> n);
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Finds nesting deeper than CHECKLIST_MAX_DEPTH before cJSON recurses into it. */
+static size_t too_deep(const char *t, size_t len)
+{
+	int depth = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] == '"') {
+			for (i++; i < len && t[i] != '"'; i++)
+				if (t[i] == '\\')
+					i++;
+		} else if (t[i] == '{' || t[i] == '[') {
+			if (++depth > CHECKLIST_MAX_DEPTH)
+				return i;
+		} else if (t[i] == '}' || t[i] == ']') {
+			depth--;
+		}
+	}
+	return len;
+}
+
+static bool only_space(const char *t, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", t[i]))
+			return false;
+	return true;
+}
+
+/* Byte-level checks and parsing; returns the tree or NULL after reporting. */
+static cJSON *parse(struct lctx *c, char *text, size_t len)
+{
+	if (len == 0 || only_space(text, len)) {
+		diag_add(c->diags, DIAG_ERROR, 0, 0, NULL,
+			"the file is empty: a checklist is a JSON object starting with {\"countersign\": 1, ...}");
+		return NULL;
+	}
+	size_t bad = bad_utf8((const unsigned char *)text, len);
+	if (bad < len) {
+		char *msg = text[bad] ? xasprintf("the file is not valid UTF-8 (byte 0x%02x here); save it as UTF-8",
+				(unsigned char)text[bad])
+			: xstrdup("the file contains a NUL byte; a checklist is UTF-8 text");
+		report_at(c, text, bad, msg);
+		free(msg);
+		return NULL;
+	}
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		memset(text, ' ', 3); /* a BOM; keep offsets, let the parser skip it */
+	size_t deep = too_deep(text, len);
+	if (deep < len) {
+		report_at(c, text, deep,
+			"nesting is deeper than 32 levels; no checklist needs that, check the brackets");
+		return NULL;
+	}
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (!root) {
+		size_t off = end && end >= text ? (size_t)(end - text) : 0;
+		if (off >= len || only_space(text + off, len - off))
+			report_at(c, text, len,
+				"the JSON ends too early: a closing bracket, brace or quote is missing (is the file truncated?)");
+		else
+			report_at(c, text, off,
+				"invalid JSON here: check for a missing comma, quote or bracket, or a trailing comma");
+		return NULL;
+	}
+	if (end) {
+		size_t off = (size_t)(end - text);
+		if (off < len && !only_space(text + off, len - off)) {
+			report_at(c, text, off, "unexpected text after the end of the JSON document");
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	return root;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	int r = strcmp(x->string, y->string);
+	return r ? r : (x < y ? -1 : x > y);
+}
+
+/* Duplicate keys are legal to cJSON but make a checklist mean two things. */
+static void check_duplicate_keys(struct lctx *c, const cJSON *node)
+{
+	for (const cJSON *ch = node->child; ch; ch = ch->next)
+		check_duplicate_keys(c, ch);
+	if (!cJSON_IsObject(node))
+		return;
+	size_t n = (size_t)cJSON_GetArraySize(node), i = 0;
+	if (n < 2)
+		return;
+	const cJSON **keys = xcalloc(n, sizeof(*keys));
+	for (const cJSON *ch = node->child; ch; ch = ch->next)
+		keys[i++] = ch;
+	qsort(keys, n, sizeof(*keys), by_key);
+	for (i = 1; i < n; i++) {
+		if (strcmp(keys[i]->string, keys[i - 1]->string) != 0)
+			continue;
+		/* Report the later one in the file, pointing back at the first. */
+		const cJSON *first = keys[i - 1], *dup = keys[i];
+		int l1, c1, l2, c2;
+		jpos_node(&c->pos, first, true, &l1, &c1);
+		jpos_node(&c->pos, dup, true, &l2, &c2);
+		if (l2 < l1 || (l2 == l1 && c2 < c1)) {
+			const cJSON *t = first;
+			first = dup;
+			dup = t;
+			l1 = l2;
+			c1 = c2;
+		}
+		lctx_report(c, DIAG_ERROR, dup, true,
+			"duplicate key \"%s\" (first at line %d, column %d); keep one", dup->string, l1, c1);
+	}
+	free(keys);
+}
+
+static void load_variables(struct lctx *c, const cJSON *root)
+{
+	const cJSON *vars = cJSON_GetObjectItemCaseSensitive(root, "variables");
+	if (!vars)
+		return;
+	size_t saved = lctx_enter_key(c, "variables");
+	if (!cJSON_IsArray(vars)) {
+		lctx_report(c, DIAG_ERROR, vars, false, "\"variables\" must be an array, not %s", lctx_type_name(vars));
+		lctx_leave(c, saved);
+		return;
+	}
+	struct checklist *cl = c->cl;
+	cl->variables = xcalloc((size_t)cJSON_GetArraySize(vars) + 1, sizeof(struct variable));
+	size_t i = 0;
+	const cJSON *v;
+	cJSON_ArrayForEach(v, vars) {
+		size_t s2 = lctx_enter_index(c, i++);
+		if (!cJSON_IsObject(v)) {
+			lctx_report(c, DIAG_ERROR, v, false, "a variable must be an object, not %s", lctx_type_name(v));
+			lctx_leave(c, s2);
+			continue;
+		}
+		struct variable *var = &cl->variables[cl->n_variables];
+		warn_unknown(c, v, variable_fields);
+		if (get_string(c, v, "name", true, &var->name)) {
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
+			size_t s3 = lctx_enter_key(c, "name");
+			if (!expand_valid_name(var->name, strlen(var->name)))
+				lctx_report(c, DIAG_ERROR, name, false,
+					"\"%s\" is not a valid variable name: use letters, digits and _, not starting with a digit",
+					var->name);
+			else if (checklist_variable(cl, var->name))
+				lctx_report(c, DIAG_ERROR, name, false, "variable \"%s\" is declared twice", var->name);
+			lctx_leave(c, s3);
+		}
+		get_string(c, v, "prompt", false, &var->prompt);
+		get_string(c, v, "default", false, &var->default_value);
+		get_bool(c, v, "secret", &var->secret);
+		if (get_regex(c, v, "pattern", &var->pattern) && var->default_value) {
+			regex_t re;
+			regcomp(&re, var->pattern, REG_EXTENDED | REG_NOSUB);
+			if (regexec(&re, var->default_value, 0, NULL, 0) != 0) {
+				size_t s3 = lctx_enter_key(c, "default");
+				lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(v, "default"), false,
+					"default \"%s\" does not match the variable's pattern \"%s\"",
+					var->default_value, var->pattern);
+				lctx_leave(c, s3);
+			}
+			regfree(&re);
+		}
+		cl->n_variables++;
+		lctx_leave(c, s2);
+	}
+	lctx_leave(c, saved);
+}
+
+/* Runs READ over the object field KEY of ROOT, after type and unknown-field checks. */
+static const cJSON *sub_object(struct lctx *c, const cJSON *root, const char *key,
+	const char *const *known, size_t *saved)
+{
+	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, key);
+	if (!obj)
+		return NULL;
+	*saved = lctx_enter_key(c, key);
+	if (!cJSON_IsObject(obj)) {
+		lctx_report(c, DIAG_ERROR, obj, false, "\"%s\" must be an object, not %s", key, lctx_type_name(obj));
+		lctx_leave(c, *saved);
+		return NULL;
+	}
+	warn_unknown(c, obj, known);
+	return obj;
+}
+
+static void load_defaults_and_window(struct lctx *c, const cJSON *root)
+{
+	struct checklist *cl = c->cl;
+	size_t saved;
+	const cJSON *d = sub_object(c, root, "defaults", defaults_fields, &saved);
+	if (d) {
+		get_string(c, d, "shell", false, &cl->shell);
+		get_duration(c, d, "timeout", false, &cl->timeout_ms);
+		if (get_string(c, d, "cwd", false, &cl->cwd)) {
+			size_t s2 = lctx_enter_key(c, "cwd");
+			check_refs(c, cJSON_GetObjectItemCaseSensitive(d, "cwd"));
+			lctx_leave(c, s2);
+		}
+		get_kv(c, d, "env", &cl->env);
+		lctx_leave(c, saved);
+	}
+	const cJSON *w = sub_object(c, root, "window", window_fields, &saved);
+	if (w) {
+		get_duration(c, w, "duration", true, &cl->window_ms);
+		lctx_leave(c, saved);
+	}
+}
+
+static void load_notify_entry(struct lctx *c, const cJSON *n, struct notify *out)
+{
+	static const char *const formats[] = {"slack", "json"};
+	warn_unknown(c, n, notify_fields);
+	if (get_string(c, n, "url", true, &out->url)) {
+		size_t s = lctx_enter_key(c, "url");
+		check_refs(c, cJSON_GetObjectItemCaseSensitive(n, "url"));
+		lctx_leave(c, s);
+	}
+	char *fmt = NULL;
+	if (get_string(c, n, "format", false, &fmt)) {
+		if (strcmp(fmt, formats[1]) == 0)
+			out->format = NOTIFY_JSON;
+		else if (strcmp(fmt, formats[0]) != 0) {
+			size_t s = lctx_enter_key(c, "format");
+			lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(n, "format"), false,
+				"\"format\" must be \"slack\" or \"json\", not \"%s\"", fmt);
+			lctx_leave(c, s);
+		}
+	}
+	free(fmt);
+	out->events = 1u << NOTIFY_GATE_PASSED | 1u << NOTIFY_OVERRIDE | 1u << NOTIFY_CHECK_FAILED |
+		1u << NOTIFY_RUN_COMPLETED | 1u << NOTIFY_RUN_ABORTED;
+	char **on = NULL;
+	size_t n_on = 0;
+	if (get_string_array(c, n, "on", &on, &n_on)) {
+		out->events = 0;
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(n, "on");
+		for (size_t k = 0; k < n_on; k++) {
+			int ev = notify_event_parse(on[k]);
+			if (ev >= 0) {
+				out->events |= 1u << ev;
+				continue;
+			}
+			size_t s = lctx_enter_key(c, "on");
+			size_t s2 = lctx_enter_index(c, k);
+			lctx_report(c, DIAG_ERROR, cJSON_GetArrayItem(arr, (int)k), false,
+				"unknown event \"%s\"; known events: run_started, run_completed, run_aborted, "
+				"check_passed, check_failed, signoff, rejection, gate_passed, override, waiver, choice, note",
+				on[k]);
+			lctx_leave(c, s2);
+			lctx_leave(c, s);
+		}
+	}
+	for (size_t k = 0; k < n_on; k++)
+		free(on[k]);
+	free(on);
+}
+
+static void load_notify(struct lctx *c, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "notify");
+	if (!arr)
+		return;
+	size_t saved = lctx_enter_key(c, "notify");
+	if (!cJSON_IsArray(arr)) {
+		lctx_report(c, DIAG_ERROR, arr, false, "\"notify\" must be an array, not %s", lctx_type_name(arr));
+		lctx_leave(c, saved);
+		return;
+	}
+	c->cl->notify = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(struct notify));
+	size_t i = 0;
+	const cJSON *n;
+	cJSON_ArrayForEach(n, arr) {
+		size_t s2 = lctx_enter_index(c, i++);
+		if (!cJSON_IsObject(n))
+			lctx_report(c, DIAG_ERROR, n, false, "a notify entry must be an object, not %s", lctx_type_name(n));
+		else
+			load_notify_entry(c, n, &c->cl->notify[c->cl->n_notify++]);
+		lctx_leave(c, s2);
+	}
+	lctx_leave(c, saved);
+}
+
+static void load_section_items(struct lctx *c, const cJSON *obj, struct section *s)
+{
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(obj, "items");
+	if (!items)
+		return;
+	size_t saved = lctx_enter_key(c, "items");
+	if (!cJSON_IsArray(items)) {
+		lctx_report(c, DIAG_ERROR, items, false, "\"items\" must be an array, not %s", lctx_type_name(items));
+		lctx_leave(c, saved);
+		return;
+	}
+	s->items = xcalloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(struct item));
+	size_t i = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, items) {
+		size_t s2 = lctx_enter_index(c, i++);
+		struct item *item = &s->items[s->n_items];
+		load_item(c, it, item);
+		if (item->id && section_item(s, item->id)) {
+			size_t s3 = lctx_enter_key(c, "id");
+			lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(it, "id"), false,
+				"duplicate item id \"%s\" in section \"%s\"; item ids must be unique within a section",
+				item->id, s->id ? s->id : "?");
+			lctx_leave(c, s3);
+		}
+		s->n_items++;
+		lctx_leave(c, s2);
+	}
+	lctx_leave(c, saved);
+}
+
+static void load_section(struct lctx *c, const cJSON *obj, struct section *s)
+{
+	jpos_node(&c->pos, obj, false, &s->line, &s->col);
+	warn_unknown(c, obj, section_fields);
+	s->signoffs = 2;
+	s->gate = true;
+	if (get_id(c, obj, "id", true, &s->id) && checklist_section(c->cl, s->id)) {
+		size_t s3 = lctx_enter_key(c, "id");
+		lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(obj, "id"), false,
+			"duplicate section id \"%s\"; section ids must be unique", s->id);
+		lctx_leave(c, s3);
+	}
+	get_string(c, obj, "title", true, &s->title);
+	get_string(c, obj, "phase", false, &s->phase);
+	get_string(c, obj, "description", false, &s->description);
+	get_range(c, obj, "estimate", &s->estimate_lo_ms, &s->estimate_hi_ms);
+	get_int(c, obj, "signoffs", 0, 16, &s->signoffs);
+	get_bool(c, obj, "gate", &s->gate);
+	get_bool(c, obj, "always_open", &s->always_open);
+	if (get_id(c, obj, "choice", false, &s->choice) && s->always_open) {
+		size_t s3 = lctx_enter_key(c, "choice");
+		lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(obj, "choice"), false,
+			"an always_open section cannot be one of a choice group; drop \"choice\" or \"always_open\"");
+		lctx_leave(c, s3);
+	}
+	load_section_items(c, obj, s);
+}
+
+static void check_choice_groups(struct lctx *c, const cJSON *arr)
+{
+	struct checklist *cl = c->cl;
+	for (size_t i = 0; i < cl->n_sections; i++) {
+		const char *g = cl->sections[i].choice;
+		if (!g)
+			continue;
+		size_t members = 0;
+		bool first = true;
+		for (size_t k = 0; k < cl->n_sections; k++) {
+			if (cl->sections[k].choice && strcmp(cl->sections[k].choice, g) == 0) {
+				members++;
+				first &= k >= i;
+			}
+		}
+		if (members < 2 && first) {
+			size_t saved = lctx_enter_key(c, "sections");
+			size_t s2 = lctx_enter_index(c, i);
+			size_t s3 = lctx_enter_key(c, "choice");
+			lctx_report(c, DIAG_ERROR,
+				cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, (int)i), "choice"), false,
+				"choice group \"%s\" has only one section; alternatives need at least two "
+				"(give another section \"choice\": \"%s\", or drop the field)", g, g);
+			lctx_leave(c, s3);
+			lctx_leave(c, s2);
+			lctx_leave(c, saved);
+		}
+	}
+}
+
+static void load_sections(struct lctx *c, const cJSON *root)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sections");
+	if (!arr) {
+		lctx_report(c, DIAG_ERROR, root, false,
+			"missing required field \"sections\": a checklist needs at least one section");
+		return;
+	}
+	size_t saved = lctx_enter_key(c, "sections");
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0) {
+		lctx_report(c, DIAG_ERROR, arr, false, "\"sections\" must be a non-empty array of sections");
+		lctx_leave(c, saved);
+		return;
+	}
+	c->cl->sections = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(struct section));
+	size_t i = 0;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, arr) {
+		size_t s2 = lctx_enter_index(c, i++);
+		if (!cJSON_IsObject(s))
+			lctx_report(c, DIAG_ERROR, s, false, "a section must be an object, not %s", lctx_type_name(s));
+		else {
+			load_section(c, s, &c->cl->sections[c->cl->n_sections]);
+			c->cl->n_sections++;
+		}
+		lctx_leave(c, s2);
+	}
+	lctx_leave(c, saved);
+	check_choice_groups(c, arr);
+}
+
+static bool load_version(struct lctx *c, const cJSON *root)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "countersign");
+	if (!v) {
+		lctx_report(c, DIAG_ERROR, root, false,
+			"missing \"countersign\": 1 (the format version); is this a countersign checklist?");
+		return false;
+	}
+	size_t saved = lctx_enter_key(c, "countersign");
+	bool ok = false;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble || v->valuedouble < 1)
+		lctx_report(c, DIAG_ERROR, v, false, "\"countersign\" must be the format version, 1");
+	else if (v->valuedouble > CHECKLIST_FORMAT_VERSION)
+		lctx_report(c, DIAG_ERROR, v, false,
+			"format version %d is newer than this countersign understands (%d); upgrade countersign",
+			(int)v->valuedouble, CHECKLIST_FORMAT_VERSION);
+	else {
+		c->cl->version = (int)v->valuedouble;
+		ok = true;
+	}
+	lctx_leave(c, saved);
+	return ok;
+}
+
+static void load_root(struct lctx *c, const cJSON *root)
+{
+	if (!cJSON_IsObject(root)) {
+		lctx_report(c, DIAG_ERROR, root, false,
+			"a checklist is a JSON object, not %s", lctx_type_name(root));
+		return;
+	}
+	if (!load_version(c, root))
+		return; /* a newer format may mean anything; say only that */
+	warn_unknown(c, root, top_fields);
+	struct checklist *cl = c->cl;
+	get_id(c, root, "id", true, &cl->id);
+	get_string(c, root, "title", true, &cl->title);
+	get_string(c, root, "description", false, &cl->description);
+	load_variables(c, root);
+	load_defaults_and_window(c, root);
+	load_notify(c, root);
+	load_sections(c, root);
+}
+
+struct checklist *checklist_load_text(const char *name, const char *text, size_t len,
+	struct diag_list *diags)
+{
+	struct lctx c = {.diags = diags};
+	struct checklist *cl = xcalloc(1, sizeof(*cl));
+	c.cl = cl;
+	cl->path = xstrdup(name);
+	char *copy = xstrdup(name);
+	cl->dir = xstrdup(dirname(copy));
+	free(copy);
+	cl->text = xstrndup(text, len);
+	cl->text_len = len;
+	cl->shell = xstrdup("/bin/sh");
+	cl->cwd = xstrdup(".");
+	cl->timeout_ms = 5 * 60 * 1000;
+	size_t errors_before = diags->errors;
+
+	/* Parse a private copy: the BOM rewrite must not touch the kept text. */
+	char *work = xstrndup(text, len);
+	cJSON *root = parse(&c, work, len);
+	if (root) {
+		if (!jpos_build(&c.pos, work, len, root))
+			diag_add(diags, DIAG_ERROR, 0, 0, NULL, "internal error: cannot index the JSON text");
+		check_duplicate_keys(&c, root);
+		load_root(&c, root);
+	}
+	cJSON_Delete(root);
+	jpos_clear(&c.pos);
+	strbuf_release(&c.path);
+	free(work);
+	if (diags->errors > errors_before) {
+		checklist_destroy(cl);
+		return NULL;
+	}
+	return cl;
+}
+
+struct checklist *checklist_load_file(const char *path, struct diag_list *diags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		diag_add(diags, DIAG_ERROR, 0, 0, NULL, "cannot open the file: %s%s", strerror(errno),
+			errno == ENOENT ? " (check the path)" : "");
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		diag_add(diags, DIAG_ERROR, 0, 0, NULL, "not a regular file; give the path of a checklist .json file");
+		close(fd);
+		return NULL;
+	}
+	if ((unsigned long long)st.st_size > CHECKLIST_MAX_BYTES) {
+		diag_add(diags, DIAG_ERROR, 0, 0, NULL,
+			"the file is %.1f MiB, more than the %u MiB a checklist may be; is it the right file?",
+			(double)st.st_size / (1024.0 * 1024.0), CHECKLIST_MAX_BYTES / (1024u * 1024u));
+		close(fd);
+		return NULL;
+	}
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			/* The file grew while being read; keep the limit. */
+			if (cap > CHECKLIST_MAX_BYTES)
+				break;
+			cap *= 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			diag_add(diags, DIAG_ERROR, 0, 0, NULL, "cannot read the file: %s", strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	struct checklist *cl = checklist_load_text(path, buf, len, diags);
+	free(buf);
+	return cl;
+}

@@ -1,0 +1,50 @@
+# Helpers for the cli suite: each test script sources this file, runs the real
+# binary ($CS) in a temporary folder, and ends with `finish`.
+set -u
+CS=${1:?usage: test.sh COUNTERSIGN_BINARY SOURCE_ROOT}
+SRC=${2:?usage: test.sh COUNTERSIGN_BINARY SOURCE_ROOT}
+export LANG=C.UTF-8 TERM=xterm-256color
+unset COUNTERSIGN_DB
+T=$(mktemp -d "${TMPDIR:-/tmp}/countersign-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export HOME="$T/home" XDG_DATA_HOME="$T/data"
+mkdir -p "$HOME"
+cd "$T" || exit 1
+passed=0
+failed=0
+
+# run CMD...: runs it, keeping stdout in $T/out, stderr in $T/err, status in $rc.
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+ok() {
+	passed=$((passed + 1))
+}
+
+fail() {
+	failed=$((failed + 1))
+	printf 'FAIL: %s\n' "$1" >&2
+	printf '  status %s\n  stdout: %s\n  stderr: %s\n' "$rc" "$(head -c 2000 "$T/out")" "$(head -c 2000 "$T/err")" >&2
+}
+
+# expect_rc N DESC
+expect_rc() {
+	if [ "$rc" -eq "$1" ]; then ok; else fail "$2: expected exit $1, got $rc"; fi
+}
+
+# expect_out FILE(out|err) FIXED-STRING DESC
+expect_in() {
+	if grep -qF -- "$2" "$T/$1"; then ok; else fail "$3: $1 lacks '$2'"; fi
+}
+
+expect_not_in() {
+	if grep -qF -- "$2" "$T/$1"; then fail "$3: $1 has '$2'"; else ok; fi
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
