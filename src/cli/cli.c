@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "config.h"
 
 static const struct cli_command commands[] = {
@@ -19,6 +21,51 @@ static const struct cli_command commands[] = {
 		"\n"
 		"Exit status: 0 when every file is clean or has warnings only, 2 on any error.\n",
 		cmd_lint},
+	{"engineer", "add NAME --full-name TEXT [--pin-stdin] | list [--json]",
+		"register an engineer (PIN asked twice on a terminal) or list them",
+		"  add NAME --full-name TEXT   NAME is a short login-like name, never reused; the PIN\n"
+		"                              (at least 6 characters) is stored only as an Argon2id hash\n"
+		"  list [--json]               the registered engineers\n"
+		"  --pin-stdin                 read the PIN once from standard input instead of the terminal\n",
+		cmd_engineer},
+	{"start", "CHECKLIST.json --engineer NAME [--var NAME=VALUE]... [--title TEXT] [--pin-stdin]",
+		"start a run headless; prints the run id alone on stdout",
+		"Variables without a default must be given with --var. Secret variables are never\n"
+		"stored: give them again to each check (--var) or set them in the environment.\n",
+		cmd_start},
+	{"runs", "[--all] [--json]", "list open runs (all runs with --all)", "", cmd_runs},
+	{"status", "RUN [--json]",
+		"sections with lock and gate state, items with verdicts, sign-offs, overrides",
+		"A check whose process is gone (killed, power lost) is recorded as error: interrupted.\n",
+		cmd_status},
+	{"check", "RUN SECTION/ITEM --engineer NAME [--var NAME=VALUE]... [--pin-stdin] [--yes]",
+		"run an item's check now, record the evidence, print the verdict",
+		"Exit status 0 on pass, 1 otherwise. --yes answers a confirm item. A wait item starts\n"
+		"its timer and returns at once; a later check or status shows pass once it elapsed.\n"
+		"Ctrl-C cancels the check (its whole process group is stopped) and records it.\n",
+		cmd_check},
+	{"attest", "RUN SECTION/ITEM --engineer NAME [--note TEXT] [--fail] [--pin-stdin]",
+		"record a manual item as done (or failed with --fail)", "", cmd_attest},
+	{"waive", "RUN SECTION/ITEM --engineer NAME --reason TEXT [--pin-stdin]",
+		"waive a failed waivable item", "", cmd_waive},
+	{"choose", "RUN SECTION --engineer NAME [--pin-stdin]",
+		"choose one section of a group of alternatives", "", cmd_choose},
+	{"sign", "RUN SECTION --engineer NAME [--reject] [--comment TEXT] [--pin-stdin]",
+		"sign the section's current evidence (approve, or reject with a comment)",
+		"A signature covers the evidence digest of the section; a new verdict on any of its\n"
+		"items makes earlier signatures stale. Each engineer counts once per section.\n",
+		cmd_sign},
+	{"override", "RUN SECTION --engineer A --engineer B --reason TEXT --incident REF [--pin-stdin]",
+		"break glass: open a locked section or pass a failing gate (two PINs); shown as FORCED",
+		"", cmd_override},
+	{"note", "RUN [SECTION[/ITEM]] --engineer NAME TEXT [--pin-stdin]",
+		"add a free-text note to the record", "", cmd_note},
+	{"abort", "RUN --engineer NAME --reason TEXT [--pin-stdin]", "end the run as aborted", "", cmd_abort},
+	{"verify", "[RUN] [--anchor HASH]",
+		"recompute the hash chains of the record",
+		"Prints \"ok: N events, head HASH\" and exits 0, or names the first bad event and exits 1.\n"
+		"With --anchor (a head printed earlier), also fails when the run was cut short after it.\n",
+		cmd_verify},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -42,7 +89,7 @@ static void print_usage(FILE *out)
 		"\n"
 		"Commands:\n", out);
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 		"Global options:\n"
 		"  --db PATH    the database (else $COUNTERSIGN_DB, else\n"
@@ -112,6 +159,10 @@ static bool take_global_options(int *argc, char **argv, struct cli_global *g)
 
 int cli_main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		cli_error("init", "libsodium failed to initialise");
+		return EXIT_ENV;
+	}
 	struct cli_global g = {0};
 	if (!take_global_options(&argc, argv, &g))
 		return EXIT_USAGE;

@@ -34,5 +34,18 @@ void cli_error(const char *what, const char *fmt, ...) __attribute__((format(pri
 void cli_print_command_help(const struct cli_command *cmd);
 
 int cmd_lint(const struct cli_global *g, int argc, char **argv);
+int cmd_engineer(const struct cli_global *g, int argc, char **argv);
+int cmd_start(const struct cli_global *g, int argc, char **argv);
+int cmd_runs(const struct cli_global *g, int argc, char **argv);
+int cmd_status(const struct cli_global *g, int argc, char **argv);
+int cmd_check(const struct cli_global *g, int argc, char **argv);
+int cmd_attest(const struct cli_global *g, int argc, char **argv);
+int cmd_waive(const struct cli_global *g, int argc, char **argv);
+int cmd_choose(const struct cli_global *g, int argc, char **argv);
+int cmd_sign(const struct cli_global *g, int argc, char **argv);
+int cmd_override(const struct cli_global *g, int argc, char **argv);
+int cmd_note(const struct cli_global *g, int argc, char **argv);
+int cmd_abort(const struct cli_global *g, int argc, char **argv);
+int cmd_verify(const struct cli_global *g, int argc, char **argv);
 
 #endif

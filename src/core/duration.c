@@ -54,7 +54,8 @@ static bool parse_span(const char *text, size_t len, bool allow_bare, int64_t *m
 	}
 	while (p < end) {
 		if (!isdigit((unsigned char)*p)) {
-			*why = "expected a number followed by a unit (ms, s, m, h, d)";
+			*why = isspace((unsigned char)*p) ? "it has a space; the unit follows the number directly"
+				: "expected a number followed by a unit (ms, s, m, h, d)";
 			return false;
 		}
 		int64_t n = 0;
@@ -73,7 +74,9 @@ static bool parse_span(const char *text, size_t len, bool allow_bare, int64_t *m
 		size_t ulen = 0;
 		const struct unit *u = p < end ? match_unit(p, &ulen) : NULL;
 		if (!u || p + ulen > end) {
-			*why = "a number needs a unit: ms, s, m, h or d";
+			*why = p < end && isspace((unsigned char)*p) ? "it has a space; the unit follows the number directly"
+				: p < end ? "unknown unit: use ms, s, m, h or d (write 5m, not 5 minutes)"
+				: "a number needs a unit: ms, s, m, h or d";
 			return false;
 		}
 		int rank = unit_rank(u->ms);
@@ -82,7 +85,7 @@ static bool parse_span(const char *text, size_t len, bool allow_bare, int64_t *m
 			return false;
 		}
 		last_rank = rank;
-		if (n > (INT64_MAX / 2) / u->ms) {
+		if (n > (INT64_MAX / 4) / u->ms || total > INT64_MAX / 4 - n * u->ms) {
 			*why = "the duration is too long";
 			return false;
 		}
@@ -112,6 +115,10 @@ bool duration_parse_range(const char *text, int64_t *lo_ms, int64_t *hi_ms, cons
 		return duration_parse(text, lo_ms, why) && ((*hi_ms = *lo_ms), true);
 	bool lo_bare, hi_bare;
 	int64_t lo, hi;
+	if (dash == text || !dash[1]) {
+		*why = "a range needs a low and a high end, like 5-10m";
+		return false;
+	}
 	if (!parse_span(text, (size_t)(dash - text), true, &lo, &lo_bare, why))
 		return false;
 	if (!parse_span(dash + 1, strlen(dash + 1), false, &hi, &hi_bare, why))
@@ -123,7 +130,12 @@ bool duration_parse_range(const char *text, int64_t *lo_ms, int64_t *hi_ms, cons
 			u--;
 		size_t ulen;
 		const struct unit *unit = match_unit(u, &ulen);
-		lo *= unit ? unit->ms : 1;
+		int64_t scale = unit ? unit->ms : 1;
+		if (lo > (INT64_MAX / 4) / scale) {
+			*why = "the duration is too long";
+			return false;
+		}
+		lo *= scale;
 	}
 	if (lo <= 0 || hi <= 0) {
 		*why = "a duration must be longer than zero";

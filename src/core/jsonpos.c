@@ -152,11 +152,24 @@ void jpos_in_string(const struct jpos *m, const cJSON *node, size_t decoded_off,
 	/* Escapes take several source bytes for one decoded character; a \u
 	 * escape may decode to several bytes, which is close enough here. */
 	while (i < m->len && m->text[i] != '"' && seen < decoded_off) {
-		if (m->text[i] == '\\')
-			i += m->text[i + 1] == 'u' ? 6 : 2;
-		else
+		if (m->text[i] != '\\') {
 			i++;
-		seen++;
+			seen++;
+		} else if (m->text[i + 1] != 'u' || i + 6 > m->len) {
+			i += 2;
+			seen++;
+		} else {
+			/* \uXXXX decodes to 1-3 UTF-8 bytes, a surrogate pair to 4. */
+			unsigned cp = (unsigned)strtoul((char[]){m->text[i + 2], m->text[i + 3], m->text[i + 4],
+				m->text[i + 5], 0}, NULL, 16);
+			if (cp >= 0xd800 && cp <= 0xdbff && i + 12 <= m->len && m->text[i + 6] == '\\') {
+				i += 12;
+				seen += 4;
+			} else {
+				i += 6;
+				seen += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+			}
+		}
 	}
 	jpos_line_col(m, i, line, col);
 }

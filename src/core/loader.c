@@ -89,20 +89,32 @@ static size_t bad_utf8(const unsigned char *s, size_t len)
 	return len;
 }
 
-/* Finds nesting deeper than CHECKLIST_MAX_DEPTH before cJSON recurses into it. */
-static size_t too_deep(const char *t, size_t len)
+/* Finds what cJSON would accept but JSON forbids, or must not recurse into:
+ * nesting deeper than CHECKLIST_MAX_DEPTH and raw control characters. */
+static size_t scan_structure(const char *t, size_t len, const char **why)
 {
 	int depth = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (t[i] == '"') {
-			for (i++; i < len && t[i] != '"'; i++)
+		unsigned char b = (unsigned char)t[i];
+		if (b == '"') {
+			for (i++; i < len && t[i] != '"'; i++) {
+				if ((unsigned char)t[i] < 0x20) {
+					*why = "a control character inside a string; write it as \\n, \\t or \\u00XX";
+					return i;
+				}
 				if (t[i] == '\\')
 					i++;
-		} else if (t[i] == '{' || t[i] == '[') {
-			if (++depth > CHECKLIST_MAX_DEPTH)
+			}
+		} else if (b == '{' || b == '[') {
+			if (++depth > CHECKLIST_MAX_DEPTH) {
+				*why = "nesting is deeper than 32 levels; no checklist needs that, check the brackets";
 				return i;
-		} else if (t[i] == '}' || t[i] == ']') {
+			}
+		} else if (b == '}' || b == ']') {
 			depth--;
+		} else if (b < 0x20 && b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+			*why = "a control character between values; only spaces, tabs and newlines may separate them";
+			return i;
 		}
 	}
 	return len;
@@ -135,10 +147,10 @@ static cJSON *parse(struct lctx *c, char *text, size_t len)
 	}
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		memset(text, ' ', 3); /* a BOM; keep offsets, let the parser skip it */
-	size_t deep = too_deep(text, len);
-	if (deep < len) {
-		report_at(c, text, deep,
-			"nesting is deeper than 32 levels; no checklist needs that, check the brackets");
+	const char *why = NULL;
+	size_t bad_at = scan_structure(text, len, &why);
+	if (bad_at < len) {
+		report_at(c, text, bad_at, why);
 		return NULL;
 	}
 	const char *end = NULL;
@@ -156,6 +168,8 @@ static cJSON *parse(struct lctx *c, char *text, size_t len)
 	if (end) {
 		size_t off = (size_t)(end - text);
 		if (off < len && !only_space(text + off, len - off)) {
+			while (strchr(" \t\r\n", text[off]))
+				off++;
 			report_at(c, text, off, "unexpected text after the end of the JSON document");
 			cJSON_Delete(root);
 			return NULL;
@@ -174,8 +188,12 @@ static int by_key(const void *a, const void *b)
 /* Duplicate keys are legal to cJSON but make a checklist mean two things. */
 static void check_duplicate_keys(struct lctx *c, const cJSON *node)
 {
-	for (const cJSON *ch = node->child; ch; ch = ch->next)
+	size_t k = 0;
+	for (const cJSON *ch = node->child; ch; ch = ch->next, k++) {
+		size_t saved = cJSON_IsObject(node) ? lctx_enter_key(c, ch->string) : lctx_enter_index(c, k);
 		check_duplicate_keys(c, ch);
+		lctx_leave(c, saved);
+	}
 	if (!cJSON_IsObject(node))
 		return;
 	size_t n = (size_t)cJSON_GetArraySize(node), i = 0;
@@ -200,8 +218,10 @@ static void check_duplicate_keys(struct lctx *c, const cJSON *node)
 			l1 = l2;
 			c1 = c2;
 		}
+		size_t saved = lctx_enter_key(c, dup->string);
 		lctx_report(c, DIAG_ERROR, dup, true,
 			"duplicate key \"%s\" (first at line %d, column %d); keep one", dup->string, l1, c1);
+		lctx_leave(c, saved);
 	}
 	free(keys);
 }
@@ -435,7 +455,8 @@ static void load_section(struct lctx *c, const cJSON *obj, struct section *s)
 	load_section_items(c, obj, s);
 }
 
-static void check_choice_groups(struct lctx *c, const cJSON *arr)
+/* NODES[i] and INDEX[i] are the JSON object and array position of section i. */
+static void check_choice_groups(struct lctx *c, const cJSON **nodes, const size_t *index)
 {
 	struct checklist *cl = c->cl;
 	for (size_t i = 0; i < cl->n_sections; i++) {
@@ -452,10 +473,9 @@ static void check_choice_groups(struct lctx *c, const cJSON *arr)
 		}
 		if (members < 2 && first) {
 			size_t saved = lctx_enter_key(c, "sections");
-			size_t s2 = lctx_enter_index(c, i);
+			size_t s2 = lctx_enter_index(c, index[i]);
 			size_t s3 = lctx_enter_key(c, "choice");
-			lctx_report(c, DIAG_ERROR,
-				cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, (int)i), "choice"), false,
+			lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(nodes[i], "choice"), false,
 				"choice group \"%s\" has only one section; alternatives need at least two "
 				"(give another section \"choice\": \"%s\", or drop the field)", g, g);
 			lctx_leave(c, s3);
@@ -479,21 +499,29 @@ static void load_sections(struct lctx *c, const cJSON *root)
 		lctx_leave(c, saved);
 		return;
 	}
-	c->cl->sections = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(struct section));
+	size_t total = (size_t)cJSON_GetArraySize(arr) + 1;
+	c->cl->sections = xcalloc(total, sizeof(struct section));
+	const cJSON **nodes = xcalloc(total, sizeof(*nodes));
+	size_t *index = xcalloc(total, sizeof(*index));
 	size_t i = 0;
 	const cJSON *s;
 	cJSON_ArrayForEach(s, arr) {
-		size_t s2 = lctx_enter_index(c, i++);
-		if (!cJSON_IsObject(s))
+		size_t s2 = lctx_enter_index(c, i);
+		if (!cJSON_IsObject(s)) {
 			lctx_report(c, DIAG_ERROR, s, false, "a section must be an object, not %s", lctx_type_name(s));
-		else {
+		} else {
+			nodes[c->cl->n_sections] = s;
+			index[c->cl->n_sections] = i;
 			load_section(c, s, &c->cl->sections[c->cl->n_sections]);
 			c->cl->n_sections++;
 		}
 		lctx_leave(c, s2);
+		i++;
 	}
 	lctx_leave(c, saved);
-	check_choice_groups(c, arr);
+	check_choice_groups(c, nodes, index);
+	free(nodes);
+	free(index);
 }
 
 static bool load_version(struct lctx *c, const cJSON *root)
@@ -506,14 +534,15 @@ static bool load_version(struct lctx *c, const cJSON *root)
 	}
 	size_t saved = lctx_enter_key(c, "countersign");
 	bool ok = false;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (int)v->valuedouble || v->valuedouble < 1)
+	double num = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	if (!cJSON_IsNumber(v) || num < 1 || num > 1e6 || num != (double)(long)num)
 		lctx_report(c, DIAG_ERROR, v, false, "\"countersign\" must be the format version, 1");
-	else if (v->valuedouble > CHECKLIST_FORMAT_VERSION)
+	else if (num > CHECKLIST_FORMAT_VERSION)
 		lctx_report(c, DIAG_ERROR, v, false,
-			"format version %d is newer than this countersign understands (%d); upgrade countersign",
-			(int)v->valuedouble, CHECKLIST_FORMAT_VERSION);
+			"format version %ld is newer than this countersign understands (%d); upgrade countersign",
+			(long)num, CHECKLIST_FORMAT_VERSION);
 	else {
-		c->cl->version = (int)v->valuedouble;
+		c->cl->version = (int)num;
 		ok = true;
 	}
 	lctx_leave(c, saved);
@@ -556,6 +585,13 @@ struct checklist *checklist_load_text(const char *name, const char *text, size_t
 	cl->cwd = xstrdup(".");
 	cl->timeout_ms = 5 * 60 * 1000;
 	size_t errors_before = diags->errors;
+	if (len > CHECKLIST_MAX_BYTES) {
+		diag_add(diags, DIAG_ERROR, 0, 0, NULL,
+			"the text is %.1f MiB, more than the %u MiB a checklist may be; is it the right file?",
+			(double)len / (1024.0 * 1024.0), CHECKLIST_MAX_BYTES / (1024u * 1024u));
+		checklist_destroy(cl);
+		return NULL;
+	}
 
 	/* Parse a private copy: the BOM rewrite must not touch the kept text. */
 	char *work = xstrndup(text, len);
@@ -579,7 +615,8 @@ struct checklist *checklist_load_text(const char *name, const char *text, size_t
 
 struct checklist *checklist_load_file(const char *path, struct diag_list *diags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK so that a FIFO cannot hang the open; cleared for reading. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		diag_add(diags, DIAG_ERROR, 0, 0, NULL, "cannot open the file: %s%s", strerror(errno),
 			errno == ENOENT ? " (check the path)" : "");
@@ -591,6 +628,7 @@ struct checklist *checklist_load_file(const char *path, struct diag_list *diags)
 		close(fd);
 		return NULL;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if ((unsigned long long)st.st_size > CHECKLIST_MAX_BYTES) {
 		diag_add(diags, DIAG_ERROR, 0, 0, NULL,
 			"the file is %.1f MiB, more than the %u MiB a checklist may be; is it the right file?",

@@ -17,7 +17,7 @@ static const struct field_rule item_fields[] = {
 	{"id", K_ALL}, {"title", K_ALL}, {"kind", K_ALL}, {"description", K_ALL},
 	{"required", K_ALL}, {"waivable", K_ALL}, {"details", K_ALL}, {"expect", K_ALL},
 	{"estimate", K_ALL},
-	{"confirm", K(ITEM_COMMAND) | K(ITEM_HTTP)},
+	{"confirm", K_ALL},
 	{"timeout", K(ITEM_COMMAND) | K(ITEM_HTTP) | K(ITEM_PROMETHEUS)},
 	{"run", K(ITEM_COMMAND)}, {"cwd", K(ITEM_COMMAND)}, {"env", K(ITEM_COMMAND)},
 	{"interactive", K(ITEM_COMMAND)}, {"expect_output", K(ITEM_COMMAND)},
@@ -98,9 +98,9 @@ static void load_run(struct lctx *c, const cJSON *obj, struct item *it)
 		lctx_report(c, DIAG_ERROR, run, false,
 			"\"run\" must be a string or an array of strings, not %s", lctx_type_name(run));
 	}
-	lctx_leave(c, saved);
 	if (sb.len == 0 && (cJSON_IsString(run) || cJSON_IsArray(run)))
 		lctx_report(c, DIAG_ERROR, run, false, "\"run\" is empty: give the command to execute");
+	lctx_leave(c, saved);
 	it->run = strbuf_detach(&sb);
 }
 
@@ -117,7 +117,10 @@ static void load_url(struct lctx *c, const cJSON *obj, struct item *it)
 	const cJSON *node = cJSON_GetObjectItemCaseSensitive(obj, "url");
 	size_t saved = lctx_enter_key(c, "url");
 	check_refs(c, node);
-	if (!url_has_scheme(it->url))
+	if (!url_has_scheme(it->url) && strstr(it->url, "://"))
+		lctx_report(c, DIAG_ERROR, node, false,
+			"url \"%s\" must use http:// or https://", it->url);
+	else if (!url_has_scheme(it->url))
 		lctx_report(c, DIAG_ERROR, node, false,
 			"url \"%s\" has no scheme: write http://%s or https://%s", it->url, it->url, it->url);
 	lctx_leave(c, saved);
@@ -205,6 +208,21 @@ static void load_expect_json(struct lctx *c, const cJSON *obj, struct item *it)
 	lctx_leave(c, saved);
 }
 
+/* Strings anywhere inside a JSON body are expanded too. */
+static void check_json_refs(struct lctx *c, const cJSON *node)
+{
+	if (cJSON_IsString(node)) {
+		check_refs(c, node);
+		return;
+	}
+	size_t k = 0;
+	for (const cJSON *ch = node->child; ch; ch = ch->next, k++) {
+		size_t saved = cJSON_IsObject(node) ? lctx_enter_key(c, ch->string) : lctx_enter_index(c, k);
+		check_json_refs(c, ch);
+		lctx_leave(c, saved);
+	}
+}
+
 static void load_http(struct lctx *c, const cJSON *obj, struct item *it)
 {
 	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
@@ -230,6 +248,7 @@ static void load_http(struct lctx *c, const cJSON *obj, struct item *it)
 			check_refs(c, body);
 			it->body = xstrdup(body->valuestring);
 		} else {
+			check_json_refs(c, body);
 			it->body = cJSON_PrintUnformatted(body);
 			it->body_is_json = true;
 		}

@@ -1,0 +1,108 @@
+/* The gate engine: folds a run's events into its state and answers "what is
+ * allowed, and if not, why". Pure: no I/O, no clock (the caller passes now). */
+#ifndef COUNTERSIGN_ENGINE_H
+#define COUNTERSIGN_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "countersign/checklist.h"
+#include "countersign/event.h"
+
+enum verdict {
+	VERDICT_PENDING, VERDICT_RUNNING, VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR,
+	VERDICT_NO_DATA, VERDICT_TIMEOUT, VERDICT_CANCELLED, VERDICT_WAIVED,
+};
+const char *verdict_name(enum verdict v);
+/* Returns false when NAME is not a verdict. */
+bool verdict_parse(const char *name, enum verdict *out);
+
+struct signoff {
+	char *engineer, *comment, *os_user, *host, *tty;
+	bool approve;
+	bool stale;                      /* signed other evidence than the current */
+	char digest[EVENT_HASH_HEX];
+	int64_t time_us, seq;
+};
+
+struct item_state {
+	enum verdict verdict;            /* derived: waits pass once their time is up */
+	enum verdict checked;            /* the verdict before a waiver */
+	int attempts;
+	int64_t started_us, finished_us; /* of the latest attempt; 0 when none */
+	int64_t wait_until_us;           /* wait items once started */
+	char *message;                   /* of the latest verdict, or NULL */
+	char *actor;                     /* who gave the latest verdict */
+	int64_t verdict_seq;             /* latest verdict event (started, finished, attested, waived) */
+	char verdict_hash[EVENT_HASH_HEX];
+	char *running_payload;           /* payload of the open check_started, for recovery */
+	bool needs_attestation;          /* interactive ran, or no_data inconclusive */
+};
+
+enum section_mark {
+	MARK_LOCKED, MARK_OPEN, MARK_PASSED, MARK_FAILED, MARK_RUNNING,
+	MARK_FORCED, MARK_NOT_CHOSEN, MARK_CHOOSE,  /* a group member awaiting the choice */
+};
+const char *section_mark_name(enum section_mark m);
+
+struct section_state {
+	enum section_mark mark;
+	bool locked;
+	size_t blocked_by;               /* index of the section whose gate holds this one */
+	bool chosen, not_chosen, forced;
+	bool gate_passed;                /* by the rules or FORCED */
+	int required_done, required_total;
+	int approvals;                   /* distinct engineers, current evidence */
+	bool rejected;                   /* a current rejection stands */
+	char digest[EVENT_HASH_HEX];     /* of the current evidence */
+	struct signoff *signoffs;        /* in order, stale ones included */
+	size_t n_signoffs;
+	char *override_reason, *override_incident, *override_by;
+	int64_t first_us, passed_us;     /* first activity; when the gate passed */
+};
+
+enum run_status { RUN_OPEN, RUN_COMPLETED, RUN_ABORTED };
+const char *run_status_name(enum run_status s);
+
+struct engine;
+
+/* Creates an engine over CL (borrowed: it must outlive the engine). */
+struct engine *engine_create(const struct checklist *cl);
+void engine_destroy(struct engine *e);
+
+/* Folds one event (in chain order) into the state. Unknown kinds are kept
+ * in the count but otherwise ignored, so newer records still load. */
+void engine_apply(struct engine *e, const struct event *ev);
+/* Recomputes everything derived (waits, gates, locks, marks) as of NOW_US. */
+void engine_refresh(struct engine *e, int64_t now_us);
+
+const struct checklist *engine_checklist(const struct engine *e);
+enum run_status engine_status(const struct engine *e);
+const char *engine_abort_reason(const struct engine *e);
+int64_t engine_started_us(const struct engine *e);
+int64_t engine_ended_us(const struct engine *e);
+int64_t engine_last_seq(const struct engine *e);
+/* The run's variables as recorded (JSON object text, secrets as "***"), borrowed. */
+const char *engine_variables_json(const struct engine *e);
+const struct section_state *engine_section(const struct engine *e, size_t s);
+const struct item_state *engine_item(const struct engine *e, size_t s, size_t i);
+/* True when every gated section that counts (not always_open, not "not
+ * chosen") has passed: the run may be completed. */
+bool engine_all_gates_passed(const struct engine *e);
+/* The section operators should work on next: the first open gated section
+ * that has not passed, or (size_t)-1. */
+size_t engine_current_section(const struct engine *e);
+
+/* Permission checks. Each returns true when allowed; otherwise false with a
+ * malloc'd explanation in *WHY (caller frees) naming what blocks it. */
+bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why);
+bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why);
+bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why);
+bool engine_can_choose(const struct engine *e, size_t s, char **why);
+bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why);
+bool engine_can_override(const struct engine *e, size_t s, char **why);
+bool engine_can_note(const struct engine *e, char **why);
+bool engine_can_abort(const struct engine *e, char **why);
+
+#endif

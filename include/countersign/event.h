@@ -1,0 +1,58 @@
+/* Events: the append-only record every state change is made of. Shared by the
+ * store (which chains and keeps them) and the engine (which folds them). */
+#ifndef COUNTERSIGN_EVENT_H
+#define COUNTERSIGN_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENT_HASH_HEX 65 /* 64 hex digits and a NUL */
+
+/* Event kinds, as stored in events.kind. Payload fields are JSON (see
+ * docs/record.md); every payload is a JSON object. */
+#define EV_RUN_STARTED      "run_started"      /* {checklist, sha256, title, variables{}, window_ms, path} */
+#define EV_CHECK_STARTED    "check_started"    /* target S/I: {attempt, command?, url?} */
+#define EV_CHECK_FINISHED   "check_finished"   /* target S/I: {verdict, message, exit_status?, signal?, bytes?, omitted?, sha256?, evidence?, duration_ms} */
+#define EV_ATTESTED         "attested"         /* target S/I: {verdict: pass|fail, note?} */
+#define EV_WAIVED           "waived"           /* target S/I: {reason} */
+#define EV_CHOSEN           "chosen"           /* target S: {group} */
+#define EV_SIGNED           "signed"           /* target S: {meaning: approve|reject, comment?, digest} */
+#define EV_OVERRIDE         "override"         /* target S: {engineers: [a, b], reason, incident} */
+#define EV_NOTE             "note"             /* target "", S or S/I: {text} */
+#define EV_RUN_ABORTED      "run_aborted"      /* {reason} */
+#define EV_RUN_COMPLETED    "run_completed"    /* {} */
+/* Events of the engineer registry chain (chain name "engineers"). */
+#define EV_ENGINEER_ADDED   "engineer_added"   /* target NAME: {full_name} */
+#define EV_PIN_CHANGED      "pin_changed"      /* target NAME: {} */
+#define EV_PIN_FAILED       "pin_failed"       /* target NAME: {command} */
+
+#define EVENT_CHAIN_ENGINEERS "engineers"
+
+struct event {
+	int64_t seq;        /* 1-based, gap-free within its chain */
+	int64_t time_us;    /* UTC, microseconds since the epoch */
+	char *actor;        /* engineer short name, or "system" */
+	char *os_user, *host, *tty;
+	char *kind;         /* one of EV_* */
+	char *target;       /* "SECTION/ITEM", "SECTION", a name, or "" */
+	char *payload;      /* JSON object text, as hashed */
+	char prev[EVENT_HASH_HEX];
+	char hash[EVENT_HASH_HEX];
+};
+
+/* Frees the strings of EV (not EV itself); NULL is a no-op. */
+void event_clear(struct event *ev);
+/* Frees an array of N events. */
+void event_array_free(struct event *evs, size_t n);
+
+/* Computes the hash of EV from its seq, prev and fields into EV->hash:
+ * SHA-256("countersign-event-v1" || u64be(seq) || prev(32 bytes) ||
+ * for each of time_us (u64be), actor, os_user, host, tty, kind, target,
+ * payload: u64be(length) || bytes). Returns false when prev is not hex. */
+bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX]);
+
+/* SHA-256 of BYTES as lowercase hex into OUT. */
+void sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX]);
+
+#endif

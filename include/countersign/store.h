@@ -1,0 +1,143 @@
+/* The SQLite record: checklist snapshots, engineers, runs, append-only events
+ * with a per-run hash chain, evidence by SHA-256. docs/record.md describes it. */
+#ifndef COUNTERSIGN_STORE_H
+#define COUNTERSIGN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "countersign/event.h"
+
+struct store;
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,   /* no such run, engineer, checklist */
+	STORE_CONFLICT,    /* a unique name already taken */
+	STORE_FAILED,      /* SQLite or the file system failed: an environment problem */
+};
+
+/* Where the database lives: FLAG_PATH (--db) if given, else $COUNTERSIGN_DB,
+ * else $XDG_DATA_HOME/countersign/countersign.db, else
+ * ~/.local/share/countersign/countersign.db. Returns a malloc'd path. */
+char *store_default_path(const char *flag_path);
+
+/* Opens (creating when missing: folder 0700, file 0600) and migrates the
+ * database at PATH: WAL, synchronous=FULL, foreign_keys=ON, busy timeout.
+ * Returns NULL with a malloc'd reason in *ERR on failure. Free with store_close. */
+struct store *store_open(const char *path, char **err);
+void store_close(struct store *st);
+
+/* The schema version (PRAGMA user_version) this program creates and
+ * understands; store_open refuses a database with a newer one. */
+int store_schema_version(void);
+
+/* The last error message of ST (borrowed, valid until the next call). */
+const char *store_error(const struct store *st);
+
+/* PRAGMA data_version: changes when another connection commits. */
+int64_t store_data_version(struct store *st);
+
+/* --- checklist snapshots, content-addressed --- */
+/* Stores TEXT (if not already there) and writes its SHA-256 hex to SHA. */
+enum store_status store_put_checklist(struct store *st, const char *text, size_t len,
+	char sha[EVENT_HASH_HEX]);
+/* Returns the text (malloc'd, NUL-terminated, caller frees) or NULL. */
+char *store_get_checklist(struct store *st, const char *sha, size_t *len);
+
+/* --- engineers --- */
+struct engineer {
+	char *name, *full_name, *pin_hash;
+	int64_t created_us;
+};
+void engineer_clear(struct engineer *e);
+
+/* Inserts the engineer and appends EV_ENGINEER_ADDED to the "engineers"
+ * chain in one transaction. ORIGIN supplies actor/os_user/host/tty/time
+ * (kind, target and payload are filled here). STORE_CONFLICT when the name
+ * was ever used. */
+enum store_status store_add_engineer(struct store *st, const struct engineer *e,
+	const struct event *origin);
+enum store_status store_get_engineer(struct store *st, const char *name, struct engineer *out);
+/* All engineers by name; caller frees each with engineer_clear and the array. */
+enum store_status store_list_engineers(struct store *st, struct engineer **out, size_t *n);
+/* Replaces the PIN hash and appends EV_PIN_CHANGED, in one transaction. */
+enum store_status store_set_pin(struct store *st, const char *name, const char *pin_hash,
+	const struct event *origin);
+/* Counts EV_PIN_FAILED events for NAME at or after SINCE_US; the time of
+ * the oldest counted one goes to *OLDEST_US (may be NULL). */
+enum store_status store_count_pin_failures(struct store *st, const char *name, int64_t since_us,
+	int *count, int64_t *oldest_us);
+
+/* --- runs --- */
+struct run_row {
+	char *id;            /* short random id */
+	char *checklist_id;  /* the checklist's "id" */
+	char *checklist_sha;
+	char *title;
+	char *path;          /* checklist file path the run was started from */
+	int64_t started_us;
+	char nonce[EVENT_HASH_HEX]; /* random, hex; part of the chain's genesis */
+};
+void run_row_clear(struct run_row *r);
+
+/* Creates a run: picks a fresh id and nonce (filling RUN->id, RUN->nonce and
+ * RUN->started_us when 0), inserts the row and appends FIRST (normally
+ * EV_RUN_STARTED) as event 1 of its chain, all in one transaction. */
+enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first);
+enum store_status store_get_run(struct store *st, const char *id, struct run_row *out);
+/* All runs, newest first; caller frees. */
+enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n);
+
+/* The genesis "prev" of a run's chain: SHA-256 over id, checklist sha,
+ * started_us (decimal) and nonce, each followed by a NUL byte. */
+void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX]);
+
+/* --- events and evidence --- */
+struct evidence {
+	const void *bytes;
+	size_t len;
+	char sha[EVENT_HASH_HEX]; /* filled by store_append */
+};
+
+/* Appends EVS[0..N) to CHAIN (a run id or EVENT_CHAIN_ENGINEERS) in one
+ * BEGIN IMMEDIATE transaction, after storing EVIDENCE[0..N_EVIDENCE) (by
+ * SHA-256, once). Fills each event's seq, prev and hash (and time_us when
+ * 0). Several processes may append to one chain at once; SQLite serialises
+ * them and each append reads the chain's head inside its transaction.
+ * A NULL payload becomes a malloc'd "{}" (freed by event_clear); a payload
+ * that is not a JSON object, or names evidence ("evidence": hash or list of
+ * hashes) that is neither in EVIDENCE nor already stored, is refused with
+ * STORE_FAILED. An unknown run id is STORE_NOT_FOUND. */
+enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
+	struct evidence *evidence, size_t n_evidence);
+
+/* Loads the events of CHAIN with seq > AFTER_SEQ, in order. Caller frees
+ * with event_array_free. */
+enum store_status store_load_events(struct store *st, const char *chain, int64_t after_seq,
+	struct event **out, size_t *n);
+
+/* Returns malloc'd evidence bytes (caller frees) or NULL when absent. */
+void *store_get_evidence(struct store *st, const char *sha, size_t *len);
+
+/* --- verification --- */
+struct verify_result {
+	bool ok;
+	int64_t events;             /* events checked */
+	char head[EVENT_HASH_HEX];  /* hash of the last event of the chain checked */
+	char *chain;                /* where it failed (malloc'd) or NULL */
+	int64_t bad_seq;            /* the first bad event, 0 if the failure is not one event */
+	char *why;                  /* malloc'd: what is wrong */
+};
+void verify_result_clear(struct verify_result *r);
+
+/* Recomputes the chain of RUN_ID (or every chain, engineers included, when
+ * NULL): gap-free seq from 1, genesis prev, each prev = previous hash, each
+ * hash recomputed, and every evidence hash an event names present with
+ * matching bytes. With ANCHOR, also requires that ANCHOR is the hash of one
+ * of the run's events (a chain cut short after the anchor fails). */
+enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
+	struct verify_result *out);
+
+#endif

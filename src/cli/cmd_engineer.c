@@ -1,0 +1,162 @@
+/* countersign engineer add / list */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "cli/opts.h"
+#include "cli/session.h"
+#include "countersign/pin.h"
+#include "countersign/util.h"
+
+static bool valid_name(const char *s)
+{
+	if (!islower((unsigned char)s[0]) || strlen(s) > 32)
+		return false;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+static int engineer_add(const struct cli_global *g, int argc, char **argv)
+{
+	const char *usage = "countersign engineer add NAME --full-name TEXT [--pin-stdin]";
+	struct opts o;
+	if (!opts_parse("engineer add", usage, argc, argv, "full-name pin-stdin", 1, &o))
+		return EXIT_USAGE;
+	if (o.n_pos != 1 || !o.full_name || !o.full_name[0]) {
+		cli_error("engineer add", "need NAME and --full-name; usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	const char *name = o.pos[0];
+	if (!valid_name(name)) {
+		cli_error("engineer add", "\"%s\" is not a valid short name: lowercase letters, digits, '-', '_' "
+			"or '.', starting with a letter, at most 32 characters (like a login)", name);
+		return EXIT_USAGE;
+	}
+	struct session s;
+	int rc = session_open_store(&s, g, "engineer add");
+	if (rc != EXIT_OK)
+		return rc;
+	s.pin_stdin = o.pin_stdin;
+	struct engineer existing = {0};
+	if (store_get_engineer(s.st, name, &existing) == STORE_OK) {
+		engineer_clear(&existing);
+		cli_error("engineer add", "engineer \"%s\" already exists; short names are never reused", name);
+		session_close(&s);
+		return EXIT_USAGE;
+	}
+	char *pin = session_read_pin(&s, name, "New PIN (at least 6 characters): ");
+	char *again = NULL;
+	rc = EXIT_USAGE;
+	if (!pin)
+		goto out;
+	if (strlen(pin) < PIN_MIN_LENGTH) {
+		cli_error("engineer add", "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
+		goto out;
+	}
+	if (!o.pin_stdin) {
+		again = session_read_pin(&s, name, "Repeat the PIN: ");
+		if (!again || strcmp(again, pin) != 0) {
+			cli_error("engineer add", "the two PINs differ; nothing was registered");
+			goto out;
+		}
+	}
+	struct engineer e = {.name = (char *)name, .full_name = (char *)o.full_name};
+	e.pin_hash = pin_hash(pin);
+	if (!e.pin_hash) {
+		cli_error("engineer add", "cannot hash the PIN (out of memory)");
+		rc = EXIT_ENV;
+		goto out;
+	}
+	struct event origin;
+	session_origin(&origin, name);
+	enum store_status st = store_add_engineer(s.st, &e, &origin);
+	event_clear(&origin);
+	free(e.pin_hash);
+	if (st == STORE_CONFLICT) {
+		cli_error("engineer add", "engineer \"%s\" already exists; short names are never reused", name);
+	} else if (st != STORE_OK) {
+		cli_error("engineer add", "cannot record the engineer: %s", store_error(s.st));
+		rc = EXIT_ENV;
+	} else {
+		printf("registered %s (%s)\n", name, o.full_name);
+		rc = EXIT_OK;
+	}
+out:
+	if (pin) {
+		sodium_memzero(pin, strlen(pin));
+		free(pin);
+	}
+	if (again) {
+		sodium_memzero(again, strlen(again));
+		free(again);
+	}
+	session_close(&s);
+	return rc;
+}
+
+static int engineer_list(const struct cli_global *g, int argc, char **argv)
+{
+	struct opts o;
+	if (!opts_parse("engineer list", "countersign engineer list [--json]", argc, argv, "json", 0, &o))
+		return EXIT_USAGE;
+	struct session s;
+	int rc = session_open_store(&s, g, "engineer list");
+	if (rc != EXIT_OK)
+		return rc;
+	struct engineer *list = NULL;
+	size_t n = 0;
+	if (store_list_engineers(s.st, &list, &n) != STORE_OK) {
+		cli_error("engineer list", "cannot read engineers: %s", store_error(s.st));
+		session_close(&s);
+		return EXIT_ENV;
+	}
+	if (o.json) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < n; i++) {
+			cJSON *e = cJSON_CreateObject();
+			char when[64];
+			format_time(list[i].created_us, when, sizeof(when));
+			cJSON_AddStringToObject(e, "name", list[i].name);
+			cJSON_AddStringToObject(e, "full_name", list[i].full_name);
+			cJSON_AddNumberToObject(e, "created_us", (double)list[i].created_us);
+			cJSON_AddItemToArray(arr, e);
+		}
+		char *text = cJSON_Print(arr);
+		puts(text);
+		free(text);
+		cJSON_Delete(arr);
+	} else if (n == 0) {
+		puts("no engineers yet; register one with 'countersign engineer add NAME --full-name \"...\"'");
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			char when[64];
+			format_time(list[i].created_us, when, sizeof(when));
+			printf("%-16s %-32s registered %s\n", list[i].name, list[i].full_name, when);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		engineer_clear(&list[i]);
+	free(list);
+	session_close(&s);
+	return EXIT_OK;
+}
+
+int cmd_engineer(const struct cli_global *g, int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_error("engineer", "give add or list; usage: countersign engineer add|list ...");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "add") == 0)
+		return engineer_add(g, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return engineer_list(g, argc - 1, argv + 1);
+	cli_error("engineer", "unknown subcommand \"%s\"; use add or list", argv[1]);
+	return EXIT_USAGE;
+}

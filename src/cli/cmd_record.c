@@ -1,0 +1,286 @@
+/* The commands that record a decision: attest, waive, choose, sign,
+ * override, note, abort. Each checks the engine's rule first (nothing is
+ * written when refused), then the PINs, then appends one event. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/opts.h"
+#include "cli/session.h"
+#include "countersign/util.h"
+
+struct recorder {
+	struct session s;
+	struct opts o;
+	size_t sec, item;
+};
+
+/* Parses, opens the run and resolves TARGET_POS (or none when < 0). */
+static int begin(struct recorder *r, const struct cli_global *g, const char *command, const char *usage,
+	int argc, char **argv, const char *allowed, int n_pos, int target_pos, bool want_item)
+{
+	memset(r, 0, sizeof(*r));
+	if (!opts_parse(command, usage, argc, argv, allowed, n_pos, &r->o))
+		return EXIT_USAGE;
+	if (r->o.n_pos < 1 || (target_pos >= 0 && r->o.n_pos <= target_pos) || r->o.n_engineers < 1) {
+		cli_error(command, "missing arguments; usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	int rc = session_open_store(&r->s, g, command);
+	if (rc == EXIT_OK)
+		rc = session_load_run(&r->s, r->o.pos[0]);
+	if (rc == EXIT_OK && target_pos >= 0)
+		rc = session_find(&r->s, r->o.pos[target_pos], &r->sec, want_item ? &r->item : NULL);
+	r->s.pin_stdin = r->o.pin_stdin;
+	return rc;
+}
+
+static int record(struct recorder *r, const char *actor, const char *kind, const char *target, cJSON *payload)
+{
+	struct event ev;
+	session_origin(&ev, actor);
+	ev.kind = xstrdup(kind);
+	free(ev.target);
+	ev.target = xstrdup(target ? target : "");
+	free(ev.payload);
+	ev.payload = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	int rc = session_append(&r->s, &ev, 1, NULL, 0);
+	event_clear(&ev);
+	return rc;
+}
+
+static char *item_target(const struct recorder *r)
+{
+	const struct section *sec = &r->s.cl->sections[r->sec];
+	return xasprintf("%s/%s", sec->id, sec->items[r->item].id);
+}
+
+static void print_gate(const struct recorder *r)
+{
+	const struct section *sec = &r->s.cl->sections[r->sec];
+	const struct section_state *ss = engine_section(r->s.eng, r->sec);
+	printf("%s: %s · items %d/%d · sign-offs %d/%d%s\n", sec->id, section_mark_name(ss->mark),
+		ss->required_done, ss->required_total, ss->approvals, sec->signoffs,
+		ss->gate_passed ? " · gate passed" : "");
+	if (engine_status(r->s.eng) == RUN_COMPLETED)
+		printf("run %s completed: every gate has passed\n", r->s.run.id);
+}
+
+static int finish(struct recorder *r, int rc)
+{
+	session_close(&r->s);
+	return rc;
+}
+
+int cmd_attest(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign attest RUN SECTION/ITEM --engineer NAME [--note TEXT] [--fail] [--pin-stdin]";
+	int rc = begin(&r, g, "attest", usage, argc, argv, "engineer note fail pin-stdin", 2, 1, true);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (!engine_can_attest(r.s.eng, r.sec, r.item, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+		return finish(&r, rc);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "verdict", r.o.fail ? "fail" : "pass");
+	if (r.o.note)
+		cJSON_AddStringToObject(p, "note", r.o.note);
+	char *target = item_target(&r);
+	rc = record(&r, r.o.engineers[0], EV_ATTESTED, target, p);
+	if (rc == EXIT_OK)
+		printf("%s: %s attested by %s\n", r.o.fail ? "fail" : "pass", target, r.o.engineers[0]);
+	free(target);
+	if (rc == EXIT_OK)
+		print_gate(&r);
+	return finish(&r, rc);
+}
+
+int cmd_waive(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign waive RUN SECTION/ITEM --engineer NAME --reason TEXT [--pin-stdin]";
+	int rc = begin(&r, g, "waive", usage, argc, argv, "engineer reason pin-stdin", 2, 1, true);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (!r.o.reason || !r.o.reason[0]) {
+		cli_error("waive", "a waiver needs --reason TEXT");
+		return finish(&r, EXIT_USAGE);
+	}
+	if (!engine_can_waive(r.s.eng, r.sec, r.item, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+		return finish(&r, rc);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "reason", r.o.reason);
+	char *target = item_target(&r);
+	rc = record(&r, r.o.engineers[0], EV_WAIVED, target, p);
+	if (rc == EXIT_OK)
+		printf("waived: %s by %s\n", target, r.o.engineers[0]);
+	free(target);
+	if (rc == EXIT_OK)
+		print_gate(&r);
+	return finish(&r, rc);
+}
+
+int cmd_choose(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign choose RUN SECTION --engineer NAME [--pin-stdin]";
+	int rc = begin(&r, g, "choose", usage, argc, argv, "engineer pin-stdin", 2, 1, false);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (!engine_can_choose(r.s.eng, r.sec, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+		return finish(&r, rc);
+	const struct section *sec = &r.s.cl->sections[r.sec];
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "group", sec->choice);
+	rc = record(&r, r.o.engineers[0], EV_CHOSEN, sec->id, p);
+	if (rc == EXIT_OK)
+		printf("chosen: %s for \"%s\"; the other alternatives are skipped\n", sec->id, sec->choice);
+	return finish(&r, rc);
+}
+
+int cmd_sign(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign sign RUN SECTION --engineer NAME [--reject] [--comment TEXT] [--pin-stdin]";
+	int rc = begin(&r, g, "sign", usage, argc, argv, "engineer reject comment pin-stdin", 2, 1, false);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (r.o.reject && (!r.o.comment || !r.o.comment[0])) {
+		cli_error("sign", "a rejection needs --comment TEXT saying what is wrong");
+		return finish(&r, EXIT_USAGE);
+	}
+	const char *who = r.o.engineers[0];
+	if (!engine_can_sign(r.s.eng, r.sec, who, !r.o.reject, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	if ((rc = session_authenticate(&r.s, who)) != EXIT_OK)
+		return finish(&r, rc);
+	/* Another engineer may have signed while the PIN was typed: ask again on fresh state. */
+	session_close(&r.s);
+	rc = begin(&r, g, "sign", usage, argc, argv, "engineer reject comment pin-stdin", 2, 1, false);
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (!engine_can_sign(r.s.eng, r.sec, who, !r.o.reject, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	const struct section *sec = &r.s.cl->sections[r.sec];
+	const struct section_state *ss = engine_section(r.s.eng, r.sec);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "meaning", r.o.reject ? "reject" : "approve");
+	if (r.o.comment)
+		cJSON_AddStringToObject(p, "comment", r.o.comment);
+	cJSON_AddStringToObject(p, "digest", ss->digest);
+	char digest[EVENT_HASH_HEX];
+	memcpy(digest, ss->digest, sizeof(digest));
+	rc = record(&r, who, EV_SIGNED, sec->id, p);
+	if (rc == EXIT_OK) {
+		printf("%s: %s signed evidence %.16s... of %s\n", r.o.reject ? "rejected" : "approved", who, digest, sec->id);
+		print_gate(&r);
+	}
+	return finish(&r, rc);
+}
+
+int cmd_override(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign override RUN SECTION --engineer A --engineer B --reason TEXT "
+		"--incident REF [--pin-stdin]";
+	int rc = begin(&r, g, "override", usage, argc, argv, "engineer reason incident pin-stdin", 2, 1, false);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (r.o.n_engineers != 2 || strcmp(r.o.engineers[0], r.o.engineers[1]) == 0) {
+		cli_error("override", "an override needs two distinct engineers (--engineer A --engineer B)");
+		return finish(&r, EXIT_USAGE);
+	}
+	if (!r.o.reason || !r.o.reason[0] || !r.o.incident || !r.o.incident[0]) {
+		cli_error("override", "an override needs --reason TEXT and --incident REF");
+		return finish(&r, EXIT_USAGE);
+	}
+	if (!engine_can_override(r.s.eng, r.sec, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	for (int i = 0; i < 2; i++)
+		if ((rc = session_authenticate(&r.s, r.o.engineers[i])) != EXIT_OK)
+			return finish(&r, rc);
+	const struct section *sec = &r.s.cl->sections[r.sec];
+	cJSON *p = cJSON_CreateObject();
+	cJSON *who = cJSON_AddArrayToObject(p, "engineers");
+	cJSON_AddItemToArray(who, cJSON_CreateString(r.o.engineers[0]));
+	cJSON_AddItemToArray(who, cJSON_CreateString(r.o.engineers[1]));
+	cJSON_AddStringToObject(p, "reason", r.o.reason);
+	cJSON_AddStringToObject(p, "incident", r.o.incident);
+	rc = record(&r, r.o.engineers[0], EV_OVERRIDE, sec->id, p);
+	if (rc == EXIT_OK) {
+		printf("FORCED: %s by %s and %s (incident %s)\n", sec->id, r.o.engineers[0], r.o.engineers[1],
+			r.o.incident);
+		print_gate(&r);
+	}
+	return finish(&r, rc);
+}
+
+int cmd_note(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign note RUN [SECTION[/ITEM]] --engineer NAME TEXT [--pin-stdin]";
+	int rc = begin(&r, g, "note", usage, argc, argv, "engineer pin-stdin", 3, -1, false);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (r.o.n_pos < 2) {
+		cli_error("note", "no text; usage: %s", usage);
+		return finish(&r, EXIT_USAGE);
+	}
+	const char *target = r.o.n_pos == 3 ? r.o.pos[1] : "";
+	const char *text = r.o.pos[r.o.n_pos - 1];
+	if (target[0]) {
+		size_t sec, item;
+		rc = session_find(&r.s, target, &sec, strchr(target, '/') ? &item : NULL);
+		if (rc != EXIT_OK)
+			return finish(&r, rc);
+	}
+	if (!engine_can_note(r.s.eng, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+		return finish(&r, rc);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "text", text);
+	rc = record(&r, r.o.engineers[0], EV_NOTE, target, p);
+	if (rc == EXIT_OK)
+		printf("noted%s%s\n", target[0] ? " on " : "", target);
+	return finish(&r, rc);
+}
+
+int cmd_abort(const struct cli_global *g, int argc, char **argv)
+{
+	struct recorder r;
+	const char *usage = "countersign abort RUN --engineer NAME --reason TEXT [--pin-stdin]";
+	int rc = begin(&r, g, "abort", usage, argc, argv, "engineer reason pin-stdin", 1, -1, false);
+	char *why = NULL;
+	if (rc != EXIT_OK)
+		return finish(&r, rc);
+	if (!r.o.reason || !r.o.reason[0]) {
+		cli_error("abort", "aborting a run needs --reason TEXT");
+		return finish(&r, EXIT_USAGE);
+	}
+	if (!engine_can_abort(r.s.eng, &why))
+		return finish(&r, session_refuse(&r.s, why));
+	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+		return finish(&r, rc);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "reason", r.o.reason);
+	rc = record(&r, r.o.engineers[0], EV_RUN_ABORTED, "", p);
+	if (rc == EXIT_OK)
+		printf("run %s aborted: %s\n", r.s.run.id, r.o.reason);
+	return finish(&r, rc);
+}

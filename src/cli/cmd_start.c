@@ -1,0 +1,192 @@
+/* countersign start / runs */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/opts.h"
+#include "cli/session.h"
+#include "cli/vars.h"
+#include "countersign/expand.h"
+#include "countersign/util.h"
+
+/* Notifications are optional: an unset webhook variable disables them. */
+static void warn_unset_notify(const struct var_values *v)
+{
+	for (size_t n = 0; n < v->cl->n_notify; n++) {
+		char *missing = NULL;
+		char *url = expand_string(v->cl->notify[n].url, vars_lookup, (void *)v, &missing);
+		if (!url && missing)
+			fprintf(stderr, "countersign: start: note: ${%s} is not set, so notify entry %zu will not "
+				"deliver\n", missing, n + 1);
+		free(url);
+		free(missing);
+	}
+}
+
+static char *start_payload(const struct checklist *cl, const char *sha, const char *title,
+	const struct var_values *v, const char *path)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "checklist", cl->id);
+	cJSON_AddStringToObject(p, "sha256", sha);
+	cJSON_AddStringToObject(p, "title", title);
+	char *vars = vars_record_json(v);
+	cJSON_AddItemToObject(p, "variables", cJSON_Parse(vars));
+	free(vars);
+	cJSON_AddNumberToObject(p, "window_ms", (double)cl->window_ms);
+	cJSON_AddStringToObject(p, "path", path);
+	char *text = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	return text;
+}
+
+int cmd_start(const struct cli_global *g, int argc, char **argv)
+{
+	const char *usage = "countersign start CHECKLIST.json --engineer NAME [--var NAME=VALUE]... "
+		"[--title TEXT] [--pin-stdin]";
+	struct opts o;
+	if (!opts_parse("start", usage, argc, argv, "engineer var title pin-stdin", 1, &o))
+		return EXIT_USAGE;
+	if (o.n_pos != 1 || o.n_engineers != 1) {
+		cli_error("start", "need a checklist and one --engineer; usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	struct diag_list d;
+	diag_list_init(&d, o.pos[0]);
+	struct checklist *cl = checklist_load_file(o.pos[0], &d);
+	diag_list_print(&d, stderr);
+	diag_list_clear(&d);
+	if (!cl) {
+		cli_error("start", "%s does not load; fix the errors above ('countersign lint %s')", o.pos[0], o.pos[0]);
+		return EXIT_USAGE;
+	}
+	struct var_values v = {0};
+	struct session s = {0};
+	int rc = EXIT_USAGE;
+	if (!vars_assign(&v, cl, o.vars, o.n_vars, true, "start"))
+		goto out;
+	vars_from_record(&v, NULL);
+	const struct variable *missing = vars_missing(&v);
+	if (missing) {
+		cli_error("start", "variable %s (%s) has no value; pass --var %s=...%s", missing->name,
+			missing->prompt ? missing->prompt : "no prompt", missing->name,
+			missing->secret ? " or set it in the environment" : "");
+		goto out;
+	}
+	if (!vars_check_refs(&v, "start"))
+		goto out;
+	warn_unset_notify(&v);
+	rc = session_open_store(&s, g, "start");
+	if (rc != EXIT_OK)
+		goto out;
+	s.pin_stdin = o.pin_stdin;
+	rc = session_authenticate(&s, o.engineers[0]);
+	if (rc != EXIT_OK)
+		goto out;
+	char sha[EVENT_HASH_HEX];
+	if (store_put_checklist(s.st, cl->text, cl->text_len, sha) != STORE_OK) {
+		cli_error("start", "cannot store the checklist: %s", store_error(s.st));
+		rc = EXIT_ENV;
+		goto out;
+	}
+	char real[PATH_MAX];
+	const char *path = realpath(o.pos[0], real) ? real : o.pos[0];
+	const char *title = o.title ? o.title : cl->title;
+	struct run_row run = {
+		.checklist_id = cl->id, .checklist_sha = sha, .title = (char *)title, .path = (char *)path,
+	};
+	struct event first;
+	session_origin(&first, o.engineers[0]);
+	first.kind = xstrdup(EV_RUN_STARTED);
+	free(first.payload);
+	first.payload = start_payload(cl, sha, title, &v, path);
+	enum store_status st = store_create_run(s.st, &run, &first);
+	event_clear(&first);
+	if (st != STORE_OK) {
+		cli_error("start", "cannot record the run: %s", store_error(s.st));
+		rc = EXIT_ENV;
+	} else {
+		printf("%s\n", run.id);
+		free(run.id);
+		rc = EXIT_OK;
+	}
+out:
+	session_close(&s);
+	vars_clear(&v);
+	checklist_destroy(cl);
+	return rc;
+}
+
+int cmd_runs(const struct cli_global *g, int argc, char **argv)
+{
+	struct opts o;
+	if (!opts_parse("runs", "countersign runs [--all] [--json]", argc, argv, "all json", 0, &o))
+		return EXIT_USAGE;
+	struct session s;
+	int rc = session_open_store(&s, g, "runs");
+	if (rc != EXIT_OK)
+		return rc;
+	struct run_row *runs = NULL;
+	size_t n = 0;
+	if (store_list_runs(s.st, &runs, &n) != STORE_OK) {
+		cli_error("runs", "cannot list runs: %s", store_error(s.st));
+		session_close(&s);
+		return EXIT_ENV;
+	}
+	cJSON *arr = cJSON_CreateArray();
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct session rs;
+		memset(&rs, 0, sizeof(rs));
+		rs.command = "runs";
+		rs.st = s.st;
+		if (session_load_run(&rs, runs[i].id) != EXIT_OK) {
+			rs.st = NULL;
+			session_close(&rs);
+			continue;
+		}
+		enum run_status status = engine_status(rs.eng);
+		size_t cur = engine_current_section(rs.eng);
+		const char *current = cur != (size_t)-1 && status == RUN_OPEN ? rs.cl->sections[cur].id : "-";
+		if (o.all || status == RUN_OPEN) {
+			char when[64];
+			format_time(runs[i].started_us, when, sizeof(when));
+			if (o.json) {
+				cJSON *r = cJSON_CreateObject();
+				cJSON_AddStringToObject(r, "id", runs[i].id);
+				cJSON_AddStringToObject(r, "checklist", runs[i].checklist_id);
+				cJSON_AddStringToObject(r, "title", runs[i].title);
+				cJSON_AddStringToObject(r, "state", run_status_name(status));
+				cJSON_AddStringToObject(r, "started", when);
+				cJSON_AddNumberToObject(r, "started_us", (double)runs[i].started_us);
+				cJSON_AddStringToObject(r, "current_section", current);
+				cJSON_AddItemToArray(arr, r);
+			} else {
+				if (shown == 0)
+					printf("%-12s %-24s %-10s %-23s %-24s %s\n", "RUN", "CHECKLIST", "STATE", "STARTED",
+						"CURRENT", "TITLE");
+				printf("%-12s %-24s %-10s %-23s %-24s %s\n", runs[i].id, runs[i].checklist_id,
+					run_status_name(status), when, current, runs[i].title);
+			}
+			shown++;
+		}
+		rs.st = NULL;
+		session_close(&rs);
+	}
+	if (o.json) {
+		char *text = cJSON_Print(arr);
+		puts(text);
+		free(text);
+	} else if (shown == 0) {
+		puts(o.all ? "no runs yet" : "no open runs ('countersign runs --all' shows finished ones)");
+	}
+	cJSON_Delete(arr);
+	for (size_t i = 0; i < n; i++)
+		run_row_clear(&runs[i]);
+	free(runs);
+	session_close(&s);
+	return EXIT_OK;
+}

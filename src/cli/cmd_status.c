@@ -1,0 +1,236 @@
+/* countersign status RUN [--json] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/opts.h"
+#include "cli/session.h"
+#include "countersign/duration.h"
+#include "countersign/util.h"
+
+static void item_duration(const struct item_state *is, int64_t now, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!is->started_us)
+		return;
+	int64_t end = is->finished_us ? is->finished_us : now;
+	int64_t ms = (end - is->started_us) / 1000;
+	if (ms < 1000)
+		snprintf(buf, size, "%lldms", (long long)ms);
+	else
+		duration_format(ms / 1000 * 1000, buf, size);
+}
+
+static cJSON *signoff_json(const struct signoff *so)
+{
+	cJSON *j = cJSON_CreateObject();
+	char when[64];
+	format_time(so->time_us, when, sizeof(when));
+	cJSON_AddStringToObject(j, "engineer", so->engineer);
+	cJSON_AddStringToObject(j, "meaning", so->approve ? "approve" : "reject");
+	if (so->comment)
+		cJSON_AddStringToObject(j, "comment", so->comment);
+	cJSON_AddStringToObject(j, "time", when);
+	cJSON_AddBoolToObject(j, "stale", so->stale);
+	cJSON_AddStringToObject(j, "digest", so->digest);
+	cJSON_AddStringToObject(j, "os_user", so->os_user ? so->os_user : "");
+	cJSON_AddStringToObject(j, "host", so->host ? so->host : "");
+	cJSON_AddStringToObject(j, "tty", so->tty ? so->tty : "");
+	return j;
+}
+
+static cJSON *section_json(const struct session *s, size_t i, int64_t now)
+{
+	const struct section *sec = &s->cl->sections[i];
+	const struct section_state *ss = engine_section(s->eng, i);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "id", sec->id);
+	cJSON_AddStringToObject(j, "title", sec->title);
+	cJSON_AddStringToObject(j, "phase", sec->phase ? sec->phase : "");
+	cJSON_AddStringToObject(j, "state", section_mark_name(ss->mark));
+	cJSON_AddBoolToObject(j, "locked", ss->locked);
+	if (ss->locked && ss->blocked_by != (size_t)-1)
+		cJSON_AddStringToObject(j, "blocked_by", s->cl->sections[ss->blocked_by].id);
+	cJSON_AddBoolToObject(j, "gate", sec->gate);
+	cJSON_AddBoolToObject(j, "gate_passed", ss->gate_passed);
+	cJSON_AddBoolToObject(j, "forced", ss->forced);
+	cJSON_AddBoolToObject(j, "always_open", sec->always_open);
+	if (sec->choice) {
+		cJSON_AddStringToObject(j, "choice", sec->choice);
+		cJSON_AddBoolToObject(j, "chosen", ss->chosen);
+	}
+	cJSON_AddNumberToObject(j, "items_done", ss->required_done);
+	cJSON_AddNumberToObject(j, "items_required", ss->required_total);
+	cJSON_AddNumberToObject(j, "signoffs", ss->approvals);
+	cJSON_AddNumberToObject(j, "signoffs_required", sec->signoffs);
+	cJSON_AddBoolToObject(j, "rejected", ss->rejected);
+	cJSON_AddStringToObject(j, "digest", ss->digest);
+	if (ss->forced) {
+		cJSON *ov = cJSON_AddObjectToObject(j, "override");
+		cJSON_AddStringToObject(ov, "by", ss->override_by ? ss->override_by : "");
+		cJSON_AddStringToObject(ov, "reason", ss->override_reason ? ss->override_reason : "");
+		cJSON_AddStringToObject(ov, "incident", ss->override_incident ? ss->override_incident : "");
+	}
+	cJSON *items = cJSON_AddArrayToObject(j, "items");
+	for (size_t k = 0; k < sec->n_items; k++) {
+		const struct item *it = &sec->items[k];
+		const struct item_state *is = engine_item(s->eng, i, k);
+		cJSON *ij = cJSON_CreateObject();
+		char dur[32];
+		item_duration(is, now, dur, sizeof(dur));
+		cJSON_AddStringToObject(ij, "id", it->id);
+		cJSON_AddStringToObject(ij, "title", it->title);
+		cJSON_AddStringToObject(ij, "kind", item_kind_name(it->kind));
+		cJSON_AddStringToObject(ij, "verdict", verdict_name(is->verdict));
+		cJSON_AddBoolToObject(ij, "required", it->required);
+		cJSON_AddNumberToObject(ij, "attempts", is->attempts);
+		cJSON_AddStringToObject(ij, "duration", dur);
+		if (is->message)
+			cJSON_AddStringToObject(ij, "message", is->message);
+		if (is->needs_attestation)
+			cJSON_AddBoolToObject(ij, "needs_attestation", true);
+		if (it->kind == ITEM_WAIT && is->wait_until_us)
+			cJSON_AddNumberToObject(ij, "wait_until_us", (double)is->wait_until_us);
+		cJSON_AddItemToArray(items, ij);
+	}
+	cJSON *sos = cJSON_AddArrayToObject(j, "signatures");
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		cJSON_AddItemToArray(sos, signoff_json(&ss->signoffs[k]));
+	return j;
+}
+
+static void print_json(const struct session *s, int64_t now)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "run", s->run.id);
+	cJSON_AddStringToObject(j, "title", s->run.title);
+	cJSON_AddStringToObject(j, "checklist", s->cl->id);
+	cJSON_AddStringToObject(j, "checklist_title", s->cl->title);
+	cJSON_AddStringToObject(j, "checklist_sha256", s->run.checklist_sha);
+	cJSON_AddStringToObject(j, "state", run_status_name(engine_status(s->eng)));
+	if (engine_abort_reason(s->eng))
+		cJSON_AddStringToObject(j, "abort_reason", engine_abort_reason(s->eng));
+	char when[64];
+	format_time(s->run.started_us, when, sizeof(when));
+	cJSON_AddStringToObject(j, "started", when);
+	if (engine_ended_us(s->eng)) {
+		format_time(engine_ended_us(s->eng), when, sizeof(when));
+		cJSON_AddStringToObject(j, "ended", when);
+	}
+	cJSON_AddItemToObject(j, "variables", cJSON_Parse(engine_variables_json(s->eng)));
+	size_t cur = engine_current_section(s->eng);
+	cJSON_AddStringToObject(j, "current_section", cur != (size_t)-1 ? s->cl->sections[cur].id : "");
+	cJSON *secs = cJSON_AddArrayToObject(j, "sections");
+	for (size_t i = 0; i < s->cl->n_sections; i++)
+		cJSON_AddItemToArray(secs, section_json(s, i, now));
+	char *text = cJSON_Print(j);
+	puts(text);
+	free(text);
+	cJSON_Delete(j);
+}
+
+static void print_variables(const struct session *s)
+{
+	cJSON *vars = cJSON_Parse(engine_variables_json(s->eng));
+	const cJSON *v;
+	bool any = false;
+	cJSON_ArrayForEach(v, vars) {
+		printf("%s%s=%s", any ? " " : "variables: ", v->string, cJSON_IsString(v) ? v->valuestring : "?");
+		any = true;
+	}
+	if (any)
+		putchar('\n');
+	cJSON_Delete(vars);
+}
+
+static void print_section(const struct session *s, size_t i, int64_t now)
+{
+	const struct section *sec = &s->cl->sections[i];
+	const struct section_state *ss = engine_section(s->eng, i);
+	printf("  [%s] %s  %s", section_mark_name(ss->mark), sec->id, sec->title);
+	if (sec->gate && !sec->always_open)
+		printf("   items %d/%d · sign-offs %d/%d", ss->required_done, ss->required_total,
+			ss->approvals, sec->signoffs);
+	else
+		printf("   %s", sec->always_open ? "always open, no gate" : "no gate");
+	putchar('\n');
+	if (ss->locked && ss->blocked_by != (size_t)-1)
+		printf("      locked until \"%s\" passes its gate\n", s->cl->sections[ss->blocked_by].id);
+	if (ss->forced)
+		printf("      FORCED by %s: %s (incident %s)\n", ss->override_by ? ss->override_by : "?",
+			ss->override_reason ? ss->override_reason : "", ss->override_incident ? ss->override_incident : "");
+	if (ss->rejected)
+		puts("      REJECTED: a current rejection stands");
+	for (size_t k = 0; k < sec->n_items; k++) {
+		const struct item *it = &sec->items[k];
+		const struct item_state *is = engine_item(s->eng, i, k);
+		char dur[32];
+		item_duration(is, now, dur, sizeof(dur));
+		printf("      %-9s %-10s %-24s %s", verdict_name(is->verdict), item_kind_name(it->kind), it->id, it->title);
+		if (dur[0])
+			printf("  (%s)", dur);
+		if (!it->required)
+			printf("  [optional]");
+		if (is->needs_attestation)
+			printf("  [needs attestation]");
+		if (it->kind == ITEM_WAIT && is->verdict == VERDICT_RUNNING) {
+			char when[64];
+			format_time(is->wait_until_us, when, sizeof(when));
+			printf("  passes at %s", when);
+		}
+		putchar('\n');
+		if (is->message && is->verdict != VERDICT_PASS)
+			printf("                %s\n", is->message);
+	}
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		const struct signoff *so = &ss->signoffs[k];
+		char when[64];
+		format_time(so->time_us, when, sizeof(when));
+		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", so->engineer, when,
+			so->stale ? "  [stale]" : "", so->comment ? "  " : "", so->comment ? so->comment : "");
+	}
+}
+
+int cmd_status(const struct cli_global *g, int argc, char **argv)
+{
+	struct opts o;
+	if (!opts_parse("status", "countersign status RUN [--json]", argc, argv, "json", 1, &o))
+		return EXIT_USAGE;
+	if (o.n_pos != 1) {
+		cli_error("status", "which run? usage: countersign status RUN [--json]");
+		return EXIT_USAGE;
+	}
+	struct session s;
+	int rc = session_open_store(&s, g, "status");
+	if (rc == EXIT_OK)
+		rc = session_load_run(&s, o.pos[0]);
+	if (rc != EXIT_OK) {
+		session_close(&s);
+		return rc;
+	}
+	int64_t now = now_us();
+	if (o.json) {
+		print_json(&s, now);
+	} else {
+		char when[64];
+		format_time(s.run.started_us, when, sizeof(when));
+		printf("run %s: %s [%s]\n", s.run.id, s.run.title, run_status_name(engine_status(s.eng)));
+		printf("checklist %s (%s), sha256 %.16s..., started %s\n", s.cl->id, s.cl->title,
+			s.run.checklist_sha, when);
+		if (engine_abort_reason(s.eng))
+			printf("aborted: %s\n", engine_abort_reason(s.eng));
+		print_variables(&s);
+		const char *phase = NULL;
+		for (size_t i = 0; i < s.cl->n_sections; i++) {
+			const char *p = s.cl->sections[i].phase ? s.cl->sections[i].phase : "(no phase)";
+			if (!phase || strcmp(p, phase) != 0)
+				printf("\n%s\n", p);
+			phase = p;
+			print_section(&s, i, now);
+		}
+	}
+	session_close(&s);
+	return EXIT_OK;
+}

@@ -1,0 +1,44 @@
+/* countersign verify [RUN] [--anchor HASH] */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/opts.h"
+#include "cli/session.h"
+
+int cmd_verify(const struct cli_global *g, int argc, char **argv)
+{
+	const char *usage = "countersign verify [RUN] [--anchor HASH]";
+	struct opts o;
+	if (!opts_parse("verify", usage, argc, argv, "anchor", 1, &o))
+		return EXIT_USAGE;
+	if (o.anchor && o.n_pos == 0) {
+		cli_error("verify", "--anchor belongs to one run: give RUN too; usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	struct session s;
+	int rc = session_open_store(&s, g, "verify");
+	if (rc != EXIT_OK)
+		return rc;
+	struct verify_result res = {0};
+	enum store_status st = store_verify(s.st, o.n_pos ? o.pos[0] : NULL, o.anchor, &res);
+	if (st == STORE_NOT_FOUND) {
+		cli_error("verify", "no run \"%s\"; 'countersign runs --all' lists them", o.pos[0]);
+		rc = EXIT_USAGE;
+	} else if (st != STORE_OK) {
+		cli_error("verify", "cannot read the record: %s", store_error(s.st));
+		rc = EXIT_ENV;
+	} else if (!res.ok) {
+		if (res.bad_seq)
+			cli_error("verify", "%s: event %lld: %s", res.chain ? res.chain : "?", (long long)res.bad_seq,
+				res.why ? res.why : "does not verify");
+		else
+			cli_error("verify", "%s: %s", res.chain ? res.chain : "?", res.why ? res.why : "does not verify");
+		rc = EXIT_REFUSED;
+	} else {
+		printf("ok: %lld events, head %s\n", (long long)res.events, res.head);
+		rc = EXIT_OK;
+	}
+	verify_result_clear(&res);
+	session_close(&s);
+	return rc;
+}

@@ -1,0 +1,330 @@
+#include "cli/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "countersign/pin.h"
+#include "countersign/util.h"
+#include "cli/proc.h"
+
+int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void format_time(int64_t t_us, char *buf, size_t size)
+{
+	time_t t = (time_t)(t_us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+int session_open_store(struct session *s, const struct cli_global *g, const char *command)
+{
+	memset(s, 0, sizeof(*s));
+	s->command = command;
+	char *path = store_default_path(g->db_path);
+	char *err = NULL;
+	s->st = store_open(path, &err);
+	if (!s->st) {
+		cli_error(command, "cannot open the database %s: %s", path, err ? err : "unknown error");
+		free(err);
+		free(path);
+		return EXIT_ENV;
+	}
+	free(path);
+	return EXIT_OK;
+}
+
+void session_close(struct session *s)
+{
+	engine_destroy(s->eng);
+	checklist_destroy(s->cl);
+	if (s->have_run)
+		run_row_clear(&s->run);
+	store_close(s->st);
+	memset(s, 0, sizeof(*s));
+}
+
+void session_origin(struct event *o, const char *actor)
+{
+	memset(o, 0, sizeof(*o));
+	o->actor = xstrdup(actor ? actor : "system");
+	struct passwd *pw = getpwuid(geteuid());
+	o->os_user = xstrdup(pw && pw->pw_name ? pw->pw_name : "?");
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	o->host = xstrdup(host);
+	const char *tty = NULL;
+	for (int fd = 0; fd <= 2 && !tty; fd++)
+		tty = isatty(fd) ? ttyname(fd) : NULL;
+	o->tty = xstrdup(tty ? tty : "none");
+	o->target = xstrdup("");
+	o->payload = xstrdup("{}");
+}
+
+/* A running check whose process is gone (killed, power lost) must never
+ * count as passed: record it as an error. */
+static int recover_interrupted(struct session *s)
+{
+	const struct checklist *cl = s->cl;
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	for (size_t sec = 0; sec < cl->n_sections; sec++) {
+		for (size_t i = 0; i < cl->sections[sec].n_items; i++) {
+			const struct item_state *is = engine_item(s->eng, sec, i);
+			if (is->verdict != VERDICT_RUNNING || cl->sections[sec].items[i].kind == ITEM_WAIT ||
+				!is->running_payload)
+				continue;
+			cJSON *p = cJSON_Parse(is->running_payload);
+			const cJSON *pid = cJSON_GetObjectItemCaseSensitive(p, "pid");
+			const cJSON *h = cJSON_GetObjectItemCaseSensitive(p, "host");
+			const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "proc_start");
+			bool here = cJSON_IsString(h) && strcmp(h->valuestring, host) == 0;
+			bool alive = here && cJSON_IsNumber(pid) && cJSON_IsString(st) &&
+				proc_alive((pid_t)pid->valuedouble, st->valuestring);
+			cJSON_Delete(p);
+			if (!here || alive)
+				continue;
+			struct event ev;
+			session_origin(&ev, "system");
+			ev.kind = xstrdup(EV_CHECK_FINISHED);
+			free(ev.target);
+			ev.target = xasprintf("%s/%s", cl->sections[sec].id, cl->sections[sec].items[i].id);
+			free(ev.payload);
+			ev.payload = xstrdup("{\"verdict\":\"error\",\"message\":\"interrupted: the process running "
+				"the check ended before it finished\"}");
+			int rc = session_append(s, &ev, 1, NULL, 0);
+			event_clear(&ev);
+			if (rc != EXIT_OK)
+				return rc;
+		}
+	}
+	return EXIT_OK;
+}
+
+int session_load_run(struct session *s, const char *run_id)
+{
+	enum store_status rc = store_get_run(s->st, run_id, &s->run);
+	if (rc == STORE_NOT_FOUND) {
+		cli_error(s->command, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
+		return EXIT_USAGE;
+	}
+	if (rc != STORE_OK) {
+		cli_error(s->command, "cannot read run %s: %s", run_id, store_error(s->st));
+		return EXIT_ENV;
+	}
+	s->have_run = true;
+	size_t len = 0;
+	char *text = store_get_checklist(s->st, s->run.checklist_sha, &len);
+	if (!text) {
+		cli_error(s->command, "the checklist snapshot %.12s of run %s is missing from the database",
+			s->run.checklist_sha, run_id);
+		return EXIT_ENV;
+	}
+	struct diag_list d;
+	diag_list_init(&d, s->run.path);
+	s->cl = checklist_load_text(s->run.path, text, len, &d);
+	free(text);
+	if (!s->cl) {
+		cli_error(s->command, "the checklist snapshot of run %s no longer loads", run_id);
+		diag_list_print(&d, stderr);
+		diag_list_clear(&d);
+		return EXIT_ENV;
+	}
+	diag_list_clear(&d);
+	s->eng = engine_create(s->cl);
+	struct event *evs = NULL;
+	size_t n = 0;
+	if (store_load_events(s->st, s->run.id, 0, &evs, &n) != STORE_OK) {
+		cli_error(s->command, "cannot read the events of run %s: %s", run_id, store_error(s->st));
+		return EXIT_ENV;
+	}
+	for (size_t i = 0; i < n; i++)
+		engine_apply(s->eng, &evs[i]);
+	event_array_free(evs, n);
+	engine_refresh(s->eng, now_us());
+	return recover_interrupted(s);
+}
+
+int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev)
+{
+	if (store_append(s->st, s->run.id, evs, n, ev, n_ev) != STORE_OK) {
+		cli_error(s->command, "cannot record in the database: %s", store_error(s->st));
+		return EXIT_ENV;
+	}
+	for (size_t i = 0; i < n; i++)
+		engine_apply(s->eng, &evs[i]);
+	engine_refresh(s->eng, now_us());
+	if (engine_status(s->eng) == RUN_OPEN && engine_all_gates_passed(s->eng)) {
+		struct event done;
+		session_origin(&done, "system");
+		done.kind = xstrdup(EV_RUN_COMPLETED);
+		enum store_status rc = store_append(s->st, s->run.id, &done, 1, NULL, 0);
+		if (rc == STORE_OK) {
+			engine_apply(s->eng, &done);
+			engine_refresh(s->eng, now_us());
+		}
+		event_clear(&done);
+		if (rc != STORE_OK) {
+			cli_error(s->command, "cannot record in the database: %s", store_error(s->st));
+			return EXIT_ENV;
+		}
+	}
+	return EXIT_OK;
+}
+
+static char *read_line(FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+char *session_read_pin(struct session *s, const char *name, const char *prompt)
+{
+	if (s->pin_stdin) {
+		char *pin = read_line(stdin);
+		if (!pin)
+			cli_error(s->command, "no PIN for %s on standard input (one PIN a line, in the order the "
+				"engineers were named)", name);
+		return pin;
+	}
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error(s->command, "no terminal to ask %s's PIN on; use --pin-stdin", name);
+		return NULL;
+	}
+	FILE *tty = fdopen(fd, "r+");
+	struct termios old, quiet;
+	bool restore = tcgetattr(fd, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	fprintf(tty, "%s", prompt);
+	fflush(tty);
+	char *pin = read_line(tty);
+	if (restore)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	fclose(tty);
+	if (!pin)
+		cli_error(s->command, "no PIN given for %s", name);
+	return pin;
+}
+
+int session_authenticate(struct session *s, const char *name)
+{
+	struct engineer eng = {0};
+	enum store_status rc = store_get_engineer(s->st, name, &eng);
+	if (rc == STORE_NOT_FOUND) {
+		cli_error(s->command, "unknown engineer \"%s\"; register with 'countersign engineer add %s "
+			"--full-name \"...\"'", name, name);
+		return EXIT_USAGE;
+	}
+	if (rc != STORE_OK) {
+		cli_error(s->command, "cannot read engineer %s: %s", name, store_error(s->st));
+		return EXIT_ENV;
+	}
+	char prompt[160];
+	snprintf(prompt, sizeof(prompt), "PIN for %s (%s): ", eng.name, eng.full_name);
+	char *pin = session_read_pin(s, name, prompt);
+	if (!pin) {
+		engineer_clear(&eng);
+		return EXIT_USAGE;
+	}
+	int failures = 0;
+	int64_t oldest = 0, now = now_us();
+	int result = EXIT_OK;
+	if (store_count_pin_failures(s->st, name, now - PIN_WINDOW_US, &failures, &oldest) != STORE_OK) {
+		cli_error(s->command, "cannot read the PIN record of %s: %s", name, store_error(s->st));
+		result = EXIT_ENV;
+	} else if (failures >= PIN_MAX_FAILURES) {
+		char when[64];
+		format_time(oldest + PIN_WINDOW_US, when, sizeof(when));
+		cli_error(s->command, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
+			name, failures, when);
+		result = EXIT_REFUSED;
+	} else if (!pin_verify(eng.pin_hash, pin)) {
+		struct event ev;
+		session_origin(&ev, name);
+		ev.kind = xstrdup(EV_PIN_FAILED);
+		free(ev.target);
+		ev.target = xstrdup(name);
+		free(ev.payload);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "command", s->command);
+		ev.payload = cJSON_PrintUnformatted(p);
+		cJSON_Delete(p);
+		store_append(s->st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
+		event_clear(&ev);
+		cli_error(s->command, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
+			failures + 1, PIN_MAX_FAILURES);
+		result = EXIT_USAGE;
+	}
+	sodium_memzero(pin, strlen(pin));
+	free(pin);
+	engineer_clear(&eng);
+	return result;
+}
+
+int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
+{
+	const char *slash = strchr(target, '/');
+	char *sid = slash ? xstrndup(target, (size_t)(slash - target)) : xstrdup(target);
+	int rc = EXIT_OK;
+	const struct section *found = checklist_section(s->cl, sid);
+	if (!found) {
+		cli_error(s->command, "no section \"%s\" in checklist %s; 'countersign status %s' lists them",
+			sid, s->cl->id, s->run.id);
+		rc = EXIT_USAGE;
+	} else if (item && !slash) {
+		cli_error(s->command, "\"%s\" names a section; give SECTION/ITEM", target);
+		rc = EXIT_USAGE;
+	} else if (!item && slash) {
+		cli_error(s->command, "\"%s\" names an item; give a SECTION", target);
+		rc = EXIT_USAGE;
+	} else {
+		*sec = (size_t)(found - s->cl->sections);
+		if (item) {
+			const struct item *it = section_item(found, slash + 1);
+			if (!it) {
+				cli_error(s->command, "no item \"%s\" in section \"%s\"", slash + 1, sid);
+				rc = EXIT_USAGE;
+			} else {
+				*item = (size_t)(it - found->items);
+			}
+		}
+	}
+	free(sid);
+	return rc;
+}
+
+int session_refuse(struct session *s, char *why)
+{
+	cli_error(s->command, "%s", why);
+	free(why);
+	return EXIT_REFUSED;
+}

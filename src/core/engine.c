@@ -1,0 +1,269 @@
+/* Folding events into run state. Everything derived is recomputed in
+ * engine_refresh, so the state is always a function of the events and now. */
+#include "countersign/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "countersign/util.h"
+#include "engine_internal.h"
+
+static const char *const verdict_names[] = {
+	"pending", "running", "pass", "fail", "error", "no_data", "timeout", "cancelled", "waived",
+};
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned)v < sizeof(verdict_names) / sizeof(verdict_names[0]) ? verdict_names[v] : "?";
+}
+
+bool verdict_parse(const char *name, enum verdict *out)
+{
+	for (size_t i = 0; name && i < sizeof(verdict_names) / sizeof(verdict_names[0]); i++)
+		if (strcmp(verdict_names[i], name) == 0) {
+			*out = (enum verdict)i;
+			return true;
+		}
+	return false;
+}
+
+static const char *const mark_names[] = {
+	"locked", "open", "passed", "failed", "running", "FORCED", "not chosen", "choose",
+};
+
+const char *section_mark_name(enum section_mark m)
+{
+	return (unsigned)m < sizeof(mark_names) / sizeof(mark_names[0]) ? mark_names[m] : "?";
+}
+
+const char *run_status_name(enum run_status s)
+{
+	return s == RUN_COMPLETED ? "completed" : s == RUN_ABORTED ? "aborted" : "open";
+}
+
+struct engine *engine_create(const struct checklist *cl)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+	e->cl = cl;
+	e->sections = xcalloc(cl->n_sections + 1, sizeof(*e->sections));
+	e->items = xcalloc(cl->n_sections + 1, sizeof(*e->items));
+	for (size_t s = 0; s < cl->n_sections; s++)
+		e->items[s] = xcalloc(cl->sections[s].n_items + 1, sizeof(struct item_state));
+	e->variables = xstrdup("{}");
+	return e;
+}
+
+static void signoff_clear(struct signoff *so)
+{
+	free(so->engineer);
+	free(so->comment);
+	free(so->os_user);
+	free(so->host);
+	free(so->tty);
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	for (size_t s = 0; s < e->cl->n_sections; s++) {
+		struct section_state *ss = &e->sections[s];
+		for (size_t k = 0; k < ss->n_signoffs; k++)
+			signoff_clear(&ss->signoffs[k]);
+		free(ss->signoffs);
+		free(ss->override_reason);
+		free(ss->override_incident);
+		free(ss->override_by);
+		for (size_t i = 0; i < e->cl->sections[s].n_items; i++) {
+			struct item_state *is = &e->items[s][i];
+			free(is->message);
+			free(is->actor);
+			free(is->running_payload);
+		}
+		free(e->items[s]);
+	}
+	free(e->items);
+	free(e->sections);
+	free(e->abort_reason);
+	free(e->variables);
+	free(e);
+}
+
+/* Resolves "S/I" or "S" to indexes; returns false when unknown. */
+static bool find_target(const struct engine *e, const char *target, size_t *s, size_t *i, bool want_item)
+{
+	if (!target)
+		return false;
+	const char *slash = strchr(target, '/');
+	if (want_item != (slash != NULL))
+		return false;
+	size_t slen = slash ? (size_t)(slash - target) : strlen(target);
+	for (size_t k = 0; k < e->cl->n_sections; k++) {
+		const struct section *sec = &e->cl->sections[k];
+		if (strlen(sec->id) != slen || strncmp(sec->id, target, slen) != 0)
+			continue;
+		*s = k;
+		if (!want_item)
+			return true;
+		for (size_t j = 0; j < sec->n_items; j++)
+			if (strcmp(sec->items[j].id, slash + 1) == 0) {
+				*i = j;
+				return true;
+			}
+		return false;
+	}
+	return false;
+}
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+static void mark_verdict_event(struct item_state *is, const struct event *ev)
+{
+	is->verdict_seq = ev->seq;
+	memcpy(is->verdict_hash, ev->hash, EVENT_HASH_HEX);
+	is->verdict_hash[EVENT_HASH_HEX - 1] = '\0';
+	set_str(&is->actor, ev->actor);
+}
+
+static void apply_item_event(struct engine *e, const struct event *ev, const cJSON *p)
+{
+	size_t s, i;
+	if (!find_target(e, ev->target, &s, &i, true))
+		return;
+	struct item_state *is = &e->items[s][i];
+	const struct item *it = &e->cl->sections[s].items[i];
+	if (strcmp(ev->kind, EV_CHECK_STARTED) == 0) {
+		is->verdict = VERDICT_RUNNING;
+		is->attempts++;
+		is->started_us = ev->time_us;
+		is->finished_us = 0;
+		is->needs_attestation = false;
+		if (it->kind == ITEM_WAIT)
+			is->wait_until_us = ev->time_us + it->duration_ms * 1000;
+		set_str(&is->message, NULL);
+		set_str(&is->running_payload, ev->payload);
+	} else if (strcmp(ev->kind, EV_CHECK_FINISHED) == 0) {
+		enum verdict v = VERDICT_ERROR;
+		verdict_parse(json_str(p, "verdict"), &v);
+		is->verdict = is->checked = v;
+		is->finished_us = ev->time_us;
+		is->needs_attestation = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "needs_attestation"));
+		set_str(&is->message, json_str(p, "message"));
+		set_str(&is->running_payload, NULL);
+	} else if (strcmp(ev->kind, EV_ATTESTED) == 0) {
+		const char *v = json_str(p, "verdict");
+		is->verdict = is->checked = v && strcmp(v, "fail") == 0 ? VERDICT_FAIL : VERDICT_PASS;
+		is->needs_attestation = false;
+		if (!is->started_us)
+			is->started_us = ev->time_us;
+		is->finished_us = ev->time_us;
+		if (it->kind == ITEM_MANUAL)
+			is->attempts++;
+		set_str(&is->message, json_str(p, "note"));
+	} else if (strcmp(ev->kind, EV_WAIVED) == 0) {
+		is->verdict = VERDICT_WAIVED;
+		set_str(&is->message, json_str(p, "reason"));
+	} else {
+		return;
+	}
+	mark_verdict_event(is, ev);
+	if (!e->sections[s].first_us)
+		e->sections[s].first_us = ev->time_us;
+}
+
+static void apply_signed(struct engine *e, size_t s, const struct event *ev, const cJSON *p)
+{
+	struct section_state *ss = &e->sections[s];
+	ss->signoffs = xreallocarray(ss->signoffs, ss->n_signoffs + 1, sizeof(*ss->signoffs));
+	struct signoff *so = &ss->signoffs[ss->n_signoffs++];
+	memset(so, 0, sizeof(*so));
+	const char *meaning = json_str(p, "meaning");
+	so->approve = !meaning || strcmp(meaning, "reject") != 0;
+	so->engineer = xstrdup(ev->actor ? ev->actor : "?");
+	so->comment = json_str(p, "comment") ? xstrdup(json_str(p, "comment")) : NULL;
+	so->os_user = ev->os_user ? xstrdup(ev->os_user) : NULL;
+	so->host = ev->host ? xstrdup(ev->host) : NULL;
+	so->tty = ev->tty ? xstrdup(ev->tty) : NULL;
+	const char *digest = json_str(p, "digest");
+	snprintf(so->digest, sizeof(so->digest), "%s", digest ? digest : "");
+	so->time_us = ev->time_us;
+	so->seq = ev->seq;
+}
+
+static void apply_section_event(struct engine *e, const struct event *ev, const cJSON *p)
+{
+	size_t s, unused;
+	if (!find_target(e, ev->target, &s, &unused, false))
+		return;
+	struct section_state *ss = &e->sections[s];
+	const struct section *sec = &e->cl->sections[s];
+	if (strcmp(ev->kind, EV_CHOSEN) == 0 && sec->choice) {
+		for (size_t k = 0; k < e->cl->n_sections; k++) {
+			const char *g = e->cl->sections[k].choice;
+			if (g && strcmp(g, sec->choice) == 0) {
+				e->sections[k].chosen = k == s;
+				e->sections[k].not_chosen = k != s;
+			}
+		}
+	} else if (strcmp(ev->kind, EV_SIGNED) == 0) {
+		apply_signed(e, s, ev, p);
+	} else if (strcmp(ev->kind, EV_OVERRIDE) == 0) {
+		ss->forced = true;
+		set_str(&ss->override_reason, json_str(p, "reason"));
+		set_str(&ss->override_incident, json_str(p, "incident"));
+		struct strbuf by = {0};
+		const cJSON *who;
+		cJSON_ArrayForEach(who, cJSON_GetObjectItemCaseSensitive(p, "engineers"))
+			if (cJSON_IsString(who))
+				strbuf_addf(&by, "%s%s", by.len ? ", " : "", who->valuestring);
+		free(ss->override_by);
+		ss->override_by = strbuf_detach(&by);
+		if (!ss->passed_us)
+			ss->passed_us = ev->time_us;
+	}
+	if (!ss->first_us)
+		ss->first_us = ev->time_us;
+}
+
+void engine_apply(struct engine *e, const struct event *ev)
+{
+	e->last_seq = ev->seq;
+	if (!ev->kind)
+		return;
+	cJSON *p = ev->payload ? cJSON_Parse(ev->payload) : NULL;
+	if (strcmp(ev->kind, EV_RUN_STARTED) == 0) {
+		e->started_us = ev->time_us;
+		const cJSON *vars = cJSON_GetObjectItemCaseSensitive(p, "variables");
+		if (cJSON_IsObject(vars)) {
+			free(e->variables);
+			e->variables = cJSON_PrintUnformatted(vars);
+		}
+	} else if (strcmp(ev->kind, EV_RUN_ABORTED) == 0) {
+		e->status = RUN_ABORTED;
+		e->ended_us = ev->time_us;
+		set_str(&e->abort_reason, json_str(p, "reason"));
+	} else if (strcmp(ev->kind, EV_RUN_COMPLETED) == 0) {
+		e->status = RUN_COMPLETED;
+		e->ended_us = ev->time_us;
+	} else if (strcmp(ev->kind, EV_CHOSEN) == 0 || strcmp(ev->kind, EV_SIGNED) == 0 ||
+		strcmp(ev->kind, EV_OVERRIDE) == 0) {
+		apply_section_event(e, ev, p);
+	} else {
+		apply_item_event(e, ev, p);
+	}
+	cJSON_Delete(p);
+	e->dirty = true;
+}

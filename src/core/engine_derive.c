@@ -1,0 +1,230 @@
+/* Derived state: waits, digests, stale sign-offs, gates, locks and marks. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "engine_internal.h"
+
+static void refresh_items(struct engine *e, size_t s, int64_t now_us)
+{
+	const struct section *sec = &e->cl->sections[s];
+	for (size_t i = 0; i < sec->n_items; i++) {
+		struct item_state *is = &e->items[s][i];
+		/* A started wait is running until its time is up, then passed: derived
+		 * afresh from the start event each time, never stored. */
+		if (sec->items[i].kind != ITEM_WAIT || !is->running_payload || !is->wait_until_us)
+			continue;
+		bool done = now_us >= is->wait_until_us;
+		is->verdict = is->checked = done ? VERDICT_PASS : VERDICT_RUNNING;
+		is->finished_us = done ? is->wait_until_us : 0;
+	}
+}
+
+static void compute_digest(struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	for (size_t i = 0; i < sec->n_items; i++) {
+		const struct item_state *is = &e->items[s][i];
+		const char *h = is->verdict_seq ? is->verdict_hash : "-";
+		crypto_hash_sha256_update(&st, (const unsigned char *)sec->items[i].id, strlen(sec->items[i].id) + 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)h, strlen(h));
+		crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+	}
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, d);
+	sodium_bin2hex(e->sections[s].digest, EVENT_HASH_HEX, d, sizeof(d));
+}
+
+/* Each engineer's latest current signature decides for them. */
+static void count_signoffs(struct section_state *ss)
+{
+	ss->approvals = 0;
+	ss->rejected = false;
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		ss->signoffs[k].stale = strcmp(ss->signoffs[k].digest, ss->digest) != 0;
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		const struct signoff *so = &ss->signoffs[k];
+		if (so->stale)
+			continue;
+		bool later = false;
+		for (size_t j = k + 1; j < ss->n_signoffs && !later; j++)
+			later = !ss->signoffs[j].stale && strcmp(ss->signoffs[j].engineer, so->engineer) == 0;
+		if (later)
+			continue;
+		if (so->approve)
+			ss->approvals++;
+		else
+			ss->rejected = true;
+	}
+}
+
+static bool verdict_counts(enum verdict v)
+{
+	return v == VERDICT_PASS || v == VERDICT_WAIVED;
+}
+
+static bool verdict_failed(enum verdict v)
+{
+	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_NO_DATA ||
+		v == VERDICT_TIMEOUT || v == VERDICT_CANCELLED;
+}
+
+/* When a gate passed by the rules: the latest of what it needed, the
+ * required verdicts and the counted approvals. */
+static int64_t passed_time(const struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	const struct section_state *ss = &e->sections[s];
+	int64_t t = 0;
+	for (size_t i = 0; i < sec->n_items; i++) {
+		const struct item_state *is = &e->items[s][i];
+		if (sec->items[i].required && is->finished_us > t)
+			t = is->finished_us;
+	}
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		if (!ss->signoffs[k].stale && ss->signoffs[k].approve && ss->signoffs[k].time_us > t)
+			t = ss->signoffs[k].time_us;
+	return t;
+}
+
+static void refresh_gate(struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	struct section_state *ss = &e->sections[s];
+	ss->required_done = ss->required_total = 0;
+	for (size_t i = 0; i < sec->n_items; i++) {
+		const struct item_state *is = &e->items[s][i];
+		if (!sec->items[i].required)
+			continue;
+		ss->required_total++;
+		if (verdict_counts(is->verdict) && !is->needs_attestation)
+			ss->required_done++;
+	}
+	compute_digest(e, s);
+	count_signoffs(ss);
+	bool by_rules = ss->required_done == ss->required_total &&
+		ss->approvals >= sec->signoffs && !ss->rejected;
+	ss->gate_passed = sec->gate && (ss->forced || by_rules);
+	if (!ss->forced)
+		ss->passed_us = ss->gate_passed ? passed_time(e, s) : 0;
+}
+
+static bool same_group(const struct section *a, const struct section *b)
+{
+	return a->choice && b->choice && strcmp(a->choice, b->choice) == 0;
+}
+
+/* Counts towards locking and completion: a real gate on the path. */
+static bool gate_counts(const struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	return sec->gate && !sec->always_open && !e->sections[s].not_chosen;
+}
+
+static bool group_has_choice(const struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	for (size_t k = 0; sec->choice && k < e->cl->n_sections; k++)
+		if (same_group(sec, &e->cl->sections[k]) && e->sections[k].chosen)
+			return true;
+	return false;
+}
+
+static void refresh_lock(struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	struct section_state *ss = &e->sections[s];
+	ss->locked = false;
+	ss->blocked_by = (size_t)-1;
+	if (sec->always_open || ss->forced)
+		return;
+	if (ss->not_chosen) {
+		ss->locked = true;
+		return;
+	}
+	for (size_t p = 0; p < s; p++) {
+		if (!gate_counts(e, p) || same_group(sec, &e->cl->sections[p]))
+			continue;
+		if (!e->sections[p].gate_passed) {
+			ss->locked = true;
+			ss->blocked_by = p;
+			return;
+		}
+	}
+}
+
+static enum section_mark compute_mark(const struct engine *e, size_t s)
+{
+	const struct section *sec = &e->cl->sections[s];
+	const struct section_state *ss = &e->sections[s];
+	if (ss->not_chosen)
+		return MARK_NOT_CHOSEN;
+	if (ss->locked)
+		return MARK_LOCKED;
+	if (sec->choice && !group_has_choice(e, s))
+		return MARK_CHOOSE;
+	if (ss->forced)
+		return MARK_FORCED;
+	if (ss->gate_passed)
+		return MARK_PASSED;
+	bool failed = false;
+	for (size_t i = 0; i < sec->n_items; i++) {
+		enum verdict v = e->items[s][i].verdict;
+		if (v == VERDICT_RUNNING)
+			return MARK_RUNNING;
+		failed |= sec->items[i].required && verdict_failed(v);
+	}
+	return failed ? MARK_FAILED : MARK_OPEN;
+}
+
+void engine_refresh(struct engine *e, int64_t now_us)
+{
+	size_t n = e->cl->n_sections;
+	for (size_t s = 0; s < n; s++) {
+		refresh_items(e, s, now_us);
+		refresh_gate(e, s);
+	}
+	/* File order: a section's lock depends only on the gates before it. */
+	for (size_t s = 0; s < n; s++)
+		refresh_lock(e, s);
+	for (size_t s = 0; s < n; s++)
+		e->sections[s].mark = compute_mark(e, s);
+	e->dirty = false;
+}
+
+bool engine_all_gates_passed(const struct engine *e)
+{
+	for (size_t s = 0; s < e->cl->n_sections; s++)
+		if (gate_counts(e, s) && !e->sections[s].gate_passed)
+			return false;
+	return true;
+}
+
+size_t engine_current_section(const struct engine *e)
+{
+	for (size_t s = 0; s < e->cl->n_sections; s++)
+		if (gate_counts(e, s) && !e->sections[s].gate_passed)
+			return s;
+	return (size_t)-1;
+}
+
+const struct checklist *engine_checklist(const struct engine *e) { return e->cl; }
+enum run_status engine_status(const struct engine *e) { return e->status; }
+const char *engine_abort_reason(const struct engine *e) { return e->abort_reason; }
+int64_t engine_started_us(const struct engine *e) { return e->started_us; }
+int64_t engine_ended_us(const struct engine *e) { return e->ended_us; }
+int64_t engine_last_seq(const struct engine *e) { return e->last_seq; }
+const char *engine_variables_json(const struct engine *e) { return e->variables; }
+
+const struct section_state *engine_section(const struct engine *e, size_t s)
+{
+	return s < e->cl->n_sections ? &e->sections[s] : NULL;
+}
+
+const struct item_state *engine_item(const struct engine *e, size_t s, size_t i)
+{
+	return s < e->cl->n_sections && i < e->cl->sections[s].n_items ? &e->items[s][i] : NULL;
+}

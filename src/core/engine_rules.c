@@ -1,0 +1,164 @@
+/* "Is this allowed, and if not, why": the answers every command asks for. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "countersign/util.h"
+#include "engine_internal.h"
+
+static bool refuse(char **why, char *msg)
+{
+	if (why)
+		*why = msg;
+	else
+		free(msg);
+	return false;
+}
+
+static bool run_open(const struct engine *e, char **why)
+{
+	if (e->status == RUN_OPEN)
+		return true;
+	return refuse(why, xasprintf("the run is %s; nothing more can be recorded in it",
+		run_status_name(e->status)));
+}
+
+/* The shared rule of every action inside a section. */
+static bool section_workable(const struct engine *e, size_t s, char **why)
+{
+	if (!run_open(e, why))
+		return false;
+	const struct section *sec = &e->cl->sections[s];
+	const struct section_state *ss = &e->sections[s];
+	if (ss->not_chosen)
+		return refuse(why, xasprintf("section \"%s\" was not chosen: another alternative of \"%s\" was",
+			sec->id, sec->choice));
+	if (ss->locked && ss->blocked_by != (size_t)-1) {
+		const struct section *b = &e->cl->sections[ss->blocked_by];
+		const struct section_state *bs = &e->sections[ss->blocked_by];
+		if (b->choice && bs->mark == MARK_CHOOSE)
+			return refuse(why, xasprintf("section \"%s\" is locked: no alternative of \"%s\" has been chosen "
+				"yet, so \"%s\" (%s) has not passed its gate (items %d/%d, sign-offs %d/%d); choose one first",
+				sec->id, b->choice, b->id, b->title, bs->required_done, bs->required_total,
+				bs->approvals, b->signoffs));
+		return refuse(why, xasprintf("section \"%s\" is locked: \"%s\" (%s) has not passed its gate "
+			"(items %d/%d, sign-offs %d/%d)", sec->id, b->id, b->title, bs->required_done,
+			bs->required_total, bs->approvals, b->signoffs));
+	}
+	if (ss->mark == MARK_CHOOSE)
+		return refuse(why, xasprintf("section \"%s\" is one of the alternatives of \"%s\": choose one first",
+			sec->id, sec->choice));
+	return true;
+}
+
+bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
+{
+	if (!section_workable(e, s, why))
+		return false;
+	const struct item *it = &e->cl->sections[s].items[i];
+	if (it->kind == ITEM_MANUAL)
+		return refuse(why, xasprintf("%s/%s is a manual item: attest it instead",
+			e->cl->sections[s].id, it->id));
+	if (e->items[s][i].verdict == VERDICT_RUNNING)
+		return refuse(why, xasprintf("%s/%s is already running", e->cl->sections[s].id, it->id));
+	return true;
+}
+
+bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why)
+{
+	if (!section_workable(e, s, why))
+		return false;
+	const struct item *it = &e->cl->sections[s].items[i];
+	if (it->kind == ITEM_MANUAL || e->items[s][i].needs_attestation)
+		return true;
+	return refuse(why, xasprintf("%s/%s is a %s item with its own check: run it instead of attesting",
+		e->cl->sections[s].id, it->id, item_kind_name(it->kind)));
+}
+
+bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why)
+{
+	if (!section_workable(e, s, why))
+		return false;
+	const struct item *it = &e->cl->sections[s].items[i];
+	const char *sid = e->cl->sections[s].id;
+	if (!it->waivable)
+		return refuse(why, xasprintf("%s/%s is not waivable (the checklist does not allow it)", sid, it->id));
+	enum verdict v = e->items[s][i].verdict;
+	if (v != VERDICT_FAIL && v != VERDICT_ERROR && v != VERDICT_NO_DATA && v != VERDICT_TIMEOUT &&
+		v != VERDICT_CANCELLED)
+		return refuse(why, xasprintf("%s/%s is %s: only a failed check can be waived", sid, it->id,
+			verdict_name(v)));
+	return true;
+}
+
+bool engine_can_choose(const struct engine *e, size_t s, char **why)
+{
+	const struct section *sec = &e->cl->sections[s];
+	if (!run_open(e, why))
+		return false;
+	if (!sec->choice)
+		return refuse(why, xasprintf("section \"%s\" is not one of a group of alternatives", sec->id));
+	for (size_t k = 0; k < e->cl->n_sections; k++) {
+		const struct section *o = &e->cl->sections[k];
+		if (o->choice && strcmp(o->choice, sec->choice) == 0 && e->sections[k].chosen)
+			return refuse(why, xasprintf("\"%s\" is already chosen for \"%s\"", o->id, sec->choice));
+	}
+	const struct section_state *ss = &e->sections[s];
+	if (ss->locked && ss->blocked_by != (size_t)-1)
+		return section_workable(e, s, why);
+	return true;
+}
+
+bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why)
+{
+	if (!section_workable(e, s, why))
+		return false;
+	const struct section *sec = &e->cl->sections[s];
+	const struct section_state *ss = &e->sections[s];
+	if (!sec->gate || sec->signoffs == 0)
+		return refuse(why, xasprintf("section \"%s\" needs no signature", sec->id));
+	if (!approve)
+		return true;
+	for (size_t i = 0; i < sec->n_items; i++) {
+		const struct item_state *is = &e->items[s][i];
+		if (!sec->items[i].required)
+			continue;
+		if ((is->verdict != VERDICT_PASS && is->verdict != VERDICT_WAIVED) || is->needs_attestation)
+			return refuse(why, xasprintf("cannot approve \"%s\" yet: %s/%s is %s (every required item must "
+				"pass or be waived first)", sec->id, sec->id, sec->items[i].id,
+				is->needs_attestation ? "waiting for attestation" : verdict_name(is->verdict)));
+	}
+	for (size_t k = ss->n_signoffs; k-- > 0;) {
+		const struct signoff *so = &ss->signoffs[k];
+		if (so->stale || strcmp(so->engineer, engineer) != 0)
+			continue;
+		if (so->approve)
+			return refuse(why, xasprintf("%s has already approved this evidence of \"%s\"; a second engineer "
+				"must sign", engineer, sec->id));
+		break;
+	}
+	return true;
+}
+
+bool engine_can_override(const struct engine *e, size_t s, char **why)
+{
+	if (!run_open(e, why))
+		return false;
+	const struct section *sec = &e->cl->sections[s];
+	if (sec->always_open)
+		return refuse(why, xasprintf("section \"%s\" is always open; there is nothing to override", sec->id));
+	if (e->sections[s].gate_passed)
+		return refuse(why, xasprintf("section \"%s\" has already passed its gate", sec->id));
+	if (e->sections[s].not_chosen)
+		return refuse(why, xasprintf("section \"%s\" was not chosen", sec->id));
+	return true;
+}
+
+bool engine_can_note(const struct engine *e, char **why)
+{
+	return run_open(e, why);
+}
+
+bool engine_can_abort(const struct engine *e, char **why)
+{
+	return run_open(e, why);
+}

@@ -1,0 +1,79 @@
+#include "countersign/event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+void event_clear(struct event *ev)
+{
+	if (!ev)
+		return;
+	free(ev->actor);
+	free(ev->os_user);
+	free(ev->host);
+	free(ev->tty);
+	free(ev->kind);
+	free(ev->target);
+	free(ev->payload);
+	memset(ev, 0, sizeof(*ev));
+}
+
+void event_array_free(struct event *evs, size_t n)
+{
+	for (size_t i = 0; evs && i < n; i++)
+		event_clear(&evs[i]);
+	free(evs);
+}
+
+static void put_u64(crypto_hash_sha256_state *st, uint64_t v)
+{
+	unsigned char b[8];
+	for (int i = 7; i >= 0; i--) {
+		b[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	crypto_hash_sha256_update(st, b, sizeof(b));
+}
+
+static void put_field(crypto_hash_sha256_state *st, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	put_u64(st, len);
+	if (len)
+		crypto_hash_sha256_update(st, (const unsigned char *)s, len);
+}
+
+bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX])
+{
+	unsigned char prev[crypto_hash_sha256_BYTES];
+	size_t bin_len = 0;
+	if (sodium_hex2bin(prev, sizeof(prev), ev->prev, strlen(ev->prev), NULL, &bin_len, NULL) != 0 ||
+		bin_len != sizeof(prev))
+		return false;
+	static const char tag[] = "countersign-event-v1";
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)tag, sizeof(tag) - 1);
+	put_u64(&st, (uint64_t)ev->seq);
+	crypto_hash_sha256_update(&st, prev, sizeof(prev));
+	put_u64(&st, (uint64_t)ev->time_us);
+	put_field(&st, ev->actor);
+	put_field(&st, ev->os_user);
+	put_field(&st, ev->host);
+	put_field(&st, ev->tty);
+	put_field(&st, ev->kind);
+	put_field(&st, ev->target);
+	put_field(&st, ev->payload);
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, digest);
+	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
+	return true;
+}
+
+void sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, bytes, len);
+	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
+}

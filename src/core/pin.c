@@ -1,0 +1,34 @@
+#include "countersign/pin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "countersign/util.h"
+
+char *pin_hash(const char *pin)
+{
+	if (sodium_init() < 0)
+		return NULL;
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	const char *cost = getenv("COUNTERSIGN_TEST_PIN_COST");
+	if (cost && strcmp(cost, "min") == 0) {
+		ops = crypto_pwhash_OPSLIMIT_MIN;
+		mem = crypto_pwhash_MEMLIMIT_MIN;
+	}
+	char *out = xmalloc(crypto_pwhash_STRBYTES);
+	if (crypto_pwhash_str_alg(out, pin, strlen(pin), ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+bool pin_verify(const char *hash, const char *pin)
+{
+	if (sodium_init() < 0 || !hash)
+		return false;
+	return crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
+}

@@ -1,0 +1,154 @@
+/* Schema migrations: an ordered list of SQL steps, each taking the database
+ * from user_version N-1 to N in one transaction. A step is never edited once
+ * released; changes come as a new step at the end. docs/record.md describes
+ * the resulting schema. */
+#include "store_internal.h"
+
+#include <stdlib.h>
+
+struct migration {
+	int version;     /* user_version after the step */
+	const char *sql; /* ends by setting that user_version (a pragma takes no parameters) */
+};
+
+static const struct migration migrations[] = {
+	{1,
+		"CREATE TABLE checklists (\n"
+		"  sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),\n"
+		"  text TEXT NOT NULL\n"
+		");\n"
+		"CREATE TABLE engineers (\n"
+		"  name TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),\n"
+		"  full_name TEXT NOT NULL,\n"
+		"  pin_hash TEXT NOT NULL,\n"
+		"  created_us INTEGER NOT NULL\n"
+		");\n"
+		"CREATE TABLE runs (\n"
+		"  id TEXT PRIMARY KEY NOT NULL,\n"
+		"  checklist_id TEXT NOT NULL,\n"
+		"  checklist_sha TEXT NOT NULL REFERENCES checklists (sha256),\n"
+		"  title TEXT NOT NULL,\n"
+		"  path TEXT NOT NULL,\n"
+		"  started_us INTEGER NOT NULL,\n"
+		"  nonce TEXT NOT NULL\n"
+		");\n"
+		"CREATE INDEX runs_by_start ON runs (started_us);\n"
+		"CREATE TABLE events (\n"
+		"  chain TEXT NOT NULL,\n"
+		"  seq INTEGER NOT NULL CHECK (seq >= 1),\n"
+		"  time_us INTEGER NOT NULL,\n"
+		"  actor TEXT NOT NULL,\n"
+		"  os_user TEXT NOT NULL,\n"
+		"  host TEXT NOT NULL,\n"
+		"  tty TEXT NOT NULL,\n"
+		"  kind TEXT NOT NULL,\n"
+		"  target TEXT NOT NULL,\n"
+		"  payload TEXT NOT NULL,\n"
+		"  prev TEXT NOT NULL,\n"
+		"  hash TEXT NOT NULL,\n"
+		"  PRIMARY KEY (chain, seq)\n"
+		");\n"
+		"CREATE INDEX events_by_time ON events (time_us);\n"
+		"CREATE INDEX events_by_actor ON events (actor, time_us);\n"
+		"CREATE INDEX events_by_kind ON events (kind, time_us);\n"
+		"CREATE TABLE evidence (\n"
+		"  sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),\n"
+		"  bytes BLOB NOT NULL\n"
+		");\n"
+		/* The record is append-only. Runs and checklist snapshots never
+		 * change either; engineers may only change their PIN hash, and are
+		 * never removed, so a name is never reused. */
+		"CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+		"  BEGIN SELECT RAISE(ABORT, 'events are append-only: an event cannot be changed'); END;\n"
+		"CREATE TRIGGER events_no_delete BEFORE DELETE ON events\n"
+		"  BEGIN SELECT RAISE(ABORT, 'events are append-only: an event cannot be deleted'); END;\n"
+		"CREATE TRIGGER evidence_no_update BEFORE UPDATE ON evidence\n"
+		"  BEGIN SELECT RAISE(ABORT, 'evidence is append-only: it cannot be changed'); END;\n"
+		"CREATE TRIGGER evidence_no_delete BEFORE DELETE ON evidence\n"
+		"  BEGIN SELECT RAISE(ABORT, 'evidence is append-only: it cannot be deleted'); END;\n"
+		"CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs\n"
+		"  BEGIN SELECT RAISE(ABORT, 'runs cannot be changed'); END;\n"
+		"CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs\n"
+		"  BEGIN SELECT RAISE(ABORT, 'runs cannot be deleted'); END;\n"
+		"CREATE TRIGGER checklists_no_update BEFORE UPDATE ON checklists\n"
+		"  BEGIN SELECT RAISE(ABORT, 'checklist snapshots cannot be changed'); END;\n"
+		"CREATE TRIGGER checklists_no_delete BEFORE DELETE ON checklists\n"
+		"  BEGIN SELECT RAISE(ABORT, 'checklist snapshots cannot be deleted'); END;\n"
+		"CREATE TRIGGER engineers_no_rename BEFORE UPDATE OF name, full_name, created_us ON engineers\n"
+		"  BEGIN SELECT RAISE(ABORT, 'only an engineer''s PIN can be changed'); END;\n"
+		"CREATE TRIGGER engineers_no_delete BEFORE DELETE ON engineers\n"
+		"  BEGIN SELECT RAISE(ABORT, 'engineers cannot be deleted: a name is never reused'); END;\n"
+		"PRAGMA user_version = 1;\n"},
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_version(void)
+{
+	return migrations[N_MIGRATIONS - 1].version;
+}
+
+static bool read_version(struct store *st, int *version)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA user_version");
+	if (!stmt)
+		return false;
+	bool ok = sqlite3_step(stmt) == SQLITE_ROW;
+	if (ok)
+		*version = sqlite3_column_int(stmt, 0);
+	else
+		store_db_fail(st, "cannot read the schema version");
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+static bool refuse_newer(struct store *st, int version)
+{
+	if (version <= store_schema_version())
+		return false;
+	store_set_err(st, "cannot use %s: its schema version is %d, newer than this countersign knows (%d); "
+		"use a newer countersign", st->path, version, store_schema_version());
+	return true;
+}
+
+/* Applies step I unless another process did it first (the version is read
+ * again inside the write transaction). */
+static bool apply(struct store *st, int i)
+{
+	if (store_begin(st, true, "cannot start a schema migration") != STORE_OK)
+		return false;
+	int version = 0;
+	if (!read_version(st, &version) || refuse_newer(st, version))
+		goto fail;
+	if (version < migrations[i].version) {
+		if (sqlite3_exec(st->db, migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
+			store_set_err(st, "cannot migrate %s to schema version %d: %s", st->path,
+				migrations[i].version, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		if (!read_version(st, &version))
+			goto fail;
+		if (version != migrations[i].version) {
+			store_set_err(st, "schema migration %d left user_version at %d", migrations[i].version, version);
+			goto fail;
+		}
+	}
+	return store_commit(st, "cannot commit a schema migration") == STORE_OK;
+fail:
+	store_rollback(st);
+	return false;
+}
+
+bool store_migrate(struct store *st)
+{
+	int version = 0;
+	if (!read_version(st, &version) || refuse_newer(st, version))
+		return false;
+	for (int i = 0; i < N_MIGRATIONS; i++) {
+		if (version >= migrations[i].version)
+			continue;
+		if (!apply(st, i))
+			return false;
+	}
+	return true;
+}

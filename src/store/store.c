@@ -1,0 +1,290 @@
+/* Opening the database: where it lives, creating its folder and file with
+ * private modes, the connection settings, and the small helpers the other
+ * store files share. */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "countersign/util.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+static const char *nonempty_env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && v[0] ? v : NULL;
+}
+
+char *store_default_path(const char *flag_path)
+{
+	if (flag_path && flag_path[0])
+		return xstrdup(flag_path);
+	const char *env = nonempty_env("COUNTERSIGN_DB");
+	if (env)
+		return xstrdup(env);
+	/* The XDG spec says a relative XDG_DATA_HOME is invalid and is ignored. */
+	const char *xdg = nonempty_env("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/countersign/countersign.db", xdg);
+	const char *home = nonempty_env("HOME");
+	if (!home) {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw && pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : NULL;
+	}
+	if (!home)
+		return xstrdup("countersign.db");
+	return xasprintf("%s/.local/share/countersign/countersign.db", home);
+}
+
+/* Creates every missing folder of DIR with mode 0700 (whatever the umask). */
+static bool make_folders(const char *dir, char **err)
+{
+	char *buf = xstrdup(dir);
+	bool ok = false;
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		struct stat sb;
+		if (stat(buf, &sb) == 0) {
+			if (!S_ISDIR(sb.st_mode)) {
+				*err = xasprintf("cannot create %s: %s is not a directory", dir, buf);
+				goto cleanup;
+			}
+		} else if (mkdir(buf, 0700) == 0) {
+			if (chmod(buf, 0700) != 0) {
+				*err = xasprintf("cannot set the mode of %s: %s", buf, strerror(errno));
+				goto cleanup;
+			}
+		} else if (errno != EEXIST) {
+			*err = xasprintf("cannot create %s: %s", buf, strerror(errno));
+			goto cleanup;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	ok = true;
+cleanup:
+	free(buf);
+	return ok;
+}
+
+/* Creates PATH with mode 0600 before SQLite sees it, so the database (and
+ * its -wal and -shm files, which SQLite gives the database's mode) is never
+ * readable by others. An existing file is only checked for access. */
+static bool create_file(const char *path, char **err)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	bool ok = true;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		ok = make_folders(dir, err);
+	}
+	free(dir);
+	if (!ok)
+		return false;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (fchmod(fd, 0600) != 0) {
+			*err = xasprintf("cannot set the mode of %s: %s", path, strerror(errno));
+			close(fd);
+			return false;
+		}
+		close(fd);
+		return true;
+	}
+	if (errno != EEXIST) {
+		*err = xasprintf("cannot create %s: %s", path, strerror(errno));
+		return false;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf("cannot open %s: %s", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* Connection settings; the pragmas take no parameters, so they are fixed text. */
+static bool configure(struct store *st, char **err)
+{
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) != SQLITE_OK ||
+		sqlite3_step(stmt) != SQLITE_ROW) {
+		*err = xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		return false;
+	}
+	const char *mode = (const char *)sqlite3_column_text(stmt, 0);
+	if (!mode || strcmp(mode, "wal") != 0) {
+		*err = xasprintf("cannot open %s: the file system does not allow write-ahead logging "
+			"(journal mode stays %s)", st->path, mode ? mode : "unknown");
+		sqlite3_finalize(stmt);
+		return false;
+	}
+	sqlite3_finalize(stmt);
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
+		SQLITE_OK) {
+		*err = xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+		return false;
+	}
+	return true;
+}
+
+struct store *store_open(const char *path, char **err)
+{
+	*err = NULL;
+	if (sodium_init() < 0) {
+		*err = xstrdup("cannot initialise libsodium");
+		return NULL;
+	}
+	if (!path || !path[0]) {
+		*err = xstrdup("no database path given");
+		return NULL;
+	}
+	if (!create_file(path, err))
+		return NULL;
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->err = xstrdup("");
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("cannot open %s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	if (!configure(st, err))
+		goto fail;
+	if (!store_migrate(st)) {
+		*err = xstrdup(st->err);
+		goto fail;
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st->err);
+	free(st);
+}
+
+const char *store_error(const struct store *st)
+{
+	return st && st->err ? st->err : "";
+}
+
+int64_t store_data_version(struct store *st)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA data_version");
+	if (!stmt)
+		return -1;
+	int64_t v = -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	else
+		store_db_fail(st, "cannot read the data version");
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+void store_set_err(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	free(st->err);
+	st->err = msg;
+}
+
+enum store_status store_db_fail(struct store *st, const char *what)
+{
+	store_set_err(st, "%s: %s", what, sqlite3_errmsg(st->db));
+	return STORE_FAILED;
+}
+
+sqlite3_stmt *store_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		store_db_fail(st, "cannot prepare a statement");
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	return stmt;
+}
+
+int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+	return sqlite3_bind_text(stmt, idx, s ? s : "", -1, SQLITE_STATIC);
+}
+
+char *store_column_dup(sqlite3_stmt *stmt, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, col);
+	if (!s)
+		return xstrdup("");
+	return xstrndup(s, (size_t)sqlite3_column_bytes(stmt, col));
+}
+
+enum store_status store_begin(struct store *st, bool immediate, const char *what)
+{
+	if (sqlite3_exec(st->db, immediate ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_db_fail(st, what);
+	return STORE_OK;
+}
+
+enum store_status store_commit(struct store *st, const char *what)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		enum store_status s = store_db_fail(st, what);
+		store_rollback(st);
+		return s;
+	}
+	return STORE_OK;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t store_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool store_is_sha_hex(const char *s)
+{
+	size_t i = 0;
+	for (; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == EVENT_HASH_HEX - 1;
+}

@@ -1,0 +1,228 @@
+/* The engineer registry: rows in `engineers`, each change mirrored by an
+ * event of the "engineers" chain in the same transaction. */
+#include "store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/util.h"
+
+void engineer_clear(struct engineer *e)
+{
+	if (!e)
+		return;
+	free(e->name);
+	free(e->full_name);
+	free(e->pin_hash);
+	memset(e, 0, sizeof(*e));
+}
+
+/* An event of the engineers chain that borrows ORIGIN's identity fields;
+ * only the payload is owned (free it after the append). */
+static struct event registry_event(const struct event *origin, const char *kind, const char *name,
+	char *payload)
+{
+	struct event ev = {0};
+	if (origin) {
+		ev.time_us = origin->time_us;
+		ev.actor = origin->actor;
+		ev.os_user = origin->os_user;
+		ev.host = origin->host;
+		ev.tty = origin->tty;
+	}
+	if (ev.time_us == 0)
+		ev.time_us = store_now_us();
+	ev.kind = (char *)kind;
+	ev.target = (char *)name;
+	ev.payload = payload;
+	return ev;
+}
+
+/* STORE_CONFLICT when NAME has a row or was ever registered in the chain. */
+static enum store_status name_free(struct store *st, const char *name)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT 1 FROM engineers WHERE name = ?1 UNION ALL "
+		"SELECT 1 FROM events WHERE chain = ?2 AND kind = ?3 AND target = ?1 LIMIT 1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, name);
+	sqlite3_bind_text(stmt, 2, EVENT_CHAIN_ENGINEERS, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, EV_ENGINEER_ADDED, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if (rc == SQLITE_ROW) {
+		store_set_err(st, "engineer name %s is already taken (names are never reused)", name);
+		return STORE_CONFLICT;
+	}
+	return store_db_fail(st, "cannot look up the engineer");
+}
+
+static enum store_status insert_engineer(struct store *st, const struct engineer *e, int64_t created_us)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+		"INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES (?1, ?2, ?3, ?4)");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, e->name);
+	store_bind_text(stmt, 2, e->full_name);
+	store_bind_text(stmt, 3, e->pin_hash);
+	sqlite3_bind_int64(stmt, 4, created_us);
+	enum store_status s = STORE_OK;
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		s = store_db_fail(st, "cannot add the engineer");
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+enum store_status store_add_engineer(struct store *st, const struct engineer *e,
+	const struct event *origin)
+{
+	if (!e->name || !e->name[0] || !e->pin_hash || !e->pin_hash[0]) {
+		store_set_err(st, "cannot add an engineer without a name and a PIN hash");
+		return STORE_FAILED;
+	}
+	cJSON *obj = cJSON_CreateObject();
+	cJSON_AddStringToObject(obj, "full_name", e->full_name ? e->full_name : "");
+	char *payload = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	if (!payload)
+		abort();
+	struct event ev = registry_event(origin, EV_ENGINEER_ADDED, e->name, payload);
+	int64_t created_us = e->created_us ? e->created_us : ev.time_us;
+	enum store_status s = store_begin(st, true, "cannot add the engineer");
+	if (s != STORE_OK)
+		goto cleanup;
+	s = name_free(st, e->name);
+	if (s == STORE_OK)
+		s = insert_engineer(st, e, created_us);
+	if (s == STORE_OK)
+		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
+	if (s == STORE_OK)
+		s = store_commit(st, "cannot commit the new engineer");
+	else
+		store_rollback(st);
+cleanup:
+	cJSON_free(payload);
+	return s;
+}
+
+static void fill_engineer(sqlite3_stmt *stmt, struct engineer *e)
+{
+	e->name = store_column_dup(stmt, 0);
+	e->full_name = store_column_dup(stmt, 1);
+	e->pin_hash = store_column_dup(stmt, 2);
+	e->created_us = sqlite3_column_int64(stmt, 3);
+}
+
+enum store_status store_get_engineer(struct store *st, const char *name, struct engineer *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT name, full_name, pin_hash, created_us FROM engineers WHERE name = ?1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, name);
+	enum store_status s = STORE_OK;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		fill_engineer(stmt, out);
+	} else if (rc == SQLITE_DONE) {
+		store_set_err(st, "no engineer %s", name ? name : "");
+		s = STORE_NOT_FOUND;
+	} else {
+		s = store_db_fail(st, "cannot read the engineer");
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+enum store_status store_list_engineers(struct store *st, struct engineer **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT name, full_name, pin_hash, created_us FROM engineers ORDER BY name");
+	if (!stmt)
+		return STORE_FAILED;
+	struct engineer *list = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		list = xreallocarray(list, count + 1, sizeof(*list));
+		fill_engineer(stmt, &list[count++]);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < count; i++)
+			engineer_clear(&list[i]);
+		free(list);
+		return store_db_fail(st, "cannot list engineers");
+	}
+	*out = list;
+	*n = count;
+	return STORE_OK;
+}
+
+enum store_status store_set_pin(struct store *st, const char *name, const char *pin_hash,
+	const struct event *origin)
+{
+	if (!pin_hash || !pin_hash[0]) {
+		store_set_err(st, "cannot set an empty PIN hash");
+		return STORE_FAILED;
+	}
+	struct event ev = registry_event(origin, EV_PIN_CHANGED, name, "{}");
+	enum store_status s = store_begin(st, true, "cannot change the PIN");
+	if (s != STORE_OK)
+		return s;
+	sqlite3_stmt *stmt = store_prepare(st, "UPDATE engineers SET pin_hash = ?1 WHERE name = ?2");
+	if (!stmt) {
+		s = STORE_FAILED;
+	} else {
+		store_bind_text(stmt, 1, pin_hash);
+		store_bind_text(stmt, 2, name);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			s = store_db_fail(st, "cannot change the PIN");
+		} else if (sqlite3_changes(st->db) == 0) {
+			store_set_err(st, "no engineer %s", name ? name : "");
+			s = STORE_NOT_FOUND;
+		}
+		sqlite3_finalize(stmt);
+	}
+	if (s == STORE_OK)
+		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
+	if (s == STORE_OK)
+		return store_commit(st, "cannot commit the PIN change");
+	store_rollback(st);
+	return s;
+}
+
+enum store_status store_count_pin_failures(struct store *st, const char *name, int64_t since_us,
+	int *count, int64_t *oldest_us)
+{
+	*count = 0;
+	if (oldest_us)
+		*oldest_us = 0;
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT count(*), min(time_us) FROM events "
+		"WHERE kind = ?1 AND chain = ?2 AND target = ?3 AND time_us >= ?4");
+	if (!stmt)
+		return STORE_FAILED;
+	sqlite3_bind_text(stmt, 1, EV_PIN_FAILED, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, EVENT_CHAIN_ENGINEERS, -1, SQLITE_STATIC);
+	store_bind_text(stmt, 3, name);
+	sqlite3_bind_int64(stmt, 4, since_us);
+	enum store_status s = STORE_OK;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*count = sqlite3_column_int(stmt, 0);
+		if (oldest_us)
+			*oldest_us = sqlite3_column_int64(stmt, 1);
+	} else {
+		s = store_db_fail(st, "cannot count PIN failures");
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}

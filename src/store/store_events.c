@@ -1,0 +1,307 @@
+/* Appending events to a chain, loading them back, and evidence blobs. */
+#include "store_internal.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/util.h"
+
+bool store_payload_evidence(const char *payload, store_evidence_fn fn, void *user, const char **why)
+{
+	*why = NULL;
+	cJSON *root = cJSON_Parse(payload);
+	bool ok = false;
+	if (!cJSON_IsObject(root)) {
+		*why = "its payload is not a JSON object";
+		goto cleanup;
+	}
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "evidence");
+	if (!ev) {
+		ok = true;
+		goto cleanup;
+	}
+	if (cJSON_IsString(ev)) {
+		ok = fn(ev->valuestring, user);
+		goto cleanup;
+	}
+	if (!cJSON_IsArray(ev)) {
+		*why = "its \"evidence\" field is neither a hash nor a list of hashes";
+		goto cleanup;
+	}
+	const cJSON *item;
+	cJSON_ArrayForEach(item, ev) {
+		if (!cJSON_IsString(item)) {
+			*why = "its \"evidence\" list holds something other than a hash";
+			goto cleanup;
+		}
+	}
+	ok = true;
+	cJSON_ArrayForEach(item, ev) {
+		if (!fn(item->valuestring, user)) {
+			ok = false;
+			break;
+		}
+	}
+cleanup:
+	cJSON_Delete(root);
+	return ok;
+}
+
+struct evidence_check {
+	struct store *st;
+	sqlite3_stmt *exists;
+	int64_t seq;
+	enum store_status status;
+};
+
+/* An event may only name evidence that is stored (by this append or earlier),
+ * so that verification never finds a reference dangling by mistake. */
+static bool evidence_stored(const char *sha, void *user)
+{
+	struct evidence_check *c = user;
+	if (!store_is_sha_hex(sha)) {
+		store_set_err(c->st, "event %" PRId64 " names evidence \"%s\", which is not a SHA-256 in lowercase hex",
+			c->seq, sha);
+		return false;
+	}
+	sqlite3_reset(c->exists);
+	sqlite3_bind_text(c->exists, 1, sha, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(c->exists);
+	if (rc == SQLITE_ROW)
+		return true;
+	if (rc == SQLITE_DONE)
+		store_set_err(c->st, "event %" PRId64 " names evidence %s, which is not stored", c->seq, sha);
+	else
+		c->status = store_db_fail(c->st, "cannot look up evidence");
+	return false;
+}
+
+static enum store_status put_evidence(struct store *st, struct evidence *evidence, size_t n)
+{
+	if (n == 0)
+		return STORE_OK;
+	sqlite3_stmt *stmt = store_prepare(st, "INSERT OR IGNORE INTO evidence (sha256, bytes) VALUES (?1, ?2)");
+	if (!stmt)
+		return STORE_FAILED;
+	enum store_status s = STORE_OK;
+	for (size_t i = 0; i < n && s == STORE_OK; i++) {
+		sha256_hex(evidence[i].bytes, evidence[i].len, evidence[i].sha);
+		if (evidence[i].len > INT_MAX) {
+			store_set_err(st, "cannot store evidence of %zu bytes", evidence[i].len);
+			s = STORE_FAILED;
+			break;
+		}
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, evidence[i].sha, -1, SQLITE_STATIC);
+		/* A zero-length blob must still be a blob, not NULL. */
+		sqlite3_bind_blob(stmt, 2, evidence[i].len ? evidence[i].bytes : "", (int)evidence[i].len,
+			SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			s = store_db_fail(st, "cannot store evidence");
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+/* The chain's last seq and hash, or 0 and the genesis when it is empty. */
+static enum store_status chain_head(struct store *st, const char *chain, int64_t *seq,
+	char hash[EVENT_HASH_HEX])
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+		"SELECT seq, hash FROM events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, chain);
+	int rc = sqlite3_step(stmt);
+	enum store_status s = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(stmt, 0);
+		const char *h = (const char *)sqlite3_column_text(stmt, 1);
+		snprintf(hash, EVENT_HASH_HEX, "%s", h ? h : "");
+	} else if (rc != SQLITE_DONE) {
+		s = store_db_fail(st, "cannot read the head of the chain");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return s;
+	*seq = 0;
+	return store_chain_genesis(st, chain, hash);
+}
+
+static enum store_status insert_event(struct store *st, sqlite3_stmt *stmt, const char *chain,
+	const struct event *ev)
+{
+	sqlite3_reset(stmt);
+	store_bind_text(stmt, 1, chain);
+	sqlite3_bind_int64(stmt, 2, ev->seq);
+	sqlite3_bind_int64(stmt, 3, ev->time_us);
+	store_bind_text(stmt, 4, ev->actor);
+	store_bind_text(stmt, 5, ev->os_user);
+	store_bind_text(stmt, 6, ev->host);
+	store_bind_text(stmt, 7, ev->tty);
+	store_bind_text(stmt, 8, ev->kind);
+	store_bind_text(stmt, 9, ev->target);
+	store_bind_text(stmt, 10, ev->payload);
+	store_bind_text(stmt, 11, ev->prev);
+	store_bind_text(stmt, 12, ev->hash);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return store_db_fail(st, "cannot append the event");
+	return STORE_OK;
+}
+
+enum store_status store_append_locked(struct store *st, const char *chain, struct event *evs, size_t n,
+	struct evidence *evidence, size_t n_evidence)
+{
+	int64_t seq = 0;
+	char prev[EVENT_HASH_HEX];
+	enum store_status s = chain_head(st, chain, &seq, prev);
+	if (s == STORE_OK)
+		s = put_evidence(st, evidence, n_evidence);
+	if (s != STORE_OK || n == 0)
+		return s;
+	sqlite3_stmt *insert = store_prepare(st, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, "
+		"tty, kind, target, payload, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+	sqlite3_stmt *exists = store_prepare(st, "SELECT 1 FROM evidence WHERE sha256 = ?1");
+	if (!insert || !exists) {
+		s = STORE_FAILED;
+		goto cleanup;
+	}
+	int64_t now = store_now_us();
+	for (size_t i = 0; i < n && s == STORE_OK; i++) {
+		struct event *ev = &evs[i];
+		if (!ev->payload)
+			ev->payload = xstrdup("{}");
+		ev->seq = ++seq;
+		memcpy(ev->prev, prev, sizeof(ev->prev));
+		if (ev->time_us == 0)
+			ev->time_us = now;
+		struct evidence_check check = {st, exists, ev->seq, STORE_FAILED};
+		const char *why = NULL;
+		if (!store_payload_evidence(ev->payload, evidence_stored, &check, &why)) {
+			if (why)
+				store_set_err(st, "cannot append event %" PRId64 " (%s): %s", ev->seq,
+					ev->kind ? ev->kind : "", why);
+			s = check.status;
+			break;
+		}
+		if (!event_compute_hash(ev, ev->hash)) {
+			store_set_err(st, "cannot append to %s: the hash of event %" PRId64 " is malformed "
+				"(run countersign verify)", chain, ev->seq - 1);
+			s = STORE_FAILED;
+			break;
+		}
+		s = insert_event(st, insert, chain, ev);
+		memcpy(prev, ev->hash, sizeof(prev));
+	}
+cleanup:
+	sqlite3_finalize(insert);
+	sqlite3_finalize(exists);
+	return s;
+}
+
+enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
+	struct evidence *evidence, size_t n_evidence)
+{
+	if (!chain || !chain[0]) {
+		store_set_err(st, "cannot append events: no chain named");
+		return STORE_FAILED;
+	}
+	enum store_status s = store_begin(st, true, "cannot start appending events");
+	if (s != STORE_OK)
+		return s;
+	s = store_append_locked(st, chain, evs, n, evidence, n_evidence);
+	if (s == STORE_OK)
+		return store_commit(st, "cannot commit the events");
+	store_rollback(st);
+	return s;
+}
+
+static void fill_event(sqlite3_stmt *stmt, struct event *ev)
+{
+	ev->seq = sqlite3_column_int64(stmt, 0);
+	ev->time_us = sqlite3_column_int64(stmt, 1);
+	ev->actor = store_column_dup(stmt, 2);
+	ev->os_user = store_column_dup(stmt, 3);
+	ev->host = store_column_dup(stmt, 4);
+	ev->tty = store_column_dup(stmt, 5);
+	ev->kind = store_column_dup(stmt, 6);
+	ev->target = store_column_dup(stmt, 7);
+	ev->payload = store_column_dup(stmt, 8);
+	const char *prev = (const char *)sqlite3_column_text(stmt, 9);
+	const char *hash = (const char *)sqlite3_column_text(stmt, 10);
+	snprintf(ev->prev, sizeof(ev->prev), "%s", prev ? prev : "");
+	snprintf(ev->hash, sizeof(ev->hash), "%s", hash ? hash : "");
+}
+
+enum store_status store_load_events(struct store *st, const char *chain, int64_t after_seq,
+	struct event **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT seq, time_us, actor, os_user, host, tty, kind, target, "
+		"payload, prev, hash FROM events WHERE chain = ?1 AND seq > ?2 ORDER BY seq");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, chain);
+	sqlite3_bind_int64(stmt, 2, after_seq);
+	struct event *evs = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			evs = xreallocarray(evs, cap, sizeof(*evs));
+		}
+		memset(&evs[count], 0, sizeof(evs[count]));
+		fill_event(stmt, &evs[count++]);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		event_array_free(evs, count);
+		return store_db_fail(st, "cannot load events");
+	}
+	/* An empty answer for a chain that does not exist is an unknown run. */
+	if (count == 0 && chain && strcmp(chain, EVENT_CHAIN_ENGINEERS) != 0) {
+		struct run_row run;
+		enum store_status s = store_get_run(st, chain, &run);
+		run_row_clear(&run);
+		if (s != STORE_OK) {
+			free(evs);
+			return s;
+		}
+	}
+	*out = evs;
+	*n = count;
+	return STORE_OK;
+}
+
+void *store_get_evidence(struct store *st, const char *sha, size_t *len)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT bytes FROM evidence WHERE sha256 = ?1");
+	if (!stmt)
+		return NULL;
+	store_bind_text(stmt, 1, sha);
+	void *bytes = NULL;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		size_t size = (size_t)sqlite3_column_bytes(stmt, 0);
+		const void *blob = sqlite3_column_blob(stmt, 0);
+		bytes = xmalloc(size + 1);
+		if (size)
+			memcpy(bytes, blob, size);
+		((char *)bytes)[size] = '\0';
+		if (len)
+			*len = size;
+	} else if (rc == SQLITE_DONE) {
+		store_set_err(st, "no evidence %s", sha ? sha : "");
+	} else {
+		store_db_fail(st, "cannot read evidence");
+	}
+	sqlite3_finalize(stmt);
+	return bytes;
+}

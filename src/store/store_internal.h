@@ -1,0 +1,66 @@
+/* Shared by the store's source files only: the connection, error keeping,
+ * statement and transaction helpers, and the chain append that runs inside
+ * a transaction the caller already holds. */
+#ifndef COUNTERSIGN_STORE_INTERNAL_H
+#define COUNTERSIGN_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "countersign/store.h"
+
+/* The tag hashed to make the genesis "prev" of the engineers chain. */
+#define STORE_ENGINEERS_GENESIS_TAG "countersign-engineers-v1"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char *err; /* last error, malloc'd; "" when none */
+};
+
+/* Replaces the last error with a formatted message. */
+void store_set_err(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets the last error to "WHAT: <SQLite's message>" and returns STORE_FAILED. */
+enum store_status store_db_fail(struct store *st, const char *what);
+
+/* Prepares SQL; on failure records the error and returns NULL. */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+
+/* Binds S, or binds "" when S is NULL (every text column is NOT NULL). */
+int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
+/* The text of column COL as a malloc'd string ("" for NULL). */
+char *store_column_dup(sqlite3_stmt *stmt, int col);
+
+/* BEGIN IMMEDIATE (waiting out the busy timeout) / COMMIT / ROLLBACK.
+ * store_rollback never fails loudly: it is the cleanup path. */
+enum store_status store_begin(struct store *st, bool immediate, const char *what);
+enum store_status store_commit(struct store *st, const char *what);
+void store_rollback(struct store *st);
+
+/* Microseconds since the epoch, from CLOCK_REALTIME. */
+int64_t store_now_us(void);
+
+/* The genesis "prev" of CHAIN: the engineers tag hash, or the run's genesis
+ * (STORE_NOT_FOUND when CHAIN names no run). */
+enum store_status store_chain_genesis(struct store *st, const char *chain, char out[EVENT_HASH_HEX]);
+
+/* store_append without BEGIN/COMMIT: the caller holds a write transaction. */
+enum store_status store_append_locked(struct store *st, const char *chain, struct event *evs, size_t n,
+	struct evidence *evidence, size_t n_evidence);
+
+/* The "evidence" field of a payload: calls FN for each named hash. Returns
+ * false with *WHY (static text) when the payload is not a JSON object or the
+ * field is neither a string nor an array of strings. FN returning false stops
+ * the walk, and the whole call returns false with *WHY NULL. */
+typedef bool (*store_evidence_fn)(const char *sha, void *user);
+bool store_payload_evidence(const char *payload, store_evidence_fn fn, void *user, const char **why);
+
+/* True when S is 64 lowercase hex digits. */
+bool store_is_sha_hex(const char *s);
+
+/* Applies the migrations in migrations.c; false with the reason in ST. */
+bool store_migrate(struct store *st);
+
+#endif

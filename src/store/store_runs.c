@@ -1,0 +1,257 @@
+/* Checklist snapshots (content-addressed) and runs: ids, nonces, the genesis
+ * of each run's chain, and creating a run together with its first event. */
+#include "store_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "countersign/util.h"
+
+#define RUN_ID_CHARS 10
+#define RUN_NONCE_BYTES 32
+#define RUN_ID_ATTEMPTS 8
+
+/* Lowercase Crockford base32: no i, l, o or u, so an id read aloud or copied
+ * by hand is not mistyped. 10 characters carry 50 random bits. */
+static const char run_id_alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+enum store_status store_put_checklist(struct store *st, const char *text, size_t len,
+	char sha[EVENT_HASH_HEX])
+{
+	sha256_hex(text, len, sha);
+	sqlite3_stmt *stmt = store_prepare(st, "INSERT OR IGNORE INTO checklists (sha256, text) VALUES (?1, ?2)");
+	if (!stmt)
+		return STORE_FAILED;
+	sqlite3_bind_text(stmt, 1, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, text, (int)len, SQLITE_STATIC);
+	enum store_status s = STORE_OK;
+	if (len > INT32_MAX) {
+		store_set_err(st, "cannot store a checklist of %zu bytes", len);
+		s = STORE_FAILED;
+	} else if (sqlite3_step(stmt) != SQLITE_DONE) {
+		s = store_db_fail(st, "cannot store the checklist snapshot");
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+char *store_get_checklist(struct store *st, const char *sha, size_t *len)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT text FROM checklists WHERE sha256 = ?1");
+	if (!stmt)
+		return NULL;
+	store_bind_text(stmt, 1, sha);
+	char *text = NULL;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		text = store_column_dup(stmt, 0);
+		if (len)
+			*len = (size_t)sqlite3_column_bytes(stmt, 0);
+	} else if (rc == SQLITE_DONE) {
+		store_set_err(st, "no checklist snapshot %s", sha);
+	} else {
+		store_db_fail(st, "cannot read the checklist snapshot");
+	}
+	sqlite3_finalize(stmt);
+	return text;
+}
+
+void run_row_clear(struct run_row *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->checklist_id);
+	free(r->checklist_sha);
+	free(r->title);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+static void hash_field(crypto_hash_sha256_state *h, const char *s)
+{
+	if (s)
+		crypto_hash_sha256_update(h, (const unsigned char *)s, strlen(s));
+	crypto_hash_sha256_update(h, (const unsigned char *)"", 1);
+}
+
+void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX])
+{
+	char started[24];
+	snprintf(started, sizeof(started), "%" PRId64, run->started_us);
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	hash_field(&h, run->id);
+	hash_field(&h, run->checklist_sha);
+	hash_field(&h, started);
+	hash_field(&h, run->nonce);
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&h, digest);
+	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
+}
+
+static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
+{
+	r->id = store_column_dup(stmt, 0);
+	r->checklist_id = store_column_dup(stmt, 1);
+	r->checklist_sha = store_column_dup(stmt, 2);
+	r->title = store_column_dup(stmt, 3);
+	r->path = store_column_dup(stmt, 4);
+	r->started_us = sqlite3_column_int64(stmt, 5);
+	const char *nonce = (const char *)sqlite3_column_text(stmt, 6);
+	snprintf(r->nonce, sizeof(r->nonce), "%s", nonce ? nonce : "");
+}
+
+#define RUN_COLUMNS "id, checklist_id, checklist_sha, title, path, started_us, nonce"
+
+enum store_status store_get_run(struct store *st, const char *id, struct run_row *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, id);
+	enum store_status s = STORE_OK;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		fill_run(stmt, out);
+	} else if (rc == SQLITE_DONE) {
+		store_set_err(st, "no run %s", id ? id : "");
+		s = STORE_NOT_FOUND;
+	} else {
+		s = store_db_fail(st, "cannot read the run");
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY started_us DESC, id");
+	if (!stmt)
+		return STORE_FAILED;
+	struct run_row *rows = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rows = xreallocarray(rows, count + 1, sizeof(*rows));
+		memset(&rows[count], 0, sizeof(rows[count]));
+		fill_run(stmt, &rows[count++]);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < count; i++)
+			run_row_clear(&rows[i]);
+		free(rows);
+		return store_db_fail(st, "cannot list runs");
+	}
+	*out = rows;
+	*n = count;
+	return STORE_OK;
+}
+
+static void new_run_id(char out[RUN_ID_CHARS + 1])
+{
+	unsigned char r[RUN_ID_CHARS];
+	randombytes_buf(r, sizeof(r));
+	for (size_t i = 0; i < RUN_ID_CHARS; i++)
+		out[i] = run_id_alphabet[r[i] & 31];
+	out[RUN_ID_CHARS] = '\0';
+}
+
+static enum store_status checklist_exists(struct store *st, const char *sha)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM checklists WHERE sha256 = ?1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, sha);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc == SQLITE_DONE) {
+		store_set_err(st, "no checklist snapshot %s: store the checklist before starting a run",
+			sha ? sha : "");
+		return STORE_NOT_FOUND;
+	}
+	return store_db_fail(st, "cannot look up the checklist snapshot");
+}
+
+/* Inserts RUN under a fresh id; a taken id (one in 2^50 per existing run)
+ * is simply drawn again. */
+static enum store_status insert_run(struct store *st, struct run_row *run)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO runs (" RUN_COLUMNS ") "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (!stmt)
+		return STORE_FAILED;
+	enum store_status s = STORE_FAILED;
+	for (int attempt = 0; attempt < RUN_ID_ATTEMPTS; attempt++) {
+		char id[RUN_ID_CHARS + 1];
+		new_run_id(id);
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT);
+		store_bind_text(stmt, 2, run->checklist_id);
+		store_bind_text(stmt, 3, run->checklist_sha);
+		store_bind_text(stmt, 4, run->title);
+		store_bind_text(stmt, 5, run->path);
+		sqlite3_bind_int64(stmt, 6, run->started_us);
+		sqlite3_bind_text(stmt, 7, run->nonce, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(stmt);
+		if (rc == SQLITE_DONE) {
+			free(run->id);
+			run->id = xstrdup(id);
+			s = STORE_OK;
+			break;
+		}
+		if (sqlite3_extended_errcode(st->db) != SQLITE_CONSTRAINT_PRIMARYKEY) {
+			s = store_db_fail(st, "cannot create the run");
+			break;
+		}
+		store_set_err(st, "cannot create the run: no free run id after %d attempts", RUN_ID_ATTEMPTS);
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first)
+{
+	unsigned char nonce[RUN_NONCE_BYTES];
+	randombytes_buf(nonce, sizeof(nonce));
+	sodium_bin2hex(run->nonce, sizeof(run->nonce), nonce, sizeof(nonce));
+	if (run->started_us == 0)
+		run->started_us = store_now_us();
+	enum store_status s = store_begin(st, true, "cannot start the run");
+	if (s != STORE_OK)
+		return s;
+	s = checklist_exists(st, run->checklist_sha);
+	if (s == STORE_OK)
+		s = insert_run(st, run);
+	if (s == STORE_OK)
+		s = store_append_locked(st, run->id, first, 1, NULL, 0);
+	if (s == STORE_OK)
+		return store_commit(st, "cannot commit the new run");
+	store_rollback(st);
+	return s;
+}
+
+enum store_status store_chain_genesis(struct store *st, const char *chain, char out[EVENT_HASH_HEX])
+{
+	if (strcmp(chain, EVENT_CHAIN_ENGINEERS) == 0) {
+		static const char tag[] = STORE_ENGINEERS_GENESIS_TAG;
+		sha256_hex(tag, sizeof(tag) - 1, out);
+		return STORE_OK;
+	}
+	struct run_row run;
+	enum store_status s = store_get_run(st, chain, &run);
+	if (s == STORE_OK)
+		store_run_genesis(&run, out);
+	run_row_clear(&run);
+	return s;
+}

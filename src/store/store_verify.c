@@ -1,0 +1,283 @@
+/* Verification: recomputes every hash chain from its genesis and checks the
+ * evidence the events name, reporting the first thing that is wrong in words
+ * an auditor can act on. */
+#include "store_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "countersign/util.h"
+
+/* Hashes in messages are cut to this many hex digits, enough to find them. */
+#define SHORT_HASH 12
+
+struct verifier {
+	struct store *st;
+	struct verify_result *out;
+	const char *anchor;
+	bool anchor_found;
+	sqlite3_stmt *events;   /* one chain, in seq order */
+	sqlite3_stmt *evidence; /* bytes by sha256 */
+	const char *chain;
+	int64_t seq;            /* the event whose evidence is being checked */
+	enum store_status status; /* STORE_FAILED once SQLite failed */
+};
+
+void verify_result_clear(struct verify_result *r)
+{
+	if (!r)
+		return;
+	free(r->chain);
+	free(r->why);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Records the first failure; later ones are not looked for. */
+static bool fail(struct verifier *v, int64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(struct verifier *v, int64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	v->out->why = xvasprintf(fmt, ap);
+	va_end(ap);
+	v->out->chain = v->chain ? xstrdup(v->chain) : NULL;
+	v->out->bad_seq = seq;
+	v->out->ok = false;
+	return false;
+}
+
+static bool db_fail(struct verifier *v, const char *what)
+{
+	v->status = store_db_fail(v->st, what);
+	return false;
+}
+
+static bool check_evidence(const char *sha, void *user)
+{
+	struct verifier *v = user;
+	if (!store_is_sha_hex(sha))
+		return fail(v, v->seq, "event %" PRId64 " names evidence \"%s\", which is not a SHA-256 in lowercase hex",
+			v->seq, sha);
+	sqlite3_reset(v->evidence);
+	sqlite3_bind_text(v->evidence, 1, sha, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(v->evidence);
+	if (rc == SQLITE_DONE)
+		return fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " is missing", SHORT_HASH, sha, v->seq);
+	if (rc != SQLITE_ROW)
+		return db_fail(v, "cannot read evidence");
+	char got[EVENT_HASH_HEX];
+	sha256_hex(sqlite3_column_blob(v->evidence, 0), (size_t)sqlite3_column_bytes(v->evidence, 0), got);
+	if (strcmp(got, sha) != 0)
+		return fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " does not match its bytes "
+			"(the evidence was altered)", SHORT_HASH, sha, v->seq);
+	return true;
+}
+
+/* "event 5 is missing (events jump from 4 to 6)" and its variants. */
+static bool report_gap(struct verifier *v, int64_t want, int64_t got)
+{
+	if (got == 0)
+		return fail(v, want, "event %" PRId64 " is missing (the chain has no events%s)", want,
+			want == 1 ? "" : " after it");
+	if (want == 1)
+		return fail(v, 1, "event 1 is missing (the chain starts at event %" PRId64 ")", got);
+	if (got == want + 1)
+		return fail(v, want, "event %" PRId64 " is missing (events jump from %" PRId64 " to %" PRId64 ")",
+			want, want - 1, got);
+	return fail(v, want, "events %" PRId64 " to %" PRId64 " are missing (events jump from %" PRId64
+		" to %" PRId64 ")", want, got - 1, want - 1, got);
+}
+
+static bool check_event(struct verifier *v, const struct event *ev, const char *expected_prev)
+{
+	const char *actor = ev->actor[0] ? ev->actor : "nobody";
+	char computed[EVENT_HASH_HEX];
+	if (!event_compute_hash(ev, computed))
+		return fail(v, ev->seq, "event %" PRId64 " (%s by %s): its link to the previous event is not a hash "
+			"(the record was altered)", ev->seq, ev->kind, actor);
+	if (strcmp(computed, ev->hash) != 0)
+		return fail(v, ev->seq, "event %" PRId64 " (%s by %s): hash does not match its contents "
+			"(the record was altered)", ev->seq, ev->kind, actor);
+	if (strcmp(ev->prev, expected_prev) != 0) {
+		if (ev->seq == 1)
+			return fail(v, 1, "event 1 (%s by %s): does not start from the chain's genesis "
+				"(the run's row or its first event was altered)", ev->kind, actor);
+		return fail(v, ev->seq, "event %" PRId64 " (%s by %s): does not follow from event %" PRId64
+			" (an event was altered, removed or reordered)", ev->seq, ev->kind, actor, ev->seq - 1);
+	}
+	v->seq = ev->seq;
+	const char *why = NULL;
+	if (!store_payload_evidence(ev->payload, check_evidence, v, &why)) {
+		if (why)
+			return fail(v, ev->seq, "event %" PRId64 " (%s by %s): %s", ev->seq, ev->kind, actor, why);
+		return false;
+	}
+	return true;
+}
+
+static const char *column(sqlite3_stmt *stmt, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, col);
+	return s ? s : "";
+}
+
+/* Checks CHAIN from GENESIS; false at the first failure (v->out or v->status
+ * says which). */
+static bool verify_chain(struct verifier *v, const char *chain, const char *genesis)
+{
+	v->chain = chain;
+	sqlite3_reset(v->events);
+	sqlite3_bind_text(v->events, 1, chain, -1, SQLITE_STATIC);
+	char prev[EVENT_HASH_HEX];
+	snprintf(prev, sizeof(prev), "%s", genesis);
+	int64_t want = 1;
+	int rc;
+	while ((rc = sqlite3_step(v->events)) == SQLITE_ROW) {
+		struct event ev = {
+			.seq = sqlite3_column_int64(v->events, 0),
+			.time_us = sqlite3_column_int64(v->events, 1),
+			.actor = (char *)column(v->events, 2),
+			.os_user = (char *)column(v->events, 3),
+			.host = (char *)column(v->events, 4),
+			.tty = (char *)column(v->events, 5),
+			.kind = (char *)column(v->events, 6),
+			.target = (char *)column(v->events, 7),
+			.payload = (char *)column(v->events, 8),
+		};
+		snprintf(ev.prev, sizeof(ev.prev), "%s", column(v->events, 9));
+		snprintf(ev.hash, sizeof(ev.hash), "%s", column(v->events, 10));
+		if (ev.seq != want)
+			return report_gap(v, want, ev.seq);
+		if (!check_event(v, &ev, prev))
+			return false;
+		if (v->anchor && strcasecmp(v->anchor, ev.hash) == 0)
+			v->anchor_found = true;
+		memcpy(prev, ev.hash, sizeof(prev));
+		memcpy(v->out->head, ev.hash, sizeof(v->out->head));
+		v->out->events++;
+		want++;
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(v, "cannot read events");
+	if (want == 1 && strcmp(chain, EVENT_CHAIN_ENGINEERS) != 0)
+		return report_gap(v, 1, 0);
+	return true;
+}
+
+static bool verify_run(struct verifier *v, const struct run_row *run)
+{
+	char genesis[EVENT_HASH_HEX];
+	store_run_genesis(run, genesis);
+	return verify_chain(v, run->id, genesis);
+}
+
+/* Events whose chain names no run: the run's row was removed. */
+static bool check_orphans(struct verifier *v)
+{
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT DISTINCT chain FROM events "
+		"WHERE chain <> ?1 AND chain NOT IN (SELECT id FROM runs) ORDER BY chain");
+	if (!stmt)
+		return db_fail(v, "cannot list chains");
+	sqlite3_bind_text(stmt, 1, EVENT_CHAIN_ENGINEERS, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	bool ok = rc == SQLITE_DONE;
+	if (rc == SQLITE_ROW) {
+		v->chain = column(stmt, 0);
+		fail(v, 0, "events of chain %s belong to no run (the run's row was removed)", v->chain);
+	} else if (rc != SQLITE_DONE) {
+		db_fail(v, "cannot list chains");
+	}
+	v->chain = NULL;
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+static bool verify_all(struct verifier *v)
+{
+	struct run_row *runs = NULL;
+	size_t n = 0;
+	v->status = store_list_runs(v->st, &runs, &n);
+	bool ok = v->status == STORE_OK;
+	/* Oldest first, so that the report follows the order of history. */
+	for (size_t i = n; ok && i > 0; i--)
+		ok = verify_run(v, &runs[i - 1]);
+	for (size_t i = 0; i < n; i++)
+		run_row_clear(&runs[i]);
+	free(runs);
+	if (ok) {
+		char genesis[EVENT_HASH_HEX];
+		store_chain_genesis(v->st, EVENT_CHAIN_ENGINEERS, genesis);
+		ok = verify_chain(v, EVENT_CHAIN_ENGINEERS, genesis);
+	}
+	return ok && check_orphans(v);
+}
+
+static bool verify_one(struct verifier *v, const char *run_id)
+{
+	if (strcmp(run_id, EVENT_CHAIN_ENGINEERS) == 0) {
+		char genesis[EVENT_HASH_HEX];
+		store_chain_genesis(v->st, EVENT_CHAIN_ENGINEERS, genesis);
+		return verify_chain(v, EVENT_CHAIN_ENGINEERS, genesis);
+	}
+	struct run_row run;
+	v->status = store_get_run(v->st, run_id, &run);
+	bool ok = v->status == STORE_OK && verify_run(v, &run);
+	run_row_clear(&run);
+	return ok;
+}
+
+static bool anchor_is_hash(const char *anchor)
+{
+	size_t i = 0;
+	for (; anchor[i]; i++)
+		if (!strchr("0123456789abcdefABCDEF", anchor[i]))
+			return false;
+	return i == EVENT_HASH_HEX - 1;
+}
+
+enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
+	struct verify_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct verifier v = {.st = st, .out = out, .anchor = anchor && anchor[0] ? anchor : NULL};
+	if (v.anchor && !anchor_is_hash(v.anchor)) {
+		out->why = xasprintf("anchor %s is not a SHA-256 hash (64 hex digits)", v.anchor);
+		return STORE_OK;
+	}
+	/* One read transaction: a concurrent append is either wholly seen or not. */
+	if (store_begin(st, false, "cannot start verifying") != STORE_OK)
+		return STORE_FAILED;
+	v.events = store_prepare(st, "SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload, "
+		"prev, hash FROM events WHERE chain = ?1 ORDER BY seq");
+	v.evidence = store_prepare(st, "SELECT bytes FROM evidence WHERE sha256 = ?1");
+	bool ok = false;
+	if (!v.events || !v.evidence)
+		v.status = STORE_FAILED;
+	else
+		ok = run_id ? verify_one(&v, run_id) : verify_all(&v);
+	if (ok && v.anchor && !v.anchor_found) {
+		ok = false;
+		out->chain = run_id ? xstrdup(run_id) : NULL;
+		out->why = run_id
+			? xasprintf("anchor %s is not in the chain of run %s: the run was cut short or the anchor "
+				"belongs to another run", v.anchor, run_id)
+			: xasprintf("anchor %s is not in any chain: a run was cut short or the anchor belongs to "
+				"another database", v.anchor);
+	}
+	out->ok = ok;
+	sqlite3_finalize(v.events);
+	sqlite3_finalize(v.evidence);
+	store_rollback(st);
+	if (v.status != STORE_OK) {
+		/* Not a verdict about the record: say nothing about it. */
+		char *chain = out->chain, *why = out->why;
+		memset(out, 0, sizeof(*out));
+		free(chain);
+		free(why);
+	}
+	return v.status;
+}

@@ -1,0 +1,351 @@
+/* Unit tests for store_verify: an untouched record passes, and each way of
+ * altering it behind the store's back (triggers dropped, SQL run directly on
+ * the file) is caught and reported at the right event. */
+#include "fixture.h"
+
+#include <sodium.h>
+
+#define N_EVENTS 10
+
+static const char out_health[] = "HTTP/1.1 200 OK\n{\"status\":\"green\"}\n";
+static const char out_roll[] = "deployment \"noa\" successfully rolled out\n";
+static const char out_pods[] = "noa-7d9f 1/1 Running\n";
+
+/* One database for one case: engineers alice and bob, and a run of ten events. */
+struct scene {
+	char *path;
+	struct store *st;
+	struct run_row run;
+	char hash[N_EVENTS + 1][EVENT_HASH_HEX]; /* by seq */
+	char e_health[EVENT_HASH_HEX], e_roll[EVENT_HASH_HEX], e_pods[EVENT_HASH_HEX];
+};
+
+static void scene_append(struct scene *sc, const char *actor, const char *kind, const char *target,
+	const char *payload, struct evidence *evidence, size_t n_evidence)
+{
+	struct event ev = fixture_event(actor, kind, target, payload);
+	if (store_append(sc->st, sc->run.id, &ev, 1, evidence, n_evidence) != STORE_OK) {
+		fprintf(stderr, "store_append: %s\n", store_error(sc->st));
+		exit(1);
+	}
+	memcpy(sc->hash[ev.seq], ev.hash, EVENT_HASH_HEX);
+	event_clear(&ev);
+}
+
+static void scene_open(struct scene *sc, const char *tmp, const char *name)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->path = xasprintf("%s/%s.db", tmp, name);
+	sc->st = fixture_open(sc->path);
+	struct event origin = fixture_event("system", "", "", NULL);
+	struct engineer alice = {.name = "alice", .full_name = "Alice Smith", .pin_hash = "$argon2id$a"};
+	struct engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$b"};
+	if (store_add_engineer(sc->st, &alice, &origin) != STORE_OK ||
+		store_add_engineer(sc->st, &bob, &origin) != STORE_OK) {
+		fprintf(stderr, "store_add_engineer: %s\n", store_error(sc->st));
+		exit(1);
+	}
+	event_clear(&origin);
+	fixture_run(sc->st, &sc->run, name);
+	struct event *first = NULL;
+	size_t n = 0;
+	store_load_events(sc->st, sc->run.id, 0, &first, &n);
+	memcpy(sc->hash[1], first[0].hash, EVENT_HASH_HEX);
+	event_array_free(first, n);
+
+	sha256_hex(out_health, sizeof(out_health) - 1, sc->e_health);
+	sha256_hex(out_roll, sizeof(out_roll) - 1, sc->e_roll);
+	sha256_hex(out_pods, sizeof(out_pods) - 1, sc->e_pods);
+	struct evidence health = {.bytes = out_health, .len = sizeof(out_health) - 1};
+	struct evidence roll[] = {
+		{.bytes = out_roll, .len = sizeof(out_roll) - 1},
+		{.bytes = out_pods, .len = sizeof(out_pods) - 1},
+	};
+	char *p4 = xasprintf("{\"verdict\":\"pass\",\"message\":\"200\",\"evidence\":\"%s\"}", sc->e_health);
+	char *p7 = xasprintf("{\"verdict\":\"pass\",\"evidence\":[\"%s\",\"%s\"]}", sc->e_roll, sc->e_pods);
+	scene_append(sc, "alice", EV_CHECK_STARTED, "pre/ping", "{\"attempt\":1}", NULL, 0);           /* 2 */
+	scene_append(sc, "alice", EV_CHECK_FINISHED, "pre/ping", "{\"verdict\":\"pass\"}", NULL, 0);   /* 3 */
+	scene_append(sc, "alice", EV_CHECK_FINISHED, "pre/health", p4, &health, 1);                   /* 4 */
+	scene_append(sc, "alice", EV_ATTESTED, "pre/backup", "{\"verdict\":\"pass\"}", NULL, 0);       /* 5 */
+	scene_append(sc, "alice", EV_SIGNED, "pre", "{\"meaning\":\"approve\",\"digest\":\"d1\"}", NULL, 0); /* 6 */
+	scene_append(sc, "bob", EV_CHECK_FINISHED, "deploy/roll", p7, roll, 2);                       /* 7 */
+	scene_append(sc, "bob", EV_SIGNED, "pre", "{\"meaning\":\"approve\",\"digest\":\"d1\"}", NULL, 0); /* 8 */
+	scene_append(sc, "bob", EV_NOTE, "deploy", "{\"text\":\"canary looks fine\"}", NULL, 0);      /* 9 */
+	scene_append(sc, "alice", EV_RUN_COMPLETED, "", "{}", NULL, 0);                               /* 10 */
+	free(p4);
+	free(p7);
+}
+
+static void scene_close(struct scene *sc)
+{
+	store_close(sc->st);
+	run_row_clear(&sc->run);
+	free(sc->path);
+}
+
+/* SQL with each "{run}" replaced by the run id. */
+static char *with_run(const char *sql, const char *run_id)
+{
+	struct strbuf sb = {0};
+	const char *p;
+	while ((p = strstr(sql, "{run}"))) {
+		strbuf_add(&sb, sql, (size_t)(p - sql));
+		strbuf_addstr(&sb, run_id);
+		sql = p + 5;
+	}
+	strbuf_addstr(&sb, sql);
+	return strbuf_detach(&sb);
+}
+
+/* Runs SQL on the file with every guard trigger dropped, as someone with
+ * write access to the database could. */
+static void tamper(struct scene *sc, const char *sql)
+{
+	sqlite3 *db = fixture_sql_open(sc->path);
+	fixture_sql(db, "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete; "
+		"DROP TRIGGER IF EXISTS evidence_no_update; DROP TRIGGER IF EXISTS evidence_no_delete; "
+		"DROP TRIGGER IF EXISTS runs_no_update; DROP TRIGGER IF EXISTS runs_no_delete", NULL);
+	char *text = with_run(sql, sc->run.id);
+	CHECK(fixture_sql(db, text, NULL) == SQLITE_OK);
+	CHECK(sqlite3_changes(db) > 0);
+	free(text);
+	sqlite3_close(db);
+}
+
+/* Verifies and expects a failure at BAD_SEQ of CHAIN whose message holds WHY. */
+static void expect_fail(struct scene *sc, const char *run_id, const char *anchor, const char *chain,
+	int64_t bad_seq, const char *why, int line)
+{
+	struct verify_result r;
+	enum store_status s = store_verify(sc->st, run_id, anchor, &r);
+	bool good = s == STORE_OK && !r.ok && r.bad_seq == bad_seq && r.why && strstr(r.why, why) &&
+		((!chain && !r.chain) || (chain && r.chain && strcmp(chain, r.chain) == 0));
+	if (good) {
+		check_passed++;
+	} else {
+		check_failed++;
+		fprintf(stderr, "%s:%d: verify: status %d ok %d chain %s bad_seq %lld why \"%s\"\n"
+			"  want: chain %s bad_seq %lld why containing \"%s\"\n", __FILE__, line, (int)s, (int)r.ok,
+			r.chain ? r.chain : "(null)", (long long)r.bad_seq, r.why ? r.why : "(null)",
+			chain ? chain : "(null)", (long long)bad_seq, why);
+	}
+	verify_result_clear(&r);
+}
+
+static void expect_ok(struct scene *sc, const char *run_id, const char *anchor, int64_t events, int line)
+{
+	struct verify_result r;
+	enum store_status s = store_verify(sc->st, run_id, anchor, &r);
+	if (s == STORE_OK && r.ok && r.events == events && !r.why) {
+		check_passed++;
+	} else {
+		check_failed++;
+		fprintf(stderr, "%s:%d: verify: status %d ok %d events %lld why \"%s\", want ok with %lld events\n",
+			__FILE__, line, (int)s, (int)r.ok, (long long)r.events, r.why ? r.why : "(null)",
+			(long long)events);
+	}
+	verify_result_clear(&r);
+}
+
+static void test_untouched(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "untouched");
+	expect_ok(&sc, sc.run.id, NULL, N_EVENTS, __LINE__);
+	expect_ok(&sc, NULL, NULL, N_EVENTS + 2, __LINE__);
+	expect_ok(&sc, sc.run.id, sc.hash[N_EVENTS], N_EVENTS, __LINE__);
+	expect_ok(&sc, sc.run.id, sc.hash[5], N_EVENTS, __LINE__);
+	expect_ok(&sc, EVENT_CHAIN_ENGINEERS, NULL, 2, __LINE__);
+	struct verify_result r;
+	CHECK(store_verify(sc.st, sc.run.id, NULL, &r) == STORE_OK);
+	CHECK_STR(r.head, sc.hash[N_EVENTS]);
+	verify_result_clear(&r);
+	CHECK(store_verify(sc.st, "nosuchrun0", NULL, &r) == STORE_NOT_FOUND);
+	CHECK(!r.ok);
+	verify_result_clear(&r);
+	expect_fail(&sc, sc.run.id, "not-a-hash", NULL, 0, "is not a SHA-256 hash", __LINE__);
+
+	/* Another run's head is no anchor for this one. */
+	struct run_row other;
+	fixture_run(sc.st, &other, "other");
+	struct event *evs = NULL;
+	size_t n = 0;
+	store_load_events(sc.st, other.id, 0, &evs, &n);
+	expect_fail(&sc, sc.run.id, evs[0].hash, sc.run.id, 0, "is not in the chain", __LINE__);
+	expect_ok(&sc, NULL, evs[0].hash, N_EVENTS + 2 + 1, __LINE__);
+	event_array_free(evs, n);
+	run_row_clear(&other);
+	scene_close(&sc);
+}
+
+static void test_changed_payload(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "payload");
+	tamper(&sc, "UPDATE events SET payload = '{\"meaning\":\"reject\",\"digest\":\"d1\"}' "
+		"WHERE chain = '{run}' AND seq = 6");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 6,
+		"event 6 (signed by alice): hash does not match its contents (the record was altered)", __LINE__);
+	expect_fail(&sc, NULL, NULL, sc.run.id, 6, "hash does not match", __LINE__);
+	scene_close(&sc);
+}
+
+static void test_changed_actor(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "actor");
+	tamper(&sc, "UPDATE events SET actor = 'carol' WHERE chain = '{run}' AND seq = 8");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 8, "event 8 (signed by carol): hash does not match", __LINE__);
+	scene_close(&sc);
+}
+
+static void test_deleted_middle(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "deleted");
+	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq = 5");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 5, "event 5 is missing (events jump from 4 to 6)", __LINE__);
+	scene_close(&sc);
+
+	scene_open(&sc, tmp, "deleted-first");
+	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq IN (1, 2)");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 1, "event 1 is missing (the chain starts at event 3)", __LINE__);
+	scene_close(&sc);
+
+	scene_open(&sc, tmp, "deleted-all");
+	tamper(&sc, "DELETE FROM events WHERE chain = '{run}'");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 1, "event 1 is missing", __LINE__);
+	scene_close(&sc);
+}
+
+/* Renumbering the rest after a deletion keeps seq gap-free; the links break. */
+static void test_deleted_renumbered(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "renumbered");
+	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq = 5; "
+		"UPDATE events SET seq = seq + 1000 WHERE chain = '{run}' AND seq > 5; "
+		"UPDATE events SET seq = seq - 1001 WHERE chain = '{run}' AND seq > 1000");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 5, "event 5 (signed by alice): hash does not match", __LINE__);
+	scene_close(&sc);
+}
+
+static void test_swapped(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "swapped");
+	tamper(&sc, "CREATE TEMP TABLE orig AS SELECT seq, payload, hash FROM events "
+		"WHERE chain = '{run}' AND seq IN (3, 6); "
+		"UPDATE events SET payload = (SELECT payload FROM orig WHERE orig.seq = 9 - events.seq), "
+		"hash = (SELECT hash FROM orig WHERE orig.seq = 9 - events.seq) "
+		"WHERE chain = '{run}' AND seq IN (3, 6)");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 3, "event 3 (check_finished by alice): hash does not match",
+		__LINE__);
+	scene_close(&sc);
+}
+
+/* An altered event whose hash is recomputed still breaks the next link. */
+static void test_rehashed(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "rehashed");
+	struct event *evs = NULL;
+	size_t n = 0;
+	store_load_events(sc.st, sc.run.id, 4, &evs, &n);
+	free(evs[0].payload);
+	evs[0].payload = xstrdup("{\"verdict\":\"fail\"}");
+	char hash[EVENT_HASH_HEX];
+	event_compute_hash(&evs[0], hash);
+	char *sql = xasprintf("UPDATE events SET payload = '{\"verdict\":\"fail\"}', hash = '%s' "
+		"WHERE chain = '{run}' AND seq = 5", hash);
+	tamper(&sc, sql);
+	free(sql);
+	event_array_free(evs, n);
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 6, "event 6 (signed by alice): does not follow from event 5",
+		__LINE__);
+	scene_close(&sc);
+}
+
+static void test_evidence(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "evidence-bytes");
+	char *sql = xasprintf("UPDATE evidence SET bytes = CAST('HTTP/1.1 500 Error\n' AS BLOB) "
+		"WHERE sha256 = '%s'", sc.e_health);
+	tamper(&sc, sql);
+	free(sql);
+	char *want = xasprintf("evidence %.12s... named by event 4 does not match its bytes", sc.e_health);
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 4, want, __LINE__);
+	free(want);
+	scene_close(&sc);
+
+	scene_open(&sc, tmp, "evidence-gone");
+	sql = xasprintf("DELETE FROM evidence WHERE sha256 = '%s'", sc.e_pods);
+	tamper(&sc, sql);
+	free(sql);
+	want = xasprintf("evidence %.12s... named by event 7 is missing", sc.e_pods);
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 7, want, __LINE__);
+	free(want);
+	scene_close(&sc);
+}
+
+static void test_truncated(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "truncated");
+	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq > 7");
+	/* A clean cut leaves a valid, shorter chain: only an anchor reveals it. */
+	expect_ok(&sc, sc.run.id, NULL, 7, __LINE__);
+	expect_ok(&sc, sc.run.id, sc.hash[7], 7, __LINE__);
+	expect_fail(&sc, sc.run.id, sc.hash[N_EVENTS], sc.run.id, 0,
+		"is not in the chain of run", __LINE__);
+	expect_fail(&sc, sc.run.id, sc.hash[N_EVENTS], sc.run.id, 0,
+		"the run was cut short or the anchor belongs to another run", __LINE__);
+	scene_close(&sc);
+}
+
+static void test_run_row(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "run-row");
+	tamper(&sc, "UPDATE runs SET started_us = started_us - 3600000000 WHERE id = '{run}'");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 1, "does not start from the chain's genesis", __LINE__);
+	scene_close(&sc);
+
+	scene_open(&sc, tmp, "run-gone");
+	tamper(&sc, "DELETE FROM runs WHERE id = '{run}'");
+	expect_fail(&sc, NULL, NULL, sc.run.id, 0, "belong to no run", __LINE__);
+	scene_close(&sc);
+}
+
+static void test_engineers_chain(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "engineers");
+	tamper(&sc, "UPDATE events SET payload = '{\"full_name\":\"Mallory\"}' "
+		"WHERE chain = 'engineers' AND seq = 2");
+	expect_ok(&sc, sc.run.id, NULL, N_EVENTS, __LINE__);
+	expect_fail(&sc, NULL, NULL, EVENT_CHAIN_ENGINEERS, 2,
+		"event 2 (engineer_added by system): hash does not match", __LINE__);
+	scene_close(&sc);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	char *tmp = fixture_tmpdir();
+	test_untouched(tmp);
+	test_changed_payload(tmp);
+	test_changed_actor(tmp);
+	test_deleted_middle(tmp);
+	test_deleted_renumbered(tmp);
+	test_swapped(tmp);
+	test_rehashed(tmp);
+	test_evidence(tmp);
+	test_truncated(tmp);
+	test_run_row(tmp);
+	test_engineers_chain(tmp);
+	fixture_rm_rf(tmp);
+	return check_report();
+}
