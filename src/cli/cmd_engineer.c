@@ -8,7 +8,7 @@
 #include <sodium.h>
 
 #include "cli/opts.h"
-#include "cli/session.h"
+#include "cli/cli_session.h"
 #include "countersign/pin.h"
 #include "countersign/util.h"
 
@@ -39,10 +39,9 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct session s;
-	int rc = session_open_store(&s, g, "engineer add");
+	int rc = cli_session_open(&s, g, "engineer add");
 	if (rc != EXIT_OK)
 		return rc;
-	s.pin_stdin = o.pin_stdin;
 	struct engineer existing = {0};
 	if (store_get_engineer(s.st, name, &existing) == STORE_OK) {
 		engineer_clear(&existing);
@@ -50,7 +49,7 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 		session_close(&s);
 		return EXIT_USAGE;
 	}
-	char *pin = session_read_pin(&s, name, "New PIN (at least 6 characters): ");
+	char *pin = cli_read_pin("engineer add", o.pin_stdin, name, "New PIN (at least 6 characters): ");
 	char *again = NULL;
 	rc = EXIT_USAGE;
 	if (!pin)
@@ -60,7 +59,7 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 		goto out;
 	}
 	if (!o.pin_stdin) {
-		again = session_read_pin(&s, name, "Repeat the PIN: ");
+		again = cli_read_pin("engineer add", false, name, "Repeat the PIN: ");
 		if (!again || strcmp(again, pin) != 0) {
 			cli_error("engineer add", "the two PINs differ; nothing was registered");
 			goto out;
@@ -106,7 +105,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 	if (!opts_parse("engineer list", "countersign engineer list [--json]", argc, argv, "json", 0, &o))
 		return EXIT_USAGE;
 	struct session s;
-	int rc = session_open_store(&s, g, "engineer list");
+	int rc = cli_session_open(&s, g, "engineer list");
 	if (rc != EXIT_OK)
 		return rc;
 	struct engineer *list = NULL;

@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/opts.h"
-#include "cli/session.h"
+#include "cli/cli_session.h"
 #include "countersign/util.h"
 
 struct recorder {
@@ -28,12 +28,11 @@ static int begin(struct recorder *r, const struct cli_global *g, const char *com
 		cli_error(command, "missing arguments; usage: %s", usage);
 		return EXIT_USAGE;
 	}
-	int rc = session_open_store(&r->s, g, command);
+	int rc = cli_session_open(&r->s, g, command);
 	if (rc == EXIT_OK)
 		rc = session_load_run(&r->s, r->o.pos[0]);
 	if (rc == EXIT_OK && target_pos >= 0)
 		rc = session_find(&r->s, r->o.pos[target_pos], &r->sec, want_item ? &r->item : NULL);
-	r->s.pin_stdin = r->o.pin_stdin;
 	return rc;
 }
 
@@ -85,7 +84,7 @@ int cmd_attest(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, rc);
 	if (!engine_can_attest(r.s.eng, r.sec, r.item, &why))
 		return finish(&r, session_refuse(&r.s, why));
-	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "verdict", r.o.fail ? "fail" : "pass");
@@ -115,7 +114,7 @@ int cmd_waive(const struct cli_global *g, int argc, char **argv)
 	}
 	if (!engine_can_waive(r.s.eng, r.sec, r.item, &why))
 		return finish(&r, session_refuse(&r.s, why));
-	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", r.o.reason);
@@ -139,7 +138,7 @@ int cmd_choose(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, rc);
 	if (!engine_can_choose(r.s.eng, r.sec, &why))
 		return finish(&r, session_refuse(&r.s, why));
-	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	const struct section *sec = &r.s.cl->sections[r.sec];
 	cJSON *p = cJSON_CreateObject();
@@ -165,7 +164,7 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 	const char *who = r.o.engineers[0];
 	if (!engine_can_sign(r.s.eng, r.sec, who, !r.o.reject, &why))
 		return finish(&r, session_refuse(&r.s, why));
-	if ((rc = session_authenticate(&r.s, who)) != EXIT_OK)
+	if ((rc = cli_authenticate(&r.s, "sign", who, r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	/* Another engineer may have signed while the PIN was typed: ask again on fresh state. */
 	session_close(&r.s);
@@ -211,7 +210,7 @@ int cmd_override(const struct cli_global *g, int argc, char **argv)
 	if (!engine_can_override(r.s.eng, r.sec, &why))
 		return finish(&r, session_refuse(&r.s, why));
 	for (int i = 0; i < 2; i++)
-		if ((rc = session_authenticate(&r.s, r.o.engineers[i])) != EXIT_OK)
+		if ((rc = cli_authenticate(&r.s, "override", r.o.engineers[i], r.o.pin_stdin)) != EXIT_OK)
 			return finish(&r, rc);
 	const struct section *sec = &r.s.cl->sections[r.sec];
 	cJSON *p = cJSON_CreateObject();
@@ -251,7 +250,7 @@ int cmd_note(const struct cli_global *g, int argc, char **argv)
 	}
 	if (!engine_can_note(r.s.eng, &why))
 		return finish(&r, session_refuse(&r.s, why));
-	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "text", text);
@@ -275,7 +274,7 @@ int cmd_abort(const struct cli_global *g, int argc, char **argv)
 	}
 	if (!engine_can_abort(r.s.eng, &why))
 		return finish(&r, session_refuse(&r.s, why));
-	if ((rc = session_authenticate(&r.s, r.o.engineers[0])) != EXIT_OK)
+	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", r.o.reason);

@@ -7,8 +7,8 @@
 #include <cjson/cJSON.h>
 
 #include "cli/opts.h"
-#include "cli/session.h"
-#include "cli/vars.h"
+#include "cli/cli_session.h"
+#include "countersign/vars.h"
 #include "countersign/expand.h"
 #include "countersign/util.h"
 
@@ -64,9 +64,10 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct var_values v = {0};
-	struct session s = {0};
+	struct session s;
+	cli_session_init(&s, "start");
 	int rc = EXIT_USAGE;
-	if (!vars_assign(&v, cl, o.vars, o.n_vars, true, "start"))
+	if (!vars_assign(&v, cl, o.vars, o.n_vars, true, &s.report))
 		goto out;
 	vars_from_record(&v, NULL);
 	const struct variable *missing = vars_missing(&v);
@@ -76,14 +77,13 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 			missing->secret ? " or set it in the environment" : "");
 		goto out;
 	}
-	if (!vars_check_refs(&v, "start"))
+	if (!vars_check_refs(&v, &s.report))
 		goto out;
 	warn_unset_notify(&v);
-	rc = session_open_store(&s, g, "start");
+	rc = cli_session_open(&s, g, "start");
 	if (rc != EXIT_OK)
 		goto out;
-	s.pin_stdin = o.pin_stdin;
-	rc = session_authenticate(&s, o.engineers[0]);
+	rc = cli_authenticate(&s, "start", o.engineers[0], o.pin_stdin);
 	if (rc != EXIT_OK)
 		goto out;
 	char sha[EVENT_HASH_HEX];
@@ -126,7 +126,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	if (!opts_parse("runs", "countersign runs [--all] [--json]", argc, argv, "all json", 0, &o))
 		return EXIT_USAGE;
 	struct session s;
-	int rc = session_open_store(&s, g, "runs");
+	int rc = cli_session_open(&s, g, "runs");
 	if (rc != EXIT_OK)
 		return rc;
 	struct run_row *runs = NULL;
@@ -140,8 +140,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct session rs;
-		memset(&rs, 0, sizeof(rs));
-		rs.command = "runs";
+		cli_session_init(&rs, "runs");
 		rs.st = s.st;
 		if (session_load_run(&rs, runs[i].id) != EXIT_OK) {
 			rs.st = NULL;

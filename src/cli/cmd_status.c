@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/opts.h"
-#include "cli/session.h"
+#include "cli/cli_session.h"
 #include "countersign/duration.h"
 #include "countersign/util.h"
 
@@ -203,7 +203,7 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct session s;
-	int rc = session_open_store(&s, g, "status");
+	int rc = cli_session_open(&s, g, "status");
 	if (rc == EXIT_OK)
 		rc = session_load_run(&s, o.pos[0]);
 	if (rc != EXIT_OK) {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "cli/opts.h"
-#include "cli/session.h"
+#include "cli/cli_session.h"
 
 int cmd_verify(const struct cli_global *g, int argc, char **argv)
 {
@@ -16,7 +16,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct session s;
-	int rc = session_open_store(&s, g, "verify");
+	int rc = cli_session_open(&s, g, "verify");
 	if (rc != EXIT_OK)
 		return rc;
 	struct verify_result res = {0};

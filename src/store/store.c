@@ -120,14 +120,33 @@ static bool create_file(const char *path, char **err)
 	return true;
 }
 
+/* Switches to write-ahead logging. Two processes opening a new database at
+ * once may both try; SQLite then answers SQLITE_BUSY at once, without
+ * waiting in the busy handler (waiting could deadlock), so try again until
+ * the busy timeout has passed. */
+static int set_wal(struct store *st, sqlite3_stmt **stmt)
+{
+	int rc = SQLITE_BUSY;
+	for (int waited = 0; waited <= STORE_BUSY_TIMEOUT_MS; waited += 10) {
+		sqlite3_finalize(*stmt);
+		*stmt = NULL;
+		rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, stmt, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(*stmt);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(10);
+	}
+	return rc;
+}
+
 /* Connection settings; the pragmas take no parameters, so they are fixed text. */
 static bool configure(struct store *st, char **err)
 {
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) != SQLITE_OK ||
-		sqlite3_step(stmt) != SQLITE_ROW) {
+	if (set_wal(st, &stmt) != SQLITE_ROW) {
 		*err = xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);
 		return false;

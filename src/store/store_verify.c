@@ -104,8 +104,9 @@ static bool check_event(struct verifier *v, const struct event *ev, const char *
 			"(the record was altered)", ev->seq, ev->kind, actor);
 	if (strcmp(ev->prev, expected_prev) != 0) {
 		if (ev->seq == 1)
-			return fail(v, 1, "event 1 (%s by %s): does not start from the chain's genesis "
-				"(the run's row or its first event was altered)", ev->kind, actor);
+			return fail(v, 1, "event 1 (%s by %s): does not start from the chain's genesis (%s)", ev->kind,
+				actor, strcmp(v->chain, EVENT_CHAIN_ENGINEERS) == 0 ? "the first event was altered"
+				: "the run's row or its first event was altered");
 		return fail(v, ev->seq, "event %" PRId64 " (%s by %s): does not follow from event %" PRId64
 			" (an event was altered, removed or reordered)", ev->seq, ev->kind, actor, ev->seq - 1);
 	}

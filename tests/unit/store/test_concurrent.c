@@ -64,6 +64,52 @@ static bool conduct(int ready, const int go[WRITERS])
 	return true;
 }
 
+/* Two processes opening a database that does not exist yet, at once (two
+ * terminals on first use): both must create, migrate and open it. */
+static void test_first_open(const char *tmp, int attempt)
+{
+	char *path = xasprintf("%s/first-%d/countersign.db", tmp, attempt);
+	int gate[2];
+	if (pipe(gate) != 0) {
+		perror("pipe");
+		exit(1);
+	}
+	fflush(NULL);
+	pid_t pids[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0) {
+			close(gate[1]);
+			char c;
+			while (read(gate[0], &c, 1) > 0)
+				;
+			char *err = NULL;
+			struct store *st = store_open(path, &err);
+			if (!st)
+				fprintf(stderr, "first open, process %d: %s\n", w, err);
+			int status = st && fixture_append(st, EVENT_CHAIN_ENGINEERS, "system", EV_PIN_FAILED, "x", "{}",
+				NULL) == STORE_OK ? 0 : 1;
+			store_close(st);
+			free(err);
+			free(path);
+			exit(status);
+		}
+	}
+	close(gate[0]);
+	close(gate[1]);
+	for (int w = 0; w < WRITERS; w++) {
+		int status = 0;
+		CHECK(pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	struct store *st = fixture_open(path);
+	struct verify_result r;
+	CHECK(store_verify(st, NULL, NULL, &r) == STORE_OK && r.ok && r.events == WRITERS);
+	verify_result_clear(&r);
+	store_close(st);
+	free(path);
+}
+
 static int json_int(const char *json, const char *field)
 {
 	cJSON *root = cJSON_Parse(json);
@@ -78,6 +124,8 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	char *tmp = fixture_tmpdir();
+	for (int attempt = 0; attempt < 5; attempt++)
+		test_first_open(tmp, attempt);
 	char *path = xasprintf("%s/shared.db", tmp);
 	struct store *st = fixture_open(path);
 	struct run_row run;

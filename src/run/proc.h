@@ -1,7 +1,7 @@
 /* Process identity on this host, so a recorded check can be told apart from
  * a later process that reused its pid. */
-#ifndef COUNTERSIGN_CLI_PROC_H
-#define COUNTERSIGN_CLI_PROC_H
+#ifndef COUNTERSIGN_PROC_H
+#define COUNTERSIGN_PROC_H
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -1,4 +1,4 @@
-#include "cli/proc.h"
+#include "proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

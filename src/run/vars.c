@@ -1,4 +1,4 @@
-#include "cli/vars.h"
+#include "countersign/vars.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -6,7 +6,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli/cli.h"
 #include "countersign/expand.h"
 #include "countersign/util.h"
 
@@ -29,7 +28,7 @@ static bool matches(const char *pattern, const char *value)
 }
 
 bool vars_assign(struct var_values *v, const struct checklist *cl, const char *const *assign,
-	int n, bool defaults, const char *command)
+	int n, bool defaults, const struct reporter *r)
 {
 	if (!v->values) {
 		v->cl = cl;
@@ -41,17 +40,17 @@ bool vars_assign(struct var_values *v, const struct checklist *cl, const char *c
 	for (int k = 0; k < n; k++) {
 		const char *eq = strchr(assign[k], '=');
 		if (!eq || eq == assign[k]) {
-			cli_error(command, "--var takes NAME=VALUE, not \"%s\"", assign[k]);
+			reporter_say(r, "--var takes NAME=VALUE, not \"%s\"", assign[k]);
 			return false;
 		}
 		int i = var_index(cl, assign[k], (size_t)(eq - assign[k]));
 		if (i < 0) {
-			cli_error(command, "checklist %s has no variable \"%.*s\"", cl->id, (int)(eq - assign[k]), assign[k]);
+			reporter_say(r, "checklist %s has no variable \"%.*s\"", cl->id, (int)(eq - assign[k]), assign[k]);
 			return false;
 		}
 		const struct variable *var = &cl->variables[i];
 		if (var->pattern && !matches(var->pattern, eq + 1)) {
-			cli_error(command, "%s=%s does not match the variable's pattern %s", var->name,
+			reporter_say(r, "%s=%s does not match the variable's pattern %s", var->name,
 				var->secret ? "***" : eq + 1, var->pattern);
 			return false;
 		}
@@ -137,7 +136,7 @@ static bool check_kv(struct ref_check *rc, const struct kv_list *l)
 	return true;
 }
 
-bool vars_check_refs(const struct var_values *v, const char *command)
+bool vars_check_refs(const struct var_values *v, const struct reporter *r)
 {
 	const struct checklist *cl = v->cl;
 	struct ref_check rc = {.v = v};
@@ -154,7 +153,7 @@ bool vars_check_refs(const struct var_values *v, const char *command)
 			check_kv(&rc, &it->env);
 			check_kv(&rc, &it->headers);
 			if (rc.name) {
-				cli_error(command, "${%s} in %s/%s is neither a variable of the run nor set in the "
+				reporter_say(r, "${%s} in %s/%s is neither a variable of the run nor set in the "
 					"environment; set it (export %s=...) or declare it in the checklist",
 					rc.name, cl->sections[s].id, it->id, rc.name);
 				free(rc.name);
@@ -163,7 +162,7 @@ bool vars_check_refs(const struct var_values *v, const char *command)
 		}
 	}
 	if (rc.name) {
-		cli_error(command, "${%s} is neither a variable of the run nor set in the environment; "
+		reporter_say(r, "${%s} is neither a variable of the run nor set in the environment; "
 			"set it (export %s=...) or declare it in the checklist", rc.name, rc.name);
 		free(rc.name);
 		return false;

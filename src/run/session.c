@@ -1,4 +1,4 @@
-#include "cli/session.h"
+#include "countersign/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,7 +6,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,7 +16,7 @@
 
 #include "countersign/pin.h"
 #include "countersign/util.h"
-#include "cli/proc.h"
+#include "proc.h"
 
 int64_t now_us(void)
 {
@@ -32,21 +33,32 @@ void format_time(int64_t t_us, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-int session_open_store(struct session *s, const struct cli_global *g, const char *command)
+void reporter_say(const struct reporter *r, const char *fmt, ...)
 {
-	memset(s, 0, sizeof(*s));
-	s->command = command;
-	char *path = store_default_path(g->db_path);
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (r && r->say)
+		r->say(r->data, msg);
+	else
+		fprintf(stderr, "countersign: %s\n", msg);
+	free(msg);
+}
+
+int session_open_store(struct session *s, const char *db_path)
+{
+	char *path = store_default_path(db_path);
 	char *err = NULL;
 	s->st = store_open(path, &err);
 	if (!s->st) {
-		cli_error(command, "cannot open the database %s: %s", path, err ? err : "unknown error");
+		reporter_say(&s->report, "cannot open the database %s: %s", path, err ? err : "unknown error");
 		free(err);
 		free(path);
-		return EXIT_ENV;
+		return SESSION_ENV;
 	}
 	free(path);
-	return EXIT_OK;
+	return SESSION_OK;
 }
 
 void session_close(struct session *s)
@@ -56,7 +68,9 @@ void session_close(struct session *s)
 	if (s->have_run)
 		run_row_clear(&s->run);
 	store_close(s->st);
+	struct reporter keep = s->report;
 	memset(s, 0, sizeof(*s));
+	s->report = keep;
 }
 
 void session_origin(struct event *o, const char *actor)
@@ -109,49 +123,50 @@ static int recover_interrupted(struct session *s)
 				"the check ended before it finished\"}");
 			int rc = session_append(s, &ev, 1, NULL, 0);
 			event_clear(&ev);
-			if (rc != EXIT_OK)
+			if (rc != SESSION_OK)
 				return rc;
 		}
 	}
-	return EXIT_OK;
+	return SESSION_OK;
 }
 
 int session_load_run(struct session *s, const char *run_id)
 {
 	enum store_status rc = store_get_run(s->st, run_id, &s->run);
 	if (rc == STORE_NOT_FOUND) {
-		cli_error(s->command, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
-		return EXIT_USAGE;
+		reporter_say(&s->report, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
+		return SESSION_INVALID;
 	}
 	if (rc != STORE_OK) {
-		cli_error(s->command, "cannot read run %s: %s", run_id, store_error(s->st));
-		return EXIT_ENV;
+		reporter_say(&s->report, "cannot read run %s: %s", run_id, store_error(s->st));
+		return SESSION_ENV;
 	}
 	s->have_run = true;
 	size_t len = 0;
 	char *text = store_get_checklist(s->st, s->run.checklist_sha, &len);
 	if (!text) {
-		cli_error(s->command, "the checklist snapshot %.12s of run %s is missing from the database",
+		reporter_say(&s->report, "the checklist snapshot %.12s of run %s is missing from the database",
 			s->run.checklist_sha, run_id);
-		return EXIT_ENV;
+		return SESSION_ENV;
 	}
 	struct diag_list d;
 	diag_list_init(&d, s->run.path);
 	s->cl = checklist_load_text(s->run.path, text, len, &d);
 	free(text);
 	if (!s->cl) {
-		cli_error(s->command, "the checklist snapshot of run %s no longer loads", run_id);
+		reporter_say(&s->report, "the checklist snapshot of run %s no longer loads", run_id);
 		diag_list_print(&d, stderr);
 		diag_list_clear(&d);
-		return EXIT_ENV;
+		return SESSION_ENV;
 	}
 	diag_list_clear(&d);
 	s->eng = engine_create(s->cl);
+	s->data_version = store_data_version(s->st);
 	struct event *evs = NULL;
 	size_t n = 0;
 	if (store_load_events(s->st, s->run.id, 0, &evs, &n) != STORE_OK) {
-		cli_error(s->command, "cannot read the events of run %s: %s", run_id, store_error(s->st));
-		return EXIT_ENV;
+		reporter_say(&s->report, "cannot read the events of run %s: %s", run_id, store_error(s->st));
+		return SESSION_ENV;
 	}
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
@@ -163,8 +178,8 @@ int session_load_run(struct session *s, const char *run_id)
 int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev)
 {
 	if (store_append(s->st, s->run.id, evs, n, ev, n_ev) != STORE_OK) {
-		cli_error(s->command, "cannot record in the database: %s", store_error(s->st));
-		return EXIT_ENV;
+		reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
+		return SESSION_ENV;
 	}
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
@@ -180,93 +195,38 @@ int session_append(struct session *s, struct event *evs, size_t n, struct eviden
 		}
 		event_clear(&done);
 		if (rc != STORE_OK) {
-			cli_error(s->command, "cannot record in the database: %s", store_error(s->st));
-			return EXIT_ENV;
+			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
+			return SESSION_ENV;
 		}
 	}
-	return EXIT_OK;
+	return SESSION_OK;
 }
 
-static char *read_line(FILE *f)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, f);
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
-}
-
-char *session_read_pin(struct session *s, const char *name, const char *prompt)
-{
-	if (s->pin_stdin) {
-		char *pin = read_line(stdin);
-		if (!pin)
-			cli_error(s->command, "no PIN for %s on standard input (one PIN a line, in the order the "
-				"engineers were named)", name);
-		return pin;
-	}
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		cli_error(s->command, "no terminal to ask %s's PIN on; use --pin-stdin", name);
-		return NULL;
-	}
-	FILE *tty = fdopen(fd, "r+");
-	struct termios old, quiet;
-	bool restore = tcgetattr(fd, &old) == 0;
-	if (restore) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		quiet.c_lflag |= ECHONL;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-	}
-	fprintf(tty, "%s", prompt);
-	fflush(tty);
-	char *pin = read_line(tty);
-	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
-	fclose(tty);
-	if (!pin)
-		cli_error(s->command, "no PIN given for %s", name);
-	return pin;
-}
-
-int session_authenticate(struct session *s, const char *name)
+int session_check_pin(struct session *s, const char *name, const char *pin, const char *what)
 {
 	struct engineer eng = {0};
 	enum store_status rc = store_get_engineer(s->st, name, &eng);
 	if (rc == STORE_NOT_FOUND) {
-		cli_error(s->command, "unknown engineer \"%s\"; register with 'countersign engineer add %s "
+		reporter_say(&s->report, "unknown engineer \"%s\"; register with 'countersign engineer add %s "
 			"--full-name \"...\"'", name, name);
-		return EXIT_USAGE;
+		return SESSION_INVALID;
 	}
 	if (rc != STORE_OK) {
-		cli_error(s->command, "cannot read engineer %s: %s", name, store_error(s->st));
-		return EXIT_ENV;
-	}
-	char prompt[160];
-	snprintf(prompt, sizeof(prompt), "PIN for %s (%s): ", eng.name, eng.full_name);
-	char *pin = session_read_pin(s, name, prompt);
-	if (!pin) {
-		engineer_clear(&eng);
-		return EXIT_USAGE;
+		reporter_say(&s->report, "cannot read engineer %s: %s", name, store_error(s->st));
+		return SESSION_ENV;
 	}
 	int failures = 0;
 	int64_t oldest = 0, now = now_us();
-	int result = EXIT_OK;
+	int result = SESSION_OK;
 	if (store_count_pin_failures(s->st, name, now - PIN_WINDOW_US, &failures, &oldest) != STORE_OK) {
-		cli_error(s->command, "cannot read the PIN record of %s: %s", name, store_error(s->st));
-		result = EXIT_ENV;
+		reporter_say(&s->report, "cannot read the PIN record of %s: %s", name, store_error(s->st));
+		result = SESSION_ENV;
 	} else if (failures >= PIN_MAX_FAILURES) {
 		char when[64];
 		format_time(oldest + PIN_WINDOW_US, when, sizeof(when));
-		cli_error(s->command, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
+		reporter_say(&s->report, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
 			name, failures, when);
-		result = EXIT_REFUSED;
+		result = SESSION_REFUSED;
 	} else if (!pin_verify(eng.pin_hash, pin)) {
 		struct event ev;
 		session_origin(&ev, name);
@@ -275,44 +235,61 @@ int session_authenticate(struct session *s, const char *name)
 		ev.target = xstrdup(name);
 		free(ev.payload);
 		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "command", s->command);
+		cJSON_AddStringToObject(p, "command", what ? what : "");
 		ev.payload = cJSON_PrintUnformatted(p);
 		cJSON_Delete(p);
 		store_append(s->st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
 		event_clear(&ev);
-		cli_error(s->command, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
+		reporter_say(&s->report, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
 			failures + 1, PIN_MAX_FAILURES);
-		result = EXIT_USAGE;
+		result = SESSION_INVALID;
 	}
-	sodium_memzero(pin, strlen(pin));
-	free(pin);
 	engineer_clear(&eng);
 	return result;
+}
+
+bool session_poll(struct session *s)
+{
+	if (!s->have_run || !s->eng)
+		return false;
+	int64_t version = store_data_version(s->st);
+	if (version == s->data_version)
+		return false;
+	s->data_version = version;
+	struct event *evs = NULL;
+	size_t n = 0;
+	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		engine_apply(s->eng, &evs[i]);
+	event_array_free(evs, n);
+	engine_refresh(s->eng, now_us());
+	return n > 0;
 }
 
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
 {
 	const char *slash = strchr(target, '/');
 	char *sid = slash ? xstrndup(target, (size_t)(slash - target)) : xstrdup(target);
-	int rc = EXIT_OK;
+	int rc = SESSION_OK;
 	const struct section *found = checklist_section(s->cl, sid);
 	if (!found) {
-		cli_error(s->command, "no section \"%s\" in checklist %s; 'countersign status %s' lists them",
+		reporter_say(&s->report, "no section \"%s\" in checklist %s; 'countersign status %s' lists them",
 			sid, s->cl->id, s->run.id);
-		rc = EXIT_USAGE;
+		rc = SESSION_INVALID;
 	} else if (item && !slash) {
-		cli_error(s->command, "\"%s\" names a section; give SECTION/ITEM", target);
-		rc = EXIT_USAGE;
+		reporter_say(&s->report, "\"%s\" names a section; give SECTION/ITEM", target);
+		rc = SESSION_INVALID;
 	} else if (!item && slash) {
-		cli_error(s->command, "\"%s\" names an item; give a SECTION", target);
-		rc = EXIT_USAGE;
+		reporter_say(&s->report, "\"%s\" names an item; give a SECTION", target);
+		rc = SESSION_INVALID;
 	} else {
 		*sec = (size_t)(found - s->cl->sections);
 		if (item) {
 			const struct item *it = section_item(found, slash + 1);
 			if (!it) {
-				cli_error(s->command, "no item \"%s\" in section \"%s\"", slash + 1, sid);
-				rc = EXIT_USAGE;
+				reporter_say(&s->report, "no item \"%s\" in section \"%s\"", slash + 1, sid);
+				rc = SESSION_INVALID;
 			} else {
 				*item = (size_t)(it - found->items);
 			}
@@ -324,7 +301,7 @@ int session_find(struct session *s, const char *target, size_t *sec, size_t *ite
 
 int session_refuse(struct session *s, char *why)
 {
-	cli_error(s->command, "%s", why);
+	reporter_say(&s->report, "%s", why);
 	free(why);
-	return EXIT_REFUSED;
+	return SESSION_REFUSED;
 }

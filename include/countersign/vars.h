@@ -1,10 +1,11 @@
 /* Run variables: values from --var, defaults, the record and the environment. */
-#ifndef COUNTERSIGN_CLI_VARS_H
-#define COUNTERSIGN_CLI_VARS_H
+#ifndef COUNTERSIGN_VARS_H
+#define COUNTERSIGN_VARS_H
 
 #include <stdbool.h>
 
 #include "countersign/checklist.h"
+#include "countersign/session.h"
 
 struct var_values {
 	const struct checklist *cl;
@@ -15,7 +16,7 @@ struct var_values {
  * returns false for an unknown name, a malformed assignment or a value that
  * does not match the variable's pattern. */
 bool vars_assign(struct var_values *v, const struct checklist *cl, const char *const *assign,
-	int n, bool defaults, const char *command);
+	int n, bool defaults, const struct reporter *r);
 void vars_clear(struct var_values *v);
 
 /* Fills unset variables from the recorded JSON object (non-secret values)
@@ -30,7 +31,7 @@ const char *vars_lookup(const char *name, void *data);
 
 /* Checks every ${NAME} of the checklist resolves; prints and returns false
  * naming the first that does not. */
-bool vars_check_refs(const struct var_values *v, const char *command);
+bool vars_check_refs(const struct var_values *v, const struct reporter *r);
 
 /* The variables as a JSON object text with secrets as "***" (malloc'd). */
 char *vars_record_json(const struct var_values *v);

@@ -1,0 +1,56 @@
+/* Running a checklist item's check for a session: expands variables,
+ * records check_started, drives the runner (and later network checks),
+ * judges the result and records check_finished with its evidence. Shared
+ * by the command line and the interface; nothing here blocks except
+ * exec_run_interactive, which owns the terminal by design. */
+#ifndef COUNTERSIGN_EXEC_H
+#define COUNTERSIGN_EXEC_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "countersign/session.h"
+#include "countersign/vars.h"
+
+struct exec;
+
+/* Output of a running check, redacted, as it arrives. */
+typedef void (*exec_output_fn)(size_t sec, size_t item, const char *data, size_t len, void *user);
+/* A check finished and was recorded (RC is a SESSION_* outcome of recording). */
+typedef void (*exec_done_fn)(size_t sec, size_t item, const char *verdict, const char *message,
+	int rc, void *user);
+
+/* Creates an executor for S (borrowed) using VARS (borrowed) for expansion. */
+struct exec *exec_create(struct session *s, struct var_values *vars, exec_output_fn on_output,
+	exec_done_fn on_done, void *user);
+/* Cancels and reaps what still runs (recording it as cancelled); NULL is a no-op. */
+void exec_destroy(struct exec *x);
+
+/* The command a command item would run, fully expanded with secrets shown
+ * as "***" (malloc'd), or NULL after reporting a missing variable. */
+char *exec_preview(struct exec *x, size_t sec, size_t item);
+
+/* Starts the check of SEC/ITEM as ACTOR: records check_started and starts
+ * it. Wait items are only recorded (their verdict follows from time).
+ * Interactive items are refused here (use exec_run_interactive). Returns a
+ * SESSION_* outcome; the engine's permission must have been checked. */
+int exec_start(struct exec *x, size_t sec, size_t item, const char *actor);
+
+/* Runs an interactive command item on the caller's terminal (the caller
+ * suspends its screen first), recording start and end; the item then needs
+ * an attestation. Returns a SESSION_* outcome. */
+int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *actor);
+
+/* Asks the running check of SEC/ITEM to stop (recorded as cancelled). */
+void exec_cancel(struct exec *x, size_t sec, size_t item);
+/* Number of checks still running. */
+size_t exec_active(const struct exec *x);
+bool exec_is_running(const struct exec *x, size_t sec, size_t item);
+
+/* Poll integration, like the runner's. */
+size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max);
+int exec_next_timeout_ms(const struct exec *x);
+void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n);
+
+#endif

@@ -1,0 +1,77 @@
+/* What every front end shares when it works on a run: the database, the
+ * run with its checklist and engine, who is acting, and PIN checks. */
+#ifndef COUNTERSIGN_SESSION_H
+#define COUNTERSIGN_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "countersign/checklist.h"
+#include "countersign/engine.h"
+#include "countersign/store.h"
+
+/* Outcomes, equal to the command line's exit codes (SPEC section 4). */
+enum {
+	SESSION_OK = 0,
+	SESSION_REFUSED = 1,  /* refused by the rules */
+	SESSION_INVALID = 2,  /* bad input: unknown name, wrong PIN */
+	SESSION_ENV = 3,      /* storage or environment failure */
+};
+
+/* Where messages for the person go: the CLI prints them, the TUI shows them. */
+struct reporter {
+	void (*say)(void *data, const char *message);
+	void *data;
+};
+/* Formats a message and hands it to R (or stderr when R or R->say is NULL). */
+void reporter_say(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct session {
+	struct reporter report;  /* set before use */
+	struct store *st;
+	struct run_row run;
+	struct checklist *cl;
+	struct engine *eng;
+	bool have_run;
+	int64_t data_version;
+};
+
+/* Current UTC time in microseconds. */
+int64_t now_us(void);
+/* Formats T_US as "2026-11-26 19:00:00 UTC" into BUF. */
+void format_time(int64_t t_us, char *buf, size_t size);
+
+/* Opens the database at DB_PATH (NULL: the default path); returns
+ * SESSION_OK or SESSION_ENV after reporting why. S must be zeroed with its
+ * reporter set. */
+int session_open_store(struct session *s, const char *db_path);
+/* Loads run RUN_ID with its checklist snapshot and events, recovers
+ * interrupted checks, and refreshes the engine. Returns an exit code. */
+int session_load_run(struct session *s, const char *run_id);
+void session_close(struct session *s);
+
+/* Fills ORIGIN's actor, os_user, host and tty (malloc'd; event_clear frees). */
+void session_origin(struct event *origin, const char *actor);
+
+/* Appends events (and evidence) to the run, folds them, refreshes, and
+ * completes the run when every gate has passed. Returns an exit code. */
+int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev);
+
+/* Checks PIN for engineer NAME: the lockout first (five failures within 15
+ * minutes), then the Argon2id hash; a wrong PIN is recorded as an event.
+ * Returns SESSION_OK, SESSION_REFUSED (locked out), SESSION_INVALID
+ * (unknown engineer, wrong PIN) or SESSION_ENV. */
+int session_check_pin(struct session *s, const char *name, const char *pin, const char *what);
+
+/* Reloads the run when another process changed the database (PRAGMA
+ * data_version); returns true when anything new was folded in. */
+bool session_poll(struct session *s);
+
+/* Resolves "SECTION/ITEM" (or "SECTION" when ITEM is NULL) in the run's
+ * checklist; reports why and returns SESSION_INVALID when unknown. */
+int session_find(struct session *s, const char *target, size_t *sec, size_t *item);
+
+/* Reports a refusal from the engine, frees WHY, returns SESSION_REFUSED. */
+int session_refuse(struct session *s, char *why);
+
+#endif
