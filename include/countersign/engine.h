@@ -37,6 +37,7 @@ struct item_state {
 	int64_t verdict_seq;             /* latest verdict event (started, finished, attested, waived) */
 	char verdict_hash[EVENT_HASH_HEX];
 	char *running_payload;           /* payload of the open check_started, for recovery */
+	char *finished_payload;          /* payload of the latest check_finished (evidence, status) */
 	bool needs_attestation;          /* interactive ran, or no_data inconclusive */
 };
 

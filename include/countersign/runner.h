@@ -82,8 +82,9 @@ void runner_set_drain_ms(struct runner *r, int ms);
  * attempted (then *ERR is malloc'd): no script, an ENV entry without '=',
  * no pipe or process available. A spawn failure in the child (bad cwd,
  * missing shell) is reported through on_done as RUNNER_SPAWN_FAILED, from a
- * later runner_dispatch, never from inside runner_start. SPEC and its strings
- * need to live only for the call. */
+ * later runner_dispatch, never from inside runner_start. Returns once the
+ * child has executed the shell or failed to. SPEC and its strings need to
+ * live only for the call. */
 int runner_start(struct runner *r, const struct runner_spec *spec, char **err);
 
 /* Asks job JOB to stop: SIGTERM to its group now, SIGKILL after the grace;

@@ -71,6 +71,14 @@ bool session_poll(struct session *s);
  * checklist; reports why and returns SESSION_INVALID when unknown. */
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item);
 
+struct var_values;
+/* Starts a new run of CL (loaded from PATH) as ACTOR with the values in V
+ * (secrets recorded as "***") and TITLE (NULL: the checklist's title):
+ * stores the checklist text, creates the run and its first event. On
+ * success loads it into S and returns SESSION_OK. */
+int session_start_run(struct session *s, const struct checklist *cl, const struct var_values *v,
+	const char *title, const char *actor);
+
 /* Reports a refusal from the engine, frees WHY, returns SESSION_REFUSED. */
 int session_refuse(struct session *s, char *why);
 

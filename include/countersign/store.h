@@ -136,7 +136,11 @@ void verify_result_clear(struct verify_result *r);
  * NULL): gap-free seq from 1, genesis prev, each prev = previous hash, each
  * hash recomputed, and every evidence hash an event names present with
  * matching bytes. With ANCHOR, also requires that ANCHOR is the hash of one
- * of the run's events (a chain cut short after the anchor fails). */
+ * of the run's events (a chain cut short after the anchor fails; with
+ * RUN_ID NULL, of any chain's). RUN_ID "engineers" checks that chain alone.
+ * Returns STORE_OK when a verdict was reached (OUT->ok says which; clear OUT
+ * with verify_result_clear), STORE_NOT_FOUND for an unknown run, STORE_FAILED
+ * when the database could not be read (OUT then holds no verdict). */
 enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
 	struct verify_result *out);
 

@@ -10,6 +10,14 @@
 #include "config.h"
 
 static const struct cli_command commands[] = {
+	{"open", "CHECKLIST.json [--var NAME=VALUE]... [--title TEXT] | --run ID",
+		"open the terminal interface on a checklist (resuming its open run, asked) or on a run",
+		"Signs the operator in (name and PIN; offers to register the first engineer on an\n"
+		"empty database), then resumes the open run of the checklist if you say so, or asks\n"
+		"for the variables and starts a new run. --run opens an existing run (read-only when\n"
+		"it is completed or aborted). See docs/interface.md for the keys.\n",
+		cmd_open},
+	{"review", "", "the interface in read-only mode: past runs and their record", "", cmd_review},
 	{"lint", "FILE... [--outline]",
 		"validate checklists; --outline also prints each one's sections, gates and items",
 		"Checks each checklist FILE against the format (docs/checklist-format.md) and prints\n"
@@ -86,6 +94,9 @@ static void print_usage(FILE *out)
 		"       countersign --help | --version | help COMMAND\n"
 		"\n"
 		"countersign turns a deployment runbook into a gated, two-person checklist.\n"
+		"\n"
+		"Without a command, opens the terminal interface's home screen: bundled and\n"
+		"local checklists, open runs, past runs.\n"
 		"\n"
 		"Commands:\n", out);
 	for (size_t i = 0; i < N_COMMANDS; i++)
@@ -166,10 +177,8 @@ int cli_main(int argc, char **argv)
 	struct cli_global g = {0};
 	if (!take_global_options(&argc, argv, &g))
 		return EXIT_USAGE;
-	if (argc < 2) {
-		print_usage(stdout);
-		return EXIT_OK;
-	}
+	if (argc < 2)
+		return cmd_home(&g);
 	const char *name = argv[1];
 	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 		print_usage(stdout);

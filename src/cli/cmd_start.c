@@ -1,5 +1,4 @@
 /* countersign start / runs */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +23,6 @@ static void warn_unset_notify(const struct var_values *v)
 		free(url);
 		free(missing);
 	}
-}
-
-static char *start_payload(const struct checklist *cl, const char *sha, const char *title,
-	const struct var_values *v, const char *path)
-{
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "checklist", cl->id);
-	cJSON_AddStringToObject(p, "sha256", sha);
-	cJSON_AddStringToObject(p, "title", title);
-	char *vars = vars_record_json(v);
-	cJSON_AddItemToObject(p, "variables", cJSON_Parse(vars));
-	free(vars);
-	cJSON_AddNumberToObject(p, "window_ms", (double)cl->window_ms);
-	cJSON_AddStringToObject(p, "path", path);
-	char *text = cJSON_PrintUnformatted(p);
-	cJSON_Delete(p);
-	return text;
 }
 
 int cmd_start(const struct cli_global *g, int argc, char **argv)
@@ -86,33 +68,9 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 	rc = cli_authenticate(&s, "start", o.engineers[0], o.pin_stdin);
 	if (rc != EXIT_OK)
 		goto out;
-	char sha[EVENT_HASH_HEX];
-	if (store_put_checklist(s.st, cl->text, cl->text_len, sha) != STORE_OK) {
-		cli_error("start", "cannot store the checklist: %s", store_error(s.st));
-		rc = EXIT_ENV;
-		goto out;
-	}
-	char real[PATH_MAX];
-	const char *path = realpath(o.pos[0], real) ? real : o.pos[0];
-	const char *title = o.title ? o.title : cl->title;
-	struct run_row run = {
-		.checklist_id = cl->id, .checklist_sha = sha, .title = (char *)title, .path = (char *)path,
-	};
-	struct event first;
-	session_origin(&first, o.engineers[0]);
-	first.kind = xstrdup(EV_RUN_STARTED);
-	free(first.payload);
-	first.payload = start_payload(cl, sha, title, &v, path);
-	enum store_status st = store_create_run(s.st, &run, &first);
-	event_clear(&first);
-	if (st != STORE_OK) {
-		cli_error("start", "cannot record the run: %s", store_error(s.st));
-		rc = EXIT_ENV;
-	} else {
-		printf("%s\n", run.id);
-		free(run.id);
-		rc = EXIT_OK;
-	}
+	rc = session_start_run(&s, cl, &v, o.title, o.engineers[0]);
+	if (rc == EXIT_OK)
+		printf("%s\n", s.run.id);
 out:
 	session_close(&s);
 	vars_clear(&v);

@@ -15,6 +15,7 @@ static const struct option all_options[] = {
 	{"note", required_argument, NULL, 'n'},
 	{"anchor", required_argument, NULL, 'a'},
 	{"full-name", required_argument, NULL, 'f'},
+	{"run", required_argument, NULL, 'u'},
 	{"pin-stdin", no_argument, NULL, 'P'},
 	{"yes", no_argument, NULL, 'y'},
 	{"json", no_argument, NULL, 'j'},
@@ -79,6 +80,7 @@ bool opts_parse(const char *command, const char *usage, int argc, char **argv,
 		case 'n': o->note = optarg; break;
 		case 'a': o->anchor = optarg; break;
 		case 'f': o->full_name = optarg; break;
+		case 'u': o->run = optarg; break;
 		case 'P': o->pin_stdin = true; break;
 		case 'y': o->yes = true; break;
 		case 'j': o->json = true; break;

@@ -12,7 +12,7 @@ struct opts {
 	int n_engineers;
 	const char *vars[OPTS_MAX_LIST];
 	int n_vars;
-	const char *title, *reason, *incident, *comment, *note, *anchor, *full_name;
+	const char *title, *reason, *incident, *comment, *note, *anchor, *full_name, *run;
 	bool pin_stdin, yes, json, all, reject, fail;
 	const char *pos[OPTS_MAX_POS];
 	int n_pos;

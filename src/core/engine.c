@@ -82,6 +82,7 @@ void engine_destroy(struct engine *e)
 			free(is->message);
 			free(is->actor);
 			free(is->running_payload);
+			free(is->finished_payload);
 		}
 		free(e->items[s]);
 	}
@@ -163,6 +164,7 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		is->needs_attestation = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "needs_attestation"));
 		set_str(&is->message, json_str(p, "message"));
 		set_str(&is->running_payload, NULL);
+		set_str(&is->finished_payload, ev->payload);
 	} else if (strcmp(ev->kind, EV_ATTESTED) == 0) {
 		const char *v = json_str(p, "verdict");
 		is->verdict = is->checked = v && strcmp(v, "fail") == 0 ? VERDICT_FAIL : VERDICT_PASS;

@@ -22,6 +22,7 @@
  * survivors of a group that was sent SIGTERM. */
 #define REAP_POLL_US 20000
 #define GROUP_POLL_US 20000
+#define MAX_TIMEOUT_MS (INT64_C(100) * 366 * 24 * 3600 * 1000)
 
 struct job {
 	int id;
@@ -144,8 +145,11 @@ int runner_start(struct runner *r, const struct runner_spec *spec, char **err)
 	j->pidfd = sp.pidfd;
 	j->spawn_error = sp.error;
 	j->started_us = started;
-	if (spec->timeout_ms > 0 && !sp.error)
-		j->timeout_at = mono_us() + spec->timeout_ms * 1000;
+	if (spec->timeout_ms > 0 && !sp.error) {
+		/* Beyond a century is as good as none, and cannot overflow. */
+		int64_t ms = spec->timeout_ms < MAX_TIMEOUT_MS ? spec->timeout_ms : MAX_TIMEOUT_MS;
+		j->timeout_at = mono_us() + ms * 1000;
+	}
 	capture_init(&j->cap, spec->secrets);
 	if (r->njobs == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 8;

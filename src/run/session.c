@@ -1,6 +1,7 @@
 #include "countersign/session.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include "countersign/pin.h"
 #include "countersign/util.h"
+#include "countersign/vars.h"
 #include "proc.h"
 
 int64_t now_us(void)
@@ -304,4 +306,52 @@ int session_refuse(struct session *s, char *why)
 	reporter_say(&s->report, "%s", why);
 	free(why);
 	return SESSION_REFUSED;
+}
+
+static char *start_payload(const struct checklist *cl, const char *sha, const char *title,
+	const struct var_values *v, const char *path)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "checklist", cl->id);
+	cJSON_AddStringToObject(p, "sha256", sha);
+	cJSON_AddStringToObject(p, "title", title);
+	char *vars = vars_record_json(v);
+	cJSON_AddItemToObject(p, "variables", cJSON_Parse(vars));
+	free(vars);
+	cJSON_AddNumberToObject(p, "window_ms", (double)cl->window_ms);
+	cJSON_AddStringToObject(p, "path", path);
+	char *text = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	return text;
+}
+
+int session_start_run(struct session *s, const struct checklist *cl, const struct var_values *v,
+	const char *title, const char *actor)
+{
+	char sha[EVENT_HASH_HEX];
+	if (store_put_checklist(s->st, cl->text, cl->text_len, sha) != STORE_OK) {
+		reporter_say(&s->report, "cannot store the checklist: %s", store_error(s->st));
+		return SESSION_ENV;
+	}
+	char real[PATH_MAX];
+	const char *path = realpath(cl->path, real) ? real : cl->path;
+	if (!title || !*title)
+		title = cl->title;
+	struct run_row run = {
+		.checklist_id = cl->id, .checklist_sha = sha, .title = (char *)title, .path = (char *)path,
+	};
+	struct event first;
+	session_origin(&first, actor);
+	first.kind = xstrdup(EV_RUN_STARTED);
+	free(first.payload);
+	first.payload = start_payload(cl, sha, title, v, path);
+	enum store_status st = store_create_run(s->st, &run, &first);
+	event_clear(&first);
+	if (st != STORE_OK) {
+		reporter_say(&s->report, "cannot record the run: %s", store_error(s->st));
+		return SESSION_ENV;
+	}
+	int rc = session_load_run(s, run.id);
+	free(run.id);
+	return rc;
 }

@@ -246,6 +246,7 @@ enum store_status store_verify(struct store *st, const char *run_id, const char 
 	memset(out, 0, sizeof(*out));
 	struct verifier v = {.st = st, .out = out, .anchor = anchor && anchor[0] ? anchor : NULL};
 	if (v.anchor && !anchor_is_hash(v.anchor)) {
+		out->chain = run_id ? xstrdup(run_id) : NULL;
 		out->why = xasprintf("anchor %s is not a SHA-256 hash (64 hex digits)", v.anchor);
 		return STORE_OK;
 	}

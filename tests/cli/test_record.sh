@@ -182,6 +182,8 @@ expect_js "$R" 'sec("prep")["state"]' "passed" "prep passed"
 expect_js "$R" 'sec("deploy")["locked"]' false "deploy unlocked"
 by alice check "$R" deploy/step
 expect_rc 0 "check in the unlocked section"
+by alice note "$R" prep "signed off after review"
+expect_js "$R" 'sec("prep")["gate_passed"]' true "a note or a check in another section leaves the signatures current"
 
 # --- re-running after sign-off closes the gate again --------------------------
 by carol check "$R" prep/build
@@ -289,6 +291,24 @@ expect_js "$R3" 'sec("post")["locked"]' false "the member not chosen does not bl
 by alice check "$R3" post/smoke
 expect_rc 0 "check after the group"
 expect_status "$R3" "[not chosen] blue-green" "status shows not chosen"
+
+# The last gate completes the run; nothing more is recorded in it.
+by alice sign "$R3" post
+by bob sign "$R3" post
+expect_rc 0 "the last signature"
+expect_in out "completed" "the last gate completes the run"
+expect_js "$R3" 'd["state"]' completed "status --json shows the run completed"
+run "$CS" runs
+expect_not_in out "$R3" "runs leaves out the completed run"
+run "$CS" runs --all
+expect_in out "$R3" "runs --all lists the completed run"
+before=$(events)
+by alice check "$R3" rollback/undo
+expect_rc 1 "check in a completed run"
+expect_in err "completed" "the refusal says the run is completed"
+by alice note "$R3" "late"
+expect_rc 1 "note in a completed run"
+expect_eq "$(events)" "$before" "nothing recorded in a completed run"
 
 # --- two engineers signing at the same moment ---------------------------------
 by alice start fx/gates.json

@@ -1,6 +1,7 @@
 /* Two processes append to one run's chain at the same moment, as two
  * engineers at their own terminals do: every event must land, the chain must
- * stay gap-free, and verification must pass. */
+ * stay gap-free, and verification must pass. Before that, two processes open
+ * a database that does not exist yet at the same moment. */
 #include "fixture.h"
 
 #include <poll.h>

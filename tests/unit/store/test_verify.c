@@ -163,7 +163,7 @@ static void test_untouched(const char *tmp)
 	CHECK(store_verify(sc.st, "nosuchrun0", NULL, &r) == STORE_NOT_FOUND);
 	CHECK(!r.ok);
 	verify_result_clear(&r);
-	expect_fail(&sc, sc.run.id, "not-a-hash", NULL, 0, "is not a SHA-256 hash", __LINE__);
+	expect_fail(&sc, sc.run.id, "not-a-hash", sc.run.id, 0, "is not a SHA-256 hash", __LINE__);
 
 	/* Another run's head is no anchor for this one. */
 	struct run_row other;
@@ -330,6 +330,39 @@ static void test_engineers_chain(const char *tmp)
 	scene_close(&sc);
 }
 
+/* The worked example of docs/record.md, so that the document and the code
+ * cannot drift apart. */
+static void test_documented_vectors(const char *tmp)
+{
+	static const char engineers_genesis[] = "9a80630f28e475c555fe4a72c8d4aabce9062e17ee3fe50fb2eeb5c2f520db84";
+	struct scene sc;
+	scene_open(&sc, tmp, "vectors");
+	struct event *evs = NULL;
+	size_t n = 0;
+	CHECK(store_load_events(sc.st, EVENT_CHAIN_ENGINEERS, 0, &evs, &n) == STORE_OK && n == 2);
+	if (n)
+		CHECK_STR(evs[0].prev, engineers_genesis);
+	event_array_free(evs, n);
+	scene_close(&sc);
+
+	struct event ev = {.seq = 1, .time_us = 1700000000000000, .actor = "system", .os_user = "ops",
+		.host = "deploy-01", .tty = "/dev/pts/3", .kind = EV_ENGINEER_ADDED, .target = "alice",
+		.payload = "{\"full_name\":\"Alice Smith\"}"};
+	memcpy(ev.prev, engineers_genesis, sizeof(engineers_genesis));
+	char hash[EVENT_HASH_HEX];
+	CHECK(event_compute_hash(&ev, hash));
+	CHECK_STR(hash, "ae820431ed1acd103644d827bfe440e333dc658e34351dc07d5a6681c4bc617b");
+
+	char sha[65], nonce[65];
+	memset(sha, 'a', 64);
+	memset(nonce, '0', 64);
+	sha[64] = nonce[64] = '\0';
+	struct run_row run = {.id = "k3v9q2m7xd", .checklist_sha = sha, .started_us = 1700000000000000};
+	memcpy(run.nonce, nonce, sizeof(nonce));
+	store_run_genesis(&run, hash);
+	CHECK_STR(hash, "12b8687c7e5d32221f01f1cb88a8cba3c5aeb630a71deaeaa2723d3fe6d18bfd");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -346,6 +379,7 @@ int main(void)
 	test_truncated(tmp);
 	test_run_row(tmp);
 	test_engineers_chain(tmp);
+	test_documented_vectors(tmp);
 	fixture_rm_rf(tmp);
 	return check_report();
 }

@@ -1,0 +1,174 @@
+#include "net/net_util.h"
+
+#include "countersign/net.h"
+#include "countersign/util.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+char *net_redact_secrets(const char *s, char *const *secrets)
+{
+	if (!s)
+		return NULL;
+	char *cur = xstrdup(s);
+	for (size_t i = 0; secrets && secrets[i]; i++) {
+		const char *sec = secrets[i];
+		size_t sl = strlen(sec);
+		if (sl == 0 || !strstr(cur, sec))
+			continue;
+		struct strbuf sb = {0};
+		const char *p = cur, *hit;
+		while ((hit = strstr(p, sec))) {
+			strbuf_add(&sb, p, (size_t)(hit - p));
+			strbuf_addstr(&sb, "***");
+			p = hit + sl;
+		}
+		strbuf_addstr(&sb, p);
+		free(cur);
+		cur = strbuf_detach(&sb);
+	}
+	return cur;
+}
+
+char **net_strv_copy(const char *const *v)
+{
+	if (!v)
+		return NULL;
+	size_t n = 0;
+	while (v[n])
+		n++;
+	char **out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void net_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Length of the valid UTF-8 sequence at P (at most AVAIL bytes), 0 when
+ * invalid, or -1 when it is a valid start cut short by the end. */
+static int utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0];
+	int len;
+	unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f; /* no surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	for (int k = 1; k < len; k++) {
+		if ((size_t)k >= avail)
+			return -1;
+		unsigned b = p[k];
+		if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf))
+			return 0;
+	}
+	return len;
+}
+
+char *net_utf8_text(const char *p, size_t len, bool truncated)
+{
+	struct strbuf sb = {0};
+	strbuf_add(&sb, "", 0);
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0;
+	while (i < len) {
+		int n = u[i] == 0 ? 0 : utf8_seq(u + i, len - i);
+		if (n < 0 && truncated)
+			break;
+		if (n <= 0) {
+			strbuf_addstr(&sb, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		strbuf_add(&sb, p + i, (size_t)n);
+		i += (size_t)n;
+	}
+	return strbuf_detach(&sb);
+}
+
+char *net_url_without_userinfo(const char *url)
+{
+	CURLU *h = curl_url();
+	char *out = NULL;
+	if (h && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+		curl_url_set(h, CURLUPART_USER, NULL, 0);
+		curl_url_set(h, CURLUPART_PASSWORD, NULL, 0);
+		char *s = NULL;
+		if (curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+			out = xstrdup(s);
+			curl_free(s);
+		}
+	}
+	curl_url_cleanup(h);
+	return out ? out : xstrdup(url);
+}
+
+char *net_redact_url(const char *url)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+	char *out = NULL;
+	if (h && url && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+		curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		curl_url_get(h, CURLUPART_PORT, &port, 0);
+		curl_url_get(h, CURLUPART_PATH, &path, 0);
+		curl_url_get(h, CURLUPART_QUERY, &query, 0);
+		/* The user info is never shown; a bare host has nothing to hide. */
+		bool hidden = (path && strcmp(path, "/") != 0) || query;
+		out = xasprintf("%s://%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "",
+			hidden ? "/***" : "");
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(h);
+	return out ? out : xstrdup("***");
+}
+
+void net_iso_time(int64_t wall_us, char *buf, size_t size)
+{
+	time_t secs = (time_t)(wall_us / 1000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	char day[32];
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03dZ", day, (int)(wall_us % 1000000 / 1000));
+}
+
+void net_format_number(double v, char *buf, size_t size)
+{
+	if (isnan(v))
+		snprintf(buf, size, "NaN");
+	else if (isinf(v))
+		snprintf(buf, size, "%sInf", v > 0 ? "+" : "-");
+	else
+		snprintf(buf, size, "%.6g", v);
+}

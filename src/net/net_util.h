@@ -1,0 +1,33 @@
+/* Small pure helpers of the network module: redaction, text that is safe to
+ * put in JSON, times and numbers for messages. */
+#ifndef COUNTERSIGN_NET_UTIL_H
+#define COUNTERSIGN_NET_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* S with every occurrence of each non-empty secret in SECRETS (NULL-terminated,
+ * may be NULL) replaced by "***". Malloc'd; S NULL gives NULL. */
+char *net_redact_secrets(const char *s, char *const *secrets);
+
+/* A malloc'd copy of the NULL-terminated vector V (NULL gives NULL), and its release. */
+char **net_strv_copy(const char *const *v);
+void net_strv_free(char **v);
+
+/* The LEN bytes at P as valid UTF-8 text without NUL bytes: invalid
+ * sequences and NULs become U+FFFD; when TRUNCATED, a multi-byte character
+ * cut at the end is dropped instead. Malloc'd. */
+char *net_utf8_text(const char *p, size_t len, bool truncated);
+
+/* URL without user name and password (malloc'd); URL itself when it cannot
+ * be parsed. */
+char *net_url_without_userinfo(const char *url);
+
+/* UTC time as "2024-05-01T12:00:00.123Z". */
+void net_iso_time(int64_t wall_us, char *buf, size_t size);
+
+/* A sample value for messages: 6 significant digits, "NaN", "+Inf", "-Inf". */
+void net_format_number(double v, char *buf, size_t size);
+
+#endif

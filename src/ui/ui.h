@@ -1,0 +1,174 @@
+/* The terminal interface: ncurses views over a session, driven by one poll()
+ * loop shared with running checks. Internal to the program (not the library). */
+#ifndef COUNTERSIGN_UI_H
+#define COUNTERSIGN_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "countersign/exec.h"
+#include "countersign/session.h"
+#include "countersign/vars.h"
+
+#define UI_MIN_COLS 80
+#define UI_MIN_LINES 24
+#define UI_OUTPUT_KEEP (256u * 1024u)  /* live output kept per item */
+
+/* What to open. */
+struct ui_options {
+	const char *db_path;        /* NULL: default */
+	const char *checklist;      /* open CHECKLIST.json, or NULL */
+	const char *run_id;         /* open --run ID, or NULL */
+	const char *const *vars;    /* --var NAME=VALUE */
+	int n_vars;
+	const char *title;
+	bool review;                /* read-only */
+};
+
+/* Runs the interface; returns the exit code. */
+int ui_main(const struct ui_options *opt);
+
+/* --- keys: the terminal or a test script --- */
+enum {
+	UI_KEY_NONE = -1,
+	UI_KEY_UP = 0x110000, UI_KEY_DOWN, UI_KEY_LEFT, UI_KEY_RIGHT, UI_KEY_ENTER, UI_KEY_TAB,
+	UI_KEY_BTAB, UI_KEY_ESC, UI_KEY_BACKSPACE, UI_KEY_RESIZE, UI_KEY_PGUP, UI_KEY_PGDN,
+	UI_KEY_HOME, UI_KEY_END, UI_KEY_DELETE,
+};
+#define UI_CTRL(c) ((c) & 0x1f)
+
+/* --- the application state every view sees --- */
+struct ui_output {             /* live output of one item */
+	char *data;
+	size_t len;
+	bool truncated;
+};
+
+enum ui_view { VIEW_HOME, VIEW_RUN, VIEW_OUTPUT, VIEW_HELP };
+
+struct ui;
+
+/* A modal dialog: fields edited in turn; on submit the callback runs. */
+enum field_kind { FIELD_TEXT, FIELD_SECRET, FIELD_CHOICE };
+struct ui_field {
+	const char *label;
+	enum field_kind kind;
+	wchar_t text[256];
+	size_t len;
+	const char *pattern;       /* checked as typed; NULL for none */
+	const char *const *choices; /* FIELD_CHOICE: NULL-terminated */
+	int choice;
+};
+struct ui_dialog {
+	char *title;
+	char **info;               /* lines shown above the fields */
+	size_t n_info;
+	struct ui_field fields[24];
+	size_t n_fields, focus;
+	bool yes_no;               /* a question answered with y/n (default No) */
+	bool message_only;         /* any key closes */
+	/* Returns true to close the dialog; false keeps it open (with ui->status
+	 * set) or means it opened another dialog in its place. */
+	bool (*submit)(struct ui *ui, struct ui_dialog *d, bool yes);
+	void *data;
+	size_t sec, item;          /* what the dialog acts on */
+	char digest[65];           /* the evidence a sign dialog showed */
+};
+
+struct ui {
+	const struct ui_options *opt;
+	bool utf8, color, test_mode, quit;
+	int rows, cols;
+	enum ui_view view, back_view;
+	/* home */
+	char **checklists;          /* paths */
+	size_t n_checklists;
+	struct run_row *runs;
+	size_t n_runs;
+	char *run_states;           /* 'o','c','a' per run */
+	size_t home_sel, home_top;
+	/* run */
+	struct session s;
+	bool have_session;          /* store open */
+	bool have_run;              /* s.eng valid */
+	struct var_values vars;
+	struct exec *exec;
+	char *operator;             /* signed-in engineer */
+	size_t sec, item;           /* selection */
+	int pane;                   /* 0 sections, 1 items */
+	struct ui_output **outputs; /* [section][item] */
+	size_t out_top;             /* output view scroll */
+	wchar_t search[128];
+	char *status;               /* message line */
+	bool status_error;
+	struct ui_dialog *dialog;
+	int64_t last_poll_us;
+	bool dirty;
+};
+
+/* ui_term.c */
+bool ui_term_start(struct ui *ui);
+void ui_term_stop(struct ui *ui);
+void ui_term_suspend(struct ui *ui);
+void ui_term_resume(struct ui *ui);
+/* The fd to poll for keys (-1 in script mode). */
+int ui_term_fd(const struct ui *ui);
+/* Next key, UI_KEY_NONE when none is pending. */
+int ui_term_key(struct ui *ui);
+/* Script mode: runs script commands until the next key; returns false at the end. */
+bool ui_script_next(struct ui *ui, int *key);
+bool ui_script_active(void);
+int ui_script_status(void);
+void ui_dump_screen(struct ui *ui, const char *name);
+/* True when the screen shows TEXT (for :wait-for). */
+bool ui_screen_contains(struct ui *ui, const char *text);
+
+/* ui_draw.c: small drawing helpers */
+void ui_put(int y, int x, int width, const char *utf8);       /* clipped, sanitised */
+void ui_fill(int y, int x, int width);
+void ui_box(int y, int x, int h, int w, const char *title);
+void ui_box_style(bool utf8);
+const char *ui_mark(const struct ui *ui, enum section_mark m);
+const char *ui_verdict_mark(const struct ui *ui, enum verdict v);
+void ui_set_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sanitises terminal output for the screen: escape sequences removed,
+ * other control characters shown as ^X. Returns malloc'd text. */
+char *ui_sanitize(const char *data, size_t len);
+
+/* ui_home.c */
+void ui_home_load(struct ui *ui);
+void ui_home_draw(struct ui *ui);
+void ui_home_key(struct ui *ui, int key);
+
+/* ui_run.c */
+bool ui_run_open(struct ui *ui, const char *run_id);
+void ui_run_close(struct ui *ui);
+void ui_run_draw(struct ui *ui);
+void ui_run_key(struct ui *ui, int key);
+void ui_output_draw(struct ui *ui);
+void ui_output_key(struct ui *ui, int key);
+void ui_help_draw(struct ui *ui);
+void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, size_t len);
+
+/* ui_start.c: sign-in, registering, variables, new run */
+void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui));
+void ui_begin_new_run(struct ui *ui, const char *checklist_path);
+void ui_begin_resume(struct ui *ui, const char *run_id);
+/* Signs the operator in first when needed, then resumes RUN_ID. */
+void ui_begin_resume_signed(struct ui *ui, const char *run_id);
+
+/* ui_dialog.c */
+struct ui_dialog *ui_dialog_new(const char *title);
+void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct ui_field *ui_dialog_field(struct ui_dialog *d, const char *label, enum field_kind kind, const char *initial);
+void ui_dialog_open(struct ui *ui, struct ui_dialog *d);
+void ui_dialog_close(struct ui *ui);
+void ui_dialog_draw(struct ui *ui);
+void ui_dialog_key(struct ui *ui, int key);
+/* The field's text as malloc'd UTF-8. */
+char *ui_field_text(const struct ui_field *f);
+void ui_message(struct ui *ui, const char *title, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

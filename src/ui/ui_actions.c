@@ -1,0 +1,632 @@
+/* Keys of the run screen turned into engine commands: every action asks the
+ * engine first and shows its reason when refused; nothing is shown before
+ * it is committed to the record. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/util.h"
+#include "ui.h"
+
+char *ui_selected_output(struct ui *ui);
+
+static bool read_only(struct ui *ui)
+{
+	if (ui->opt->review || engine_status(ui->s.eng) != RUN_OPEN) {
+		ui_set_status(ui, true, "this run is read-only (%s)",
+			ui->opt->review ? "review" : run_status_name(engine_status(ui->s.eng)));
+		return true;
+	}
+	return false;
+}
+
+static bool refused(struct ui *ui, bool allowed, char *why)
+{
+	if (allowed)
+		return false;
+	ui_set_status(ui, true, "%s", why ? why : "not allowed");
+	free(why);
+	return true;
+}
+
+static const struct item *selected_item(struct ui *ui)
+{
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	if (ui->pane != 1 || ui->item >= sec->n_items) {
+		ui_set_status(ui, true, "select an item first (Tab or Enter moves to the items)");
+		return NULL;
+	}
+	return &sec->items[ui->item];
+}
+
+/* Appends one event by the operator (or ACTOR) about TARGET. */
+static int record(struct ui *ui, const char *actor, const char *kind, const char *target, cJSON *payload)
+{
+	struct event ev;
+	session_origin(&ev, actor);
+	ev.kind = xstrdup(kind);
+	free(ev.target);
+	ev.target = xstrdup(target);
+	free(ev.payload);
+	ev.payload = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	int rc = session_append(&ui->s, &ev, 1, NULL, 0);
+	event_clear(&ev);
+	return rc;
+}
+
+static char *item_target(struct ui *ui)
+{
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	return xasprintf("%s/%s", sec->id, sec->items[ui->item].id);
+}
+
+/* --- running checks --- */
+
+static void start_check(struct ui *ui, size_t sec, size_t item)
+{
+	const struct item *it = &ui->s.cl->sections[sec].items[item];
+	int rc;
+	if (it->interactive) {
+		ui_term_suspend(ui);
+		rc = exec_run_interactive(ui->exec, sec, item, ui->operator);
+		ui_term_resume(ui);
+	} else {
+		rc = exec_start(ui->exec, sec, item, ui->operator);
+	}
+	if (rc == SESSION_OK && it->kind == ITEM_WAIT)
+		ui_set_status(ui, false, "wait started: %s/%s", ui->s.cl->sections[sec].id, it->id);
+	else if (rc == SESSION_OK && !it->interactive)
+		ui_set_status(ui, false, "running %s/%s", ui->s.cl->sections[sec].id, it->id);
+	ui->dirty = true;
+}
+
+static bool submit_confirm(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	if (!yes) {
+		ui_set_status(ui, false, "not run");
+		return true;
+	}
+	size_t sec = d->sec, item = d->item;
+	ui_dialog_close(ui);
+	char *why = NULL;
+	if (!refused(ui, engine_can_check(ui->s.eng, sec, item, &why), why))
+		start_check(ui, sec, item);
+	return false;
+}
+
+static void run_selected(struct ui *ui)
+{
+	const struct item *it = selected_item(ui);
+	if (!it || read_only(ui))
+		return;
+	char *why = NULL;
+	if (refused(ui, engine_can_check(ui->s.eng, ui->sec, ui->item, &why), why))
+		return;
+	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
+		ui_set_status(ui, true, "%s checks are not run by this version yet", item_kind_name(it->kind));
+		return;
+	}
+	if (it->confirm) {
+		char *cmd = it->kind == ITEM_COMMAND ? exec_preview(ui->exec, ui->sec, ui->item) : NULL;
+		if (it->kind == ITEM_COMMAND && !cmd)
+			return;
+		struct ui_dialog *d = ui_dialog_new("Confirm");
+		ui_dialog_info(d, "%s asks before it runs:", it->title);
+		for (char *line = cmd; line && *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			ui_dialog_info(d, "  %s", line);
+			line = nl ? nl + 1 : NULL;
+		}
+		ui_dialog_info(d, "%s", "");
+		ui_dialog_info(d, "Run it? (y/N)");
+		free(cmd);
+		d->yes_no = true;
+		d->sec = ui->sec;
+		d->item = ui->item;
+		d->submit = submit_confirm;
+		ui_dialog_open(ui, d);
+		return;
+	}
+	start_check(ui, ui->sec, ui->item);
+}
+
+static void attest_selected(struct ui *ui)
+{
+	const struct item *it = selected_item(ui);
+	if (!it || read_only(ui))
+		return;
+	char *why = NULL;
+	if (refused(ui, engine_can_attest(ui->s.eng, ui->sec, ui->item, &why), why))
+		return;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "verdict", "pass");
+	char *target = item_target(ui);
+	if (record(ui, ui->operator, EV_ATTESTED, target, p) == SESSION_OK)
+		ui_set_status(ui, false, "attested %s", target);
+	free(target);
+}
+
+static void cancel_selected(struct ui *ui)
+{
+	if (!selected_item(ui))
+		return;
+	if (!ui->exec || !exec_is_running(ui->exec, ui->sec, ui->item)) {
+		ui_set_status(ui, true, "nothing of this item runs in this session");
+		return;
+	}
+	exec_cancel(ui->exec, ui->sec, ui->item);
+	ui_set_status(ui, false, "cancelling…");
+}
+
+/* --- dialogs that record --- */
+
+static bool submit_waive(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *reason = ui_field_text(&d->fields[0]);
+	if (!reason[0]) {
+		free(reason);
+		ui_set_status(ui, true, "a waiver needs a reason");
+		return false;
+	}
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "reason", reason);
+	free(reason);
+	const struct section *sec = &ui->s.cl->sections[d->sec];
+	char *target = xasprintf("%s/%s", sec->id, sec->items[d->item].id);
+	int rc = record(ui, ui->operator, EV_WAIVED, target, p);
+	if (rc == SESSION_OK)
+		ui_set_status(ui, false, "waived %s", target);
+	free(target);
+	return rc == SESSION_OK;
+}
+
+static void waive_selected(struct ui *ui)
+{
+	const struct item *it = selected_item(ui);
+	if (!it || read_only(ui))
+		return;
+	char *why = NULL;
+	if (refused(ui, engine_can_waive(ui->s.eng, ui->sec, ui->item, &why), why))
+		return;
+	struct ui_dialog *d = ui_dialog_new("Waive");
+	ui_dialog_info(d, "Waive %s (%s)?", it->title, verdict_name(engine_item(ui->s.eng, ui->sec, ui->item)->verdict));
+	ui_dialog_field(d, "Reason", FIELD_TEXT, NULL);
+	d->sec = ui->sec;
+	d->item = ui->item;
+	d->submit = submit_waive;
+	ui_dialog_open(ui, d);
+}
+
+static const char *const meanings[] = {"approve", "reject", NULL};
+
+static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *name = ui_field_text(&d->fields[0]);
+	char *pin = ui_field_text(&d->fields[1]);
+	bool approve = d->fields[2].choice == 0;
+	char *comment = ui_field_text(&d->fields[3]);
+	bool close = false;
+	char *why = NULL;
+	if (!approve && !comment[0]) {
+		ui_set_status(ui, true, "a rejection needs a comment saying what is wrong");
+	} else if (refused(ui, engine_can_sign(ui->s.eng, d->sec, name, approve, &why), why)) {
+		/* refused by the rules: nothing recorded */
+	} else if (session_check_pin(&ui->s, name, pin, "sign") == SESSION_OK) {
+		/* sign what the dialog showed, and only if it is still current */
+		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
+		if (strcmp(ss->digest, d->digest) != 0) {
+			ui_set_status(ui, true, "the evidence changed while signing; look again and sign anew");
+			close = true;
+		} else {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "meaning", approve ? "approve" : "reject");
+			if (comment[0])
+				cJSON_AddStringToObject(p, "comment", comment);
+			cJSON_AddStringToObject(p, "digest", ss->digest);
+			const struct section *sec = &ui->s.cl->sections[d->sec];
+			if (record(ui, name, EV_SIGNED, sec->id, p) == SESSION_OK) {
+				ss = engine_section(ui->s.eng, d->sec);
+				ui_set_status(ui, false, "%s %s %s · sign-offs %d/%d%s", name, approve ? "approved" : "rejected",
+					sec->id, ss->approvals, sec->signoffs, ss->gate_passed ? " · gate passed" : "");
+				close = true;
+			}
+		}
+	}
+	memset(pin, 0, strlen(pin));
+	free(pin);
+	free(name);
+	free(comment);
+	if (!close) {
+		d->fields[1].len = 0;
+		d->fields[1].text[0] = L'\0';
+	}
+	return close;
+}
+
+static void sign_section(struct ui *ui)
+{
+	if (read_only(ui))
+		return;
+	char *why = NULL;
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	/* check with a name nobody has, so that only the section's rules speak */
+	if (refused(ui, engine_can_sign(ui->s.eng, ui->sec, "", false, &why), why))
+		return;
+	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	struct ui_dialog *d = ui_dialog_new("Sign section");
+	ui_dialog_info(d, "%s · items %d/%d · sign-offs %d/%d", sec->title, ss->required_done, ss->required_total,
+		ss->approvals, sec->signoffs);
+	for (size_t i = 0; i < sec->n_items && d->n_info < 12; i++)
+		ui_dialog_info(d, "  %s %-9s %s", ui_verdict_mark(ui, engine_item(ui->s.eng, ui->sec, i)->verdict),
+			verdict_name(engine_item(ui->s.eng, ui->sec, i)->verdict), sec->items[i].title);
+	ui_dialog_info(d, "evidence digest %.16s…%s", ss->digest, ss->digest + 56);
+	snprintf(d->digest, sizeof(d->digest), "%s", ss->digest);
+	ui_dialog_field(d, "Engineer", FIELD_TEXT, NULL);
+	ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
+	struct ui_field *m = ui_dialog_field(d, "Meaning (Space toggles)", FIELD_CHOICE, NULL);
+	m->choices = meanings;
+	ui_dialog_field(d, "Comment", FIELD_TEXT, NULL);
+	d->sec = ui->sec;
+	d->submit = submit_sign;
+	ui_dialog_open(ui, d);
+}
+
+static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *a = ui_field_text(&d->fields[0]), *pa = ui_field_text(&d->fields[1]);
+	char *b = ui_field_text(&d->fields[2]), *pb = ui_field_text(&d->fields[3]);
+	char *reason = ui_field_text(&d->fields[4]), *incident = ui_field_text(&d->fields[5]);
+	bool close = false;
+	if (!a[0] || !b[0] || strcmp(a, b) == 0) {
+		ui_set_status(ui, true, "an override needs two distinct engineers");
+	} else if (!reason[0] || !incident[0]) {
+		ui_set_status(ui, true, "an override needs a reason and an incident reference");
+	} else if (session_check_pin(&ui->s, a, pa, "override") == SESSION_OK &&
+		session_check_pin(&ui->s, b, pb, "override") == SESSION_OK) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON *who = cJSON_AddArrayToObject(p, "engineers");
+		cJSON_AddItemToArray(who, cJSON_CreateString(a));
+		cJSON_AddItemToArray(who, cJSON_CreateString(b));
+		cJSON_AddStringToObject(p, "reason", reason);
+		cJSON_AddStringToObject(p, "incident", incident);
+		const struct section *sec = &ui->s.cl->sections[d->sec];
+		if (record(ui, a, EV_OVERRIDE, sec->id, p) == SESSION_OK) {
+			ui_set_status(ui, false, "FORCED %s by %s and %s (incident %s)", sec->id, a, b, incident);
+			close = true;
+		}
+	}
+	memset(pa, 0, strlen(pa));
+	memset(pb, 0, strlen(pb));
+	free(a), free(pa), free(b), free(pb), free(reason), free(incident);
+	return close;
+}
+
+static void override_section(struct ui *ui)
+{
+	if (read_only(ui))
+		return;
+	char *why = NULL;
+	if (refused(ui, engine_can_override(ui->s.eng, ui->sec, &why), why))
+		return;
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	struct ui_dialog *d = ui_dialog_new("Override (break glass)");
+	ui_dialog_info(d, "Force %s open and its gate passed. Two engineers, a reason and an", sec->title);
+	ui_dialog_info(d, "incident reference; shown as FORCED everywhere.");
+	ui_dialog_field(d, "First engineer", FIELD_TEXT, NULL);
+	ui_dialog_field(d, "First PIN", FIELD_SECRET, NULL);
+	ui_dialog_field(d, "Second engineer", FIELD_TEXT, NULL);
+	ui_dialog_field(d, "Second PIN", FIELD_SECRET, NULL);
+	ui_dialog_field(d, "Reason", FIELD_TEXT, NULL);
+	ui_dialog_field(d, "Incident", FIELD_TEXT, NULL);
+	d->sec = ui->sec;
+	d->submit = submit_override;
+	ui_dialog_open(ui, d);
+}
+
+static bool submit_note(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *text = ui_field_text(&d->fields[0]);
+	bool ok = text[0] != '\0';
+	if (ok) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "text", text);
+		ok = record(ui, ui->operator, EV_NOTE, d->title + strlen("Note on "), p) == SESSION_OK;
+		if (ok)
+			ui_set_status(ui, false, "note recorded");
+	}
+	free(text);
+	return ok;
+}
+
+static void add_note(struct ui *ui)
+{
+	if (read_only(ui))
+		return;
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	char *title = ui->pane == 1 && ui->item < sec->n_items
+		? xasprintf("Note on %s/%s", sec->id, sec->items[ui->item].id) : xasprintf("Note on %s", sec->id);
+	struct ui_dialog *d = ui_dialog_new(title);
+	free(title);
+	ui_dialog_field(d, "Note", FIELD_TEXT, NULL);
+	d->submit = submit_note;
+	ui_dialog_open(ui, d);
+}
+
+static bool submit_choose(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	if (!yes)
+		return true;
+	const struct section *sec = &ui->s.cl->sections[d->sec];
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "group", sec->choice);
+	if (record(ui, ui->operator, EV_CHOSEN, sec->id, p) == SESSION_OK)
+		ui_set_status(ui, false, "chose %s for \"%s\"", sec->id, sec->choice);
+	return true;
+}
+
+static void choose_section(struct ui *ui)
+{
+	if (read_only(ui))
+		return;
+	char *why = NULL;
+	if (refused(ui, engine_can_choose(ui->s.eng, ui->sec, &why), why))
+		return;
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	struct ui_dialog *d = ui_dialog_new("Choose");
+	ui_dialog_info(d, "Choose %s for \"%s\"? The other alternatives are skipped. (y/N)", sec->title, sec->choice);
+	d->yes_no = true;
+	d->sec = ui->sec;
+	d->submit = submit_choose;
+	ui_dialog_open(ui, d);
+}
+
+static void goto_rollback(struct ui *ui)
+{
+	const struct checklist *cl = ui->s.cl;
+	for (size_t k = 1; k <= cl->n_sections; k++) {
+		size_t s = (ui->sec + k) % cl->n_sections;
+		const char *p = cl->sections[s].phase;
+		if (cl->sections[s].always_open && p && strcasecmp(p, "rollback") == 0) {
+			ui->sec = s;
+			ui->item = 0;
+			ui->pane = 0;
+			ui_set_status(ui, false, "%s (always open)", cl->sections[s].title);
+			return;
+		}
+	}
+	for (size_t s = 0; s < cl->n_sections; s++)
+		if (cl->sections[s].always_open) {
+			ui->sec = s;
+			ui->pane = 0;
+			return;
+		}
+	ui_set_status(ui, true, "this checklist has no rollback section");
+}
+
+static bool submit_quit(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)d;
+	if (yes)
+		ui->quit = true;
+	return true;
+}
+
+void ui_ask_quit(struct ui *ui);
+void ui_ask_quit(struct ui *ui)
+{
+	if (!ui->exec || exec_active(ui->exec) == 0) {
+		ui->quit = true;
+		return;
+	}
+	struct ui_dialog *d = ui_dialog_new("Quit");
+	ui_dialog_info(d, "%zu check(s) still run. Quitting cancels them (recorded as cancelled).", exec_active(ui->exec));
+	ui_dialog_info(d, "Quit? (y/N)");
+	d->yes_no = true;
+	d->submit = submit_quit;
+	ui_dialog_open(ui, d);
+}
+
+static void move_sel(struct ui *ui, int delta)
+{
+	if (ui->pane == 0) {
+		size_t n = ui->s.cl->n_sections;
+		if (delta > 0 && ui->sec + 1 < n)
+			ui->sec++;
+		else if (delta < 0 && ui->sec > 0)
+			ui->sec--;
+		ui->item = 0;
+	} else {
+		size_t n = ui->s.cl->sections[ui->sec].n_items;
+		if (delta > 0 && ui->item + 1 < n)
+			ui->item++;
+		else if (delta < 0 && ui->item > 0)
+			ui->item--;
+	}
+}
+
+void ui_run_key(struct ui *ui, int key)
+{
+	ui->dirty = true;
+	switch (key) {
+	case 'j': case UI_KEY_DOWN: move_sel(ui, 1); break;
+	case 'k': case UI_KEY_UP: move_sel(ui, -1); break;
+	case UI_KEY_TAB: case UI_KEY_BTAB: ui->pane = !ui->pane; break;
+	case 'h': case UI_KEY_LEFT: ui->pane = 0; break;
+	case 'l': case UI_KEY_RIGHT: ui->pane = 1; break;
+	case UI_KEY_ENTER:
+		if (ui->pane == 0)
+			ui->pane = 1, ui->item = 0;
+		else
+			run_selected(ui);
+		break;
+	case ' ': attest_selected(ui); break;
+	case 'w': waive_selected(ui); break;
+	case 's': sign_section(ui); break;
+	case 'c': cancel_selected(ui); break;
+	case 'o':
+		if (selected_item(ui)) {
+			ui->view = VIEW_OUTPUT;
+			ui->out_top = (size_t)-1;
+		}
+		break;
+	case 'n': add_note(ui); break;
+	case 'C': choose_section(ui); break;
+	case 'O': override_section(ui); break;
+	case 'r': case 'R': goto_rollback(ui); break;
+	case 'e': ui_set_status(ui, true, "export: use 'countersign export' once reports are available"); break;
+	case 'a': ui_set_status(ui, true, "the audit view is not available in this version"); break;
+	case '?': ui->back_view = ui->view; ui->view = VIEW_HELP; break;
+	case 'q': case UI_CTRL('c'): ui_ask_quit(ui); break;
+	}
+}
+
+/* --- full-screen output with / search --- */
+
+static bool submit_search(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	wcsncpy(ui->search, d->fields[0].text, sizeof(ui->search) / sizeof(ui->search[0]) - 1);
+	ui->out_top = (size_t)-2; /* search forward from the top of the screen */
+	return true;
+}
+
+static char **split_lines(char *text, size_t *n)
+{
+	size_t cap = 64;
+	char **lines = xcalloc(cap, sizeof(char *));
+	*n = 0;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*n == cap)
+			lines = xreallocarray(lines, cap *= 2, sizeof(char *));
+		lines[(*n)++] = line;
+		line = nl ? nl + 1 : NULL;
+	}
+	return lines;
+}
+
+static size_t find_line(struct ui *ui, char **lines, size_t n, size_t from, int dir)
+{
+	char needle[512];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	const wchar_t *src = ui->search;
+	size_t len = wcsrtombs(needle, &src, sizeof(needle) - 1, &st);
+	if (len == (size_t)-1 || len == 0)
+		return (size_t)-1;
+	needle[len] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		size_t i = dir > 0 ? (from + k) % n : (from + n - k) % n;
+		if (strstr(lines[i], needle))
+			return i;
+	}
+	return (size_t)-1;
+}
+
+static size_t search_hit = (size_t)-1;
+
+void ui_output_draw(struct ui *ui)
+{
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	char *text = ui_selected_output(ui);
+	size_t n;
+	char **lines = split_lines(text, &n);
+	int rows = ui->rows - 2;
+	if (ui->out_top == (size_t)-1)
+		ui->out_top = n > (size_t)rows ? n - (size_t)rows : 0;
+	if (ui->out_top == (size_t)-2 || ui->out_top == (size_t)-3) {
+		int dir = ui->out_top == (size_t)-3 ? -1 : 1;
+		size_t from = search_hit == (size_t)-1 ? 0 : search_hit + (dir > 0 ? 1 : n - 1);
+		search_hit = n ? find_line(ui, lines, n, n ? from % n : 0, dir) : (size_t)-1;
+		ui->out_top = search_hit != (size_t)-1 ? search_hit : 0;
+		if (search_hit == (size_t)-1)
+			ui_set_status(ui, true, "not found");
+	}
+	if (ui->out_top > n)
+		ui->out_top = n;
+	char *title = xasprintf(" %s/%s · output (%zu lines)", sec->id, sec->items[ui->item].id, n);
+	if (ui->color)
+		attron(COLOR_PAIR(5));
+	ui_put(0, 0, ui->cols, title);
+	if (ui->color)
+		attroff(COLOR_PAIR(5));
+	free(title);
+	for (int r = 0; r < rows; r++) {
+		size_t i = ui->out_top + (size_t)r;
+		if (i == search_hit)
+			attron(A_REVERSE);
+		ui_put(1 + r, 0, ui->cols, i < n ? lines[i] : "");
+		if (i == search_hit)
+			attroff(A_REVERSE);
+	}
+	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G top/end  / search  n/N next/previous  q back");
+	free(lines);
+	free(text);
+}
+
+void ui_output_key(struct ui *ui, int key)
+{
+	int page = ui->rows - 3;
+	ui->dirty = true;
+	switch (key) {
+	case 'j': case UI_KEY_DOWN: ui->out_top++; break;
+	case 'k': case UI_KEY_UP: if (ui->out_top) ui->out_top--; break;
+	case UI_KEY_PGDN: case ' ': ui->out_top += (size_t)page; break;
+	case UI_KEY_PGUP: ui->out_top = ui->out_top > (size_t)page ? ui->out_top - (size_t)page : 0; break;
+	case 'g': case UI_KEY_HOME: ui->out_top = 0; break;
+	case 'G': case UI_KEY_END: ui->out_top = (size_t)-1; break;
+	case '/': {
+		struct ui_dialog *d = ui_dialog_new("Search");
+		ui_dialog_field(d, "Find", FIELD_TEXT, NULL);
+		d->submit = submit_search;
+		search_hit = (size_t)-1;
+		ui_dialog_open(ui, d);
+		break;
+	}
+	case 'n': ui->out_top = (size_t)-2; break;
+	case 'N': ui->out_top = (size_t)-3; break;
+	case 'q': case UI_KEY_ESC: case 'o': ui->view = VIEW_RUN; search_hit = (size_t)-1; break;
+	}
+}
+
+void ui_help_draw(struct ui *ui)
+{
+	static const char *const lines[] = {
+		"countersign keys",
+		"",
+		"  j/k, arrows   move                     Tab, h/l    switch pane",
+		"  Enter         open a section / run the selected item's check",
+		"  Space         attest a manual item (or one that needs attestation)",
+		"  w             waive a failed waivable item (asks a reason)",
+		"  s             sign the section (engineer, PIN, approve/reject, comment)",
+		"  c             cancel the selected running check",
+		"  o             output full screen (/ search, n/N next/previous)",
+		"  n             add a note to the section or item",
+		"  C             choose this alternative of a choice group",
+		"  O             override (break glass): two engineers, reason, incident",
+		"  r             go to the rollback section (always open)",
+		"  ?             this help                  q, Ctrl-C   quit (asks while checks run)",
+		"",
+		"Marks: locked, open, passed, failed, running, FORCED, not chosen, choose",
+		"",
+		"Press any key to go back.",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && (int)i < ui->rows; i++)
+		ui_put((int)i + 1, 2, ui->cols - 4, lines[i]);
+	char marks[256];
+	snprintf(marks, sizeof(marks), "       %s locked  %s open  %s passed  %s failed  %s running  %s FORCED  %s not chosen  %s choose",
+		ui_mark(ui, MARK_LOCKED), ui_mark(ui, MARK_OPEN), ui_mark(ui, MARK_PASSED), ui_mark(ui, MARK_FAILED),
+		ui_mark(ui, MARK_RUNNING), ui_mark(ui, MARK_FORCED), ui_mark(ui, MARK_NOT_CHOSEN), ui_mark(ui, MARK_CHOOSE));
+	ui_put(17 < ui->rows ? 17 : ui->rows - 1, 2, ui->cols - 4, marks);
+}

@@ -1,0 +1,229 @@
+/* The interface's one loop: poll() over the terminal, the running checks and
+ * a half-second tick for the clock and for changes made by other processes. */
+#include <curses.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "countersign/util.h"
+#include "ui.h"
+
+#define UI_TICK_MS 500
+
+void ui_ask_quit(struct ui *ui);
+
+static volatile sig_atomic_t terminate;
+
+static void on_terminate(int sig)
+{
+	(void)sig;
+	terminate = 1;
+}
+
+static void say_status(void *data, const char *message)
+{
+	ui_set_status(data, true, "%s", message);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void draw(struct ui *ui)
+{
+	erase();
+	getmaxyx(stdscr, ui->rows, ui->cols);
+	if (ui->rows < UI_MIN_LINES || ui->cols < UI_MIN_COLS) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "countersign needs at least %dx%d; this terminal is %dx%d.",
+			UI_MIN_COLS, UI_MIN_LINES, ui->cols, ui->rows);
+		ui_put(ui->rows / 2, 0, ui->cols, msg);
+		ui_put(ui->rows / 2 + 1, 0, ui->cols, "Make it larger (q quits).");
+	} else {
+		switch (ui->view) {
+		case VIEW_HOME: ui_home_draw(ui); break;
+		case VIEW_RUN: ui_run_draw(ui); break;
+		case VIEW_OUTPUT: ui_output_draw(ui); break;
+		case VIEW_HELP: ui_help_draw(ui); break;
+		}
+		if (ui->dialog)
+			ui_dialog_draw(ui);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+	ui->dirty = false;
+}
+
+static void handle_key(struct ui *ui, int key)
+{
+	if (key == UI_KEY_RESIZE) {
+		getmaxyx(stdscr, ui->rows, ui->cols);
+		clearok(curscr, TRUE);
+		ui->dirty = true;
+		return;
+	}
+	if (ui->rows < UI_MIN_LINES || ui->cols < UI_MIN_COLS) {
+		if (key == 'q' || key == UI_CTRL('c'))
+			ui_ask_quit(ui);
+		return;
+	}
+	if (ui->dialog) {
+		if (key == UI_CTRL('c'))
+			ui_dialog_close(ui);
+		else
+			ui_dialog_key(ui, key);
+		return;
+	}
+	switch (ui->view) {
+	case VIEW_HOME: ui_home_key(ui, key); break;
+	case VIEW_RUN: ui_run_key(ui, key); break;
+	case VIEW_OUTPUT: ui_output_key(ui, key); break;
+	case VIEW_HELP: ui->view = ui->back_view; ui->dirty = true; break;
+	}
+}
+
+static void loop(struct ui *ui)
+{
+	size_t cap = 16;
+	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
+	int64_t next_tick = mono_ms() + UI_TICK_MS;
+	ui->dirty = true;
+	while (!ui->quit && !terminate) {
+		if (ui->dirty)
+			draw(ui);
+		int script_key = UI_KEY_NONE;
+		if (ui->test_mode && !ui_script_next(ui, &script_key))
+			break;
+		size_t n = 0;
+		if (ui_term_fd(ui) >= 0)
+			fds[n++] = (struct pollfd){.fd = ui_term_fd(ui), .events = POLLIN};
+		if (ui->exec) {
+			size_t need = exec_pollfds(ui->exec, fds + n, cap - n);
+			if (need > cap - n) {
+				cap = (n + need) * 2;
+				fds = xreallocarray(fds, cap, sizeof(*fds));
+				continue;
+			}
+			n += need;
+		}
+		int timeout = (int)(next_tick - mono_ms());
+		if (timeout < 0)
+			timeout = 0;
+		if (ui->exec) {
+			int t = exec_next_timeout_ms(ui->exec);
+			if (t >= 0 && t < timeout)
+				timeout = t;
+		}
+		if (ui->test_mode)
+			timeout = script_key != UI_KEY_NONE ? 0 : (timeout < 20 ? timeout : 20);
+		if (poll(fds, n, timeout) < 0 && errno != EINTR)
+			break;
+		if (ui->exec)
+			exec_dispatch(ui->exec, fds + (ui_term_fd(ui) >= 0), n - (ui_term_fd(ui) >= 0));
+		if (script_key != UI_KEY_NONE)
+			handle_key(ui, script_key);
+		for (int key; (key = ui_term_key(ui)) != UI_KEY_NONE;)
+			handle_key(ui, key);
+		if (mono_ms() >= next_tick) {
+			next_tick = mono_ms() + UI_TICK_MS;
+			if (ui->have_run) {
+				session_poll(&ui->s);
+				engine_refresh(ui->s.eng, now_us());
+			}
+			ui->dirty = true;
+		}
+	}
+	free(fds);
+}
+
+static int prepare(struct ui *ui)
+{
+	const struct ui_options *opt = ui->opt;
+	ui->s.report.say = NULL; /* stderr until the screen is up */
+	if (session_open_store(&ui->s, opt->db_path) != SESSION_OK)
+		return 3;
+	ui->have_session = true;
+	if (opt->checklist) {
+		struct diag_list d;
+		diag_list_init(&d, opt->checklist);
+		struct checklist *cl = checklist_load_file(opt->checklist, &d);
+		diag_list_print(&d, stderr);
+		diag_list_clear(&d);
+		checklist_destroy(cl);
+		if (!cl) {
+			fprintf(stderr, "countersign: open: %s does not load; fix the errors above\n", opt->checklist);
+			return 2;
+		}
+	}
+	if (opt->run_id) {
+		struct run_row r = {0};
+		if (store_get_run(ui->s.st, opt->run_id, &r) != STORE_OK) {
+			fprintf(stderr, "countersign: open: no run \"%s\"; 'countersign runs --all' lists them\n", opt->run_id);
+			return 2;
+		}
+		run_row_clear(&r);
+	}
+	return 0;
+}
+
+int ui_main(const struct ui_options *opt)
+{
+	struct ui ui;
+	memset(&ui, 0, sizeof(ui));
+	ui.opt = opt;
+	int rc = prepare(&ui);
+	if (rc != 0) {
+		session_close(&ui.s);
+		return rc;
+	}
+	if (!ui_term_start(&ui)) {
+		session_close(&ui.s);
+		return 3;
+	}
+	ui.s.report.say = say_status;
+	ui.s.report.data = &ui;
+	struct sigaction sa = {.sa_handler = on_terminate}, old_term, old_hup;
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	ui_home_load(&ui);
+	if (opt->checklist) {
+		ui_begin_new_run(&ui, opt->checklist);
+	} else if (opt->run_id) {
+		struct session probe;
+		memset(&probe, 0, sizeof(probe));
+		probe.st = ui.s.st;
+		probe.report = ui.s.report;
+		bool open = session_load_run(&probe, opt->run_id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN;
+		probe.st = NULL;
+		session_close(&probe);
+		if (open && !opt->review)
+			ui_begin_resume_signed(&ui, opt->run_id);
+		else
+			ui_run_open(&ui, opt->run_id);
+	}
+	loop(&ui);
+	ui_run_close(&ui);
+	ui_dialog_close(&ui);
+	ui_term_stop(&ui);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	for (size_t i = 0; i < ui.n_checklists; i++)
+		free(ui.checklists[i]);
+	free(ui.checklists);
+	for (size_t i = 0; i < ui.n_runs; i++)
+		run_row_clear(&ui.runs[i]);
+	free(ui.runs);
+	free(ui.run_states);
+	free(ui.operator);
+	free(ui.status);
+	ui.s.report.say = NULL;
+	session_close(&ui.s);
+	return ui_script_status();
+}

@@ -1,0 +1,253 @@
+/* Modal dialogs: a few fields filled in turn (text, hidden PIN, a choice),
+ * or a yes/no question whose default is No. */
+#include <curses.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "countersign/util.h"
+#include "ui.h"
+
+struct ui_dialog *ui_dialog_new(const char *title)
+{
+	struct ui_dialog *d = xcalloc(1, sizeof(*d));
+	d->title = xstrdup(title);
+	return d;
+}
+
+void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = xvasprintf(fmt, ap);
+	va_end(ap);
+	d->info = xreallocarray(d->info, d->n_info + 1, sizeof(char *));
+	d->info[d->n_info++] = line;
+}
+
+struct ui_field *ui_dialog_field(struct ui_dialog *d, const char *label, enum field_kind kind, const char *initial)
+{
+	if (d->n_fields >= sizeof(d->fields) / sizeof(d->fields[0]))
+		return &d->fields[d->n_fields - 1];
+	struct ui_field *f = &d->fields[d->n_fields++];
+	memset(f, 0, sizeof(*f));
+	f->label = label;
+	f->kind = kind;
+	if (initial) {
+		mbstate_t st;
+		memset(&st, 0, sizeof(st));
+		const char *src = initial;
+		size_t n = mbsrtowcs(f->text, &src, sizeof(f->text) / sizeof(f->text[0]) - 1, &st);
+		f->len = n == (size_t)-1 ? 0 : n;
+		f->text[f->len] = L'\0';
+	}
+	return f;
+}
+
+char *ui_field_text(const struct ui_field *f)
+{
+	if (f->kind == FIELD_CHOICE)
+		return xstrdup(f->choices && f->choices[f->choice] ? f->choices[f->choice] : "");
+	char buf[1024];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	const wchar_t *src = f->text;
+	size_t n = wcsrtombs(buf, &src, sizeof(buf) - 1, &st);
+	if (n == (size_t)-1)
+		n = 0;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static void dialog_free(struct ui_dialog *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_info; i++)
+		free(d->info[i]);
+	free(d->info);
+	for (size_t i = 0; i < d->n_fields; i++)
+		if (d->fields[i].kind == FIELD_SECRET)
+			memset(d->fields[i].text, 0, sizeof(d->fields[i].text));
+	free(d->title);
+	free(d);
+}
+
+void ui_dialog_open(struct ui *ui, struct ui_dialog *d)
+{
+	dialog_free(ui->dialog);
+	ui->dialog = d;
+	ui->dirty = true;
+}
+
+void ui_dialog_close(struct ui *ui)
+{
+	dialog_free(ui->dialog);
+	ui->dialog = NULL;
+	ui->dirty = true;
+}
+
+void ui_message(struct ui *ui, const char *title, const char *fmt, ...)
+{
+	struct ui_dialog *d = ui_dialog_new(title);
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui_dialog_info(d, "%s", text);
+	free(text);
+	ui_dialog_info(d, "%s", "");
+	ui_dialog_info(d, "%s", "(press any key)");
+	d->message_only = true;
+	ui_dialog_open(ui, d);
+}
+
+static bool pattern_ok(const struct ui_field *f)
+{
+	if (!f->pattern)
+		return true;
+	char *text = ui_field_text(f);
+	regex_t re;
+	bool ok = regcomp(&re, f->pattern, REG_EXTENDED | REG_NOSUB) == 0;
+	if (ok) {
+		ok = regexec(&re, text, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	free(text);
+	return ok;
+}
+
+void ui_dialog_draw(struct ui *ui)
+{
+	struct ui_dialog *d = ui->dialog;
+	if (!d)
+		return;
+	int w = ui->cols - 8 < 72 ? ui->cols - 8 : 72;
+	int h = (int)(d->n_info + d->n_fields * 2) + 4 + (d->yes_no ? 2 : 0);
+	if (h > ui->rows - 2)
+		h = ui->rows - 2;
+	int y = (ui->rows - h) / 2, x = (ui->cols - w) / 2;
+	for (int r = 0; r < h; r++)
+		ui_fill(y + r, x, w);
+	ui_box(y, x, h, w, d->title);
+	int row = y + 1;
+	for (size_t i = 0; i < d->n_info && row < y + h - 1; i++)
+		ui_put(row++, x + 2, w - 4, d->info[i]);
+	size_t visible = (size_t)((y + h - 2 - row) / 2), first = 0;
+	if (visible && d->focus >= visible)
+		first = d->focus - visible + 1;
+	for (size_t i = first; i < d->n_fields && row < y + h - 2; i++) {
+		const struct ui_field *f = &d->fields[i];
+		row++;
+		bool focus = i == d->focus;
+		char *value;
+		if (f->kind == FIELD_SECRET) {
+			value = xcalloc(f->len + 1, 1);
+			memset(value, '*', f->len);
+		} else if (f->kind == FIELD_CHOICE) {
+			struct strbuf sb = {0};
+			for (int k = 0; f->choices[k]; k++)
+				strbuf_addf(&sb, k == f->choice ? "[%s] " : " %s  ", f->choices[k]);
+			value = strbuf_detach(&sb);
+		} else {
+			value = ui_field_text(f);
+		}
+		const char *check = f->pattern ? (pattern_ok(f) ? (ui->utf8 ? " ✓" : " ok") : (ui->utf8 ? " ✗ " : " no ")) : "";
+		char *line = xasprintf("%s%s: %s%s%s", focus ? "> " : "  ", f->label, value,
+			focus && f->kind != FIELD_CHOICE ? "_" : "", check);
+		if (focus)
+			attron(A_BOLD);
+		ui_put(row++, x + 2, w - 4, line);
+		if (focus)
+			attroff(A_BOLD);
+		free(line);
+		free(value);
+	}
+	const char *hint = d->message_only ? "" : d->yes_no ? "y yes · n/Enter/Esc no"
+		: "Enter next/submit · Tab next field · Esc cancel";
+	ui_put(y + h - 2, x + 2, w - 4, hint);
+}
+
+static void field_key(struct ui_field *f, int key)
+{
+	if (f->kind == FIELD_CHOICE) {
+		int n = 0;
+		while (f->choices[n])
+			n++;
+		if (key == ' ' || key == UI_KEY_RIGHT || key == 'l')
+			f->choice = (f->choice + 1) % n;
+		else if (key == UI_KEY_LEFT || key == 'h')
+			f->choice = (f->choice + n - 1) % n;
+		else
+			for (int k = 0; k < n; k++)
+				if (key == (unsigned char)f->choices[k][0])
+					f->choice = k;
+		return;
+	}
+	if (key == UI_KEY_BACKSPACE) {
+		if (f->len)
+			f->text[--f->len] = L'\0';
+	} else if (key == UI_CTRL('u')) {
+		f->len = 0;
+		f->text[0] = L'\0';
+	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f && iswprint((wint_t)key) &&
+		f->len + 1 < sizeof(f->text) / sizeof(f->text[0])) {
+		f->text[f->len++] = (wchar_t)key;
+		f->text[f->len] = L'\0';
+	}
+}
+
+void ui_dialog_key(struct ui *ui, int key)
+{
+	struct ui_dialog *d = ui->dialog;
+	ui->dirty = true;
+	if (d->message_only) {
+		ui_dialog_close(ui);
+		return;
+	}
+	if (d->yes_no) {
+		bool yes = key == 'y' || key == 'Y';
+		if (yes || key == 'n' || key == 'N' || key == UI_KEY_ENTER || key == UI_KEY_ESC) {
+			if (d->submit(ui, d, yes))
+				ui_dialog_close(ui);
+		}
+		return;
+	}
+	if (key == UI_KEY_ESC) {
+		ui_dialog_close(ui);
+		ui_set_status(ui, false, "cancelled");
+		return;
+	}
+	if (key == UI_KEY_TAB || key == UI_KEY_DOWN) {
+		d->focus = (d->focus + 1) % (d->n_fields ? d->n_fields : 1);
+		return;
+	}
+	if (key == UI_KEY_BTAB || key == UI_KEY_UP) {
+		d->focus = (d->focus + d->n_fields - 1) % (d->n_fields ? d->n_fields : 1);
+		return;
+	}
+	if (key == UI_KEY_ENTER) {
+		if (d->n_fields && !pattern_ok(&d->fields[d->focus])) {
+			ui_set_status(ui, true, "%s does not match %s", d->fields[d->focus].label, d->fields[d->focus].pattern);
+			return;
+		}
+		if (d->focus + 1 < d->n_fields) {
+			d->focus++;
+			return;
+		}
+		for (size_t i = 0; i < d->n_fields; i++) {
+			if (!pattern_ok(&d->fields[i])) {
+				d->focus = i;
+				ui_set_status(ui, true, "%s does not match %s", d->fields[i].label, d->fields[i].pattern);
+				return;
+			}
+		}
+		if (d->submit(ui, d, true))
+			ui_dialog_close(ui);
+		return;
+	}
+	if (d->n_fields)
+		field_key(&d->fields[d->focus], key);
+}

@@ -1,0 +1,153 @@
+/* Drawing helpers: clipped text, boxes, marks, the status line and the
+ * sanitiser that keeps a command's escape sequences off the screen. */
+#include <curses.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "countersign/util.h"
+#include "ui.h"
+
+char *ui_sanitize(const char *data, size_t len)
+{
+	struct strbuf sb = {0};
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if (c == 0x1b) {
+			/* CSI: ESC [ params final; OSC: ESC ] ... BEL or ESC \; others: ESC x. */
+			if (i + 1 < len && data[i + 1] == '[') {
+				i += 2;
+				while (i < len && !((unsigned char)data[i] >= 0x40 && (unsigned char)data[i] <= 0x7e))
+					i++;
+			} else if (i + 1 < len && (data[i + 1] == ']' || data[i + 1] == 'P' || data[i + 1] == '_')) {
+				i += 2;
+				while (i < len && data[i] != 7 && !(data[i] == 0x1b && i + 1 < len && data[i + 1] == '\\'))
+					i++;
+				if (i < len && data[i] == 0x1b)
+					i++;
+			} else {
+				i++;
+			}
+			continue;
+		}
+		if (c == '\n' || c == '\t') {
+			strbuf_add(&sb, (const char *)&data[i], 1);
+		} else if (c == '\r') {
+			/* progress bars rewrite a line: keep the newest text only at a newline */
+			continue;
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[3] = {'^', (char)(c == 0x7f ? '?' : c + '@'), 0};
+			strbuf_add(&sb, esc, 2);
+		} else if (c >= 0x80 && c < 0xa0 && (i == 0 || (unsigned char)data[i - 1] < 0xc2)) {
+			/* a lone C1 byte is not UTF-8 text; keep it visible but harmless */
+			strbuf_addstr(&sb, "?");
+		} else {
+			strbuf_add(&sb, (const char *)&data[i], 1);
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
+void ui_fill(int y, int x, int width)
+{
+	for (int i = 0; i < width; i++)
+		mvaddch(y, x + i, ' ');
+}
+
+void ui_put(int y, int x, int width, const char *utf8)
+{
+	if (width <= 0 || !utf8)
+		return;
+	wchar_t buf[1024];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	const char *src = utf8;
+	size_t n = mbsrtowcs(buf, &src, sizeof(buf) / sizeof(buf[0]) - 1, &st);
+	if (n == (size_t)-1) {
+		/* not valid text in this locale: show bytes as '?' rather than garble */
+		n = 0;
+		for (const char *p = utf8; *p && n < sizeof(buf) / sizeof(buf[0]) - 1; p++)
+			buf[n++] = (unsigned char)*p < 0x80 && (unsigned char)*p >= 0x20 ? (wchar_t)*p : L'?';
+	}
+	buf[n] = L'\0';
+	int used = 0;
+	move(y, x);
+	for (size_t i = 0; i < n; i++) {
+		wchar_t wc = buf[i];
+		if (wc < 0x20 || wc == 0x7f)
+			wc = L'?';
+		int w = wcwidth(wc);
+		if (w < 0)
+			w = 1, wc = L'?';
+		if (used + w > width)
+			break;
+		wchar_t one[2] = {wc, 0};
+		addnwstr(one, 1);
+		used += w;
+	}
+	for (; used < width; used++)
+		addch(' ');
+}
+
+/* Boxes are drawn with Unicode lines (ASCII without UTF-8) rather than the
+ * alternate character set, so that screen dumps read as they look. */
+static bool box_utf8;
+
+void ui_box_style(bool utf8)
+{
+	box_utf8 = utf8;
+}
+
+void ui_box(int y, int x, int h, int w, const char *title)
+{
+	if (h < 2 || w < 2)
+		return;
+	const char *hz = box_utf8 ? "─" : "-", *vt = box_utf8 ? "│" : "|";
+	const char *c[4] = {box_utf8 ? "┌" : "+", box_utf8 ? "┐" : "+", box_utf8 ? "└" : "+", box_utf8 ? "┘" : "+"};
+	struct strbuf line = {0};
+	for (int i = 0; i < w - 2; i++)
+		strbuf_addstr(&line, hz);
+	mvaddstr(y, x, c[0]);
+	addstr(line.data ? line.data : "");
+	addstr(c[1]);
+	mvaddstr(y + h - 1, x, c[2]);
+	addstr(line.data ? line.data : "");
+	addstr(c[3]);
+	strbuf_release(&line);
+	for (int r = 1; r < h - 1; r++) {
+		mvaddstr(y + r, x, vt);
+		mvaddstr(y + r, x + w - 1, vt);
+	}
+	if (title && w > 6) {
+		char *t = xasprintf(" %s ", title);
+		int len = (int)strlen(t);
+		ui_put(y, x + 2, len < w - 4 ? len : w - 4, t);
+		free(t);
+	}
+}
+
+const char *ui_mark(const struct ui *ui, enum section_mark m)
+{
+	static const char *const unicode[] = {"⊘", "○", "✓", "✗", "▶", "‼", "–", "◇"};
+	static const char *const ascii[] = {"#", "o", "+", "x", ">", "!", "-", "?"};
+	return (unsigned)m < 8 ? (ui->utf8 ? unicode[m] : ascii[m]) : "?";
+}
+
+const char *ui_verdict_mark(const struct ui *ui, enum verdict v)
+{
+	static const char *const unicode[] = {"·", "▶", "✓", "✗", "✗", "∅", "⌛", "■", "≈"};
+	static const char *const ascii[] = {".", ">", "+", "x", "x", "0", "T", "C", "~"};
+	return (unsigned)v < 9 ? (ui->utf8 ? unicode[v] : ascii[v]) : "?";
+}
+
+void ui_set_status(struct ui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(ui->status);
+	ui->status = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui->status_error = error;
+	ui->dirty = true;
+}

@@ -1,0 +1,312 @@
+/* Getting to a run: operator sign-in (or registering the first engineer on
+ * an empty database), resume-or-new, and the variables form. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "countersign/pin.h"
+#include "countersign/util.h"
+#include "ui.h"
+
+static void (*after_signin)(struct ui *ui);
+static struct checklist *pending_cl;     /* checklist of the run being started */
+static char *pending_run;                /* run being resumed */
+
+static void signed_in(struct ui *ui, const char *name)
+{
+	free(ui->operator);
+	ui->operator = xstrdup(name);
+	ui_set_status(ui, false, "signed in as %s", name);
+	void (*then)(struct ui *) = after_signin;
+	after_signin = NULL;
+	if (then)
+		then(ui);
+}
+
+static bool submit_signin(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *name = ui_field_text(&d->fields[0]);
+	char *pin = ui_field_text(&d->fields[1]);
+	int rc = session_check_pin(&ui->s, name, pin, "sign-in");
+	memset(pin, 0, strlen(pin));
+	free(pin);
+	if (rc != SESSION_OK) {
+		/* the reporter already put the reason on the status line */
+		d->fields[1].len = 0;
+		d->fields[1].text[0] = L'\0';
+		d->focus = 1;
+		free(name);
+		return false;
+	}
+	ui_dialog_close(ui);
+	signed_in(ui, name);
+	free(name);
+	return false;
+}
+
+static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *name = ui_field_text(&d->fields[0]);
+	char *full = ui_field_text(&d->fields[1]);
+	char *pin = ui_field_text(&d->fields[2]);
+	char *again = ui_field_text(&d->fields[3]);
+	bool done = false;
+	if (!name[0] || !full[0]) {
+		ui_set_status(ui, true, "give a short name and a full name");
+	} else if (strlen(pin) < PIN_MIN_LENGTH) {
+		ui_set_status(ui, true, "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
+	} else if (strcmp(pin, again) != 0) {
+		ui_set_status(ui, true, "the two PINs differ");
+	} else {
+		struct engineer e = {.name = name, .full_name = full, .pin_hash = pin_hash(pin)};
+		struct event origin;
+		session_origin(&origin, name);
+		enum store_status st = e.pin_hash ? store_add_engineer(ui->s.st, &e, &origin) : STORE_FAILED;
+		event_clear(&origin);
+		free(e.pin_hash);
+		if (st == STORE_OK)
+			done = true;
+		else
+			ui_set_status(ui, true, st == STORE_CONFLICT ? "engineer %s already exists" : "cannot register %s",
+				name);
+	}
+	memset(pin, 0, strlen(pin));
+	memset(again, 0, strlen(again));
+	free(pin);
+	free(again);
+	free(full);
+	if (done) {
+		ui_dialog_close(ui);
+		signed_in(ui, name);
+	}
+	free(name);
+	return false;
+}
+
+void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui))
+{
+	if (ui->operator) {
+		then(ui);
+		return;
+	}
+	after_signin = then;
+	struct engineer *list = NULL;
+	size_t n = 0;
+	store_list_engineers(ui->s.st, &list, &n);
+	for (size_t i = 0; i < n; i++)
+		engineer_clear(&list[i]);
+	free(list);
+	struct ui_dialog *d;
+	if (n == 0) {
+		d = ui_dialog_new("Register the first engineer");
+		ui_dialog_info(d, "No engineer is registered in this database yet.");
+		ui_dialog_info(d, "Register yourself; you will be the operator of this session.");
+		ui_dialog_field(d, "Short name", FIELD_TEXT, NULL)->pattern = "^[a-z][a-z0-9._-]{0,31}$";
+		ui_dialog_field(d, "Full name", FIELD_TEXT, NULL);
+		ui_dialog_field(d, "PIN (6+ characters)", FIELD_SECRET, NULL);
+		ui_dialog_field(d, "PIN again", FIELD_SECRET, NULL);
+		d->submit = submit_register;
+	} else {
+		d = ui_dialog_new("Sign in");
+		ui_dialog_info(d, "Checks, attestations and notes of this session are recorded as yours.");
+		ui_dialog_field(d, "Engineer", FIELD_TEXT, NULL);
+		ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
+		d->submit = submit_signin;
+	}
+	ui_dialog_open(ui, d);
+}
+
+/* --- new run: variables form --- */
+
+static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	struct checklist *cl = pending_cl;
+	vars_clear(&ui->vars);
+	const char **assign = xcalloc(cl->n_variables + 1, sizeof(char *));
+	for (size_t i = 0; i < cl->n_variables; i++) {
+		char *value = ui_field_text(&d->fields[i]);
+		assign[i] = xasprintf("%s=%s", cl->variables[i].name, value);
+		free(value);
+	}
+	bool ok = vars_assign(&ui->vars, cl, assign, (int)cl->n_variables, true, &ui->s.report);
+	for (size_t i = 0; i < cl->n_variables; i++)
+		free((char *)assign[i]);
+	free(assign);
+	const struct variable *missing = ok ? NULL : NULL;
+	for (size_t i = 0; ok && i < cl->n_variables; i++)
+		if (!ui->vars.values[i] || !ui->vars.values[i][0])
+			missing = &cl->variables[i];
+	if (missing) {
+		ui_set_status(ui, true, "%s needs a value", missing->name);
+		return false;
+	}
+	if (!ok || !vars_check_refs(&ui->vars, &ui->s.report))
+		return false;
+	char *title = ui_field_text(&d->fields[cl->n_variables]);
+	int rc = session_start_run(&ui->s, cl, &ui->vars, title, ui->operator);
+	free(title);
+	if (rc != SESSION_OK)
+		return false;
+	/* The session keeps its own copy of the checklist from the record. */
+	checklist_destroy(pending_cl);
+	pending_cl = NULL;
+	ui->vars.cl = ui->s.cl;
+	ui_dialog_close(ui);
+	ui_run_open(ui, NULL);
+	return false;
+}
+
+static void open_vars_form(struct ui *ui)
+{
+	struct checklist *cl = pending_cl;
+	struct ui_dialog *d = ui_dialog_new("New run");
+	ui_dialog_info(d, "%s (%s)", cl->title, cl->id);
+	for (size_t i = 0; i < cl->n_variables; i++) {
+		const struct variable *v = &cl->variables[i];
+		const char *env = getenv(v->name);
+		struct ui_field *f = ui_dialog_field(d, v->prompt ? v->prompt : v->name,
+			v->secret ? FIELD_SECRET : FIELD_TEXT, v->default_value ? v->default_value : v->secret ? env : NULL);
+		f->pattern = v->pattern;
+	}
+	ui_dialog_field(d, "Run title", FIELD_TEXT, cl->title);
+	d->submit = submit_vars;
+	ui_dialog_open(ui, d);
+}
+
+static bool submit_resume_choice(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)d;
+	if (yes) {
+		char *id = pending_run;
+		pending_run = NULL;
+		checklist_destroy(pending_cl);
+		pending_cl = NULL;
+		ui_dialog_close(ui);
+		ui_begin_resume(ui, id);
+		free(id);
+		return false;
+	}
+	free(pending_run);
+	pending_run = NULL;
+	ui_dialog_close(ui);
+	open_vars_form(ui);
+	return false;
+}
+
+/* After sign-in: resume an open run of the same checklist (asked), or start one. */
+static void new_run_signed_in(struct ui *ui)
+{
+	struct run_row *runs = NULL;
+	size_t n = 0;
+	store_list_runs(ui->s.st, &runs, &n);
+	for (size_t i = 0; i < n && !pending_run; i++) {
+		if (strcmp(runs[i].checklist_id, pending_cl->id) != 0)
+			continue;
+		struct session probe;
+		memset(&probe, 0, sizeof(probe));
+		probe.st = ui->s.st;
+		probe.report = ui->s.report;
+		if (session_load_run(&probe, runs[i].id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN)
+			pending_run = xstrdup(runs[i].id);
+		probe.st = NULL;
+		session_close(&probe);
+	}
+	for (size_t i = 0; i < n; i++)
+		run_row_clear(&runs[i]);
+	free(runs);
+	if (!pending_run) {
+		open_vars_form(ui);
+		return;
+	}
+	struct ui_dialog *d = ui_dialog_new("Open run");
+	ui_dialog_info(d, "Run %s of %s is still open.", pending_run, pending_cl->id);
+	ui_dialog_info(d, "Resume it (y), or start a new run (n)?");
+	d->yes_no = true;
+	d->submit = submit_resume_choice;
+	ui_dialog_open(ui, d);
+}
+
+void ui_begin_new_run(struct ui *ui, const char *checklist_path)
+{
+	struct diag_list diags;
+	diag_list_init(&diags, checklist_path);
+	struct checklist *cl = checklist_load_file(checklist_path, &diags);
+	if (!cl) {
+		const struct diag *first = diags.count ? &diags.items[0] : NULL;
+		ui_message(ui, "Checklist does not load", "%s:%d:%d: %s", checklist_path, first ? first->line : 0,
+			first ? first->col : 0, first ? first->message : "unknown error");
+		diag_list_clear(&diags);
+		return;
+	}
+	diag_list_clear(&diags);
+	checklist_destroy(pending_cl);
+	pending_cl = cl;
+	ui_begin_signin(ui, new_run_signed_in);
+}
+
+/* --- resume: secrets are never stored, so they are asked again --- */
+
+static bool submit_secrets(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	const struct checklist *cl = ui->s.cl;
+	size_t k = 0;
+	for (size_t i = 0; i < cl->n_variables; i++) {
+		if (!cl->variables[i].secret || ui->vars.values[i])
+			continue;
+		char *value = ui_field_text(&d->fields[k++]);
+		if (value[0])
+			ui->vars.values[i] = value;
+		else
+			free(value);
+	}
+	ui_dialog_close(ui);
+	ui_run_open(ui, NULL);
+	return false;
+}
+
+void ui_begin_resume(struct ui *ui, const char *run_id)
+{
+	if (!ui_run_open(ui, run_id))
+		return;
+	const struct checklist *cl = ui->s.cl;
+	struct ui_dialog *d = NULL;
+	for (size_t i = 0; i < cl->n_variables; i++) {
+		if (!cl->variables[i].secret || ui->vars.values[i])
+			continue;
+		if (!d) {
+			d = ui_dialog_new("Secrets");
+			ui_dialog_info(d, "Secret variables are never stored; give them again for checks that use them.");
+			ui_dialog_info(d, "Leave one empty to skip it.");
+		}
+		ui_dialog_field(d, cl->variables[i].prompt ? cl->variables[i].prompt : cl->variables[i].name,
+			FIELD_SECRET, NULL);
+	}
+	if (d && engine_status(ui->s.eng) == RUN_OPEN && !ui->opt->review) {
+		d->submit = submit_secrets;
+		ui_dialog_open(ui, d);
+	} else if (d) {
+		ui_dialog_open(ui, d);
+		ui_dialog_close(ui);
+	}
+}
+
+static char *resume_id;
+
+static void resume_signed_in(struct ui *ui)
+{
+	char *id = resume_id;
+	resume_id = NULL;
+	if (id)
+		ui_begin_resume(ui, id);
+	free(id);
+}
+
+void ui_begin_resume_signed(struct ui *ui, const char *run_id)
+{
+	free(resume_id);
+	resume_id = xstrdup(run_id);
+	ui_begin_signin(ui, resume_signed_in);
+}

@@ -1,0 +1,139 @@
+#!/bin/sh
+# countersign verify through the real binary: an untouched record verifies;
+# each tampering by hand (triggers dropped, on a fresh copy of the database)
+# is caught and the event named; --anchor catches a run cut short.
+. "$(dirname "$0")/lib.sh"
+
+export COUNTERSIGN_TEST_PIN_COST=min
+unset COUNTERSIGN_DB
+BASE=$T/base.db
+mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
+
+by() {
+	who=$1
+	shift
+	printf 'pin-%s-1\n' "$who" >"$T/pin"
+	run "$CS" --db "$BASE" "$@" --engineer "$who" --pin-stdin <"$T/pin"
+}
+
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
+}
+
+# A run with evidence, an attestation and a signature:
+# 1 run_started, 2-7 check_started/check_finished of build, flag and strict
+# (3 names the build output as evidence), 8 attested, 9 signed.
+for e in alice bob; do
+	printf 'pin-%s-1\n' "$e" | "$CS" --db "$BASE" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
+done
+by alice start fx/gates.json
+R=$(cat "$T/out")
+for i in build flag strict; do by alice check "$R" "prep/$i"; done
+by alice attest "$R" prep/review
+by bob sign "$R" prep
+expect_rc 0 "the run to tamper with is recorded"
+expect_eq "$(sqlite3 "$BASE" "select group_concat(kind, ' ') from (select kind from events where chain = '$R' order by seq)")" \
+	"run_started check_started check_finished check_started check_finished check_started check_finished attested signed" \
+	"the events of the run"
+sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
+
+# hash_of SEQ: the hash of event SEQ of the run.
+hash_of() {
+	sqlite3 "$BASE" "select hash from events where chain = '$R' and seq = $1"
+}
+
+# fresh NAME: a copy of the base database with every trigger dropped; sets DB.
+fresh() {
+	DB=$T/$1.db
+	cp "$BASE" "$DB"
+	for trig in $(sqlite3 "$DB" "select name from sqlite_master where type = 'trigger'"); do
+		sqlite3 "$DB" "drop trigger $trig"
+	done
+}
+
+# tampered DESC SEQ SQL: applies SQL to a fresh copy and expects verify (of
+# everything, and of the run) to fail naming event SEQ.
+tampered() {
+	fresh "$(printf '%s' "$1" | tr -c 'a-z' '-')"
+	sqlite3 "$DB" "$3"
+	run "$CS" --db "$DB" verify
+	expect_rc 1 "verify after $1"
+	expect_in err "event $2" "verify after $1 names event $2"
+	run "$CS" --db "$DB" verify "$R"
+	expect_rc 1 "verify RUN after $1"
+	expect_in err "$R: event $2" "verify RUN after $1 names the run and event $2"
+}
+
+# --- untouched ------------------------------------------------------------------
+run "$CS" --db "$BASE" verify
+expect_rc 0 "verify of an untouched database"
+expect_in out "ok: 11 events, head " "verify counts the run's and the engineers' events"
+run "$CS" --db "$BASE" verify "$R"
+expect_rc 0 "verify RUN"
+expect_in out "ok: 9 events, head $(hash_of 9)" "verify RUN prints the run's head"
+HEAD=$(hash_of 9)
+
+# The triggers keep the record append-only in the first place.
+fresh with-triggers
+cp "$BASE" "$DB"
+if sqlite3 "$DB" "update events set payload = '{}' where chain = '$R' and seq = 8" 2>/dev/null; then
+	fail "the events table refuses an update"
+else
+	ok
+fi
+if sqlite3 "$DB" "delete from events where chain = '$R' and seq = 9" 2>/dev/null; then
+	fail "the events table refuses a delete"
+else
+	ok
+fi
+if sqlite3 "$DB" "update evidence set bytes = x'00'" 2>/dev/null; then
+	fail "the evidence table refuses an update"
+else
+	ok
+fi
+run "$CS" --db "$DB" verify
+expect_rc 0 "the refused changes left the record intact"
+
+# --- tamperings -------------------------------------------------------------------
+tampered "a changed payload" 8 \
+	"update events set payload = replace(payload, '\"pass\"', '\"fail\"') where chain = '$R' and seq = 8"
+tampered "a deleted event" 4 "delete from events where chain = '$R' and seq = 4"
+tampered "two events swapped" 2 \
+	"create temp table old as select seq, payload from events where chain = '$R' and seq in (2, 4);
+	 update events set payload = (select payload from old where old.seq = 6 - events.seq)
+	 where chain = '$R' and seq in (2, 4)"
+payload_of() {
+	sqlite3 "$1" "select payload from events where chain = '$R' and seq = $2"
+}
+[ "$(payload_of "$DB" 2)" = "$(payload_of "$BASE" 4)" ] && [ "$(payload_of "$DB" 4)" = "$(payload_of "$BASE" 2)" ] &&
+	[ "$(payload_of "$BASE" 2)" != "$(payload_of "$BASE" 4)" ] && ok || fail "events 2 and 4 swapped their payloads"
+ev=$(sqlite3 "$BASE" "select json_extract(payload, '$.evidence') from events where chain = '$R' and seq = 3")
+[ -n "$ev" ] && ok || fail "event 3 names its evidence"
+tampered "changed evidence bytes" 3 "update evidence set bytes = cast('building for production' || char(10) as blob) \
+	where sha256 = '$ev'"
+tampered "a changed actor" 9 "update events set actor = 'alice' where chain = '$R' and seq = 9"
+tampered "a moved attestation" 8 "update events set target = 'prep/strict' where chain = '$R' and seq = 8"
+
+# --- a run cut short at its tail ------------------------------------------------
+fresh truncated
+sqlite3 "$DB" "delete from events where chain = '$R' and seq >= 8"
+run "$CS" --db "$DB" verify
+expect_rc 0 "plain verify cannot see a run cut short at its tail"
+run "$CS" --db "$DB" verify "$R"
+expect_rc 0 "plain verify RUN cannot either"
+run "$CS" --db "$DB" verify "$R" --anchor "$HEAD"
+expect_rc 1 "verify with the old head as anchor catches the cut"
+expect_in err "anchor" "the failure names the anchor"
+run "$CS" --db "$DB" verify "$R" --anchor "$(hash_of 7)"
+expect_rc 0 "an anchor still in the chain verifies"
+run "$CS" --db "$BASE" verify "$R" --anchor "$HEAD"
+expect_rc 0 "the untouched run verifies against its head"
+run "$CS" --db "$BASE" verify "$R" --anchor "$(hash_of 3)"
+expect_rc 0 "the untouched run verifies against an earlier hash"
+run "$CS" --db "$BASE" verify --anchor "$HEAD"
+expect_rc 2 "--anchor without a run is a usage error"
+run "$CS" --db "$BASE" verify "$R" --anchor not-a-hash
+expect_rc 2 "an anchor that is not a hash is invalid input"
+expect_in err "not a SHA-256" "the bad anchor message"
+
+finish
