@@ -93,7 +93,7 @@ else
 	t2=$(now_ns)
 	cs_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 	sh_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-	cs_kb=? sh_kb=?
+	cs_kb='?' sh_kb='?'
 fi
 printf 'capture of 1 GiB (head -c 1073741824 /dev/zero):\n'
 # line LABEL SECONDS PEAK_KIB

@@ -92,7 +92,8 @@ static bool submit_confirm(struct ui *ui, struct ui_dialog *d, bool yes)
 	size_t sec = d->sec, item = d->item;
 	ui_dialog_close(ui);
 	char *why = NULL;
-	if (!refused(ui, engine_can_check(ui->s.eng, sec, item, &why), why))
+	bool allowed = engine_can_check(ui->s.eng, sec, item, &why);
+	if (!refused(ui, allowed, why))
 		start_check(ui, sec, item);
 	return false;
 }
@@ -103,7 +104,8 @@ static void run_selected(struct ui *ui)
 	if (!it || read_only(ui))
 		return;
 	char *why = NULL;
-	if (refused(ui, engine_can_check(ui->s.eng, ui->sec, ui->item, &why), why))
+	bool allowed = engine_can_check(ui->s.eng, ui->sec, ui->item, &why);
+	if (refused(ui, allowed, why))
 		return;
 	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
 		ui_set_status(ui, true, "%s checks are not run by this version yet", item_kind_name(it->kind));
@@ -141,7 +143,8 @@ static void attest_selected(struct ui *ui)
 	if (!it || read_only(ui))
 		return;
 	char *why = NULL;
-	if (refused(ui, engine_can_attest(ui->s.eng, ui->sec, ui->item, &why), why))
+	bool allowed = engine_can_attest(ui->s.eng, ui->sec, ui->item, &why);
+	if (refused(ui, allowed, why))
 		return;
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "verdict", "pass");
@@ -192,7 +195,8 @@ static void waive_selected(struct ui *ui)
 	if (!it || read_only(ui))
 		return;
 	char *why = NULL;
-	if (refused(ui, engine_can_waive(ui->s.eng, ui->sec, ui->item, &why), why))
+	bool allowed = engine_can_waive(ui->s.eng, ui->sec, ui->item, &why);
+	if (refused(ui, allowed, why))
 		return;
 	struct ui_dialog *d = ui_dialog_new("Waive");
 	ui_dialog_info(d, "Waive %s (%s)?", it->title, verdict_name(engine_item(ui->s.eng, ui->sec, ui->item)->verdict));
@@ -216,8 +220,8 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *why = NULL;
 	if (!approve && !comment[0]) {
 		ui_set_status(ui, true, "a rejection needs a comment saying what is wrong");
-	} else if (refused(ui, engine_can_sign(ui->s.eng, d->sec, name, approve, &why), why)) {
-		/* refused by the rules: nothing recorded */
+	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve, &why)) {
+		refused(ui, false, why); /* refused by the rules: nothing recorded */
 	} else if (session_check_pin(&ui->s, name, pin, "sign") == SESSION_OK) {
 		/* sign what the dialog showed, and only if it is still current */
 		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
@@ -257,7 +261,8 @@ static void sign_section(struct ui *ui)
 	char *why = NULL;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	/* check with a name nobody has, so that only the section's rules speak */
-	if (refused(ui, engine_can_sign(ui->s.eng, ui->sec, "", false, &why), why))
+	bool allowed = engine_can_sign(ui->s.eng, ui->sec, "", false, &why);
+	if (refused(ui, allowed, why))
 		return;
 	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
 	struct ui_dialog *d = ui_dialog_new("Sign section");
@@ -314,7 +319,8 @@ static void override_section(struct ui *ui)
 	if (read_only(ui))
 		return;
 	char *why = NULL;
-	if (refused(ui, engine_can_override(ui->s.eng, ui->sec, &why), why))
+	bool allowed = engine_can_override(ui->s.eng, ui->sec, &why);
+	if (refused(ui, allowed, why))
 		return;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	struct ui_dialog *d = ui_dialog_new("Override (break glass)");
@@ -378,7 +384,8 @@ static void choose_section(struct ui *ui)
 	if (read_only(ui))
 		return;
 	char *why = NULL;
-	if (refused(ui, engine_can_choose(ui->s.eng, ui->sec, &why), why))
+	bool allowed = engine_can_choose(ui->s.eng, ui->sec, &why);
+	if (refused(ui, allowed, why))
 		return;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	struct ui_dialog *d = ui_dialog_new("Choose");

@@ -234,7 +234,7 @@ static void item_summary(const struct ui *ui, size_t s, size_t i, char *buf, siz
 	const struct item *it = &ui->s.cl->sections[s].items[i];
 	const struct item_state *is = engine_item(ui->s.eng, s, i);
 	char dur[32] = "", est[48] = "";
-	if (is->started_us) {
+	if (is->started_us && it->kind != ITEM_MANUAL) {
 		int64_t end = is->finished_us ? is->finished_us : now_us();
 		int64_t ms = (end - is->started_us) / 1000;
 		if (ms < 1000)

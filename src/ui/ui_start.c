@@ -109,7 +109,7 @@ void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui))
 		d->submit = submit_register;
 	} else {
 		d = ui_dialog_new("Sign in");
-		ui_dialog_info(d, "Checks, attestations and notes of this session are recorded as yours.");
+		ui_dialog_info(d, "Your checks, attestations and notes are recorded in your name.");
 		ui_dialog_field(d, "Engineer", FIELD_TEXT, NULL);
 		ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
 		d->submit = submit_signin;

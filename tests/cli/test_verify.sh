@@ -74,7 +74,7 @@ expect_in out "ok: 9 events, head $(hash_of 9)" "verify RUN prints the run's hea
 HEAD=$(hash_of 9)
 
 # The triggers keep the record append-only in the first place.
-fresh with-triggers
+DB=$T/with-triggers.db
 cp "$BASE" "$DB"
 if sqlite3 "$DB" "update events set payload = '{}' where chain = '$R' and seq = 8" 2>/dev/null; then
 	fail "the events table refuses an update"
