@@ -292,6 +292,24 @@ by alice check "$R3" post/smoke
 expect_rc 0 "check after the group"
 expect_status "$R3" "[not chosen] blue-green" "status shows not chosen"
 
+# Two engineers choosing different alternatives at the same moment: one wins.
+by alice start fx/choice.json
+R5=$(cat "$T/out")
+by alice check "$R5" prep/ready
+printf 'pin-alice-1\n' >"$T/pin-a"
+printf 'pin-bob-1\n' >"$T/pin-b"
+"$CS" choose "$R5" blue-green --engineer alice --pin-stdin <"$T/pin-a" >"$T/choose-a" 2>&1 &
+pa=$!
+"$CS" choose "$R5" canary --engineer bob --pin-stdin <"$T/pin-b" >"$T/choose-b" 2>&1 &
+pb=$!
+wait $pa
+ra=$?
+wait $pb
+rb=$?
+expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R5' and kind = 'chosen'")" 1 \
+	"two choices at the same moment record one (exits $ra and $rb: $(cat "$T/choose-a" "$T/choose-b"))"
+expect_eq "$((ra + rb))" 1 "one of two simultaneous choices is refused"
+
 # The last gate completes the run; nothing more is recorded in it.
 by alice sign "$R3" post
 by bob sign "$R3" post
