@@ -53,8 +53,27 @@ void session_close(struct session *s);
 /* Fills ORIGIN's actor, os_user, host and tty (malloc'd; event_clear frees). */
 void session_origin(struct event *origin, const char *actor);
 
+/* The rule an append must still satisfy when it is written: checked again
+ * on the newest state whenever another process appended first. */
+enum session_action {
+	ACTION_NONE, ACTION_CHECK, ACTION_ATTEST, ACTION_WAIVE, ACTION_CHOOSE, ACTION_SIGN,
+	ACTION_OVERRIDE, ACTION_NOTE, ACTION_ABORT,
+};
+struct session_guard {
+	enum session_action action;
+	size_t sec, item;
+	const char *engineer;   /* ACTION_SIGN */
+	bool approve;           /* ACTION_SIGN */
+	const char *digest;     /* ACTION_SIGN: the evidence that was shown and signed */
+};
+
 /* Appends events (and evidence) to the run, folds them, refreshes, and
- * completes the run when every gate has passed. Returns an exit code. */
+ * completes the run when every gate has passed. When another process
+ * appended first, folds its events, checks GUARD again (reporting a
+ * refusal, SESSION_REFUSED) and retries. Returns a SESSION_* outcome. */
+int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
+	size_t n, struct evidence *ev, size_t n_ev);
+/* session_append_guarded with no rule to re-check. */
 int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev);
 
 /* Checks PIN for engineer NAME: the lockout first (five failures within 15

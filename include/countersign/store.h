@@ -113,6 +113,13 @@ struct evidence {
 enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
 	struct evidence *evidence, size_t n_evidence);
 
+/* store_append, but only while the chain's last event is AFTER_SEQ (0: an
+ * empty chain): STORE_CONFLICT, with nothing written, when another process
+ * appended first. Callers re-read, re-check their rule and try again, so a
+ * decision is never recorded on state that changed under it. */
+enum store_status store_append_after(struct store *st, const char *chain, int64_t after_seq,
+	struct event *evs, size_t n, struct evidence *evidence, size_t n_evidence);
+
 /* Loads the events of CHAIN with seq > AFTER_SEQ, in order. Caller frees
  * with event_array_free. */
 enum store_status store_load_events(struct store *st, const char *chain, int64_t after_seq,

@@ -36,7 +36,8 @@ static int begin(struct recorder *r, const struct cli_global *g, const char *com
 	return rc;
 }
 
-static int record(struct recorder *r, const char *actor, const char *kind, const char *target, cJSON *payload)
+static int record(struct recorder *r, const struct session_guard *guard, const char *actor, const char *kind,
+	const char *target, cJSON *payload)
 {
 	struct event ev;
 	session_origin(&ev, actor);
@@ -46,7 +47,7 @@ static int record(struct recorder *r, const char *actor, const char *kind, const
 	free(ev.payload);
 	ev.payload = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
-	int rc = session_append(&r->s, &ev, 1, NULL, 0);
+	int rc = session_append_guarded(&r->s, guard, &ev, 1, NULL, 0);
 	event_clear(&ev);
 	return rc;
 }
@@ -91,7 +92,7 @@ int cmd_attest(const struct cli_global *g, int argc, char **argv)
 	if (r.o.note)
 		cJSON_AddStringToObject(p, "note", r.o.note);
 	char *target = item_target(&r);
-	rc = record(&r, r.o.engineers[0], EV_ATTESTED, target, p);
+	rc = record(&r, &(struct session_guard){.action = ACTION_ATTEST, .sec = r.sec, .item = r.item}, r.o.engineers[0], EV_ATTESTED, target, p);
 	if (rc == EXIT_OK)
 		printf("%s: %s attested by %s\n", r.o.fail ? "fail" : "pass", target, r.o.engineers[0]);
 	free(target);
@@ -119,7 +120,7 @@ int cmd_waive(const struct cli_global *g, int argc, char **argv)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", r.o.reason);
 	char *target = item_target(&r);
-	rc = record(&r, r.o.engineers[0], EV_WAIVED, target, p);
+	rc = record(&r, &(struct session_guard){.action = ACTION_WAIVE, .sec = r.sec, .item = r.item}, r.o.engineers[0], EV_WAIVED, target, p);
 	if (rc == EXIT_OK)
 		printf("waived: %s by %s\n", target, r.o.engineers[0]);
 	free(target);
@@ -143,7 +144,7 @@ int cmd_choose(const struct cli_global *g, int argc, char **argv)
 	const struct section *sec = &r.s.cl->sections[r.sec];
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "group", sec->choice);
-	rc = record(&r, r.o.engineers[0], EV_CHOSEN, sec->id, p);
+	rc = record(&r, &(struct session_guard){.action = ACTION_CHOOSE, .sec = r.sec}, r.o.engineers[0], EV_CHOSEN, sec->id, p);
 	if (rc == EXIT_OK)
 		printf("chosen: %s for \"%s\"; the other alternatives are skipped\n", sec->id, sec->choice);
 	return finish(&r, rc);
@@ -166,13 +167,6 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, session_refuse(&r.s, why));
 	if ((rc = cli_authenticate(&r.s, "sign", who, r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
-	/* Another engineer may have signed while the PIN was typed: ask again on fresh state. */
-	session_close(&r.s);
-	rc = begin(&r, g, "sign", usage, argc, argv, "engineer reject comment pin-stdin", 2, 1, false);
-	if (rc != EXIT_OK)
-		return finish(&r, rc);
-	if (!engine_can_sign(r.s.eng, r.sec, who, !r.o.reject, &why))
-		return finish(&r, session_refuse(&r.s, why));
 	const struct section *sec = &r.s.cl->sections[r.sec];
 	const struct section_state *ss = engine_section(r.s.eng, r.sec);
 	cJSON *p = cJSON_CreateObject();
@@ -182,7 +176,9 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddStringToObject(p, "digest", ss->digest);
 	char digest[EVENT_HASH_HEX];
 	memcpy(digest, ss->digest, sizeof(digest));
-	rc = record(&r, who, EV_SIGNED, sec->id, p);
+	struct session_guard guard = {.action = ACTION_SIGN, .sec = r.sec, .engineer = who,
+		.approve = !r.o.reject, .digest = digest};
+	rc = record(&r, &guard, who, EV_SIGNED, sec->id, p);
 	if (rc == EXIT_OK) {
 		printf("%s: %s signed evidence %.16s... of %s\n", r.o.reject ? "rejected" : "approved", who, digest, sec->id);
 		print_gate(&r);
@@ -219,7 +215,7 @@ int cmd_override(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddItemToArray(who, cJSON_CreateString(r.o.engineers[1]));
 	cJSON_AddStringToObject(p, "reason", r.o.reason);
 	cJSON_AddStringToObject(p, "incident", r.o.incident);
-	rc = record(&r, r.o.engineers[0], EV_OVERRIDE, sec->id, p);
+	rc = record(&r, &(struct session_guard){.action = ACTION_OVERRIDE, .sec = r.sec}, r.o.engineers[0], EV_OVERRIDE, sec->id, p);
 	if (rc == EXIT_OK) {
 		printf("FORCED: %s by %s and %s (incident %s)\n", sec->id, r.o.engineers[0], r.o.engineers[1],
 			r.o.incident);
@@ -254,7 +250,7 @@ int cmd_note(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "text", text);
-	rc = record(&r, r.o.engineers[0], EV_NOTE, target, p);
+	rc = record(&r, &(struct session_guard){.action = ACTION_NOTE}, r.o.engineers[0], EV_NOTE, target, p);
 	if (rc == EXIT_OK)
 		printf("noted%s%s\n", target[0] ? " on " : "", target);
 	return finish(&r, rc);
@@ -278,7 +274,7 @@ int cmd_abort(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", r.o.reason);
-	rc = record(&r, r.o.engineers[0], EV_RUN_ABORTED, "", p);
+	rc = record(&r, &(struct session_guard){.action = ACTION_ABORT}, r.o.engineers[0], EV_RUN_ABORTED, "", p);
 	if (rc == EXIT_OK)
 		printf("run %s aborted: %s\n", r.s.run.id, r.o.reason);
 	return finish(&r, rc);

@@ -1,6 +1,7 @@
 /* countersign verify [RUN] [--anchor HASH] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
@@ -15,6 +16,17 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		cli_error("verify", "--anchor belongs to one run: give RUN too; usage: %s", usage);
 		return EXIT_USAGE;
 	}
+	if (o.anchor) {
+		size_t len = strlen(o.anchor);
+		bool hex = len == 64;
+		for (size_t i = 0; hex && i < len; i++)
+			hex = strchr("0123456789abcdef", o.anchor[i]) != NULL;
+		if (!hex) {
+			cli_error("verify", "--anchor \"%s\" is not a SHA-256 hash: give a head as verify printed it "
+				"(64 lowercase hex digits)", o.anchor);
+			return EXIT_USAGE;
+		}
+	}
 	struct session s;
 	int rc = cli_session_open(&s, g, "verify");
 	if (rc != EXIT_OK)
@@ -28,11 +40,12 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		cli_error("verify", "cannot read the record: %s", store_error(s.st));
 		rc = EXIT_ENV;
 	} else if (!res.ok) {
-		if (res.bad_seq)
-			cli_error("verify", "%s: event %lld: %s", res.chain ? res.chain : "?", (long long)res.bad_seq,
-				res.why ? res.why : "does not verify");
+		const char *why = res.why ? res.why : "does not verify";
+		/* name the event once: some reasons start with it already */
+		if (res.bad_seq && strncmp(why, "event ", 6) != 0)
+			cli_error("verify", "%s: event %lld: %s", res.chain ? res.chain : "?", (long long)res.bad_seq, why);
 		else
-			cli_error("verify", "%s: %s", res.chain ? res.chain : "?", res.why ? res.why : "does not verify");
+			cli_error("verify", "%s: %s", res.chain ? res.chain : "?", why);
 		rc = EXIT_REFUSED;
 	} else {
 		printf("ok: %lld events, head %s\n", (long long)res.events, res.head);

@@ -125,11 +125,27 @@ static void http_done(struct job *j, struct xfer *x, CURLcode code)
 	free(shown);
 }
 
-static void http_cancelled(struct job *j)
+static void http_cancelled(struct job *j, struct xfer *in_flight)
 {
 	struct http_job *h = j->data;
 	free(h->message);
-	h->message = xasprintf("cancelled after %d attempt%s", h->attempts, h->attempts == 1 ? "" : "s");
+	if (in_flight) {
+		cJSON *ev = cJSON_CreateObject();
+		char when[40];
+		net_iso_time(in_flight->started_us, when, sizeof(when));
+		cJSON_AddStringToObject(ev, "started", when);
+		cJSON_AddStringToObject(ev, "method", h->method);
+		char *url = net_url_without_userinfo(h->url), *shown = net_redact_secrets(url, h->secrets);
+		cJSON_AddStringToObject(ev, "url", shown);
+		free(shown);
+		free(url);
+		cJSON_AddNumberToObject(ev, "attempt", h->attempts);
+		cJSON_AddStringToObject(ev, "verdict", "cancelled");
+		cJSON_AddItemToArray(h->evidence, ev);
+		h->message = xasprintf("cancelled during attempt %d of %d", h->attempts, h->max_attempts);
+	} else {
+		h->message = xasprintf("cancelled after %d attempt%s", h->attempts, h->attempts == 1 ? "" : "s");
+	}
 	http_finish(j, NULL);
 	j->result.verdict = "cancelled";
 }

@@ -12,6 +12,9 @@
 
 /* Longest rendering of a found JSON value in a message. */
 #define SHOWN_VALUE_CHARS 80
+/* Context shown around the place where a body stops being JSON. */
+#define SNIPPET_BEFORE 16
+#define SNIPPET_CHARS 40
 
 bool http_expect_init(struct http_expect *ex, const struct item *it, char **err)
 {
@@ -295,12 +298,15 @@ static cJSON *parse_body(const struct http_response *r, char **why)
 	if (strlen(r->body) == r->body_len)
 		root = cJSON_ParseWithOpts(r->body, &end, 1);
 	if (!root) {
+		/* cJSON stops at or just after the problem: show both sides. */
 		size_t at = end && end >= r->body ? (size_t)(end - r->body) : strlen(r->body);
-		char *snip = net_utf8_text(r->body + at, r->body_len - at < 24 ? r->body_len - at : 24, true);
+		size_t from = at > SNIPPET_BEFORE ? at - SNIPPET_BEFORE : 0;
+		size_t len = r->body_len - from < SNIPPET_CHARS ? r->body_len - from : SNIPPET_CHARS;
+		char *snip = net_utf8_text(r->body + from, len, true);
 		for (char *c = snip; *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
-		*why = xasprintf("the response is not valid JSON (at byte %zu: \"%s\")", at, snip);
+		*why = xasprintf("the response is not valid JSON (near byte %zu: %s)", at, snip);
 		free(snip);
 	}
 	return root;
@@ -361,7 +367,7 @@ const char *http_judge(const struct http_expect *ex, const struct http_response 
 		}
 		cJSON_Delete(root);
 		if (ex->body_regex && !body_matches(ex, r))
-			add_failure(&list, failures, xasprintf("the body does not match \"%s\"", ex->body_regex));
+			add_failure(&list, failures, xasprintf("the body does not match /%s/", ex->body_regex));
 	}
 	if (list.len) {
 		*message = strbuf_detach(&list);

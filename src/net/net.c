@@ -282,12 +282,12 @@ static void take_finished(struct net *n)
 
 static void finish_cancelled(struct net *n, struct job *j)
 {
-	if (j->xfer) {
-		curl_multi_remove_handle(n->multi, j->xfer->easy);
-		xfer_free(j->xfer);
-		j->xfer = NULL;
-	}
-	j->ops->cancelled(j);
+	struct xfer *x = j->xfer;
+	j->xfer = NULL;
+	if (x)
+		curl_multi_remove_handle(n->multi, x->easy);
+	j->ops->cancelled(j, x);
+	xfer_free(x);
 	j->finished = true;
 	j->next_at = 0;
 }

@@ -77,12 +77,13 @@ struct job;
 
 /* What each kind does. START builds the next request (NULL after finishing
  * the job with an error); DONE takes a finished request and either finishes
- * the job or sets next_at; CANCELLED fills the result of a stopped job;
- * FREE releases the kind's data. */
+ * the job or sets next_at; CANCELLED fills the result of a stopped job,
+ * given the request that was in flight (or NULL); FREE releases the kind's
+ * data. */
 struct job_ops {
 	struct xfer *(*start)(struct job *j);
 	void (*done)(struct job *j, struct xfer *x, CURLcode code);
-	void (*cancelled)(struct job *j);
+	void (*cancelled)(struct job *j, struct xfer *in_flight);
 	void (*free)(void *data);
 };
 

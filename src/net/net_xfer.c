@@ -151,7 +151,7 @@ static bool is_tls_error(CURLcode c)
 static char *error_text(struct xfer *x, CURLcode c)
 {
 	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(c);
-	long os_errno = 0;
+	long os_errno = 0, status = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
 	char *target = target_of(x->easy), *msg;
 	char dur[32];
@@ -171,7 +171,12 @@ static char *error_text(struct xfer *x, CURLcode c)
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		duration_format(x->timeout_ms, dur, sizeof(dur));
-		msg = xasprintf("no complete response from %s within %s (%s)", target, dur, detail);
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status > 0)
+			msg = xasprintf("the response from %s did not complete within %s (status %ld, %llu bytes received)",
+				target, dur, status, (unsigned long long)x->total);
+		else
+			msg = xasprintf("no response from %s within %s", target, dur);
 		break;
 	case CURLE_GOT_NOTHING:
 		msg = xasprintf("%s closed the connection without answering", target);

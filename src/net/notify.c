@@ -89,7 +89,7 @@ static void notify_done(struct job *j, struct xfer *x, CURLcode code)
 	xfer_outcome_clear(&o);
 }
 
-static void notify_cancelled(struct job *j)
+static void notify_cancelled(struct job *j, struct xfer *in_flight)
 {
 	notify_fail(j, xstrdup("cancelled"));
 }

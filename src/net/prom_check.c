@@ -203,9 +203,23 @@ static void prom_done(struct job *j, struct xfer *x, CURLcode code)
 	j->next_at = next > now ? next : now;
 }
 
-static void prom_cancelled(struct job *j)
+static void prom_cancelled(struct job *j, struct xfer *in_flight)
 {
 	struct prom_job *p = j->data;
+	if (in_flight) {
+		cJSON *ev = cJSON_CreateObject();
+		char when[40];
+		net_iso_time(in_flight->started_us, when, sizeof(when));
+		cJSON_AddNumberToObject(ev, "sample", p->taken + 1);
+		cJSON_AddStringToObject(ev, "started", when);
+		cJSON_AddStringToObject(ev, "url", p->shown_endpoint);
+		char *q = net_redact_secrets(p->query, p->secrets);
+		cJSON_AddStringToObject(ev, "query", q);
+		free(q);
+		cJSON_AddStringToObject(ev, "threshold", p->threshold);
+		cJSON_AddStringToObject(ev, "verdict", "cancelled");
+		cJSON_AddItemToArray(p->evidence, ev);
+	}
 	prom_finish(j, "cancelled", xasprintf("cancelled after %d of %d samples; a check stopped "
 		"early is never a pass", p->taken, p->samples));
 }

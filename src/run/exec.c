@@ -226,7 +226,8 @@ static int record_start(struct exec *x, size_t sec, size_t item, const char *act
 		free(start);
 	}
 	struct event ev = item_event(x->s, actor, EV_CHECK_STARTED, sec, item, p);
-	int rc = session_append(x->s, &ev, 1, NULL, 0);
+	struct session_guard guard = {.action = ACTION_CHECK, .sec = sec, .item = item};
+	int rc = session_append_guarded(x->s, &guard, &ev, 1, NULL, 0);
 	event_clear(&ev);
 	return rc;
 }

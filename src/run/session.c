@@ -177,11 +177,59 @@ int session_load_run(struct session *s, const char *run_id)
 	return recover_interrupted(s);
 }
 
-int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev)
+/* Folds events other processes appended since the engine last looked. */
+static bool catch_up(struct session *s)
 {
-	if (store_append(s->st, s->run.id, evs, n, ev, n_ev) != STORE_OK) {
-		reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
-		return SESSION_ENV;
+	struct event *evs = NULL;
+	size_t n = 0;
+	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		engine_apply(s->eng, &evs[i]);
+	event_array_free(evs, n);
+	engine_refresh(s->eng, now_us());
+	return true;
+}
+
+static bool guard_allows(const struct session *s, const struct session_guard *g, char **why)
+{
+	const struct engine *e = s->eng;
+	switch (g ? g->action : ACTION_NONE) {
+	case ACTION_NONE: return true;
+	case ACTION_CHECK: return engine_can_check(e, g->sec, g->item, why);
+	case ACTION_ATTEST: return engine_can_attest(e, g->sec, g->item, why);
+	case ACTION_WAIVE: return engine_can_waive(e, g->sec, g->item, why);
+	case ACTION_CHOOSE: return engine_can_choose(e, g->sec, why);
+	case ACTION_OVERRIDE: return engine_can_override(e, g->sec, why);
+	case ACTION_NOTE: return engine_can_note(e, why);
+	case ACTION_ABORT: return engine_can_abort(e, why);
+	case ACTION_SIGN:
+		if (!engine_can_sign(e, g->sec, g->engineer, g->approve, why))
+			return false;
+		if (g->digest && strcmp(g->digest, engine_section(e, g->sec)->digest) != 0) {
+			*why = xasprintf("the evidence of \"%s\" changed while signing; review it again and sign anew",
+				s->cl->sections[g->sec].id);
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
+	size_t n, struct evidence *ev, size_t n_ev)
+{
+	for (int attempt = 0;; attempt++) {
+		enum store_status st = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), evs, n, ev, n_ev);
+		if (st == STORE_OK)
+			break;
+		if (st != STORE_CONFLICT || attempt >= 20 || !catch_up(s)) {
+			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
+			return SESSION_ENV;
+		}
+		char *why = NULL;
+		if (!guard_allows(s, guard, &why))
+			return session_refuse(s, why);
 	}
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
@@ -190,18 +238,26 @@ int session_append(struct session *s, struct event *evs, size_t n, struct eviden
 		struct event done;
 		session_origin(&done, "system");
 		done.kind = xstrdup(EV_RUN_COMPLETED);
-		enum store_status rc = store_append(s->st, s->run.id, &done, 1, NULL, 0);
+		/* Another process may complete it first: then there is nothing to add. */
+		enum store_status rc = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), &done, 1, NULL, 0);
 		if (rc == STORE_OK) {
 			engine_apply(s->eng, &done);
 			engine_refresh(s->eng, now_us());
+		} else if (rc == STORE_CONFLICT) {
+			catch_up(s);
 		}
 		event_clear(&done);
-		if (rc != STORE_OK) {
+		if (rc != STORE_OK && rc != STORE_CONFLICT) {
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
 			return SESSION_ENV;
 		}
 	}
 	return SESSION_OK;
+}
+
+int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev)
+{
+	return session_append_guarded(s, NULL, evs, n, ev, n_ev);
 }
 
 int session_check_pin(struct session *s, const char *name, const char *pin, const char *what)

@@ -221,6 +221,32 @@ enum store_status store_append(struct store *st, const char *chain, struct event
 	return s;
 }
 
+enum store_status store_append_after(struct store *st, const char *chain, int64_t after_seq,
+	struct event *evs, size_t n, struct evidence *evidence, size_t n_evidence)
+{
+	if (!chain || !chain[0]) {
+		store_set_err(st, "cannot append events: no chain named");
+		return STORE_FAILED;
+	}
+	enum store_status s = store_begin(st, true, "cannot start appending events");
+	if (s != STORE_OK)
+		return s;
+	int64_t seq = 0;
+	char prev[EVENT_HASH_HEX];
+	s = chain_head(st, chain, &seq, prev);
+	if (s == STORE_OK && seq != after_seq) {
+		store_set_err(st, "%s changed meanwhile (event %" PRId64 " is newer than %" PRId64 ")", chain, seq,
+			after_seq);
+		s = STORE_CONFLICT;
+	}
+	if (s == STORE_OK)
+		s = store_append_locked(st, chain, evs, n, evidence, n_evidence);
+	if (s == STORE_OK)
+		return store_commit(st, "cannot commit the events");
+	store_rollback(st);
+	return s;
+}
+
 static void fill_event(sqlite3_stmt *stmt, struct event *ev)
 {
 	ev->seq = sqlite3_column_int64(stmt, 0);

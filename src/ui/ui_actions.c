@@ -42,7 +42,8 @@ static const struct item *selected_item(struct ui *ui)
 }
 
 /* Appends one event by the operator (or ACTOR) about TARGET. */
-static int record(struct ui *ui, const char *actor, const char *kind, const char *target, cJSON *payload)
+static int record(struct ui *ui, const struct session_guard *guard, const char *actor, const char *kind,
+	const char *target, cJSON *payload)
 {
 	struct event ev;
 	session_origin(&ev, actor);
@@ -52,7 +53,7 @@ static int record(struct ui *ui, const char *actor, const char *kind, const char
 	free(ev.payload);
 	ev.payload = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
-	int rc = session_append(&ui->s, &ev, 1, NULL, 0);
+	int rc = session_append_guarded(&ui->s, guard, &ev, 1, NULL, 0);
 	event_clear(&ev);
 	return rc;
 }
@@ -149,7 +150,7 @@ static void attest_selected(struct ui *ui)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "verdict", "pass");
 	char *target = item_target(ui);
-	if (record(ui, ui->operator, EV_ATTESTED, target, p) == SESSION_OK)
+	if (record(ui, &(struct session_guard){.action = ACTION_ATTEST, .sec = ui->sec, .item = ui->item}, ui->operator, EV_ATTESTED, target, p) == SESSION_OK)
 		ui_set_status(ui, false, "attested %s", target);
 	free(target);
 }
@@ -182,7 +183,7 @@ static bool submit_waive(struct ui *ui, struct ui_dialog *d, bool yes)
 	free(reason);
 	const struct section *sec = &ui->s.cl->sections[d->sec];
 	char *target = xasprintf("%s/%s", sec->id, sec->items[d->item].id);
-	int rc = record(ui, ui->operator, EV_WAIVED, target, p);
+	int rc = record(ui, &(struct session_guard){.action = ACTION_WAIVE, .sec = d->sec, .item = d->item}, ui->operator, EV_WAIVED, target, p);
 	if (rc == SESSION_OK)
 		ui_set_status(ui, false, "waived %s", target);
 	free(target);
@@ -235,7 +236,9 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 				cJSON_AddStringToObject(p, "comment", comment);
 			cJSON_AddStringToObject(p, "digest", ss->digest);
 			const struct section *sec = &ui->s.cl->sections[d->sec];
-			if (record(ui, name, EV_SIGNED, sec->id, p) == SESSION_OK) {
+			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name, .approve = approve,
+				.digest = d->digest};
+			if (record(ui, &guard, name, EV_SIGNED, sec->id, p) == SESSION_OK) {
 				ss = engine_section(ui->s.eng, d->sec);
 				ui_set_status(ui, false, "%s %s %s · sign-offs %d/%d%s", name, approve ? "approved" : "rejected",
 					sec->id, ss->approvals, sec->signoffs, ss->gate_passed ? " · gate passed" : "");
@@ -303,7 +306,7 @@ static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
 		cJSON_AddStringToObject(p, "reason", reason);
 		cJSON_AddStringToObject(p, "incident", incident);
 		const struct section *sec = &ui->s.cl->sections[d->sec];
-		if (record(ui, a, EV_OVERRIDE, sec->id, p) == SESSION_OK) {
+		if (record(ui, &(struct session_guard){.action = ACTION_OVERRIDE, .sec = d->sec}, a, EV_OVERRIDE, sec->id, p) == SESSION_OK) {
 			ui_set_status(ui, false, "FORCED %s by %s and %s (incident %s)", sec->id, a, b, incident);
 			close = true;
 		}
@@ -345,7 +348,7 @@ static bool submit_note(struct ui *ui, struct ui_dialog *d, bool yes)
 	if (ok) {
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "text", text);
-		ok = record(ui, ui->operator, EV_NOTE, d->title + strlen("Note on "), p) == SESSION_OK;
+		ok = record(ui, &(struct session_guard){.action = ACTION_NOTE}, ui->operator, EV_NOTE, d->title + strlen("Note on "), p) == SESSION_OK;
 		if (ok)
 			ui_set_status(ui, false, "note recorded");
 	}
@@ -374,7 +377,7 @@ static bool submit_choose(struct ui *ui, struct ui_dialog *d, bool yes)
 	const struct section *sec = &ui->s.cl->sections[d->sec];
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "group", sec->choice);
-	if (record(ui, ui->operator, EV_CHOSEN, sec->id, p) == SESSION_OK)
+	if (record(ui, &(struct session_guard){.action = ACTION_CHOOSE, .sec = d->sec}, ui->operator, EV_CHOSEN, sec->id, p) == SESSION_OK)
 		ui_set_status(ui, false, "chose %s for \"%s\"", sec->id, sec->choice);
 	return true;
 }

@@ -84,6 +84,12 @@ static inline void harness_done(int job, struct net_result *r, void *user)
 	o->needs_attestation = r->needs_attestation;
 	o->insecure = r->insecure;
 	CHECK(r->ended_us >= r->started_us && r->started_us > 0);
+	/* CS_TEST_VERBOSE=1 shows what a person would see (2: and the evidence). */
+	const char *verbose = getenv("CS_TEST_VERBOSE");
+	if (verbose && verbose[0] >= '1')
+		fprintf(stderr, "job %d: %s: %s\n", job, o->verdict, o->message);
+	if (verbose && verbose[0] >= '2')
+		fprintf(stderr, "  evidence: %s\n", r->evidence);
 }
 
 static inline void harness_notified(int id, const struct net_delivery *d, void *user)
@@ -98,6 +104,10 @@ static inline void harness_notified(int id, const struct net_delivery *d, void *
 	o->delivery_event = xstrdup(d->event);
 	o->delivery_attempts = d->attempts;
 	o->delivery_status = d->status;
+	const char *verbose = getenv("CS_TEST_VERBOSE");
+	if (verbose && verbose[0] >= '1')
+		fprintf(stderr, "delivery %d (%s to %s): %s after %d attempt(s)%s%s\n", id, d->event, d->url,
+			d->ok ? "delivered" : "failed", d->attempts, d->error ? ": " : "", d->error ? d->error : "");
 }
 
 static inline void harness_init(struct harness *h)
