@@ -22,6 +22,7 @@
 #define EV_NOTE             "note"             /* target "", S or S/I: {text} */
 #define EV_RUN_ABORTED      "run_aborted"      /* {reason} */
 #define EV_RUN_COMPLETED    "run_completed"    /* {} */
+#define EV_NOTIFY_FAILED    "notify_failed"    /* {event, url (redacted), attempts, status, error} */
 /* Events of the engineer registry chain (chain name "engineers"). */
 #define EV_ENGINEER_ADDED   "engineer_added"   /* target NAME: {full_name} */
 #define EV_PIN_CHANGED      "pin_changed"      /* target NAME: {} */

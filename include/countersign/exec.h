@@ -21,7 +21,9 @@ typedef void (*exec_output_fn)(size_t sec, size_t item, const char *data, size_t
 typedef void (*exec_done_fn)(size_t sec, size_t item, const char *verdict, const char *message,
 	int rc, void *user);
 
-/* Creates an executor for S (borrowed) using VARS (borrowed) for expansion. */
+/* Creates an executor for S (borrowed) using VARS (borrowed) for expansion.
+ * When the checklist has notify entries, it also delivers the session's
+ * notifications (webhooks) while it lives. */
 struct exec *exec_create(struct session *s, struct var_values *vars, exec_output_fn on_output,
 	exec_done_fn on_done, void *user);
 /* Cancels and reaps what still runs (recording it as cancelled); NULL is a no-op. */
@@ -47,6 +49,12 @@ void exec_cancel(struct exec *x, size_t sec, size_t item);
 /* Number of checks still running. */
 size_t exec_active(const struct exec *x);
 bool exec_is_running(const struct exec *x, size_t sec, size_t item);
+
+/* Webhook deliveries still under way (notify entries of the checklist). */
+size_t exec_deliveries(const struct exec *x);
+/* Waits (polling) up to LIMIT_MS for checks and deliveries in flight: for
+ * headless commands, which exit right after recording. */
+void exec_flush(struct exec *x, int limit_ms);
 
 /* Poll integration, like the runner's. */
 size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max);

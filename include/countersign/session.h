@@ -26,8 +26,15 @@ struct reporter {
 /* Formats a message and hands it to R (or stderr when R or R->say is NULL). */
 void reporter_say(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Called for every notify event a recorded change gives (an executor with
+ * network access delivers them); TEXT is one line for people, DETAILS a
+ * JSON object. Both only valid during the call. */
+typedef void (*session_notify_fn)(void *data, enum notify_event ev, const char *text, const char *details);
+
 struct session {
 	struct reporter report;  /* set before use */
+	session_notify_fn on_notify;
+	void *notify_data;
 	struct store *st;
 	struct run_row run;
 	struct checklist *cl;
@@ -97,6 +104,10 @@ struct var_values;
  * success loads it into S and returns SESSION_OK. */
 int session_start_run(struct session *s, const struct checklist *cl, const struct var_values *v,
 	const char *title, const char *actor);
+
+/* Sends the run_started notification of the run just started (once a
+ * notifier is attached). */
+void session_announce_start(struct session *s, const char *actor);
 
 /* Reports a refusal from the engine, frees WHY, returns SESSION_REFUSED. */
 int session_refuse(struct session *s, char *why);

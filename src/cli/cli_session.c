@@ -9,7 +9,9 @@
 
 #include <sodium.h>
 
+#include "countersign/exec.h"
 #include "countersign/util.h"
+#include "countersign/vars.h"
 
 static void say(void *data, const char *message)
 {
@@ -94,4 +96,25 @@ int cli_authenticate(struct session *s, const char *command, const char *name, b
 	sodium_memzero(pin, strlen(pin));
 	free(pin);
 	return rc;
+}
+
+struct exec *cli_notifier_begin(struct session *s, struct var_values *v)
+{
+	if (!s->cl || s->cl->n_notify == 0)
+		return NULL;
+	if (!v->values) {
+		vars_assign(v, s->cl, NULL, 0, false, &s->report);
+		vars_from_record(v, engine_variables_json(s->eng));
+	}
+	return exec_create(s, v, NULL, NULL, NULL);
+}
+
+void cli_notifier_end(struct exec *x)
+{
+	if (!x)
+		return;
+	/* Headless commands end right after recording: give deliveries (and
+	 * their retries) a bounded time to land, never failing the command. */
+	exec_flush(x, 15000);
+	exec_destroy(x);
 }

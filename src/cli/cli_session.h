@@ -20,4 +20,12 @@ char *cli_read_pin(const char *command, bool pin_stdin, const char *name, const 
 /* Reads NAME's PIN and checks it with session_check_pin. Returns an exit code. */
 int cli_authenticate(struct session *s, const char *command, const char *name, bool pin_stdin);
 
+struct exec;
+struct var_values;
+/* Attaches webhook delivery to S when its checklist has notify entries
+ * (variables from the record and the environment); NULL otherwise. */
+struct exec *cli_notifier_begin(struct session *s, struct var_values *v);
+/* Waits a bounded time for deliveries under way, then detaches; NULL is a no-op. */
+void cli_notifier_end(struct exec *x);
+
 #endif

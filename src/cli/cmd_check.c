@@ -15,7 +15,7 @@
 #include "countersign/vars.h"
 
 struct check_state {
-	bool done, ended_with_newline;
+	bool done, ended_with_newline, network;
 	char *verdict, *message;
 	int rc;
 };
@@ -33,9 +33,11 @@ static void on_output(size_t sec, size_t item, const char *data, size_t len, voi
 	(void)sec;
 	(void)item;
 	struct check_state *cs = user;
-	fwrite(data, 1, len, stdout);
-	fflush(stdout);
-	if (len)
+	/* a network check's progress lines go to stderr; a command's output is the result */
+	FILE *out = cs->network ? stderr : stdout;
+	fwrite(data, 1, len, out);
+	fflush(out);
+	if (len && !cs->network)
 		cs->ended_with_newline = data[len - 1] == '\n';
 }
 
@@ -136,7 +138,8 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	const char *actor, bool yes)
 {
 	const struct item *it = &s->cl->sections[sec].items[item];
-	struct check_state cs = {.ended_with_newline = true};
+	struct check_state cs = {.ended_with_newline = true,
+		.network = it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS};
 	struct exec *x = exec_create(s, v, on_output, on_done, &cs);
 	int rc;
 	if (it->confirm) {
@@ -161,6 +164,7 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 		if (rc == EXIT_OK)
 			run_loop(x, sec, item, &cs);
 	}
+	exec_flush(x, 15000);
 	exec_destroy(x);
 	if (rc == EXIT_OK && cs.done) {
 		if (!cs.ended_with_newline)
@@ -200,12 +204,6 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 	bool wait_started = it->kind == ITEM_WAIT && engine_item(s.eng, sec, item)->wait_until_us;
 	if (!wait_started && !engine_can_check(s.eng, sec, item, &why)) {
 		rc = session_refuse(&s, why);
-		goto out;
-	}
-	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
-		cli_error("check", "%s/%s is a %s check, which this version does not run yet", s.cl->sections[sec].id,
-			it->id, item_kind_name(it->kind));
-		rc = EXIT_REFUSED;
 		goto out;
 	}
 	if (!only_secrets(s.cl, &o) || !vars_assign(&v, s.cl, o.vars, o.n_vars, false, &s.report)) {

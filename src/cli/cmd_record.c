@@ -9,12 +9,16 @@
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
+#include "countersign/exec.h"
 #include "countersign/util.h"
+#include "countersign/vars.h"
 
 struct recorder {
 	struct session s;
 	struct opts o;
 	size_t sec, item;
+	struct var_values vars;
+	struct exec *notifier;
 };
 
 /* Parses, opens the run and resolves TARGET_POS (or none when < 0). */
@@ -33,6 +37,8 @@ static int begin(struct recorder *r, const struct cli_global *g, const char *com
 		rc = session_load_run(&r->s, r->o.pos[0]);
 	if (rc == EXIT_OK && target_pos >= 0)
 		rc = session_find(&r->s, r->o.pos[target_pos], &r->sec, want_item ? &r->item : NULL);
+	if (rc == EXIT_OK)
+		r->notifier = cli_notifier_begin(&r->s, &r->vars);
 	return rc;
 }
 
@@ -71,6 +77,9 @@ static void print_gate(const struct recorder *r)
 
 static int finish(struct recorder *r, int rc)
 {
+	cli_notifier_end(r->notifier);
+	r->notifier = NULL;
+	vars_clear(&r->vars);
 	session_close(&r->s);
 	return rc;
 }

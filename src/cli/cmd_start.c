@@ -9,6 +9,7 @@
 #include "cli/cli_session.h"
 #include "countersign/vars.h"
 #include "countersign/expand.h"
+#include "countersign/exec.h"
 #include "countersign/util.h"
 
 /* Notifications are optional: an unset webhook variable disables them. */
@@ -69,8 +70,13 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	rc = session_start_run(&s, cl, &v, o.title, o.engineers[0]);
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK) {
 		printf("%s\n", s.run.id);
+		fflush(stdout);
+		struct exec *notifier = cli_notifier_begin(&s, &v);
+		session_announce_start(&s, o.engineers[0]);
+		cli_notifier_end(notifier);
+	}
 out:
 	session_close(&s);
 	vars_clear(&v);

@@ -105,6 +105,83 @@ static const char *judge_sample(struct job *j, const struct prom_sample *s, cJSO
 	return s->outcome == PROM_NO_DATA ? "no_data" : "error";
 }
 
+/* Adds what the answer in X says to EV; returns the sample's verdict
+ * ("pass", "fail", "no_data", "error", "timeout") and a malloc'd *MSG. */
+static const char *record_sample(struct job *j, struct xfer *x, const struct xfer_outcome *o,
+	cJSON *ev, char **msg)
+{
+	struct prom_job *p = j->data;
+	if (o->verdict) {
+		*msg = xstrdup(o->error);
+		return o->verdict;
+	}
+	struct prom_sample s;
+	prom_parse(x->body.data ? x->body.data : "", x->body.len, o->status, p->reduce, &s);
+	char when[40];
+	net_iso_time(s.eval_time > 0 ? (int64_t)(s.eval_time * 1e6) : x->started_us, when, sizeof(when));
+	cJSON_AddStringToObject(ev, "time", when);
+	const char *verdict = "error";
+	if (s.outcome == PROM_ERROR)
+		*msg = xstrdup(s.message);
+	else
+		verdict = judge_sample(j, &s, ev, msg);
+	if (s.value_text)
+		cJSON_AddStringToObject(ev, "value_text", s.value_text);
+	if (s.result_type)
+		cJSON_AddStringToObject(ev, "result_type", s.result_type);
+	cJSON_AddNumberToObject(ev, "series", s.n_series);
+	if (s.series && s.n_series > 1) {
+		cJSON_AddItemToObject(ev, "series_values", s.series);
+		s.series = NULL;
+	}
+	prom_sample_clear(&s);
+	return verdict;
+}
+
+/* What sample VERDICT (message MSG, taken over) means for the check: the
+ * end of it, or the next sample after the interval. */
+static void after_sample(struct job *j, const char *verdict, char *msg)
+{
+	struct prom_job *p = j->data;
+	bool no_data = strcmp(verdict, "no_data") == 0;
+	char *w = NULL, *m = NULL;
+	if (strcmp(verdict, "error") == 0 || strcmp(verdict, "timeout") == 0) {
+		prom_finish(j, verdict, xasprintf("sample %d/%d: %s", p->taken, p->samples, msg));
+	} else if (no_data && p->no_data == NO_DATA_INCONCLUSIVE) {
+		w = where(p);
+		j->result.needs_attestation = true;
+		prom_finish(j, "no_data", xasprintf("%s%s; an engineer must attest this item", msg, w));
+	} else {
+		if (strcmp(verdict, "fail") == 0 || (no_data && p->no_data == NO_DATA_FAIL))
+			p->failures++;
+		if (p->failures > p->max_failures) {
+			w = where(p);
+			prom_finish(j, no_data ? "no_data" : "fail", xasprintf("%s%s", msg, w));
+		} else if (p->taken >= p->samples) {
+			if (p->samples == 1)
+				m = xasprintf("%s%s", msg, no_data ? " (counted as a pass: no_data is \"pass\")" : "");
+			else if (p->failures)
+				m = xasprintf("%d/%d samples, %d failed (%d allowed); last: %s", p->taken, p->samples,
+					p->failures, p->max_failures, msg);
+			else
+				m = xasprintf("%d/%d samples passed; last: %s", p->taken, p->samples, msg);
+			prom_finish(j, "pass", m);
+		} else {
+			char wait[32], failed[64] = "";
+			duration_format(p->interval_ms, wait, sizeof(wait));
+			if (p->failures)
+				snprintf(failed, sizeof(failed), "; %d failed, %d allowed", p->failures, p->max_failures);
+			char *shown = net_redact_secrets(msg, p->secrets);
+			net_progress(j, "%d/%d samples, last: %s%s; next in %s", p->taken, p->samples, shown, failed, wait);
+			free(shown);
+			int64_t next = p->sample_at + p->interval_ms * 1000, now = net_mono_us();
+			j->next_at = next > now ? next : now;
+		}
+	}
+	free(w);
+	free(msg);
+}
+
 static void prom_done(struct job *j, struct xfer *x, CURLcode code)
 {
 	struct prom_job *p = j->data;
@@ -118,89 +195,15 @@ static void prom_done(struct job *j, struct xfer *x, CURLcode code)
 	cJSON_AddStringToObject(ev, "query", q);
 	free(q);
 	cJSON_AddStringToObject(ev, "threshold", p->threshold);
-	struct prom_sample s;
-	memset(&s, 0, sizeof(s));
-	const char *verdict;
-	char *msg;
-	if (o.verdict) {
-		verdict = o.verdict;
-		msg = xstrdup(o.error);
-	} else {
-		prom_parse(x->body.data ? x->body.data : "", x->body.len, o.status, p->reduce, &s);
-		char when[40];
-		net_iso_time(s.eval_time > 0 ? (int64_t)(s.eval_time * 1e6) : x->started_us, when, sizeof(when));
-		cJSON_AddStringToObject(ev, "time", when);
-		if (s.outcome == PROM_ERROR) {
-			verdict = "error";
-			msg = xstrdup(s.message);
-		} else {
-			verdict = judge_sample(j, &s, ev, &msg);
-		}
-		if (s.value_text)
-			cJSON_AddStringToObject(ev, "value_text", s.value_text);
-		if (s.result_type)
-			cJSON_AddStringToObject(ev, "result_type", s.result_type);
-		cJSON_AddNumberToObject(ev, "series", s.n_series);
-		if (s.series && s.n_series > 1) {
-			cJSON_AddItemToObject(ev, "series_values", s.series);
-			s.series = NULL;
-		}
-	}
+	char *msg = NULL;
+	const char *verdict = record_sample(j, x, &o, ev, &msg);
 	cJSON_AddStringToObject(ev, "verdict", verdict);
 	char *shown = net_redact_secrets(msg, p->secrets);
 	cJSON_AddStringToObject(ev, "message", shown);
 	free(shown);
 	cJSON_AddItemToArray(p->evidence, ev);
-	prom_sample_clear(&s);
 	xfer_outcome_clear(&o);
-	bool no_data = strcmp(verdict, "no_data") == 0;
-	if (strcmp(verdict, "error") == 0 || strcmp(verdict, "timeout") == 0) {
-		char *m = xasprintf("sample %d/%d: %s", p->taken, p->samples, msg);
-		free(msg);
-		prom_finish(j, verdict, m);
-		return;
-	}
-	if (no_data && p->no_data == NO_DATA_INCONCLUSIVE) {
-		char *w = where(p);
-		char *m = xasprintf("%s%s; an engineer must attest this item", msg, w);
-		free(w);
-		free(msg);
-		j->result.needs_attestation = true;
-		prom_finish(j, "no_data", m);
-		return;
-	}
-	if (strcmp(verdict, "fail") == 0 || (no_data && p->no_data == NO_DATA_FAIL))
-		p->failures++;
-	if (p->failures > p->max_failures) {
-		char *w = where(p);
-		char *m = xasprintf("%s%s", msg, w);
-		free(w);
-		free(msg);
-		prom_finish(j, no_data ? "no_data" : "fail", m);
-		return;
-	}
-	if (p->taken >= p->samples) {
-		char *m;
-		if (p->samples == 1)
-			m = xasprintf("%s%s", msg, no_data ? " (counted as a pass: no_data is \"pass\")" : "");
-		else if (p->failures)
-			m = xasprintf("%d/%d samples, %d failed (%d allowed); last: %s", p->taken, p->samples,
-				p->failures, p->max_failures, msg);
-		else
-			m = xasprintf("%d/%d samples passed; last: %s", p->taken, p->samples, msg);
-		free(msg);
-		prom_finish(j, "pass", m);
-		return;
-	}
-	char wait[32];
-	duration_format(p->interval_ms, wait, sizeof(wait));
-	char failed[48] = "";
-	if (p->failures)
-		snprintf(failed, sizeof(failed), "; %d failed, %d allowed", p->failures, p->max_failures);
-	net_progress(j, "%d/%d samples, last: %s%s; next in %s", p->taken, p->samples, msg, failed, wait);
-	free(msg);
-	int64_t next = p->sample_at + p->interval_ms * 1000, now = net_mono_us();
-	j->next_at = next > now ? next : now;
+	after_sample(j, verdict, msg);
 }
 
 static void prom_cancelled(struct job *j, struct xfer *in_flight)

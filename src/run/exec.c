@@ -11,12 +11,14 @@
 #include <cjson/cJSON.h>
 
 #include "countersign/expand.h"
+#include "countersign/net.h"
 #include "countersign/runner.h"
 #include "countersign/util.h"
 #include "proc.h"
 
 struct job {
-	int id;               /* runner job id */
+	int id;               /* runner or net job id */
+	bool network;         /* a net job (http, prometheus) */
 	size_t sec, item;
 	char *actor;
 	struct job *next;
@@ -29,11 +31,23 @@ struct exec {
 	exec_done_fn on_done;
 	void *user;
 	struct runner *runner;
+	struct net *net;      /* network checks and notifications; NULL when curl is unavailable */
 	struct job *jobs;
+	size_t runner_fds;    /* how many of the last pollfds were the runner's */
 };
 
+static char *expand(struct exec *x, const char *text, const char *what);
+static char *redact(const char *text, const char *const *secrets);
+static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
+	struct evidence *evidence);
+static struct event item_event(const struct session *s, const char *actor, const char *kind,
+	size_t sec, size_t item, cJSON *payload);
 static void on_runner_output(int id, const char *data, size_t len, void *user);
 static void on_runner_done(int id, struct runner_result *r, void *user);
+static void on_net_progress(int id, const char *text, void *user);
+static void on_net_done(int id, struct net_result *r, void *user);
+static void on_notified(int id, const struct net_delivery *d, void *user);
+static void deliver(void *data, enum notify_event ev, const char *text, const char *details);
 
 struct exec *exec_create(struct session *s, struct var_values *vars, exec_output_fn on_output,
 	exec_done_fn on_done, void *user)
@@ -45,6 +59,17 @@ struct exec *exec_create(struct session *s, struct var_values *vars, exec_output
 	x->on_done = on_done;
 	x->user = user;
 	x->runner = runner_create(on_runner_output, on_runner_done, x);
+	x->net = net_create(on_net_progress, on_net_done, x);
+	if (x->net) {
+		net_on_notified(x->net, on_notified);
+		const char **secrets = vars_secrets(vars);
+		net_set_secrets(x->net, secrets);
+		free(secrets);
+		if (s->cl->n_notify) {
+			s->on_notify = deliver;
+			s->notify_data = x;
+		}
+	}
 	return x;
 }
 
@@ -53,9 +78,19 @@ void exec_destroy(struct exec *x)
 	if (!x)
 		return;
 	for (struct job *j = x->jobs; j; j = j->next)
-		runner_cancel(x->runner, j->id);
+		if (j->network)
+			net_cancel(x->net, j->id);
+		else
+			runner_cancel(x->runner, j->id);
 	runner_wait_all(x->runner);
+	if (x->net)
+		net_wait_all(x->net, 2000);
+	if (x->s->notify_data == x) {
+		x->s->on_notify = NULL;
+		x->s->notify_data = NULL;
+	}
 	runner_destroy(x->runner);
+	net_destroy(x->net);
 	while (x->jobs) {
 		struct job *j = x->jobs;
 		x->jobs = j->next;
@@ -65,10 +100,10 @@ void exec_destroy(struct exec *x)
 	free(x);
 }
 
-static struct job *find_job(struct exec *x, int id, struct job ***link)
+static struct job *find_job(struct exec *x, int id, bool network, struct job ***link)
 {
 	for (struct job **p = &x->jobs; *p; p = &(*p)->next)
-		if ((*p)->id == id) {
+		if ((*p)->id == id && (*p)->network == network) {
 			if (link)
 				*link = p;
 			return *p;
@@ -241,15 +276,114 @@ static int record_finish(struct exec *x, size_t sec, size_t item, const char *ac
 	return rc;
 }
 
+static void add_job(struct exec *x, int id, bool network, size_t sec, size_t item, const char *actor)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->id = id;
+	j->network = network;
+	j->sec = sec;
+	j->item = item;
+	j->actor = xstrdup(actor);
+	j->next = x->jobs;
+	x->jobs = j;
+}
+
+/* Records a check that could not even start as an error. */
+static int start_failed(struct exec *x, size_t sec, size_t item, const char *actor, const char *why)
+{
+	cJSON *fin = cJSON_CreateObject();
+	cJSON_AddStringToObject(fin, "verdict", "error");
+	char *msg = xasprintf("could not start: %s", why ? why : "unknown error");
+	cJSON_AddStringToObject(fin, "message", msg);
+	int rc = record_finish(x, sec, item, actor, fin, NULL);
+	if (x->on_done)
+		x->on_done(sec, item, "error", msg, rc, x->user);
+	free(msg);
+	return rc;
+}
+
+static bool expand_kv(struct exec *x, const struct kv_list *in, struct kv_list *out)
+{
+	out->items = xcalloc(in->count + 1, sizeof(struct kv));
+	out->count = 0;
+	for (size_t i = 0; i < in->count; i++) {
+		char *v = expand(x, in->items[i].value, in->items[i].key);
+		if (!v)
+			return false;
+		out->items[out->count].key = xstrdup(in->items[i].key);
+		out->items[out->count++].value = v;
+	}
+	return true;
+}
+
+static void kv_free(struct kv_list *l)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		free(l->items[i].key);
+		free(l->items[i].value);
+	}
+	free(l->items);
+}
+
+static int start_network(struct exec *x, size_t sec, size_t item, const char *actor)
+{
+	const struct item *it = &x->s->cl->sections[sec].items[item];
+	if (!x->net) {
+		reporter_say(&x->s->report, "network checks are unavailable: libcurl could not be initialised");
+		return SESSION_ENV;
+	}
+	char *url = expand(x, it->url, "url");
+	char *query = url && it->kind == ITEM_PROMETHEUS ? expand(x, it->query, "query") : NULL;
+	char *body = url && it->body ? expand(x, it->body, "body") : NULL;
+	struct kv_list headers = {0};
+	bool ok = url && (it->kind != ITEM_PROMETHEUS || query) && (!it->body || body) &&
+		expand_kv(x, &it->headers, &headers);
+	int rc = ok ? SESSION_OK : SESSION_INVALID;
+	if (ok) {
+		const char **secrets = vars_secrets(x->vars);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "attempt", engine_item(x->s->eng, sec, item)->attempts + 1);
+		char *shown = redact(url, secrets);
+		cJSON_AddStringToObject(p, "url", shown);
+		free(shown);
+		if (query) {
+			shown = redact(query, secrets);
+			cJSON_AddStringToObject(p, "query", shown);
+			free(shown);
+		}
+		free(secrets);
+		struct event ev = item_event(x->s, actor, EV_CHECK_STARTED, sec, item, p);
+		struct session_guard guard = {.action = ACTION_CHECK, .sec = sec, .item = item};
+		rc = session_append_guarded(x->s, &guard, &ev, 1, NULL, 0);
+		event_clear(&ev);
+	}
+	if (rc == SESSION_OK) {
+		char *err = NULL;
+		int id = it->kind == ITEM_HTTP ? net_start_http(x->net, it, url, &headers, body, &err)
+			: net_start_prometheus(x->net, it, url, query, &err);
+		if (id < 0)
+			rc = start_failed(x, sec, item, actor, err);
+		else
+			add_job(x, id, true, sec, item, actor);
+		free(err);
+	}
+	kv_free(&headers);
+	free(url);
+	free(query);
+	free(body);
+	return rc;
+}
+
 int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 {
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	if (it->kind == ITEM_WAIT)
 		return record_start(x, sec, item, actor, NULL);
+	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS)
+		return start_network(x, sec, item, actor);
 	if (it->kind != ITEM_COMMAND || it->interactive) {
 		reporter_say(&x->s->report, "%s/%s: %s", x->s->cl->sections[sec].id, it->id,
-			it->interactive ? "an interactive item runs on the terminal"
-				: "this kind of check is not run by this version yet");
+			it->interactive ? "an interactive item runs on the terminal" : "a manual item is attested, not run");
 		return SESSION_REFUSED;
 	}
 	struct plan plan;
@@ -270,24 +404,11 @@ int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 	int id = runner_start(x->runner, &spec, &err);
 	plan_clear(&plan);
 	if (id < 0) {
-		cJSON *fin = cJSON_CreateObject();
-		cJSON_AddStringToObject(fin, "verdict", "error");
-		char *msg = xasprintf("could not start: %s", err ? err : "unknown error");
-		cJSON_AddStringToObject(fin, "message", msg);
-		rc = record_finish(x, sec, item, actor, fin, NULL);
-		if (x->on_done)
-			x->on_done(sec, item, "error", msg, rc, x->user);
-		free(msg);
+		rc = start_failed(x, sec, item, actor, err);
 		free(err);
 		return rc;
 	}
-	struct job *j = xcalloc(1, sizeof(*j));
-	j->id = id;
-	j->sec = sec;
-	j->item = item;
-	j->actor = xstrdup(actor);
-	j->next = x->jobs;
-	x->jobs = j;
+	add_job(x, id, false, sec, item, actor);
 	return SESSION_OK;
 }
 
@@ -340,7 +461,7 @@ static const char *judge(const struct item *it, const struct runner_result *r, c
 static void on_runner_output(int id, const char *data, size_t len, void *user)
 {
 	struct exec *x = user;
-	struct job *j = find_job(x, id, NULL);
+	struct job *j = find_job(x, id, false, NULL);
 	if (j && x->on_output)
 		x->on_output(j->sec, j->item, data, len, x->user);
 }
@@ -349,7 +470,7 @@ static void on_runner_done(int id, struct runner_result *r, void *user)
 {
 	struct exec *x = user;
 	struct job **link = NULL;
-	struct job *j = find_job(x, id, &link);
+	struct job *j = find_job(x, id, false, &link);
 	if (!j)
 		return;
 	*link = j->next;
@@ -437,8 +558,12 @@ int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *ac
 void exec_cancel(struct exec *x, size_t sec, size_t item)
 {
 	for (struct job *j = x->jobs; j; j = j->next)
-		if (j->sec == sec && j->item == item)
-			runner_cancel(x->runner, j->id);
+		if (j->sec == sec && j->item == item) {
+			if (j->network)
+				net_cancel(x->net, j->id);
+			else
+				runner_cancel(x->runner, j->id);
+		}
 }
 
 size_t exec_active(const struct exec *x)
@@ -459,15 +584,131 @@ bool exec_is_running(const struct exec *x, size_t sec, size_t item)
 
 size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max)
 {
-	return runner_pollfds(x->runner, fds, max);
+	size_t r = runner_pollfds(x->runner, fds, max);
+	x->runner_fds = r;
+	size_t n = x->net ? net_pollfds(x->net, r <= max ? fds + r : fds, r <= max ? max - r : 0) : 0;
+	return r + n;
 }
 
 int exec_next_timeout_ms(const struct exec *x)
 {
-	return runner_next_timeout_ms(x->runner);
+	int a = runner_next_timeout_ms(x->runner);
+	int b = x->net ? net_next_timeout_ms(x->net) : -1;
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
 }
 
 void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n)
 {
-	runner_dispatch(x->runner, fds, n);
+	size_t r = x->runner_fds <= n ? x->runner_fds : n;
+	runner_dispatch(x->runner, fds, r);
+	if (x->net)
+		net_dispatch(x->net, fds + r, n - r);
+}
+
+size_t exec_deliveries(const struct exec *x)
+{
+	size_t checks = 0;
+	for (const struct job *j = x->jobs; j; j = j->next)
+		checks += j->network;
+	return x->net ? net_active(x->net) - checks : 0;
+}
+
+void exec_flush(struct exec *x, int limit_ms)
+{
+	if (x->net)
+		net_wait_all(x->net, limit_ms);
+}
+
+static void on_net_progress(int id, const char *text, void *user)
+{
+	struct exec *x = user;
+	struct job *j = find_job(x, id, true, NULL);
+	if (!j || !x->on_output)
+		return;
+	char *line = xasprintf("%s\n", text);
+	x->on_output(j->sec, j->item, line, strlen(line), x->user);
+	free(line);
+}
+
+static void on_net_done(int id, struct net_result *r, void *user)
+{
+	struct exec *x = user;
+	struct job **link = NULL;
+	struct job *j = find_job(x, id, true, &link);
+	if (!j)
+		return;
+	*link = j->next;
+	cJSON *fin = cJSON_CreateObject();
+	cJSON_AddStringToObject(fin, "verdict", r->verdict);
+	cJSON_AddStringToObject(fin, "message", r->message ? r->message : "");
+	cJSON_AddNumberToObject(fin, "attempts", r->attempts);
+	if (r->failures)
+		cJSON_AddNumberToObject(fin, "failures", r->failures);
+	if (r->has_value)
+		cJSON_AddNumberToObject(fin, "last_value", r->last_value);
+	if (r->insecure)
+		cJSON_AddBoolToObject(fin, "insecure", true);
+	if (r->needs_attestation)
+		cJSON_AddBoolToObject(fin, "needs_attestation", true);
+	cJSON_AddNumberToObject(fin, "duration_ms", (double)(r->ended_us - r->started_us) / 1000.0);
+	struct evidence evidence = {0};
+	if (r->evidence) {
+		evidence.bytes = r->evidence;
+		evidence.len = strlen(r->evidence);
+		sha256_hex(evidence.bytes, evidence.len, evidence.sha);
+		cJSON_AddStringToObject(fin, "evidence", evidence.sha);
+	}
+	int rc = record_finish(x, j->sec, j->item, j->actor, fin, r->evidence ? &evidence : NULL);
+	if (x->on_done)
+		x->on_done(j->sec, j->item, r->verdict, r->message, rc, x->user);
+	free(j->actor);
+	free(j);
+}
+
+/* The session's notifications go to every notify entry listing the event. */
+static void deliver(void *data, enum notify_event ev, const char *text, const char *details)
+{
+	struct exec *x = data;
+	const struct checklist *cl = x->s->cl;
+	for (size_t i = 0; i < cl->n_notify; i++) {
+		if (!(cl->notify[i].events & (1u << ev)))
+			continue;
+		char *missing = NULL;
+		char *url = expand_string(cl->notify[i].url, vars_lookup, x->vars, &missing);
+		free(missing);
+		if (!url)
+			continue; /* an unset webhook disables that entry */
+		char *err = NULL;
+		if (net_notify(x->net, &cl->notify[i], url, ev, text, details, &err) < 0)
+			reporter_say(&x->s->report, "notification not sent: %s", err ? err : "bad webhook");
+		free(err);
+		free(url);
+	}
+}
+
+/* A failed delivery is part of the record; it never fails the run. */
+static void on_notified(int id, const struct net_delivery *d, void *user)
+{
+	(void)id;
+	struct exec *x = user;
+	if (d->ok || !x->s->have_run)
+		return;
+	struct event ev;
+	session_origin(&ev, "system");
+	ev.kind = xstrdup(EV_NOTIFY_FAILED);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "event", d->event ? d->event : "");
+	cJSON_AddStringToObject(p, "url", d->url ? d->url : "");
+	cJSON_AddNumberToObject(p, "attempts", d->attempts);
+	cJSON_AddNumberToObject(p, "status", (double)d->status);
+	cJSON_AddStringToObject(p, "error", d->error ? d->error : "");
+	free(ev.payload);
+	ev.payload = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	session_append(x->s, &ev, 1, NULL, 0);
+	event_clear(&ev);
+	reporter_say(&x->s->report, "notification of %s to %s failed: %s", d->event ? d->event : "?",
+		d->url ? d->url : "?", d->error ? d->error : "no answer");
 }

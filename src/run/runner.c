@@ -372,6 +372,10 @@ static void job_step(struct runner *r, struct job *j, int64_t now)
 		if (j->outfd >= 0)
 			job_close_output(r, j);
 	}
+	/* Nothing of a check may outlive it: what the shell left running in its
+	 * group goes too (daemons a check means to keep use setsid). */
+	if (!j->stopping && spawn_group_alive(j->pid))
+		kill(-j->pid, SIGKILL);
 	job_finish(r, j);
 }
 

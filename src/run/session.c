@@ -216,6 +216,82 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	return true;
 }
 
+static void notify(struct session *s, enum notify_event ev, const struct event *src, const char *what,
+	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void notify(struct session *s, enum notify_event ev, const struct event *src, const char *what,
+	const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *text = xasprintf("countersign · %s · run %s: %s", s->cl->title, s->run.id, msg);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "run", s->run.id);
+	cJSON_AddStringToObject(d, "checklist", s->cl->id);
+	cJSON_AddStringToObject(d, "title", s->run.title);
+	cJSON_AddStringToObject(d, "actor", src && src->actor ? src->actor : "system");
+	cJSON_AddStringToObject(d, "target", what ? what : "");
+	if (src && src->payload)
+		cJSON_AddItemToObject(d, "payload", cJSON_Parse(src->payload));
+	char *details = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	s->on_notify(s->notify_data, ev, text, details);
+	free(details);
+	free(text);
+	free(msg);
+}
+
+/* The notify events of what was just recorded; gates that opened are found
+ * by comparing with GATES_BEFORE. Only state changes notify. */
+static void notify_changes(struct session *s, const struct event *evs, size_t n, const bool *gates_before)
+{
+	if (!s->on_notify)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct event *e = &evs[i];
+		cJSON *p = cJSON_Parse(e->payload ? e->payload : "{}");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "verdict");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(p, "meaning");
+		const char *actor = e->actor ? e->actor : "system";
+		if (strcmp(e->kind, EV_RUN_STARTED) == 0)
+			notify(s, NOTIFY_RUN_STARTED, e, "", "%s started the run", actor);
+		else if (strcmp(e->kind, EV_RUN_COMPLETED) == 0)
+			notify(s, NOTIFY_RUN_COMPLETED, e, "", "completed: every gate has passed");
+		else if (strcmp(e->kind, EV_RUN_ABORTED) == 0)
+			notify(s, NOTIFY_RUN_ABORTED, e, "", "aborted by %s", actor);
+		else if (strcmp(e->kind, EV_CHECK_FINISHED) == 0 && cJSON_IsString(v))
+			notify(s, strcmp(v->valuestring, "pass") == 0 ? NOTIFY_CHECK_PASSED : NOTIFY_CHECK_FAILED, e, e->target,
+				"%s: %s", e->target, v->valuestring);
+		else if (strcmp(e->kind, EV_SIGNED) == 0)
+			notify(s, cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? NOTIFY_REJECTION : NOTIFY_SIGNOFF,
+				e, e->target, "%s %s %s", actor,
+				cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? "rejected" : "approved", e->target);
+		else if (strcmp(e->kind, EV_OVERRIDE) == 0)
+			notify(s, NOTIFY_OVERRIDE, e, e->target, "FORCED %s (override)", e->target);
+		else if (strcmp(e->kind, EV_WAIVED) == 0)
+			notify(s, NOTIFY_WAIVER, e, e->target, "%s waived %s", actor, e->target);
+		else if (strcmp(e->kind, EV_CHOSEN) == 0)
+			notify(s, NOTIFY_CHOICE, e, e->target, "%s chose %s", actor, e->target);
+		else if (strcmp(e->kind, EV_NOTE) == 0)
+			notify(s, NOTIFY_NOTE, e, e->target, "note by %s", actor);
+		cJSON_Delete(p);
+	}
+	for (size_t k = 0; gates_before && k < s->cl->n_sections; k++) {
+		const struct section_state *ss = engine_section(s->eng, k);
+		if (ss->gate_passed && !gates_before[k] && !ss->forced)
+			notify(s, NOTIFY_GATE_PASSED, NULL, s->cl->sections[k].id, "gate of %s passed",
+				s->cl->sections[k].id);
+	}
+}
+
+void session_announce_start(struct session *s, const char *actor)
+{
+	struct event started = {.kind = (char *)EV_RUN_STARTED, .actor = (char *)actor, .payload = (char *)"{}"};
+	notify_changes(s, &started, 1, NULL);
+}
+
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
 	size_t n, struct evidence *ev, size_t n_ev)
 {
@@ -231,9 +307,14 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		if (!guard_allows(s, guard, &why))
 			return session_refuse(s, why);
 	}
+	bool *gates = xcalloc(s->cl->n_sections + 1, sizeof(bool));
+	for (size_t k = 0; k < s->cl->n_sections; k++)
+		gates[k] = engine_section(s->eng, k)->gate_passed;
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
 	engine_refresh(s->eng, now_us());
+	notify_changes(s, evs, n, gates);
+	free(gates);
 	if (engine_status(s->eng) == RUN_OPEN && engine_all_gates_passed(s->eng)) {
 		struct event done;
 		session_origin(&done, "system");
@@ -243,6 +324,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		if (rc == STORE_OK) {
 			engine_apply(s->eng, &done);
 			engine_refresh(s->eng, now_us());
+			notify_changes(s, &done, 1, NULL);
 		} else if (rc == STORE_CONFLICT) {
 			catch_up(s);
 		}

@@ -108,10 +108,6 @@ static void run_selected(struct ui *ui)
 	bool allowed = engine_can_check(ui->s.eng, ui->sec, ui->item, &why);
 	if (refused(ui, allowed, why))
 		return;
-	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
-		ui_set_status(ui, true, "%s checks are not run by this version yet", item_kind_name(it->kind));
-		return;
-	}
 	if (it->confirm) {
 		char *cmd = it->kind == ITEM_COMMAND ? exec_preview(ui->exec, ui->sec, ui->item) : NULL;
 		if (it->kind == ITEM_COMMAND && !cmd)

@@ -64,7 +64,8 @@ void ui_home_load(struct ui *ui)
 	if (!ui->opt->review) {
 		scan_dir(ui, "checklists");
 		scan_dir(ui, COUNTERSIGN_DATADIR "/checklists");
-		qsort(ui->checklists, ui->n_checklists, sizeof(char *), by_name);
+		if (ui->n_checklists > 1)
+			qsort(ui->checklists, ui->n_checklists, sizeof(char *), by_name);
 	}
 	for (size_t i = 0; i < ui->n_runs; i++)
 		run_row_clear(&ui->runs[i]);

@@ -155,6 +155,7 @@ static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
 	ui->vars.cl = ui->s.cl;
 	ui_dialog_close(ui);
 	ui_run_open(ui, NULL);
+	session_announce_start(&ui->s, ui->operator);
 	return false;
 }
 
