@@ -79,6 +79,7 @@ struct run_row {
 	char *path;          /* checklist file path the run was started from */
 	int64_t started_us;
 	char nonce[EVENT_HASH_HEX]; /* random, hex; part of the chain's genesis */
+	char *ended;         /* store_list_runs only: "run_completed", "run_aborted" or NULL (open) */
 };
 void run_row_clear(struct run_row *r);
 
@@ -87,7 +88,8 @@ void run_row_clear(struct run_row *r);
  * EV_RUN_STARTED) as event 1 of its chain, all in one transaction. */
 enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first);
 enum store_status store_get_run(struct store *st, const char *id, struct run_row *out);
-/* All runs, newest first; caller frees. */
+/* All runs, newest first, each with how it ended (a lookup in the run's own
+ * events, so listing stays quick with many past runs); caller frees. */
 enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n);
 
 /* The genesis "prev" of a run's chain: SHA-256 over id, checklist sha,

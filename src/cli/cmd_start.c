@@ -103,6 +103,8 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	cJSON *arr = cJSON_CreateArray();
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (!o.all && runs[i].ended)
+			continue; /* finished: no need to fold its events */
 		struct session rs;
 		cli_session_init(&rs, "runs");
 		rs.st = s.st;

@@ -69,6 +69,7 @@ void run_row_clear(struct run_row *r)
 	free(r->checklist_sha);
 	free(r->title);
 	free(r->path);
+	free(r->ended);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -133,7 +134,9 @@ enum store_status store_list_runs(struct store *st, struct run_row **out, size_t
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY started_us DESC, id");
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT " RUN_COLUMNS ", (SELECT kind FROM events e "
+		"WHERE e.chain = runs.id AND e.kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') LIMIT 1) "
+		"FROM runs ORDER BY started_us DESC, id");
 	if (!stmt)
 		return STORE_FAILED;
 	struct run_row *rows = NULL;
@@ -142,7 +145,10 @@ enum store_status store_list_runs(struct store *st, struct run_row **out, size_t
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rows = xreallocarray(rows, count + 1, sizeof(*rows));
 		memset(&rows[count], 0, sizeof(rows[count]));
-		fill_run(stmt, &rows[count++]);
+		fill_run(stmt, &rows[count]);
+		if (sqlite3_column_type(stmt, 7) != SQLITE_NULL)
+			rows[count].ended = store_column_dup(stmt, 7);
+		count++;
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {

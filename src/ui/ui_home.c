@@ -37,23 +37,6 @@ static void scan_dir(struct ui *ui, const char *dir)
 	closedir(d);
 }
 
-/* The run's state from its last events, without folding the whole run. */
-static char run_state(struct ui *ui, const char *id)
-{
-	struct session probe;
-	memset(&probe, 0, sizeof(probe));
-	probe.st = ui->s.st;
-	probe.report.say = NULL;
-	char state = '?';
-	if (session_load_run(&probe, id) == SESSION_OK) {
-		enum run_status st = engine_status(probe.eng);
-		state = st == RUN_OPEN ? 'o' : st == RUN_COMPLETED ? 'c' : 'a';
-	}
-	probe.st = NULL;
-	session_close(&probe);
-	return state;
-}
-
 void ui_home_load(struct ui *ui)
 {
 	for (size_t i = 0; i < ui->n_checklists; i++)
@@ -77,7 +60,7 @@ void ui_home_load(struct ui *ui)
 	ui->run_states = xcalloc(ui->n_runs + 1, 1);
 	/* open runs first, then the others, newest first within each */
 	for (size_t i = 0; i < ui->n_runs; i++)
-		ui->run_states[i] = run_state(ui, ui->runs[i].id);
+		ui->run_states[i] = !ui->runs[i].ended ? 'o' : strcmp(ui->runs[i].ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
 	for (size_t i = 1; i < ui->n_runs; i++) {
 		for (size_t k = i; k > 0 && ui->run_states[k] == 'o' && ui->run_states[k - 1] != 'o'; k--) {
 			struct run_row t = ui->runs[k];
