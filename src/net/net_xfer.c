@@ -116,8 +116,9 @@ void xfer_free(struct xfer *x)
 	free(x);
 }
 
-/* "host:port" of the request, for messages about connections. */
-static char *target_of(CURL *e)
+/* "host:port" (or "host" without WITH_PORT) of the request, for messages
+ * about connections. */
+static char *target_of(CURL *e, bool with_port)
 {
 	char *url = NULL;
 	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
@@ -126,7 +127,7 @@ static char *target_of(CURL *e)
 	if (h && url && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
 		curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 		curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
-		out = xasprintf("%s:%s", host, port);
+		out = with_port ? xasprintf("%s:%s", host, port) : xstrdup(host);
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(h);
@@ -153,7 +154,7 @@ static char *error_text(struct xfer *x, CURLcode c)
 	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(c);
 	long os_errno = 0, status = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-	char *target = target_of(x->easy), *msg;
+	char *target = target_of(x->easy, c != CURLE_COULDNT_RESOLVE_HOST), *msg;
 	char dur[32];
 	switch (c) {
 	case CURLE_COULDNT_CONNECT:
@@ -164,7 +165,7 @@ static char *error_text(struct xfer *x, CURLcode c)
 				os_errno ? strerror((int)os_errno) : detail);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		msg = xasprintf("cannot resolve host: %s", detail);
+		msg = xasprintf("cannot resolve host %s", target);
 		break;
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		msg = xasprintf("cannot resolve the proxy: %s", detail);

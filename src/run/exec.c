@@ -49,6 +49,22 @@ static void on_net_done(int id, struct net_result *r, void *user);
 static void on_notified(int id, const struct net_delivery *d, void *user);
 static void deliver(void *data, enum notify_event ev, const char *text, const char *details);
 
+/* libcurl is set up only when a network check or a notification needs it,
+ * so that command checks start as fast as the shell allows. */
+static bool ensure_net(struct exec *x)
+{
+	if (x->net)
+		return true;
+	x->net = net_create(on_net_progress, on_net_done, x);
+	if (!x->net)
+		return false;
+	net_on_notified(x->net, on_notified);
+	const char **secrets = vars_secrets(x->vars);
+	net_set_secrets(x->net, secrets);
+	free(secrets);
+	return true;
+}
+
 struct exec *exec_create(struct session *s, struct var_values *vars, exec_output_fn on_output,
 	exec_done_fn on_done, void *user)
 {
@@ -59,16 +75,9 @@ struct exec *exec_create(struct session *s, struct var_values *vars, exec_output
 	x->on_done = on_done;
 	x->user = user;
 	x->runner = runner_create(on_runner_output, on_runner_done, x);
-	x->net = net_create(on_net_progress, on_net_done, x);
-	if (x->net) {
-		net_on_notified(x->net, on_notified);
-		const char **secrets = vars_secrets(vars);
-		net_set_secrets(x->net, secrets);
-		free(secrets);
-		if (s->cl->n_notify) {
-			s->on_notify = deliver;
-			s->notify_data = x;
-		}
+	if (s->cl->n_notify && ensure_net(x)) {
+		s->on_notify = deliver;
+		s->notify_data = x;
 	}
 	return x;
 }
@@ -328,7 +337,7 @@ static void kv_free(struct kv_list *l)
 static int start_network(struct exec *x, size_t sec, size_t item, const char *actor)
 {
 	const struct item *it = &x->s->cl->sections[sec].items[item];
-	if (!x->net) {
+	if (!ensure_net(x)) {
 		reporter_say(&x->s->report, "network checks are unavailable: libcurl could not be initialised");
 		return SESSION_ENV;
 	}

@@ -1,6 +1,7 @@
 /* http items against testserver.py: the verdict and message a person would
  * expect for a healthy answer, a wrong JSON value, a 503, a response slower
- * than the timeout, a refused connection, invalid JSON, a 10 MiB body, a
+ * than the timeout, a refused connection, a name that does not resolve,
+ * invalid JSON, a 10 MiB body, a
  * redirect; retries, methods, headers and bodies, latency, body regex,
  * cancellation, checks that do not wait for each other, proxies from the
  * environment, TLS with and without insecure, and secrets kept out of the
@@ -111,6 +112,22 @@ static void test_refused(struct harness *h)
 	CHECK_STR(o->verdict, "error");
 	CHECK_STR(o->message, want);
 	CHECK_STR(ev_str(ev_at(o, 0), "error"), want);
+	free(url);
+	free(want);
+}
+
+/* A label longer than 63 characters is refused by the resolver itself, so
+ * this name fails to resolve without a query leaving the machine. */
+static void test_unresolvable(struct harness *h)
+{
+	char label[65];
+	memset(label, 'a', 64);
+	label[64] = '\0';
+	char *url = xasprintf("http://%s.invalid/health", label);
+	char *want = xasprintf("cannot resolve host %s.invalid", label);
+	struct outcome *o = run(h, ITEM(", \"timeout\": \"5s\""), url);
+	CHECK_STR(o->verdict, "error");
+	CHECK_STR(o->message, want);
 	free(url);
 	free(want);
 }
@@ -377,6 +394,7 @@ int main(void)
 	test_unavailable(&h);
 	test_slow(&h);
 	test_refused(&h);
+	test_unresolvable(&h);
 	test_invalid_json(&h);
 	test_big_body(&h);
 	test_redirect(&h);

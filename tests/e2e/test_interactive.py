@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""An interactive item gives the terminal to its command: the screen shows
+what the command prints, the terminal is in line mode with echo while the
+command reads, Enter reaches the command, and afterwards the run screen comes
+back whole and the item waits for an engineer's attestation."""
+import json
+import sqlite3
+import termios
+
+from termharness import Suite
+
+s = Suite("interactive")
+try:
+    s.engineers("alice")
+    path = s.checklist("e2e-interactive", [
+        {"id": "shell", "title": "Shell", "phase": "Pre-Deployment", "items": [
+            {"id": "look", "title": "Look around", "kind": "command", "interactive": True,
+             "run": "printf 'inside\\n'; read x; echo \"got [$x]\""}]},
+        {"id": "next", "title": "Next", "phase": "Deployment", "items": [
+            {"id": "done", "title": "Done", "kind": "manual"}]},
+    ])
+    t, run = s.open_run(path)
+    s.check("the run screen shows", run is not None, t.text())
+    t.send("\t\r")
+    s.check("the command's output shows on the terminal", t.wait_for("inside") is not None, t.text())
+    lflag = t.slave_attrs()[3]
+    s.check("while the command reads, the terminal is in line mode with echo",
+            lflag & termios.ICANON and lflag & termios.ECHO, "lflag %o" % lflag)
+    s.check("the interface is not drawn over the command", "Sections" not in t.text()
+            or t.text().index("inside") > t.text().index("Sections"), t.text())
+    t.send("yes\r")
+    back = t.wait_for(lambda t: "Look around" in t.text() and t.line(1).startswith("┌")
+                      and "interactive; exit status 0" in t.text())
+    s.check("after Enter the run screen comes back", back is not None, t.text())
+    s.check("the typed line reached the command, not the interface",
+            "got [yes]" in bytes(t.raw).decode(errors="replace"), "")
+    s.check("the item waits for attestation", "[attest]" in t.text(), t.text())
+    s.check("it does not count for the gate yet", "items 0/1" in t.text(), t.text())
+    s.check("the screen is whole again: no line of the command is left",
+            not any(l.startswith(("inside", "got [")) for l in t.screen.display), t.text())
+    lflag = t.slave_attrs()[3]
+    s.check("the interface has the terminal in raw mode again", not lflag & termios.ICANON, "lflag %o" % lflag)
+    t.send(" ")
+    s.check("Space attests it and the gate counts it",
+            t.wait_for("items 1/1") is not None and "attested shell/look" in t.text(), t.text())
+    db = sqlite3.connect("file:%s?mode=ro" % s.env["COUNTERSIGN_DB"], uri=True)
+    finished = [json.loads(p) for (p,) in db.execute(
+        "SELECT payload FROM events WHERE chain = ? AND kind = 'check_finished'", (run,))]
+    db.close()
+    s.check("the record has the exit status and no output",
+            len(finished) == 1 and finished[0].get("exit_status") == 0 and "evidence" not in finished[0]
+            and "inside" not in json.dumps(finished), finished)
+    t.send("q")
+    s.check("q quits", t.wait_exit() == 0)
+finally:
+    s.finish()
