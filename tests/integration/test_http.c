@@ -1,8 +1,8 @@
 /* http items against testserver.py: the verdict and message a person would
  * expect for a healthy answer, a wrong JSON value, a 503, a response slower
  * than the timeout, a refused connection, a name that does not resolve,
- * invalid JSON, a 10 MiB body, a
- * redirect; retries, methods, headers and bodies, latency, body regex,
+ * invalid JSON, a 10 MiB body, a redirect; retries, methods, headers and
+ * bodies, latency, body regex,
  * cancellation, checks that do not wait for each other, proxies from the
  * environment, TLS with and without insecure, and secrets kept out of the
  * evidence. Run through with_servers.sh --tls. */
