@@ -154,7 +154,8 @@ static int prepare(struct ui *ui)
 		struct diag_list d;
 		diag_list_init(&d, opt->checklist);
 		struct checklist *cl = checklist_load_file(opt->checklist, &d);
-		diag_list_print(&d, stderr);
+		if (!cl)
+			diag_list_print(&d, stderr);
 		diag_list_clear(&d);
 		checklist_destroy(cl);
 		if (!cl) {

@@ -124,7 +124,7 @@ void ui_dialog_draw(struct ui *ui)
 	struct ui_dialog *d = ui->dialog;
 	if (!d)
 		return;
-	int w = ui->cols - 8 < 72 ? ui->cols - 8 : 72;
+	int w = ui->cols - 8 < 100 ? ui->cols - 8 : 100;
 	int h = (int)(d->n_info + d->n_fields * 2) + 4 + (d->yes_no ? 2 : 0);
 	if (h > ui->rows - 2)
 		h = ui->rows - 2;

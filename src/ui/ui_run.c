@@ -126,41 +126,49 @@ static void fmt_elapsed(int64_t us, char *buf, size_t size)
 	snprintf(buf, size, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
 }
 
+/* The title bar: what and which run on the left (cut when narrow), who and
+ * the window clock on the right (always shown). */
 static void draw_title(struct ui *ui)
 {
 	const struct checklist *cl = ui->s.cl;
-	struct strbuf sb = {0};
-	strbuf_addf(&sb, " %s · run %s", cl->title, ui->s.run.id);
+	struct strbuf left = {0}, right = {0};
+	strbuf_addf(&left, " %s · run %s", cl->title, ui->s.run.id);
 	if (strcmp(ui->s.run.title, cl->title) != 0)
-		strbuf_addf(&sb, " \"%s\"", ui->s.run.title);
+		strbuf_addf(&left, " \"%s\"", ui->s.run.title);
 	cJSON *vars = cJSON_Parse(engine_variables_json(ui->s.eng));
 	const cJSON *v;
 	int shown = 0;
 	cJSON_ArrayForEach(v, vars) {
 		if (shown++ < 2 && cJSON_IsString(v))
-			strbuf_addf(&sb, "%s%s=%s", shown == 1 ? " · " : " ", v->string, v->valuestring);
+			strbuf_addf(&left, "%s%s=%s", shown == 1 ? " · " : " ", v->string, v->valuestring);
 	}
 	if (shown > 2)
-		strbuf_addf(&sb, " +%d", shown - 2);
+		strbuf_addf(&left, " +%d", shown - 2);
 	cJSON_Delete(vars);
-	strbuf_addf(&sb, " · %s", ui->operator ? ui->operator : "not signed in");
+	strbuf_addf(&right, " %s · ", ui->operator ? ui->operator : "not signed in");
 	char el[32];
 	int64_t end = engine_ended_us(ui->s.eng) ? engine_ended_us(ui->s.eng) : now_us();
 	fmt_elapsed(end - ui->s.run.started_us, el, sizeof(el));
-	strbuf_addf(&sb, " · %s", el);
+	strbuf_addstr(&right, el);
 	if (ui->s.cl->window_ms && engine_status(ui->s.eng) == RUN_OPEN) {
-		int64_t left = ui->s.run.started_us + ui->s.cl->window_ms * 1000 - now_us();
-		fmt_elapsed(left < 0 ? -left : left, el, sizeof(el));
-		strbuf_addf(&sb, left < 0 ? " (window over by %s)" : " (%s left)", el);
+		int64_t wleft = ui->s.run.started_us + ui->s.cl->window_ms * 1000 - now_us();
+		fmt_elapsed(wleft < 0 ? -wleft : wleft, el, sizeof(el));
+		strbuf_addf(&right, wleft < 0 ? " (window over by %s)" : " (%s left)", el);
 	}
 	if (engine_status(ui->s.eng) != RUN_OPEN)
-		strbuf_addf(&sb, " · %s", run_status_name(engine_status(ui->s.eng)));
+		strbuf_addf(&right, " · %s", run_status_name(engine_status(ui->s.eng)));
+	strbuf_addstr(&right, " ");
+	int rw = (int)mbstowcs(NULL, right.data, 0);
+	if (rw < 0 || rw > ui->cols)
+		rw = (int)right.len;
 	if (ui->color)
 		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, sb.data);
+	ui_put(0, 0, ui->cols - rw > 0 ? ui->cols - rw : 0, left.data);
+	ui_put(0, ui->cols - rw > 0 ? ui->cols - rw : 0, rw < ui->cols ? rw : ui->cols, right.data);
 	if (ui->color)
 		attroff(COLOR_PAIR(5));
-	strbuf_release(&sb);
+	strbuf_release(&left);
+	strbuf_release(&right);
 }
 
 static int mark_color(enum section_mark m)
