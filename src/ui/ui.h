@@ -106,6 +106,7 @@ struct ui {
 	struct ui_dialog *dialog;
 	int64_t last_poll_us;
 	bool dirty;
+	bool output_dirty;          /* new output only: redrawn at a bounded rate */
 };
 
 /* ui_term.c */

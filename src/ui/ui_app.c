@@ -13,6 +13,7 @@
 #include "ui.h"
 
 #define UI_TICK_MS 500
+#define UI_OUTPUT_MS 30
 
 void ui_ask_quit(struct ui *ui);
 
@@ -93,11 +94,15 @@ static void loop(struct ui *ui)
 {
 	size_t cap = 16;
 	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
-	int64_t next_tick = mono_ms() + UI_TICK_MS;
+	int64_t next_tick = mono_ms() + UI_TICK_MS, last_draw = 0;
 	ui->dirty = true;
 	while (!ui->quit && !terminate) {
-		if (ui->dirty)
+		/* Keys redraw at once; a stream of output at most every UI_OUTPUT_MS. */
+		if (ui->dirty || (ui->output_dirty && mono_ms() - last_draw >= UI_OUTPUT_MS)) {
 			draw(ui);
+			ui->output_dirty = false;
+			last_draw = mono_ms();
+		}
 		int script_key = UI_KEY_NONE;
 		if (ui->test_mode && !ui_script_next(ui, &script_key))
 			break;
@@ -121,6 +126,8 @@ static void loop(struct ui *ui)
 			if (t >= 0 && t < timeout)
 				timeout = t;
 		}
+		if (ui->output_dirty && timeout > UI_OUTPUT_MS)
+			timeout = UI_OUTPUT_MS;
 		if (ui->test_mode)
 			timeout = script_key != UI_KEY_NONE ? 0 : (timeout < 20 ? timeout : 20);
 		if (poll(fds, n, timeout) < 0 && errno != EINTR)

@@ -47,7 +47,7 @@ void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, 
 	memcpy(o->data + o->len, data, len);
 	o->len += len;
 	if (sec == ui->sec && item == ui->item)
-		ui->dirty = true;
+		ui->output_dirty = true;
 }
 
 static void free_outputs(struct ui *ui)
@@ -327,16 +327,36 @@ static char *recorded_output(struct ui *ui, size_t s, size_t i, size_t *len)
 	return out;
 }
 
-/* Sanitised output of the selected item (live, else recorded); malloc'd. */
+/* Start of the last LINES lines of DATA, so that a flood of output costs
+ * only what the pane shows. */
+static size_t tail_start(const char *data, size_t len, size_t lines)
+{
+	size_t seen = 0;
+	for (size_t i = len; i > 0; i--)
+		if (data[i - 1] == '\n' && i != len && ++seen >= lines)
+			return i;
+	return 0;
+}
+
+/* Sanitised output of the selected item (live, else recorded), at most its
+ * last MAX_LINES lines (0: all); malloc'd. */
+char *ui_selected_output_tail(struct ui *ui, size_t max_lines);
 char *ui_selected_output(struct ui *ui);
 char *ui_selected_output(struct ui *ui)
+{
+	return ui_selected_output_tail(ui, 0);
+}
+
+char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 {
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	if (ui->item >= sec->n_items)
 		return xstrdup("");
 	const struct ui_output *o = &ui->outputs[ui->sec][ui->item];
-	if (o->len)
-		return ui_sanitize(o->data, o->len);
+	if (o->len) {
+		size_t from = max_lines ? tail_start(o->data, o->len, max_lines) : 0;
+		return ui_sanitize(o->data + from, o->len - from);
+	}
 	size_t len = 0;
 	char *raw = recorded_output(ui, ui->sec, ui->item, &len);
 	char *clean = raw ? ui_sanitize(raw, len) : NULL;
@@ -367,7 +387,7 @@ static void draw_output(struct ui *ui, int top, int left, int height, int width)
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	const char *title = ui->item < sec->n_items ? sec->items[ui->item].id : "output";
 	ui_box(top, left, height, width, title);
-	char *text = ui_selected_output(ui);
+	char *text = ui_selected_output_tail(ui, (size_t)(height > 2 ? height : 2));
 	/* show the last lines that fit */
 	int rows = height - 2;
 	size_t n_lines = 0;
