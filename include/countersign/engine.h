@@ -63,6 +63,12 @@ struct section_state {
 	int64_t first_us, passed_us;     /* first activity; when the gate passed */
 };
 
+struct note {
+	char *target;   /* "", "SECTION" or "SECTION/ITEM" */
+	char *actor, *text;
+	int64_t time_us;
+};
+
 enum run_status { RUN_OPEN, RUN_COMPLETED, RUN_ABORTED };
 const char *run_status_name(enum run_status s);
 
@@ -88,6 +94,8 @@ int64_t engine_last_seq(const struct engine *e);
 const char *engine_variables_json(const struct engine *e);
 const struct section_state *engine_section(const struct engine *e, size_t s);
 const struct item_state *engine_item(const struct engine *e, size_t s, size_t i);
+/* Every note of the run, oldest first (borrowed). */
+const struct note *engine_notes(const struct engine *e, size_t *n);
 /* True when every gated section that counts (not always_open, not "not
  * chosen") has passed: the run may be completed. */
 bool engine_all_gates_passed(const struct engine *e);

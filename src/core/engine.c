@@ -88,6 +88,12 @@ void engine_destroy(struct engine *e)
 	}
 	free(e->items);
 	free(e->sections);
+	for (size_t i = 0; i < e->n_notes; i++) {
+		free(e->notes[i].target);
+		free(e->notes[i].actor);
+		free(e->notes[i].text);
+	}
+	free(e->notes);
 	free(e->abort_reason);
 	free(e->variables);
 	free(e);
@@ -257,6 +263,13 @@ void engine_apply(struct engine *e, const struct event *ev)
 		e->status = RUN_ABORTED;
 		e->ended_us = ev->time_us;
 		set_str(&e->abort_reason, json_str(p, "reason"));
+	} else if (strcmp(ev->kind, EV_NOTE) == 0) {
+		e->notes = xreallocarray(e->notes, e->n_notes + 1, sizeof(*e->notes));
+		struct note *n = &e->notes[e->n_notes++];
+		n->target = xstrdup(ev->target ? ev->target : "");
+		n->actor = xstrdup(ev->actor ? ev->actor : "?");
+		n->text = xstrdup(json_str(p, "text") ? json_str(p, "text") : "");
+		n->time_us = ev->time_us;
 	} else if (strcmp(ev->kind, EV_RUN_COMPLETED) == 0) {
 		e->status = RUN_COMPLETED;
 		e->ended_us = ev->time_us;

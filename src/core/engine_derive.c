@@ -224,6 +224,12 @@ const struct section_state *engine_section(const struct engine *e, size_t s)
 	return s < e->cl->n_sections ? &e->sections[s] : NULL;
 }
 
+const struct note *engine_notes(const struct engine *e, size_t *n)
+{
+	*n = e->n_notes;
+	return e->notes;
+}
+
 const struct item_state *engine_item(const struct engine *e, size_t s, size_t i)
 {
 	return s < e->cl->n_sections && i < e->cl->sections[s].n_items ? &e->items[s][i] : NULL;

@@ -12,6 +12,8 @@ struct engine {
 	char *abort_reason;
 	char *variables;
 	int64_t started_us, ended_us, last_seq;
+	struct note *notes;
+	size_t n_notes;
 	bool dirty;
 };
 

@@ -686,9 +686,14 @@ static void deliver(void *data, enum notify_event ev, const char *text, const ch
 			continue;
 		char *missing = NULL;
 		char *url = expand_string(cl->notify[i].url, vars_lookup, x->vars, &missing);
+		if (!url) {
+			/* an unset webhook disables that entry: say so, every time */
+			reporter_say(&x->s->report, "note: %s was not notified: ${%s} is not set in this environment",
+				notify_event_name(ev), missing ? missing : "?");
+			free(missing);
+			continue;
+		}
 		free(missing);
-		if (!url)
-			continue; /* an unset webhook disables that entry */
 		char *err = NULL;
 		if (net_notify(x->net, &cl->notify[i], url, ev, text, details, &err) < 0)
 			reporter_say(&x->s->report, "notification not sent: %s", err ? err : "bad webhook");

@@ -243,6 +243,23 @@ static void notify(struct session *s, enum notify_event ev, const struct event *
 	free(msg);
 }
 
+static const char *str_or(const cJSON *obj, const char *key, const char *fallback)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : fallback;
+}
+
+/* "a and b" from an override's payload; a static buffer, valid until the next call. */
+static const char *engineers_of(const cJSON *p)
+{
+	static char buf[160];
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "engineers");
+	const cJSON *a = cJSON_GetArrayItem(arr, 0), *b = cJSON_GetArrayItem(arr, 1);
+	snprintf(buf, sizeof(buf), "%s and %s", cJSON_IsString(a) ? a->valuestring : "?",
+		cJSON_IsString(b) ? b->valuestring : "?");
+	return buf;
+}
+
 /* The notify events of what was just recorded; gates that opened are found
  * by comparing with GATES_BEFORE. Only state changes notify. */
 static void notify_changes(struct session *s, const struct event *evs, size_t n, const bool *gates_before)
@@ -260,18 +277,19 @@ static void notify_changes(struct session *s, const struct event *evs, size_t n,
 		else if (strcmp(e->kind, EV_RUN_COMPLETED) == 0)
 			notify(s, NOTIFY_RUN_COMPLETED, e, "", "completed: every gate has passed");
 		else if (strcmp(e->kind, EV_RUN_ABORTED) == 0)
-			notify(s, NOTIFY_RUN_ABORTED, e, "", "aborted by %s", actor);
+			notify(s, NOTIFY_RUN_ABORTED, e, "", "aborted by %s: %s", actor, str_or(p, "reason", ""));
 		else if (strcmp(e->kind, EV_CHECK_FINISHED) == 0 && cJSON_IsString(v))
 			notify(s, strcmp(v->valuestring, "pass") == 0 ? NOTIFY_CHECK_PASSED : NOTIFY_CHECK_FAILED, e, e->target,
-				"%s: %s", e->target, v->valuestring);
+				"%s: %s (%s)", e->target, v->valuestring, str_or(p, "message", ""));
 		else if (strcmp(e->kind, EV_SIGNED) == 0)
 			notify(s, cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? NOTIFY_REJECTION : NOTIFY_SIGNOFF,
 				e, e->target, "%s %s %s", actor,
 				cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? "rejected" : "approved", e->target);
 		else if (strcmp(e->kind, EV_OVERRIDE) == 0)
-			notify(s, NOTIFY_OVERRIDE, e, e->target, "FORCED %s (override)", e->target);
+			notify(s, NOTIFY_OVERRIDE, e, e->target, "FORCED %s by %s: %s (incident %s)", e->target,
+				engineers_of(p), str_or(p, "reason", ""), str_or(p, "incident", ""));
 		else if (strcmp(e->kind, EV_WAIVED) == 0)
-			notify(s, NOTIFY_WAIVER, e, e->target, "%s waived %s", actor, e->target);
+			notify(s, NOTIFY_WAIVER, e, e->target, "%s waived %s: %s", actor, e->target, str_or(p, "reason", ""));
 		else if (strcmp(e->kind, EV_CHOSEN) == 0)
 			notify(s, NOTIFY_CHOICE, e, e->target, "%s chose %s", actor, e->target);
 		else if (strcmp(e->kind, EV_NOTE) == 0)

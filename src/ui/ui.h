@@ -129,6 +129,8 @@ bool ui_screen_contains(struct ui *ui, const char *text);
 /* ui_draw.c: small drawing helpers */
 void ui_put(int y, int x, int width, const char *utf8);       /* clipped, sanitised */
 void ui_fill(int y, int x, int width);
+/* Columns UTF8 takes on the screen (after the ASCII fallback without UTF-8). */
+int ui_width(const char *utf8);
 void ui_box(int y, int x, int h, int w, const char *title);
 void ui_box_style(bool utf8);
 const char *ui_mark(const struct ui *ui, enum section_mark m);

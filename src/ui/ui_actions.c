@@ -69,6 +69,9 @@ static char *item_target(struct ui *ui)
 static void start_check(struct ui *ui, size_t sec, size_t item)
 {
 	const struct item *it = &ui->s.cl->sections[sec].items[item];
+	struct ui_output *o = &ui->outputs[sec][item];
+	free(o->data);
+	memset(o, 0, sizeof(*o)); /* a new attempt starts a new output */
 	int rc;
 	if (it->interactive) {
 		ui_term_suspend(ui);
@@ -160,7 +163,7 @@ static void cancel_selected(struct ui *ui)
 		return;
 	}
 	exec_cancel(ui->exec, ui->sec, ui->item);
-	ui_set_status(ui, false, "cancelling…");
+	ui_set_status(ui, false, "cancelling...");
 }
 
 /* --- dialogs that record --- */
@@ -215,11 +218,14 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *comment = ui_field_text(&d->fields[3]);
 	bool close = false;
 	char *why = NULL;
+	bool pin_wrong = false;
 	if (!approve && !comment[0]) {
 		ui_set_status(ui, true, "a rejection needs a comment saying what is wrong");
 	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve, &why)) {
 		refused(ui, false, why); /* refused by the rules: nothing recorded */
-	} else if (session_check_pin(&ui->s, name, pin, "sign") == SESSION_OK) {
+	} else if (session_check_pin(&ui->s, name, pin, "sign") != SESSION_OK) {
+		pin_wrong = true;
+	} else {
 		/* sign what the dialog showed, and only if it is still current */
 		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
 		if (strcmp(ss->digest, d->digest) != 0) {
@@ -246,9 +252,10 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 	free(pin);
 	free(name);
 	free(comment);
-	if (!close) {
+	if (!close && pin_wrong) {
 		d->fields[1].len = 0;
 		d->fields[1].text[0] = L'\0';
+		d->focus = 1;
 	}
 	return close;
 }
@@ -541,6 +548,7 @@ static size_t find_line(struct ui *ui, char **lines, size_t n, size_t from, int 
 }
 
 static size_t search_hit = (size_t)-1;
+static size_t search_from;     /* where the screen was when the search began */
 
 void ui_output_draw(struct ui *ui)
 {
@@ -553,29 +561,41 @@ void ui_output_draw(struct ui *ui)
 		ui->out_top = n > (size_t)rows ? n - (size_t)rows : 0;
 	if (ui->out_top == (size_t)-2 || ui->out_top == (size_t)-3) {
 		int dir = ui->out_top == (size_t)-3 ? -1 : 1;
-		size_t from = search_hit == (size_t)-1 ? 0 : search_hit + (dir > 0 ? 1 : n - 1);
-		search_hit = n ? find_line(ui, lines, n, n ? from % n : 0, dir) : (size_t)-1;
-		ui->out_top = search_hit != (size_t)-1 ? search_hit : 0;
-		if (search_hit == (size_t)-1)
+		size_t from = search_hit == (size_t)-1 ? search_from : search_hit + (dir > 0 ? 1 : n - 1);
+		size_t hit = n ? find_line(ui, lines, n, from % n, dir) : (size_t)-1;
+		if (hit != (size_t)-1) {
+			search_hit = hit;
+			ui->out_top = hit;
+			ui_set_status(ui, false, "line %zu of %zu", hit + 1, n);
+		} else {
+			ui->out_top = search_from;
 			ui_set_status(ui, true, "not found");
+		}
 	}
 	if (ui->out_top > n)
 		ui->out_top = n;
-	char *title = xasprintf(" %s/%s · output (%zu lines)", sec->id, sec->items[ui->item].id, n);
+	char *title = xasprintf(" %s/%s · output (%zu line%s)", sec->id, sec->items[ui->item].id, n,
+		n == 1 ? "" : "s");
 	if (ui->color)
 		attron(COLOR_PAIR(5));
 	ui_put(0, 0, ui->cols, title);
 	if (ui->color)
 		attroff(COLOR_PAIR(5));
 	free(title);
+	rows--; /* the status line */
 	for (int r = 0; r < rows; r++) {
 		size_t i = ui->out_top + (size_t)r;
 		if (i == search_hit)
 			attron(A_REVERSE);
+		if (i < n)
+			for (char *t = lines[i]; *t; t++)
+				if (*t == '\t')
+					*t = ' ';
 		ui_put(1 + r, 0, ui->cols, i < n ? lines[i] : "");
 		if (i == search_hit)
 			attroff(A_REVERSE);
 	}
+	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
 	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G top/end  / search  n/N next/previous  q back");
 	free(lines);
 	free(text);
@@ -597,12 +617,18 @@ void ui_output_key(struct ui *ui, int key)
 		ui_dialog_field(d, "Find", FIELD_TEXT, NULL);
 		d->submit = submit_search;
 		search_hit = (size_t)-1;
+		search_from = ui->out_top == (size_t)-1 ? 0 : ui->out_top;
 		ui_dialog_open(ui, d);
 		break;
 	}
 	case 'n': ui->out_top = (size_t)-2; break;
 	case 'N': ui->out_top = (size_t)-3; break;
-	case 'q': case UI_KEY_ESC: case 'o': ui->view = VIEW_RUN; search_hit = (size_t)-1; break;
+	case 'q': case UI_KEY_ESC: case 'o':
+		ui->view = VIEW_RUN;
+		search_hit = (size_t)-1;
+		free(ui->status);
+		ui->status = NULL;
+		break;
 	}
 }
 
@@ -611,28 +637,33 @@ void ui_help_draw(struct ui *ui)
 	static const char *const lines[] = {
 		"countersign keys",
 		"",
-		"  j/k, arrows   move                     Tab, h/l    switch pane",
-		"  Enter         open a section / run the selected item's check",
-		"  Space         attest a manual item (or one that needs attestation)",
-		"  w             waive a failed waivable item (asks a reason)",
-		"  s             sign the section (engineer, PIN, approve/reject, comment)",
-		"  c             cancel the selected running check",
-		"  o             output full screen (/ search, n/N next/previous)",
-		"  n             add a note to the section or item",
-		"  C             choose this alternative of a choice group",
-		"  O             override (break glass): two engineers, reason, incident",
-		"  r             go to the rollback section (always open)",
-		"  ?             this help                  q, Ctrl-C   quit (asks while checks run)",
+		"  j/k, arrows  move                   Tab, h/l  switch pane",
+		"  Enter        open a section; run the selected item's check",
+		"  Space        attest a manual item (or one waiting for attestation)",
+		"  w            waive a failed waivable item (asks a reason)",
+		"  s            sign the section: engineer, PIN, approve/reject, comment",
+		"  c            cancel the selected running check",
+		"  o            output full screen (/ search, n/N next/previous)",
+		"  n            add a note to the section or item",
+		"  C            choose this alternative of a choice group",
+		"  O            override (break glass): two engineers, reason, incident",
+		"  r            go to the rollback section (always open)",
+		"  e, a         export and audit: from the command line for now",
+		"  ?            this help",
+		"  q, Ctrl-C    quit (asks while checks run)",
 		"",
-		"Marks: locked, open, passed, failed, running, FORCED, not chosen, choose",
-		"",
-		"Press any key to go back.",
+		"Marks:",
 	};
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && (int)i < ui->rows; i++)
-		ui_put((int)i + 1, 2, ui->cols - 4, lines[i]);
+	int row = 1;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && row < ui->rows - 3; i++)
+		ui_put(row++, 2, ui->cols - 4, lines[i]);
 	char marks[256];
-	snprintf(marks, sizeof(marks), "       %s locked  %s open  %s passed  %s failed  %s running  %s FORCED  %s not chosen  %s choose",
+	snprintf(marks, sizeof(marks), "  %s locked  %s open  %s passed  %s failed  %s running",
 		ui_mark(ui, MARK_LOCKED), ui_mark(ui, MARK_OPEN), ui_mark(ui, MARK_PASSED), ui_mark(ui, MARK_FAILED),
-		ui_mark(ui, MARK_RUNNING), ui_mark(ui, MARK_FORCED), ui_mark(ui, MARK_NOT_CHOSEN), ui_mark(ui, MARK_CHOOSE));
-	ui_put(17 < ui->rows ? 17 : ui->rows - 1, 2, ui->cols - 4, marks);
+		ui_mark(ui, MARK_RUNNING));
+	ui_put(row++, 2, ui->cols - 4, marks);
+	snprintf(marks, sizeof(marks), "  %s FORCED  %s not chosen  %s choose one of a group",
+		ui_mark(ui, MARK_FORCED), ui_mark(ui, MARK_NOT_CHOSEN), ui_mark(ui, MARK_CHOOSE));
+	ui_put(row++, 2, ui->cols - 4, marks);
+	ui_put(ui->rows - 1, 0, ui->cols, " Press any key to go back.");
 }

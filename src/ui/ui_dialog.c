@@ -119,13 +119,45 @@ static bool pattern_ok(const struct ui_field *f)
 	return ok;
 }
 
+/* Splits TEXT into lines of at most WIDTH characters at spaces (code points,
+ * which is the width for the text dialogs show). Returns how many lines;
+ * each is stored in LINES (malloc'd) up to MAX. */
+static size_t wrap(const char *text, int width, char **lines, size_t max)
+{
+	size_t n = 0;
+	const char *p = text;
+	do {
+		const char *start = p, *cut = NULL, *end = p;
+		int chars = 0;
+		while (*end && chars < width) {
+			if (*end == ' ')
+				cut = end;
+			end++;
+			while ((*end & 0xc0) == 0x80)
+				end++;
+			chars++;
+		}
+		if (*end && cut && cut > start)
+			end = cut;
+		if (n >= max)
+			break;
+		lines[n++] = xstrndup(start, (size_t)(end - start));
+		p = *end == ' ' ? end + 1 : end;
+	} while (*p);
+	return n;
+}
+
 void ui_dialog_draw(struct ui *ui)
 {
 	struct ui_dialog *d = ui->dialog;
 	if (!d)
 		return;
 	int w = ui->cols - 8 < 100 ? ui->cols - 8 : 100;
-	int h = (int)(d->n_info + d->n_fields * 2) + 4 + (d->yes_no ? 2 : 0);
+	char *wrapped[64];
+	size_t n_wrapped = 0;
+	for (size_t i = 0; i < d->n_info; i++)
+		n_wrapped += wrap(d->info[i], w - 4, wrapped + n_wrapped, 64 - n_wrapped);
+	int h = (int)(n_wrapped + d->n_fields * 2) + 4 + (d->yes_no ? 2 : 0);
 	if (h > ui->rows - 2)
 		h = ui->rows - 2;
 	int y = (ui->rows - h) / 2, x = (ui->cols - w) / 2;
@@ -133,8 +165,11 @@ void ui_dialog_draw(struct ui *ui)
 		ui_fill(y + r, x, w);
 	ui_box(y, x, h, w, d->title);
 	int row = y + 1;
-	for (size_t i = 0; i < d->n_info && row < y + h - 1; i++)
-		ui_put(row++, x + 2, w - 4, d->info[i]);
+	for (size_t i = 0; i < n_wrapped; i++) {
+		if (row < y + h - 2)
+			ui_put(row++, x + 2, w - 4, wrapped[i]);
+		free(wrapped[i]);
+	}
 	size_t visible = (size_t)((y + h - 2 - row) / 2), first = 0;
 	if (visible && d->focus >= visible)
 		first = d->focus - visible + 1;
@@ -165,7 +200,7 @@ void ui_dialog_draw(struct ui *ui)
 		free(line);
 		free(value);
 	}
-	const char *hint = d->message_only ? "" : d->yes_no ? "y yes · n/Enter/Esc no"
+	const char *hint = d->message_only ? "" : d->yes_no ? "y yes · n/Enter no · Esc cancel"
 		: "Enter next/submit · Tab next field · Esc cancel";
 	ui_put(y + h - 2, x + 2, w - 4, hint);
 }
@@ -209,7 +244,12 @@ void ui_dialog_key(struct ui *ui, int key)
 	}
 	if (d->yes_no) {
 		bool yes = key == 'y' || key == 'Y';
-		if (yes || key == 'n' || key == 'N' || key == UI_KEY_ENTER || key == UI_KEY_ESC) {
+		if (key == UI_KEY_ESC) {
+			ui_dialog_close(ui);
+			ui_set_status(ui, false, "cancelled");
+			return;
+		}
+		if (yes || key == 'n' || key == 'N' || key == UI_KEY_ENTER) {
 			if (d->submit(ui, d, yes))
 				ui_dialog_close(ui);
 		}

@@ -55,22 +55,68 @@ void ui_fill(int y, int x, int width)
 		mvaddch(y, x + i, ' ');
 }
 
+/* Without a UTF-8 locale, the interface's own Unicode marks and separators
+ * become ASCII; any other non-ASCII byte shows as '?'. */
+static const struct {
+	const char *utf8, *ascii;
+} fallbacks[] = {
+	{"·", "-"}, {"…", "..."}, {"✓", "+"}, {"✗", "x"}, {"▶", ">"}, {"‼", "!"}, {"–", "-"},
+	{"◇", "?"}, {"⊘", "#"}, {"○", "o"}, {"≈", "~"}, {"∅", "0"}, {"⌛", "T"}, {"■", "C"},
+	{"─", "-"}, {"│", "|"}, {"┌", "+"}, {"┐", "+"}, {"└", "+"}, {"┘", "+"},
+};
+
+/* Converts UTF8 to at most MAX-1 wide characters; returns how many. */
+static size_t to_wide(const char *utf8, wchar_t *buf, size_t max)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	const char *src = utf8;
+	size_t n = mbsrtowcs(buf, &src, max - 1, &st);
+	if (n != (size_t)-1) {
+		buf[n] = L'\0';
+		return n;
+	}
+	n = 0;
+	for (const char *p = utf8; *p && n < max - 1;) {
+		bool mapped = false;
+		for (size_t k = 0; !mapped && k < sizeof(fallbacks) / sizeof(fallbacks[0]); k++) {
+			size_t len = strlen(fallbacks[k].utf8);
+			if (strncmp(p, fallbacks[k].utf8, len) == 0) {
+				for (const char *a = fallbacks[k].ascii; *a && n < max - 1; a++)
+					buf[n++] = (wchar_t)*a;
+				p += len;
+				mapped = true;
+			}
+		}
+		if (mapped)
+			continue;
+		unsigned char c = (unsigned char)*p++;
+		buf[n++] = c < 0x80 && c >= 0x20 ? (wchar_t)c : L'?';
+		while (c >= 0xc0 && ((unsigned char)*p & 0xc0) == 0x80)
+			p++; /* one '?' for a whole multibyte character */
+	}
+	buf[n] = L'\0';
+	return n;
+}
+
+int ui_width(const char *utf8)
+{
+	wchar_t buf[1024];
+	size_t n = to_wide(utf8, buf, sizeof(buf) / sizeof(buf[0]));
+	int w = 0;
+	for (size_t i = 0; i < n; i++) {
+		int cw = wcwidth(buf[i]);
+		w += cw < 0 ? 1 : cw;
+	}
+	return w;
+}
+
 void ui_put(int y, int x, int width, const char *utf8)
 {
 	if (width <= 0 || !utf8)
 		return;
 	wchar_t buf[1024];
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
-	const char *src = utf8;
-	size_t n = mbsrtowcs(buf, &src, sizeof(buf) / sizeof(buf[0]) - 1, &st);
-	if (n == (size_t)-1) {
-		/* not valid text in this locale: show bytes as '?' rather than garble */
-		n = 0;
-		for (const char *p = utf8; *p && n < sizeof(buf) / sizeof(buf[0]) - 1; p++)
-			buf[n++] = (unsigned char)*p < 0x80 && (unsigned char)*p >= 0x20 ? (wchar_t)*p : L'?';
-	}
-	buf[n] = L'\0';
+	size_t n = to_wide(utf8, buf, sizeof(buf) / sizeof(buf[0]));
 	int used = 0;
 	move(y, x);
 	for (size_t i = 0; i < n; i++) {

@@ -175,7 +175,7 @@ void ui_home_key(struct ui *ui, int key)
 				ui_begin_resume_signed(ui, r->id);
 		}
 		break;
-	case 'q':
+	case 'q': case UI_CTRL('c'):
 		ui->quit = true;
 		break;
 	case '?':

@@ -19,6 +19,11 @@ static void on_exec_done(size_t sec, size_t item, const char *verdict, const cha
 {
 	struct ui *ui = user;
 	const struct checklist *cl = ui->s.cl;
+	/* The record holds the output now (head and tail); free the live copy so
+	 * memory does not grow with the number of items run. */
+	struct ui_output *o = &ui->outputs[sec][item];
+	free(o->data);
+	memset(o, 0, sizeof(*o));
 	if (rc == SESSION_OK)
 		ui_set_status(ui, strcmp(verdict, "pass") != 0, "%s: %s/%s: %s", verdict, cl->sections[sec].id,
 			cl->sections[sec].items[item].id, message ? message : "");
@@ -158,9 +163,9 @@ static void draw_title(struct ui *ui)
 	if (engine_status(ui->s.eng) != RUN_OPEN)
 		strbuf_addf(&right, " · %s", run_status_name(engine_status(ui->s.eng)));
 	strbuf_addstr(&right, " ");
-	int rw = (int)mbstowcs(NULL, right.data, 0);
-	if (rw < 0 || rw > ui->cols)
-		rw = (int)right.len;
+	int rw = ui_width(right.data);
+	if (rw > ui->cols)
+		rw = ui->cols;
 	if (ui->color)
 		attron(COLOR_PAIR(5));
 	ui_put(0, 0, ui->cols - rw > 0 ? ui->cols - rw : 0, left.data);
@@ -237,12 +242,25 @@ static void draw_sections(struct ui *ui, int top, int height, int width)
 	}
 }
 
+static const char *kind_short(enum item_kind k)
+{
+	static const char *const names[] = {"cmd", "http", "prom", "wait", "manual"};
+	return (unsigned)k < 5 ? names[k] : "?";
+}
+
+/* One item row: mark, verdict, duration (fixed width, so titles line up and
+ * never move as time passes), kind, title, estimate. */
 static void item_summary(const struct ui *ui, size_t s, size_t i, char *buf, size_t size)
 {
 	const struct item *it = &ui->s.cl->sections[s].items[i];
 	const struct item_state *is = engine_item(ui->s.eng, s, i);
 	char dur[32] = "", est[48] = "";
-	if (is->started_us && it->kind != ITEM_MANUAL) {
+	if (it->kind == ITEM_WAIT && is->verdict == VERDICT_RUNNING) {
+		int64_t left_s = (is->wait_until_us - now_us() + 999999) / 1000000;
+		char left[24];
+		duration_format((left_s > 0 ? left_s : 0) * 1000, left, sizeof(left));
+		snprintf(dur, sizeof(dur), "-%s", left);
+	} else if (is->started_us && it->kind != ITEM_MANUAL) {
 		int64_t end = is->finished_us ? is->finished_us : now_us();
 		int64_t ms = (end - is->started_us) / 1000;
 		if (ms < 1000)
@@ -256,14 +274,9 @@ static void item_summary(const struct ui *ui, size_t s, size_t i, char *buf, siz
 		duration_format(it->estimate_hi_ms, b, sizeof(b));
 		snprintf(est, sizeof(est), it->estimate_lo_ms == it->estimate_hi_ms ? " ~%s" : " ~%s-%s", a, b);
 	}
-	if (it->kind == ITEM_WAIT && is->verdict == VERDICT_RUNNING) {
-		char left[24];
-		duration_format((is->wait_until_us - now_us()) / 1000 + 999, left, sizeof(left));
-		snprintf(dur, sizeof(dur), "%s left", left);
-	}
-	snprintf(buf, size, "%s %-9s %-10s %s%s%s%s%s%s", ui_verdict_mark(ui, is->verdict), verdict_name(is->verdict),
-		item_kind_name(it->kind), it->title, dur[0] ? "  " : "", dur, est,
-		it->required ? "" : " (optional)", is->needs_attestation ? " [attest]" : "");
+	const char *verdict = is->needs_attestation ? "attest?" : verdict_name(is->verdict);
+	snprintf(buf, size, "%s %-9s %8s %-6s %s%s%s", ui_verdict_mark(ui, is->verdict), verdict, dur,
+		kind_short(it->kind), it->title, est, it->required ? "" : " (optional)");
 }
 
 static void draw_items(struct ui *ui, int top, int left, int height, int width)
@@ -347,25 +360,92 @@ char *ui_selected_output(struct ui *ui)
 	return ui_selected_output_tail(ui, 0);
 }
 
+/* Notes whose target is TARGET (or, with PREFIX, starts with "TARGET/"). */
+static void add_notes(struct ui *ui, struct strbuf *sb, const char *target, bool prefix)
+{
+	size_t n;
+	const struct note *notes = engine_notes(ui->s.eng, &n);
+	size_t len = strlen(target);
+	for (size_t i = 0; i < n; i++) {
+		const struct note *no = &notes[i];
+		bool match = strcmp(no->target, target) == 0 ||
+			(prefix && strncmp(no->target, target, len) == 0 && no->target[len] == '/');
+		if (!match)
+			continue;
+		char when[64];
+		format_time(no->time_us, when, sizeof(when));
+		/* HH:MM of the UTC time keeps the line short enough to read in the pane */
+		strbuf_addf(sb, "note by %s %.5s%s%s: %s\n", no->actor, when + 11, prefix && no->target[0] ? " on " : "",
+			prefix ? no->target : "", no->text);
+	}
+}
+
+/* What the bottom pane shows while the sections pane has the focus: the
+ * section's description, signatures (stale ones marked), override, notes. */
+static char *section_info(struct ui *ui)
+{
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	struct strbuf sb = {0};
+	if (sec->description)
+		strbuf_addf(&sb, "%s\n\n", sec->description);
+	if (ss->not_chosen)
+		strbuf_addf(&sb, "not chosen: another alternative of \"%s\" was chosen\n", sec->choice);
+	if (ss->forced)
+		strbuf_addf(&sb, "FORCED by %s: %s (incident %s)\n", ss->override_by ? ss->override_by : "?",
+			ss->override_reason ? ss->override_reason : "", ss->override_incident ? ss->override_incident : "");
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		const struct signoff *so = &ss->signoffs[k];
+		char when[64];
+		format_time(so->time_us, when, sizeof(when));
+		/* a stale rejection no longer stands: only a current one shouts */
+		strbuf_addf(&sb, "%s %s %.5s%s%s%s\n", so->approve ? "approved by" : so->stale ? "rejected by" : "REJECTED by",
+			so->engineer, when + 11, so->stale ? " [stale]" : "", so->comment ? ": " : "",
+			so->comment ? so->comment : "");
+	}
+	if (!ss->n_signoffs && sec->gate && sec->signoffs)
+		strbuf_addstr(&sb, "no signatures yet\n");
+	add_notes(ui, &sb, sec->id, true);
+	if (ui->sec == 0)
+		add_notes(ui, &sb, "", false);
+	char *text = strbuf_detach(&sb);
+	char *clean = ui_sanitize(text, strlen(text));
+	free(text);
+	return clean;
+}
+
 char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 {
+	if (ui->pane == 0 && ui->view == VIEW_RUN)
+		return section_info(ui);
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	if (ui->item >= sec->n_items)
 		return xstrdup("");
 	const struct ui_output *o = &ui->outputs[ui->sec][ui->item];
+	struct strbuf notes = {0};
+	char *target = xasprintf("%s/%s", sec->id, sec->items[ui->item].id);
+	add_notes(ui, &notes, target, false);
+	free(target);
 	if (o->len) {
 		size_t from = max_lines ? tail_start(o->data, o->len, max_lines) : 0;
-		return ui_sanitize(o->data + from, o->len - from);
+		strbuf_add(&notes, o->data + from, o->len - from);
+		char *out = ui_sanitize(notes.data, notes.len);
+		strbuf_release(&notes);
+		return out;
 	}
 	size_t len = 0;
 	char *raw = recorded_output(ui, ui->sec, ui->item, &len);
-	char *clean = raw ? ui_sanitize(raw, len) : NULL;
-	free(raw);
-	if (clean)
-		return clean;
+	if (raw) {
+		size_t from = max_lines ? tail_start(raw, len, max_lines) : 0;
+		strbuf_add(&notes, raw + from, len - from);
+		free(raw);
+		char *out = ui_sanitize(notes.data, notes.len);
+		strbuf_release(&notes);
+		return out;
+	}
 	const struct item *it = &sec->items[ui->item];
 	const struct item_state *is = engine_item(ui->s.eng, ui->sec, ui->item);
-	struct strbuf sb = {0};
+	struct strbuf sb = notes;
 	if (it->expect)
 		strbuf_addf(&sb, "expect: %s\n", it->expect);
 	for (size_t d = 0; d < it->n_details; d++)
@@ -385,7 +465,7 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 static void draw_output(struct ui *ui, int top, int left, int height, int width)
 {
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const char *title = ui->item < sec->n_items ? sec->items[ui->item].id : "output";
+	const char *title = ui->pane == 0 ? sec->id : ui->item < sec->n_items ? sec->items[ui->item].id : "output";
 	ui_box(top, left, height, width, title);
 	char *text = ui_selected_output_tail(ui, (size_t)(height > 2 ? height : 2));
 	/* show the last lines that fit */
@@ -402,14 +482,36 @@ static void draw_output(struct ui *ui, int top, int left, int height, int width)
 		if (line)
 			line++;
 	}
-	for (int r = 0; r < rows && line && *line; r++) {
+	/* long lines wrap, so that nothing the pane shows is cut off */
+	int r = 0;
+	while (r < rows && line && *line) {
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
 		for (char *t = line; *t; t++)
 			if (*t == '\t')
 				*t = ' ';
-		ui_put(top + 1 + r, left + 1, width - 2, line);
+		char *piece = line;
+		do {
+			/* what fits: WIDTH-2 characters (code points), cut at a space when there is one */
+			char *end = piece, *cut = NULL;
+			int chars = 0;
+			while (*end && chars < width - 2) {
+				if (*end == ' ')
+					cut = end;
+				end++;
+				while ((*end & 0xc0) == 0x80)
+					end++;
+				chars++;
+			}
+			if (*end && cut && cut > piece)
+				end = cut;
+			char saved = *end;
+			*end = '\0';
+			ui_put(top + 1 + r++, left + 1, width - 2, piece);
+			*end = saved;
+			piece = *end == ' ' ? end + 1 : end;
+		} while (*piece && r < rows);
 		line = nl ? nl + 1 : NULL;
 	}
 	free(text);

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import termios
 import time
+import traceback
 
 import pyte
 
@@ -186,6 +187,10 @@ class Term:
         return termios.tcgetattr(self.slave)
 
     def close(self):
+        keep = os.environ.get("E2E_KEEP_OUTPUT")
+        if keep:  # for debugging: what the program wrote, byte for byte
+            with open(os.path.join(keep, "%s.%d.raw" % (self.suite.name, self.proc.pid)), "wb") as f:
+                f.write(self.raw)
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -275,9 +280,17 @@ class Suite:
         t.send("\r")
         if t.wait_for(lambda t: "sign-offs" in t.text() or "no gate" in t.text()) is None:
             return t, None
+        t.settle()
         return t, self.run_ids()[-1]
 
     def finish(self):
+        """Stops what is left, removes the folder, prints the counts and exits;
+        called from a finally clause, an exception in flight counts as a failure."""
+        error = sys.exc_info()[1]
+        if error is not None:
+            self.failed += 1
+            print("FAIL the test stopped early:")
+            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stdout)
         for t in self.terms:
             t.close()
         shutil.rmtree(self.dir, ignore_errors=True)

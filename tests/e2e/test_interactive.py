@@ -31,10 +31,11 @@ try:
     t.send("yes\r")
     back = t.wait_for(lambda t: "Look around" in t.text() and t.line(1).startswith("┌")
                       and "interactive; exit status 0" in t.text())
+    t.settle()
     s.check("after Enter the run screen comes back", back is not None, t.text())
     s.check("the typed line reached the command, not the interface",
             "got [yes]" in bytes(t.raw).decode(errors="replace"), "")
-    s.check("the item waits for attestation", "[attest]" in t.text(), t.text())
+    s.check("the item waits for attestation", "attest?" in t.text(), t.text())
     s.check("it does not count for the gate yet", "items 0/1" in t.text(), t.text())
     s.check("the screen is whole again: no line of the command is left",
             not any(l.startswith(("inside", "got [")) for l in t.screen.display), t.text())
@@ -42,7 +43,8 @@ try:
     s.check("the interface has the terminal in raw mode again", not lflag & termios.ICANON, "lflag %o" % lflag)
     t.send(" ")
     s.check("Space attests it and the gate counts it",
-            t.wait_for("items 1/1") is not None and "attested shell/look" in t.text(), t.text())
+            t.wait_for(lambda t: "items 1/1" in t.text() and "attested shell/look" in t.text()) is not None,
+            t.text())
     db = sqlite3.connect("file:%s?mode=ro" % s.env["COUNTERSIGN_DB"], uri=True)
     finished = [json.loads(p) for (p,) in db.execute(
         "SELECT payload FROM events WHERE chain = ? AND kind = 'check_finished'", (run,))]

@@ -25,7 +25,9 @@ def run_two_checks(t):
     t.send("\t\r")
     t.wait_for(lambda t: "items 1/1" in t.text())
     t.send("j\r")
-    return t.wait_for("fail: prep/lint")
+    took = t.wait_for("fail: prep/lint")
+    t.settle()
+    return took
 
 
 try:

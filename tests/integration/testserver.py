@@ -6,6 +6,11 @@
       with the routes the network checks are tested against, a webhook
       receiver that records deliveries, a forward-proxy stand-in, and
       /metrics (the text of FILE, read on every scrape) for Prometheus.
+      In FILE, a sample written "NAME{LABELS} +RATE/s" is a counter that
+      grows by RATE a second (its value kept between scrapes, so it only
+      grows when RATE is changed). /noa/SERVICE/... stands in for the NOA
+      Server services the NOA checklist checks (see noa_route), and
+      /noa-state sets how they answer.
   testserver.py freeport
       Prints a port that was free a moment ago.
   testserver.py wait URL SECONDS [SUBSTRING]
@@ -14,6 +19,7 @@
 import http.server
 import json
 import os
+import re
 import socket
 import ssl
 import sys
@@ -37,6 +43,31 @@ class State:
     hits = {}
     deliveries = []
     metrics_file = None
+    counters = {}       # series -> [value, monotonic time of the last scrape]
+    noa_status = {}     # service -> status every request of it answers
+    noa_token = {}      # service -> the bearer token chat completions need
+    noa_requests = []
+
+
+COUNTER_RATE = re.compile(r"^(\S.*?)\s+\+([0-9.eE+-]+)/s\s*$")
+
+
+def metrics_text(raw):
+    """The metrics file with every "+RATE/s" counter replaced by its value
+    now: each grows by RATE times the seconds since the previous scrape."""
+    now = time.monotonic()
+    out = []
+    with State.lock:
+        for line in raw.decode().splitlines():
+            m = COUNTER_RATE.match(line) if not line.startswith("#") else None
+            if m:
+                series, rate = m.group(1), float(m.group(2))
+                value, last = State.counters.get(series, [0.0, now])
+                value += rate * (now - last)
+                State.counters[series] = [value, now]
+                line = "%s %.6f" % (series, value)
+            out.append(line)
+    return ("\n".join(out) + "\n").encode()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -137,8 +168,69 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(200, State.deliveries)
         if path == "/metrics" and State.metrics_file:
             with open(State.metrics_file, "rb") as f:
-                return self.send(200, f.read(), "text/plain; version=0.0.4")
+                return self.send(200, metrics_text(f.read()), "text/plain; version=0.0.4")
+        if path.startswith("/noa/"):
+            return self.noa_route(path[len("/noa/"):], body)
+        if path == "/noa-state":
+            # ?service=S&status=503 makes every request of S answer 503
+            # (status=0: normal again); &token=T makes S's chat completions
+            # need "Authorization: Bearer T".
+            svc = q.get("service", "")
+            with State.lock:
+                if "status" in q:
+                    State.noa_status[svc] = int(q["status"])
+                if "token" in q:
+                    State.noa_token[svc] = q["token"]
+            return self.send(200, {"service": svc})
+        if path == "/noa-requests":
+            with State.lock:
+                return self.send(200, State.noa_requests)
         return self.send(404, {"error": "no such route", "path": path})
+
+
+    def noa_route(self, rest, body):
+        """The NOA Server services: /noa/SERVICE/PATH answers what the NOA
+        checklist's http items expect of PATH, for any SERVICE (green,
+        staging, api, grafana, dashboard, ...), and records the request."""
+        svc, _, sub = rest.partition("/")
+        with State.lock:
+            State.noa_requests.append({
+                "service": svc, "path": "/" + sub, "method": self.command,
+                "content_type": self.headers.get("Content-Type"),
+                "authorization": self.headers.get("Authorization"),
+                "body": body.decode("utf-8", "replace")})
+            status = State.noa_status.get(svc, 0)
+            token = State.noa_token.get(svc)
+        if status:
+            return self.send(status, "NOA %s: status %d\n" % (svc, status), "text/plain")
+        try:
+            doc = json.loads(body) if body else None
+        except ValueError:
+            doc = None
+        if sub == "health":
+            return self.send(200, {"status": "healthy", "service": svc, "uptime": 12345,
+                                   "checks": {"database": "ok", "redis": "ok"}})
+        if sub == "api/health":  # Grafana's answer
+            return self.send(200, {"commit": "03f502a94d", "database": "ok", "version": "10.4.2"})
+        if sub == "v1/health":
+            return self.send(200, {"status": "ok"})
+        if sub == "api/v1/providers" and self.command == "GET":
+            return self.send(200, {"providers": [{"id": "anthropic", "status": "up"},
+                                                 {"id": "openai", "status": "up"}]})
+        if sub == "api/v1/auth/login" and self.command == "POST":
+            if not isinstance(doc, dict) or not doc.get("email") or not doc.get("password"):
+                return self.send(400, {"error": "email and password are required"})
+            return self.send(200, {"token": "session-for-" + doc["email"]})
+        if sub == "api/v1/chat/completions" and self.command == "POST":
+            if token is not None and self.headers.get("Authorization") != "Bearer " + token:
+                return self.send(401, {"error": "invalid bearer token"})
+            if not isinstance(doc, dict) or not doc.get("model") or not doc.get("messages"):
+                return self.send(400, {"error": "model and messages are required"})
+            return self.send(200, {"id": "chatcmpl-1", "model": doc["model"],
+                                   "choices": [{"message": {"role": "assistant", "content": "ok"}}]})
+        if sub == "":  # the dashboard's page
+            return self.send(200, "<!doctype html><title>NOA Dashboard</title>\n", "text/html")
+        return self.send(404, {"error": "no such NOA route", "path": "/" + sub})
 
 
 class Server(http.server.ThreadingHTTPServer):

@@ -31,8 +31,10 @@ def normalise(text, run_ids):
         text = text.replace(rid, "RUN%d" % (i + 1))
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "YYYY-MM-DD", text)
     text = re.sub(r"\b\d{2}:\d{2}:\d{2}\b", "hh:mm:ss", text)
-    # durations: 12ms, 3s, 1m30s, 2h (estimates too, consistently)
-    text = re.sub(r"\b\d+ms\b|\b(?:\d+[dhm])*\d+[dhms]\b", "Nt", text)
+    text = re.sub(r"\b\d{2}:\d{2}\b", "hh:mm", text)
+    # durations (12ms, 3s, 1m30s, -2s; estimates too, consistently) with the
+    # padding before them, which varies with their width
+    text = re.sub(r" *-?\b(?:\d+ms|(?:\d+[dhm])*\d+[dhms])\b", " Nt", text)
     text = re.sub(r"\b[0-9a-f]{8,}\b", "HEX", text)
     return text
 
