@@ -80,6 +80,13 @@ struct session_guard {
  * refusal, SESSION_REFUSED) and retries. Returns a SESSION_* outcome. */
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
 	size_t n, struct evidence *ev, size_t n_ev);
+struct cJSON;
+/* Records one event of KIND by ACTOR about TARGET (NULL: the run) with
+ * PAYLOAD, a JSON object this call takes and frees; see
+ * session_append_guarded. */
+int session_record(struct session *s, const struct session_guard *guard, const char *actor, const char *kind,
+	const char *target, struct cJSON *payload);
+
 /* session_append_guarded with no rule to re-check. */
 int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev);
 

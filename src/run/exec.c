@@ -285,6 +285,18 @@ static int record_finish(struct exec *x, size_t sec, size_t item, const char *ac
 	return rc;
 }
 
+/* Expands a command item and records its start; on success PLAN is the
+ * caller's to clear. */
+static int begin_command(struct exec *x, size_t sec, size_t item, const char *actor, struct plan *plan)
+{
+	if (!make_plan(x, &x->s->cl->sections[sec].items[item], plan))
+		return SESSION_INVALID;
+	int rc = record_start(x, sec, item, actor, plan);
+	if (rc != SESSION_OK)
+		plan_clear(plan);
+	return rc;
+}
+
 static void add_job(struct exec *x, int id, bool network, size_t sec, size_t item, const char *actor)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
@@ -396,13 +408,9 @@ int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 		return SESSION_REFUSED;
 	}
 	struct plan plan;
-	if (!make_plan(x, it, &plan))
-		return SESSION_INVALID;
-	int rc = record_start(x, sec, item, actor, &plan);
-	if (rc != SESSION_OK) {
-		plan_clear(&plan);
+	int rc = begin_command(x, sec, item, actor, &plan);
+	if (rc != SESSION_OK)
 		return rc;
-	}
 	struct runner_spec spec = {
 		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
 		.env = (const char *const *)plan.env,
@@ -515,15 +523,10 @@ static void on_runner_done(int id, struct runner_result *r, void *user)
 
 int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *actor)
 {
-	const struct item *it = &x->s->cl->sections[sec].items[item];
 	struct plan plan;
-	if (!make_plan(x, it, &plan))
-		return SESSION_INVALID;
-	int rc = record_start(x, sec, item, actor, &plan);
-	if (rc != SESSION_OK) {
-		plan_clear(&plan);
+	int rc = begin_command(x, sec, item, actor, &plan);
+	if (rc != SESSION_OK)
 		return rc;
-	}
 	cJSON *fin = cJSON_CreateObject();
 	const char *verdict = "error";
 	char *message = NULL;

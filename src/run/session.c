@@ -177,18 +177,19 @@ int session_load_run(struct session *s, const char *run_id)
 	return recover_interrupted(s);
 }
 
-/* Folds events other processes appended since the engine last looked. */
-static bool catch_up(struct session *s)
+/* Folds events other processes appended since the engine last looked;
+ * returns how many, or -1 when they cannot be read. */
+static long catch_up(struct session *s)
 {
 	struct event *evs = NULL;
 	size_t n = 0;
 	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
-		return false;
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
 	event_array_free(evs, n);
 	engine_refresh(s->eng, now_us());
-	return true;
+	return (long)n;
 }
 
 static bool guard_allows(const struct session *s, const struct session_guard *g, char **why)
@@ -317,7 +318,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		enum store_status st = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), evs, n, ev, n_ev);
 		if (st == STORE_OK)
 			break;
-		if (st != STORE_CONFLICT || attempt >= 20 || !catch_up(s)) {
+		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s) < 0) {
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
 			return SESSION_ENV;
 		}
@@ -414,15 +415,7 @@ bool session_poll(struct session *s)
 	if (version == s->data_version)
 		return false;
 	s->data_version = version;
-	struct event *evs = NULL;
-	size_t n = 0;
-	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		engine_apply(s->eng, &evs[i]);
-	event_array_free(evs, n);
-	engine_refresh(s->eng, now_us());
-	return n > 0;
+	return catch_up(s) > 0;
 }
 
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
@@ -509,5 +502,21 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 	}
 	int rc = session_load_run(s, run.id);
 	free(run.id);
+	return rc;
+}
+
+int session_record(struct session *s, const struct session_guard *guard, const char *actor, const char *kind,
+	const char *target, cJSON *payload)
+{
+	struct event ev;
+	session_origin(&ev, actor);
+	ev.kind = xstrdup(kind);
+	free(ev.target);
+	ev.target = xstrdup(target ? target : "");
+	free(ev.payload);
+	ev.payload = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	int rc = session_append_guarded(s, guard, &ev, 1, NULL, 0);
+	event_clear(&ev);
 	return rc;
 }

@@ -45,17 +45,7 @@ static const struct item *selected_item(struct ui *ui)
 static int record(struct ui *ui, const struct session_guard *guard, const char *actor, const char *kind,
 	const char *target, cJSON *payload)
 {
-	struct event ev;
-	session_origin(&ev, actor);
-	ev.kind = xstrdup(kind);
-	free(ev.target);
-	ev.target = xstrdup(target);
-	free(ev.payload);
-	ev.payload = cJSON_PrintUnformatted(payload);
-	cJSON_Delete(payload);
-	int rc = session_append_guarded(&ui->s, guard, &ev, 1, NULL, 0);
-	event_clear(&ev);
-	return rc;
+	return session_record(&ui->s, guard, actor, kind, target, payload);
 }
 
 static char *item_target(struct ui *ui)
