@@ -166,12 +166,19 @@ static void open_vars_form(struct ui *ui)
 	ui_dialog_info(d, "%s (%s)", cl->title, cl->id);
 	for (size_t i = 0; i < cl->n_variables; i++) {
 		const struct variable *v = &cl->variables[i];
-		const char *env = getenv(v->name);
+		/* --var first, then the default; secrets may come from the environment */
+		const char *given = NULL;
+		size_t len = strlen(v->name);
+		for (int k = 0; k < ui->opt->n_vars && !given; k++)
+			if (strncmp(ui->opt->vars[k], v->name, len) == 0 && ui->opt->vars[k][len] == '=')
+				given = ui->opt->vars[k] + len + 1;
+		if (!given)
+			given = v->default_value ? v->default_value : v->secret ? getenv(v->name) : NULL;
 		struct ui_field *f = ui_dialog_field(d, v->prompt ? v->prompt : v->name,
-			v->secret ? FIELD_SECRET : FIELD_TEXT, v->default_value ? v->default_value : v->secret ? env : NULL);
+			v->secret ? FIELD_SECRET : FIELD_TEXT, given);
 		f->pattern = v->pattern;
 	}
-	ui_dialog_field(d, "Run title", FIELD_TEXT, cl->title);
+	ui_dialog_field(d, "Run title", FIELD_TEXT, ui->opt->title ? ui->opt->title : cl->title);
 	d->submit = submit_vars;
 	ui_dialog_open(ui, d);
 }
