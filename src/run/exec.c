@@ -226,6 +226,19 @@ static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 
 char *exec_preview(struct exec *x, size_t sec, size_t item)
 {
+	const struct item *it = &x->s->cl->sections[sec].items[item];
+	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
+		char *url = expand(x, it->url, "url");
+		if (!url)
+			return NULL;
+		const char **secrets = vars_secrets(x->vars);
+		char *shown = redact(url, secrets);
+		char *line = xasprintf("%s %s", it->kind == ITEM_HTTP ? it->method : "query", shown);
+		free(secrets);
+		free(shown);
+		free(url);
+		return line;
+	}
 	struct plan p;
 	if (!make_plan(x, &x->s->cl->sections[sec].items[item], &p))
 		return NULL;

@@ -91,7 +91,6 @@ struct ui {
 	size_t home_sel, home_top;
 	/* run */
 	struct session s;
-	bool have_session;          /* store open */
 	bool have_run;              /* s.eng valid */
 	struct var_values vars;
 	struct exec *exec;
@@ -104,7 +103,6 @@ struct ui {
 	char *status;               /* message line */
 	bool status_error;
 	struct ui_dialog *dialog;
-	int64_t last_poll_us;
 	bool dirty;
 	bool output_dirty;          /* new output only: redrawn at a bounded rate */
 };

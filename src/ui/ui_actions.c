@@ -102,8 +102,8 @@ static void run_selected(struct ui *ui)
 	if (refused(ui, allowed, why))
 		return;
 	if (it->confirm) {
-		char *cmd = it->kind == ITEM_COMMAND ? exec_preview(ui->exec, ui->sec, ui->item) : NULL;
-		if (it->kind == ITEM_COMMAND && !cmd)
+		char *cmd = exec_preview(ui->exec, ui->sec, ui->item);
+		if (!cmd)
 			return;
 		struct ui_dialog *d = ui_dialog_new("Confirm");
 		ui_dialog_info(d, "%s asks before it runs:", it->title);

@@ -156,7 +156,6 @@ static int prepare(struct ui *ui)
 	ui->s.report.say = NULL; /* stderr until the screen is up */
 	if (session_open_store(&ui->s, opt->db_path) != SESSION_OK)
 		return 3;
-	ui->have_session = true;
 	if (opt->checklist) {
 		struct diag_list d;
 		diag_list_init(&d, opt->checklist);

@@ -134,7 +134,7 @@ static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
 	for (size_t i = 0; i < cl->n_variables; i++)
 		free((char *)assign[i]);
 	free(assign);
-	const struct variable *missing = ok ? NULL : NULL;
+	const struct variable *missing = NULL;
 	for (size_t i = 0; ok && i < cl->n_variables; i++)
 		if (!ui->vars.values[i] || !ui->vars.values[i][0])
 			missing = &cl->variables[i];
@@ -280,6 +280,8 @@ void ui_begin_resume(struct ui *ui, const char *run_id)
 	if (!ui_run_open(ui, run_id))
 		return;
 	const struct checklist *cl = ui->s.cl;
+	if (engine_status(ui->s.eng) != RUN_OPEN || ui->opt->review)
+		return; /* read-only: nothing will run, so no secret is needed */
 	struct ui_dialog *d = NULL;
 	for (size_t i = 0; i < cl->n_variables; i++) {
 		if (!cl->variables[i].secret || ui->vars.values[i])
@@ -292,12 +294,9 @@ void ui_begin_resume(struct ui *ui, const char *run_id)
 		ui_dialog_field(d, cl->variables[i].prompt ? cl->variables[i].prompt : cl->variables[i].name,
 			FIELD_SECRET, NULL);
 	}
-	if (d && engine_status(ui->s.eng) == RUN_OPEN && !ui->opt->review) {
+	if (d) {
 		d->submit = submit_secrets;
 		ui_dialog_open(ui, d);
-	} else if (d) {
-		ui_dialog_open(ui, d);
-		ui_dialog_close(ui);
 	}
 }
 
