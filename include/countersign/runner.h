@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define RUNNER_HEAD_BYTES (64u * 1024u)
 #define RUNNER_TAIL_BYTES (192u * 1024u)
@@ -28,6 +29,14 @@ struct runner_spec {
 	const char *const *env;   /* extra "NAME=VALUE" entries added to the environment, NULL-terminated; may be NULL */
 	int64_t timeout_ms;       /* 0: none */
 	const char *const *secrets; /* values replaced by "***" in captured output, NULL-terminated; may be NULL */
+	/* When set, called in runner_start once the child exists (in its own
+	 * process group PGID) but before it runs anything; the child runs only
+	 * when it returns true. On false the child is killed and runner_start
+	 * returns -1 with *ERR as this callback set it (may stay NULL). This
+	 * is how a caller records which process group runs a check before the
+	 * check can do anything. */
+	bool (*before_exec)(pid_t pgid, void *data, char **err);
+	void *before_exec_data;
 };
 
 enum runner_end {
@@ -84,7 +93,7 @@ void runner_set_drain_ms(struct runner *r, int ms);
  * missing shell) is reported through on_done as RUNNER_SPAWN_FAILED, from a
  * later runner_dispatch, never from inside runner_start. Returns once the
  * child has executed the shell or failed to. SPEC and its strings need to
- * live only for the call. */
+ * live only for the call. Returns -1 too when SPEC->before_exec refused. */
 int runner_start(struct runner *r, const struct runner_spec *spec, char **err);
 
 /* Asks job JOB to stop: SIGTERM to its group now, SIGKILL after the grace;

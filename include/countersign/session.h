@@ -48,12 +48,17 @@ int64_t now_us(void);
 /* Formats T_US as "2026-11-26 19:00:00 UTC" into BUF. */
 void format_time(int64_t t_us, char *buf, size_t size);
 
-/* Opens the database at DB_PATH (NULL: the default path); returns
- * SESSION_OK or SESSION_ENV after reporting why. S must be zeroed with its
- * reporter set. */
+/* Opens the database at DB_PATH (NULL: the default path), creating it when
+ * missing; returns SESSION_OK or SESSION_ENV after reporting why. S must be
+ * zeroed with its reporter set. */
 int session_open_store(struct session *s, const char *db_path);
-/* Loads run RUN_ID with its checklist snapshot and events, recovers
- * interrupted checks, and refreshes the engine. Returns an exit code. */
+/* The same in MODE: commands that only read use STORE_READ_ONLY, which
+ * never creates a database and never records anything (not even the
+ * recovery of interrupted checks). */
+int session_open_store_mode(struct session *s, const char *db_path, enum store_mode mode);
+/* Loads run RUN_ID with its checklist snapshot and events, refreshes the
+ * engine and, unless the store is read-only, recovers interrupted checks.
+ * Returns an exit code. */
 int session_load_run(struct session *s, const char *run_id);
 void session_close(struct session *s);
 
@@ -65,6 +70,7 @@ void session_origin(struct event *origin, const char *actor);
 enum session_action {
 	ACTION_NONE, ACTION_CHECK, ACTION_ATTEST, ACTION_WAIVE, ACTION_CHOOSE, ACTION_SIGN,
 	ACTION_OVERRIDE, ACTION_NOTE, ACTION_ABORT,
+	ACTION_RECOVER,  /* the item is still running the attempt started by event SEQ */
 };
 struct session_guard {
 	enum session_action action;
@@ -72,6 +78,7 @@ struct session_guard {
 	const char *engineer;   /* ACTION_SIGN */
 	bool approve;           /* ACTION_SIGN */
 	const char *digest;     /* ACTION_SIGN: the evidence that was shown and signed */
+	int64_t seq;            /* ACTION_RECOVER */
 };
 
 /* Appends events (and evidence) to the run, folds them, refreshes, and
@@ -95,6 +102,31 @@ int session_append(struct session *s, struct event *evs, size_t n, struct eviden
  * Returns SESSION_OK, SESSION_REFUSED (locked out), SESSION_INVALID
  * (unknown engineer, wrong PIN) or SESSION_ENV. */
 int session_check_pin(struct session *s, const char *name, const char *pin, const char *what);
+
+/* What can be known here of the process running an item's check. */
+enum session_liveness {
+	SESSION_NOT_RUNNING,     /* not a running check (waits never are) */
+	SESSION_LIVE_RUNNING,    /* its process runs on this host */
+	SESSION_LIVE_GONE,       /* its process is gone: a writing session records it interrupted */
+	SESSION_LIVE_ELSEWHERE,  /* started on another host (or before a host rename): cannot tell */
+	SESSION_LIVE_UNKNOWN,    /* its start recorded no process identity */
+};
+/* Says whether item SEC/ITEM's running check is alive; *WHERE (when WHERE is
+ * not NULL and the item runs) gets a malloc'd "process N on host H" the
+ * caller frees. */
+enum session_liveness session_check_liveness(const struct session *s, size_t sec, size_t item, char **where);
+
+/* Records every running check whose process is gone as interrupted (after
+ * stopping what it left running here); session_load_run does this for a
+ * session that writes. Returns a SESSION_* outcome. */
+int session_recover_interrupted(struct session *s);
+
+/* The operator's way out of a check stuck "running" (its process on
+ * another host, or gone unnoticed): records it as interrupted by ACTOR
+ * (whose PIN the caller has checked) with REASON, after stopping what it
+ * left running here. Refused (SESSION_REFUSED) while its process runs on
+ * this host, or when it is not running. Returns a SESSION_* outcome. */
+int session_recover_check(struct session *s, size_t sec, size_t item, const char *actor, const char *reason);
 
 /* Reloads the run when another process changed the database (PRAGMA
  * data_version); returns true when anything new was folded in. */

@@ -16,6 +16,7 @@ enum store_status {
 	STORE_NOT_FOUND,   /* no such run, engineer, checklist */
 	STORE_CONFLICT,    /* a unique name already taken */
 	STORE_FAILED,      /* SQLite or the file system failed: an environment problem */
+	STORE_REFUSED,     /* a rule of the record refused it (a PIN lockout) */
 };
 
 /* Where the database lives: FLAG_PATH (--db) if given, else $COUNTERSIGN_DB,
@@ -23,11 +24,26 @@ enum store_status {
  * ~/.local/share/countersign/countersign.db. Returns a malloc'd path. */
 char *store_default_path(const char *flag_path);
 
-/* Opens (creating when missing: folder 0700, file 0600) and migrates the
- * database at PATH: WAL, synchronous=FULL, foreign_keys=ON, busy timeout.
- * Returns NULL with a malloc'd reason in *ERR on failure. Free with store_close. */
+/* How a database is opened: commands that write may create it; commands that
+ * only read never create, never migrate and never write, so an auditor's
+ * read-only copy can be read and verified and a mistyped path is an error. */
+enum store_mode {
+	STORE_CREATE,     /* create when missing, migrate, read and write */
+	STORE_EXISTING,   /* like STORE_CREATE, but a missing file is an error */
+	STORE_READ_ONLY,  /* an existing file, read only (also a read-only file or folder) */
+};
+
+/* Opens the database at PATH in MODE; when it may write: WAL,
+ * synchronous=FULL, foreign_keys=ON, busy timeout, migrations (a created
+ * file gets folder 0700, file 0600). Returns NULL with a malloc'd reason in
+ * *ERR on failure (a missing file for the two modes that do not create:
+ * "no database at PATH"). Free with store_close. */
+struct store *store_open_mode(const char *path, enum store_mode mode, char **err);
+/* store_open_mode(PATH, STORE_CREATE, ERR). */
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *st);
+/* True when ST was opened STORE_READ_ONLY. */
+bool store_read_only(const struct store *st);
 
 /* The schema version (PRAGMA user_version) this program creates and
  * understands; store_open refuses a database with a newer one. */
@@ -69,6 +85,19 @@ enum store_status store_set_pin(struct store *st, const char *name, const char *
  * the oldest counted one goes to *OLDEST_US (may be NULL). */
 enum store_status store_count_pin_failures(struct store *st, const char *name, int64_t since_us,
 	int *count, int64_t *oldest_us);
+
+/* Reserves one PIN attempt for NAME, atomically with counting: in one write
+ * transaction, counts EV_PIN_FAILED events at or after SINCE_US plus the
+ * attempts other processes have reserved and not settled; at MAX or more,
+ * returns STORE_REFUSED with the count in *COUNT and the time of the oldest
+ * in *OLDEST_US. Otherwise reserves an attempt (its id in *TICKET, for
+ * store_pin_settle) and returns STORE_OK with the count before it. */
+enum store_status store_pin_reserve(struct store *st, const char *name, int64_t since_us, int max,
+	int *count, int64_t *oldest_us, int64_t *ticket);
+/* Ends the attempt TICKET: removes its reservation and, when FAILED is not
+ * NULL, appends it (an EV_PIN_FAILED event) to the engineers chain, in one
+ * transaction. */
+enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed);
 
 /* --- runs --- */
 struct run_row {

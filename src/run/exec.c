@@ -262,8 +262,34 @@ static struct event item_event(const struct session *s, const char *actor, const
 	return ev;
 }
 
-/* Records check_started; PLAN may be NULL (waits). */
-static int record_start(struct exec *x, size_t sec, size_t item, const char *actor, const struct plan *plan)
+/* Who runs a check (this process, on this host, in this boot; and the
+ * process group of a command), so that a later process can tell a live
+ * check from a dead one and stop what it left running. */
+static void add_identity(cJSON *p, pid_t pgid)
+{
+	cJSON_AddNumberToObject(p, "pid", (double)getpid());
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	cJSON_AddStringToObject(p, "host", host);
+	char *start = proc_start_time(getpid());
+	cJSON_AddStringToObject(p, "proc_start", start ? start : "");
+	free(start);
+	char *boot = proc_boot_id();
+	if (boot)
+		cJSON_AddStringToObject(p, "boot_id", boot);
+	free(boot);
+	if (pgid > 0) {
+		cJSON_AddNumberToObject(p, "pgid", (double)pgid);
+		start = proc_start_time(pgid);
+		cJSON_AddStringToObject(p, "pgid_start", start ? start : "");
+		free(start);
+	}
+}
+
+/* Records check_started; PLAN may be NULL (waits). PGID is the process group
+ * about to run the command, or 0. */
+static int record_start(struct exec *x, size_t sec, size_t item, const char *actor, const struct plan *plan,
+	pid_t pgid)
 {
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	cJSON *p = cJSON_CreateObject();
@@ -273,14 +299,7 @@ static int record_start(struct exec *x, size_t sec, size_t item, const char *act
 	if (plan) {
 		cJSON_AddStringToObject(p, "command", plan->shown);
 		cJSON_AddStringToObject(p, "cwd", plan->cwd);
-		/* Who runs it, so a later process can tell a live check from a dead one. */
-		cJSON_AddNumberToObject(p, "pid", (double)getpid());
-		char host[256] = "";
-		gethostname(host, sizeof(host) - 1);
-		cJSON_AddStringToObject(p, "host", host);
-		char *start = proc_start_time(getpid());
-		cJSON_AddStringToObject(p, "proc_start", start ? start : "");
-		free(start);
+		add_identity(p, pgid);
 	}
 	struct event ev = item_event(x->s, actor, EV_CHECK_STARTED, sec, item, p);
 	struct session_guard guard = {.action = ACTION_CHECK, .sec = sec, .item = item};
@@ -298,17 +317,6 @@ static int record_finish(struct exec *x, size_t sec, size_t item, const char *ac
 	return rc;
 }
 
-/* Expands a command item and records its start; on success PLAN is the
- * caller's to clear. */
-static int begin_command(struct exec *x, size_t sec, size_t item, const char *actor, struct plan *plan)
-{
-	if (!make_plan(x, &x->s->cl->sections[sec].items[item], plan))
-		return SESSION_INVALID;
-	int rc = record_start(x, sec, item, actor, plan);
-	if (rc != SESSION_OK)
-		plan_clear(plan);
-	return rc;
-}
 
 static void add_job(struct exec *x, int id, bool network, size_t sec, size_t item, const char *actor)
 {
@@ -380,6 +388,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 		char *shown = redact(url, secrets);
 		cJSON_AddStringToObject(p, "url", shown);
 		free(shown);
+		add_identity(p, 0);
 		if (query) {
 			shown = redact(query, secrets);
 			cJSON_AddStringToObject(p, "query", shown);
@@ -408,11 +417,32 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 	return rc;
 }
 
+/* A command's start is recorded, with the process group that will run it,
+ * while its child is held before exec: a refused or unrecorded start never
+ * runs anything, and a recorded one names the group a later recovery stops. */
+struct held_start {
+	struct exec *x;
+	size_t sec, item;
+	const char *actor;
+	const struct plan *plan;
+	int rc;
+	bool recorded;
+};
+
+static bool record_held_start(pid_t pgid, void *data, char **err)
+{
+	struct held_start *hs = data;
+	(void)err;
+	hs->rc = record_start(hs->x, hs->sec, hs->item, hs->actor, hs->plan, pgid);
+	hs->recorded = hs->rc == SESSION_OK;
+	return hs->recorded;
+}
+
 int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 {
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	if (it->kind == ITEM_WAIT)
-		return record_start(x, sec, item, actor, NULL);
+		return record_start(x, sec, item, actor, NULL, 0);
 	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS)
 		return start_network(x, sec, item, actor);
 	if (it->kind != ITEM_COMMAND || it->interactive) {
@@ -421,25 +451,33 @@ int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 		return SESSION_REFUSED;
 	}
 	struct plan plan;
-	int rc = begin_command(x, sec, item, actor, &plan);
-	if (rc != SESSION_OK)
-		return rc;
+	if (!make_plan(x, it, &plan))
+		return SESSION_INVALID;
+	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = SESSION_OK};
 	struct runner_spec spec = {
 		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
 		.env = (const char *const *)plan.env,
 		.timeout_ms = it->timeout_ms ? it->timeout_ms : x->s->cl->timeout_ms,
 		.secrets = plan.secrets,
+		.before_exec = record_held_start, .before_exec_data = &hs,
 	};
 	char *err = NULL;
 	int id = runner_start(x->runner, &spec, &err);
-	plan_clear(&plan);
-	if (id < 0) {
-		rc = start_failed(x, sec, item, actor, err);
-		free(err);
-		return rc;
+	int rc = SESSION_OK;
+	if (id < 0 && !hs.recorded && hs.rc != SESSION_OK) {
+		rc = hs.rc;  /* refused or not recorded: nothing ran */
+	} else if (id < 0) {
+		/* No process could be made: the start is recorded as an error. */
+		if (!hs.recorded)
+			rc = record_start(x, sec, item, actor, &plan, 0);
+		if (rc == SESSION_OK)
+			rc = start_failed(x, sec, item, actor, err);
+	} else {
+		add_job(x, id, false, sec, item, actor);
 	}
-	add_job(x, id, false, sec, item, actor);
-	return SESSION_OK;
+	free(err);
+	plan_clear(&plan);
+	return rc;
 }
 
 static bool output_matches(const char *re_text, const char *out)
@@ -537,9 +575,14 @@ static void on_runner_done(int id, struct runner_result *r, void *user)
 int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *actor)
 {
 	struct plan plan;
-	int rc = begin_command(x, sec, item, actor, &plan);
-	if (rc != SESSION_OK)
+	if (!make_plan(x, &x->s->cl->sections[sec].items[item], &plan))
+		return SESSION_INVALID;
+	/* It runs on the terminal, in the terminal's process group. */
+	int rc = record_start(x, sec, item, actor, &plan, 0);
+	if (rc != SESSION_OK) {
+		plan_clear(&plan);
 		return rc;
+	}
 	cJSON *fin = cJSON_CreateObject();
 	const char *verdict = "error";
 	char *message = NULL;

@@ -50,9 +50,14 @@ void reporter_say(const struct reporter *r, const char *fmt, ...)
 
 int session_open_store(struct session *s, const char *db_path)
 {
+	return session_open_store_mode(s, db_path, STORE_CREATE);
+}
+
+int session_open_store_mode(struct session *s, const char *db_path, enum store_mode mode)
+{
 	char *path = store_default_path(db_path);
 	char *err = NULL;
-	s->st = store_open(path, &err);
+	s->st = store_open_mode(path, mode, &err);
 	if (!s->st) {
 		reporter_say(&s->report, "cannot open the database %s: %s", path, err ? err : "unknown error");
 		free(err);
@@ -92,44 +97,162 @@ void session_origin(struct event *o, const char *actor)
 	o->payload = xstrdup("{}");
 }
 
-/* A running check whose process is gone (killed, power lost) must never
- * count as passed: record it as an error. */
-static int recover_interrupted(struct session *s)
+/* What the check_started payload of a running item says of its process. */
+struct running_proc {
+	pid_t pid, pgid;
+	char *host, *proc_start, *pgid_start, *boot_id;
+};
+
+static void running_proc_clear(struct running_proc *rp)
 {
-	const struct checklist *cl = s->cl;
+	free(rp->host);
+	free(rp->proc_start);
+	free(rp->pgid_start);
+	free(rp->boot_id);
+	memset(rp, 0, sizeof(*rp));
+}
+
+static char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static pid_t json_pid(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) && v->valuedouble > 1 && v->valuedouble < 1e9 ? (pid_t)v->valuedouble : 0;
+}
+
+static void running_proc_parse(const char *payload, struct running_proc *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	cJSON *p = cJSON_Parse(payload ? payload : "{}");
+	rp->pid = json_pid(p, "pid");
+	rp->pgid = json_pid(p, "pgid");
+	rp->host = json_str(p, "host");
+	rp->proc_start = json_str(p, "proc_start");
+	rp->pgid_start = json_str(p, "pgid_start");
+	rp->boot_id = json_str(p, "boot_id");
+	cJSON_Delete(p);
+}
+
+static bool same_boot(const struct running_proc *rp)
+{
+	if (!rp->boot_id)
+		return true;  /* recorded before boot ids were: assume this boot */
+	char *boot = proc_boot_id();
+	bool same = !boot || strcmp(boot, rp->boot_id) == 0;
+	free(boot);
+	return same;
+}
+
+enum session_liveness session_check_liveness(const struct session *s, size_t sec, size_t item, char **where)
+{
+	const struct item_state *is = engine_item(s->eng, sec, item);
+	if (where)
+		*where = NULL;
+	if (is->verdict != VERDICT_RUNNING || s->cl->sections[sec].items[item].kind == ITEM_WAIT)
+		return SESSION_NOT_RUNNING;
+	struct running_proc rp;
+	running_proc_parse(is->running_payload, &rp);
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
+	enum session_liveness l;
+	if (!rp.host || !rp.pid)
+		l = SESSION_LIVE_UNKNOWN;
+	else if (strcmp(rp.host, host) != 0)
+		l = SESSION_LIVE_ELSEWHERE;
+	else if (!same_boot(&rp) || !proc_alive(rp.pid, rp.proc_start))
+		l = SESSION_LIVE_GONE;
+	else
+		l = SESSION_LIVE_RUNNING;
+	if (where)
+		*where = rp.host && rp.pid ? xasprintf("process %d on host %s", (int)rp.pid, rp.host)
+			: xstrdup("a process that recorded no identity");
+	running_proc_clear(&rp);
+	return l;
+}
+
+/* Stops what a dead check left running here (only in this boot, and only
+ * the group it recorded, checked by start time). Returns how many
+ * processes were stopped. */
+static int stop_leftovers(const struct item_state *is)
+{
+	struct running_proc rp;
+	running_proc_parse(is->running_payload, &rp);
+	int n = 0;
+	if (rp.pgid && rp.pgid_start && same_boot(&rp))
+		n = proc_stop_group(rp.pgid, rp.pgid_start, 2000);
+	running_proc_clear(&rp);
+	return n;
+}
+
+/* Records a running check as interrupted (guarded: only while that very
+ * attempt is still the item's latest word). ACTOR NULL: the system. */
+static int record_interrupted(struct session *s, size_t sec, size_t item, const char *actor, const char *why)
+{
+	const struct checklist *cl = s->cl;
+	const struct item_state *is = engine_item(s->eng, sec, item);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "verdict", "error");
+	cJSON_AddStringToObject(p, "message", why);
+	cJSON_AddNumberToObject(p, "interrupted_seq", (double)is->verdict_seq);
+	struct session_guard guard = {.action = ACTION_RECOVER, .sec = sec, .item = item, .seq = is->verdict_seq};
+	char *target = xasprintf("%s/%s", cl->sections[sec].id, cl->sections[sec].items[item].id);
+	int rc = session_record(s, &guard, actor ? actor : "system", EV_CHECK_FINISHED, target, p);
+	free(target);
+	return rc;
+}
+
+/* A running check whose process is gone (killed, power lost) must never
+ * count as passed: stop what it left running and record it as an error.
+ * Only sessions that write do this, and each decision is re-checked on the
+ * newest state when it is written, so a check that finished meanwhile in
+ * another process is never overwritten. */
+int session_recover_interrupted(struct session *s)
+{
+	const struct checklist *cl = s->cl;
 	for (size_t sec = 0; sec < cl->n_sections; sec++) {
 		for (size_t i = 0; i < cl->sections[sec].n_items; i++) {
-			const struct item_state *is = engine_item(s->eng, sec, i);
-			if (is->verdict != VERDICT_RUNNING || cl->sections[sec].items[i].kind == ITEM_WAIT ||
-				!is->running_payload)
+			if (session_check_liveness(s, sec, i, NULL) != SESSION_LIVE_GONE)
 				continue;
-			cJSON *p = cJSON_Parse(is->running_payload);
-			const cJSON *pid = cJSON_GetObjectItemCaseSensitive(p, "pid");
-			const cJSON *h = cJSON_GetObjectItemCaseSensitive(p, "host");
-			const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "proc_start");
-			bool here = cJSON_IsString(h) && strcmp(h->valuestring, host) == 0;
-			bool alive = here && cJSON_IsNumber(pid) && cJSON_IsString(st) &&
-				proc_alive((pid_t)pid->valuedouble, st->valuestring);
-			cJSON_Delete(p);
-			if (!here || alive)
-				continue;
-			struct event ev;
-			session_origin(&ev, "system");
-			ev.kind = xstrdup(EV_CHECK_FINISHED);
-			free(ev.target);
-			ev.target = xasprintf("%s/%s", cl->sections[sec].id, cl->sections[sec].items[i].id);
-			free(ev.payload);
-			ev.payload = xstrdup("{\"verdict\":\"error\",\"message\":\"interrupted: the process running "
-				"the check ended before it finished\"}");
-			int rc = session_append(s, &ev, 1, NULL, 0);
-			event_clear(&ev);
-			if (rc != SESSION_OK)
+			int stopped = stop_leftovers(engine_item(s->eng, sec, i));
+			char *why = stopped ? xasprintf("interrupted: the process running the check ended before it "
+				"finished; %d process%s it left running %s stopped", stopped, stopped == 1 ? "" : "es",
+				stopped == 1 ? "was" : "were")
+				: xstrdup("interrupted: the process running the check ended before it finished");
+			int rc = record_interrupted(s, sec, i, NULL, why);
+			free(why);
+			if (rc != SESSION_OK && rc != SESSION_REFUSED)
 				return rc;
 		}
 	}
 	return SESSION_OK;
+}
+
+int session_recover_check(struct session *s, size_t sec, size_t item, const char *actor, const char *reason)
+{
+	char *where = NULL;
+	enum session_liveness l = session_check_liveness(s, sec, item, &where);
+	const char *id = s->cl->sections[sec].items[item].id;
+	int rc;
+	if (l == SESSION_NOT_RUNNING) {
+		rc = session_refuse(s, xasprintf("%s/%s is not running; nothing to recover", s->cl->sections[sec].id, id));
+	} else if (l == SESSION_LIVE_RUNNING) {
+		rc = session_refuse(s, xasprintf("%s/%s is still running as %s; cancel it there (or stop that "
+			"process) first", s->cl->sections[sec].id, id, where));
+	} else {
+		int stopped = l == SESSION_LIVE_GONE ? stop_leftovers(engine_item(s->eng, sec, item)) : 0;
+		char *why = xasprintf("interrupted: recovered by %s (%s): %s%s", actor, where, reason,
+			stopped ? "; processes it left running were stopped" : "");
+		rc = record_interrupted(s, sec, item, actor, why);
+		free(why);
+		if (rc == SESSION_REFUSED)
+			reporter_say(&s->report, "%s/%s was recorded meanwhile by another process", s->cl->sections[sec].id, id);
+	}
+	free(where);
+	return rc;
 }
 
 int session_load_run(struct session *s, const char *run_id)
@@ -174,7 +297,8 @@ int session_load_run(struct session *s, const char *run_id)
 		engine_apply(s->eng, &evs[i]);
 	event_array_free(evs, n);
 	engine_refresh(s->eng, now_us());
-	return recover_interrupted(s);
+	/* A session that only reads never records anything. */
+	return store_read_only(s->st) ? SESSION_OK : session_recover_interrupted(s);
 }
 
 /* Folds events other processes appended since the engine last looked;
@@ -204,6 +328,14 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	case ACTION_OVERRIDE: return engine_can_override(e, g->sec, why);
 	case ACTION_NOTE: return engine_can_note(e, why);
 	case ACTION_ABORT: return engine_can_abort(e, why);
+	case ACTION_RECOVER: {
+		const struct item_state *is = engine_item(e, g->sec, g->item);
+		if (is->verdict == VERDICT_RUNNING && is->verdict_seq == g->seq)
+			return true;
+		*why = xasprintf("%s/%s has been recorded meanwhile", s->cl->sections[g->sec].id,
+			s->cl->sections[g->sec].items[g->item].id);
+		return false;
+	}
 	case ACTION_SIGN:
 		if (!engine_can_sign(e, g->sec, g->engineer, g->approve, why))
 			return false;
@@ -323,8 +455,12 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			return SESSION_ENV;
 		}
 		char *why = NULL;
-		if (!guard_allows(s, guard, &why))
-			return session_refuse(s, why);
+		if (!guard_allows(s, guard, &why)) {
+			if (guard->action != ACTION_RECOVER)
+				return session_refuse(s, why);
+			free(why);  /* the caller says what it means */
+			return SESSION_REFUSED;
+		}
 	}
 	bool *gates = xcalloc(s->cl->n_sections + 1, sizeof(bool));
 	for (size_t k = 0; k < s->cl->n_sections; k++)
@@ -374,18 +510,22 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 		reporter_say(&s->report, "cannot read engineer %s: %s", name, store_error(s->st));
 		return SESSION_ENV;
 	}
+	/* The attempt is counted and reserved before the slow comparison, in
+	 * one transaction: a burst of simultaneous guesses gets at most
+	 * PIN_MAX_FAILURES comparisons per window. */
 	int failures = 0;
-	int64_t oldest = 0, now = now_us();
+	int64_t oldest = 0, ticket = 0, now = now_us();
 	int result = SESSION_OK;
-	if (store_count_pin_failures(s->st, name, now - PIN_WINDOW_US, &failures, &oldest) != STORE_OK) {
-		reporter_say(&s->report, "cannot read the PIN record of %s: %s", name, store_error(s->st));
-		result = SESSION_ENV;
-	} else if (failures >= PIN_MAX_FAILURES) {
+	rc = store_pin_reserve(s->st, name, now - PIN_WINDOW_US, PIN_MAX_FAILURES, &failures, &oldest, &ticket);
+	if (rc == STORE_REFUSED) {
 		char when[64];
 		format_time(oldest + PIN_WINDOW_US, when, sizeof(when));
 		reporter_say(&s->report, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
 			name, failures, when);
 		result = SESSION_REFUSED;
+	} else if (rc != STORE_OK) {
+		reporter_say(&s->report, "cannot read the PIN record of %s: %s", name, store_error(s->st));
+		result = SESSION_ENV;
 	} else if (!pin_verify(eng.pin_hash, pin)) {
 		struct event ev;
 		session_origin(&ev, name);
@@ -397,11 +537,15 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 		cJSON_AddStringToObject(p, "command", what ? what : "");
 		ev.payload = cJSON_PrintUnformatted(p);
 		cJSON_Delete(p);
-		store_append(s->st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
+		if (store_pin_settle(s->st, ticket, &ev) != STORE_OK)
+			reporter_say(&s->report, "cannot record the wrong PIN: %s", store_error(s->st));
 		event_clear(&ev);
 		reporter_say(&s->report, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
 			failures + 1, PIN_MAX_FAILURES);
 		result = SESSION_INVALID;
+	} else if (store_pin_settle(s->st, ticket, NULL) != STORE_OK) {
+		reporter_say(&s->report, "cannot record the PIN check of %s: %s", name, store_error(s->st));
+		result = SESSION_ENV;
 	}
 	engineer_clear(&eng);
 	return result;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -126,7 +127,7 @@ static _Noreturn void child_fail(int repfd, int step)
 }
 
 /* Runs in the forked child: async-signal-safe calls only. */
-static _Noreturn void child_main(int outfd, int repfd, const char *cwd, const char *path,
+static _Noreturn void child_main(int outfd, int repfd, int gofd, const char *cwd, const char *path,
 	char *const argv[], char *const envp[])
 {
 	/* Ignored signals survive execve; the application may ignore SIGPIPE,
@@ -153,6 +154,15 @@ static _Noreturn void child_main(int outfd, int repfd, const char *cwd, const ch
 		close(nul);
 	if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0)
 		child_fail(repfd, STEP_OUTPUT);
+	if (gofd >= 0) {
+		/* Held until the parent says go; EOF means it changed its mind. */
+		char go = 0;
+		ssize_t n;
+		while ((n = read(gofd, &go, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			_exit(127);
+	}
 	if (cwd && *cwd && chdir(cwd) < 0)
 		child_fail(repfd, STEP_CWD);
 	execve(path, argv, envp);
@@ -218,7 +228,7 @@ static bool read_report(int fd, struct child_report *rep)
 
 bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
 {
-	int pipefd[2] = { -1, -1 }, repfd[2] = { -1, -1 };
+	int pipefd[2] = { -1, -1 }, repfd[2] = { -1, -1 }, gofd[2] = { -1, -1 };
 	char *path = NULL;
 	bool ok = false;
 	const char *shell = spec->shell && *spec->shell ? spec->shell : "/bin/sh";
@@ -229,7 +239,8 @@ bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(repfd, O_CLOEXEC) < 0
 		|| !lift_fd(&pipefd[0]) || !lift_fd(&pipefd[1])
 		|| !lift_fd(&repfd[0]) || !lift_fd(&repfd[1])
-		|| fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
+		|| fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0
+		|| (spec->before_exec && (pipe2(gofd, O_CLOEXEC) < 0 || !lift_fd(&gofd[0]) || !lift_fd(&gofd[1])))) {
 		*err = xasprintf("cannot create a pipe: %s", strerror(errno));
 		goto cleanup;
 	}
@@ -241,8 +252,11 @@ bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid_t pid = fork();
-	if (pid == 0)
-		child_main(pipefd[1], repfd[1], spec->cwd, path, argv, envp);
+	if (pid == 0) {
+		if (gofd[1] >= 0)
+			close(gofd[1]);
+		child_main(pipefd[1], repfd[1], gofd[0], spec->cwd, path, argv, envp);
+	}
 	int fork_errno = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -253,6 +267,21 @@ bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
 	setpgid(pid, pid);
 	close_fd(&pipefd[1]);
 	close_fd(&repfd[1]);
+	close_fd(&gofd[0]);
+	if (spec->before_exec) {
+		if (!spec->before_exec(pid, spec->before_exec_data, err)) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			goto cleanup;
+		}
+		char go = 1;
+		ssize_t n;
+		while ((n = write(gofd[1], &go, 1)) < 0 && errno == EINTR)
+			;
+		close_fd(&gofd[1]);
+	}
 
 	struct child_report rep;
 	out->pid = pid;
@@ -262,6 +291,8 @@ bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
 	pipefd[0] = -1;
 	ok = true;
 cleanup:
+	close_fd(&gofd[0]);
+	close_fd(&gofd[1]);
 	close_fd(&repfd[0]);
 	close_fd(&repfd[1]);
 	close_fd(&pipefd[0]);

@@ -79,6 +79,19 @@ static const struct migration migrations[] = {
 		"CREATE TRIGGER engineers_no_delete BEFORE DELETE ON engineers\n"
 		"  BEGIN SELECT RAISE(ABORT, 'engineers cannot be deleted: a name is never reused'); END;\n"
 		"PRAGMA user_version = 1;\n"},
+	{2,
+		/* PIN checks under way: a check reserves its attempt here before
+		 * the slow Argon2id comparison, so that a burst of simultaneous
+		 * guesses cannot all pass the lockout count. Not part of the
+		 * record: a row lives for one comparison (or, when its process
+		 * died, until the lockout window has passed). */
+		"CREATE TABLE pin_attempts (\n"
+		"  id INTEGER PRIMARY KEY,\n"
+		"  engineer TEXT NOT NULL,\n"
+		"  time_us INTEGER NOT NULL\n"
+		");\n"
+		"CREATE INDEX pin_attempts_by_engineer ON pin_attempts (engineer, time_us);\n"
+		"PRAGMA user_version = 2;\n"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -137,6 +150,20 @@ static bool apply(struct store *st, int i)
 fail:
 	store_rollback(st);
 	return false;
+}
+
+bool store_check_version(struct store *st)
+{
+	int version = 0;
+	if (!read_version(st, &version) || refuse_newer(st, version))
+		return false;
+	if (version < store_schema_version()) {
+		store_set_err(st, "cannot read %s: its schema version is %d, older than this countersign's (%d); "
+			"any command that records (as its owner) brings it up to date", st->path, version,
+			store_schema_version());
+		return false;
+	}
+	return true;
 }
 
 bool store_migrate(struct store *st)

@@ -167,7 +167,57 @@ static bool configure(struct store *st, char **err)
 	return true;
 }
 
-struct store *store_open(const char *path, char **err)
+/* Remembers which file is open, so that store_begin can notice it was
+ * removed or replaced. */
+static bool remember_file(struct store *st, char **err)
+{
+	struct stat sb;
+	if (stat(st->path, &sb) != 0) {
+		*err = xasprintf("cannot open %s: %s", st->path, strerror(errno));
+		return false;
+	}
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	return true;
+}
+
+/* A read-only connection: never creates, migrates or writes. A WAL database
+ * whose folder cannot be written (an auditor's copy on read-only media)
+ * cannot get its -shm file; when there is no -wal content to miss, it is
+ * read as immutable instead. */
+static bool open_read_only(struct store *st, char **err)
+{
+	int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		char *wal = xasprintf("%s-wal", st->path);
+		struct stat sb;
+		bool wal_has_data = stat(wal, &sb) == 0 && sb.st_size > 0;
+		free(wal);
+		if (!wal_has_data) {
+			sqlite3_close(st->db);
+			st->db = NULL;
+			char *uri = sqlite3_mprintf("file:%q?immutable=1", st->path);
+			rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+			sqlite3_free(uri);
+			if (rc == SQLITE_OK)
+				rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cannot read %s: %s", st->path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		return false;
+	}
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (!store_check_version(st)) {
+		*err = xstrdup(st->err);
+		return false;
+	}
+	return true;
+}
+
+struct store *store_open_mode(const char *path, enum store_mode mode, char **err)
 {
 	*err = NULL;
 	if (sodium_init() < 0) {
@@ -178,11 +228,24 @@ struct store *store_open(const char *path, char **err)
 		*err = xstrdup("no database path given");
 		return NULL;
 	}
-	if (!create_file(path, err))
+	if (mode != STORE_CREATE && access(path, F_OK) != 0) {
+		*err = errno == ENOENT ? xasprintf("no database at %s (commands that only read never create one; "
+			"check --db or COUNTERSIGN_DB)", path) : xasprintf("cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (mode == STORE_CREATE && !create_file(path, err))
 		return NULL;
 	struct store *st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->err = xstrdup("");
+	st->read_only = mode == STORE_READ_ONLY;
+	if (!remember_file(st, err))
+		goto fail;
+	if (st->read_only) {
+		if (!open_read_only(st, err))
+			goto fail;
+		return st;
+	}
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*err = xasprintf("cannot open %s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -198,6 +261,16 @@ struct store *store_open(const char *path, char **err)
 fail:
 	store_close(st);
 	return NULL;
+}
+
+struct store *store_open(const char *path, char **err)
+{
+	return store_open_mode(path, STORE_CREATE, err);
+}
+
+bool store_read_only(const struct store *st)
+{
+	return st && st->read_only;
 }
 
 void store_close(struct store *st)
@@ -241,7 +314,15 @@ void store_set_err(struct store *st, const char *fmt, ...)
 
 enum store_status store_db_fail(struct store *st, const char *what)
 {
-	store_set_err(st, "%s: %s", what, sqlite3_errmsg(st->db));
+	/* SQLite says "disk I/O error" for a full disk met while writing the
+	 * WAL; the system error tells them apart. */
+	int code = sqlite3_errcode(st->db);
+	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(st->db) == ENOSPC))
+		store_set_err(st, "%s: the disk holding %s is full; free space there and try again", what, st->path);
+	else if (code == SQLITE_READONLY && st->read_only)
+		store_set_err(st, "%s: %s is open read-only", what, st->path);
+	else
+		store_set_err(st, "%s: %s", what, sqlite3_errmsg(st->db));
 	return STORE_FAILED;
 }
 
@@ -269,8 +350,32 @@ char *store_column_dup(sqlite3_stmt *stmt, int col)
 	return xstrndup(s, (size_t)sqlite3_column_bytes(stmt, col));
 }
 
+/* SQLite goes on writing to a database file that was unlinked or replaced
+ * under it, and everything written would be lost: refuse instead. */
+static enum store_status check_same_file(struct store *st, const char *what)
+{
+	struct stat sb;
+	if (stat(st->path, &sb) != 0) {
+		store_set_err(st, "%s: the database file %s was removed while countersign was using it (%s); "
+			"nothing more is recorded", what, st->path, strerror(errno));
+		return STORE_FAILED;
+	}
+	if (sb.st_dev != st->dev || sb.st_ino != st->ino) {
+		store_set_err(st, "%s: the database file %s was replaced while countersign was using it; "
+			"nothing more is recorded", what, st->path);
+		return STORE_FAILED;
+	}
+	return STORE_OK;
+}
+
 enum store_status store_begin(struct store *st, bool immediate, const char *what)
 {
+	if (immediate && st->read_only) {
+		store_set_err(st, "%s: %s is open read-only", what, st->path);
+		return STORE_FAILED;
+	}
+	if (immediate && check_same_file(st, what) != STORE_OK)
+		return STORE_FAILED;
 	if (sqlite3_exec(st->db, immediate ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_db_fail(st, what);
 	return STORE_OK;
@@ -278,6 +383,11 @@ enum store_status store_begin(struct store *st, bool immediate, const char *what
 
 enum store_status store_commit(struct store *st, const char *what)
 {
+	/* A write transaction commits only into the file it began on. */
+	if (sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE && check_same_file(st, what) != STORE_OK) {
+		store_rollback(st);
+		return STORE_FAILED;
+	}
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		enum store_status s = store_db_fail(st, what);
 		store_rollback(st);

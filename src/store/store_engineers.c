@@ -226,3 +226,86 @@ enum store_status store_count_pin_failures(struct store *st, const char *name, i
 	sqlite3_finalize(stmt);
 	return s;
 }
+
+/* Counts settled failures and unsettled reservations of NAME since SINCE_US;
+ * runs inside the caller's write transaction. */
+static enum store_status count_attempts(struct store *st, const char *name, int64_t since_us, int *count,
+	int64_t *oldest_us)
+{
+	int failures = 0, pending = 0;
+	int64_t oldest_failure = 0, oldest_pending = 0;
+	enum store_status s = store_count_pin_failures(st, name, since_us, &failures, &oldest_failure);
+	if (s != STORE_OK)
+		return s;
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT count(*), min(time_us) FROM pin_attempts "
+		"WHERE engineer = ?1 AND time_us >= ?2");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, name);
+	sqlite3_bind_int64(stmt, 2, since_us);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		pending = sqlite3_column_int(stmt, 0);
+		oldest_pending = sqlite3_column_int64(stmt, 1);
+	} else {
+		s = store_db_fail(st, "cannot count PIN attempts");
+	}
+	sqlite3_finalize(stmt);
+	*count = failures + pending;
+	*oldest_us = failures == 0 ? oldest_pending
+		: pending == 0 || oldest_failure < oldest_pending ? oldest_failure : oldest_pending;
+	return s;
+}
+
+enum store_status store_pin_reserve(struct store *st, const char *name, int64_t since_us, int max,
+	int *count, int64_t *oldest_us, int64_t *ticket)
+{
+	*count = 0;
+	*oldest_us = 0;
+	*ticket = 0;
+	enum store_status s = store_begin(st, true, "cannot check the PIN");
+	if (s != STORE_OK)
+		return s;
+	s = count_attempts(st, name, since_us, count, oldest_us);
+	if (s == STORE_OK && *count >= max)
+		s = STORE_REFUSED;
+	if (s == STORE_OK) {
+		sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO pin_attempts (engineer, time_us) VALUES (?1, ?2)");
+		if (!stmt) {
+			s = STORE_FAILED;
+		} else {
+			store_bind_text(stmt, 1, name);
+			sqlite3_bind_int64(stmt, 2, store_now_us());
+			if (sqlite3_step(stmt) != SQLITE_DONE)
+				s = store_db_fail(st, "cannot reserve a PIN attempt");
+			else
+				*ticket = sqlite3_last_insert_rowid(st->db);
+			sqlite3_finalize(stmt);
+		}
+	}
+	if (s == STORE_OK)
+		return store_commit(st, "cannot reserve a PIN attempt");
+	store_rollback(st);
+	return s;
+}
+
+enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed)
+{
+	enum store_status s = store_begin(st, true, "cannot record the PIN attempt");
+	if (s != STORE_OK)
+		return s;
+	sqlite3_stmt *stmt = store_prepare(st, "DELETE FROM pin_attempts WHERE id = ?1");
+	if (!stmt) {
+		s = STORE_FAILED;
+	} else {
+		sqlite3_bind_int64(stmt, 1, ticket);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			s = store_db_fail(st, "cannot settle the PIN attempt");
+		sqlite3_finalize(stmt);
+	}
+	if (s == STORE_OK && failed)
+		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, failed, 1, NULL, 0);
+	if (s == STORE_OK)
+		return store_commit(st, "cannot record the PIN attempt");
+	store_rollback(st);
+	return s;
+}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -18,6 +19,11 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	char *err; /* last error, malloc'd; "" when none */
+	bool read_only;
+	/* The file opened, so a write can tell that it was removed or replaced
+	 * under us (SQLite would go on writing to the unlinked inode). */
+	dev_t dev;
+	ino_t ino;
 };
 
 /* Replaces the last error with a formatted message. */
@@ -62,5 +68,9 @@ bool store_is_sha_hex(const char *s);
 
 /* Applies the migrations in migrations.c; false with the reason in ST. */
 bool store_migrate(struct store *st);
+/* For a connection that does not migrate: true when the schema is the one
+ * this program knows; false with the reason in ST (older: open it once with
+ * a command that writes; newer: use a newer countersign). */
+bool store_check_version(struct store *st);
 
 #endif

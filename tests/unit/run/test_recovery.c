@@ -1,0 +1,298 @@
+/* Recovery of interrupted checks: decided on the newest state (never over a
+ * result another process recorded meanwhile), never by a session that only
+ * reads, zombies count as gone, checks from another host are left to the
+ * operator (session_recover_check), and what a dead check left running is
+ * stopped. */
+#include "../store/fixture.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/session.h"
+#include "countersign/vars.h"
+#include "run/proc.h"
+
+static const char checklist_text[] =
+	"{\"countersign\": 1, \"id\": \"rec\", \"title\": \"Recovery\", \"sections\": [\n"
+	" {\"id\": \"s\", \"title\": \"S\", \"items\": [\n"
+	"  {\"id\": \"a\", \"title\": \"A\", \"kind\": \"command\", \"run\": \"true\"},\n"
+	"  {\"id\": \"b\", \"title\": \"B\", \"kind\": \"command\", \"run\": \"true\"}]}]}\n";
+
+static char *db_path;
+
+static void quiet(void *data, const char *message)
+{
+	(void)data;
+	(void)message;
+}
+
+static void open_session(struct session *s, enum store_mode mode)
+{
+	memset(s, 0, sizeof(*s));
+	s->report.say = quiet;
+	if (session_open_store_mode(s, db_path, mode) != SESSION_OK) {
+		fprintf(stderr, "cannot open %s\n", db_path);
+		exit(1);
+	}
+}
+
+static char *start_run(void)
+{
+	struct session s;
+	open_session(&s, STORE_CREATE);
+	struct diag_list d;
+	diag_list_init(&d, "rec.json");
+	struct checklist *cl = checklist_load_text("rec.json", checklist_text, strlen(checklist_text), &d);
+	diag_list_clear(&d);
+	if (!cl)
+		exit(1);
+	struct var_values v = {0};
+	vars_assign(&v, cl, NULL, 0, true, &s.report);
+	if (session_start_run(&s, cl, &v, NULL, "alice") != SESSION_OK)
+		exit(1);
+	char *id = xstrdup(s.run.id);
+	vars_clear(&v);
+	checklist_destroy(cl);
+	session_close(&s);
+	return id;
+}
+
+/* Records check_started of s/ITEM as if process PID (group PGID, 0: none)
+ * on HOST ran it. */
+static void record_started(const char *run, const char *item, pid_t pid, pid_t pgid, const char *host)
+{
+	struct session s;
+	open_session(&s, STORE_CREATE);
+	session_load_run(&s, run);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "attempt", 1);
+	cJSON_AddStringToObject(p, "command", "true");
+	cJSON_AddNumberToObject(p, "pid", pid);
+	cJSON_AddStringToObject(p, "host", host);
+	char *start = proc_start_time(pid);
+	cJSON_AddStringToObject(p, "proc_start", start ? start : "1");
+	free(start);
+	if (pgid) {
+		cJSON_AddNumberToObject(p, "pgid", pgid);
+		start = proc_start_time(pgid);
+		cJSON_AddStringToObject(p, "pgid_start", start ? start : "1");
+		free(start);
+	}
+	char *target = xasprintf("s/%s", item);
+	CHECK(session_record(&s, NULL, "alice", EV_CHECK_STARTED, target, p) == SESSION_OK);
+	free(target);
+	session_close(&s);
+}
+
+static void record_pass(const char *run, const char *item)
+{
+	struct session s;
+	open_session(&s, STORE_CREATE);
+	/* The item's process is alive while this loads: nothing is recovered. */
+	session_load_run(&s, run);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "verdict", "pass");
+	char *target = xasprintf("s/%s", item);
+	CHECK(session_record(&s, NULL, "alice", EV_CHECK_FINISHED, target, p) == SESSION_OK);
+	free(target);
+	session_close(&s);
+}
+
+static int count_kind(const char *run, const char *kind, const char *needle)
+{
+	char *err = NULL;
+	struct store *st = store_open_mode(db_path, STORE_READ_ONLY, &err);
+	free(err);
+	struct event *evs = NULL;
+	size_t n = 0;
+	int count = 0;
+	if (st && store_load_events(st, run, 0, &evs, &n) == STORE_OK)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(evs[i].kind, kind) == 0 && (!needle || strstr(evs[i].payload, needle)))
+				count++;
+	event_array_free(evs, n);
+	store_close(st);
+	return count;
+}
+
+static char *my_host(void)
+{
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	return xstrdup(host);
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		execlp("sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* A session that loaded while the check ran, and tries to recover it after
+ * another process recorded its pass, must not record "interrupted". */
+static void test_stale_snapshot(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	pid_t child = spawn_sleeper();
+	record_started(run, "a", child, 0, host);
+
+	struct session stale;
+	open_session(&stale, STORE_CREATE);
+	CHECK(session_load_run(&stale, run) == SESSION_OK);  /* alive: nothing recovered */
+	CHECK(session_check_liveness(&stale, 0, 0, NULL) == SESSION_LIVE_RUNNING);
+
+	record_pass(run, "a");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* The stale session still believes a is running, and its process is gone. */
+	CHECK(session_check_liveness(&stale, 0, 0, NULL) == SESSION_LIVE_GONE);
+	CHECK(session_recover_interrupted(&stale) == SESSION_OK);
+	session_close(&stale);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, "interrupted") == 0);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, "\"pass\"") == 1);
+	free(host);
+	free(run);
+}
+
+/* Only sessions that write recover; a read-only one records nothing. */
+static void test_read_only_records_nothing(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	pid_t child = spawn_sleeper();
+	record_started(run, "a", child, 0, host);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+
+	struct session ro;
+	open_session(&ro, STORE_READ_ONLY);
+	CHECK(session_load_run(&ro, run) == SESSION_OK);
+	CHECK(session_check_liveness(&ro, 0, 0, NULL) == SESSION_LIVE_GONE);
+	session_close(&ro);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, NULL) == 0);
+
+	struct session rw;
+	open_session(&rw, STORE_CREATE);
+	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_ERROR);
+	session_close(&rw);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, "interrupted") == 1);
+	free(host);
+	free(run);
+}
+
+/* A zombie waiting for its parent is not a live check. */
+static void test_zombie_is_gone(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	/* Not reaped: wait until it is a zombie. */
+	for (int i = 0; i < 500; i++) {
+		char path[64], buf[256] = "";
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)child);
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		char *paren = strrchr(buf, ')');
+		if (paren && paren[2] == 'Z')
+			break;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	record_started(run, "a", child, 0, host);
+	struct session rw;
+	open_session(&rw, STORE_CREATE);
+	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_ERROR);
+	session_close(&rw);
+	waitpid(child, NULL, 0);
+	free(host);
+	free(run);
+}
+
+/* A check recorded on another host is left alone, shown as such, and the
+ * operator records it as interrupted; one alive here cannot be. */
+static void test_elsewhere_and_recover(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	record_started(run, "a", 4242, 0, "another-host.example");
+	pid_t child = spawn_sleeper();
+	record_started(run, "b", child, 0, host);
+
+	struct session rw;
+	open_session(&rw, STORE_CREATE);
+	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	char *where = NULL;
+	CHECK(session_check_liveness(&rw, 0, 0, &where) == SESSION_LIVE_ELSEWHERE);
+	CHECK(where && strstr(where, "another-host.example"));
+	free(where);
+	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_RUNNING);
+	CHECK(session_recover_check(&rw, 0, 1, "bob", "stuck") == SESSION_REFUSED);  /* alive here */
+	CHECK(session_recover_check(&rw, 0, 0, "bob", "host renamed after a restart") == SESSION_OK);
+	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_ERROR);
+	CHECK(session_recover_check(&rw, 0, 0, "bob", "again") == SESSION_REFUSED);  /* not running */
+	session_close(&rw);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, "recovered by bob") == 1);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	free(host);
+	free(run);
+}
+
+/* The process group a dead check left behind is stopped by the recovery. */
+static void test_leftovers_stopped(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	pid_t runner = fork();  /* stands for the countersign process, already gone */
+	if (runner == 0)
+		_exit(0);
+	waitpid(runner, NULL, 0);
+	pid_t group = spawn_sleeper();
+	record_started(run, "a", runner, group, host);
+	struct session rw;
+	open_session(&rw, STORE_CREATE);
+	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	session_close(&rw);
+	/* The sleeper was killed: reaping it gives its signal at once. */
+	int status = 0;
+	CHECK(waitpid(group, &status, 0) == group && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, "were stopped") + count_kind(run, EV_CHECK_FINISHED, "was stopped") == 1);
+	free(host);
+	free(run);
+}
+
+int main(void)
+{
+	setenv("COUNTERSIGN_TEST_PIN_COST", "min", 1);
+	char *dir = fixture_tmpdir();
+	db_path = xasprintf("%s/rec.db", dir);
+	test_stale_snapshot();
+	test_read_only_records_nothing();
+	test_zombie_is_gone();
+	test_elsewhere_and_recover();
+	test_leftovers_stopped();
+	free(db_path);
+	fixture_rm_rf(dir);
+	return check_report();
+}
