@@ -47,7 +47,7 @@ bool get_string_array(struct lctx *c, const cJSON *obj, const char *key, char **
 bool get_kv(struct lctx *c, const cJSON *obj, const char *key, struct kv_list *out);
 /* An id matching ^[a-z0-9][a-z0-9-]*$. */
 bool get_id(struct lctx *c, const cJSON *obj, const char *key, bool required, char **out);
-/* A POSIX extended regex that compiles. */
+/* A POSIX extended regex within regex_check's bounds that compiles. */
 bool get_regex(struct lctx *c, const cJSON *obj, const char *key, char **out);
 
 /* Checks ${NAME} references in the string NODE: malformed ones are errors,

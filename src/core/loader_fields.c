@@ -10,7 +10,11 @@
 
 #include "countersign/duration.h"
 #include "countersign/expand.h"
+#include "countersign/regex_check.h"
 #include "loader_ctx.h"
+
+static void vreport(struct lctx *c, enum diag_severity sev, int line, int col,
+	const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 static void vreport(struct lctx *c, enum diag_severity sev, int line, int col,
 	const char *fmt, va_list ap)
@@ -309,6 +313,17 @@ bool get_regex(struct lctx *c, const cJSON *obj, const char *key, char **out)
 	char *s = NULL;
 	if (!get_string(c, obj, key, false, &s))
 		return false;
+	/* Bound the pattern before compiling it: some take gigabytes. */
+	size_t at;
+	const char *bound;
+	if (!regex_check(s, &at, &bound)) {
+		size_t saved = lctx_enter_key(c, key);
+		lctx_report_in_string(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(obj, key), at,
+			"\"%s\" is refused as a regular expression: %s", s, bound);
+		lctx_leave(c, saved);
+		free(s);
+		return false;
+	}
 	regex_t re;
 	int rc = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {

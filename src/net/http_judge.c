@@ -1,6 +1,7 @@
 #include "net/http_judge.h"
 
 #include "countersign/net.h"
+#include "countersign/regex_check.h"
 #include "countersign/util.h"
 #include "net/net_util.h"
 
@@ -39,6 +40,16 @@ bool http_expect_init(struct http_expect *ex, const struct item *it, char **err)
 	}
 	ex->max_latency_ms = it->max_latency_ms;
 	if (it->expect_body) {
+		/* The loader refuses such patterns; an item built elsewhere is
+		 * held to the same bounds before regcomp sees it. */
+		size_t at;
+		const char *bound;
+		if (!regex_check(it->expect_body, &at, &bound)) {
+			*err = xasprintf("expect_body \"%s\" is refused as a regular expression: %s",
+				it->expect_body, bound);
+			http_expect_clear(ex);
+			return false;
+		}
 		int rc = regcomp(&ex->re, it->expect_body, REG_EXTENDED | REG_NOSUB);
 		if (rc != 0) {
 			char why[256];

@@ -185,6 +185,13 @@ static void test_judge(void)
 	CHECK(!http_expect_init(&ex, &it, &err));
 	CHECK(err && strstr(err, "not a valid regular expression"));
 	free(err);
+
+	/* A pattern that would take gigabytes to compile is never compiled. */
+	err = NULL;
+	it.expect_body = "t+++++++++++++++++++++++++";
+	CHECK(!http_expect_init(&ex, &it, &err));
+	CHECK(err && strstr(err, "is refused as a regular expression"));
+	free(err);
 }
 
 /* Parses JSON (status 200) with REDUCE into *S. */
