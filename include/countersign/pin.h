@@ -8,10 +8,19 @@
 #define PIN_MAX_FAILURES 5
 #define PIN_WINDOW_US (15LL * 60 * 1000000)
 
+enum pin_cost {
+	PIN_COST_INTERACTIVE, /* libsodium's "interactive" level: the default */
+	PIN_COST_MIN,         /* libsodium's minimum: test suites only */
+};
+
+/* Selects the cost of the hashes pin_hash makes from now on. Only the test
+ * build of the program calls it (COUNTERSIGN_TEST_PIN_COST=min). */
+void pin_set_cost(enum pin_cost cost);
+
 /* Hashes PIN into a malloc'd crypto_pwhash_str string (caller frees), or
- * NULL when out of memory. The cost is libsodium's "interactive" level;
- * COUNTERSIGN_TEST_PIN_COST=min in the environment selects the minimum, for
- * test suites. Verification always honours the cost stored in the hash. */
+ * NULL when out of memory, at the cost pin_set_cost selected (by default
+ * libsodium's "interactive" level). Verification always honours the cost
+ * stored in the hash. */
 char *pin_hash(const char *pin);
 
 /* True when PIN matches HASH. */

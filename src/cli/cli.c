@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,15 +8,18 @@
 
 #include <sodium.h>
 
+#include "cli/cli_text.h"
 #include "config.h"
+#include "countersign/sanitize.h"
+#include "countersign/util.h"
 
 static const struct cli_command commands[] = {
-	{"open", "CHECKLIST.json [--var NAME=VALUE]... [--title TEXT] | --run ID",
+	{"open", "CHECKLIST.json [--var-file FILE]... [--var NAME=VALUE]... [--title TEXT] | --run ID",
 		"open the terminal interface on a checklist (resuming its open run, asked) or on a run",
 		"Signs the operator in (name and PIN; offers to register the first engineer on an\n"
 		"empty database), then resumes the open run of the checklist if you say so, or asks\n"
 		"for the variables and starts a new run. --run opens an existing run (read-only when\n"
-		"it is completed or aborted). See docs/interface.md for the keys.\n",
+		"it is completed or aborted). See docs/interface.md for the keys. --var-file as for start.\n",
 		cmd_open},
 	{"review", "", "the interface in read-only mode: past runs and their record", "", cmd_review},
 	{"lint", "FILE... [--outline]",
@@ -34,20 +38,37 @@ static const struct cli_command commands[] = {
 		"  add NAME --full-name TEXT   NAME is a short login-like name, never reused; the PIN\n"
 		"                              (at least 6 characters) is stored only as an Argon2id hash\n"
 		"  list [--json]               the registered engineers\n"
-		"  --pin-stdin                 read the PIN once from standard input instead of the terminal\n",
+		"  --pin-stdin                 read the PIN once from standard input instead of the terminal\n"
+		"\n"
+		"The full name must print as itself: no control characters or escape sequences, valid\n"
+		"UTF-8. \"system\" is reserved (the record's name for the program's own events).\n",
 		cmd_engineer},
-	{"start", "CHECKLIST.json --engineer NAME [--var NAME=VALUE]... [--title TEXT] [--pin-stdin]",
+	{"start", "CHECKLIST.json --engineer NAME [--var-file FILE]... [--var NAME=VALUE]... [--title TEXT] "
+		"[--pin-stdin]",
 		"start a run headless; prints the run id alone on stdout",
-		"Variables without a default must be given with --var. Secret variables are never\n"
-		"stored: give them again to each check (--var) or set them in the environment.\n",
+		"Variables without a default must be given with --var or --var-file. Secret variables\n"
+		"are never stored: give them again to each check or set them in the environment.\n"
+		"\n"
+		"  --var-file FILE   NAME=VALUE lines (the value is the rest of the line, as it is);\n"
+		"                    blank lines and lines starting with # are skipped\n"
+		"\n"
+		"Give secrets with --var-file (a file only you can read, or <(command)) or in the\n"
+		"environment: a --var value is wiped from the command line once read, but other users\n"
+		"can see it in the process list until then, and it stays in your shell history.\n"
+		"Exit status 3 when the run id cannot be written to standard output (the run is\n"
+		"started; its id is named on standard error).\n",
 		cmd_start},
 	{"runs", "[--all] [--json]", "list open runs (all runs with --all)", "", cmd_runs},
 	{"status", "RUN [--json]",
 		"sections with lock and gate state, items with verdicts, sign-offs, overrides",
 		"A check whose process is gone (killed, power lost) is recorded as error: interrupted.\n",
 		cmd_status},
-	{"check", "RUN SECTION/ITEM --engineer NAME [--var NAME=VALUE]... [--pin-stdin] [--yes]",
+	{"check", "RUN SECTION/ITEM --engineer NAME [--var-file FILE]... [--var NAME=VALUE]... [--pin-stdin] "
+		"[--yes]",
 		"run an item's check now, record the evidence, print the verdict",
+		"Secret variables come from --var-file FILE (NAME=VALUE lines, as for start), the\n"
+		"environment or --var (wiped from the command line once read, but briefly visible to\n"
+		"other users until then: prefer the other two).\n"
 		"Exit status 0 on pass, 1 otherwise. --yes answers a confirm item. A wait item starts\n"
 		"its timer and returns at once; a later check or status shows pass once it elapsed.\n"
 		"Ctrl-C cancels the check (its whole process group is stopped) and records it.\n",
@@ -72,7 +93,9 @@ static const struct cli_command commands[] = {
 	{"verify", "[RUN] [--anchor HASH]",
 		"recompute the hash chains of the record",
 		"Prints \"ok: N events, head HASH\" and exits 0, or names the first bad event and exits 1.\n"
-		"With --anchor (a head printed earlier), also fails when the run was cut short after it.\n",
+		"With --anchor (a head printed earlier), also fails unless that event is still in the\n"
+		"record: in RUN's chain, or without RUN in any chain (so the head printed by a plain\n"
+		"'countersign verify' can be checked the same way later).\n",
 		cmd_verify},
 };
 
@@ -81,11 +104,16 @@ static const struct cli_command commands[] = {
 void cli_error(const char *what, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "countersign: %s: ", what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	char *message = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* messages quote names, titles and arguments: none may drive the terminal */
+	char *safe_what = sanitize_text(what, strlen(what), cli_text_flags());
+	char *safe_message = sanitize_text(message, strlen(message), cli_text_flags() | SANITIZE_MULTILINE);
+	fprintf(stderr, "countersign: %s: %s\n", safe_what, safe_message);
+	free(safe_what);
+	free(safe_message);
+	free(message);
 }
 
 static void print_usage(FILE *out)
@@ -148,7 +176,13 @@ static bool take_global_options(int *argc, char **argv, struct cli_global *g)
 	for (int i = 1; i < *argc; i++) {
 		if (!done && strcmp(argv[i], "--") == 0)
 			done = true;
-		if (!done && strcmp(argv[i], "--db") == 0) {
+		bool db = !done && strcmp(argv[i], "--db") == 0, db_eq = !done && strncmp(argv[i], "--db=", 5) == 0;
+		if ((db || db_eq) && g->db_path) {
+			cli_error("--db", "is given more than once; give one database");
+			ok = false;
+			break;
+		}
+		if (db) {
 			if (i + 1 >= *argc) {
 				cli_error("--db", "needs a path to the database file");
 				ok = false;
@@ -157,7 +191,7 @@ static bool take_global_options(int *argc, char **argv, struct cli_global *g)
 			g->db_path = argv[++i];
 			continue;
 		}
-		if (!done && strncmp(argv[i], "--db=", 5) == 0) {
+		if (db_eq) {
 			g->db_path = argv[i] + 5;
 			continue;
 		}
@@ -168,7 +202,36 @@ static bool take_global_options(int *argc, char **argv, struct cli_global *g)
 	return ok;
 }
 
+/* Scripts rely on what a command prints (RUN=$(countersign start ...)): a
+ * write that failed (a full disk, a closed pipe) must not pass as success.
+ * Returns RC, or EXIT_ENV after a message when standard output failed. */
+static int close_stdout(const char *command, int rc)
+{
+	errno = 0;
+	bool failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed)
+		return rc;
+	cli_error(command, "cannot write to standard output: %s", err ? strerror(err) : "write error");
+	return EXIT_ENV;
+}
+
+static int run_command(int argc, char **argv);
+
 int cli_main(int argc, char **argv)
+{
+	int rc = run_command(argc, argv);
+	/* the global options are out of ARGV by now: ARGV[1] names the command */
+	rc = close_stdout(argc > 1 && argv[1] ? argv[1] : "output", rc);
+	cli_text_release();
+	return rc;
+}
+
+static int run_command(int argc, char **argv)
 {
 	if (sodium_init() < 0) {
 		cli_error("init", "libsodium failed to initialise");

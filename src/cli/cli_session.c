@@ -1,4 +1,5 @@
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -68,7 +69,7 @@ char *cli_read_pin(const char *command, bool pin_stdin, const char *name, const 
 		quiet.c_lflag |= ECHONL;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
-	fprintf(tty, "%s", prompt);
+	fprintf(tty, "%s", cli_safe(prompt));
 	fflush(tty);
 	char *pin = read_line(tty);
 	if (restore)

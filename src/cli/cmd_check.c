@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 #include "cli/opts.h"
 #include "countersign/duration.h"
 #include "countersign/exec.h"
@@ -18,6 +21,7 @@ struct check_state {
 	bool done, ended_with_newline, network;
 	char *verdict, *message;
 	int rc;
+	struct cli_stream stream; /* the output, sanitised on a terminal */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -33,10 +37,7 @@ static void on_output(size_t sec, size_t item, const char *data, size_t len, voi
 	(void)sec;
 	(void)item;
 	struct check_state *cs = user;
-	/* a network check's progress lines go to stderr; a command's output is the result */
-	FILE *out = cs->network ? stderr : stdout;
-	fwrite(data, 1, len, out);
-	fflush(out);
+	cli_stream_write(&cs->stream, data, len);
 	if (len && !cs->network)
 		cs->ended_with_newline = data[len - 1] == '\n';
 }
@@ -60,7 +61,7 @@ static bool confirm(const struct item *it, const char *script, bool yes)
 		cli_error("check", "%s asks for confirmation before it runs; add --yes to confirm", it->id);
 		return false;
 	}
-	fprintf(stderr, "This check runs:\n%s\nRun it? [y/N] ", script);
+	fprintf(stderr, "This check runs:\n%s\nRun it? [y/N] ", cli_safe_lines(script));
 	char buf[16] = "";
 	if (!fgets(buf, sizeof(buf), stdin))
 		return false;
@@ -116,22 +117,31 @@ static void run_loop(struct exec *x, size_t sec, size_t item, struct check_state
 	sigaction(SIGTERM, &old_term, NULL);
 }
 
-/* Only secrets are given at check time: everything else is fixed at start. */
-static bool only_secrets(const struct checklist *cl, const struct opts *o)
+/* Only secrets are given at check time: everything else is fixed at start.
+ * A fixed variable given with the value the run started with (one
+ * --var-file for start and check) is dropped from O; another is refused. */
+static bool only_secrets(const struct checklist *cl, const char *recorded_json, struct opts *o)
 {
-	for (int k = 0; k < o->n_vars; k++) {
+	cJSON *recorded = cJSON_Parse(recorded_json ? recorded_json : "{}");
+	bool ok = true;
+	for (int k = o->n_vars - 1; k >= 0 && ok; k--) {
 		const char *eq = strchr(o->vars[k], '=');
 		char *name = eq ? xstrndup(o->vars[k], (size_t)(eq - o->vars[k])) : xstrdup(o->vars[k]);
 		const struct variable *var = checklist_variable(cl, name);
-		bool fixed = var && !var->secret;
-		if (fixed)
-			cli_error("check", "%s is fixed for the run when it starts; only secret variables are given "
-				"to check", name);
+		const cJSON *was = cJSON_GetObjectItemCaseSensitive(recorded, name);
+		if (var && !var->secret) {
+			if (eq && cJSON_IsString(was) && strcmp(was->valuestring, eq + 1) == 0) {
+				opts_drop_var(o, k);
+			} else {
+				cli_error("check", "%s is fixed for the run when it starts; only secret variables are given "
+					"to check", name);
+				ok = false;
+			}
+		}
 		free(name);
-		if (fixed)
-			return false;
 	}
-	return true;
+	cJSON_Delete(recorded);
+	return ok;
 }
 
 static int run_item(struct session *s, struct var_values *v, size_t sec, size_t item,
@@ -140,15 +150,17 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	const struct item *it = &s->cl->sections[sec].items[item];
 	struct check_state cs = {.ended_with_newline = true,
 		.network = it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS};
+	/* a network check's progress lines go to stderr; a command's output is the result */
+	cli_stream_init(&cs.stream, cs.network ? stderr : stdout);
 	struct exec *x = exec_create(s, v, on_output, on_done, &cs);
 	int rc;
 	if (it->confirm) {
 		char *shown = exec_preview(x, sec, item);
-		bool go = shown && confirm(it, shown, yes);
+		bool previewed = shown != NULL, go = previewed && confirm(it, shown, yes);
 		free(shown);
 		if (!go) {
 			exec_destroy(x);
-			return shown ? EXIT_REFUSED : EXIT_USAGE;
+			return previewed ? EXIT_REFUSED : EXIT_USAGE;
 		}
 	}
 	if (it->interactive) {
@@ -166,10 +178,11 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	}
 	exec_flush(x, 15000);
 	exec_destroy(x);
+	cli_stream_end(&cs.stream);
 	if (rc == EXIT_OK && cs.done) {
 		if (!cs.ended_with_newline)
 			putchar('\n');
-		printf("%s: %s/%s: %s\n", cs.verdict, s->cl->sections[sec].id, it->id, cs.message);
+		printf("%s: %s/%s: %s\n", cs.verdict, s->cl->sections[sec].id, it->id, cli_safe(cs.message));
 		rc = cs.rc != EXIT_OK ? cs.rc
 			: strcmp(cs.verdict, "pass") == 0 && !it->interactive ? EXIT_OK : EXIT_REFUSED;
 	}
@@ -180,19 +193,21 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 
 int cmd_check(const struct cli_global *g, int argc, char **argv)
 {
-	const char *usage = "countersign check RUN SECTION/ITEM --engineer NAME [--var NAME=VALUE]... "
-		"[--pin-stdin] [--yes]";
+	const char *usage = "countersign check RUN SECTION/ITEM --engineer NAME [--var-file FILE]... "
+		"[--var NAME=VALUE]... [--pin-stdin] [--yes]";
 	struct opts o;
-	if (!opts_parse("check", usage, argc, argv, "engineer var pin-stdin yes", 2, &o))
+	if (!opts_parse("check", usage, argc, argv, "engineer var+ var-file+ pin-stdin yes", 2, &o))
 		return EXIT_USAGE;
-	if (o.n_pos != 2 || o.n_engineers != 1) {
-		cli_error("check", "need RUN, SECTION/ITEM and one --engineer; usage: %s", usage);
-		return EXIT_USAGE;
-	}
 	struct session s;
 	struct var_values v = {0};
 	size_t sec = 0, item = 0;
-	int rc = cli_session_open(&s, g, "check");
+	int rc = EXIT_USAGE;
+	cli_session_init(&s, "check");
+	if (o.n_pos != 2 || o.n_engineers != 1) {
+		cli_error("check", "need RUN, SECTION/ITEM and one --engineer; usage: %s", usage);
+		goto out;
+	}
+	rc = cli_session_open(&s, g, "check");
 	if (rc == EXIT_OK)
 		rc = session_load_run(&s, o.pos[0]);
 	if (rc == EXIT_OK)
@@ -206,7 +221,7 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 		rc = session_refuse(&s, why);
 		goto out;
 	}
-	if (!only_secrets(s.cl, &o) || !vars_assign(&v, s.cl, o.vars, o.n_vars, false, &s.report)) {
+	if (!only_secrets(s.cl, engine_variables_json(s.eng), &o) || !vars_assign(&v, s.cl, o.vars, o.n_vars, false, &s.report)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -228,5 +243,6 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 out:
 	vars_clear(&v);
 	session_close(&s);
+	opts_clear(&o);
 	return rc;
 }

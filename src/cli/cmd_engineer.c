@@ -9,8 +9,14 @@
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 #include "countersign/pin.h"
+#include "countersign/sanitize.h"
 #include "countersign/util.h"
+
+/* The actor of the events the program records itself (an interrupted check,
+ * a failed delivery): no engineer may take it. */
+#define RESERVED_NAME "system"
 
 static bool valid_name(const char *s)
 {
@@ -36,6 +42,17 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 	if (!valid_name(name)) {
 		cli_error("engineer add", "\"%s\" is not a valid short name: lowercase letters, digits, '-', '_' "
 			"or '.', starting with a letter, at most 32 characters (like a login)", name);
+		return EXIT_USAGE;
+	}
+	if (strcmp(name, RESERVED_NAME) == 0) {
+		cli_error("engineer add", "\"%s\" is reserved: the record names the program so in the events "
+			"it records itself; choose another short name", RESERVED_NAME);
+		return EXIT_USAGE;
+	}
+	/* A full name is shown on every screen and report: it must print as itself. */
+	if (!sanitize_is_clean(o.full_name)) {
+		cli_error("engineer add", "the full name must be UTF-8 text without control characters or "
+			"escape sequences");
 		return EXIT_USAGE;
 	}
 	struct session s;
@@ -127,7 +144,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 			cJSON_AddItemToArray(arr, e);
 		}
 		char *text = cJSON_Print(arr);
-		puts(text);
+		cli_put_json(text);
 		free(text);
 		cJSON_Delete(arr);
 	} else if (n == 0) {
@@ -136,7 +153,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char when[64];
 			format_time(list[i].created_us, when, sizeof(when));
-			printf("%-16s %-32s registered %s\n", list[i].name, list[i].full_name, when);
+			printf("%-16s %-32s registered %s\n", cli_safe(list[i].name), cli_safe(list[i].full_name), when);
 		}
 	}
 	for (size_t i = 0; i < n; i++)

@@ -3,20 +3,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/cli_text.h"
 #include "countersign/checklist.h"
 #include "countersign/outline.h"
 
 static void summary(const char *file, const struct checklist *cl, const struct diag_list *d)
 {
 	if (d->errors) {
-		printf("%s: %zu error%s, %zu warning%s\n", file, d->errors, d->errors == 1 ? "" : "s",
+		printf("%s: %zu error%s, %zu warning%s\n", cli_safe(file), d->errors, d->errors == 1 ? "" : "s",
 			d->warnings, d->warnings == 1 ? "" : "s");
 		return;
 	}
 	size_t items = 0;
 	for (size_t s = 0; s < cl->n_sections; s++)
 		items += cl->sections[s].n_items;
-	printf("%s: ok, %zu sections, %zu items", file, cl->n_sections, items);
+	printf("%s: ok, %zu sections, %zu items", cli_safe(file), cl->n_sections, items);
 	if (d->warnings)
 		printf(", %zu warning%s", d->warnings, d->warnings == 1 ? "" : "s");
 	putchar('\n');
@@ -63,12 +64,15 @@ int cmd_lint(const struct cli_global *g, int argc, char **argv)
 		struct diag_list d;
 		diag_list_init(&d, file);
 		struct checklist *cl = checklist_load_file(file, &d);
+		struct cli_capture text;
 		fflush(stdout);
-		diag_list_print(&d, stderr);
+		diag_list_print(&d, cli_capture_begin(&text));
+		cli_capture_end(&text, stderr);
 		summary(file, cl, &d);
 		fflush(stdout);
 		if (cl && outline) {
-			outline_print(cl, stdout);
+			outline_print(cl, cli_capture_begin(&text));
+			cli_capture_end(&text, stdout);
 			if (i + 1 < n_files)
 				putchar('\n');
 		}

@@ -9,6 +9,7 @@
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 #include "countersign/exec.h"
 #include "countersign/util.h"
 #include "countersign/vars.h"
@@ -58,11 +59,11 @@ static void print_gate(const struct recorder *r)
 {
 	const struct section *sec = &r->s.cl->sections[r->sec];
 	const struct section_state *ss = engine_section(r->s.eng, r->sec);
-	printf("%s: %s · items %d/%d · sign-offs %d/%d%s\n", sec->id, section_mark_name(ss->mark),
+	printf("%s: %s · items %d/%d · sign-offs %d/%d%s\n", cli_safe(sec->id), section_mark_name(ss->mark),
 		ss->required_done, ss->required_total, ss->approvals, sec->signoffs,
 		ss->gate_passed ? " · gate passed" : "");
 	if (engine_status(r->s.eng) == RUN_COMPLETED)
-		printf("run %s completed: every gate has passed\n", r->s.run.id);
+		printf("run %s completed: every gate has passed\n", cli_safe(r->s.run.id));
 }
 
 static int finish(struct recorder *r, int rc)
@@ -93,7 +94,7 @@ int cmd_attest(const struct cli_global *g, int argc, char **argv)
 	char *target = item_target(&r);
 	rc = record(&r, &(struct session_guard){.action = ACTION_ATTEST, .sec = r.sec, .item = r.item}, r.o.engineers[0], EV_ATTESTED, target, p);
 	if (rc == EXIT_OK)
-		printf("%s: %s attested by %s\n", r.o.fail ? "fail" : "pass", target, r.o.engineers[0]);
+		printf("%s: %s attested by %s\n", r.o.fail ? "fail" : "pass", cli_safe(target), cli_safe(r.o.engineers[0]));
 	free(target);
 	if (rc == EXIT_OK)
 		print_gate(&r);
@@ -121,7 +122,7 @@ int cmd_waive(const struct cli_global *g, int argc, char **argv)
 	char *target = item_target(&r);
 	rc = record(&r, &(struct session_guard){.action = ACTION_WAIVE, .sec = r.sec, .item = r.item}, r.o.engineers[0], EV_WAIVED, target, p);
 	if (rc == EXIT_OK)
-		printf("waived: %s by %s\n", target, r.o.engineers[0]);
+		printf("waived: %s by %s\n", cli_safe(target), cli_safe(r.o.engineers[0]));
 	free(target);
 	if (rc == EXIT_OK)
 		print_gate(&r);
@@ -145,7 +146,7 @@ int cmd_choose(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddStringToObject(p, "group", sec->choice);
 	rc = record(&r, &(struct session_guard){.action = ACTION_CHOOSE, .sec = r.sec}, r.o.engineers[0], EV_CHOSEN, sec->id, p);
 	if (rc == EXIT_OK)
-		printf("chosen: %s for \"%s\"; the other alternatives are skipped\n", sec->id, sec->choice);
+		printf("chosen: %s for \"%s\"; the other alternatives are skipped\n", cli_safe(sec->id), cli_safe(sec->choice));
 	return finish(&r, rc);
 }
 
@@ -179,7 +180,8 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 		.approve = !r.o.reject, .digest = digest};
 	rc = record(&r, &guard, who, EV_SIGNED, sec->id, p);
 	if (rc == EXIT_OK) {
-		printf("%s: %s signed evidence %.16s... of %s\n", r.o.reject ? "rejected" : "approved", who, digest, sec->id);
+		printf("%s: %s signed evidence %.16s... of %s\n", r.o.reject ? "rejected" : "approved", cli_safe(who), digest,
+			cli_safe(sec->id));
 		print_gate(&r);
 	}
 	return finish(&r, rc);
@@ -190,7 +192,7 @@ int cmd_override(const struct cli_global *g, int argc, char **argv)
 	struct recorder r;
 	const char *usage = "countersign override RUN SECTION --engineer A --engineer B --reason TEXT "
 		"--incident REF [--pin-stdin]";
-	int rc = begin(&r, g, "override", usage, argc, argv, "engineer reason incident pin-stdin", 2, 1, false);
+	int rc = begin(&r, g, "override", usage, argc, argv, "engineer+ reason incident pin-stdin", 2, 1, false);
 	char *why = NULL;
 	if (rc != EXIT_OK)
 		return finish(&r, rc);
@@ -216,8 +218,8 @@ int cmd_override(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddStringToObject(p, "incident", r.o.incident);
 	rc = record(&r, &(struct session_guard){.action = ACTION_OVERRIDE, .sec = r.sec}, r.o.engineers[0], EV_OVERRIDE, sec->id, p);
 	if (rc == EXIT_OK) {
-		printf("FORCED: %s by %s and %s (incident %s)\n", sec->id, r.o.engineers[0], r.o.engineers[1],
-			r.o.incident);
+		printf("FORCED: %s by %s and %s (incident %s)\n", cli_safe(sec->id), cli_safe(r.o.engineers[0]),
+			cli_safe(r.o.engineers[1]), cli_safe(r.o.incident));
 		print_gate(&r);
 	}
 	return finish(&r, rc);
@@ -251,7 +253,7 @@ int cmd_note(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddStringToObject(p, "text", text);
 	rc = record(&r, &(struct session_guard){.action = ACTION_NOTE}, r.o.engineers[0], EV_NOTE, target, p);
 	if (rc == EXIT_OK)
-		printf("noted%s%s\n", target[0] ? " on " : "", target);
+		printf("noted%s%s\n", target[0] ? " on " : "", cli_safe(target));
 	return finish(&r, rc);
 }
 
@@ -275,6 +277,6 @@ int cmd_abort(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddStringToObject(p, "reason", r.o.reason);
 	rc = record(&r, &(struct session_guard){.action = ACTION_ABORT}, r.o.engineers[0], EV_RUN_ABORTED, "", p);
 	if (rc == EXIT_OK)
-		printf("run %s aborted: %s\n", r.s.run.id, r.o.reason);
+		printf("run %s aborted: %s\n", cli_safe(r.s.run.id), cli_safe(r.o.reason));
 	return finish(&r, rc);
 }

@@ -1,4 +1,5 @@
 /* countersign start / runs */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 #include "countersign/vars.h"
 #include "countersign/expand.h"
 #include "countersign/exec.h"
@@ -20,7 +22,7 @@ static void warn_unset_notify(const struct var_values *v)
 		char *url = expand_string(v->cl->notify[n].url, vars_lookup, (void *)v, &missing);
 		if (!url && missing)
 			fprintf(stderr, "countersign: start: note: ${%s} is not set, so notify entry %zu will not "
-				"deliver\n", missing, n + 1);
+				"deliver\n", cli_safe(missing), n + 1);
 		free(url);
 		free(missing);
 	}
@@ -28,22 +30,26 @@ static void warn_unset_notify(const struct var_values *v)
 
 int cmd_start(const struct cli_global *g, int argc, char **argv)
 {
-	const char *usage = "countersign start CHECKLIST.json --engineer NAME [--var NAME=VALUE]... "
-		"[--title TEXT] [--pin-stdin]";
+	const char *usage = "countersign start CHECKLIST.json --engineer NAME [--var-file FILE]... "
+		"[--var NAME=VALUE]... [--title TEXT] [--pin-stdin]";
 	struct opts o;
-	if (!opts_parse("start", usage, argc, argv, "engineer var title pin-stdin", 1, &o))
+	if (!opts_parse("start", usage, argc, argv, "engineer var+ var-file+ title pin-stdin", 1, &o))
 		return EXIT_USAGE;
 	if (o.n_pos != 1 || o.n_engineers != 1) {
 		cli_error("start", "need a checklist and one --engineer; usage: %s", usage);
+		opts_clear(&o);
 		return EXIT_USAGE;
 	}
 	struct diag_list d;
+	struct cli_capture diags;
 	diag_list_init(&d, o.pos[0]);
 	struct checklist *cl = checklist_load_file(o.pos[0], &d);
-	diag_list_print(&d, stderr);
+	diag_list_print(&d, cli_capture_begin(&diags));
+	cli_capture_end(&diags, stderr);
 	diag_list_clear(&d);
 	if (!cl) {
 		cli_error("start", "%s does not load; fix the errors above ('countersign lint %s')", o.pos[0], o.pos[0]);
+		opts_clear(&o);
 		return EXIT_USAGE;
 	}
 	struct var_values v = {0};
@@ -72,7 +78,14 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 	rc = session_start_run(&s, cl, &v, o.title, o.engineers[0]);
 	if (rc == EXIT_OK) {
 		printf("%s\n", s.run.id);
-		fflush(stdout);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			/* scripts read the id from standard output: without it the run is
+			 * started but lost to them, so name it where it can still be seen */
+			cli_error("start", "run %s was started, but its id could not be written to standard output: %s",
+				s.run.id, strerror(errno));
+			clearerr(stdout);
+			rc = EXIT_ENV;
+		}
 		struct exec *notifier = cli_notifier_begin(&s, &v);
 		session_announce_start(&s, o.engineers[0]);
 		cli_notifier_end(notifier);
@@ -81,6 +94,7 @@ out:
 	session_close(&s);
 	vars_clear(&v);
 	checklist_destroy(cl);
+	opts_clear(&o);
 	return rc;
 }
 
@@ -133,8 +147,8 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 				if (shown == 0)
 					printf("%-12s %-24s %-10s %-23s %-24s %s\n", "RUN", "CHECKLIST", "STATE", "STARTED",
 						"CURRENT", "TITLE");
-				printf("%-12s %-24s %-10s %-23s %-24s %s\n", runs[i].id, runs[i].checklist_id,
-					run_status_name(status), when, current, runs[i].title);
+				printf("%-12s %-24s %-10s %-23s %-24s %s\n", cli_safe(runs[i].id), cli_safe(runs[i].checklist_id),
+					run_status_name(status), when, cli_safe(current), cli_safe(runs[i].title));
 			}
 			shown++;
 		}
@@ -143,7 +157,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	}
 	if (o.json) {
 		char *text = cJSON_Print(arr);
-		puts(text);
+		cli_put_json(text);
 		free(text);
 	} else if (shown == 0) {
 		puts(o.all ? "no runs yet" : "no open runs ('countersign runs --all' shows finished ones)");

@@ -7,6 +7,7 @@
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 #include "countersign/duration.h"
 #include "countersign/util.h"
 
@@ -126,7 +127,7 @@ static void print_json(const struct session *s, int64_t now)
 	for (size_t i = 0; i < s->cl->n_sections; i++)
 		cJSON_AddItemToArray(secs, section_json(s, i, now));
 	char *text = cJSON_Print(j);
-	puts(text);
+	cli_put_json(text);
 	free(text);
 	cJSON_Delete(j);
 }
@@ -137,7 +138,8 @@ static void print_variables(const struct session *s)
 	const cJSON *v;
 	bool any = false;
 	cJSON_ArrayForEach(v, vars) {
-		printf("%s%s=%s", any ? " " : "variables: ", v->string, cJSON_IsString(v) ? v->valuestring : "?");
+		printf("%s%s=%s", any ? " " : "variables: ", cli_safe(v->string),
+			cJSON_IsString(v) ? cli_safe(v->valuestring) : "?");
 		any = true;
 	}
 	if (any)
@@ -145,11 +147,12 @@ static void print_variables(const struct session *s)
 	cJSON_Delete(vars);
 }
 
+
 static void print_section(const struct session *s, size_t i, int64_t now)
 {
 	const struct section *sec = &s->cl->sections[i];
 	const struct section_state *ss = engine_section(s->eng, i);
-	printf("  [%s] %s  %s", section_mark_name(ss->mark), sec->id, sec->title);
+	printf("  [%s] %s  %s", section_mark_name(ss->mark), cli_safe(sec->id), cli_safe(sec->title));
 	if (sec->gate && !sec->always_open)
 		printf("   items %d/%d · sign-offs %d/%d", ss->required_done, ss->required_total,
 			ss->approvals, sec->signoffs);
@@ -157,10 +160,10 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		printf("   %s", sec->always_open ? "always open, no gate" : "no gate");
 	putchar('\n');
 	if (ss->locked && ss->blocked_by != (size_t)-1)
-		printf("      locked until \"%s\" passes its gate\n", s->cl->sections[ss->blocked_by].id);
+		printf("      locked until \"%s\" passes its gate\n", cli_safe(s->cl->sections[ss->blocked_by].id));
 	if (ss->forced)
-		printf("      FORCED by %s: %s (incident %s)\n", ss->override_by ? ss->override_by : "?",
-			ss->override_reason ? ss->override_reason : "", ss->override_incident ? ss->override_incident : "");
+		printf("      FORCED by %s: %s (incident %s)\n", ss->override_by ? cli_safe(ss->override_by) : "?",
+			cli_safe(ss->override_reason), cli_safe(ss->override_incident));
 	if (ss->rejected)
 		puts("      REJECTED: a current rejection stands");
 	for (size_t k = 0; k < sec->n_items; k++) {
@@ -168,7 +171,8 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		const struct item_state *is = engine_item(s->eng, i, k);
 		char dur[32];
 		item_duration(is, now, dur, sizeof(dur));
-		printf("      %-9s %-10s %-24s %s", verdict_name(is->verdict), item_kind_name(it->kind), it->id, it->title);
+		printf("      %-9s %-10s %-24s %s", verdict_name(is->verdict), item_kind_name(it->kind), cli_safe(it->id),
+			cli_safe(it->title));
 		if (dur[0])
 			printf("  (%s)", dur);
 		if (!it->required)
@@ -182,14 +186,14 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		}
 		putchar('\n');
 		if (is->message && is->verdict != VERDICT_PASS)
-			printf("                %s\n", is->message);
+			printf("                %s\n", cli_safe(is->message));
 	}
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct signoff *so = &ss->signoffs[k];
 		char when[64];
 		format_time(so->time_us, when, sizeof(when));
-		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", so->engineer, when,
-			so->stale ? "  [stale]" : "", so->comment ? "  " : "", so->comment ? so->comment : "");
+		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", cli_safe(so->engineer),
+			when, so->stale ? "  [stale]" : "", so->comment ? "  " : "", cli_safe(so->comment));
 	}
 }
 
@@ -216,17 +220,17 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 	} else {
 		char when[64];
 		format_time(s.run.started_us, when, sizeof(when));
-		printf("run %s: %s [%s]\n", s.run.id, s.run.title, run_status_name(engine_status(s.eng)));
-		printf("checklist %s (%s), sha256 %.16s..., started %s\n", s.cl->id, s.cl->title,
-			s.run.checklist_sha, when);
+		printf("run %s: %s [%s]\n", cli_safe(s.run.id), cli_safe(s.run.title), run_status_name(engine_status(s.eng)));
+		printf("checklist %s (%s), sha256 %.16s..., started %s\n", cli_safe(s.cl->id), cli_safe(s.cl->title),
+			cli_safe(s.run.checklist_sha), when);
 		if (engine_abort_reason(s.eng))
-			printf("aborted: %s\n", engine_abort_reason(s.eng));
+			printf("aborted: %s\n", cli_safe(engine_abort_reason(s.eng)));
 		print_variables(&s);
 		const char *phase = NULL;
 		for (size_t i = 0; i < s.cl->n_sections; i++) {
 			const char *p = s.cl->sections[i].phase ? s.cl->sections[i].phase : "(no phase)";
 			if (!phase || strcmp(p, phase) != 0)
-				printf("\n%s\n", p);
+				printf("\n%s\n", cli_safe(p));
 			phase = p;
 			print_section(&s, i, now);
 		}

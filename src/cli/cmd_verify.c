@@ -5,6 +5,7 @@
 
 #include "cli/opts.h"
 #include "cli/cli_session.h"
+#include "cli/cli_text.h"
 
 int cmd_verify(const struct cli_global *g, int argc, char **argv)
 {
@@ -12,10 +13,6 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 	struct opts o;
 	if (!opts_parse("verify", usage, argc, argv, "anchor", 1, &o))
 		return EXIT_USAGE;
-	if (o.anchor && o.n_pos == 0) {
-		cli_error("verify", "--anchor belongs to one run: give RUN too; usage: %s", usage);
-		return EXIT_USAGE;
-	}
 	if (o.anchor) {
 		size_t len = strlen(o.anchor);
 		bool hex = len == 64;
@@ -48,7 +45,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 			cli_error("verify", "%s: %s", res.chain ? res.chain : "?", why);
 		rc = EXIT_REFUSED;
 	} else {
-		printf("ok: %lld events, head %s\n", (long long)res.events, res.head);
+		printf("ok: %lld events, head %s\n", (long long)res.events, cli_safe(res.head));
 		rc = EXIT_OK;
 	}
 	verify_result_clear(&res);

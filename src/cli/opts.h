@@ -10,7 +10,11 @@
 struct opts {
 	const char *engineers[OPTS_MAX_LIST];
 	int n_engineers;
-	const char *vars[OPTS_MAX_LIST];
+	/* "NAME=VALUE" from --var and --var-file, in order: copies owned by the
+	 * options (opts_clear wipes them), since --var values are wiped from
+	 * the command line as soon as they are read */
+	const char **vars;
+	char **var_origins;     /* "--var" or "FILE:LINE", parallel to vars */
 	int n_vars;
 	const char *title, *reason, *incident, *comment, *note, *anchor, *full_name, *run;
 	bool pin_stdin, yes, json, all, reject, fail;
@@ -19,9 +23,20 @@ struct opts {
 };
 
 /* Parses ARGV (ARGV[0] is the command name) accepting only the long options
- * named in ALLOWED (space-separated, e.g. "engineer pin-stdin yes"). Prints
- * the problem and returns false on a bad option or too many positionals. */
+ * named in ALLOWED (space-separated, e.g. "engineer pin-stdin yes"; a name
+ * ending in '+' may be given more than once, every other option once).
+ * --var values are wiped from ARGV as they are read, so that other users do
+ * not see them in /proc/PID/cmdline; --var-file FILE adds NAME=VALUE lines.
+ * Prints the problem and returns false (with O cleared) on a bad or
+ * repeated option, a variable given twice, a bad variables file or too many
+ * positionals. On success the caller clears O with opts_clear. */
 bool opts_parse(const char *command, const char *usage, int argc, char **argv,
 	const char *allowed, int max_pos, struct opts *o);
+
+/* Wipes and frees the variables O holds; O may be zeroed. */
+void opts_clear(struct opts *o);
+
+/* Wipes, frees and removes variable K of O (0 <= K < O->n_vars). */
+void opts_drop_var(struct opts *o, int k);
 
 #endif

@@ -134,9 +134,6 @@ void ui_box_style(bool utf8);
 const char *ui_mark(const struct ui *ui, enum section_mark m);
 const char *ui_verdict_mark(const struct ui *ui, enum verdict v);
 void ui_set_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Sanitises terminal output for the screen: escape sequences removed,
- * other control characters shown as ^X. Returns malloc'd text. */
-char *ui_sanitize(const char *data, size_t len);
 
 /* ui_home.c */
 void ui_home_load(struct ui *ui);

@@ -1,5 +1,4 @@
-/* Drawing helpers: clipped text, boxes, marks, the status line and the
- * sanitiser that keeps a command's escape sequences off the screen. */
+/* Drawing helpers: clipped text, boxes, marks and the status line. */
 #include <curses.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,46 +7,6 @@
 
 #include "countersign/util.h"
 #include "ui.h"
-
-char *ui_sanitize(const char *data, size_t len)
-{
-	struct strbuf sb = {0};
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)data[i];
-		if (c == 0x1b) {
-			/* CSI: ESC [ params final; OSC: ESC ] ... BEL or ESC \; others: ESC x. */
-			if (i + 1 < len && data[i + 1] == '[') {
-				i += 2;
-				while (i < len && !((unsigned char)data[i] >= 0x40 && (unsigned char)data[i] <= 0x7e))
-					i++;
-			} else if (i + 1 < len && (data[i + 1] == ']' || data[i + 1] == 'P' || data[i + 1] == '_')) {
-				i += 2;
-				while (i < len && data[i] != 7 && !(data[i] == 0x1b && i + 1 < len && data[i + 1] == '\\'))
-					i++;
-				if (i < len && data[i] == 0x1b)
-					i++;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (c == '\n' || c == '\t') {
-			strbuf_add(&sb, (const char *)&data[i], 1);
-		} else if (c == '\r') {
-			/* progress bars rewrite a line: keep the newest text only at a newline */
-			continue;
-		} else if (c < 0x20 || c == 0x7f) {
-			char esc[3] = {'^', (char)(c == 0x7f ? '?' : c + '@'), 0};
-			strbuf_add(&sb, esc, 2);
-		} else if (c >= 0x80 && c < 0xa0 && (i == 0 || (unsigned char)data[i - 1] < 0xc2)) {
-			/* a lone C1 byte is not UTF-8 text; keep it visible but harmless */
-			strbuf_addstr(&sb, "?");
-		} else {
-			strbuf_add(&sb, (const char *)&data[i], 1);
-		}
-	}
-	return strbuf_detach(&sb);
-}
 
 void ui_fill(int y, int x, int width)
 {

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "countersign/duration.h"
+#include "countersign/sanitize.h"
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -409,7 +410,7 @@ static char *section_info(struct ui *ui)
 	if (ui->sec == 0)
 		add_notes(ui, &sb, "", false);
 	char *text = strbuf_detach(&sb);
-	char *clean = ui_sanitize(text, strlen(text));
+	char *clean = sanitize_text(text, strlen(text), SANITIZE_MULTILINE);
 	free(text);
 	return clean;
 }
@@ -429,7 +430,7 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 	if (o->len) {
 		size_t from = max_lines ? tail_start(o->data, o->len, max_lines) : 0;
 		strbuf_add(&notes, o->data + from, o->len - from);
-		char *out = ui_sanitize(notes.data, notes.len);
+		char *out = sanitize_text(notes.data, notes.len, SANITIZE_MULTILINE);
 		strbuf_release(&notes);
 		return out;
 	}
@@ -439,7 +440,7 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 		size_t from = max_lines ? tail_start(raw, len, max_lines) : 0;
 		strbuf_add(&notes, raw + from, len - from);
 		free(raw);
-		char *out = ui_sanitize(notes.data, notes.len);
+		char *out = sanitize_text(notes.data, notes.len, SANITIZE_MULTILINE);
 		strbuf_release(&notes);
 		return out;
 	}
@@ -457,7 +458,7 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 	if (is->message)
 		strbuf_addf(&sb, "%s\n", is->message);
 	char *text = strbuf_detach(&sb);
-	char *clean2 = ui_sanitize(text, strlen(text));
+	char *clean2 = sanitize_text(text, strlen(text), SANITIZE_MULTILINE);
 	free(text);
 	return clean2;
 }
