@@ -61,7 +61,9 @@ static const struct cli_command commands[] = {
 	{"runs", "[--all] [--json]", "list open runs (all runs with --all)", "", cmd_runs},
 	{"status", "RUN [--json]",
 		"sections with lock and gate state, items with verdicts, sign-offs, overrides",
-		"A check whose process is gone (killed, power lost) is recorded as error: interrupted.\n",
+		"Only reads: a check whose process is gone (killed, power lost) is shown as\n"
+		"interrupted and recorded so by the next command that records; one started on\n"
+		"another host is named with the way out (check --recover).\n",
 		cmd_status},
 	{"check", "RUN SECTION/ITEM --engineer NAME [--var-file FILE]... [--var NAME=VALUE]... [--pin-stdin] "
 		"[--yes]",
@@ -71,7 +73,10 @@ static const struct cli_command commands[] = {
 		"other users until then: prefer the other two).\n"
 		"Exit status 0 on pass, 1 otherwise. --yes answers a confirm item. A wait item starts\n"
 		"its timer and returns at once; a later check or status shows pass once it elapsed.\n"
-		"Ctrl-C cancels the check (its whole process group is stopped) and records it.\n",
+		"Ctrl-C, a closed terminal or a closed output pipe cancels the check (its whole\n"
+		"process group is stopped) and records it.\n"
+		"check RUN SECTION/ITEM --recover --engineer NAME --reason TEXT records a check stuck\n"
+		"running on another host (or a renamed one) as interrupted.\n",
 		cmd_check},
 	{"attest", "RUN SECTION/ITEM --engineer NAME [--note TEXT] [--fail] [--pin-stdin]",
 		"record a manual item as done (or failed with --fail)", "", cmd_attest},

@@ -32,6 +32,12 @@ int cli_session_open(struct session *s, const struct cli_global *g, const char *
 	return session_open_store(s, g->db_path);
 }
 
+int cli_session_open_read(struct session *s, const struct cli_global *g, const char *command)
+{
+	cli_session_init(s, command);
+	return session_open_store_mode(s, g->db_path, STORE_READ_ONLY);
+}
+
 static char *read_line(FILE *f)
 {
 	char *line = NULL;

@@ -12,6 +12,9 @@
 void cli_session_init(struct session *s, const char *command);
 /* cli_session_init, then opens the database of G. Returns an exit code. */
 int cli_session_open(struct session *s, const struct cli_global *g, const char *command);
+/* For commands that only read: the database must exist, is opened
+ * read-only, and nothing is recorded. Returns an exit code. */
+int cli_session_open_read(struct session *s, const struct cli_global *g, const char *command);
 
 /* Reads one PIN for NAME, from stdin when PIN_STDIN, else from the terminal
  * with echo off. Returns malloc'd text (caller frees) or NULL after a message. */

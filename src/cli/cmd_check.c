@@ -91,9 +91,14 @@ static int report_wait(struct session *s, size_t sec, size_t item, bool just_sta
 /* Runs the poll loop until the check is done; Ctrl-C or SIGTERM cancel it. */
 static void run_loop(struct exec *x, size_t sec, size_t item, struct check_state *cs)
 {
-	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	/* A closed terminal (SIGHUP) or a reader that went away (SIGPIPE, as in
+	 * `check ... | head`) stops the check like Ctrl-C: its processes are
+	 * stopped and the outcome recorded, never left running unrecorded. */
+	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term, old_hup, old_pipe;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	sigaction(SIGPIPE, &sa, &old_pipe);
 	bool cancelled = false;
 	size_t cap = 8;
 	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
@@ -115,6 +120,8 @@ static void run_loop(struct exec *x, size_t sec, size_t item, struct check_state
 	free(fds);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 }
 
 /* Only secrets are given at check time: everything else is fixed at start.
@@ -191,18 +198,55 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	return rc;
 }
 
+/* check --recover: the way out of a check stuck "running" whose process
+ * cannot be seen from here (another host, a renamed host). */
+static int recover_check(const struct cli_global *g, const struct opts *o, const char *usage)
+{
+	if (o->n_pos != 2 || o->n_engineers != 1 || !o->reason || !*o->reason || o->n_vars || o->yes) {
+		cli_error("check", "--recover needs RUN, SECTION/ITEM, one --engineer and a --reason (and nothing "
+			"else); usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	struct session s;
+	size_t sec = 0, item = 0;
+	int rc = cli_session_open(&s, g, "check");
+	if (rc == EXIT_OK)
+		rc = session_load_run(&s, o->pos[0]);
+	if (rc == EXIT_OK)
+		rc = session_find(&s, o->pos[1], &sec, &item);
+	if (rc == EXIT_OK && session_check_liveness(&s, sec, item, NULL) == SESSION_NOT_RUNNING)
+		rc = session_refuse(&s, xasprintf("%s is not running; nothing to recover", o->pos[1]));
+	if (rc == EXIT_OK)
+		rc = cli_authenticate(&s, "check", o->engineers[0], o->pin_stdin);
+	if (rc == EXIT_OK)
+		rc = session_recover_check(&s, sec, item, o->engineers[0], o->reason);
+	if (rc == EXIT_OK)
+		printf("error: %s: recorded as interrupted by %s\n", cli_safe(o->pos[1]), cli_safe(o->engineers[0]));
+	session_close(&s);
+	return rc;
+}
+
 int cmd_check(const struct cli_global *g, int argc, char **argv)
 {
 	const char *usage = "countersign check RUN SECTION/ITEM --engineer NAME [--var-file FILE]... "
-		"[--var NAME=VALUE]... [--pin-stdin] [--yes]";
+		"[--var NAME=VALUE]... [--pin-stdin] [--yes]\n       countersign check RUN SECTION/ITEM --recover --engineer NAME --reason TEXT "
+		"[--pin-stdin]";
 	struct opts o;
-	if (!opts_parse("check", usage, argc, argv, "engineer var+ var-file+ pin-stdin yes", 2, &o))
+	if (!opts_parse("check", usage, argc, argv, "engineer var+ var-file+ pin-stdin yes recover reason", 2, &o))
 		return EXIT_USAGE;
 	struct session s;
 	struct var_values v = {0};
 	size_t sec = 0, item = 0;
 	int rc = EXIT_USAGE;
 	cli_session_init(&s, "check");
+	if (o.recover) {
+		rc = recover_check(g, &o, usage);
+		goto out;
+	}
+	if (o.reason) {
+		cli_error("check", "--reason goes with --recover; usage: %s", usage);
+		goto out;
+	}
 	if (o.n_pos != 2 || o.n_engineers != 1) {
 		cli_error("check", "need RUN, SECTION/ITEM and one --engineer; usage: %s", usage);
 		goto out;

@@ -122,7 +122,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 	if (!opts_parse("engineer list", "countersign engineer list [--json]", argc, argv, "json", 0, &o))
 		return EXIT_USAGE;
 	struct session s;
-	int rc = cli_session_open(&s, g, "engineer list");
+	int rc = cli_session_open_read(&s, g, "engineer list");
 	if (rc != EXIT_OK)
 		return rc;
 	struct engineer *list = NULL;

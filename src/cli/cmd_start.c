@@ -104,7 +104,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	if (!opts_parse("runs", "countersign runs [--all] [--json]", argc, argv, "all json", 0, &o))
 		return EXIT_USAGE;
 	struct session s;
-	int rc = cli_session_open(&s, g, "runs");
+	int rc = cli_session_open_read(&s, g, "runs");
 	if (rc != EXIT_OK)
 		return rc;
 	struct run_row *runs = NULL;

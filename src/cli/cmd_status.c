@@ -42,6 +42,34 @@ static cJSON *signoff_json(const struct signoff *so)
 	return j;
 }
 
+static const char *liveness_name(enum session_liveness l)
+{
+	switch (l) {
+	case SESSION_LIVE_RUNNING: return "running";
+	case SESSION_LIVE_GONE: return "gone";
+	case SESSION_LIVE_ELSEWHERE: return "other-host";
+	case SESSION_LIVE_UNKNOWN: return "unknown";
+	case SESSION_NOT_RUNNING: break;
+	}
+	return "";
+}
+
+/* A running check whose process is not seen alive here: say so, and how
+ * to get out (status only reads; it records nothing). */
+static void print_liveness(const struct session *s, size_t sec, size_t item)
+{
+	char *where = NULL;
+	enum session_liveness l = session_check_liveness(s, sec, item, &where);
+	if (l == SESSION_LIVE_GONE)
+		printf("                interrupted: %s is gone; the next command that records marks it\n",
+			cli_safe(where));
+	else if (l == SESSION_LIVE_ELSEWHERE || l == SESSION_LIVE_UNKNOWN)
+		printf("                started by %s, which cannot be seen from here; if it is stuck: "
+			"countersign check %s %s/%s --recover --engineer NAME --reason TEXT\n", cli_safe(where),
+			cli_safe(s->run.id), cli_safe(s->cl->sections[sec].id), cli_safe(s->cl->sections[sec].items[item].id));
+	free(where);
+}
+
 static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 {
 	const struct section *sec = &s->cl->sections[i];
@@ -94,6 +122,9 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 			cJSON_AddBoolToObject(ij, "needs_attestation", true);
 		if (it->kind == ITEM_WAIT && is->wait_until_us)
 			cJSON_AddNumberToObject(ij, "wait_until_us", (double)is->wait_until_us);
+		enum session_liveness live = session_check_liveness(s, i, k, NULL);
+		if (live != SESSION_NOT_RUNNING)
+			cJSON_AddStringToObject(ij, "process", liveness_name(live));
 		cJSON_AddItemToArray(items, ij);
 	}
 	cJSON *sos = cJSON_AddArrayToObject(j, "signatures");
@@ -187,6 +218,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		putchar('\n');
 		if (is->message && is->verdict != VERDICT_PASS)
 			printf("                %s\n", cli_safe(is->message));
+		print_liveness(s, i, k);
 	}
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct signoff *so = &ss->signoffs[k];
@@ -207,7 +239,7 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct session s;
-	int rc = cli_session_open(&s, g, "status");
+	int rc = cli_session_open_read(&s, g, "status");
 	if (rc == EXIT_OK)
 		rc = session_load_run(&s, o.pos[0]);
 	if (rc != EXIT_OK) {

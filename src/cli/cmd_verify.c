@@ -25,7 +25,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		}
 	}
 	struct session s;
-	int rc = cli_session_open(&s, g, "verify");
+	int rc = cli_session_open_read(&s, g, "verify");
 	if (rc != EXIT_OK)
 		return rc;
 	struct verify_result res = {0};

@@ -38,6 +38,7 @@ static const struct option all_options[] = {
 	{"all", no_argument, NULL, 'A'},
 	{"reject", no_argument, NULL, 'R'},
 	{"fail", no_argument, NULL, 'F'},
+	{"recover", no_argument, NULL, 'W'},
 	{0, 0, 0, 0},
 };
 
@@ -272,6 +273,7 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'A': o->all = true; break;
 	case 'R': o->reject = true; break;
 	case 'F': o->fail = true; break;
+	case 'W': o->recover = true; break;
 	}
 	return true;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "countersign/expand.h"
 #include "countersign/net.h"
@@ -207,6 +208,27 @@ static bool plan_env(struct exec *x, const struct item *it, struct plan *p)
 	return true;
 }
 
+/* A command line is readable by every user of the host (/proc/PID/cmdline,
+ * ps), an environment only by its owner: a script that holds a secret value
+ * reaches the shell through the environment, as `eval "$COUNTERSIGN_SCRIPT"`. */
+static void hide_secret_script(struct plan *p)
+{
+	bool secret = false;
+	for (size_t i = 0; p->secrets && p->secrets[i] && !secret; i++)
+		secret = p->secrets[i][0] && strstr(p->script, p->secrets[i]);
+	if (!secret)
+		return;
+	size_t n = 0;
+	while (p->env[n])
+		n++;
+	p->env = xreallocarray(p->env, n + 2, sizeof(char *));
+	p->env[n] = xasprintf("COUNTERSIGN_SCRIPT=%s", p->script);
+	p->env[n + 1] = NULL;
+	sodium_memzero(p->script, strlen(p->script));
+	free(p->script);
+	p->script = xstrdup("eval \"$COUNTERSIGN_SCRIPT\"");
+}
+
 static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -221,6 +243,7 @@ static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 	free(cwd);
 	p->secrets = vars_secrets(x->vars);
 	p->shown = redact(p->script, p->secrets);
+	hide_secret_script(p);
 	return true;
 }
 

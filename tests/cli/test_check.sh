@@ -194,13 +194,25 @@ expect_in err "already running" "already running message"
 expect_eq "$(events)" "$before" "nothing recorded for the refused second check"
 kill -KILL "$cpid"
 wait "$cpid" 2>/dev/null
-kill -KILL -"$(cat fx/sleeper.pgid)" 2>/dev/null
+# The check's own processes outlive the killed countersign: the recovery
+# stops them. status only reads: it shows the check as interrupted and
+# records nothing.
+sleeper_group=$(cat fx/sleeper.pgid)
+if kill -0 -"$sleeper_group" 2>/dev/null; then ok; else fail "the killed check's processes are still there"; fi
+before=$(events)
 run "$CS" status "$R"
 expect_rc 0 "status after the killed check"
-expect_in out "interrupted" "status records the killed check as interrupted"
+expect_in out "interrupted: process" "status shows the killed check as interrupted"
+expect_eq "$(events)" "$before" "status records nothing"
+expect_js "$R" 'item("checks/sleeper")["process"]' gone "status --json says the check's process is gone"
+by alice note "$R" "after the killed check"
+expect_rc 0 "a command that records"
 expect_js "$R" 'item("checks/sleeper")["verdict"]' error "the killed check is an error"
 expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'check_finished' \
-	and target = 'checks/sleeper' and payload like '%interrupted%'")" 1 "recorded once, by the first status"
+	and target = 'checks/sleeper' and payload like '%interrupted%'")" 1 "recorded once, by the first command that records"
+if wait_until "! kill -0 -$sleeper_group" 5; then ok; else fail "the recovery stopped the check's processes"; fi
+expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'check_finished' \
+	and target = 'checks/sleeper' and payload like '%were stopped%'")" 1 "the recovery says it stopped them"
 run "$CS" verify
 expect_rc 0 "the record verifies after the killed check"
 
