@@ -22,6 +22,7 @@ struct signoff {
 	char *engineer, *comment, *os_user, *host, *tty;
 	bool approve;
 	bool stale;                      /* signed other evidence than the current */
+	bool superseded;                 /* the same engineer signed the current evidence again later */
 	char digest[EVENT_HASH_HEX];
 	int64_t time_us, seq;
 };
@@ -39,6 +40,16 @@ struct item_state {
 	char *running_payload;           /* payload of the open check_started, for recovery */
 	char *finished_payload;          /* payload of the latest check_finished (evidence, status) */
 	bool needs_attestation;          /* interactive ran, or no_data inconclusive */
+	/* What the gate counts: the latest verdict, except after a re-check of
+	 * an item of a section whose gate had passed that did not turn it into
+	 * a failure: then still the verdict that was signed. */
+	enum verdict gate_verdict;
+	int64_t gate_seq;                /* the event of that verdict (0: none) */
+	char gate_hash[EVENT_HASH_HEX];
+	bool rechecking;                 /* a re-check after the gate passed is under way */
+	int rechecks;                    /* re-checks after the gate passed that kept it */
+	int64_t recheck_us;              /* when the latest of them ended */
+	char *recheck_actor;             /* who ran it */
 };
 
 enum section_mark {
@@ -61,6 +72,11 @@ struct section_state {
 	size_t n_signoffs;
 	char *override_reason, *override_incident, *override_by;
 	int64_t first_us, passed_us;     /* first activity; when the gate passed */
+	bool reopened;                   /* its gate had passed and a re-check that failed reopened it */
+	int64_t reopened_us;
+	/* For a section already in progress when an earlier gate reopened: that
+	 * section (it stays unlocked); (size_t)-1 otherwise. */
+	size_t reopened_before;
 };
 
 struct note {

@@ -128,6 +128,11 @@ int session_recover_interrupted(struct session *s);
  * this host, or when it is not running. Returns a SESSION_* outcome. */
 int session_recover_check(struct session *s, size_t sec, size_t item, const char *actor, const char *reason);
 
+/* When running item SEC/ITEM now would be a re-check of a section whose
+ * gate has passed: a malloc'd sentence saying what will happen (the caller
+ * asks before running and frees it); NULL otherwise. */
+char *session_recheck_warning(const struct session *s, size_t sec, size_t item);
+
 /* Reloads the run when another process changed the database (PRAGMA
  * data_version); returns true when anything new was folded in. */
 bool session_poll(struct session *s);

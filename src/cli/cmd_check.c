@@ -68,6 +68,23 @@ static bool confirm(const struct item *it, const char *script, bool yes)
 	return buf[0] == 'y' || buf[0] == 'Y';
 }
 
+/* Re-running an item of a section whose gate passed says first what will
+ * happen, and asks (or, without a terminal, needs --yes). */
+static bool confirm_recheck(const struct session *s, size_t sec, size_t item, bool yes)
+{
+	char *warning = session_recheck_warning(s, sec, item);
+	bool go = !warning || yes;
+	if (!go && !isatty(STDIN_FILENO)) {
+		cli_error("check", "%s Add --yes to re-check it.", warning);
+	} else if (!go) {
+		fprintf(stderr, "%s\nRe-check it? [y/N] ", cli_safe(warning));
+		char buf[16] = "";
+		go = fgets(buf, sizeof(buf), stdin) && (buf[0] == 'y' || buf[0] == 'Y');
+	}
+	free(warning);
+	return go;
+}
+
 static int report_wait(struct session *s, size_t sec, size_t item, bool just_started)
 {
 	const struct item_state *is = engine_item(s->eng, sec, item);
@@ -161,6 +178,10 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	cli_stream_init(&cs.stream, cs.network ? stderr : stdout);
 	struct exec *x = exec_create(s, v, on_output, on_done, &cs);
 	int rc;
+	if (!confirm_recheck(s, sec, item, yes)) {
+		exec_destroy(x);
+		return EXIT_REFUSED;
+	}
 	if (it->confirm) {
 		char *shown = exec_preview(x, sec, item);
 		bool previewed = shown != NULL, go = previewed && confirm(it, shown, yes);

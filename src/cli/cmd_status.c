@@ -35,6 +35,7 @@ static cJSON *signoff_json(const struct signoff *so)
 		cJSON_AddStringToObject(j, "comment", so->comment);
 	cJSON_AddStringToObject(j, "time", when);
 	cJSON_AddBoolToObject(j, "stale", so->stale);
+	cJSON_AddBoolToObject(j, "superseded", so->superseded);
 	cJSON_AddStringToObject(j, "digest", so->digest);
 	cJSON_AddStringToObject(j, "os_user", so->os_user ? so->os_user : "");
 	cJSON_AddStringToObject(j, "host", so->host ? so->host : "");
@@ -95,6 +96,9 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 	cJSON_AddNumberToObject(j, "signoffs", ss->approvals);
 	cJSON_AddNumberToObject(j, "signoffs_required", sec->signoffs);
 	cJSON_AddBoolToObject(j, "rejected", ss->rejected);
+	cJSON_AddBoolToObject(j, "reopened", ss->reopened);
+	if (ss->reopened_before != (size_t)-1)
+		cJSON_AddStringToObject(j, "reopened_before", s->cl->sections[ss->reopened_before].id);
 	cJSON_AddStringToObject(j, "digest", ss->digest);
 	if (ss->forced) {
 		cJSON *ov = cJSON_AddObjectToObject(j, "override");
@@ -120,6 +124,21 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 			cJSON_AddStringToObject(ij, "message", is->message);
 		if (is->needs_attestation)
 			cJSON_AddBoolToObject(ij, "needs_attestation", true);
+		if (is->verdict_seq && is->actor) {
+			char when[64];
+			format_time(is->finished_us ? is->finished_us : is->started_us, when, sizeof(when));
+			cJSON_AddStringToObject(ij, "by", is->actor);
+			cJSON_AddStringToObject(ij, "time", when);
+		}
+		cJSON_AddNumberToObject(ij, "rechecks", is->rechecks);
+		if (is->rechecks) {
+			char when[64];
+			format_time(is->recheck_us, when, sizeof(when));
+			cJSON_AddStringToObject(ij, "rechecked_by", is->recheck_actor ? is->recheck_actor : "");
+			cJSON_AddStringToObject(ij, "rechecked_at", when);
+		}
+		if (is->rechecking)
+			cJSON_AddBoolToObject(ij, "rechecking", true);
 		if (it->kind == ITEM_WAIT && is->wait_until_us)
 			cJSON_AddNumberToObject(ij, "wait_until_us", (double)is->wait_until_us);
 		enum session_liveness live = session_check_liveness(s, i, k, NULL);
@@ -179,6 +198,24 @@ static void print_variables(const struct session *s)
 }
 
 
+/* Who gave the item its verdict and when, and its re-checks after sign-off. */
+static void print_who(const struct item_state *is)
+{
+	if (!is->verdict_seq || !is->actor)
+		return;
+	char when[64];
+	int64_t t = is->verdict == VERDICT_RUNNING ? is->started_us : is->finished_us ? is->finished_us : is->started_us;
+	format_time(t, when, sizeof(when));
+	const char *what = is->verdict == VERDICT_RUNNING ? "started" : is->verdict == VERDICT_WAIVED ? "waived"
+		: strcmp(is->actor, "system") == 0 ? "recorded" : "by";
+	printf("                %s %s at %s\n", what, cli_safe(is->actor), when);
+	if (is->rechecks) {
+		format_time(is->recheck_us, when, sizeof(when));
+		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate "
+			"stays passed)\n", cli_safe(is->recheck_actor), when, is->rechecks, is->rechecks == 1 ? "" : "s");
+	}
+}
+
 static void print_section(const struct session *s, size_t i, int64_t now)
 {
 	const struct section *sec = &s->cl->sections[i];
@@ -197,6 +234,14 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 			cli_safe(ss->override_reason), cli_safe(ss->override_incident));
 	if (ss->rejected)
 		puts("      REJECTED: a current rejection stands");
+	if (ss->reopened && !ss->gate_passed) {
+		char when[64];
+		format_time(ss->reopened_us, when, sizeof(when));
+		printf("      gate reopened at %s: a re-check after sign-off failed; sign the new evidence\n", when);
+	}
+	if (ss->reopened_before != (size_t)-1)
+		printf("      an earlier gate reopened after this section began: \"%s\" (this section stays open)\n",
+			cli_safe(s->cl->sections[ss->reopened_before].id));
 	for (size_t k = 0; k < sec->n_items; k++) {
 		const struct item *it = &sec->items[k];
 		const struct item_state *is = engine_item(s->eng, i, k);
@@ -216,6 +261,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 			printf("  passes at %s", when);
 		}
 		putchar('\n');
+		print_who(is);
 		if (is->message && is->verdict != VERDICT_PASS)
 			printf("                %s\n", cli_safe(is->message));
 		print_liveness(s, i, k);
@@ -225,7 +271,8 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		char when[64];
 		format_time(so->time_us, when, sizeof(when));
 		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", cli_safe(so->engineer),
-			when, so->stale ? "  [stale]" : "", so->comment ? "  " : "", cli_safe(so->comment));
+			when, so->stale ? "  [stale]" : so->superseded ? "  [superseded]" : "", so->comment ? "  " : "",
+			cli_safe(so->comment));
 	}
 }
 

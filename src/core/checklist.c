@@ -113,6 +113,7 @@ const char *item_kind_name(enum item_kind kind)
 static const char *const event_names[NOTIFY_EVENT_COUNT] = {
 	"run_started", "run_completed", "run_aborted", "check_passed", "check_failed",
 	"signoff", "rejection", "gate_passed", "override", "waiver", "choice", "note",
+	"gate_reopened",
 };
 
 const char *notify_event_name(enum notify_event ev)

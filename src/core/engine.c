@@ -83,6 +83,7 @@ void engine_destroy(struct engine *e)
 			free(is->actor);
 			free(is->running_payload);
 			free(is->finished_payload);
+			free(is->recheck_actor);
 		}
 		free(e->items[s]);
 	}
@@ -145,6 +146,31 @@ static void mark_verdict_event(struct item_state *is, const struct event *ev)
 	set_str(&is->actor, ev->actor);
 }
 
+/* Ends a re-check after the gate passed with verdict V. A pass keeps the
+ * signed verdict (counted as a re-check); so do a cancelled re-check and one
+ * that was interrupted, which say nothing about what was checked. Any other
+ * verdict is a changed verdict: the gate counts it, and the section's gate
+ * reopens. Returns true when the gate keeps the signed verdict. */
+static bool end_recheck(struct engine *e, size_t s, struct item_state *is, enum verdict v,
+	const struct event *ev, const cJSON *p)
+{
+	is->rechecking = false;
+	bool interrupted = cJSON_GetObjectItemCaseSensitive(p, "interrupted_seq") != NULL;
+	if (v == VERDICT_PASS) {
+		is->rechecks++;
+		is->recheck_us = ev->time_us;
+		set_str(&is->recheck_actor, ev->actor);
+		return true;
+	}
+	if (v == VERDICT_CANCELLED || interrupted) {
+		is->verdict = is->checked = is->gate_verdict;
+		return true;
+	}
+	e->sections[s].reopened = true;
+	e->sections[s].reopened_us = ev->time_us;
+	return false;
+}
+
 static void apply_item_event(struct engine *e, const struct event *ev, const cJSON *p)
 {
 	size_t s, i;
@@ -152,7 +178,10 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		return;
 	struct item_state *is = &e->items[s][i];
 	const struct item *it = &e->cl->sections[s].items[i];
+	bool keep_gate = false;
 	if (strcmp(ev->kind, EV_CHECK_STARTED) == 0) {
+		is->rechecking = it->kind != ITEM_WAIT && engine_gate_passed_at(e, s, ev->time_us);
+		keep_gate = is->rechecking;
 		is->verdict = VERDICT_RUNNING;
 		is->attempts++;
 		is->started_us = ev->time_us;
@@ -171,9 +200,16 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		set_str(&is->message, json_str(p, "message"));
 		set_str(&is->running_payload, NULL);
 		set_str(&is->finished_payload, ev->payload);
+		/* A re-check that waits for an engineer's word is decided by the attestation. */
+		if (is->rechecking)
+			keep_gate = is->needs_attestation || end_recheck(e, s, is, v, ev, p);
 	} else if (strcmp(ev->kind, EV_ATTESTED) == 0) {
-		const char *v = json_str(p, "verdict");
-		is->verdict = is->checked = v && strcmp(v, "fail") == 0 ? VERDICT_FAIL : VERDICT_PASS;
+		const char *verdict = json_str(p, "verdict");
+		enum verdict v = verdict && strcmp(verdict, "fail") == 0 ? VERDICT_FAIL : VERDICT_PASS;
+		bool recheck = is->rechecking || (it->kind == ITEM_MANUAL && engine_gate_passed_at(e, s, ev->time_us));
+		is->verdict = is->checked = v;
+		if (recheck)
+			keep_gate = end_recheck(e, s, is, v, ev, p);
 		is->needs_attestation = false;
 		if (!is->started_us)
 			is->started_us = ev->time_us;
@@ -188,6 +224,11 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		return;
 	}
 	mark_verdict_event(is, ev);
+	if (!keep_gate) {
+		is->gate_verdict = is->verdict;
+		is->gate_seq = is->verdict_seq;
+		memcpy(is->gate_hash, is->verdict_hash, EVENT_HASH_HEX);
+	}
 	if (!e->sections[s].first_us)
 		e->sections[s].first_us = ev->time_us;
 }

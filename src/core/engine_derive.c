@@ -16,7 +16,7 @@ static void refresh_items(struct engine *e, size_t s, int64_t now_us)
 		if (sec->items[i].kind != ITEM_WAIT || !is->running_payload || !is->wait_until_us)
 			continue;
 		bool done = now_us >= is->wait_until_us;
-		is->verdict = is->checked = done ? VERDICT_PASS : VERDICT_RUNNING;
+		is->verdict = is->checked = is->gate_verdict = done ? VERDICT_PASS : VERDICT_RUNNING;
 		is->finished_us = done ? is->wait_until_us : 0;
 	}
 }
@@ -28,7 +28,7 @@ static void compute_digest(struct engine *e, size_t s)
 	crypto_hash_sha256_init(&st);
 	for (size_t i = 0; i < sec->n_items; i++) {
 		const struct item_state *is = &e->items[s][i];
-		const char *h = is->verdict_seq ? is->verdict_hash : "-";
+		const char *h = is->gate_seq ? is->gate_hash : "-";
 		crypto_hash_sha256_update(&st, (const unsigned char *)sec->items[i].id, strlen(sec->items[i].id) + 1);
 		crypto_hash_sha256_update(&st, (const unsigned char *)h, strlen(h));
 		crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
@@ -38,20 +38,24 @@ static void compute_digest(struct engine *e, size_t s)
 	sodium_bin2hex(e->sections[s].digest, EVENT_HASH_HEX, d, sizeof(d));
 }
 
-/* Each engineer's latest current signature decides for them. */
+/* Each engineer's latest current signature decides for them; their earlier
+ * ones on the same evidence are superseded. */
 static void count_signoffs(struct section_state *ss)
 {
 	ss->approvals = 0;
 	ss->rejected = false;
-	for (size_t k = 0; k < ss->n_signoffs; k++)
-		ss->signoffs[k].stale = strcmp(ss->signoffs[k].digest, ss->digest) != 0;
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		const struct signoff *so = &ss->signoffs[k];
+		ss->signoffs[k].stale = strcmp(ss->signoffs[k].digest, ss->digest) != 0;
+		ss->signoffs[k].superseded = false;
+	}
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		struct signoff *so = &ss->signoffs[k];
 		if (so->stale)
 			continue;
 		bool later = false;
 		for (size_t j = k + 1; j < ss->n_signoffs && !later; j++)
 			later = !ss->signoffs[j].stale && strcmp(ss->signoffs[j].engineer, so->engineer) == 0;
+		so->superseded = later;
 		if (later)
 			continue;
 		if (so->approve)
@@ -100,7 +104,8 @@ static void refresh_gate(struct engine *e, size_t s)
 		if (!sec->items[i].required)
 			continue;
 		ss->required_total++;
-		if (verdict_counts(is->verdict) && !is->needs_attestation)
+		/* An attestation a re-check waits for does not undo what was signed. */
+		if (verdict_counts(is->gate_verdict) && !(is->needs_attestation && !is->rechecking))
 			ss->required_done++;
 	}
 	compute_digest(e, s);
@@ -139,6 +144,7 @@ static void refresh_lock(struct engine *e, size_t s)
 	struct section_state *ss = &e->sections[s];
 	ss->locked = false;
 	ss->blocked_by = (size_t)-1;
+	ss->reopened_before = (size_t)-1;
 	if (sec->always_open || ss->forced)
 		return;
 	if (ss->not_chosen) {
@@ -148,6 +154,14 @@ static void refresh_lock(struct engine *e, size_t s)
 	for (size_t p = 0; p < s; p++) {
 		if (!gate_counts(e, p) || same_group(sec, &e->cl->sections[p]))
 			continue;
+		/* Work already under way is not locked again by a gate that
+		 * reopened after it began; it shows which one. */
+		if (!e->sections[p].gate_passed && e->sections[p].reopened && ss->first_us &&
+			ss->first_us < e->sections[p].reopened_us) {
+			if (ss->reopened_before == (size_t)-1)
+				ss->reopened_before = p;
+			continue;
+		}
 		if (!e->sections[p].gate_passed) {
 			ss->locked = true;
 			ss->blocked_by = p;
@@ -172,10 +186,9 @@ static enum section_mark compute_mark(const struct engine *e, size_t s)
 		return MARK_PASSED;
 	bool failed = false;
 	for (size_t i = 0; i < sec->n_items; i++) {
-		enum verdict v = e->items[s][i].verdict;
-		if (v == VERDICT_RUNNING)
+		if (e->items[s][i].verdict == VERDICT_RUNNING)
 			return MARK_RUNNING;
-		failed |= sec->items[i].required && verdict_failed(v);
+		failed |= sec->items[i].required && verdict_failed(e->items[s][i].gate_verdict);
 	}
 	return failed ? MARK_FAILED : MARK_OPEN;
 }
@@ -193,6 +206,13 @@ void engine_refresh(struct engine *e, int64_t now_us)
 	for (size_t s = 0; s < n; s++)
 		e->sections[s].mark = compute_mark(e, s);
 	e->dirty = false;
+}
+
+bool engine_gate_passed_at(struct engine *e, size_t s, int64_t now_us)
+{
+	refresh_items(e, s, now_us);
+	refresh_gate(e, s);
+	return e->sections[s].gate_passed;
 }
 
 bool engine_all_gates_passed(const struct engine *e)

@@ -17,4 +17,9 @@ struct engine {
 	bool dirty;
 };
 
+/* Whether section S's gate has passed as of NOW_US, derived from what has
+ * been folded so far (used while folding, to tell a re-check after the gate
+ * passed from an ordinary check). */
+bool engine_gate_passed_at(struct engine *e, size_t s, int64_t now_us);
+
 #endif

@@ -60,6 +60,9 @@ bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
 			e->cl->sections[s].id, it->id));
 	if (e->items[s][i].verdict == VERDICT_RUNNING)
 		return refuse(why, xasprintf("%s/%s is already running", e->cl->sections[s].id, it->id));
+	if (it->kind == ITEM_WAIT && e->sections[s].gate_passed && e->items[s][i].verdict == VERDICT_PASS)
+		return refuse(why, xasprintf("%s/%s has passed and \"%s\" has passed its gate: the wait is not "
+			"run again", e->cl->sections[s].id, it->id, e->cl->sections[s].id));
 	return true;
 }
 
@@ -122,10 +125,11 @@ bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, boo
 		const struct item_state *is = &e->items[s][i];
 		if (!sec->items[i].required)
 			continue;
-		if ((is->verdict != VERDICT_PASS && is->verdict != VERDICT_WAIVED) || is->needs_attestation)
+		bool waiting = is->needs_attestation && !is->rechecking;
+		if ((is->gate_verdict != VERDICT_PASS && is->gate_verdict != VERDICT_WAIVED) || waiting)
 			return refuse(why, xasprintf("cannot approve \"%s\" yet: %s/%s is %s (every required item must "
 				"pass or be waived first)", sec->id, sec->id, sec->items[i].id,
-				is->needs_attestation ? "waiting for attestation" : verdict_name(is->verdict)));
+				waiting ? "waiting for attestation" : verdict_name(is->gate_verdict)));
 	}
 	for (size_t k = ss->n_signoffs; k-- > 0;) {
 		const struct signoff *so = &ss->signoffs[k];

@@ -343,7 +343,8 @@ static void load_notify_entry(struct lctx *c, const cJSON *n, struct notify *out
 		}
 	}
 	free(fmt);
-	out->events = 1u << NOTIFY_GATE_PASSED | 1u << NOTIFY_OVERRIDE | 1u << NOTIFY_CHECK_FAILED |
+	out->events = 1u << NOTIFY_GATE_PASSED | 1u << NOTIFY_GATE_REOPENED | 1u << NOTIFY_OVERRIDE |
+		1u << NOTIFY_CHECK_FAILED |
 		1u << NOTIFY_RUN_COMPLETED | 1u << NOTIFY_RUN_ABORTED;
 	char **on = NULL;
 	size_t n_on = 0;

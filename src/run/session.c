@@ -434,6 +434,10 @@ static void notify_changes(struct session *s, const struct event *evs, size_t n,
 		if (ss->gate_passed && !gates_before[k] && !ss->forced)
 			notify(s, NOTIFY_GATE_PASSED, NULL, s->cl->sections[k].id, "gate of %s passed",
 				s->cl->sections[k].id);
+		else if (!ss->gate_passed && gates_before[k])
+			notify(s, NOTIFY_GATE_REOPENED, n ? &evs[n - 1] : NULL, s->cl->sections[k].id,
+				"gate of %s reopened: a re-check after sign-off failed; its signatures are stale",
+				s->cl->sections[k].id);
 	}
 }
 
@@ -560,6 +564,25 @@ bool session_poll(struct session *s)
 		return false;
 	s->data_version = version;
 	return catch_up(s) > 0;
+}
+
+char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
+{
+	const struct section_state *ss = engine_section(s->eng, sec);
+	const struct section *section = &s->cl->sections[sec];
+	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT)
+		return NULL;
+	struct strbuf who = {0};
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		if (ss->signoffs[k].approve && !ss->signoffs[k].stale && !ss->signoffs[k].superseded)
+			strbuf_addf(&who, "%s%s", who.len ? ", " : "", ss->signoffs[k].engineer);
+	char *text = xasprintf("\"%s\" has passed its gate%s%s%s. Running %s again is a re-check: if it "
+		"passes, it is recorded as a re-check after sign-off and the gate stays passed; if it fails, the "
+		"gate reopens, its signatures become stale and sections not yet begun are locked again.",
+		section->id, who.len ? " (approved by " : "", who.len ? who.data : "", who.len ? ")" : "",
+		section->items[item].id);
+	strbuf_release(&who);
+	return text;
 }
 
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)

@@ -185,26 +185,46 @@ expect_rc 0 "check in the unlocked section"
 by alice note "$R" prep "signed off after review"
 expect_js "$R" 'sec("prep")["gate_passed"]' true "a note or a check in another section leaves the signatures current"
 
-# --- re-running after sign-off closes the gate again --------------------------
+# --- re-running after sign-off: a re-check keeps the gate, a failure reopens it --
+before=$(events)
 by carol check "$R" prep/build
-expect_rc 0 "re-run an item after the gate passed"
+expect_rc 1 "a re-check after the gate passed asks first (no terminal: --yes)"
+expect_in err "has passed its gate (approved by alice, bob)" "the question says who signed"
+expect_in err "if it fails, the gate reopens" "the question says what will happen"
+expect_eq "$(events)" "$before" "nothing recorded without --yes"
+by carol check "$R" prep/build --yes
+expect_rc 0 "re-check after the gate passed"
+expect_js "$R" 'sec("prep")["gate_passed"]' true "a re-check with the same verdict keeps the gate"
+expect_js "$R" '[s["stale"] for s in sec("prep")["signatures"] if s["engineer"] in ("alice", "bob")][-2:]' \
+	'[false, false]' "the signatures stay current"
+expect_js "$R" 'item("prep/build")["rechecks"]' 1 "status --json counts the re-check"
+expect_status "$R" "re-checked after sign-off by carol" "status shows the re-check"
+touch fx/strict-fail
+by carol check "$R" prep/strict --yes
+expect_rc 1 "a re-check that fails"
+rm -f fx/strict-fail
+expect_js "$R" 'sec("prep")["gate_passed"]' false "a failed re-check reopens the gate"
+expect_js "$R" 'sec("prep")["reopened"]' true "status --json says it reopened"
 expect_js "$R" '[s["stale"] for s in sec("prep")["signatures"] if s["engineer"] in ("alice", "bob") and not s["stale"]]' \
 	'[]' "the signatures that opened the gate are stale"
-expect_js "$R" 'sec("prep")["gate_passed"]' false "the gate closed"
-expect_js "$R" 'sec("deploy")["state"]' "locked" "deploy is locked again"
+expect_js "$R" 'sec("deploy")["state"]' "open" "deploy, already under way, is not locked again"
+expect_js "$R" 'sec("deploy")["reopened_before"]' "prep" "deploy names the gate that reopened"
+expect_js "$R" 'sec("post")["state"]' "locked" "post, not begun, is locked again"
 expect_status "$R" "[stale]" "status shows [stale]"
+expect_status "$R" "gate reopened" "status shows the reopened gate"
 before=$(events)
-by alice attest "$R" deploy/approval
-expect_rc 1 "attest in the section locked again"
-expect_in err '"prep" (Preparation) has not passed its gate (items 4/4, sign-offs 0/2)' \
-	"the refusal shows the gate's progress"
+by alice check "$R" post/smoke
+expect_rc 1 "a check in a section locked again"
+expect_in err '"prep" (Preparation) has not passed its gate' "the refusal names the reopened gate"
 expect_eq "$(events)" "$before" "no event written"
+by carol check "$R" prep/strict
+expect_rc 0 "mending the failed item is ordinary work (no question)"
 by alice sign "$R" prep
 by carol sign "$R" prep
 expect_rc 0 "two engineers sign again"
 expect_js "$R" 'sec("prep")["gate_passed"]' true "the gate opens again"
 by alice attest "$R" deploy/approval
-expect_rc 0 "attest once unlocked again"
+expect_rc 0 "attest in deploy"
 run "$CS" verify "$R"
 expect_rc 0 "the run verifies"
 

@@ -163,6 +163,16 @@ expect_rc 0 "sign verify"
 delivered "sign: signoff to slack, gate_passed to json" "slack $P alice approved verify
 json gate_passed verify $P gate of verify passed"
 
+# a re-check after sign-off that fails: check_failed to slack, gate_reopened to json.
+cs alice check "$RUN" verify/unavailable --yes
+expect_rc 1 "a failing re-check of verify/unavailable after sign-off"
+delivered "re-check (fail): check_failed to slack, gate_reopened to json" "slack $P verify/unavailable: fail (status 503, expected 2xx)
+json gate_reopened verify $P gate of verify reopened: a re-check after sign-off failed; its signatures are stale"
+cs alice sign "$RUN" verify
+expect_rc 0 "sign verify again"
+delivered "sign again: signoff to slack, gate_passed to json" "slack $P alice approved verify
+json gate_passed verify $P gate of verify passed"
+
 # override: to slack only (a forced gate is not a gate_passed).
 cs both override "$RUN" deploy --reason "rollout done by hand" --incident INC-7
 expect_rc 0 "override deploy"

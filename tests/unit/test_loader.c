@@ -571,7 +571,8 @@ static void test_model_top(const struct checklist *cl, const char *text)
 	CHECK(checklist_variable(cl, "NOPE") == NULL);
 	CHECK(checklist_variable(cl, "version") == NULL);
 
-	unsigned defaults = 1u << NOTIFY_GATE_PASSED | 1u << NOTIFY_OVERRIDE | 1u << NOTIFY_CHECK_FAILED |
+	unsigned defaults = 1u << NOTIFY_GATE_PASSED | 1u << NOTIFY_GATE_REOPENED | 1u << NOTIFY_OVERRIDE |
+		1u << NOTIFY_CHECK_FAILED |
 		1u << NOTIFY_RUN_COMPLETED | 1u << NOTIFY_RUN_ABORTED;
 	CHECK(cl->n_notify == 3);
 	if (cl->n_notify == 3) {

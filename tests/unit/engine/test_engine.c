@@ -694,18 +694,12 @@ static void test_signoffs(void)
 static void test_stale_signoffs(void)
 {
 	struct fx *f = fx_open();
-	open_prep(f);
-	CHECK(sec(f, PREP)->gate_passed);
-	/* Running an item again is a new verdict: both approvals go stale. */
+	/* Before the gate passes, a new verdict makes the signatures stale. */
+	pass_prep(f);
+	approve(f, PREP, "alice");
 	start(f, "prep/build");
 	const struct section_state *p = sec(f, PREP);
-	CHECK(p->n_signoffs == 2);
-	CHECK(p->signoffs[0].stale && p->signoffs[1].stale);
-	CHECK(p->approvals == 0);
-	CHECK(!p->gate_passed);
-	MARK(f, PREP, MARK_RUNNING);
-	LOCK(f, BLUE, PREP);
-	LOCK(f, SCRATCH, PREP);
+	CHECK(p->signoffs[0].stale && p->approvals == 0);
 	finish(f, "prep/build", "pass");
 	CHECK(sec(f, PREP)->approvals == 0 && !sec(f, PREP)->gate_passed);
 	/* A stale approval does not stop the engineer approving again. */
@@ -713,29 +707,125 @@ static void test_stale_signoffs(void)
 	approve(f, PREP, "alice");
 	approve(f, PREP, "bob");
 	p = sec(f, PREP);
-	CHECK(p->n_signoffs == 4);
+	CHECK(p->n_signoffs == 3);
 	CHECK(p->approvals == 2 && p->gate_passed);
-	CHECK(!p->signoffs[2].stale && !p->signoffs[3].stale);
+	CHECK(!p->signoffs[1].stale && !p->signoffs[2].stale);
 
 	/* A signature over other evidence than the current is stale at once. */
-	char old[EVENT_HASH_HEX];
-	memcpy(old, sec(f, PREP)->digest, EVENT_HASH_HEX);
-	start(f, "prep/lint");
-	finish(f, "prep/lint", "pass");
-	sign_over(f, PREP, "carol", true, old);
+	sign_over(f, PREP, "carol", true, "0000000000000000000000000000000000000000000000000000000000000000");
 	p = sec(f, PREP);
-	CHECK(p->n_signoffs == 5);
-	CHECK(p->signoffs[4].stale);
-	CHECK(p->approvals == 0);
-	CHECK(!p->gate_passed);
-	/* Waiving is a new verdict too. */
+	CHECK(p->signoffs[3].stale);
+	CHECK(p->approvals == 2 && p->gate_passed);
+	fx_close(f);
+}
+
+/* Re-running an item of a section whose gate passed: the same verdict is a
+ * re-check that keeps the gate; a failure reopens it, and later sections
+ * already under way stay open and say so. */
+static void test_recheck_after_signoff(void)
+{
+	struct fx *f = fx_open();
+	open_prep(f);
+	char digest[EVENT_HASH_HEX];
+	memcpy(digest, sec(f, PREP)->digest, EVENT_HASH_HEX);
+	start(f, "prep/build");
+	const struct section_state *p = sec(f, PREP);
+	const struct item_state *b = item(f, PREP, BUILD);
+	CHECK(b->verdict == VERDICT_RUNNING && b->rechecking);
+	CHECK(p->gate_passed && p->approvals == 2 && !p->signoffs[0].stale);
+	MARK(f, PREP, MARK_PASSED);
+	LOCK(f, BLUE, NONE);
+	finish(f, "prep/build", "pass");
+	b = item(f, PREP, BUILD);
+	CHECK(b->verdict == VERDICT_PASS && !b->rechecking && b->rechecks == 1 && b->recheck_us == f->now);
+	CHECK_STR(b->recheck_actor, "alice");
+	CHECK(sec(f, PREP)->gate_passed && !sec(f, PREP)->reopened);
+	CHECK(strcmp(sec(f, PREP)->digest, digest) == 0);
+
+	/* A cancelled re-check says nothing: the signed verdict stands. */
+	start(f, "prep/lint");
+	finish(f, "prep/lint", "cancelled");
+	CHECK(item(f, PREP, LINT)->verdict == VERDICT_PASS && item(f, PREP, LINT)->rechecks == 0);
+	CHECK(sec(f, PREP)->gate_passed);
+	/* An optional item run for the first time after sign-off, passing. */
+	start(f, "prep/extra");
+	finish(f, "prep/extra", "pass");
+	CHECK(sec(f, PREP)->gate_passed && strcmp(sec(f, PREP)->digest, digest) == 0);
+	/* Re-attesting a manual item with the same word. */
+	attest(f, "prep/review", "bob", true);
+	CHECK(sec(f, PREP)->gate_passed && item(f, PREP, REVIEW)->rechecks == 1);
+
+	/* Work starts in the next sections, then a re-check fails. */
+	choose(f, "blue");
+	start(f, "blue/switch");
+	start(f, "prep/build");
+	finish(f, "prep/build", "fail");
+	p = sec(f, PREP);
+	CHECK(!p->gate_passed && p->reopened && p->reopened_us == f->now);
+	CHECK(p->approvals == 0 && p->signoffs[0].stale && p->signoffs[1].stale);
+	MARK(f, PREP, MARK_FAILED);
+	/* Blue had begun: it stays open and names the gate that reopened; the
+	 * soak section had not: it is locked again. */
+	LOCK(f, BLUE, NONE);
+	CHECK(sec(f, BLUE)->reopened_before == PREP);
+	LOCK(f, SOAK, PREP);
+	CHECK(sec(f, SOAK)->reopened_before == NONE);
+	/* Mending it is ordinary work again: new verdicts, new signatures. */
+	start(f, "prep/build");
+	CHECK(!item(f, PREP, BUILD)->rechecking);
+	finish(f, "prep/build", "pass");
 	approve(f, PREP, "alice");
 	approve(f, PREP, "bob");
 	CHECK(sec(f, PREP)->gate_passed);
+	LOCK(f, SOAK, BLUE);  /* held by blue's gate again, no longer by prep */
+	fx_close(f);
+}
+
+/* A failing re-check of an optional item reopens the gate too (the signers
+ * signed it passing); waiving it afterwards is a new verdict. */
+static void test_recheck_optional_fails(void)
+{
+	struct fx *f = fx_open();
+	open_prep(f);
 	start(f, "prep/extra");
 	finish(f, "prep/extra", "fail");
+	CHECK(!sec(f, PREP)->gate_passed && sec(f, PREP)->reopened);
 	waive(f, "prep/extra");
 	CHECK(sec(f, PREP)->approvals == 0 && !sec(f, PREP)->gate_passed);
+	approve(f, PREP, "alice");
+	approve(f, PREP, "bob");
+	CHECK(sec(f, PREP)->gate_passed);
+	fx_close(f);
+}
+
+/* A rejection the same engineer later replaces with an approval of the same
+ * evidence is superseded: shown so, and no longer standing. */
+static void test_superseded_rejection(void)
+{
+	struct fx *f = fx_open();
+	pass_prep(f);
+	reject(f, PREP, "bob");
+	CHECK(sec(f, PREP)->rejected && !sec(f, PREP)->signoffs[0].superseded);
+	approve(f, PREP, "alice");
+	approve(f, PREP, "bob");
+	const struct section_state *p = sec(f, PREP);
+	CHECK(p->signoffs[0].superseded && !p->signoffs[0].stale && !p->signoffs[0].approve);
+	CHECK(!p->signoffs[1].superseded && !p->signoffs[2].superseded);
+	CHECK(!p->rejected && p->gate_passed);
+	fx_close(f);
+}
+
+/* An interactive re-check waits for the attestation, which decides. */
+static void test_recheck_attested(void)
+{
+	struct fx *f = fx_open();
+	open_prep(f);
+	start(f, "prep/shell");
+	finish_attest(f, "prep/shell", "pass");
+	CHECK(sec(f, PREP)->gate_passed && item(f, PREP, SHELL)->rechecking);
+	ALLOWED(engine_can_attest(f->e, PREP, SHELL, &why));
+	attest(f, "prep/shell", "bob", false);
+	CHECK(!sec(f, PREP)->gate_passed && sec(f, PREP)->reopened);
 	fx_close(f);
 }
 
@@ -1084,6 +1174,10 @@ int main(void)
 	test_digest();
 	test_signoffs();
 	test_stale_signoffs();
+	test_recheck_after_signoff();
+	test_recheck_optional_fails();
+	test_recheck_attested();
+	test_superseded_rejection();
 	test_rejection();
 	test_locks_in_file_order();
 	test_gate_false_and_always_open();
