@@ -133,6 +133,20 @@ int session_recover_check(struct session *s, size_t sec, size_t item, const char
  * asks before running and frees it); NULL otherwise. */
 char *session_recheck_warning(const struct session *s, size_t sec, size_t item);
 
+/* The actor of the events the program records itself (an interrupted check,
+ * a completed run); no engineer may take the name. */
+#define SESSION_SYSTEM_ACTOR "system"
+
+/* Registers engineer NAME (short, login-like, never reused, not
+ * SESSION_SYSTEM_ACTOR) with FULL_NAME (UTF-8 without control characters)
+ * and PIN (at least PIN_MIN_LENGTH characters), the same rules for every
+ * front end. Reports why and returns SESSION_INVALID for bad input or a
+ * name taken, SESSION_ENV when it cannot be recorded, SESSION_OK. */
+int session_add_engineer(struct session *s, const char *name, const char *full_name, const char *pin);
+/* The name rules of session_add_engineer alone, before any PIN is asked:
+ * reports to R and returns SESSION_INVALID, or SESSION_OK. */
+int session_check_new_engineer(const struct reporter *r, const char *name, const char *full_name);
+
 /* Reloads the run when another process changed the database (PRAGMA
  * data_version); returns true when anything new was folded in. */
 bool session_poll(struct session *s);

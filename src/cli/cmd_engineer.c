@@ -1,5 +1,4 @@
 /* countersign engineer add / list */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +10,7 @@
 #include "cli/cli_session.h"
 #include "cli/cli_text.h"
 #include "countersign/pin.h"
-#include "countersign/sanitize.h"
 #include "countersign/util.h"
-
-/* The actor of the events the program records itself (an interrupted check,
- * a failed delivery): no engineer may take it. */
-#define RESERVED_NAME "system"
-
-static bool valid_name(const char *s)
-{
-	if (!islower((unsigned char)s[0]) || strlen(s) > 32)
-		return false;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
-}
 
 static int engineer_add(const struct cli_global *g, int argc, char **argv)
 {
@@ -39,23 +23,10 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *name = o.pos[0];
-	if (!valid_name(name)) {
-		cli_error("engineer add", "\"%s\" is not a valid short name: lowercase letters, digits, '-', '_' "
-			"or '.', starting with a letter, at most 32 characters (like a login)", name);
-		return EXIT_USAGE;
-	}
-	if (strcmp(name, RESERVED_NAME) == 0) {
-		cli_error("engineer add", "\"%s\" is reserved: the record names the program so in the events "
-			"it records itself; choose another short name", RESERVED_NAME);
-		return EXIT_USAGE;
-	}
-	/* A full name is shown on every screen and report: it must print as itself. */
-	if (!sanitize_is_clean(o.full_name)) {
-		cli_error("engineer add", "the full name must be UTF-8 text without control characters or "
-			"escape sequences");
-		return EXIT_USAGE;
-	}
 	struct session s;
+	cli_session_init(&s, "engineer add");
+	if (session_check_new_engineer(&s.report, name, o.full_name) != SESSION_OK)
+		return EXIT_USAGE;
 	int rc = cli_session_open(&s, g, "engineer add");
 	if (rc != EXIT_OK)
 		return rc;
@@ -82,27 +53,9 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	struct engineer e = {.name = (char *)name, .full_name = (char *)o.full_name};
-	e.pin_hash = pin_hash(pin);
-	if (!e.pin_hash) {
-		cli_error("engineer add", "cannot hash the PIN (out of memory)");
-		rc = EXIT_ENV;
-		goto out;
-	}
-	struct event origin;
-	session_origin(&origin, name);
-	enum store_status st = store_add_engineer(s.st, &e, &origin);
-	event_clear(&origin);
-	free(e.pin_hash);
-	if (st == STORE_CONFLICT) {
-		cli_error("engineer add", "engineer \"%s\" already exists; short names are never reused", name);
-	} else if (st != STORE_OK) {
-		cli_error("engineer add", "cannot record the engineer: %s", store_error(s.st));
-		rc = EXIT_ENV;
-	} else {
-		printf("registered %s (%s)\n", name, o.full_name);
-		rc = EXIT_OK;
-	}
+	rc = session_add_engineer(&s, name, o.full_name, pin);
+	if (rc == EXIT_OK)
+		printf("registered %s (%s)\n", cli_safe(name), cli_safe(o.full_name));
 out:
 	if (pin) {
 		sodium_memzero(pin, strlen(pin));

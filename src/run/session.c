@@ -1,5 +1,6 @@
 #include "countersign/session.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sodium.h>
 
 #include "countersign/pin.h"
+#include "countersign/sanitize.h"
 #include "countersign/util.h"
 #include "countersign/vars.h"
 #include "proc.h"
@@ -583,6 +585,66 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 		section->items[item].id);
 	strbuf_release(&who);
 	return text;
+}
+
+static bool valid_short_name(const char *s)
+{
+	if (!islower((unsigned char)s[0]) || strlen(s) > 32)
+		return false;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+int session_check_new_engineer(const struct reporter *r, const char *name, const char *full_name)
+{
+	if (!name || !valid_short_name(name)) {
+		reporter_say(r, "\"%s\" is not a valid short name: lowercase letters, digits, '-', '_' or "
+			"'.', starting with a letter, at most 32 characters (like a login)", name ? name : "");
+		return SESSION_INVALID;
+	}
+	if (strcmp(name, SESSION_SYSTEM_ACTOR) == 0) {
+		reporter_say(r, "\"%s\" is reserved: the record names the program so in the events it "
+			"records itself; choose another short name", SESSION_SYSTEM_ACTOR);
+		return SESSION_INVALID;
+	}
+	/* A full name is shown on every screen and report: it must print as itself. */
+	if (!full_name || !full_name[0] || !sanitize_is_clean(full_name)) {
+		reporter_say(r, "the full name must be UTF-8 text without control characters or escape sequences");
+		return SESSION_INVALID;
+	}
+	return SESSION_OK;
+}
+
+int session_add_engineer(struct session *s, const char *name, const char *full_name, const char *pin)
+{
+	int rc = session_check_new_engineer(&s->report, name, full_name);
+	if (rc != SESSION_OK)
+		return rc;
+	if (!pin || strlen(pin) < PIN_MIN_LENGTH) {
+		reporter_say(&s->report, "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
+		return SESSION_INVALID;
+	}
+	struct engineer e = {.name = (char *)name, .full_name = (char *)full_name, .pin_hash = pin_hash(pin)};
+	if (!e.pin_hash) {
+		reporter_say(&s->report, "cannot hash the PIN (out of memory)");
+		return SESSION_ENV;
+	}
+	struct event origin;
+	session_origin(&origin, name);
+	enum store_status st = store_add_engineer(s->st, &e, &origin);
+	event_clear(&origin);
+	free(e.pin_hash);
+	if (st == STORE_CONFLICT) {
+		reporter_say(&s->report, "engineer \"%s\" already exists; short names are never reused", name);
+		return SESSION_INVALID;
+	}
+	if (st != STORE_OK) {
+		reporter_say(&s->report, "cannot record the engineer: %s", store_error(s->st));
+		return SESSION_ENV;
+	}
+	return SESSION_OK;
 }
 
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
