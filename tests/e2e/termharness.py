@@ -6,6 +6,12 @@ Each test script builds a Suite (a temporary folder with its own database),
 spawns one or more Terms, checks what a person would see, and ends with
 suite.finish(), which stops what is left, removes the folder and prints
 "N passed, M failed".
+
+Waiting: a test never waits for a particular frame, a quiet spell or a
+clock value, which a busy machine may skip or stretch; it waits until the
+state it expects holds, with a deadline (DEADLINE seconds unless it says
+otherwise), and checks what it sees then: Suite.expect and Suite.expect_all
+for the screen, until() for anything else (processes, files).
 """
 import fcntl
 import json
@@ -25,6 +31,11 @@ import traceback
 import pyte
 
 PIN = {"alice": "123456", "bob": "654321"}
+DEADLINE = 10.0  # seconds; a state that has not come by then is a failure
+# E2E_CHUNK=N feeds the screen at most N bytes at a time, so that every frame
+# arrives in pieces the way a busy machine may deliver it: a test that holds
+# with it does not depend on reading a frame whole.
+CHUNK = int(os.environ.get("E2E_CHUNK", "0") or 0)
 
 KEYS = {
     "Enter": b"\r", "Tab": b"\t", "Esc": b"\x1b", "BS": b"\x7f", "C-c": b"\x03",
@@ -107,7 +118,7 @@ class Term:
             return False
         while True:
             try:
-                data = os.read(self.master, 65536)
+                data = os.read(self.master, CHUNK or 65536)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:  # EIO: every writer has gone
@@ -117,6 +128,8 @@ class Term:
                 break
             self.raw += data
             self.stream.feed(data)
+            if CHUNK:
+                break
         return True
 
     def text(self):
@@ -128,7 +141,7 @@ class Term:
     def contains(self, needle):
         return needle in self.text()
 
-    def wait_for(self, what, timeout=5.0):
+    def wait_for(self, what, timeout=DEADLINE):
         """Polls until WHAT (text on the screen, or a function of this Term)
         holds; returns the seconds it took, or None at the deadline."""
         start = time.monotonic()
@@ -142,7 +155,9 @@ class Term:
                 return None
 
     def settle(self, quiet=0.15, timeout=5.0):
-        """Reads until the program has written nothing for QUIET seconds."""
+        """Reads until the program has written nothing for QUIET seconds. Not a
+        state: only for reading what has come before a check of what must
+        NOT show, after the state was waited for."""
         deadline = time.monotonic() + timeout
         last = time.monotonic()
         while time.monotonic() < deadline:
@@ -173,7 +188,7 @@ class Term:
     def alive(self):
         return self.proc.poll() is None
 
-    def wait_exit(self, timeout=10.0):
+    def wait_exit(self, timeout=DEADLINE):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.pump()
@@ -210,6 +225,10 @@ def _take_terminal():
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+class Skip(Exception):
+    """Raised by Suite.skip: the test cannot run here."""
+
+
 class Suite:
     """A temporary folder with a database, the binary, and the checks made."""
 
@@ -238,6 +257,22 @@ class Suite:
             self.failed += 1
             print("FAIL %s%s" % (name, ("\n  " + str(detail).replace("\n", "\n  ")) if detail else ""))
         return ok
+
+    def expect(self, name, term, test, timeout=DEADLINE):
+        """Waits until TEST (text on the screen, or a function of TERM) holds,
+        then records the check NAME; shows the screen when it never does."""
+        return self.check(name, term.wait_for(test, timeout) is not None, term.text())
+
+    def expect_all(self, term, checks, timeout=DEADLINE):
+        """Waits until every (NAME, TEST) of CHECKS holds at once (the whole
+        frame has arrived), then records each of them on that screen."""
+        tests = [t if callable(t) else (lambda term, text=t: text in term.text()) for _, t in checks]
+        term.wait_for(lambda term: all(t(term) for t in tests), timeout)
+        return all([self.check(name, bool(t(term)), term.text()) for (name, _), t in zip(checks, tests)])
+
+    def skip(self, reason):
+        """Ends the test as skipped (exit status 77) when it cannot run here."""
+        raise Skip(reason)
 
     def cli(self, *args, pin=None, check=True):
         """Runs a headless command; PIN names the engineer(s) whose PINs go to stdin."""
@@ -278,15 +313,20 @@ class Suite:
         if t.wait_for("Run title") is None:
             return t, None
         t.send("\r")
-        if t.wait_for(lambda t: "sign-offs" in t.text() or "no gate" in t.text()) is None:
+        if t.wait_for(run_screen) is None:
             return t, None
-        t.settle()
         return t, self.run_ids()[-1]
 
     def finish(self):
         """Stops what is left, removes the folder, prints the counts and exits;
         called from a finally clause, an exception in flight counts as a failure."""
         error = sys.exc_info()[1]
+        if isinstance(error, Skip):
+            for t in self.terms:
+                t.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            print("SKIP %s" % error)
+            sys.exit(77)
         if error is not None:
             self.failed += 1
             print("FAIL the test stopped early:")
@@ -296,6 +336,25 @@ class Suite:
         shutil.rmtree(self.dir, ignore_errors=True)
         print("%d passed, %d failed" % (self.passed, self.failed))
         sys.exit(1 if self.failed else 0)
+
+
+def run_screen(term):
+    """True when the run screen shows whole: the boxes, a gate line and the
+    key hint line at the bottom."""
+    text = term.text()
+    return (term.line(1).startswith(("┌", "+")) and ("sign-offs" in text or "no gate" in text)
+            and "Enter run" in term.line(term.rows - 1))
+
+
+def until(test, timeout=DEADLINE):
+    """Polls TEST (a function) until it returns true or the deadline passes;
+    returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = test()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(0.02)
 
 
 def rows_with(term, needle):

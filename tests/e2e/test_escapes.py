@@ -24,21 +24,23 @@ try:
     s.check("the run screen shows", run is not None, t.text())
     before = len(t.raw)
     t.send("\t\r")
-    s.check("the check passes", t.wait_for("pass: noisy/print") is not None, t.text())
-    t.settle()
-    top = t.line(0)
-    s.check("the title bar is still there", top.startswith(" Escapes deploy · run %s" % run), top)
-    s.check("the boxes are still there",
-            t.line(1).startswith("┌* Sections") or t.line(1).startswith("┌─ Sections"), t.line(1))
-    s.check("the bottom of the boxes and the hint line are still there",
-            t.line(21).startswith("└") and "Enter run" in t.line(23), t.text())
-    s.check("the sections pane still lists the sections", "○ Noisy output" in t.text()
-            and "⊘ Ship" in t.text(), t.text())
-    pane = "\n".join(t.screen.display[7:21])
-    s.check("the output pane shows the text without the sequences",
-            "red" in pane and "abcdefgh" in pane and "after-dcs" in pane and "c1-csi" in pane, pane)
-    s.check("the bell shows as ^G", "middle^Gend" in pane, pane)
-    s.check("the title sequence's text is not in the output", "pwned-title" not in pane, pane)
+
+    def pane(t):
+        return "\n".join(t.screen.display[7:21])
+    s.expect_all(t, [
+        ("the check passes", "pass: noisy/print"),
+        ("the title bar is still there", lambda t: t.line(0).startswith(" Escapes deploy · run %s" % run)),
+        ("the boxes are still there",
+         lambda t: t.line(1).startswith("┌* Sections") or t.line(1).startswith("┌─ Sections")),
+        ("the bottom of the boxes and the hint line are still there",
+         lambda t: t.line(21).startswith("└") and "Enter run" in t.line(23)),
+        ("the sections pane still lists the sections", lambda t: "○ Noisy output" in t.text() and "⊘ Ship" in t.text()),
+        ("the output pane shows the text without the sequences",
+         lambda t: all(w in pane(t) for w in ("red", "abcdefgh", "after-dcs", "c1-csi"))),
+        ("the bell shows as ^G", lambda t: "middle^Gend" in pane(t)),
+    ])
+    t.settle()  # what must not show: read all that has come
+    s.check("the title sequence's text is not in the output", "pwned-title" not in pane(t), pane(t))
     s.check("the window title was not changed", t.screen.title == "", repr(t.screen.title))
     written = bytes(t.raw[before:])
     for name, seq in (("OSC 0 (title)", b"\x1b]0;"), ("OSC 2 (title)", b"\x1b]2;"), ("BEL", b"\x07"),
@@ -46,12 +48,12 @@ try:
         s.check("no %s was written to the terminal" % name, seq not in written,
                 written[max(0, written.find(seq) - 40):written.find(seq) + 40])
     t.send("o")
-    s.check("full screen, the output is clean too",
-            t.wait_for(lambda t: "output (5 lines)" in t.line(0)) is not None
-            and t.line(1).startswith("red") and t.line(2).startswith("abcdefgh")
-            and t.line(3).startswith("middle^Gend") and t.line(4).startswith("after-dcs"), t.text())
+    s.expect("full screen, the output is clean too",
+             t, lambda t: "output (5 lines)" in t.line(0) and t.line(1).startswith("red")
+             and t.line(2).startswith("abcdefgh") and t.line(3).startswith("middle^Gend")
+             and t.line(4).startswith("after-dcs"))
     t.send("q")
-    t.wait_for(lambda t: "Enter run" in t.line(23))
+    s.expect("q goes back to the run screen", t, lambda t: "Enter run" in t.line(23))
     t.send("q")
     s.check("q quits", t.wait_exit() == 0)
 finally:

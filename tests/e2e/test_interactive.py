@@ -22,29 +22,32 @@ try:
     t, run = s.open_run(path)
     s.check("the run screen shows", run is not None, t.text())
     t.send("\t\r")
-    s.check("the command's output shows on the terminal", t.wait_for("inside") is not None, t.text())
-    lflag = t.slave_attrs()[3]
-    s.check("while the command reads, the terminal is in line mode with echo",
-            lflag & termios.ICANON and lflag & termios.ECHO, "lflag %o" % lflag)
-    s.check("the interface is not drawn over the command", "Sections" not in t.text()
-            or t.text().index("inside") > t.text().index("Sections"), t.text())
+
+    def cooked(t):
+        lflag = t.slave_attrs()[3]
+        return bool(lflag & termios.ICANON and lflag & termios.ECHO)
+    s.expect_all(t, [
+        ("the command's output shows on the terminal", "inside"),
+        ("while the command reads, the terminal is in line mode with echo", cooked),
+        ("the interface is not drawn over the command",
+         lambda t: "Sections" not in t.text() or t.text().index("inside") > t.text().index("Sections")),
+    ])
     t.send("yes\r")
-    back = t.wait_for(lambda t: "Look around" in t.text() and t.line(1).startswith("┌")
-                      and "interactive; exit status 0" in t.text())
-    t.settle()
-    s.check("after Enter the run screen comes back", back is not None, t.text())
-    s.check("the typed line reached the command, not the interface",
-            "got [yes]" in bytes(t.raw).decode(errors="replace"), "")
-    s.check("the item waits for attestation", "attest?" in t.text(), t.text())
-    s.check("it does not count for the gate yet", "items 0/1" in t.text(), t.text())
-    s.check("the screen is whole again: no line of the command is left",
-            not any(l.startswith(("inside", "got [")) for l in t.screen.display), t.text())
-    lflag = t.slave_attrs()[3]
-    s.check("the interface has the terminal in raw mode again", not lflag & termios.ICANON, "lflag %o" % lflag)
+    s.expect_all(t, [
+        ("after Enter the run screen comes back",
+         lambda t: "Look around" in t.text() and t.line(1).startswith("┌")
+         and "interactive; exit status 0" in t.text()),
+        ("the typed line reached the command, not the interface",
+         lambda t: "got [yes]" in bytes(t.raw).decode(errors="replace")),
+        ("the item waits for attestation", "attest?"),
+        ("it does not count for the gate yet", "items 0/1"),
+        ("the screen is whole again: no line of the command is left",
+         lambda t: not any(l.startswith(("inside", "got [")) for l in t.screen.display)),
+        ("the interface has the terminal in raw mode again", lambda t: not t.slave_attrs()[3] & termios.ICANON),
+    ])
     t.send(" ")
-    s.check("Space attests it and the gate counts it",
-            t.wait_for(lambda t: "items 1/1" in t.text() and "attested shell/look" in t.text()) is not None,
-            t.text())
+    s.expect("Space attests it and the gate counts it",
+             t, lambda t: "items 1/1" in t.text() and "attested shell/look" in t.text())
     db = sqlite3.connect("file:%s?mode=ro" % s.env["COUNTERSIGN_DB"], uri=True)
     finished = [json.loads(p) for (p,) in db.execute(
         "SELECT payload FROM events WHERE chain = ? AND kind = 'check_finished'", (run,))]

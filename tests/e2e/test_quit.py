@@ -6,7 +6,7 @@ import json
 import signal
 import termios
 
-from termharness import Suite, Term, process_running
+from termharness import Suite, Term, process_running, until
 
 MARK = "37.25"  # a sleep no other process runs
 s = Suite("quit")
@@ -19,27 +19,32 @@ try:
     t, run = s.open_run(path)
     s.check("the run screen shows", run is not None, t.text())
     t.send("\t\r")
-    s.check("the check runs", t.wait_for("▶ running") is not None and t.wait_for("started") is not None, t.text())
-    s.check("its process is there", process_running("sleep " + MARK))
+    s.expect("the check runs", t, lambda t: "▶ running" in t.text() and "started" in t.text())
+    s.check("its process is there", until(lambda: process_running("sleep " + MARK)))
 
     t.send("\x03")
-    s.check("Ctrl-C asks before quitting", t.wait_for("Quit? (y/N)") is not None, t.text())
-    s.check("the question says the check will be cancelled", "1 check(s) still run" in t.text(), t.text())
+    s.expect_all(t, [
+        ("Ctrl-C asks before quitting", "Quit? (y/N)"),
+        ("the question says the check will be cancelled", "1 check(s) still run"),
+    ])
     t.send("n")
-    s.check("n keeps the interface", t.wait_for(lambda t: "Quit?" not in t.text()) is not None and t.alive(), t.text())
-    s.check("and the check still runs", "▶ running" in t.text() and process_running("sleep " + MARK), t.text())
+    s.expect_all(t, [
+        ("n keeps the interface", lambda t: "Quit?" not in t.text() and t.alive()),
+        ("and the check still runs", "▶ running"),
+    ])
+    s.check("and its process still runs", process_running("sleep " + MARK))
 
     t.send("\x03")
-    t.wait_for("Quit? (y/N)")
+    s.expect("Ctrl-C asks again", t, "Quit? (y/N)")
     t.send("\r")
-    s.check("Enter answers No", t.wait_for(lambda t: "Quit?" not in t.text()) is not None and t.alive(), t.text())
+    s.expect("Enter answers No", t, lambda t: "Quit?" not in t.text() and t.alive())
 
     t.send("q")
-    s.check("q asks too", t.wait_for("Quit? (y/N)") is not None, t.text())
+    s.expect("q asks too", t, "Quit? (y/N)")
     t.send("y")
     code = t.wait_exit()
     s.check("y quits with exit status 0", code == 0, "exit %r" % code)
-    s.check("no process of the check is left", not process_running("sleep " + MARK))
+    s.check("no process of the check is left", until(lambda: not process_running("sleep " + MARK)))
     lflag = t.slave_attrs()[3]
     s.check("the terminal is back in line mode with echo",
             lflag & termios.ECHO and lflag & termios.ICANON, "lflag %o" % lflag)
@@ -49,17 +54,18 @@ try:
 
     # the terminal goes away (SIGHUP) while the check runs
     t = Term(s, ["open", path])
-    t.wait_for("Sign in")
+    s.expect("reopening asks to sign in", t, "Sign in")
     t.send("alice\t123456\r")
-    s.check("reopening asks to resume the open run", t.wait_for("Resume it (y)") is not None, t.text())
+    s.expect("reopening asks to resume the open run", t, "Resume it (y)")
     t.send("y")
-    t.wait_for("Slow check")
+    s.expect("the run is resumed", t, "Slow check")
     t.send("\t\r")
-    s.check("the check runs again", t.wait_for("▶ running") is not None and process_running("sleep " + MARK), t.text())
+    s.expect("the check runs again", t, "▶ running")
+    s.check("its process is there again", until(lambda: process_running("sleep " + MARK)))
     t.proc.send_signal(signal.SIGHUP)
     code = t.wait_exit()
     s.check("SIGHUP ends the interface", code is not None, "still running")
-    s.check("SIGHUP leaves no process of the check", not process_running("sleep " + MARK))
+    s.check("SIGHUP leaves no process of the check", until(lambda: not process_running("sleep " + MARK)))
     lflag = t.slave_attrs()[3]
     s.check("SIGHUP gives the terminal back in line mode", lflag & termios.ICANON, "lflag %o" % lflag)
     status = json.loads(s.cli("status", run, "--json").stdout)

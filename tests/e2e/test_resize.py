@@ -25,26 +25,29 @@ try:
         return drawn
 
     t.resize(100, 30)
-    s.check("grown to 100x30, the boxes reach the new right edge and bottom",
-            t.wait_for(frame(100, 30)) is not None, t.text())
-    s.check("at 100 columns the whole hint line fits", "q quit" in t.line(29), t.line(29))
+    s.expect_all(t, [
+        ("grown to 100x30, the boxes reach the new right edge and bottom", frame(100, 30)),
+        ("at 100 columns the whole hint line fits", lambda t: "q quit" in t.line(29)),
+    ])
 
     t.resize(60, 20)
     small = "countersign needs at least 80x24; this terminal is 60x20."
-    s.check("below 80x24 the screen says what it needs", t.wait_for(small) is not None, t.text())
-    s.check("and shows nothing of the run screen cut off", "Sections" not in t.text(), t.text())
+    s.expect_all(t, [
+        ("below 80x24 the screen says what it needs", small),
+        ("and shows nothing of the run screen cut off", lambda t: "Sections" not in t.text()),
+    ])
     t.send("j\t")
     t.resize(79, 24)
-    s.check("one column short is still too small",
-            t.wait_for("this terminal is 79x24") is not None, t.text())
+    s.expect("one column short is still too small", t, "this terminal is 79x24")
 
     t.resize(80, 24)
-    s.check("back at 80x24 the run screen is drawn whole", t.wait_for(frame(80, 24)) is not None, t.text())
-    s.check("keys pressed while too small were not acted on",
-            t.line(1).startswith("┌* Sections"), t.line(1))
+    s.expect_all(t, [
+        ("back at 80x24 the run screen is drawn whole", frame(80, 24)),
+        ("keys pressed while too small were not acted on", lambda t: t.line(1).startswith("┌* Sections")),
+    ])
 
     t.resize(60, 20)
-    t.wait_for(small)
+    s.expect("too small again", t, small)
     t.send("q")
     s.check("q quits from the too-small screen", t.wait_exit() == 0)
 finally:

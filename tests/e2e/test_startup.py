@@ -21,29 +21,27 @@ try:
     ], title="Startup deploy")
     t = Term(s, ["open", path])
     before = t.slave_attrs()
-    s.check("an empty database asks to register the first engineer",
-            t.wait_for("Register the first engineer") is not None, t.text())
+    s.expect("an empty database asks to register the first engineer", t, "Register the first engineer")
     t.send("alice\tAlice Example\t123456\t123456\r")
-    s.check("the new engineer is signed in and asked for the run title",
-            t.wait_for("Run title") is not None and t.contains("signed in as alice"), t.text())
+    s.expect("the new engineer is signed in and asked for the run title",
+             t, lambda t: "Run title" in t.text() and "signed in as alice" in t.text())
     t.send("\r")
-    drawn = t.wait_for(lambda t: "items 0/2" in t.text())
-    t.settle()  # the whole frame, not just the part that has arrived
-    s.check("the run screen is drawn", drawn is not None, t.text())
-    run = s.run_ids()[-1] if drawn is not None else "?"
-    top = t.line(0)
-    s.check("the title bar names checklist, run and operator",
-            top.startswith(" Startup deploy · run %s" % run)
-            and re.search(r" alice · \d\d:\d\d:\d\d$", top.rstrip()), top)
-    s.check("the sections pane and the items pane are boxed side by side",
-            t.line(1).startswith("┌* Sections") and t.line(1).rstrip().endswith("┐")
-            and t.line(21).startswith("└") and t.line(21).rstrip().endswith("┘"), t.text())
-    s.check("sections are grouped by phase with their marks",
-            "Pre-Deployment" in t.line(2) and "○ Preparation" in t.line(3)
-            and "⊘ Ship" in t.text() and "○ Roll back" in t.text(), t.text())
-    s.check("the items pane shows items and the gate line",
-            re.search(r"· pending +cmd +Build passes", t.text()) and "items 0/2 · sign-offs 0/2" in t.text(), t.text())
-    s.check("the key hint line is at the bottom", "Enter run" in t.line(23) and "? more" in t.line(23), t.line(23))
+    drawn = s.expect("the run screen is drawn", t, "items 0/2")
+    run = s.run_ids()[-1] if drawn else "?"
+    s.expect_all(t, [
+        ("the title bar names checklist, run and operator",
+         lambda t: t.line(0).startswith(" Startup deploy · run %s" % run)
+         and re.search(r" alice · \d\d:\d\d:\d\d$", t.line(0).rstrip())),
+        ("the sections pane and the items pane are boxed side by side",
+         lambda t: t.line(1).startswith("┌* Sections") and t.line(1).rstrip().endswith("┐")
+         and t.line(21).startswith("└") and t.line(21).rstrip().endswith("┘")),
+        ("sections are grouped by phase with their marks",
+         lambda t: "Pre-Deployment" in t.line(2) and "○ Preparation" in t.line(3)
+         and "⊘ Ship" in t.text() and "○ Roll back" in t.text()),
+        ("the items pane shows items and the gate line",
+         lambda t: re.search(r"· pending +cmd +Build passes", t.text()) and "items 0/2 · sign-offs 0/2" in t.text()),
+        ("the key hint line is at the bottom", lambda t: "Enter run" in t.line(23) and "? more" in t.line(23)),
+    ])
 
     t.send("q")
     code = t.wait_exit()
