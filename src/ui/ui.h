@@ -65,8 +65,8 @@ struct ui_dialog {
 	char *title;
 	char **info;               /* lines shown above the fields */
 	size_t n_info;
-	struct ui_field fields[24];
-	size_t n_fields, focus;
+	struct ui_field *fields;   /* n_fields in use of cap_fields; wiped when freed */
+	size_t n_fields, cap_fields, focus;
 	bool yes_no;               /* a question answered with y/n (default No) */
 	bool message_only;         /* any key closes */
 	/* Returns true to close the dialog; false keeps it open (with ui->status
@@ -160,13 +160,20 @@ void ui_begin_resume_signed(struct ui *ui, const char *run_id);
 /* ui_dialog.c */
 struct ui_dialog *ui_dialog_new(const char *title);
 void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds a field (as many as needed) and returns it; the pointer is valid
+ * until the next field is added. The dialog owns it. */
 struct ui_field *ui_dialog_field(struct ui_dialog *d, const char *label, enum field_kind kind, const char *initial);
 void ui_dialog_open(struct ui *ui, struct ui_dialog *d);
 void ui_dialog_close(struct ui *ui);
 void ui_dialog_draw(struct ui *ui);
 void ui_dialog_key(struct ui *ui, int key);
-/* The field's text as malloc'd UTF-8. */
+/* The field's text as malloc'd UTF-8; the caller frees it, with
+ * ui_text_free when it may hold a PIN or a secret. */
 char *ui_field_text(const struct ui_field *f);
+/* Empties the field, wiping what it held (a wrong PIN, say). */
+void ui_field_clear(struct ui_field *f);
+/* Wipes and frees TEXT (a PIN or secret from ui_field_text); NULL is a no-op. */
+void ui_text_free(char *text);
 void ui_message(struct ui *ui, const char *title, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

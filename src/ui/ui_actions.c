@@ -238,13 +238,11 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 			}
 		}
 	}
-	memset(pin, 0, strlen(pin));
-	free(pin);
+	ui_text_free(pin);
 	free(name);
 	free(comment);
 	if (!close && pin_wrong) {
-		d->fields[1].len = 0;
-		d->fields[1].text[0] = L'\0';
+		ui_field_clear(&d->fields[1]);
 		d->focus = 1;
 	}
 	return close;
@@ -304,9 +302,9 @@ static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
 			close = true;
 		}
 	}
-	memset(pa, 0, strlen(pa));
-	memset(pb, 0, strlen(pb));
-	free(a), free(pa), free(b), free(pb), free(reason), free(incident);
+	ui_text_free(pa);
+	ui_text_free(pb);
+	free(a), free(b), free(reason), free(incident);
 	return close;
 }
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <wctype.h>
 
+#include <sodium.h>
+
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -27,10 +29,26 @@ void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...)
 	d->info[d->n_info++] = line;
 }
 
+/* Makes room for one more field. Fields may hold PINs, so the old array is
+ * wiped before it is freed rather than left behind by realloc. */
+static void fields_grow(struct ui_dialog *d)
+{
+	if (d->n_fields < d->cap_fields)
+		return;
+	size_t cap = d->cap_fields ? d->cap_fields * 2 : 8;
+	struct ui_field *fields = xcalloc(cap, sizeof(*fields));
+	if (d->fields) {
+		memcpy(fields, d->fields, d->n_fields * sizeof(*fields));
+		sodium_memzero(d->fields, d->cap_fields * sizeof(*d->fields));
+		free(d->fields);
+	}
+	d->fields = fields;
+	d->cap_fields = cap;
+}
+
 struct ui_field *ui_dialog_field(struct ui_dialog *d, const char *label, enum field_kind kind, const char *initial)
 {
-	if (d->n_fields >= sizeof(d->fields) / sizeof(d->fields[0]))
-		return &d->fields[d->n_fields - 1];
+	fields_grow(d);
 	struct ui_field *f = &d->fields[d->n_fields++];
 	memset(f, 0, sizeof(*f));
 	f->label = label;
@@ -58,7 +76,23 @@ char *ui_field_text(const struct ui_field *f)
 	if (n == (size_t)-1)
 		n = 0;
 	buf[n] = '\0';
-	return xstrdup(buf);
+	char *text = xstrdup(buf);
+	sodium_memzero(buf, sizeof(buf)); /* the field may be a PIN */
+	return text;
+}
+
+void ui_field_clear(struct ui_field *f)
+{
+	sodium_memzero(f->text, sizeof(f->text));
+	f->len = 0;
+}
+
+void ui_text_free(char *text)
+{
+	if (!text)
+		return;
+	sodium_memzero(text, strlen(text));
+	free(text);
 }
 
 static void dialog_free(struct ui_dialog *d)
@@ -68,9 +102,9 @@ static void dialog_free(struct ui_dialog *d)
 	for (size_t i = 0; i < d->n_info; i++)
 		free(d->info[i]);
 	free(d->info);
-	for (size_t i = 0; i < d->n_fields; i++)
-		if (d->fields[i].kind == FIELD_SECRET)
-			memset(d->fields[i].text, 0, sizeof(d->fields[i].text));
+	if (d->fields)
+		sodium_memzero(d->fields, d->cap_fields * sizeof(*d->fields));
+	free(d->fields);
 	free(d->title);
 	free(d);
 }
@@ -115,7 +149,7 @@ static bool pattern_ok(const struct ui_field *f)
 		ok = regexec(&re, text, 0, NULL, 0) == 0;
 		regfree(&re);
 	}
-	free(text);
+	ui_text_free(text); /* a secret variable may have a pattern */
 	return ok;
 }
 
@@ -225,8 +259,7 @@ static void field_key(struct ui_field *f, int key)
 		if (f->len)
 			f->text[--f->len] = L'\0';
 	} else if (key == UI_CTRL('u')) {
-		f->len = 0;
-		f->text[0] = L'\0';
+		ui_field_clear(f);
 	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f && iswprint((wint_t)key) &&
 		f->len + 1 < sizeof(f->text) / sizeof(f->text[0])) {
 		f->text[f->len++] = (wchar_t)key;

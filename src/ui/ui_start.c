@@ -1,5 +1,6 @@
 /* Getting to a run: operator sign-in (or registering the first engineer on
  * an empty database), resume-or-new, and the variables form. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +29,10 @@ static bool submit_signin(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *name = ui_field_text(&d->fields[0]);
 	char *pin = ui_field_text(&d->fields[1]);
 	int rc = session_check_pin(&ui->s, name, pin, "sign-in");
-	memset(pin, 0, strlen(pin));
-	free(pin);
+	ui_text_free(pin);
 	if (rc != SESSION_OK) {
 		/* the reporter already put the reason on the status line */
-		d->fields[1].len = 0;
-		d->fields[1].text[0] = L'\0';
+		ui_field_clear(&d->fields[1]);
 		d->focus = 1;
 		free(name);
 		return false;
@@ -71,10 +70,8 @@ static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
 			ui_set_status(ui, true, st == STORE_CONFLICT ? "engineer %s already exists" : "cannot register %s",
 				name);
 	}
-	memset(pin, 0, strlen(pin));
-	memset(again, 0, strlen(again));
-	free(pin);
-	free(again);
+	ui_text_free(pin);
+	ui_text_free(again);
 	free(full);
 	if (done) {
 		ui_dialog_close(ui);
@@ -124,15 +121,17 @@ static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
 	(void)yes;
 	struct checklist *cl = pending_cl;
 	vars_clear(&ui->vars);
-	const char **assign = xcalloc(cl->n_variables + 1, sizeof(char *));
+	assert(d->n_fields == cl->n_variables + 1);
+	/* values of secret variables pass through here: every copy is wiped */
+	char **assign = xcalloc(cl->n_variables + 1, sizeof(char *));
 	for (size_t i = 0; i < cl->n_variables; i++) {
 		char *value = ui_field_text(&d->fields[i]);
 		assign[i] = xasprintf("%s=%s", cl->variables[i].name, value);
-		free(value);
+		ui_text_free(value);
 	}
-	bool ok = vars_assign(&ui->vars, cl, assign, (int)cl->n_variables, true, &ui->s.report);
+	bool ok = vars_assign(&ui->vars, cl, (const char *const *)assign, (int)cl->n_variables, true, &ui->s.report);
 	for (size_t i = 0; i < cl->n_variables; i++)
-		free((char *)assign[i]);
+		ui_text_free(assign[i]);
 	free(assign);
 	const struct variable *missing = NULL;
 	for (size_t i = 0; ok && i < cl->n_variables; i++)
@@ -264,9 +263,10 @@ static bool submit_secrets(struct ui *ui, struct ui_dialog *d, bool yes)
 	for (size_t i = 0; i < cl->n_variables; i++) {
 		if (!cl->variables[i].secret || ui->vars.values[i])
 			continue;
+		assert(k < d->n_fields);
 		char *value = ui_field_text(&d->fields[k++]);
 		if (value[0])
-			ui->vars.values[i] = value;
+			ui->vars.values[i] = value; /* the run's values own it now */
 		else
 			free(value);
 	}
