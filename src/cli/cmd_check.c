@@ -210,7 +210,13 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	if (rc == EXIT_OK && cs.done) {
 		if (!cs.ended_with_newline)
 			putchar('\n');
-		printf("%s: %s/%s: %s\n", cs.verdict, s->cl->sections[sec].id, it->id, cli_safe(cs.message));
+		/* A verdict that could not be recorded is not a result: say so
+		 * instead of printing it as one. */
+		if (cs.rc != EXIT_OK)
+			cli_error("check", "%s/%s ended %s, but it was not recorded; it does not count",
+				s->cl->sections[sec].id, it->id, cs.verdict);
+		else
+			printf("%s: %s/%s: %s\n", cs.verdict, s->cl->sections[sec].id, it->id, cli_safe(cs.message));
 		rc = cs.rc != EXIT_OK ? cs.rc
 			: strcmp(cs.verdict, "pass") == 0 && !it->interactive ? EXIT_OK : EXIT_REFUSED;
 	}

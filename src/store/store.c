@@ -188,9 +188,14 @@ static bool remember_file(struct store *st, char **err)
 static bool open_read_only(struct store *st, char **err)
 {
 	int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 		rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
+	}
+	/* Only a file that cannot be opened for shared reading (no -shm can be
+	 * made) is read as immutable; a busy database is waited for, never read
+	 * without locks while others write. */
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
 		char *wal = xasprintf("%s-wal", st->path);
 		struct stat sb;
 		bool wal_has_data = stat(wal, &sb) == 0 && sb.st_size > 0;
@@ -201,8 +206,10 @@ static bool open_read_only(struct store *st, char **err)
 			char *uri = sqlite3_mprintf("file:%q?immutable=1", st->path);
 			rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 			sqlite3_free(uri);
-			if (rc == SQLITE_OK)
+			if (rc == SQLITE_OK) {
+				sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 				rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+			}
 		}
 	}
 	if (rc != SQLITE_OK) {
