@@ -103,6 +103,8 @@ void engine_refresh(struct engine *e, int64_t now_us);
 const struct checklist *engine_checklist(const struct engine *e);
 enum run_status engine_status(const struct engine *e);
 const char *engine_abort_reason(const struct engine *e);
+/* Who aborted the run (borrowed), or NULL. */
+const char *engine_abort_actor(const struct engine *e);
 int64_t engine_started_us(const struct engine *e);
 int64_t engine_ended_us(const struct engine *e);
 int64_t engine_last_seq(const struct engine *e);

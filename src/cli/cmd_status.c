@@ -163,6 +163,8 @@ static void print_json(const struct session *s, int64_t now)
 	cJSON_AddStringToObject(j, "state", run_status_name(engine_status(s->eng)));
 	if (engine_abort_reason(s->eng))
 		cJSON_AddStringToObject(j, "abort_reason", engine_abort_reason(s->eng));
+	if (engine_abort_actor(s->eng))
+		cJSON_AddStringToObject(j, "aborted_by", engine_abort_actor(s->eng));
 	char when[64];
 	format_time(s->run.started_us, when, sizeof(when));
 	cJSON_AddStringToObject(j, "started", when);
@@ -302,8 +304,12 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 		printf("run %s: %s [%s]\n", cli_safe(s.run.id), cli_safe(s.run.title), run_status_name(engine_status(s.eng)));
 		printf("checklist %s (%s), sha256 %.16s..., started %s\n", cli_safe(s.cl->id), cli_safe(s.cl->title),
 			cli_safe(s.run.checklist_sha), when);
-		if (engine_abort_reason(s.eng))
-			printf("aborted: %s\n", cli_safe(engine_abort_reason(s.eng)));
+		if (engine_status(s.eng) == RUN_ABORTED) {
+			char ended[64];
+			format_time(engine_ended_us(s.eng), ended, sizeof(ended));
+			printf("aborted by %s at %s: %s\n", cli_safe(engine_abort_actor(s.eng) ? engine_abort_actor(s.eng) : "?"),
+				ended, cli_safe(engine_abort_reason(s.eng) ? engine_abort_reason(s.eng) : ""));
+		}
 		print_variables(&s);
 		const char *phase = NULL;
 		for (size_t i = 0; i < s.cl->n_sections; i++) {

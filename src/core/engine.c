@@ -96,6 +96,7 @@ void engine_destroy(struct engine *e)
 	}
 	free(e->notes);
 	free(e->abort_reason);
+	free(e->abort_actor);
 	free(e->variables);
 	free(e);
 }
@@ -304,6 +305,7 @@ void engine_apply(struct engine *e, const struct event *ev)
 		e->status = RUN_ABORTED;
 		e->ended_us = ev->time_us;
 		set_str(&e->abort_reason, json_str(p, "reason"));
+		set_str(&e->abort_actor, ev->actor);
 	} else if (strcmp(ev->kind, EV_NOTE) == 0) {
 		e->notes = xreallocarray(e->notes, e->n_notes + 1, sizeof(*e->notes));
 		struct note *n = &e->notes[e->n_notes++];

@@ -234,6 +234,7 @@ size_t engine_current_section(const struct engine *e)
 const struct checklist *engine_checklist(const struct engine *e) { return e->cl; }
 enum run_status engine_status(const struct engine *e) { return e->status; }
 const char *engine_abort_reason(const struct engine *e) { return e->abort_reason; }
+const char *engine_abort_actor(const struct engine *e) { return e->abort_actor; }
 int64_t engine_started_us(const struct engine *e) { return e->started_us; }
 int64_t engine_ended_us(const struct engine *e) { return e->ended_us; }
 int64_t engine_last_seq(const struct engine *e) { return e->last_seq; }

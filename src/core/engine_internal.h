@@ -10,6 +10,7 @@ struct engine {
 	struct item_state **items;
 	enum run_status status;
 	char *abort_reason;
+	char *abort_actor;
 	char *variables;
 	int64_t started_us, ended_us, last_seq;
 	struct note *notes;

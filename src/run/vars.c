@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "countersign/expand.h"
 #include "countersign/util.h"
@@ -54,6 +55,8 @@ bool vars_assign(struct var_values *v, const struct checklist *cl, const char *c
 				var->secret ? "***" : eq + 1, var->pattern);
 			return false;
 		}
+		if (v->values[i])
+			sodium_memzero(v->values[i], strlen(v->values[i]));
 		free(v->values[i]);
 		v->values[i] = xstrdup(eq + 1);
 	}
@@ -62,7 +65,10 @@ bool vars_assign(struct var_values *v, const struct checklist *cl, const char *c
 
 void vars_clear(struct var_values *v)
 {
-	for (size_t i = 0; v->cl && i < v->cl->n_variables; i++) {
+	/* Secret values are wiped; the others cost nothing to wipe too. */
+	for (size_t i = 0; v->cl && v->values && i < v->cl->n_variables; i++) {
+		if (v->values[i])
+			sodium_memzero(v->values[i], strlen(v->values[i]));
 		free(v->values[i]);
 	}
 	free(v->values);

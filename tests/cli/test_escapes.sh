@@ -161,6 +161,7 @@ expect_rc 0 "abort"
 expect_clean out "abort"
 run "$CS" status "$R"
 expect_clean out "status of an aborted run"
-expect_in out "aborted: done here" "the reason without its escape sequence"
+expect_in out ": done here" "the reason without its escape sequence"
+expect_in out "aborted by alice at 20" "status says who aborted the run and when (full time)"
 
 finish
