@@ -156,14 +156,17 @@ void duration_format(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "0s");
 		return;
 	}
+	if (size == 0)
+		return;
 	size_t used = 0;
 	buf[0] = '\0';
-	for (int i = (int)(sizeof(units) / sizeof(units[0])) - 1; i >= 0; i--) {
+	/* Stops once BUF is full: BUF + USED must stay inside it. */
+	for (int i = (int)(sizeof(units) / sizeof(units[0])) - 1; i >= 0 && used < size; i--) {
 		int64_t n = ms / units[i].ms;
 		if (n == 0)
 			continue;
 		ms -= n * units[i].ms;
-		int w = snprintf(buf + used, used < size ? size - used : 0, "%" PRId64 "%s", n, units[i].name);
+		int w = snprintf(buf + used, size - used, "%" PRId64 "%s", n, units[i].name);
 		if (w > 0)
 			used += (size_t)w;
 	}

@@ -73,6 +73,12 @@ char *expand_string(const char *text, expand_lookup_fn lookup, void *data, char 
 	struct strbuf out = {0};
 	if (missing)
 		*missing = NULL;
+	/* Malformed text is reported as such even when an unknown name comes
+	 * before the malformed part: a missing name is not the problem then. */
+	size_t bad;
+	const char *bad_why;
+	if (!expand_scan(text, NULL, NULL, &bad, &bad_why))
+		return NULL;
 	for (size_t i = 0; text[i]; i++) {
 		if (text[i] != '$') {
 			strbuf_add(&out, text + i, 1);

@@ -5,9 +5,17 @@
 
 #include "countersign/util.h"
 
+/* Skips what cJSON skips between values: every byte up to space, not only
+ * JSON's four (the loader refuses the others before parsing, but the map
+ * must agree with the tree whatever the text). */
+static bool is_space(char c)
+{
+	return (unsigned char)c <= ' ';
+}
+
 static size_t skip_ws(const char *t, size_t len, size_t i)
 {
-	while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+	while (i < len && is_space(t[i]))
 		i++;
 	return i;
 }
@@ -69,7 +77,7 @@ static size_t walk(struct jpos *m, const cJSON *node, size_t i, size_t key_off)
 	}
 	if (t[i] == '"')
 		return skip_string(t, len, i);
-	while (i < len && !strchr(",]} \t\r\n", t[i]))
+	while (i < len && !is_space(t[i]) && !strchr(",]}", t[i]))
 		i++;
 	return i;
 }
@@ -98,7 +106,9 @@ bool jpos_build(struct jpos *m, const char *text, size_t len, const cJSON *root)
 		}
 		m->line_starts[m->n_lines++] = i + 1;
 	}
-	bool ok = walk(m, root, 0, (size_t)-1) != (size_t)-1;
+	/* cJSON skips a UTF-8 byte order mark at the very start. */
+	size_t start = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	bool ok = walk(m, root, start, (size_t)-1) != (size_t)-1;
 	qsort(m->entries, m->count, sizeof(*m->entries), by_node);
 	return ok;
 }

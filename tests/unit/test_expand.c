@@ -98,6 +98,10 @@ static void test_expand_string(void)
 	MALFORMED("${A:-default}");
 	MALFORMED("$${A} ${");
 	MALFORMED("${A} ${"); /* malformed even after a good reference */
+	/* Malformed even after an unknown name (found by fuzz_expand): the
+	 * text is what is wrong, not a missing variable. */
+	MALFORMED("${NOPE} ${");
+	MALFORMED("${NOPE}${1A}");
 
 	/* Without MISSING the failure is still NULL, and nothing leaks. */
 	CHECK(expand_string("${NOPE}", lookup, (void *)table, NULL) == NULL);
