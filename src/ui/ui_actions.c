@@ -144,12 +144,63 @@ static void attest_selected(struct ui *ui)
 	free(target);
 }
 
+static bool submit_recover(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *pin = ui_field_text(&d->fields[0]);
+	char *reason = ui_field_text(&d->fields[1]);
+	bool close = false;
+	if (!reason[0]) {
+		ui_set_status(ui, true, "recovering a check needs a reason");
+	} else if (session_check_pin(&ui->s, ui->operator, pin, "recover") == SESSION_OK) {
+		close = session_recover_check(&ui->s, d->sec, d->item, ui->operator, reason) != SESSION_ENV;
+		if (engine_item(ui->s.eng, d->sec, d->item)->verdict != VERDICT_RUNNING)
+			ui_set_status(ui, false, "%s/%s recorded as interrupted by %s", ui->s.cl->sections[d->sec].id,
+				ui->s.cl->sections[d->sec].items[d->item].id, ui->operator);
+	} else {
+		ui_field_clear(&d->fields[0]);
+		d->focus = 0;
+	}
+	ui_text_free(pin);
+	free(reason);
+	return close;
+}
+
+/* A check stuck "running" that no process here runs: the operator records
+ * it as interrupted, with their PIN and a reason. */
+static void recover_selected(struct ui *ui)
+{
+	char *where = NULL;
+	enum session_liveness live = session_check_liveness(&ui->s, ui->sec, ui->item, &where);
+	if (live == SESSION_LIVE_RUNNING) {
+		ui_set_status(ui, true, "%s runs on this host; it can only be cancelled where it was started", where);
+		free(where);
+		return;
+	}
+	const struct item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
+	struct ui_dialog *d = ui_dialog_new("Recover a stuck check");
+	ui_dialog_info(d, "%s was started by %s,", it->title, where);
+	ui_dialog_info(d, "which cannot be seen from here. Record it as interrupted (error)");
+	ui_dialog_info(d, "by %s? Only if it is really not running any more.", ui->operator);
+	free(where);
+	ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
+	ui_dialog_field(d, "Reason", FIELD_TEXT, NULL);
+	d->sec = ui->sec;
+	d->item = ui->item;
+	d->submit = submit_recover;
+	ui_dialog_open(ui, d);
+}
+
 static void cancel_selected(struct ui *ui)
 {
 	if (!selected_item(ui))
 		return;
 	if (!ui->exec || !exec_is_running(ui->exec, ui->sec, ui->item)) {
-		ui_set_status(ui, true, "nothing of this item runs in this session");
+		if (engine_item(ui->s.eng, ui->sec, ui->item)->verdict == VERDICT_RUNNING &&
+			ui->s.cl->sections[ui->sec].items[ui->item].kind != ITEM_WAIT && !read_only(ui))
+			recover_selected(ui);
+		else if (engine_item(ui->s.eng, ui->sec, ui->item)->verdict != VERDICT_RUNNING)
+			ui_set_status(ui, true, "nothing of this item runs in this session");
 		return;
 	}
 	exec_cancel(ui->exec, ui->sec, ui->item);
@@ -630,7 +681,8 @@ void ui_help_draw(struct ui *ui)
 		"  Space        attest a manual item (or one waiting for attestation)",
 		"  w            waive a failed waivable item (asks a reason)",
 		"  s            sign the section: engineer, PIN, approve/reject, comment",
-		"  c            cancel the selected running check",
+		"  c            cancel the selected running check; on a check stuck",
+		"               running elsewhere: record it as interrupted (PIN, reason)",
 		"  o            output full screen (/ search, n/N next/previous)",
 		"  n            add a note to the section or item",
 		"  C            choose this alternative of a choice group",

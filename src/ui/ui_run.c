@@ -457,6 +457,14 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 		strbuf_addf(&sb, "%s %s\n", it->query ? "query" : it->method, it->url);
 	if (is->message)
 		strbuf_addf(&sb, "%s\n", is->message);
+	char *where = NULL;
+	enum session_liveness live = session_check_liveness(&ui->s, ui->sec, ui->item, &where);
+	if (live == SESSION_LIVE_GONE)
+		strbuf_addf(&sb, "interrupted: %s is gone; c records it so\n", where);
+	else if (live == SESSION_LIVE_ELSEWHERE || live == SESSION_LIVE_UNKNOWN)
+		strbuf_addf(&sb, "running: started by %s, which cannot be seen from here; if it is stuck, c records "
+			"it as interrupted (PIN and reason)\n", where);
+	free(where);
 	char *text = strbuf_detach(&sb);
 	char *clean2 = sanitize_text(text, strlen(text), SANITIZE_MULTILINE);
 	free(text);

@@ -58,17 +58,8 @@ static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
 	} else if (strcmp(pin, again) != 0) {
 		ui_set_status(ui, true, "the two PINs differ");
 	} else {
-		struct engineer e = {.name = name, .full_name = full, .pin_hash = pin_hash(pin)};
-		struct event origin;
-		session_origin(&origin, name);
-		enum store_status st = e.pin_hash ? store_add_engineer(ui->s.st, &e, &origin) : STORE_FAILED;
-		event_clear(&origin);
-		free(e.pin_hash);
-		if (st == STORE_OK)
-			done = true;
-		else
-			ui_set_status(ui, true, st == STORE_CONFLICT ? "engineer %s already exists" : "cannot register %s",
-				name);
+		/* The same rules as the command line; the session says what is wrong. */
+		done = session_add_engineer(&ui->s, name, full, pin) == SESSION_OK;
 	}
 	ui_text_free(pin);
 	ui_text_free(again);
