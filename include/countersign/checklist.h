@@ -92,6 +92,9 @@ struct item {
 	enum prom_reduce reduce;
 	/* wait */
 	int64_t duration_ms;
+	char **after;        /* ids of earlier items of the section it follows; NULL (absent): every earlier
+	                        required item; empty: none */
+	size_t n_after;
 	int line, col;
 };
 

@@ -130,6 +130,8 @@ bool engine_can_choose(const struct engine *e, size_t s, char **why);
 bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why);
 bool engine_can_override(const struct engine *e, size_t s, char **why);
 bool engine_can_note(const struct engine *e, char **why);
+/* A started wait may be cancelled (recorded as check_finished "cancelled"). */
+bool engine_can_cancel_wait(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_abort(const struct engine *e, char **why);
 
 #endif

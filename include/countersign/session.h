@@ -71,6 +71,7 @@ enum session_action {
 	ACTION_NONE, ACTION_CHECK, ACTION_ATTEST, ACTION_WAIVE, ACTION_CHOOSE, ACTION_SIGN,
 	ACTION_OVERRIDE, ACTION_NOTE, ACTION_ABORT,
 	ACTION_RECOVER,  /* the item is still running the attempt started by event SEQ */
+	ACTION_CANCEL_WAIT,
 };
 struct session_guard {
 	enum session_action action;
@@ -146,6 +147,15 @@ int session_add_engineer(struct session *s, const char *name, const char *full_n
 /* The name rules of session_add_engineer alone, before any PIN is asked:
  * reports to R and returns SESSION_INVALID, or SESSION_OK. */
 int session_check_new_engineer(const struct reporter *r, const char *name, const char *full_name);
+
+/* For a running wait: "passes at TIME (in 14m58s)" (TIME as
+ * "2026-11-30 16:25:00 UTC" when FULL, else "16:25:00 UTC"), malloc'd, the
+ * caller frees; NULL for anything else. */
+char *session_wait_text(const struct session *s, size_t sec, size_t item, bool full);
+
+/* Cancels the started wait SEC/ITEM as ACTOR (whose PIN the caller checked):
+ * records it as cancelled; it can be started afresh. A SESSION_* outcome. */
+int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *actor);
 
 /* Reloads the run when another process changed the database (PRAGMA
  * data_version); returns true when anything new was folded in. */

@@ -76,7 +76,9 @@ static const struct cli_command commands[] = {
 		"Ctrl-C, a closed terminal or a closed output pipe cancels the check (its whole\n"
 		"process group is stopped) and records it.\n"
 		"check RUN SECTION/ITEM --recover --engineer NAME --reason TEXT records a check stuck\n"
-		"running on another host (or a renamed one) as interrupted.\n",
+		"running on another host (or a renamed one) as interrupted.\n"
+		"check RUN SECTION/ITEM --cancel --engineer NAME cancels a started wait. A wait starts\n"
+		"once the items it follows have passed; the items after it stay locked until it passes.\n",
 		cmd_check},
 	{"attest", "RUN SECTION/ITEM --engineer NAME [--note TEXT] [--fail] [--pin-stdin]",
 		"record a manual item as done (or failed with --fail)", "", cmd_attest},

@@ -94,14 +94,15 @@ static int report_wait(struct session *s, size_t sec, size_t item, bool just_sta
 		printf("pass: the wait ended at %s\n", when);
 		return EXIT_OK;
 	}
+	char *text = session_wait_text(s, sec, item, true);
 	if (just_started) {
 		char dur[32];
 		duration_format(s->cl->sections[sec].items[item].duration_ms, dur, sizeof(dur));
-		printf("running: wait of %s started; it passes at %s\n", dur, when);
+		printf("running: wait of %s started; it %s\n", dur, text ? text : "");
 	} else {
-		printf("running: waiting until %s (%lld s left)\n", when,
-			(long long)((is->wait_until_us - now_us()) / 1000000));
+		printf("running: the wait %s\n", text ? text : "");
 	}
+	free(text);
 	return EXIT_REFUSED;
 }
 
@@ -225,6 +226,35 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	return rc;
 }
 
+/* check --cancel: stops a started wait (it is recorded as cancelled and can
+ * be started afresh). A running command is cancelled where it runs. */
+static int cancel_wait(const struct cli_global *g, const struct opts *o, const char *usage)
+{
+	if (o->n_pos != 2 || o->n_engineers != 1 || o->n_vars || o->yes || o->recover || o->reason) {
+		cli_error("check", "--cancel needs RUN, SECTION/ITEM and one --engineer (and nothing else); usage: %s",
+			usage);
+		return EXIT_USAGE;
+	}
+	struct session s;
+	size_t sec = 0, item = 0;
+	char *why = NULL;
+	int rc = cli_session_open(&s, g, "check");
+	if (rc == EXIT_OK)
+		rc = session_load_run(&s, o->pos[0]);
+	if (rc == EXIT_OK)
+		rc = session_find(&s, o->pos[1], &sec, &item);
+	if (rc == EXIT_OK && !engine_can_cancel_wait(s.eng, sec, item, &why))
+		rc = session_refuse(&s, why);
+	if (rc == EXIT_OK)
+		rc = cli_authenticate(&s, "check", o->engineers[0], o->pin_stdin);
+	if (rc == EXIT_OK)
+		rc = session_cancel_wait(&s, sec, item, o->engineers[0]);
+	if (rc == EXIT_OK)
+		printf("cancelled: %s: wait cancelled by %s\n", cli_safe(o->pos[1]), cli_safe(o->engineers[0]));
+	session_close(&s);
+	return rc;
+}
+
 /* check --recover: the way out of a check stuck "running" whose process
  * cannot be seen from here (another host, a renamed host). */
 static int recover_check(const struct cli_global *g, const struct opts *o, const char *usage)
@@ -257,9 +287,9 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 {
 	const char *usage = "countersign check RUN SECTION/ITEM --engineer NAME [--var-file FILE]... "
 		"[--var NAME=VALUE]... [--pin-stdin] [--yes]\n       countersign check RUN SECTION/ITEM --recover --engineer NAME --reason TEXT "
-		"[--pin-stdin]";
+		"[--pin-stdin]\n       countersign check RUN SECTION/ITEM --cancel --engineer NAME [--pin-stdin]";
 	struct opts o;
-	if (!opts_parse("check", usage, argc, argv, "engineer var+ var-file+ pin-stdin yes recover reason", 2, &o))
+	if (!opts_parse("check", usage, argc, argv, "engineer var+ var-file+ pin-stdin yes recover reason cancel", 2, &o))
 		return EXIT_USAGE;
 	struct session s;
 	struct var_values v = {0};
@@ -268,6 +298,10 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 	cli_session_init(&s, "check");
 	if (o.recover) {
 		rc = recover_check(g, &o, usage);
+		goto out;
+	}
+	if (o.cancel) {
+		rc = cancel_wait(g, &o, usage);
 		goto out;
 	}
 	if (o.reason) {

@@ -257,11 +257,10 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 			printf("  [optional]");
 		if (is->needs_attestation)
 			printf("  [needs attestation]");
-		if (it->kind == ITEM_WAIT && is->verdict == VERDICT_RUNNING) {
-			char when[64];
-			format_time(is->wait_until_us, when, sizeof(when));
-			printf("  passes at %s", when);
-		}
+		char *wait = session_wait_text(s, i, k, true);
+		if (wait)
+			printf("  %s", wait);
+		free(wait);
 		putchar('\n');
 		print_who(is);
 		if (is->message && is->verdict != VERDICT_PASS)

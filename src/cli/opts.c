@@ -39,6 +39,7 @@ static const struct option all_options[] = {
 	{"reject", no_argument, NULL, 'R'},
 	{"fail", no_argument, NULL, 'F'},
 	{"recover", no_argument, NULL, 'W'},
+	{"cancel", no_argument, NULL, 'K'},
 	{0, 0, 0, 0},
 };
 
@@ -274,6 +275,7 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'R': o->reject = true; break;
 	case 'F': o->fail = true; break;
 	case 'W': o->recover = true; break;
+	case 'K': o->cancel = true; break;
 	}
 	return true;
 }

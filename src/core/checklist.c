@@ -21,6 +21,9 @@ static void item_clear(struct item *it)
 	for (size_t i = 0; i < it->n_details; i++)
 		free(it->details[i]);
 	free(it->details);
+	for (size_t i = 0; i < it->n_after; i++)
+		free(it->after[i]);
+	free(it->after);
 	free(it->cwd);
 	kv_list_clear(&it->env);
 	free(it->run);

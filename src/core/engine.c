@@ -201,6 +201,8 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		set_str(&is->message, json_str(p, "message"));
 		set_str(&is->running_payload, NULL);
 		set_str(&is->finished_payload, ev->payload);
+		if (it->kind == ITEM_WAIT)
+			is->wait_until_us = 0;  /* a cancelled wait starts afresh */
 		/* A re-check that waits for an engineer's word is decided by the attestation. */
 		if (is->rechecking)
 			keep_gate = is->needs_attestation || end_recheck(e, s, is, v, ev, p);

@@ -50,6 +50,63 @@ static bool section_workable(const struct engine *e, size_t s, char **why)
 	return true;
 }
 
+static bool item_done(const struct item_state *is)
+{
+	return (is->gate_verdict == VERDICT_PASS || is->gate_verdict == VERDICT_WAIVED) &&
+		!(is->needs_attestation && !is->rechecking);
+}
+
+/* The items after a wait stay locked until it passes. */
+static bool after_waits(const struct engine *e, size_t s, size_t i, char **why)
+{
+	const struct section *sec = &e->cl->sections[s];
+	for (size_t w = 0; w < i; w++) {
+		const struct item_state *ws = &e->items[s][w];
+		if (sec->items[w].kind != ITEM_WAIT || item_done(ws))
+			continue;
+		return refuse(why, xasprintf("%s/%s comes after the wait %s/%s (%s), which %s; the items after a "
+			"wait are locked until it passes", sec->id, sec->items[i].id, sec->id, sec->items[w].id,
+			sec->items[w].title, ws->verdict == VERDICT_RUNNING ? "has not passed yet" : "has not been started"));
+	}
+	return true;
+}
+
+/* A wait starts once what it follows has passed: its "after" items, or
+ * every required item before it. */
+static bool wait_ready(const struct engine *e, size_t s, size_t w, char **why)
+{
+	const struct section *sec = &e->cl->sections[s];
+	const struct item *wait = &sec->items[w];
+	for (size_t i = 0; i < w; i++) {
+		const struct item *it = &sec->items[i];
+		bool follows = false;
+		for (size_t k = 0; k < wait->n_after; k++)
+			follows |= strcmp(wait->after[k], it->id) == 0;
+		if (!wait->after)  /* "after" absent: every required item before it; [] follows nothing */
+			follows = it->required || it->kind == ITEM_WAIT;
+		const struct item_state *is = &e->items[s][i];
+		if (!follows || item_done(is))
+			continue;
+		return refuse(why, xasprintf("the wait %s/%s starts once %s/%s has passed (it is %s); a wait "
+			"times what follows a finished step", sec->id, wait->id, sec->id, it->id,
+			is->needs_attestation ? "waiting for attestation" : verdict_name(is->verdict)));
+	}
+	return true;
+}
+
+bool engine_can_cancel_wait(const struct engine *e, size_t s, size_t i, char **why)
+{
+	if (!run_open(e, why))
+		return false;
+	const struct item *it = &e->cl->sections[s].items[i];
+	if (it->kind != ITEM_WAIT)
+		return refuse(why, xasprintf("%s/%s is not a wait; a running check is cancelled where it runs",
+			e->cl->sections[s].id, it->id));
+	if (e->items[s][i].verdict != VERDICT_RUNNING)
+		return refuse(why, xasprintf("the wait %s/%s is not running", e->cl->sections[s].id, it->id));
+	return true;
+}
+
 bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
 {
 	if (!section_workable(e, s, why))
@@ -63,7 +120,9 @@ bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
 	if (it->kind == ITEM_WAIT && e->sections[s].gate_passed && e->items[s][i].verdict == VERDICT_PASS)
 		return refuse(why, xasprintf("%s/%s has passed and \"%s\" has passed its gate: the wait is not "
 			"run again", e->cl->sections[s].id, it->id, e->cl->sections[s].id));
-	return true;
+	if (it->kind == ITEM_WAIT && !wait_ready(e, s, i, why))
+		return false;
+	return after_waits(e, s, i, why);
 }
 
 bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why)
@@ -72,7 +131,7 @@ bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why)
 		return false;
 	const struct item *it = &e->cl->sections[s].items[i];
 	if (it->kind == ITEM_MANUAL || e->items[s][i].needs_attestation)
-		return true;
+		return after_waits(e, s, i, why);
 	return refuse(why, xasprintf("%s/%s is a %s item with its own check: run it instead of attesting",
 		e->cl->sections[s].id, it->id, item_kind_name(it->kind)));
 }

@@ -397,6 +397,29 @@ static void load_notify(struct lctx *c, const cJSON *root)
 	lctx_leave(c, saved);
 }
 
+/* A wait's "after" names earlier items of its section: a later one would
+ * wait for the wait, since the items after a wait stay locked until it passes. */
+static void check_after(struct lctx *c, const cJSON *obj, const struct section *s, const struct item *w)
+{
+	if (w->kind != ITEM_WAIT || !w->n_after)
+		return;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "after");
+	size_t saved = lctx_enter_key(c, "after");
+	for (size_t k = 0; k < w->n_after; k++) {
+		bool earlier = false;
+		for (size_t i = 0; i < s->n_items && !earlier; i++)
+			earlier = s->items[i].id && strcmp(s->items[i].id, w->after[k]) == 0;
+		if (earlier)
+			continue;
+		size_t s2 = lctx_enter_index(c, k);
+		lctx_report(c, DIAG_ERROR, cJSON_GetArrayItem(arr, (int)k), false,
+			"\"after\" names \"%s\", which is not an earlier item of section \"%s\"; a wait can only follow "
+			"items before it (the items after it stay locked until it passes)", w->after[k], s->id ? s->id : "?");
+		lctx_leave(c, s2);
+	}
+	lctx_leave(c, saved);
+}
+
 static void load_section_items(struct lctx *c, const cJSON *obj, struct section *s)
 {
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(obj, "items");
@@ -422,6 +445,7 @@ static void load_section_items(struct lctx *c, const cJSON *obj, struct section 
 				item->id, s->id ? s->id : "?");
 			lctx_leave(c, s3);
 		}
+		check_after(c, it, s, item);
 		s->n_items++;
 		lctx_leave(c, s2);
 	}

@@ -32,7 +32,7 @@ static const struct field_rule item_fields[] = {
 	{"above", K(ITEM_PROMETHEUS)}, {"between", K(ITEM_PROMETHEUS)},
 	{"samples", K(ITEM_PROMETHEUS)}, {"max_failures", K(ITEM_PROMETHEUS)},
 	{"no_data", K(ITEM_PROMETHEUS)}, {"reduce", K(ITEM_PROMETHEUS)},
-	{"duration", K(ITEM_WAIT)},
+	{"duration", K(ITEM_WAIT)}, {"after", K(ITEM_WAIT)},
 };
 
 static void check_item_fields(struct lctx *c, const cJSON *obj, enum item_kind kind, bool kind_known)
@@ -417,6 +417,7 @@ void load_item(struct lctx *c, const cJSON *obj, struct item *it)
 				"wait item needs \"duration\", how long to wait, like \"15m\"");
 		else
 			get_duration(c, obj, "duration", true, &it->duration_ms);
+		get_string_array(c, obj, "after", &it->after, &it->n_after);
 		break;
 	case ITEM_MANUAL: break;
 	}

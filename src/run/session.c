@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
+#include "countersign/duration.h"
 #include "countersign/pin.h"
 #include "countersign/sanitize.h"
 #include "countersign/util.h"
@@ -330,6 +331,7 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	case ACTION_OVERRIDE: return engine_can_override(e, g->sec, why);
 	case ACTION_NOTE: return engine_can_note(e, why);
 	case ACTION_ABORT: return engine_can_abort(e, why);
+	case ACTION_CANCEL_WAIT: return engine_can_cancel_wait(e, g->sec, g->item, why);
 	case ACTION_RECOVER: {
 		const struct item_state *is = engine_item(e, g->sec, g->item);
 		if (is->verdict == VERDICT_RUNNING && is->verdict_seq == g->seq)
@@ -566,6 +568,35 @@ bool session_poll(struct session *s)
 		return false;
 	s->data_version = version;
 	return catch_up(s) > 0;
+}
+
+char *session_wait_text(const struct session *s, size_t sec, size_t item, bool full)
+{
+	const struct item_state *is = engine_item(s->eng, sec, item);
+	if (s->cl->sections[sec].items[item].kind != ITEM_WAIT || is->verdict != VERDICT_RUNNING)
+		return NULL;
+	char when[64], left[32];
+	time_t t = (time_t)(is->wait_until_us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), full ? "%Y-%m-%d %H:%M:%S UTC" : "%H:%M:%S UTC", &tm);
+	int64_t left_s = (is->wait_until_us - now_us() + 999999) / 1000000;
+	duration_format((left_s > 0 ? left_s : 0) * 1000, left, sizeof(left));
+	return xasprintf("passes at %s (in %s)", when, left);
+}
+
+int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *actor)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "verdict", "cancelled");
+	char *msg = xasprintf("wait cancelled by %s", actor);
+	cJSON_AddStringToObject(p, "message", msg);
+	free(msg);
+	struct session_guard guard = {.action = ACTION_CANCEL_WAIT, .sec = sec, .item = item};
+	char *target = xasprintf("%s/%s", s->cl->sections[sec].id, s->cl->sections[sec].items[item].id);
+	int rc = session_record(s, &guard, actor, EV_CHECK_FINISHED, target, p);
+	free(target);
+	return rc;
 }
 
 char *session_recheck_warning(const struct session *s, size_t sec, size_t item)

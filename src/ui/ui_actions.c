@@ -191,10 +191,43 @@ static void recover_selected(struct ui *ui)
 	ui_dialog_open(ui, d);
 }
 
+static bool submit_cancel_wait(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	if (!yes) {
+		ui_set_status(ui, false, "the wait goes on");
+		return true;
+	}
+	if (session_cancel_wait(&ui->s, d->sec, d->item, ui->operator) == SESSION_OK)
+		ui_set_status(ui, false, "wait cancelled: %s/%s; it can be started afresh", ui->s.cl->sections[d->sec].id,
+			ui->s.cl->sections[d->sec].items[d->item].id);
+	return true;
+}
+
+static void cancel_wait_selected(struct ui *ui)
+{
+	char *why = NULL;
+	if (read_only(ui) || refused(ui, engine_can_cancel_wait(ui->s.eng, ui->sec, ui->item, &why), why))
+		return;
+	char *text = session_wait_text(&ui->s, ui->sec, ui->item, false);
+	struct ui_dialog *d = ui_dialog_new("Cancel the wait");
+	ui_dialog_info(d, "%s %s.", ui->s.cl->sections[ui->sec].items[ui->item].title, text ? text : "");
+	ui_dialog_info(d, "Cancel it? It is recorded as cancelled and can be started afresh. (y/N)");
+	free(text);
+	d->yes_no = true;
+	d->sec = ui->sec;
+	d->item = ui->item;
+	d->submit = submit_cancel_wait;
+	ui_dialog_open(ui, d);
+}
+
 static void cancel_selected(struct ui *ui)
 {
 	if (!selected_item(ui))
 		return;
+	if (ui->s.cl->sections[ui->sec].items[ui->item].kind == ITEM_WAIT) {
+		cancel_wait_selected(ui);
+		return;
+	}
 	if (!ui->exec || !exec_is_running(ui->exec, ui->sec, ui->item)) {
 		if (engine_item(ui->s.eng, ui->sec, ui->item)->verdict == VERDICT_RUNNING &&
 			ui->s.cl->sections[ui->sec].items[ui->item].kind != ITEM_WAIT && !read_only(ui))
@@ -681,7 +714,7 @@ void ui_help_draw(struct ui *ui)
 		"  Space        attest a manual item (or one waiting for attestation)",
 		"  w            waive a failed waivable item (asks a reason)",
 		"  s            sign the section: engineer, PIN, approve/reject, comment",
-		"  c            cancel the selected running check; on a check stuck",
+		"  c            cancel the selected running check or wait; on a check stuck",
 		"               running elsewhere: record it as interrupted (PIN, reason)",
 		"  o            output full screen (/ search, n/N next/previous)",
 		"  n            add a note to the section or item",

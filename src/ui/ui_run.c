@@ -260,7 +260,7 @@ static void item_summary(const struct ui *ui, size_t s, size_t i, char *buf, siz
 		int64_t left_s = (is->wait_until_us - now_us() + 999999) / 1000000;
 		char left[24];
 		duration_format((left_s > 0 ? left_s : 0) * 1000, left, sizeof(left));
-		snprintf(dur, sizeof(dur), "-%s", left);
+		snprintf(dur, sizeof(dur), "in %s", left);
 	} else if (is->started_us && it->kind != ITEM_MANUAL) {
 		int64_t end = is->finished_us ? is->finished_us : now_us();
 		int64_t ms = (end - is->started_us) / 1000;
@@ -457,6 +457,10 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 		strbuf_addf(&sb, "%s %s\n", it->query ? "query" : it->method, it->url);
 	if (is->message)
 		strbuf_addf(&sb, "%s\n", is->message);
+	char *wait = session_wait_text(&ui->s, ui->sec, ui->item, false);
+	if (wait)
+		strbuf_addf(&sb, "%s · c cancels it\n", wait);
+	free(wait);
 	char *where = NULL;
 	enum session_liveness live = session_check_liveness(&ui->s, ui->sec, ui->item, &where);
 	if (live == SESSION_LIVE_GONE)

@@ -198,12 +198,12 @@ status_items() {
 import json, sys
 for s in json.load(sys.stdin)["sections"]:
     for i in s["items"]:
-        if i["kind"] in ("http", "prometheus"):
-            print("%s/%s %s %s" % (s["id"], i["id"], i["kind"], i.get("verdict") or "none"))'
+        if i["kind"] in ("http", "prometheus") or (i["kind"] == "wait" and len(sys.argv) > 1):
+            print("%s/%s %s %s" % (s["id"], i["id"], i["kind"], i.get("verdict") or "none"))' ${2:+waits}
 }
 # item_is RUN SECTION/ITEM VERDICT: status --json shows that verdict.
 item_is() {
-	status_items "$1" >"$T/items"
+	status_items "$1" waits >"$T/items"
 	grep -q "^$2 [a-z_]* $3\$" "$T/items"
 }
 run_state() {
@@ -271,15 +271,21 @@ for s in doc["sections"]:
     for i in s["items"]:
         if i["kind"] == "prometheus" and i.get("samples", 1) > 1:
             i["interval"] = "1s"
+        if i["id"] == "canary-monitor":
+            i["duration"] = "1s"
+            i["after"] = []
 json.dump(doc, open(sys.argv[2], "w"), indent=2, ensure_ascii=False)
 EOF
-expect "the copy differs from the checklist only in prometheus sample intervals" "$PY" - "$NOA" "$FAST" <<'EOF'
+expect "the copy differs from the checklist only in prometheus sample intervals and the canary's first wait" "$PY" - "$NOA" "$FAST" <<'EOF'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 changed = 0
 for sa, sb in zip(a["sections"], b["sections"]):
     for ia, ib in zip(sa["items"], sb["items"]):
-        if ia != ib:
+        if ia != ib and ib["id"] == "canary-monitor":
+            if dict(ia, duration="1s", after=[]) != ib:
+                sys.exit("canary-monitor differs in more than its duration and after")
+        elif ia != ib:
             ia = dict(ia, interval=ib.get("interval"))
             changed += 1
             if ia != ib or ib["kind"] != "prometheus":
@@ -374,6 +380,15 @@ for s in code-quality infrastructure backup-recovery communication artifacts; do
 done
 as alice choose "$C" canary
 expect "canary chosen" test $rc -eq 0
+# The canary's error rate is measured after its monitoring wait (1 s in the
+# copy, which follows nothing there: there is no kubectl to deploy with).
+as alice check "$C" canary/canary-error-rate
+expect "the canary's error rate is locked until its monitoring wait passes" has "$T/err" \
+	"comes after the wait canary/canary-monitor"
+as alice check "$C" canary/canary-monitor
+expect "the wait starts" test $rc -eq 1
+expect "and says when it passes" has "$T/out" "passes at"
+expect "the wait passes" wait_until 10 item_is "$C" canary/canary-monitor pass
 # The canary answers no 5xx, the stable pods 0.4%: the canary is no worse.
 checks "$C" canary/canary-error-rate
 as alice abort "$C" --reason "integration test done"

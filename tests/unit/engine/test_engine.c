@@ -598,6 +598,59 @@ static void test_wait(void)
 	fx_close(f);
 }
 
+/* Waits time what follows a finished step: a wait starts once the items it
+ * follows have passed ("after", or every required item before it), the
+ * items after it stay locked until it passes, and a started wait can be
+ * cancelled and started afresh. */
+static const char wait_checklist[] =
+	"{\"countersign\": 1, \"id\": \"waits\", \"title\": \"Waits\", \"sections\": [\n"
+	"  {\"id\": \"roll\", \"title\": \"Roll out\", \"signoffs\": 0, \"items\": [\n"
+	"    {\"id\": \"deploy\", \"title\": \"Deploy\", \"kind\": \"command\", \"run\": \"true\"},\n"
+	"    {\"id\": \"tell\", \"title\": \"Tell the team\", \"kind\": \"manual\"},\n"
+	"    {\"id\": \"soak\", \"title\": \"Soak\", \"kind\": \"wait\", \"duration\": \"10m\",\n"
+	"     \"after\": [\"deploy\"]},\n"
+	"    {\"id\": \"verify\", \"title\": \"Verify\", \"kind\": \"command\", \"run\": \"true\"},\n"
+	"    {\"id\": \"settle\", \"title\": \"Settle\", \"kind\": \"wait\", \"duration\": \"5m\"}]}]}\n";
+
+enum { W_DEPLOY, W_TELL, W_SOAK, W_VERIFY, W_SETTLE };
+
+static void test_wait_order(void)
+{
+	struct fx *f = fx_open_text(wait_checklist);
+	REFUSED_WHY(engine_can_check(f->e, 0, W_SOAK, &why), "starts once roll/deploy has passed (it is pending)");
+	REFUSED_WHY(engine_can_check(f->e, 0, W_VERIFY, &why), "comes after the wait roll/soak (Soak), which has "
+		"not been started");
+	ALLOWED(engine_can_attest(f->e, 0, W_TELL, &why));
+	pass_item(f, "roll/deploy");
+	/* "after" names deploy alone: the manual item need not be done. */
+	ALLOWED(engine_can_check(f->e, 0, W_SOAK, &why));
+	int64_t t = f->now + SEC_US;
+	start(f, "roll/soak");
+	REFUSED_WHY(engine_can_check(f->e, 0, W_VERIFY, &why), "which has not passed yet");
+	REFUSED_WHY(engine_can_check(f->e, 0, W_SETTLE, &why), "starts once roll/tell has passed");
+	ALLOWED(engine_can_cancel_wait(f->e, 0, W_SOAK, &why));
+	REFUSED_WHY(engine_can_cancel_wait(f->e, 0, W_DEPLOY, &why), "is not a wait");
+	/* Cancelled: it starts afresh. */
+	finish(f, "roll/soak", "cancelled");
+	VERDICT(f, 0, W_SOAK, VERDICT_CANCELLED);
+	CHECK(item(f, 0, W_SOAK)->wait_until_us == 0);
+	REFUSED_WHY(engine_can_cancel_wait(f->e, 0, W_SOAK, &why), "is not running");
+	REFUSED(engine_can_check(f->e, 0, W_VERIFY, &why));
+	t = f->now + SEC_US;
+	start(f, "roll/soak");
+	CHECK(item(f, 0, W_SOAK)->wait_until_us == t + 10 * MIN_US);
+	f->now = t + 10 * MIN_US;
+	engine_refresh(f->e, f->now);
+	VERDICT(f, 0, W_SOAK, VERDICT_PASS);
+	ALLOWED(engine_can_check(f->e, 0, W_VERIFY, &why));
+	/* The last wait follows every required item before it: the manual one too. */
+	pass_item(f, "roll/verify");
+	REFUSED_WHY(engine_can_check(f->e, 0, W_SETTLE, &why), "starts once roll/tell has passed");
+	attest(f, "roll/tell", "alice", true);
+	ALLOWED(engine_can_check(f->e, 0, W_SETTLE, &why));
+	fx_close(f);
+}
+
 static void test_digest(void)
 {
 	struct fx *f = fx_open();
@@ -1178,6 +1231,7 @@ int main(void)
 	test_recheck_optional_fails();
 	test_recheck_attested();
 	test_superseded_rejection();
+	test_wait_order();
 	test_rejection();
 	test_locks_in_file_order();
 	test_gate_false_and_always_open();
