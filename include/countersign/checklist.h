@@ -123,6 +123,7 @@ struct checklist {
 	int64_t timeout_ms;
 	struct kv_list env;
 	int64_t window_ms;   /* 0 when no window */
+	char *window_starts_at; /* the section whose start starts the window; NULL: the run's start */
 	struct notify *notify;
 	size_t n_notify;
 	struct section *sections;

@@ -107,6 +107,10 @@ const char *engine_abort_reason(const struct engine *e);
 const char *engine_abort_actor(const struct engine *e);
 int64_t engine_started_us(const struct engine *e);
 int64_t engine_ended_us(const struct engine *e);
+/* When the deploy window's clock started: the run's start, or, with
+ * window.starts_at, the first activity in that section; 0 while that
+ * section has not begun. */
+int64_t engine_window_started_us(const struct engine *e);
 int64_t engine_last_seq(const struct engine *e);
 /* The run's variables as recorded (JSON object text, secrets as "***"), borrowed. */
 const char *engine_variables_json(const struct engine *e);

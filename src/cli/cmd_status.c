@@ -163,6 +163,19 @@ static void print_json(const struct session *s, int64_t now)
 	cJSON_AddStringToObject(j, "state", run_status_name(engine_status(s->eng)));
 	if (engine_abort_reason(s->eng))
 		cJSON_AddStringToObject(j, "abort_reason", engine_abort_reason(s->eng));
+	if (s->cl->window_ms) {
+		cJSON *w = cJSON_AddObjectToObject(j, "window");
+		cJSON_AddNumberToObject(w, "duration_ms", (double)s->cl->window_ms);
+		if (s->cl->window_starts_at)
+			cJSON_AddStringToObject(w, "starts_at", s->cl->window_starts_at);
+		int64_t start = engine_window_started_us(s->eng);
+		if (start) {
+			char when[64];
+			format_time(start, when, sizeof(when));
+			cJSON_AddStringToObject(w, "started", when);
+			cJSON_AddNumberToObject(w, "started_us", (double)start);
+		}
+	}
 	if (engine_abort_actor(s->eng))
 		cJSON_AddStringToObject(j, "aborted_by", engine_abort_actor(s->eng));
 	char when[64];
@@ -182,6 +195,27 @@ static void print_json(const struct session *s, int64_t now)
 	cli_put_json(text);
 	free(text);
 	cJSON_Delete(j);
+}
+
+/* The deploy window: since when it runs and what is left of it. */
+static void print_window(const struct session *s, int64_t now)
+{
+	if (!s->cl->window_ms)
+		return;
+	char len[32], when[64], left[32];
+	duration_format(s->cl->window_ms, len, sizeof(len));
+	int64_t start = engine_window_started_us(s->eng);
+	if (!start) {
+		printf("window %s: starts when section \"%s\" begins\n", len, cli_safe(s->cl->window_starts_at));
+		return;
+	}
+	format_time(start, when, sizeof(when));
+	int64_t end = engine_status(s->eng) == RUN_OPEN ? now : engine_ended_us(s->eng);
+	int64_t rest_ms = (start + s->cl->window_ms * 1000 - end) / 1000;
+	duration_format((rest_ms < 0 ? -rest_ms : rest_ms) / 1000 * 1000, left, sizeof(left));
+	printf("window %s: started %s%s%s%s; %s%s%s\n", len, when, s->cl->window_starts_at ? " (section \"" : "",
+		s->cl->window_starts_at ? cli_safe(s->cl->window_starts_at) : "", s->cl->window_starts_at ? "\")" : "",
+		rest_ms < 0 ? "over by " : "", rest_ms < 1000 && rest_ms >= 0 ? "0s" : left, rest_ms < 0 ? "" : " left");
 }
 
 static void print_variables(const struct session *s)
@@ -309,6 +343,7 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 			printf("aborted by %s at %s: %s\n", cli_safe(engine_abort_actor(s.eng) ? engine_abort_actor(s.eng) : "?"),
 				ended, cli_safe(engine_abort_reason(s.eng) ? engine_abort_reason(s.eng) : ""));
 		}
+		print_window(&s, now);
 		print_variables(&s);
 		const char *phase = NULL;
 		for (size_t i = 0; i < s.cl->n_sections; i++) {

@@ -50,6 +50,7 @@ void checklist_destroy(struct checklist *cl)
 	free(cl->id);
 	free(cl->title);
 	free(cl->description);
+	free(cl->window_starts_at);
 	for (size_t i = 0; i < cl->n_variables; i++) {
 		struct variable *v = &cl->variables[i];
 		free(v->name);

@@ -237,6 +237,14 @@ const char *engine_abort_reason(const struct engine *e) { return e->abort_reason
 const char *engine_abort_actor(const struct engine *e) { return e->abort_actor; }
 int64_t engine_started_us(const struct engine *e) { return e->started_us; }
 int64_t engine_ended_us(const struct engine *e) { return e->ended_us; }
+
+int64_t engine_window_started_us(const struct engine *e)
+{
+	const struct section *at = e->cl->window_starts_at ? checklist_section(e->cl, e->cl->window_starts_at) : NULL;
+	if (!at)
+		return e->started_us;
+	return e->sections[at - e->cl->sections].first_us;
+}
 int64_t engine_last_seq(const struct engine *e) { return e->last_seq; }
 const char *engine_variables_json(const struct engine *e) { return e->variables; }
 

@@ -17,7 +17,7 @@ static const char *const top_fields[] = {
 	"notify", "sections", NULL};
 static const char *const variable_fields[] = {"name", "prompt", "default", "pattern", "secret", NULL};
 static const char *const defaults_fields[] = {"shell", "timeout", "cwd", "env", NULL};
-static const char *const window_fields[] = {"duration", NULL};
+static const char *const window_fields[] = {"duration", "starts_at", NULL};
 static const char *const notify_fields[] = {"url", "format", "on", NULL};
 static const char *const section_fields[] = {
 	"id", "title", "phase", "description", "estimate", "signoffs", "gate", "always_open",
@@ -318,6 +318,7 @@ static void load_defaults_and_window(struct lctx *c, const cJSON *root)
 	const cJSON *w = sub_object(c, root, "window", window_fields, &saved);
 	if (w) {
 		get_duration(c, w, "duration", true, &cl->window_ms);
+		get_string(c, w, "starts_at", false, &cl->window_starts_at);
 		lctx_leave(c, saved);
 	}
 }
@@ -574,6 +575,22 @@ static bool load_version(struct lctx *c, const cJSON *root)
 	return ok;
 }
 
+/* window.starts_at names a section: the window's clock starts when that
+ * section begins, so preparation hours before it do not eat the window. */
+static void check_window_start(struct lctx *c, const cJSON *root)
+{
+	const char *id = c->cl->window_starts_at;
+	if (!id || checklist_section(c->cl, id))
+		return;
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "window");
+	size_t saved = lctx_enter_key(c, "window");
+	size_t s2 = lctx_enter_key(c, "starts_at");
+	lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(w, "starts_at"), false,
+		"window.starts_at names \"%s\", which is not a section of this checklist", id);
+	lctx_leave(c, s2);
+	lctx_leave(c, saved);
+}
+
 static void load_root(struct lctx *c, const cJSON *root)
 {
 	if (!cJSON_IsObject(root)) {
@@ -592,6 +609,7 @@ static void load_root(struct lctx *c, const cJSON *root)
 	load_defaults_and_window(c, root);
 	load_notify(c, root);
 	load_sections(c, root);
+	check_window_start(c, root);
 }
 
 struct checklist *checklist_load_text(const char *name, const char *text, size_t len,

@@ -156,8 +156,16 @@ static void draw_title(struct ui *ui)
 	int64_t end = engine_ended_us(ui->s.eng) ? engine_ended_us(ui->s.eng) : now_us();
 	fmt_elapsed(end - ui->s.run.started_us, el, sizeof(el));
 	strbuf_addstr(&right, el);
-	if (ui->s.cl->window_ms && engine_status(ui->s.eng) == RUN_OPEN) {
-		int64_t wleft = ui->s.run.started_us + ui->s.cl->window_ms * 1000 - now_us();
+	int64_t wstart = engine_window_started_us(ui->s.eng);
+	if (ui->s.cl->window_ms && engine_status(ui->s.eng) == RUN_OPEN && !wstart) {
+		strbuf_addf(&right, " (window from %s)", ui->s.cl->window_starts_at);
+	} else if (ui->s.cl->window_ms && engine_status(ui->s.eng) == RUN_OPEN) {
+		/* The window's own clock: since it started, and what is left of it. */
+		if (wstart != ui->s.run.started_us) {
+			fmt_elapsed(now_us() - wstart, el, sizeof(el));
+			strbuf_addf(&right, " · window %s", el);
+		}
+		int64_t wleft = wstart + ui->s.cl->window_ms * 1000 - now_us();
 		fmt_elapsed(wleft < 0 ? -wleft : wleft, el, sizeof(el));
 		strbuf_addf(&right, wleft < 0 ? " (window over by %s)" : " (%s left)", el);
 	}

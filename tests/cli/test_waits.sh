@@ -41,6 +41,12 @@ printf 'pin-alice-1\n' | "$CS" engineer add alice --full-name "Alice Example" --
 by alice start fx/waits.json
 R=$(cat "$T/out")
 
+run "$CS" status "$R"
+expect_in out 'window 2h: starts when section "roll" begins' "the window waits for its section"
+"$CS" status "$R" --json >"$T/st.json"
+expect_eq "$("$PY" -c 'import json,sys; w=json.load(open(sys.argv[1]))["window"]; print(w["starts_at"], "started" in w)' "$T/st.json")" \
+	"roll False" "status --json: the window has not started"
+
 before=$(events)
 by alice check "$R" roll/soak
 expect_rc 1 "a wait before the step it follows"
@@ -52,6 +58,8 @@ expect_eq "$(events)" "$before" "nothing recorded for the refusals"
 
 by alice check "$R" roll/deploy
 expect_rc 0 "the step"
+run "$CS" status "$R"
+expect_in out '(section "roll"); 1h59m' "the window started with the section's first check"
 by alice check "$R" roll/soak
 expect_rc 1 "starting the wait"
 expect_in out "passes at 20" "check says when it passes (full time)"

@@ -651,6 +651,30 @@ static void test_wait_order(void)
 	fx_close(f);
 }
 
+/* window.starts_at: the window's clock starts with the first activity in
+ * that section, not with the run. */
+static void test_window_start(void)
+{
+	struct fx *f = fx_open_text(
+		"{\"countersign\": 1, \"id\": \"win\", \"title\": \"Window\",\n"
+		" \"window\": {\"duration\": \"2h\", \"starts_at\": \"deploy\"}, \"sections\": [\n"
+		"  {\"id\": \"prep\", \"title\": \"Prep\", \"signoffs\": 0, \"items\": [\n"
+		"    {\"id\": \"a\", \"title\": \"A\", \"kind\": \"command\", \"run\": \"true\"}]},\n"
+		"  {\"id\": \"deploy\", \"title\": \"Deploy\", \"signoffs\": 0, \"items\": [\n"
+		"    {\"id\": \"b\", \"title\": \"B\", \"kind\": \"command\", \"run\": \"true\"}]}]}\n");
+	CHECK(engine_window_started_us(f->e) == 0);
+	pass_item(f, "prep/a");
+	CHECK(engine_window_started_us(f->e) == 0);
+	int64_t t = f->now + SEC_US;
+	pass_item(f, "deploy/b");
+	CHECK(engine_window_started_us(f->e) == t);
+	fx_close(f);
+	/* Without starts_at, the run's start. */
+	f = fx_open();
+	CHECK(engine_window_started_us(f->e) == T0);
+	fx_close(f);
+}
+
 static void test_digest(void)
 {
 	struct fx *f = fx_open();
@@ -1232,6 +1256,7 @@ int main(void)
 	test_recheck_attested();
 	test_superseded_rejection();
 	test_wait_order();
+	test_window_start();
 	test_rejection();
 	test_locks_in_file_order();
 	test_gate_false_and_always_open();
