@@ -57,6 +57,7 @@ struct item {
 	char *id, *title, *description, *expect;
 	enum item_kind kind;
 	bool required, waivable, confirm, interactive;
+	bool attest_value;   /* "attest_value": "prompt": an attestation records a value read by the engineer */
 	char **details;
 	size_t n_details;
 	int64_t estimate_lo_ms, estimate_hi_ms; /* 0 when not given */

@@ -34,6 +34,7 @@ struct item_state {
 	int64_t started_us, finished_us; /* of the latest attempt; 0 when none */
 	int64_t wait_until_us;           /* wait items once started */
 	char *message;                   /* of the latest verdict, or NULL */
+	char *value;                     /* the value recorded by the latest attestation, or NULL */
 	char *actor;                     /* who gave the latest verdict */
 	int64_t verdict_seq;             /* latest verdict event (started, finished, attested, waived) */
 	char verdict_hash[EVENT_HASH_HEX];

@@ -78,11 +78,18 @@ static int finish(struct recorder *r, int rc)
 int cmd_attest(const struct cli_global *g, int argc, char **argv)
 {
 	struct recorder r;
-	const char *usage = "countersign attest RUN SECTION/ITEM --engineer NAME [--note TEXT] [--fail] [--pin-stdin]";
-	int rc = begin(&r, g, "attest", usage, argc, argv, "engineer note fail pin-stdin", 2, 1, true);
+	const char *usage = "countersign attest RUN SECTION/ITEM --engineer NAME [--note TEXT] [--value TEXT] [--fail] "
+		"[--pin-stdin]";
+	int rc = begin(&r, g, "attest", usage, argc, argv, "engineer note value fail pin-stdin", 2, 1, true);
 	char *why = NULL;
 	if (rc != EXIT_OK)
 		return finish(&r, rc);
+	const struct item *it = &r.s.cl->sections[r.sec].items[r.item];
+	if (it->attest_value && !r.o.fail && (!r.o.value || !r.o.value[0])) {
+		cli_error("attest", "%s asks for the value read (%s): add --value TEXT", it->id,
+			cli_safe(it->expect ? it->expect : it->title));
+		return finish(&r, EXIT_USAGE);
+	}
 	if (!engine_can_attest(r.s.eng, r.sec, r.item, &why))
 		return finish(&r, session_refuse(&r.s, why));
 	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
@@ -91,6 +98,8 @@ int cmd_attest(const struct cli_global *g, int argc, char **argv)
 	cJSON_AddStringToObject(p, "verdict", r.o.fail ? "fail" : "pass");
 	if (r.o.note)
 		cJSON_AddStringToObject(p, "note", r.o.note);
+	if (r.o.value)
+		cJSON_AddStringToObject(p, "value", r.o.value);
 	char *target = item_target(&r);
 	rc = record(&r, &(struct session_guard){.action = ACTION_ATTEST, .sec = r.sec, .item = r.item}, r.o.engineers[0], EV_ATTESTED, target, p);
 	if (rc == EXIT_OK)

@@ -130,6 +130,8 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 			cJSON_AddStringToObject(ij, "by", is->actor);
 			cJSON_AddStringToObject(ij, "time", when);
 		}
+		if (is->value)
+			cJSON_AddStringToObject(ij, "value", is->value);
 		cJSON_AddNumberToObject(ij, "rechecks", is->rechecks);
 		if (is->rechecks) {
 			char when[64];
@@ -245,6 +247,8 @@ static void print_who(const struct item_state *is)
 	const char *what = is->verdict == VERDICT_RUNNING ? "started" : is->verdict == VERDICT_WAIVED ? "waived"
 		: strcmp(is->actor, "system") == 0 ? "recorded" : "by";
 	printf("                %s %s at %s\n", what, cli_safe(is->actor), when);
+	if (is->value)
+		printf("                value: %s\n", cli_safe(is->value));
 	if (is->rechecks) {
 		format_time(is->recheck_us, when, sizeof(when));
 		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate "

@@ -40,6 +40,7 @@ static const struct option all_options[] = {
 	{"fail", no_argument, NULL, 'F'},
 	{"recover", no_argument, NULL, 'W'},
 	{"cancel", no_argument, NULL, 'K'},
+	{"value", required_argument, NULL, 'L'},
 	{0, 0, 0, 0},
 };
 
@@ -276,6 +277,7 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'F': o->fail = true; break;
 	case 'W': o->recover = true; break;
 	case 'K': o->cancel = true; break;
+	case 'L': o->value = optarg; break;
 	}
 	return true;
 }

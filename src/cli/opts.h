@@ -16,7 +16,7 @@ struct opts {
 	const char **vars;
 	char **var_origins;     /* "--var" or "FILE:LINE", parallel to vars */
 	int n_vars;
-	const char *title, *reason, *incident, *comment, *note, *anchor, *full_name, *run;
+	const char *title, *reason, *incident, *comment, *note, *anchor, *full_name, *run, *value;
 	bool pin_stdin, yes, json, all, reject, fail, recover, cancel;
 	const char *pos[OPTS_MAX_POS];
 	int n_pos;

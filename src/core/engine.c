@@ -84,6 +84,7 @@ void engine_destroy(struct engine *e)
 			free(is->running_payload);
 			free(is->finished_payload);
 			free(is->recheck_actor);
+			free(is->value);
 		}
 		free(e->items[s]);
 	}
@@ -220,6 +221,7 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		if (it->kind == ITEM_MANUAL)
 			is->attempts++;
 		set_str(&is->message, json_str(p, "note"));
+		set_str(&is->value, json_str(p, "value"));
 	} else if (strcmp(ev->kind, EV_WAIVED) == 0) {
 		is->verdict = VERDICT_WAIVED;
 		set_str(&is->message, json_str(p, "reason"));

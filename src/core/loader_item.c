@@ -17,7 +17,7 @@ static const struct field_rule item_fields[] = {
 	{"id", K_ALL}, {"title", K_ALL}, {"kind", K_ALL}, {"description", K_ALL},
 	{"required", K_ALL}, {"waivable", K_ALL}, {"details", K_ALL}, {"expect", K_ALL},
 	{"estimate", K_ALL},
-	{"confirm", K_ALL},
+	{"confirm", K_ALL}, {"attest_value", K_ALL},
 	{"timeout", K(ITEM_COMMAND) | K(ITEM_HTTP) | K(ITEM_PROMETHEUS)},
 	{"run", K(ITEM_COMMAND)}, {"cwd", K(ITEM_COMMAND)}, {"env", K(ITEM_COMMAND)},
 	{"interactive", K(ITEM_COMMAND)}, {"expect_output", K(ITEM_COMMAND)},
@@ -51,6 +51,24 @@ static void check_item_fields(struct lctx *c, const cJSON *obj, enum item_kind k
 				f->string, item_kind_name(kind));
 		lctx_leave(c, saved);
 	}
+}
+
+/* "attest_value": "prompt": the attestation asks for the value the engineer
+ * read (an error rate from a dashboard) and records it. */
+static void load_attest_value(struct lctx *c, const cJSON *obj, struct item *it)
+{
+	char *v = NULL;
+	if (!get_string(c, obj, "attest_value", false, &v))
+		return;
+	if (strcmp(v, "prompt") == 0) {
+		it->attest_value = true;
+	} else {
+		size_t saved = lctx_enter_key(c, "attest_value");
+		lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(obj, "attest_value"), false,
+			"attest_value is \"prompt\" (the attestation asks for the value read), not \"%s\"", v);
+		lctx_leave(c, saved);
+	}
+	free(v);
 }
 
 static bool parse_kind(const char *s, enum item_kind *kind)
@@ -389,6 +407,7 @@ void load_item(struct lctx *c, const cJSON *obj, struct item *it)
 	get_bool(c, obj, "waivable", &it->waivable);
 	get_bool(c, obj, "confirm", &it->confirm);
 	get_string_array(c, obj, "details", &it->details, &it->n_details);
+	load_attest_value(c, obj, it);
 	get_range(c, obj, "estimate", &it->estimate_lo_ms, &it->estimate_hi_ms);
 	get_duration(c, obj, "timeout", false, &it->timeout_ms);
 

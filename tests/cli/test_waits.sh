@@ -91,6 +91,19 @@ if wait_until '[ "$(verdict quick/pause)" = pass ]' 10; then ok; else fail "the 
 by alice check "$R" quick/after
 expect_rc 0 "the item after it runs once it passed"
 
+# --- attest_value: an attestation that records the value read ----------------
+before=$(events)
+by alice attest "$R" quick/read-rate
+expect_rc 2 "attesting an item that asks for a value, without one"
+expect_in err "asks for the value read (error rate read from Grafana (%)): add --value TEXT" "the refusal says what to read"
+expect_eq "$(events)" "$before" "nothing recorded without the value"
+by alice attest "$R" quick/read-rate --value "0.21%"
+expect_rc 0 "attesting with the value"
+run "$CS" status "$R"
+expect_in out "value: 0.21%" "status shows the value"
+expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '$.value') from events where kind = 'attested'")" "0.21%" \
+	"the record holds the value"
+
 run "$CS" verify
 expect_rc 0 "the record verifies"
 finish
