@@ -10,6 +10,18 @@ trap 'rm -rf "$T"' EXIT
 export HOME="$T/home" XDG_DATA_HOME="$T/data"
 mkdir -p "$HOME"
 cd "$T" || exit 1
+
+# Under `meson test --setup valgrind`, COUNTERSIGN_WRAPPER (tests/valgrind-wrap)
+# runs every countersign of the script; each process's report goes to
+# $T/valgrind/PID.log and `finish` fails on any that reports an error (the
+# "==PID==" lines; "--PID--" lines are valgrind's own warnings).
+if [ -n "${COUNTERSIGN_WRAPPER:-}" ]; then
+	export VALGRIND_LOG_DIR="$T/valgrind"
+	mkdir -p "$VALGRIND_LOG_DIR"
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$COUNTERSIGN_WRAPPER" "$CS" >"$T/countersign-wrapped"
+	chmod +x "$T/countersign-wrapped"
+	CS="$T/countersign-wrapped"
+fi
 passed=0
 failed=0
 
@@ -43,7 +55,23 @@ expect_not_in() {
 	if grep -qF -- "$2" "$T/$1"; then fail "$3: $1 has '$2'"; else ok; fi
 }
 
+# wrapped WHAT: true, saying WHAT is skipped, when countersign runs under
+# COUNTERSIGN_WRAPPER: its memory, speed and /proc command line are then the
+# wrapper's (valgrind's), so a check of them would measure the wrapper.
+wrapped() {
+	[ -n "${COUNTERSIGN_WRAPPER:-}" ] || return 1
+	printf 'skipped under %s: %s\n' "${COUNTERSIGN_WRAPPER##*/}" "$1" >&2
+}
+
 finish() {
+	if [ -n "${VALGRIND_LOG_DIR:-}" ]; then
+		for log in "$VALGRIND_LOG_DIR"/*.log; do
+			grep -q '^==[0-9]*==' "$log" 2>/dev/null || continue
+			failed=$((failed + 1))
+			printf 'FAIL: valgrind reports errors (%s):\n' "${log##*/}" >&2
+			cat "$log" >&2
+		done
+	fi
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]
 	exit $?
