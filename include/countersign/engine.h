@@ -78,7 +78,15 @@ struct section_state {
 	/* For a section already in progress when an earlier gate reopened: that
 	 * section (it stays unlocked); (size_t)-1 otherwise. */
 	size_t reopened_before;
+	/* An override one engineer asked for, waiting for a second engineer's
+	 * confirmation until expires_us (active: not yet expired or done). */
+	char *pending_by, *pending_reason, *pending_incident;
+	int64_t pending_seq, pending_us, pending_expires_us;
+	bool pending_active;
 };
+
+/* How long a requested override waits for its second engineer. */
+#define ENGINE_OVERRIDE_CONFIRM_US (INT64_C(15) * 60 * 1000000)
 
 struct note {
 	char *target;   /* "", "SECTION" or "SECTION/ITEM" */
@@ -134,6 +142,8 @@ bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_choose(const struct engine *e, size_t s, char **why);
 bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why);
 bool engine_can_override(const struct engine *e, size_t s, char **why);
+/* ENGINEER may confirm the override another engineer requested for S. */
+bool engine_can_confirm_override(const struct engine *e, size_t s, const char *engineer, char **why);
 bool engine_can_note(const struct engine *e, char **why);
 /* A started wait may be cancelled (recorded as check_finished "cancelled"). */
 bool engine_can_cancel_wait(const struct engine *e, size_t s, size_t i, char **why);

@@ -18,7 +18,8 @@
 #define EV_WAIVED           "waived"           /* target S/I: {reason} */
 #define EV_CHOSEN           "chosen"           /* target S: {group} */
 #define EV_SIGNED           "signed"           /* target S: {meaning: approve|reject, comment?, digest} */
-#define EV_OVERRIDE         "override"         /* target S: {engineers: [a, b], reason, incident} */
+#define EV_OVERRIDE         "override"         /* target S: {engineers: [a, b], reason, incident, request_seq?} */
+#define EV_OVERRIDE_REQUESTED "override_requested" /* target S: {reason, incident, expires_us}: waits for a second engineer */
 #define EV_NOTE             "note"             /* target "", S or S/I: {text} */
 #define EV_RUN_ABORTED      "run_aborted"      /* {reason} */
 #define EV_RUN_COMPLETED    "run_completed"    /* {} */

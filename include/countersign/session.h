@@ -72,6 +72,7 @@ enum session_action {
 	ACTION_OVERRIDE, ACTION_NOTE, ACTION_ABORT,
 	ACTION_RECOVER,  /* the item is still running the attempt started by event SEQ */
 	ACTION_CANCEL_WAIT,
+	ACTION_CONFIRM_OVERRIDE,  /* the request of event SEQ still waits; ENGINEER did not make it */
 };
 struct session_guard {
 	enum session_action action;
@@ -156,6 +157,16 @@ char *session_wait_text(const struct session *s, size_t sec, size_t item, bool f
 /* Cancels the started wait SEC/ITEM as ACTOR (whose PIN the caller checked):
  * records it as cancelled; it can be started afresh. A SESSION_* outcome. */
 int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *actor);
+
+/* Break glass with a second engineer elsewhere: ACTOR (whose PIN the caller
+ * checked) asks for an override of SEC with REASON and INCIDENT; it takes
+ * effect when another engineer confirms it within
+ * ENGINE_OVERRIDE_CONFIRM_US. A SESSION_* outcome. */
+int session_request_override(struct session *s, size_t sec, const char *actor, const char *reason,
+	const char *incident);
+/* ACTOR (PIN checked by the caller, not the one who asked) confirms the
+ * pending override of SEC: it is recorded as an override by both. */
+int session_confirm_override(struct session *s, size_t sec, const char *actor);
 
 /* Reloads the run when another process changed the database (PRAGMA
  * data_version); returns true when anything new was folded in. */

@@ -94,7 +94,9 @@ static const struct cli_command commands[] = {
 		cmd_sign},
 	{"override", "RUN SECTION --engineer A --engineer B --reason TEXT --incident REF [--pin-stdin]",
 		"break glass: open a locked section or pass a failing gate (two PINs); shown as FORCED",
-		"", cmd_override},
+		"With the second engineer at another terminal: --request --engineer A --reason TEXT\n"
+		"--incident REF records the request; within 15 minutes a different engineer confirms\n"
+		"it with --confirm --engineer B (their own PIN).\n", cmd_override},
 	{"note", "RUN [SECTION[/ITEM]] --engineer NAME TEXT [--pin-stdin]",
 		"add a free-text note to the record", "", cmd_note},
 	{"abort", "RUN --engineer NAME --reason TEXT [--pin-stdin]", "end the run as aborted", "", cmd_abort},

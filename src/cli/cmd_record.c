@@ -196,15 +196,70 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 	return finish(&r, rc);
 }
 
+/* override --request / --confirm: the two engineers of a break glass at two
+ * terminals (or hosts), one asking, the other confirming within the limit. */
+static int override_remote(struct recorder *r, const char *usage)
+{
+	const struct section *sec = &r->s.cl->sections[r->sec];
+	char *why = NULL;
+	int rc;
+	if (r->o.request == r->o.confirm || r->o.n_engineers != 1) {
+		cli_error("override", "give --request or --confirm, with one --engineer; usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	if (r->o.request) {
+		if (!r->o.reason || !r->o.reason[0] || !r->o.incident || !r->o.incident[0]) {
+			cli_error("override", "an override needs --reason TEXT and --incident REF");
+			return EXIT_USAGE;
+		}
+		if (!engine_can_override(r->s.eng, r->sec, &why))
+			return session_refuse(&r->s, why);
+		if ((rc = cli_authenticate(&r->s, "override", r->o.engineers[0], r->o.pin_stdin)) != EXIT_OK)
+			return rc;
+		rc = session_request_override(&r->s, r->sec, r->o.engineers[0], r->o.reason, r->o.incident);
+		if (rc == EXIT_OK)
+			printf("pending: override of %s asked by %s; a second engineer confirms it within 15 minutes with\n"
+				"  countersign override %s %s --confirm --engineer NAME\n", cli_safe(sec->id),
+				cli_safe(r->o.engineers[0]), cli_safe(r->s.run.id), cli_safe(sec->id));
+		return rc;
+	}
+	if (r->o.reason || r->o.incident) {
+		cli_error("override", "--confirm takes the reason and incident of the request; give neither");
+		return EXIT_USAGE;
+	}
+	if (!engine_can_confirm_override(r->s.eng, r->sec, r->o.engineers[0], &why))
+		return session_refuse(&r->s, why);
+	const struct section_state *ss = engine_section(r->s.eng, r->sec);
+	fprintf(stderr, "Override of %s asked by %s: %s (incident %s)\n", cli_safe(sec->id), cli_safe(ss->pending_by),
+		cli_safe(ss->pending_reason), cli_safe(ss->pending_incident));
+	if ((rc = cli_authenticate(&r->s, "override", r->o.engineers[0], r->o.pin_stdin)) != EXIT_OK)
+		return rc;
+	char *by = xstrdup(ss->pending_by), *incident = xstrdup(ss->pending_incident ? ss->pending_incident : "");
+	rc = session_confirm_override(&r->s, r->sec, r->o.engineers[0]);
+	if (rc == EXIT_OK) {
+		printf("FORCED: %s by %s and %s (incident %s)\n", cli_safe(sec->id), cli_safe(by),
+			cli_safe(r->o.engineers[0]), cli_safe(incident));
+		print_gate(r);
+	}
+	free(by);
+	free(incident);
+	return rc;
+}
+
 int cmd_override(const struct cli_global *g, int argc, char **argv)
 {
 	struct recorder r;
 	const char *usage = "countersign override RUN SECTION --engineer A --engineer B --reason TEXT "
-		"--incident REF [--pin-stdin]";
-	int rc = begin(&r, g, "override", usage, argc, argv, "engineer+ reason incident pin-stdin", 2, 1, false);
+		"--incident REF [--pin-stdin]\n"
+		"       countersign override RUN SECTION --request --engineer A --reason TEXT --incident REF [--pin-stdin]\n"
+		"       countersign override RUN SECTION --confirm --engineer B [--pin-stdin]";
+	int rc = begin(&r, g, "override", usage, argc, argv, "engineer+ reason incident pin-stdin request confirm", 2, 1,
+		false);
 	char *why = NULL;
 	if (rc != EXIT_OK)
 		return finish(&r, rc);
+	if (r.o.request || r.o.confirm)
+		return finish(&r, override_remote(&r, usage));
 	if (r.o.n_engineers != 2 || strcmp(r.o.engineers[0], r.o.engineers[1]) == 0) {
 		cli_error("override", "an override needs two distinct engineers (--engineer A --engineer B)");
 		return finish(&r, EXIT_USAGE);

@@ -97,6 +97,13 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 	cJSON_AddNumberToObject(j, "signoffs_required", sec->signoffs);
 	cJSON_AddBoolToObject(j, "rejected", ss->rejected);
 	cJSON_AddBoolToObject(j, "reopened", ss->reopened);
+	if (ss->pending_active) {
+		cJSON *po = cJSON_AddObjectToObject(j, "override_asked");
+		cJSON_AddStringToObject(po, "by", ss->pending_by ? ss->pending_by : "");
+		cJSON_AddStringToObject(po, "reason", ss->pending_reason ? ss->pending_reason : "");
+		cJSON_AddStringToObject(po, "incident", ss->pending_incident ? ss->pending_incident : "");
+		cJSON_AddNumberToObject(po, "expires_us", (double)ss->pending_expires_us);
+	}
 	if (ss->reopened_before != (size_t)-1)
 		cJSON_AddStringToObject(j, "reopened_before", s->cl->sections[ss->reopened_before].id);
 	cJSON_AddStringToObject(j, "digest", ss->digest);
@@ -274,6 +281,14 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 			cli_safe(ss->override_reason), cli_safe(ss->override_incident));
 	if (ss->rejected)
 		puts("      REJECTED: a current rejection stands");
+	if (ss->pending_active) {
+		char until[64];
+		format_time(ss->pending_expires_us, until, sizeof(until));
+		printf("      OVERRIDE ASKED by %s: %s (incident %s); a second engineer confirms it until %s:\n"
+			"        countersign override %s %s --confirm --engineer NAME\n", cli_safe(ss->pending_by),
+			cli_safe(ss->pending_reason), cli_safe(ss->pending_incident), until, cli_safe(s->run.id),
+			cli_safe(sec->id));
+	}
 	if (ss->reopened && !ss->gate_passed) {
 		char when[64];
 		format_time(ss->reopened_us, when, sizeof(when));

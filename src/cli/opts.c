@@ -41,6 +41,8 @@ static const struct option all_options[] = {
 	{"recover", no_argument, NULL, 'W'},
 	{"cancel", no_argument, NULL, 'K'},
 	{"value", required_argument, NULL, 'L'},
+	{"request", no_argument, NULL, 'Q'},
+	{"confirm", no_argument, NULL, 'M'},
 	{0, 0, 0, 0},
 };
 
@@ -278,6 +280,8 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'W': o->recover = true; break;
 	case 'K': o->cancel = true; break;
 	case 'L': o->value = optarg; break;
+	case 'Q': o->request = true; break;
+	case 'M': o->confirm = true; break;
 	}
 	return true;
 }

@@ -77,6 +77,9 @@ void engine_destroy(struct engine *e)
 		free(ss->override_reason);
 		free(ss->override_incident);
 		free(ss->override_by);
+		free(ss->pending_by);
+		free(ss->pending_reason);
+		free(ss->pending_incident);
 		for (size_t i = 0; i < e->cl->sections[s].n_items; i++) {
 			struct item_state *is = &e->items[s][i];
 			free(is->message);
@@ -287,6 +290,14 @@ static void apply_section_event(struct engine *e, const struct event *ev, const 
 		ss->override_by = strbuf_detach(&by);
 		if (!ss->passed_us)
 			ss->passed_us = ev->time_us;
+		ss->pending_seq = 0;
+	} else if (strcmp(ev->kind, EV_OVERRIDE_REQUESTED) == 0) {
+		set_str(&ss->pending_by, ev->actor);
+		set_str(&ss->pending_reason, json_str(p, "reason"));
+		set_str(&ss->pending_incident, json_str(p, "incident"));
+		ss->pending_seq = ev->seq;
+		ss->pending_us = ev->time_us;
+		ss->pending_expires_us = ev->time_us + ENGINE_OVERRIDE_CONFIRM_US;
 	}
 	if (!ss->first_us)
 		ss->first_us = ev->time_us;
@@ -321,7 +332,7 @@ void engine_apply(struct engine *e, const struct event *ev)
 		e->status = RUN_COMPLETED;
 		e->ended_us = ev->time_us;
 	} else if (strcmp(ev->kind, EV_CHOSEN) == 0 || strcmp(ev->kind, EV_SIGNED) == 0 ||
-		strcmp(ev->kind, EV_OVERRIDE) == 0) {
+		strcmp(ev->kind, EV_OVERRIDE) == 0 || strcmp(ev->kind, EV_OVERRIDE_REQUESTED) == 0) {
 		apply_section_event(e, ev, p);
 	} else {
 		apply_item_event(e, ev, p);

@@ -200,6 +200,11 @@ void engine_refresh(struct engine *e, int64_t now_us)
 		refresh_items(e, s, now_us);
 		refresh_gate(e, s);
 	}
+	for (size_t s = 0; s < n; s++) {
+		struct section_state *ss = &e->sections[s];
+		ss->pending_active = ss->pending_seq && now_us < ss->pending_expires_us && !ss->forced &&
+			!ss->gate_passed && e->status == RUN_OPEN;
+	}
 	/* File order: a section's lock depends only on the gates before it. */
 	for (size_t s = 0; s < n; s++)
 		refresh_lock(e, s);

@@ -216,6 +216,20 @@ bool engine_can_override(const struct engine *e, size_t s, char **why)
 	return true;
 }
 
+bool engine_can_confirm_override(const struct engine *e, size_t s, const char *engineer, char **why)
+{
+	if (!engine_can_override(e, s, why))
+		return false;
+	const struct section *sec = &e->cl->sections[s];
+	const struct section_state *ss = &e->sections[s];
+	if (!ss->pending_active)
+		return refuse(why, xasprintf("no override of \"%s\" waits for confirmation%s", sec->id,
+			ss->pending_seq ? " (the request has expired; ask for it again)" : ""));
+	if (engineer && strcmp(engineer, ss->pending_by) == 0)
+		return refuse(why, xasprintf("%s asked for this override; a second engineer must confirm it", engineer));
+	return true;
+}
+
 bool engine_can_note(const struct engine *e, char **why)
 {
 	return run_open(e, why);

@@ -332,6 +332,15 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	case ACTION_NOTE: return engine_can_note(e, why);
 	case ACTION_ABORT: return engine_can_abort(e, why);
 	case ACTION_CANCEL_WAIT: return engine_can_cancel_wait(e, g->sec, g->item, why);
+	case ACTION_CONFIRM_OVERRIDE:
+		if (!engine_can_confirm_override(e, g->sec, g->engineer, why))
+			return false;
+		if (engine_section(e, g->sec)->pending_seq != g->seq) {
+			*why = xasprintf("the override request of \"%s\" changed meanwhile; look at it again",
+				s->cl->sections[g->sec].id);
+			return false;
+		}
+		return true;
 	case ACTION_RECOVER: {
 		const struct item_state *is = engine_item(e, g->sec, g->item);
 		if (is->verdict == VERDICT_RUNNING && is->verdict_seq == g->seq)
@@ -422,6 +431,10 @@ static void notify_changes(struct session *s, const struct event *evs, size_t n,
 			notify(s, cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? NOTIFY_REJECTION : NOTIFY_SIGNOFF,
 				e, e->target, "%s %s %s", actor,
 				cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? "rejected" : "approved", e->target);
+		else if (strcmp(e->kind, EV_OVERRIDE_REQUESTED) == 0)
+			notify(s, NOTIFY_OVERRIDE, e, e->target, "%s asks to override %s: %s (incident %s); a second "
+				"engineer must confirm within 15 minutes", actor, e->target, str_or(p, "reason", ""),
+				str_or(p, "incident", ""));
 		else if (strcmp(e->kind, EV_OVERRIDE) == 0)
 			notify(s, NOTIFY_OVERRIDE, e, e->target, "FORCED %s by %s: %s (incident %s)", e->target,
 				engineers_of(p), str_or(p, "reason", ""), str_or(p, "incident", ""));
@@ -597,6 +610,35 @@ int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *
 	int rc = session_record(s, &guard, actor, EV_CHECK_FINISHED, target, p);
 	free(target);
 	return rc;
+}
+
+int session_request_override(struct session *s, size_t sec, const char *actor, const char *reason,
+	const char *incident)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "reason", reason);
+	cJSON_AddStringToObject(p, "incident", incident);
+	cJSON_AddNumberToObject(p, "expires_us", (double)(now_us() + ENGINE_OVERRIDE_CONFIRM_US));
+	struct session_guard guard = {.action = ACTION_OVERRIDE, .sec = sec};
+	return session_record(s, &guard, actor, EV_OVERRIDE_REQUESTED, s->cl->sections[sec].id, p);
+}
+
+int session_confirm_override(struct session *s, size_t sec, const char *actor)
+{
+	const struct section_state *ss = engine_section(s->eng, sec);
+	char *why = NULL;
+	if (!engine_can_confirm_override(s->eng, sec, actor, &why))
+		return session_refuse(s, why);
+	cJSON *p = cJSON_CreateObject();
+	cJSON *who = cJSON_AddArrayToObject(p, "engineers");
+	cJSON_AddItemToArray(who, cJSON_CreateString(ss->pending_by));
+	cJSON_AddItemToArray(who, cJSON_CreateString(actor));
+	cJSON_AddStringToObject(p, "reason", ss->pending_reason ? ss->pending_reason : "");
+	cJSON_AddStringToObject(p, "incident", ss->pending_incident ? ss->pending_incident : "");
+	cJSON_AddNumberToObject(p, "request_seq", (double)ss->pending_seq);
+	struct session_guard guard = {.action = ACTION_CONFIRM_OVERRIDE, .sec = sec, .engineer = actor,
+		.seq = ss->pending_seq};
+	return session_record(s, &guard, actor, EV_OVERRIDE, s->cl->sections[sec].id, p);
 }
 
 char *session_recheck_warning(const struct session *s, size_t sec, size_t item)

@@ -675,6 +675,33 @@ static void test_window_start(void)
 	fx_close(f);
 }
 
+/* An override asked by one engineer waits for a different one, for a
+ * limited time; the confirmation is the override. */
+static void test_override_request(void)
+{
+	struct fx *f = fx_open();
+	REFUSED_WHY(engine_can_confirm_override(f->e, FINAL, "bob", &why), "no override of \"final\" waits");
+	int64_t t = f->now + SEC_US;
+	ev(f, EV_OVERRIDE_REQUESTED, "final", "alice", "{\"reason\":\"CI down\",\"incident\":\"INC-1\"}");
+	const struct section_state *fs = sec(f, FINAL);
+	CHECK(fs->pending_active && fs->pending_expires_us == t + ENGINE_OVERRIDE_CONFIRM_US);
+	CHECK_STR(fs->pending_by, "alice");
+	LOCK(f, FINAL, PREP);
+	REFUSED_WHY(engine_can_confirm_override(f->e, FINAL, "alice", &why), "a second engineer must confirm");
+	ALLOWED(engine_can_confirm_override(f->e, FINAL, "bob", &why));
+	/* Expired: it must be asked again. */
+	engine_refresh(f->e, t + ENGINE_OVERRIDE_CONFIRM_US);
+	CHECK(!sec(f, FINAL)->pending_active);
+	REFUSED_WHY(engine_can_confirm_override(f->e, FINAL, "bob", &why), "the request has expired");
+	engine_refresh(f->e, t + ENGINE_OVERRIDE_CONFIRM_US - 1);
+	ev(f, EV_OVERRIDE, "final", "bob",
+		"{\"engineers\":[\"alice\",\"bob\"],\"reason\":\"CI down\",\"incident\":\"INC-1\",\"request_seq\":2}");
+	fs = sec(f, FINAL);
+	CHECK(fs->forced && fs->gate_passed && !fs->pending_active);
+	CHECK_STR(fs->override_by, "alice, bob");
+	fx_close(f);
+}
+
 static void test_digest(void)
 {
 	struct fx *f = fx_open();
@@ -1257,6 +1284,7 @@ int main(void)
 	test_superseded_rejection();
 	test_wait_order();
 	test_window_start();
+	test_override_request();
 	test_rejection();
 	test_locks_in_file_order();
 	test_gate_false_and_always_open();
