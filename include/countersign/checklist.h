@@ -101,6 +101,7 @@ struct item {
 
 struct section {
 	char *id, *title, *phase, *description, *choice;
+	char *rollback_for;  /* a rollback section: the id of the section it rolls back, or NULL */
 	int64_t estimate_lo_ms, estimate_hi_ms;
 	int signoffs;
 	bool gate, always_open;

@@ -72,6 +72,7 @@ void checklist_destroy(struct checklist *cl)
 		free(sec->phase);
 		free(sec->description);
 		free(sec->choice);
+		free(sec->rollback_for);
 		for (size_t i = 0; i < sec->n_items; i++)
 			item_clear(&sec->items[i]);
 		free(sec->items);

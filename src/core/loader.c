@@ -21,7 +21,7 @@ static const char *const window_fields[] = {"duration", "starts_at", NULL};
 static const char *const notify_fields[] = {"url", "format", "on", NULL};
 static const char *const section_fields[] = {
 	"id", "title", "phase", "description", "estimate", "signoffs", "gate", "always_open",
-	"choice", "items", NULL};
+	"choice", "rollback_for", "items", NULL};
 
 static void warn_unknown(struct lctx *c, const cJSON *obj, const char *const *known)
 {
@@ -478,7 +478,34 @@ static void load_section(struct lctx *c, const cJSON *obj, struct section *s)
 			"an always_open section cannot be one of a choice group; drop \"choice\" or \"always_open\"");
 		lctx_leave(c, s3);
 	}
+	get_id(c, obj, "rollback_for", false, &s->rollback_for);
 	load_section_items(c, obj, s);
+}
+
+/* A rollback section's rollback_for names the section it undoes (a
+ * deployment strategy, say), so that the interface can go to the rollback
+ * of what was really done. NODES and INDEX as for check_choice_groups. */
+static void check_rollback_for(struct lctx *c, const cJSON **nodes, const size_t *index)
+{
+	struct checklist *cl = c->cl;
+	for (size_t i = 0; i < cl->n_sections; i++) {
+		const struct section *s = &cl->sections[i];
+		if (!s->rollback_for)
+			continue;
+		const struct section *target = checklist_section(cl, s->rollback_for);
+		const char *why = !target ? "which is not a section of this checklist"
+			: target == s ? "which is this section itself; name the section it rolls back" : NULL;
+		if (!why)
+			continue;
+		size_t saved = lctx_enter_key(c, "sections");
+		size_t s2 = lctx_enter_index(c, index[i]);
+		size_t s3 = lctx_enter_key(c, "rollback_for");
+		lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(nodes[i], "rollback_for"), false,
+			"rollback_for names \"%s\", %s", s->rollback_for, why);
+		lctx_leave(c, s3);
+		lctx_leave(c, s2);
+		lctx_leave(c, saved);
+	}
 }
 
 /* NODES[i] and INDEX[i] are the JSON object and array position of section i. */
@@ -546,6 +573,7 @@ static void load_sections(struct lctx *c, const cJSON *root)
 	}
 	lctx_leave(c, saved);
 	check_choice_groups(c, nodes, index);
+	check_rollback_for(c, nodes, index);
 	free(nodes);
 	free(index);
 }

@@ -153,7 +153,7 @@ def full():
             {"id": "blue-green", "title": "Blue-green", "choice": "strategy", "items": []},
             {"id": "canary", "title": "Canary", "choice": "strategy", "always_open": False},
             {"id": "rollback", "title": "Rollback", "phase": "Rollback", "always_open": True,
-             "gate": False, "signoffs": 16, "items": []},
+             "gate": False, "signoffs": 16, "rollback_for": "canary", "items": []},
         ],
     }
 
