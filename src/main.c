@@ -1,4 +1,5 @@
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,20 @@ static void test_hooks(void)
 #endif
 }
 
+/* A reader that went away (`countersign start ... | head`) must not kill the
+ * program between recording and reporting: a write then fails with EPIPE and
+ * the command ends with exit 3 and a message. A handler, not SIG_IGN, so
+ * that the commands a check runs start with the default disposition. */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa = {.sa_handler = on_sigpipe};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
 	setlocale(LC_ALL, "");
 	test_hooks();
 	return cli_main(argc, argv);

@@ -31,10 +31,18 @@ void reporter_say(const struct reporter *r, const char *fmt, ...) __attribute__(
  * JSON object. Both only valid during the call. */
 typedef void (*session_notify_fn)(void *data, enum notify_event ev, const char *text, const char *details);
 
+/* Called around folding events that other processes appended (the news a
+ * front end shows): with FOLDED false just before EVS are folded into the
+ * engine, with FOLDED true once they are and the state is refreshed. EVS
+ * are only valid during the call. */
+typedef void (*session_fold_fn)(void *data, const struct event *evs, size_t n, bool folded);
+
 struct session {
 	struct reporter report;  /* set before use */
 	session_notify_fn on_notify;
 	void *notify_data;
+	session_fold_fn on_fold;  /* NULL: none */
+	void *fold_data;
 	struct store *st;
 	struct run_row run;
 	struct checklist *cl;
@@ -72,6 +80,7 @@ enum session_action {
 	ACTION_OVERRIDE, ACTION_NOTE, ACTION_ABORT,
 	ACTION_RECOVER,  /* the item is still running the attempt started by event SEQ */
 	ACTION_CANCEL_WAIT,
+	ACTION_FINISH,   /* a check's result: the item still runs the attempt started by event SEQ */
 	ACTION_CONFIRM_OVERRIDE,  /* the request of event SEQ still waits; ENGINEER did not make it */
 };
 struct session_guard {

@@ -120,7 +120,16 @@ void cli_error(const char *what, const char *fmt, ...)
 	/* messages quote names, titles and arguments: none may drive the terminal */
 	char *safe_what = sanitize_text(what, strlen(what), cli_text_flags());
 	char *safe_message = sanitize_text(message, strlen(message), cli_text_flags() | SANITIZE_MULTILINE);
-	fprintf(stderr, "countersign: %s: %s\n", safe_what, safe_message);
+	/* Lines after the first are indented: no quoted text can start a line
+	 * that reads like another message ("countersign: verify: ok"). */
+	struct strbuf sb = {0};
+	for (const char *p = safe_message; *p; p++) {
+		strbuf_add(&sb, p, 1);
+		if (*p == '\n' && p[1])
+			strbuf_addstr(&sb, "  ");
+	}
+	fprintf(stderr, "countersign: %s: %s\n", safe_what, sb.data ? sb.data : "");
+	strbuf_release(&sb);
 	free(safe_what);
 	free(safe_message);
 	free(message);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "countersign/sanitize.h"
 #include "countersign/util.h"
 
 void diag_list_init(struct diag_list *list, const char *file)
@@ -66,13 +67,22 @@ void diag_list_print(const struct diag_list *list, FILE *out)
 	for (size_t i = 0; i < list->count; i++) {
 		const struct diag *d = sorted[i];
 		const char *sev = d->severity == DIAG_ERROR ? "error" : "warning";
+		/* A message quotes the checklist (keys, titles): one line each, so
+		 * no text of the file can pose as another diagnostic. */
+		char *file = sanitize_text(list->file, strlen(list->file), 0);
+		char *msg = sanitize_text(d->message, strlen(d->message), 0);
 		if (d->line > 0)
-			fprintf(out, "%s:%d:%d: %s: %s", list->file, d->line, d->col, sev, d->message);
+			fprintf(out, "%s:%d:%d: %s: %s", file, d->line, d->col, sev, msg);
 		else
-			fprintf(out, "%s: %s: %s", list->file, sev, d->message);
-		if (d->path)
-			fprintf(out, " (at %s)", d->path);
+			fprintf(out, "%s: %s: %s", file, sev, msg);
+		if (d->path) {
+			char *path = sanitize_text(d->path, strlen(d->path), 0);
+			fprintf(out, " (at %s)", path);
+			free(path);
+		}
 		fputc('\n', out);
+		free(file);
+		free(msg);
 	}
 	free(sorted);
 }

@@ -1,8 +1,10 @@
 #include "countersign/outline.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "countersign/duration.h"
+#include "countersign/sanitize.h"
 
 static void format_estimate(int64_t lo, int64_t hi, char *buf, size_t size)
 {
@@ -16,6 +18,15 @@ static void format_estimate(int64_t lo, int64_t hi, char *buf, size_t size)
 	snprintf(buf, size, "~%s-%s", a, b);
 }
 
+/* Prints BEFORE, S on one line whatever it holds (titles and ids come from
+ * the file), padded to WIDTH bytes, then AFTER. */
+static void put(FILE *out, const char *before, const char *s, int width, const char *after)
+{
+	char *clean = sanitize_text(s ? s : "", s ? strlen(s) : 0, 0);
+	fprintf(out, "%s%-*s%s", before, width, clean, after);
+	free(clean);
+}
+
 static void print_gate(const struct section *s, FILE *out)
 {
 	if (s->always_open)
@@ -27,13 +38,14 @@ static void print_gate(const struct section *s, FILE *out)
 	else
 		fprintf(out, "gate: required items + %d sign-off%s", s->signoffs, s->signoffs == 1 ? "" : "s");
 	if (s->choice)
-		fprintf(out, "; alternative of \"%s\"", s->choice);
+		put(out, "; alternative of \"", s->choice, 0, "\"");
 }
 
 static void print_item(const struct item *it, FILE *out)
 {
 	char buf[64];
-	fprintf(out, "      %-10s %s", item_kind_name(it->kind), it->title);
+	fprintf(out, "      %-10s ", item_kind_name(it->kind));
+	put(out, "", it->title, 0, "");
 	switch (it->kind) {
 	case ITEM_WAIT:
 		duration_format(it->duration_ms, buf, sizeof(buf));
@@ -71,11 +83,13 @@ void outline_print(const struct checklist *cl, FILE *out)
 	size_t items = 0;
 	for (size_t s = 0; s < cl->n_sections; s++)
 		items += cl->sections[s].n_items;
-	fprintf(out, "%s (%s): %zu sections, %zu items\n", cl->title, cl->id, cl->n_sections, items);
+	put(out, "", cl->title, 0, "");
+	put(out, " (", cl->id, 0, ")");
+	fprintf(out, ": %zu sections, %zu items\n", cl->n_sections, items);
 	if (cl->n_variables) {
 		fputs("  variables:", out);
 		for (size_t i = 0; i < cl->n_variables; i++)
-			fprintf(out, " %s%s", cl->variables[i].name, cl->variables[i].secret ? " (secret)" : "");
+			put(out, " ", cl->variables[i].name, 0, cl->variables[i].secret ? " (secret)" : "");
 		fputc('\n', out);
 	}
 	const char *phase = NULL;
@@ -83,10 +97,11 @@ void outline_print(const struct checklist *cl, FILE *out)
 		const struct section *sec = &cl->sections[s];
 		const char *p = sec->phase ? sec->phase : "(no phase)";
 		if (!phase || strcmp(phase, p) != 0) {
-			fprintf(out, "\n%s\n", p);
+			put(out, "\n", p, 0, "\n");
 			phase = p;
 		}
-		fprintf(out, "  %-28s %s", sec->id, sec->title);
+		put(out, "  ", sec->id, 28, " ");
+		put(out, "", sec->title, 0, "");
 		if (sec->estimate_hi_ms) {
 			char buf[80];
 			format_estimate(sec->estimate_lo_ms, sec->estimate_hi_ms, buf, sizeof(buf));

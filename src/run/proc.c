@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "countersign/util.h"
 
@@ -90,15 +91,52 @@ char *proc_boot_id(void)
 	return buf[0] ? xstrdup(buf) : NULL;
 }
 
-/* Counts live members of PGID; false when one of them cannot belong to the
- * group that was recorded (started before its leader, or a leader with
- * another start time). */
-static bool scan_group(pid_t pgid, unsigned long long start, int *live)
+char *proc_pid_namespace(void)
 {
-	*live = 0;
+	char buf[64];
+	ssize_t n = readlink("/proc/self/ns/pid", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+/* Whether process NAME's environment holds MARKER: 1 yes, 0 no, -1 cannot
+ * be read (another user's process). */
+static int environ_has(const char *name, const char *marker)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%s/environ", name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	struct strbuf sb = {0};
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	bool failed = ferror(f);
+	fclose(f);
+	int found = 0;
+	size_t mlen = strlen(marker);
+	for (size_t i = 0; sb.data && i < sb.len; i += strlen(sb.data + i) + 1)
+		if (strncmp(sb.data + i, marker, mlen + 1) == 0)
+			found = 1;
+	strbuf_release(&sb);
+	return failed && !found ? -1 : found;
+}
+
+/* The live members of PGID that are the check's: marked with MARKER, or
+ * (no marker) all of them while the leader started at START. Fills PIDS (up
+ * to MAX) and counts the members whose environment cannot be read. */
+static int find_members(pid_t pgid, unsigned long long start, const char *marker, pid_t *pids, int max,
+	int *unknown)
+{
+	*unknown = 0;
 	DIR *dir = opendir("/proc");
 	if (!dir)
-		return false;
+		return 0;
+	int n = 0;
 	bool same = true;
 	struct dirent *e;
 	while ((e = readdir(dir))) {
@@ -107,31 +145,55 @@ static bool scan_group(pid_t pgid, unsigned long long start, int *live)
 		struct proc_stat ps;
 		if (!read_stat(e->d_name, &ps) || ps.pgrp != (long)pgid || is_dead_state(ps.state))
 			continue;
-		(*live)++;
-		bool leader = strtol(e->d_name, NULL, 10) == (long)pgid;
-		if (ps.start < start || (leader && ps.start != start))
-			same = false;
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+		if (ps.start < start || (pid == pgid && ps.start != start))
+			same = false;  /* cannot be the recorded group */
+		int marked = marker ? environ_has(e->d_name, marker) : 1;
+		if (marked < 0)
+			(*unknown)++;
+		else if (marked && n < max)
+			pids[n++] = pid;
 	}
 	closedir(dir);
-	return same;
+	/* A record without a marker (made before checks were marked): the group
+	 * by its numbers and start times alone, as well as they can tell. */
+	if (!marker && !same)
+		return 0;
+	return n;
 }
 
-int proc_stop_group(pid_t pgid, const char *start, int wait_ms)
+struct proc_stopped proc_stop_group(pid_t pgid, const char *start, const char *check_id, int wait_ms)
 {
+	struct proc_stopped r = {0};
 	if (pgid <= 1 || !start || !*start)
-		return 0;
+		return r;
 	unsigned long long t0 = strtoull(start, NULL, 10);
-	int live = 0;
-	if (!scan_group(pgid, t0, &live) || live == 0)
-		return live;
-	int found = live;
-	kill(-pgid, SIGKILL);
+	char *marker = check_id && *check_id ? xasprintf("COUNTERSIGN_CHECK_ID=%s", check_id) : NULL;
+	pid_t pids[256];
+	int unknown = 0;
+	int n = find_members(pgid, t0, marker, pids, 256, &unknown);
+	r.found = n;
+	r.unknown = unknown;
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
 	/* SIGKILL is not instant for a process in uninterruptible sleep. */
-	for (int waited = 0; waited < wait_ms && live > 0; waited += 10) {
+	int left = n;
+	for (int waited = 0; left > 0; waited += 10) {
+		left = 0;
+		for (int i = 0; i < n; i++) {
+			char name[32];
+			snprintf(name, sizeof(name), "%d", (int)pids[i]);
+			struct proc_stat ps;
+			if (read_stat(name, &ps) && ps.pgrp == (long)pgid && !is_dead_state(ps.state))
+				left++;
+		}
+		if (left == 0 || waited >= wait_ms)
+			break;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
-		if (!scan_group(pgid, t0, &live))
-			break;
 	}
-	return found;
+	r.survivors = left;
+	r.stopped = n - left;
+	free(marker);
+	return r;
 }

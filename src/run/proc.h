@@ -19,11 +19,24 @@ bool proc_alive(pid_t pid, const char *start);
  * NULL. A process recorded under another boot id is certainly gone. */
 char *proc_boot_id(void);
 
-/* Stops what is left of process group PGID, whose leader started at START:
- * SIGKILL to the group, but only when every live member started at or
- * after START and a live leader started exactly then (so a reused id is
- * never signalled). Waits up to WAIT_MS for the members to go. Returns the
- * number of live members found (0: nothing was left). */
-int proc_stop_group(pid_t pgid, const char *start, int wait_ms);
+/* This process's PID namespace ("pid:[4026531836]") as a malloc'd string,
+ * or NULL: a process recorded in another namespace cannot be looked up here. */
+char *proc_pid_namespace(void);
+
+/* What proc_stop_group found and did. */
+struct proc_stopped {
+	int found;      /* live processes identified as the check's */
+	int stopped;    /* of them, gone after SIGKILL */
+	int survivors;  /* identified but still alive (not ours to kill) */
+	int unknown;    /* in the group, but their environment cannot be read here */
+};
+
+/* Stops what is left of a check's process group PGID: with CHECK_ID, every
+ * live member whose environment holds COUNTERSIGN_CHECK_ID=CHECK_ID, so a
+ * process merely reusing the numbers is never signalled; without (records
+ * made before checks were marked), the whole group, but only when every
+ * member started at or after START and a live leader started exactly then.
+ * Waits up to WAIT_MS for them to go. */
+struct proc_stopped proc_stop_group(pid_t pgid, const char *start, const char *check_id, int wait_ms);
 
 #endif

@@ -103,7 +103,7 @@ void session_origin(struct event *o, const char *actor)
 /* What the check_started payload of a running item says of its process. */
 struct running_proc {
 	pid_t pid, pgid;
-	char *host, *proc_start, *pgid_start, *boot_id;
+	char *host, *proc_start, *pgid_start, *boot_id, *pid_ns, *check_id;
 };
 
 static void running_proc_clear(struct running_proc *rp)
@@ -112,6 +112,8 @@ static void running_proc_clear(struct running_proc *rp)
 	free(rp->proc_start);
 	free(rp->pgid_start);
 	free(rp->boot_id);
+	free(rp->pid_ns);
+	free(rp->check_id);
 	memset(rp, 0, sizeof(*rp));
 }
 
@@ -137,6 +139,8 @@ static void running_proc_parse(const char *payload, struct running_proc *rp)
 	rp->proc_start = json_str(p, "proc_start");
 	rp->pgid_start = json_str(p, "pgid_start");
 	rp->boot_id = json_str(p, "boot_id");
+	rp->pid_ns = json_str(p, "pid_ns");
+	rp->check_id = json_str(p, "check_id");
 	cJSON_Delete(p);
 }
 
@@ -147,6 +151,18 @@ static bool same_boot(const struct running_proc *rp)
 	char *boot = proc_boot_id();
 	bool same = !boot || strcmp(boot, rp->boot_id) == 0;
 	free(boot);
+	return same;
+}
+
+/* Process ids mean something only in the PID namespace they came from (a
+ * container sharing the host name and the database sees other numbers). */
+static bool same_pid_namespace(const struct running_proc *rp)
+{
+	if (!rp->pid_ns)
+		return true;
+	char *ns = proc_pid_namespace();
+	bool same = !ns || strcmp(ns, rp->pid_ns) == 0;
+	free(ns);
 	return same;
 }
 
@@ -162,33 +178,57 @@ enum session_liveness session_check_liveness(const struct session *s, size_t sec
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
 	enum session_liveness l;
+	bool other_ns = !same_pid_namespace(&rp);
 	if (!rp.host || !rp.pid)
 		l = SESSION_LIVE_UNKNOWN;
 	else if (strcmp(rp.host, host) != 0)
 		l = SESSION_LIVE_ELSEWHERE;
-	else if (!same_boot(&rp) || !proc_alive(rp.pid, rp.proc_start))
+	else if (!same_boot(&rp))
+		l = SESSION_LIVE_GONE;
+	else if (other_ns)
+		l = SESSION_LIVE_ELSEWHERE;
+	else if (!proc_alive(rp.pid, rp.proc_start))
 		l = SESSION_LIVE_GONE;
 	else
 		l = SESSION_LIVE_RUNNING;
 	if (where)
-		*where = rp.host && rp.pid ? xasprintf("process %d on host %s", (int)rp.pid, rp.host)
+		*where = rp.host && rp.pid ? xasprintf("process %d on host %s%s", (int)rp.pid, rp.host,
+			other_ns && l == SESSION_LIVE_ELSEWHERE ? " (in another PID namespace)" : "")
 			: xstrdup("a process that recorded no identity");
 	running_proc_clear(&rp);
 	return l;
 }
 
-/* Stops what a dead check left running here (only in this boot, and only
- * the group it recorded, checked by start time). Returns how many
- * processes were stopped. */
-static int stop_leftovers(const struct item_state *is)
+/* Stops what a dead check left running here: only in this boot and PID
+ * namespace, and only the processes marked as the check's. */
+static struct proc_stopped stop_leftovers(const struct item_state *is)
 {
 	struct running_proc rp;
 	running_proc_parse(is->running_payload, &rp);
-	int n = 0;
-	if (rp.pgid && rp.pgid_start && same_boot(&rp))
-		n = proc_stop_group(rp.pgid, rp.pgid_start, 2000);
+	struct proc_stopped r = {0};
+	if (rp.pgid && rp.pgid_start && same_boot(&rp) && same_pid_namespace(&rp))
+		r = proc_stop_group(rp.pgid, rp.pgid_start, rp.check_id, 2000);
 	running_proc_clear(&rp);
-	return n;
+	return r;
+}
+
+/* Stops the leftovers of SEC/ITEM; false, after saying why, when some could
+ * not be stopped from here: recording the check as interrupted would let it
+ * be run again beside what is still running. *STOPPED: how many went. */
+static bool leftovers_stopped(struct session *s, size_t sec, size_t item, int *stopped)
+{
+	struct proc_stopped r = stop_leftovers(engine_item(s->eng, sec, item));
+	*stopped = r.stopped;
+	if (!r.survivors && !r.unknown)
+		return true;
+	struct running_proc rp;
+	running_proc_parse(engine_item(s->eng, sec, item)->running_payload, &rp);
+	reporter_say(&s->report, "%s/%s: its countersign process is gone, but %d process%s of it (process group %d) "
+		"could not be stopped from here (another user's?); stop them, then any command that records marks "
+		"it interrupted", s->cl->sections[sec].id, s->cl->sections[sec].items[item].id, r.survivors + r.unknown,
+		r.survivors + r.unknown == 1 ? "" : "es", (int)rp.pgid);
+	running_proc_clear(&rp);
+	return false;
 }
 
 /* Records a running check as interrupted (guarded: only while that very
@@ -218,9 +258,9 @@ int session_recover_interrupted(struct session *s)
 	const struct checklist *cl = s->cl;
 	for (size_t sec = 0; sec < cl->n_sections; sec++) {
 		for (size_t i = 0; i < cl->sections[sec].n_items; i++) {
-			if (session_check_liveness(s, sec, i, NULL) != SESSION_LIVE_GONE)
+			int stopped = 0;
+			if (session_check_liveness(s, sec, i, NULL) != SESSION_LIVE_GONE || !leftovers_stopped(s, sec, i, &stopped))
 				continue;
-			int stopped = stop_leftovers(engine_item(s->eng, sec, i));
 			char *why = stopped ? xasprintf("interrupted: the process running the check ended before it "
 				"finished; %d process%s it left running %s stopped", stopped, stopped == 1 ? "" : "es",
 				stopped == 1 ? "was" : "were")
@@ -239,14 +279,15 @@ int session_recover_check(struct session *s, size_t sec, size_t item, const char
 	char *where = NULL;
 	enum session_liveness l = session_check_liveness(s, sec, item, &where);
 	const char *id = s->cl->sections[sec].items[item].id;
-	int rc;
+	int rc, stopped = 0;
 	if (l == SESSION_NOT_RUNNING) {
 		rc = session_refuse(s, xasprintf("%s/%s is not running; nothing to recover", s->cl->sections[sec].id, id));
 	} else if (l == SESSION_LIVE_RUNNING) {
 		rc = session_refuse(s, xasprintf("%s/%s is still running as %s; cancel it there (or stop that "
 			"process) first", s->cl->sections[sec].id, id, where));
+	} else if (l == SESSION_LIVE_GONE && !leftovers_stopped(s, sec, item, &stopped)) {
+		rc = SESSION_REFUSED;
 	} else {
-		int stopped = l == SESSION_LIVE_GONE ? stop_leftovers(engine_item(s->eng, sec, item)) : 0;
 		char *why = xasprintf("interrupted: recovered by %s (%s): %s%s", actor, where, reason,
 			stopped ? "; processes it left running were stopped" : "");
 		rc = record_interrupted(s, sec, item, actor, why);
@@ -312,10 +353,14 @@ static long catch_up(struct session *s)
 	size_t n = 0;
 	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
 		return -1;
+	if (n && s->on_fold)
+		s->on_fold(s->fold_data, evs, n, false);
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
-	event_array_free(evs, n);
 	engine_refresh(s->eng, now_us());
+	if (n && s->on_fold)
+		s->on_fold(s->fold_data, evs, n, true);
+	event_array_free(evs, n);
 	return (long)n;
 }
 
@@ -332,6 +377,15 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	case ACTION_NOTE: return engine_can_note(e, why);
 	case ACTION_ABORT: return engine_can_abort(e, why);
 	case ACTION_CANCEL_WAIT: return engine_can_cancel_wait(e, g->sec, g->item, why);
+	case ACTION_FINISH: {
+		const struct item_state *is = engine_item(e, g->sec, g->item);
+		if (is->verdict == VERDICT_RUNNING && is->verdict_seq == g->seq)
+			return true;
+		*why = xasprintf("the result of %s/%s was not recorded: that attempt was recorded as %s by %s "
+			"meanwhile", s->cl->sections[g->sec].id, s->cl->sections[g->sec].items[g->item].id,
+			is->verdict == VERDICT_RUNNING ? "superseded" : verdict_name(is->verdict), is->actor ? is->actor : "?");
+		return false;
+	}
 	case ACTION_CONFIRM_OVERRIDE:
 		if (!engine_can_confirm_override(e, g->sec, g->engineer, why))
 			return false;

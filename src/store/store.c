@@ -140,6 +140,15 @@ static int set_wal(struct store *st, sqlite3_stmt **stmt)
 	return rc;
 }
 
+/* Why opening failed, in words: a full disk is said so, and names the path. */
+static char *open_error(struct store *st)
+{
+	int code = sqlite3_errcode(st->db);
+	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(st->db) == ENOSPC))
+		return xasprintf("cannot open %s: the disk holding it is full; free space there and try again", st->path);
+	return xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+}
+
 /* Connection settings; the pragmas take no parameters, so they are fixed text. */
 static bool configure(struct store *st, char **err)
 {
@@ -147,7 +156,7 @@ static bool configure(struct store *st, char **err)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	sqlite3_stmt *stmt = NULL;
 	if (set_wal(st, &stmt) != SQLITE_ROW) {
-		*err = xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+		*err = open_error(st);
 		sqlite3_finalize(stmt);
 		return false;
 	}
@@ -161,7 +170,7 @@ static bool configure(struct store *st, char **err)
 	sqlite3_finalize(stmt);
 	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
 		SQLITE_OK) {
-		*err = xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+		*err = open_error(st);
 		return false;
 	}
 	return true;
@@ -233,6 +242,13 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
 	}
 	if (!path || !path[0]) {
 		*err = xstrdup("no database path given");
+		return NULL;
+	}
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		/* A FIFO would block the open forever; a folder is a mistyped path. */
+		*err = xasprintf("cannot open %s: it is %s, not a database file", path,
+			S_ISDIR(sb.st_mode) ? "a folder" : S_ISFIFO(sb.st_mode) ? "a FIFO" : "not a regular file");
 		return NULL;
 	}
 	if (mode != STORE_CREATE && access(path, F_OK) != 0) {

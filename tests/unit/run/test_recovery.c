@@ -64,6 +64,9 @@ static char *start_run(void)
 	return id;
 }
 
+static const char *check_id;  /* the marker the next record_started names, or NULL */
+static const char *pid_ns;    /* the PID namespace it names, or NULL */
+
 /* Records check_started of s/ITEM as if process PID (group PGID, 0: none)
  * on HOST ran it. */
 static void record_started(const char *run, const char *item, pid_t pid, pid_t pgid, const char *host)
@@ -85,6 +88,10 @@ static void record_started(const char *run, const char *item, pid_t pid, pid_t p
 		cJSON_AddStringToObject(p, "pgid_start", start ? start : "1");
 		free(start);
 	}
+	if (check_id)
+		cJSON_AddStringToObject(p, "check_id", check_id);
+	if (pid_ns)
+		cJSON_AddStringToObject(p, "pid_ns", pid_ns);
 	char *target = xasprintf("s/%s", item);
 	CHECK(session_record(&s, NULL, "alice", EV_CHECK_STARTED, target, p) == SESSION_OK);
 	free(target);
@@ -282,6 +289,110 @@ static void test_leftovers_stopped(void)
 	free(run);
 }
 
+static bool alive(pid_t pid)
+{
+	char path[64], buf[512] = "";
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *paren = strrchr(buf, ')');
+	return paren && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+static bool gone_within(pid_t pid, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 10) {
+		if (!alive(pid))
+			return true;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return !alive(pid);
+}
+
+/* Only the processes that carry the check's marker are stopped: a process
+ * in a group with the same number but without the marker (the number was
+ * reused) is left alone, even with the group's leader gone. */
+static void test_marked_members(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	int fds[2];
+	if (pipe(fds) != 0)
+		exit(1);
+	pid_t leader = fork();
+	if (leader == 0) {
+		setpgid(0, 0);
+		pid_t kids[2];
+		for (int k = 0; k < 2; k++) {
+			kids[k] = fork();
+			if (kids[k] == 0) {
+				char *marked[] = {(char *)"COUNTERSIGN_CHECK_ID=feedface", NULL};
+				char *plain[] = {(char *)"PATH=/usr/bin:/bin", NULL};
+				execle("/bin/sleep", "sleep", "60", (char *)NULL, k == 0 ? marked : plain);
+				_exit(127);
+			}
+		}
+		ssize_t w = write(fds[1], kids, sizeof(kids));
+		_exit(w == (ssize_t)sizeof(kids) ? 0 : 1);
+	}
+	close(fds[1]);
+	pid_t kids[2] = {0, 0};
+	ssize_t got = read(fds[0], kids, sizeof(kids));
+	close(fds[0]);
+	waitpid(leader, NULL, 0);
+	CHECK(got == (ssize_t)sizeof(kids) && alive(kids[0]) && alive(kids[1]));
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	check_id = "feedface";
+	record_started(run, "a", dead, leader, host);
+	check_id = NULL;
+	struct session rw;
+	open_session(&rw, STORE_CREATE);
+	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	session_close(&rw);
+	CHECK(gone_within(kids[0], 2000));
+	CHECK(alive(kids[1]));
+	CHECK(count_kind(run, EV_CHECK_FINISHED, "1 process it left running was stopped") == 1);
+	kill(kids[1], SIGKILL);
+	free(host);
+	free(run);
+}
+
+/* A check recorded in another PID namespace (a container sharing the host
+ * name) cannot be looked up here: left to the operator, never recovered by
+ * process numbers that mean something else here. */
+static void test_other_pid_namespace(void)
+{
+	char *run = start_run();
+	char *host = my_host();
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	pid_ns = "pid:[1]";
+	record_started(run, "a", dead, 0, host);
+	pid_ns = NULL;
+	struct session rw;
+	open_session(&rw, STORE_CREATE);
+	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	char *where = NULL;
+	CHECK(session_check_liveness(&rw, 0, 0, &where) == SESSION_LIVE_ELSEWHERE);
+	CHECK(where && strstr(where, "another PID namespace"));
+	free(where);
+	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_RUNNING);
+	session_close(&rw);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, NULL) == 0);
+	free(host);
+	free(run);
+}
+
 int main(void)
 {
 	setenv("COUNTERSIGN_TEST_PIN_COST", "min", 1);
@@ -292,6 +403,8 @@ int main(void)
 	test_zombie_is_gone();
 	test_elsewhere_and_recover();
 	test_leftovers_stopped();
+	test_marked_members();
+	test_other_pid_namespace();
 	free(db_path);
 	fixture_rm_rf(dir);
 	return check_report();

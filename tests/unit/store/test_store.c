@@ -95,8 +95,20 @@ static void test_open_errors(const char *tmp)
 	err = NULL;
 	CHECK(store_open(tmp, &err) == NULL);
 	CHECK(contains(err, "cannot open"));
-	CHECK(contains(err, strerror(EISDIR)));
+	CHECK(contains(err, "it is a folder, not a database file"));
 	free(err);
+
+	/* A FIFO would block opening it forever: refused at once, in every mode. */
+	char *fifo = xasprintf("%s/fifo", tmp);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	for (int mode = STORE_CREATE; mode <= STORE_READ_ONLY; mode++) {
+		err = NULL;
+		CHECK(store_open_mode(fifo, (enum store_mode)mode, &err) == NULL);
+		CHECK(contains(err, "it is a FIFO, not a database file"));
+		free(err);
+	}
+	unlink(fifo);
+	free(fifo);
 
 	if (geteuid() != 0) {
 		/* Root passes permission checks, so this only means something otherwise. */
