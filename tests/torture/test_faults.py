@@ -215,6 +215,16 @@ def full_disk(suite, env):
         verified_events(suite, env, db, "after the check on a full disk")
         r = env.by("alice", ["note", run, "space again"], db=db)
         suite.check(r.rc == 0, "a note once space is free again", r)
+        # The disk is full while no -wal or -shm file exists yet (every
+        # writer has closed): opening, not writing, meets the full disk.
+        for extra in ("-wal", "-shm"):
+            if os.path.exists(db + extra):
+                os.unlink(db + extra)
+        fill(filler)
+        r = env.by("alice", ["note", run, "on a full disk, opened anew"], db=db)
+        suite.check(r.rc == 3 and "full" in r.err.lower() and db in r.err,
+                    f"opening on a full disk: exit 3, the message says the disk is full and names {db}", r)
+        os.unlink(filler)
     finally:
         m.close()
 
