@@ -12,7 +12,7 @@
 /* Event kinds, as stored in events.kind. Payload fields are JSON (see
  * docs/record.md); every payload is a JSON object. */
 #define EV_RUN_STARTED      "run_started"      /* {checklist, sha256, title, variables{}, window_ms, path} */
-#define EV_CHECK_STARTED    "check_started"    /* target S/I: {attempt, command?, url?} */
+#define EV_CHECK_STARTED    "check_started"    /* target S/I: {command?, url?, pid, host, ..., check_id?} (docs/record.md) */
 #define EV_CHECK_FINISHED   "check_finished"   /* target S/I: {verdict, message, exit_status?, signal?, bytes?, omitted?, sha256?, evidence?, duration_ms} */
 #define EV_ATTESTED         "attested"         /* target S/I: {verdict: pass|fail, note?} */
 #define EV_WAIVED           "waived"           /* target S/I: {reason} */
