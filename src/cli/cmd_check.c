@@ -169,6 +169,79 @@ static bool only_secrets(const struct checklist *cl, const char *recorded_json, 
 	return ok;
 }
 
+/* One answer from the terminal, without its newline (malloc'd), or NULL at
+ * end of input. */
+static char *ask(const char *prompt)
+{
+	fputs(prompt, stderr);
+	fflush(stderr);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		fputc('\n', stderr);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* Asks until the answer is not empty (or EMPTY_OK); NULL at end of input. */
+static char *ask_text(const char *prompt, bool empty_ok)
+{
+	char *answer;
+	while ((answer = ask(prompt)) && !answer[0] && !empty_ok)
+		free(answer);
+	return answer;
+}
+
+/* After an interactive item (ended with Ctrl-C, as `kubectl logs -f` is),
+ * the engineer who watched it says on the terminal what it showed: pass
+ * with a note, fail, or pending (attested later; end of input answers
+ * that). Returns the exit code: 0 for a recorded pass, 1 otherwise. */
+static int ask_outcome(struct session *s, size_t sec, size_t item, const char *actor)
+{
+	const struct item *it = &s->cl->sections[sec].items[item];
+	char *target = xasprintf("%s/%s", s->cl->sections[sec].id, it->id);
+	char *answer = NULL, *note = NULL, *value = NULL;
+	int rc = EXIT_REFUSED;
+	bool pass = false, fail = false;
+	while (!pass && !fail && (answer = ask("What did it show? pass, fail or pending [pending]: "))) {
+		pass = strcmp(answer, "pass") == 0 || strcmp(answer, "p") == 0;
+		fail = strcmp(answer, "fail") == 0 || strcmp(answer, "f") == 0;
+		bool pending = !answer[0] || strcmp(answer, "pending") == 0;
+		free(answer);
+		if (pending)
+			break;
+	}
+	if (pass || fail)
+		note = ask_text(pass ? "Note (what you saw): " : "Note (optional): ", fail);
+	if (note && it->attest_value)
+		value = ask_text("Value read: ", false);
+	if (!note || (it->attest_value && !value)) {
+		printf("pending: %s waits for an attestation (countersign attest)\n", cli_safe(target));
+	} else {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "verdict", pass ? "pass" : "fail");
+		if (note[0])
+			cJSON_AddStringToObject(p, "note", note);
+		if (value)
+			cJSON_AddStringToObject(p, "value", value);
+		struct session_guard guard = {.action = ACTION_ATTEST, .sec = sec, .item = item};
+		rc = session_record(s, &guard, actor, EV_ATTESTED, target, p);
+		if (rc == EXIT_OK)
+			printf("%s: %s attested by %s\n", pass ? "pass" : "fail", cli_safe(target), cli_safe(actor));
+		if (rc == EXIT_OK && fail)
+			rc = EXIT_REFUSED;
+	}
+	free(note);
+	free(value);
+	free(target);
+	return rc;
+}
+
 static int run_item(struct session *s, struct var_values *v, size_t sec, size_t item,
 	const char *actor, bool yes)
 {
@@ -217,9 +290,11 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 			cli_error("check", "%s/%s ended %s, but it was not recorded; it does not count",
 				s->cl->sections[sec].id, it->id, cs.verdict);
 		else
-			printf("%s: %s/%s: %s\n", cs.verdict, s->cl->sections[sec].id, it->id, cli_safe(cs.message));
+			printf("%s: %s/%s: %s\n", it->interactive ? "ended" : cs.verdict, s->cl->sections[sec].id, it->id,
+				cli_safe(cs.message));
 		rc = cs.rc != EXIT_OK ? cs.rc
-			: strcmp(cs.verdict, "pass") == 0 && !it->interactive ? EXIT_OK : EXIT_REFUSED;
+			: it->interactive ? ask_outcome(s, sec, item, actor)
+			: strcmp(cs.verdict, "pass") == 0 ? EXIT_OK : EXIT_REFUSED;
 	}
 	free(cs.verdict);
 	free(cs.message);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "countersign/runner.h"
 #include "countersign/util.h"
 #include "proc.h"
+#include "run/foreground.h"
 
 struct job {
 	int id;               /* runner or net job id */
@@ -595,53 +597,66 @@ static void on_runner_done(int id, struct runner_result *r, void *user)
 	free(j);
 }
 
+/* What an interactive command's end says; the engineer's word decides. */
+static const char *interactive_end(int status, cJSON *fin, char **message)
+{
+	if (WIFEXITED(status)) {
+		cJSON_AddNumberToObject(fin, "exit_status", WEXITSTATUS(status));
+		*message = xasprintf("interactive; exit status %d; an engineer must attest it", WEXITSTATUS(status));
+		return WEXITSTATUS(status) == 0 ? "pass" : "fail";
+	}
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	cJSON_AddNumberToObject(fin, "signal", sig);
+	*message = sig == SIGINT ? xstrdup("interactive; ended with Ctrl-C; an engineer must attest it")
+		: xasprintf("interactive; ended by signal %d; an engineer must attest it", sig);
+	return "fail";
+}
+
 int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *actor)
 {
 	struct plan plan;
 	if (!make_plan(x, &x->s->cl->sections[sec].items[item], &plan))
 		return SESSION_INVALID;
-	/* It runs on the terminal, in the terminal's process group. */
-	int rc = record_start(x, sec, item, actor, &plan, 0);
-	if (rc != SESSION_OK) {
+	/* It runs on the terminal in a process group of its own, recorded (as
+	 * for every command) before it runs, so that Ctrl-C reaches it alone
+	 * and a later process can stop what it left if countersign is killed. */
+	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = SESSION_OK};
+	struct runner_spec spec = {
+		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
+		.env = (const char *const *)plan.env,
+		.before_exec = record_held_start, .before_exec_data = &hs,
+	};
+	struct foreground_result res;
+	char *err = NULL;
+	int rc = SESSION_OK;
+	if (!foreground_run(&spec, &res, &err)) {
+		if (!hs.recorded && hs.rc != SESSION_OK) {
+			rc = hs.rc;  /* refused or not recorded: nothing ran */
+		} else {
+			if (!hs.recorded)
+				rc = record_start(x, sec, item, actor, &plan, 0);
+			if (rc == SESSION_OK)
+				rc = start_failed(x, sec, item, actor, err);
+		}
+		free(err);
 		plan_clear(&plan);
 		return rc;
 	}
 	cJSON *fin = cJSON_CreateObject();
-	const char *verdict = "error";
 	char *message = NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		for (size_t i = 0; plan.env[i]; i++)
-			putenv(plan.env[i]);
-		if (chdir(plan.cwd) != 0) {
-			fprintf(stderr, "countersign: cannot enter %s: %s\n", plan.cwd, strerror(errno));
-			_exit(127);
-		}
-		execl(x->s->cl->shell, x->s->cl->shell, "-c", plan.script, (char *)NULL);
-		fprintf(stderr, "countersign: cannot run %s: %s\n", x->s->cl->shell, strerror(errno));
-		_exit(127);
-	}
-	int status = 0;
-	if (pid < 0) {
-		message = xasprintf("cannot start: %s", strerror(errno));
-	} else {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		verdict = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "pass" : "fail";
-		if (WIFEXITED(status)) {
-			cJSON_AddNumberToObject(fin, "exit_status", WEXITSTATUS(status));
-			message = xasprintf("interactive; exit status %d; an engineer must attest it", WEXITSTATUS(status));
-		} else {
-			message = xstrdup("interactive; ended by a signal; an engineer must attest it");
-		}
-		cJSON_AddBoolToObject(fin, "needs_attestation", true);
-	}
+	const char *verdict = "error";
+	if (res.error)
+		message = xasprintf("interactive; %s", res.error);
+	else
+		verdict = interactive_end(res.status, fin, &message);
+	cJSON_AddBoolToObject(fin, "needs_attestation", true);
 	cJSON_AddStringToObject(fin, "verdict", verdict);
 	cJSON_AddStringToObject(fin, "message", message);
 	rc = record_finish(x, sec, item, actor, fin, NULL);
 	if (x->on_done)
 		x->on_done(sec, item, verdict, message, rc, x->user);
 	free(message);
+	free(res.error);
 	plan_clear(&plan);
 	return rc;
 }

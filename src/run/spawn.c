@@ -145,14 +145,15 @@ static _Noreturn void child_main(int outfd, int repfd, int gofd, const char *cwd
 
 	if (setpgid(0, 0) < 0)
 		child_fail(repfd, STEP_PGID);
-	int nul = open("/dev/null", O_RDONLY);
+	/* A job on the terminal (OUTFD -1) keeps the caller's descriptors. */
+	int nul = outfd >= 0 ? open("/dev/null", O_RDONLY) : STDIN_FILENO;
 	if (nul < 0)
 		child_fail(repfd, STEP_STDIN);
 	if (nul != STDIN_FILENO && dup2(nul, STDIN_FILENO) < 0)
 		child_fail(repfd, STEP_STDIN);
 	if (nul > STDERR_FILENO)
 		close(nul);
-	if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0)
+	if (outfd >= 0 && (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0))
 		child_fail(repfd, STEP_OUTPUT);
 	if (gofd >= 0) {
 		/* Held until the parent says go; EOF means it changed its mind. */
@@ -226,21 +227,23 @@ static bool read_report(int fd, struct child_report *rep)
 	return got == sizeof(*rep);
 }
 
-bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
+/* TERMINAL: the job keeps the caller's terminal (no output pipe) and, when
+ * TTY >= 0, is made its foreground process group before it runs. */
+static bool spawn(const struct runner_spec *spec, bool terminal, int tty, struct spawned *out, char **err)
 {
 	int pipefd[2] = { -1, -1 }, repfd[2] = { -1, -1 }, gofd[2] = { -1, -1 };
 	char *path = NULL;
 	bool ok = false;
+	bool hold = spec->before_exec || tty >= 0;
 	const char *shell = spec->shell && *spec->shell ? spec->shell : "/bin/sh";
 	char **envp = build_env(spec->env, err);
 	if (!envp)
 		goto cleanup;
 	path = resolve_shell(shell, envp);
-	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(repfd, O_CLOEXEC) < 0
-		|| !lift_fd(&pipefd[0]) || !lift_fd(&pipefd[1])
-		|| !lift_fd(&repfd[0]) || !lift_fd(&repfd[1])
-		|| fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0
-		|| (spec->before_exec && (pipe2(gofd, O_CLOEXEC) < 0 || !lift_fd(&gofd[0]) || !lift_fd(&gofd[1])))) {
+	if ((!terminal && (pipe2(pipefd, O_CLOEXEC) < 0 || !lift_fd(&pipefd[0]) || !lift_fd(&pipefd[1])
+			|| fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0))
+		|| pipe2(repfd, O_CLOEXEC) < 0 || !lift_fd(&repfd[0]) || !lift_fd(&repfd[1])
+		|| (hold && (pipe2(gofd, O_CLOEXEC) < 0 || !lift_fd(&gofd[0]) || !lift_fd(&gofd[1])))) {
 		*err = xasprintf("cannot create a pipe: %s", strerror(errno));
 		goto cleanup;
 	}
@@ -268,14 +271,18 @@ bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
 	close_fd(&pipefd[1]);
 	close_fd(&repfd[1]);
 	close_fd(&gofd[0]);
-	if (spec->before_exec) {
-		if (!spec->before_exec(pid, spec->before_exec_data, err)) {
+	if (hold) {
+		if (spec->before_exec && !spec->before_exec(pid, spec->before_exec_data, err)) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
 			goto cleanup;
 		}
+		/* The terminal is the job's before it runs, or it would be
+		 * stopped (SIGTTIN) by its first read. */
+		if (tty >= 0)
+			tcsetpgrp(tty, pid);
 		char go = 1;
 		ssize_t n;
 		while ((n = write(gofd[1], &go, 1)) < 0 && errno == EINTR)
@@ -300,6 +307,16 @@ cleanup:
 	free(path);
 	free(envp);
 	return ok;
+}
+
+bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err)
+{
+	return spawn(spec, false, -1, out, err);
+}
+
+bool spawn_terminal_job(const struct runner_spec *spec, int tty, struct spawned *out, char **err)
+{
+	return spawn(spec, true, tty, out, err);
 }
 
 /* Reads the state and process group of /proc/NAME; false when unreadable. */

@@ -23,6 +23,13 @@ struct spawned {
  * until the child has called execve or failed before it. */
 bool spawn_job(const struct runner_spec *spec, struct spawned *out, char **err);
 
+/* spawn_job for a command that runs on the caller's terminal: it keeps the
+ * caller's standard input, output and error (OUT->outfd is -1) and, when
+ * TTY >= 0 (the controlling terminal, of which the caller is the
+ * foreground), its process group is made the terminal's foreground group
+ * before the shell runs. SPEC->timeout_ms and secrets are not used. */
+bool spawn_terminal_job(const struct runner_spec *spec, int tty, struct spawned *out, char **err);
+
 /* Whether a process of group PGID is still alive; zombies waiting for a
  * parent to reap them do not count. When in doubt, says yes. */
 bool spawn_group_alive(pid_t pgid);

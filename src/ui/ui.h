@@ -157,6 +157,11 @@ void ui_begin_resume(struct ui *ui, const char *run_id);
 /* Signs the operator in first when needed, then resumes RUN_ID. */
 void ui_begin_resume_signed(struct ui *ui, const char *run_id);
 
+/* ui_interactive.c: after an interactive item ended, asks the operator what
+ * it showed (pass with a note, fail, or leave it pending) when it awaits an
+ * attestation. */
+void ui_interactive_outcome(struct ui *ui, size_t sec, size_t item);
+
 /* ui_dialog.c */
 struct ui_dialog *ui_dialog_new(const char *title);
 void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

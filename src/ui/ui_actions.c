@@ -67,6 +67,8 @@ static void start_check(struct ui *ui, size_t sec, size_t item)
 		ui_term_suspend(ui);
 		rc = exec_run_interactive(ui->exec, sec, item, ui->operator);
 		ui_term_resume(ui);
+		if (rc == SESSION_OK)
+			ui_interactive_outcome(ui, sec, item);
 	} else {
 		rc = exec_start(ui->exec, sec, item, ui->operator);
 	}

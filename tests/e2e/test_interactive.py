@@ -2,7 +2,8 @@
 """An interactive item gives the terminal to its command: the screen shows
 what the command prints, the terminal is in line mode with echo while the
 command reads, Enter reaches the command, and afterwards the run screen comes
-back whole and the item waits for an engineer's attestation."""
+back whole, asks what the item showed, and left pending the item waits for
+an engineer's attestation."""
 import json
 import sqlite3
 import termios
@@ -39,6 +40,11 @@ try:
          and "interactive; exit status 0" in t.text()),
         ("the typed line reached the command, not the interface",
          lambda t: "got [yes]" in bytes(t.raw).decode(errors="replace")),
+        ("what the item showed is asked", "What did it show?"),
+    ])
+    t.send("\r\r")
+    s.expect_all(t, [
+        ("Enter, Enter leaves it pending", "left pending"),
         ("the item waits for attestation", "attest?"),
         ("it does not count for the gate yet", "items 0/1"),
         ("the screen is whole again: no line of the command is left",
