@@ -12,7 +12,9 @@
 static int by_name(const void *a, const void *b)
 {
 	const char *x = strrchr(*(char *const *)a, '/'), *y = strrchr(*(char *const *)b, '/');
-	return strcmp(x ? x : *(char *const *)a, y ? y : *(char *const *)b);
+	/* the tour first: it is where a newcomer starts */
+	int tour = (y && strcmp(y, "/tour.json") == 0) - (x && strcmp(x, "/tour.json") == 0);
+	return tour ? tour : strcmp(x ? x : *(char *const *)a, y ? y : *(char *const *)b);
 }
 
 static void scan_dir(struct ui *ui, const char *dir)
