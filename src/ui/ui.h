@@ -60,6 +60,7 @@ struct ui_field {
 	const char *pattern;       /* checked as typed; NULL for none */
 	const char *const *choices; /* FIELD_CHOICE: NULL-terminated */
 	int choice;
+	bool edited;               /* typed into: until then the first key replaces a default */
 };
 struct ui_dialog {
 	char *title;
@@ -75,6 +76,12 @@ struct ui_dialog {
 	void *data;
 	size_t sec, item;          /* what the dialog acts on */
 	char digest[65];           /* the evidence a sign dialog showed */
+	char **rows;               /* a list to pick one from (j/k, Enter picks SEL), after the info */
+	size_t n_rows, sel;
+	char *error;               /* why the last Enter was refused: shown inside the dialog */
+	size_t error_field;        /* the field whose pattern it is about ((size_t)-1: none) */
+	size_t top, shown_focus;   /* scrolling: first content row shown, the focus it shows */
+	int view;                  /* content rows that fit, as last drawn (PgUp/PgDn) */
 };
 
 struct ui {
@@ -139,6 +146,8 @@ void ui_set_status(struct ui *ui, bool error, const char *fmt, ...) __attribute_
 void ui_home_load(struct ui *ui);
 void ui_home_draw(struct ui *ui);
 void ui_home_key(struct ui *ui, int key);
+/* Review: from a run back to the list of runs. */
+void ui_review_back(struct ui *ui);
 
 /* ui_run.c */
 bool ui_run_open(struct ui *ui, const char *run_id);
@@ -147,7 +156,6 @@ void ui_run_draw(struct ui *ui);
 void ui_run_key(struct ui *ui, int key);
 void ui_output_draw(struct ui *ui);
 void ui_output_key(struct ui *ui, int key);
-void ui_help_draw(struct ui *ui);
 void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, size_t len);
 
 /* ui_start.c: sign-in, registering, variables, new run */
@@ -162,12 +170,49 @@ void ui_begin_resume_signed(struct ui *ui, const char *run_id);
  * attestation. */
 void ui_interactive_outcome(struct ui *ui, size_t sec, size_t item);
 
-/* ui_dialog.c */
+/* ui_start.c: the registration form's fields (short name, full name, PIN
+ * twice), and registering from them: the new engineer's name (malloc'd,
+ * the caller frees) or NULL with the reason on the status line. */
+void ui_register_dialog_fields(struct ui_dialog *d);
+char *ui_register_fields(struct ui *ui, struct ui_dialog *d);
+
+/* ui_forms.c: the run screen's forms. ui_read_only and ui_refused say why
+ * (on the status line) and return true when an action may not go on;
+ * ui_selected_item returns the selected item or NULL after saying to
+ * select one. */
+bool ui_read_only(struct ui *ui);
+bool ui_refused(struct ui *ui, bool allowed, char *why);
+const struct item *ui_selected_item(struct ui *ui);
+void ui_attest_selected(struct ui *ui);      /* Space */
+void ui_abort_run(struct ui *ui);            /* A */
+void ui_add_engineer(struct ui *ui);         /* E */
+void ui_give_variables(struct ui *ui);       /* V */
+/* After a check was refused for a variable without a value in this
+ * session, says so on the status line, with the key that gives it. */
+void ui_hint_variables(struct ui *ui);
+
+/* ui_signoff.c */
+void ui_sign_section(struct ui *ui);         /* s */
+void ui_override_section(struct ui *ui);     /* O: asks, or confirms a pending request */
+
+/* ui_help.c: help for the screen it is opened on; notifications. */
+void ui_help_open(struct ui *ui);
+void ui_help_draw(struct ui *ui);
+void ui_help_key(struct ui *ui, int key);
+/* The variable missing from notify entry ENTRY's URL (malloc'd), or NULL
+ * when it is on. */
+char *ui_notify_missing(const struct ui *ui, size_t entry);
+/* Puts on the status line which notify entries will not deliver, if any. */
+void ui_notify_say_off(struct ui *ui);
+
+/* ui_dialog.c, ui_dialog_draw.c */
 struct ui_dialog *ui_dialog_new(const char *title);
 void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds a field (as many as needed) and returns it; the pointer is valid
  * until the next field is added. The dialog owns it. */
 struct ui_field *ui_dialog_field(struct ui_dialog *d, const char *label, enum field_kind kind, const char *initial);
+/* Adds a row to the dialog's pick list (the dialog owns it). */
+void ui_dialog_row(struct ui_dialog *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ui_dialog_open(struct ui *ui, struct ui_dialog *d);
 void ui_dialog_close(struct ui *ui);
 void ui_dialog_draw(struct ui *ui);
@@ -175,6 +220,8 @@ void ui_dialog_key(struct ui *ui, int key);
 /* The field's text as malloc'd UTF-8; the caller frees it, with
  * ui_text_free when it may hold a PIN or a secret. */
 char *ui_field_text(const struct ui_field *f);
+/* True when the field's text matches its pattern (or it has none). */
+bool ui_field_matches(const struct ui_field *f);
 /* Empties the field, wiping what it held (a wrong PIN, say). */
 void ui_field_clear(struct ui_field *f);
 /* Wipes and frees TEXT (a PIN or secret from ui_field_text); NULL is a no-op. */

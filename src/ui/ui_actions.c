@@ -12,46 +12,11 @@
 
 char *ui_selected_output(struct ui *ui);
 
-static bool read_only(struct ui *ui)
-{
-	if (ui->opt->review || engine_status(ui->s.eng) != RUN_OPEN) {
-		ui_set_status(ui, true, "this run is read-only (%s)",
-			ui->opt->review ? "review" : run_status_name(engine_status(ui->s.eng)));
-		return true;
-	}
-	return false;
-}
-
-static bool refused(struct ui *ui, bool allowed, char *why)
-{
-	if (allowed)
-		return false;
-	ui_set_status(ui, true, "%s", why ? why : "not allowed");
-	free(why);
-	return true;
-}
-
-static const struct item *selected_item(struct ui *ui)
-{
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	if (ui->pane != 1 || ui->item >= sec->n_items) {
-		ui_set_status(ui, true, "select an item first (Tab or Enter moves to the items)");
-		return NULL;
-	}
-	return &sec->items[ui->item];
-}
-
 /* Appends one event by the operator (or ACTOR) about TARGET. */
 static int record(struct ui *ui, const struct session_guard *guard, const char *actor, const char *kind,
 	const char *target, cJSON *payload)
 {
 	return session_record(&ui->s, guard, actor, kind, target, payload);
-}
-
-static char *item_target(struct ui *ui)
-{
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	return xasprintf("%s/%s", sec->id, sec->items[ui->item].id);
 }
 
 /* --- running checks --- */
@@ -79,71 +44,92 @@ static void start_check(struct ui *ui, size_t sec, size_t item)
 	ui->dirty = true;
 }
 
-static bool submit_confirm(struct ui *ui, struct ui_dialog *d, bool yes)
+/* The answer to a question asked before running item D->sec/D->item: No
+ * says NO; yes goes on with THEN if the rules still allow the check. */
+static bool go_on(struct ui *ui, struct ui_dialog *d, bool yes, const char *no,
+	void (*then)(struct ui *ui, size_t sec, size_t item))
 {
 	if (!yes) {
-		ui_set_status(ui, false, "not run");
+		ui_set_status(ui, false, "%s", no);
 		return true;
 	}
 	size_t sec = d->sec, item = d->item;
 	ui_dialog_close(ui);
 	char *why = NULL;
 	bool allowed = engine_can_check(ui->s.eng, sec, item, &why);
-	if (!refused(ui, allowed, why))
-		start_check(ui, sec, item);
+	if (!ui_refused(ui, allowed, why))
+		then(ui, sec, item);
+	ui_hint_variables(ui);
 	return false;
+}
+
+static bool submit_confirm(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	return go_on(ui, d, yes, "not run", start_check);
+}
+
+/* A confirm item shows what it will run and asks (default No); any other
+ * starts at once. */
+static void confirm_or_start(struct ui *ui, size_t sec, size_t item)
+{
+	const struct item *it = &ui->s.cl->sections[sec].items[item];
+	if (!it->confirm) {
+		start_check(ui, sec, item);
+		return;
+	}
+	char *cmd = exec_preview(ui->exec, sec, item);
+	if (!cmd)
+		return;
+	struct ui_dialog *d = ui_dialog_new("Confirm");
+	ui_dialog_info(d, "%s asks before it runs:", it->title);
+	for (char *line = cmd; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		ui_dialog_info(d, "  %s", line);
+		line = nl ? nl + 1 : NULL;
+	}
+	ui_dialog_info(d, "%s", "");
+	ui_dialog_info(d, "Run it? (y/N)");
+	free(cmd);
+	d->yes_no = true;
+	d->sec = sec;
+	d->item = item;
+	d->submit = submit_confirm;
+	ui_dialog_open(ui, d);
+}
+
+static bool submit_recheck(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	return go_on(ui, d, yes, "not run: the signed result stands", confirm_or_start);
 }
 
 static void run_selected(struct ui *ui)
 {
-	const struct item *it = selected_item(ui);
-	if (!it || read_only(ui))
+	const struct item *it = ui_selected_item(ui);
+	if (!it || ui_read_only(ui))
 		return;
 	char *why = NULL;
 	bool allowed = engine_can_check(ui->s.eng, ui->sec, ui->item, &why);
-	if (refused(ui, allowed, why))
+	if (ui_refused(ui, allowed, why))
 		return;
-	if (it->confirm) {
-		char *cmd = exec_preview(ui->exec, ui->sec, ui->item);
-		if (!cmd)
-			return;
-		struct ui_dialog *d = ui_dialog_new("Confirm");
-		ui_dialog_info(d, "%s asks before it runs:", it->title);
-		for (char *line = cmd; line && *line;) {
-			char *nl = strchr(line, '\n');
-			if (nl)
-				*nl = '\0';
-			ui_dialog_info(d, "  %s", line);
-			line = nl ? nl + 1 : NULL;
-		}
-		ui_dialog_info(d, "%s", "");
-		ui_dialog_info(d, "Run it? (y/N)");
-		free(cmd);
-		d->yes_no = true;
-		d->sec = ui->sec;
-		d->item = ui->item;
-		d->submit = submit_confirm;
-		ui_dialog_open(ui, d);
+	/* a re-check of a section whose gate passed says first what it does */
+	char *warning = session_recheck_warning(&ui->s, ui->sec, ui->item);
+	if (!warning) {
+		confirm_or_start(ui, ui->sec, ui->item);
+		ui_hint_variables(ui);
 		return;
 	}
-	start_check(ui, ui->sec, ui->item);
-}
-
-static void attest_selected(struct ui *ui)
-{
-	const struct item *it = selected_item(ui);
-	if (!it || read_only(ui))
-		return;
-	char *why = NULL;
-	bool allowed = engine_can_attest(ui->s.eng, ui->sec, ui->item, &why);
-	if (refused(ui, allowed, why))
-		return;
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "verdict", "pass");
-	char *target = item_target(ui);
-	if (record(ui, &(struct session_guard){.action = ACTION_ATTEST, .sec = ui->sec, .item = ui->item}, ui->operator, EV_ATTESTED, target, p) == SESSION_OK)
-		ui_set_status(ui, false, "attested %s", target);
-	free(target);
+	struct ui_dialog *d = ui_dialog_new("Re-check a signed section");
+	ui_dialog_info(d, "%s", warning);
+	ui_dialog_info(d, "%s", "");
+	ui_dialog_info(d, "Re-check %s? (y/N)", it->title);
+	free(warning);
+	d->yes_no = true;
+	d->sec = ui->sec;
+	d->item = ui->item;
+	d->submit = submit_recheck;
+	ui_dialog_open(ui, d);
 }
 
 static bool submit_recover(struct ui *ui, struct ui_dialog *d, bool yes)
@@ -208,7 +194,10 @@ static bool submit_cancel_wait(struct ui *ui, struct ui_dialog *d, bool yes)
 static void cancel_wait_selected(struct ui *ui)
 {
 	char *why = NULL;
-	if (read_only(ui) || refused(ui, engine_can_cancel_wait(ui->s.eng, ui->sec, ui->item, &why), why))
+	if (ui_read_only(ui))
+		return;
+	bool allowed = engine_can_cancel_wait(ui->s.eng, ui->sec, ui->item, &why);
+	if (ui_refused(ui, allowed, why))
 		return;
 	char *text = session_wait_text(&ui->s, ui->sec, ui->item, false);
 	struct ui_dialog *d = ui_dialog_new("Cancel the wait");
@@ -224,7 +213,7 @@ static void cancel_wait_selected(struct ui *ui)
 
 static void cancel_selected(struct ui *ui)
 {
-	if (!selected_item(ui))
+	if (!ui_selected_item(ui))
 		return;
 	if (ui->s.cl->sections[ui->sec].items[ui->item].kind == ITEM_WAIT) {
 		cancel_wait_selected(ui);
@@ -232,7 +221,7 @@ static void cancel_selected(struct ui *ui)
 	}
 	if (!ui->exec || !exec_is_running(ui->exec, ui->sec, ui->item)) {
 		if (engine_item(ui->s.eng, ui->sec, ui->item)->verdict == VERDICT_RUNNING &&
-			ui->s.cl->sections[ui->sec].items[ui->item].kind != ITEM_WAIT && !read_only(ui))
+			ui->s.cl->sections[ui->sec].items[ui->item].kind != ITEM_WAIT && !ui_read_only(ui))
 			recover_selected(ui);
 		else if (engine_item(ui->s.eng, ui->sec, ui->item)->verdict != VERDICT_RUNNING)
 			ui_set_status(ui, true, "nothing of this item runs in this session");
@@ -267,12 +256,12 @@ static bool submit_waive(struct ui *ui, struct ui_dialog *d, bool yes)
 
 static void waive_selected(struct ui *ui)
 {
-	const struct item *it = selected_item(ui);
-	if (!it || read_only(ui))
+	const struct item *it = ui_selected_item(ui);
+	if (!it || ui_read_only(ui))
 		return;
 	char *why = NULL;
 	bool allowed = engine_can_waive(ui->s.eng, ui->sec, ui->item, &why);
-	if (refused(ui, allowed, why))
+	if (ui_refused(ui, allowed, why))
 		return;
 	struct ui_dialog *d = ui_dialog_new("Waive");
 	ui_dialog_info(d, "Waive %s (%s)?", it->title, verdict_name(engine_item(ui->s.eng, ui->sec, ui->item)->verdict));
@@ -280,140 +269,6 @@ static void waive_selected(struct ui *ui)
 	d->sec = ui->sec;
 	d->item = ui->item;
 	d->submit = submit_waive;
-	ui_dialog_open(ui, d);
-}
-
-static const char *const meanings[] = {"approve", "reject", NULL};
-
-static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
-{
-	(void)yes;
-	char *name = ui_field_text(&d->fields[0]);
-	char *pin = ui_field_text(&d->fields[1]);
-	bool approve = d->fields[2].choice == 0;
-	char *comment = ui_field_text(&d->fields[3]);
-	bool close = false;
-	char *why = NULL;
-	bool pin_wrong = false;
-	if (!approve && !comment[0]) {
-		ui_set_status(ui, true, "a rejection needs a comment saying what is wrong");
-	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve, &why)) {
-		refused(ui, false, why); /* refused by the rules: nothing recorded */
-	} else if (session_check_pin(&ui->s, name, pin, "sign") != SESSION_OK) {
-		pin_wrong = true;
-	} else {
-		/* sign what the dialog showed, and only if it is still current */
-		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
-		if (strcmp(ss->digest, d->digest) != 0) {
-			ui_set_status(ui, true, "the evidence changed while signing; look again and sign anew");
-			close = true;
-		} else {
-			cJSON *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "meaning", approve ? "approve" : "reject");
-			if (comment[0])
-				cJSON_AddStringToObject(p, "comment", comment);
-			cJSON_AddStringToObject(p, "digest", ss->digest);
-			const struct section *sec = &ui->s.cl->sections[d->sec];
-			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name, .approve = approve,
-				.digest = d->digest};
-			if (record(ui, &guard, name, EV_SIGNED, sec->id, p) == SESSION_OK) {
-				ss = engine_section(ui->s.eng, d->sec);
-				ui_set_status(ui, false, "%s %s %s · sign-offs %d/%d%s", name, approve ? "approved" : "rejected",
-					sec->id, ss->approvals, sec->signoffs, ss->gate_passed ? " · gate passed" : "");
-				close = true;
-			}
-		}
-	}
-	ui_text_free(pin);
-	free(name);
-	free(comment);
-	if (!close && pin_wrong) {
-		ui_field_clear(&d->fields[1]);
-		d->focus = 1;
-	}
-	return close;
-}
-
-static void sign_section(struct ui *ui)
-{
-	if (read_only(ui))
-		return;
-	char *why = NULL;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	/* check with a name nobody has, so that only the section's rules speak */
-	bool allowed = engine_can_sign(ui->s.eng, ui->sec, "", false, &why);
-	if (refused(ui, allowed, why))
-		return;
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
-	struct ui_dialog *d = ui_dialog_new("Sign section");
-	ui_dialog_info(d, "%s · items %d/%d · sign-offs %d/%d", sec->title, ss->required_done, ss->required_total,
-		ss->approvals, sec->signoffs);
-	for (size_t i = 0; i < sec->n_items && d->n_info < 12; i++)
-		ui_dialog_info(d, "  %s %-9s %s", ui_verdict_mark(ui, engine_item(ui->s.eng, ui->sec, i)->verdict),
-			verdict_name(engine_item(ui->s.eng, ui->sec, i)->verdict), sec->items[i].title);
-	ui_dialog_info(d, "evidence digest %.16s…%s", ss->digest, ss->digest + 56);
-	snprintf(d->digest, sizeof(d->digest), "%s", ss->digest);
-	ui_dialog_field(d, "Engineer", FIELD_TEXT, NULL);
-	ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
-	struct ui_field *m = ui_dialog_field(d, "Meaning (Space toggles)", FIELD_CHOICE, NULL);
-	m->choices = meanings;
-	ui_dialog_field(d, "Comment", FIELD_TEXT, NULL);
-	d->sec = ui->sec;
-	d->submit = submit_sign;
-	ui_dialog_open(ui, d);
-}
-
-static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
-{
-	(void)yes;
-	char *a = ui_field_text(&d->fields[0]), *pa = ui_field_text(&d->fields[1]);
-	char *b = ui_field_text(&d->fields[2]), *pb = ui_field_text(&d->fields[3]);
-	char *reason = ui_field_text(&d->fields[4]), *incident = ui_field_text(&d->fields[5]);
-	bool close = false;
-	if (!a[0] || !b[0] || strcmp(a, b) == 0) {
-		ui_set_status(ui, true, "an override needs two distinct engineers");
-	} else if (!reason[0] || !incident[0]) {
-		ui_set_status(ui, true, "an override needs a reason and an incident reference");
-	} else if (session_check_pin(&ui->s, a, pa, "override") == SESSION_OK &&
-		session_check_pin(&ui->s, b, pb, "override") == SESSION_OK) {
-		cJSON *p = cJSON_CreateObject();
-		cJSON *who = cJSON_AddArrayToObject(p, "engineers");
-		cJSON_AddItemToArray(who, cJSON_CreateString(a));
-		cJSON_AddItemToArray(who, cJSON_CreateString(b));
-		cJSON_AddStringToObject(p, "reason", reason);
-		cJSON_AddStringToObject(p, "incident", incident);
-		const struct section *sec = &ui->s.cl->sections[d->sec];
-		if (record(ui, &(struct session_guard){.action = ACTION_OVERRIDE, .sec = d->sec}, a, EV_OVERRIDE, sec->id, p) == SESSION_OK) {
-			ui_set_status(ui, false, "FORCED %s by %s and %s (incident %s)", sec->id, a, b, incident);
-			close = true;
-		}
-	}
-	ui_text_free(pa);
-	ui_text_free(pb);
-	free(a), free(b), free(reason), free(incident);
-	return close;
-}
-
-static void override_section(struct ui *ui)
-{
-	if (read_only(ui))
-		return;
-	char *why = NULL;
-	bool allowed = engine_can_override(ui->s.eng, ui->sec, &why);
-	if (refused(ui, allowed, why))
-		return;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	struct ui_dialog *d = ui_dialog_new("Override (break glass)");
-	ui_dialog_info(d, "Force %s open and its gate passed. Two engineers, a reason and an", sec->title);
-	ui_dialog_info(d, "incident reference; shown as FORCED everywhere.");
-	ui_dialog_field(d, "First engineer", FIELD_TEXT, NULL);
-	ui_dialog_field(d, "First PIN", FIELD_SECRET, NULL);
-	ui_dialog_field(d, "Second engineer", FIELD_TEXT, NULL);
-	ui_dialog_field(d, "Second PIN", FIELD_SECRET, NULL);
-	ui_dialog_field(d, "Reason", FIELD_TEXT, NULL);
-	ui_dialog_field(d, "Incident", FIELD_TEXT, NULL);
-	d->sec = ui->sec;
-	d->submit = submit_override;
 	ui_dialog_open(ui, d);
 }
 
@@ -435,7 +290,7 @@ static bool submit_note(struct ui *ui, struct ui_dialog *d, bool yes)
 
 static void add_note(struct ui *ui)
 {
-	if (read_only(ui))
+	if (ui_read_only(ui))
 		return;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	char *title = ui->pane == 1 && ui->item < sec->n_items
@@ -461,11 +316,11 @@ static bool submit_choose(struct ui *ui, struct ui_dialog *d, bool yes)
 
 static void choose_section(struct ui *ui)
 {
-	if (read_only(ui))
+	if (ui_read_only(ui))
 		return;
 	char *why = NULL;
 	bool allowed = engine_can_choose(ui->s.eng, ui->sec, &why);
-	if (refused(ui, allowed, why))
+	if (ui_refused(ui, allowed, why))
 		return;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	struct ui_dialog *d = ui_dialog_new("Choose");
@@ -555,24 +410,33 @@ void ui_run_key(struct ui *ui, int key)
 		else
 			run_selected(ui);
 		break;
-	case ' ': attest_selected(ui); break;
+	case ' ': ui_attest_selected(ui); break;
 	case 'w': waive_selected(ui); break;
-	case 's': sign_section(ui); break;
+	case 's': ui_sign_section(ui); break;
 	case 'c': cancel_selected(ui); break;
 	case 'o':
-		if (selected_item(ui)) {
+		if (ui_selected_item(ui)) {
 			ui->view = VIEW_OUTPUT;
 			ui->out_top = (size_t)-1;
 		}
 		break;
 	case 'n': add_note(ui); break;
 	case 'C': choose_section(ui); break;
-	case 'O': override_section(ui); break;
+	case 'O': ui_override_section(ui); break;
+	case 'V': ui_give_variables(ui); break;
+	case 'E': ui_add_engineer(ui); break;
+	case 'A': ui_abort_run(ui); break;
 	case 'r': case 'R': goto_rollback(ui); break;
 	case 'e': ui_set_status(ui, true, "export: use 'countersign export' once reports are available"); break;
 	case 'a': ui_set_status(ui, true, "the audit view is not available in this version"); break;
-	case '?': ui->back_view = ui->view; ui->view = VIEW_HELP; break;
-	case 'q': case UI_CTRL('c'): ui_ask_quit(ui); break;
+	case '?': ui_help_open(ui); break;
+	case 'q':
+		if (ui->opt->review)
+			ui_review_back(ui); /* to the list of runs */
+		else
+			ui_ask_quit(ui);
+		break;
+	case UI_CTRL('c'): ui_ask_quit(ui); break;
 	}
 }
 
@@ -697,6 +561,7 @@ void ui_output_key(struct ui *ui, int key)
 	}
 	case 'n': ui->out_top = (size_t)-2; break;
 	case 'N': ui->out_top = (size_t)-3; break;
+	case '?': ui_help_open(ui); break;
 	case 'q': case UI_KEY_ESC: case 'o':
 		ui->view = VIEW_RUN;
 		search_hit = (size_t)-1;
@@ -704,41 +569,4 @@ void ui_output_key(struct ui *ui, int key)
 		ui->status = NULL;
 		break;
 	}
-}
-
-void ui_help_draw(struct ui *ui)
-{
-	static const char *const lines[] = {
-		"countersign keys",
-		"",
-		"  j/k, arrows  move                   Tab, h/l  switch pane",
-		"  Enter        open a section; run the selected item's check",
-		"  Space        attest a manual item (or one waiting for attestation)",
-		"  w            waive a failed waivable item (asks a reason)",
-		"  s            sign the section: engineer, PIN, approve/reject, comment",
-		"  c            cancel the selected running check or wait; on a check stuck",
-		"               running elsewhere: record it as interrupted (PIN, reason)",
-		"  o            output full screen (/ search, n/N next/previous)",
-		"  n            add a note to the section or item",
-		"  C            choose this alternative of a choice group",
-		"  O            override (break glass): two engineers, reason, incident",
-		"  r            go to the rollback section (always open)",
-		"  e, a         export and audit: from the command line for now",
-		"  ?            this help",
-		"  q, Ctrl-C    quit (asks while checks run)",
-		"",
-		"Marks:",
-	};
-	int row = 1;
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && row < ui->rows - 3; i++)
-		ui_put(row++, 2, ui->cols - 4, lines[i]);
-	char marks[256];
-	snprintf(marks, sizeof(marks), "  %s locked  %s open  %s passed  %s failed  %s running",
-		ui_mark(ui, MARK_LOCKED), ui_mark(ui, MARK_OPEN), ui_mark(ui, MARK_PASSED), ui_mark(ui, MARK_FAILED),
-		ui_mark(ui, MARK_RUNNING));
-	ui_put(row++, 2, ui->cols - 4, marks);
-	snprintf(marks, sizeof(marks), "  %s FORCED  %s not chosen  %s choose one of a group",
-		ui_mark(ui, MARK_FORCED), ui_mark(ui, MARK_NOT_CHOSEN), ui_mark(ui, MARK_CHOOSE));
-	ui_put(row++, 2, ui->cols - 4, marks);
-	ui_put(ui->rows - 1, 0, ui->cols, " Press any key to go back.");
 }

@@ -86,7 +86,7 @@ static void handle_key(struct ui *ui, int key)
 	case VIEW_HOME: ui_home_key(ui, key); break;
 	case VIEW_RUN: ui_run_key(ui, key); break;
 	case VIEW_OUTPUT: ui_output_key(ui, key); break;
-	case VIEW_HELP: ui->view = ui->back_view; ui->dirty = true; break;
+	case VIEW_HELP: ui_help_key(ui, key); break;
 	}
 }
 

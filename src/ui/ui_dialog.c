@@ -1,5 +1,7 @@
 /* Modal dialogs: a few fields filled in turn (text, hidden PIN, a choice),
- * or a yes/no question whose default is No. */
+ * a list to pick one from, or a yes/no question whose default is No. Why an
+ * Enter was refused shows inside the dialog, next to what must change, and
+ * goes away once it is fixed (ui_dialog_draw.c draws them). */
 #include <curses.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -12,21 +14,42 @@
 #include "countersign/util.h"
 #include "ui.h"
 
+/* Counts every dialog opened or closed, so that a submit callback that
+ * replaced its dialog is told apart from one that kept it (a new dialog may
+ * be allocated where the old one was). */
+static unsigned long dialog_serial;
+
 struct ui_dialog *ui_dialog_new(const char *title)
 {
 	struct ui_dialog *d = xcalloc(1, sizeof(*d));
 	d->title = xstrdup(title);
+	d->error_field = (size_t)-1;
+	d->shown_focus = (size_t)-1;
 	return d;
+}
+
+static void lines_add(char ***lines, size_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+static void lines_add(char ***lines, size_t *n, const char *fmt, va_list ap)
+{
+	char *line = xvasprintf(fmt, ap);
+	*lines = xreallocarray(*lines, *n + 1, sizeof(char *));
+	(*lines)[(*n)++] = line;
 }
 
 void ui_dialog_info(struct ui_dialog *d, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *line = xvasprintf(fmt, ap);
+	lines_add(&d->info, &d->n_info, fmt, ap);
 	va_end(ap);
-	d->info = xreallocarray(d->info, d->n_info + 1, sizeof(char *));
-	d->info[d->n_info++] = line;
+}
+
+void ui_dialog_row(struct ui_dialog *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lines_add(&d->rows, &d->n_rows, fmt, ap);
+	va_end(ap);
 }
 
 /* Makes room for one more field. Fields may hold PINs, so the old array is
@@ -95,6 +118,21 @@ void ui_text_free(char *text)
 	free(text);
 }
 
+bool ui_field_matches(const struct ui_field *f)
+{
+	if (!f->pattern)
+		return true;
+	char *text = ui_field_text(f);
+	regex_t re;
+	bool ok = regcomp(&re, f->pattern, REG_EXTENDED | REG_NOSUB) == 0;
+	if (ok) {
+		ok = regexec(&re, text, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	ui_text_free(text); /* a secret variable may have a pattern */
+	return ok;
+}
+
 static void dialog_free(struct ui_dialog *d)
 {
 	if (!d)
@@ -102,9 +140,13 @@ static void dialog_free(struct ui_dialog *d)
 	for (size_t i = 0; i < d->n_info; i++)
 		free(d->info[i]);
 	free(d->info);
+	for (size_t i = 0; i < d->n_rows; i++)
+		free(d->rows[i]);
+	free(d->rows);
 	if (d->fields)
 		sodium_memzero(d->fields, d->cap_fields * sizeof(*d->fields));
 	free(d->fields);
+	free(d->error);
 	free(d->title);
 	free(d);
 }
@@ -114,6 +156,7 @@ void ui_dialog_open(struct ui *ui, struct ui_dialog *d)
 	dialog_free(ui->dialog);
 	ui->dialog = d;
 	ui->dirty = true;
+	dialog_serial++;
 }
 
 void ui_dialog_close(struct ui *ui)
@@ -121,6 +164,7 @@ void ui_dialog_close(struct ui *ui)
 	dialog_free(ui->dialog);
 	ui->dialog = NULL;
 	ui->dirty = true;
+	dialog_serial++;
 }
 
 void ui_message(struct ui *ui, const char *title, const char *fmt, ...)
@@ -138,111 +182,18 @@ void ui_message(struct ui *ui, const char *title, const char *fmt, ...)
 	ui_dialog_open(ui, d);
 }
 
-static bool pattern_ok(const struct ui_field *f)
+static void set_error(struct ui_dialog *d, size_t field, char *text)
 {
-	if (!f->pattern)
-		return true;
-	char *text = ui_field_text(f);
-	regex_t re;
-	bool ok = regcomp(&re, f->pattern, REG_EXTENDED | REG_NOSUB) == 0;
-	if (ok) {
-		ok = regexec(&re, text, 0, NULL, 0) == 0;
-		regfree(&re);
-	}
-	ui_text_free(text); /* a secret variable may have a pattern */
-	return ok;
+	free(d->error);
+	d->error = text;
+	d->error_field = field;
 }
 
-/* Splits TEXT into lines of at most WIDTH characters at spaces (code points,
- * which is the width for the text dialogs show). Returns how many lines;
- * each is stored in LINES (malloc'd) up to MAX. */
-static size_t wrap(const char *text, int width, char **lines, size_t max)
-{
-	size_t n = 0;
-	const char *p = text;
-	do {
-		const char *start = p, *cut = NULL, *end = p;
-		int chars = 0;
-		while (*end && chars < width) {
-			if (*end == ' ')
-				cut = end;
-			end++;
-			while ((*end & 0xc0) == 0x80)
-				end++;
-			chars++;
-		}
-		if (*end && cut && cut > start)
-			end = cut;
-		if (n >= max)
-			break;
-		lines[n++] = xstrndup(start, (size_t)(end - start));
-		p = *end == ' ' ? end + 1 : end;
-	} while (*p);
-	return n;
-}
-
-void ui_dialog_draw(struct ui *ui)
-{
-	struct ui_dialog *d = ui->dialog;
-	if (!d)
-		return;
-	int w = ui->cols - 8 < 100 ? ui->cols - 8 : 100;
-	char *wrapped[64];
-	size_t n_wrapped = 0;
-	for (size_t i = 0; i < d->n_info; i++)
-		n_wrapped += wrap(d->info[i], w - 4, wrapped + n_wrapped, 64 - n_wrapped);
-	int h = (int)(n_wrapped + d->n_fields * 2) + 4 + (d->yes_no ? 2 : 0);
-	if (h > ui->rows - 2)
-		h = ui->rows - 2;
-	int y = (ui->rows - h) / 2, x = (ui->cols - w) / 2;
-	for (int r = 0; r < h; r++)
-		ui_fill(y + r, x, w);
-	ui_box(y, x, h, w, d->title);
-	int row = y + 1;
-	for (size_t i = 0; i < n_wrapped; i++) {
-		if (row < y + h - 2)
-			ui_put(row++, x + 2, w - 4, wrapped[i]);
-		free(wrapped[i]);
-	}
-	size_t visible = (size_t)((y + h - 2 - row) / 2), first = 0;
-	if (visible && d->focus >= visible)
-		first = d->focus - visible + 1;
-	for (size_t i = first; i < d->n_fields && row < y + h - 2; i++) {
-		const struct ui_field *f = &d->fields[i];
-		row++;
-		bool focus = i == d->focus;
-		char *value;
-		if (f->kind == FIELD_SECRET) {
-			value = xcalloc(f->len + 1, 1);
-			memset(value, '*', f->len);
-		} else if (f->kind == FIELD_CHOICE) {
-			struct strbuf sb = {0};
-			for (int k = 0; f->choices[k]; k++)
-				strbuf_addf(&sb, k == f->choice ? "[%s] " : " %s  ", f->choices[k]);
-			value = strbuf_detach(&sb);
-		} else {
-			value = ui_field_text(f);
-		}
-		const char *check = f->pattern ? (pattern_ok(f) ? (ui->utf8 ? " ✓" : " ok") : (ui->utf8 ? " ✗ " : " no ")) : "";
-		char *line = xasprintf("%s%s: %s%s%s", focus ? "> " : "  ", f->label, value,
-			focus && f->kind != FIELD_CHOICE ? "_" : "", check);
-		if (focus)
-			attron(A_BOLD);
-		ui_put(row++, x + 2, w - 4, line);
-		if (focus)
-			attroff(A_BOLD);
-		free(line);
-		free(value);
-	}
-	const char *hint = d->message_only ? "" : d->yes_no ? "y yes · n/Enter no · Esc cancel"
-		: "Enter next/submit · Tab next field · Esc cancel";
-	ui_put(y + h - 2, x + 2, w - 4, hint);
-}
-
-static void field_key(struct ui_field *f, int key)
+/* Returns true when the key changed the field's value. */
+static bool field_key(struct ui_field *f, int key)
 {
 	if (f->kind == FIELD_CHOICE) {
-		int n = 0;
+		int n = 0, old = f->choice;
 		while (f->choices[n])
 			n++;
 		if (key == ' ' || key == UI_KEY_RIGHT || key == 'l')
@@ -253,18 +204,96 @@ static void field_key(struct ui_field *f, int key)
 			for (int k = 0; k < n; k++)
 				if (key == (unsigned char)f->choices[k][0])
 					f->choice = k;
-		return;
+		return f->choice != old;
 	}
+	bool printable = key >= 0x20 && key < 0x110000 && key != 0x7f && iswprint((wint_t)key);
+	if (printable && !f->edited)
+		ui_field_clear(f); /* typing over a default (or a value given before) replaces it */
 	if (key == UI_KEY_BACKSPACE) {
 		if (f->len)
 			f->text[--f->len] = L'\0';
 	} else if (key == UI_CTRL('u')) {
 		ui_field_clear(f);
-	} else if (key >= 0x20 && key < 0x110000 && key != 0x7f && iswprint((wint_t)key) &&
-		f->len + 1 < sizeof(f->text) / sizeof(f->text[0])) {
+	} else if (printable && f->len + 1 < sizeof(f->text) / sizeof(f->text[0])) {
 		f->text[f->len++] = (wchar_t)key;
 		f->text[f->len] = L'\0';
+	} else {
+		return false;
 	}
+	f->edited = true;
+	return true;
+}
+
+/* Runs the dialog's submit. What it reports as an error while its dialog
+ * stays open belongs to the dialog, not to the status line, which keeps
+ * what it said before. */
+static void submit(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	char *saved = ui->status;
+	bool saved_error = ui->status_error;
+	ui->status = NULL;
+	unsigned long serial = dialog_serial;
+	bool close = d->submit(ui, d, yes);
+	bool kept = dialog_serial == serial && !close;
+	if (kept && ui->status && ui->status_error) {
+		set_error(d, (size_t)-1, ui->status);
+		ui->status = NULL;
+	}
+	if (!ui->status) {
+		ui->status = saved;
+		ui->status_error = saved_error;
+	} else {
+		free(saved);
+	}
+	if (close && dialog_serial == serial)
+		ui_dialog_close(ui);
+}
+
+static void dialog_scroll(struct ui_dialog *d, int key)
+{
+	size_t page = d->view > 2 ? (size_t)d->view - 1 : 1;
+	if (key == UI_KEY_PGUP)
+		d->top = d->top > page ? d->top - page : 0;
+	else
+		d->top += page; /* drawing keeps it in range */
+}
+
+static void list_key(struct ui *ui, struct ui_dialog *d, int key)
+{
+	if (key == 'j' || key == UI_KEY_DOWN || key == UI_KEY_TAB) {
+		if (d->sel + 1 < d->n_rows)
+			d->sel++;
+	} else if (key == 'k' || key == UI_KEY_UP || key == UI_KEY_BTAB) {
+		if (d->sel > 0)
+			d->sel--;
+	} else if (key == 'g' || key == UI_KEY_HOME) {
+		d->sel = 0;
+	} else if (key == 'G' || key == UI_KEY_END) {
+		d->sel = d->n_rows - 1;
+	} else if (key == UI_KEY_ENTER) {
+		submit(ui, d, true);
+	}
+}
+
+static void fields_enter(struct ui *ui, struct ui_dialog *d)
+{
+	if (d->n_fields && !ui_field_matches(&d->fields[d->focus])) {
+		set_error(d, d->focus, xasprintf("%s does not match %s", d->fields[d->focus].label,
+			d->fields[d->focus].pattern));
+		return;
+	}
+	if (d->focus + 1 < d->n_fields) {
+		d->focus++;
+		return;
+	}
+	for (size_t i = 0; i < d->n_fields; i++) {
+		if (!ui_field_matches(&d->fields[i])) {
+			d->focus = i;
+			set_error(d, i, xasprintf("%s does not match %s", d->fields[i].label, d->fields[i].pattern));
+			return;
+		}
+	}
+	submit(ui, d, true);
 }
 
 void ui_dialog_key(struct ui *ui, int key)
@@ -275,52 +304,35 @@ void ui_dialog_key(struct ui *ui, int key)
 		ui_dialog_close(ui);
 		return;
 	}
-	if (d->yes_no) {
-		bool yes = key == 'y' || key == 'Y';
-		if (key == UI_KEY_ESC) {
-			ui_dialog_close(ui);
-			ui_set_status(ui, false, "cancelled");
-			return;
-		}
-		if (yes || key == 'n' || key == 'N' || key == UI_KEY_ENTER) {
-			if (d->submit(ui, d, yes))
-				ui_dialog_close(ui);
-		}
-		return;
-	}
 	if (key == UI_KEY_ESC) {
 		ui_dialog_close(ui);
 		ui_set_status(ui, false, "cancelled");
 		return;
 	}
+	if (key == UI_KEY_PGUP || key == UI_KEY_PGDN) {
+		dialog_scroll(d, key);
+		return;
+	}
+	if (d->yes_no) {
+		bool yes = key == 'y' || key == 'Y';
+		if (yes || key == 'n' || key == 'N' || key == UI_KEY_ENTER)
+			submit(ui, d, yes);
+		return;
+	}
+	if (d->n_rows) {
+		list_key(ui, d, key);
+		return;
+	}
 	if (key == UI_KEY_TAB || key == UI_KEY_DOWN) {
 		d->focus = (d->focus + 1) % (d->n_fields ? d->n_fields : 1);
-		return;
-	}
-	if (key == UI_KEY_BTAB || key == UI_KEY_UP) {
+	} else if (key == UI_KEY_BTAB || key == UI_KEY_UP) {
 		d->focus = (d->focus + d->n_fields - 1) % (d->n_fields ? d->n_fields : 1);
-		return;
+	} else if (key == UI_KEY_ENTER) {
+		fields_enter(ui, d);
+	} else if (d->n_fields && field_key(&d->fields[d->focus], key) && d->error) {
+		/* an error about a pattern goes once the value matches; any other
+		 * once something was changed to answer it */
+		if (d->error_field == (size_t)-1 || ui_field_matches(&d->fields[d->error_field]))
+			set_error(d, (size_t)-1, NULL);
 	}
-	if (key == UI_KEY_ENTER) {
-		if (d->n_fields && !pattern_ok(&d->fields[d->focus])) {
-			ui_set_status(ui, true, "%s does not match %s", d->fields[d->focus].label, d->fields[d->focus].pattern);
-			return;
-		}
-		if (d->focus + 1 < d->n_fields) {
-			d->focus++;
-			return;
-		}
-		for (size_t i = 0; i < d->n_fields; i++) {
-			if (!pattern_ok(&d->fields[i])) {
-				d->focus = i;
-				ui_set_status(ui, true, "%s does not match %s", d->fields[i].label, d->fields[i].pattern);
-				return;
-			}
-		}
-		if (d->submit(ui, d, true))
-			ui_dialog_close(ui);
-		return;
-	}
-	if (d->n_fields)
-		field_key(&d->fields[d->focus], key);
 }

@@ -145,7 +145,7 @@ void ui_home_draw(struct ui *ui)
 		ui_put(y, 2, ui->cols - 2, "No checklists in ./checklists and no runs yet.");
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
 	ui_put(ui->rows - 1, 0, ui->cols, ui->opt->review ? " j/k move  Enter open (read-only)  ? help  q quit"
-		: " j/k move  Enter open  n new run of the checklist  ? help  q quit");
+		: " j/k move  Enter open  n new run  E register an engineer  ? help  q quit");
 }
 
 void ui_home_key(struct ui *ui, int key)
@@ -181,9 +181,21 @@ void ui_home_key(struct ui *ui, int key)
 		ui->quit = true;
 		break;
 	case '?':
-		ui->back_view = ui->view;
-		ui->view = VIEW_HELP;
+		ui_help_open(ui);
+		break;
+	case 'E':
+		if (!ui->opt->review)
+			ui_add_engineer(ui);
 		break;
 	}
 	ui->dirty = true;
+}
+
+void ui_review_back(struct ui *ui)
+{
+	ui_run_close(ui);
+	free(ui->status);
+	ui->status = NULL;
+	ui->view = VIEW_HOME;
+	ui_home_load(ui);
 }

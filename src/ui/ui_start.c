@@ -10,7 +10,6 @@
 
 static void (*after_signin)(struct ui *ui);
 static struct checklist *pending_cl;     /* checklist of the run being started */
-static char *pending_run;                /* run being resumed */
 
 static void signed_in(struct ui *ui, const char *name)
 {
@@ -43,9 +42,19 @@ static bool submit_signin(struct ui *ui, struct ui_dialog *d, bool yes)
 	return false;
 }
 
-static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
+/* Registering: the same rules as the command line (session_add_engineer
+ * says what is wrong); here only what a form adds: both names given and the
+ * PIN typed twice alike. */
+void ui_register_dialog_fields(struct ui_dialog *d)
 {
-	(void)yes;
+	ui_dialog_field(d, "Short name", FIELD_TEXT, NULL)->pattern = "^[a-z][a-z0-9._-]{0,31}$";
+	ui_dialog_field(d, "Full name", FIELD_TEXT, NULL);
+	ui_dialog_field(d, "PIN (6+ characters)", FIELD_SECRET, NULL);
+	ui_dialog_field(d, "PIN again", FIELD_SECRET, NULL);
+}
+
+char *ui_register_fields(struct ui *ui, struct ui_dialog *d)
+{
 	char *name = ui_field_text(&d->fields[0]);
 	char *full = ui_field_text(&d->fields[1]);
 	char *pin = ui_field_text(&d->fields[2]);
@@ -58,13 +67,23 @@ static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
 	} else if (strcmp(pin, again) != 0) {
 		ui_set_status(ui, true, "the two PINs differ");
 	} else {
-		/* The same rules as the command line; the session says what is wrong. */
 		done = session_add_engineer(&ui->s, name, full, pin) == SESSION_OK;
 	}
 	ui_text_free(pin);
 	ui_text_free(again);
 	free(full);
-	if (done) {
+	if (!done) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *name = ui_register_fields(ui, d);
+	if (name) {
 		ui_dialog_close(ui);
 		signed_in(ui, name);
 	}
@@ -90,10 +109,7 @@ void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui))
 		d = ui_dialog_new("Register the first engineer");
 		ui_dialog_info(d, "No engineer is registered in this database yet.");
 		ui_dialog_info(d, "Register yourself; you will be the operator of this session.");
-		ui_dialog_field(d, "Short name", FIELD_TEXT, NULL)->pattern = "^[a-z][a-z0-9._-]{0,31}$";
-		ui_dialog_field(d, "Full name", FIELD_TEXT, NULL);
-		ui_dialog_field(d, "PIN (6+ characters)", FIELD_SECRET, NULL);
-		ui_dialog_field(d, "PIN again", FIELD_SECRET, NULL);
+		ui_register_dialog_fields(d);
 		d->submit = submit_register;
 	} else {
 		d = ui_dialog_new("Sign in");
@@ -146,6 +162,7 @@ static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
 	ui_dialog_close(ui);
 	ui_run_open(ui, NULL);
 	session_announce_start(&ui->s, ui->operator);
+	ui_notify_say_off(ui);
 	return false;
 }
 
@@ -173,56 +190,92 @@ static void open_vars_form(struct ui *ui)
 	ui_dialog_open(ui, d);
 }
 
-static bool submit_resume_choice(struct ui *ui, struct ui_dialog *d, bool yes)
+/* The open runs of the checklist being opened, parallel to the rows of the
+ * dialog that lists them (the last row starts a new run). */
+static char **open_ids;
+static size_t n_open;
+
+static void open_ids_clear(void)
 {
-	(void)d;
-	if (yes) {
-		char *id = pending_run;
-		pending_run = NULL;
+	for (size_t i = 0; i < n_open; i++)
+		free(open_ids[i]);
+	free(open_ids);
+	open_ids = NULL;
+	n_open = 0;
+}
+
+static bool submit_open_run(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *id = d->sel < n_open ? xstrdup(open_ids[d->sel]) : NULL;
+	open_ids_clear();
+	ui_dialog_close(ui);
+	if (id) {
 		checklist_destroy(pending_cl);
 		pending_cl = NULL;
-		ui_dialog_close(ui);
 		ui_begin_resume(ui, id);
 		free(id);
-		return false;
+	} else {
+		open_vars_form(ui);
 	}
-	free(pending_run);
-	pending_run = NULL;
-	ui_dialog_close(ui);
-	open_vars_form(ui);
 	return false;
 }
 
-/* After sign-in: resume an open run of the same checklist (asked), or start one. */
+/* Adds a row for open run RUN (loaded in PROBE): id, when and by whom it
+ * started, its title and the section it is at. */
+static void open_run_row(struct ui *ui, struct ui_dialog *d, const struct run_row *run, struct session *probe)
+{
+	struct event *evs = NULL;
+	size_t n = 0;
+	const char *by = "?";
+	if (store_load_events(ui->s.st, run->id, 0, &evs, &n) == STORE_OK && n)
+		by = evs[0].actor;
+	char when[64];
+	format_time(run->started_us, when, sizeof(when));
+	size_t cur = engine_current_section(probe->eng);
+	ui_dialog_row(d, "%s · started %s by %s\n    \"%s\" · current section: %s", run->id, when, by, run->title,
+		cur != (size_t)-1 ? probe->cl->sections[cur].title : "the last gates");
+	event_array_free(evs, n);
+}
+
+/* After sign-in: the checklist's open runs to resume one of (the newest
+ * first, so that a reflexive Enter resumes rather than starts yet another
+ * run), and starting a new one as the last choice. */
 static void new_run_signed_in(struct ui *ui)
 {
 	struct run_row *runs = NULL;
 	size_t n = 0;
 	store_list_runs(ui->s.st, &runs, &n);
-	for (size_t i = 0; i < n && !pending_run; i++) {
-		if (strcmp(runs[i].checklist_id, pending_cl->id) != 0)
+	open_ids_clear();
+	struct ui_dialog *d = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i].ended || strcmp(runs[i].checklist_id, pending_cl->id) != 0)
 			continue;
 		struct session probe;
 		memset(&probe, 0, sizeof(probe));
 		probe.st = ui->s.st;
 		probe.report = ui->s.report;
-		if (session_load_run(&probe, runs[i].id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN)
-			pending_run = xstrdup(runs[i].id);
+		if (session_load_run(&probe, runs[i].id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN) {
+			if (!d)
+				d = ui_dialog_new("Open runs");
+			open_ids = xreallocarray(open_ids, n_open + 1, sizeof(char *));
+			open_ids[n_open++] = xstrdup(runs[i].id);
+			open_run_row(ui, d, &runs[i], &probe);
+		}
 		probe.st = NULL;
 		session_close(&probe);
 	}
 	for (size_t i = 0; i < n; i++)
 		run_row_clear(&runs[i]);
 	free(runs);
-	if (!pending_run) {
+	if (!d) {
 		open_vars_form(ui);
 		return;
 	}
-	struct ui_dialog *d = ui_dialog_new("Open run");
-	ui_dialog_info(d, "Run %s of %s is still open.", pending_run, pending_cl->id);
-	ui_dialog_info(d, "Resume it (y), or start a new run (n)?");
-	d->yes_no = true;
-	d->submit = submit_resume_choice;
+	ui_dialog_info(d, "%s (%s) has %zu open run%s. Resume one, or start a new run:", pending_cl->title,
+		pending_cl->id, n_open, n_open == 1 ? "" : "s");
+	ui_dialog_row(d, "start a new run of %s", pending_cl->id);
+	d->submit = submit_open_run;
 	ui_dialog_open(ui, d);
 }
 
@@ -263,6 +316,7 @@ static bool submit_secrets(struct ui *ui, struct ui_dialog *d, bool yes)
 	}
 	ui_dialog_close(ui);
 	ui_run_open(ui, NULL);
+	ui_notify_say_off(ui);
 	return false;
 }
 
@@ -280,7 +334,7 @@ void ui_begin_resume(struct ui *ui, const char *run_id)
 		if (!d) {
 			d = ui_dialog_new("Secrets");
 			ui_dialog_info(d, "Secret variables are never stored; give them again for checks that use them.");
-			ui_dialog_info(d, "Leave one empty to skip it.");
+			ui_dialog_info(d, "Leave one empty to skip it; V on the run screen gives it later.");
 		}
 		ui_dialog_field(d, cl->variables[i].prompt ? cl->variables[i].prompt : cl->variables[i].name,
 			FIELD_SECRET, NULL);
@@ -288,6 +342,8 @@ void ui_begin_resume(struct ui *ui, const char *run_id)
 	if (d) {
 		d->submit = submit_secrets;
 		ui_dialog_open(ui, d);
+	} else {
+		ui_notify_say_off(ui);
 	}
 }
 

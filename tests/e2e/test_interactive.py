@@ -51,9 +51,9 @@ try:
          lambda t: not any(l.startswith(("inside", "got [")) for l in t.screen.display)),
         ("the interface has the terminal in raw mode again", lambda t: not t.slave_attrs()[3] & termios.ICANON),
     ])
-    t.send(" ")
-    s.expect("Space attests it and the gate counts it",
-             t, lambda t: "items 1/1" in t.text() and "attested shell/look" in t.text())
+    t.send(" \r\r")
+    s.expect("Space attests it (pass, the dialog's default) and the gate counts it",
+             t, lambda t: "items 1/1" in t.text() and "shell/look attested by" in t.text())
     db = sqlite3.connect("file:%s?mode=ro" % s.env["COUNTERSIGN_DB"], uri=True)
     finished = [json.loads(p) for (p,) in db.execute(
         "SELECT payload FROM events WHERE chain = ? AND kind = 'check_finished'", (run,))]

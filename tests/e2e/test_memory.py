@@ -127,8 +127,8 @@ try:
 
     # signing a section: a wrong PIN is refused and wiped from its field, then the right one
     s.cli("engineer", "add", "dave", "--full-name", "Dave Example", pin="dave")
-    t.send("\t ")
-    s.expect("the item is attested", t, "attested prep/look")
+    t.send("\t \r\r")
+    s.expect("the item is attested", t, "prep/look attested by carol")
     t.send("s")
     s.expect("s opens the sign-off dialog", t, "Sign section")
     t.send("dave\t%s\r\r\r" % WRONG)
@@ -147,8 +147,8 @@ try:
     t = Term(s, ["open", path])
     s.expect("reopening asks to sign in", t, "Sign in")
     t.send("carol\t%s\r" % PINS["carol"])
-    s.expect("carol signs in and is asked to resume", t, "Resume it (y)")
-    t.send("y")
+    s.expect("carol signs in and is offered the open run", t, "start a new run of")
+    t.send("\r")
     s.expect("the run is resumed", t, "items 1/1 · sign-offs 1/2")
     no_pin_in_memory("after signing in, no piece of the PIN is left in memory", t, {"carol's PIN": PINS["carol"]})
     t.send("q")

@@ -1,3 +1,5 @@
-# Two engineers; alice signs in to the interface, bob countersigns.
+# Two engineers; a checklist with a notify entry whose webhook is not set.
 printf '123456\n' | "$CS" engineer add alice --full-name "Alice Example" --pin-stdin >/dev/null
 printf '654321\n' | "$CS" engineer add bob --full-name "Bob Builder" --pin-stdin >/dev/null
+mkdir checklists
+cp forms.json checklists/
