@@ -37,12 +37,15 @@ struct exec {
 	struct net *net;      /* network checks and notifications; NULL when curl is unavailable */
 	struct job *jobs;
 	size_t runner_fds;    /* how many of the last pollfds were the runner's */
+	int64_t **started;    /* [sec][item]: the check_started this exec recorded last, so that its
+	                         result lands only on that very attempt */
 };
 
 static char *expand(struct exec *x, const char *text, const char *what);
 static char *redact(const char *text, const char *const *secrets);
 static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
 	struct evidence *evidence);
+static int record_started(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *p);
 static struct event item_event(const struct session *s, const char *actor, const char *kind,
 	size_t sec, size_t item, cJSON *payload);
 static void on_runner_output(int id, const char *data, size_t len, void *user);
@@ -103,6 +106,9 @@ void exec_destroy(struct exec *x)
 	}
 	runner_destroy(x->runner);
 	net_destroy(x->net);
+	for (size_t s = 0; x->started && s < x->s->cl->n_sections; s++)
+		free(x->started[s]);
+	free(x->started);
 	while (x->jobs) {
 		struct job *j = x->jobs;
 		x->jobs = j->next;
@@ -162,6 +168,7 @@ static void free_strv(char **v)
 
 struct plan {
 	char *script, *cwd, *shown;
+	char check_id[33];    /* marks the check's processes (COUNTERSIGN_CHECK_ID in their environment) */
 	char **env;
 	const char **secrets;
 };
@@ -231,6 +238,22 @@ static void hide_secret_script(struct plan *p)
 	p->script = xstrdup("eval \"$COUNTERSIGN_SCRIPT\"");
 }
 
+/* Every process of a check carries COUNTERSIGN_CHECK_ID in its environment,
+ * so that a later recovery stops exactly the check's processes and never a
+ * process that merely reuses their numbers. */
+static void mark_check(struct plan *p)
+{
+	unsigned char id[16];
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2hex(p->check_id, sizeof(p->check_id), id, sizeof(id));
+	size_t n = 0;
+	while (p->env[n])
+		n++;
+	p->env = xreallocarray(p->env, n + 2, sizeof(char *));
+	p->env[n] = xasprintf("COUNTERSIGN_CHECK_ID=%s", p->check_id);
+	p->env[n + 1] = NULL;
+}
+
 static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -246,6 +269,7 @@ static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 	p->secrets = vars_secrets(x->vars);
 	p->shown = redact(p->script, p->secrets);
 	hide_secret_script(p);
+	mark_check(p);
 	return true;
 }
 
@@ -303,6 +327,10 @@ static void add_identity(cJSON *p, pid_t pgid)
 	if (boot)
 		cJSON_AddStringToObject(p, "boot_id", boot);
 	free(boot);
+	char *ns = proc_pid_namespace();
+	if (ns)
+		cJSON_AddStringToObject(p, "pid_ns", ns);
+	free(ns);
 	if (pgid > 0) {
 		cJSON_AddNumberToObject(p, "pgid", (double)pgid);
 		start = proc_start_time(pgid);
@@ -318,26 +346,50 @@ static int record_start(struct exec *x, size_t sec, size_t item, const char *act
 {
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	cJSON *p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "attempt", engine_item(x->s->eng, sec, item)->attempts + 1);
 	if (it->kind == ITEM_WAIT)
 		cJSON_AddNumberToObject(p, "duration_ms", (double)it->duration_ms);
 	if (plan) {
 		cJSON_AddStringToObject(p, "command", plan->shown);
 		cJSON_AddStringToObject(p, "cwd", plan->cwd);
 		add_identity(p, pgid);
+		if (pgid > 0)
+			cJSON_AddStringToObject(p, "check_id", plan->check_id);
 	}
+	return record_started(x, sec, item, actor, p);
+}
+
+/* The slot of SEC/ITEM in x->started, allocated on first use. */
+static int64_t *started_slot(struct exec *x, size_t sec, size_t item)
+{
+	if (!x->started)
+		x->started = xcalloc(x->s->cl->n_sections + 1, sizeof(*x->started));
+	if (!x->started[sec])
+		x->started[sec] = xcalloc(x->s->cl->sections[sec].n_items + 1, sizeof(**x->started));
+	return &x->started[sec][item];
+}
+
+/* Appends check_started with payload P (taken) and remembers which event it is. */
+static int record_started(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *p)
+{
 	struct event ev = item_event(x->s, actor, EV_CHECK_STARTED, sec, item, p);
 	struct session_guard guard = {.action = ACTION_CHECK, .sec = sec, .item = item};
 	int rc = session_append_guarded(x->s, &guard, &ev, 1, NULL, 0);
+	if (rc == SESSION_OK)
+		*started_slot(x, sec, item) = ev.seq;
 	event_clear(&ev);
 	return rc;
 }
 
+/* A result lands only on the attempt it belongs to: when another process
+ * recorded that attempt as interrupted meanwhile (and perhaps started a new
+ * one), the late result is refused rather than ending someone else's check. */
 static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
 	struct evidence *evidence)
 {
 	struct event ev = item_event(x->s, actor, EV_CHECK_FINISHED, sec, item, fin);
-	int rc = session_append(x->s, &ev, 1, evidence, evidence ? 1 : 0);
+	struct session_guard guard = {.action = ACTION_FINISH, .sec = sec, .item = item,
+		.seq = *started_slot(x, sec, item)};
+	int rc = session_append_guarded(x->s, &guard, &ev, 1, evidence, evidence ? 1 : 0);
 	event_clear(&ev);
 	return rc;
 }
@@ -409,8 +461,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 	if (ok) {
 		const char **secrets = vars_secrets(x->vars);
 		cJSON *p = cJSON_CreateObject();
-		cJSON_AddNumberToObject(p, "attempt", engine_item(x->s->eng, sec, item)->attempts + 1);
-		char *shown = redact(url, secrets);
+			char *shown = redact(url, secrets);
 		cJSON_AddStringToObject(p, "url", shown);
 		free(shown);
 		add_identity(p, 0);
@@ -420,10 +471,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 			free(shown);
 		}
 		free(secrets);
-		struct event ev = item_event(x->s, actor, EV_CHECK_STARTED, sec, item, p);
-		struct session_guard guard = {.action = ACTION_CHECK, .sec = sec, .item = item};
-		rc = session_append_guarded(x->s, &guard, &ev, 1, NULL, 0);
-		event_clear(&ev);
+		rc = record_started(x, sec, item, actor, p);
 	}
 	if (rc == SESSION_OK) {
 		char *err = NULL;

@@ -127,6 +127,26 @@ if command -v unshare >/dev/null 2>&1 && unshare -u true 2>/dev/null; then
 		alice "recorded by the engineer who recovered it"
 	run "$CS" check "$R" s/stuck --recover --engineer alice --reason again --pin-stdin <"$T/pin-a"
 	expect_rc 1 "nothing left to recover"
+
+	# A result that arrives after its attempt was recovered lands nowhere.
+	"$CS" check "$R" s/held --engineer alice --pin-stdin <"$T/pin-a" >"$T/held.out" 2>"$T/held.err" &
+	cpid=$!
+	bg_pids="$bg_pids $cpid"
+	if wait_until '[ "$(verdict s/held)" = running ]' 10; then ok; else fail "the held check runs"; fi
+	unshare -u sh -c 'hostname countersign-other-host && exec "$@"' sh \
+		"$CS" check "$R" s/held --recover --engineer alice --reason "looked stuck" --pin-stdin <"$T/pin-a" \
+		>"$T/out" 2>"$T/err"
+	rc=$?
+	expect_rc 0 "recovered from another host name while it runs here"
+	touch fx/release
+	if wait_until "! kill -0 $cpid" 10; then ok; else fail "the held check ends once released"; fi
+	wait "$cpid"
+	held_rc=$?
+	expect_eq "$held_rc" 1 "its late result is refused (exit 1)"
+	if grep -q "was not recorded" "$T/held.err"; then ok; else fail "it says the result was not recorded"; fi
+	expect_eq "$(verdict s/held)" error "the item keeps the recovery's verdict"
+	expect_eq "$(sqlite3 "$DB" "select count(*) from events where kind = 'check_finished' and target = 's/held'")" 1 \
+		"one result for the attempt"
 else
 	echo "skipped: the other-host test needs unshare -u (root)" >&2
 fi
