@@ -36,6 +36,13 @@ bool vars_check_refs(const struct var_values *v, const struct reporter *r);
 /* The variables as a JSON object text with secrets as "***" (malloc'd). */
 char *vars_record_json(const struct var_values *v);
 
+/* TEXT (a description, details, an expected result, a command) as people
+ * are shown it: ${NAME} of a run variable with a value is replaced by the
+ * value, a secret's by "***", and $$ by $; a reference to anything else (the
+ * environment, an unset variable) and malformed text stay as written. Never
+ * NULL: a malloc'd string the caller frees. */
+char *vars_expand_text(const struct var_values *v, const char *text);
+
 /* NULL-terminated list of secret values that are set (borrowed strings;
  * the array is malloc'd). */
 const char **vars_secrets(const struct var_values *v);

@@ -198,3 +198,32 @@ const char **vars_secrets(const struct var_values *v)
 			out[n++] = v->values[i];
 	return out;
 }
+
+char *vars_expand_text(const struct var_values *v, const char *text)
+{
+	size_t bad;
+	const char *why;
+	if (!text)
+		return xstrdup("");
+	/* malformed text is lint's to report: it is shown as written */
+	if (!expand_scan(text, NULL, NULL, &bad, &why))
+		return xstrdup(text);
+	struct strbuf sb = {0};
+	for (const char *p = text; *p;) {
+		if (p[0] == '$' && p[1] == '$') {
+			strbuf_addstr(&sb, "$");
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{') {
+			const char *close = strchr(p, '}');  /* there is one: expand_scan said so */
+			int i = var_index(v->cl, p + 2, (size_t)(close - p - 2));
+			if (i >= 0 && v->values[i])
+				strbuf_addstr(&sb, v->cl->variables[i].secret ? "***" : v->values[i]);
+			else
+				strbuf_add(&sb, p, (size_t)(close - p) + 1);
+			p = close + 1;
+		} else {
+			strbuf_add(&sb, p++, 1);
+		}
+	}
+	return strbuf_detach(&sb);
+}

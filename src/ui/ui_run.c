@@ -315,8 +315,11 @@ static void draw_items(struct ui *ui, int top, int left, int height, int width)
 		if (sel)
 			attroff(A_REVERSE);
 	}
-	if (sec->n_items == 0)
-		ui_put(top + 1, left + 2, width - 4, sec->description ? sec->description : "(no items)");
+	if (sec->n_items == 0) {
+		char *shown = vars_expand_text(&ui->vars, sec->description ? sec->description : "(no items)");
+		ui_put(top + 1, left + 2, width - 4, shown);
+		free(shown);
+	}
 	char gate[256];
 	if (sec->always_open)
 		snprintf(gate, sizeof(gate), "always open, no gate");
@@ -396,8 +399,11 @@ static char *section_info(struct ui *ui)
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
 	struct strbuf sb = {0};
-	if (sec->description)
-		strbuf_addf(&sb, "%s\n\n", sec->description);
+	if (sec->description) {
+		char *shown = vars_expand_text(&ui->vars, sec->description);  /* ${VERSION} as its value */
+		strbuf_addf(&sb, "%s\n\n", shown);
+		free(shown);
+	}
 	if (ss->not_chosen)
 		strbuf_addf(&sb, "not chosen: another alternative of \"%s\" was chosen\n", sec->choice);
 	if (ss->forced)
@@ -421,6 +427,15 @@ static char *section_info(struct ui *ui)
 	char *clean = sanitize_text(text, strlen(text), SANITIZE_MULTILINE);
 	free(text);
 	return clean;
+}
+
+/* Adds PREFIX, TEXT as people are shown it (the run's variables expanded)
+ * and a newline. */
+static void add_expanded(struct ui *ui, struct strbuf *sb, const char *prefix, const char *text)
+{
+	char *shown = vars_expand_text(&ui->vars, text);
+	strbuf_addf(sb, "%s%s\n", prefix, shown);
+	free(shown);
 }
 
 char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
@@ -456,13 +471,16 @@ char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
 	const struct item_state *is = engine_item(ui->s.eng, ui->sec, ui->item);
 	struct strbuf sb = notes;
 	if (it->expect)
-		strbuf_addf(&sb, "expect: %s\n", it->expect);
+		add_expanded(ui, &sb, "expect: ", it->expect);
 	for (size_t d = 0; d < it->n_details; d++)
-		strbuf_addf(&sb, "- %s\n", it->details[d]);
+		add_expanded(ui, &sb, "- ", it->details[d]);
 	if (it->run)
-		strbuf_addf(&sb, "$ %s\n", it->run);
-	if (it->url)
-		strbuf_addf(&sb, "%s %s\n", it->query ? "query" : it->method, it->url);
+		add_expanded(ui, &sb, "$ ", it->run);
+	if (it->url) {
+		char *prefix = xasprintf("%s ", it->query ? "query" : it->method);
+		add_expanded(ui, &sb, prefix, it->url);
+		free(prefix);
+	}
 	if (is->message)
 		strbuf_addf(&sb, "%s\n", is->message);
 	char *wait = session_wait_text(&ui->s, ui->sec, ui->item, false);

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 
 from termharness import PIN, Suite, Term, run_screen, until
 
@@ -141,7 +142,10 @@ try:
 
     # --- An HTTP check against the tour's own server, a wait ---
     t.send("j")
-    s.expect("the next section is open", t, lambda t: "small web server" in flat(t))
+    s.expect_all(t, [
+        ("the next section is open", lambda t: "small web server" in flat(t)),
+        ("its description names the chosen port", lambda t: "127.0.0.1:%d" % port in flat(t)),
+    ])
     t.send("\t\r")
     s.expect("the tour's server starts", t, lambda t: item_is(t, "Start the web server", "pass"), timeout=15)
     s.check("it listens on the chosen port", until(lambda: answers(port)))
@@ -195,11 +199,22 @@ try:
             not any(f.endswith(".pid") for f in os.listdir(os.path.join(tmp, "countersign-tour-%d" % os.getuid()))))
     t.send("q")
     s.check("q quits", t.wait_exit() == 0)
+
+    # a busy port: the server's start says so, and nothing is left running
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        r = subprocess.run(["sh", os.path.join(s.dir, "checklists", "tour", "server.sh"), "start", str(taken)],
+                           env=s.env, capture_output=True, text=True, timeout=60)
+    s.check("a busy port fails the server's start", r.returncode == 1, r.stdout + r.stderr)
+    s.check("saying the port is busy and what to do",
+            "port %d on 127.0.0.1 is busy" % taken in r.stdout and "another TOUR_PORT" in r.stdout, r.stdout)
+    s.check("and no server of the tour is left", not server_running(taken))
 finally:
     try:
         port  # stop a server a failed walk left behind
         if server_running(port):
-            import subprocess
             subprocess.run(["sh", os.path.join(SOURCE, "checklists", "tour", "server.sh"), "stop", str(port)],
                            env=s.env, capture_output=True, timeout=30)
     except NameError:
