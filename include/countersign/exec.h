@@ -50,6 +50,10 @@ void exec_cancel(struct exec *x, size_t sec, size_t item);
 size_t exec_active(const struct exec *x);
 bool exec_is_running(const struct exec *x, size_t sec, size_t item);
 
+/* The session's variables got a value (a secret given later): what checks
+ * started from now on redact includes it. NULL is a no-op. */
+void exec_vars_changed(struct exec *x);
+
 /* Webhook deliveries still under way (notify entries of the checklist). */
 size_t exec_deliveries(const struct exec *x);
 /* Waits (polling) up to LIMIT_MS for checks and deliveries in flight: for

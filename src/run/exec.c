@@ -761,6 +761,17 @@ void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n)
 		net_dispatch(x->net, fds + r, n - r);
 }
 
+void exec_vars_changed(struct exec *x)
+{
+	/* command checks read the secrets when they start; the network side
+	 * keeps its own copy, taken when it was set up */
+	if (!x || !x->net)
+		return;
+	const char **secrets = vars_secrets(x->vars);
+	net_set_secrets(x->net, secrets);
+	free(secrets);
+}
+
 size_t exec_deliveries(const struct exec *x)
 {
 	size_t checks = 0;

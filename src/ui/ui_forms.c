@@ -229,6 +229,8 @@ static bool submit_variables(struct ui *ui, struct ui_dialog *d, bool yes)
 		ui_text_free(assign[i]);
 	}
 	free(assign);
+	if (n)
+		exec_vars_changed(ui->exec); /* what was set is redacted from now on */
 	if (ok && n)
 		ui_set_status(ui, false, "given for this session: %s", names.data);
 	else if (ok)
