@@ -2,7 +2,25 @@
  * never a crash, a leak, undefined behaviour or a regcomp that blows up. */
 #include "fuzz.h"
 
+#include <stdbool.h>
+
 #include "countersign/checklist.h"
+
+/* Whether LINE:COL is a place in DATA: a line that exists and a column
+ * from 1 to one past its end. */
+static bool in_text(const uint8_t *data, size_t size, int line, int col)
+{
+	size_t i = 0;
+	for (int l = 1; l < line; l++) {
+		const uint8_t *nl = memchr(data + i, '\n', size - i);
+		if (!nl)
+			return false;
+		i = (size_t)(nl - data) + 1;
+	}
+	const uint8_t *nl = memchr(data + i, '\n', size - i);
+	size_t len = (nl ? (size_t)(nl - data) : size) - i;
+	return col >= 1 && (size_t)col <= len + 1;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -10,6 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_list_init(&d, "fuzz.json");
 	struct checklist *cl = checklist_load_text("fuzz.json", (const char *)data, size, &d);
 	FUZZ_ASSERT((cl != NULL) == (d.errors == 0));
+	/* Every FILE:LINE:COL lint prints is a place in the file. */
+	for (size_t i = 0; i < d.count; i++)
+		FUZZ_ASSERT(d.items[i].line == 0 || in_text(data, size, d.items[i].line, d.items[i].col));
 	/* What `countersign lint` prints. */
 	FILE *out = fopen("/dev/null", "w");
 	if (out) {
