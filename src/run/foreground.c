@@ -24,8 +24,10 @@ static void say(const char *text)
 }
 
 /* Waits for the shell PID; a stop (Ctrl-Z) is undone, since nothing here
- * could resume it later. Returns false with *ERR set when waiting failed. */
-static bool wait_shell(pid_t pid, int tty, int *status, char **err)
+ * could resume it later. Without the terminal's foreground (TTY < 0) a
+ * command stopped for touching the terminal would only stop again: it is
+ * ended. *ERR (malloc'd) says why when it was, or when waiting failed. */
+static void wait_shell(pid_t pid, int tty, int *status, char **err)
 {
 	for (;;) {
 		pid_t r = waitpid(pid, status, WUNTRACED);
@@ -33,14 +35,22 @@ static bool wait_shell(pid_t pid, int tty, int *status, char **err)
 			continue;
 		if (r < 0) {
 			*err = xasprintf("cannot wait for the command: %s", strerror(errno));
-			return false;
+			return;
 		}
 		if (!WIFSTOPPED(*status))
-			return true;
-		say("\r\ncountersign: an interactive item cannot be suspended; it goes on "
-			"(end it the usual way, e.g. Ctrl-C)\r\n");
-		if (tty >= 0)
-			tcsetpgrp(tty, pid);
+			return;
+		int sig = WSTOPSIG(*status);
+		if (tty < 0 && (sig == SIGTTIN || sig == SIGTTOU)) {
+			free(*err);
+			*err = xstrdup("it needs the terminal, and countersign is not in the terminal's "
+				"foreground (started in the background?): it was ended");
+			kill(-pid, SIGTERM);
+		} else {
+			say("\r\ncountersign: an interactive item cannot be suspended; it goes on "
+				"(end it the usual way, e.g. Ctrl-C)\r\n");
+			if (tty >= 0)
+				tcsetpgrp(tty, pid);
+		}
 		kill(-pid, SIGCONT);
 	}
 }
@@ -66,7 +76,8 @@ bool foreground_run(const struct runner_spec *spec, struct foreground_result *ou
 			close(job.pidfd);
 		out->error = job.error;
 		char *wait_err = NULL;
-		if (!wait_shell(job.pid, tty, &out->status, &wait_err) && !out->error)
+		wait_shell(job.pid, tty, &out->status, &wait_err);
+		if (!out->error)
 			out->error = wait_err;
 		else
 			free(wait_err);
