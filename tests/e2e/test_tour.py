@@ -87,10 +87,14 @@ try:
 
     # --- the home screen of a new database ---
     t = Term(s, [], 80, 24)  # the smallest screen the interface supports
-    s.expect("the home screen lists the checklists", t, "Checklists")
-    lines = t.screen.display
-    first = next((lines[i + 1].strip() for i, l in enumerate(lines) if l.startswith("Checklists")), "")
-    s.check("the tour is listed first", first == "checklists/tour.json", t.text())
+    def first_checklist(t):
+        lines = t.screen.display
+        return next((lines[i + 1].strip() for i, l in enumerate(lines) if l.startswith("Checklists")), "")
+    s.expect_all(t, [
+        ("the home screen lists the bundled checklists", lambda t: all(
+            "checklists/%s.json" % n in t.text() for n in ("tour", "noa-server-deploy", "countersign-release"))),
+        ("the tour is listed first", lambda t: first_checklist(t) == "checklists/tour.json"),
+    ])
     t.send("\r")
     s.expect("opening it offers to register the first engineer", t, "Register the first engineer")
     t.send("alice\tAlice Example\t%s\t%s\r" % (PIN["alice"], PIN["alice"]))
