@@ -248,7 +248,17 @@ int64_t engine_window_started_us(const struct engine *e)
 	const struct section *at = e->cl->window_starts_at ? checklist_section(e->cl, e->cl->window_starts_at) : NULL;
 	if (!at)
 		return e->started_us;
-	return e->sections[at - e->cl->sections].first_us;
+	/* A section that is one of a group of alternatives stands for the group:
+	 * the window starts with whichever of them begins first. */
+	int64_t first = 0;
+	for (size_t s = 0; s < e->cl->n_sections; s++) {
+		const struct section *sec = &e->cl->sections[s];
+		bool counts = sec == at || (at->choice && sec->choice && strcmp(at->choice, sec->choice) == 0);
+		int64_t t = e->sections[s].first_us;
+		if (counts && t && (!first || t < first))
+			first = t;
+	}
+	return first;
 }
 int64_t engine_last_seq(const struct engine *e) { return e->last_seq; }
 const char *engine_variables_json(const struct engine *e) { return e->variables; }

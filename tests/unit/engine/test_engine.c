@@ -669,6 +669,19 @@ static void test_window_start(void)
 	pass_item(f, "deploy/b");
 	CHECK(engine_window_started_us(f->e) == t);
 	fx_close(f);
+	/* A section of a choice group stands for the group. */
+	f = fx_open_text(
+		"{\"countersign\": 1, \"id\": \"win\", \"title\": \"Window\",\n"
+		" \"window\": {\"duration\": \"2h\", \"starts_at\": \"blue\"}, \"sections\": [\n"
+		"  {\"id\": \"blue\", \"title\": \"Blue\", \"choice\": \"s\", \"items\": [\n"
+		"    {\"id\": \"a\", \"title\": \"A\", \"kind\": \"manual\"}]},\n"
+		"  {\"id\": \"canary\", \"title\": \"Canary\", \"choice\": \"s\", \"items\": [\n"
+		"    {\"id\": \"b\", \"title\": \"B\", \"kind\": \"manual\"}]}]}\n");
+	CHECK(engine_window_started_us(f->e) == 0);
+	t = f->now + SEC_US;
+	choose(f, "canary");
+	CHECK(engine_window_started_us(f->e) == t);
+	fx_close(f);
 	/* Without starts_at, the run's start. */
 	f = fx_open();
 	CHECK(engine_window_started_us(f->e) == T0);
