@@ -37,6 +37,7 @@ struct item_state {
 	char *value;                     /* the value recorded by the latest attestation, or NULL */
 	char *actor;                     /* who gave the latest verdict */
 	int64_t verdict_seq;             /* latest verdict event (started, finished, attested, waived) */
+	int64_t verdict_us;              /* when that event was recorded */
 	char verdict_hash[EVENT_HASH_HEX];
 	char *running_payload;           /* payload of the open check_started, for recovery */
 	char *finished_payload;          /* payload of the latest check_finished (evidence, status) */

@@ -146,6 +146,7 @@ static void set_str(char **dst, const char *src)
 static void mark_verdict_event(struct item_state *is, const struct event *ev)
 {
 	is->verdict_seq = ev->seq;
+	is->verdict_us = ev->time_us;
 	memcpy(is->verdict_hash, ev->hash, EVENT_HASH_HEX);
 	is->verdict_hash[EVENT_HASH_HEX - 1] = '\0';
 	set_str(&is->actor, ev->actor);

@@ -9,8 +9,7 @@
 
 #include "countersign/util.h"
 #include "ui.h"
-
-char *ui_selected_output(struct ui *ui);
+#include "ui_runscreen.h"
 
 /* Appends one event by the operator (or ACTOR) about TARGET. */
 static int record(struct ui *ui, const struct session_guard *guard, const char *actor, const char *kind,
@@ -331,29 +330,6 @@ static void choose_section(struct ui *ui)
 	ui_dialog_open(ui, d);
 }
 
-static void goto_rollback(struct ui *ui)
-{
-	const struct checklist *cl = ui->s.cl;
-	for (size_t k = 1; k <= cl->n_sections; k++) {
-		size_t s = (ui->sec + k) % cl->n_sections;
-		const char *p = cl->sections[s].phase;
-		if (cl->sections[s].always_open && p && strcasecmp(p, "rollback") == 0) {
-			ui->sec = s;
-			ui->item = 0;
-			ui->pane = 0;
-			ui_set_status(ui, false, "%s (always open)", cl->sections[s].title);
-			return;
-		}
-	}
-	for (size_t s = 0; s < cl->n_sections; s++)
-		if (cl->sections[s].always_open) {
-			ui->sec = s;
-			ui->pane = 0;
-			return;
-		}
-	ui_set_status(ui, true, "this checklist has no rollback section");
-}
-
 static bool submit_quit(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	(void)d;
@@ -398,6 +374,8 @@ static void move_sel(struct ui *ui, int delta)
 void ui_run_key(struct ui *ui, int key)
 {
 	ui->dirty = true;
+	if (ui_nav_key(ui, key))
+		return;  /* moving around, prompts, the news list */
 	switch (key) {
 	case 'j': case UI_KEY_DOWN: move_sel(ui, 1); break;
 	case 'k': case UI_KEY_UP: move_sel(ui, -1); break;
@@ -414,19 +392,13 @@ void ui_run_key(struct ui *ui, int key)
 	case 'w': waive_selected(ui); break;
 	case 's': ui_sign_section(ui); break;
 	case 'c': cancel_selected(ui); break;
-	case 'o':
-		if (ui_selected_item(ui)) {
-			ui->view = VIEW_OUTPUT;
-			ui->out_top = (size_t)-1;
-		}
-		break;
+	case 'o': ui_output_open(ui, false); break;
 	case 'n': add_note(ui); break;
 	case 'C': choose_section(ui); break;
 	case 'O': ui_override_section(ui); break;
 	case 'V': ui_give_variables(ui); break;
 	case 'E': ui_add_engineer(ui); break;
 	case 'A': ui_abort_run(ui); break;
-	case 'r': case 'R': goto_rollback(ui); break;
 	case 'e': ui_set_status(ui, true, "export: use 'countersign export' once reports are available"); break;
 	case 'a': ui_set_status(ui, true, "the audit view is not available in this version"); break;
 	case '?': ui_help_open(ui); break;
@@ -437,136 +409,5 @@ void ui_run_key(struct ui *ui, int key)
 			ui_ask_quit(ui);
 		break;
 	case UI_CTRL('c'): ui_ask_quit(ui); break;
-	}
-}
-
-/* --- full-screen output with / search --- */
-
-static bool submit_search(struct ui *ui, struct ui_dialog *d, bool yes)
-{
-	(void)yes;
-	wcsncpy(ui->search, d->fields[0].text, sizeof(ui->search) / sizeof(ui->search[0]) - 1);
-	ui->out_top = (size_t)-2; /* search forward from the top of the screen */
-	return true;
-}
-
-static char **split_lines(char *text, size_t *n)
-{
-	size_t cap = 64;
-	char **lines = xcalloc(cap, sizeof(char *));
-	*n = 0;
-	for (char *line = text; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*n == cap)
-			lines = xreallocarray(lines, cap *= 2, sizeof(char *));
-		lines[(*n)++] = line;
-		line = nl ? nl + 1 : NULL;
-	}
-	return lines;
-}
-
-static size_t find_line(struct ui *ui, char **lines, size_t n, size_t from, int dir)
-{
-	char needle[512];
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
-	const wchar_t *src = ui->search;
-	size_t len = wcsrtombs(needle, &src, sizeof(needle) - 1, &st);
-	if (len == (size_t)-1 || len == 0)
-		return (size_t)-1;
-	needle[len] = '\0';
-	for (size_t k = 0; k < n; k++) {
-		size_t i = dir > 0 ? (from + k) % n : (from + n - k) % n;
-		if (strstr(lines[i], needle))
-			return i;
-	}
-	return (size_t)-1;
-}
-
-static size_t search_hit = (size_t)-1;
-static size_t search_from;     /* where the screen was when the search began */
-
-void ui_output_draw(struct ui *ui)
-{
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	char *text = ui_selected_output(ui);
-	size_t n;
-	char **lines = split_lines(text, &n);
-	int rows = ui->rows - 2;
-	if (ui->out_top == (size_t)-1)
-		ui->out_top = n > (size_t)rows ? n - (size_t)rows : 0;
-	if (ui->out_top == (size_t)-2 || ui->out_top == (size_t)-3) {
-		int dir = ui->out_top == (size_t)-3 ? -1 : 1;
-		size_t from = search_hit == (size_t)-1 ? search_from : search_hit + (dir > 0 ? 1 : n - 1);
-		size_t hit = n ? find_line(ui, lines, n, from % n, dir) : (size_t)-1;
-		if (hit != (size_t)-1) {
-			search_hit = hit;
-			ui->out_top = hit;
-			ui_set_status(ui, false, "line %zu of %zu", hit + 1, n);
-		} else {
-			ui->out_top = search_from;
-			ui_set_status(ui, true, "not found");
-		}
-	}
-	if (ui->out_top > n)
-		ui->out_top = n;
-	char *title = xasprintf(" %s/%s · output (%zu line%s)", sec->id, sec->items[ui->item].id, n,
-		n == 1 ? "" : "s");
-	if (ui->color)
-		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, title);
-	if (ui->color)
-		attroff(COLOR_PAIR(5));
-	free(title);
-	rows--; /* the status line */
-	for (int r = 0; r < rows; r++) {
-		size_t i = ui->out_top + (size_t)r;
-		if (i == search_hit)
-			attron(A_REVERSE);
-		if (i < n)
-			for (char *t = lines[i]; *t; t++)
-				if (*t == '\t')
-					*t = ' ';
-		ui_put(1 + r, 0, ui->cols, i < n ? lines[i] : "");
-		if (i == search_hit)
-			attroff(A_REVERSE);
-	}
-	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
-	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G top/end  / search  n/N next/previous  q back");
-	free(lines);
-	free(text);
-}
-
-void ui_output_key(struct ui *ui, int key)
-{
-	int page = ui->rows - 3;
-	ui->dirty = true;
-	switch (key) {
-	case 'j': case UI_KEY_DOWN: ui->out_top++; break;
-	case 'k': case UI_KEY_UP: if (ui->out_top) ui->out_top--; break;
-	case UI_KEY_PGDN: case ' ': ui->out_top += (size_t)page; break;
-	case UI_KEY_PGUP: ui->out_top = ui->out_top > (size_t)page ? ui->out_top - (size_t)page : 0; break;
-	case 'g': case UI_KEY_HOME: ui->out_top = 0; break;
-	case 'G': case UI_KEY_END: ui->out_top = (size_t)-1; break;
-	case '/': {
-		struct ui_dialog *d = ui_dialog_new("Search");
-		ui_dialog_field(d, "Find", FIELD_TEXT, NULL);
-		d->submit = submit_search;
-		search_hit = (size_t)-1;
-		search_from = ui->out_top == (size_t)-1 ? 0 : ui->out_top;
-		ui_dialog_open(ui, d);
-		break;
-	}
-	case 'n': ui->out_top = (size_t)-2; break;
-	case 'N': ui->out_top = (size_t)-3; break;
-	case '?': ui_help_open(ui); break;
-	case 'q': case UI_KEY_ESC: case 'o':
-		ui->view = VIEW_RUN;
-		search_hit = (size_t)-1;
-		free(ui->status);
-		ui->status = NULL;
-		break;
 	}
 }

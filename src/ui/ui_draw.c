@@ -1,5 +1,6 @@
 /* Drawing helpers: clipped text, boxes, marks and the status line. */
 #include <curses.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "countersign/util.h"
 #include "ui.h"
+#include "ui_runscreen.h"
 
 void ui_fill(int y, int x, int width)
 {
@@ -24,35 +26,51 @@ static const struct {
 	{"─", "-"}, {"│", "|"}, {"┌", "+"}, {"┐", "+"}, {"└", "+"}, {"┘", "+"},
 };
 
-/* Converts UTF8 to at most MAX-1 wide characters; returns how many. */
+/* The ASCII form of the interface's own mark at P, or NULL; *LEN gets the
+ * length of the UTF-8 text it replaces. */
+static const char *fallback_at(const char *p, size_t *len)
+{
+	for (size_t k = 0; k < sizeof(fallbacks) / sizeof(fallbacks[0]); k++) {
+		*len = strlen(fallbacks[k].utf8);
+		if (strncmp(p, fallbacks[k].utf8, *len) == 0)
+			return fallbacks[k].ascii;
+	}
+	return NULL;
+}
+
+/* Converts UTF8 to at most MAX-1 wide characters; returns how many. Each
+ * character is converted on its own, so that one byte the locale cannot
+ * read costs one '?' and not the rest of the line: in a UTF-8 locale
+ * every valid character (a check's ✓ and ✖) shows as itself. */
 static size_t to_wide(const char *utf8, wchar_t *buf, size_t max)
 {
 	mbstate_t st;
 	memset(&st, 0, sizeof(st));
-	const char *src = utf8;
-	size_t n = mbsrtowcs(buf, &src, max - 1, &st);
-	if (n != (size_t)-1) {
-		buf[n] = L'\0';
-		return n;
-	}
-	n = 0;
+	size_t n = 0, left = strlen(utf8);
 	for (const char *p = utf8; *p && n < max - 1;) {
-		bool mapped = false;
-		for (size_t k = 0; !mapped && k < sizeof(fallbacks) / sizeof(fallbacks[0]); k++) {
-			size_t len = strlen(fallbacks[k].utf8);
-			if (strncmp(p, fallbacks[k].utf8, len) == 0) {
-				for (const char *a = fallbacks[k].ascii; *a && n < max - 1; a++)
-					buf[n++] = (wchar_t)*a;
-				p += len;
-				mapped = true;
-			}
-		}
-		if (mapped)
+		wchar_t wc;
+		size_t used = mbrtowc(&wc, p, left, &st);
+		if (used != (size_t)-1 && used != (size_t)-2 && used != 0) {
+			buf[n++] = wc;
+			p += used;
+			left -= used;
 			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		size_t len = 0;
+		const char *ascii = fallback_at(p, &len);
+		if (ascii) {
+			for (; *ascii && n < max - 1; ascii++)
+				buf[n++] = (wchar_t)*ascii;
+			p += len;
+			left -= len;
+			continue;
+		}
 		unsigned char c = (unsigned char)*p++;
+		left--;
 		buf[n++] = c < 0x80 && c >= 0x20 ? (wchar_t)c : L'?';
 		while (c >= 0xc0 && ((unsigned char)*p & 0xc0) == 0x80)
-			p++; /* one '?' for a whole multibyte character */
+			p++, left--; /* one '?' for a whole multibyte character */
 	}
 	buf[n] = L'\0';
 	return n;
@@ -155,4 +173,68 @@ void ui_set_status(struct ui *ui, bool error, const char *fmt, ...)
 	va_end(ap);
 	ui->status_error = error;
 	ui->dirty = true;
+}
+
+static int wide_width(wchar_t wc)
+{
+	int w = wcwidth(wc);
+	return w < 0 ? 1 : w;
+}
+
+static void add_wide(struct strbuf *sb, const wchar_t *w, size_t n)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	char mb[MB_LEN_MAX];
+	for (size_t i = 0; i < n; i++) {
+		size_t len = wcrtomb(mb, w[i], &st);
+		if (len == (size_t)-1) {
+			memset(&st, 0, sizeof(st));
+			strbuf_addstr(sb, "?");
+		} else {
+			strbuf_add(sb, mb, len);
+		}
+	}
+}
+
+char *ui_fit_middle(const char *utf8, int width, bool utf8_locale)
+{
+	wchar_t buf[1024];
+	size_t n = to_wide(utf8, buf, sizeof(buf) / sizeof(buf[0]));
+	int total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += wide_width(buf[i]);
+	if (total <= width || width <= 0)
+		return xstrdup(width <= 0 ? "" : utf8);
+	const wchar_t *ell = utf8_locale ? L"\u2026" : L"...";
+	int ew = utf8_locale ? 1 : 3;
+	int avail = width - ew > 0 ? width - ew : 0;
+	int tail_w = width > 12 ? avail / 2 : 0, head_w = avail - tail_w;
+	size_t head = 0, tail = 0;
+	for (int used = 0; head < n && used + wide_width(buf[head]) <= head_w; head++)
+		used += wide_width(buf[head]);
+	for (int used = 0; tail < n - head && used + wide_width(buf[n - 1 - tail]) <= tail_w; tail++)
+		used += wide_width(buf[n - 1 - tail]);
+	/* no blank next to the ellipsis */
+	while (head > 0 && buf[head - 1] == L' ')
+		head--;
+	while (tail > 0 && buf[n - tail] == L' ')
+		tail--;
+	struct strbuf sb = {0};
+	add_wide(&sb, buf, head);
+	if (width >= ew)
+		add_wide(&sb, ell, wcslen(ell));
+	add_wide(&sb, buf + n - tail, tail);
+	return strbuf_detach(&sb);
+}
+
+void ui_border_more(const struct ui *ui, int y, int x, int w, size_t n, bool up)
+{
+	if (!n)
+		return;
+	char *text = xasprintf(" %s %zu more ", up ? (ui->utf8 ? "\u2191" : "^") : (ui->utf8 ? "\u2193" : "v"), n);
+	int tw = ui_width(text);
+	if (tw < w - 4)
+		ui_put(y, x + w - 2 - tw, tw, text);
+	free(text);
 }

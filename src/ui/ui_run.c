@@ -10,10 +10,12 @@
 #include "countersign/sanitize.h"
 #include "countersign/util.h"
 #include "ui.h"
+#include "ui_runscreen.h"
 
 static void on_exec_output(size_t sec, size_t item, const char *data, size_t len, void *user)
 {
 	ui_output_append(user, sec, item, data, len);
+	ui_progress_add(user, sec, item, data, len);
 }
 
 static void on_exec_done(size_t sec, size_t item, const char *verdict, const char *message, int rc, void *user)
@@ -44,8 +46,10 @@ void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, 
 		o->truncated = true;
 	}
 	if (o->len + len > UI_OUTPUT_KEEP) {
-		/* keep the newest output: drop from the front */
+		/* keep the newest output: drop from the front, whole characters */
 		size_t drop = o->len + len - UI_OUTPUT_KEEP;
+		while (drop < o->len && ((unsigned char)o->data[drop] & 0xc0) == 0x80)
+			drop++;
 		memmove(o->data, o->data + drop, o->len - drop);
 		o->len -= drop;
 		o->truncated = true;
@@ -73,6 +77,8 @@ void ui_run_close(struct ui *ui)
 {
 	exec_destroy(ui->exec);
 	ui->exec = NULL;
+	ui_news_detach(ui);
+	ui_progress_clear();
 	if (ui->have_run)
 		free_outputs(ui);
 	vars_clear(&ui->vars);
@@ -109,6 +115,7 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 	}
 	if (!ui->exec && !read_only(ui))
 		ui->exec = exec_create(&ui->s, &ui->vars, on_exec_output, on_exec_done, ui);
+	ui_news_attach(ui);
 	ui->have_run = true;
 	ui->view = VIEW_RUN;
 	size_t cur = engine_current_section(ui->s.eng);
@@ -116,9 +123,14 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 	ui->item = 0;
 	ui->pane = 0;
 	ui->dirty = true;
-	if (read_only(ui))
-		ui_set_status(ui, false, "run %s is %s: read-only", ui->s.run.id,
-			ui->opt->review ? "opened for review" : run_status_name(engine_status(ui->s.eng)));
+	if (read_only(ui)) {
+		char *end = ui_run_end_text(ui);
+		if (end)
+			ui_set_status(ui, false, "read-only: run %s was %s", ui->s.run.id, end);
+		else
+			ui_set_status(ui, false, "run %s is opened for review: read-only", ui->s.run.id);
+		free(end);
+	}
 	return true;
 }
 
@@ -132,8 +144,29 @@ static void fmt_elapsed(int64_t us, char *buf, size_t size)
 	snprintf(buf, size, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
 }
 
+/* The deploy window's clock, when the checklist sets one. */
+static void add_window(struct ui *ui, struct strbuf *right)
+{
+	char el[32];
+	int64_t wstart = engine_window_started_us(ui->s.eng);
+	if (!ui->s.cl->window_ms || engine_status(ui->s.eng) != RUN_OPEN)
+		return;
+	if (!wstart) {
+		strbuf_addf(right, " (window from %s)", ui->s.cl->window_starts_at);
+		return;
+	}
+	/* The window's own clock: since it started, and what is left of it. */
+	if (wstart != ui->s.run.started_us) {
+		fmt_elapsed(now_us() - wstart, el, sizeof(el));
+		strbuf_addf(right, " · window %s", el);
+	}
+	int64_t wleft = wstart + ui->s.cl->window_ms * 1000 - now_us();
+	fmt_elapsed(wleft < 0 ? -wleft : wleft, el, sizeof(el));
+	strbuf_addf(right, wleft < 0 ? " (window over by %s)" : " (%s left)", el);
+}
+
 /* The title bar: what and which run on the left (cut when narrow), who and
- * the window clock on the right (always shown). */
+ * the window clock on the right (always shown), and how the run ended. */
 static void draw_title(struct ui *ui)
 {
 	const struct checklist *cl = ui->s.cl;
@@ -156,21 +189,11 @@ static void draw_title(struct ui *ui)
 	int64_t end = engine_ended_us(ui->s.eng) ? engine_ended_us(ui->s.eng) : now_us();
 	fmt_elapsed(end - ui->s.run.started_us, el, sizeof(el));
 	strbuf_addstr(&right, el);
-	int64_t wstart = engine_window_started_us(ui->s.eng);
-	if (ui->s.cl->window_ms && engine_status(ui->s.eng) == RUN_OPEN && !wstart) {
-		strbuf_addf(&right, " (window from %s)", ui->s.cl->window_starts_at);
-	} else if (ui->s.cl->window_ms && engine_status(ui->s.eng) == RUN_OPEN) {
-		/* The window's own clock: since it started, and what is left of it. */
-		if (wstart != ui->s.run.started_us) {
-			fmt_elapsed(now_us() - wstart, el, sizeof(el));
-			strbuf_addf(&right, " · window %s", el);
-		}
-		int64_t wleft = wstart + ui->s.cl->window_ms * 1000 - now_us();
-		fmt_elapsed(wleft < 0 ? -wleft : wleft, el, sizeof(el));
-		strbuf_addf(&right, wleft < 0 ? " (window over by %s)" : " (%s left)", el);
-	}
+	add_window(ui, &right);
 	if (engine_status(ui->s.eng) != RUN_OPEN)
 		strbuf_addf(&right, " · %s", run_status_name(engine_status(ui->s.eng)));
+	if (engine_status(ui->s.eng) == RUN_ABORTED && engine_abort_actor(ui->s.eng))
+		strbuf_addf(&right, " by %s", engine_abort_actor(ui->s.eng));
 	strbuf_addstr(&right, " ");
 	int rw = ui_width(right.data);
 	if (rw > ui->cols)
@@ -195,12 +218,55 @@ static int mark_color(enum section_mark m)
 	}
 }
 
+/* The width of the sections pane: a third of the screen up to 34 columns,
+ * and on a wide terminal up to 30% of it, as much as the longest title
+ * needs. */
+static int sections_width(const struct ui *ui)
+{
+	int base = ui->cols / 3 < 34 ? ui->cols / 3 : 34, want = 0;
+	for (size_t s = 0; s < ui->s.cl->n_sections; s++) {
+		int w = ui_width(ui->s.cl->sections[s].title) + 5;  /* borders, mark and blanks */
+		want = w > want ? w : want;
+	}
+	int wide = ui->cols * 3 / 10;
+	int lw = want < wide ? want : wide;
+	return lw > base ? lw : base;
+}
+
+/* The mark a section shows: a rollback of an alternative not chosen reads
+ * as not chosen (it stays open). */
+static enum section_mark shown_mark(const struct ui *ui, size_t s)
+{
+	enum section_mark m = engine_section(ui->s.eng, s)->mark;
+	return m == MARK_OPEN && ui_rollback_not_chosen(ui, s) ? MARK_NOT_CHOSEN : m;
+}
+
+static void draw_section_row(struct ui *ui, int y, int width, size_t s)
+{
+	const struct section *sec = &ui->s.cl->sections[s];
+	enum section_mark m = shown_mark(ui, s);
+	char *title = ui_fit_middle(sec->title, width - 5, ui->utf8);
+	char *line = xasprintf(" %s %s", ui_mark(ui, m), title);
+	bool sel = s == ui->sec;
+	if (sel)
+		attron(ui->pane == 0 ? A_REVERSE : A_BOLD);
+	if (ui->color && mark_color(m))
+		attron(COLOR_PAIR(mark_color(m)));
+	ui_put(y, 1, width - 2, line);
+	if (ui->color && mark_color(m))
+		attroff(COLOR_PAIR(mark_color(m)));
+	if (sel)
+		attroff(ui->pane == 0 ? A_REVERSE : A_BOLD);
+	free(line);
+	free(title);
+}
+
 static void draw_sections(struct ui *ui, int top, int height, int width)
 {
 	const struct checklist *cl = ui->s.cl;
 	ui_box(top, 0, height, width, "Sections");
 	if (ui->pane == 0)
-		mvaddch(top, 1, ui->utf8 ? '*' : '*');
+		mvaddch(top, 1, '*');
 	/* rows: phase headings and sections; scroll so that the selection shows */
 	int rows = height - 2, sel_row = 0, n = 0;
 	const char *phase = NULL;
@@ -217,9 +283,7 @@ static void draw_sections(struct ui *ui, int top, int height, int width)
 	int row = 0;
 	phase = NULL;
 	for (size_t s = 0; s < cl->n_sections; s++) {
-		const struct section *sec = &cl->sections[s];
-		const struct section_state *ss = engine_section(ui->s.eng, s);
-		const char *p = sec->phase ? sec->phase : "";
+		const char *p = cl->sections[s].phase ? cl->sections[s].phase : "";
 		if (!phase || strcmp(p, phase) != 0) {
 			if (row >= first && row - first < rows) {
 				attron(A_BOLD);
@@ -233,22 +297,12 @@ static void draw_sections(struct ui *ui, int top, int height, int width)
 			row++;
 		}
 		phase = p;
-		if (row >= first && row - first < rows) {
-			char *line = xasprintf(" %s %s", ui_mark(ui, ss->mark), sec->title);
-			bool sel = s == ui->sec;
-			if (sel)
-				attron(ui->pane == 0 ? A_REVERSE : A_BOLD);
-			if (ui->color && mark_color(ss->mark))
-				attron(COLOR_PAIR(mark_color(ss->mark)));
-			ui_put(top + 1 + row - first, 1, width - 2, line);
-			if (ui->color && mark_color(ss->mark))
-				attroff(COLOR_PAIR(mark_color(ss->mark)));
-			if (sel)
-				attroff(ui->pane == 0 ? A_REVERSE : A_BOLD);
-			free(line);
-		}
+		if (row >= first && row - first < rows)
+			draw_section_row(ui, top + 1 + row - first, width, s);
 		row++;
 	}
+	ui_border_more(ui, top, 0, width, (size_t)first, true);
+	ui_border_more(ui, top + height - 1, 0, width, n - first > rows ? (size_t)(n - first - rows) : 0, false);
 }
 
 static const char *kind_short(enum item_kind k)
@@ -257,9 +311,10 @@ static const char *kind_short(enum item_kind k)
 	return (unsigned)k < 5 ? names[k] : "?";
 }
 
-/* One item row: mark, verdict, duration (fixed width, so titles line up and
- * never move as time passes), kind, title, estimate. */
-static void item_summary(const struct ui *ui, size_t s, size_t i, char *buf, size_t size)
+/* One item row of WIDTH columns: mark, verdict, duration (fixed width, so
+ * that titles line up and never move as time passes), kind, the title (cut
+ * in the middle when it does not fit, so that its end shows), estimate. */
+static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 {
 	const struct item *it = &ui->s.cl->sections[s].items[i];
 	const struct item_state *is = engine_item(ui->s.eng, s, i);
@@ -284,14 +339,50 @@ static void item_summary(const struct ui *ui, size_t s, size_t i, char *buf, siz
 		snprintf(est, sizeof(est), it->estimate_lo_ms == it->estimate_hi_ms ? " ~%s" : " ~%s-%s", a, b);
 	}
 	const char *verdict = is->needs_attestation ? "attest?" : verdict_name(is->verdict);
-	snprintf(buf, size, "%s %-9s %8s %-6s %s%s%s", ui_verdict_mark(ui, is->verdict), verdict, dur,
-		kind_short(it->kind), it->title, est, it->required ? "" : " (optional)");
+	char *head = xasprintf("%s %-9s %8s %-6s ", ui_verdict_mark(ui, is->verdict), verdict, dur, kind_short(it->kind));
+	char *tail = xasprintf("%s%s", est, it->required ? "" : " (optional)");
+	int room = width - ui_width(head) - ui_width(tail);
+	char *title = ui_fit_middle(it->title, room > 12 ? room : 12, ui->utf8);
+	char *line = xasprintf("%s%s%s", head, title, tail);
+	free(head);
+	free(tail);
+	free(title);
+	return line;
+}
+
+/* The gate line under the items: counts, then what stands out. */
+static void gate_line(struct ui *ui, struct strbuf *sb)
+{
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	const struct checklist *cl = ui->s.cl;
+	size_t target = ui_rollback_target(ui, ui->sec);
+	if (sec->always_open)
+		strbuf_addstr(sb, "always open, no gate");
+	else if (!sec->gate)
+		strbuf_addstr(sb, "no gate");
+	else
+		strbuf_addf(sb, "items %d/%d · sign-offs %d/%d%s%s", ss->required_done, ss->required_total,
+			ss->approvals, sec->signoffs, ss->rejected ? " · REJECTED" : "",
+			ss->forced ? " · FORCED" : ss->gate_passed ? " · gate passed" : "");
+	if (ss->locked && ss->blocked_by != (size_t)-1)
+		strbuf_addf(sb, " · locked by %s", cl->sections[ss->blocked_by].id);
+	else if (ss->mark == MARK_CHOOSE)
+		strbuf_addf(sb, " · choose one of \"%s\" (C)", sec->choice);
+	if (ss->reopened && !ss->gate_passed)
+		strbuf_addstr(sb, " · gate reopened");
+	if (ss->reopened_before != (size_t)-1)
+		strbuf_addf(sb, " · earlier gate reopened: %s", cl->sections[ss->reopened_before].id);
+	if (ss->pending_active)
+		strbuf_addf(sb, " · OVERRIDE ASKED by %s", ss->pending_by ? ss->pending_by : "?");
+	if (target != (size_t)-1)
+		strbuf_addf(sb, " · %s %s", engine_section(ui->s.eng, target)->not_chosen ? "for" : "rolls back",
+			engine_section(ui->s.eng, target)->not_chosen ? "an alternative not chosen" : cl->sections[target].id);
 }
 
 static void draw_items(struct ui *ui, int top, int left, int height, int width)
 {
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
 	ui_box(top, left, height, width, sec->title);
 	if (ui->pane == 1)
 		mvaddch(top, left + 1, '*');
@@ -299,8 +390,7 @@ static void draw_items(struct ui *ui, int top, int left, int height, int width)
 	int first = (int)ui->item >= rows ? (int)ui->item - rows + 1 : 0;
 	for (int r = 0; r < rows && (size_t)(first + r) < sec->n_items; r++) {
 		size_t i = (size_t)(first + r);
-		char line[512];
-		item_summary(ui, ui->sec, i, line, sizeof(line));
+		char *line = item_summary(ui, ui->sec, i, width - 2);
 		bool sel = ui->pane == 1 && i == ui->item;
 		enum verdict v = engine_item(ui->s.eng, ui->sec, i)->verdict;
 		int color = v == VERDICT_PASS || v == VERDICT_WAIVED ? 1 : v == VERDICT_RUNNING ? 3
@@ -314,29 +404,33 @@ static void draw_items(struct ui *ui, int top, int left, int height, int width)
 			attroff(COLOR_PAIR(color));
 		if (sel)
 			attroff(A_REVERSE);
+		free(line);
 	}
 	if (sec->n_items == 0) {
 		char *shown = vars_expand_text(&ui->vars, sec->description ? sec->description : "(no items)");
 		ui_put(top + 1, left + 2, width - 4, shown);
 		free(shown);
 	}
-	char gate[256];
-	if (sec->always_open)
-		snprintf(gate, sizeof(gate), "always open, no gate");
-	else if (!sec->gate)
-		snprintf(gate, sizeof(gate), "no gate");
-	else
-		snprintf(gate, sizeof(gate), "items %d/%d · sign-offs %d/%d%s%s", ss->required_done, ss->required_total,
-			ss->approvals, sec->signoffs, ss->rejected ? " · REJECTED" : "",
-			ss->forced ? " · FORCED" : ss->gate_passed ? " · gate passed" : "");
-	if (ss->locked && ss->blocked_by != (size_t)-1) {
-		size_t n = strlen(gate);
-		snprintf(gate + n, sizeof(gate) - n, " · locked by %s", ui->s.cl->sections[ss->blocked_by].id);
-	} else if (ss->mark == MARK_CHOOSE) {
-		size_t n = strlen(gate);
-		snprintf(gate + n, sizeof(gate) - n, " · choose one of \"%s\" (C)", sec->choice);
-	}
-	ui_put(top + height - 2, left + 1, width - 2, gate);
+	struct strbuf gate = {0};
+	gate_line(ui, &gate);
+	ui_put(top + height - 2, left + 1, width - 2, gate.data);
+	strbuf_release(&gate);
+	ui_border_more(ui, top, left, width, (size_t)first, true);
+	size_t below = sec->n_items > (size_t)(first + rows) ? sec->n_items - (size_t)(first + rows) : 0;
+	ui_border_more(ui, top + height - 1, left, width, below, false);
+}
+
+int ui_run_pane_rows(const struct ui *ui, int pane)
+{
+	int body = ui->rows - 3;
+	if (pane == 0)
+		return body - 2;
+	int items_h = (int)ui->s.cl->sections[ui->sec].n_items + 3;
+	if (items_h < 5)
+		items_h = 5;
+	if (items_h > body / 2 + 2)
+		items_h = body / 2 + 2;
+	return items_h - 3;
 }
 
 /* The evidence of the latest finished check, from the record. */
@@ -363,72 +457,6 @@ static size_t tail_start(const char *data, size_t len, size_t lines)
 	return 0;
 }
 
-/* Sanitised output of the selected item (live, else recorded), at most its
- * last MAX_LINES lines (0: all); malloc'd. */
-char *ui_selected_output_tail(struct ui *ui, size_t max_lines);
-char *ui_selected_output(struct ui *ui);
-char *ui_selected_output(struct ui *ui)
-{
-	return ui_selected_output_tail(ui, 0);
-}
-
-/* Notes whose target is TARGET (or, with PREFIX, starts with "TARGET/"). */
-static void add_notes(struct ui *ui, struct strbuf *sb, const char *target, bool prefix)
-{
-	size_t n;
-	const struct note *notes = engine_notes(ui->s.eng, &n);
-	size_t len = strlen(target);
-	for (size_t i = 0; i < n; i++) {
-		const struct note *no = &notes[i];
-		bool match = strcmp(no->target, target) == 0 ||
-			(prefix && strncmp(no->target, target, len) == 0 && no->target[len] == '/');
-		if (!match)
-			continue;
-		char when[64];
-		format_time(no->time_us, when, sizeof(when));
-		/* HH:MM of the UTC time keeps the line short enough to read in the pane */
-		strbuf_addf(sb, "note by %s %.5s%s%s: %s\n", no->actor, when + 11, prefix && no->target[0] ? " on " : "",
-			prefix ? no->target : "", no->text);
-	}
-}
-
-/* What the bottom pane shows while the sections pane has the focus: the
- * section's description, signatures (stale ones marked), override, notes. */
-static char *section_info(struct ui *ui)
-{
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
-	struct strbuf sb = {0};
-	if (sec->description) {
-		char *shown = vars_expand_text(&ui->vars, sec->description);  /* ${VERSION} as its value */
-		strbuf_addf(&sb, "%s\n\n", shown);
-		free(shown);
-	}
-	if (ss->not_chosen)
-		strbuf_addf(&sb, "not chosen: another alternative of \"%s\" was chosen\n", sec->choice);
-	if (ss->forced)
-		strbuf_addf(&sb, "FORCED by %s: %s (incident %s)\n", ss->override_by ? ss->override_by : "?",
-			ss->override_reason ? ss->override_reason : "", ss->override_incident ? ss->override_incident : "");
-	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		const struct signoff *so = &ss->signoffs[k];
-		char when[64];
-		format_time(so->time_us, when, sizeof(when));
-		/* a stale rejection no longer stands: only a current one shouts */
-		strbuf_addf(&sb, "%s %s %.5s%s%s%s\n", so->approve ? "approved by" : so->stale ? "rejected by" : "REJECTED by",
-			so->engineer, when + 11, so->stale ? " [stale]" : "", so->comment ? ": " : "",
-			so->comment ? so->comment : "");
-	}
-	if (!ss->n_signoffs && sec->gate && sec->signoffs)
-		strbuf_addstr(&sb, "no signatures yet\n");
-	add_notes(ui, &sb, sec->id, true);
-	if (ui->sec == 0)
-		add_notes(ui, &sb, "", false);
-	char *text = strbuf_detach(&sb);
-	char *clean = sanitize_text(text, strlen(text), SANITIZE_MULTILINE);
-	free(text);
-	return clean;
-}
-
 /* Adds PREFIX, TEXT as people are shown it (the run's variables expanded)
  * and a newline. */
 static void add_expanded(struct ui *ui, struct strbuf *sb, const char *prefix, const char *text)
@@ -438,129 +466,193 @@ static void add_expanded(struct ui *ui, struct strbuf *sb, const char *prefix, c
 	free(shown);
 }
 
-char *ui_selected_output_tail(struct ui *ui, size_t max_lines)
+/* What a check that never ran will do, with the run's values in it. */
+static void add_description(struct ui *ui, struct strbuf *sb, const struct item *it)
 {
-	if (ui->pane == 0 && ui->view == VIEW_RUN)
-		return section_info(ui);
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	if (ui->item >= sec->n_items)
-		return xstrdup("");
-	const struct ui_output *o = &ui->outputs[ui->sec][ui->item];
-	struct strbuf notes = {0};
-	char *target = xasprintf("%s/%s", sec->id, sec->items[ui->item].id);
-	add_notes(ui, &notes, target, false);
-	free(target);
-	if (o->len) {
-		size_t from = max_lines ? tail_start(o->data, o->len, max_lines) : 0;
-		strbuf_add(&notes, o->data + from, o->len - from);
-		char *out = sanitize_text(notes.data, notes.len, SANITIZE_MULTILINE);
-		strbuf_release(&notes);
-		return out;
-	}
-	size_t len = 0;
-	char *raw = recorded_output(ui, ui->sec, ui->item, &len);
-	if (raw) {
-		size_t from = max_lines ? tail_start(raw, len, max_lines) : 0;
-		strbuf_add(&notes, raw + from, len - from);
-		free(raw);
-		char *out = sanitize_text(notes.data, notes.len, SANITIZE_MULTILINE);
-		strbuf_release(&notes);
-		return out;
-	}
-	const struct item *it = &sec->items[ui->item];
-	const struct item_state *is = engine_item(ui->s.eng, ui->sec, ui->item);
-	struct strbuf sb = notes;
 	if (it->expect)
-		add_expanded(ui, &sb, "expect: ", it->expect);
+		add_expanded(ui, sb, "expect: ", it->expect);
 	for (size_t d = 0; d < it->n_details; d++)
-		add_expanded(ui, &sb, "- ", it->details[d]);
+		add_expanded(ui, sb, "- ", it->details[d]);
 	if (it->run)
-		add_expanded(ui, &sb, "$ ", it->run);
+		add_expanded(ui, sb, "$ ", it->run);
 	if (it->url) {
 		char *prefix = xasprintf("%s ", it->query ? "query" : it->method);
-		add_expanded(ui, &sb, prefix, it->url);
+		add_expanded(ui, sb, prefix, it->url);
 		free(prefix);
 	}
-	if (is->message)
-		strbuf_addf(&sb, "%s\n", is->message);
-	char *wait = session_wait_text(&ui->s, ui->sec, ui->item, false);
-	if (wait)
-		strbuf_addf(&sb, "%s · c cancels it\n", wait);
-	free(wait);
-	char *where = NULL;
-	enum session_liveness live = session_check_liveness(&ui->s, ui->sec, ui->item, &where);
-	if (live == SESSION_LIVE_GONE)
-		strbuf_addf(&sb, "interrupted: %s is gone; c records it so\n", where);
-	else if (live == SESSION_LIVE_ELSEWHERE || live == SESSION_LIVE_UNKNOWN)
-		strbuf_addf(&sb, "running: started by %s, which cannot be seen from here; if it is stuck, c records "
-			"it as interrupted (PIN and reason)\n", where);
-	free(where);
-	char *text = strbuf_detach(&sb);
-	char *clean2 = sanitize_text(text, strlen(text), SANITIZE_MULTILINE);
-	free(text);
-	return clean2;
 }
 
+static size_t count_lines(const char *data, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = data; (p = memchr(p, '\n', len - (size_t)(p - data))) != NULL; p++)
+		n++;
+	return n + (len && data[len - 1] != '\n');
+}
+
+char *ui_item_body(struct ui *ui, size_t max_lines, size_t *total)
+{
+	const struct item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
+	bool net = it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS;
+	const struct ui_output *o = &ui->outputs[ui->sec][ui->item];
+	struct strbuf sb = {0};
+	size_t all = 0;
+	if (o->len && !net) {
+		size_t from = max_lines ? tail_start(o->data, o->len, max_lines) : 0;
+		/* still running: a character whose bytes are still arriving shows once whole */
+		sanitize_append(&sb, o->data + from, o->len - from, SANITIZE_MULTILINE, false);
+		if (total)
+			*total = count_lines(o->data, o->len);
+		return strbuf_detach(&sb);
+	}
+	char *progress = ui_progress_text(ui, ui->sec, ui->item);
+	size_t len = 0;
+	char *raw = engine_item(ui->s.eng, ui->sec, ui->item)->verdict == VERDICT_RUNNING ? NULL
+		: recorded_output(ui, ui->sec, ui->item, &len);
+	char *shown = raw && net ? (ui_evidence_show_raw() ? ui_evidence_raw(raw) : ui_evidence_readable(ui, it, raw)) : NULL;
+	if (shown) {
+		strbuf_addstr(&sb, shown);
+	} else if (raw) {
+		size_t from = max_lines ? tail_start(raw, len, max_lines) : 0;
+		strbuf_add(&sb, raw + from, len - from);
+		all = count_lines(raw, len);
+	} else if (!*progress) {
+		add_description(ui, &sb, it);
+	}
+	strbuf_addstr(&sb, progress);
+	char *out = sanitize_text(sb.data ? sb.data : "", sb.len, SANITIZE_MULTILINE);
+	if (total)
+		*total = all ? all + count_lines(progress, strlen(progress)) : count_lines(out, strlen(out));
+	strbuf_release(&sb);
+	free(progress);
+	free(shown);
+	free(raw);
+	return out;
+}
+
+/* Splits TEXT (changed in place) into screen rows of WIDTH columns: long
+ * lines wrap at a space when there is one, so that nothing is cut off.
+ * Returns the rows (pointers into TEXT's copy, owned by *STORE). */
+static char **wrap_rows(const char *text, int width, size_t *n, char **store)
+{
+	struct strbuf sb = {0};
+	size_t cap = 16, count = 0;
+	size_t *starts = xcalloc(cap, sizeof(*starts));
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *piece = line, *end_line = line + len;
+		do {
+			/* what fits in WIDTH columns, cut at a space when there is one */
+			const char *end = piece, *cut = NULL;
+			int cols = 0;
+			mbstate_t st;
+			memset(&st, 0, sizeof(st));
+			while (end < end_line) {
+				wchar_t wc;
+				size_t used = mbrtowc(&wc, end, (size_t)(end_line - end), &st);
+				if (used == (size_t)-1 || used == (size_t)-2 || used == 0)
+					used = 1, wc = L'?', memset(&st, 0, sizeof(st));
+				int w = wcwidth(wc);
+				w = w < 0 ? 1 : w;
+				if (cols + w > width)
+					break;
+				if (wc == L' ' || wc == L'\t')
+					cut = end;
+				end += used;
+				cols += w;
+			}
+			if (end < end_line && cut && cut > piece)
+				end = cut;
+			if (count == cap)
+				starts = xreallocarray(starts, cap *= 2, sizeof(*starts));
+			starts[count++] = sb.len;
+			strbuf_add(&sb, piece, (size_t)(end - piece));
+			strbuf_add(&sb, "", 1);
+			piece = end < end_line && (*end == ' ' || *end == '\t') ? end + 1 : end;
+		} while (piece < end_line);
+		line = nl ? nl + 1 : NULL;
+	}
+	*store = sb.data ? sb.data : xstrdup("");
+	char **rows = xcalloc(count + 1, sizeof(*rows));
+	for (size_t i = 0; i < count; i++)
+		rows[i] = *store + starts[i];
+	free(starts);
+	*n = count;
+	return rows;
+}
+
+static void put_rows(int y, int x, int width, char **rows, size_t from, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		for (char *t = rows[from + i]; *t; t++)
+			if (*t == '\t')
+				*t = ' ';
+		ui_put(y + (int)i, x, width, rows[from + i]);
+	}
+}
+
+/* The bottom right pane: a section's story from the top; an item's detail
+ * at the top and the newest lines of its output under it. Marks on the
+ * border say what does not fit (o shows an item's whole output). */
 static void draw_output(struct ui *ui, int top, int left, int height, int width)
 {
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	const char *title = ui->pane == 0 ? sec->id : ui->item < sec->n_items ? sec->items[ui->item].id : "output";
 	ui_box(top, left, height, width, title);
-	char *text = ui_selected_output_tail(ui, (size_t)(height > 2 ? height : 2));
-	/* show the last lines that fit */
-	int rows = height - 2;
-	size_t n_lines = 0;
-	for (char *p = text; *p; p++)
-		n_lines += *p == '\n';
-	if (*text && text[strlen(text) - 1] != '\n')
-		n_lines++;
-	size_t skip = n_lines > (size_t)rows ? n_lines - (size_t)rows : 0;
-	char *line = text;
-	for (size_t l = 0; l < skip && line; l++) {
-		line = strchr(line, '\n');
-		if (line)
-			line++;
+	size_t rows = height > 2 ? (size_t)(height - 2) : 0, n_head = 0, n_body = 0, total = 0;
+	char *head_store = NULL, *body_store = NULL, **head, **body;
+	if (ui->pane == 0 || ui->item >= sec->n_items) {
+		char *text = ui->pane == 0 ? ui_section_info(ui) : xstrdup("");
+		head = wrap_rows(text, width - 2, &n_head, &head_store);
+		body = wrap_rows("", width - 2, &n_body, &body_store);
+		free(text);
+	} else {
+		char *detail = ui_item_detail(ui, ui->sec, ui->item), *text = ui_item_body(ui, rows, &total);
+		head = wrap_rows(detail, width - 2, &n_head, &head_store);
+		body = wrap_rows(text, width - 2, &n_body, &body_store);
+		free(detail);
+		free(text);
 	}
-	/* long lines wrap, so that nothing the pane shows is cut off */
-	int r = 0;
-	while (r < rows && line && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		for (char *t = line; *t; t++)
-			if (*t == '\t')
-				*t = ' ';
-		char *piece = line;
-		do {
-			/* what fits: WIDTH-2 characters (code points), cut at a space when there is one */
-			char *end = piece, *cut = NULL;
-			int chars = 0;
-			while (*end && chars < width - 2) {
-				if (*end == ' ')
-					cut = end;
-				end++;
-				while ((*end & 0xc0) == 0x80)
-					end++;
-				chars++;
-			}
-			if (*end && cut && cut > piece)
-				end = cut;
-			char saved = *end;
-			*end = '\0';
-			ui_put(top + 1 + r++, left + 1, width - 2, piece);
-			*end = saved;
-			piece = *end == ' ' ? end + 1 : end;
-		} while (*piece && r < rows);
-		line = nl ? nl + 1 : NULL;
-	}
-	free(text);
+	/* the detail first (at most half the pane when there is output), then the newest output */
+	size_t shown_head = n_head < rows ? n_head : rows;
+	if (n_body && shown_head > rows / 2)
+		shown_head = rows / 2;
+	size_t room = rows - shown_head, skip = n_body > room ? n_body - room : 0;
+	put_rows(top + 1, left + 1, width - 2, head, 0, shown_head);
+	put_rows(top + 1 + (int)shown_head, left + 1, width - 2, body, skip, n_body - skip);
+	/* lines of output above what shows (wrapped rows of those shown count as theirs) */
+	size_t kept = n_body - skip, hidden = total > kept ? total - kept : 0;
+	ui_border_more(ui, top, left, width, skip > hidden ? skip : hidden, true);
+	ui_border_more(ui, top + height - 1, left, width, n_head - shown_head, false);
+	free(head);
+	free(body);
+	free(head_store);
+	free(body_store);
+}
+
+static const char *key_hint(struct ui *ui)
+{
+	if (read_only(ui))
+		return ui->cols >= 96 ? " j/k move  Tab pane  : go to  o output  r rollback  N news  ? help  q quit   (read-only)"
+			: " j/k move  Tab pane  o output  r rollback  ? help  q quit   (read-only)";
+	if (ui->cols >= 128)
+		return " Enter run  Space attest  s sign  w waive  c cancel  o output  n note  C choose  O override  r rollback  "
+			"N news  ? help  q quit";
+	if (ui->cols >= 100)
+		return " Enter run  Spc attest  s sign  w waive  c cancel  o output  r rollback  N news  ? more  q quit";
+	return " Enter run  Spc attest  s sign  w waive  c cancel  o output  r rollback  ? more  q quit";
 }
 
 void ui_run_draw(struct ui *ui)
 {
+	if (ui_news_showing()) {
+		ui_news_draw(ui);
+		return;
+	}
 	draw_title(ui);
 	int body = ui->rows - 3;
-	int lw = ui->cols / 3 < 34 ? ui->cols / 3 : 34;
+	int lw = sections_width(ui);
 	draw_sections(ui, 1, body, lw);
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	int items_h = (int)sec->n_items + 3;
@@ -570,13 +662,11 @@ void ui_run_draw(struct ui *ui)
 		items_h = body / 2 + 2;
 	draw_items(ui, 1, lw, items_h, ui->cols - lw);
 	draw_output(ui, 1 + items_h, lw, body - items_h, ui->cols - lw);
-	if (ui->status_error && ui->color)
+	const char *prompt = ui_nav_prompt_line(ui);
+	if (ui->status_error && ui->color && !prompt)
 		attron(COLOR_PAIR(2));
-	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
-	if (ui->status_error && ui->color)
+	ui_put(ui->rows - 2, 0, ui->cols, prompt ? prompt : ui->status ? ui->status : "");
+	if (ui->status_error && ui->color && !prompt)
 		attroff(COLOR_PAIR(2));
-	const char *hint = read_only(ui) ? " j/k move  Tab pane  o output  r rollback  ? help  q quit   (read-only)"
-		: ui->cols >= 118 ? " Enter run  Space attest  s sign  w waive  c cancel  o output  n note  C choose  O override  r rollback  ? help  q quit"
-		: " Enter run  Spc attest  s sign  w waive  c cancel  o output  r rollback  ? more  q quit";
-	ui_put(ui->rows - 1, 0, ui->cols, hint);
+	ui_put(ui->rows - 1, 0, ui->cols, key_hint(ui));
 }

@@ -49,9 +49,9 @@ try:
                 written[max(0, written.find(seq) - 40):written.find(seq) + 40])
     t.send("o")
     s.expect("full screen, the output is clean too",
-             t, lambda t: "output (5 lines)" in t.line(0) and t.line(1).startswith("red")
-             and t.line(2).startswith("abcdefgh") and t.line(3).startswith("middle^Gend")
-             and t.line(4).startswith("after-dcs"))
+             t, lambda t: "output (5 lines)" in t.line(0) and t.line(1).startswith("✓ pass: run by alice")
+             and t.line(2).startswith("red") and t.line(3).startswith("abcdefgh")
+             and t.line(4).startswith("middle^Gend") and t.line(5).startswith("after-dcs"))
     t.send("q")
     s.expect("q goes back to the run screen", t, lambda t: "Enter run" in t.line(23))
     t.send("q")

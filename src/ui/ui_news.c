@@ -1,0 +1,353 @@
+/* News from other terminals: what other processes record on the open run
+ * (a signature, a rejection, a check started, an override asked for) and
+ * what it did (a gate passed or reopened, the operator's signature made
+ * stale) shows on the status line as it is folded in; N lists the recent
+ * events of the run, newest first. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/sanitize.h"
+#include "countersign/util.h"
+#include "ui.h"
+#include "ui_runscreen.h"
+
+#define NEWS_KEEP 200        /* derived news kept for the list */
+#define NEWS_RECORD 200      /* events of the record the list shows */
+
+struct news {
+	int64_t time_us;
+	char *text;
+};
+
+/* What the state was before other processes' events were folded in. */
+struct before {
+	bool passed;
+	int64_t reopened_us;
+	bool mine;               /* the operator's signature counts */
+};
+
+static struct news *derived;   /* gate passed or reopened, a signature made stale */
+static size_t n_derived;
+static struct before *before;
+static size_t n_before;
+static bool showing;
+static size_t top;
+static char **lines;           /* the list as drawn: wrapped rows */
+static size_t n_lines;
+
+static const char *jstr(const cJSON *p, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *or(const char *s, const char *other)
+{
+	return s && *s ? s : other;
+}
+
+/* One line for people about EV, and how much it matters (*WEIGHT, the
+ * status line shows the weightiest of a batch); NULL for nothing to say. */
+static char *event_text(const struct event *ev, int *weight)
+{
+	cJSON *p = cJSON_Parse(ev->payload ? ev->payload : "{}");
+	const char *who = or(ev->actor, "?"), *what = or(ev->target, "the run"), *k = ev->kind;
+	char *text = NULL;
+	*weight = 10;
+	if (strcmp(k, EV_CHECK_STARTED) == 0) {
+		text = xasprintf("%s started %s", who, what), *weight = 30;
+	} else if (strcmp(k, EV_CHECK_FINISHED) == 0) {
+		const char *v = or(jstr(p, "verdict"), "?"), *m = jstr(p, "message");
+		*weight = strcmp(v, "pass") == 0 ? 20 : 40;
+		text = xasprintf("%s: %s (%s%s)%s%s", what, v, strcmp(who, SESSION_SYSTEM_ACTOR) == 0 ? "recorded by " : "by ",
+			who, m ? ": " : "", m ? m : "");
+	} else if (strcmp(k, EV_ATTESTED) == 0) {
+		const char *value = jstr(p, "value"), *note = jstr(p, "note");
+		text = xasprintf("%s attested %s: %s%s%s%s%s", who, what, or(jstr(p, "verdict"), "pass"), value ? ", value " : "",
+			value ? value : "", note ? ": " : "", note ? note : ""), *weight = 25;
+	} else if (strcmp(k, EV_WAIVED) == 0) {
+		text = xasprintf("%s waived %s: %s", who, what, or(jstr(p, "reason"), "")), *weight = 35;
+	} else if (strcmp(k, EV_CHOSEN) == 0) {
+		text = xasprintf("%s chose %s for \"%s\"", who, what, or(jstr(p, "group"), "?")), *weight = 30;
+	} else if (strcmp(k, EV_SIGNED) == 0) {
+		bool reject = jstr(p, "meaning") && strcmp(jstr(p, "meaning"), "reject") == 0;
+		const char *c = jstr(p, "comment");
+		text = xasprintf("%s %s %s%s%s", who, reject ? "REJECTED" : "approved", what, c ? ": " : "", c ? c : "");
+		*weight = reject ? 70 : 50;
+	} else if (strcmp(k, EV_OVERRIDE_REQUESTED) == 0) {
+		text = xasprintf("%s asks for an override of %s: %s (incident %s); another engineer confirms it with O",
+			who, what, or(jstr(p, "reason"), ""), or(jstr(p, "incident"), "")), *weight = 65;
+	} else if (strcmp(k, EV_OVERRIDE) == 0) {
+		const cJSON *names = cJSON_GetObjectItemCaseSensitive(p, "engineers");
+		const cJSON *a = cJSON_GetArrayItem(names, 0), *b = cJSON_GetArrayItem(names, 1);
+		text = xasprintf("%s FORCED by %s and %s: %s (incident %s)", what, cJSON_IsString(a) ? a->valuestring : who,
+			cJSON_IsString(b) ? b->valuestring : "?", or(jstr(p, "reason"), ""), or(jstr(p, "incident"), ""));
+		*weight = 65;
+	} else if (strcmp(k, EV_NOTE) == 0) {
+		text = xasprintf("%s noted on %s: %s", who, what, or(jstr(p, "text"), "")), *weight = 15;
+	} else if (strcmp(k, EV_RUN_ABORTED) == 0) {
+		text = xasprintf("%s ABORTED the run: %s", who, or(jstr(p, "reason"), "")), *weight = 85;
+	} else if (strcmp(k, EV_RUN_COMPLETED) == 0) {
+		text = xstrdup("the run completed: every gate has passed"), *weight = 60;
+	} else if (strcmp(k, EV_RUN_STARTED) == 0) {
+		text = xasprintf("%s started the run", who);
+	} else if (strcmp(k, EV_NOTIFY_FAILED) == 0) {
+		text = xasprintf("a %s notification did not deliver: %s", or(jstr(p, "event"), "?"), or(jstr(p, "error"),
+			or(jstr(p, "status"), "")));
+	}
+	cJSON_Delete(p);
+	if (!text)
+		return NULL;
+	char *safe = sanitize_text(text, strlen(text), 0);
+	free(text);
+	return safe;
+}
+
+/* The actor of the last event in EVS about section SEC (or its items). */
+static const char *last_actor(const struct checklist *cl, size_t sec, const struct event *evs, size_t n)
+{
+	size_t len = strlen(cl->sections[sec].id);
+	for (size_t i = n; i > 0; i--) {
+		const char *t = evs[i - 1].target ? evs[i - 1].target : "";
+		if (strncmp(t, cl->sections[sec].id, len) == 0 && (t[len] == '\0' || t[len] == '/'))
+			return or(evs[i - 1].actor, "?");
+	}
+	return "another engineer";
+}
+
+static bool signature_counts(const struct section_state *ss, const char *name)
+{
+	for (size_t k = 0; name && k < ss->n_signoffs; k++)
+		if (strcmp(ss->signoffs[k].engineer, name) == 0 && !ss->signoffs[k].stale)
+			return true;
+	return false;
+}
+
+static void add_derived(int64_t t, char *text)
+{
+	if (n_derived == NEWS_KEEP) {
+		free(derived[0].text);
+		memmove(derived, derived + 1, (n_derived - 1) * sizeof(*derived));
+		n_derived--;
+	}
+	derived = xreallocarray(derived, n_derived + 1, sizeof(*derived));
+	derived[n_derived++] = (struct news){.time_us = t, .text = text};
+}
+
+/* Keeps the weightiest news of a batch for the status line. */
+static void consider(char **best, int *best_w, bool *alarm, char *text, int weight, bool is_alarm)
+{
+	if (weight > *best_w) {
+		free(*best);
+		*best = xstrdup(text);
+		*best_w = weight;
+		*alarm = is_alarm;
+	}
+}
+
+/* What the batch did to the gates and to the operator's signatures. */
+static void derive(struct ui *ui, const struct event *evs, size_t n, char **best, int *best_w, bool *alarm,
+	int *count)
+{
+	const struct checklist *cl = ui->s.cl;
+	for (size_t k = 0; k < cl->n_sections && k < n_before; k++) {
+		const struct section_state *ss = engine_section(ui->s.eng, k);
+		char *text = NULL;
+		int w = 0;
+		if (ss->reopened && ss->reopened_us != before[k].reopened_us)
+			text = xasprintf("the gate of %s REOPENED: a re-check after sign-off by %s failed; its signatures are "
+				"stale", cl->sections[k].id, last_actor(cl, k, evs, n)), w = 90;
+		else if (ss->gate_passed && !before[k].passed && !ss->forced)
+			text = xasprintf("the gate of %s passed (sign-offs %d/%d)", cl->sections[k].id, ss->approvals,
+				cl->sections[k].signoffs), w = 60;
+		if (text) {
+			consider(best, best_w, alarm, text, w, w == 90);
+			add_derived(now_us(), text);
+			++*count;
+		}
+		if (before[k].mine && !signature_counts(ss, ui->operator)) {
+			text = xasprintf("your signature of %s is stale: %s recorded a new verdict, sign the new evidence",
+				cl->sections[k].id, last_actor(cl, k, evs, n));
+			consider(best, best_w, alarm, text, 80, true);
+			add_derived(now_us(), text);
+			++*count;
+		}
+	}
+}
+
+static void on_fold(void *data, const struct event *evs, size_t n, bool folded)
+{
+	struct ui *ui = data;
+	const struct checklist *cl = ui->s.cl;
+	if (!folded) {
+		before = xreallocarray(before, cl->n_sections + 1, sizeof(*before));
+		n_before = cl->n_sections;
+		for (size_t k = 0; k < cl->n_sections; k++) {
+			const struct section_state *ss = engine_section(ui->s.eng, k);
+			before[k] = (struct before){.passed = ss->gate_passed, .reopened_us = ss->reopened ? ss->reopened_us : 0,
+				.mine = signature_counts(ss, ui->operator)};
+		}
+		return;
+	}
+	char *best = NULL;
+	int best_w = 0, count = 0;
+	bool alarm = false;
+	for (size_t i = 0; i < n; i++) {
+		int w = 0;
+		char *text = event_text(&evs[i], &w);
+		if (!text)
+			continue;
+		const char *k = evs[i].kind;
+		consider(&best, &best_w, &alarm, text, w, strcmp(k, EV_RUN_ABORTED) == 0 || w == 70);
+		count++;
+		free(text);
+	}
+	derive(ui, evs, n, &best, &best_w, &alarm, &count);
+	if (best)
+		ui_set_status(ui, alarm, "%s%s", best, count > 1 ? " (and more: N lists recent events)" : " (N: recent events)");
+	free(best);
+	if (showing)
+		ui_news_open(ui);  /* the list shows the new events too */
+	ui->dirty = true;
+}
+
+void ui_news_attach(struct ui *ui)
+{
+	ui->s.on_fold = on_fold;
+	ui->s.fold_data = ui;
+}
+
+static void free_lines(void)
+{
+	for (size_t i = 0; i < n_lines; i++)
+		free(lines[i]);
+	free(lines);
+	lines = NULL;
+	n_lines = 0;
+}
+
+void ui_news_detach(struct ui *ui)
+{
+	ui->s.on_fold = NULL;
+	ui->s.fold_data = NULL;
+	for (size_t i = 0; i < n_derived; i++)
+		free(derived[i].text);
+	free(derived);
+	derived = NULL;
+	n_derived = 0;
+	free(before);
+	before = NULL;
+	n_before = 0;
+	free_lines();
+	showing = false;
+}
+
+bool ui_news_showing(void)
+{
+	return showing;
+}
+
+static int by_time_desc(const void *a, const void *b)
+{
+	const struct news *x = a, *y = b;
+	return x->time_us < y->time_us ? 1 : x->time_us > y->time_us ? -1 : 0;
+}
+
+/* Adds NEWS as rows of at most WIDTH columns: the time, then the text
+ * wrapped under it. */
+static void add_rows(const struct news *nw, int width)
+{
+	char when[64];
+	format_time(nw->time_us, when, sizeof(when));
+	char *line = xasprintf("%s  %s", when, nw->text);
+	int indent = (int)strlen(when) + 2;
+	const char *p = line;
+	for (bool first = true; *p; first = false) {
+		int room = first ? width : width - indent;
+		size_t take = 0;
+		for (int cols = 0; p[take] && cols < room; cols++) {
+			take++;
+			while (((unsigned char)p[take] & 0xc0) == 0x80)
+				take++;
+		}
+		lines = xreallocarray(lines, n_lines + 1, sizeof(*lines));
+		lines[n_lines++] = xasprintf("%*s%.*s", first ? 0 : indent, "", (int)take, p);
+		p += take;
+	}
+	free(line);
+}
+
+void ui_news_open(struct ui *ui)
+{
+	struct event *evs = NULL;
+	size_t n = 0;
+	int64_t last = engine_last_seq(ui->s.eng);
+	store_load_events(ui->s.st, ui->s.run.id, last > NEWS_RECORD ? last - NEWS_RECORD : 0, &evs, &n);
+	struct news *all = xcalloc(n + n_derived + 1, sizeof(*all));
+	size_t n_all = 0;
+	for (size_t i = 0; i < n; i++) {
+		int w;
+		char *text = event_text(&evs[i], &w);
+		if (text)
+			all[n_all++] = (struct news){.time_us = evs[i].time_us, .text = text};
+	}
+	event_array_free(evs, n);
+	for (size_t i = 0; i < n_derived; i++)
+		all[n_all++] = (struct news){.time_us = derived[i].time_us, .text = xstrdup(derived[i].text)};
+	qsort(all, n_all, sizeof(*all), by_time_desc);
+	free_lines();
+	for (size_t i = 0; i < n_all; i++) {
+		add_rows(&all[i], ui->cols - 2);
+		free(all[i].text);
+	}
+	free(all);
+	if (!showing)
+		top = 0;
+	showing = true;
+	ui->dirty = true;
+}
+
+void ui_news_draw(struct ui *ui)
+{
+	int rows = ui->rows - 3;
+	if (top + (size_t)rows > n_lines)
+		top = n_lines > (size_t)rows ? n_lines - (size_t)rows : 0;
+	char *title = xasprintf(" Recent events of run %s, newest first", ui->s.run.id);
+	if (ui->color)
+		attron(COLOR_PAIR(5));
+	ui_put(0, 0, ui->cols, title);
+	if (ui->color)
+		attroff(COLOR_PAIR(5));
+	free(title);
+	for (int r = 0; r < rows; r++) {
+		size_t i = top + (size_t)r;
+		ui_put(1 + r, 1, ui->cols - 2, i < n_lines ? lines[i] : r == 0 && !n_lines ? "(nothing recorded yet)" : "");
+	}
+	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
+	if (top)
+		ui_border_more(ui, 0, 0, ui->cols, top, true);
+	if (top + (size_t)rows < n_lines)
+		ui_border_more(ui, ui->rows - 2, 0, ui->cols, n_lines - top - (size_t)rows, false);
+	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G top/end  q, Esc, N back");
+}
+
+void ui_news_key(struct ui *ui, int key)
+{
+	size_t page = ui->rows > 6 ? (size_t)ui->rows - 4 : 1;
+	ui->dirty = true;
+	switch (key) {
+	case 'j': case UI_KEY_DOWN: top++; break;  /* drawing keeps it in range */
+	case 'k': case UI_KEY_UP: if (top) top--; break;
+	case UI_KEY_PGDN: case ' ': top += page; break;
+	case UI_KEY_PGUP: top = top > page ? top - page : 0; break;
+	case 'g': case UI_KEY_HOME: top = 0; break;
+	case 'G': case UI_KEY_END: top = n_lines; break;
+	case 'q': case 'N': case UI_KEY_ESC: case UI_CTRL('c'):
+		showing = false;
+		free_lines();
+		break;
+	}
+}

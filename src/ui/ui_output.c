@@ -1,0 +1,201 @@
+/* The selected item's output full screen: what the item says (who, when,
+ * re-checks), then its output or evidence, scrolled, with / search typed on
+ * the status line, n/N to the next and previous match, and J for network
+ * evidence as raw JSON. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "countersign/util.h"
+#include "ui.h"
+#include "ui_runscreen.h"
+
+static struct ui_prompt search;
+static size_t search_hit = (size_t)-1;
+static size_t search_from;     /* where the screen was when the search began */
+static char prompt_line[600];
+
+static char **split_lines(char *text, size_t *n)
+{
+	size_t cap = 64;
+	char **lines = xcalloc(cap, sizeof(char *));
+	*n = 0;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*n == cap)
+			lines = xreallocarray(lines, cap *= 2, sizeof(char *));
+		lines[(*n)++] = line;
+		line = nl ? nl + 1 : NULL;
+	}
+	return lines;
+}
+
+static size_t find_line(struct ui *ui, char **lines, size_t n, size_t from, int dir)
+{
+	char needle[512];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	const wchar_t *src = ui->search;
+	size_t len = wcsrtombs(needle, &src, sizeof(needle) - 1, &st);
+	if (len == (size_t)-1 || len == 0)
+		return (size_t)-1;
+	needle[len] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		size_t i = dir > 0 ? (from + k) % n : (from + n - k) % n;
+		if (strstr(lines[i], needle))
+			return i;
+	}
+	return (size_t)-1;
+}
+
+void ui_output_open(struct ui *ui, bool with_search)
+{
+	if (!ui_selected_item(ui))
+		return;
+	ui->view = VIEW_OUTPUT;
+	ui->out_top = (size_t)-1;
+	search_hit = (size_t)-1;
+	memset(&search, 0, sizeof(search));
+	if (with_search) {
+		search.active = true;
+		search_from = 0;
+	}
+	ui->dirty = true;
+}
+
+/* Goes to the next (-2) or previous (-3) match asked for by out_top. */
+static void follow_search(struct ui *ui, char **lines, size_t n)
+{
+	int dir = ui->out_top == (size_t)-3 ? -1 : 1;
+	size_t from = search_hit == (size_t)-1 ? search_from : search_hit + (dir > 0 ? 1 : n - 1);
+	size_t hit = n ? find_line(ui, lines, n, from % n, dir) : (size_t)-1;
+	if (hit != (size_t)-1) {
+		search_hit = hit;
+		ui->out_top = hit;
+		ui_set_status(ui, false, "line %zu of %zu", hit + 1, n);
+	} else {
+		ui->out_top = search_from;
+		ui_set_status(ui, true, "not found");
+	}
+}
+
+static const char *status_line(struct ui *ui)
+{
+	if (!search.active)
+		return ui->status ? ui->status : "";
+	char *text = ui_prompt_utf8(&search);
+	snprintf(prompt_line, sizeof(prompt_line), "/%s_   search: Enter finds, Esc cancels", text);
+	free(text);
+	return prompt_line;
+}
+
+/* The item's detail (who, when, re-checks) under the title, not scrolled;
+ * returns how many rows it took. */
+static int draw_detail(struct ui *ui)
+{
+	char *detail = ui_item_detail(ui, ui->sec, ui->item);
+	size_t n;
+	char **lines = split_lines(detail, &n);
+	int max = (ui->rows - 3) / 3, used = 0;
+	for (size_t i = 0; i < n && used < max; i++, used++)
+		ui_put(1 + used, 0, ui->cols, lines[i]);
+	free(lines);
+	free(detail);
+	return used;
+}
+
+void ui_output_draw(struct ui *ui)
+{
+	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	int head = draw_detail(ui);
+	char *text = ui_item_body(ui, 0, NULL);
+	size_t n;
+	char **lines = split_lines(text, &n);
+	int rows = ui->rows - 3 - head;  /* title, detail, status and key lines */
+	if (ui->out_top == (size_t)-1)
+		ui->out_top = n > (size_t)rows ? n - (size_t)rows : 0;
+	if (ui->out_top == (size_t)-2 || ui->out_top == (size_t)-3)
+		follow_search(ui, lines, n);
+	if (ui->out_top > n)
+		ui->out_top = n;
+	size_t last = ui->out_top + (size_t)rows < n ? ui->out_top + (size_t)rows : n;
+	char *title = xasprintf(" %s/%s · output (%zu line%s%s)%s", sec->id, sec->items[ui->item].id, n,
+		n == 1 ? "" : "s", "", ui_evidence_show_raw() ? " · raw JSON" : "");
+	if (n > (size_t)rows) {
+		char *longer = xasprintf("%s · lines %zu-%zu", title, ui->out_top + 1, last);
+		free(title);
+		title = longer;
+	}
+	if (ui->color)
+		attron(COLOR_PAIR(5));
+	ui_put(0, 0, ui->cols, title);
+	if (ui->out_top)
+		ui_border_more(ui, 0, 0, ui->cols, ui->out_top, true);
+	if (ui->color)
+		attroff(COLOR_PAIR(5));
+	free(title);
+	for (int r = 0; r < rows; r++) {
+		size_t i = ui->out_top + (size_t)r;
+		if (i == search_hit)
+			attron(A_REVERSE);
+		if (i < n)
+			for (char *t = lines[i]; *t; t++)
+				if (*t == '\t')
+					*t = ' ';
+		ui_put(1 + head + r, 0, ui->cols, i < n ? lines[i] : "");
+		if (i == search_hit)
+			attroff(A_REVERSE);
+	}
+	ui_put(ui->rows - 2, 0, ui->cols, status_line(ui));
+	if (last < n)
+		ui_border_more(ui, ui->rows - 2, 0, ui->cols, n - last, false);
+	ui_put(ui->rows - 1, 0, ui->cols, ui->cols >= 92
+		? " j/k scroll  PgUp/PgDn page  g/G top/end  / search  n/N next/previous  J raw JSON  q back"
+		: " j/k scroll  PgUp/PgDn page  g/G top/end  / search  n/N next/previous  q back");
+	free(lines);
+	free(text);
+}
+
+static void search_key(struct ui *ui, int key)
+{
+	if (ui_prompt_key(&search, key) <= 0)
+		return;
+	wcsncpy(ui->search, search.text, sizeof(ui->search) / sizeof(ui->search[0]) - 1);
+	ui->out_top = (size_t)-2; /* search forward from the top of the screen */
+}
+
+void ui_output_key(struct ui *ui, int key)
+{
+	int page = ui->rows - 3;
+	ui->dirty = true;
+	if (search.active) {
+		search_key(ui, key);
+		return;
+	}
+	switch (key) {
+	case 'j': case UI_KEY_DOWN: ui->out_top++; break;
+	case 'k': case UI_KEY_UP: if (ui->out_top) ui->out_top--; break;
+	case UI_KEY_PGDN: case ' ': ui->out_top += (size_t)page; break;
+	case UI_KEY_PGUP: ui->out_top = ui->out_top > (size_t)page ? ui->out_top - (size_t)page : 0; break;
+	case 'g': case UI_KEY_HOME: ui->out_top = 0; break;
+	case 'G': case UI_KEY_END: ui->out_top = (size_t)-1; break;
+	case '/':
+		memset(&search, 0, sizeof(search));
+		search.active = true;
+		search_hit = (size_t)-1;
+		search_from = ui->out_top == (size_t)-1 ? 0 : ui->out_top;
+		break;
+	case 'n': ui->out_top = (size_t)-2; break;
+	case 'N': ui->out_top = (size_t)-3; break;
+	case 'J': ui_evidence_toggle_raw(ui); break;
+	case '?': ui_help_open(ui); break;
+	case 'q': case UI_KEY_ESC: case 'o':
+		ui->view = VIEW_RUN;
+		search_hit = (size_t)-1;
+		free(ui->status);
+		ui->status = NULL;
+		break;
+	}
+}
