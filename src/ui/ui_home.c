@@ -8,6 +8,7 @@
 #include "config.h"
 #include "countersign/util.h"
 #include "ui.h"
+#include "ui_runscreen.h"
 
 static int by_name(const void *a, const void *b)
 {
@@ -117,6 +118,7 @@ void ui_home_draw(struct ui *ui)
 	if (ui->home_sel >= ui->home_top + (size_t)(list_rows > 4 ? list_rows - 4 : 1))
 		ui->home_top = ui->home_sel - (size_t)(list_rows > 4 ? list_rows - 4 : 1) + 1;
 	bool runs_heading = false, past_heading = false;
+	size_t shown_to = ui->home_top;  /* one past the last row drawn */
 	if (ui->n_checklists && ui->home_top == 0) {
 		attron(A_BOLD);
 		ui_put(y++, 0, ui->cols, "Checklists");
@@ -140,10 +142,14 @@ void ui_home_draw(struct ui *ui)
 				break;
 		}
 		draw_row(ui, y++, i, i == ui->home_sel);
+		shown_to = i + 1;
 	}
 	if (total == 0)
 		ui_put(y, 2, ui->cols - 2, "No checklists in ./checklists and no runs yet.");
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
+	/* what the list does not show, above and below */
+	ui_border_more(ui, 0, 0, ui->cols, ui->home_top, true);
+	ui_border_more(ui, ui->rows - 2, 0, ui->cols, total - shown_to, false);
 	ui_put(ui->rows - 1, 0, ui->cols, ui->opt->review ? " j/k move  Enter open (read-only)  ? help  q quit"
 		: " j/k move  Enter open  n new run  E register an engineer  ? help  q quit");
 }
