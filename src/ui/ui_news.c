@@ -83,8 +83,13 @@ static char *event_text(const struct event *ev, int *weight)
 	} else if (strcmp(k, EV_OVERRIDE) == 0) {
 		const cJSON *names = cJSON_GetObjectItemCaseSensitive(p, "engineers");
 		const cJSON *a = cJSON_GetArrayItem(names, 0), *b = cJSON_GetArrayItem(names, 1);
-		text = xasprintf("%s FORCED by %s and %s: %s (incident %s)", what, cJSON_IsString(a) ? a->valuestring : who,
-			cJSON_IsString(b) ? b->valuestring : "?", or(jstr(p, "reason"), ""), or(jstr(p, "incident"), ""));
+		const char *first = cJSON_IsString(a) ? a->valuestring : who, *second = cJSON_IsString(b) ? b->valuestring : "?";
+		if (cJSON_GetObjectItemCaseSensitive(p, "request_seq"))  /* a request confirmed by a second engineer */
+			text = xasprintf("%s confirmed %s's override of %s: FORCED (incident %s)", second, first, what,
+				or(jstr(p, "incident"), ""));
+		else
+			text = xasprintf("%s FORCED by %s and %s: %s (incident %s)", what, first, second, or(jstr(p, "reason"), ""),
+				or(jstr(p, "incident"), ""));
 		*weight = 65;
 	} else if (strcmp(k, EV_NOTE) == 0) {
 		text = xasprintf("%s noted on %s: %s", who, what, or(jstr(p, "text"), "")), *weight = 15;

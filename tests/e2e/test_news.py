@@ -3,10 +3,10 @@
 same run from the command line (another process, another terminal) and
 alice's status line says what he did, with his name, without a key being
 pressed: he starts an item, alice's signature goes stale, a gate passes, he
-rejects, asks for an override; a re-check that fails after sign-off
-reopens the gate, and every open interface (alice's and bob's own) shows it
-at once. N lists the recent events, newest first. Prints how long each
-took to show."""
+rejects, asks for an override (alice confirms it elsewhere); a re-check
+that fails after sign-off reopens the gate, and every open interface
+(alice's and bob's own) shows it at once. N lists the recent events,
+newest first. Prints how long each took to show."""
 import os
 import subprocess
 import time
@@ -85,6 +85,9 @@ try:
     s.cli("override", run, "verify", "--request", "--engineer", "bob", "--reason", "pager storm",
           "--incident", "INC-9", pin="bob")
     shows(t, "an override asked for", lambda t: "bob asks for an override of verify" in status(t), since)
+    since = time.monotonic()
+    s.cli("override", run, "verify", "--confirm", "--engineer", "alice", pin="alice")
+    shows(t, "an override confirmed", lambda t: "alice confirmed bob's override of verify: FORCED" in status(t), since)
 
     # bob opens the run in his own interface too
     b = Term(s, ["open", "--run", run], 80, 24)
@@ -120,7 +123,8 @@ try:
         ("the stale signature", "your signature of check is stale"),
     ])
     text = t.text()
-    s.check("newest first", text.index("REOPENED") < text.index("asks for an override")
+    s.check("newest first", text.index("REOPENED") < text.index("confirmed bob's override")
+            < text.index("asks for an override")
             < text.index("REJECTED ship"), text)
     t.send("N")
     s.expect("N again goes back", t, run_screen)
