@@ -133,7 +133,7 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 			cJSON_AddBoolToObject(ij, "needs_attestation", true);
 		if (is->verdict_seq && is->actor) {
 			char when[64];
-			format_time(is->finished_us ? is->finished_us : is->started_us, when, sizeof(when));
+			format_time(is->verdict_us, when, sizeof(when));
 			cJSON_AddStringToObject(ij, "by", is->actor);
 			cJSON_AddStringToObject(ij, "time", when);
 		}
@@ -249,7 +249,7 @@ static void print_who(const struct item_state *is)
 	if (!is->verdict_seq || !is->actor)
 		return;
 	char when[64];
-	int64_t t = is->verdict == VERDICT_RUNNING ? is->started_us : is->finished_us ? is->finished_us : is->started_us;
+	int64_t t = is->verdict_us;  /* when the verdict event was recorded: a waiver is dated by itself */
 	format_time(t, when, sizeof(when));
 	const char *what = is->verdict == VERDICT_RUNNING ? "started" : is->verdict == VERDICT_WAIVED ? "waived"
 		: strcmp(is->actor, "system") == 0 ? "recorded" : "by";

@@ -116,6 +116,9 @@ expect_eq "$(events)" "$before" "no event for a refused waiver"
 by alice waive "$R" prep/flag --reason "flag is a known false alarm"
 expect_rc 0 "waive of a failed waivable item"
 expect_js "$R" 'item("prep/flag")["verdict"]' "waived" "the item is waived"
+waived_at=$(sqlite3 "$DB" "select strftime('%Y-%m-%d %H:%M:%S UTC', time_us / 1000000, 'unixepoch') from events
+	where kind = 'waived' and target = 'prep/flag'")
+expect_js "$R" 'item("prep/flag")["time"]' "$waived_at" "status dates a waiver by the waiver, not by the check"
 by alice waive "$R" prep/build --reason "x"
 expect_rc 1 "waive of a passing item"
 rm fx/flag-fail fx/strict-fail
