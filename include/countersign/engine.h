@@ -48,7 +48,11 @@ struct item_state {
 	enum verdict gate_verdict;
 	int64_t gate_seq;                /* the event of that verdict (0: none) */
 	char gate_hash[EVENT_HASH_HEX];
+	char *gate_actor, *gate_message; /* who gave the counted verdict, and its message */
+	int64_t gate_started_us, gate_finished_us, gate_verdict_us;
 	bool rechecking;                 /* a re-check after the gate passed is under way */
+	char *recheck_void;              /* a re-check after the gate passed that said nothing (cancelled,
+	                                    interrupted): who and when; the counted verdict stands */
 	int rechecks;                    /* re-checks after the gate passed that kept it */
 	int64_t recheck_us;              /* when the latest of them ended */
 	char *recheck_actor;             /* who ran it */
@@ -143,6 +147,10 @@ bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_choose(const struct engine *e, size_t s, char **why);
 bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why);
 bool engine_can_override(const struct engine *e, size_t s, char **why);
+/* An override of S may be asked for: it could be overridden, and no other
+ * request waits for its confirmation (a second one would silently replace
+ * the first's reason and incident). */
+bool engine_can_request_override(const struct engine *e, size_t s, char **why);
 /* ENGINEER may confirm the override another engineer requested for S. */
 bool engine_can_confirm_override(const struct engine *e, size_t s, const char *engineer, char **why);
 bool engine_can_note(const struct engine *e, char **why);

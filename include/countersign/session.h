@@ -81,7 +81,8 @@ enum session_action {
 	ACTION_RECOVER,  /* the item is still running the attempt started by event SEQ */
 	ACTION_CANCEL_WAIT,
 	ACTION_FINISH,   /* a check's result: the item still runs the attempt started by event SEQ */
-	ACTION_CONFIRM_OVERRIDE,  /* the request of event SEQ still waits; ENGINEER did not make it */
+	ACTION_CONFIRM_OVERRIDE,
+	ACTION_REQUEST_OVERRIDE,  /* the request of event SEQ still waits; ENGINEER did not make it */
 };
 struct session_guard {
 	enum session_action action;

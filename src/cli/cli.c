@@ -80,7 +80,7 @@ static const struct cli_command commands[] = {
 		"check RUN SECTION/ITEM --cancel --engineer NAME cancels a started wait. A wait starts\n"
 		"once the items it follows have passed; the items after it stay locked until it passes.\n",
 		cmd_check},
-	{"attest", "RUN SECTION/ITEM --engineer NAME [--note TEXT] [--value TEXT] [--fail] [--pin-stdin]",
+	{"attest", "RUN SECTION/ITEM --engineer NAME [--note TEXT] [--value TEXT] [--fail] [--yes] [--pin-stdin]",
 		"record a manual item as done (or failed with --fail)",
 		"An item with attest_value \"prompt\" needs --value TEXT, the value read, to attest a pass.\n", cmd_attest},
 	{"waive", "RUN SECTION/ITEM --engineer NAME --reason TEXT [--pin-stdin]",

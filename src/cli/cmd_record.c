@@ -79,19 +79,27 @@ int cmd_attest(const struct cli_global *g, int argc, char **argv)
 {
 	struct recorder r;
 	const char *usage = "countersign attest RUN SECTION/ITEM --engineer NAME [--note TEXT] [--value TEXT] [--fail] "
-		"[--pin-stdin]";
-	int rc = begin(&r, g, "attest", usage, argc, argv, "engineer note value fail pin-stdin", 2, 1, true);
+		"[--yes] [--pin-stdin]";
+	int rc = begin(&r, g, "attest", usage, argc, argv, "engineer note value fail yes pin-stdin", 2, 1, true);
 	char *why = NULL;
 	if (rc != EXIT_OK)
 		return finish(&r, rc);
 	const struct item *it = &r.s.cl->sections[r.sec].items[r.item];
-	if (it->attest_value && !r.o.fail && (!r.o.value || !r.o.value[0])) {
+	if (it->attest_value && !r.o.fail && (!r.o.value || r.o.value[strspn(r.o.value, " \t")] == '\0')) {
 		cli_error("attest", "%s asks for the value read (%s): add --value TEXT", it->id,
 			cli_safe(it->expect ? it->expect : it->title));
 		return finish(&r, EXIT_USAGE);
 	}
 	if (!engine_can_attest(r.s.eng, r.sec, r.item, &why))
 		return finish(&r, session_refuse(&r.s, why));
+	/* Attesting again after the gate passed is a re-check: asked like one. */
+	char *warning = session_recheck_warning(&r.s, r.sec, r.item);
+	if (warning && !r.o.yes) {
+		cli_error("attest", "%s Add --yes to attest it again.", warning);
+		free(warning);
+		return finish(&r, EXIT_REFUSED);
+	}
+	free(warning);
 	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != EXIT_OK)
 		return finish(&r, rc);
 	cJSON *p = cJSON_CreateObject();
@@ -212,7 +220,7 @@ static int override_remote(struct recorder *r, const char *usage)
 			cli_error("override", "an override needs --reason TEXT and --incident REF");
 			return EXIT_USAGE;
 		}
-		if (!engine_can_override(r->s.eng, r->sec, &why))
+		if (!engine_can_request_override(r->s.eng, r->sec, &why))
 			return session_refuse(&r->s, why);
 		if ((rc = cli_authenticate(&r->s, "override", r->o.engineers[0], r->o.pin_stdin)) != EXIT_OK)
 			return rc;

@@ -256,6 +256,8 @@ static void print_who(const struct item_state *is)
 	printf("                %s %s at %s\n", what, cli_safe(is->actor), when);
 	if (is->value)
 		printf("                value: %s\n", cli_safe(is->value));
+	if (is->recheck_void && !is->rechecking)
+		printf("                %s\n", cli_safe(is->recheck_void));
 	if (is->rechecks) {
 		format_time(is->recheck_us, when, sizeof(when));
 		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate "

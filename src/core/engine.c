@@ -87,6 +87,9 @@ void engine_destroy(struct engine *e)
 			free(is->running_payload);
 			free(is->finished_payload);
 			free(is->recheck_actor);
+			free(is->gate_actor);
+			free(is->gate_message);
+			free(is->recheck_void);
 			free(is->value);
 		}
 		free(e->items[s]);
@@ -169,12 +172,44 @@ static bool end_recheck(struct engine *e, size_t s, struct item_state *is, enum 
 		return true;
 	}
 	if (v == VERDICT_CANCELLED || interrupted) {
-		is->verdict = is->checked = is->gate_verdict;
+		char *note = xasprintf("a re-check after sign-off %s was %s; the signed %s stands",
+			ev->actor ? ev->actor : "?", interrupted ? "interrupted" : "cancelled", verdict_name(is->gate_verdict));
+		free(is->recheck_void);
+		is->recheck_void = note;
 		return true;
 	}
+	/* The gate reopened: the re-checks that kept it no longer tell anything. */
+	is->rechecks = 0;
 	e->sections[s].reopened = true;
 	e->sections[s].reopened_us = ev->time_us;
 	return false;
+}
+
+/* After a re-check that said nothing, the item shows what was signed: its
+ * verdict, who gave it, when, and its message. */
+static void restore_signed(struct item_state *is)
+{
+	is->verdict = is->checked = is->gate_verdict;
+	is->verdict_seq = is->gate_seq;
+	memcpy(is->verdict_hash, is->gate_hash, EVENT_HASH_HEX);
+	set_str(&is->actor, is->gate_actor);
+	set_str(&is->message, is->gate_message);
+	is->started_us = is->gate_started_us;
+	is->finished_us = is->gate_finished_us;
+	is->verdict_us = is->gate_verdict_us;
+}
+
+/* Keeps what the gate counts, with who gave it, when and why. */
+static void take_signed(struct item_state *is)
+{
+	is->gate_verdict = is->verdict;
+	is->gate_seq = is->verdict_seq;
+	memcpy(is->gate_hash, is->verdict_hash, EVENT_HASH_HEX);
+	set_str(&is->gate_actor, is->actor);
+	set_str(&is->gate_message, is->message);
+	is->gate_started_us = is->started_us;
+	is->gate_finished_us = is->finished_us;
+	is->gate_verdict_us = is->verdict_us;
 }
 
 static void apply_item_event(struct engine *e, const struct event *ev, const cJSON *p)
@@ -233,11 +268,10 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		return;
 	}
 	mark_verdict_event(is, ev);
-	if (!keep_gate) {
-		is->gate_verdict = is->verdict;
-		is->gate_seq = is->verdict_seq;
-		memcpy(is->gate_hash, is->verdict_hash, EVENT_HASH_HEX);
-	}
+	if (!keep_gate)
+		take_signed(is);
+	else if (!is->rechecking && is->verdict != VERDICT_PASS && is->verdict != VERDICT_RUNNING)
+		restore_signed(is);  /* a cancelled or interrupted re-check */
 	if (!e->sections[s].first_us)
 		e->sections[s].first_us = ev->time_us;
 }
@@ -304,6 +338,19 @@ static void apply_section_event(struct engine *e, const struct event *ev, const 
 		ss->first_us = ev->time_us;
 }
 
+/* A requested override lapses once its gate passes by the rules: a later
+ * failure is another matter, and nobody asked to force past it. */
+static void lapse_override_request(struct engine *e, const struct event *ev)
+{
+	size_t s, i;
+	const char *t = ev->target;
+	if (!t || !*t || (!find_target(e, t, &s, &i, true) && !find_target(e, t, &s, &i, false)))
+		return;
+	struct section_state *ss = &e->sections[s];
+	if (ss->pending_seq && ss->pending_seq != ev->seq && !ss->forced && engine_gate_passed_at(e, s, ev->time_us))
+		ss->pending_seq = 0;
+}
+
 void engine_apply(struct engine *e, const struct event *ev)
 {
 	e->last_seq = ev->seq;
@@ -338,6 +385,7 @@ void engine_apply(struct engine *e, const struct event *ev)
 	} else {
 		apply_item_event(e, ev, p);
 	}
+	lapse_override_request(e, ev);
 	cJSON_Delete(p);
 	e->dirty = true;
 }

@@ -216,6 +216,18 @@ bool engine_can_override(const struct engine *e, size_t s, char **why)
 	return true;
 }
 
+bool engine_can_request_override(const struct engine *e, size_t s, char **why)
+{
+	if (!engine_can_override(e, s, why))
+		return false;
+	const struct section_state *ss = &e->sections[s];
+	if (ss->pending_active)
+		return refuse(why, xasprintf("an override of \"%s\" asked by %s (incident %s) already waits for "
+			"confirmation; confirm it, or ask again once it has lapsed", e->cl->sections[s].id, ss->pending_by,
+			ss->pending_incident ? ss->pending_incident : "?"));
+	return true;
+}
+
 bool engine_can_confirm_override(const struct engine *e, size_t s, const char *engineer, char **why)
 {
 	if (!engine_can_override(e, s, why))

@@ -386,6 +386,7 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 			is->verdict == VERDICT_RUNNING ? "superseded" : verdict_name(is->verdict), is->actor ? is->actor : "?");
 		return false;
 	}
+	case ACTION_REQUEST_OVERRIDE: return engine_can_request_override(e, g->sec, why);
 	case ACTION_CONFIRM_OVERRIDE:
 		if (!engine_can_confirm_override(e, g->sec, g->engineer, why))
 			return false;
@@ -521,20 +522,24 @@ void session_announce_start(struct session *s, const char *actor)
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
 	size_t n, struct evidence *ev, size_t n_ev)
 {
+	/* The rule is checked on the state as it is now, not as it was when a
+	 * dialog opened (a wait may have passed, another terminal may have
+	 * chosen meanwhile), and again whenever another process wrote first. */
+	engine_refresh(s->eng, now_us());
 	for (int attempt = 0;; attempt++) {
+		char *why = NULL;
+		if (!guard_allows(s, guard, &why)) {
+			if (!guard || guard->action != ACTION_RECOVER)
+				return session_refuse(s, why);
+			free(why);  /* the caller says what it means */
+			return SESSION_REFUSED;
+		}
 		enum store_status st = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), evs, n, ev, n_ev);
 		if (st == STORE_OK)
 			break;
 		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s) < 0) {
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
 			return SESSION_ENV;
-		}
-		char *why = NULL;
-		if (!guard_allows(s, guard, &why)) {
-			if (guard->action != ACTION_RECOVER)
-				return session_refuse(s, why);
-			free(why);  /* the caller says what it means */
-			return SESSION_REFUSED;
 		}
 	}
 	bool *gates = xcalloc(s->cl->n_sections + 1, sizeof(bool));
@@ -673,7 +678,7 @@ int session_request_override(struct session *s, size_t sec, const char *actor, c
 	cJSON_AddStringToObject(p, "reason", reason);
 	cJSON_AddStringToObject(p, "incident", incident);
 	cJSON_AddNumberToObject(p, "expires_us", (double)(now_us() + ENGINE_OVERRIDE_CONFIRM_US));
-	struct session_guard guard = {.action = ACTION_OVERRIDE, .sec = sec};
+	struct session_guard guard = {.action = ACTION_REQUEST_OVERRIDE, .sec = sec};
 	return session_record(s, &guard, actor, EV_OVERRIDE_REQUESTED, s->cl->sections[sec].id, p);
 }
 
@@ -699,7 +704,9 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 {
 	const struct section_state *ss = engine_section(s->eng, sec);
 	const struct section *section = &s->cl->sections[sec];
-	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT)
+	/* Only a verdict given before can be given "again". */
+	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT ||
+		!engine_item(s->eng, sec, item)->gate_seq)
 		return NULL;
 	struct strbuf who = {0};
 	for (size_t k = 0; k < ss->n_signoffs; k++)

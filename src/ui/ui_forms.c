@@ -61,7 +61,7 @@ static bool submit_attest(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *note = ui_field_text(&d->fields[ATTEST_NOTE]);
 	char *value = it->attest_value ? ui_field_text(&d->fields[ATTEST_VALUE]) : NULL;
 	bool close = false;
-	if (pass && value && !value[0]) {
+	if (pass && value && value[strspn(value, " \t")] == '\0') {
 		ui_set_status(ui, true, "%s asks for the value read: %s", it->id, it->expect ? it->expect : it->title);
 		d->focus = ATTEST_VALUE;
 	} else if (pass && !note[0] && ran_and_failed(engine_item(ui->s.eng, d->sec, d->item))) {
@@ -101,6 +101,11 @@ void ui_attest_selected(struct ui *ui)
 	const struct item_state *is = engine_item(ui->s.eng, ui->sec, ui->item);
 	struct ui_dialog *d = ui_dialog_new("Attest");
 	ui_dialog_info(d, "%s/%s: %s", sec->id, it->id, it->title);
+	/* attesting again after the gate passed is a re-check: say what it does */
+	char *warning = session_recheck_warning(&ui->s, ui->sec, ui->item);
+	if (warning)
+		ui_dialog_info(d, "%s", warning);
+	free(warning);
 	if (it->expect && !it->attest_value)
 		ui_dialog_info(d, "expect: %s", it->expect);
 	if (is->needs_attestation)

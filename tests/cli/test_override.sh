@@ -47,6 +47,9 @@ expect_eq "$(section deploy 's["override_asked"]["by"]')" alice "status --json s
 run "$CS" status "$R"
 expect_in out "OVERRIDE ASKED by alice: prep blocked by a broken CI (incident INC-9)" "status shows the request"
 
+by bob override "$R" deploy --request --reason "another reason" --incident INC-10
+expect_rc 1 "a second request does not replace a pending one"
+expect_in err "asked by alice (incident INC-9) already waits for confirmation" "the refusal names the pending request"
 by alice override "$R" deploy --confirm
 expect_rc 1 "the engineer who asked cannot confirm"
 expect_in err "alice asked for this override; a second engineer must confirm it" "the refusal says why"

@@ -228,6 +228,11 @@ expect_rc 0 "two engineers sign again"
 expect_js "$R" 'sec("prep")["gate_passed"]' true "the gate opens again"
 by alice attest "$R" deploy/approval
 expect_rc 0 "attest in deploy"
+before=$(events)
+by carol attest "$R" prep/review --fail --note "second thoughts"
+expect_rc 1 "attesting again after the gate passed asks first (no terminal: --yes)"
+expect_in err "has passed its gate" "the question says the gate passed"
+expect_eq "$(events)" "$before" "nothing recorded without --yes"
 run "$CS" verify "$R"
 expect_rc 0 "the run verifies"
 

@@ -97,6 +97,8 @@ by alice attest "$R" quick/read-rate
 expect_rc 2 "attesting an item that asks for a value, without one"
 expect_in err "asks for the value read (error rate read from Grafana (%)): add --value TEXT" "the refusal says what to read"
 expect_eq "$(events)" "$before" "nothing recorded without the value"
+by alice attest "$R" quick/read-rate --value "   "
+expect_rc 2 "a value of blanks is no value"
 by alice attest "$R" quick/read-rate --value "0.21%"
 expect_rc 0 "attesting with the value"
 run "$CS" status "$R"

@@ -713,6 +713,19 @@ static void test_override_request(void)
 	CHECK(fs->forced && fs->gate_passed && !fs->pending_active);
 	CHECK_STR(fs->override_by, "alice, bob");
 	fx_close(f);
+
+	/* A request lapses once the gate passes by the rules; a second one
+	 * cannot replace a pending one. */
+	f = fx_open();
+	ev(f, EV_OVERRIDE_REQUESTED, "prep", "alice", "{\"reason\":\"stuck\",\"incident\":\"INC-9\"}");
+	REFUSED_WHY(engine_can_request_override(f->e, PREP, &why), "asked by alice (incident INC-9) already waits");
+	open_prep(f);
+	CHECK(sec(f, PREP)->gate_passed && !sec(f, PREP)->pending_active && sec(f, PREP)->pending_seq == 0);
+	start(f, "prep/build");
+	finish(f, "prep/build", "fail");
+	CHECK(!sec(f, PREP)->gate_passed && !sec(f, PREP)->pending_active);
+	REFUSED_WHY(engine_can_confirm_override(f->e, PREP, "carol", &why), "no override of \"prep\" waits");
+	fx_close(f);
 }
 
 static void test_digest(void)
@@ -859,10 +872,17 @@ static void test_recheck_after_signoff(void)
 	CHECK(sec(f, PREP)->gate_passed && !sec(f, PREP)->reopened);
 	CHECK(strcmp(sec(f, PREP)->digest, digest) == 0);
 
-	/* A cancelled re-check says nothing: the signed verdict stands. */
+	/* A cancelled re-check says nothing: the signed verdict stands, with who
+	 * gave it and when, and a note says what became of the re-check. */
+	const struct item_state *l = item(f, PREP, LINT);
+	int64_t signed_at = l->finished_us, signed_seq = l->verdict_seq;
 	start(f, "prep/lint");
-	finish(f, "prep/lint", "cancelled");
-	CHECK(item(f, PREP, LINT)->verdict == VERDICT_PASS && item(f, PREP, LINT)->rechecks == 0);
+	ev(f, EV_CHECK_FINISHED, "prep/lint", "bob", "{\"verdict\":\"cancelled\",\"message\":\"stopped\"}");
+	l = item(f, PREP, LINT);
+	CHECK(l->verdict == VERDICT_PASS && l->rechecks == 0);
+	CHECK(l->finished_us == signed_at && l->verdict_seq == signed_seq);
+	CHECK_STR(l->actor, "alice");
+	CHECK(l->recheck_void && strstr(l->recheck_void, "bob was cancelled"));
 	CHECK(sec(f, PREP)->gate_passed);
 	/* An optional item run for the first time after sign-off, passing. */
 	start(f, "prep/extra");
@@ -879,6 +899,7 @@ static void test_recheck_after_signoff(void)
 	finish(f, "prep/build", "fail");
 	p = sec(f, PREP);
 	CHECK(!p->gate_passed && p->reopened && p->reopened_us == f->now);
+	CHECK(item(f, PREP, BUILD)->rechecks == 0);  /* the kept re-checks no longer tell anything */
 	CHECK(p->approvals == 0 && p->signoffs[0].stale && p->signoffs[1].stale);
 	MARK(f, PREP, MARK_FAILED);
 	/* Blue had begun: it stays open and names the gate that reopened; the

@@ -43,13 +43,13 @@ static void open_session(struct session *s, enum store_mode mode)
 	}
 }
 
-static char *start_run(void)
+static char *start_run_of(const char *text)
 {
 	struct session s;
 	open_session(&s, STORE_CREATE);
 	struct diag_list d;
 	diag_list_init(&d, "rec.json");
-	struct checklist *cl = checklist_load_text("rec.json", checklist_text, strlen(checklist_text), &d);
+	struct checklist *cl = checklist_load_text("rec.json", text, strlen(text), &d);
 	diag_list_clear(&d);
 	if (!cl)
 		exit(1);
@@ -62,6 +62,11 @@ static char *start_run(void)
 	checklist_destroy(cl);
 	session_close(&s);
 	return id;
+}
+
+static char *start_run(void)
+{
+	return start_run_of(checklist_text);
 }
 
 static const char *check_id;  /* the marker the next record_started names, or NULL */
@@ -393,6 +398,37 @@ static void test_other_pid_namespace(void)
 	free(run);
 }
 
+/* A rule is checked on the state as it is when the event is written, not as
+ * it was when the front end asked (a dialog left open while a wait passed):
+ * a wait that has passed can no longer be cancelled. */
+static void test_rules_on_current_state(void)
+{
+	static const char text[] =
+		"{\"countersign\": 1, \"id\": \"w\", \"title\": \"W\", \"sections\": [\n"
+		" {\"id\": \"s\", \"title\": \"S\", \"signoffs\": 0, \"items\": [\n"
+		"  {\"id\": \"soak\", \"title\": \"Soak\", \"kind\": \"wait\", \"duration\": \"200ms\"}]}]}\n";
+	char *run = start_run_of(text);
+	struct session s;
+	open_session(&s, STORE_CREATE);
+	CHECK(session_load_run(&s, run) == SESSION_OK);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "duration_ms", 200);
+	CHECK(session_record(&s, &(struct session_guard){.action = ACTION_CHECK}, "alice", EV_CHECK_STARTED, "s/soak", p) ==
+		SESSION_OK);
+	char *why = NULL;
+	CHECK(engine_can_cancel_wait(s.eng, 0, 0, &why));  /* what a dialog opened now would see */
+	free(why);
+	int64_t until = engine_item(s.eng, 0, 0)->wait_until_us;
+	while (now_us() <= until + 1000) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	CHECK(session_cancel_wait(&s, 0, 0, "bob") == SESSION_REFUSED);
+	session_close(&s);
+	CHECK(count_kind(run, EV_CHECK_FINISHED, NULL) == 0);
+	free(run);
+}
+
 int main(void)
 {
 	setenv("COUNTERSIGN_TEST_PIN_COST", "min", 1);
@@ -405,6 +441,7 @@ int main(void)
 	test_leftovers_stopped();
 	test_marked_members();
 	test_other_pid_namespace();
+	test_rules_on_current_state();
 	free(db_path);
 	fixture_rm_rf(dir);
 	return check_report();
