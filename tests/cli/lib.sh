@@ -55,6 +55,27 @@ expect_not_in() {
 	if grep -qF -- "$2" "$T/$1"; then fail "$3: $1 has '$2'"; else ok; fi
 }
 
+# expect_eq GOT WANT DESC
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
+}
+
+# wait_until COMMAND SECONDS: true once COMMAND (a string for eval) succeeds,
+# false when SECONDS pass first.
+wait_until() {
+	deadline=$(($(date +%s) + $2 + 1))
+	until eval "$1" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# group_alive PGID: some process of the group exists and is not a zombie
+# (zombies wait for a parent that may be slow to reap them; they run nothing).
+group_alive() {
+	ps -A -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^[ZX]/ { found = 1 } END { exit !found }'
+}
+
 # wrapped WHAT: true, saying WHAT is skipped, when countersign runs under
 # COUNTERSIGN_WRAPPER: its memory, speed and /proc command line are then the
 # wrapper's (valgrind's), so a check of them would measure the wrapper.

@@ -8,9 +8,6 @@
 export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 rc=0
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
 printf 'pin-alice-1\n' >"$T/pin"
 "$CS" engineer add alice --full-name "Alice Example" --pin-stdin <"$T/pin" >/dev/null
 

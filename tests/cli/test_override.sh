@@ -20,9 +20,6 @@ by() {
 events() {
 	sqlite3 "$DB" "select count(*) from events"
 }
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
 section() {
 	"$CS" status "$R" --json | "$PY" -c '
 import json, sys

@@ -26,10 +26,6 @@ events() {
 	sqlite3 "$DB" "select count(*) from events"
 }
 
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
-
 # js RUN EXPR: evaluates the Python expression EXPR on `status RUN --json`
 # (d: the document; sec(ID), item("SECTION/ITEM"): its parts) and prints it
 # as JSON (strings bare).

@@ -32,11 +32,6 @@ events() {
 	sqlite3 "$DB" "select count(*) from events"
 }
 
-# expect_eq GOT WANT DESC
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
-
 # --- engineers ---------------------------------------------------------------
 printf 'pin-alice-1\n' >"$T/pin"
 run "$CS" engineer add alice --full-name "Alice Example" --pin-stdin <"$T/pin"

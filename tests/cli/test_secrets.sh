@@ -24,10 +24,6 @@ by() {
 	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin"
 }
 
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
-
 # wait_for FILE: until FILE exists, at most 20 s. Returns 1 on the deadline.
 wait_for() {
 	i=0

@@ -23,22 +23,6 @@ trap cleanup EXIT
 bg_pids=
 rc=0
 
-wait_until() {
-	deadline=$(($(date +%s) + $2 + 1))
-	until eval "$1" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
-
-group_alive() {
-	ps -A -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^[ZX]/ { found = 1 } END { exit !found }'
-}
-
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
-
 verdict() {
 	"$CS" status "$R" --json | "$PY" -c '
 import json, sys

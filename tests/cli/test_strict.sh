@@ -25,10 +25,6 @@ events() {
 	sqlite3 "$DB" "select count(*) from events"
 }
 
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
-
 # to_full COMMAND ARGS...: runs it with standard output on /dev/full.
 to_full() {
 	"$@" >/dev/full 2>"$T/err"

@@ -16,10 +16,6 @@ by() {
 	run "$CS" --db "$BASE" "$@" --engineer "$who" --pin-stdin <"$T/pin"
 }
 
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
-
 # A run with evidence, an attestation and a signature:
 # 1 run_started, 2-7 check_started/check_finished of build, flag and strict
 # (3 names the build output as evidence), 8 attested, 9 signed.

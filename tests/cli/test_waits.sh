@@ -20,21 +20,11 @@ by() {
 events() {
 	sqlite3 "$DB" "select count(*) from events"
 }
-expect_eq() {
-	if [ "$1" = "$2" ]; then ok; else fail "$3: got '$1', want '$2'"; fi
-}
 verdict() {
 	"$CS" status "$R" --json | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 print(next(i["verdict"] for s in d["sections"] for i in s["items"] if s["id"] + "/" + i["id"] == sys.argv[1]))' "$1"
-}
-wait_until() {
-	deadline=$(($(date +%s) + $2 + 1))
-	until eval "$1" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
 }
 
 printf 'pin-alice-1\n' | "$CS" engineer add alice --full-name "Alice Example" --pin-stdin >/dev/null
