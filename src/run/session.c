@@ -704,19 +704,20 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 {
 	const struct section_state *ss = engine_section(s->eng, sec);
 	const struct section *section = &s->cl->sections[sec];
-	/* Only a verdict given before can be given "again". */
-	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT ||
-		!engine_item(s->eng, sec, item)->gate_seq)
+	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT)
 		return NULL;
+	/* An item never run before (an optional one) is not run "again", but a
+	 * failure reopens the gate all the same. */
+	bool again = engine_item(s->eng, sec, item)->gate_seq != 0;
 	struct strbuf who = {0};
 	for (size_t k = 0; k < ss->n_signoffs; k++)
 		if (ss->signoffs[k].approve && !ss->signoffs[k].stale && !ss->signoffs[k].superseded)
 			strbuf_addf(&who, "%s%s", who.len ? ", " : "", ss->signoffs[k].engineer);
-	char *text = xasprintf("\"%s\" has passed its gate%s%s%s. Running %s again is a re-check: if it "
+	char *text = xasprintf("\"%s\" has passed its gate%s%s%s. %s %s%s is a re-check: if it "
 		"passes, it is recorded as a re-check after sign-off and the gate stays passed; if it fails, the "
 		"gate reopens, its signatures become stale and sections not yet begun are locked again.",
 		section->id, who.len ? " (approved by " : "", who.len ? who.data : "", who.len ? ")" : "",
-		section->items[item].id);
+		again ? "Running" : "Running (for the first time)", section->items[item].id, again ? " again" : " now");
 	strbuf_release(&who);
 	return text;
 }

@@ -89,7 +89,7 @@ expect_in err "asks for the value read (error rate read from Grafana (%)): add -
 expect_eq "$(events)" "$before" "nothing recorded without the value"
 by alice attest "$R" quick/read-rate --value "   "
 expect_rc 2 "a value of blanks is no value"
-by alice attest "$R" quick/read-rate --value "0.21%"
+by alice attest "$R" quick/read-rate --value "0.21%" --yes
 expect_rc 0 "attesting with the value"
 run "$CS" status "$R"
 expect_in out "value: 0.21%" "status shows the value"

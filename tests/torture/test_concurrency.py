@@ -131,7 +131,7 @@ class Hammer:
             elif manual or r < 0.4:
                 sec, item = rng.choice(manual or self.manual)
                 text = f"attest-{k}"
-                self.act("attest", ["attest", run, f"{sec}/{item}", "--note", text], who, run, text)
+                self.act("attest", ["attest", run, f"{sec}/{item}", "--note", text, "--yes"], who, run, text)
             else:
                 text = f"note-{k}"
                 target = rng.choice([[], [rng.choice(self.signable)], ["prep/c1"]])

@@ -126,7 +126,7 @@ class Crash:
             args = ["check", self.run, f"work/{extra}", "--yes"]
         elif kind == "attest":
             extra = f"attest-{self.n}"
-            args = ["attest", self.run, "work/review", "--note", extra]
+            args = ["attest", self.run, "work/review", "--note", extra, "--yes"]
         elif kind == "note":
             extra = f"note-{self.n}"
             target = self.rng.choice([[], ["work"], ["work/fast"]])
