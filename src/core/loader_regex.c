@@ -89,6 +89,19 @@ static size_t read_count(const char *p, size_t *i, bool *any)
  * it, or I + 1 when it is not an interval (then '{' is read as an atom). */
 static bool interval(struct scan *s, const char *p, size_t i, size_t *next, bool *is_interval)
 {
+	/* glibc reads an escaped character inside the braces as that character
+	 * ("y{\,22550}" is "y{,22550}"): braces holding only digits, commas and
+	 * backslashes cannot be bounded here, so they are refused. */
+	size_t slash = 0;
+	bool countlike = true;
+	for (size_t k = i + 1; p[k] && p[k] != '}' && countlike; k++) {
+		if (p[k] == '\\' && !slash)
+			slash = k;
+		countlike = p[k] == '\\' || p[k] == ',' || (p[k] >= '0' && p[k] <= '9');
+	}
+	if (countlike && slash)
+		return refuse(s, slash, "a backslash inside a repeat count {n,m} cannot be checked; write \\{ for "
+			"a literal brace");
 	size_t j = i + 1;
 	bool has_lo, has_hi = false, comma = false;
 	size_t lo = read_count(p, &j, &has_lo), hi = 0;

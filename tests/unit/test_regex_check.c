@@ -57,6 +57,11 @@ int main(void)
 		{"a{0,255}", -1, NULL},
 		{"a{,5}b{2,}c{,}", -1, NULL},
 		{"", -1, NULL},
+		/* glibc reads an escaped comma inside braces as a comma: a count
+		 * the scanner cannot bound (found by the fuzzer: 2 GiB in regcomp). */
+		{"zy{\\,22550}", 3, "backslash inside a repeat count"},
+		{"a{1\\}", 3, "backslash inside a repeat count"},
+		{"\\{\"status\": \"ok\"\\}", -1, NULL},
 		/* Quantifier on a quantified expression. */
 		{"t++", 2, "already quantified"},
 		{"t+++++++++++++++++++++++++", 2, "already quantified"},
