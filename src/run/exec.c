@@ -159,10 +159,19 @@ static char *redact(const char *text, const char *const *secrets)
 	return strbuf_detach(&sb);
 }
 
+/* Frees a string, wiping it first: an expanded script and the environment
+ * of a check hold the run's secret values. */
+static void free_wiped(char *s)
+{
+	if (s)
+		sodium_memzero(s, strlen(s));
+	free(s);
+}
+
 static void free_strv(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
+		free_wiped(v[i]);
 	free(v);
 }
 
@@ -175,7 +184,7 @@ struct plan {
 
 static void plan_clear(struct plan *p)
 {
-	free(p->script);
+	free_wiped(p->script);
 	free(p->cwd);
 	free(p->shown);
 	free_strv(p->env);
