@@ -201,4 +201,24 @@ void session_announce_start(struct session *s, const char *actor);
 /* Reports a refusal from the engine, frees WHY, returns SESSION_REFUSED. */
 int session_refuse(struct session *s, char *why);
 
+/* --- reading the record (src/run/session_read.c) --- *
+ * Each returns SESSION_OK, SESSION_INVALID when what was named does not
+ * exist, or SESSION_ENV when the database could not be read
+ * (session_store_error says why). */
+
+/* Engineer NAME into OUT (clear with engineer_clear). */
+int session_engineer(struct session *s, const char *name, struct engineer *out);
+/* Every engineer, by name: the caller clears each and frees the array. */
+int session_engineers(struct session *s, struct engineer **out, size_t *n);
+/* The evidence stored under SHA (malloc'd, caller frees), or NULL. */
+void *session_evidence(struct session *s, const char *sha, size_t *len);
+/* The events of CHAIN (a run id or EVENT_CHAIN_ENGINEERS) after AFTER_SEQ,
+ * in order; free with event_array_free. */
+int session_chain_events(struct session *s, const char *chain, int64_t after_seq, struct event **out, size_t *n);
+/* store_verify through the session: SESSION_OK when a verdict was reached
+ * (OUT->ok says which; clear with verify_result_clear). */
+int session_verify(struct session *s, const char *run_id, const char *anchor, struct verify_result *out);
+/* The last storage error (borrowed). */
+const char *session_store_error(const struct session *s);
+
 #endif

@@ -1,0 +1,56 @@
+/* What the reviewer's side reads through the session: engineers, evidence,
+ * a chain's events, and the verification of a chain. Thin on purpose: the
+ * front ends and the report module never call store_* themselves, so that
+ * another storage engine changes nothing above src/run. */
+#include "countersign/session.h"
+
+#include <assert.h>
+
+/* A store status as a session outcome. */
+static int outcome(enum store_status rc)
+{
+	switch (rc) {
+	case STORE_OK: return SESSION_OK;
+	case STORE_NOT_FOUND: return SESSION_INVALID;
+	case STORE_REFUSED: return SESSION_REFUSED;
+	case STORE_CONFLICT: return SESSION_REFUSED;
+	case STORE_FAILED: break;
+	}
+	return SESSION_ENV;
+}
+
+int session_engineer(struct session *s, const char *name, struct engineer *out)
+{
+	assert(s && s->st && name && out);
+	return outcome(store_get_engineer(s->st, name, out));
+}
+
+int session_engineers(struct session *s, struct engineer **out, size_t *n)
+{
+	assert(s && s->st && out && n);
+	return outcome(store_list_engineers(s->st, out, n));
+}
+
+void *session_evidence(struct session *s, const char *sha, size_t *len)
+{
+	assert(s && s->st && sha && len);
+	return store_get_evidence(s->st, sha, len);
+}
+
+int session_chain_events(struct session *s, const char *chain, int64_t after_seq, struct event **out, size_t *n)
+{
+	assert(s && s->st && chain && out && n);
+	return outcome(store_load_events(s->st, chain, after_seq, out, n));
+}
+
+int session_verify(struct session *s, const char *run_id, const char *anchor, struct verify_result *out)
+{
+	assert(s && s->st && out);
+	return outcome(store_verify(s->st, run_id, anchor, out));
+}
+
+const char *session_store_error(const struct session *s)
+{
+	assert(s && s->st);
+	return store_error(s->st);
+}
