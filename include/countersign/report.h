@@ -1,8 +1,9 @@
 /* The completion report of one run (SPEC section 7): one model, built from
  * a loaded session, and four renderings of it (Markdown, JSON, HTML, JUnit
- * XML). Every string in the model is owned by the model; secrets appear
- * only as "***", as the record holds them. docs/report-format.md describes
- * the JSON rendering field by field. */
+ * XML). Every string in the model is owned by the model and is UTF-8
+ * without terminal control bytes (multi-line text keeps its newlines and
+ * tabs); secrets appear only as "***", as the record holds them.
+ * docs/report-format.md describes the JSON rendering field by field. */
 #ifndef COUNTERSIGN_REPORT_H
 #define COUNTERSIGN_REPORT_H
 
@@ -50,6 +51,7 @@ struct report_item {
 	char *excerpt;                  /* the end of the recorded output, sanitised for display, at most
 	                                   REPORT_EXCERPT_BYTES ("" when none) */
 	int64_t output_bytes;           /* the whole stream's size; -1 when no output was recorded */
+	int64_t output_omitted;         /* bytes of the middle the record left out (0: none) */
 	char *output_sha256;            /* "" when none */
 	int rechecks;                   /* re-checks after the gate passed that kept it */
 };
@@ -66,6 +68,7 @@ struct report_section {
 	int64_t estimate_lo_ms, estimate_hi_ms; /* 0 when not planned */
 	int64_t first_us, passed_us;    /* first activity; when its gate passed (0: not) */
 	int64_t actual_ms;              /* passed_us - first_us, or -1 when not both */
+	char digest[EVENT_HASH_HEX];    /* the section's current evidence: a signature of another is stale */
 	struct report_item *items;
 	size_t n_items;
 	struct report_signature *signatures;
@@ -108,6 +111,7 @@ struct report {
 	int64_t started_us, ended_us;   /* ended_us 0 while open */
 	char *abort_reason, *aborted_by;/* "" unless aborted */
 	char *started_by;
+	char *current_section;          /* an open run: the section to work on next ("" when none) */
 	struct report_variable *variables;
 	size_t n_variables;
 	int64_t window_ms;              /* 0: no deploy window */
