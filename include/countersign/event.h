@@ -27,7 +27,8 @@
 /* Events of the engineer registry chain (chain name "engineers"). */
 #define EV_ENGINEER_ADDED   "engineer_added"   /* target NAME: {full_name} */
 #define EV_PIN_CHANGED      "pin_changed"      /* target NAME: {} */
-#define EV_PIN_FAILED       "pin_failed"       /* target NAME: {command} */
+#define EV_PIN_FAILED       "pin_failed"       /* target NAME: {command, run?} */
+#define EV_PIN_LOCKED       "pin_locked"       /* target NAME: {until_us, failures, run?}: that failure locked NAME out */
 
 #define EVENT_CHAIN_ENGINEERS "engineers"
 
@@ -42,6 +43,9 @@ struct event {
 	char prev[EVENT_HASH_HEX];
 	char hash[EVENT_HASH_HEX];
 };
+
+/* True when KIND is one of the EV_* kinds above. */
+bool event_kind_known(const char *kind);
 
 /* Frees the strings of EV (not EV itself); NULL is a no-op. */
 void event_clear(struct event *ev);

@@ -221,4 +221,17 @@ int session_verify(struct session *s, const char *run_id, const char *anchor, st
 /* The last storage error (borrowed). */
 const char *session_store_error(const struct session *s);
 
+/* --- listing runs and the audit trail (src/run/session_query.c) --- *
+ * Indexed reads for the reviewer's side; same outcomes as above. */
+
+/* Run ID with its state, end, event count and head (derived run table)
+ * into OUT (clear with run_row_clear); SESSION_INVALID when unknown. */
+int session_run(struct session *s, const char *id, struct run_row *out);
+/* The runs F selects (F NULL: all), newest first; free with
+ * run_row_array_free. SESSION_INVALID for an unknown state. */
+int session_list_runs(struct session *s, const struct run_filter *f, struct run_row **out, size_t *n);
+/* The events F selects across every chain (F NULL: all), oldest first;
+ * free with audit_entry_array_free. SESSION_INVALID for an unknown run. */
+int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n);
+
 #endif

@@ -95,9 +95,14 @@ enum store_status store_count_pin_failures(struct store *st, const char *name, i
 enum store_status store_pin_reserve(struct store *st, const char *name, int64_t since_us, int max,
 	int *count, int64_t *oldest_us, int64_t *ticket);
 /* Ends the attempt TICKET: removes its reservation and, when FAILED is not
- * NULL, appends it (an EV_PIN_FAILED event) to the engineers chain, in one
- * transaction. */
-enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed);
+ * NULL, appends it (an EV_PIN_FAILED event) to the engineers chain; when
+ * the failures of its engineer (FAILED->target) at or after SINCE_US then
+ * number MAX or more, also appends EV_PIN_LOCKED {until_us (the oldest
+ * counted failure + WINDOW_US), failures, run (copied from FAILED's payload
+ * when there)} with FAILED's origin, and sets *LOCKED (may be NULL). All
+ * in one transaction. */
+enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed, int64_t since_us,
+	int64_t window_us, int max, bool *locked);
 
 /* --- runs --- */
 struct run_row {
@@ -108,18 +113,42 @@ struct run_row {
 	char *path;          /* checklist file path the run was started from */
 	int64_t started_us;
 	char nonce[EVENT_HASH_HEX]; /* random, hex; part of the chain's genesis */
-	char *ended;         /* store_list_runs only: "run_completed", "run_aborted" or NULL (open) */
+	/* From the derived run table (docs/record.md), filled by store_get_run
+	 * and the listings: */
+	char *ended;         /* "run_completed", "run_aborted" or NULL (open) */
+	const char *state;   /* "open", "completed" or "aborted" (static text) */
+	int64_t ended_us;    /* time of the event that ended the run, 0 while open */
+	int64_t events;      /* events in the run's chain */
+	int64_t last_us;     /* time of its last event */
+	char head[EVENT_HASH_HEX]; /* hash of its last event */
 };
 void run_row_clear(struct run_row *r);
+/* Frees N rows of a listing and the array; NULL is a no-op. */
+void run_row_array_free(struct run_row *rows, size_t n);
 
 /* Creates a run: picks a fresh id and nonce (filling RUN->id, RUN->nonce and
  * RUN->started_us when 0), inserts the row and appends FIRST (normally
  * EV_RUN_STARTED) as event 1 of its chain, all in one transaction. */
 enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first);
 enum store_status store_get_run(struct store *st, const char *id, struct run_row *out);
-/* All runs, newest first, each with how it ended (a lookup in the run's own
- * events, so listing stays quick with many past runs); caller frees. */
+/* All runs, newest first, each with its state, end, event count and head
+ * from the derived run table (no event is read); free with
+ * run_row_array_free. */
 enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n);
+
+/* Which runs a listing shows; NULL or 0 fields do not filter. */
+struct run_filter {
+	const char *checklist;  /* the checklist's "id" */
+	const char *state;      /* "open", "completed" or "aborted" */
+	const char *engineer;   /* runs in which this engineer recorded any event */
+	int64_t since_us;       /* started at or after */
+	int64_t until_us;       /* started before (exclusive) */
+};
+/* The runs F selects (all when F is NULL), newest first, from indexed
+ * queries; free with run_row_array_free. An unknown state is
+ * STORE_NOT_FOUND. */
+enum store_status store_list_runs_filtered(struct store *st, const struct run_filter *f, struct run_row **out,
+	size_t *n);
 
 /* The genesis "prev" of a run's chain: SHA-256 over id, checklist sha,
  * started_us (decimal) and nonce, each followed by a NUL byte. */
@@ -159,6 +188,27 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 /* Returns malloc'd evidence bytes (caller frees) or NULL when absent. */
 void *store_get_evidence(struct store *st, const char *sha, size_t *len);
 
+/* --- the audit trail --- */
+/* Which events an audit shows; NULL or 0 fields do not filter. */
+struct audit_filter {
+	const char *run;        /* a run id, or EVENT_CHAIN_ENGINEERS */
+	const char *engineer;   /* events by this engineer, and the engineers chain's events about them */
+	const char *kind;       /* one of the EV_* kinds */
+	int64_t since_us;       /* at or after */
+	int64_t until_us;       /* before (exclusive) */
+};
+struct audit_entry {
+	char *chain;            /* the run id or EVENT_CHAIN_ENGINEERS */
+	struct event ev;
+};
+/* Frees N entries and the array; NULL is a no-op. */
+void audit_entry_array_free(struct audit_entry *entries, size_t n);
+/* The events F selects across every chain (F NULL: all), oldest first (by
+ * time, then chain and seq), from indexed queries; free with
+ * audit_entry_array_free. A run that does not exist is STORE_NOT_FOUND. */
+enum store_status store_audit(struct store *st, const struct audit_filter *f, struct audit_entry **out,
+	size_t *n);
+
 /* --- verification --- */
 struct verify_result {
 	bool ok;
@@ -172,8 +222,9 @@ void verify_result_clear(struct verify_result *r);
 
 /* Recomputes the chain of RUN_ID (or every chain, engineers included, when
  * NULL): gap-free seq from 1, genesis prev, each prev = previous hash, each
- * hash recomputed, and every evidence hash an event names present with
- * matching bytes. With ANCHOR, also requires that ANCHOR is the hash of one
+ * hash recomputed, every evidence hash an event names present with
+ * matching bytes, and each run's row of the derived run table agreeing with
+ * its chain. With ANCHOR, also requires that ANCHOR is the hash of one
  * of the run's events (a chain cut short after the anchor fails; with
  * RUN_ID NULL, of any chain's). RUN_ID "engineers" checks that chain alone.
  * Returns STORE_OK when a verdict was reached (OUT->ok says which; clear OUT

@@ -5,6 +5,19 @@
 
 #include <sodium.h>
 
+bool event_kind_known(const char *kind)
+{
+	static const char *const kinds[] = {
+		EV_RUN_STARTED, EV_CHECK_STARTED, EV_CHECK_FINISHED, EV_ATTESTED, EV_WAIVED, EV_CHOSEN, EV_SIGNED,
+		EV_OVERRIDE, EV_OVERRIDE_REQUESTED, EV_NOTE, EV_RUN_ABORTED, EV_RUN_COMPLETED, EV_NOTIFY_FAILED,
+		EV_ENGINEER_ADDED, EV_PIN_CHANGED, EV_PIN_FAILED, EV_PIN_LOCKED,
+	};
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return true;
+	return false;
+}
+
 void event_clear(struct event *ev)
 {
 	if (!ev)

@@ -615,15 +615,20 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 		free(ev.payload);
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "command", what ? what : "");
+		/* A reviewer of the run sees the attempts made on it. */
+		if (s->have_run && s->run.id)
+			cJSON_AddStringToObject(p, "run", s->run.id);
 		ev.payload = cJSON_PrintUnformatted(p);
 		cJSON_Delete(p);
-		if (store_pin_settle(s->st, ticket, &ev) != STORE_OK)
+		bool locked = false;
+		if (store_pin_settle(s->st, ticket, &ev, now - PIN_WINDOW_US, PIN_WINDOW_US, PIN_MAX_FAILURES,
+				&locked) != STORE_OK)
 			reporter_say(&s->report, "cannot record the wrong PIN: %s", store_error(s->st));
 		event_clear(&ev);
 		reporter_say(&s->report, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
 			failures + 1, PIN_MAX_FAILURES);
 		result = SESSION_INVALID;
-	} else if (store_pin_settle(s->st, ticket, NULL) != STORE_OK) {
+	} else if (store_pin_settle(s->st, ticket, NULL, 0, PIN_WINDOW_US, PIN_MAX_FAILURES, NULL) != STORE_OK) {
 		reporter_say(&s->report, "cannot record the PIN check of %s: %s", name, store_error(s->st));
 		result = SESSION_ENV;
 	}

@@ -92,6 +92,49 @@ static const struct migration migrations[] = {
 		");\n"
 		"CREATE INDEX pin_attempts_by_engineer ON pin_attempts (engineer, time_us);\n"
 		"PRAGMA user_version = 2;\n"},
+	{3,
+		/* The derived run table: each run's state, end, head and size, and
+		 * who recorded in it, kept by a trigger in the transaction of every
+		 * append (so it never disagrees with the chains) and filled here
+		 * from the events already recorded. Listing runs and the reviewer's
+		 * filters read it instead of folding every run; verify compares it
+		 * with the chains. */
+		"CREATE TABLE run_index (\n"
+		"  run TEXT PRIMARY KEY NOT NULL,\n"
+		"  state TEXT NOT NULL CHECK (state IN ('open', 'completed', 'aborted')),\n"
+		"  ended_us INTEGER,\n"
+		"  last_seq INTEGER NOT NULL,\n"
+		"  head TEXT NOT NULL,\n"
+		"  last_us INTEGER NOT NULL,\n"
+		"  events INTEGER NOT NULL\n"
+		");\n"
+		"CREATE INDEX run_index_by_state ON run_index (state);\n"
+		"CREATE TABLE run_actors (\n"
+		"  actor TEXT NOT NULL,\n"
+		"  run TEXT NOT NULL,\n"
+		"  PRIMARY KEY (actor, run)\n"
+		") WITHOUT ROWID;\n"
+		"CREATE INDEX runs_by_checklist ON runs (checklist_id, started_us);\n"
+		"INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events) "
+		STORE_RUN_INDEX_SELECT ";\n"
+		"INSERT INTO run_actors (actor, run) " STORE_RUN_ACTORS_SELECT ";\n"
+		/* The first run_completed or run_aborted ends a run: nothing but
+		 * the program's own notify_failed may follow it. */
+		"CREATE TRIGGER run_index_append AFTER INSERT ON events WHEN NEW.chain <> 'engineers'\n"
+		"BEGIN\n"
+		"  INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events)\n"
+		"  VALUES (NEW.chain, CASE NEW.kind WHEN 'run_completed' THEN 'completed'\n"
+		"      WHEN 'run_aborted' THEN 'aborted' ELSE 'open' END,\n"
+		"    CASE WHEN NEW.kind IN ('run_completed', 'run_aborted') THEN NEW.time_us END,\n"
+		"    NEW.seq, NEW.hash, NEW.time_us, 1)\n"
+		"  ON CONFLICT (run) DO UPDATE SET\n"
+		"    state = CASE WHEN state = 'open' THEN excluded.state ELSE state END,\n"
+		"    ended_us = CASE WHEN state = 'open' THEN excluded.ended_us ELSE ended_us END,\n"
+		"    last_seq = excluded.last_seq, head = excluded.head, last_us = excluded.last_us,\n"
+		"    events = events + 1;\n"
+		"  INSERT OR IGNORE INTO run_actors (actor, run) VALUES (NEW.actor, NEW.chain);\n"
+		"END;\n"
+		"PRAGMA user_version = 3;\n"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -152,11 +195,34 @@ fail:
 	return false;
 }
 
+/* A read-only connection to a version 2 database, which has no derived run
+ * table: views of the same name compute it from the events on each read
+ * (slower, never stale). They live in the connection's temp schema, so
+ * nothing is written to the file. */
+static bool derive_in_views(struct store *st)
+{
+	static const char sql[] =
+		"PRAGMA temp_store = MEMORY;\n"
+		"CREATE TEMP VIEW run_index (run, state, ended_us, last_seq, head, last_us, events) AS "
+		STORE_RUN_INDEX_SELECT ";\n"
+		"CREATE TEMP VIEW run_actors (actor, run) AS " STORE_RUN_ACTORS_SELECT ";\n";
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_set_err(st, "cannot read %s (schema version 2): %s", st->path, sqlite3_errmsg(st->db));
+		return false;
+	}
+	return true;
+}
+
 bool store_check_version(struct store *st)
 {
 	int version = 0;
 	if (!read_version(st, &version) || refuse_newer(st, version))
 		return false;
+	/* Version 3 only added the derived run table; a version 2 database
+	 * (for instance an auditor's copy on read-only media) can still be
+	 * read. */
+	if (version == 2 && store_read_only(st))
+		return derive_in_views(st);
 	if (version < store_schema_version()) {
 		store_set_err(st, "cannot read %s: its schema version is %d, older than this countersign's (%d); "
 			"any command that records (as its owner) brings it up to date", st->path, version,

@@ -288,8 +288,40 @@ enum store_status store_pin_reserve(struct store *st, const char *name, int64_t 
 	return s;
 }
 
-enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed)
+/* The EV_PIN_LOCKED event that follows FAILED when its failures since
+ * SINCE_US reach MAX; *EV's payload is malloc'd (the caller frees it), its
+ * other strings are FAILED's. Runs inside the caller's write transaction. */
+static enum store_status lock_event(struct store *st, const struct event *failed, int64_t since_us,
+	int64_t window_us, int max, struct event *ev, bool *locked)
 {
+	*locked = false;
+	int count = 0;
+	int64_t oldest = 0;
+	enum store_status s = store_count_pin_failures(st, failed->target, since_us, &count, &oldest);
+	if (s != STORE_OK || count < max)
+		return s;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "until_us", (double)(oldest + window_us));
+	cJSON_AddNumberToObject(p, "failures", count);
+	cJSON *failed_payload = cJSON_Parse(failed->payload ? failed->payload : "{}");
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(failed_payload, "run");
+	if (cJSON_IsString(run))
+		cJSON_AddStringToObject(p, "run", run->valuestring);
+	cJSON_Delete(failed_payload);
+	char *payload = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	if (!payload)
+		abort();
+	*ev = registry_event(failed, EV_PIN_LOCKED, failed->target, payload);
+	*locked = true;
+	return STORE_OK;
+}
+
+enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed, int64_t since_us,
+	int64_t window_us, int max, bool *locked)
+{
+	bool lock = false;
+	struct event lock_ev = {0};
 	enum store_status s = store_begin(st, true, "cannot record the PIN attempt");
 	if (s != STORE_OK)
 		return s;
@@ -304,8 +336,16 @@ enum store_status store_pin_settle(struct store *st, int64_t ticket, struct even
 	}
 	if (s == STORE_OK && failed)
 		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, failed, 1, NULL, 0);
+	if (s == STORE_OK && failed)
+		s = lock_event(st, failed, since_us, window_us, max, &lock_ev, &lock);
+	if (s == STORE_OK && lock)
+		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, &lock_ev, 1, NULL, 0);
 	if (s == STORE_OK)
-		return store_commit(st, "cannot record the PIN attempt");
-	store_rollback(st);
+		s = store_commit(st, "cannot record the PIN attempt");
+	else
+		store_rollback(st);
+	free(lock_ev.payload);
+	if (locked)
+		*locked = s == STORE_OK && lock;
 	return s;
 }

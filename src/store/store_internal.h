@@ -26,6 +26,24 @@ struct store {
 	ino_t ino;
 };
 
+/* The derived run table's rows computed from the events (migration 3 fills
+ * the table with it; a read-only connection to a version 2 database reads
+ * it as a view): run, state, ended_us, last_seq, head, last_us, events. A
+ * run ends at its first run_completed or run_aborted. SQLite takes the bare
+ * columns hash and time_us of an aggregate with max() from the row with the
+ * maximum. */
+#define STORE_RUN_INDEX_SELECT \
+	"SELECT h.chain, CASE e.kind WHEN 'run_completed' THEN 'completed' WHEN 'run_aborted' THEN 'aborted' " \
+	"ELSE 'open' END, e.time_us, h.last_seq, h.hash, h.time_us, h.n " \
+	"FROM (SELECT chain, max(seq) AS last_seq, hash, time_us, count(*) AS n FROM events " \
+	"WHERE chain <> 'engineers' GROUP BY chain) AS h " \
+	"LEFT JOIN (SELECT chain, min(seq), kind, time_us FROM events " \
+	"WHERE kind IN ('run_completed', 'run_aborted') GROUP BY chain) AS e ON e.chain = h.chain " \
+	"WHERE h.chain IN (SELECT id FROM runs)"
+/* Who recorded in which run: actor, run. */
+#define STORE_RUN_ACTORS_SELECT \
+	"SELECT DISTINCT actor, chain FROM events WHERE chain <> 'engineers' AND chain IN (SELECT id FROM runs)"
+
 /* Replaces the last error with a formatted message. */
 void store_set_err(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets the last error to "WHAT: <SQLite's message>" and returns STORE_FAILED. */

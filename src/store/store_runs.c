@@ -73,6 +73,13 @@ void run_row_clear(struct run_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void run_row_array_free(struct run_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		run_row_clear(&rows[i]);
+	free(rows);
+}
+
 static void hash_field(crypto_hash_sha256_state *h, const char *s)
 {
 	if (s)
@@ -95,6 +102,7 @@ void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX])
 	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
 }
 
+/* The columns RUN_SELECT gives, in order. */
 static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
 {
 	r->id = store_column_dup(stmt, 0);
@@ -105,14 +113,33 @@ static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
 	r->started_us = sqlite3_column_int64(stmt, 5);
 	const char *nonce = (const char *)sqlite3_column_text(stmt, 6);
 	snprintf(r->nonce, sizeof(r->nonce), "%s", nonce ? nonce : "");
+	const char *state = (const char *)sqlite3_column_text(stmt, 7);
+	if (state && strcmp(state, "completed") == 0) {
+		r->state = "completed";
+		r->ended = xstrdup(EV_RUN_COMPLETED);
+	} else if (state && strcmp(state, "aborted") == 0) {
+		r->state = "aborted";
+		r->ended = xstrdup(EV_RUN_ABORTED);
+	} else {
+		r->state = "open";
+	}
+	r->ended_us = sqlite3_column_int64(stmt, 8);
+	r->events = sqlite3_column_int64(stmt, 9);
+	r->last_us = sqlite3_column_int64(stmt, 10);
+	const char *head = (const char *)sqlite3_column_text(stmt, 11);
+	snprintf(r->head, sizeof(r->head), "%s", head ? head : "");
 }
 
 #define RUN_COLUMNS "id, checklist_id, checklist_sha, title, path, started_us, nonce"
+/* A run with its row of the derived run table (none: a run whose first
+ * event is being appended). */
+#define RUN_SELECT "SELECT r.id, r.checklist_id, r.checklist_sha, r.title, r.path, r.started_us, r.nonce, " \
+	"x.state, x.ended_us, x.events, x.last_us, x.head FROM runs AS r LEFT JOIN run_index AS x ON x.run = r.id"
 
 enum store_status store_get_run(struct store *st, const char *id, struct run_row *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1");
+	sqlite3_stmt *stmt = store_prepare(st, RUN_SELECT " WHERE r.id = ?1");
 	if (!stmt)
 		return STORE_FAILED;
 	store_bind_text(stmt, 1, id);
@@ -132,29 +159,84 @@ enum store_status store_get_run(struct store *st, const char *id, struct run_row
 
 enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n)
 {
+	return store_list_runs_filtered(st, NULL, out, n);
+}
+
+static bool state_known(const char *state)
+{
+	return strcmp(state, "open") == 0 || strcmp(state, "completed") == 0 || strcmp(state, "aborted") == 0;
+}
+
+/* Binds VALUE to the named parameter NAME when the statement has it. */
+static void bind_named_text(sqlite3_stmt *stmt, const char *name, const char *value)
+{
+	int idx = sqlite3_bind_parameter_index(stmt, name);
+	if (idx > 0)
+		sqlite3_bind_text(stmt, idx, value, -1, SQLITE_STATIC);
+}
+
+static void bind_named_int64(sqlite3_stmt *stmt, const char *name, int64_t value)
+{
+	int idx = sqlite3_bind_parameter_index(stmt, name);
+	if (idx > 0)
+		sqlite3_bind_int64(stmt, idx, value);
+}
+
+/* Only the conditions asked for are in the query, so that SQLite picks the
+ * index that serves them (a "?1 IS NULL OR" condition would defeat it). */
+static char *filter_sql(const struct run_filter *f)
+{
+	struct strbuf sb = {0};
+	strbuf_addstr(&sb, RUN_SELECT " WHERE 1");
+	if (f && f->checklist)
+		strbuf_addstr(&sb, " AND r.checklist_id = :checklist");
+	if (f && f->state)
+		strbuf_addstr(&sb, " AND x.state = :state");
+	if (f && f->engineer)
+		strbuf_addstr(&sb, " AND r.id IN (SELECT run FROM run_actors WHERE actor = :engineer)");
+	if (f && f->since_us)
+		strbuf_addstr(&sb, " AND r.started_us >= :since");
+	if (f && f->until_us)
+		strbuf_addstr(&sb, " AND r.started_us < :until");
+	strbuf_addstr(&sb, " ORDER BY r.started_us DESC, r.id");
+	return strbuf_detach(&sb);
+}
+
+enum store_status store_list_runs_filtered(struct store *st, const struct run_filter *f, struct run_row **out,
+	size_t *n)
+{
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT " RUN_COLUMNS ", (SELECT kind FROM events e "
-		"WHERE e.chain = runs.id AND e.kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') LIMIT 1) "
-		"FROM runs ORDER BY started_us DESC, id");
+	if (f && f->state && !state_known(f->state)) {
+		store_set_err(st, "no run state \"%s\" (one of open, completed, aborted)", f->state);
+		return STORE_NOT_FOUND;
+	}
+	char *sql = filter_sql(f);
+	sqlite3_stmt *stmt = store_prepare(st, sql);
+	free(sql);
 	if (!stmt)
 		return STORE_FAILED;
+	if (f) {
+		bind_named_text(stmt, ":checklist", f->checklist);
+		bind_named_text(stmt, ":state", f->state);
+		bind_named_text(stmt, ":engineer", f->engineer);
+		bind_named_int64(stmt, ":since", f->since_us);
+		bind_named_int64(stmt, ":until", f->until_us);
+	}
 	struct run_row *rows = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rows = xreallocarray(rows, count + 1, sizeof(*rows));
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			rows = xreallocarray(rows, cap, sizeof(*rows));
+		}
 		memset(&rows[count], 0, sizeof(rows[count]));
-		fill_run(stmt, &rows[count]);
-		if (sqlite3_column_type(stmt, 7) != SQLITE_NULL)
-			rows[count].ended = store_column_dup(stmt, 7);
-		count++;
+		fill_run(stmt, &rows[count++]);
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
-		for (size_t i = 0; i < count; i++)
-			run_row_clear(&rows[i]);
-		free(rows);
+		run_row_array_free(rows, count);
 		return store_db_fail(st, "cannot list runs");
 	}
 	*out = rows;

@@ -1,0 +1,37 @@
+/* Indexed reads for the reviewer's side through the session: one run with
+ * its derived row, filtered run listings and the audit trail. Thin on
+ * purpose, like session_read.c: front ends and the report module never
+ * call store_* themselves. */
+#include "countersign/session.h"
+
+#include <assert.h>
+
+static int outcome(enum store_status rc)
+{
+	switch (rc) {
+	case STORE_OK: return SESSION_OK;
+	case STORE_NOT_FOUND: return SESSION_INVALID;
+	case STORE_REFUSED: return SESSION_REFUSED;
+	case STORE_CONFLICT: return SESSION_REFUSED;
+	case STORE_FAILED: break;
+	}
+	return SESSION_ENV;
+}
+
+int session_run(struct session *s, const char *id, struct run_row *out)
+{
+	assert(s && s->st && id && out);
+	return outcome(store_get_run(s->st, id, out));
+}
+
+int session_list_runs(struct session *s, const struct run_filter *f, struct run_row **out, size_t *n)
+{
+	assert(s && s->st && out && n);
+	return outcome(store_list_runs_filtered(s->st, f, out, n));
+}
+
+int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n)
+{
+	assert(s && s->st && out && n);
+	return outcome(store_audit(s->st, f, out, n));
+}
