@@ -100,6 +100,25 @@ static const struct cli_command commands[] = {
 	{"note", "RUN [SECTION[/ITEM]] --engineer NAME TEXT [--pin-stdin]",
 		"add a free-text note to the record", "", cmd_note},
 	{"abort", "RUN --engineer NAME --reason TEXT [--pin-stdin]", "end the run as aborted", "", cmd_abort},
+	{"export", "RUN --format md|json|html|junit [-o FILE]",
+		"write a run's completion report (standard output without -o)",
+		"The report carries the checklist and run, each section's gate (passed, FORCED, open,\n"
+		"locked, not chosen), each item's counted verdict with its attempts, times, exit or\n"
+		"HTTP status and the end of its output, every signature (with the OS user, host and\n"
+		"tty it came from; stale ones marked), rejections, waivers, overrides, notes, wrong\n"
+		"PINs, and the audit anchor: the run's event count and head hash, verified now.\n"
+		"Secrets appear as ***. A run still open can be exported; the report says so.\n"
+		"docs/report-format.md describes the formats.\n"
+		"\n"
+		"  --format F       md (for a change ticket), json, html (one file) or junit (CI)\n"
+		"  -o, --output F   write F whole or not at all (a file beside it, renamed over it);\n"
+		"                   - is standard output\n"
+		"\n"
+		"Only reads the database. Exit status 0 when written; 1 when written but the run's\n"
+		"record does not verify (the report says so); 2 for an unknown run or format; 3 when\n"
+		"the database cannot be read or FILE cannot be written (an older FILE is left as it was).\n"
+		"Check a report's anchor later with: countersign verify RUN --anchor HEAD\n",
+		cmd_export},
 	{"verify", "[RUN] [--anchor HASH]",
 		"recompute the hash chains of the record",
 		"Prints \"ok: N events, head HASH\" and exits 0, or names the first bad event and exits 1.\n"

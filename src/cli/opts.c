@@ -43,6 +43,8 @@ static const struct option all_options[] = {
 	{"value", required_argument, NULL, 'L'},
 	{"request", no_argument, NULL, 'Q'},
 	{"confirm", no_argument, NULL, 'M'},
+	{"format", required_argument, NULL, 'T'},
+	{"output", required_argument, NULL, 'o'},  /* also -o */
 	{0, 0, 0, 0},
 };
 
@@ -282,6 +284,8 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'L': o->value = optarg; break;
 	case 'Q': o->request = true; break;
 	case 'M': o->confirm = true; break;
+	case 'T': o->format = optarg; break;
+	case 'o': o->output = optarg; break;
 	}
 	return true;
 }
@@ -293,7 +297,8 @@ static bool parse(const char *command, const char *usage, int argc, char **argv,
 	optind = 1;
 	opterr = 0;
 	int c, index = 0;
-	while ((c = getopt_long(argc, argv, "-", all_options, &index)) != -1) {
+	/* -o is the one short option (--output): allowed where "output" is */
+	while ((c = getopt_long(argc, argv, "-o:", all_options, &index)) != -1) {
 		if (c == 1) {
 			if (o->n_pos >= max_pos || o->n_pos >= OPTS_MAX_POS) {
 				cli_error(command, "unexpected argument \"%s\"; usage: %s", optarg, usage);

@@ -17,6 +17,7 @@ struct opts {
 	char **var_origins;     /* "--var" or "FILE:LINE", parallel to vars */
 	int n_vars;
 	const char *title, *reason, *incident, *comment, *note, *anchor, *full_name, *run, *value;
+	const char *format, *output;  /* --format; --output or -o */
 	bool pin_stdin, yes, json, all, reject, fail, recover, cancel, request, confirm;
 	const char *pos[OPTS_MAX_POS];
 	int n_pos;

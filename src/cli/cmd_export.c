@@ -1,0 +1,48 @@
+/* countersign export RUN --format md|json|html|junit [-o FILE] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/opts.h"
+#include "cli/cli_session.h"
+#include "cli/cli_text.h"
+#include "countersign/report.h"
+
+int cmd_export(const struct cli_global *g, int argc, char **argv)
+{
+	const char *usage = "countersign export RUN --format md|json|html|junit [-o FILE]";
+	struct opts o;
+	if (!opts_parse("export", usage, argc, argv, "format output", 1, &o))
+		return EXIT_USAGE;
+	if (o.n_pos != 1) {
+		cli_error("export", "which run? usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	enum report_format format;
+	if (!o.format) {
+		cli_error("export", "--format is needed (md, json, html or junit); usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	if (!report_format_parse(o.format, &format)) {
+		cli_error("export", "unknown format \"%s\"; give md, json, html or junit", o.format);
+		return EXIT_USAGE;
+	}
+	if (o.output && !o.output[0]) {
+		cli_error("export", "-o needs a file name (or - for standard output)");
+		return EXIT_USAGE;
+	}
+	/* Only reads: the database is opened read-only and nothing is recorded. */
+	struct session s;
+	int rc = cli_session_open_read(&s, g, "export");
+	if (rc == EXIT_OK)
+		rc = session_load_run(&s, o.pos[0]);
+	if (rc == EXIT_OK) {
+		char *err = NULL;
+		rc = report_export(&s, format, o.output, &err);
+		if (err)
+			cli_error("export", "%s", err);
+		free(err);
+	}
+	session_close(&s);
+	return rc;
+}
