@@ -5,6 +5,9 @@
 #ifndef COUNTERSIGN_AUDIT_H
 #define COUNTERSIGN_AUDIT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "countersign/store.h"
 
 struct cJSON;
@@ -22,5 +25,14 @@ char *audit_line(const struct audit_entry *e);
  * JSON object), prev and hash. Returns a new cJSON object the caller
  * deletes with cJSON_Delete. */
 struct cJSON *audit_json(const struct audit_entry *e);
+
+/* Reads a date or time as the reviewer's filters take it, in UTC:
+ * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" (a space may
+ * stand for the T), each with an optional "Z". With END false, *US is the
+ * start of what TEXT names; with END true, the first microsecond after it
+ * (so "--until 2026-11-26" takes in the whole day: a filter's until is
+ * exclusive). Returns false for anything else, another time zone
+ * included. */
+bool audit_parse_date(const char *text, bool end, int64_t *us);
 
 #endif

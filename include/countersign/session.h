@@ -233,5 +233,8 @@ int session_list_runs(struct session *s, const struct run_filter *f, struct run_
 /* The events F selects across every chain (F NULL: all), oldest first;
  * free with audit_entry_array_free. SESSION_INVALID for an unknown run. */
 int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n);
+/* The same, one entry at a time (see store_audit_each): FN returns false
+ * to stop. */
+int session_audit_each(struct session *s, const struct audit_filter *f, store_audit_fn fn, void *user);
 
 #endif

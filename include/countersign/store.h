@@ -204,10 +204,14 @@ struct audit_entry {
 /* Frees N entries and the array; NULL is a no-op. */
 void audit_entry_array_free(struct audit_entry *entries, size_t n);
 /* The events F selects across every chain (F NULL: all), oldest first (by
- * time, then chain and seq), from indexed queries; free with
+ * time, then in the order recorded), from indexed queries; free with
  * audit_entry_array_free. A run that does not exist is STORE_NOT_FOUND. */
 enum store_status store_audit(struct store *st, const struct audit_filter *f, struct audit_entry **out,
 	size_t *n);
+/* The same, one entry at a time, so that a long trail needs no memory: FN
+ * gets each entry (valid during the call only) and returns false to stop. */
+typedef bool (*store_audit_fn)(void *user, const struct audit_entry *e);
+enum store_status store_audit_each(struct store *st, const struct audit_filter *f, store_audit_fn fn, void *user);
 
 /* --- verification --- */
 struct verify_result {

@@ -119,6 +119,22 @@ static const struct cli_command commands[] = {
 		"the database cannot be read or FILE cannot be written (an older FILE is left as it was).\n"
 		"Check a report's anchor later with: countersign verify RUN --anchor HEAD\n",
 		cmd_export},
+	{"audit", "[--run ID] [--engineer NAME] [--since DATE] [--until DATE] [--kind KIND] [--json]",
+		"the record across runs, oldest first: who did what, when, from where",
+		"One line per event: UTC time, run (or \"engineers\" for registrations and PINs),\n"
+		"section/item, engineer, and what happened with its verdict or meaning and any\n"
+		"comment, reason or note. Wrong PINs and lockouts are events too. Filters combine:\n"
+		"\n"
+		"  --run ID         one run's events (\"engineers\": the engineers chain)\n"
+		"  --engineer NAME  what NAME did, and their registration (\"system\": the program)\n"
+		"  --kind KIND      one kind of event (signed, waived, override, pin_failed, ...)\n"
+		"  --since DATE     at or after DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], UTC (Z allowed)\n"
+		"  --until DATE     up to the end of DATE (--until 2026-11-26 takes in that whole day)\n"
+		"  --json           one JSON document: {\"filters\": {...}, \"events\": [...], \"count\": N}\n"
+		"\n"
+		"Only reads the database. Exit status 0; 2 for an unknown run, engineer or kind, a date\n"
+		"it cannot read, or --since after --until; 3 when the database cannot be read.\n",
+		cmd_audit},
 	{"verify", "[RUN] [--anchor HASH]",
 		"recompute the hash chains of the record",
 		"Prints \"ok: N events, head HASH\" and exits 0, or names the first bad event and exits 1.\n"

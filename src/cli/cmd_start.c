@@ -98,6 +98,42 @@ out:
 	return rc;
 }
 
+/* The current section of open run ID, which only the engine knows: the
+ * run is folded (finished runs never are). NULL when it cannot be loaded. */
+static char *current_section(struct session *s, const char *id)
+{
+	struct session rs;
+	cli_session_init(&rs, "runs");
+	rs.st = s->st;
+	char *current = NULL;
+	if (session_load_run(&rs, id) == EXIT_OK) {
+		size_t cur = engine_current_section(rs.eng);
+		current = xstrdup(cur != (size_t)-1 && engine_status(rs.eng) == RUN_OPEN ? rs.cl->sections[cur].id : "-");
+	}
+	rs.st = NULL;
+	session_close(&rs);
+	return current;
+}
+
+static cJSON *run_json(const struct run_row *r, const char *when, const char *current)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "id", r->id);
+	cJSON_AddStringToObject(j, "checklist", r->checklist_id);
+	cJSON_AddStringToObject(j, "title", r->title);
+	cJSON_AddStringToObject(j, "state", r->state);
+	cJSON_AddStringToObject(j, "started", when);
+	cJSON_AddNumberToObject(j, "started_us", (double)r->started_us);
+	cJSON_AddStringToObject(j, "current_section", current);
+	if (r->ended_us)
+		cJSON_AddNumberToObject(j, "ended_us", (double)r->ended_us);
+	else
+		cJSON_AddNullToObject(j, "ended_us");
+	cJSON_AddNumberToObject(j, "events", (double)r->events);
+	cJSON_AddStringToObject(j, "head", r->head);
+	return j;
+}
+
 int cmd_runs(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
@@ -107,65 +143,51 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	int rc = cli_session_open_read(&s, g, "runs");
 	if (rc != EXIT_OK)
 		return rc;
+	/* State, end and head come from the derived run table. */
+	struct run_filter open_only = {.state = "open"};
 	struct run_row *runs = NULL;
 	size_t n = 0;
-	if (store_list_runs(s.st, &runs, &n) != STORE_OK) {
-		cli_error("runs", "cannot list runs: %s", store_error(s.st));
+	if (session_list_runs(&s, o.all ? NULL : &open_only, &runs, &n) != SESSION_OK) {
+		cli_error("runs", "cannot list runs: %s", session_store_error(&s));
 		session_close(&s);
 		return EXIT_ENV;
 	}
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr = o.json ? cJSON_CreateArray() : NULL;
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!o.all && runs[i].ended)
-			continue; /* finished: no need to fold its events */
-		struct session rs;
-		cli_session_init(&rs, "runs");
-		rs.st = s.st;
-		if (session_load_run(&rs, runs[i].id) != EXIT_OK) {
-			rs.st = NULL;
-			session_close(&rs);
-			continue;
+		const struct run_row *r = &runs[i];
+		bool open = strcmp(r->state, "open") == 0;
+		char *current = open ? current_section(&s, r->id) : xstrdup("-");
+		if (!current)
+			current = xstrdup("?"); /* its checklist snapshot or events could not be read */
+		char when[64];
+		format_time(r->started_us, when, sizeof(when));
+		if (o.json) {
+			cJSON_AddItemToArray(arr, run_json(r, when, current));
+		} else {
+			if (shown == 0)
+				printf("%-12s %-24s %-10s %-23s %-24s %s\n", "RUN", "CHECKLIST", "STATE", "STARTED", "CURRENT",
+					"TITLE");
+			printf("%-12s %-24s %-10s %-23s %-24s %s\n", cli_safe(r->id), cli_safe(r->checklist_id), r->state,
+				when, cli_safe(current), cli_safe(r->title));
+			/* cli_safe's copies live until the command ends: on a long
+			 * list, let them go as it goes */
+			if (shown % 1024 == 1023)
+				cli_text_release();
 		}
-		enum run_status status = engine_status(rs.eng);
-		size_t cur = engine_current_section(rs.eng);
-		const char *current = cur != (size_t)-1 && status == RUN_OPEN ? rs.cl->sections[cur].id : "-";
-		if (o.all || status == RUN_OPEN) {
-			char when[64];
-			format_time(runs[i].started_us, when, sizeof(when));
-			if (o.json) {
-				cJSON *r = cJSON_CreateObject();
-				cJSON_AddStringToObject(r, "id", runs[i].id);
-				cJSON_AddStringToObject(r, "checklist", runs[i].checklist_id);
-				cJSON_AddStringToObject(r, "title", runs[i].title);
-				cJSON_AddStringToObject(r, "state", run_status_name(status));
-				cJSON_AddStringToObject(r, "started", when);
-				cJSON_AddNumberToObject(r, "started_us", (double)runs[i].started_us);
-				cJSON_AddStringToObject(r, "current_section", current);
-				cJSON_AddItemToArray(arr, r);
-			} else {
-				if (shown == 0)
-					printf("%-12s %-24s %-10s %-23s %-24s %s\n", "RUN", "CHECKLIST", "STATE", "STARTED",
-						"CURRENT", "TITLE");
-				printf("%-12s %-24s %-10s %-23s %-24s %s\n", cli_safe(runs[i].id), cli_safe(runs[i].checklist_id),
-					run_status_name(status), when, cli_safe(current), cli_safe(runs[i].title));
-			}
-			shown++;
-		}
-		rs.st = NULL;
-		session_close(&rs);
+		free(current);
+		shown++;
 	}
 	if (o.json) {
-		char *text = cJSON_Print(arr);
-		cli_put_json(text);
-		free(text);
+		char *json = cJSON_Print(arr);
+		cli_put_json(json);
+		free(json);
 	} else if (shown == 0) {
 		puts(o.all ? "no runs yet" : "no open runs ('countersign runs --all' shows finished ones)");
 	}
 	cJSON_Delete(arr);
-	for (size_t i = 0; i < n; i++)
-		run_row_clear(&runs[i]);
-	free(runs);
+	run_row_array_free(runs, n);
 	session_close(&s);
+	opts_clear(&o);
 	return EXIT_OK;
 }

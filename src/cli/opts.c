@@ -45,6 +45,9 @@ static const struct option all_options[] = {
 	{"confirm", no_argument, NULL, 'M'},
 	{"format", required_argument, NULL, 'T'},
 	{"output", required_argument, NULL, 'o'},  /* also -o */
+	{"since", required_argument, NULL, 'S'},
+	{"until", required_argument, NULL, 'U'},
+	{"kind", required_argument, NULL, 'k'},
 	{0, 0, 0, 0},
 };
 
@@ -286,6 +289,9 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'M': o->confirm = true; break;
 	case 'T': o->format = optarg; break;
 	case 'o': o->output = optarg; break;
+	case 'S': o->since = optarg; break;
+	case 'U': o->until = optarg; break;
+	case 'k': o->kind = optarg; break;
 	}
 	return true;
 }

@@ -35,3 +35,9 @@ int session_audit(struct session *s, const struct audit_filter *f, struct audit_
 	assert(s && s->st && out && n);
 	return outcome(store_audit(s->st, f, out, n));
 }
+
+int session_audit_each(struct session *s, const struct audit_filter *f, store_audit_fn fn, void *user)
+{
+	assert(s && s->st && fn);
+	return outcome(store_audit_each(s->st, f, fn, user));
+}

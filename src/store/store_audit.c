@@ -18,26 +18,52 @@ void audit_entry_array_free(struct audit_entry *entries, size_t n)
 	free(entries);
 }
 
-/* Only the conditions asked for are in the query, so that SQLite picks the
- * index that serves them. An engineer's events are theirs as actor, plus
- * the engineers chain's events about them (their registration by someone
- * else). */
+#define AUDIT_COLUMNS "SELECT rowid AS r, chain, seq, time_us, actor, os_user, host, tty, kind, target, payload, " \
+	"prev, hash FROM events WHERE "
+
+/* The conditions F asks for but the engineer, each after " AND ". Unless
+ * PLAIN, kind and time carry a unary +, which keeps SQLite from using their
+ * indexes: without statistics it cannot tell which index selects fewer
+ * events, so the choice is made here for the smallest bounded set: one run
+ * (a hundred events or so), else one engineer's events, else a kind, else a
+ * time range. */
+static void add_conditions(struct strbuf *sb, const struct audit_filter *f, bool plain)
+{
+	const char *plus = plain && !f->run ? "" : "+";
+	if (f->run)
+		strbuf_addstr(sb, " AND chain = :run");
+	if (f->kind)
+		strbuf_addf(sb, " AND %skind = :kind", plus);
+	if (f->since_us)
+		strbuf_addf(sb, " AND %stime_us >= :since", plus);
+	if (f->until_us)
+		strbuf_addf(sb, " AND %stime_us < :until", plus);
+}
+
+/* Only the conditions asked for are in the query, so that SQLite uses the
+ * index chosen for them. Oldest first, and in the order recorded within the
+ * same microsecond: every index on events ends with the rowid, so
+ * (time_us, rowid) comes in index order without sorting. An engineer's
+ * events are theirs as actor, plus the engineers chain's events about them
+ * (their registration by someone else): two ordered streams, merged. */
 static char *audit_sql(const struct audit_filter *f)
 {
+	static const struct audit_filter none = {0};
+	if (!f)
+		f = &none;
 	struct strbuf sb = {0};
-	strbuf_addstr(&sb, "SELECT chain, seq, time_us, actor, os_user, host, tty, kind, target, payload, prev, hash "
-		"FROM events WHERE 1");
-	if (f && f->run)
-		strbuf_addstr(&sb, " AND chain = :run");
-	if (f && f->engineer)
-		strbuf_addstr(&sb, " AND (actor = :engineer OR (chain = :engineers AND target = :engineer))");
-	if (f && f->kind)
-		strbuf_addstr(&sb, " AND kind = :kind");
-	if (f && f->since_us)
-		strbuf_addstr(&sb, " AND time_us >= :since");
-	if (f && f->until_us)
-		strbuf_addstr(&sb, " AND time_us < :until");
-	strbuf_addstr(&sb, " ORDER BY time_us, chain, seq");
+	if (f->engineer) {
+		strbuf_addstr(&sb, AUDIT_COLUMNS);
+		strbuf_addstr(&sb, f->run ? "+actor = :engineer" : "actor = :engineer");
+		add_conditions(&sb, f, false);
+		strbuf_addstr(&sb, " UNION ALL " AUDIT_COLUMNS "chain = :engineers AND +target = :engineer "
+			"AND +actor <> :engineer");
+		add_conditions(&sb, f, false);
+	} else {
+		strbuf_addstr(&sb, AUDIT_COLUMNS "1");
+		add_conditions(&sb, f, true);
+	}
+	strbuf_addstr(&sb, " ORDER BY time_us, r");
 	return strbuf_detach(&sb);
 }
 
@@ -55,23 +81,29 @@ static void bind_int64(sqlite3_stmt *stmt, const char *name, int64_t value)
 		sqlite3_bind_int64(stmt, idx, value);
 }
 
+static char *column(sqlite3_stmt *stmt, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, col);
+	return (char *)(s ? s : "");
+}
+
+/* The columns of AUDIT_COLUMNS after the rowid, borrowed from the statement
+ * (valid until its next step): a long trail is not copied a row at a time. */
 static void fill_entry(sqlite3_stmt *stmt, struct audit_entry *e)
 {
-	e->chain = store_column_dup(stmt, 0);
+	e->chain = column(stmt, 1);
 	struct event *ev = &e->ev;
-	ev->seq = sqlite3_column_int64(stmt, 1);
-	ev->time_us = sqlite3_column_int64(stmt, 2);
-	ev->actor = store_column_dup(stmt, 3);
-	ev->os_user = store_column_dup(stmt, 4);
-	ev->host = store_column_dup(stmt, 5);
-	ev->tty = store_column_dup(stmt, 6);
-	ev->kind = store_column_dup(stmt, 7);
-	ev->target = store_column_dup(stmt, 8);
-	ev->payload = store_column_dup(stmt, 9);
-	const char *prev = (const char *)sqlite3_column_text(stmt, 10);
-	const char *hash = (const char *)sqlite3_column_text(stmt, 11);
-	snprintf(ev->prev, sizeof(ev->prev), "%s", prev ? prev : "");
-	snprintf(ev->hash, sizeof(ev->hash), "%s", hash ? hash : "");
+	ev->seq = sqlite3_column_int64(stmt, 2);
+	ev->time_us = sqlite3_column_int64(stmt, 3);
+	ev->actor = column(stmt, 4);
+	ev->os_user = column(stmt, 5);
+	ev->host = column(stmt, 6);
+	ev->tty = column(stmt, 7);
+	ev->kind = column(stmt, 8);
+	ev->target = column(stmt, 9);
+	ev->payload = column(stmt, 10);
+	snprintf(ev->prev, sizeof(ev->prev), "%s", column(stmt, 11));
+	snprintf(ev->hash, sizeof(ev->hash), "%s", column(stmt, 12));
 }
 
 /* STORE_NOT_FOUND when RUN names neither a run nor the engineers chain. */
@@ -94,11 +126,8 @@ static enum store_status run_exists(struct store *st, const char *run)
 	return store_db_fail(st, "cannot look up the run");
 }
 
-enum store_status store_audit(struct store *st, const struct audit_filter *f, struct audit_entry **out,
-	size_t *n)
+enum store_status store_audit_each(struct store *st, const struct audit_filter *f, store_audit_fn fn, void *user)
 {
-	*out = NULL;
-	*n = 0;
 	/* One read transaction: the check that the run exists and the events
 	 * are one view of the record. */
 	enum store_status s = store_begin(st, false, "cannot start reading the record");
@@ -121,26 +150,56 @@ enum store_status store_audit(struct store *st, const struct audit_filter *f, st
 		bind_int64(stmt, ":since", f->since_us);
 		bind_int64(stmt, ":until", f->until_us);
 	}
-	struct audit_entry *entries = NULL;
-	size_t count = 0, cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 64;
-			entries = xreallocarray(entries, cap, sizeof(*entries));
-		}
-		memset(&entries[count], 0, sizeof(entries[count]));
-		fill_entry(stmt, &entries[count++]);
+	bool go_on = true;
+	while (go_on && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct audit_entry e = {0};
+		fill_entry(stmt, &e);
+		go_on = fn(user, &e);
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
+	if (go_on && rc != SQLITE_DONE)
 		s = store_db_fail(st, "cannot read the record");
-		store_rollback(st);
-		audit_entry_array_free(entries, count);
-		return s;
-	}
+	sqlite3_finalize(stmt);
 	store_rollback(st);
-	*out = entries;
-	*n = count;
-	return STORE_OK;
+	return s;
+}
+
+struct collect {
+	struct audit_entry *entries;
+	size_t n, cap;
+};
+
+static bool collect_one(void *user, const struct audit_entry *e)
+{
+	struct collect *c = user;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->entries = xreallocarray(c->entries, c->cap, sizeof(*c->entries));
+	}
+	struct audit_entry *copy = &c->entries[c->n++];
+	copy->chain = xstrdup(e->chain);
+	copy->ev = e->ev;
+	copy->ev.actor = xstrdup(e->ev.actor);
+	copy->ev.os_user = xstrdup(e->ev.os_user);
+	copy->ev.host = xstrdup(e->ev.host);
+	copy->ev.tty = xstrdup(e->ev.tty);
+	copy->ev.kind = xstrdup(e->ev.kind);
+	copy->ev.target = xstrdup(e->ev.target);
+	copy->ev.payload = xstrdup(e->ev.payload);
+	return true;
+}
+
+enum store_status store_audit(struct store *st, const struct audit_filter *f, struct audit_entry **out,
+	size_t *n)
+{
+	struct collect c = {0};
+	enum store_status s = store_audit_each(st, f, collect_one, &c);
+	if (s != STORE_OK) {
+		audit_entry_array_free(c.entries, c.n);
+		c.entries = NULL;
+		c.n = 0;
+	}
+	*out = c.entries;
+	*n = c.n;
+	return s;
 }

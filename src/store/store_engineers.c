@@ -2,6 +2,8 @@
  * event of the "engineers" chain in the same transaction. */
 #include "store_internal.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,7 +303,10 @@ static enum store_status lock_event(struct store *st, const struct event *failed
 	if (s != STORE_OK || count < max)
 		return s;
 	cJSON *p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "until_us", (double)(oldest + window_us));
+	/* Raw: a double would round a time in microseconds. */
+	char until[24];
+	snprintf(until, sizeof(until), "%" PRId64, oldest + window_us);
+	cJSON_AddRawToObject(p, "until_us", until);
 	cJSON_AddNumberToObject(p, "failures", count);
 	cJSON *failed_payload = cJSON_Parse(failed->payload ? failed->payload : "{}");
 	const cJSON *run = cJSON_GetObjectItemCaseSensitive(failed_payload, "run");

@@ -25,6 +25,12 @@ struct verifier {
 	const char *chain;
 	int64_t seq;            /* the event whose evidence is being checked */
 	enum store_status status; /* STORE_FAILED once SQLite failed */
+	/* What the chain just checked says of its run, for the derived run
+	 * table's row: */
+	const char *end_kind;   /* the first run_completed or run_aborted (borrowed), or NULL */
+	int64_t end_us, last_us;
+	char **actors;          /* who recorded in it, each once */
+	size_t n_actors;
 };
 
 void verify_result_clear(struct verify_result *r)
@@ -126,10 +132,37 @@ static const char *column(sqlite3_stmt *stmt, int col)
 	return s ? s : "";
 }
 
+static void forget_derived(struct verifier *v)
+{
+	for (size_t i = 0; i < v->n_actors; i++)
+		free(v->actors[i]);
+	free(v->actors);
+	v->actors = NULL;
+	v->n_actors = 0;
+	v->end_kind = NULL;
+	v->end_us = v->last_us = 0;
+}
+
+/* Keeps what the derived run table should say of the chain being checked. */
+static void note_derived(struct verifier *v, const struct event *ev)
+{
+	v->last_us = ev->time_us;
+	if (!v->end_kind && (strcmp(ev->kind, EV_RUN_COMPLETED) == 0 || strcmp(ev->kind, EV_RUN_ABORTED) == 0)) {
+		v->end_kind = strcmp(ev->kind, EV_RUN_COMPLETED) == 0 ? "completed" : "aborted";
+		v->end_us = ev->time_us;
+	}
+	for (size_t i = 0; i < v->n_actors; i++)
+		if (strcmp(v->actors[i], ev->actor) == 0)
+			return;
+	v->actors = xreallocarray(v->actors, v->n_actors + 1, sizeof(*v->actors));
+	v->actors[v->n_actors++] = xstrdup(ev->actor);
+}
+
 /* Checks CHAIN from GENESIS; false at the first failure (v->out or v->status
  * says which). */
 static bool verify_chain(struct verifier *v, const char *chain, const char *genesis)
 {
+	forget_derived(v);
 	v->chain = chain;
 	sqlite3_reset(v->events);
 	sqlite3_bind_text(v->events, 1, chain, -1, SQLITE_STATIC);
@@ -157,6 +190,7 @@ static bool verify_chain(struct verifier *v, const char *chain, const char *gene
 			return false;
 		if (v->anchor && strcasecmp(v->anchor, ev.hash) == 0)
 			v->anchor_found = true;
+		note_derived(v, &ev);
 		memcpy(prev, ev.hash, sizeof(prev));
 		memcpy(v->out->head, ev.hash, sizeof(v->out->head));
 		v->out->events++;
@@ -169,11 +203,93 @@ static bool verify_chain(struct verifier *v, const char *chain, const char *gene
 	return true;
 }
 
+/* The derived run table's row disagrees with the chain just checked: WHAT
+ * says how. */
+static bool derived_differs(struct verifier *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool derived_differs(struct verifier *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = xvasprintf(fmt, ap);
+	va_end(ap);
+	fail(v, 0, "the derived run table disagrees with the chain of run %s: %s (the table was edited, or "
+		"events were removed from the end of the chain, whose hashes are consistent up to its event %" PRId64
+		")", v->chain, what, v->out->events);
+	free(what);
+	return false;
+}
+
+/* Who recorded in the run, by the derived table, against the chain. */
+static bool check_derived_actors(struct verifier *v, const char *run)
+{
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT actor FROM run_actors WHERE run = ?1");
+	if (!stmt)
+		return db_fail(v, "cannot read the derived run table");
+	sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
+	size_t listed = 0;
+	int rc = SQLITE_DONE;
+	bool ok = true;
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *actor = column(stmt, 0);
+		bool found = false;
+		for (size_t i = 0; i < v->n_actors && !found; i++)
+			found = strcmp(v->actors[i], actor) == 0;
+		if (!found)
+			ok = derived_differs(v, "it names %s among those who recorded in it, the chain has no event by %s",
+				actor, actor);
+		listed++;
+	}
+	if (ok && rc != SQLITE_DONE)
+		ok = db_fail(v, "cannot read the derived run table");
+	sqlite3_finalize(stmt);
+	if (ok && listed != v->n_actors)
+		ok = derived_differs(v, "it names %zu engineers who recorded in it, the chain %zu", listed, v->n_actors);
+	return ok;
+}
+
+/* The derived run table's row of RUN against what its chain says. */
+static bool check_derived(struct verifier *v, const char *run)
+{
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT state, ended_us, last_seq, head, last_us, events "
+		"FROM run_index WHERE run = ?1");
+	if (!stmt)
+		return db_fail(v, "cannot read the derived run table");
+	sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	bool ok = true;
+	const char *state = v->end_kind ? v->end_kind : "open";
+	if (rc == SQLITE_DONE)
+		ok = derived_differs(v, "it has no row for the run");
+	else if (rc != SQLITE_ROW)
+		ok = db_fail(v, "cannot read the derived run table");
+	else if (strcmp(column(stmt, 0), state) != 0)
+		ok = derived_differs(v, "it says the run is %s, the chain that it is %s", column(stmt, 0), state);
+	else if (sqlite3_column_int64(stmt, 1) != v->end_us)
+		ok = derived_differs(v, "it says the run ended at %" PRId64 " us, the chain at %" PRId64 " us",
+			(int64_t)sqlite3_column_int64(stmt, 1), v->end_us);
+	else if (sqlite3_column_int64(stmt, 2) != v->out->events || sqlite3_column_int64(stmt, 5) != v->out->events)
+		ok = derived_differs(v, "it counts %" PRId64 " events (the last %" PRId64 "), the chain has %" PRId64,
+			(int64_t)sqlite3_column_int64(stmt, 5), (int64_t)sqlite3_column_int64(stmt, 2), v->out->events);
+	else if (strcmp(column(stmt, 3), v->out->head) != 0)
+		ok = derived_differs(v, "its head is %.*s..., the chain's %.*s...", SHORT_HASH, column(stmt, 3),
+			SHORT_HASH, v->out->head);
+	else if (sqlite3_column_int64(stmt, 4) != v->last_us)
+		ok = derived_differs(v, "it says the last event was at %" PRId64 " us, the chain at %" PRId64 " us",
+			(int64_t)sqlite3_column_int64(stmt, 4), v->last_us);
+	sqlite3_finalize(stmt);
+	return ok && check_derived_actors(v, run);
+}
+
 static bool verify_run(struct verifier *v, const struct run_row *run)
 {
 	char genesis[EVENT_HASH_HEX];
 	store_run_genesis(run, genesis);
-	return verify_chain(v, run->id, genesis);
+	/* The head and count of this chain alone, for its derived row. */
+	int64_t events = v->out->events;
+	v->out->events = 0;
+	bool ok = verify_chain(v, run->id, genesis) && check_derived(v, run->id);
+	v->out->events += events;
+	return ok;
 }
 
 /* Events whose chain names no run: the run's row was removed. */
@@ -197,6 +313,24 @@ static bool check_orphans(struct verifier *v)
 	return ok;
 }
 
+/* Rows of the derived run table for no run. */
+static bool check_derived_orphans(struct verifier *v)
+{
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT run FROM run_index WHERE run NOT IN (SELECT id FROM runs) "
+		"UNION SELECT run FROM run_actors WHERE run NOT IN (SELECT id FROM runs) ORDER BY 1 LIMIT 1");
+	if (!stmt)
+		return db_fail(v, "cannot read the derived run table");
+	int rc = sqlite3_step(stmt);
+	bool ok = rc == SQLITE_DONE;
+	if (rc == SQLITE_ROW)
+		fail(v, 0, "the derived run table names run %s, which does not exist (the table was edited)",
+			column(stmt, 0));
+	else if (rc != SQLITE_DONE)
+		db_fail(v, "cannot read the derived run table");
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
 static bool verify_all(struct verifier *v)
 {
 	struct run_row *runs = NULL;
@@ -214,7 +348,7 @@ static bool verify_all(struct verifier *v)
 		store_chain_genesis(v->st, EVENT_CHAIN_ENGINEERS, genesis);
 		ok = verify_chain(v, EVENT_CHAIN_ENGINEERS, genesis);
 	}
-	return ok && check_orphans(v);
+	return ok && check_orphans(v) && check_derived_orphans(v);
 }
 
 static bool verify_one(struct verifier *v, const char *run_id)
@@ -271,6 +405,7 @@ enum store_status store_verify(struct store *st, const char *run_id, const char 
 				"another database", v.anchor);
 	}
 	out->ok = ok;
+	forget_derived(&v);
 	sqlite3_finalize(v.events);
 	sqlite3_finalize(v.evidence);
 	store_rollback(st);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # countersign verify through the real binary: an untouched record verifies;
 # each tampering by hand (triggers dropped, on a fresh copy of the database)
-# is caught and the event named; --anchor catches a run cut short.
+# is caught and the event named; the derived run table or --anchor catches a
+# run cut short.
 . "$(dirname "$0")/lib.sh"
 
 export COUNTERSIGN_TEST_PIN_COST=min
@@ -114,7 +115,18 @@ tampered "a moved attestation" 8 "update events set target = 'prep/strict' where
 fresh truncated
 sqlite3 "$DB" "delete from events where chain = '$R' and seq >= 8"
 run "$CS" --db "$DB" verify
-expect_rc 0 "plain verify cannot see a run cut short at its tail"
+expect_rc 1 "plain verify sees a run cut short: the derived run table remembers its end"
+expect_in err "the derived run table disagrees with the chain of run $R: it counts 9 events (the last 9), the chain has 7" \
+	"the cut is named"
+run "$CS" --db "$DB" verify "$R"
+expect_rc 1 "so does verify RUN"
+# Cut by someone who also makes the derived table agree: only an anchor tells.
+sqlite3 "$DB" "update run_index set last_seq = 7, events = 7,
+	head = (select hash from events where chain = '$R' and seq = 7),
+	last_us = (select time_us from events where chain = '$R' and seq = 7) where run = '$R';
+	delete from run_actors where run = '$R' and actor = 'bob'"
+run "$CS" --db "$DB" verify
+expect_rc 0 "plain verify cannot see a cut hidden in the derived table too"
 run "$CS" --db "$DB" verify "$R"
 expect_rc 0 "plain verify RUN cannot either"
 run "$CS" --db "$DB" verify "$R" --anchor "$HEAD"

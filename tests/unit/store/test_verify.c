@@ -294,7 +294,18 @@ static void test_truncated(const char *tmp)
 	struct scene sc;
 	scene_open(&sc, tmp, "truncated");
 	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq > 7");
-	/* A clean cut leaves a valid, shorter chain: only an anchor reveals it. */
+	/* The derived run table, written with each append, remembers the end. */
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 0, "the derived run table disagrees with the chain of run", __LINE__);
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 0, "it says the run is completed, the chain that it is open",
+		__LINE__);
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 0, "events were removed from the end of the chain, whose hashes "
+		"are consistent up to its event 7", __LINE__);
+	expect_fail(&sc, NULL, NULL, sc.run.id, 0, "the derived run table disagrees", __LINE__);
+	/* A clean cut with the derived table made to match leaves a valid,
+	 * shorter chain: only an anchor reveals it. */
+	tamper(&sc, "UPDATE run_index SET state = 'open', ended_us = NULL, last_seq = 7, events = 7, "
+		"head = (SELECT hash FROM events WHERE chain = '{run}' AND seq = 7), "
+		"last_us = (SELECT time_us FROM events WHERE chain = '{run}' AND seq = 7) WHERE run = '{run}'");
 	expect_ok(&sc, sc.run.id, NULL, 7, __LINE__);
 	expect_ok(&sc, sc.run.id, sc.hash[7], 7, __LINE__);
 	expect_fail(&sc, sc.run.id, sc.hash[N_EVENTS], sc.run.id, 0,
