@@ -216,9 +216,9 @@ static char *same_origin_warning(const struct report_section *rs)
 			}
 		}
 		if (n > 1) {
-			char *w = xasprintf("the approvals of %s all came from OS user \"%s\" on tty \"%s\" of host "
-				"\"%s\": one person may have signed for %zu", who.data, a->os_user,
-				a->tty[0] ? a->tty : "(none)", a->host, n);
+			char *w = xasprintf("the approvals of %s came from one OS user \"%s\" on one tty \"%s\" of "
+				"host \"%s\": one person may have signed as %s", who.data, a->os_user, a->tty, a->host,
+				n == 2 ? "both" : "all of them");
 			strbuf_release(&who);
 			return w;
 		}

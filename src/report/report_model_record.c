@@ -12,10 +12,6 @@
 #include "countersign/util.h"
 #include "report/report_model_internal.h"
 
-#ifndef EV_PIN_LOCKED
-#define EV_PIN_LOCKED "pin_locked" /* records from newer versions: a failure that locked its engineer out */
-#endif
-
 static const char *json_text(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -83,13 +79,16 @@ static bool acted_in_run(const struct report_ctx *c, const char *engineer)
 }
 
 /* Whether a pin_failed or pin_locked event belongs to this run: it names
- * the run; or, recorded before events named their run, it is by one of the
- * run's engineers between the run's start and its end (or now). */
-static bool of_this_run(const struct report_ctx *c, const struct event *ev, const cJSON *p)
+ * the run; or, in a LEGACY record (written before events named their run),
+ * it is by one of the run's engineers between the run's start and its end
+ * (or now). */
+static bool of_this_run(const struct report_ctx *c, const struct event *ev, const cJSON *p, bool legacy)
 {
 	const char *run = json_text(p, "run");
 	if (run)
 		return strcmp(run, c->r->run_id) == 0;
+	if (!legacy)
+		return false;  /* recorded outside any run (signing in, starting a run) */
 	int64_t end = c->r->ended_us ? c->r->ended_us : c->r->generated_us;
 	return ev->time_us >= c->r->started_us && ev->time_us <= end && acted_in_run(c, ev->target);
 }
@@ -99,8 +98,10 @@ static bool of_this_run(const struct report_ctx *c, const struct event *ev, cons
 static bool locked_by_count(const struct event *evs, size_t k)
 {
 	int n = 0;
-	for (size_t j = k + 1; j-- > 0 && evs[j].time_us > evs[k].time_us - PIN_WINDOW_US;)
-		n += strcmp(evs[j].kind, EV_PIN_FAILED) == 0 && strcmp(evs[j].target, evs[k].target) == 0;
+	/* every earlier one: times from several hosts need not be in order */
+	for (size_t j = 0; j <= k; j++)
+		n += evs[j].time_us > evs[k].time_us - PIN_WINDOW_US && evs[j].time_us <= evs[k].time_us &&
+			strcmp(evs[j].kind, EV_PIN_FAILED) == 0 && strcmp(evs[j].target, evs[k].target) == 0;
 	return n >= PIN_MAX_FAILURES;
 }
 
@@ -142,14 +143,25 @@ int report_build_pin_failures(struct report_ctx *c, char **err)
 		*err = xasprintf("cannot read the engineers' record: %s", session_store_error(c->s));
 		return rc;
 	}
+	/* The record names the run of a failure from its first such event on:
+	 * before it, the failures are attributed by engineer and time. */
+	size_t first_named = n;
+	for (size_t k = 0; k < n && first_named == n; k++) {
+		if (strcmp(evs[k].kind, EV_PIN_FAILED) != 0 && strcmp(evs[k].kind, EV_PIN_LOCKED) != 0)
+			continue;
+		cJSON *p = cJSON_Parse(evs[k].payload);
+		if (json_text(p, "run"))
+			first_named = k;
+		cJSON_Delete(p);
+	}
 	for (size_t k = 0; k < n; k++) {
 		bool failed = strcmp(evs[k].kind, EV_PIN_FAILED) == 0, locked = strcmp(evs[k].kind, EV_PIN_LOCKED) == 0;
 		if (!failed && !locked)
 			continue;
 		cJSON *p = cJSON_Parse(evs[k].payload);
-		if (of_this_run(c, &evs[k], p)) {
+		if (of_this_run(c, &evs[k], p, k < first_named)) {
 			if (failed)
-				add_failure(c->r, &evs[k], p)->lockout = locked_by_count(evs, k);
+				add_failure(c->r, &evs[k], p)->lockout = k < first_named && locked_by_count(evs, k);
 			else
 				mark_lockout(c->r, &evs[k], p);
 		}
