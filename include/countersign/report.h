@@ -127,8 +127,9 @@ struct report {
 	size_t n_overrides;
 	struct report_note *notes;
 	size_t n_notes;
-	struct report_pin_failure *pin_failures; /* the run's engineers' failed PINs between its start
-	                                            and its end (or now) */
+	struct report_pin_failure *pin_failures; /* the failed PINs of the run: those naming it, and in
+	                                            older records its engineers' during it
+	                                            (docs/report-format.md) */
 	size_t n_pin_failures;
 	/* the audit anchor */
 	int64_t events;                 /* events in the run's chain */
@@ -140,8 +141,10 @@ struct report {
 };
 
 /* Builds the report of the run loaded in S (session_load_run), verifying
- * its chain now. Returns NULL with a malloc'd reason in *ERR (caller frees)
- * when the record cannot be read. Free with report_destroy. */
+ * its chain now. It describes the events the engine has folded, even when
+ * another process has recorded more since (the anchor is the last of them).
+ * Returns NULL with a malloc'd reason in *ERR (caller frees) when the record
+ * cannot be read. Free with report_destroy. */
 struct report *report_build(struct session *s, char **err);
 void report_destroy(struct report *r);
 
@@ -150,10 +153,12 @@ void report_destroy(struct report *r);
 bool report_write(const struct report *r, enum report_format format, FILE *out);
 
 /* Builds and writes the report of S's run to PATH (NULL or "-": standard
- * output) as FORMAT. A file is written beside PATH and renamed over it when
- * complete, so a failure never leaves half a report (nor destroys an older
- * one). Returns a SESSION_* outcome; on failure *ERR (caller frees) says
- * what was wrong. */
+ * output) as FORMAT. A file is written beside PATH, flushed to disk and
+ * renamed over it when complete, so a failure never leaves half a report
+ * (nor destroys an older one). Returns SESSION_OK; SESSION_REFUSED when the
+ * report was written but the run's chain does not verify (the report says
+ * so); SESSION_ENV when the record could not be read or PATH written. On
+ * anything but SESSION_OK, *ERR (caller frees) says what was wrong. */
 int report_export(struct session *s, enum report_format format, const char *path, char **err);
 
 #endif
