@@ -46,7 +46,7 @@ struct ui_output {             /* live output of one item */
 	bool truncated;
 };
 
-enum ui_view { VIEW_HOME, VIEW_RUN, VIEW_OUTPUT, VIEW_HELP };
+enum ui_view { VIEW_HOME, VIEW_RUN, VIEW_OUTPUT, VIEW_HELP, VIEW_AUDIT };
 
 struct ui;
 
@@ -73,7 +73,11 @@ struct ui_dialog {
 	/* Returns true to close the dialog; false keeps it open (with ui->status
 	 * set) or means it opened another dialog in its place. */
 	bool (*submit)(struct ui *ui, struct ui_dialog *d, bool yes);
+	/* Called after a key changed field FIELD's value (NULL: none), so that
+	 * one field may follow another (a default path its format). */
+	void (*changed)(struct ui *ui, struct ui_dialog *d, size_t field);
 	void *data;
+	void (*free_data)(void *data);  /* frees DATA with the dialog (NULL: the dialog does not own it) */
 	size_t sec, item;          /* what the dialog acts on */
 	char digest[65];           /* the evidence a sign dialog showed */
 	char **rows;               /* a list to pick one from (j/k, Enter picks SEL), after the info */
@@ -126,6 +130,11 @@ int ui_term_key(struct ui *ui);
 /* Script mode: runs script commands until the next key; returns false at the end. */
 bool ui_script_next(struct ui *ui, int *key);
 bool ui_script_active(void);
+/* countersign-test only (COUNTERSIGN_TEST_REVIEW_WRITABLE=1): review opens
+ * the database for writing, so that a test can show that the interface
+ * itself refuses every key that would record. Always false in the
+ * installed program. */
+bool ui_test_review_writable(void);
 int ui_script_status(void);
 void ui_dump_screen(struct ui *ui, const char *name);
 /* True when the screen shows TEXT (for :wait-for). */
@@ -148,6 +157,25 @@ void ui_home_draw(struct ui *ui);
 void ui_home_key(struct ui *ui, int key);
 /* Review: from a run back to the list of runs. */
 void ui_review_back(struct ui *ui);
+
+/* ui_review.c: the review screen's list of runs, filtered (f) and verified
+ * (v). ui_review_load fills ui->runs with the runs the filters select. */
+void ui_review_load(struct ui *ui);
+void ui_review_draw(struct ui *ui);
+void ui_review_key(struct ui *ui, int key);
+/* Forgets the filters and the verifications (the interface ends). */
+void ui_review_free(void);
+
+/* ui_audit.c: the audit view of one run, oldest first, one line per event,
+ * drawn full screen; q, Esc or a go back to the view it was opened from. */
+void ui_audit_open(struct ui *ui, const char *run_id);
+void ui_audit_draw(struct ui *ui);
+void ui_audit_key(struct ui *ui, int key);
+void ui_audit_free(void);
+
+/* ui_export.c: the export form (format and path) for run RUN_ID; writes
+ * the completion report and says where, or why not, on the status line. */
+void ui_export_open(struct ui *ui, const char *run_id);
 
 /* ui_run.c */
 bool ui_run_open(struct ui *ui, const char *run_id);

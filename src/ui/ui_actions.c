@@ -397,10 +397,15 @@ void ui_run_key(struct ui *ui, int key)
 	case 'C': choose_section(ui); break;
 	case 'O': ui_override_section(ui); break;
 	case 'V': ui_give_variables(ui); break;
-	case 'E': ui_add_engineer(ui); break;
+	case 'E':
+		/* registering records in the engineers' chain: not from a run
+		 * that is only looked at */
+		if (!ui_read_only(ui))
+			ui_add_engineer(ui);
+		break;
 	case 'A': ui_abort_run(ui); break;
-	case 'e': ui_set_status(ui, true, "export: use 'countersign export' once reports are available"); break;
-	case 'a': ui_set_status(ui, true, "the audit view is not available in this version"); break;
+	case 'e': ui_export_open(ui, ui->s.run.id); break;
+	case 'a': ui_audit_open(ui, ui->s.run.id); break;
 	case '?': ui_help_open(ui); break;
 	case 'q':
 		if (ui->opt->review)

@@ -53,6 +53,7 @@ static void draw(struct ui *ui)
 		case VIEW_RUN: ui_run_draw(ui); break;
 		case VIEW_OUTPUT: ui_output_draw(ui); break;
 		case VIEW_HELP: ui_help_draw(ui); break;
+		case VIEW_AUDIT: ui_audit_draw(ui); break;
 		}
 		if (ui->dialog)
 			ui_dialog_draw(ui);
@@ -87,6 +88,7 @@ static void handle_key(struct ui *ui, int key)
 	case VIEW_RUN: ui_run_key(ui, key); break;
 	case VIEW_OUTPUT: ui_output_key(ui, key); break;
 	case VIEW_HELP: ui_help_key(ui, key); break;
+	case VIEW_AUDIT: ui_audit_key(ui, key); break;
 	}
 }
 
@@ -150,11 +152,16 @@ static void loop(struct ui *ui)
 	free(fds);
 }
 
-static int prepare(struct ui *ui)
+/* Opens the database and checks what the command line names; *RUN_OPEN
+ * says whether the run of open --run is open. Returns an exit code. */
+static int prepare(struct ui *ui, bool *run_open)
 {
 	const struct ui_options *opt = ui->opt;
 	ui->s.report.say = NULL; /* stderr until the screen is up */
-	if (session_open_store(&ui->s, opt->db_path) != SESSION_OK)
+	/* Review only reads: a connection that cannot write makes sure that no
+	 * key, and no mistake behind one, ever records anything. */
+	enum store_mode mode = opt->review && !ui_test_review_writable() ? STORE_READ_ONLY : STORE_CREATE;
+	if (session_open_store_mode(&ui->s, opt->db_path, mode) != SESSION_OK)
 		return 3;
 	if (opt->checklist) {
 		struct diag_list d;
@@ -176,6 +183,21 @@ static int prepare(struct ui *ui)
 			return 2;
 		}
 		run_row_clear(&r);
+		/* how the run stands, read through a connection that cannot write
+		 * (resuming it recovers interrupted checks, on the screen) */
+		struct session probe;
+		memset(&probe, 0, sizeof(probe));
+		probe.report = ui->s.report;
+		*run_open = session_open_store_mode(&probe, opt->db_path, STORE_READ_ONLY) == SESSION_OK &&
+			session_load_run(&probe, opt->run_id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN;
+		session_close(&probe);
+		/* a run that ended is read-only as in review: it is read through a
+		 * connection that cannot write */
+		if (!*run_open && mode != STORE_READ_ONLY && !ui_test_review_writable()) {
+			session_close(&ui->s);
+			if (session_open_store_mode(&ui->s, opt->db_path, STORE_READ_ONLY) != SESSION_OK)
+				return 3;
+		}
 	}
 	return 0;
 }
@@ -185,7 +207,8 @@ int ui_main(const struct ui_options *opt)
 	struct ui ui;
 	memset(&ui, 0, sizeof(ui));
 	ui.opt = opt;
-	int rc = prepare(&ui);
+	bool run_open = false;
+	int rc = prepare(&ui, &run_open);
 	if (rc != 0) {
 		session_close(&ui.s);
 		return rc;
@@ -203,14 +226,7 @@ int ui_main(const struct ui_options *opt)
 	if (opt->checklist) {
 		ui_begin_new_run(&ui, opt->checklist);
 	} else if (opt->run_id) {
-		struct session probe;
-		memset(&probe, 0, sizeof(probe));
-		probe.st = ui.s.st;
-		probe.report = ui.s.report;
-		bool open = session_load_run(&probe, opt->run_id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN;
-		probe.st = NULL;
-		session_close(&probe);
-		if (open && !opt->review)
+		if (run_open && !opt->review)
 			ui_begin_resume_signed(&ui, opt->run_id);
 		else
 			ui_run_open(&ui, opt->run_id);
@@ -218,6 +234,8 @@ int ui_main(const struct ui_options *opt)
 	loop(&ui);
 	ui_run_close(&ui);
 	ui_dialog_close(&ui);
+	ui_audit_free();
+	ui_review_free();
 	ui_term_stop(&ui);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);

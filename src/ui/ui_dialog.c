@@ -148,6 +148,8 @@ static void dialog_free(struct ui_dialog *d)
 	free(d->fields);
 	free(d->error);
 	free(d->title);
+	if (d->free_data)
+		d->free_data(d->data);
 	free(d);
 }
 
@@ -329,10 +331,12 @@ void ui_dialog_key(struct ui *ui, int key)
 		d->focus = (d->focus + d->n_fields - 1) % (d->n_fields ? d->n_fields : 1);
 	} else if (key == UI_KEY_ENTER) {
 		fields_enter(ui, d);
-	} else if (d->n_fields && field_key(&d->fields[d->focus], key) && d->error) {
+	} else if (d->n_fields && field_key(&d->fields[d->focus], key)) {
 		/* an error about a pattern goes once the value matches; any other
 		 * once something was changed to answer it */
-		if (d->error_field == (size_t)-1 || ui_field_matches(&d->fields[d->error_field]))
+		if (d->error && (d->error_field == (size_t)-1 || ui_field_matches(&d->fields[d->error_field])))
 			set_error(d, (size_t)-1, NULL);
+		if (d->changed)
+			d->changed(ui, d, d->focus);
 	}
 }

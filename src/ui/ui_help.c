@@ -88,6 +88,8 @@ static const char *const home_keys[] = {
 	"               first, to resume one); on an open run: sign in and resume",
 	"               it; on a past run: open it read-only",
 	"  n            a new run of the selected checklist",
+	"  a            the audit trail of the selected run, one line per event",
+	"  e            export the selected run's report: md, json, html or junit",
 	"  E            register another engineer (name, full name, their PIN)",
 	"  ?            this help",
 	"  q, Ctrl-C    quit",
@@ -95,10 +97,20 @@ static const char *const home_keys[] = {
 };
 
 static const char *const review_keys[] = {
-	"Review keys (read-only)",
+	"Review keys (read-only: nothing here records anything)",
 	"",
-	"  j/k, arrows  move                      g/G, Home/End  first / last",
-	"  Enter        open the selected run read-only; q on it comes back here",
+	"  j/k, arrows  move    g/G, Home/End  first / last    PgUp/PgDn  a page",
+	"  Enter        open the selected run read-only: its sections, items,",
+	"               evidence and output; q on it comes back here",
+	"  f            filter the runs: checklist id, state, an engineer who took",
+	"               part, started since / until (UTC dates or times)",
+	"  F            clear the filters",
+	"  v            verify the selected run's chain of events: ok with the",
+	"               number of events and the head hash, or what is wrong;",
+	"               the chain column keeps the result",
+	"  a            the audit trail of the selected run, one line per event",
+	"  e            export the selected run's report: md, json, html or junit,",
+	"               to ./countersign-RUN.FORMAT or a path typed",
 	"  ?            this help",
 	"  q, Ctrl-C    quit",
 	NULL,
@@ -131,7 +143,8 @@ static const char *const run_keys[] = {
 	"  r            the rollback of the alternative chosen (again: the next one)",
 	"  N            recent events: what other terminals recorded (q back)",
 	"  J            network evidence as raw JSON or as readable lines",
-	"  e, a         export and audit: from the command line for now",
+	"  a            the run's audit trail, one line per event (also in review)",
+	"  e            export the run's report to a file: md, json, html, junit",
 	"  ?            this help",
 	"  q, Ctrl-C    quit (asks while checks run)",
 	NULL,
@@ -149,10 +162,25 @@ static const char *const output_keys[] = {
 	NULL,
 };
 
+static const char *const audit_keys[] = {
+	"Audit view keys",
+	"",
+	"  The run's record, oldest first, one line per event: when (UTC), the",
+	"  run, the section or item, the engineer, what happened and its verdict,",
+	"  meaning, comment or reason. Nothing here records anything.",
+	"",
+	"  j/k, arrows  scroll a line             PgDn, Space / PgUp  a page",
+	"  g/G, Home/End  first / last event",
+	"  ?            this help",
+	"  q, Esc, a    back",
+	NULL,
+};
+
 static char *help_text(struct ui *ui)
 {
 	struct strbuf sb = {0};
 	const char *const *lines = ui->back_view == VIEW_OUTPUT ? output_keys
+		: ui->back_view == VIEW_AUDIT ? audit_keys
 		: ui->back_view == VIEW_RUN ? run_keys : ui->opt->review ? review_keys : home_keys;
 	strbuf_addf(&sb, "%s\n", lines[0]);
 	bool run = ui->back_view == VIEW_RUN;

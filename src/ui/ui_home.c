@@ -47,12 +47,14 @@ void ui_home_load(struct ui *ui)
 	free(ui->checklists);
 	ui->checklists = NULL;
 	ui->n_checklists = 0;
-	if (!ui->opt->review) {
-		scan_dir(ui, "checklists");
-		scan_dir(ui, COUNTERSIGN_DATADIR "/checklists");
-		if (ui->n_checklists > 1)
-			qsort(ui->checklists, ui->n_checklists, sizeof(char *), by_name);
+	if (ui->opt->review) {
+		ui_review_load(ui);  /* the runs alone, filtered */
+		return;
 	}
+	scan_dir(ui, "checklists");
+	scan_dir(ui, COUNTERSIGN_DATADIR "/checklists");
+	if (ui->n_checklists > 1)
+		qsort(ui->checklists, ui->n_checklists, sizeof(char *), by_name);
 	for (size_t i = 0; i < ui->n_runs; i++)
 		run_row_clear(&ui->runs[i]);
 	free(ui->runs);
@@ -104,9 +106,13 @@ static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 
 void ui_home_draw(struct ui *ui)
 {
+	if (ui->opt->review) {
+		ui_review_draw(ui);
+		return;
+	}
 	if (ui->color)
 		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, ui->opt->review ? " countersign · review (read-only)" : " countersign");
+	ui_put(0, 0, ui->cols, " countersign");
 	if (ui->color)
 		attroff(COLOR_PAIR(5));
 	int y = 2;
@@ -150,13 +156,29 @@ void ui_home_draw(struct ui *ui)
 	/* what the list does not show, above and below */
 	ui_border_more(ui, 0, 0, ui->cols, ui->home_top, true);
 	ui_border_more(ui, ui->rows - 2, 0, ui->cols, total - shown_to, false);
-	ui_put(ui->rows - 1, 0, ui->cols, ui->opt->review ? " j/k move  Enter open (read-only)  ? help  q quit"
-		: " j/k move  Enter open  n new run  E register an engineer  ? help  q quit");
+	ui_put(ui->rows - 1, 0, ui->cols, ui->cols >= 100
+		? " j/k move  Enter open  n new run  a audit  e export  E register an engineer  ? help  q quit"
+		: " j/k move  Enter open  n new run  a audit  e export  E register  ? help  q quit");
+}
+
+/* The run selected on the home screen, or NULL (a checklist is) after
+ * saying so. */
+static const struct run_row *selected_run(struct ui *ui)
+{
+	if (ui->home_sel >= ui->n_checklists && ui->home_sel < ui->n_checklists + ui->n_runs)
+		return &ui->runs[ui->home_sel - ui->n_checklists];
+	ui_set_status(ui, true, "select a run first: a and e work on runs");
+	return NULL;
 }
 
 void ui_home_key(struct ui *ui, int key)
 {
+	if (ui->opt->review) {
+		ui_review_key(ui, key);
+		return;
+	}
 	size_t total = ui->n_checklists + ui->n_runs;
+	const struct run_row *run;
 	switch (key) {
 	case 'j': case UI_KEY_DOWN:
 		if (ui->home_sel + 1 < total)
@@ -173,15 +195,23 @@ void ui_home_key(struct ui *ui, int key)
 		ui->home_sel = total ? total - 1 : 0;
 		break;
 	case UI_KEY_ENTER: case 'n':
-		if (ui->home_sel < ui->n_checklists && !ui->opt->review)
+		if (ui->home_sel < ui->n_checklists)
 			ui_begin_new_run(ui, ui->checklists[ui->home_sel]);
 		else if (key == UI_KEY_ENTER && ui->home_sel >= ui->n_checklists && ui->home_sel < total) {
 			const struct run_row *r = &ui->runs[ui->home_sel - ui->n_checklists];
-			if (ui->opt->review || ui->run_states[ui->home_sel - ui->n_checklists] != 'o')
+			if (ui->run_states[ui->home_sel - ui->n_checklists] != 'o')
 				ui_run_open(ui, r->id);
 			else
 				ui_begin_resume_signed(ui, r->id);
 		}
+		break;
+	case 'a':
+		if ((run = selected_run(ui)) != NULL)
+			ui_audit_open(ui, run->id);
+		break;
+	case 'e':
+		if ((run = selected_run(ui)) != NULL)
+			ui_export_open(ui, run->id);
 		break;
 	case 'q': case UI_CTRL('c'):
 		ui->quit = true;
@@ -190,8 +220,7 @@ void ui_home_key(struct ui *ui, int key)
 		ui_help_open(ui);
 		break;
 	case 'E':
-		if (!ui->opt->review)
-			ui_add_engineer(ui);
+		ui_add_engineer(ui);
 		break;
 	}
 	ui->dirty = true;

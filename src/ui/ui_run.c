@@ -530,10 +530,7 @@ char *ui_item_body(struct ui *ui, size_t max_lines, size_t *total)
 	return out;
 }
 
-/* Splits TEXT (changed in place) into screen rows of WIDTH columns: long
- * lines wrap at a space when there is one, so that nothing is cut off.
- * Returns the rows (pointers into TEXT's copy, owned by *STORE). */
-static char **wrap_rows(const char *text, int width, size_t *n, char **store)
+char **ui_wrap_rows(const char *text, int width, size_t *n, char **store)
 {
 	struct strbuf sb = {0};
 	size_t cap = 16, count = 0;
@@ -604,13 +601,13 @@ static void draw_output(struct ui *ui, int top, int left, int height, int width)
 	char *head_store = NULL, *body_store = NULL, **head, **body;
 	if (ui->pane == 0 || ui->item >= sec->n_items) {
 		char *text = ui->pane == 0 ? ui_section_info(ui) : xstrdup("");
-		head = wrap_rows(text, width - 2, &n_head, &head_store);
-		body = wrap_rows("", width - 2, &n_body, &body_store);
+		head = ui_wrap_rows(text, width - 2, &n_head, &head_store);
+		body = ui_wrap_rows("", width - 2, &n_body, &body_store);
 		free(text);
 	} else {
 		char *detail = ui_item_detail(ui, ui->sec, ui->item), *text = ui_item_body(ui, rows, &total);
-		head = wrap_rows(detail, width - 2, &n_head, &head_store);
-		body = wrap_rows(text, width - 2, &n_body, &body_store);
+		head = ui_wrap_rows(detail, width - 2, &n_head, &head_store);
+		body = ui_wrap_rows(text, width - 2, &n_body, &body_store);
 		free(detail);
 		free(text);
 	}

@@ -37,6 +37,16 @@ bool ui_script_active(void)
 #endif
 }
 
+bool ui_test_review_writable(void)
+{
+#ifdef COUNTERSIGN_TEST_HOOKS
+	const char *v = getenv("COUNTERSIGN_TEST_REVIEW_WRITABLE");
+	return v && strcmp(v, "1") == 0;
+#else
+	return false; /* review always opens the database read-only */
+#endif
+}
+
 int ui_script_status(void)
 {
 	return script_failed;

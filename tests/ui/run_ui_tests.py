@@ -5,9 +5,15 @@ compares its screen dumps with expected files, with no terminal needed.
 Each scenario is a folder under tests/ui/scenarios/ holding:
   setup.sh   optional; run first with $CS (the binary) in a fresh folder
              holding the fixture checklists (tests/ui/fixtures/*.json)
-  keys       the key script (see docs/testing.md for its format)
+  keys       the key script (docs/interface.md, "The test hook", has its format)
   *.expected the expected screen dumps, one per ':dump NAME' in the script
   env        optional KEY=VALUE lines (e.g. COUNTERSIGN_UI_SIZE=100x30)
+  args       optional: the command line of `keys` (args.2 of keys.2...);
+             $RUN1, $RUN2... stand for the ids of the runs in the record
+             by start time when the script starts
+  check.sh   optional; run last, in the same folder and environment (with
+             $SCENARIO the scenario's folder): it fails the scenario when
+             it exits non-zero (files written, the record unchanged)
 
 Volatile text (run ids, clock times, dates, durations, hashes) is replaced by
 placeholders before comparing. With --bless the dumps are written as the
@@ -26,7 +32,10 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def normalise(text, run_ids):
+def normalise(text, run_ids, work):
+    # the scenario's folder (a random name) as WORK, before anything else
+    for path in sorted({work, os.path.realpath(work)}, key=len, reverse=True):
+        text = text.replace(path, "WORK")
     for i, rid in enumerate(run_ids):
         text = text.replace(rid, "RUN%d" % (i + 1))
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "YYYY-MM-DD", text)
@@ -61,6 +70,7 @@ def run_scenario(cs, name, bless):
             "COUNTERSIGN_DB": os.path.join(work, "cs.db"), "COUNTERSIGN_TEST_PIN_COST": "min",
             "HOME": work, "XDG_DATA_HOME": os.path.join(work, "data"), "CS": cs,
             "COUNTERSIGN_UI_DUMP_DIR": os.path.join(work, "dumps"), "COUNTERSIGN_UI_SIZE": "80x24",
+            "SCENARIO": src,
         })
         env.pop("NO_COLOR", None)
         envfile = os.path.join(src, "env")
@@ -81,17 +91,28 @@ def run_scenario(cs, name, bless):
             args = [cs]
             argsfile = os.path.join(src, "args" + script[4:])
             if os.path.exists(argsfile):
-                args += open(argsfile).read().split()
+                ids = run_ids(cs, env)
+                for arg in open(argsfile).read().split():
+                    # $RUN12 before $RUN1
+                    for i in reversed(range(len(ids))):
+                        arg = arg.replace("$RUN%d" % (i + 1), ids[i])
+                    args.append(arg)
             r = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, timeout=120)
             if r.returncode != 0:
                 failures.append("%s: countersign exited %d: %s" % (script, r.returncode, r.stderr.strip()))
+        env.pop("COUNTERSIGN_UI_SCRIPT", None)
+        check = os.path.join(src, "check.sh")
+        if os.path.exists(check):
+            r = subprocess.run(["sh", check], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+            if r.returncode != 0:
+                failures.append("check.sh failed (%d): %s%s" % (r.returncode, r.stdout, r.stderr))
         ids = run_ids(cs, env)
         dumps = sorted(os.listdir(env["COUNTERSIGN_UI_DUMP_DIR"]))
         expected = sorted(f[:-9] for f in os.listdir(src) if f.endswith(".expected"))
         for d in sorted(set(dumps) | set(expected)):
             got_path = os.path.join(env["COUNTERSIGN_UI_DUMP_DIR"], d)
             exp_path = os.path.join(src, d + ".expected")
-            got = normalise(open(got_path).read(), ids) if os.path.exists(got_path) else None
+            got = normalise(open(got_path).read(), ids, work) if os.path.exists(got_path) else None
             if bless and got is not None:
                 open(exp_path, "w").write(got)
                 continue

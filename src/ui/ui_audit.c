@@ -1,0 +1,172 @@
+/* The audit view (a): one run's record, oldest first, one line per event as
+ * `countersign audit --run RUN` prints it (when, what, about what, who, and
+ * the verdict, meaning, comment or reason), with the failed PIN attempts
+ * and lockouts of people acting on the run, full screen and scrolled. It
+ * only reads; it is the same in review and on the run screen. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/audit.h"
+#include "countersign/util.h"
+#include "ui.h"
+#include "ui_runscreen.h"
+
+static struct {
+	char *run_id;
+	char **lines;               /* one per event */
+	size_t n_lines;
+	enum ui_view back;          /* where q goes */
+	/* the lines as drawn: wrapped rows, and the event each row belongs to */
+	char **rows;
+	size_t *row_event, n_rows;
+	int width;                  /* the rows were wrapped for this many columns */
+	size_t top;                 /* first row shown */
+} au;
+
+static void free_rows(void)
+{
+	for (size_t i = 0; i < au.n_rows; i++)
+		free(au.rows[i]);
+	free(au.rows);
+	free(au.row_event);
+	au.rows = NULL;
+	au.row_event = NULL;
+	au.n_rows = 0;
+	au.width = 0;
+}
+
+void ui_audit_free(void)
+{
+	free_rows();
+	for (size_t i = 0; i < au.n_lines; i++)
+		free(au.lines[i]);
+	free(au.lines);
+	free(au.run_id);
+	memset(&au, 0, sizeof(au));
+}
+
+/* True when E, of the engineers' chain, is a failed PIN or a lockout that
+ * happened while acting on run RUN_ID. */
+static bool pin_event_of(const struct audit_entry *e, const char *run_id)
+{
+	if (strcmp(e->ev.kind, EV_PIN_FAILED) != 0 && strcmp(e->ev.kind, EV_PIN_LOCKED) != 0)
+		return false;
+	cJSON *p = cJSON_Parse(e->ev.payload ? e->ev.payload : "{}");
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(p, "run");
+	bool of = cJSON_IsString(run) && strcmp(run->valuestring, run_id) == 0;
+	cJSON_Delete(p);
+	return of;
+}
+
+void ui_audit_open(struct ui *ui, const char *run_id)
+{
+	char *id = xstrdup(run_id);  /* RUN_ID may be a list's, which a reload frees */
+	struct audit_entry *run = NULL, *eng = NULL;
+	size_t n_run = 0, n_eng = 0;
+	/* the run's chain, and the failed PINs (in the engineers' chain) of
+	 * people acting on it: a reviewer must see those too */
+	if (session_audit(&ui->s, &(struct audit_filter){.run = id}, &run, &n_run) != SESSION_OK ||
+		session_audit(&ui->s, &(struct audit_filter){.run = EVENT_CHAIN_ENGINEERS}, &eng, &n_eng) != SESSION_OK) {
+		ui_set_status(ui, true, "cannot read the record of run %s: %s", id, session_store_error(&ui->s));
+		audit_entry_array_free(run, n_run);
+		free(id);
+		return;
+	}
+	ui_audit_free();
+	au.run_id = id;
+	au.lines = xcalloc(n_run + n_eng + 1, sizeof(char *));
+	/* both oldest first: merged by time, the run's own event first on a tie */
+	for (size_t i = 0, k = 0; i < n_run || k < n_eng;) {
+		while (k < n_eng && !pin_event_of(&eng[k], id))
+			k++;
+		bool take_run = i < n_run && (k >= n_eng || run[i].ev.time_us <= eng[k].ev.time_us);
+		if (take_run)
+			au.lines[au.n_lines++] = audit_line(&run[i++]);
+		else if (k < n_eng)
+			au.lines[au.n_lines++] = audit_line(&eng[k++]);
+	}
+	audit_entry_array_free(run, n_run);
+	audit_entry_array_free(eng, n_eng);
+	au.back = ui->view;
+	ui->view = VIEW_AUDIT;
+	ui->dirty = true;
+}
+
+/* Wraps every line to WIDTH columns (less the indent of the rows after an
+ * event's first, so that each event starts at the left edge). */
+static void wrap_all(int width)
+{
+	free_rows();
+	size_t cap = au.n_lines + 16;
+	au.rows = xcalloc(cap, sizeof(char *));
+	au.row_event = xcalloc(cap, sizeof(size_t));
+	for (size_t i = 0; i < au.n_lines; i++) {
+		size_t n = 0;
+		char *store = NULL;
+		char **rows = ui_wrap_rows(au.lines[i], width - 6, &n, &store);
+		if (au.n_rows + n >= cap) {
+			cap = (au.n_rows + n) * 2;
+			au.rows = xreallocarray(au.rows, cap, sizeof(char *));
+			au.row_event = xreallocarray(au.row_event, cap, sizeof(size_t));
+		}
+		for (size_t r = 0; r < n; r++) {
+			/* a row after the first starts with what it says, not with
+			 * the blanks that aligned a column */
+			au.rows[au.n_rows] = xstrdup(r ? rows[r] + strspn(rows[r], " ") : rows[r]);
+			au.row_event[au.n_rows++] = i;
+		}
+		free(rows);
+		free(store);
+	}
+	au.width = width;
+}
+
+void ui_audit_draw(struct ui *ui)
+{
+	if (au.width != ui->cols)
+		wrap_all(ui->cols);
+	int rows = ui->rows - 3;
+	if (au.top + (size_t)rows > au.n_rows)
+		au.top = au.n_rows > (size_t)rows ? au.n_rows - (size_t)rows : 0;
+	size_t last = au.top + (size_t)rows < au.n_rows ? au.top + (size_t)rows : au.n_rows;
+	char *title = au.n_rows ? xasprintf(" Audit trail of run %s · events %zu-%zu of %zu, oldest first", au.run_id,
+		au.row_event[au.top] + 1, au.row_event[last - 1] + 1, au.n_lines)
+		: xasprintf(" Audit trail of run %s · no events", au.run_id);
+	if (ui->color)
+		attron(COLOR_PAIR(5));
+	ui_put(0, 0, ui->cols, title);
+	if (ui->color)
+		attroff(COLOR_PAIR(5));
+	free(title);
+	for (int r = 0; r < rows && au.top + (size_t)r < au.n_rows; r++) {
+		size_t i = au.top + (size_t)r;
+		bool first = i == 0 || au.row_event[i] != au.row_event[i - 1];
+		ui_put(1 + r, first ? 1 : 5, ui->cols - (first ? 2 : 6), au.rows[i]);
+	}
+	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
+	ui_border_more(ui, 0, 0, ui->cols, au.top, true);
+	ui_border_more(ui, ui->rows - 2, 0, ui->cols, au.n_rows - last, false);
+	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G first/last  ? help  q, Esc, a back");
+}
+
+void ui_audit_key(struct ui *ui, int key)
+{
+	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
+	ui->dirty = true;
+	switch (key) {
+	case 'j': case UI_KEY_DOWN: au.top++; break;  /* drawing keeps it in range */
+	case 'k': case UI_KEY_UP: if (au.top) au.top--; break;
+	case UI_KEY_PGDN: case ' ': au.top += page; break;
+	case UI_KEY_PGUP: au.top = au.top > page ? au.top - page : 0; break;
+	case 'g': case UI_KEY_HOME: au.top = 0; break;
+	case 'G': case UI_KEY_END: au.top = au.n_rows; break;
+	case '?': ui_help_open(ui); break;
+	case 'q': case 'a': case UI_KEY_ESC: case UI_CTRL('c'):
+		ui->view = au.back;
+		ui_audit_free();
+		break;
+	}
+}

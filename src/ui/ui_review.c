@@ -1,0 +1,451 @@
+/* The review screen (countersign review): every run, open ones first, with
+ * filters by checklist, state, engineer and start date (f), each run's
+ * chain verified on demand (v) and the result kept in the list, and the
+ * keys that read a run: Enter opens it read-only, a its audit trail, e
+ * exports its report. Nothing here records anything. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "countersign/util.h"
+#include "ui.h"
+#include "ui_runscreen.h"
+
+/* The filters as typed (NULL: not filtering) and what they mean. */
+static struct {
+	char *checklist, *engineer, *since, *until;
+	int state;                     /* index in state_choices; 0: any */
+	int64_t since_us, until_us;    /* 0: no bound */
+} filters;
+
+static const char *const state_choices[] = {"any", "open", "completed", "aborted", NULL};
+
+/* Runs verified in this session and what verifying said. */
+struct verified {
+	char *id, *text;
+	bool ok;
+};
+static struct verified *verified;
+static size_t n_verified;
+
+static size_t total_runs;      /* runs in the record, filtered or not */
+
+static void free_runs(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_runs; i++)
+		run_row_clear(&ui->runs[i]);
+	free(ui->runs);
+	free(ui->run_states);
+	ui->runs = NULL;
+	ui->run_states = NULL;
+	ui->n_runs = 0;
+}
+
+static void free_filter(void)
+{
+	free(filters.checklist);
+	free(filters.engineer);
+	free(filters.since);
+	free(filters.until);
+	memset(&filters, 0, sizeof(filters));
+}
+
+void ui_review_free(void)
+{
+	free_filter();
+	for (size_t i = 0; i < n_verified; i++) {
+		free(verified[i].id);
+		free(verified[i].text);
+	}
+	free(verified);
+	verified = NULL;
+	n_verified = 0;
+}
+
+static bool filtering(void)
+{
+	return filters.checklist || filters.engineer || filters.since || filters.until || filters.state;
+}
+
+static char state_of(const struct run_row *r)
+{
+	return !r->ended ? 'o' : strcmp(r->ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
+}
+
+void ui_review_load(struct ui *ui)
+{
+	free_runs(ui);
+	struct run_filter f = {
+		.checklist = filters.checklist, .engineer = filters.engineer,
+		.state = filters.state ? state_choices[filters.state] : NULL,
+		.since_us = filters.since_us, .until_us = filters.until_us,
+	};
+	struct run_row *rows = NULL, *all = NULL;
+	size_t n = 0, n_all = 0;
+	if (session_list_runs(&ui->s, &f, &rows, &n) != SESSION_OK)
+		ui_set_status(ui, true, "cannot list the runs: %s", session_store_error(&ui->s));
+	total_runs = n;
+	if (filtering() && session_list_runs(&ui->s, NULL, &all, &n_all) == SESSION_OK)
+		total_runs = n_all;
+	run_row_array_free(all, n_all);
+	ui->runs = xcalloc(n + 1, sizeof(*ui->runs));
+	ui->run_states = xcalloc(n + 1, 1);
+	/* open runs first, then the others, newest first within each */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			if (!rows[i].id || (state_of(&rows[i]) == 'o') != (pass == 0))
+				continue;
+			ui->run_states[ui->n_runs] = state_of(&rows[i]);
+			ui->runs[ui->n_runs++] = rows[i];
+			memset(&rows[i], 0, sizeof(rows[i]));
+		}
+	}
+	run_row_array_free(rows, n);
+	if (ui->home_sel >= ui->n_runs)
+		ui->home_sel = ui->n_runs ? ui->n_runs - 1 : 0;
+	ui->dirty = true;
+}
+
+static const struct verified *find_verified(const char *id)
+{
+	for (size_t i = 0; i < n_verified; i++)
+		if (strcmp(verified[i].id, id) == 0)
+			return &verified[i];
+	return NULL;
+}
+
+static const struct run_row *selected_run(struct ui *ui)
+{
+	if (ui->home_sel < ui->n_runs)
+		return &ui->runs[ui->home_sel];
+	ui_set_status(ui, true, "no run is selected");
+	return NULL;
+}
+
+/* --- drawing --- */
+
+static char *filter_line(const struct ui *ui)
+{
+	struct strbuf sb = {0};
+	if (!filtering()) {
+		strbuf_addf(&sb, "all %zu run%s · f filters by checklist, state, engineer, date", total_runs,
+			total_runs == 1 ? "" : "s");
+		return strbuf_detach(&sb);
+	}
+	strbuf_addstr(&sb, "filters:");
+	if (filters.checklist)
+		strbuf_addf(&sb, " checklist %s ·", filters.checklist);
+	if (filters.state)
+		strbuf_addf(&sb, " state %s ·", state_choices[filters.state]);
+	if (filters.engineer)
+		strbuf_addf(&sb, " engineer %s ·", filters.engineer);
+	if (filters.since)
+		strbuf_addf(&sb, " since %s ·", filters.since);
+	if (filters.until)
+		strbuf_addf(&sb, " until %s ·", filters.until);
+	strbuf_addf(&sb, " %zu of %zu run%s · f changes, F clears", ui->n_runs, total_runs, total_runs == 1 ? "" : "s");
+	return strbuf_detach(&sb);
+}
+
+static void draw_row(struct ui *ui, int y, size_t r, bool selected)
+{
+	const struct run_row *run = &ui->runs[r];
+	char when[32];
+	time_t t = (time_t)(run->started_us / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	char st = ui->run_states[r];
+	const struct verified *v = find_verified(run->id);
+	char *line = xasprintf("  %-10s %-9s %-16s %-20.20s %-6s %s", run->id,
+		st == 'o' ? "open" : st == 'c' ? "completed" : "aborted", when, run->checklist_id,
+		!v ? "" : v->ok ? "ok" : "FAILED", run->title);
+	if (selected)
+		attron(A_REVERSE);
+	if (v && !v->ok && ui->color)
+		attron(COLOR_PAIR(2));
+	ui_put(y, 0, ui->cols, line);
+	if (v && !v->ok && ui->color)
+		attroff(COLOR_PAIR(2));
+	if (selected)
+		attroff(A_REVERSE);
+	free(line);
+}
+
+void ui_review_draw(struct ui *ui)
+{
+	if (ui->color)
+		attron(COLOR_PAIR(5));
+	ui_put(0, 0, ui->cols, " countersign · review (read-only)");
+	if (ui->color)
+		attroff(COLOR_PAIR(5));
+	char *line = filter_line(ui);
+	ui_put(1, 0, ui->cols, line);
+	free(line);
+	attron(A_BOLD);
+	ui_put(2, 0, ui->cols, "  run        state     started (UTC)    checklist            chain  title");
+	attroff(A_BOLD);
+	int y = 3, last = ui->rows - 3;   /* the rows the list may use: y..last */
+	int list_rows = last - y + 1;
+	/* headings take rows too; keep the selection in view with a margin */
+	size_t keep = (size_t)(list_rows > 3 ? list_rows - 2 : 1);
+	if (ui->home_sel < ui->home_top)
+		ui->home_top = ui->home_sel;
+	if (ui->home_sel >= ui->home_top + keep)
+		ui->home_top = ui->home_sel - keep + 1;
+	size_t shown_to = ui->home_top;
+	bool open_heading = false, past_heading = false;
+	for (size_t i = ui->home_top; i < ui->n_runs && y <= last; i++) {
+		bool open = ui->run_states[i] == 'o';
+		if ((open && !open_heading) || (!open && !past_heading)) {
+			attron(A_BOLD);
+			ui_put(y++, 0, ui->cols, open ? "Open runs" : "Past runs");
+			attroff(A_BOLD);
+			open_heading |= open;
+			past_heading |= !open;
+			if (y > last)
+				break;
+		}
+		draw_row(ui, y++, i, i == ui->home_sel);
+		shown_to = i + 1;
+	}
+	if (ui->n_runs == 0)
+		ui_put(y, 2, ui->cols - 2, filtering() ? "No run matches the filters (f changes them, F clears them)."
+			: "No runs yet.");
+	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
+	ui_border_more(ui, 2, 0, ui->cols, ui->home_top, true);
+	ui_border_more(ui, ui->rows - 2, 0, ui->cols, ui->n_runs - shown_to, false);
+	ui_put(ui->rows - 1, 0, ui->cols, ui->cols >= 96
+		? " j/k move  Enter open  f filter  F clear  v verify  a audit  e export  ? help  q quit   (read-only)"
+		: " j/k move  Enter open  f filter  v verify  a audit  e export  ? help  q quit");
+}
+
+/* --- verifying --- */
+
+static void remember(const char *id, bool ok, char *text)
+{
+	for (size_t i = 0; i < n_verified; i++) {
+		if (strcmp(verified[i].id, id) == 0) {
+			free(verified[i].text);
+			verified[i].text = text;
+			verified[i].ok = ok;
+			return;
+		}
+	}
+	verified = xreallocarray(verified, n_verified + 1, sizeof(*verified));
+	verified[n_verified++] = (struct verified){.id = xstrdup(id), .text = text, .ok = ok};
+}
+
+/* Recomputes the chain of the selected run (as `countersign verify RUN`
+ * does) and says what it found: in a message, on the status line, and in
+ * the list's chain column from now on. */
+static void verify_selected(struct ui *ui)
+{
+	const struct run_row *r = selected_run(ui);
+	if (!r)
+		return;
+	struct verify_result res = {0};
+	int rc = session_verify(&ui->s, r->id, NULL, &res);
+	if (rc != SESSION_OK) {
+		ui_set_status(ui, true, "cannot verify run %s: %s", r->id, session_store_error(&ui->s));
+		verify_result_clear(&res);
+		return;
+	}
+	char *text;
+	const char *why = res.why ? res.why : "does not verify";
+	bool ok = res.ok;
+	/* the chain is named only when it is not the run's own (the engineers') */
+	char *where = res.chain && strcmp(res.chain, r->id) != 0 ? xasprintf("%s: ", res.chain) : xstrdup("");
+	if (ok)
+		text = xasprintf("ok: %lld events, head %s", (long long)res.events, res.head);
+	else if (res.bad_seq && strncmp(why, "event ", 6) != 0)
+		text = xasprintf("FAILED: %sevent %lld: %s", where, (long long)res.bad_seq, why);
+	else
+		text = xasprintf("FAILED: %s%s", where, why);
+	free(where);
+	verify_result_clear(&res);
+	remember(r->id, ok, text);
+	ui_set_status(ui, !ok, "run %s: %s", r->id, text);
+	struct ui_dialog *d = ui_dialog_new("Verify");
+	ui_dialog_info(d, "Run %s (%s), its chain of events recomputed:", r->id, r->title);
+	ui_dialog_info(d, "%s", text);
+	ui_dialog_info(d, "%s", "");
+	ui_dialog_info(d, "%s", ok ? "Every event's hash matches its content and the event before it, and all "
+		"evidence matches its hash. The head is the anchor a report prints; countersign verify RUN --anchor HEAD "
+		"checks a report against the record."
+		: "The record was changed after it was written, or is damaged: the run cannot be trusted from the "
+		"event named on.");
+	ui_dialog_info(d, "%s", "");
+	ui_dialog_info(d, "%s", "(press any key)");
+	d->message_only = true;
+	ui_dialog_open(ui, d);
+}
+
+/* --- filters --- */
+
+enum { FILTER_CHECKLIST, FILTER_STATE, FILTER_ENGINEER, FILTER_SINCE, FILTER_UNTIL };
+
+/* TEXT as a UTC time: "2026-11-30", "2026-11-30 18:00" or
+ * "2026-11-30 18:00:05" (a T may stand for the blank). *START_US gets when
+ * it begins, *END_US when the day, minute or second it names ends. */
+static bool parse_when(const char *text, int64_t *start_us, int64_t *end_us)
+{
+	static const struct {
+		const char *format;
+		int64_t span_s;
+	} forms[] = {
+		{"%Y-%m-%d %H:%M:%S", 1}, {"%Y-%m-%dT%H:%M:%S", 1}, {"%Y-%m-%d %H:%M", 60}, {"%Y-%m-%dT%H:%M", 60},
+		{"%Y-%m-%d", 86400},
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(text, forms[i].format, &tm);
+		if (!end || *end)
+			continue;
+		struct tm norm = tm;
+		time_t t = timegm(&norm);
+		/* timegm moves 2026-02-30 to March: such a date does not exist */
+		if (t == (time_t)-1 || norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon || norm.tm_hour != tm.tm_hour)
+			return false;
+		*start_us = (int64_t)t * 1000000;
+		*end_us = ((int64_t)t + forms[i].span_s) * 1000000;
+		return true;
+	}
+	return false;
+}
+
+/* The field's text, or NULL when it is empty (not filtering). */
+static char *field_or_null(const struct ui_field *f)
+{
+	char *text = ui_field_text(f);
+	size_t len = strlen(text);
+	while (len && text[len - 1] == ' ')
+		text[--len] = '\0';
+	if (text[strspn(text, " ")])
+		return text;
+	free(text);
+	return NULL;
+}
+
+static bool submit_filter(struct ui *ui, struct ui_dialog *d, bool yes)
+{
+	(void)yes;
+	char *checklist = field_or_null(&d->fields[FILTER_CHECKLIST]);
+	char *engineer = field_or_null(&d->fields[FILTER_ENGINEER]);
+	char *since = field_or_null(&d->fields[FILTER_SINCE]);
+	char *until = field_or_null(&d->fields[FILTER_UNTIL]);
+	int64_t since_us = 0, until_us = 0, ignored;
+	bool ok = false;
+	struct engineer e = {0};
+	if (since && !parse_when(since, &since_us, &ignored)) {
+		ui_set_status(ui, true, "since: \"%s\" is not a date: give 2026-11-30 or 2026-11-30 18:00 (UTC)", since);
+		d->focus = FILTER_SINCE;
+	} else if (until && !parse_when(until, &ignored, &until_us)) {
+		ui_set_status(ui, true, "until: \"%s\" is not a date: give 2026-11-30 or 2026-11-30 18:00 (UTC)", until);
+		d->focus = FILTER_UNTIL;
+	} else if (engineer && session_engineer(&ui->s, engineer, &e) != SESSION_OK) {
+		ui_set_status(ui, true, "no engineer is named \"%s\" (countersign engineer list shows them)", engineer);
+		d->focus = FILTER_ENGINEER;
+	} else {
+		ok = true;
+	}
+	engineer_clear(&e);
+	if (!ok) {
+		free(checklist);
+		free(engineer);
+		free(since);
+		free(until);
+		return false;
+	}
+	free_filter();
+	filters.checklist = checklist;
+	filters.engineer = engineer;
+	filters.since = since;
+	filters.until = until;
+	filters.since_us = since_us;
+	filters.until_us = until_us;
+	filters.state = d->fields[FILTER_STATE].choice;
+	ui->home_sel = ui->home_top = 0;
+	ui_review_load(ui);
+	ui_set_status(ui, false, "%zu of %zu runs match", ui->n_runs, total_runs);
+	return true;
+}
+
+static void open_filter(struct ui *ui)
+{
+	struct ui_dialog *d = ui_dialog_new("Filter runs");
+	ui_dialog_info(d, "Which runs to list; an empty field does not filter. Dates are UTC: 2026-11-30 or "
+		"2026-11-30 18:00; until includes the day or minute it names.");
+	ui_dialog_field(d, "Checklist id", FIELD_TEXT, filters.checklist);
+	struct ui_field *f = ui_dialog_field(d, "State", FIELD_CHOICE, NULL);
+	f->choices = state_choices;
+	f->choice = filters.state;
+	ui_dialog_field(d, "Engineer (took part)", FIELD_TEXT, filters.engineer);
+	ui_dialog_field(d, "Started since", FIELD_TEXT, filters.since);
+	ui_dialog_field(d, "Started until", FIELD_TEXT, filters.until);
+	d->submit = submit_filter;
+	ui_dialog_open(ui, d);
+}
+
+/* --- keys --- */
+
+void ui_review_key(struct ui *ui, int key)
+{
+	size_t page = ui->rows > 8 ? (size_t)ui->rows - 8 : 1;
+	const struct run_row *r;
+	ui->dirty = true;
+	switch (key) {
+	case 'j': case UI_KEY_DOWN:
+		if (ui->home_sel + 1 < ui->n_runs)
+			ui->home_sel++;
+		break;
+	case 'k': case UI_KEY_UP:
+		if (ui->home_sel > 0)
+			ui->home_sel--;
+		break;
+	case 'g': case UI_KEY_HOME:
+		ui->home_sel = 0;
+		break;
+	case 'G': case UI_KEY_END:
+		ui->home_sel = ui->n_runs ? ui->n_runs - 1 : 0;
+		break;
+	case UI_KEY_PGDN:
+		ui->home_sel = ui->home_sel + page < ui->n_runs ? ui->home_sel + page : ui->n_runs ? ui->n_runs - 1 : 0;
+		break;
+	case UI_KEY_PGUP:
+		ui->home_sel = ui->home_sel > page ? ui->home_sel - page : 0;
+		break;
+	case UI_KEY_ENTER:
+		if ((r = selected_run(ui)) != NULL)
+			ui_run_open(ui, r->id);
+		break;
+	case 'f':
+		open_filter(ui);
+		break;
+	case 'F':
+		free_filter();
+		ui->home_sel = ui->home_top = 0;
+		ui_review_load(ui);
+		ui_set_status(ui, false, "filters cleared: all %zu runs", total_runs);
+		break;
+	case 'v':
+		verify_selected(ui);
+		break;
+	case 'a':
+		if ((r = selected_run(ui)) != NULL)
+			ui_audit_open(ui, r->id);
+		break;
+	case 'e':
+		if ((r = selected_run(ui)) != NULL)
+			ui_export_open(ui, r->id);
+		break;
+	case '?':
+		ui_help_open(ui);
+		break;
+	case 'q': case UI_CTRL('c'):
+		ui->quit = true;
+		break;
+	}
+}
