@@ -186,10 +186,15 @@ void ui_review_draw(struct ui *ui)
 	attron(A_BOLD);
 	ui_put(2, 0, ui->cols, "  run        state     started (UTC)    checklist            chain  title");
 	attroff(A_BOLD);
-	int y = 3, last = ui->rows - 3;   /* the rows the list may use: y..last */
+	/* the rows the list may use: y..last; the row under it says how many
+	 * runs it does not show, so that the status line keeps a verification
+	 * whole */
+	int y = 3, last = ui->rows - 4;
 	int list_rows = last - y + 1;
 	/* headings take rows too; keep the selection in view with a margin */
 	size_t keep = (size_t)(list_rows > 3 ? list_rows - 2 : 1);
+	if (ui->home_top + keep > ui->n_runs)  /* no blank page at the end */
+		ui->home_top = ui->n_runs > keep ? ui->n_runs - keep : 0;
 	if (ui->home_sel < ui->home_top)
 		ui->home_top = ui->home_sel;
 	if (ui->home_sel >= ui->home_top + keep)
@@ -215,7 +220,7 @@ void ui_review_draw(struct ui *ui)
 			: "No runs yet.");
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
 	ui_border_more(ui, 2, 0, ui->cols, ui->home_top, true);
-	ui_border_more(ui, ui->rows - 2, 0, ui->cols, ui->n_runs - shown_to, false);
+	ui_border_more(ui, ui->rows - 3, 0, ui->cols, ui->n_runs - shown_to, false);
 	ui_put(ui->rows - 1, 0, ui->cols, ui->cols >= 96
 		? " j/k move  Enter open  f filter  F clear  v verify  a audit  e export  ? help  q quit   (read-only)"
 		: " j/k move  Enter open  f filter  v verify  a audit  e export  ? help  q quit");
@@ -258,7 +263,7 @@ static void verify_selected(struct ui *ui)
 	/* the chain is named only when it is not the run's own (the engineers') */
 	char *where = res.chain && strcmp(res.chain, r->id) != 0 ? xasprintf("%s: ", res.chain) : xstrdup("");
 	if (ok)
-		text = xasprintf("ok: %lld events, head %s", (long long)res.events, res.head);
+		text = xasprintf("ok: %lld event%s, head %s", (long long)res.events, res.events == 1 ? "" : "s", res.head);
 	else if (res.bad_seq && strncmp(why, "event ", 6) != 0)
 		text = xasprintf("FAILED: %sevent %lld: %s", where, (long long)res.bad_seq, why);
 	else
@@ -411,10 +416,12 @@ void ui_review_key(struct ui *ui, int key)
 	case 'G': case UI_KEY_END:
 		ui->home_sel = ui->n_runs ? ui->n_runs - 1 : 0;
 		break;
-	case UI_KEY_PGDN:
+	case UI_KEY_PGDN:  /* the list and the selection move a page (drawing keeps them in range) */
+		ui->home_top += page;
 		ui->home_sel = ui->home_sel + page < ui->n_runs ? ui->home_sel + page : ui->n_runs ? ui->n_runs - 1 : 0;
 		break;
 	case UI_KEY_PGUP:
+		ui->home_top = ui->home_top > page ? ui->home_top - page : 0;
 		ui->home_sel = ui->home_sel > page ? ui->home_sel - page : 0;
 		break;
 	case UI_KEY_ENTER:
