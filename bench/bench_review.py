@@ -14,7 +14,11 @@ Each command runs N times, the two sides taking turns; the figures are the
 best wall-clock time and the best CPU time (user + system) of each, output
 to /dev/null. Targets: within 3x.
 
-usage: bench_review.py COUNTERSIGN BENCH_RECORD DB [--repeat N] [--runs N]
+usage: bench_review.py COUNTERSIGN BENCH_RECORD DB [--repeat N] [--runs N] [--only NAME]
+
+(--only runs measures `runs --all` alone: a countersign from before `audit`
+existed, with /bin/true for BENCH_RECORD and a record turned back into
+schema version 2, gives the figure before the derived run table.)
 """
 import os
 import subprocess
@@ -75,8 +79,11 @@ def main():
     subprocess.run([BENCH_RECORD, DB, str(RUNS)], check=True)
     print("record: ready in %.1f s" % (time.monotonic() - start))
     engineer_sql = ("SELECT * FROM events WHERE actor = '%s' ORDER BY time_us" % ENGINEER)
+    only = ARGS[ARGS.index("--only") + 1] if "--only" in ARGS else None
     compare("runs --all", [CS, "--db", DB, "runs", "--all"],
             ["sqlite3", DB, "SELECT chain, count(*), max(seq) FROM events GROUP BY chain"])
+    if only == "runs":
+        return 0
     compare("audit --engineer", [CS, "--db", DB, "audit", "--engineer", ENGINEER], ["sqlite3", DB, engineer_sql])
     compare("audit --engineer --json", [CS, "--db", DB, "audit", "--engineer", ENGINEER, "--json"],
             ["sqlite3", "-json", DB, engineer_sql])
