@@ -196,16 +196,27 @@ fail:
 }
 
 /* A read-only connection to a version 2 database, which has no derived run
- * table: views of the same name compute it from the events on each read
- * (slower, never stale). They live in the connection's temp schema, so
- * nothing is written to the file. */
+ * table: views of the same names compute its rows from the events on each
+ * read (slower, never stale). They live in the connection's temp schema, so
+ * nothing is written to the file. Each row is computed from its own run's
+ * events by the primary key, so that reading one run (status, export) reads
+ * only that run; run_actors may name a pair more than once. */
 static bool derive_in_views(struct store *st)
 {
 	static const char sql[] =
-		"PRAGMA temp_store = MEMORY;\n"
 		"CREATE TEMP VIEW run_index (run, state, ended_us, last_seq, head, last_us, events) AS "
-		STORE_RUN_INDEX_SELECT ";\n"
-		"CREATE TEMP VIEW run_actors (actor, run) AS " STORE_RUN_ACTORS_SELECT ";\n";
+		"SELECT r.id, "
+		"  coalesce((SELECT CASE e.kind WHEN 'run_completed' THEN 'completed' ELSE 'aborted' END FROM events e "
+		"    WHERE e.chain = r.id AND e.kind IN ('run_completed', 'run_aborted') ORDER BY e.seq LIMIT 1), 'open'), "
+		"  (SELECT e.time_us FROM events e WHERE e.chain = r.id AND e.kind IN ('run_completed', 'run_aborted') "
+		"    ORDER BY e.seq LIMIT 1), "
+		"  (SELECT e.seq FROM events e WHERE e.chain = r.id ORDER BY e.seq DESC LIMIT 1), "
+		"  (SELECT e.hash FROM events e WHERE e.chain = r.id ORDER BY e.seq DESC LIMIT 1), "
+		"  (SELECT e.time_us FROM events e WHERE e.chain = r.id ORDER BY e.seq DESC LIMIT 1), "
+		"  (SELECT count(*) FROM events e WHERE e.chain = r.id) "
+		"FROM runs r WHERE EXISTS (SELECT 1 FROM events e WHERE e.chain = r.id);\n"
+		"CREATE TEMP VIEW run_actors (actor, run) AS "
+		"SELECT actor, chain FROM events WHERE chain <> 'engineers';\n";
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_set_err(st, "cannot read %s (schema version 2): %s", st->path, sqlite3_errmsg(st->db));
 		return false;

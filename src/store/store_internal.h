@@ -26,9 +26,10 @@ struct store {
 	ino_t ino;
 };
 
-/* The derived run table's rows computed from the events (migration 3 fills
- * the table with it; a read-only connection to a version 2 database reads
- * it as a view): run, state, ended_us, last_seq, head, last_us, events. A
+/* The derived run table's rows computed from the events, as migration 3
+ * fills the table (a read-only connection to a version 2 database computes
+ * the same rows run by run in views, migrations.c): run, state, ended_us,
+ * last_seq, head, last_us, events. A
  * run ends at its first run_completed or run_aborted. SQLite takes the bare
  * columns hash and time_us of an aggregate with max() from the row with the
  * maximum. */

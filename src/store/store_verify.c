@@ -222,7 +222,7 @@ static bool derived_differs(struct verifier *v, const char *fmt, ...)
 /* Who recorded in the run, by the derived table, against the chain. */
 static bool check_derived_actors(struct verifier *v, const char *run)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT actor FROM run_actors WHERE run = ?1");
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT DISTINCT actor FROM run_actors WHERE run = ?1");
 	if (!stmt)
 		return db_fail(v, "cannot read the derived run table");
 	sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
