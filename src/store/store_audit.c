@@ -40,6 +40,24 @@ static void add_conditions(struct strbuf *sb, const struct audit_filter *f, bool
 		strbuf_addf(sb, " AND %stime_us < :until", plus);
 }
 
+/* A run's trail includes the failed PINs and lockouts of people acting on
+ * it, which live in the engineers chain and name the run in their payload:
+ * a reviewer of the run must see them. The engineers chain is read through
+ * its primary key (it holds registrations and PIN events only). */
+static void add_run_pins(struct strbuf *sb, const struct audit_filter *f)
+{
+	strbuf_addstr(sb, " UNION ALL " AUDIT_COLUMNS "chain = :engineers AND +kind IN ('" EV_PIN_FAILED "', '"
+		EV_PIN_LOCKED "') AND json_extract(payload, '$.run') = :run");
+	if (f->engineer)
+		strbuf_addstr(sb, " AND +actor = :engineer");
+	if (f->kind)
+		strbuf_addstr(sb, " AND +kind = :kind");
+	if (f->since_us)
+		strbuf_addstr(sb, " AND +time_us >= :since");
+	if (f->until_us)
+		strbuf_addstr(sb, " AND +time_us < :until");
+}
+
 /* Only the conditions asked for are in the query, so that SQLite uses the
  * index chosen for them. Oldest first, and in the order recorded within the
  * same microsecond: every index on events ends with the rowid, so
@@ -63,6 +81,8 @@ static char *audit_sql(const struct audit_filter *f)
 		strbuf_addstr(&sb, AUDIT_COLUMNS "1");
 		add_conditions(&sb, f, true);
 	}
+	if (f->run && strcmp(f->run, EVENT_CHAIN_ENGINEERS) != 0)
+		add_run_pins(&sb, f);
 	strbuf_addstr(&sb, " ORDER BY time_us, r");
 	return strbuf_detach(&sb);
 }

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "countersign/audit.h"
 #include "countersign/util.h"
 #include "ui.h"
@@ -48,48 +46,24 @@ void ui_audit_free(void)
 	memset(&au, 0, sizeof(au));
 }
 
-/* True when E, of the engineers' chain, is a failed PIN or a lockout that
- * happened while acting on run RUN_ID. */
-static bool pin_event_of(const struct audit_entry *e, const char *run_id)
-{
-	if (strcmp(e->ev.kind, EV_PIN_FAILED) != 0 && strcmp(e->ev.kind, EV_PIN_LOCKED) != 0)
-		return false;
-	cJSON *p = cJSON_Parse(e->ev.payload ? e->ev.payload : "{}");
-	const cJSON *run = cJSON_GetObjectItemCaseSensitive(p, "run");
-	bool of = cJSON_IsString(run) && strcmp(run->valuestring, run_id) == 0;
-	cJSON_Delete(p);
-	return of;
-}
-
 void ui_audit_open(struct ui *ui, const char *run_id)
 {
 	char *id = xstrdup(run_id);  /* RUN_ID may be a list's, which a reload frees */
-	struct audit_entry *run = NULL, *eng = NULL;
-	size_t n_run = 0, n_eng = 0;
-	/* the run's chain, and the failed PINs (in the engineers' chain) of
-	 * people acting on it: a reviewer must see those too */
-	if (session_audit(&ui->s, &(struct audit_filter){.run = id}, &run, &n_run) != SESSION_OK ||
-		session_audit(&ui->s, &(struct audit_filter){.run = EVENT_CHAIN_ENGINEERS}, &eng, &n_eng) != SESSION_OK) {
+	struct audit_entry *run = NULL;
+	size_t n_run = 0;
+	/* the run's chain, with the failed PINs and lockouts (in the engineers'
+	 * chain) of people acting on it: a reviewer must see those too */
+	if (session_audit(&ui->s, &(struct audit_filter){.run = id}, &run, &n_run) != SESSION_OK) {
 		ui_set_status(ui, true, "cannot read the record of run %s: %s", id, session_store_error(&ui->s));
-		audit_entry_array_free(run, n_run);
 		free(id);
 		return;
 	}
 	ui_audit_free();
 	au.run_id = id;
-	au.lines = xcalloc(n_run + n_eng + 1, sizeof(char *));
-	/* both oldest first: merged by time, the run's own event first on a tie */
-	for (size_t i = 0, k = 0; i < n_run || k < n_eng;) {
-		while (k < n_eng && !pin_event_of(&eng[k], id))
-			k++;
-		bool take_run = i < n_run && (k >= n_eng || run[i].ev.time_us <= eng[k].ev.time_us);
-		if (take_run)
-			au.lines[au.n_lines++] = audit_line(&run[i++]);
-		else if (k < n_eng)
-			au.lines[au.n_lines++] = audit_line(&eng[k++]);
-	}
+	au.lines = xcalloc(n_run + 1, sizeof(char *));
+	for (size_t i = 0; i < n_run; i++)
+		au.lines[au.n_lines++] = audit_line(&run[i]);
 	audit_entry_array_free(run, n_run);
-	audit_entry_array_free(eng, n_eng);
 	au.back = ui->view;
 	ui->view = VIEW_AUDIT;
 	ui->dirty = true;

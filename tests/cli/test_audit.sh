@@ -113,8 +113,10 @@ expect_eq "$(printf '%s' "$locked" | "$PY" -c 'import json,sys; p=json.load(sys.
 
 # --- each filter alone --------------------------------------------------------------
 run "$CS" audit --run "$R1"
-expect_lines "$(sql "select count(*) from events where chain = '$R1'")" "--run: that run's events"
-every_line "  $R1  " "--run: only that run"
+expect_lines "$(sql "select count(*) from events where chain = '$R1' or (chain = 'engineers'
+	and kind in ('pin_failed', 'pin_locked') and json_extract(payload, '$.run') = '$R1')")" \
+	"--run: that run's events, and the wrong PINs that name it"
+every_line "$R1" "--run: only that run"
 run "$CS" audit --run engineers
 expect_lines "$ENG" "--run engineers: the engineers chain"
 run "$CS" audit --engineer bob
@@ -149,6 +151,17 @@ expect_lines 1 "--until yesterday: nothing"
 expect_in out "no events match" "an empty trail says so"
 run "$CS" audit --since "$(date -u -d "@$((t1 + 60))" +%Y-%m-%dT%H:%M)"
 expect_rc 0 "--since with minutes"
+
+# --- a run's trail includes the wrong PINs and the lockout of people acting on it ---
+run "$CS" audit --run "$R2" --kind pin_failed
+expect_lines 5 "--run: carol's five wrong PINs on the second run are in its trail"
+run "$CS" audit --run "$R2" --kind pin_locked
+expect_lines 1 "--run: carol's lockout on the second run is in its trail"
+run "$CS" audit --run "$R1" --engineer bob
+expect_in out "wrong PIN (for note); run $R1" "--run --engineer: bob's wrong PIN on the first run"
+run "$CS" audit --run "$R1" --kind pin_failed --engineer carol
+expect_lines 1 "--run leaves out wrong PINs on other runs"
+expect_in out "no events match" "carol's wrong PINs were on the second run"
 
 # --- combined -----------------------------------------------------------------------
 run "$CS" audit --run "$R2" --engineer alice --kind note
