@@ -1,9 +1,12 @@
 /* Writing a report to a file so that it is whole or absent: a temporary
  * file beside the target, written, flushed to disk, then renamed over it.
- * A failure leaves no temporary file and an older report untouched. */
+ * A failure leaves no temporary file and an older report untouched. A
+ * symbolic link is followed to the file it names; a database is never
+ * written over. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,13 +49,17 @@ static bool write_stream(const struct report *r, enum report_format format, FILE
 	return ok;
 }
 
-/* Something that is not a regular file (/dev/stdout, a FIFO, a terminal)
- * is written in place: renaming over it would replace the device itself. */
-static int write_in_place(const struct report *r, enum report_format format, const char *path, char **err)
+/* Something that is not a regular file (a FIFO, a terminal), or one of a
+ * process's open files (/dev/stdout, /dev/fd/N), is written in place:
+ * renaming over it would replace the device or the link itself. Appended,
+ * as a shell appends to its own standard output: what the file holds
+ * before stays before the report. */
+static int write_in_place(const struct report *r, enum report_format format, const char *path, const char *shown,
+	char **err)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "a");
 	if (!f) {
-		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
+		*err = xasprintf("cannot write %s: %s", shown, strerror(errno));
 		return SESSION_ENV;
 	}
 	bool ok = write_stream(r, format, f);
@@ -62,21 +69,81 @@ static int write_in_place(const struct report *r, enum report_format format, con
 		e = errno;
 	}
 	if (!ok) {
-		*err = xasprintf("cannot write %s: %s", path, strerror(e));
+		*err = xasprintf("cannot write %s: %s", shown, strerror(e));
 		return SESSION_ENV;
 	}
 	return SESSION_OK;
 }
 
-static int write_atomic(const struct report *r, enum report_format format, const char *path, char **err)
+/* PATH with each symbolic link followed to what it names (a relative
+ * target is relative to the link's folder), up to the first name that is
+ * not a link or does not exist: where a rename puts the report without
+ * replacing the link. *OPEN_FILE: a link in /proc (/dev/stdout leads to
+ * /proc/self/fd/1), a process's open file, to be written in place. NULL
+ * with errno ELOOP after too many links. Caller frees. */
+static char *follow_links(const char *path, bool *open_file)
+{
+	*open_file = false;
+	char *cur = xstrdup(path);
+	for (int hops = 0; hops < 40; hops++) {
+		struct stat st;
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		char *copy = xstrdup(cur);
+		char *dir = xstrdup(dirname(copy));
+		free(copy);
+		char *real_dir = realpath(dir, NULL);
+		*open_file = real_dir && strncmp(real_dir, "/proc/", 6) == 0;
+		free(real_dir);
+		char target[PATH_MAX];
+		ssize_t n = *open_file ? 0 : readlink(cur, target, sizeof(target) - 1);
+		if (*open_file || n <= 0) {
+			free(dir);
+			return cur; /* written as it is: in place, or a failure naming it */
+		}
+		target[n] = '\0';
+		free(cur);
+		cur = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+		free(dir);
+	}
+	free(cur);
+	errno = ELOOP;
+	return NULL;
+}
+
+/* True when the file at PATH starts as an SQLite database or its
+ * write-ahead log does: the record, whose loss a report must not cause. */
+static bool is_database(const char *path)
+{
+	unsigned char head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n == (ssize_t)sizeof(head) && memcmp(head, "SQLite format 3", 16) == 0)
+		return true;
+	/* the WAL header's magic number, big-endian, with either checksum order */
+	return n >= 4 && head[0] == 0x37 && head[1] == 0x7f && head[2] == 0x06 && (head[3] & 0xfe) == 0x82;
+}
+
+/* Writes to PATH whole or not at all. SHOWN: the path as given, for the
+ * messages (PATH is where its links lead). */
+static int write_atomic(const struct report *r, enum report_format format, const char *path, const char *shown,
+	char **err)
 {
 	struct stat old;
 	bool exists = stat(path, &old) == 0;
 	if (exists && !S_ISREG(old.st_mode) && !S_ISDIR(old.st_mode))
-		return write_in_place(r, format, path, err);
+		return write_in_place(r, format, path, shown, err);
 	if (exists && S_ISDIR(old.st_mode)) {
-		*err = xasprintf("cannot write %s: it is a folder; name a file", path);
+		*err = xasprintf("cannot write %s: it is a folder; name a file", shown);
 		return SESSION_ENV;
+	}
+	if (exists && is_database(path)) {
+		*err = xasprintf("%s is an SQLite database (the record?): a report is never written over one; "
+			"name another file", shown);
+		return SESSION_INVALID;
 	}
 	char *copy_dir = xstrdup(path), *copy_base = xstrdup(path);
 	char *dir = xstrdup(dirname(copy_dir));
@@ -117,7 +184,9 @@ static int write_atomic(const struct report *r, enum report_format format, const
 	sync_folder(dir);
 	rc = SESSION_OK;
 done:
-	if (rc != SESSION_OK)
+	if (rc != SESSION_OK && strcmp(path, shown) != 0)
+		*err = xasprintf("cannot write %s (a link to %s): %s", shown, path, strerror(e ? e : EIO));
+	else if (rc != SESSION_OK)
 		*err = xasprintf("cannot write %s: %s", path, strerror(e ? e : EIO));
 	if (created)
 		unlink(tmp);
@@ -139,7 +208,17 @@ int report_export(struct session *s, enum report_format format, const char *path
 			rc = SESSION_ENV;
 		}
 	} else {
-		rc = write_atomic(r, format, path, err);
+		bool open_file = false;
+		char *target = follow_links(path, &open_file);
+		if (!target) {
+			*err = xasprintf("cannot write %s: %s", path, strerror(errno));
+			rc = SESSION_ENV;
+		} else if (open_file) {
+			rc = write_in_place(r, format, target, path, err);
+		} else {
+			rc = write_atomic(r, format, target, path, err);
+		}
+		free(target);
 	}
 	if (rc == SESSION_OK && !r->verified) {
 		*err = xasprintf("the record of run %s does not verify (%s); the report says so", r->run_id,

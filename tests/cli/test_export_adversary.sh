@@ -1,0 +1,103 @@
+#!/bin/sh
+# export with hostile and careless input: where -o points (a symbolic link,
+# a link to a folder that does not exist, /dev/fd/1 and /proc/self/fd/1 on a
+# file, the database itself), a failed standard output said once, and text
+# from the record that must neither link, format nor break a report.
+. "$(dirname "$0")/lib.sh"
+
+DB=$T/cs.db
+export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
+
+# as WHO CMD...: CMD as WHO with WHO's PIN on standard input (kept in $T/out,
+# $T/err and $rc like run).
+as() {
+	who=$1
+	shift
+	printf 'pin-%s-1\n' "$who" | "$CS" "$@" --engineer "$who" --pin-stdin >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+cat >"$T/adv.json" <<'EOF'
+{
+  "countersign": 1,
+  "id": "adv",
+  "title": "Adversary",
+  "sections": [
+    {"id": "one", "title": "One", "items": [
+      {"id": "say", "title": "Say something", "kind": "command", "run": "echo said"}
+    ]}
+  ]
+}
+EOF
+printf 'pin-alice-1\n' | "$CS" engineer add alice --full-name "Alice Example" --pin-stdin >/dev/null 2>&1
+as alice start "$T/adv.json" --title "Adversary run"
+expect_rc 0 "start"
+R=$(cat "$T/out")
+as alice check "$R" one/say
+expect_rc 0 "check"
+
+# --- -o through a symbolic link ------------------------------------------------
+# The link stays a link and the file it names gets the report, as "> LINK"
+# would have it; an older report there is replaced whole.
+mkdir -p "$T/reports"
+printf 'the old report\n' >"$T/reports/target.md"
+ln -s reports/target.md "$T/link.md"
+run "$CS" export "$R" --format md -o "$T/link.md"
+expect_rc 0 "-o a symbolic link"
+if [ -L "$T/link.md" ]; then ok; else fail "-o a symbolic link: the link is still a link"; fi
+cp "$T/reports/target.md" "$T/out"
+expect_in out "## Audit anchor" "-o a symbolic link: the file it names has the report"
+ls -A "$T/reports" >"$T/out"
+expect_eq "$(cat "$T/out")" "target.md" "-o a symbolic link: no temporary file left beside the target"
+
+# a link to a file in a folder that does not exist: an error naming both,
+# the link untouched
+ln -s "$T/nowhere/t.md" "$T/dangling.md"
+run "$CS" export "$R" --format md -o "$T/dangling.md"
+expect_rc 3 "-o a link into a missing folder"
+expect_in err "countersign: export: cannot write $T/dangling.md" "the message names the path given"
+expect_in err "$T/nowhere/t.md" "the message names where the link points"
+expect_eq "$(readlink "$T/dangling.md")" "$T/nowhere/t.md" "the dangling link is untouched"
+
+# a loop of links
+ln -s loop-b "$T/loop-a"
+ln -s loop-a "$T/loop-b"
+run "$CS" export "$R" --format md -o "$T/loop-a"
+expect_rc 3 "-o a loop of links"
+expect_in err "cannot write $T/loop-a" "a loop: the message names the path"
+expect_eq "$(readlink "$T/loop-a")" "loop-b" "a loop: the link is untouched"
+
+# --- -o naming this process's own open files -----------------------------------
+# /dev/fd/1 and /proc/self/fd/1 are standard output: written in place, after
+# what the file already holds, never renamed over (a rename in /proc fails,
+# and one over /dev/stdout would replace it for everyone)
+for p in /dev/fd/1 /proc/self/fd/1; do
+	{ printf 'before\n'; "$CS" export "$R" --format md -o "$p"; } >"$T/viafd.md" 2>"$T/err"
+	rc=$?
+	expect_rc 0 "-o $p with standard output on a file"
+	expect_eq "$(cat "$T/err")" "" "-o $p: no message"
+	expect_eq "$(head -n 1 "$T/viafd.md")" "before" "-o $p: what was written before is kept"
+	cp "$T/viafd.md" "$T/out"
+	expect_in out "## Audit anchor" "-o $p: the report follows it"
+done
+"$CS" export "$R" --format json -o /dev/fd/1 | python3 -c 'import json, sys; json.load(sys.stdin)' 2>"$T/err"
+rc=$?
+expect_rc 0 "-o /dev/fd/1 on a pipe"
+
+# --- -o naming the database ----------------------------------------------------
+# a report written over the record would destroy it: refused, the database
+# untouched, also through a link
+sqlite3 "$DB" "pragma wal_checkpoint(truncate)" >/dev/null
+before=$(sha256sum <"$DB")
+run "$CS" export "$R" --format md -o "$DB"
+expect_rc 2 "-o the database"
+expect_in err "countersign: export: $DB is an SQLite database" "the message names the database"
+expect_eq "$(sha256sum <"$DB")" "$before" "the database is untouched"
+ln -s cs.db "$T/db-link.md"
+run "$CS" export "$R" --format html -o "$T/db-link.md"
+expect_rc 2 "-o a link to the database"
+expect_eq "$(sha256sum <"$DB")" "$before" "the database is untouched (through a link)"
+run "$CS" verify "$R"
+expect_rc 0 "the record still verifies"
+
+finish
