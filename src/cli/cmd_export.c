@@ -42,6 +42,10 @@ int cmd_export(const struct cli_global *g, int argc, char **argv)
 		if (err)
 			cli_error("export", "%s", err);
 		free(err);
+		/* a failed standard output is said above, with its reason: the
+		 * check every command gets at exit would say it again, without */
+		if (rc == EXIT_ENV && (!o.output || strcmp(o.output, "-") == 0))
+			clearerr(stdout);
 	}
 	session_close(&s);
 	return rc;

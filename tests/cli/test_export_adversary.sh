@@ -100,4 +100,14 @@ expect_eq "$(sha256sum <"$DB")" "$before" "the database is untouched (through a 
 run "$CS" verify "$R"
 expect_rc 0 "the record still verifies"
 
+# --- standard output that fails: said once -------------------------------------
+for f in md html; do
+	"$CS" export "$R" --format "$f" >/dev/full 2>"$T/err"
+	rc=$?
+	expect_rc 3 "export --format $f to a full standard output"
+	expect_eq "$(wc -l <"$T/err")" "1" "a full standard output is said once ($f)"
+	expect_in err "countersign: export: cannot write to standard output: No space left on device" \
+		"the message says why ($f)"
+done
+
 finish
