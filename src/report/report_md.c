@@ -6,12 +6,24 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report/report_md.h"
 
+/* True at the ':' of "://" or the '.' of "www.": where GitHub-flavoured
+ * Markdown starts a link of a bare URL (an extended autolink), which a
+ * backslash before that character stops. */
+static bool starts_autolink(const char *s, const char *p)
+{
+	if (*p == ':')
+		return p[1] == '/' && p[2] == '/';
+	return *p == '.' && p - s >= 3 && strncasecmp(p - 3, "www", 3) == 0;
+}
+
 /* Text of the record escaped for Markdown: characters that would start
- * formatting, a link, HTML or a table cell are backslash-escaped; in a
- * table cell (CELL) a newline is a <br>, elsewhere a space. */
+ * formatting, a link (bare URLs too), HTML, an entity or a table cell are
+ * backslash-escaped; in a table cell (CELL) a newline is a <br>, elsewhere
+ * a space. */
 void md_text(struct strbuf *sb, const char *s, bool cell)
 {
 	for (const char *p = s; *p; p++) {
@@ -27,7 +39,7 @@ void md_text(struct strbuf *sb, const char *s, bool cell)
 		/* an underscore inside a word never starts emphasis */
 		bool inner_underscore = ch == '_' && p > s && isalnum((unsigned char)p[-1]) &&
 			isalnum((unsigned char)p[1]);
-		if (strchr("\\|`*<>[]~#", ch) || (ch == '_' && !inner_underscore))
+		if (strchr("\\|`*<>[]~#&", ch) || (ch == '_' && !inner_underscore) || starts_autolink(s, p))
 			strbuf_add(sb, "\\", 1);
 		strbuf_add(sb, &ch, 1);
 	}

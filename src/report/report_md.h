@@ -12,8 +12,9 @@
 #include "report/report_internal.h"
 
 /* Appends S escaped for Markdown: characters that would start formatting, a
- * link, HTML or a table cell get a backslash; in a table cell (CELL) a
- * newline is a <br>, elsewhere a space. */
+ * link (a bare URL's "://" and "www." too), HTML, an entity or a table cell
+ * get a backslash; in a table cell (CELL) a newline is a <br>, elsewhere a
+ * space. */
 void md_text(struct strbuf *sb, const char *s, bool cell);
 /* A table cell " TEXT |" of text from the record, escaped; "-" when empty. */
 void md_cell(struct strbuf *sb, const char *s);

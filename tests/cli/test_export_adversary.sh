@@ -110,4 +110,42 @@ for f in md html; do
 		"the message says why ($f)"
 done
 
+# --- text that must not link: bare URLs ---------------------------------------
+# GitHub-flavoured Markdown links a bare http://, https://, ftp:// or www.
+# by itself; a title, a note or a comment must not (no image can load, and
+# no link leads out of a change ticket); an entity is shown as typed
+as alice note "$R" one "see http://evil.example/n.png and WWW.evil.example/x or www.evil.example &amp; &#x3C;b&#x3E;"
+expect_rc 0 "a note with URLs"
+printf 'pin-alice-1\n' | "$CS" start "$T/adv.json" --engineer alice --pin-stdin \
+	--title "ftp://evil.example/t HTTPS://evil.example/u" >"$T/out" 2>"$T/err"
+R2=$(cat "$T/out")
+as alice sign "$R2" one --reject --comment "$(printf 'bad:\nhttps://evil.example/c.png')"
+expect_rc 0 "a rejection with a URL"
+for r in "$R" "$R2"; do
+	run "$CS" export "$r" --format md
+	expect_rc 0 "export --format md"
+	cp "$T/out" "$T/links.md"
+	# outside the fenced output blocks, which Markdown shows as they are
+	awk '/^```/ { inside = !inside; next } !inside' "$T/links.md" >"$T/out"
+	if grep -Eiq '(http|https|ftp)://|www\.' "$T/out"; then
+		fail "a bare URL in the Markdown report: $(grep -Eio '.{10}((http|https|ftp)://|www\.).{10}' "$T/out" | head -n 3)"
+	else
+		ok
+	fi
+	if command -v cmark-gfm >/dev/null 2>&1; then
+		cmark-gfm -e table -e autolink -e strikethrough -e tagfilter "$T/links.md" >"$T/out"
+		expect_not_in out "<a " "the Markdown rendered by cmark-gfm has no link"
+		expect_not_in out "<img" "the Markdown rendered by cmark-gfm has no image"
+	fi
+done
+expect_in links.md 'https\://evil.example/c.png' "the URL is shown, its colon escaped"
+run "$CS" export "$R" --format md
+expect_in out 'WWW\.evil.example/x or www\.evil.example \&amp; \&\#x3C;b\&\#x3E;' "www. and entities escaped"
+if command -v cmark-gfm >/dev/null 2>&1; then
+	cmark-gfm -e table -e autolink "$T/out" >"$T/links.html"
+	expect_in links.html '&amp;amp; &amp;#x3C;b&amp;#x3E;' "an entity reads as typed once rendered"
+else
+	printf 'cmark-gfm is missing: the Markdown is not rendered\n' >&2
+fi
+
 finish
