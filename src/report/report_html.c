@@ -1,4 +1,4 @@
-/* The HTML report (SPEC section 7): one self-contained HTML5 file, inline
+/* The HTML report (docs/report-format.md): one self-contained HTML5 file, inline
  * CSS and SVG, no script and no reference outside the file, readable on
  * screen and on paper. This file writes the document, its summary and the
  * sections with their items; report_html_tables.c the sign-offs, the
@@ -201,7 +201,7 @@ static void window_row(FILE *out, const struct report *r)
 		fputs("; not begun</td></tr>\n", out);
 		return;
 	}
-	int64_t closes = r->window_started_us + r->window_ms * 1000;
+	int64_t closes = report_us_after(r->window_started_us, r->window_ms);
 	fputs(": ", out);
 	report_html_time(out, r->window_started_us);
 	fputs(" to ", out);

@@ -32,10 +32,6 @@ static double x_of(const struct axis *a, int64_t t_us)
 	return TL_LABEL + f * (TL_WIDTH - TL_LABEL - TL_RIGHT);
 }
 
-static double w_of(const struct axis *a, int64_t us)
-{
-	return (double)us / (double)a->span_us * (TL_WIDTH - TL_LABEL - TL_RIGHT);
-}
 
 /* When the section's row starts: its first activity, or (never begun)
  * where the previous row ended, so that a plan still reads in order. */
@@ -52,14 +48,14 @@ static int64_t timeline_end(const struct report *r)
 	for (size_t i = 0; i < r->n_sections; i++) {
 		const struct report_section *sec = &r->sections[i];
 		int64_t start = row_start(sec, cursor);
-		int64_t planned = start + sec->estimate_hi_ms * 1000;
+		int64_t planned = report_us_after(start, sec->estimate_hi_ms);
 		int64_t done = sec->passed_us ? sec->passed_us : start;
 		cursor = planned > done ? planned : done;
 		if (cursor > end)
 			end = cursor;
 	}
 	if (r->window_ms > 0 && r->window_started_us) {
-		int64_t w = r->window_started_us + r->window_ms * 1000;
+		int64_t w = report_us_after(r->window_started_us, r->window_ms);
 		if (w > end)
 			end = w;
 	}
@@ -127,9 +123,9 @@ static void row(FILE *out, const struct axis *a, const struct report_section *se
 	double x0 = x_of(a, start_us);
 	if (sec->estimate_hi_ms > 0) {
 		fprintf(out, "<rect class=\"est-hi\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", x0,
-			bar, w_of(a, sec->estimate_hi_ms * 1000), h);
+			bar, x_of(a, report_us_after(start_us, sec->estimate_hi_ms)) - x0, h);
 		fprintf(out, "<rect class=\"est-lo\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", x0,
-			bar, w_of(a, sec->estimate_lo_ms * 1000), h);
+			bar, x_of(a, report_us_after(start_us, sec->estimate_lo_ms)) - x0, h);
 	}
 	double ay = bar + h / 4, ah = h / 2;
 	if (sec->first_us && sec->passed_us) {
@@ -184,12 +180,12 @@ void report_html_timeline(FILE *out, const struct report *r)
 		const struct report_section *sec = &r->sections[i];
 		int64_t start = row_start(sec, cursor);
 		row(out, &a, sec, i, start, run_end);
-		int64_t planned = start + sec->estimate_hi_ms * 1000;
+		int64_t planned = report_us_after(start, sec->estimate_hi_ms);
 		int64_t done = sec->passed_us ? sec->passed_us : start;
 		cursor = planned > done ? planned : done;
 	}
 	if (r->window_ms > 0 && r->window_started_us) {
-		double x = x_of(&a, r->window_started_us + r->window_ms * 1000);
+		double x = x_of(&a, report_us_after(r->window_started_us, r->window_ms));
 		fprintf(out, "<line class=\"window\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>"
 			"<text class=\"window-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">window ends</text>\n",
 			x, TL_TOP - 4, x, bottom, x - 3, bottom + 13);

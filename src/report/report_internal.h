@@ -36,6 +36,11 @@ void report_time_iso(int64_t t_us, char *buf, size_t size);
  * BUF; "-" when MS is negative (unknown). */
 void report_duration_text(int64_t ms, char *buf, size_t size);
 
+/* T_US plus MS milliseconds, INT64_MAX when the sum is beyond it: a
+ * checklist's estimate or window may be longer than 64 bits of
+ * microseconds (lint takes 600000000000h). */
+int64_t report_us_after(int64_t t_us, int64_t ms);
+
 /* The latest waiver of item SECTION/ITEM, or NULL (borrowed from R). */
 const struct report_waiver *report_waiver_of(const struct report *r, const char *section, const char *item);
 /* The latest override of SECTION, or NULL (borrowed from R). */

@@ -1,6 +1,7 @@
 /* The completion report's model: built once from a loaded run, rendered in
  * four formats (report_md.c, report_json.c, report_html.c, report_junit.c). */
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -218,6 +219,15 @@ void report_duration_text(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%lldms", (long long)ms);
 	else
 		duration_format(ms / 1000 * 1000, buf, size);
+}
+
+int64_t report_us_after(int64_t t_us, int64_t ms)
+{
+	assert(ms >= 0);
+	int64_t room = t_us > 0 ? INT64_MAX - t_us : INT64_MAX;
+	if (ms > room / 1000)
+		return INT64_MAX;
+	return t_us + ms * 1000;
 }
 
 const struct report_waiver *report_waiver_of(const struct report *r, const char *section, const char *item)

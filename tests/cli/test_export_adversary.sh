@@ -148,4 +148,37 @@ else
 	printf 'cmark-gfm is missing: the Markdown is not rendered\n' >&2
 fi
 
+# --- durations beyond any clock ------------------------------------------------
+# lint takes an estimate or a window of 600000000000h (a number of
+# microseconds past 64 bits); the timeline draws them as far as its axis
+# goes instead of a product that wrapped around (undefined behaviour)
+cat >"$T/big.json" <<'EOF'
+{
+  "countersign": 1, "id": "big", "title": "Big durations",
+  "window": {"duration": "600000000000h"},
+  "sections": [
+    {"id": "a", "title": "A", "estimate": "1ms-600000000000h", "items": [
+      {"id": "x", "title": "x", "kind": "command", "run": "true"}]},
+    {"id": "b", "title": "B", "estimate": "600000000000h", "items": [
+      {"id": "y", "title": "y", "kind": "command", "run": "true"}]}
+  ]
+}
+EOF
+as alice start "$T/big.json"
+R3=$(cat "$T/out")
+as alice check "$R3" a/x
+expect_rc 0 "check of a run with a window of 600000000000h"
+run "$CS" export "$R3" --format html
+expect_rc 0 "export --format html of a window of 600000000000h"
+expect_not_in err "runtime error" "no undefined behaviour"
+grep -o '<line class="window"[^>]*>' "$T/out" >"$T/window"
+expect_in window 'x1="936.0"' "the window ends at the end of the axis"
+grep -o '<rect class="est-hi" x="250.0"[^>]*>' "$T/out" >"$T/est"
+expect_in est 'width="686.0"' "the first section's estimate spans the axis"
+for f in md json junit; do
+	run "$CS" export "$R3" --format "$f"
+	expect_rc 0 "export --format $f of a window of 600000000000h"
+	expect_not_in err "runtime error" "no undefined behaviour ($f)"
+done
+
 finish
