@@ -19,7 +19,7 @@ struct http_job {
 	int max_attempts, attempts;
 	bool insecure;
 	struct http_expect ex;
-	char **secrets;
+	struct redactor *secrets;
 	cJSON *evidence;
 	const char *verdict;       /* of the latest attempt */
 	char *message;
@@ -37,7 +37,7 @@ static void http_free(void *data)
 		free(h->headers[i]);
 	free(h->headers);
 	http_expect_clear(&h->ex);
-	net_strv_free(h->secrets);
+	redactor_destroy(h->secrets);
 	cJSON_Delete(h->evidence);
 	free(h->message);
 	free(h);
@@ -70,7 +70,7 @@ static void http_finish(struct job *j, const char *suffix)
 {
 	struct http_job *h = j->data;
 	char *msg = suffix ? xasprintf("%s%s", h->message, suffix) : xstrdup(h->message);
-	j->result.message = net_redact_secrets(msg, h->secrets);
+	j->result.message = redactor_text(h->secrets, msg);
 	free(msg);
 	j->result.evidence = cJSON_PrintUnformatted(h->evidence);
 	j->result.attempts = h->attempts;
@@ -95,7 +95,7 @@ static void http_done(struct job *j, struct xfer *x, CURLcode code)
 		struct http_response r = {
 			.status = o.status, .latency_ms = o.latency_ms,
 			.body = x->body.data ? x->body.data : "", .body_len = x->body.len,
-			.body_total = x->total, .location = xfer_header(x, "Location"),
+			.body_total = x->total, .location = xfer_header(x, "Location"), .secrets = h->secrets,
 		};
 		cJSON *failures = cJSON_CreateArray();
 		h->verdict = http_judge(&h->ex, &r, &h->message, failures);
@@ -105,7 +105,7 @@ static void http_done(struct job *j, struct xfer *x, CURLcode code)
 			cJSON_Delete(failures);
 	}
 	cJSON_AddStringToObject(ev, "verdict", h->verdict);
-	char *shown = net_redact_secrets(h->message, h->secrets);
+	char *shown = redactor_text(h->secrets, h->message);
 	cJSON_AddStringToObject(ev, "message", shown);
 	cJSON_AddItemToArray(h->evidence, ev);
 	xfer_outcome_clear(&o);
@@ -135,7 +135,7 @@ static void http_cancelled(struct job *j, struct xfer *in_flight)
 		net_iso_time(in_flight->started_us, when, sizeof(when));
 		cJSON_AddStringToObject(ev, "started", when);
 		cJSON_AddStringToObject(ev, "method", h->method);
-		char *url = net_url_without_userinfo(h->url), *shown = net_redact_secrets(url, h->secrets);
+		char *url = net_url_without_userinfo(h->url), *shown = redactor_text(h->secrets, url);
 		cJSON_AddStringToObject(ev, "url", shown);
 		free(shown);
 		free(url);

@@ -169,8 +169,9 @@ static const char *type_noun(const cJSON *v)
 	return "an object";
 }
 
-/* A found value as a message shows it (malloc'd). */
-static char *show_value(const cJSON *v)
+/* A found value as a message shows it (malloc'd), with SECRETS masked
+ * before it is cut short. */
+static char *show_value(const cJSON *v, const struct redactor *secrets)
 {
 	if (cJSON_IsObject(v))
 		return xstrdup("an object");
@@ -179,12 +180,16 @@ static char *show_value(const cJSON *v)
 	char *s = cJSON_PrintUnformatted(v);
 	if (!s)
 		return xstrdup("?");
-	char *out = strlen(s) > SHOWN_VALUE_CHARS ? xasprintf("%.*s...", SHOWN_VALUE_CHARS, s) : xstrdup(s);
+	struct strbuf out = {0};
+	size_t len = strlen(s);
+	redactor_excerpt(secrets, &out, s, len, 0, SHOWN_VALUE_CHARS);
+	if (len > SHOWN_VALUE_CHARS)
+		strbuf_addstr(&out, "...");
 	cJSON_free(s);
-	return out;
+	return strbuf_detach(&out);
 }
 
-static char *show_expected(const struct json_expect *x)
+static char *show_expected(const struct json_expect *x, const struct redactor *secrets)
 {
 	cJSON *v;
 	switch (x->type) {
@@ -193,7 +198,7 @@ static char *show_expected(const struct json_expect *x)
 	case SCALAR_BOOL: v = cJSON_CreateBool(x->boolean); break;
 	default: v = cJSON_CreateNull(); break;
 	}
-	char *s = show_value(v);
+	char *s = show_value(v, secrets);
 	cJSON_Delete(v);
 	return s;
 }
@@ -246,13 +251,14 @@ static char *segment(const char *path, size_t k)
 	return dot ? xstrndup(p, (size_t)(dot - p)) : xstrdup(p);
 }
 
-bool http_json_check(const cJSON *root, const struct json_expect *x, char **message)
+bool http_json_check(const cJSON *root, const struct json_expect *x, const struct redactor *secrets,
+	char **message)
 {
 	size_t depth = 0;
 	const cJSON *v = http_json_lookup(root, x->path, &depth);
 	if (v && value_matches(v, x))
 		return true;
-	char *full = shown_path(x->path, (size_t)-1), *want = show_expected(x);
+	char *full = shown_path(x->path, (size_t)-1), *want = show_expected(x, secrets);
 	if (!v) {
 		char *at = shown_path(x->path, depth);
 		const cJSON *parent = http_json_lookup(root, at, NULL);
@@ -274,7 +280,7 @@ bool http_json_check(const cJSON *root, const struct json_expect *x, char **mess
 				type_noun(parent), want);
 		free(at);
 	} else {
-		char *got = show_value(v);
+		char *got = show_value(v, secrets);
 		if (same_type(v, x) || cJSON_IsObject(v) || cJSON_IsArray(v))
 			*message = xasprintf("%s is %s, expected %s", full, got, want);
 		else
@@ -286,9 +292,12 @@ bool http_json_check(const cJSON *root, const struct json_expect *x, char **mess
 	return false;
 }
 
-/* Adds a failure line to LIST and FAILURES. */
-static void add_failure(struct strbuf *list, cJSON *failures, char *msg)
+/* Adds a failure line, SECRETS masked, to LIST and FAILURES; frees MSG. */
+static void add_failure(struct strbuf *list, cJSON *failures, const struct redactor *secrets, char *msg)
 {
+	char *shown = redactor_text(secrets, msg);
+	free(msg);
+	msg = shown;
 	if (list->len)
 		strbuf_addstr(list, "; ");
 	strbuf_addstr(list, msg);
@@ -312,8 +321,10 @@ static cJSON *parse_body(const struct http_response *r, char **why)
 		/* cJSON stops at or just after the problem: show both sides. */
 		size_t at = end && end >= r->body ? (size_t)(end - r->body) : strlen(r->body);
 		size_t from = at > SNIPPET_BEFORE ? at - SNIPPET_BEFORE : 0;
-		size_t len = r->body_len - from < SNIPPET_CHARS ? r->body_len - from : SNIPPET_CHARS;
-		char *snip = net_utf8_text(r->body + from, len, true);
+		struct strbuf shown = {0};
+		redactor_excerpt(r->secrets, &shown, r->body, r->body_len, from, SNIPPET_CHARS);
+		char *snip = net_utf8_text(shown.data ? shown.data : "", shown.len, true);
+		strbuf_release(&shown);
 		for (char *c = snip; *c; c++)
 			if ((unsigned char)*c < 0x20)
 				*c = ' ';
@@ -348,14 +359,14 @@ const char *http_judge(const struct http_expect *ex, const struct http_response 
 	if (!status_ok) {
 		char *want = http_status_text(ex->status_class, ex->codes, ex->n_codes);
 		if (r->status / 100 == 3 && r->location)
-			add_failure(&list, failures, xasprintf("status %ld, expected %s (redirect to %s, not followed)",
+			add_failure(&list, failures, r->secrets, xasprintf("status %ld, expected %s (redirect to %s, not followed)",
 				r->status, want, r->location));
 		else
-			add_failure(&list, failures, xasprintf("status %ld, expected %s", r->status, want));
+			add_failure(&list, failures, r->secrets, xasprintf("status %ld, expected %s", r->status, want));
 		free(want);
 	}
 	if (ex->max_latency_ms > 0 && r->latency_ms > ex->max_latency_ms)
-		add_failure(&list, failures, xasprintf("latency %lld ms, expected at most %lld ms",
+		add_failure(&list, failures, r->secrets, xasprintf("latency %lld ms, expected at most %lld ms",
 			(long long)r->latency_ms, (long long)ex->max_latency_ms));
 	/* An error page's body is not what expect_json describes: judge the
 	 * body only when the status is right. */
@@ -373,12 +384,12 @@ const char *http_judge(const struct http_expect *ex, const struct http_response 
 		}
 		for (size_t i = 0; i < ex->n_json; i++) {
 			char *msg = NULL;
-			if (!http_json_check(root, &ex->json[i], &msg))
-				add_failure(&list, failures, msg);
+			if (!http_json_check(root, &ex->json[i], r->secrets, &msg))
+				add_failure(&list, failures, r->secrets, msg);
 		}
 		cJSON_Delete(root);
 		if (ex->body_regex && !body_matches(ex, r))
-			add_failure(&list, failures, xasprintf("the body does not match /%s/", ex->body_regex));
+			add_failure(&list, failures, r->secrets, xasprintf("the body does not match /%s/", ex->body_regex));
 	}
 	if (list.len) {
 		*message = strbuf_detach(&list);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "countersign/checklist.h"
+#include "countersign/redact.h"
 
 struct http_expect {
 	int status_class;          /* 2 for "2xx"; 0 when CODES are listed */
@@ -30,6 +31,7 @@ struct http_response {
 	size_t body_len;
 	uint64_t body_total;       /* the whole body's size */
 	const char *location;      /* Location header or NULL */
+	const struct redactor *secrets; /* masked in every message; may be NULL */
 };
 
 /* Copies what IT expects into EX. Returns false with a malloc'd *ERR when
@@ -42,7 +44,8 @@ bool http_expect_needs_body(const struct http_expect *ex);
 /* Judges R: returns "pass", "fail" or "error" (a body that expectations
  * cannot be applied to: not JSON, too large) with a malloc'd one-line
  * *MESSAGE; each unmet expectation is also added to FAILURES (a JSON
- * array; may be NULL). */
+ * array; may be NULL). R's secrets are masked in both, also where a value
+ * or an excerpt of the body is cut short. */
 const char *http_judge(const struct http_expect *ex, const struct http_response *r,
 	char **message, cJSON *failures);
 
@@ -56,7 +59,9 @@ char *http_status_text(int status_class, const int *codes, size_t n_codes);
  * NULL) gets the number of segments that resolved. */
 const cJSON *http_json_lookup(const cJSON *root, const char *path, size_t *found_prefix);
 /* Checks one expectation; returns true when met, else false with a
- * malloc'd message like `$.status is "degraded", expected "healthy"`. */
-bool http_json_check(const cJSON *root, const struct json_expect *x, char **message);
+ * malloc'd message like `$.status is "degraded", expected "healthy"`, in
+ * which the values shown have SECRETS (may be NULL) masked. */
+bool http_json_check(const cJSON *root, const struct json_expect *x, const struct redactor *secrets,
+	char **message);
 
 #endif

@@ -30,7 +30,7 @@ struct net {
 	struct sock *socks;
 	size_t nsocks, sockcap;
 	int64_t curl_at;          /* monotonic us when libcurl wants its timeout; -1: none */
-	char **secrets;
+	struct redactor *secrets;
 	int notify_attempts, notify_retry_ms, notify_timeout_ms;
 	struct pollfd *wait_fds;
 	size_t wait_cap;
@@ -136,7 +136,7 @@ void net_destroy(struct net *n)
 	curl_multi_cleanup(n->multi);
 	curl_global_cleanup();
 	free(n->socks);
-	net_strv_free(n->secrets);
+	redactor_destroy(n->secrets);
 	free(n->wait_fds);
 	free(n);
 }
@@ -148,13 +148,13 @@ void net_on_notified(struct net *n, net_notified_fn on_notified)
 
 void net_set_secrets(struct net *n, const char *const *secrets)
 {
-	net_strv_free(n->secrets);
-	n->secrets = net_strv_copy(secrets);
+	redactor_destroy(n->secrets);
+	n->secrets = redactor_create(secrets);
 }
 
-char **net_secrets_copy(const struct net *n)
+struct redactor *net_secrets_copy(const struct net *n)
 {
-	return net_strv_copy((const char *const *)n->secrets);
+	return redactor_copy(n->secrets);
 }
 
 void net_set_notify_policy(struct net *n, int attempts, int retry_ms, int timeout_ms)

@@ -5,6 +5,7 @@
 #define COUNTERSIGN_NET_INTERNAL_H
 
 #include "countersign/net.h"
+#include "countersign/redact.h"
 #include "countersign/util.h"
 
 #include <cjson/cJSON.h>
@@ -60,14 +61,14 @@ void xfer_free(struct xfer *x);
 void xfer_outcome(struct xfer *x, CURLcode code, struct xfer_outcome *out);
 void xfer_outcome_clear(struct xfer_outcome *out);
 /* An evidence object with the fields every request records: url, ip, port,
- * method, started, status, latency_ms, error, insecure. SECRETS as in
- * net_redact_secrets. */
+ * method, started, status, latency_ms, error, insecure, with SECRETS
+ * (may be NULL) masked. */
 cJSON *xfer_evidence(const struct xfer *x, const struct xfer_outcome *o, const char *method,
-	char *const *secrets);
+	const struct redactor *secrets);
 /* Adds the response's headers that matter, the body head, its size and
  * SHA-256 to EV. */
 void xfer_evidence_body(const struct xfer *x, const struct xfer_outcome *o, cJSON *ev,
-	char *const *secrets);
+	const struct redactor *secrets);
 /* Value of response header NAME (borrowed, valid until xfer_free) or NULL. */
 const char *xfer_header(struct xfer *x, const char *name);
 
@@ -107,8 +108,9 @@ struct job {
 struct job *net_add_job(struct net *n, enum job_kind kind, const struct job_ops *ops, void *data);
 /* Calls the progress callback with a formatted line. */
 void net_progress(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The secrets of N (NULL-terminated copy, may be NULL), for jobs to copy. */
-char **net_secrets_copy(const struct net *n);
+/* A copy of N's redactor (NULL when no secrets were set), for a job that
+ * must keep its own; the job destroys it. */
+struct redactor *net_secrets_copy(const struct net *n);
 void net_notify_policy(const struct net *n, int *attempts, int *retry_ms, int *timeout_ms);
 
 int64_t net_mono_us(void);

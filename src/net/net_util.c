@@ -10,50 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-char *net_redact_secrets(const char *s, char *const *secrets)
-{
-	if (!s)
-		return NULL;
-	char *cur = xstrdup(s);
-	for (size_t i = 0; secrets && secrets[i]; i++) {
-		const char *sec = secrets[i];
-		size_t sl = strlen(sec);
-		if (sl == 0 || !strstr(cur, sec))
-			continue;
-		struct strbuf sb = {0};
-		const char *p = cur, *hit;
-		while ((hit = strstr(p, sec))) {
-			strbuf_add(&sb, p, (size_t)(hit - p));
-			strbuf_addstr(&sb, "***");
-			p = hit + sl;
-		}
-		strbuf_addstr(&sb, p);
-		free(cur);
-		cur = strbuf_detach(&sb);
-	}
-	return cur;
-}
-
-char **net_strv_copy(const char *const *v)
-{
-	if (!v)
-		return NULL;
-	size_t n = 0;
-	while (v[n])
-		n++;
-	char **out = xcalloc(n + 1, sizeof(*out));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-void net_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Length of the valid UTF-8 sequence at P (at most AVAIL bytes), 0 when
  * invalid, or -1 when it is a valid start cut short by the end. */
 static int utf8_seq(const unsigned char *p, size_t avail)

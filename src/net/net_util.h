@@ -1,4 +1,4 @@
-/* Small pure helpers of the network module: redaction, text that is safe to
+/* Small pure helpers of the network module: text that is safe to
  * put in JSON, times and numbers for messages. */
 #ifndef COUNTERSIGN_NET_UTIL_H
 #define COUNTERSIGN_NET_UTIL_H
@@ -6,14 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* S with every occurrence of each non-empty secret in SECRETS (NULL-terminated,
- * may be NULL) replaced by "***". Malloc'd; S NULL gives NULL. */
-char *net_redact_secrets(const char *s, char *const *secrets);
-
-/* A malloc'd copy of the NULL-terminated vector V (NULL gives NULL), and its release. */
-char **net_strv_copy(const char *const *v);
-void net_strv_free(char **v);
 
 /* The LEN bytes at P as valid UTF-8 text without NUL bytes: invalid
  * sequences and NULs become U+FFFD; when TRUNCATED, a multi-byte character

@@ -232,15 +232,15 @@ const char *xfer_header(struct xfer *x, const char *name)
 	return h->value;
 }
 
-static void add_redacted(cJSON *obj, const char *key, const char *value, char *const *secrets)
+static void add_redacted(cJSON *obj, const char *key, const char *value, const struct redactor *secrets)
 {
-	char *r = net_redact_secrets(value, secrets);
+	char *r = redactor_text(secrets, value);
 	cJSON_AddStringToObject(obj, key, r);
 	free(r);
 }
 
 cJSON *xfer_evidence(const struct xfer *x, const struct xfer_outcome *o, const char *method,
-	char *const *secrets)
+	const struct redactor *secrets)
 {
 	cJSON *ev = cJSON_CreateObject();
 	char when[40];
@@ -263,7 +263,7 @@ cJSON *xfer_evidence(const struct xfer *x, const struct xfer_outcome *o, const c
 }
 
 void xfer_evidence_body(const struct xfer *x, const struct xfer_outcome *o, cJSON *ev,
-	char *const *secrets)
+	const struct redactor *secrets)
 {
 	cJSON *hdrs = cJSON_CreateObject();
 	for (size_t i = 0; i < sizeof(kept_headers) / sizeof(kept_headers[0]); i++) {
@@ -274,9 +274,14 @@ void xfer_evidence_body(const struct xfer *x, const struct xfer_outcome *o, cJSO
 	cJSON_AddItemToObject(ev, "headers", hdrs);
 	size_t head = x->body.len < NET_BODY_HEAD_BYTES ? x->body.len : NET_BODY_HEAD_BYTES;
 	bool truncated = x->total > head;
-	char *text = net_utf8_text(x->body.data ? x->body.data : "", head, truncated);
-	add_redacted(ev, "body_head", text, secrets);
+	/* Redacted before it is cut to valid UTF-8; where the head ends inside
+	 * what may be a secret, those bytes are left out. */
+	struct strbuf red = {0};
+	redactor_append(secrets, &red, x->body.data ? x->body.data : "", head, !truncated);
+	char *text = net_utf8_text(red.data ? red.data : "", red.len, truncated);
+	cJSON_AddStringToObject(ev, "body_head", text);
 	free(text);
+	strbuf_release(&red);
 	cJSON_AddNumberToObject(ev, "body_bytes", (double)x->total);
 	cJSON_AddStringToObject(ev, "body_sha256", o->sha256);
 	if (truncated)

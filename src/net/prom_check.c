@@ -26,7 +26,7 @@ struct prom_job {
 	int64_t timeout_ms, interval_ms;
 	int64_t sample_at;         /* monotonic us the current sample started */
 	char *threshold;           /* "below 0.01" */
-	char **secrets;
+	struct redactor *secrets;
 	cJSON *evidence;
 };
 
@@ -39,7 +39,7 @@ static void prom_free(void *data)
 	free(p->shown_endpoint);
 	free(p->query);
 	free(p->threshold);
-	net_strv_free(p->secrets);
+	redactor_destroy(p->secrets);
 	cJSON_Delete(p->evidence);
 	free(p);
 }
@@ -69,7 +69,7 @@ static void prom_finish(struct job *j, const char *verdict, char *message)
 {
 	struct prom_job *p = j->data;
 	j->result.verdict = verdict;
-	j->result.message = net_redact_secrets(message, p->secrets);
+	j->result.message = redactor_text(p->secrets, message);
 	free(message);
 	j->result.evidence = cJSON_PrintUnformatted(p->evidence);
 	j->result.attempts = p->taken;
@@ -171,7 +171,7 @@ static void after_sample(struct job *j, const char *verdict, char *msg)
 			duration_format(p->interval_ms, wait, sizeof(wait));
 			if (p->failures)
 				snprintf(failed, sizeof(failed), "; %d failed, %d allowed", p->failures, p->max_failures);
-			char *shown = net_redact_secrets(msg, p->secrets);
+			char *shown = redactor_text(p->secrets, msg);
 			net_progress(j, "%d/%d samples, last: %s%s; next in %s", p->taken, p->samples, shown, failed, wait);
 			free(shown);
 			int64_t next = p->sample_at + p->interval_ms * 1000, now = net_mono_us();
@@ -191,14 +191,14 @@ static void prom_done(struct job *j, struct xfer *x, CURLcode code)
 	cJSON *ev = xfer_evidence(x, &o, "GET", p->secrets);
 	cJSON_ReplaceItemInObject(ev, "url", cJSON_CreateString(p->shown_endpoint));
 	cJSON_AddNumberToObject(ev, "sample", p->taken);
-	char *q = net_redact_secrets(p->query, p->secrets);
+	char *q = redactor_text(p->secrets, p->query);
 	cJSON_AddStringToObject(ev, "query", q);
 	free(q);
 	cJSON_AddStringToObject(ev, "threshold", p->threshold);
 	char *msg = NULL;
 	const char *verdict = record_sample(j, x, &o, ev, &msg);
 	cJSON_AddStringToObject(ev, "verdict", verdict);
-	char *shown = net_redact_secrets(msg, p->secrets);
+	char *shown = redactor_text(p->secrets, msg);
 	cJSON_AddStringToObject(ev, "message", shown);
 	free(shown);
 	cJSON_AddItemToArray(p->evidence, ev);
@@ -216,7 +216,7 @@ static void prom_cancelled(struct job *j, struct xfer *in_flight)
 		cJSON_AddNumberToObject(ev, "sample", p->taken + 1);
 		cJSON_AddStringToObject(ev, "started", when);
 		cJSON_AddStringToObject(ev, "url", p->shown_endpoint);
-		char *q = net_redact_secrets(p->query, p->secrets);
+		char *q = redactor_text(p->secrets, p->query);
 		cJSON_AddStringToObject(ev, "query", q);
 		free(q);
 		cJSON_AddStringToObject(ev, "threshold", p->threshold);
@@ -292,7 +292,7 @@ int net_start_prometheus(struct net *n, const struct item *it, const char *url_e
 	curl_free(escaped);
 	p->secrets = net_secrets_copy(n);
 	char *bare = net_url_without_userinfo(endpoint);
-	p->shown_endpoint = net_redact_secrets(bare, p->secrets);
+	p->shown_endpoint = redactor_text(p->secrets, bare);
 	free(bare);
 	free(endpoint);
 	p->query = xstrdup(query);

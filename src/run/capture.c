@@ -9,40 +9,16 @@ void capture_init(struct capture *c, const char *const *secrets)
 {
 	memset(c, 0, sizeof(*c));
 	crypto_hash_sha256_init(&c->sha);
-	size_t n = 0;
-	for (size_t i = 0; secrets && secrets[i]; i++)
-		n++;
-	c->secrets = xcalloc(n, sizeof(*c->secrets));
-	c->secret_lens = xcalloc(n, sizeof(*c->secret_lens));
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(secrets[i]);
-		if (len == 0)
-			continue;
-		c->secrets[c->nsecrets] = xstrndup(secrets[i], len);
-		c->secret_lens[c->nsecrets++] = len;
-		c->first_byte[(unsigned char)secrets[i][0]] = true;
-		if (len > c->max_secret)
-			c->max_secret = len;
-	}
+	c->redactor = redactor_create(secrets);
+	redactor_stream_init(&c->stream, c->redactor);
 }
 
 void capture_release(struct capture *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nsecrets; i++) {
-		/* The copies are secrets too: do not leave them in freed memory. */
-		sodium_memzero(c->secrets[i], c->secret_lens[i]);
-		free(c->secrets[i]);
-	}
-	free(c->secrets);
-	free(c->secret_lens);
-	if (c->carry.data)
-		sodium_memzero(c->carry.data, c->carry.cap);
-	if (c->work.data)
-		sodium_memzero(c->work.data, c->work.cap);
-	strbuf_release(&c->carry);
-	strbuf_release(&c->work);
+	redactor_stream_release(&c->stream);
+	redactor_destroy(c->redactor);
 	strbuf_release(&c->out);
 	free(c->head);
 	free(c->tail);
@@ -96,64 +72,13 @@ static void add(struct strbuf *sb, const char *data, size_t len)
 		strbuf_add(sb, data, len);
 }
 
-/* Scans W[0..N) and appends it to C->out with every secret replaced by the
- * mask, leftmost match first and the longest secret where several match at
- * one place. Unless FINAL, stops where a secret might begin but W ends before
- * it could be decided; returns how many bytes were consumed (the rest, fewer
- * than the longest secret, is to be carried over). */
-static size_t redact(struct capture *c, const char *w, size_t n, bool final)
-{
-	size_t i = 0, run = 0;
-	while (i < n) {
-		if (!c->first_byte[(unsigned char)w[i]]) {
-			i++;
-			continue;
-		}
-		size_t best = 0;
-		bool undecided = false;
-		for (size_t k = 0; k < c->nsecrets; k++) {
-			size_t len = c->secret_lens[k];
-			if (n - i >= len) {
-				if (len > best && memcmp(w + i, c->secrets[k], len) == 0)
-					best = len;
-			} else if (!final && memcmp(w + i, c->secrets[k], n - i) == 0) {
-				undecided = true;
-			}
-		}
-		/* An undecided secret is longer than any full match here, so it
-		 * would win if it completes: wait for more bytes. */
-		if (undecided)
-			break;
-		if (best == 0) {
-			i++;
-			continue;
-		}
-		add(&c->out, w + run, i - run);
-		add(&c->out, CAPTURE_MASK, strlen(CAPTURE_MASK));
-		i += best;
-		run = i;
-	}
-	add(&c->out, w + run, i - run);
-	return i;
-}
-
+/* Redacts DATA with what was held back, records what that decides and hands
+ * it back in *OUT / *OUT_LEN. */
 static void redact_and_record(struct capture *c, const char *data, size_t len, bool final,
 	const char **out, size_t *out_len)
 {
-	const char *w = data;
-	size_t n = len;
-	if (c->carry.len > 0) {
-		c->work.len = 0;
-		add(&c->work, c->carry.data, c->carry.len);
-		add(&c->work, data, len);
-		w = c->work.data;
-		n = c->work.len;
-	}
 	c->out.len = 0;
-	size_t used = redact(c, w, n, final);
-	/* W may be the work buffer; the carry is a separate buffer. */
-	c->carry.len = 0;
-	add(&c->carry, w + used, n - used);
+	redactor_stream_feed(&c->stream, &c->out, data, len, final);
 	record(c, c->out.data, c->out.len);
 	*out = c->out.len ? c->out.data : "";
 	*out_len = c->out.len;
@@ -162,7 +87,7 @@ static void redact_and_record(struct capture *c, const char *data, size_t len, b
 void capture_feed(struct capture *c, const char *data, size_t len,
 	const char **out, size_t *out_len)
 {
-	if (c->nsecrets == 0) {
+	if (redactor_is_empty(c->redactor)) {
 		record(c, data, len);
 		*out = data;
 		*out_len = len;
@@ -173,11 +98,6 @@ void capture_feed(struct capture *c, const char *data, size_t len,
 
 void capture_flush(struct capture *c, const char **out, size_t *out_len)
 {
-	if (c->carry.len == 0) {
-		*out = "";
-		*out_len = 0;
-		return;
-	}
 	redact_and_record(c, "", 0, true, out, out_len);
 }
 

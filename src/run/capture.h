@@ -5,6 +5,7 @@
 #ifndef COUNTERSIGN_RUN_CAPTURE_H
 #define COUNTERSIGN_RUN_CAPTURE_H
 
+#include "countersign/redact.h"
 #include "countersign/runner.h"
 #include "countersign/util.h"
 
@@ -12,9 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* The text that replaces each occurrence of a secret. */
-#define CAPTURE_MASK "***"
 
 struct capture {
 	char *head;                /* RUNNER_HEAD_BYTES once the first byte arrives */
@@ -24,12 +22,9 @@ struct capture {
 	uint64_t total;
 	crypto_hash_sha256_state sha;
 
-	char **secrets;            /* non-empty values, copied */
-	size_t *secret_lens;
-	size_t nsecrets, max_secret;
-	bool first_byte[256];      /* bytes a secret can start with */
-	struct strbuf carry;       /* unredacted bytes that may begin a secret */
-	struct strbuf work, out;   /* scratch for redaction */
+	struct redactor *redactor;      /* the secrets, copied */
+	struct redactor_stream stream;  /* holds back bytes that may begin a secret */
+	struct strbuf out;              /* scratch: what one call redacted */
 };
 
 /* Prepares C; SECRETS (NULL-terminated, may be NULL; empty strings ignored)

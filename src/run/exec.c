@@ -14,6 +14,7 @@
 
 #include "countersign/expand.h"
 #include "countersign/net.h"
+#include "countersign/redact.h"
 #include "countersign/runner.h"
 #include "countersign/util.h"
 #include "proc.h"
@@ -42,7 +43,6 @@ struct exec {
 };
 
 static char *expand(struct exec *x, const char *text, const char *what);
-static char *redact(const char *text, const char *const *secrets);
 static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
 	struct evidence *evidence);
 static int record_started(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *p);
@@ -138,25 +138,6 @@ static char *expand(struct exec *x, const char *text, const char *what)
 			"or give it as a variable)", what, missing ? missing : "?");
 	free(missing);
 	return out;
-}
-
-/* Replaces each secret value in TEXT by "***"; returns a malloc'd copy. */
-static char *redact(const char *text, const char *const *secrets)
-{
-	struct strbuf sb = {0};
-	for (const char *p = text; *p;) {
-		size_t hit = 0;
-		for (size_t k = 0; secrets[k]; k++)
-			if (strncmp(p, secrets[k], strlen(secrets[k])) == 0 && strlen(secrets[k]) > hit)
-				hit = strlen(secrets[k]);
-		if (hit) {
-			strbuf_addstr(&sb, "***");
-			p += hit;
-		} else {
-			strbuf_add(&sb, p++, 1);
-		}
-	}
-	return strbuf_detach(&sb);
 }
 
 /* Frees a string, wiping it first: an expanded script and the environment
@@ -276,7 +257,7 @@ static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 	p->cwd = resolve_cwd(x->s, cwd);
 	free(cwd);
 	p->secrets = vars_secrets(x->vars);
-	p->shown = redact(p->script, p->secrets);
+	p->shown = redact_string(p->script, p->secrets);
 	hide_secret_script(p);
 	mark_check(p);
 	return true;
@@ -290,7 +271,7 @@ char *exec_preview(struct exec *x, size_t sec, size_t item)
 		if (!url)
 			return NULL;
 		const char **secrets = vars_secrets(x->vars);
-		char *shown = redact(url, secrets);
+		char *shown = redact_string(url, secrets);
 		char *line = xasprintf("%s %s", it->kind == ITEM_HTTP ? it->method : "query", shown);
 		free(secrets);
 		free(shown);
@@ -470,12 +451,12 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 	if (ok) {
 		const char **secrets = vars_secrets(x->vars);
 		cJSON *p = cJSON_CreateObject();
-			char *shown = redact(url, secrets);
+		char *shown = redact_string(url, secrets);
 		cJSON_AddStringToObject(p, "url", shown);
 		free(shown);
 		add_identity(p, 0);
 		if (query) {
-			shown = redact(query, secrets);
+			shown = redact_string(query, secrets);
 			cJSON_AddStringToObject(p, "query", shown);
 			free(shown);
 		}

@@ -330,6 +330,29 @@ static void test_secrets(struct harness *h)
 	CHECK_HAS(text, "token=***");
 	CHECK(!strstr(o->message, "s3cr3t-token"));
 	free(text);
+
+	/* One secret the prefix of another: the longer is masked whole, in the
+	 * URL, the echoed request header in the body, the failure and the
+	 * message, and no part of either is left. */
+	const char *both[] = { "hunter2", "hunter2-prod-key", NULL };
+	net_set_secrets(h->net, both);
+	struct checklist *cl = load_item(ITEM(", \"expect_json\": {\"headers.authorization\": \"nope\"}"));
+	char *url = xasprintf("%s/echo?token=hunter2&key=hunter2-prod-key", base);
+	struct kv kv = { "Authorization", "Bearer hunter2-prod-key" };
+	struct kv_list headers = { &kv, 1 };
+	char *err = NULL;
+	int job = net_start_http(h->net, first_item(cl), url, &headers, NULL, &err);
+	free(err);
+	free(url);
+	checklist_destroy(cl);
+	o = harness_wait(h, job);
+	CHECK_STR(o->verdict, "fail");
+	text = cJSON_PrintUnformatted(o->evidence);
+	CHECK_HAS(text, "Bearer ***");
+	CHECK_HAS(text, "token=***&key=***");
+	CHECK(!strstr(text, "hunter2") && !strstr(text, "prod-key"));
+	CHECK_STR(o->message, "$.headers.authorization is \"Bearer ***\", expected \"nope\"");
+	free(text);
 	net_set_secrets(h->net, NULL);
 }
 

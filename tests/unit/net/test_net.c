@@ -5,6 +5,7 @@
 #include "../check.h"
 
 #include "countersign/net.h"
+#include "countersign/redact.h"
 #include "countersign/util.h"
 #include "net/http_judge.h"
 #include "net/net_util.h"
@@ -33,7 +34,7 @@ static void expect_msg(struct json_expect x, const char *message)
 {
 	cJSON *root = cJSON_Parse(doc);
 	char *got = NULL;
-	bool ok = http_json_check(root, &x, &got);
+	bool ok = http_json_check(root, &x, NULL, &got);
 	CHECK(ok == (message == NULL));
 	if (message)
 		CHECK_STR(got, message);
@@ -340,17 +341,61 @@ static void test_redaction(void)
 	redact_url_is("not a url", "***");
 	redact_url_is("", "***");
 
-	char *secrets[] = { "", "tok", "s3cr3t", NULL };
-	char *r = net_redact_secrets("a=s3cr3t&b=s3cr3ts3cr3t&c=tok", secrets);
-	CHECK_STR(r, "a=***&b=******&c=***");
-	free(r);
-	CHECK(net_redact_secrets(NULL, secrets) == NULL);
-	r = net_redact_secrets("nothing here", NULL);
-	CHECK_STR(r, "nothing here");
-	free(r);
-	r = net_url_without_userinfo("https://u:p@host/path");
+	char *r = net_url_without_userinfo("https://u:p@host/path");
 	CHECK_STR(r, "https://host/path");
 	free(r);
+}
+
+/* Judges BODY (status 200) against "$.token == expected" with the secrets
+ * hunter2 and hunter2-prod-key; checks that the message and every failure
+ * hold no part of either beyond "hunter" cut at a word, and returns the
+ * message. */
+static char *judge_secret(const char *body)
+{
+	const char *const secrets[] = { "hunter2", "hunter2-prod-key", NULL };
+	struct redactor *red = redactor_create(secrets);
+	struct item it;
+	memset(&it, 0, sizeof(it));
+	it.kind = ITEM_HTTP;
+	it.status_class = 2;
+	struct json_expect je = str_expect("token", "expected");
+	it.expect_json = &je;
+	it.n_expect_json = 1;
+	struct http_expect ex;
+	char *err = NULL, *msg = NULL;
+	CHECK(http_expect_init(&ex, &it, &err));
+	struct http_response r = { .status = 200, .body = body, .body_len = strlen(body),
+		.body_total = strlen(body), .secrets = red };
+	cJSON *failures = cJSON_CreateArray();
+	http_judge(&ex, &r, &msg, failures);
+	char *all = cJSON_PrintUnformatted(failures);
+	CHECK(!strstr(msg, "prod") && !strstr(msg, "hunter2") && !strstr(msg, "-key"));
+	CHECK(!strstr(all, "prod") && !strstr(all, "hunter2") && !strstr(all, "-key"));
+	if (strstr(msg, "prod") || strstr(msg, "-key") || strstr(all, "prod"))
+		fprintf(stderr, "  leaked: %s / %s\n", msg, all);
+	free(all);
+	cJSON_Delete(failures);
+	http_expect_clear(&ex);
+	redactor_destroy(red);
+	return msg;
+}
+
+/* The judge masks secrets in the values it shows, in its failures (kept as
+ * evidence) and where it cuts a value or an excerpt of the body short. */
+static void test_judge_secrets(void)
+{
+	char *msg = judge_secret("{\"token\": \"Bearer hunter2-prod-key\"}");
+	CHECK_STR(msg, "$.token is \"Bearer ***\", expected \"expected\"");
+	free(msg);
+	/* a value of more than 80 characters cut inside the secret */
+	msg = judge_secret("{\"token\": \"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"Bearer hunter2-prod-key\"}");
+	CHECK(strstr(msg, "Bearer ***...") != NULL);
+	free(msg);
+	/* not JSON: the excerpt around the error starts inside the secret */
+	msg = judge_secret("{\"token\": \"hunter2-prod-key\" \"x\": 1}");
+	CHECK_STR(msg, "the response is not valid JSON (near byte 29: ***\" \"x\": 1})");
+	free(msg);
 }
 
 static void utf8_is(const char *in, size_t len, bool truncated, const char *want)
@@ -380,6 +425,7 @@ int main(void)
 	test_prom_parse();
 	test_thresholds();
 	test_redaction();
+	test_judge_secrets();
 	test_utf8();
 	return check_report();
 }

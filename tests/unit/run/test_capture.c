@@ -149,9 +149,11 @@ static void test_redaction(void)
 	check_redaction("abcdeabc", nested, "***de***");
 	check_redaction("ab", nested, "ab");
 
+	/* occurrences that overlap are one mask: no part of one shows */
 	const char *const overlapping[] = { "aa", NULL };
-	check_redaction("aaa", overlapping, "***a");
-	check_redaction("aaaa", overlapping, "******");
+	check_redaction("aaa", overlapping, "***");
+	check_redaction("aaaa", overlapping, "***");
+	check_redaction("aa aa", overlapping, "*** ***");
 
 	const char *const one_byte[] = { "x", NULL };
 	check_redaction("axbxx", one_byte, "a***b******");
