@@ -1,4 +1,4 @@
-/* The completion report of one run (SPEC section 7): one model, built from
+/* The completion report of one run (docs/report-format.md): one model, built from
  * a loaded session, and four renderings of it (Markdown, JSON, HTML, JUnit
  * XML). Every string in the model is owned by the model and is UTF-8
  * without terminal control bytes (multi-line text keeps its newlines and

@@ -10,7 +10,7 @@
 #include "countersign/engine.h"
 #include "countersign/store.h"
 
-/* Outcomes, equal to the command line's exit codes (SPEC section 4). */
+/* Outcomes, equal to the command line's exit codes (docs/cli.md). */
 enum {
 	SESSION_OK = 0,
 	SESSION_REFUSED = 1,  /* refused by the rules */

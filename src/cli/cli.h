@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-/* Exit codes, SPEC section 4. */
+/* Exit codes, as docs/cli.md and countersign(1) describe them. */
 enum cli_exit {
 	EXIT_OK = 0,
 	EXIT_REFUSED = 1,

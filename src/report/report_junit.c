@@ -1,4 +1,4 @@
-/* The JUnit XML report (SPEC section 7), as CI dashboards read it (Jenkins,
+/* The JUnit XML report (docs/report-format.md), as CI dashboards read it (Jenkins,
  * GitLab): <testsuites> with one <testsuite> per section and one
  * <testcase> per item. A failed item carries <failure> with its output
  * excerpt; a waived item, an item of a section not chosen and an item that
