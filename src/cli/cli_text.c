@@ -59,7 +59,11 @@ void cli_text_release(void)
 void cli_put_json(const char *text)
 {
 	if (!isatty(STDOUT_FILENO)) {
-		puts(text);
+		/* exact, but for bytes that are not UTF-8 (the record takes a
+		 * title as it was typed): JSON text cannot hold them */
+		char *valid = sanitize_utf8(text, strlen(text));
+		puts(valid);
+		free(valid);
 		return;
 	}
 	char *clean = sanitize_text(text, strlen(text), cli_text_flags() | SANITIZE_MULTILINE);

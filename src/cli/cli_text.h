@@ -26,7 +26,8 @@ void cli_text_release(void);
 
 /* Prints JSON text and a newline on standard output. To a pipe or a file it
  * goes as it is (cJSON escaped the control characters and scripts get the
- * exact values); on a terminal it goes through the sanitiser too, which
+ * exact values) but for each byte that is not UTF-8, as U+FFFD (JSON text is
+ * UTF-8; the record keeps a title as it was typed); on a terminal it goes through the sanitiser too, which
  * replaces only what cJSON lets through (C1 controls, bytes that are not
  * UTF-8) and keeps the JSON valid. */
 void cli_put_json(const char *text);

@@ -116,18 +116,6 @@ static bool print_line(void *user, const struct audit_entry *e)
 	return true;
 }
 
-/* Writes JSON text: as it is to a pipe or a file, through cli_put_json
- * (which makes it safe and ends the line) on a terminal. */
-static void put_json(const struct printer *p, const char *text)
-{
-	if (p->terminal) {
-		cli_put_json(text);
-	} else {
-		fputs(text, stdout);
-		putchar('\n');
-	}
-}
-
 /* One object a line inside the document's "events" array. */
 static bool print_json(void *user, const struct audit_entry *e)
 {
@@ -142,7 +130,7 @@ static bool print_json(void *user, const struct audit_entry *e)
 	} else if (p->count) {
 		putchar(',');
 	}
-	put_json(p, text);
+	cli_put_json(text); /* exact to a pipe or a file, made safe on a terminal */
 	cJSON_free(text);
 	p->count++;
 	return true;

@@ -143,6 +143,30 @@ char *sanitize_text(const char *data, size_t len, unsigned flags)
 	return strbuf_detach(&sb);
 }
 
+char *sanitize_utf8(const char *data, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	struct strbuf sb = {0};
+	size_t i = 0, run = 0; /* bytes from RUN to I go out as they are */
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		uint32_t cp = 0;
+		int n = utf8_decode(p + i, len - i, &cp);
+		if (n > 0) {
+			i += (size_t)n;
+			continue;
+		}
+		strbuf_add(&sb, data + run, i - run);
+		strbuf_addstr(&sb, "\xef\xbf\xbd"); /* U+FFFD */
+		run = ++i;
+	}
+	strbuf_add(&sb, data + run, len - run);
+	return strbuf_detach(&sb);
+}
+
 bool sanitize_is_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

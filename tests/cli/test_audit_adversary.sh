@@ -1,0 +1,88 @@
+#!/bin/sh
+# audit (and the other --json outputs) with hostile text in the record: bytes
+# that are not UTF-8 must not make the JSON unreadable, escape sequences and
+# C1 controls must not reach the terminal through a line; and a careless
+# command line: an option given without its value is said to need one.
+. "$(dirname "$0")/lib.sh"
+
+DB=$T/cs.db
+export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
+
+as() {
+	who=$1
+	shift
+	printf 'pin-%s-1\n' "$who" | "$CS" "$@" --engineer "$who" --pin-stdin >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# py_json FILE DESC: FILE parses as one JSON document (Python's json module
+# reads the bytes as UTF-8 and refuses anything else).
+py_json() {
+	if python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1" \
+		2>"$T/py.err"; then
+		ok
+	else
+		fail "$2: $(tail -n 1 "$T/py.err")"
+	fi
+}
+
+cat >"$T/adv.json" <<'EOF'
+{
+  "countersign": 1,
+  "id": "adv",
+  "title": "Adversary",
+  "sections": [
+    {"id": "one", "title": "One", "items": [
+      {"id": "say", "title": "Say something", "kind": "command", "run": "echo said"}
+    ]}
+  ]
+}
+EOF
+printf 'pin-alice-1\n' | "$CS" engineer add alice --full-name "Alice Example" --pin-stdin >/dev/null 2>&1
+# a title and a note that are not UTF-8 (a Latin-1 terminal, a mangled paste):
+# the record takes them as they are
+as alice start "$T/adv.json" --title "$(printf 'caf\351 \377\376 run')"
+expect_rc 0 "start with a title that is not UTF-8"
+R=$(cat "$T/out")
+as alice note "$R" "$(printf 'overlong \300\257 surrogate \355\240\200 cut \342\202')"
+expect_rc 0 "a note that is not UTF-8"
+as alice note "$R" "$(printf 'escapes \033]0;pwned\007 \033[2J csi-c1 \302\233 31m bell \007 end')"
+expect_rc 0 "a note with escape sequences"
+
+# --- JSON stays JSON ------------------------------------------------------------
+run "$CS" audit --json
+expect_rc 0 "audit --json"
+cp "$T/out" "$T/audit.json"
+py_json "$T/audit.json" "audit --json is UTF-8 JSON"
+expect_in audit.json "$(printf 'caf\357\277\275 \357\277\275\357\277\275 run')" \
+	"each byte that is not UTF-8 is U+FFFD"
+run "$CS" audit --json --run "$R" --kind note
+expect_rc 0 "audit --json --run --kind note"
+cp "$T/out" "$T/notes.json"
+py_json "$T/notes.json" "audit --json of the notes is UTF-8 JSON"
+run "$CS" runs --all --json
+expect_rc 0 "runs --all --json"
+cp "$T/out" "$T/runs.json"
+py_json "$T/runs.json" "runs --all --json is UTF-8 JSON"
+run "$CS" status "$R" --json
+expect_rc 0 "status --json"
+cp "$T/out" "$T/status.json"
+py_json "$T/status.json" "status --json is UTF-8 JSON"
+# valid text is kept exactly: a C1 control and ESC stay escaped, as JSON has them
+expect_in notes.json '\u001b]0;pwned\u0007' "an escape sequence is kept, escaped, in JSON"
+
+# --- a line for people holds no control ----------------------------------------
+run "$CS" audit --run "$R"
+expect_rc 0 "audit --run"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/out"; then
+	fail "an audit line holds a control byte"
+else
+	ok
+fi
+if LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$T/out"; then
+	fail "an audit line holds a C1 control"
+else
+	ok
+fi
+
+finish
