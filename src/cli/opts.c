@@ -243,16 +243,27 @@ static const struct option *option_of(int c)
 	return NULL;
 }
 
-/* Reports a bad option; returns false. */
+/* Reports a bad option; returns false. getopt_long returns '?' for an
+ * unknown option (optopt 0 for a long one, the letter for a short one) and
+ * for a known one without its value or with a value it does not take
+ * (optopt its code): each is said as what it is. */
 static bool bad_option(const char *command, const char *usage, int c, const struct option *opt,
 	const char *allowed, const char *arg)
 {
-	if (c == '?' && optopt && opt == NULL)
+	bool is_long = strncmp(arg, "--", 2) == 0;
+	if (c == '?')
+		opt = optopt && (is_long || optopt == 'o') ? option_of(optopt) : NULL;
+	const char *eq = strchr(arg, '=');
+	if (!opt)
 		cli_error(command, "unknown option \"%s\"; usage: %s", arg, usage);
-	else if (opt && !allowed_name(allowed, opt->name, NULL))
+	else if (!allowed_name(allowed, opt->name, NULL))
 		cli_error(command, "option --%s does not apply here; usage: %s", opt->name, usage);
+	else if (c == '?' && opt->has_arg == no_argument && is_long && eq)
+		cli_error(command, "%.*s takes no value; usage: %s", (int)(eq - arg), arg, usage);
+	else if (c == '?')
+		cli_error(command, "%s needs a value; usage: %s", arg, usage);
 	else
-		cli_error(command, "bad option \"%s\" (a value missing?); usage: %s", arg, usage);
+		cli_error(command, "bad option \"%s\"; usage: %s", arg, usage);
 	return false;
 }
 

@@ -85,4 +85,25 @@ else
 	ok
 fi
 
+# --- an option without its value ------------------------------------------------
+run "$CS" audit --since
+expect_rc 2 "audit --since without a date"
+expect_in err "countersign: audit: --since needs a value" "the message says the value is missing"
+run "$CS" audit --run "$R" --engineer
+expect_rc 2 "audit --engineer without a name"
+expect_in err "countersign: audit: --engineer needs a value" "the message names the option"
+run "$CS" export "$R" --format
+expect_rc 2 "export --format without a format"
+expect_in err "countersign: export: --format needs a value" "the message names --format"
+run "$CS" export "$R" --format md -o
+expect_rc 2 "export -o without a file"
+expect_in err "countersign: export: -o needs a value" "the message names -o"
+run "$CS" audit --bogus
+expect_rc 2 "an unknown option"
+expect_in err "countersign: audit: unknown option \"--bogus\"" "the message says it is unknown"
+expect_not_in err "value missing" "an unknown option is not a missing value"
+run "$CS" audit -x
+expect_rc 2 "an unknown short option"
+expect_in err "countersign: audit: unknown option \"-x\"" "the message says -x is unknown"
+
 finish
