@@ -224,6 +224,39 @@ static bool derive_in_views(struct store *st)
 	return true;
 }
 
+/* How many objects (tables, indexes, triggers, views) the file's schema
+ * holds; -1 when it cannot be read. */
+static int schema_objects(struct store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM main.sqlite_schema", -1, &stmt, NULL) != SQLITE_OK) {
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	int n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+bool store_refuse_foreign(struct store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK) {
+		sqlite3_finalize(stmt);
+		return false;
+	}
+	int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+	sqlite3_finalize(stmt);
+	/* Migration 1 creates every table and sets version 1 in one
+	 * transaction: countersign never leaves tables at version 0. */
+	if (version != 0 || schema_objects(st) <= 0)
+		return false;
+	store_set_err(st, "cannot use %s: it is not a countersign database but some other SQLite database "
+		"(it holds tables and no countersign schema); nothing was changed in it; check --db or COUNTERSIGN_DB",
+		st->path);
+	return true;
+}
+
 bool store_check_version(struct store *st)
 {
 	int version = 0;
@@ -234,6 +267,13 @@ bool store_check_version(struct store *st)
 	 * read. */
 	if (version == 2 && store_read_only(st))
 		return derive_in_views(st);
+	if (version == 0 && store_refuse_foreign(st))
+		return false;
+	if (version == 0) {
+		store_set_err(st, "cannot read %s: nothing has been recorded in it yet (an empty database); "
+			"check --db or COUNTERSIGN_DB", st->path);
+		return false;
+	}
 	if (version < store_schema_version()) {
 		store_set_err(st, "cannot read %s: its schema version is %d, older than this countersign's (%d); "
 			"any command that records (as its owner) brings it up to date", st->path, version,

@@ -196,6 +196,15 @@ static bool remember_file(struct store *st, char **err)
  * read as immutable instead. */
 static bool open_read_only(struct store *st, char **err)
 {
+	/* SQLite says only "unable to open database file" when the file itself
+	 * cannot be read: say why. */
+	int fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf("cannot read %s: %s", st->path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	bool wal_has_data = false;
 	int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
@@ -207,7 +216,7 @@ static bool open_read_only(struct store *st, char **err)
 	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
 		char *wal = xasprintf("%s-wal", st->path);
 		struct stat sb;
-		bool wal_has_data = stat(wal, &sb) == 0 && sb.st_size > 0;
+		wal_has_data = stat(wal, &sb) == 0 && sb.st_size > 0;
 		free(wal);
 		if (!wal_has_data) {
 			sqlite3_close(st->db);
@@ -220,6 +229,17 @@ static bool open_read_only(struct store *st, char **err)
 				rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 			}
 		}
+	}
+	if (rc != SQLITE_OK && wal_has_data && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED &&
+		(rc & 0xff) != SQLITE_NOTADB && (rc & 0xff) != SQLITE_CORRUPT) {
+		/* The changes in the -wal file can only be read through the -shm
+		 * file, which a read-only folder (or another user's -shm) denies;
+		 * reading the main file alone would miss them. */
+		*err = xasprintf("cannot read %s: %s-wal holds changes not yet written into it, and they can only be "
+			"read where %s-shm can be created and written (%s); copy %s and %s-wal together into a folder "
+			"you can write and read the copy, or read it as the database's owner", st->path, st->path, st->path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory", st->path, st->path);
+		return false;
 	}
 	if (rc != SQLITE_OK) {
 		*err = xasprintf("cannot read %s: %s", st->path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -272,6 +292,14 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*err = xasprintf("cannot open %s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	/* Before anything is written (switching to WAL changes the file's
+	 * header): a mistyped path to another program's database is left as
+	 * it is. */
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (store_refuse_foreign(st)) {
+		*err = xstrdup(st->err);
 		goto fail;
 	}
 	if (!configure(st, err))

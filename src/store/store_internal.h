@@ -91,5 +91,10 @@ bool store_migrate(struct store *st);
  * this program knows; false with the reason in ST (older: open it once with
  * a command that writes; newer: use a newer countersign). */
 bool store_check_version(struct store *st);
+/* True, with the reason in ST, when the open file is another program's
+ * SQLite database (schema version 0 with tables in it), which countersign
+ * must neither migrate nor switch to write-ahead logging. False when it is
+ * countersign's, empty, or cannot be read (opening says why). */
+bool store_refuse_foreign(struct store *st);
 
 #endif
