@@ -41,8 +41,10 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		/* name the event once: some reasons start with it already */
 		if (res.bad_seq && strncmp(why, "event ", 6) != 0)
 			cli_error("verify", "%s: event %lld: %s", res.chain ? res.chain : "?", (long long)res.bad_seq, why);
-		else
-			cli_error("verify", "%s: %s", res.chain ? res.chain : "?", why);
+		else if (res.chain)
+			cli_error("verify", "%s: %s", res.chain, why);
+		else /* not one chain's failure (the schema) */
+			cli_error("verify", "%s", why);
 		rc = EXIT_REFUSED;
 	} else {
 		printf("ok: %lld events, head %s\n", (long long)res.events, cli_safe(res.head));

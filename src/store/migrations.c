@@ -118,22 +118,7 @@ static const struct migration migrations[] = {
 		"INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events) "
 		STORE_RUN_INDEX_SELECT ";\n"
 		"INSERT INTO run_actors (actor, run) " STORE_RUN_ACTORS_SELECT ";\n"
-		/* The first run_completed or run_aborted ends a run: nothing but
-		 * the program's own notify_failed may follow it. */
-		"CREATE TRIGGER run_index_append AFTER INSERT ON events WHEN NEW.chain <> 'engineers'\n"
-		"BEGIN\n"
-		"  INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events)\n"
-		"  VALUES (NEW.chain, CASE NEW.kind WHEN 'run_completed' THEN 'completed'\n"
-		"      WHEN 'run_aborted' THEN 'aborted' ELSE 'open' END,\n"
-		"    CASE WHEN NEW.kind IN ('run_completed', 'run_aborted') THEN NEW.time_us END,\n"
-		"    NEW.seq, NEW.hash, NEW.time_us, 1)\n"
-		"  ON CONFLICT (run) DO UPDATE SET\n"
-		"    state = CASE WHEN state = 'open' THEN excluded.state ELSE state END,\n"
-		"    ended_us = CASE WHEN state = 'open' THEN excluded.ended_us ELSE ended_us END,\n"
-		"    last_seq = excluded.last_seq, head = excluded.head, last_us = excluded.last_us,\n"
-		"    events = events + 1;\n"
-		"  INSERT OR IGNORE INTO run_actors (actor, run) VALUES (NEW.actor, NEW.chain);\n"
-		"END;\n"
+		STORE_RUN_INDEX_TRIGGER ";\n"
 		"PRAGMA user_version = 3;\n"},
 };
 
@@ -221,6 +206,7 @@ static bool derive_in_views(struct store *st)
 		store_set_err(st, "cannot read %s (schema version 2): %s", st->path, sqlite3_errmsg(st->db));
 		return false;
 	}
+	st->derived_views = true;
 	return true;
 }
 

@@ -20,6 +20,10 @@ struct store {
 	char *path;
 	char *err; /* last error, malloc'd; "" when none */
 	bool read_only;
+	/* A read-only connection to a version 2 database: run_index and
+	 * run_actors are temporary views computed from the events, and there
+	 * is no trigger to check. */
+	bool derived_views;
 	/* The file opened, so a write can tell that it was removed or replaced
 	 * under us (SQLite would go on writing to the unlinked inode). */
 	dev_t dev;
@@ -41,6 +45,25 @@ struct store {
 	"LEFT JOIN (SELECT chain, min(seq), kind, time_us FROM events " \
 	"WHERE kind IN ('run_completed', 'run_aborted') GROUP BY chain) AS e ON e.chain = h.chain " \
 	"WHERE h.chain IN (SELECT id FROM runs)"
+/* The trigger that keeps the derived run table with every append, exactly
+ * as migration 3 creates it and SQLite keeps its text (verify compares it).
+ * The first run_completed or run_aborted ends a run: nothing but the
+ * program's own notify_failed may follow it. */
+#define STORE_RUN_INDEX_TRIGGER \
+	"CREATE TRIGGER run_index_append AFTER INSERT ON events WHEN NEW.chain <> 'engineers'\n" \
+	"BEGIN\n" \
+	"  INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events)\n" \
+	"  VALUES (NEW.chain, CASE NEW.kind WHEN 'run_completed' THEN 'completed'\n" \
+	"      WHEN 'run_aborted' THEN 'aborted' ELSE 'open' END,\n" \
+	"    CASE WHEN NEW.kind IN ('run_completed', 'run_aborted') THEN NEW.time_us END,\n" \
+	"    NEW.seq, NEW.hash, NEW.time_us, 1)\n" \
+	"  ON CONFLICT (run) DO UPDATE SET\n" \
+	"    state = CASE WHEN state = 'open' THEN excluded.state ELSE state END,\n" \
+	"    ended_us = CASE WHEN state = 'open' THEN excluded.ended_us ELSE ended_us END,\n" \
+	"    last_seq = excluded.last_seq, head = excluded.head, last_us = excluded.last_us,\n" \
+	"    events = events + 1;\n" \
+	"  INSERT OR IGNORE INTO run_actors (actor, run) VALUES (NEW.actor, NEW.chain);\n" \
+	"END"
 /* Who recorded in which run: actor, run. */
 #define STORE_RUN_ACTORS_SELECT \
 	"SELECT DISTINCT actor, chain FROM events WHERE chain <> 'engineers' AND chain IN (SELECT id FROM runs)"

@@ -31,6 +31,9 @@ struct verifier {
 	int64_t end_us, last_us;
 	char **actors;          /* who recorded in it, each once */
 	size_t n_actors;
+	/* Why the derived run table is not kept with each append (its trigger
+	 * is missing or not the one migration 3 made), or NULL. */
+	const char *trigger_problem;
 };
 
 void verify_result_clear(struct verify_result *r)
@@ -203,20 +206,78 @@ static bool verify_chain(struct verifier *v, const char *chain, const char *gene
 	return true;
 }
 
+/* How the derived run table can have come to disagree with a chain. */
+enum derived_cause {
+	CAUSE_EDIT_OR_CUT, /* it says more than the chain holds, or other things */
+	CAUSE_BEHIND,      /* the chain holds events it does not count */
+	CAUSE_EDIT,        /* only an edit of the table explains it */
+};
+
 /* The derived run table's row disagrees with the chain just checked: WHAT
- * says how. */
-static bool derived_differs(struct verifier *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool derived_differs(struct verifier *v, const char *fmt, ...)
+ * says how, CAUSE what can explain it. A missing or changed trigger
+ * explains most, and is named first. */
+static bool derived_differs(struct verifier *v, enum derived_cause cause, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool derived_differs(struct verifier *v, enum derived_cause cause, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *what = xvasprintf(fmt, ap);
 	va_end(ap);
-	fail(v, 0, "the derived run table disagrees with the chain of run %s: %s (the table was edited, or "
-		"events were removed from the end of the chain, whose hashes are consistent up to its event %" PRId64
-		")", v->chain, what, v->out->events);
+	if (v->trigger_problem)
+		fail(v, 0, "the derived run table disagrees with the chain of run %s: %s (%s, so the events recorded "
+			"since did not update it; the chain's hashes are consistent up to its event %" PRId64 ")",
+			v->chain, what, v->trigger_problem, v->out->events);
+	else if (cause == CAUSE_BEHIND)
+		fail(v, 0, "the derived run table disagrees with the chain of run %s: %s (the chain holds events the "
+			"table does not count: the table was edited, or events were recorded while its trigger was "
+			"disabled; the chain's hashes are consistent up to its event %" PRId64 ")", v->chain, what,
+			v->out->events);
+	else if (cause == CAUSE_EDIT)
+		fail(v, 0, "the derived run table disagrees with the chain of run %s: %s (the table was edited; the "
+			"chain's hashes are consistent up to its event %" PRId64 ")", v->chain, what, v->out->events);
+	else
+		fail(v, 0, "the derived run table disagrees with the chain of run %s: %s (the table was edited, or "
+			"events were removed from the end of the chain, whose hashes are consistent up to its event %"
+			PRId64 ")", v->chain, what, v->out->events);
 	free(what);
 	return false;
+}
+
+/* Whether the trigger that keeps the derived run table is the one
+ * migration 3 made: without it, every append from then on leaves the table
+ * behind (and a new run out of the listings). A connection reading a
+ * version 2 database through views has none to check. */
+static bool check_trigger(struct verifier *v)
+{
+	v->trigger_problem = NULL;
+	if (v->st->derived_views)
+		return true;
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' "
+		"AND name = 'run_index_append' AND tbl_name = 'events'");
+	if (!stmt)
+		return db_fail(v, "cannot read the schema");
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		v->trigger_problem = "its trigger run_index_append was dropped from the schema";
+	else if (rc != SQLITE_ROW)
+		v->status = store_db_fail(v->st, "cannot read the schema");
+	else if (strcmp(column(stmt, 0), STORE_RUN_INDEX_TRIGGER) != 0)
+		v->trigger_problem = "its trigger run_index_append was replaced by one countersign did not make";
+	sqlite3_finalize(stmt);
+	return v->status == STORE_OK;
+}
+
+/* After the chains passed: a trigger that no longer keeps the table is a
+ * failure even while the table still agrees, since the next append makes
+ * the listings wrong. */
+static bool report_trigger(struct verifier *v)
+{
+	if (!v->trigger_problem)
+		return true;
+	v->chain = NULL;
+	return fail(v, 0, "the chains verify, but the derived run table that lists runs is no longer kept up to "
+		"date: %s (the file was edited outside countersign)", v->trigger_problem);
 }
 
 /* Who recorded in the run, by the derived table, against the chain. */
@@ -235,15 +296,16 @@ static bool check_derived_actors(struct verifier *v, const char *run)
 		for (size_t i = 0; i < v->n_actors && !found; i++)
 			found = strcmp(v->actors[i], actor) == 0;
 		if (!found)
-			ok = derived_differs(v, "it names %s among those who recorded in it, the chain has no event by %s",
-				actor, actor);
+			ok = derived_differs(v, CAUSE_EDIT, "it names %s among those who recorded in it, the chain has no "
+				"event by %s", actor, actor);
 		listed++;
 	}
 	if (ok && rc != SQLITE_DONE)
 		ok = db_fail(v, "cannot read the derived run table");
 	sqlite3_finalize(stmt);
 	if (ok && listed != v->n_actors)
-		ok = derived_differs(v, "it names %zu engineers who recorded in it, the chain %zu", listed, v->n_actors);
+		ok = derived_differs(v, listed < v->n_actors ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT,
+			"it names %zu engineers who recorded in it, the chain %zu", listed, v->n_actors);
 	return ok;
 }
 
@@ -258,24 +320,28 @@ static bool check_derived(struct verifier *v, const char *run)
 	int rc = sqlite3_step(stmt);
 	bool ok = true;
 	const char *state = v->end_kind ? v->end_kind : "open";
+	/* Fewer events than the chain: the table fell behind, it was not cut. */
+	enum derived_cause cause = rc == SQLITE_ROW && sqlite3_column_int64(stmt, 5) < v->out->events &&
+		sqlite3_column_int64(stmt, 2) < v->out->events ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT;
 	if (rc == SQLITE_DONE)
-		ok = derived_differs(v, "it has no row for the run");
+		ok = derived_differs(v, CAUSE_BEHIND, "it has no row for the run");
 	else if (rc != SQLITE_ROW)
 		ok = db_fail(v, "cannot read the derived run table");
 	else if (strcmp(column(stmt, 0), state) != 0)
-		ok = derived_differs(v, "it says the run is %s, the chain that it is %s", column(stmt, 0), state);
+		ok = derived_differs(v, cause, "it says the run is %s, the chain that it is %s", column(stmt, 0), state);
 	else if (sqlite3_column_int64(stmt, 1) != v->end_us)
-		ok = derived_differs(v, "it says the run ended at %" PRId64 " us, the chain at %" PRId64 " us",
+		ok = derived_differs(v, cause, "it says the run ended at %" PRId64 " us, the chain at %" PRId64 " us",
 			(int64_t)sqlite3_column_int64(stmt, 1), v->end_us);
 	else if (sqlite3_column_int64(stmt, 2) != v->out->events || sqlite3_column_int64(stmt, 5) != v->out->events)
-		ok = derived_differs(v, "it counts %" PRId64 " events (the last %" PRId64 "), the chain has %" PRId64,
-			(int64_t)sqlite3_column_int64(stmt, 5), (int64_t)sqlite3_column_int64(stmt, 2), v->out->events);
+		ok = derived_differs(v, cause, "it counts %" PRId64 " events (the last %" PRId64 "), the chain has %"
+			PRId64, (int64_t)sqlite3_column_int64(stmt, 5), (int64_t)sqlite3_column_int64(stmt, 2),
+			v->out->events);
 	else if (strcmp(column(stmt, 3), v->out->head) != 0)
-		ok = derived_differs(v, "its head is %.*s..., the chain's %.*s...", SHORT_HASH, column(stmt, 3),
+		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", SHORT_HASH, column(stmt, 3),
 			SHORT_HASH, v->out->head);
 	else if (sqlite3_column_int64(stmt, 4) != v->last_us)
-		ok = derived_differs(v, "it says the last event was at %" PRId64 " us, the chain at %" PRId64 " us",
-			(int64_t)sqlite3_column_int64(stmt, 4), v->last_us);
+		ok = derived_differs(v, cause, "it says the last event was at %" PRId64 " us, the chain at %" PRId64
+			" us", (int64_t)sqlite3_column_int64(stmt, 4), v->last_us);
 	sqlite3_finalize(stmt);
 	return ok && check_derived_actors(v, run);
 }
@@ -322,9 +388,11 @@ static bool check_derived_orphans(struct verifier *v)
 		return db_fail(v, "cannot read the derived run table");
 	int rc = sqlite3_step(stmt);
 	bool ok = rc == SQLITE_DONE;
-	if (rc == SQLITE_ROW)
-		fail(v, 0, "the derived run table names run %s, which does not exist (the table was edited)",
-			column(stmt, 0));
+	if (rc == SQLITE_ROW) {
+		v->chain = column(stmt, 0);
+		fail(v, 0, "the derived run table names run %s, which does not exist (the table was edited)", v->chain);
+		v->chain = NULL;
+	}
 	else if (rc != SQLITE_DONE)
 		db_fail(v, "cannot read the derived run table");
 	sqlite3_finalize(stmt);
@@ -348,7 +416,7 @@ static bool verify_all(struct verifier *v)
 		store_chain_genesis(v->st, EVENT_CHAIN_ENGINEERS, genesis);
 		ok = verify_chain(v, EVENT_CHAIN_ENGINEERS, genesis);
 	}
-	return ok && check_orphans(v) && check_derived_orphans(v);
+	return ok && check_orphans(v) && check_derived_orphans(v) && report_trigger(v);
 }
 
 static bool verify_one(struct verifier *v, const char *run_id)
@@ -360,7 +428,7 @@ static bool verify_one(struct verifier *v, const char *run_id)
 	}
 	struct run_row run;
 	v->status = store_get_run(v->st, run_id, &run);
-	bool ok = v->status == STORE_OK && verify_run(v, &run);
+	bool ok = v->status == STORE_OK && verify_run(v, &run) && report_trigger(v);
 	run_row_clear(&run);
 	return ok;
 }
@@ -393,7 +461,7 @@ enum store_status store_verify(struct store *st, const char *run_id, const char 
 	bool ok = false;
 	if (!v.events || !v.evidence)
 		v.status = STORE_FAILED;
-	else
+	else if (check_trigger(&v))
 		ok = run_id ? verify_one(&v, run_id) : verify_all(&v);
 	if (ok && v.anchor && !v.anchor_found) {
 		ok = false;

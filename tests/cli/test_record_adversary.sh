@@ -4,7 +4,9 @@
 # was; an empty file is named as such; a file the user cannot read says
 # so; a database whose -wal holds changes, in a folder where no -shm can be
 # made, says what to do instead of "unable to open database file"; a
-# version 2 copy in a read-only folder is read and left unchanged.
+# version 2 copy in a read-only folder is read and left unchanged; verify
+# reports the derived run table's trigger dropped, and after an event
+# recorded without it names the trigger instead of a cut chain.
 . "$(dirname "$0")/lib.sh"
 
 export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
@@ -62,6 +64,22 @@ run "$CS" --db "$T/empty.db" runs
 expect_rc 3 "runs on an empty file"
 expect_in err "$T/empty.db: nothing has been recorded in it yet" "an empty file is named as such"
 [ ! -s "$T/empty.db" ] && ok || fail "reading leaves the empty file empty"
+
+# --- verify and the derived run table's trigger ------------------------------------
+cp "$DB" "$T/trig.db"
+sqlite3 "$T/trig.db" "drop trigger run_index_append"
+run "$CS" --db "$T/trig.db" verify
+expect_rc 1 "verify fails when the derived run table's trigger was dropped"
+expect_in err "the chains verify, but the derived run table that lists runs is no longer kept up to date: its trigger run_index_append was dropped" \
+	"and says what was dropped"
+expect_not_in err "?:" "the failure names no chain it does not belong to"
+by bob --db "$T/trig.db" note "$R" "recorded without the trigger"
+expect_rc 0 "a note recorded without the trigger"
+run "$CS" --db "$T/trig.db" verify "$R"
+expect_rc 1 "verify RUN sees the table behind the chain"
+expect_in err "its trigger run_index_append was dropped from the schema, so the events recorded since did not update it" \
+	"the trigger is named as the cause"
+expect_not_in err "removed from the end" "a longer chain is not called a cut one"
 
 # --- read-only copies, as a user who cannot write the folder -------------------------
 # As root, file modes do not apply: the cases run as nobody through setpriv.

@@ -39,11 +39,14 @@ hash_of() {
 	sqlite3 "$BASE" "select hash from events where chain = '$R' and seq = $1"
 }
 
-# fresh NAME: a copy of the base database with every trigger dropped; sets DB.
+# fresh NAME: a copy of the base database with every guard trigger dropped
+# (the one that keeps the derived run table stays: verify reports its loss
+# by itself); sets DB.
 fresh() {
 	DB=$T/$1.db
 	cp "$BASE" "$DB"
-	for trig in $(sqlite3 "$DB" "select name from sqlite_master where type = 'trigger'"); do
+	for trig in $(sqlite3 "$DB" "select name from sqlite_master where type = 'trigger'
+			and name <> 'run_index_append'"); do
 		sqlite3 "$DB" "drop trigger $trig"
 	done
 }

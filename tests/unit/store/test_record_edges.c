@@ -1,6 +1,9 @@
 /* Unit tests for the record's edges: a file that is some other program's
  * SQLite database is neither migrated nor switched to write-ahead logging,
- * and read-only commands say what it is; an empty one is named as such. */
+ * and read-only commands say what it is; an empty one is named as such;
+ * verify notices the derived run table's trigger dropped or replaced, says
+ * when the table fell behind the chain (rather than the chain being cut),
+ * and names a row for a run that does not exist. */
 #include "fixture.h"
 
 #include <sys/stat.h>
@@ -105,6 +108,109 @@ static void test_empty(const char *tmp)
 	free(path);
 }
 
+/* A database with one run of three events, closed; its path is returned. */
+static char *small_record(const char *tmp, const char *name, char **run_id)
+{
+	char *path = xasprintf("%s/%s.db", tmp, name);
+	struct store *st = fixture_open(path);
+	struct run_row run;
+	fixture_run(st, &run, "T");
+	CHECK(fixture_append(st, run.id, "alice", EV_NOTE, "", "{\"text\":\"a\"}", NULL) == STORE_OK);
+	CHECK(fixture_append(st, run.id, "bob", EV_NOTE, "", "{\"text\":\"b\"}", NULL) == STORE_OK);
+	*run_id = xstrdup(run.id);
+	run_row_clear(&run);
+	store_close(st);
+	return path;
+}
+
+static void sql_on(const char *path, const char *sql)
+{
+	sqlite3 *db = fixture_sql_open(path);
+	CHECK(fixture_sql(db, sql, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Verifies RUN (NULL: everything) and checks the verdict and its words. */
+static void expect_verify(const char *path, const char *run, bool ok, const char *why, const char *not_why,
+	const char *chain, int line)
+{
+	char *err = NULL;
+	struct store *st = store_open_mode(path, STORE_READ_ONLY, &err);
+	CHECK(st != NULL);
+	if (!st) {
+		fprintf(stderr, "  line %d: %s\n", line, err ? err : "?");
+		free(err);
+		return;
+	}
+	struct verify_result r;
+	enum store_status s = store_verify(st, run, NULL, &r);
+	bool good = s == STORE_OK && r.ok == ok && (!why || (r.why && strstr(r.why, why))) &&
+		(!not_why || !r.why || !strstr(r.why, not_why)) &&
+		(!chain || (r.chain && strcmp(r.chain, chain) == 0));
+	CHECK(good);
+	if (!good)
+		fprintf(stderr, "  line %d: verify %s: status %d ok %d chain %s why %s\n", line, run ? run : "(all)",
+			(int)s, (int)r.ok, r.chain ? r.chain : "(null)", r.why ? r.why : "(null)");
+	verify_result_clear(&r);
+	store_close(st);
+}
+
+static void test_trigger(const char *tmp)
+{
+	char *run = NULL;
+	char *path = small_record(tmp, "dropped", &run);
+	expect_verify(path, run, true, NULL, NULL, NULL, __LINE__);
+	/* Dropped: the table still agrees, but the next append would leave it
+	 * behind, and a new run out of the listings. */
+	sql_on(path, "DROP TRIGGER run_index_append");
+	expect_verify(path, NULL, false, "its trigger run_index_append was dropped", NULL, NULL, __LINE__);
+	expect_verify(path, run, false, "the chains verify, but the derived run table", NULL, NULL, __LINE__);
+	/* An event recorded meanwhile: the disagreement names the trigger,
+	 * and does not suggest the chain was cut. */
+	struct store *st = fixture_open(path);
+	CHECK(fixture_append(st, run, "carol", EV_NOTE, "", "{\"text\":\"c\"}", NULL) == STORE_OK);
+	store_close(st);
+	expect_verify(path, run, false, "it counts 3 events (the last 3), the chain has 4 (its trigger "
+		"run_index_append was dropped from the schema", "removed from the end", run, __LINE__);
+	free(path);
+	free(run);
+
+	/* Replaced by one that keeps the counts but not who took part. */
+	path = small_record(tmp, "replaced", &run);
+	sql_on(path, "DROP TRIGGER run_index_append; CREATE TRIGGER run_index_append AFTER INSERT ON events "
+		"WHEN NEW.chain <> 'engineers' BEGIN UPDATE run_index SET events = events + 1, last_seq = NEW.seq, "
+		"head = NEW.hash, last_us = NEW.time_us WHERE run = NEW.chain; END");
+	expect_verify(path, NULL, false, "replaced by one countersign did not make", NULL, NULL, __LINE__);
+	free(path);
+	free(run);
+
+	/* A table behind its chain without a missing trigger: edited, not cut. */
+	path = small_record(tmp, "behind", &run);
+	char *sql = xasprintf("UPDATE run_index SET events = 2, last_seq = 2 WHERE run = '%s'", run);
+	sql_on(path, sql);
+	free(sql);
+	expect_verify(path, run, false, "the chain holds events the table does not count", "removed from the end", run,
+		__LINE__);
+	free(path);
+	free(run);
+
+	/* A row for a run that does not exist names that run as the chain. */
+	path = small_record(tmp, "ghost", &run);
+	sql_on(path, "INSERT INTO run_index VALUES ('ghost00000', 'open', NULL, 1, 'x', 1, 1)");
+	expect_verify(path, NULL, false, "names run ghost00000, which does not exist", NULL, "ghost00000", __LINE__);
+	free(path);
+	free(run);
+
+	/* Version 2 read through views has no trigger, and needs none. */
+	path = small_record(tmp, "version2", &run);
+	sql_on(path, "DROP TRIGGER run_index_append; DROP TABLE run_index; DROP TABLE run_actors; "
+		"DROP INDEX runs_by_checklist; PRAGMA user_version = 2");
+	expect_verify(path, NULL, true, NULL, NULL, NULL, __LINE__);
+	expect_verify(path, run, true, NULL, NULL, NULL, __LINE__);
+	free(path);
+	free(run);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -112,6 +218,7 @@ int main(void)
 	char *tmp = fixture_tmpdir();
 	test_foreign(tmp);
 	test_empty(tmp);
+	test_trigger(tmp);
 	fixture_rm_rf(tmp);
 	return check_report();
 }
