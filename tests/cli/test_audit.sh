@@ -198,7 +198,7 @@ bad "--until 2026-11-26T25:00: not a date" --until 2026-11-26T25:00
 bad "--since 2026-11-26T10:00+02:00: not a date" --since 2026-11-26T10:00+02:00
 bad "--until yesterday: not a date" --until yesterday
 bad "--since 2026-11-27 is after --until 2026-11-26: no event could match; swap them" --since 2026-11-27 --until 2026-11-26
-bad "bad option \"--actor\"" --actor bob
+bad "unknown option \"--actor\"" --actor bob
 bad "--kind is given more than once" --kind note --kind signed
 
 # --- runs: state from the derived table; a finished run is never folded --------------
