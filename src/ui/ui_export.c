@@ -95,6 +95,9 @@ static bool submit_export(struct ui *ui, struct ui_dialog *d, bool yes)
 	struct stat sb;
 	if (!path[strspn(path, " ")]) {
 		ui_set_status(ui, true, "give the path of the file to write");
+	} else if (strcmp(path, "-") == 0) {
+		/* report_export's standard output is the screen drawn here */
+		ui_set_status(ui, true, "- is standard output, the terminal: give a file's path");
 	} else if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		ui_set_status(ui, true, "%s is a folder: give a file's path", path);
 	} else if (stat(path, &sb) == 0 && (!f->confirmed || strcmp(f->confirmed, path) != 0)) {

@@ -148,6 +148,20 @@ else
 	printf 'cmark-gfm is missing: the Markdown is not rendered\n' >&2
 fi
 
+# --- the review screen's export to "-" --------------------------------------------
+# On the command line - is standard output; in the interface that is the
+# terminal it draws on: refused inside the form, nothing written there
+printf 'e <Enter> <C-u> - <Enter>\n:dump dash\n<Esc>\n' >"$T/keys"
+mkdir -p "$T/dumps"
+(cd "$T" && COUNTERSIGN_UI_SCRIPT="$T/keys" COUNTERSIGN_UI_DUMP_DIR="$T/dumps" COUNTERSIGN_UI_SIZE=120x30 \
+	"$CS" review >"$T/out" 2>"$T/err")
+rc=$?
+expect_rc 0 "review, e, path -"
+expect_not_in out "Completion report" "the report is not written on the screen"
+cp "$T/dumps/dash" "$T/out"
+expect_in out "- is standard output" "the form says why it refuses -"
+expect_not_in out "exported run" "nothing is said to be exported"
+
 # --- durations beyond any clock ------------------------------------------------
 # lint takes an estimate or a window of 600000000000h (a number of
 # microseconds past 64 bits); the timeline draws them as far as its axis
