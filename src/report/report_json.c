@@ -1,6 +1,7 @@
 /* The report as one JSON document (docs/report-format.md, checked against
  * data/report.schema.json): everything the model holds, every time both
  * as UTC text and as microseconds, absent values as null. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +20,19 @@ static void add_text_or_null(cJSON *obj, const char *key, const char *s)
 		cJSON_AddNullToObject(obj, key);
 }
 
+/* V as JSON text exactly: a double would round a whole number beyond 2^53
+ * (an estimate of 640000000000h1ms) and write it as 2.304e+18. */
+static void add_int(cJSON *obj, const char *key, int64_t v)
+{
+	char text[24];
+	snprintf(text, sizeof(text), "%" PRId64, v);
+	cJSON_AddRawToObject(obj, key, text);
+}
+
 static void add_int_or_null(cJSON *obj, const char *key, int64_t v, bool present)
 {
 	if (present)
-		cJSON_AddNumberToObject(obj, key, (double)v);
+		add_int(obj, key, v);
 	else
 		cJSON_AddNullToObject(obj, key);
 }
@@ -47,7 +57,7 @@ static cJSON *signature_json(const struct report_signature *rs, bool with_sectio
 	cJSON_AddStringToObject(j, "meaning", rs->meaning);
 	add_text_or_null(j, "comment", rs->comment);
 	add_time(j, "time", rs->time_us);
-	cJSON_AddNumberToObject(j, "seq", (double)rs->seq);
+	add_int(j, "seq", rs->seq);
 	cJSON_AddStringToObject(j, "os_user", rs->os_user);
 	cJSON_AddStringToObject(j, "host", rs->host);
 	cJSON_AddStringToObject(j, "tty", rs->tty);
@@ -78,7 +88,7 @@ static cJSON *item_json(const struct report_item *ri)
 	if (ri->output_bytes >= 0 || ri->excerpt[0]) {
 		cJSON *o = cJSON_AddObjectToObject(j, "output");
 		add_int_or_null(o, "bytes", ri->output_bytes, ri->output_bytes >= 0);
-		cJSON_AddNumberToObject(o, "omitted", (double)ri->output_omitted);
+		add_int(o, "omitted", ri->output_omitted);
 		add_text_or_null(o, "sha256", ri->output_sha256);
 		cJSON_AddStringToObject(o, "excerpt", ri->excerpt);
 	} else {
@@ -98,8 +108,8 @@ static cJSON *section_json(const struct report_section *rs)
 	cJSON_AddNumberToObject(j, "signoffs_required", rs->signoffs_required);
 	if (rs->estimate_hi_ms) {
 		cJSON *e = cJSON_AddObjectToObject(j, "estimate");
-		cJSON_AddNumberToObject(e, "low_ms", (double)rs->estimate_lo_ms);
-		cJSON_AddNumberToObject(e, "high_ms", (double)rs->estimate_hi_ms);
+		add_int(e, "low_ms", rs->estimate_lo_ms);
+		add_int(e, "high_ms", rs->estimate_hi_ms);
 	} else {
 		cJSON_AddNullToObject(j, "estimate");
 	}
@@ -139,7 +149,7 @@ static cJSON *run_json(const struct report *r)
 	}
 	if (r->window_ms) {
 		cJSON *w = cJSON_AddObjectToObject(j, "window");
-		cJSON_AddNumberToObject(w, "duration_ms", (double)r->window_ms);
+		add_int(w, "duration_ms", r->window_ms);
 		add_text_or_null(w, "starts_at", r->window_starts_at);
 		add_time(w, "started", r->window_started_us);
 	} else {
@@ -201,7 +211,7 @@ static void add_record(cJSON *doc, const struct report *r)
 static cJSON *audit_json(const struct report *r)
 {
 	cJSON *a = cJSON_CreateObject();
-	cJSON_AddNumberToObject(a, "events", (double)r->events);
+	add_int(a, "events", r->events);
 	cJSON_AddStringToObject(a, "head", r->head);
 	cJSON_AddBoolToObject(a, "verified", r->verified);
 	cJSON_AddStringToObject(a, "verify_message", r->verify_message);

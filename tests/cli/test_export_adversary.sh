@@ -171,7 +171,7 @@ cat >"$T/big.json" <<'EOF'
   "countersign": 1, "id": "big", "title": "Big durations",
   "window": {"duration": "600000000000h"},
   "sections": [
-    {"id": "a", "title": "A", "estimate": "1ms-600000000000h", "items": [
+    {"id": "a", "title": "A", "estimate": "1ms-600000000000h1ms", "items": [
       {"id": "x", "title": "x", "kind": "command", "run": "true"}]},
     {"id": "b", "title": "B", "estimate": "600000000000h", "items": [
       {"id": "y", "title": "y", "kind": "command", "run": "true"}]}
@@ -194,5 +194,15 @@ for f in md json junit; do
 	expect_rc 0 "export --format $f of a window of 600000000000h"
 	expect_not_in err "runtime error" "no undefined behaviour ($f)"
 done
+# JSON: whole numbers, exactly (not 2.16e+18, a double that drops the 1ms)
+run "$CS" export "$R3" --format json
+python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+got = (j["run"]["window"]["duration_ms"], j["sections"][0]["estimate"]["high_ms"])
+sys.exit(0 if got == (2160000000000000000, 2160000000000000001) and all(type(v) is int for v in got) else got)
+' "$T/out" 2>"$T/py.err"
+rc=$?
+expect_rc 0 "the JSON report's durations are exact integers ($(cat "$T/py.err"))"
 
 finish
