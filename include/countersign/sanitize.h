@@ -36,12 +36,6 @@ char *sanitize_text(const char *data, size_t len, unsigned flags);
  * it keeps; FINAL settles whatever is there). */
 size_t sanitize_append(struct strbuf *sb, const char *data, size_t len, unsigned flags, bool final);
 
-/* Returns a malloc'd, NUL-terminated copy of DATA (LEN bytes) with each
- * byte that is not part of valid UTF-8 replaced by U+FFFD and everything
- * else kept as it is, controls included: for JSON text, which must be UTF-8
- * and keeps its own escapes. The caller frees it. */
-char *sanitize_utf8(const char *data, size_t len);
-
 /* True when S is valid UTF-8 without any control character (C0, DEL, C1),
  * so that it prints as itself: for names that people choose. */
 bool sanitize_is_clean(const char *s);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "countersign/sanitize.h"
+#include "countersign/utf8.h"
 
 /* The longest escape sequence or character kept back between two pieces of
  * a stream; an unterminated string beyond it is settled as it stands. */
@@ -61,7 +62,7 @@ void cli_put_json(const char *text)
 	if (!isatty(STDOUT_FILENO)) {
 		/* exact, but for bytes that are not UTF-8 (the record takes a
 		 * title as it was typed): JSON text cannot hold them */
-		char *valid = sanitize_utf8(text, strlen(text));
+		char *valid = utf8_repair(text, strlen(text), false);
 		puts(valid);
 		free(valid);
 		return;

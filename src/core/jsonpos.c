@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 
 /* Skips what cJSON skips between values: every byte up to space, not only
@@ -177,7 +178,7 @@ void jpos_in_string(const struct jpos *m, const cJSON *node, size_t decoded_off,
 				seen += 4;
 			} else {
 				i += 6;
-				seen += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+				seen += (size_t)utf8_encoded_len(cp);
 			}
 		}
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "countersign/expand.h"
+#include "countersign/utf8.h"
 #include "loader_ctx.h"
 
 static const char *const top_fields[] = {
@@ -53,40 +54,12 @@ static void report_at(struct lctx *c, const char *text, size_t off, const char *
 	diag_add(c->diags, DIAG_ERROR, line, col, NULL, "%s", msg);
 }
 
-/* Returns the offset of the first byte that is not valid UTF-8 (or is NUL),
+/* Returns the offset of the first byte that is not valid UTF-8 or is NUL,
  * or LEN when all is well. */
-static size_t bad_utf8(const unsigned char *s, size_t len)
+static size_t bad_utf8(const char *s, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
-		unsigned char b = s[i];
-		size_t n;
-		unsigned min;
-		if (b == 0)
-			return i;
-		if (b < 0x80) {
-			i++;
-			continue;
-		} else if ((b & 0xe0) == 0xc0) {
-			n = 1, min = 0x80;
-		} else if ((b & 0xf0) == 0xe0) {
-			n = 2, min = 0x800;
-		} else if ((b & 0xf8) == 0xf0) {
-			n = 3, min = 0x10000;
-		} else {
-			return i;
-		}
-		unsigned cp = b & (0x3f >> n);
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
+	const char *nul = memchr(s, '\0', len);
+	return utf8_invalid_at(s, nul ? (size_t)(nul - s) : len);
 }
 
 /* Finds what cJSON would accept but JSON forbids, or must not recurse into:
@@ -136,7 +109,7 @@ static cJSON *parse(struct lctx *c, char *text, size_t len)
 			"the file is empty: a checklist is a JSON object starting with {\"countersign\": 1, ...}");
 		return NULL;
 	}
-	size_t bad = bad_utf8((const unsigned char *)text, len);
+	size_t bad = bad_utf8(text, len);
 	if (bad < len) {
 		char *msg = text[bad] ? xasprintf("the file is not valid UTF-8 (byte 0x%02x here); save it as UTF-8",
 				(unsigned char)text[bad])

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 
 #define ESC 0x1b
@@ -37,42 +38,6 @@ static size_t escape_length(const unsigned char *p, size_t len, bool final)
 	/* ESC and one character (ESC 7, ESC c, ESC ( ...); a lone ESC before
 	 * anything else goes alone, so that a following character survives */
 	return c >= 0x20 && c < 0x7f ? 2 : 1;
-}
-
-/* Length of the UTF-8 character at P with its code point in *CP; 0 when the
- * bytes are not UTF-8 (overlong, surrogate, beyond U+10FFFF, a stray
- * continuation byte); -1 when the data ends inside a character that could
- * still be valid. */
-static int utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		*cp = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		*cp = c & 0x0fu;
-		lo = c == 0xe0 ? 0xa0 : lo;  /* overlong */
-		hi = c == 0xed ? 0x9f : hi;  /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		*cp = c & 0x07u;
-		lo = c == 0xf0 ? 0x90 : lo;  /* overlong */
-		hi = c == 0xf4 ? 0x8f : hi;  /* beyond U+10FFFF */
-	} else {
-		return 0;
-	}
-	for (size_t k = 1; k < need; k++) {
-		if (k >= len)
-			return -1;
-		if (p[k] < lo || p[k] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		*cp = (*cp << 6) | (p[k] & 0x3fu);
-	}
-	return (int)need;
 }
 
 static void add_control(struct strbuf *sb, unsigned char c, bool multiline)
@@ -140,30 +105,6 @@ char *sanitize_text(const char *data, size_t len, unsigned flags)
 {
 	struct strbuf sb = {0};
 	sanitize_append(&sb, data, len, flags, true);
-	return strbuf_detach(&sb);
-}
-
-char *sanitize_utf8(const char *data, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)data;
-	struct strbuf sb = {0};
-	size_t i = 0, run = 0; /* bytes from RUN to I go out as they are */
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		uint32_t cp = 0;
-		int n = utf8_decode(p + i, len - i, &cp);
-		if (n > 0) {
-			i += (size_t)n;
-			continue;
-		}
-		strbuf_add(&sb, data + run, i - run);
-		strbuf_addstr(&sb, "\xef\xbf\xbd"); /* U+FFFD */
-		run = ++i;
-	}
-	strbuf_add(&sb, data + run, len - run);
 	return strbuf_detach(&sb);
 }
 

@@ -2,6 +2,7 @@
 
 #include "countersign/net.h"
 #include "countersign/regex_check.h"
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "net/net_util.h"
 
@@ -323,7 +324,7 @@ static cJSON *parse_body(const struct http_response *r, char **why)
 		size_t from = at > SNIPPET_BEFORE ? at - SNIPPET_BEFORE : 0;
 		struct strbuf shown = {0};
 		redactor_excerpt(r->secrets, &shown, r->body, r->body_len, from, SNIPPET_CHARS);
-		char *snip = net_utf8_text(shown.data ? shown.data : "", shown.len, true);
+		char *snip = utf8_repair(shown.data ? shown.data : "", shown.len, true);
 		strbuf_release(&shown);
 		for (char *c = snip; *c; c++)
 			if ((unsigned char)*c < 0x20)

@@ -10,63 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Length of the valid UTF-8 sequence at P (at most AVAIL bytes), 0 when
- * invalid, or -1 when it is a valid start cut short by the end. */
-static int utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-	int len;
-	unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f; /* no surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	for (int k = 1; k < len; k++) {
-		if ((size_t)k >= avail)
-			return -1;
-		unsigned b = p[k];
-		if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf))
-			return 0;
-	}
-	return len;
-}
-
-char *net_utf8_text(const char *p, size_t len, bool truncated)
-{
-	struct strbuf sb = {0};
-	strbuf_add(&sb, "", 0);
-	const unsigned char *u = (const unsigned char *)p;
-	size_t i = 0;
-	while (i < len) {
-		int n = u[i] == 0 ? 0 : utf8_seq(u + i, len - i);
-		if (n < 0 && truncated)
-			break;
-		if (n <= 0) {
-			strbuf_addstr(&sb, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		strbuf_add(&sb, p + i, (size_t)n);
-		i += (size_t)n;
-	}
-	return strbuf_detach(&sb);
-}
-
 char *net_url_without_userinfo(const char *url)
 {
 	CURLU *h = curl_url();

@@ -1,16 +1,11 @@
-/* Small pure helpers of the network module: text that is safe to
- * put in JSON, times and numbers for messages. */
+/* Small pure helpers of the network module: URLs without what they may
+ * hide, times and numbers for messages. */
 #ifndef COUNTERSIGN_NET_UTIL_H
 #define COUNTERSIGN_NET_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* The LEN bytes at P as valid UTF-8 text without NUL bytes: invalid
- * sequences and NULs become U+FFFD; when TRUNCATED, a multi-byte character
- * cut at the end is dropped instead. Malloc'd. */
-char *net_utf8_text(const char *p, size_t len, bool truncated);
 
 /* URL without user name and password (malloc'd); URL itself when it cannot
  * be parsed. */

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "countersign/duration.h"
+#include "countersign/utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -278,7 +279,7 @@ void xfer_evidence_body(const struct xfer *x, const struct xfer_outcome *o, cJSO
 	 * what may be a secret, those bytes are left out. */
 	struct strbuf red = {0};
 	redactor_append(secrets, &red, x->body.data ? x->body.data : "", head, !truncated);
-	char *text = net_utf8_text(red.data ? red.data : "", red.len, truncated);
+	char *text = utf8_repair(red.data ? red.data : "", red.len, truncated);
 	cJSON_AddStringToObject(ev, "body_head", text);
 	free(text);
 	strbuf_release(&red);

@@ -14,6 +14,7 @@
 
 #include "countersign/sanitize.h"
 #include "countersign/session.h"
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 
 /* A command or a URL longer than this is cut in the line (JSON has it all). */
@@ -34,9 +35,7 @@ static void put_text(struct strbuf *sb, const char *s, size_t max)
 	char *clean = sanitize_text(s ? s : "", s ? strlen(s) : 0, 0);
 	size_t len = strlen(clean);
 	if (max && len > max) {
-		len = max;
-		while (len > 0 && ((unsigned char)clean[len] & 0xC0) == 0x80)
-			len--;
+		len = utf8_boundary_before(clean, len, max);
 		strbuf_add(sb, clean, len);
 		strbuf_addstr(sb, "...");
 	} else {

@@ -3,46 +3,13 @@
  * the document stays well-formed and valid UTF-8 whatever a string holds. */
 #include "report/report_markup.h"
 
+#include "countersign/utf8.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
-
-/* Length of the UTF-8 character at P (LEN bytes left) with its code point
- * in *CP; 0 when the bytes are not UTF-8: overlong, a surrogate, beyond
- * U+10FFFF, a stray continuation byte, or cut off by the end. */
-static size_t utf8_char(const unsigned char *p, size_t len, uint32_t *cp)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		*cp = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		*cp = c & 0x0fu;
-		lo = c == 0xe0 ? 0xa0 : lo; /* overlong */
-		hi = c == 0xed ? 0x9f : hi; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		*cp = c & 0x07u;
-		lo = c == 0xf0 ? 0x90 : lo; /* overlong */
-		hi = c == 0xf4 ? 0x8f : hi; /* beyond U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (need > len)
-		return 0;
-	for (size_t k = 1; k < need; k++) {
-		if (p[k] < lo || p[k] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		*cp = (*cp << 6) | (p[k] & 0x3fu);
-	}
-	return need;
-}
+static const char replacement[] = UTF8_REPLACEMENT;
 
 /* Characters a document may not carry: XML 1.0 forbids U+FFFE and U+FFFF,
  * HTML calls C1 controls, DEL and every noncharacter parse errors. */
@@ -93,9 +60,9 @@ void report_markup_textn(FILE *out, const char *s, size_t len, unsigned flags)
 			}
 		} else {
 			uint32_t cp = 0;
-			step = utf8_char(p + i, len - i, &cp);
-			if (step == 0) {
-				step = 1;
+			int n = utf8_decode(p + i, len - i, &cp);
+			step = n > 0 ? (size_t)n : 1;
+			if (n <= 0) {
 				ref = replacement;
 			} else if (forbidden(cp)) {
 				drop = true;
@@ -125,8 +92,8 @@ size_t report_markup_prefix(const char *s, size_t max)
 	size_t len = strlen(s), i = 0;
 	for (size_t n = 0; n < max && i < len; n++) {
 		uint32_t cp;
-		size_t step = p[i] < 0x80 ? 1 : utf8_char(p + i, len - i, &cp);
-		i += step ? step : 1;
+		int step = utf8_decode(p + i, len - i, &cp);
+		i += step > 0 ? (size_t)step : 1;
 	}
 	return i;
 }

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "countersign/sanitize.h"
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "report/report_model_internal.h"
 
@@ -66,8 +67,7 @@ static char *excerpt_of(const char *data, size_t len)
 		if (nl && nl + 1 < clean + n)
 			cut = (size_t)(nl + 1 - clean);
 	}
-	while (cut < n && ((unsigned char)clean[cut] & 0xc0) == 0x80)
-		cut++;
+	cut = utf8_boundary_after(clean, n, cut);
 	memmove(clean, clean + cut, n - cut + 1);
 	return clean;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -72,11 +73,8 @@ static char *tail_fit(const char *value, int width)
 	if (ui_width(value) <= width)
 		return xstrdup(value);
 	const char *p = value;
-	while (*p && ui_width(p) > width - 1) {
-		p++;
-		while ((*p & 0xc0) == 0x80)
-			p++;
-	}
+	while (*p && ui_width(p) > width - 1)
+		p += utf8_boundary_after(p, strlen(p), 1);
 	return xasprintf("…%s", p);
 }
 

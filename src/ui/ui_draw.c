@@ -6,6 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "ui.h"
 #include "ui_runscreen.h"
@@ -15,6 +16,11 @@ void ui_fill(int y, int x, int width)
 	for (int i = 0; i < width; i++)
 		mvaddch(y, x + i, ' ');
 }
+
+/* Whether the locale is UTF-8 (ui_box_style). Boxes are drawn with Unicode
+ * lines (ASCII without UTF-8) rather than the alternate character set, so
+ * that screen dumps read as they look. */
+static bool box_utf8;
 
 /* Without a UTF-8 locale, the interface's own Unicode marks and separators
  * become ASCII; any other non-ASCII byte shows as '?'. */
@@ -39,24 +45,22 @@ static const char *fallback_at(const char *p, size_t *len)
 }
 
 /* Converts UTF8 to at most MAX-1 wide characters; returns how many. Each
- * character is converted on its own, so that one byte the locale cannot
- * read costs one '?' and not the rest of the line: in a UTF-8 locale
- * every valid character (a check's ✓ and ✖) shows as itself. */
+ * character is converted on its own, so that one byte that is not UTF-8
+ * costs one '?' and not the rest of the line: in a UTF-8 locale every valid
+ * character (a check's ✓ and ✖) shows as itself, in another one only
+ * ASCII does. */
 static size_t to_wide(const char *utf8, wchar_t *buf, size_t max)
 {
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
 	size_t n = 0, left = strlen(utf8);
 	for (const char *p = utf8; *p && n < max - 1;) {
-		wchar_t wc;
-		size_t used = mbrtowc(&wc, p, left, &st);
-		if (used != (size_t)-1 && used != (size_t)-2 && used != 0) {
-			buf[n++] = wc;
+		uint32_t cp;
+		int used = utf8_decode((const unsigned char *)p, left, &cp);
+		if (used > 0 && (box_utf8 || cp < 0x80)) {
+			buf[n++] = (wchar_t)cp;
 			p += used;
-			left -= used;
+			left -= (size_t)used;
 			continue;
 		}
-		memset(&st, 0, sizeof(st));
 		size_t len = 0;
 		const char *ascii = fallback_at(p, &len);
 		if (ascii) {
@@ -69,8 +73,11 @@ static size_t to_wide(const char *utf8, wchar_t *buf, size_t max)
 		unsigned char c = (unsigned char)*p++;
 		left--;
 		buf[n++] = c < 0x80 && c >= 0x20 ? (wchar_t)c : L'?';
-		while (c >= 0xc0 && ((unsigned char)*p & 0xc0) == 0x80)
-			p++, left--; /* one '?' for a whole multibyte character */
+		if (c >= 0xc0) { /* one '?' for a whole multibyte character */
+			size_t next = utf8_boundary_after(p, left, 0);
+			p += next;
+			left -= next;
+		}
 	}
 	buf[n] = L'\0';
 	return n;
@@ -82,7 +89,7 @@ int ui_width(const char *utf8)
 	size_t n = to_wide(utf8, buf, sizeof(buf) / sizeof(buf[0]));
 	int w = 0;
 	for (size_t i = 0; i < n; i++) {
-		int cw = wcwidth(buf[i]);
+		int cw = utf8_cp_width((uint32_t)buf[i]);
 		w += cw < 0 ? 1 : cw;
 	}
 	return w;
@@ -100,7 +107,7 @@ void ui_put(int y, int x, int width, const char *utf8)
 		wchar_t wc = buf[i];
 		if (wc < 0x20 || wc == 0x7f)
 			wc = L'?';
-		int w = wcwidth(wc);
+		int w = utf8_cp_width((uint32_t)wc);
 		if (w < 0)
 			w = 1, wc = L'?';
 		if (used + w > width)
@@ -112,10 +119,6 @@ void ui_put(int y, int x, int width, const char *utf8)
 	for (; used < width; used++)
 		addch(' ');
 }
-
-/* Boxes are drawn with Unicode lines (ASCII without UTF-8) rather than the
- * alternate character set, so that screen dumps read as they look. */
-static bool box_utf8;
 
 void ui_box_style(bool utf8)
 {
@@ -177,7 +180,7 @@ void ui_set_status(struct ui *ui, bool error, const char *fmt, ...)
 
 static int wide_width(wchar_t wc)
 {
-	int w = wcwidth(wc);
+	int w = utf8_cp_width((uint32_t)wc);
 	return w < 0 ? 1 : w;
 }
 

@@ -8,6 +8,7 @@
 
 #include "countersign/duration.h"
 #include "countersign/sanitize.h"
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "ui.h"
 #include "ui_runscreen.h"
@@ -47,9 +48,7 @@ void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, 
 	}
 	if (o->len + len > UI_OUTPUT_KEEP) {
 		/* keep the newest output: drop from the front, whole characters */
-		size_t drop = o->len + len - UI_OUTPUT_KEEP;
-		while (drop < o->len && ((unsigned char)o->data[drop] & 0xc0) == 0x80)
-			drop++;
+		size_t drop = utf8_boundary_after(o->data, o->len, o->len + len - UI_OUTPUT_KEEP);
 		memmove(o->data, o->data + drop, o->len - drop);
 		o->len -= drop;
 		o->truncated = true;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -24,6 +25,7 @@ static size_t script_n, script_pos;
 static int pending[256];
 static size_t pending_n, pending_pos;
 static char *waiting_for;        /* :wait-for TEXT */
+static bool script_utf8; /* the locale is UTF-8 */
 static bool waiting_idle;
 static int64_t wait_deadline_us;
 static int script_failed;
@@ -93,8 +95,6 @@ static const struct {
 static void tokenize(const char *line)
 {
 	pending_n = pending_pos = 0;
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
 	for (const char *p = line; *p && pending_n < sizeof(pending) / sizeof(pending[0]);) {
 		if (*p == ' ' || *p == '\t') {
 			p++;
@@ -115,14 +115,14 @@ static void tokenize(const char *line)
 				continue;
 			}
 		}
-		wchar_t wc;
-		size_t used = mbrtowc(&wc, p, strlen(p), &st);
-		if (used == (size_t)-1 || used == (size_t)-2 || used == 0) {
+		/* a character as a UTF-8 terminal sends it; bytes as others do */
+		uint32_t cp;
+		int used = utf8_decode((const unsigned char *)p, strlen(p), &cp);
+		if (used <= 0 || !script_utf8) {
 			pending[pending_n++] = (unsigned char)*p++;
-			memset(&st, 0, sizeof(st));
 			continue;
 		}
-		pending[pending_n++] = (int)wc;
+		pending[pending_n++] = (int)cp;
 		p += used;
 	}
 }
@@ -210,6 +210,7 @@ bool ui_term_start(struct ui *ui)
 	ui->utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
 	ui->test_mode = ui_script_active();
 	ui_box_style(ui->utf8);
+	script_utf8 = ui->utf8;
 	if (ui->test_mode) {
 		load_script();
 		null_out = fopen("/dev/null", "w");

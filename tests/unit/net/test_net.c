@@ -1,7 +1,7 @@
 /* Unit tests for the pure parts of the network checks: dotted JSON paths
  * and their messages, status expectations, judging a response, Prometheus
  * answers (scalar, vector, reduce, NaN/Inf, empty, matrix and errors),
- * thresholds, URL and secret redaction, and text that is safe in JSON. */
+ * thresholds, URL redaction and secrets in the judge's messages. */
 #include "../check.h"
 
 #include "countersign/net.h"
@@ -398,25 +398,6 @@ static void test_judge_secrets(void)
 	free(msg);
 }
 
-static void utf8_is(const char *in, size_t len, bool truncated, const char *want)
-{
-	char *got = net_utf8_text(in, len, truncated);
-	CHECK_STR(got, want);
-	free(got);
-}
-
-static void test_utf8(void)
-{
-	utf8_is("plain \xc3\xa9t\xc3\xa9", 11, false, "plain \xc3\xa9t\xc3\xa9");
-	utf8_is("a\xff" "b", 3, false, "a\xef\xbf\xbd" "b");
-	utf8_is("a\0b", 3, false, "a\xef\xbf\xbd" "b");
-	utf8_is("\xc0\x80", 2, false, "\xef\xbf\xbd\xef\xbf\xbd");   /* overlong */
-	utf8_is("\xed\xa0\x80", 3, false, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
-	utf8_is("ab\xe2\x82", 4, true, "ab");                         /* cut by the head limit */
-	utf8_is("ab\xe2\x82", 4, false, "ab\xef\xbf\xbd\xef\xbf\xbd");
-	utf8_is("\xf0\x9f\x98\x80", 4, false, "\xf0\x9f\x98\x80");
-}
-
 int main(void)
 {
 	test_json_paths();
@@ -426,6 +407,5 @@ int main(void)
 	test_thresholds();
 	test_redaction();
 	test_judge_secrets();
-	test_utf8();
 	return check_report();
 }
