@@ -44,15 +44,24 @@ static void put_text(struct strbuf *sb, const char *s, size_t max)
 	free(clean);
 }
 
-/* Appends "LABEL "TEXT"" when field NAME of P is a non-empty string. */
+/* Appends "LABEL "TEXT"" when field NAME of P is a non-empty string. A
+ * quote or backslash inside TEXT gets a backslash, so that a comment cannot
+ * end its quotes and imitate another field of the line. */
 static void put_quoted(struct strbuf *sb, const cJSON *p, const char *name, const char *label)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, name);
 	if (!cJSON_IsString(v) || !v->valuestring[0])
 		return;
+	struct strbuf text = {0};
+	put_text(&text, v->valuestring, 0);
 	strbuf_addf(sb, "; %s \"", label);
-	put_text(sb, v->valuestring, 0);
+	for (size_t i = 0; i < text.len; i++) {
+		if (text.data[i] == '"' || text.data[i] == '\\')
+			strbuf_add(sb, "\\", 1);
+		strbuf_add(sb, &text.data[i], 1);
+	}
 	strbuf_addstr(sb, "\"");
+	strbuf_release(&text);
 }
 
 static const char *str(const cJSON *p, const char *name)

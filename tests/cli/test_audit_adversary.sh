@@ -106,4 +106,11 @@ run "$CS" audit -x
 expect_rc 2 "an unknown short option"
 expect_in err "countersign: audit: unknown option \"-x\"" "the message says -x is unknown"
 
+# --- a quote inside a comment cannot imitate another field of the line ----------
+as alice note "$R" 'fine"; reason "approved by the CISO'
+expect_rc 0 "a note holding a quote"
+run "$CS" audit --run "$R" --kind note
+expect_in out 'text "fine\"; reason \"approved by the CISO"' "quotes inside the text are escaped"
+expect_not_in out 'text "fine"; reason' "the note does not end where its quote is"
+
 finish
