@@ -210,32 +210,22 @@ static bool derive_in_views(struct store *st)
 	return true;
 }
 
-/* How many objects (tables, indexes, triggers, views) the file's schema
- * holds; -1 when it cannot be read. */
-static int schema_objects(struct store *st)
-{
-	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM main.sqlite_schema", -1, &stmt, NULL) != SQLITE_OK) {
-		sqlite3_finalize(stmt);
-		return -1;
-	}
-	int n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
-	sqlite3_finalize(stmt);
-	return n;
-}
-
 bool store_refuse_foreign(struct store *st)
 {
+	/* One statement, so one snapshot: another process may be creating the
+	 * record meanwhile, and its tables must not be seen without their
+	 * version. Migration 1 creates every table and sets version 1 in one
+	 * transaction, so countersign never leaves tables at version 0. */
 	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(st->db, "SELECT (SELECT user_version FROM pragma_user_version), "
+			"(SELECT count(*) FROM main.sqlite_schema)", -1, &stmt, NULL) != SQLITE_OK) {
 		sqlite3_finalize(stmt);
 		return false;
 	}
-	int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+	bool foreign = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 0 &&
+		sqlite3_column_int(stmt, 1) > 0;
 	sqlite3_finalize(stmt);
-	/* Migration 1 creates every table and sets version 1 in one
-	 * transaction: countersign never leaves tables at version 0. */
-	if (version != 0 || schema_objects(st) <= 0)
+	if (!foreign)
 		return false;
 	store_set_err(st, "cannot use %s: it is not a countersign database but some other SQLite database "
 		"(it holds tables and no countersign schema); nothing was changed in it; check --db or COUNTERSIGN_DB",

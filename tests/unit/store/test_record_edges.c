@@ -1,12 +1,14 @@
 /* Unit tests for the record's edges: a file that is some other program's
  * SQLite database is neither migrated nor switched to write-ahead logging,
- * and read-only commands say what it is; an empty one is named as such;
- * verify notices the derived run table's trigger dropped or replaced, says
- * when the table fell behind the chain (rather than the chain being cut),
- * and names a row for a run that does not exist. */
+ * and read-only commands say what it is (but a record that another process
+ * is creating at that moment is not taken for one); an empty one is named
+ * as such; verify notices the derived run table's trigger dropped or
+ * replaced, says when the table fell behind the chain (rather than the
+ * chain being cut), and names a row for a run that does not exist. */
 #include "fixture.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <sodium.h>
 
@@ -106,6 +108,53 @@ static void test_empty(const char *tmp)
 	store_close(st);
 	free(err);
 	free(path);
+}
+
+/* Many processes creating one new database at once: the first to migrate
+ * commits its tables while the others look at the file, and none of them
+ * may take those tables for another program's (the version and the tables
+ * are read in one snapshot). */
+static void test_first_open_race(const char *tmp)
+{
+	enum { ROUNDS = 12, OPENERS = 6 };
+	int refused = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		char *path = xasprintf("%s/race-%d/cs.db", tmp, round);
+		int gate[2];
+		if (pipe(gate) != 0) {
+			perror("pipe");
+			exit(1);
+		}
+		fflush(NULL);
+		pid_t pids[OPENERS];
+		for (int w = 0; w < OPENERS; w++) {
+			pids[w] = fork();
+			if (pids[w] == 0) {
+				close(gate[1]);
+				char c;
+				while (read(gate[0], &c, 1) > 0)
+					;
+				char *err = NULL;
+				struct store *st = store_open(path, &err);
+				if (!st)
+					fprintf(stderr, "opener %d of round %d: %s\n", w, round, err ? err : "?");
+				int status = st ? 0 : 1;
+				store_close(st);
+				free(err);
+				_exit(status);
+			}
+		}
+		close(gate[0]);
+		close(gate[1]);
+		for (int w = 0; w < OPENERS; w++) {
+			int status = 0;
+			if (pids[w] <= 0 || waitpid(pids[w], &status, 0) != pids[w] || !WIFEXITED(status) ||
+				WEXITSTATUS(status) != 0)
+				refused++;
+		}
+		free(path);
+	}
+	CHECK(refused == 0);
 }
 
 /* A database with one run of three events, closed; its path is returned. */
@@ -218,6 +267,7 @@ int main(void)
 	char *tmp = fixture_tmpdir();
 	test_foreign(tmp);
 	test_empty(tmp);
+	test_first_open_race(tmp);
 	test_trigger(tmp);
 	fixture_rm_rf(tmp);
 	return check_report();
