@@ -9,6 +9,7 @@
 
 #include "countersign/utf8.h"
 #include "countersign/util.h"
+#include "countersign/wrap.h"
 #include "ui.h"
 
 /* A prompt longer than this leaves too little room for the value on its
@@ -40,30 +41,17 @@ static void rows_free(struct rows *r)
 	free(r->attr);
 }
 
-/* Splits TEXT into rows of at most WIDTH characters (code points, which is
- * the width of the text dialogs show), at spaces when there are some. */
+/* Splits TEXT into rows of at most WIDTH columns (an empty text is one
+ * empty row), PREFIX before the first and as many blanks before the others
+ * when it marks the first ("> "). */
 static void wrap(struct rows *r, const char *prefix, const char *text, int width, int attr)
 {
-	const char *p = text;
-	bool first = true;
-	do {
-		const char *start = p, *cut = NULL, *end = p;
-		int chars = 0;
-		while (*end && chars < width) {
-			if (*end == ' ')
-				cut = end;
-			end++;
-			while ((*end & 0xc0) == 0x80)
-				end++;
-			chars++;
-		}
-		if (*end && cut && cut > start)
-			end = cut;
-		/* a marked first row ("> ") is followed by indented ones */
-		rows_add(r, xasprintf("%s%.*s", first || prefix[0] != '>' ? prefix : "  ", (int)(end - start), start), attr);
-		first = false;
-		p = *end == ' ' ? end + 1 : end;
-	} while (*p);
+	size_t n = 0;
+	struct wrap_row *at = wrap_rows(text, strlen(text), width, &n);
+	for (size_t i = 0; i < (n ? n : 1); i++)
+		rows_add(r, xasprintf("%s%.*s", i == 0 || prefix[0] != '>' ? prefix : "  ", n ? (int)at[i].len : 0,
+			n ? text + at[i].start : ""), attr);
+	free(at);
 }
 
 /* The last characters of VALUE that fit in WIDTH columns, "…" first when

@@ -147,7 +147,7 @@ void ui_box(int y, int x, int h, int w, const char *title)
 	}
 	if (title && w > 6) {
 		char *t = xasprintf(" %s ", title);
-		int len = (int)strlen(t);
+		int len = ui_width(t); /* columns: a title may hold wide characters */
 		ui_put(y, x + 2, len < w - 4 ? len : w - 4, t);
 		free(t);
 	}

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "countersign/duration.h"
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "net/http_judge.h"
 #include "ui.h"
@@ -91,9 +92,10 @@ static void add_matched_paths(const struct ui *ui, struct strbuf *sb, const stru
 		char *shown = strncmp(path, "$.", 2) == 0 ? xstrdup(path) : xasprintf("$.%s", path);
 		if (!failed_path(failures, shown)) {
 			const cJSON *v = body ? http_json_lookup(body, path, NULL) : NULL;
-			char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-			strbuf_addf(sb, "    %s %s is %.60s%s\n", mark(ui, true), shown, text ? text : "as expected",
-				text && strlen(text) > 60 ? "…" : "");
+			char *text = v ? cJSON_PrintUnformatted(v) : xstrdup("as expected");
+			size_t len = strlen(text);
+			strbuf_addf(sb, "    %s %s is %.*s%s\n", mark(ui, true), shown,
+				(int)utf8_boundary_before(text, len, 60), text, len > 60 ? "…" : "");
 			free(text);
 		}
 		free(shown);

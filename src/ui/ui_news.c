@@ -11,6 +11,7 @@
 
 #include "countersign/sanitize.h"
 #include "countersign/util.h"
+#include "countersign/wrap.h"
 #include "ui.h"
 #include "ui_runscreen.h"
 
@@ -267,22 +268,15 @@ static void add_rows(const struct news *nw, int width)
 {
 	char when[64];
 	format_time(nw->time_us, when, sizeof(when));
-	char *line = xasprintf("%s  %s", when, nw->text);
 	int indent = (int)strlen(when) + 2;
-	const char *p = line;
-	for (bool first = true; *p; first = false) {
-		int room = first ? width : width - indent;
-		size_t take = 0;
-		for (int cols = 0; p[take] && cols < room; cols++) {
-			take++;
-			while (((unsigned char)p[take] & 0xc0) == 0x80)
-				take++;
-		}
+	size_t n = 0;
+	struct wrap_row *at = wrap_rows(nw->text, strlen(nw->text), width - indent, &n);
+	for (size_t i = 0; i < (n ? n : 1); i++) {
 		lines = xreallocarray(lines, n_lines + 1, sizeof(*lines));
-		lines[n_lines++] = xasprintf("%*s%.*s", first ? 0 : indent, "", (int)take, p);
-		p += take;
+		lines[n_lines++] = xasprintf("%-*s%.*s", indent, i == 0 ? when : "", n ? (int)at[i].len : 0,
+			n ? nw->text + at[i].start : "");
 	}
-	free(line);
+	free(at);
 }
 
 void ui_news_open(struct ui *ui)

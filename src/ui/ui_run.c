@@ -10,6 +10,7 @@
 #include "countersign/sanitize.h"
 #include "countersign/utf8.h"
 #include "countersign/util.h"
+#include "countersign/wrap.h"
 #include "ui.h"
 #include "ui_runscreen.h"
 
@@ -531,49 +532,18 @@ char *ui_item_body(struct ui *ui, size_t max_lines, size_t *total)
 
 char **ui_wrap_rows(const char *text, int width, size_t *n, char **store)
 {
+	size_t len = text ? strlen(text) : 0, count = 0;
+	struct wrap_row *at = wrap_rows(text ? text : "", len, width, &count);
 	struct strbuf sb = {0};
-	size_t cap = 16, count = 0;
-	size_t *starts = xcalloc(cap, sizeof(*starts));
-	for (const char *line = text; line && *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		const char *piece = line, *end_line = line + len;
-		do {
-			/* what fits in WIDTH columns, cut at a space when there is one */
-			const char *end = piece, *cut = NULL;
-			int cols = 0;
-			mbstate_t st;
-			memset(&st, 0, sizeof(st));
-			while (end < end_line) {
-				wchar_t wc;
-				size_t used = mbrtowc(&wc, end, (size_t)(end_line - end), &st);
-				if (used == (size_t)-1 || used == (size_t)-2 || used == 0)
-					used = 1, wc = L'?', memset(&st, 0, sizeof(st));
-				int w = wcwidth(wc);
-				w = w < 0 ? 1 : w;
-				if (cols + w > width)
-					break;
-				if (wc == L' ' || wc == L'\t')
-					cut = end;
-				end += used;
-				cols += w;
-			}
-			if (end < end_line && cut && cut > piece)
-				end = cut;
-			if (count == cap)
-				starts = xreallocarray(starts, cap *= 2, sizeof(*starts));
-			starts[count++] = sb.len;
-			strbuf_add(&sb, piece, (size_t)(end - piece));
-			strbuf_add(&sb, "", 1);
-			piece = end < end_line && (*end == ' ' || *end == '\t') ? end + 1 : end;
-		} while (piece < end_line);
-		line = nl ? nl + 1 : NULL;
+	for (size_t i = 0; i < count; i++) {
+		strbuf_add(&sb, text + at[i].start, at[i].len);
+		strbuf_add(&sb, "", 1);
 	}
 	*store = sb.data ? sb.data : xstrdup("");
 	char **rows = xcalloc(count + 1, sizeof(*rows));
-	for (size_t i = 0; i < count; i++)
-		rows[i] = *store + starts[i];
-	free(starts);
+	for (size_t i = 0, off = 0; i < count; off += at[i++].len + 1)
+		rows[i] = *store + off;
+	free(at);
 	*n = count;
 	return rows;
 }

@@ -18,8 +18,8 @@
  * around an ellipsis, so that what tells similar titles apart (their end)
  * stays in view. Malloc'd; the caller frees it. */
 char *ui_fit_middle(const char *utf8, int width, bool utf8_locale);
-/* (ui_run.c) Splits TEXT into screen rows of WIDTH columns: long lines
- * wrap at a space when there is one, so that nothing is cut off. Returns
+/* (ui_run.c) Splits TEXT into screen rows of WIDTH columns with wrap_rows
+ * (countersign/wrap.h), so that nothing is cut off. Returns
  * the rows (*N of them, pointers into a copy of TEXT that *STORE gets);
  * the caller frees the array and *STORE. */
 char **ui_wrap_rows(const char *text, int width, size_t *n, char **store);

@@ -357,6 +357,16 @@ int ui_term_key(struct ui *ui)
 	return key;
 }
 
+/* Whether the cell at Y, X holds the character WC. */
+static bool same_cell(int y, int x, wchar_t wc)
+{
+	cchar_t cc;
+	wchar_t wch[CCHARW_MAX + 1] = {0};
+	attr_t attrs;
+	short pair;
+	return mvin_wch(y, x, &cc) != ERR && getcchar(&cc, wch, &attrs, &pair, NULL) != ERR && wch[0] == wc;
+}
+
 static char *screen_line(int y, int cols)
 {
 	struct strbuf sb = {0};
@@ -375,6 +385,10 @@ static char *screen_line(int y, int cols)
 			if (n != (size_t)-1)
 				strbuf_add(&sb, mb, n);
 		}
+		/* a wide character fills two cells, which both hold it: write it
+		 * once (a half that another window covered stands alone) */
+		if (wch[0] && utf8_cp_width((uint32_t)wch[0]) == 2 && x + 1 < cols && same_cell(y, x + 1, wch[0]))
+			x++;
 	}
 	while (sb.len && sb.data[sb.len - 1] == ' ')
 		sb.data[--sb.len] = '\0';
