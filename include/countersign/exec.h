@@ -17,7 +17,7 @@ struct exec;
 
 /* Output of a running check, redacted, as it arrives. */
 typedef void (*exec_output_fn)(size_t sec, size_t item, const char *data, size_t len, void *user);
-/* A check finished and was recorded (RC is a SESSION_* outcome of recording). */
+/* A check finished and was recorded (RC is a CS_* outcome of recording). */
 typedef void (*exec_done_fn)(size_t sec, size_t item, const char *verdict, const char *message,
 	int rc, void *user);
 
@@ -36,12 +36,12 @@ char *exec_preview(struct exec *x, size_t sec, size_t item);
 /* Starts the check of SEC/ITEM as ACTOR: records check_started and starts
  * it. Wait items are only recorded (their verdict follows from time).
  * Interactive items are refused here (use exec_run_interactive). Returns a
- * SESSION_* outcome; the engine's permission must have been checked. */
+ * CS_* outcome; the engine's permission must have been checked. */
 int exec_start(struct exec *x, size_t sec, size_t item, const char *actor);
 
 /* Runs an interactive command item on the caller's terminal (the caller
  * suspends its screen first), recording start and end; the item then needs
- * an attestation. Returns a SESSION_* outcome. */
+ * an attestation. Returns a CS_* outcome. */
 int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *actor);
 
 /* Asks the running check of SEC/ITEM to stop (recorded as cancelled). */

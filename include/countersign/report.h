@@ -155,10 +155,10 @@ bool report_write(const struct report *r, enum report_format format, FILE *out);
 /* Builds and writes the report of S's run to PATH (NULL or "-": standard
  * output) as FORMAT. A file is written beside PATH, flushed to disk and
  * renamed over it when complete, so a failure never leaves half a report
- * (nor destroys an older one). Returns SESSION_OK; SESSION_REFUSED when the
+ * (nor destroys an older one). Returns CS_OK; CS_REFUSED when the
  * report was written but the run's chain does not verify (the report says
- * so); SESSION_ENV when the record could not be read or PATH written. On
- * anything but SESSION_OK, *ERR (caller frees) says what was wrong. */
+ * so); CS_ENV when the record could not be read or PATH written. On
+ * anything but CS_OK, *ERR (caller frees) says what was wrong. */
 int report_export(struct session *s, enum report_format format, const char *path, char **err);
 
 #endif

@@ -8,15 +8,8 @@
 
 #include "countersign/checklist.h"
 #include "countersign/engine.h"
+#include "countersign/exitcode.h"  /* what every session_* operation returns: CS_OK ... */
 #include "countersign/store.h"
-
-/* Outcomes, equal to the command line's exit codes (docs/cli.md). */
-enum {
-	SESSION_OK = 0,
-	SESSION_REFUSED = 1,  /* refused by the rules */
-	SESSION_INVALID = 2,  /* bad input: unknown name, wrong PIN */
-	SESSION_ENV = 3,      /* storage or environment failure */
-};
 
 /* Where messages for the person go: the CLI prints them, the TUI shows them. */
 struct reporter {
@@ -57,7 +50,7 @@ int64_t now_us(void);
 void format_time(int64_t t_us, char *buf, size_t size);
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
- * missing; returns SESSION_OK or SESSION_ENV after reporting why. S must be
+ * missing; returns CS_OK or CS_ENV after reporting why. S must be
  * zeroed with its reporter set. */
 int session_open_store(struct session *s, const char *db_path);
 /* The same in MODE: commands that only read use STORE_READ_ONLY, which
@@ -96,7 +89,7 @@ struct session_guard {
 /* Appends events (and evidence) to the run, folds them, refreshes, and
  * completes the run when every gate has passed. When another process
  * appended first, folds its events, checks GUARD again (reporting a
- * refusal, SESSION_REFUSED) and retries. Returns a SESSION_* outcome. */
+ * refusal, CS_REFUSED) and retries. Returns a CS_* outcome. */
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
 	size_t n, struct evidence *ev, size_t n_ev);
 struct cJSON;
@@ -111,8 +104,8 @@ int session_append(struct session *s, struct event *evs, size_t n, struct eviden
 
 /* Checks PIN for engineer NAME: the lockout first (five failures within 15
  * minutes), then the Argon2id hash; a wrong PIN is recorded as an event.
- * Returns SESSION_OK, SESSION_REFUSED (locked out), SESSION_INVALID
- * (unknown engineer, wrong PIN) or SESSION_ENV. */
+ * Returns CS_OK, CS_REFUSED (locked out), CS_INVALID
+ * (unknown engineer, wrong PIN) or CS_ENV. */
 int session_check_pin(struct session *s, const char *name, const char *pin, const char *what);
 
 /* What can be known here of the process running an item's check. */
@@ -130,14 +123,14 @@ enum session_liveness session_check_liveness(const struct session *s, size_t sec
 
 /* Records every running check whose process is gone as interrupted (after
  * stopping what it left running here); session_load_run does this for a
- * session that writes. Returns a SESSION_* outcome. */
+ * session that writes. Returns a CS_* outcome. */
 int session_recover_interrupted(struct session *s);
 
 /* The operator's way out of a check stuck "running" (its process on
  * another host, or gone unnoticed): records it as interrupted by ACTOR
  * (whose PIN the caller has checked) with REASON, after stopping what it
- * left running here. Refused (SESSION_REFUSED) while its process runs on
- * this host, or when it is not running. Returns a SESSION_* outcome. */
+ * left running here. Refused (CS_REFUSED) while its process runs on
+ * this host, or when it is not running. Returns a CS_* outcome. */
 int session_recover_check(struct session *s, size_t sec, size_t item, const char *actor, const char *reason);
 
 /* When running item SEC/ITEM now would be a re-check of a section whose
@@ -152,11 +145,11 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item);
 /* Registers engineer NAME (short, login-like, never reused, not
  * SESSION_SYSTEM_ACTOR) with FULL_NAME (UTF-8 without control characters)
  * and PIN (at least PIN_MIN_LENGTH characters), the same rules for every
- * front end. Reports why and returns SESSION_INVALID for bad input or a
- * name taken, SESSION_ENV when it cannot be recorded, SESSION_OK. */
+ * front end. Reports why and returns CS_INVALID for bad input or a
+ * name taken, CS_ENV when it cannot be recorded, CS_OK. */
 int session_add_engineer(struct session *s, const char *name, const char *full_name, const char *pin);
 /* The name rules of session_add_engineer alone, before any PIN is asked:
- * reports to R and returns SESSION_INVALID, or SESSION_OK. */
+ * reports to R and returns CS_INVALID, or CS_OK. */
 int session_check_new_engineer(const struct reporter *r, const char *name, const char *full_name);
 
 /* For a running wait: "passes at TIME (in 14m58s)" (TIME as
@@ -165,13 +158,13 @@ int session_check_new_engineer(const struct reporter *r, const char *name, const
 char *session_wait_text(const struct session *s, size_t sec, size_t item, bool full);
 
 /* Cancels the started wait SEC/ITEM as ACTOR (whose PIN the caller checked):
- * records it as cancelled; it can be started afresh. A SESSION_* outcome. */
+ * records it as cancelled; it can be started afresh. A CS_* outcome. */
 int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *actor);
 
 /* Break glass with a second engineer elsewhere: ACTOR (whose PIN the caller
  * checked) asks for an override of SEC with REASON and INCIDENT; it takes
  * effect when another engineer confirms it within
- * ENGINE_OVERRIDE_CONFIRM_US. A SESSION_* outcome. */
+ * ENGINE_OVERRIDE_CONFIRM_US. A CS_* outcome. */
 int session_request_override(struct session *s, size_t sec, const char *actor, const char *reason,
 	const char *incident);
 /* ACTOR (PIN checked by the caller, not the one who asked) confirms the
@@ -183,14 +176,14 @@ int session_confirm_override(struct session *s, size_t sec, const char *actor);
 bool session_poll(struct session *s);
 
 /* Resolves "SECTION/ITEM" (or "SECTION" when ITEM is NULL) in the run's
- * checklist; reports why and returns SESSION_INVALID when unknown. */
+ * checklist; reports why and returns CS_INVALID when unknown. */
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item);
 
 struct var_values;
 /* Starts a new run of CL (loaded from PATH) as ACTOR with the values in V
  * (secrets recorded as "***") and TITLE (NULL: the checklist's title):
  * stores the checklist text, creates the run and its first event. On
- * success loads it into S and returns SESSION_OK. */
+ * success loads it into S and returns CS_OK. */
 int session_start_run(struct session *s, const struct checklist *cl, const struct var_values *v,
 	const char *title, const char *actor);
 
@@ -198,12 +191,12 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
  * notifier is attached). */
 void session_announce_start(struct session *s, const char *actor);
 
-/* Reports a refusal from the engine, frees WHY, returns SESSION_REFUSED. */
+/* Reports a refusal from the engine, frees WHY, returns CS_REFUSED. */
 int session_refuse(struct session *s, char *why);
 
 /* --- reading the record (src/run/session_read.c) --- *
- * Each returns SESSION_OK, SESSION_INVALID when what was named does not
- * exist, or SESSION_ENV when the database could not be read
+ * Each returns CS_OK, CS_INVALID when what was named does not
+ * exist, or CS_ENV when the database could not be read
  * (session_store_error says why). */
 
 /* Engineer NAME into OUT (clear with engineer_clear). */
@@ -215,7 +208,7 @@ void *session_evidence(struct session *s, const char *sha, size_t *len);
 /* The events of CHAIN (a run id or EVENT_CHAIN_ENGINEERS) after AFTER_SEQ,
  * in order; free with event_array_free. */
 int session_chain_events(struct session *s, const char *chain, int64_t after_seq, struct event **out, size_t *n);
-/* store_verify through the session: SESSION_OK when a verdict was reached
+/* store_verify through the session: CS_OK when a verdict was reached
  * (OUT->ok says which; clear with verify_result_clear). */
 int session_verify(struct session *s, const char *run_id, const char *anchor, struct verify_result *out);
 /* The last storage error (borrowed). */
@@ -225,13 +218,13 @@ const char *session_store_error(const struct session *s);
  * Indexed reads for the reviewer's side; same outcomes as above. */
 
 /* Run ID with its state, end, event count and head (derived run table)
- * into OUT (clear with run_row_clear); SESSION_INVALID when unknown. */
+ * into OUT (clear with run_row_clear); CS_INVALID when unknown. */
 int session_run(struct session *s, const char *id, struct run_row *out);
 /* The runs F selects (F NULL: all), newest first; free with
- * run_row_array_free. SESSION_INVALID for an unknown state. */
+ * run_row_array_free. CS_INVALID for an unknown state. */
 int session_list_runs(struct session *s, const struct run_filter *f, struct run_row **out, size_t *n);
 /* The events F selects across every chain (F NULL: all), oldest first;
- * free with audit_entry_array_free. SESSION_INVALID for an unknown run. */
+ * free with audit_entry_array_free. CS_INVALID for an unknown run. */
 int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n);
 /* The same, one entry at a time (see store_audit_each): FN returns false
  * to stop. */

@@ -215,10 +215,10 @@ static int help_command(const char *name)
 	const struct cli_command *cmd = find_command(name);
 	if (!cmd) {
 		cli_error("help", "unknown command \"%s\"; run 'countersign --help' for the list", name);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	cli_print_command_help(cmd);
-	return EXIT_OK;
+	return CS_OK;
 }
 
 /* Takes --db out of ARGV wherever it stands before "--", so that every
@@ -258,7 +258,7 @@ static bool take_global_options(int *argc, char **argv, struct cli_global *g)
 
 /* Scripts rely on what a command prints (RUN=$(countersign start ...)): a
  * write that failed (a full disk, a closed pipe) must not pass as success.
- * Returns RC, or EXIT_ENV after a message when standard output failed. */
+ * Returns RC, or CS_ENV after a message when standard output failed. */
 static int close_stdout(const char *command, int rc)
 {
 	errno = 0;
@@ -271,7 +271,7 @@ static int close_stdout(const char *command, int rc)
 	if (!failed)
 		return rc;
 	cli_error(command, "cannot write to standard output: %s", err ? strerror(err) : "write error");
-	return EXIT_ENV;
+	return CS_ENV;
 }
 
 static int run_command(int argc, char **argv);
@@ -289,26 +289,26 @@ static int run_command(int argc, char **argv)
 {
 	if (sodium_init() < 0) {
 		cli_error("init", "libsodium failed to initialise");
-		return EXIT_ENV;
+		return CS_ENV;
 	}
 	struct cli_global g = {0};
 	if (!take_global_options(&argc, argv, &g))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	if (argc < 2)
 		return cmd_home(&g);
 	const char *name = argv[1];
 	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 		print_usage(stdout);
-		return EXIT_OK;
+		return CS_OK;
 	}
 	if (strcmp(name, "--version") == 0) {
 		printf("countersign %s\n", COUNTERSIGN_VERSION);
-		return EXIT_OK;
+		return CS_OK;
 	}
 	if (strcmp(name, "help") == 0) {
 		if (argc < 3) {
 			print_usage(stdout);
-			return EXIT_OK;
+			return CS_OK;
 		}
 		return help_command(argv[2]);
 	}
@@ -316,12 +316,12 @@ static int run_command(int argc, char **argv)
 	if (!cmd) {
 		cli_error(name, name[0] == '-' ? "unknown option; run 'countersign --help'"
 			: "unknown command; run 'countersign --help' for the list");
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			cli_print_command_help(cmd);
-			return EXIT_OK;
+			return CS_OK;
 		}
 	}
 	return cmd->run(&g, argc - 1, argv + 1);

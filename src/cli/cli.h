@@ -4,13 +4,8 @@
 
 #include <stdbool.h>
 
-/* Exit codes, as docs/cli.md and countersign(1) describe them. */
-enum cli_exit {
-	EXIT_OK = 0,
-	EXIT_REFUSED = 1,
-	EXIT_USAGE = 2,
-	EXIT_ENV = 3,
-};
+/* Exit codes (CS_OK ...), as docs/cli.md and countersign(1) describe them. */
+#include "countersign/exitcode.h"
 
 struct cli_global {
 	const char *db_path; /* --db, or NULL for the default */

@@ -98,7 +98,7 @@ int cli_authenticate(struct session *s, const char *command, const char *name, b
 	char *pin = cli_read_pin(command, pin_stdin, name, prompt);
 	free(prompt);
 	if (!pin)
-		return EXIT_USAGE;
+		return CS_INVALID;
 	int rc = session_check_pin(s, name, pin, command);
 	sodium_memzero(pin, strlen(pin));
 	free(pin);

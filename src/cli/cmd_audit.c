@@ -39,23 +39,23 @@ static int check_filters(const struct opts *o, struct audit_filter *f)
 		char *list = kind_list();
 		cli_error("audit", "--kind %s: not a kind of event; one of %s", o->kind, list);
 		free(list);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	f->kind = o->kind;
 	if (o->since && !audit_parse_date(o->since, false, &f->since_us)) {
 		cli_error("audit", "--since %s: not a date; give " DATE_FORMS, o->since);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	if (o->until && !audit_parse_date(o->until, true, &f->until_us)) {
 		cli_error("audit", "--until %s: not a date; give " DATE_FORMS, o->until);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	if (o->since && o->until && f->since_us >= f->until_us) {
 		cli_error("audit", "--since %s is after --until %s: no event could match; swap them", o->since,
 			o->until);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
-	return EXIT_OK;
+	return CS_OK;
 }
 
 /* Checks the names against the record: a typo must not read as "nothing
@@ -66,14 +66,14 @@ static int check_names(struct session *s, const struct opts *o, struct audit_fil
 		struct engineer e;
 		int rc = session_engineer(s, o->engineers[0], &e);
 		engineer_clear(&e);
-		if (rc == SESSION_INVALID) {
+		if (rc == CS_INVALID) {
 			cli_error("audit", "--engineer %s: no engineer of that name is registered; "
 				"'countersign engineer list' lists them", o->engineers[0]);
-			return EXIT_USAGE;
+			return CS_INVALID;
 		}
-		if (rc != SESSION_OK) {
+		if (rc != CS_OK) {
 			cli_error("audit", "cannot read the engineers: %s", session_store_error(s));
-			return EXIT_ENV;
+			return CS_ENV;
 		}
 	}
 	f->engineer = o->n_engineers ? o->engineers[0] : NULL;
@@ -81,17 +81,17 @@ static int check_names(struct session *s, const struct opts *o, struct audit_fil
 		struct run_row r;
 		int rc = session_run(s, o->run, &r);
 		run_row_clear(&r);
-		if (rc == SESSION_INVALID) {
+		if (rc == CS_INVALID) {
 			cli_error("audit", "--run %s: no such run; 'countersign runs --all' lists them", o->run);
-			return EXIT_USAGE;
+			return CS_INVALID;
 		}
-		if (rc != SESSION_OK) {
+		if (rc != CS_OK) {
 			cli_error("audit", "cannot read the runs: %s", session_store_error(s));
-			return EXIT_ENV;
+			return CS_ENV;
 		}
 	}
 	f->run = o->run;
-	return EXIT_OK;
+	return CS_OK;
 }
 
 struct printer {
@@ -166,17 +166,17 @@ int cmd_audit(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
 	if (!opts_parse("audit", AUDIT_USAGE, argc, argv, "run engineer since until kind json", 0, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	struct audit_filter f = {0};
 	int rc = check_filters(&o, &f);
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto out;
 	struct session s;
 	rc = cli_session_open_read(&s, g, "audit");
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto out;
 	rc = check_names(&s, &o, &f);
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto close;
 	struct printer p = {.json = o.json, .terminal = isatty(STDOUT_FILENO), .flags = cli_text_flags()};
 	if (o.json)
@@ -186,15 +186,15 @@ int cmd_audit(const struct cli_global *g, int argc, char **argv)
 		char *tail = xasprintf("],\"count\":%zu}", p.count);
 		cli_put_json(tail);
 		free(tail);
-	} else if (got == SESSION_OK && p.count == 0) {
+	} else if (got == CS_OK && p.count == 0) {
 		puts("no events match");
 	}
-	if (got == SESSION_INVALID) {
+	if (got == CS_INVALID) {
 		cli_error("audit", "%s", session_store_error(&s));
-		rc = EXIT_USAGE;
-	} else if (got != SESSION_OK) {
+		rc = CS_INVALID;
+	} else if (got != CS_OK) {
 		cli_error("audit", "cannot read the record: %s", session_store_error(&s));
-		rc = EXIT_ENV;
+		rc = CS_ENV;
 	}
 close:
 	session_close(&s);

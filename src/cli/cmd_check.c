@@ -92,7 +92,7 @@ static int report_wait(struct session *s, size_t sec, size_t item, bool just_sta
 	format_time(is->wait_until_us, when, sizeof(when));
 	if (is->verdict == VERDICT_PASS) {
 		printf("pass: the wait ended at %s\n", when);
-		return EXIT_OK;
+		return CS_OK;
 	}
 	char *text = session_wait_text(s, sec, item, true);
 	if (just_started) {
@@ -103,7 +103,7 @@ static int report_wait(struct session *s, size_t sec, size_t item, bool just_sta
 		printf("running: the wait %s\n", text ? text : "");
 	}
 	free(text);
-	return EXIT_REFUSED;
+	return CS_REFUSED;
 }
 
 /* Runs the poll loop until the check is done; Ctrl-C or SIGTERM cancel it. */
@@ -206,7 +206,7 @@ static int ask_outcome(struct session *s, size_t sec, size_t item, const char *a
 	const struct item *it = &s->cl->sections[sec].items[item];
 	char *target = xasprintf("%s/%s", s->cl->sections[sec].id, it->id);
 	char *answer = NULL, *note = NULL, *value = NULL;
-	int rc = EXIT_REFUSED;
+	int rc = CS_REFUSED;
 	bool pass = false, fail = false;
 	while (!pass && !fail && (answer = ask("What did it show? pass, fail or pending [pending]: "))) {
 		pass = strcmp(answer, "pass") == 0 || strcmp(answer, "p") == 0;
@@ -231,10 +231,10 @@ static int ask_outcome(struct session *s, size_t sec, size_t item, const char *a
 			cJSON_AddStringToObject(p, "value", value);
 		struct session_guard guard = {.action = ACTION_ATTEST, .sec = sec, .item = item};
 		rc = session_record(s, &guard, actor, EV_ATTESTED, target, p);
-		if (rc == EXIT_OK)
+		if (rc == CS_OK)
 			printf("%s: %s attested by %s\n", pass ? "pass" : "fail", cli_safe(target), cli_safe(actor));
-		if (rc == EXIT_OK && fail)
-			rc = EXIT_REFUSED;
+		if (rc == CS_OK && fail)
+			rc = CS_REFUSED;
 	}
 	free(note);
 	free(value);
@@ -254,7 +254,7 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 	int rc;
 	if (!confirm_recheck(s, sec, item, yes)) {
 		exec_destroy(x);
-		return EXIT_REFUSED;
+		return CS_REFUSED;
 	}
 	if (it->confirm) {
 		char *shown = exec_preview(x, sec, item);
@@ -262,7 +262,7 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 		free(shown);
 		if (!go) {
 			exec_destroy(x);
-			return previewed ? EXIT_REFUSED : EXIT_USAGE;
+			return previewed ? CS_REFUSED : CS_INVALID;
 		}
 	}
 	if (it->interactive) {
@@ -270,31 +270,31 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 			cli_error("check", "%s/%s is interactive and runs on a terminal; run it from one",
 				s->cl->sections[sec].id, it->id);
 			exec_destroy(x);
-			return EXIT_REFUSED;
+			return CS_REFUSED;
 		}
 		rc = exec_run_interactive(x, sec, item, actor);
 	} else {
 		rc = exec_start(x, sec, item, actor);
-		if (rc == EXIT_OK)
+		if (rc == CS_OK)
 			run_loop(x, sec, item, &cs);
 	}
 	exec_flush(x, 15000);
 	exec_destroy(x);
 	cli_stream_end(&cs.stream);
-	if (rc == EXIT_OK && cs.done) {
+	if (rc == CS_OK && cs.done) {
 		if (!cs.ended_with_newline)
 			putchar('\n');
 		/* A verdict that could not be recorded is not a result: say so
 		 * instead of printing it as one. */
-		if (cs.rc != EXIT_OK)
+		if (cs.rc != CS_OK)
 			cli_error("check", "%s/%s ended %s, but it was not recorded; it does not count",
 				s->cl->sections[sec].id, it->id, cs.verdict);
 		else
 			printf("%s: %s/%s: %s\n", it->interactive ? "ended" : cs.verdict, s->cl->sections[sec].id, it->id,
 				cli_safe(cs.message));
-		rc = cs.rc != EXIT_OK ? cs.rc
+		rc = cs.rc != CS_OK ? cs.rc
 			: it->interactive ? ask_outcome(s, sec, item, actor)
-			: strcmp(cs.verdict, "pass") == 0 ? EXIT_OK : EXIT_REFUSED;
+			: strcmp(cs.verdict, "pass") == 0 ? CS_OK : CS_REFUSED;
 	}
 	free(cs.verdict);
 	free(cs.message);
@@ -308,23 +308,23 @@ static int cancel_wait(const struct cli_global *g, const struct opts *o, const c
 	if (o->n_pos != 2 || o->n_engineers != 1 || o->n_vars || o->yes || o->recover || o->reason) {
 		cli_error("check", "--cancel needs RUN, SECTION/ITEM and one --engineer (and nothing else); usage: %s",
 			usage);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	struct session s;
 	size_t sec = 0, item = 0;
 	char *why = NULL;
 	int rc = cli_session_open(&s, g, "check");
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_load_run(&s, o->pos[0]);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_find(&s, o->pos[1], &sec, &item);
-	if (rc == EXIT_OK && !engine_can_cancel_wait(s.eng, sec, item, &why))
+	if (rc == CS_OK && !engine_can_cancel_wait(s.eng, sec, item, &why))
 		rc = session_refuse(&s, why);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = cli_authenticate(&s, "check", o->engineers[0], o->pin_stdin);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_cancel_wait(&s, sec, item, o->engineers[0]);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		printf("cancelled: %s: wait cancelled by %s\n", cli_safe(o->pos[1]), cli_safe(o->engineers[0]));
 	session_close(&s);
 	return rc;
@@ -337,22 +337,22 @@ static int recover_check(const struct cli_global *g, const struct opts *o, const
 	if (o->n_pos != 2 || o->n_engineers != 1 || !o->reason || !*o->reason || o->n_vars || o->yes) {
 		cli_error("check", "--recover needs RUN, SECTION/ITEM, one --engineer and a --reason (and nothing "
 			"else); usage: %s", usage);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	struct session s;
 	size_t sec = 0, item = 0;
 	int rc = cli_session_open(&s, g, "check");
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_load_run(&s, o->pos[0]);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_find(&s, o->pos[1], &sec, &item);
-	if (rc == EXIT_OK && session_check_liveness(&s, sec, item, NULL) == SESSION_NOT_RUNNING)
+	if (rc == CS_OK && session_check_liveness(&s, sec, item, NULL) == SESSION_NOT_RUNNING)
 		rc = session_refuse(&s, xasprintf("%s is not running; nothing to recover", o->pos[1]));
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = cli_authenticate(&s, "check", o->engineers[0], o->pin_stdin);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_recover_check(&s, sec, item, o->engineers[0], o->reason);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		printf("error: %s: recorded as interrupted by %s\n", cli_safe(o->pos[1]), cli_safe(o->engineers[0]));
 	session_close(&s);
 	return rc;
@@ -365,11 +365,11 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 		"[--pin-stdin]\n       countersign check RUN SECTION/ITEM --cancel --engineer NAME [--pin-stdin]";
 	struct opts o;
 	if (!opts_parse("check", usage, argc, argv, "engineer var+ var-file+ pin-stdin yes recover reason cancel", 2, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	struct session s;
 	struct var_values v = {0};
 	size_t sec = 0, item = 0;
-	int rc = EXIT_USAGE;
+	int rc = CS_INVALID;
 	cli_session_init(&s, "check");
 	if (o.recover) {
 		rc = recover_check(g, &o, usage);
@@ -388,11 +388,11 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 		goto out;
 	}
 	rc = cli_session_open(&s, g, "check");
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_load_run(&s, o.pos[0]);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_find(&s, o.pos[1], &sec, &item);
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto out;
 	const struct item *it = &s.cl->sections[sec].items[item];
 	char *why = NULL;
@@ -402,12 +402,12 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 		goto out;
 	}
 	if (!only_secrets(s.cl, engine_variables_json(s.eng), &o) || !vars_assign(&v, s.cl, o.vars, o.n_vars, false, &s.report)) {
-		rc = EXIT_USAGE;
+		rc = CS_INVALID;
 		goto out;
 	}
 	vars_from_record(&v, engine_variables_json(s.eng));
 	rc = cli_authenticate(&s, "check", o.engineers[0], o.pin_stdin);
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto out;
 	if (wait_started) {
 		rc = report_wait(&s, sec, item, false);
@@ -415,7 +415,7 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 		struct exec *x = exec_create(&s, &v, NULL, NULL, NULL);
 		rc = exec_start(x, sec, item, o.engineers[0]);
 		exec_destroy(x);
-		if (rc == EXIT_OK)
+		if (rc == CS_OK)
 			rc = report_wait(&s, sec, item, true);
 	} else {
 		rc = run_item(&s, &v, sec, item, o.engineers[0], o.yes);

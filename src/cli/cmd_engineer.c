@@ -17,29 +17,29 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 	const char *usage = "countersign engineer add NAME --full-name TEXT [--pin-stdin]";
 	struct opts o;
 	if (!opts_parse("engineer add", usage, argc, argv, "full-name pin-stdin", 1, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	if (o.n_pos != 1 || !o.full_name || !o.full_name[0]) {
 		cli_error("engineer add", "need NAME and --full-name; usage: %s", usage);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	const char *name = o.pos[0];
 	struct session s;
 	cli_session_init(&s, "engineer add");
-	if (session_check_new_engineer(&s.report, name, o.full_name) != SESSION_OK)
-		return EXIT_USAGE;
+	if (session_check_new_engineer(&s.report, name, o.full_name) != CS_OK)
+		return CS_INVALID;
 	int rc = cli_session_open(&s, g, "engineer add");
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		return rc;
 	struct engineer existing = {0};
 	if (store_get_engineer(s.st, name, &existing) == STORE_OK) {
 		engineer_clear(&existing);
 		cli_error("engineer add", "engineer \"%s\" already exists; short names are never reused", name);
 		session_close(&s);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	char *pin = cli_read_pin("engineer add", o.pin_stdin, name, "New PIN (at least 6 characters): ");
 	char *again = NULL;
-	rc = EXIT_USAGE;
+	rc = CS_INVALID;
 	if (!pin)
 		goto out;
 	if (strlen(pin) < PIN_MIN_LENGTH) {
@@ -54,7 +54,7 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 		}
 	}
 	rc = session_add_engineer(&s, name, o.full_name, pin);
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		printf("registered %s (%s)\n", cli_safe(name), cli_safe(o.full_name));
 out:
 	if (pin) {
@@ -73,17 +73,17 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
 	if (!opts_parse("engineer list", "countersign engineer list [--json]", argc, argv, "json", 0, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	struct session s;
 	int rc = cli_session_open_read(&s, g, "engineer list");
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		return rc;
 	struct engineer *list = NULL;
 	size_t n = 0;
 	if (store_list_engineers(s.st, &list, &n) != STORE_OK) {
 		cli_error("engineer list", "cannot read engineers: %s", store_error(s.st));
 		session_close(&s);
-		return EXIT_ENV;
+		return CS_ENV;
 	}
 	if (o.json) {
 		cJSON *arr = cJSON_CreateArray();
@@ -113,19 +113,19 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 		engineer_clear(&list[i]);
 	free(list);
 	session_close(&s);
-	return EXIT_OK;
+	return CS_OK;
 }
 
 int cmd_engineer(const struct cli_global *g, int argc, char **argv)
 {
 	if (argc < 2) {
 		cli_error("engineer", "give add or list; usage: countersign engineer add|list ...");
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return engineer_add(g, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return engineer_list(g, argc - 1, argv + 1);
 	cli_error("engineer", "unknown subcommand \"%s\"; use add or list", argv[1]);
-	return EXIT_USAGE;
+	return CS_INVALID;
 }

@@ -40,7 +40,7 @@ int cmd_lint(const struct cli_global *g, int argc, char **argv)
 		} else {
 			cli_error("lint", "unknown option \"%s\"; usage: countersign lint FILE... [--outline]",
 				argv[optind - 1]);
-			return EXIT_USAGE;
+			return CS_INVALID;
 		}
 	}
 	/* Options may also follow the files. */
@@ -50,15 +50,15 @@ int cmd_lint(const struct cli_global *g, int argc, char **argv)
 			outline = true;
 		else if (argv[i][0] == '-' && argv[i][1]) {
 			cli_error("lint", "unknown option \"%s\"; usage: countersign lint FILE... [--outline]", argv[i]);
-			return EXIT_USAGE;
+			return CS_INVALID;
 		} else
 			argv[optind + n_files++] = argv[i];
 	}
 	if (n_files == 0) {
 		cli_error("lint", "no file given; usage: countersign lint FILE... [--outline]");
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
-	int rc = EXIT_OK;
+	int rc = CS_OK;
 	for (int i = 0; i < n_files; i++) {
 		const char *file = argv[optind + i];
 		struct diag_list d;
@@ -77,7 +77,7 @@ int cmd_lint(const struct cli_global *g, int argc, char **argv)
 				putchar('\n');
 		}
 		if (!cl)
-			rc = EXIT_USAGE;
+			rc = CS_INVALID;
 		checklist_destroy(cl);
 		diag_list_clear(&d);
 	}

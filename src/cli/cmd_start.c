@@ -34,11 +34,11 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 		"[--var NAME=VALUE]... [--title TEXT] [--pin-stdin]";
 	struct opts o;
 	if (!opts_parse("start", usage, argc, argv, "engineer var+ var-file+ title pin-stdin", 1, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	if (o.n_pos != 1 || o.n_engineers != 1) {
 		cli_error("start", "need a checklist and one --engineer; usage: %s", usage);
 		opts_clear(&o);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	struct diag_list d;
 	struct cli_capture diags;
@@ -50,12 +50,12 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 	if (!cl) {
 		cli_error("start", "%s does not load; fix the errors above ('countersign lint %s')", o.pos[0], o.pos[0]);
 		opts_clear(&o);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	struct var_values v = {0};
 	struct session s;
 	cli_session_init(&s, "start");
-	int rc = EXIT_USAGE;
+	int rc = CS_INVALID;
 	if (!vars_assign(&v, cl, o.vars, o.n_vars, true, &s.report))
 		goto out;
 	vars_from_record(&v, NULL);
@@ -70,13 +70,13 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 		goto out;
 	warn_unset_notify(&v);
 	rc = cli_session_open(&s, g, "start");
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto out;
 	rc = cli_authenticate(&s, "start", o.engineers[0], o.pin_stdin);
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		goto out;
 	rc = session_start_run(&s, cl, &v, o.title, o.engineers[0]);
-	if (rc == EXIT_OK) {
+	if (rc == CS_OK) {
 		printf("%s\n", s.run.id);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			/* scripts read the id from standard output: without it the run is
@@ -84,7 +84,7 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 			cli_error("start", "run %s was started, but its id could not be written to standard output: %s",
 				s.run.id, strerror(errno));
 			clearerr(stdout);
-			rc = EXIT_ENV;
+			rc = CS_ENV;
 		}
 		struct exec *notifier = cli_notifier_begin(&s, &v);
 		session_announce_start(&s, o.engineers[0]);
@@ -106,7 +106,7 @@ static char *current_section(struct session *s, const char *id)
 	cli_session_init(&rs, "runs");
 	rs.st = s->st;
 	char *current = NULL;
-	if (session_load_run(&rs, id) == EXIT_OK) {
+	if (session_load_run(&rs, id) == CS_OK) {
 		size_t cur = engine_current_section(rs.eng);
 		current = xstrdup(cur != (size_t)-1 && engine_status(rs.eng) == RUN_OPEN ? rs.cl->sections[cur].id : "-");
 	}
@@ -138,19 +138,19 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
 	if (!opts_parse("runs", "countersign runs [--all] [--json]", argc, argv, "all json", 0, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	struct session s;
 	int rc = cli_session_open_read(&s, g, "runs");
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		return rc;
 	/* State, end and head come from the derived run table. */
 	struct run_filter open_only = {.state = "open"};
 	struct run_row *runs = NULL;
 	size_t n = 0;
-	if (session_list_runs(&s, o.all ? NULL : &open_only, &runs, &n) != SESSION_OK) {
+	if (session_list_runs(&s, o.all ? NULL : &open_only, &runs, &n) != CS_OK) {
 		cli_error("runs", "cannot list runs: %s", session_store_error(&s));
 		session_close(&s);
-		return EXIT_ENV;
+		return CS_ENV;
 	}
 	cJSON *arr = o.json ? cJSON_CreateArray() : NULL;
 	size_t shown = 0;
@@ -189,5 +189,5 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	run_row_array_free(runs, n);
 	session_close(&s);
 	opts_clear(&o);
-	return EXIT_OK;
+	return CS_OK;
 }

@@ -336,16 +336,16 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
 	if (!opts_parse("status", "countersign status RUN [--json]", argc, argv, "json", 1, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	if (o.n_pos != 1) {
 		cli_error("status", "which run? usage: countersign status RUN [--json]");
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	struct session s;
 	int rc = cli_session_open_read(&s, g, "status");
-	if (rc == EXIT_OK)
+	if (rc == CS_OK)
 		rc = session_load_run(&s, o.pos[0]);
-	if (rc != EXIT_OK) {
+	if (rc != CS_OK) {
 		session_close(&s);
 		return rc;
 	}
@@ -376,5 +376,5 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 		}
 	}
 	session_close(&s);
-	return EXIT_OK;
+	return CS_OK;
 }

@@ -17,11 +17,11 @@ int cmd_open(const struct cli_global *g, int argc, char **argv)
 		"[--title TEXT] | open --run ID";
 	struct opts o;
 	if (!opts_parse("open", usage, argc, argv, "var+ var-file+ title run", 1, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	if ((o.n_pos == 1) == (o.run != NULL)) {
 		cli_error("open", "give a checklist file or --run ID; usage: %s", usage);
 		opts_clear(&o);
-		return EXIT_USAGE;
+		return CS_INVALID;
 	}
 	struct ui_options opt = {
 		.db_path = g->db_path, .checklist = o.n_pos ? o.pos[0] : NULL, .run_id = o.run,
@@ -36,7 +36,7 @@ int cmd_review(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
 	if (!opts_parse("review", "countersign review", argc, argv, "", 0, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	struct ui_options opt = {.db_path = g->db_path, .review = true};
 	return ui_main(&opt);
 }

@@ -12,7 +12,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 	const char *usage = "countersign verify [RUN] [--anchor HASH]";
 	struct opts o;
 	if (!opts_parse("verify", usage, argc, argv, "anchor", 1, &o))
-		return EXIT_USAGE;
+		return CS_INVALID;
 	if (o.anchor) {
 		size_t len = strlen(o.anchor);
 		bool hex = len == 64;
@@ -21,21 +21,21 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		if (!hex) {
 			cli_error("verify", "--anchor \"%s\" is not a SHA-256 hash: give a head as verify printed it "
 				"(64 lowercase hex digits)", o.anchor);
-			return EXIT_USAGE;
+			return CS_INVALID;
 		}
 	}
 	struct session s;
 	int rc = cli_session_open_read(&s, g, "verify");
-	if (rc != EXIT_OK)
+	if (rc != CS_OK)
 		return rc;
 	struct verify_result res = {0};
 	enum store_status st = store_verify(s.st, o.n_pos ? o.pos[0] : NULL, o.anchor, &res);
 	if (st == STORE_NOT_FOUND) {
 		cli_error("verify", "no run \"%s\"; 'countersign runs --all' lists them", o.pos[0]);
-		rc = EXIT_USAGE;
+		rc = CS_INVALID;
 	} else if (st != STORE_OK) {
 		cli_error("verify", "cannot read the record: %s", store_error(s.st));
-		rc = EXIT_ENV;
+		rc = CS_ENV;
 	} else if (!res.ok) {
 		const char *why = res.why ? res.why : "does not verify";
 		/* name the event once: some reasons start with it already */
@@ -45,10 +45,10 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 			cli_error("verify", "%s: %s", res.chain, why);
 		else /* not one chain's failure (the schema) */
 			cli_error("verify", "%s", why);
-		rc = EXIT_REFUSED;
+		rc = CS_REFUSED;
 	} else {
 		printf("ok: %lld events, head %s\n", (long long)res.events, cli_safe(res.head));
-		rc = EXIT_OK;
+		rc = CS_OK;
 	}
 	verify_result_clear(&res);
 	session_close(&s);

@@ -60,7 +60,7 @@ static int write_in_place(const struct report *r, enum report_format format, con
 	FILE *f = fopen(path, "a");
 	if (!f) {
 		*err = xasprintf("cannot write %s: %s", shown, strerror(errno));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	bool ok = write_stream(r, format, f);
 	int e = errno;
@@ -70,9 +70,9 @@ static int write_in_place(const struct report *r, enum report_format format, con
 	}
 	if (!ok) {
 		*err = xasprintf("cannot write %s: %s", shown, strerror(e));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
-	return SESSION_OK;
+	return CS_OK;
 }
 
 /* PATH with each symbolic link followed to what it names (a relative
@@ -138,19 +138,19 @@ static int write_atomic(const struct report *r, enum report_format format, const
 		return write_in_place(r, format, path, shown, err);
 	if (exists && S_ISDIR(old.st_mode)) {
 		*err = xasprintf("cannot write %s: it is a folder; name a file", shown);
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	if (exists && is_database(path)) {
 		*err = xasprintf("%s is an SQLite database (the record?): a report is never written over one; "
 			"name another file", shown);
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	char *copy_dir = xstrdup(path), *copy_base = xstrdup(path);
 	char *dir = xstrdup(dirname(copy_dir));
 	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, basename(copy_base));
 	free(copy_dir);
 	free(copy_base);
-	int rc = SESSION_ENV, e = 0;
+	int rc = CS_ENV, e = 0;
 	bool created = false;
 	int fd = mkstemp(tmp);
 	FILE *f = NULL;
@@ -182,11 +182,11 @@ static int write_atomic(const struct report *r, enum report_format format, const
 	}
 	created = false;
 	sync_folder(dir);
-	rc = SESSION_OK;
+	rc = CS_OK;
 done:
-	if (rc != SESSION_OK && strcmp(path, shown) != 0)
+	if (rc != CS_OK && strcmp(path, shown) != 0)
 		*err = xasprintf("cannot write %s (a link to %s): %s", shown, path, strerror(e ? e : EIO));
-	else if (rc != SESSION_OK)
+	else if (rc != CS_OK)
 		*err = xasprintf("cannot write %s: %s", path, strerror(e ? e : EIO));
 	if (created)
 		unlink(tmp);
@@ -200,19 +200,19 @@ int report_export(struct session *s, enum report_format format, const char *path
 	*err = NULL;
 	struct report *r = report_build(s, err);
 	if (!r)
-		return SESSION_ENV;
-	int rc = SESSION_OK;
+		return CS_ENV;
+	int rc = CS_OK;
 	if (!path || strcmp(path, "-") == 0) {
 		if (!write_stream(r, format, stdout)) {
 			*err = xasprintf("cannot write to standard output: %s", strerror(errno));
-			rc = SESSION_ENV;
+			rc = CS_ENV;
 		}
 	} else {
 		bool open_file = false;
 		char *target = follow_links(path, &open_file);
 		if (!target) {
 			*err = xasprintf("cannot write %s: %s", path, strerror(errno));
-			rc = SESSION_ENV;
+			rc = CS_ENV;
 		} else if (open_file) {
 			rc = write_in_place(r, format, target, path, err);
 		} else {
@@ -220,10 +220,10 @@ int report_export(struct session *s, enum report_format format, const char *path
 		}
 		free(target);
 	}
-	if (rc == SESSION_OK && !r->verified) {
+	if (rc == CS_OK && !r->verified) {
 		*err = xasprintf("the record of run %s does not verify (%s); the report says so", r->run_id,
 			r->verify_message);
-		rc = SESSION_REFUSED;
+		rc = CS_REFUSED;
 	}
 	report_destroy(r);
 	return rc;

@@ -104,7 +104,7 @@ static void build_run(struct report_ctx *c)
 static int load_events(struct report_ctx *c, char **err)
 {
 	int rc = session_chain_events(c->s, c->s->run.id, 0, &c->evs, &c->n_evs);
-	if (rc != SESSION_OK) {
+	if (rc != CS_OK) {
 		*err = xasprintf("cannot read the record of run %s: %s", c->s->run.id, session_store_error(c->s));
 		return rc;
 	}
@@ -112,11 +112,11 @@ static int load_events(struct report_ctx *c, char **err)
 	if (c->n_evs == 0 || (int64_t)c->n_evs < folded) {
 		*err = xasprintf("the record of run %s holds %zu events, fewer than the %lld just read; "
 			"run 'countersign verify %s'", c->s->run.id, c->n_evs, (long long)folded, c->s->run.id);
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	while ((int64_t)c->n_evs > folded)
 		event_clear(&c->evs[--c->n_evs]);
-	return SESSION_OK;
+	return CS_OK;
 }
 
 struct report *report_build(struct session *s, char **err)
@@ -127,23 +127,23 @@ struct report *report_build(struct session *s, char **err)
 	struct report_ctx c = {.s = s, .r = r};
 	r->generated_us = now_us();
 	int rc = load_events(&c, err);
-	if (rc == SESSION_OK && session_engineers(s, &c.engs, &c.n_engs) != SESSION_OK) {
+	if (rc == CS_OK && session_engineers(s, &c.engs, &c.n_engs) != CS_OK) {
 		*err = xasprintf("cannot read the engineers: %s", session_store_error(s));
-		rc = SESSION_ENV;
+		rc = CS_ENV;
 	}
-	if (rc == SESSION_OK) {
+	if (rc == CS_OK) {
 		build_run(&c);
 		report_build_sections(&c);
 		report_build_record(&c);
 		rc = report_build_pin_failures(&c, err);
 	}
-	if (rc == SESSION_OK)
+	if (rc == CS_OK)
 		rc = report_build_anchor(&c, err);
 	event_array_free(c.evs, c.n_evs);
 	for (size_t k = 0; k < c.n_engs; k++)
 		engineer_clear(&c.engs[k]);
 	free(c.engs);
-	if (rc != SESSION_OK) {
+	if (rc != CS_OK) {
 		report_destroy(r);
 		return NULL;
 	}

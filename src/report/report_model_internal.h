@@ -34,7 +34,7 @@ void report_build_sections(struct report_ctx *c);
 
 /* report_model_record.c: waivers, overrides, notes and failed PINs from
  * the record; then the audit anchor, verified now. Each returns a
- * SESSION_* outcome with *ERR (malloc'd) on failure. */
+ * CS_* outcome with *ERR (malloc'd) on failure. */
 void report_build_record(struct report_ctx *c);
 int report_build_pin_failures(struct report_ctx *c, char **err);
 int report_build_anchor(struct report_ctx *c, char **err);

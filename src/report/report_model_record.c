@@ -137,9 +137,9 @@ int report_build_pin_failures(struct report_ctx *c, char **err)
 	struct event *evs = NULL;
 	size_t n = 0;
 	int rc = session_chain_events(c->s, EVENT_CHAIN_ENGINEERS, 0, &evs, &n);
-	if (rc == SESSION_INVALID) /* no engineers chain yet: nobody failed */
-		return SESSION_OK;
-	if (rc != SESSION_OK) {
+	if (rc == CS_INVALID) /* no engineers chain yet: nobody failed */
+		return CS_OK;
+	if (rc != CS_OK) {
 		*err = xasprintf("cannot read the engineers' record: %s", session_store_error(c->s));
 		return rc;
 	}
@@ -168,7 +168,7 @@ int report_build_pin_failures(struct report_ctx *c, char **err)
 		cJSON_Delete(p);
 	}
 	event_array_free(evs, n);
-	return SESSION_OK;
+	return CS_OK;
 }
 
 int report_build_anchor(struct report_ctx *c, char **err)
@@ -181,10 +181,10 @@ int report_build_anchor(struct report_ctx *c, char **err)
 	/* The head is the anchor: the chain verifies, and still holds it. */
 	struct verify_result res = {0};
 	int rc = session_verify(c->s, r->run_id, r->head, &res);
-	if (rc != SESSION_OK) {
+	if (rc != CS_OK) {
 		*err = xasprintf("cannot verify the record of run %s: %s", r->run_id, session_store_error(c->s));
 		verify_result_clear(&res);
-		return rc == SESSION_INVALID ? SESSION_INVALID : SESSION_ENV;
+		return rc == CS_INVALID ? CS_INVALID : CS_ENV;
 	}
 	r->verified = res.ok;
 	char *text;
@@ -200,7 +200,7 @@ int report_build_anchor(struct report_ctx *c, char **err)
 	r->verify_message = report_clean_text(text);
 	free(text);
 	verify_result_clear(&res);
-	return SESSION_OK;
+	return CS_OK;
 }
 
 void report_record_free(struct report *r)

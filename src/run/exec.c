@@ -364,7 +364,7 @@ static int record_started(struct exec *x, size_t sec, size_t item, const char *a
 	struct event ev = item_event(x->s, actor, EV_CHECK_STARTED, sec, item, p);
 	struct session_guard guard = {.action = ACTION_CHECK, .sec = sec, .item = item};
 	int rc = session_append_guarded(x->s, &guard, &ev, 1, NULL, 0);
-	if (rc == SESSION_OK)
+	if (rc == CS_OK)
 		*started_slot(x, sec, item) = ev.seq;
 	event_clear(&ev);
 	return rc;
@@ -439,7 +439,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	if (!ensure_net(x)) {
 		reporter_say(&x->s->report, "network checks are unavailable: libcurl could not be initialised");
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	char *url = expand(x, it->url, "url");
 	char *query = url && it->kind == ITEM_PROMETHEUS ? expand(x, it->query, "query") : NULL;
@@ -447,7 +447,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 	struct kv_list headers = {0};
 	bool ok = url && (it->kind != ITEM_PROMETHEUS || query) && (!it->body || body) &&
 		expand_kv(x, &it->headers, &headers);
-	int rc = ok ? SESSION_OK : SESSION_INVALID;
+	int rc = ok ? CS_OK : CS_INVALID;
 	if (ok) {
 		const char **secrets = vars_secrets(x->vars);
 		cJSON *p = cJSON_CreateObject();
@@ -463,7 +463,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 		free(secrets);
 		rc = record_started(x, sec, item, actor, p);
 	}
-	if (rc == SESSION_OK) {
+	if (rc == CS_OK) {
 		char *err = NULL;
 		int id = it->kind == ITEM_HTTP ? net_start_http(x->net, it, url, &headers, body, &err)
 			: net_start_prometheus(x->net, it, url, query, &err);
@@ -497,7 +497,7 @@ static bool record_held_start(pid_t pgid, void *data, char **err)
 	struct held_start *hs = data;
 	(void)err;
 	hs->rc = record_start(hs->x, hs->sec, hs->item, hs->actor, hs->plan, pgid);
-	hs->recorded = hs->rc == SESSION_OK;
+	hs->recorded = hs->rc == CS_OK;
 	return hs->recorded;
 }
 
@@ -511,12 +511,12 @@ int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 	if (it->kind != ITEM_COMMAND || it->interactive) {
 		reporter_say(&x->s->report, "%s/%s: %s", x->s->cl->sections[sec].id, it->id,
 			it->interactive ? "an interactive item runs on the terminal" : "a manual item is attested, not run");
-		return SESSION_REFUSED;
+		return CS_REFUSED;
 	}
 	struct plan plan;
 	if (!make_plan(x, it, &plan))
-		return SESSION_INVALID;
-	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = SESSION_OK};
+		return CS_INVALID;
+	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = CS_OK};
 	struct runner_spec spec = {
 		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
 		.env = (const char *const *)plan.env,
@@ -526,14 +526,14 @@ int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 	};
 	char *err = NULL;
 	int id = runner_start(x->runner, &spec, &err);
-	int rc = SESSION_OK;
-	if (id < 0 && !hs.recorded && hs.rc != SESSION_OK) {
+	int rc = CS_OK;
+	if (id < 0 && !hs.recorded && hs.rc != CS_OK) {
 		rc = hs.rc;  /* refused or not recorded: nothing ran */
 	} else if (id < 0) {
 		/* No process could be made: the start is recorded as an error. */
 		if (!hs.recorded)
 			rc = record_start(x, sec, item, actor, &plan, 0);
-		if (rc == SESSION_OK)
+		if (rc == CS_OK)
 			rc = start_failed(x, sec, item, actor, err);
 	} else {
 		add_job(x, id, false, sec, item, actor);
@@ -654,11 +654,11 @@ int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *ac
 {
 	struct plan plan;
 	if (!make_plan(x, &x->s->cl->sections[sec].items[item], &plan))
-		return SESSION_INVALID;
+		return CS_INVALID;
 	/* It runs on the terminal in a process group of its own, recorded (as
 	 * for every command) before it runs, so that Ctrl-C reaches it alone
 	 * and a later process can stop what it left if countersign is killed. */
-	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = SESSION_OK};
+	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = CS_OK};
 	struct runner_spec spec = {
 		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
 		.env = (const char *const *)plan.env,
@@ -666,14 +666,14 @@ int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *ac
 	};
 	struct foreground_result res;
 	char *err = NULL;
-	int rc = SESSION_OK;
+	int rc = CS_OK;
 	if (!foreground_run(&spec, &res, &err)) {
-		if (!hs.recorded && hs.rc != SESSION_OK) {
+		if (!hs.recorded && hs.rc != CS_OK) {
 			rc = hs.rc;  /* refused or not recorded: nothing ran */
 		} else {
 			if (!hs.recorded)
 				rc = record_start(x, sec, item, actor, &plan, 0);
-			if (rc == SESSION_OK)
+			if (rc == CS_OK)
 				rc = start_failed(x, sec, item, actor, err);
 		}
 		free(err);

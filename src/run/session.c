@@ -65,10 +65,10 @@ int session_open_store_mode(struct session *s, const char *db_path, enum store_m
 		reporter_say(&s->report, "cannot open the database %s: %s", path, err ? err : "unknown error");
 		free(err);
 		free(path);
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	free(path);
-	return SESSION_OK;
+	return CS_OK;
 }
 
 void session_close(struct session *s)
@@ -267,11 +267,11 @@ int session_recover_interrupted(struct session *s)
 				: xstrdup("interrupted: the process running the check ended before it finished");
 			int rc = record_interrupted(s, sec, i, NULL, why);
 			free(why);
-			if (rc != SESSION_OK && rc != SESSION_REFUSED)
+			if (rc != CS_OK && rc != CS_REFUSED)
 				return rc;
 		}
 	}
-	return SESSION_OK;
+	return CS_OK;
 }
 
 int session_recover_check(struct session *s, size_t sec, size_t item, const char *actor, const char *reason)
@@ -286,13 +286,13 @@ int session_recover_check(struct session *s, size_t sec, size_t item, const char
 		rc = session_refuse(s, xasprintf("%s/%s is still running as %s; cancel it there (or stop that "
 			"process) first", s->cl->sections[sec].id, id, where));
 	} else if (l == SESSION_LIVE_GONE && !leftovers_stopped(s, sec, item, &stopped)) {
-		rc = SESSION_REFUSED;
+		rc = CS_REFUSED;
 	} else {
 		char *why = xasprintf("interrupted: recovered by %s (%s): %s%s", actor, where, reason,
 			stopped ? "; processes it left running were stopped" : "");
 		rc = record_interrupted(s, sec, item, actor, why);
 		free(why);
-		if (rc == SESSION_REFUSED)
+		if (rc == CS_REFUSED)
 			reporter_say(&s->report, "%s/%s was recorded meanwhile by another process", s->cl->sections[sec].id, id);
 	}
 	free(where);
@@ -304,11 +304,11 @@ int session_load_run(struct session *s, const char *run_id)
 	enum store_status rc = store_get_run(s->st, run_id, &s->run);
 	if (rc == STORE_NOT_FOUND) {
 		reporter_say(&s->report, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	if (rc != STORE_OK) {
 		reporter_say(&s->report, "cannot read run %s: %s", run_id, store_error(s->st));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	s->have_run = true;
 	size_t len = 0;
@@ -316,7 +316,7 @@ int session_load_run(struct session *s, const char *run_id)
 	if (!text) {
 		reporter_say(&s->report, "the checklist snapshot %.12s of run %s is missing from the database",
 			s->run.checklist_sha, run_id);
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	struct diag_list d;
 	diag_list_init(&d, s->run.path);
@@ -326,7 +326,7 @@ int session_load_run(struct session *s, const char *run_id)
 		reporter_say(&s->report, "the checklist snapshot of run %s no longer loads", run_id);
 		diag_list_print(&d, stderr);
 		diag_list_clear(&d);
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	diag_list_clear(&d);
 	s->eng = engine_create(s->cl);
@@ -335,14 +335,14 @@ int session_load_run(struct session *s, const char *run_id)
 	size_t n = 0;
 	if (store_load_events(s->st, s->run.id, 0, &evs, &n) != STORE_OK) {
 		reporter_say(&s->report, "cannot read the events of run %s: %s", run_id, store_error(s->st));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
 	event_array_free(evs, n);
 	engine_refresh(s->eng, now_us());
 	/* A session that only reads never records anything. */
-	return store_read_only(s->st) ? SESSION_OK : session_recover_interrupted(s);
+	return store_read_only(s->st) ? CS_OK : session_recover_interrupted(s);
 }
 
 /* Folds events other processes appended since the engine last looked;
@@ -532,14 +532,14 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			if (!guard || guard->action != ACTION_RECOVER)
 				return session_refuse(s, why);
 			free(why);  /* the caller says what it means */
-			return SESSION_REFUSED;
+			return CS_REFUSED;
 		}
 		enum store_status st = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), evs, n, ev, n_ev);
 		if (st == STORE_OK)
 			break;
 		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s) < 0) {
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
-			return SESSION_ENV;
+			return CS_ENV;
 		}
 	}
 	bool *gates = xcalloc(s->cl->n_sections + 1, sizeof(bool));
@@ -566,10 +566,10 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		event_clear(&done);
 		if (rc != STORE_OK && rc != STORE_CONFLICT) {
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
-			return SESSION_ENV;
+			return CS_ENV;
 		}
 	}
-	return SESSION_OK;
+	return CS_OK;
 }
 
 int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev)
@@ -584,28 +584,28 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 	if (rc == STORE_NOT_FOUND) {
 		reporter_say(&s->report, "unknown engineer \"%s\"; register with 'countersign engineer add %s "
 			"--full-name \"...\"'", name, name);
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	if (rc != STORE_OK) {
 		reporter_say(&s->report, "cannot read engineer %s: %s", name, store_error(s->st));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	/* The attempt is counted and reserved before the slow comparison, in
 	 * one transaction: a burst of simultaneous guesses gets at most
 	 * PIN_MAX_FAILURES comparisons per window. */
 	int failures = 0;
 	int64_t oldest = 0, ticket = 0, now = now_us();
-	int result = SESSION_OK;
+	int result = CS_OK;
 	rc = store_pin_reserve(s->st, name, now - PIN_WINDOW_US, PIN_MAX_FAILURES, &failures, &oldest, &ticket);
 	if (rc == STORE_REFUSED) {
 		char when[64];
 		format_time(oldest + PIN_WINDOW_US, when, sizeof(when));
 		reporter_say(&s->report, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
 			name, failures, when);
-		result = SESSION_REFUSED;
+		result = CS_REFUSED;
 	} else if (rc != STORE_OK) {
 		reporter_say(&s->report, "cannot read the PIN record of %s: %s", name, store_error(s->st));
-		result = SESSION_ENV;
+		result = CS_ENV;
 	} else if (!pin_verify(eng.pin_hash, pin)) {
 		struct event ev;
 		session_origin(&ev, name);
@@ -627,10 +627,10 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 		event_clear(&ev);
 		reporter_say(&s->report, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
 			failures + 1, PIN_MAX_FAILURES);
-		result = SESSION_INVALID;
+		result = CS_INVALID;
 	} else if (store_pin_settle(s->st, ticket, NULL, 0, PIN_WINDOW_US, PIN_MAX_FAILURES, NULL) != STORE_OK) {
 		reporter_say(&s->report, "cannot record the PIN check of %s: %s", name, store_error(s->st));
-		result = SESSION_ENV;
+		result = CS_ENV;
 	}
 	engineer_clear(&eng);
 	return result;
@@ -742,34 +742,34 @@ int session_check_new_engineer(const struct reporter *r, const char *name, const
 	if (!name || !valid_short_name(name)) {
 		reporter_say(r, "\"%s\" is not a valid short name: lowercase letters, digits, '-', '_' or "
 			"'.', starting with a letter, at most 32 characters (like a login)", name ? name : "");
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	if (strcmp(name, SESSION_SYSTEM_ACTOR) == 0) {
 		reporter_say(r, "\"%s\" is reserved: the record names the program so in the events it "
 			"records itself; choose another short name", SESSION_SYSTEM_ACTOR);
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	/* A full name is shown on every screen and report: it must print as itself. */
 	if (!full_name || !full_name[0] || !sanitize_is_clean(full_name)) {
 		reporter_say(r, "the full name must be UTF-8 text without control characters or escape sequences");
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
-	return SESSION_OK;
+	return CS_OK;
 }
 
 int session_add_engineer(struct session *s, const char *name, const char *full_name, const char *pin)
 {
 	int rc = session_check_new_engineer(&s->report, name, full_name);
-	if (rc != SESSION_OK)
+	if (rc != CS_OK)
 		return rc;
 	if (!pin || strlen(pin) < PIN_MIN_LENGTH) {
 		reporter_say(&s->report, "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	struct engineer e = {.name = (char *)name, .full_name = (char *)full_name, .pin_hash = pin_hash(pin)};
 	if (!e.pin_hash) {
 		reporter_say(&s->report, "cannot hash the PIN (out of memory)");
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	struct event origin;
 	session_origin(&origin, name);
@@ -778,38 +778,38 @@ int session_add_engineer(struct session *s, const char *name, const char *full_n
 	free(e.pin_hash);
 	if (st == STORE_CONFLICT) {
 		reporter_say(&s->report, "engineer \"%s\" already exists; short names are never reused", name);
-		return SESSION_INVALID;
+		return CS_INVALID;
 	}
 	if (st != STORE_OK) {
 		reporter_say(&s->report, "cannot record the engineer: %s", store_error(s->st));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
-	return SESSION_OK;
+	return CS_OK;
 }
 
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
 {
 	const char *slash = strchr(target, '/');
 	char *sid = slash ? xstrndup(target, (size_t)(slash - target)) : xstrdup(target);
-	int rc = SESSION_OK;
+	int rc = CS_OK;
 	const struct section *found = checklist_section(s->cl, sid);
 	if (!found) {
 		reporter_say(&s->report, "no section \"%s\" in checklist %s; 'countersign status %s' lists them",
 			sid, s->cl->id, s->run.id);
-		rc = SESSION_INVALID;
+		rc = CS_INVALID;
 	} else if (item && !slash) {
 		reporter_say(&s->report, "\"%s\" names a section; give SECTION/ITEM", target);
-		rc = SESSION_INVALID;
+		rc = CS_INVALID;
 	} else if (!item && slash) {
 		reporter_say(&s->report, "\"%s\" names an item; give a SECTION", target);
-		rc = SESSION_INVALID;
+		rc = CS_INVALID;
 	} else {
 		*sec = (size_t)(found - s->cl->sections);
 		if (item) {
 			const struct item *it = section_item(found, slash + 1);
 			if (!it) {
 				reporter_say(&s->report, "no item \"%s\" in section \"%s\"", slash + 1, sid);
-				rc = SESSION_INVALID;
+				rc = CS_INVALID;
 			} else {
 				*item = (size_t)(it - found->items);
 			}
@@ -823,7 +823,7 @@ int session_refuse(struct session *s, char *why)
 {
 	reporter_say(&s->report, "%s", why);
 	free(why);
-	return SESSION_REFUSED;
+	return CS_REFUSED;
 }
 
 static char *start_payload(const struct checklist *cl, const char *sha, const char *title,
@@ -849,7 +849,7 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 	char sha[EVENT_HASH_HEX];
 	if (store_put_checklist(s->st, cl->text, cl->text_len, sha) != STORE_OK) {
 		reporter_say(&s->report, "cannot store the checklist: %s", store_error(s->st));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	char real[PATH_MAX];
 	const char *path = realpath(cl->path, real) ? real : cl->path;
@@ -867,7 +867,7 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 	event_clear(&first);
 	if (st != STORE_OK) {
 		reporter_say(&s->report, "cannot record the run: %s", store_error(s->st));
-		return SESSION_ENV;
+		return CS_ENV;
 	}
 	int rc = session_load_run(s, run.id);
 	free(run.id);

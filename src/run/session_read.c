@@ -10,13 +10,13 @@
 static int outcome(enum store_status rc)
 {
 	switch (rc) {
-	case STORE_OK: return SESSION_OK;
-	case STORE_NOT_FOUND: return SESSION_INVALID;
-	case STORE_REFUSED: return SESSION_REFUSED;
-	case STORE_CONFLICT: return SESSION_REFUSED;
+	case STORE_OK: return CS_OK;
+	case STORE_NOT_FOUND: return CS_INVALID;
+	case STORE_REFUSED: return CS_REFUSED;
+	case STORE_CONFLICT: return CS_REFUSED;
 	case STORE_FAILED: break;
 	}
-	return SESSION_ENV;
+	return CS_ENV;
 }
 
 int session_engineer(struct session *s, const char *name, struct engineer *out)

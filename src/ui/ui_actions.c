@@ -31,14 +31,14 @@ static void start_check(struct ui *ui, size_t sec, size_t item)
 		ui_term_suspend(ui);
 		rc = exec_run_interactive(ui->exec, sec, item, ui->operator);
 		ui_term_resume(ui);
-		if (rc == SESSION_OK)
+		if (rc == CS_OK)
 			ui_interactive_outcome(ui, sec, item);
 	} else {
 		rc = exec_start(ui->exec, sec, item, ui->operator);
 	}
-	if (rc == SESSION_OK && it->kind == ITEM_WAIT)
+	if (rc == CS_OK && it->kind == ITEM_WAIT)
 		ui_set_status(ui, false, "wait started: %s/%s", ui->s.cl->sections[sec].id, it->id);
-	else if (rc == SESSION_OK && !it->interactive)
+	else if (rc == CS_OK && !it->interactive)
 		ui_set_status(ui, false, "running %s/%s", ui->s.cl->sections[sec].id, it->id);
 	ui->dirty = true;
 }
@@ -139,8 +139,8 @@ static bool submit_recover(struct ui *ui, struct ui_dialog *d, bool yes)
 	bool close = false;
 	if (!reason[0]) {
 		ui_set_status(ui, true, "recovering a check needs a reason");
-	} else if (session_check_pin(&ui->s, ui->operator, pin, "recover") == SESSION_OK) {
-		close = session_recover_check(&ui->s, d->sec, d->item, ui->operator, reason) != SESSION_ENV;
+	} else if (session_check_pin(&ui->s, ui->operator, pin, "recover") == CS_OK) {
+		close = session_recover_check(&ui->s, d->sec, d->item, ui->operator, reason) != CS_ENV;
 		if (engine_item(ui->s.eng, d->sec, d->item)->verdict != VERDICT_RUNNING)
 			ui_set_status(ui, false, "%s/%s recorded as interrupted by %s", ui->s.cl->sections[d->sec].id,
 				ui->s.cl->sections[d->sec].items[d->item].id, ui->operator);
@@ -184,7 +184,7 @@ static bool submit_cancel_wait(struct ui *ui, struct ui_dialog *d, bool yes)
 		ui_set_status(ui, false, "the wait goes on");
 		return true;
 	}
-	if (session_cancel_wait(&ui->s, d->sec, d->item, ui->operator) == SESSION_OK)
+	if (session_cancel_wait(&ui->s, d->sec, d->item, ui->operator) == CS_OK)
 		ui_set_status(ui, false, "wait cancelled: %s/%s; it can be started afresh", ui->s.cl->sections[d->sec].id,
 			ui->s.cl->sections[d->sec].items[d->item].id);
 	return true;
@@ -247,10 +247,10 @@ static bool submit_waive(struct ui *ui, struct ui_dialog *d, bool yes)
 	const struct section *sec = &ui->s.cl->sections[d->sec];
 	char *target = xasprintf("%s/%s", sec->id, sec->items[d->item].id);
 	int rc = record(ui, &(struct session_guard){.action = ACTION_WAIVE, .sec = d->sec, .item = d->item}, ui->operator, EV_WAIVED, target, p);
-	if (rc == SESSION_OK)
+	if (rc == CS_OK)
 		ui_set_status(ui, false, "waived %s", target);
 	free(target);
-	return rc == SESSION_OK;
+	return rc == CS_OK;
 }
 
 static void waive_selected(struct ui *ui)
@@ -279,7 +279,7 @@ static bool submit_note(struct ui *ui, struct ui_dialog *d, bool yes)
 	if (ok) {
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "text", text);
-		ok = record(ui, &(struct session_guard){.action = ACTION_NOTE}, ui->operator, EV_NOTE, d->title + strlen("Note on "), p) == SESSION_OK;
+		ok = record(ui, &(struct session_guard){.action = ACTION_NOTE}, ui->operator, EV_NOTE, d->title + strlen("Note on "), p) == CS_OK;
 		if (ok)
 			ui_set_status(ui, false, "note recorded");
 	}
@@ -308,7 +308,7 @@ static bool submit_choose(struct ui *ui, struct ui_dialog *d, bool yes)
 	const struct section *sec = &ui->s.cl->sections[d->sec];
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "group", sec->choice);
-	if (record(ui, &(struct session_guard){.action = ACTION_CHOOSE, .sec = d->sec}, ui->operator, EV_CHOSEN, sec->id, p) == SESSION_OK)
+	if (record(ui, &(struct session_guard){.action = ACTION_CHOOSE, .sec = d->sec}, ui->operator, EV_CHOSEN, sec->id, p) == CS_OK)
 		ui_set_status(ui, false, "chose %s for \"%s\"", sec->id, sec->choice);
 	return true;
 }

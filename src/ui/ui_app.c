@@ -161,8 +161,8 @@ static int prepare(struct ui *ui, bool *run_open)
 	/* Review only reads: a connection that cannot write makes sure that no
 	 * key, and no mistake behind one, ever records anything. */
 	enum store_mode mode = opt->review && !ui_test_review_writable() ? STORE_READ_ONLY : STORE_CREATE;
-	if (session_open_store_mode(&ui->s, opt->db_path, mode) != SESSION_OK)
-		return 3;
+	if (session_open_store_mode(&ui->s, opt->db_path, mode) != CS_OK)
+		return CS_ENV;
 	if (opt->checklist) {
 		struct diag_list d;
 		diag_list_init(&d, opt->checklist);
@@ -173,14 +173,14 @@ static int prepare(struct ui *ui, bool *run_open)
 		checklist_destroy(cl);
 		if (!cl) {
 			fprintf(stderr, "countersign: open: %s does not load; fix the errors above\n", opt->checklist);
-			return 2;
+			return CS_INVALID;
 		}
 	}
 	if (opt->run_id) {
 		struct run_row r = {0};
 		if (store_get_run(ui->s.st, opt->run_id, &r) != STORE_OK) {
 			fprintf(stderr, "countersign: open: no run \"%s\"; 'countersign runs --all' lists them\n", opt->run_id);
-			return 2;
+			return CS_INVALID;
 		}
 		run_row_clear(&r);
 		/* how the run stands, read through a connection that cannot write
@@ -188,18 +188,18 @@ static int prepare(struct ui *ui, bool *run_open)
 		struct session probe;
 		memset(&probe, 0, sizeof(probe));
 		probe.report = ui->s.report;
-		*run_open = session_open_store_mode(&probe, opt->db_path, STORE_READ_ONLY) == SESSION_OK &&
-			session_load_run(&probe, opt->run_id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN;
+		*run_open = session_open_store_mode(&probe, opt->db_path, STORE_READ_ONLY) == CS_OK &&
+			session_load_run(&probe, opt->run_id) == CS_OK && engine_status(probe.eng) == RUN_OPEN;
 		session_close(&probe);
 		/* a run that ended is read-only as in review: it is read through a
 		 * connection that cannot write */
 		if (!*run_open && mode != STORE_READ_ONLY && !ui_test_review_writable()) {
 			session_close(&ui->s);
-			if (session_open_store_mode(&ui->s, opt->db_path, STORE_READ_ONLY) != SESSION_OK)
-				return 3;
+			if (session_open_store_mode(&ui->s, opt->db_path, STORE_READ_ONLY) != CS_OK)
+				return CS_ENV;
 		}
 	}
-	return 0;
+	return CS_OK;
 }
 
 int ui_main(const struct ui_options *opt)
@@ -209,13 +209,13 @@ int ui_main(const struct ui_options *opt)
 	ui.opt = opt;
 	bool run_open = false;
 	int rc = prepare(&ui, &run_open);
-	if (rc != 0) {
+	if (rc != CS_OK) {
 		session_close(&ui.s);
 		return rc;
 	}
 	if (!ui_term_start(&ui)) {
 		session_close(&ui.s);
-		return 3;
+		return CS_ENV;
 	}
 	ui.s.report.say = say_status;
 	ui.s.report.data = &ui;

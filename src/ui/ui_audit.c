@@ -53,7 +53,7 @@ void ui_audit_open(struct ui *ui, const char *run_id)
 	size_t n_run = 0;
 	/* the run's chain, with the failed PINs and lockouts (in the engineers'
 	 * chain) of people acting on it: a reviewer must see those too */
-	if (session_audit(&ui->s, &(struct audit_filter){.run = id}, &run, &n_run) != SESSION_OK) {
+	if (session_audit(&ui->s, &(struct audit_filter){.run = id}, &run, &n_run) != CS_OK) {
 		ui_set_status(ui, true, "cannot read the record of run %s: %s", id, session_store_error(&ui->s));
 		free(id);
 		return;

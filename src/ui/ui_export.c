@@ -64,11 +64,11 @@ static bool write_report(struct ui *ui, const struct export_form *f, enum report
 	s.report = ui->s.report;
 	char *err = NULL;
 	bool ok = false;
-	if (session_open_store_mode(&s, ui->opt->db_path, STORE_READ_ONLY) != SESSION_OK ||
-		session_load_run(&s, f->run_id) != SESSION_OK) {
+	if (session_open_store_mode(&s, ui->opt->db_path, STORE_READ_ONLY) != CS_OK ||
+		session_load_run(&s, f->run_id) != CS_OK) {
 		if (!ui->status)
 			ui_set_status(ui, true, "cannot read run %s", f->run_id);
-	} else if (report_export(&s, format, path, &err) != SESSION_OK) {
+	} else if (report_export(&s, format, path, &err) != CS_OK) {
 		ui_set_status(ui, true, "not exported: %s", err ? err : "the report could not be written");
 	} else {
 		char *where = realpath(path, NULL);

@@ -76,7 +76,7 @@ static bool submit_attest(struct ui *ui, struct ui_dialog *d, bool yes)
 			cJSON_AddStringToObject(p, "value", value);
 		char *target = xasprintf("%s/%s", sec->id, it->id);
 		struct session_guard guard = {.action = ACTION_ATTEST, .sec = d->sec, .item = d->item};
-		if (session_record(&ui->s, &guard, ui->operator, EV_ATTESTED, target, p) == SESSION_OK) {
+		if (session_record(&ui->s, &guard, ui->operator, EV_ATTESTED, target, p) == CS_OK) {
 			ui_set_status(ui, !pass, "%s: %s attested by %s%s%s", pass ? "pass" : "fail", target, ui->operator,
 				value && value[0] ? ", value " : "", value && value[0] ? value : "");
 			close = true;
@@ -141,7 +141,7 @@ static bool submit_abort(struct ui *ui, struct ui_dialog *d, bool yes)
 		d->focus = ABORT_REASON;
 	} else if (!engine_can_abort(ui->s.eng, &why)) {
 		close = ui_refused(ui, false, why);
-	} else if (session_check_pin(&ui->s, ui->operator, pin, "abort") != SESSION_OK) {
+	} else if (session_check_pin(&ui->s, ui->operator, pin, "abort") != CS_OK) {
 		ui_field_clear(&d->fields[ABORT_PIN]);
 		d->focus = ABORT_PIN;
 	} else {
@@ -155,7 +155,7 @@ static bool submit_abort(struct ui *ui, struct ui_dialog *d, bool yes)
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "reason", reason);
 		if (session_record(&ui->s, &(struct session_guard){.action = ACTION_ABORT}, ui->operator, EV_RUN_ABORTED,
-			"", p) == SESSION_OK)
+			"", p) == CS_OK)
 			ui_set_status(ui, false, "run %s aborted by %s: %s; it is read-only now", ui->s.run.id, ui->operator,
 				reason);
 		close = true;

@@ -47,7 +47,7 @@ static bool submit_outcome(struct ui *ui, struct ui_dialog *d, bool yes)
 		char *target = xasprintf("%s/%s", sec->id, it->id);
 		struct session_guard guard = {.action = ACTION_ATTEST, .sec = d->sec, .item = d->item};
 		int rc = session_record(&ui->s, &guard, ui->operator, EV_ATTESTED, target, p);
-		if (rc == SESSION_OK)
+		if (rc == CS_OK)
 			ui_set_status(ui, false, "%s: %s attested by %s", outcomes[outcome], target, ui->operator);
 		free(target);
 		close = true;  /* a refusal is on the status line; the item stays pending */

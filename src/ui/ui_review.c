@@ -83,10 +83,10 @@ void ui_review_load(struct ui *ui)
 	};
 	struct run_row *rows = NULL, *all = NULL;
 	size_t n = 0, n_all = 0;
-	if (session_list_runs(&ui->s, &f, &rows, &n) != SESSION_OK)
+	if (session_list_runs(&ui->s, &f, &rows, &n) != CS_OK)
 		ui_set_status(ui, true, "cannot list the runs: %s", session_store_error(&ui->s));
 	total_runs = n;
-	if (filtering() && session_list_runs(&ui->s, NULL, &all, &n_all) == SESSION_OK)
+	if (filtering() && session_list_runs(&ui->s, NULL, &all, &n_all) == CS_OK)
 		total_runs = n_all;
 	run_row_array_free(all, n_all);
 	ui->runs = xcalloc(n + 1, sizeof(*ui->runs));
@@ -252,7 +252,7 @@ static void verify_selected(struct ui *ui)
 		return;
 	struct verify_result res = {0};
 	int rc = session_verify(&ui->s, r->id, NULL, &res);
-	if (rc != SESSION_OK) {
+	if (rc != CS_OK) {
 		ui_set_status(ui, true, "cannot verify run %s: %s", r->id, session_store_error(&ui->s));
 		verify_result_clear(&res);
 		return;
@@ -350,7 +350,7 @@ static bool submit_filter(struct ui *ui, struct ui_dialog *d, bool yes)
 	} else if (until && !parse_when(until, &ignored, &until_us)) {
 		ui_set_status(ui, true, "until: \"%s\" is not a date: give 2026-11-30 or 2026-11-30 18:00 (UTC)", until);
 		d->focus = FILTER_UNTIL;
-	} else if (engineer && session_engineer(&ui->s, engineer, &e) != SESSION_OK) {
+	} else if (engineer && session_engineer(&ui->s, engineer, &e) != CS_OK) {
 		ui_set_status(ui, true, "no engineer is named \"%s\" (countersign engineer list shows them)", engineer);
 		d->focus = FILTER_ENGINEER;
 	} else {

@@ -29,7 +29,7 @@ static void on_exec_done(size_t sec, size_t item, const char *verdict, const cha
 	struct ui_output *o = &ui->outputs[sec][item];
 	free(o->data);
 	memset(o, 0, sizeof(*o));
-	if (rc == SESSION_OK)
+	if (rc == CS_OK)
 		ui_set_status(ui, strcmp(verdict, "pass") != 0, "%s: %s/%s: %s", verdict, cl->sections[sec].id,
 			cl->sections[sec].items[item].id, message ? message : "");
 	ui->dirty = true;
@@ -101,7 +101,7 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 {
 	if (run_id) {
 		ui_run_close(ui);
-		if (session_load_run(&ui->s, run_id) != SESSION_OK)
+		if (session_load_run(&ui->s, run_id) != CS_OK)
 			return false;
 		vars_assign(&ui->vars, ui->s.cl, NULL, 0, false, &ui->s.report);
 		vars_from_record(&ui->vars, engine_variables_json(ui->s.eng));

@@ -31,7 +31,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 		d->focus = SIGN_COMMENT;
 	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve, &why)) {
 		ui_refused(ui, false, why); /* refused by the rules: nothing recorded */
-	} else if (session_check_pin(&ui->s, name, pin, "sign") != SESSION_OK) {
+	} else if (session_check_pin(&ui->s, name, pin, "sign") != CS_OK) {
 		pin_wrong = true;
 	} else {
 		/* sign what the dialog showed, and only if it is still current */
@@ -48,7 +48,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 			const struct section *sec = &ui->s.cl->sections[d->sec];
 			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name, .approve = approve,
 				.digest = d->digest};
-			if (session_record(&ui->s, &guard, name, EV_SIGNED, sec->id, p) == SESSION_OK) {
+			if (session_record(&ui->s, &guard, name, EV_SIGNED, sec->id, p) == CS_OK) {
 				ss = engine_section(ui->s.eng, d->sec);
 				ui_set_status(ui, false, "%s %s %s · sign-offs %d/%d%s", name, approve ? "approved" : "rejected",
 					sec->id, ss->approvals, sec->signoffs, ss->gate_passed ? " · gate passed" : "");
@@ -146,7 +146,7 @@ static bool record_override(struct ui *ui, size_t s, const char *a, const char *
 	cJSON_AddStringToObject(p, "incident", incident);
 	const struct section *sec = &ui->s.cl->sections[s];
 	struct session_guard guard = {.action = ACTION_OVERRIDE, .sec = s};
-	if (session_record(&ui->s, &guard, a, EV_OVERRIDE, sec->id, p) != SESSION_OK)
+	if (session_record(&ui->s, &guard, a, EV_OVERRIDE, sec->id, p) != CS_OK)
 		return false;
 	ui_set_status(ui, false, "FORCED %s by %s and %s (incident %s)", sec->id, a, b, incident);
 	return true;
@@ -173,20 +173,20 @@ static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
 		ui_set_status(ui, true, "an override needs two distinct engineers");
 	} else if (!reason[0] || !incident[0]) {
 		ui_set_status(ui, true, "an override needs a reason and an incident reference");
-	} else if (session_check_pin(&ui->s, a, pa, "override") != SESSION_OK) {
+	} else if (session_check_pin(&ui->s, a, pa, "override") != CS_OK) {
 		ui_field_clear(&d->fields[OV_FIRST_PIN]);
 		d->focus = OV_FIRST_PIN;
 	} else if (!b[0]) {
 		/* no second engineer here: ask for one elsewhere */
 		const struct section *sec = &ui->s.cl->sections[d->sec];
-		if (session_request_override(&ui->s, d->sec, a, reason, incident) == SESSION_OK) {
+		if (session_request_override(&ui->s, d->sec, a, reason, incident) == CS_OK) {
 			char when[64];
 			format_time(engine_section(ui->s.eng, d->sec)->pending_expires_us, when, sizeof(when));
 			ui_set_status(ui, false, "override of %s asked: a second engineer confirms it with O until %s",
 				sec->id, when + 11);
 		}
 		close = true;
-	} else if (session_check_pin(&ui->s, b, pb, "override") != SESSION_OK) {
+	} else if (session_check_pin(&ui->s, b, pb, "override") != CS_OK) {
 		ui_field_clear(&d->fields[OV_SECOND_PIN]);
 		d->focus = OV_SECOND_PIN;
 	} else {
@@ -207,10 +207,10 @@ static bool submit_confirm_override(struct ui *ui, struct ui_dialog *d, bool yes
 	bool close = false;
 	if (!engine_can_confirm_override(ui->s.eng, d->sec, name, &why)) {
 		close = ui_refused(ui, false, why) && !engine_section(ui->s.eng, d->sec)->pending_active;
-	} else if (session_check_pin(&ui->s, name, pin, "override") != SESSION_OK) {
+	} else if (session_check_pin(&ui->s, name, pin, "override") != CS_OK) {
 		ui_field_clear(&d->fields[1]);
 		d->focus = 1;
-	} else if (session_confirm_override(&ui->s, d->sec, name) == SESSION_OK) {
+	} else if (session_confirm_override(&ui->s, d->sec, name) == CS_OK) {
 		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
 		ui_set_status(ui, false, "FORCED %s by %s (incident %s)", ui->s.cl->sections[d->sec].id,
 			ss->override_by ? ss->override_by : name, ss->override_incident ? ss->override_incident : "");

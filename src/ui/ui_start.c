@@ -29,7 +29,7 @@ static bool submit_signin(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *pin = ui_field_text(&d->fields[1]);
 	int rc = session_check_pin(&ui->s, name, pin, "sign-in");
 	ui_text_free(pin);
-	if (rc != SESSION_OK) {
+	if (rc != CS_OK) {
 		/* the reporter already put the reason on the status line */
 		ui_field_clear(&d->fields[1]);
 		d->focus = 1;
@@ -67,7 +67,7 @@ char *ui_register_fields(struct ui *ui, struct ui_dialog *d)
 	} else if (strcmp(pin, again) != 0) {
 		ui_set_status(ui, true, "the two PINs differ");
 	} else {
-		done = session_add_engineer(&ui->s, name, full, pin) == SESSION_OK;
+		done = session_add_engineer(&ui->s, name, full, pin) == CS_OK;
 	}
 	ui_text_free(pin);
 	ui_text_free(again);
@@ -153,7 +153,7 @@ static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *title = ui_field_text(&d->fields[cl->n_variables]);
 	int rc = session_start_run(&ui->s, cl, &ui->vars, title, ui->operator);
 	free(title);
-	if (rc != SESSION_OK)
+	if (rc != CS_OK)
 		return false;
 	/* The session keeps its own copy of the checklist from the record. */
 	checklist_destroy(pending_cl);
@@ -255,7 +255,7 @@ static void new_run_signed_in(struct ui *ui)
 		memset(&probe, 0, sizeof(probe));
 		probe.st = ui->s.st;
 		probe.report = ui->s.report;
-		if (session_load_run(&probe, runs[i].id) == SESSION_OK && engine_status(probe.eng) == RUN_OPEN) {
+		if (session_load_run(&probe, runs[i].id) == CS_OK && engine_status(probe.eng) == RUN_OPEN) {
 			if (!d)
 				d = ui_dialog_new("Open runs");
 			open_ids = xreallocarray(open_ids, n_open + 1, sizeof(char *));

@@ -37,7 +37,7 @@ static void open_session(struct session *s, enum store_mode mode)
 {
 	memset(s, 0, sizeof(*s));
 	s->report.say = quiet;
-	if (session_open_store_mode(s, db_path, mode) != SESSION_OK) {
+	if (session_open_store_mode(s, db_path, mode) != CS_OK) {
 		fprintf(stderr, "cannot open %s\n", db_path);
 		exit(1);
 	}
@@ -55,7 +55,7 @@ static char *start_run_of(const char *text)
 		exit(1);
 	struct var_values v = {0};
 	vars_assign(&v, cl, NULL, 0, true, &s.report);
-	if (session_start_run(&s, cl, &v, NULL, "alice") != SESSION_OK)
+	if (session_start_run(&s, cl, &v, NULL, "alice") != CS_OK)
 		exit(1);
 	char *id = xstrdup(s.run.id);
 	vars_clear(&v);
@@ -98,7 +98,7 @@ static void record_started(const char *run, const char *item, pid_t pid, pid_t p
 	if (pid_ns)
 		cJSON_AddStringToObject(p, "pid_ns", pid_ns);
 	char *target = xasprintf("s/%s", item);
-	CHECK(session_record(&s, NULL, "alice", EV_CHECK_STARTED, target, p) == SESSION_OK);
+	CHECK(session_record(&s, NULL, "alice", EV_CHECK_STARTED, target, p) == CS_OK);
 	free(target);
 	session_close(&s);
 }
@@ -112,7 +112,7 @@ static void record_pass(const char *run, const char *item)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "verdict", "pass");
 	char *target = xasprintf("s/%s", item);
-	CHECK(session_record(&s, NULL, "alice", EV_CHECK_FINISHED, target, p) == SESSION_OK);
+	CHECK(session_record(&s, NULL, "alice", EV_CHECK_FINISHED, target, p) == CS_OK);
 	free(target);
 	session_close(&s);
 }
@@ -164,7 +164,7 @@ static void test_stale_snapshot(void)
 
 	struct session stale;
 	open_session(&stale, STORE_CREATE);
-	CHECK(session_load_run(&stale, run) == SESSION_OK);  /* alive: nothing recovered */
+	CHECK(session_load_run(&stale, run) == CS_OK);  /* alive: nothing recovered */
 	CHECK(session_check_liveness(&stale, 0, 0, NULL) == SESSION_LIVE_RUNNING);
 
 	record_pass(run, "a");
@@ -172,7 +172,7 @@ static void test_stale_snapshot(void)
 	waitpid(child, NULL, 0);
 	/* The stale session still believes a is running, and its process is gone. */
 	CHECK(session_check_liveness(&stale, 0, 0, NULL) == SESSION_LIVE_GONE);
-	CHECK(session_recover_interrupted(&stale) == SESSION_OK);
+	CHECK(session_recover_interrupted(&stale) == CS_OK);
 	session_close(&stale);
 	CHECK(count_kind(run, EV_CHECK_FINISHED, "interrupted") == 0);
 	CHECK(count_kind(run, EV_CHECK_FINISHED, "\"pass\"") == 1);
@@ -192,14 +192,14 @@ static void test_read_only_records_nothing(void)
 
 	struct session ro;
 	open_session(&ro, STORE_READ_ONLY);
-	CHECK(session_load_run(&ro, run) == SESSION_OK);
+	CHECK(session_load_run(&ro, run) == CS_OK);
 	CHECK(session_check_liveness(&ro, 0, 0, NULL) == SESSION_LIVE_GONE);
 	session_close(&ro);
 	CHECK(count_kind(run, EV_CHECK_FINISHED, NULL) == 0);
 
 	struct session rw;
 	open_session(&rw, STORE_CREATE);
-	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(session_load_run(&rw, run) == CS_OK);
 	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_ERROR);
 	session_close(&rw);
 	CHECK(count_kind(run, EV_CHECK_FINISHED, "interrupted") == 1);
@@ -233,7 +233,7 @@ static void test_zombie_is_gone(void)
 	record_started(run, "a", child, 0, host);
 	struct session rw;
 	open_session(&rw, STORE_CREATE);
-	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(session_load_run(&rw, run) == CS_OK);
 	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_ERROR);
 	session_close(&rw);
 	waitpid(child, NULL, 0);
@@ -253,16 +253,16 @@ static void test_elsewhere_and_recover(void)
 
 	struct session rw;
 	open_session(&rw, STORE_CREATE);
-	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(session_load_run(&rw, run) == CS_OK);
 	char *where = NULL;
 	CHECK(session_check_liveness(&rw, 0, 0, &where) == SESSION_LIVE_ELSEWHERE);
 	CHECK(where && strstr(where, "another-host.example"));
 	free(where);
 	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_RUNNING);
-	CHECK(session_recover_check(&rw, 0, 1, "bob", "stuck") == SESSION_REFUSED);  /* alive here */
-	CHECK(session_recover_check(&rw, 0, 0, "bob", "host renamed after a restart") == SESSION_OK);
+	CHECK(session_recover_check(&rw, 0, 1, "bob", "stuck") == CS_REFUSED);  /* alive here */
+	CHECK(session_recover_check(&rw, 0, 0, "bob", "host renamed after a restart") == CS_OK);
 	CHECK(engine_item(rw.eng, 0, 0)->verdict == VERDICT_ERROR);
-	CHECK(session_recover_check(&rw, 0, 0, "bob", "again") == SESSION_REFUSED);  /* not running */
+	CHECK(session_recover_check(&rw, 0, 0, "bob", "again") == CS_REFUSED);  /* not running */
 	session_close(&rw);
 	CHECK(count_kind(run, EV_CHECK_FINISHED, "recovered by bob") == 1);
 	kill(child, SIGKILL);
@@ -284,7 +284,7 @@ static void test_leftovers_stopped(void)
 	record_started(run, "a", runner, group, host);
 	struct session rw;
 	open_session(&rw, STORE_CREATE);
-	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(session_load_run(&rw, run) == CS_OK);
 	session_close(&rw);
 	/* The sleeper was killed: reaping it gives its signal at once. */
 	int status = 0;
@@ -360,7 +360,7 @@ static void test_marked_members(void)
 	check_id = NULL;
 	struct session rw;
 	open_session(&rw, STORE_CREATE);
-	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(session_load_run(&rw, run) == CS_OK);
 	session_close(&rw);
 	CHECK(gone_within(kids[0], 2000));
 	CHECK(alive(kids[1]));
@@ -386,7 +386,7 @@ static void test_other_pid_namespace(void)
 	pid_ns = NULL;
 	struct session rw;
 	open_session(&rw, STORE_CREATE);
-	CHECK(session_load_run(&rw, run) == SESSION_OK);
+	CHECK(session_load_run(&rw, run) == CS_OK);
 	char *where = NULL;
 	CHECK(session_check_liveness(&rw, 0, 0, &where) == SESSION_LIVE_ELSEWHERE);
 	CHECK(where && strstr(where, "another PID namespace"));
@@ -410,11 +410,11 @@ static void test_rules_on_current_state(void)
 	char *run = start_run_of(text);
 	struct session s;
 	open_session(&s, STORE_CREATE);
-	CHECK(session_load_run(&s, run) == SESSION_OK);
+	CHECK(session_load_run(&s, run) == CS_OK);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "duration_ms", 200);
 	CHECK(session_record(&s, &(struct session_guard){.action = ACTION_CHECK}, "alice", EV_CHECK_STARTED, "s/soak", p) ==
-		SESSION_OK);
+		CS_OK);
 	char *why = NULL;
 	CHECK(engine_can_cancel_wait(s.eng, 0, 0, &why));  /* what a dialog opened now would see */
 	free(why);
@@ -423,7 +423,7 @@ static void test_rules_on_current_state(void)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	CHECK(session_cancel_wait(&s, 0, 0, "bob") == SESSION_REFUSED);
+	CHECK(session_cancel_wait(&s, 0, 0, "bob") == CS_REFUSED);
 	session_close(&s);
 	CHECK(count_kind(run, EV_CHECK_FINISHED, NULL) == 0);
 	free(run);
