@@ -5,6 +5,7 @@
  * evidence recorded (p50/p95/max), CPU time spent in this process, and the
  * most sockets watched at once. Exits 1 when a check does not pass. */
 #include "countersign/checklist.h"
+#include "countersign/clock.h"
 #include "countersign/net.h"
 #include "countersign/util.h"
 
@@ -27,9 +28,7 @@ struct bench {
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (double)clock_mono_us() / 1e3;
 }
 
 static double cpu_ms(void)

@@ -23,6 +23,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "countersign/clock.h"
 #include "countersign/store.h"
 #include "countersign/util.h"
 #include "store/store_internal.h" /* the derived table's defining queries */
@@ -43,9 +44,7 @@ static void die(const char *what, const char *why)
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_us() / 1e6;
 }
 
 static void exec_sql(sqlite3 *db, const char *sql)

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "countersign/clock.h"
 #include "countersign/store.h"
 #include "countersign/util.h"
 
@@ -22,9 +23,7 @@
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_us() / 1e6;
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

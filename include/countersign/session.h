@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "countersign/checklist.h"
+#include "countersign/clock.h"
 #include "countersign/engine.h"
 #include "countersign/exitcode.h"  /* what every session_* operation returns: CS_OK ... */
 #include "countersign/store.h"
@@ -44,10 +45,6 @@ struct session {
 	int64_t data_version;
 };
 
-/* Current UTC time in microseconds. */
-int64_t now_us(void);
-/* Formats T_US as "2026-11-26 19:00:00 UTC" into BUF. */
-void format_time(int64_t t_us, char *buf, size_t size);
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
  * missing; returns CS_OK or CS_ENV after reporting why. S must be

@@ -12,6 +12,7 @@
 #include "cli/cli_session.h"
 #include "cli/cli_text.h"
 #include "cli/opts.h"
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/exec.h"
 #include "countersign/util.h"
@@ -89,7 +90,7 @@ static int report_wait(struct session *s, size_t sec, size_t item, bool just_sta
 {
 	const struct item_state *is = engine_item(s->eng, sec, item);
 	char when[64];
-	format_time(is->wait_until_us, when, sizeof(when));
+	clock_format_utc(is->wait_until_us, when, sizeof(when));
 	if (is->verdict == VERDICT_PASS) {
 		printf("pass: the wait ended at %s\n", when);
 		return CS_OK;

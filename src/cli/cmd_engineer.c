@@ -9,6 +9,7 @@
 #include "cli/opts.h"
 #include "cli/cli_session.h"
 #include "cli/cli_text.h"
+#include "countersign/clock.h"
 #include "countersign/pin.h"
 #include "countersign/util.h"
 
@@ -90,7 +91,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			cJSON *e = cJSON_CreateObject();
 			char when[64];
-			format_time(list[i].created_us, when, sizeof(when));
+			clock_format_utc(list[i].created_us, when, sizeof(when));
 			cJSON_AddStringToObject(e, "name", list[i].name);
 			cJSON_AddStringToObject(e, "full_name", list[i].full_name);
 			cJSON_AddNumberToObject(e, "created_us", (double)list[i].created_us);
@@ -105,7 +106,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char when[64];
-			format_time(list[i].created_us, when, sizeof(when));
+			clock_format_utc(list[i].created_us, when, sizeof(when));
 			printf("%-16s %-32s registered %s\n", cli_safe(list[i].name), cli_safe(list[i].full_name), when);
 		}
 	}

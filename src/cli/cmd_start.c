@@ -9,6 +9,7 @@
 #include "cli/opts.h"
 #include "cli/cli_session.h"
 #include "cli/cli_text.h"
+#include "countersign/clock.h"
 #include "countersign/vars.h"
 #include "countersign/expand.h"
 #include "countersign/exec.h"
@@ -161,7 +162,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 		if (!current)
 			current = xstrdup("?"); /* its checklist snapshot or events could not be read */
 		char when[64];
-		format_time(r->started_us, when, sizeof(when));
+		clock_format_utc(r->started_us, when, sizeof(when));
 		if (o.json) {
 			cJSON_AddItemToArray(arr, run_json(r, when, current));
 		} else {

@@ -8,6 +8,7 @@
 #include "cli/opts.h"
 #include "cli/cli_session.h"
 #include "cli/cli_text.h"
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/util.h"
 
@@ -28,7 +29,7 @@ static cJSON *signoff_json(const struct signoff *so)
 {
 	cJSON *j = cJSON_CreateObject();
 	char when[64];
-	format_time(so->time_us, when, sizeof(when));
+	clock_format_utc(so->time_us, when, sizeof(when));
 	cJSON_AddStringToObject(j, "engineer", so->engineer);
 	cJSON_AddStringToObject(j, "meaning", so->approve ? "approve" : "reject");
 	if (so->comment)
@@ -133,7 +134,7 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 			cJSON_AddBoolToObject(ij, "needs_attestation", true);
 		if (is->verdict_seq && is->actor) {
 			char when[64];
-			format_time(is->verdict_us, when, sizeof(when));
+			clock_format_utc(is->verdict_us, when, sizeof(when));
 			cJSON_AddStringToObject(ij, "by", is->actor);
 			cJSON_AddStringToObject(ij, "time", when);
 		}
@@ -142,7 +143,7 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 		cJSON_AddNumberToObject(ij, "rechecks", is->rechecks);
 		if (is->rechecks) {
 			char when[64];
-			format_time(is->recheck_us, when, sizeof(when));
+			clock_format_utc(is->recheck_us, when, sizeof(when));
 			cJSON_AddStringToObject(ij, "rechecked_by", is->recheck_actor ? is->recheck_actor : "");
 			cJSON_AddStringToObject(ij, "rechecked_at", when);
 		}
@@ -180,7 +181,7 @@ static void print_json(const struct session *s, int64_t now)
 		int64_t start = engine_window_started_us(s->eng);
 		if (start) {
 			char when[64];
-			format_time(start, when, sizeof(when));
+			clock_format_utc(start, when, sizeof(when));
 			cJSON_AddStringToObject(w, "started", when);
 			cJSON_AddNumberToObject(w, "started_us", (double)start);
 		}
@@ -188,10 +189,10 @@ static void print_json(const struct session *s, int64_t now)
 	if (engine_abort_actor(s->eng))
 		cJSON_AddStringToObject(j, "aborted_by", engine_abort_actor(s->eng));
 	char when[64];
-	format_time(s->run.started_us, when, sizeof(when));
+	clock_format_utc(s->run.started_us, when, sizeof(when));
 	cJSON_AddStringToObject(j, "started", when);
 	if (engine_ended_us(s->eng)) {
-		format_time(engine_ended_us(s->eng), when, sizeof(when));
+		clock_format_utc(engine_ended_us(s->eng), when, sizeof(when));
 		cJSON_AddStringToObject(j, "ended", when);
 	}
 	cJSON_AddItemToObject(j, "variables", cJSON_Parse(engine_variables_json(s->eng)));
@@ -218,7 +219,7 @@ static void print_window(const struct session *s, int64_t now)
 		printf("window %s: starts when section \"%s\" begins\n", len, cli_safe(s->cl->window_starts_at));
 		return;
 	}
-	format_time(start, when, sizeof(when));
+	clock_format_utc(start, when, sizeof(when));
 	int64_t end = engine_status(s->eng) == RUN_OPEN ? now : engine_ended_us(s->eng);
 	int64_t rest_ms = (start + s->cl->window_ms * 1000 - end) / 1000;
 	duration_format((rest_ms < 0 ? -rest_ms : rest_ms) / 1000 * 1000, left, sizeof(left));
@@ -250,7 +251,7 @@ static void print_who(const struct item_state *is)
 		return;
 	char when[64];
 	int64_t t = is->verdict_us;  /* when the verdict event was recorded: a waiver is dated by itself */
-	format_time(t, when, sizeof(when));
+	clock_format_utc(t, when, sizeof(when));
 	const char *what = is->verdict == VERDICT_RUNNING ? "started" : is->verdict == VERDICT_WAIVED ? "waived"
 		: strcmp(is->actor, "system") == 0 ? "recorded" : "by";
 	printf("                %s %s at %s\n", what, cli_safe(is->actor), when);
@@ -259,7 +260,7 @@ static void print_who(const struct item_state *is)
 	if (is->recheck_void && !is->rechecking)
 		printf("                %s\n", cli_safe(is->recheck_void));
 	if (is->rechecks) {
-		format_time(is->recheck_us, when, sizeof(when));
+		clock_format_utc(is->recheck_us, when, sizeof(when));
 		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate "
 			"stays passed)\n", cli_safe(is->recheck_actor), when, is->rechecks, is->rechecks == 1 ? "" : "s");
 	}
@@ -285,7 +286,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		puts("      REJECTED: a current rejection stands");
 	if (ss->pending_active) {
 		char until[64];
-		format_time(ss->pending_expires_us, until, sizeof(until));
+		clock_format_utc(ss->pending_expires_us, until, sizeof(until));
 		printf("      OVERRIDE ASKED by %s: %s (incident %s); a second engineer confirms it until %s:\n"
 			"        countersign override %s %s --confirm --engineer NAME\n", cli_safe(ss->pending_by),
 			cli_safe(ss->pending_reason), cli_safe(ss->pending_incident), until, cli_safe(s->run.id),
@@ -293,7 +294,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 	}
 	if (ss->reopened && !ss->gate_passed) {
 		char when[64];
-		format_time(ss->reopened_us, when, sizeof(when));
+		clock_format_utc(ss->reopened_us, when, sizeof(when));
 		printf("      gate reopened at %s: a re-check after sign-off failed; sign the new evidence\n", when);
 	}
 	if (ss->reopened_before != (size_t)-1)
@@ -325,7 +326,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct signoff *so = &ss->signoffs[k];
 		char when[64];
-		format_time(so->time_us, when, sizeof(when));
+		clock_format_utc(so->time_us, when, sizeof(when));
 		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", cli_safe(so->engineer),
 			when, so->stale ? "  [stale]" : so->superseded ? "  [superseded]" : "", so->comment ? "  " : "",
 			cli_safe(so->comment));
@@ -349,18 +350,18 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 		session_close(&s);
 		return rc;
 	}
-	int64_t now = now_us();
+	int64_t now = clock_wall_us();
 	if (o.json) {
 		print_json(&s, now);
 	} else {
 		char when[64];
-		format_time(s.run.started_us, when, sizeof(when));
+		clock_format_utc(s.run.started_us, when, sizeof(when));
 		printf("run %s: %s [%s]\n", cli_safe(s.run.id), cli_safe(s.run.title), run_status_name(engine_status(s.eng)));
 		printf("checklist %s (%s), sha256 %.16s..., started %s\n", cli_safe(s.cl->id), cli_safe(s.cl->title),
 			cli_safe(s.run.checklist_sha), when);
 		if (engine_status(s.eng) == RUN_ABORTED) {
 			char ended[64];
-			format_time(engine_ended_us(s.eng), ended, sizeof(ended));
+			clock_format_utc(engine_ended_us(s.eng), ended, sizeof(ended));
 			printf("aborted by %s at %s: %s\n", cli_safe(engine_abort_actor(s.eng) ? engine_abort_actor(s.eng) : "?"),
 				ended, cli_safe(engine_abort_reason(s.eng) ? engine_abort_reason(s.eng) : ""));
 		}

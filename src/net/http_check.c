@@ -5,6 +5,7 @@
 #include "net/net_internal.h"
 #include "net/net_util.h"
 
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 
 #include <stdlib.h>
@@ -120,7 +121,7 @@ static void http_done(struct job *j, struct xfer *x, CURLcode code)
 		char wait[32];
 		duration_format(h->interval_ms, wait, sizeof(wait));
 		net_progress(j, "attempt %d/%d: %s; retrying in %s", h->attempts, h->max_attempts, shown, wait);
-		j->next_at = net_mono_us() + h->interval_ms * 1000;
+		j->next_at = clock_mono_us() + h->interval_ms * 1000;
 	}
 	free(shown);
 }
@@ -132,7 +133,7 @@ static void http_cancelled(struct job *j, struct xfer *in_flight)
 	if (in_flight) {
 		cJSON *ev = cJSON_CreateObject();
 		char when[40];
-		net_iso_time(in_flight->started_us, when, sizeof(when));
+		clock_format_iso(in_flight->started_us, 3, when, sizeof(when));
 		cJSON_AddStringToObject(ev, "started", when);
 		cJSON_AddStringToObject(ev, "method", h->method);
 		char *url = net_url_without_userinfo(h->url), *shown = redactor_text(h->secrets, url);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "countersign/clock.h"
 
 struct sock {
 	curl_socket_t fd;
@@ -35,23 +36,6 @@ struct net {
 	struct pollfd *wait_fds;
 	size_t wait_cap;
 };
-
-static int64_t clock_us(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t net_mono_us(void)
-{
-	return clock_us(CLOCK_MONOTONIC);
-}
-
-int64_t net_wall_us(void)
-{
-	return clock_us(CLOCK_REALTIME);
-}
 
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *user, void *sockp)
 {
@@ -81,7 +65,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *user, void *s
 static int on_timer(CURLM *multi, long ms, void *user)
 {
 	struct net *n = user;
-	n->curl_at = ms < 0 ? -1 : net_mono_us() + (int64_t)ms * 1000;
+	n->curl_at = ms < 0 ? -1 : clock_mono_us() + (int64_t)ms * 1000;
 	return 0;
 }
 
@@ -179,8 +163,8 @@ struct job *net_add_job(struct net *n, enum job_kind kind, const struct job_ops 
 	j->net = n;
 	j->ops = ops;
 	j->data = data;
-	j->next_at = net_mono_us();
-	j->result.started_us = net_wall_us();
+	j->next_at = clock_mono_us();
+	j->result.started_us = clock_wall_us();
 	if (n->njobs == n->cap) {
 		n->cap = n->cap ? n->cap * 2 : 16;
 		n->jobs = xreallocarray(n->jobs, n->cap, sizeof(*n->jobs));
@@ -233,7 +217,7 @@ size_t net_pollfds(struct net *n, struct pollfd *fds, size_t max)
 
 int net_next_timeout_ms(const struct net *n)
 {
-	int64_t now = net_mono_us(), at = n->curl_at;
+	int64_t now = clock_mono_us(), at = n->curl_at;
 	for (size_t i = 0; i < n->njobs; i++) {
 		const struct job *j = n->jobs[i];
 		if (j->reported)
@@ -296,7 +280,7 @@ static void finish_cancelled(struct net *n, struct job *j)
 static bool start_due(struct net *n)
 {
 	bool started = false;
-	int64_t now = net_mono_us();
+	int64_t now = clock_mono_us();
 	for (size_t i = 0; i < n->njobs; i++) {
 		struct job *j = n->jobs[i];
 		if (j->cancel && !j->finished)
@@ -334,7 +318,7 @@ static void report(struct net *n, struct job *j)
 			n->on_notified(j->id, &j->delivery, n->user);
 		return;
 	}
-	j->result.ended_us = net_wall_us();
+	j->result.ended_us = clock_wall_us();
 	if (n->on_done)
 		n->on_done(j->id, &j->result, n->user);
 }
@@ -361,13 +345,13 @@ void net_dispatch(struct net *n, const struct pollfd *fds, size_t n_fds)
 	/* New requests make libcurl ask for an immediate timeout; serve it
 	 * here rather than in another round of the caller's loop. */
 	for (int round = 0; round < 8; round++) {
-		if (n->curl_at >= 0 && n->curl_at <= net_mono_us()) {
+		if (n->curl_at >= 0 && n->curl_at <= clock_mono_us()) {
 			n->curl_at = -1;
 			socket_action(n, CURL_SOCKET_TIMEOUT, 0);
 		}
 		take_finished(n);
 		bool started = start_due(n);
-		if (!started && !(n->curl_at >= 0 && n->curl_at <= net_mono_us()))
+		if (!started && !(n->curl_at >= 0 && n->curl_at <= clock_mono_us()))
 			break;
 	}
 	/* Callbacks may add jobs (growing the array): reach them by index. */
@@ -386,9 +370,9 @@ void net_dispatch(struct net *n, const struct pollfd *fds, size_t n_fds)
 
 bool net_wait_all(struct net *n, int limit_ms)
 {
-	int64_t end = limit_ms < 0 ? -1 : net_mono_us() + (int64_t)limit_ms * 1000;
+	int64_t end = limit_ms < 0 ? -1 : clock_mono_us() + (int64_t)limit_ms * 1000;
 	while (net_active(n) > 0) {
-		int64_t now = net_mono_us();
+		int64_t now = clock_mono_us();
 		if (end >= 0 && now >= end)
 			return false;
 		size_t k = net_pollfds(n, n->wait_fds, n->wait_cap);

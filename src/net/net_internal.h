@@ -113,9 +113,6 @@ void net_progress(struct job *j, const char *fmt, ...) __attribute__((format(pri
 struct redactor *net_secrets_copy(const struct net *n);
 void net_notify_policy(const struct net *n, int *attempts, int *retry_ms, int *timeout_ms);
 
-int64_t net_mono_us(void);
-int64_t net_wall_us(void);
-
 /* The per-kind starters and ops. */
 extern const struct job_ops http_job_ops, prom_job_ops, notify_job_ops;
 

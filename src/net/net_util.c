@@ -52,16 +52,6 @@ char *net_redact_url(const char *url)
 	return out ? out : xstrdup("***");
 }
 
-void net_iso_time(int64_t wall_us, char *buf, size_t size)
-{
-	time_t secs = (time_t)(wall_us / 1000000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	char day[32];
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03dZ", day, (int)(wall_us % 1000000 / 1000));
-}
-
 void net_format_number(double v, char *buf, size_t size)
 {
 	if (isnan(v))

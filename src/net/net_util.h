@@ -1,5 +1,5 @@
 /* Small pure helpers of the network module: URLs without what they may
- * hide, times and numbers for messages. */
+ * hide, numbers for messages. */
 #ifndef COUNTERSIGN_NET_UTIL_H
 #define COUNTERSIGN_NET_UTIL_H
 
@@ -10,9 +10,6 @@
 /* URL without user name and password (malloc'd); URL itself when it cannot
  * be parsed. */
 char *net_url_without_userinfo(const char *url);
-
-/* UTC time as "2024-05-01T12:00:00.123Z". */
-void net_iso_time(int64_t wall_us, char *buf, size_t size);
 
 /* A sample value for messages: 6 significant digits, "NaN", "+Inf", "-Inf". */
 void net_format_number(double v, char *buf, size_t size);

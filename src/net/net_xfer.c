@@ -4,6 +4,7 @@
 #include "net/net_util.h"
 
 #include "config.h"
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/utf8.h"
 
@@ -71,7 +72,7 @@ struct xfer *xfer_new(const struct xfer_spec *sp, char **err)
 	x->keep = sp->keep;
 	x->insecure = sp->insecure;
 	x->timeout_ms = sp->timeout_ms;
-	x->started_us = net_wall_us();
+	x->started_us = clock_wall_us();
 	crypto_hash_sha256_init(&x->sha);
 	CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, sp->url);
 	if (rc == CURLE_OK)
@@ -245,7 +246,7 @@ cJSON *xfer_evidence(const struct xfer *x, const struct xfer_outcome *o, const c
 {
 	cJSON *ev = cJSON_CreateObject();
 	char when[40];
-	net_iso_time(x->started_us, when, sizeof(when));
+	clock_format_iso(x->started_us, 3, when, sizeof(when));
 	cJSON_AddStringToObject(ev, "started", when);
 	cJSON_AddStringToObject(ev, "method", method ? method : "GET");
 	add_redacted(ev, "url", o->url, secrets);

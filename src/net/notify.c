@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "countersign/clock.h"
 
 /* What is kept of a receiver's answer (only for the error message). */
 #define NOTIFY_KEEP_BYTES 4096
@@ -80,7 +81,7 @@ static void notify_done(struct job *j, struct xfer *x, CURLcode code)
 		int64_t pause = nj->retry_ms;
 		for (int k = 1; k < nj->attempts && pause < 3600000; k++)
 			pause *= 2;
-		j->next_at = net_mono_us() + pause * 1000;
+		j->next_at = clock_mono_us() + pause * 1000;
 		free(why);
 	} else {
 		notify_fail(j, xasprintf("%s (%d attempt%s)", why, nj->attempts, nj->attempts == 1 ? "" : "s"));
@@ -110,7 +111,7 @@ static char *payload(enum notify_format fmt, const char *event, const char *text
 			return NULL;
 		}
 		char when[40];
-		net_iso_time(net_wall_us(), when, sizeof(when));
+		clock_format_iso(clock_wall_us(), 3, when, sizeof(when));
 		cJSON_AddStringToObject(root, "source", "countersign");
 		cJSON_AddStringToObject(root, "event", event);
 		cJSON_AddStringToObject(root, "text", text ? text : "");

@@ -7,6 +7,7 @@
 #include "net/net_util.h"
 #include "net/prom_parse.h"
 
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 
 #include <math.h>
@@ -61,7 +62,7 @@ static struct xfer *prom_start(struct job *j)
 		j->finished = true;
 		return NULL;
 	}
-	p->sample_at = net_mono_us();
+	p->sample_at = clock_mono_us();
 	return x;
 }
 
@@ -118,7 +119,7 @@ static const char *record_sample(struct job *j, struct xfer *x, const struct xfe
 	struct prom_sample s;
 	prom_parse(x->body.data ? x->body.data : "", x->body.len, o->status, p->reduce, &s);
 	char when[40];
-	net_iso_time(s.eval_time > 0 ? (int64_t)(s.eval_time * 1e6) : x->started_us, when, sizeof(when));
+	clock_format_iso(s.eval_time > 0 ? (int64_t)(s.eval_time * 1e6) : x->started_us, 3, when, sizeof(when));
 	cJSON_AddStringToObject(ev, "time", when);
 	const char *verdict = "error";
 	if (s.outcome == PROM_ERROR)
@@ -174,7 +175,7 @@ static void after_sample(struct job *j, const char *verdict, char *msg)
 			char *shown = redactor_text(p->secrets, msg);
 			net_progress(j, "%d/%d samples, last: %s%s; next in %s", p->taken, p->samples, shown, failed, wait);
 			free(shown);
-			int64_t next = p->sample_at + p->interval_ms * 1000, now = net_mono_us();
+			int64_t next = p->sample_at + p->interval_ms * 1000, now = clock_mono_us();
 			j->next_at = next > now ? next : now;
 		}
 	}
@@ -212,7 +213,7 @@ static void prom_cancelled(struct job *j, struct xfer *in_flight)
 	if (in_flight) {
 		cJSON *ev = cJSON_CreateObject();
 		char when[40];
-		net_iso_time(in_flight->started_us, when, sizeof(when));
+		clock_format_iso(in_flight->started_us, 3, when, sizeof(when));
 		cJSON_AddNumberToObject(ev, "sample", p->taken + 1);
 		cJSON_AddStringToObject(ev, "started", when);
 		cJSON_AddStringToObject(ev, "url", p->shown_endpoint);

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/sanitize.h"
 #include "countersign/session.h"
 #include "countersign/utf8.h"
@@ -109,7 +110,7 @@ static void describe_pin(struct strbuf *sb, const struct event *ev, const cJSON 
 			strbuf_addf(sb, " after %d wrong PINs", failures->valueint);
 		if (cJSON_IsNumber(until)) {
 			char when[64];
-			format_time((int64_t)until->valuedouble, when, sizeof(when));
+			clock_format_utc((int64_t)until->valuedouble, when, sizeof(when));
 			strbuf_addf(sb, " until %s", when);
 		}
 	}
@@ -221,7 +222,7 @@ char *audit_line(const struct audit_entry *e)
 	static _Thread_local char when[64];
 	if (ev->time_us / 1000000 != last_second) {
 		last_second = ev->time_us / 1000000;
-		format_time(ev->time_us, when, sizeof(when));
+		clock_format_utc(ev->time_us, when, sizeof(when));
 	}
 	struct strbuf sb = {0};
 	strbuf_addstr(&sb, when);
@@ -253,10 +254,7 @@ cJSON *audit_json(const struct audit_entry *e)
 	static _Thread_local char date[32];
 	if (ev->time_us / 1000000 != last_second) {
 		last_second = ev->time_us / 1000000;
-		time_t secs = (time_t)last_second;
-		struct tm tm;
-		gmtime_r(&secs, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		clock_strftime_utc(last_second * 1000000, "%Y-%m-%dT%H:%M:%S", date, sizeof(date));
 	}
 	char iso[48];
 	snprintf(iso, sizeof(iso), "%s.%06dZ", date, (int)(ev->time_us % 1000000));

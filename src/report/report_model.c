@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/sanitize.h"
 #include "countersign/util.h"
@@ -125,7 +126,7 @@ struct report *report_build(struct session *s, char **err)
 	*err = NULL;
 	struct report *r = xcalloc(1, sizeof(*r));
 	struct report_ctx c = {.s = s, .r = r};
-	r->generated_us = now_us();
+	r->generated_us = clock_wall_us();
 	int rc = load_events(&c, err);
 	if (rc == CS_OK && session_engineers(s, &c.engs, &c.n_engs) != CS_OK) {
 		*err = xasprintf("cannot read the engineers: %s", session_store_error(s));
@@ -197,18 +198,14 @@ void report_time_text(int64_t t_us, char *buf, size_t size)
 		buf[0] = '\0';
 		return;
 	}
-	format_time(t_us, buf, size);
+	clock_format_utc(t_us, buf, size);
 }
 
 void report_time_iso(int64_t t_us, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (!t_us)
-		return;
-	time_t t = (time_t)(t_us / 1000000);
-	struct tm tm;
-	if (gmtime_r(&t, &tm))
-		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t_us)
+		clock_format_iso(t_us, 0, buf, size);
 }
 
 void report_duration_text(int64_t ms, char *buf, size_t size)

@@ -1,3 +1,4 @@
+#include "countersign/clock.h"
 #include "countersign/runner.h"
 
 #include "countersign/util.h"
@@ -52,18 +53,6 @@ struct runner {
 	struct pollfd *wait_fds;  /* for runner_wait_all */
 	size_t wait_cap;
 };
-
-static int64_t clock_us(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_us(void)
-{
-	return clock_us(CLOCK_MONOTONIC);
-}
 
 struct runner *runner_create(runner_output_fn on_output, runner_done_fn on_done, void *user)
 {
@@ -135,7 +124,7 @@ int runner_start(struct runner *r, const struct runner_spec *spec, char **err)
 		return -1;
 	}
 	struct spawned sp;
-	int64_t started = clock_us(CLOCK_REALTIME);
+	int64_t started = clock_wall_us();
 	if (!spawn_job(spec, &sp, err))
 		return -1;
 	struct job *j = xcalloc(1, sizeof(*j));
@@ -148,7 +137,7 @@ int runner_start(struct runner *r, const struct runner_spec *spec, char **err)
 	if (spec->timeout_ms > 0 && !sp.error) {
 		/* Beyond a century is as good as none, and cannot overflow. */
 		int64_t ms = spec->timeout_ms < MAX_TIMEOUT_MS ? spec->timeout_ms : MAX_TIMEOUT_MS;
-		j->timeout_at = mono_us() + ms * 1000;
+		j->timeout_at = clock_mono_us() + ms * 1000;
 	}
 	capture_init(&j->cap, spec->secrets);
 	if (r->njobs == r->cap) {
@@ -175,7 +164,7 @@ static void job_stop(struct runner *r, struct job *j, enum runner_end why)
 	j->stop_end = why;
 	kill(-j->pid, SIGTERM);
 	kill(-j->pid, SIGCONT);
-	j->kill_at = mono_us() + (int64_t)r->kill_grace_ms * 1000;
+	j->kill_at = clock_mono_us() + (int64_t)r->kill_grace_ms * 1000;
 }
 
 void runner_cancel(struct runner *r, int job)
@@ -239,7 +228,7 @@ static int64_t job_deadline(const struct job *j, int64_t now)
 
 int runner_next_timeout_ms(const struct runner *r)
 {
-	int64_t now = mono_us(), at = 0;
+	int64_t now = clock_mono_us(), at = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		if (!r->jobs[i]->done)
 			at = earlier(at, job_deadline(r->jobs[i], now));
@@ -306,7 +295,7 @@ static void job_reap(struct runner *r, struct job *j)
 	j->reaped = true;
 	j->wstatus = status;
 	close_fd(&j->pidfd);
-	int64_t now = mono_us();
+	int64_t now = clock_mono_us();
 	j->drain_at = now + (int64_t)r->drain_ms * 1000;
 	j->group_check_at = now;
 }
@@ -330,7 +319,7 @@ static void job_finish(struct runner *r, struct job *j)
 		res.signal = WTERMSIG(j->wstatus);
 	capture_finish(&j->cap, &res);
 	res.started_us = j->started_us;
-	res.ended_us = clock_us(CLOCK_REALTIME);
+	res.ended_us = clock_wall_us();
 	j->done = true;
 	if (r->on_done)
 		r->on_done(j->id, &res, r->user);
@@ -413,7 +402,7 @@ void runner_dispatch(struct runner *r, const struct pollfd *fds, size_t n)
 	for (size_t i = 0; i < r->njobs; i++) {
 		struct job *j = r->jobs[i];
 		if (!j->done)
-			job_step(r, j, mono_us());
+			job_step(r, j, clock_mono_us());
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < r->njobs; i++) {

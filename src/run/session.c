@@ -1,3 +1,4 @@
+#include "countersign/clock.h"
 #include "countersign/session.h"
 
 #include <ctype.h>
@@ -22,21 +23,6 @@
 #include "countersign/util.h"
 #include "countersign/vars.h"
 #include "proc.h"
-
-int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void format_time(int64_t t_us, char *buf, size_t size)
-{
-	time_t t = (time_t)(t_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
 
 void reporter_say(const struct reporter *r, const char *fmt, ...)
 {
@@ -340,7 +326,7 @@ int session_load_run(struct session *s, const char *run_id)
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
 	event_array_free(evs, n);
-	engine_refresh(s->eng, now_us());
+	engine_refresh(s->eng, clock_wall_us());
 	/* A session that only reads never records anything. */
 	return store_read_only(s->st) ? CS_OK : session_recover_interrupted(s);
 }
@@ -357,7 +343,7 @@ static long catch_up(struct session *s)
 		s->on_fold(s->fold_data, evs, n, false);
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
-	engine_refresh(s->eng, now_us());
+	engine_refresh(s->eng, clock_wall_us());
 	if (n && s->on_fold)
 		s->on_fold(s->fold_data, evs, n, true);
 	event_array_free(evs, n);
@@ -525,7 +511,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	/* The rule is checked on the state as it is now, not as it was when a
 	 * dialog opened (a wait may have passed, another terminal may have
 	 * chosen meanwhile), and again whenever another process wrote first. */
-	engine_refresh(s->eng, now_us());
+	engine_refresh(s->eng, clock_wall_us());
 	for (int attempt = 0;; attempt++) {
 		char *why = NULL;
 		if (!guard_allows(s, guard, &why)) {
@@ -547,7 +533,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		gates[k] = engine_section(s->eng, k)->gate_passed;
 	for (size_t i = 0; i < n; i++)
 		engine_apply(s->eng, &evs[i]);
-	engine_refresh(s->eng, now_us());
+	engine_refresh(s->eng, clock_wall_us());
 	notify_changes(s, evs, n, gates);
 	free(gates);
 	if (engine_status(s->eng) == RUN_OPEN && engine_all_gates_passed(s->eng)) {
@@ -558,7 +544,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		enum store_status rc = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), &done, 1, NULL, 0);
 		if (rc == STORE_OK) {
 			engine_apply(s->eng, &done);
-			engine_refresh(s->eng, now_us());
+			engine_refresh(s->eng, clock_wall_us());
 			notify_changes(s, &done, 1, NULL);
 		} else if (rc == STORE_CONFLICT) {
 			catch_up(s);
@@ -594,12 +580,12 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 	 * one transaction: a burst of simultaneous guesses gets at most
 	 * PIN_MAX_FAILURES comparisons per window. */
 	int failures = 0;
-	int64_t oldest = 0, ticket = 0, now = now_us();
+	int64_t oldest = 0, ticket = 0, now = clock_wall_us();
 	int result = CS_OK;
 	rc = store_pin_reserve(s->st, name, now - PIN_WINDOW_US, PIN_MAX_FAILURES, &failures, &oldest, &ticket);
 	if (rc == STORE_REFUSED) {
 		char when[64];
-		format_time(oldest + PIN_WINDOW_US, when, sizeof(when));
+		clock_format_utc(oldest + PIN_WINDOW_US, when, sizeof(when));
 		reporter_say(&s->report, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
 			name, failures, when);
 		result = CS_REFUSED;
@@ -653,11 +639,8 @@ char *session_wait_text(const struct session *s, size_t sec, size_t item, bool f
 	if (s->cl->sections[sec].items[item].kind != ITEM_WAIT || is->verdict != VERDICT_RUNNING)
 		return NULL;
 	char when[64], left[32];
-	time_t t = (time_t)(is->wait_until_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), full ? "%Y-%m-%d %H:%M:%S UTC" : "%H:%M:%S UTC", &tm);
-	int64_t left_s = (is->wait_until_us - now_us() + 999999) / 1000000;
+	clock_strftime_utc(is->wait_until_us, full ? "%Y-%m-%d %H:%M:%S UTC" : "%H:%M:%S UTC", when, sizeof(when));
+	int64_t left_s = (is->wait_until_us - clock_wall_us() + 999999) / 1000000;
 	duration_format((left_s > 0 ? left_s : 0) * 1000, left, sizeof(left));
 	return xasprintf("passes at %s (in %s)", when, left);
 }
@@ -682,7 +665,7 @@ int session_request_override(struct session *s, size_t sec, const char *actor, c
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", reason);
 	cJSON_AddStringToObject(p, "incident", incident);
-	cJSON_AddNumberToObject(p, "expires_us", (double)(now_us() + ENGINE_OVERRIDE_CONFIRM_US));
+	cJSON_AddNumberToObject(p, "expires_us", (double)(clock_wall_us() + ENGINE_OVERRIDE_CONFIRM_US));
 	struct session_guard guard = {.action = ACTION_REQUEST_OVERRIDE, .sec = sec};
 	return session_record(s, &guard, actor, EV_OVERRIDE_REQUESTED, s->cl->sections[sec].id, p);
 }

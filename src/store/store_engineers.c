@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/util.h"
 
 void engineer_clear(struct engineer *e)
@@ -35,7 +36,7 @@ static struct event registry_event(const struct event *origin, const char *kind,
 		ev.tty = origin->tty;
 	}
 	if (ev.time_us == 0)
-		ev.time_us = store_now_us();
+		ev.time_us = clock_wall_us();
 	ev.kind = (char *)kind;
 	ev.target = (char *)name;
 	ev.payload = payload;
@@ -276,7 +277,7 @@ enum store_status store_pin_reserve(struct store *st, const char *name, int64_t 
 			s = STORE_FAILED;
 		} else {
 			store_bind_text(stmt, 1, name);
-			sqlite3_bind_int64(stmt, 2, store_now_us());
+			sqlite3_bind_int64(stmt, 2, clock_wall_us());
 			if (sqlite3_step(stmt) != SQLITE_DONE)
 				s = store_db_fail(st, "cannot reserve a PIN attempt");
 			else

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/util.h"
 
 bool store_payload_evidence(const char *payload, store_evidence_fn fn, void *user, const char **why)
@@ -171,7 +172,7 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 		s = STORE_FAILED;
 		goto cleanup;
 	}
-	int64_t now = store_now_us();
+	int64_t now = clock_wall_us();
 	for (size_t i = 0; i < n && s == STORE_OK; i++) {
 		struct event *ev = &evs[i];
 		if (!ev->payload)

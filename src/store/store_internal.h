@@ -87,8 +87,6 @@ enum store_status store_begin(struct store *st, bool immediate, const char *what
 enum store_status store_commit(struct store *st, const char *what);
 void store_rollback(struct store *st);
 
-/* Microseconds since the epoch, from CLOCK_REALTIME. */
-int64_t store_now_us(void);
 
 /* The genesis "prev" of CHAIN: the engineers tag hash, or the run's genesis
  * (STORE_NOT_FOUND when CHAIN names no run). */

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "countersign/clock.h"
 #include "countersign/util.h"
 
 #define RUN_ID_CHARS 10
@@ -314,7 +315,7 @@ enum store_status store_create_run(struct store *st, struct run_row *run, struct
 	randombytes_buf(nonce, sizeof(nonce));
 	sodium_bin2hex(run->nonce, sizeof(run->nonce), nonce, sizeof(nonce));
 	if (run->started_us == 0)
-		run->started_us = store_now_us();
+		run->started_us = clock_wall_us();
 	enum store_status s = store_begin(st, true, "cannot start the run");
 	if (s != STORE_OK)
 		return s;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "countersign/clock.h"
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -32,9 +33,7 @@ static void say_status(void *data, const char *message)
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_us() / 1000;
 }
 
 static void draw(struct ui *ui)
@@ -144,7 +143,7 @@ static void loop(struct ui *ui)
 			next_tick = mono_ms() + UI_TICK_MS;
 			if (ui->have_run) {
 				session_poll(&ui->s);
-				engine_refresh(ui->s.eng, now_us());
+				engine_refresh(ui->s.eng, clock_wall_us());
 			}
 			ui->dirty = true;
 		}

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/sanitize.h"
 #include "countersign/util.h"
 #include "ui.h"
@@ -32,7 +33,7 @@ static void add_notes(struct ui *ui, struct strbuf *sb, const char *target, bool
 		if (!match)
 			continue;
 		char when[64];
-		format_time(no->time_us, when, sizeof(when));
+		clock_format_utc(no->time_us, when, sizeof(when));
 		strbuf_addf(sb, "note by %s at %s%s%s: %s\n", no->actor, when, prefix && no->target[0] ? " on " : "",
 			prefix ? no->target : "", no->text);
 	}
@@ -56,7 +57,7 @@ static bool attested(const struct item *it, const struct item_state *is)
 static void verdict_line(struct ui *ui, struct strbuf *sb, const struct item *it, const struct item_state *is)
 {
 	char when[64];
-	format_time(is->verdict_us, when, sizeof(when));
+	clock_format_utc(is->verdict_us, when, sizeof(when));
 	const char *name = is->needs_attestation ? "waits for an attestation" : verdict_name(is->verdict);
 	const char *mark = ui_verdict_mark(ui, is->verdict);
 	if (is->verdict == VERDICT_RUNNING)
@@ -91,7 +92,7 @@ char *ui_item_detail(struct ui *ui, size_t sec, size_t item)
 		strbuf_addf(&sb, "value: %s\n", is->value);
 	if (is->rechecks) {
 		char when[64];
-		format_time(is->recheck_us, when, sizeof(when));
+		clock_format_utc(is->recheck_us, when, sizeof(when));
 		strbuf_addf(&sb, "re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate stays "
 			"passed)\n", is->recheck_actor ? is->recheck_actor : "?", when, is->rechecks, is->rechecks == 1 ? "" : "s");
 	}
@@ -153,25 +154,25 @@ static void gate_lines(struct ui *ui, struct strbuf *sb, const struct section *s
 			ss->override_reason ? ss->override_reason : "", ss->override_incident ? ss->override_incident : "");
 	if (ss->pending_active) {
 		char until[64];
-		format_time(ss->pending_us, when, sizeof(when));
-		format_time(ss->pending_expires_us, until, sizeof(until));
+		clock_format_utc(ss->pending_us, when, sizeof(when));
+		clock_format_utc(ss->pending_expires_us, until, sizeof(until));
 		strbuf_addf(sb, "OVERRIDE ASKED by %s at %s: %s (incident %s); another engineer confirms it with O "
 			"until %s\n", ss->pending_by ? ss->pending_by : "?", when, ss->pending_reason ? ss->pending_reason : "",
 			ss->pending_incident ? ss->pending_incident : "", until);
 	}
 	if (ss->reopened) {
-		format_time(ss->reopened_us, when, sizeof(when));
+		clock_format_utc(ss->reopened_us, when, sizeof(when));
 		strbuf_addf(sb, "gate reopened at %s: a re-check after sign-off failed%s\n", when,
 			ss->gate_passed ? "; it has passed again" : "; sign the new evidence");
 	}
 	if (ss->reopened_before != (size_t)-1) {
 		const struct section_state *rs = engine_section(ui->s.eng, ss->reopened_before);
-		format_time(rs->reopened_us, when, sizeof(when));
+		clock_format_utc(rs->reopened_us, when, sizeof(when));
 		strbuf_addf(sb, "an earlier gate reopened at %s after this section began: %s (this section stays "
 			"open)\n", when, ui->s.cl->sections[ss->reopened_before].id);
 	}
 	if (ss->gate_passed && !ss->forced && ss->passed_us) {
-		format_time(ss->passed_us, when, sizeof(when));
+		clock_format_utc(ss->passed_us, when, sizeof(when));
 		strbuf_addf(sb, "gate passed at %s\n", when);
 	}
 }
@@ -189,7 +190,7 @@ char *ui_section_info(struct ui *ui)
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct signoff *so = &ss->signoffs[k];
 		char when[64];
-		format_time(so->time_us, when, sizeof(when));
+		clock_format_utc(so->time_us, when, sizeof(when));
 		/* only a current rejection shouts: a stale or superseded one no longer stands */
 		bool current = !so->stale && !so->superseded;
 		strbuf_addf(&sb, "%s %s at %s%s%s%s\n", so->approve ? "approved by" : current ? "REJECTED by" : "rejected by",
@@ -215,7 +216,7 @@ char *ui_run_end_text(const struct ui *ui)
 	if (st == RUN_OPEN)
 		return NULL;
 	char when[64];
-	format_time(engine_ended_us(ui->s.eng), when, sizeof(when));
+	clock_format_utc(engine_ended_us(ui->s.eng), when, sizeof(when));
 	if (st == RUN_COMPLETED)
 		return xasprintf("completed at %s", when);
 	const char *who = engine_abort_actor(ui->s.eng), *why = engine_abort_reason(ui->s.eng);

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/utf8.h"
 #include "countersign/util.h"
@@ -247,10 +248,7 @@ void ui_progress_add(struct ui *ui, size_t sec, size_t item, const char *data, s
 		return;
 	struct progress *p = progress_of(ui, sec, item, true);
 	char when[16];
-	time_t t = (time_t)(now_us() / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	clock_strftime_utc(clock_wall_us(), "%H:%M:%S", when, sizeof(when));
 	char *copy = xstrndup(data, len);
 	for (char *line = copy; line && *line;) {
 		char *nl = strchr(line, '\n');
@@ -260,7 +258,7 @@ void ui_progress_add(struct ui *ui, size_t sec, size_t item, const char *data, s
 			strbuf_addf(&p->lines, "%s %s\n", when, line);
 			free(p->last);
 			p->last = xstrdup(line);
-			p->last_us = now_us();
+			p->last_us = clock_wall_us();
 		}
 		line = nl ? nl + 1 : NULL;
 	}
@@ -277,7 +275,7 @@ static char *count_down(const char *line, int64_t at_us)
 		int64_t ms = 0;
 		if (!p || !duration_parse(p + strlen(words[w]), &ms, NULL))
 			continue;
-		int64_t left_s = (ms * 1000 - (now_us() - at_us) + 999999) / 1000000;
+		int64_t left_s = (ms * 1000 - (clock_wall_us() - at_us) + 999999) / 1000000;
 		char left[32];
 		duration_format((left_s > 0 ? left_s : 0) * 1000, left, sizeof(left));
 		return xasprintf("%.*s%s%s", (int)(p - line), line, words[w], left);

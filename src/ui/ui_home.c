@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "countersign/clock.h"
 #include "countersign/util.h"
 #include "ui.h"
 #include "ui_runscreen.h"
@@ -90,7 +91,7 @@ static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 	} else {
 		size_t r = index - ui->n_checklists;
 		char when[64];
-		format_time(ui->runs[r].started_us, when, sizeof(when));
+		clock_format_utc(ui->runs[r].started_us, when, sizeof(when));
 		char st = ui->run_states[r];
 		line = xasprintf("  %-10s %-9s %-22s %-20s %s", ui->runs[r].id,
 			st == 'o' ? "open" : st == 'c' ? "completed" : st == 'a' ? "aborted" : "?", when,

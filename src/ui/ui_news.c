@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/sanitize.h"
 #include "countersign/util.h"
 #include "countersign/wrap.h"
@@ -171,14 +172,14 @@ static void derive(struct ui *ui, const struct event *evs, size_t n, char **best
 				cl->sections[k].signoffs), w = 60;
 		if (text) {
 			consider(best, best_w, alarm, text, w, w == 90);
-			add_derived(now_us(), text);
+			add_derived(clock_wall_us(), text);
 			++*count;
 		}
 		if (before[k].mine && !signature_counts(ss, ui->operator)) {
 			text = xasprintf("your signature of %s is stale: %s recorded a new verdict, sign the new evidence",
 				cl->sections[k].id, last_actor(cl, k, evs, n));
 			consider(best, best_w, alarm, text, 80, true);
-			add_derived(now_us(), text);
+			add_derived(clock_wall_us(), text);
 			++*count;
 		}
 	}
@@ -267,7 +268,7 @@ static int by_time_desc(const void *a, const void *b)
 static void add_rows(const struct news *nw, int width)
 {
 	char when[64];
-	format_time(nw->time_us, when, sizeof(when));
+	clock_format_utc(nw->time_us, when, sizeof(when));
 	int indent = (int)strlen(when) + 2;
 	size_t n = 0;
 	struct wrap_row *at = wrap_rows(nw->text, strlen(nw->text), width - indent, &n);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "countersign/clock.h"
 #include "countersign/util.h"
 #include "ui.h"
 #include "ui_runscreen.h"
@@ -152,10 +153,7 @@ static void draw_row(struct ui *ui, int y, size_t r, bool selected)
 {
 	const struct run_row *run = &ui->runs[r];
 	char when[32];
-	time_t t = (time_t)(run->started_us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	clock_strftime_utc(run->started_us, "%Y-%m-%d %H:%M", when, sizeof(when));
 	char st = ui->run_states[r];
 	const struct verified *v = find_verified(run->id);
 	char *line = xasprintf("  %-10s %-9s %-16s %-20.20s %-6s %s", run->id,

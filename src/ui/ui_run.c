@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/sanitize.h"
 #include "countersign/utf8.h"
@@ -157,10 +158,10 @@ static void add_window(struct ui *ui, struct strbuf *right)
 	}
 	/* The window's own clock: since it started, and what is left of it. */
 	if (wstart != ui->s.run.started_us) {
-		fmt_elapsed(now_us() - wstart, el, sizeof(el));
+		fmt_elapsed(clock_wall_us() - wstart, el, sizeof(el));
 		strbuf_addf(right, " · window %s", el);
 	}
-	int64_t wleft = wstart + ui->s.cl->window_ms * 1000 - now_us();
+	int64_t wleft = wstart + ui->s.cl->window_ms * 1000 - clock_wall_us();
 	fmt_elapsed(wleft < 0 ? -wleft : wleft, el, sizeof(el));
 	strbuf_addf(right, wleft < 0 ? " (window over by %s)" : " (%s left)", el);
 }
@@ -186,7 +187,7 @@ static void draw_title(struct ui *ui)
 	cJSON_Delete(vars);
 	strbuf_addf(&right, " %s · ", ui->operator ? ui->operator : "not signed in");
 	char el[32];
-	int64_t end = engine_ended_us(ui->s.eng) ? engine_ended_us(ui->s.eng) : now_us();
+	int64_t end = engine_ended_us(ui->s.eng) ? engine_ended_us(ui->s.eng) : clock_wall_us();
 	fmt_elapsed(end - ui->s.run.started_us, el, sizeof(el));
 	strbuf_addstr(&right, el);
 	add_window(ui, &right);
@@ -320,12 +321,12 @@ static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 	const struct item_state *is = engine_item(ui->s.eng, s, i);
 	char dur[32] = "", est[48] = "";
 	if (it->kind == ITEM_WAIT && is->verdict == VERDICT_RUNNING) {
-		int64_t left_s = (is->wait_until_us - now_us() + 999999) / 1000000;
+		int64_t left_s = (is->wait_until_us - clock_wall_us() + 999999) / 1000000;
 		char left[24];
 		duration_format((left_s > 0 ? left_s : 0) * 1000, left, sizeof(left));
 		snprintf(dur, sizeof(dur), "in %s", left);
 	} else if (is->started_us && it->kind != ITEM_MANUAL) {
-		int64_t end = is->finished_us ? is->finished_us : now_us();
+		int64_t end = is->finished_us ? is->finished_us : clock_wall_us();
 		int64_t ms = (end - is->started_us) / 1000;
 		if (ms < 1000)
 			snprintf(dur, sizeof(dur), "%lldms", (long long)ms);

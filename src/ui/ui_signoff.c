@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/duration.h"
 #include "countersign/util.h"
 #include "ui.h"
@@ -156,8 +157,8 @@ static bool record_override(struct ui *ui, size_t s, const char *a, const char *
 static char *pending_until(const struct section_state *ss)
 {
 	char when[64], left[32];
-	format_time(ss->pending_expires_us, when, sizeof(when));
-	int64_t ms = (ss->pending_expires_us - now_us()) / 1000;
+	clock_format_utc(ss->pending_expires_us, when, sizeof(when));
+	int64_t ms = (ss->pending_expires_us - clock_wall_us()) / 1000;
 	duration_format(ms > 0 ? ms / 1000 * 1000 : 0, left, sizeof(left));
 	return xasprintf("until %s (in %s)", when + 11, left);
 }
@@ -181,7 +182,7 @@ static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
 		const struct section *sec = &ui->s.cl->sections[d->sec];
 		if (session_request_override(&ui->s, d->sec, a, reason, incident) == CS_OK) {
 			char when[64];
-			format_time(engine_section(ui->s.eng, d->sec)->pending_expires_us, when, sizeof(when));
+			clock_format_utc(engine_section(ui->s.eng, d->sec)->pending_expires_us, when, sizeof(when));
 			ui_set_status(ui, false, "override of %s asked: a second engineer confirms it with O until %s",
 				sec->id, when + 11);
 		}
@@ -229,7 +230,7 @@ static void confirm_override(struct ui *ui)
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
 	char asked[64];
-	format_time(ss->pending_us, asked, sizeof(asked));
+	clock_format_utc(ss->pending_us, asked, sizeof(asked));
 	char *until = pending_until(ss);
 	struct ui_dialog *d = ui_dialog_new("Confirm override");
 	ui_dialog_info(d, "%s asked at %s to force %s open and its gate passed:", ss->pending_by, asked + 11, sec->title);

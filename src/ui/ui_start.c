@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "countersign/clock.h"
 #include "countersign/pin.h"
 #include "countersign/util.h"
 #include "ui.h"
@@ -231,7 +232,7 @@ static void open_run_row(struct ui *ui, struct ui_dialog *d, const struct run_ro
 	if (store_load_events(ui->s.st, run->id, 0, &evs, &n) == STORE_OK && n)
 		by = evs[0].actor;
 	char when[64];
-	format_time(run->started_us, when, sizeof(when));
+	clock_format_utc(run->started_us, when, sizeof(when));
 	size_t cur = engine_current_section(probe->eng);
 	ui_dialog_row(d, "%s · started %s by %s\n    \"%s\" · current section: %s", run->id, when, by, run->title,
 		cur != (size_t)-1 ? probe->cl->sections[cur].title : "the last gates");

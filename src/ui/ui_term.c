@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "countersign/clock.h"
 #include "countersign/utf8.h"
 #include "countersign/util.h"
 #include "ui.h"
@@ -127,13 +128,6 @@ static void tokenize(const char *line)
 	}
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Runs one command line; returns false when the loop must come back later. */
 static void run_command(struct ui *ui, const char *cmd)
 {
@@ -141,10 +135,10 @@ static void run_command(struct ui *ui, const char *cmd)
 		ui_dump_screen(ui, cmd + 6);
 	} else if (strncmp(cmd, ":wait-for ", 10) == 0) {
 		waiting_for = xstrdup(cmd + 10);
-		wait_deadline_us = mono_us() + 10 * 1000000;
+		wait_deadline_us = clock_mono_us() + 10 * 1000000;
 	} else if (strcmp(cmd, ":wait-idle") == 0) {
 		waiting_idle = true;
-		wait_deadline_us = mono_us() + 30 * 1000000;
+		wait_deadline_us = clock_mono_us() + 30 * 1000000;
 	} else if (strncmp(cmd, ":resize ", 8) == 0) {
 		int c = 0, r = 0;
 		if (sscanf(cmd + 8, "%dx%d", &c, &r) == 2 && c > 0 && r > 0) {
@@ -165,7 +159,7 @@ bool ui_script_next(struct ui *ui, int *key)
 	if (waiting_for || waiting_idle) {
 		bool met = waiting_for ? ui_screen_contains(ui, waiting_for)
 			: ui->exec == NULL || exec_active(ui->exec) == 0;
-		if (!met && mono_us() < wait_deadline_us)
+		if (!met && clock_mono_us() < wait_deadline_us)
 			return true;
 		if (!met) {
 			fprintf(stderr, "countersign: key script: timed out waiting for %s\n",

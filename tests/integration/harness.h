@@ -8,6 +8,7 @@
 #include "../unit/check.h"
 
 #include "countersign/checklist.h"
+#include "countersign/clock.h"
 #include "countersign/net.h"
 #include "countersign/util.h"
 
@@ -142,9 +143,7 @@ static inline void harness_clear(struct harness *h)
 
 static inline int64_t harness_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_us() / 1000;
 }
 
 /* One round of the caller's poll loop, sleeping at most MAX_MS. */

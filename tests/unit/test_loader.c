@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "countersign/checklist.h"
+#include "countersign/clock.h"
 #include "countersign/util.h"
 
 #define MIN (60 * 1000LL)
@@ -75,9 +76,7 @@ static char *temp_file(const void *data, size_t len)
 
 static double now_seconds(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_us() / 1e6;
 }
 
 /* Loads the NUL-terminated TEXT under the name test.json into D (initialised here). */

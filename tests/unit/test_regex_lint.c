@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "countersign/checklist.h"
+#include "countersign/clock.h"
 #include "countersign/util.h"
 
 /* Under AddressSanitizer the address space is mostly shadow memory, which a
@@ -37,9 +38,7 @@
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_us() / 1000;
 }
 
 /* Loads TEXT in a child and returns what lint prints (malloc'd), or NULL

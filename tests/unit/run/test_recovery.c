@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/clock.h"
 #include "countersign/session.h"
 #include "countersign/vars.h"
 #include "run/proc.h"
@@ -419,7 +420,7 @@ static void test_rules_on_current_state(void)
 	CHECK(engine_can_cancel_wait(s.eng, 0, 0, &why));  /* what a dialog opened now would see */
 	free(why);
 	int64_t until = engine_item(s.eng, 0, 0)->wait_until_us;
-	while (now_us() <= until + 1000) {
+	while (clock_wall_us() <= until + 1000) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}

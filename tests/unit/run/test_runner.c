@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "../check.h"
 
+#include "countersign/clock.h"
 #include "countersign/event.h"
 #include "countersign/runner.h"
 #include "countersign/util.h"
@@ -87,9 +88,7 @@ static void ctx_release(struct ctx *ctx)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_us() / 1000;
 }
 
 /* Runs the poll loop until every job is done, or until STOP (when given)
