@@ -27,4 +27,28 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(
 char *strbuf_detach(struct strbuf *sb);
 void strbuf_release(struct strbuf *sb);
 
+/* A growable list of malloc'd strings owned by the vector, always
+ * NULL-terminated once anything was added (v[n] == NULL), so that V can be
+ * handed to what wants a char ** list (an environment, argv). Start from
+ * {0}; strvec_clear frees it. */
+struct strvec {
+	char **v;
+	size_t n, cap;
+};
+/* Appends a copy of S. */
+void strvec_push(struct strvec *sv, const char *s);
+/* Appends S itself (malloc'd), which the vector then owns. */
+void strvec_push_owned(struct strvec *sv, char *s);
+/* Appends a formatted string. */
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The index of the first string equal to S, or -1. */
+ptrdiff_t strvec_find(const struct strvec *sv, const char *s);
+/* Frees every string and the list, and resets SV. */
+void strvec_clear(struct strvec *sv);
+/* The same, overwriting each string with zeros first (secret values). */
+void strvec_clear_wiped(struct strvec *sv);
+/* Hands the NULL-terminated list to the caller, who frees each string and
+ * the list, and resets SV; never NULL (an empty list is { NULL }). */
+char **strvec_detach(struct strvec *sv);
+
 #endif

@@ -13,8 +13,7 @@
 #define STREAM_CARRY_MAX 4096
 
 /* The copies cli_safe hands out: printing code stays one printf a line. */
-static char **pool;
-static size_t pool_n, pool_cap;
+static struct strvec pool;
 
 unsigned cli_text_flags(void)
 {
@@ -28,11 +27,7 @@ unsigned cli_text_flags(void)
 
 static const char *keep(char *copy)
 {
-	if (pool_n == pool_cap) {
-		pool_cap = pool_cap ? pool_cap * 2 : 32;
-		pool = xreallocarray(pool, pool_cap, sizeof(*pool));
-	}
-	pool[pool_n++] = copy;
+	strvec_push_owned(&pool, copy);
 	return copy;
 }
 
@@ -50,11 +45,7 @@ const char *cli_safe_lines(const char *s)
 
 void cli_text_release(void)
 {
-	for (size_t i = 0; i < pool_n; i++)
-		free(pool[i]);
-	free(pool);
-	pool = NULL;
-	pool_n = pool_cap = 0;
+	strvec_clear(&pool);
 }
 
 void cli_put_json(const char *text)

@@ -1,5 +1,8 @@
 #include "countersign/util.h"
 
+#include <assert.h>
+#include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,4 +117,67 @@ void strbuf_release(struct strbuf *sb)
 	free(sb->data);
 	sb->data = NULL;
 	sb->len = sb->cap = 0;
+}
+
+void strvec_push_owned(struct strvec *sv, char *s)
+{
+	assert(s);
+	if (sv->n + 2 > sv->cap) {
+		sv->cap = sv->cap ? sv->cap * 2 : 8;
+		sv->v = xreallocarray(sv->v, sv->cap, sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+void strvec_push(struct strvec *sv, const char *s)
+{
+	strvec_push_owned(sv, xstrdup(s));
+}
+
+void strvec_pushf(struct strvec *sv, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *p = xvasprintf(fmt, ap);
+	va_end(ap);
+	strvec_push_owned(sv, p);
+}
+
+ptrdiff_t strvec_find(const struct strvec *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static void strvec_free(struct strvec *sv, bool wipe)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		if (wipe)
+			sodium_memzero(sv->v[i], strlen(sv->v[i]));
+		free(sv->v[i]);
+	}
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+void strvec_clear(struct strvec *sv)
+{
+	strvec_free(sv, false);
+}
+
+void strvec_clear_wiped(struct strvec *sv)
+{
+	strvec_free(sv, true);
+}
+
+char **strvec_detach(struct strvec *sv)
+{
+	char **v = sv->v ? sv->v : xcalloc(1, sizeof(*v));
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+	return v;
 }

@@ -149,17 +149,10 @@ static void free_wiped(char *s)
 	free(s);
 }
 
-static void free_strv(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free_wiped(v[i]);
-	free(v);
-}
-
 struct plan {
 	char *script, *cwd, *shown;
 	char check_id[33];    /* marks the check's processes (COUNTERSIGN_CHECK_ID in their environment) */
-	char **env;
+	struct strvec env;    /* "NAME=VALUE", secret values among them: wiped when cleared */
 	const char **secrets;
 };
 
@@ -168,7 +161,7 @@ static void plan_clear(struct plan *p)
 	free_wiped(p->script);
 	free(p->cwd);
 	free(p->shown);
-	free_strv(p->env);
+	strvec_clear_wiped(&p->env);
 	free(p->secrets);
 	memset(p, 0, sizeof(*p));
 }
@@ -189,19 +182,17 @@ static char *resolve_cwd(const struct session *s, const char *cwd)
 static bool plan_env(struct exec *x, const struct item *it, struct plan *p)
 {
 	const struct checklist *cl = x->s->cl;
-	size_t n = cl->n_variables + cl->env.count + it->env.count + 1, k = 0;
-	p->env = xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < cl->n_variables; i++)
 		if (x->vars->values[i])
-			p->env[k++] = xasprintf("%s=%s", cl->variables[i].name, x->vars->values[i]);
+			strvec_pushf(&p->env, "%s=%s", cl->variables[i].name, x->vars->values[i]);
 	const struct kv_list *lists[2] = {&cl->env, &it->env};
 	for (int l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->count; i++) {
 			char *val = expand(x, lists[l]->items[i].value, lists[l]->items[i].key);
 			if (!val)
 				return false;
-			p->env[k++] = xasprintf("%s=%s", lists[l]->items[i].key, val);
-			free(val);
+			strvec_pushf(&p->env, "%s=%s", lists[l]->items[i].key, val);
+			free_wiped(val);
 		}
 	}
 	return true;
@@ -217,12 +208,7 @@ static void hide_secret_script(struct plan *p)
 		secret = p->secrets[i][0] && strstr(p->script, p->secrets[i]);
 	if (!secret)
 		return;
-	size_t n = 0;
-	while (p->env[n])
-		n++;
-	p->env = xreallocarray(p->env, n + 2, sizeof(char *));
-	p->env[n] = xasprintf("COUNTERSIGN_SCRIPT=%s", p->script);
-	p->env[n + 1] = NULL;
+	strvec_pushf(&p->env, "COUNTERSIGN_SCRIPT=%s", p->script);
 	sodium_memzero(p->script, strlen(p->script));
 	free(p->script);
 	p->script = xstrdup("eval \"$COUNTERSIGN_SCRIPT\"");
@@ -236,12 +222,7 @@ static void mark_check(struct plan *p)
 	unsigned char id[16];
 	randombytes_buf(id, sizeof(id));
 	sodium_bin2hex(p->check_id, sizeof(p->check_id), id, sizeof(id));
-	size_t n = 0;
-	while (p->env[n])
-		n++;
-	p->env = xreallocarray(p->env, n + 2, sizeof(char *));
-	p->env[n] = xasprintf("COUNTERSIGN_CHECK_ID=%s", p->check_id);
-	p->env[n + 1] = NULL;
+	strvec_pushf(&p->env, "COUNTERSIGN_CHECK_ID=%s", p->check_id);
 }
 
 static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
@@ -519,7 +500,7 @@ int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = CS_OK};
 	struct runner_spec spec = {
 		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
-		.env = (const char *const *)plan.env,
+		.env = (const char *const *)plan.env.v,
 		.timeout_ms = it->timeout_ms ? it->timeout_ms : x->s->cl->timeout_ms,
 		.secrets = plan.secrets,
 		.before_exec = record_held_start, .before_exec_data = &hs,
@@ -661,7 +642,7 @@ int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *ac
 	struct held_start hs = {.x = x, .sec = sec, .item = item, .actor = actor, .plan = &plan, .rc = CS_OK};
 	struct runner_spec spec = {
 		.shell = x->s->cl->shell, .script = plan.script, .cwd = plan.cwd,
-		.env = (const char *const *)plan.env,
+		.env = (const char *const *)plan.env.v,
 		.before_exec = record_held_start, .before_exec_data = &hs,
 	};
 	struct foreground_result res;

@@ -29,8 +29,7 @@ struct verifier {
 	 * table's row: */
 	const char *end_kind;   /* the first run_completed or run_aborted (borrowed), or NULL */
 	int64_t end_us, last_us;
-	char **actors;          /* who recorded in it, each once */
-	size_t n_actors;
+	struct strvec actors;   /* who recorded in it, each once */
 	/* Why the derived run table is not kept with each append (its trigger
 	 * is missing or not the one migration 3 made), or NULL. */
 	const char *trigger_problem;
@@ -137,11 +136,7 @@ static const char *column(sqlite3_stmt *stmt, int col)
 
 static void forget_derived(struct verifier *v)
 {
-	for (size_t i = 0; i < v->n_actors; i++)
-		free(v->actors[i]);
-	free(v->actors);
-	v->actors = NULL;
-	v->n_actors = 0;
+	strvec_clear(&v->actors);
 	v->end_kind = NULL;
 	v->end_us = v->last_us = 0;
 }
@@ -154,11 +149,8 @@ static void note_derived(struct verifier *v, const struct event *ev)
 		v->end_kind = strcmp(ev->kind, EV_RUN_COMPLETED) == 0 ? "completed" : "aborted";
 		v->end_us = ev->time_us;
 	}
-	for (size_t i = 0; i < v->n_actors; i++)
-		if (strcmp(v->actors[i], ev->actor) == 0)
-			return;
-	v->actors = xreallocarray(v->actors, v->n_actors + 1, sizeof(*v->actors));
-	v->actors[v->n_actors++] = xstrdup(ev->actor);
+	if (strvec_find(&v->actors, ev->actor) < 0)
+		strvec_push(&v->actors, ev->actor);
 }
 
 /* Checks CHAIN from GENESIS; false at the first failure (v->out or v->status
@@ -292,10 +284,7 @@ static bool check_derived_actors(struct verifier *v, const char *run)
 	bool ok = true;
 	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *actor = column(stmt, 0);
-		bool found = false;
-		for (size_t i = 0; i < v->n_actors && !found; i++)
-			found = strcmp(v->actors[i], actor) == 0;
-		if (!found)
+		if (strvec_find(&v->actors, actor) < 0)
 			ok = derived_differs(v, CAUSE_EDIT, "it names %s among those who recorded in it, the chain has no "
 				"event by %s", actor, actor);
 		listed++;
@@ -303,9 +292,9 @@ static bool check_derived_actors(struct verifier *v, const char *run)
 	if (ok && rc != SQLITE_DONE)
 		ok = db_fail(v, "cannot read the derived run table");
 	sqlite3_finalize(stmt);
-	if (ok && listed != v->n_actors)
-		ok = derived_differs(v, listed < v->n_actors ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT,
-			"it names %zu engineers who recorded in it, the chain %zu", listed, v->n_actors);
+	if (ok && listed != v->actors.n)
+		ok = derived_differs(v, listed < v->actors.n ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT,
+			"it names %zu engineers who recorded in it, the chain %zu", listed, v->actors.n);
 	return ok;
 }
 
