@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "countersign/clock.h"
+#include "countersign/audit.h"
 #include "countersign/util.h"
 #include "ui.h"
 #include "ui_runscreen.h"
@@ -289,34 +290,12 @@ static void verify_selected(struct ui *ui)
 
 enum { FILTER_CHECKLIST, FILTER_STATE, FILTER_ENGINEER, FILTER_SINCE, FILTER_UNTIL };
 
-/* TEXT as a UTC time: "2026-11-30", "2026-11-30 18:00" or
- * "2026-11-30 18:00:05" (a T may stand for the blank). *START_US gets when
- * it begins, *END_US when the day, minute or second it names ends. */
+/* TEXT as a UTC time, read as `countersign audit` reads its dates
+ * (audit_parse_date): *START_US gets when it begins, *END_US when the day,
+ * minute or second it names ends. */
 static bool parse_when(const char *text, int64_t *start_us, int64_t *end_us)
 {
-	static const struct {
-		const char *format;
-		int64_t span_s;
-	} forms[] = {
-		{"%Y-%m-%d %H:%M:%S", 1}, {"%Y-%m-%dT%H:%M:%S", 1}, {"%Y-%m-%d %H:%M", 60}, {"%Y-%m-%dT%H:%M", 60},
-		{"%Y-%m-%d", 86400},
-	};
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		struct tm tm;
-		memset(&tm, 0, sizeof(tm));
-		const char *end = strptime(text, forms[i].format, &tm);
-		if (!end || *end)
-			continue;
-		struct tm norm = tm;
-		time_t t = timegm(&norm);
-		/* timegm moves 2026-02-30 to March: such a date does not exist */
-		if (t == (time_t)-1 || norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon || norm.tm_hour != tm.tm_hour)
-			return false;
-		*start_us = (int64_t)t * 1000000;
-		*end_us = ((int64_t)t + forms[i].span_s) * 1000000;
-		return true;
-	}
-	return false;
+	return audit_parse_date(text, false, start_us) && audit_parse_date(text, true, end_us);
 }
 
 /* The field's text, or NULL when it is empty (not filtering). */
