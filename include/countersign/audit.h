@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "countersign/store.h"
+#include "countersign/store_types.h"
 
 struct cJSON;
 

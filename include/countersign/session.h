@@ -10,15 +10,8 @@
 #include "countersign/clock.h"
 #include "countersign/engine.h"
 #include "countersign/exitcode.h"  /* what every session_* operation returns: CS_OK ... */
-#include "countersign/store.h"
-
-/* Where messages for the person go: the CLI prints them, the TUI shows them. */
-struct reporter {
-	void (*say)(void *data, const char *message);
-	void *data;
-};
-/* Formats a message and hands it to R (or stderr when R or R->say is NULL). */
-void reporter_say(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "countersign/reporter.h"
+#include "countersign/store_types.h"  /* what the record hands out; its functions stay below src/run */
 
 /* Called for every notify event a recorded change gives (an executor with
  * network access delivers them); TEXT is one line for people, DETAILS a
@@ -31,20 +24,22 @@ typedef void (*session_notify_fn)(void *data, enum notify_event ev, const char *
  * are only valid during the call. */
 typedef void (*session_fold_fn)(void *data, const struct event *evs, size_t n, bool folded);
 
+struct store;
+
 struct session {
 	struct reporter report;  /* set before use */
 	session_notify_fn on_notify;
 	void *notify_data;
 	session_fold_fn on_fold;  /* NULL: none */
 	void *fold_data;
-	struct store *st;
+	struct store *st;        /* src/run's own: above it, only session_* touch it */
+	bool shared_store;       /* st belongs to another session (session_open_shared) */
 	struct run_row run;
 	struct checklist *cl;
 	struct engine *eng;
 	bool have_run;
 	int64_t data_version;
 };
-
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
  * missing; returns CS_OK or CS_ENV after reporting why. S must be
@@ -59,6 +54,11 @@ int session_open_store_mode(struct session *s, const char *db_path, enum store_m
  * Returns an exit code. */
 int session_load_run(struct session *s, const char *run_id);
 void session_close(struct session *s);
+/* Makes S read and write through OWNER's open database, for a second run
+ * loaded beside OWNER's (a probe of how another run stands): session_close
+ * of S leaves it open. OWNER's database must stay open while S is used.
+ * S must be zeroed with its reporter set. */
+void session_open_shared(struct session *s, const struct session *owner);
 
 /* Fills ORIGIN's actor, os_user, host and tty (malloc'd; event_clear frees). */
 void session_origin(struct event *origin, const char *actor);
@@ -148,6 +148,15 @@ int session_add_engineer(struct session *s, const char *name, const char *full_n
 /* The name rules of session_add_engineer alone, before any PIN is asked:
  * reports to R and returns CS_INVALID, or CS_OK. */
 int session_check_new_engineer(const struct reporter *r, const char *name, const char *full_name);
+/* The PIN rule of session_add_engineer alone, so that a front end can
+ * refuse a short PIN before it asks for it again: reports to R and returns
+ * CS_INVALID, or CS_OK. */
+int session_check_new_pin(const struct reporter *r, const char *pin);
+
+/* Makes every PIN registered from now on cheap to hash (libsodium's
+ * minimum cost): for the test suites only, which register many engineers.
+ * Only the test build of the program calls it (COUNTERSIGN_TEST_PIN_COST). */
+void session_test_cheap_pins(void);
 
 /* For a running wait: "passes at TIME (in 14m58s)" (TIME as
  * "2026-11-30 16:25:00 UTC" when FULL, else "16:25:00 UTC"), malloc'd, the

@@ -1,5 +1,7 @@
 /* The SQLite record: checklist snapshots, engineers, runs, append-only events
- * with a per-run hash chain, evidence by SHA-256. docs/record.md describes it. */
+ * with a per-run hash chain, evidence by SHA-256. docs/record.md describes it.
+ * Only src/store and src/run use these functions; their types are in
+ * store_types.h, which layers above src/run see through session.h. */
 #ifndef COUNTERSIGN_STORE_H
 #define COUNTERSIGN_STORE_H
 
@@ -8,6 +10,7 @@
 #include <stdint.h>
 
 #include "countersign/event.h"
+#include "countersign/store_types.h"
 
 struct store;
 
@@ -23,15 +26,6 @@ enum store_status {
  * else $XDG_DATA_HOME/countersign/countersign.db, else
  * ~/.local/share/countersign/countersign.db. Returns a malloc'd path. */
 char *store_default_path(const char *flag_path);
-
-/* How a database is opened: commands that write may create it; commands that
- * only read never create, never migrate and never write, so an auditor's
- * read-only copy can be read and verified and a mistyped path is an error. */
-enum store_mode {
-	STORE_CREATE,     /* create when missing, migrate, read and write */
-	STORE_EXISTING,   /* like STORE_CREATE, but a missing file is an error */
-	STORE_READ_ONLY,  /* an existing file, read only (also a read-only file or folder) */
-};
 
 /* Opens the database at PATH in MODE; when it may write: WAL,
  * synchronous=FULL, foreign_keys=ON, busy timeout, migrations (a created
@@ -63,12 +57,6 @@ enum store_status store_put_checklist(struct store *st, const char *text, size_t
 char *store_get_checklist(struct store *st, const char *sha, size_t *len);
 
 /* --- engineers --- */
-struct engineer {
-	char *name, *full_name, *pin_hash;
-	int64_t created_us;
-};
-void engineer_clear(struct engineer *e);
-
 /* Inserts the engineer and appends EV_ENGINEER_ADDED to the "engineers"
  * chain in one transaction. ORIGIN supplies actor/os_user/host/tty/time
  * (kind, target and payload are filled here). STORE_CONFLICT when the name
@@ -105,26 +93,6 @@ enum store_status store_pin_settle(struct store *st, int64_t ticket, struct even
 	int64_t window_us, int max, bool *locked);
 
 /* --- runs --- */
-struct run_row {
-	char *id;            /* short random id */
-	char *checklist_id;  /* the checklist's "id" */
-	char *checklist_sha;
-	char *title;
-	char *path;          /* checklist file path the run was started from */
-	int64_t started_us;
-	char nonce[EVENT_HASH_HEX]; /* random, hex; part of the chain's genesis */
-	/* From the derived run table (docs/record.md), filled by store_get_run
-	 * and the listings: */
-	char *ended;         /* "run_completed", "run_aborted" or NULL (open) */
-	const char *state;   /* "open", "completed" or "aborted" (static text) */
-	int64_t ended_us;    /* time of the event that ended the run, 0 while open */
-	int64_t events;      /* events in the run's chain */
-	int64_t last_us;     /* time of its last event */
-	char head[EVENT_HASH_HEX]; /* hash of its last event */
-};
-void run_row_clear(struct run_row *r);
-/* Frees N rows of a listing and the array; NULL is a no-op. */
-void run_row_array_free(struct run_row *rows, size_t n);
 
 /* Creates a run: picks a fresh id and nonce (filling RUN->id, RUN->nonce and
  * RUN->started_us when 0), inserts the row and appends FIRST (normally
@@ -136,14 +104,6 @@ enum store_status store_get_run(struct store *st, const char *id, struct run_row
  * run_row_array_free. */
 enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n);
 
-/* Which runs a listing shows; NULL or 0 fields do not filter. */
-struct run_filter {
-	const char *checklist;  /* the checklist's "id" */
-	const char *state;      /* "open", "completed" or "aborted" */
-	const char *engineer;   /* runs in which this engineer recorded any event */
-	int64_t since_us;       /* started at or after */
-	int64_t until_us;       /* started before (exclusive) */
-};
 /* The runs F selects (all when F is NULL), newest first, from indexed
  * queries; free with run_row_array_free. An unknown state is
  * STORE_NOT_FOUND. */
@@ -155,11 +115,6 @@ enum store_status store_list_runs_filtered(struct store *st, const struct run_fi
 void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX]);
 
 /* --- events and evidence --- */
-struct evidence {
-	const void *bytes;
-	size_t len;
-	char sha[EVENT_HASH_HEX]; /* filled by store_append */
-};
 
 /* Appends EVS[0..N) to CHAIN (a run id or EVENT_CHAIN_ENGINEERS) in one
  * BEGIN IMMEDIATE transaction, after storing EVIDENCE[0..N_EVIDENCE) (by
@@ -189,20 +144,6 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 void *store_get_evidence(struct store *st, const char *sha, size_t *len);
 
 /* --- the audit trail --- */
-/* Which events an audit shows; NULL or 0 fields do not filter. */
-struct audit_filter {
-	const char *run;        /* a run id, or EVENT_CHAIN_ENGINEERS */
-	const char *engineer;   /* events by this engineer, and the engineers chain's events about them */
-	const char *kind;       /* one of the EV_* kinds */
-	int64_t since_us;       /* at or after */
-	int64_t until_us;       /* before (exclusive) */
-};
-struct audit_entry {
-	char *chain;            /* the run id or EVENT_CHAIN_ENGINEERS */
-	struct event ev;
-};
-/* Frees N entries and the array; NULL is a no-op. */
-void audit_entry_array_free(struct audit_entry *entries, size_t n);
 /* The events F selects across every chain (F NULL: all), oldest first (by
  * time, then in the order recorded), from indexed queries; free with
  * audit_entry_array_free. A run that does not exist is STORE_NOT_FOUND. */
@@ -210,19 +151,9 @@ enum store_status store_audit(struct store *st, const struct audit_filter *f, st
 	size_t *n);
 /* The same, one entry at a time, so that a long trail needs no memory: FN
  * gets each entry (valid during the call only) and returns false to stop. */
-typedef bool (*store_audit_fn)(void *user, const struct audit_entry *e);
 enum store_status store_audit_each(struct store *st, const struct audit_filter *f, store_audit_fn fn, void *user);
 
 /* --- verification --- */
-struct verify_result {
-	bool ok;
-	int64_t events;             /* events checked */
-	char head[EVENT_HASH_HEX];  /* hash of the last event of the chain checked */
-	char *chain;                /* where it failed (malloc'd) or NULL */
-	int64_t bad_seq;            /* the first bad event, 0 if the failure is not one event */
-	char *why;                  /* malloc'd: what is wrong */
-};
-void verify_result_clear(struct verify_result *r);
 
 /* Recomputes the chain of RUN_ID (or every chain, engineers included, when
  * NULL): gap-free seq from 1, genesis prev, each prev = previous hash, each

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "countersign/checklist.h"
-#include "countersign/session.h"
+#include "countersign/reporter.h"
 
 struct var_values {
 	const struct checklist *cl;

@@ -90,7 +90,7 @@ int cli_authenticate(struct session *s, const char *command, const char *name, b
 {
 	struct engineer eng = {0};
 	char *prompt = NULL;
-	if (store_get_engineer(s->st, name, &eng) == STORE_OK)
+	if (session_engineer(s, name, &eng) == CS_OK)
 		prompt = xasprintf("PIN for %s (%s): ", eng.name, eng.full_name);
 	else
 		prompt = xasprintf("PIN for %s: ", name);

@@ -10,7 +10,6 @@
 #include "cli/cli_session.h"
 #include "cli/cli_text.h"
 #include "countersign/clock.h"
-#include "countersign/pin.h"
 #include "countersign/util.h"
 
 static int engineer_add(const struct cli_global *g, int argc, char **argv)
@@ -32,7 +31,7 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 	if (rc != CS_OK)
 		return rc;
 	struct engineer existing = {0};
-	if (store_get_engineer(s.st, name, &existing) == STORE_OK) {
+	if (session_engineer(&s, name, &existing) == CS_OK) {
 		engineer_clear(&existing);
 		cli_error("engineer add", "engineer \"%s\" already exists; short names are never reused", name);
 		session_close(&s);
@@ -43,10 +42,8 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 	rc = CS_INVALID;
 	if (!pin)
 		goto out;
-	if (strlen(pin) < PIN_MIN_LENGTH) {
-		cli_error("engineer add", "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
+	if (session_check_new_pin(&s.report, pin) != CS_OK)
 		goto out;
-	}
 	if (!o.pin_stdin) {
 		again = cli_read_pin("engineer add", false, name, "Repeat the PIN: ");
 		if (!again || strcmp(again, pin) != 0) {
@@ -81,8 +78,8 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 		return rc;
 	struct engineer *list = NULL;
 	size_t n = 0;
-	if (store_list_engineers(s.st, &list, &n) != STORE_OK) {
-		cli_error("engineer list", "cannot read engineers: %s", store_error(s.st));
+	if (session_engineers(&s, &list, &n) != CS_OK) {
+		cli_error("engineer list", "cannot read engineers: %s", session_store_error(&s));
 		session_close(&s);
 		return CS_ENV;
 	}

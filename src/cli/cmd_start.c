@@ -105,13 +105,12 @@ static char *current_section(struct session *s, const char *id)
 {
 	struct session rs;
 	cli_session_init(&rs, "runs");
-	rs.st = s->st;
+	session_open_shared(&rs, s);
 	char *current = NULL;
 	if (session_load_run(&rs, id) == CS_OK) {
 		size_t cur = engine_current_section(rs.eng);
 		current = xstrdup(cur != (size_t)-1 && engine_status(rs.eng) == RUN_OPEN ? rs.cl->sections[cur].id : "-");
 	}
-	rs.st = NULL;
 	session_close(&rs);
 	return current;
 }

@@ -29,12 +29,11 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 	if (rc != CS_OK)
 		return rc;
 	struct verify_result res = {0};
-	enum store_status st = store_verify(s.st, o.n_pos ? o.pos[0] : NULL, o.anchor, &res);
-	if (st == STORE_NOT_FOUND) {
+	rc = session_verify(&s, o.n_pos ? o.pos[0] : NULL, o.anchor, &res);
+	if (rc == CS_INVALID) {
 		cli_error("verify", "no run \"%s\"; 'countersign runs --all' lists them", o.pos[0]);
-		rc = CS_INVALID;
-	} else if (st != STORE_OK) {
-		cli_error("verify", "cannot read the record: %s", store_error(s.st));
+	} else if (rc != CS_OK) {
+		cli_error("verify", "cannot read the record: %s", session_store_error(&s));
 		rc = CS_ENV;
 	} else if (!res.ok) {
 		const char *why = res.why ? res.why : "does not verify";

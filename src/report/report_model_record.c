@@ -8,7 +8,6 @@
 #include <cjson/cJSON.h>
 
 #include "countersign/pin.h"
-#include "countersign/store.h"
 #include "countersign/util.h"
 #include "report/report_model_internal.h"
 

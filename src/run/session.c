@@ -1,6 +1,7 @@
 #include "countersign/clock.h"
 #include "countersign/session.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,22 +21,10 @@
 #include "countersign/duration.h"
 #include "countersign/pin.h"
 #include "countersign/sanitize.h"
+#include "countersign/store.h"
 #include "countersign/util.h"
 #include "countersign/vars.h"
 #include "proc.h"
-
-void reporter_say(const struct reporter *r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (r && r->say)
-		r->say(r->data, msg);
-	else
-		fprintf(stderr, "countersign: %s\n", msg);
-	free(msg);
-}
 
 int session_open_store(struct session *s, const char *db_path)
 {
@@ -63,10 +52,18 @@ void session_close(struct session *s)
 	checklist_destroy(s->cl);
 	if (s->have_run)
 		run_row_clear(&s->run);
-	store_close(s->st);
+	if (!s->shared_store)
+		store_close(s->st);
 	struct reporter keep = s->report;
 	memset(s, 0, sizeof(*s));
 	s->report = keep;
+}
+
+void session_open_shared(struct session *s, const struct session *owner)
+{
+	assert(owner && owner->st && !s->st);
+	s->st = owner->st;
+	s->shared_store = true;
 }
 
 void session_origin(struct event *o, const char *actor)
@@ -740,15 +737,28 @@ int session_check_new_engineer(const struct reporter *r, const char *name, const
 	return CS_OK;
 }
 
+int session_check_new_pin(const struct reporter *r, const char *pin)
+{
+	if (!pin || strlen(pin) < PIN_MIN_LENGTH) {
+		reporter_say(r, "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
+		return CS_INVALID;
+	}
+	return CS_OK;
+}
+
+void session_test_cheap_pins(void)
+{
+	pin_set_cost(PIN_COST_MIN);
+}
+
 int session_add_engineer(struct session *s, const char *name, const char *full_name, const char *pin)
 {
 	int rc = session_check_new_engineer(&s->report, name, full_name);
 	if (rc != CS_OK)
 		return rc;
-	if (!pin || strlen(pin) < PIN_MIN_LENGTH) {
-		reporter_say(&s->report, "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
-		return CS_INVALID;
-	}
+	rc = session_check_new_pin(&s->report, pin);
+	if (rc != CS_OK)
+		return rc;
 	struct engineer e = {.name = (char *)name, .full_name = (char *)full_name, .pin_hash = pin_hash(pin)};
 	if (!e.pin_hash) {
 		reporter_say(&s->report, "cannot hash the PIN (out of memory)");

@@ -6,38 +6,29 @@
 
 #include <assert.h>
 
-static int outcome(enum store_status rc)
-{
-	switch (rc) {
-	case STORE_OK: return CS_OK;
-	case STORE_NOT_FOUND: return CS_INVALID;
-	case STORE_REFUSED: return CS_REFUSED;
-	case STORE_CONFLICT: return CS_REFUSED;
-	case STORE_FAILED: break;
-	}
-	return CS_ENV;
-}
+#include "countersign/store.h"
+#include "run/session_internal.h"
 
 int session_run(struct session *s, const char *id, struct run_row *out)
 {
 	assert(s && s->st && id && out);
-	return outcome(store_get_run(s->st, id, out));
+	return session_outcome(store_get_run(s->st, id, out));
 }
 
 int session_list_runs(struct session *s, const struct run_filter *f, struct run_row **out, size_t *n)
 {
 	assert(s && s->st && out && n);
-	return outcome(store_list_runs_filtered(s->st, f, out, n));
+	return session_outcome(store_list_runs_filtered(s->st, f, out, n));
 }
 
 int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n)
 {
 	assert(s && s->st && out && n);
-	return outcome(store_audit(s->st, f, out, n));
+	return session_outcome(store_audit(s->st, f, out, n));
 }
 
 int session_audit_each(struct session *s, const struct audit_filter *f, store_audit_fn fn, void *user)
 {
 	assert(s && s->st && fn);
-	return outcome(store_audit_each(s->st, f, fn, user));
+	return session_outcome(store_audit_each(s->st, f, fn, user));
 }

@@ -6,8 +6,10 @@
 
 #include <assert.h>
 
-/* A store status as a session outcome. */
-static int outcome(enum store_status rc)
+#include "countersign/store.h"
+#include "run/session_internal.h"
+
+int session_outcome(enum store_status rc)
 {
 	switch (rc) {
 	case STORE_OK: return CS_OK;
@@ -22,13 +24,13 @@ static int outcome(enum store_status rc)
 int session_engineer(struct session *s, const char *name, struct engineer *out)
 {
 	assert(s && s->st && name && out);
-	return outcome(store_get_engineer(s->st, name, out));
+	return session_outcome(store_get_engineer(s->st, name, out));
 }
 
 int session_engineers(struct session *s, struct engineer **out, size_t *n)
 {
 	assert(s && s->st && out && n);
-	return outcome(store_list_engineers(s->st, out, n));
+	return session_outcome(store_list_engineers(s->st, out, n));
 }
 
 void *session_evidence(struct session *s, const char *sha, size_t *len)
@@ -40,13 +42,13 @@ void *session_evidence(struct session *s, const char *sha, size_t *len)
 int session_chain_events(struct session *s, const char *chain, int64_t after_seq, struct event **out, size_t *n)
 {
 	assert(s && s->st && chain && out && n);
-	return outcome(store_load_events(s->st, chain, after_seq, out, n));
+	return session_outcome(store_load_events(s->st, chain, after_seq, out, n));
 }
 
 int session_verify(struct session *s, const char *run_id, const char *anchor, struct verify_result *out)
 {
 	assert(s && s->st && out);
-	return outcome(store_verify(s->st, run_id, anchor, out));
+	return session_outcome(store_verify(s->st, run_id, anchor, out));
 }
 
 const char *session_store_error(const struct session *s)

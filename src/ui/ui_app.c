@@ -177,7 +177,7 @@ static int prepare(struct ui *ui, bool *run_open)
 	}
 	if (opt->run_id) {
 		struct run_row r = {0};
-		if (store_get_run(ui->s.st, opt->run_id, &r) != STORE_OK) {
+		if (session_run(&ui->s, opt->run_id, &r) != CS_OK) {
 			fprintf(stderr, "countersign: open: no run \"%s\"; 'countersign runs --all' lists them\n", opt->run_id);
 			return CS_INVALID;
 		}

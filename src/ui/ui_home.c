@@ -62,7 +62,7 @@ void ui_home_load(struct ui *ui)
 	free(ui->run_states);
 	ui->runs = NULL;
 	ui->n_runs = 0;
-	store_list_runs(ui->s.st, &ui->runs, &ui->n_runs);
+	session_list_runs(&ui->s, NULL, &ui->runs, &ui->n_runs);
 	ui->run_states = xcalloc(ui->n_runs + 1, 1);
 	/* open runs first, then the others, newest first within each */
 	for (size_t i = 0; i < ui->n_runs; i++)

@@ -285,7 +285,7 @@ void ui_news_open(struct ui *ui)
 	struct event *evs = NULL;
 	size_t n = 0;
 	int64_t last = engine_last_seq(ui->s.eng);
-	store_load_events(ui->s.st, ui->s.run.id, last > NEWS_RECORD ? last - NEWS_RECORD : 0, &evs, &n);
+	session_chain_events(&ui->s, ui->s.run.id, last > NEWS_RECORD ? last - NEWS_RECORD : 0, &evs, &n);
 	struct news *all = xcalloc(n + n_derived + 1, sizeof(*all));
 	size_t n_all = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -442,7 +442,7 @@ static char *recorded_output(struct ui *ui, size_t s, size_t i, size_t *len)
 		return NULL;
 	cJSON *p = cJSON_Parse(is->finished_payload);
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(p, "evidence");
-	char *out = cJSON_IsString(ev) ? store_get_evidence(ui->s.st, ev->valuestring, len) : NULL;
+	char *out = cJSON_IsString(ev) ? session_evidence(&ui->s, ev->valuestring, len) : NULL;
 	cJSON_Delete(p);
 	return out;
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "countersign/clock.h"
-#include "countersign/pin.h"
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -63,8 +62,8 @@ char *ui_register_fields(struct ui *ui, struct ui_dialog *d)
 	bool done = false;
 	if (!name[0] || !full[0]) {
 		ui_set_status(ui, true, "give a short name and a full name");
-	} else if (strlen(pin) < PIN_MIN_LENGTH) {
-		ui_set_status(ui, true, "the PIN is too short: at least %d characters", PIN_MIN_LENGTH);
+	} else if (session_check_new_pin(&ui->s.report, pin) != CS_OK) {
+		/* it said why */
 	} else if (strcmp(pin, again) != 0) {
 		ui_set_status(ui, true, "the two PINs differ");
 	} else {
@@ -101,7 +100,7 @@ void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui))
 	after_signin = then;
 	struct engineer *list = NULL;
 	size_t n = 0;
-	store_list_engineers(ui->s.st, &list, &n);
+	session_engineers(&ui->s, &list, &n);
 	for (size_t i = 0; i < n; i++)
 		engineer_clear(&list[i]);
 	free(list);
@@ -229,7 +228,7 @@ static void open_run_row(struct ui *ui, struct ui_dialog *d, const struct run_ro
 	struct event *evs = NULL;
 	size_t n = 0;
 	const char *by = "?";
-	if (store_load_events(ui->s.st, run->id, 0, &evs, &n) == STORE_OK && n)
+	if (session_chain_events(&ui->s, run->id, 0, &evs, &n) == CS_OK && n)
 		by = evs[0].actor;
 	char when[64];
 	clock_format_utc(run->started_us, when, sizeof(when));
@@ -246,7 +245,7 @@ static void new_run_signed_in(struct ui *ui)
 {
 	struct run_row *runs = NULL;
 	size_t n = 0;
-	store_list_runs(ui->s.st, &runs, &n);
+	session_list_runs(&ui->s, NULL, &runs, &n);
 	open_ids_clear();
 	struct ui_dialog *d = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -254,8 +253,8 @@ static void new_run_signed_in(struct ui *ui)
 			continue;
 		struct session probe;
 		memset(&probe, 0, sizeof(probe));
-		probe.st = ui->s.st;
 		probe.report = ui->s.report;
+		session_open_shared(&probe, &ui->s);
 		if (session_load_run(&probe, runs[i].id) == CS_OK && engine_status(probe.eng) == RUN_OPEN) {
 			if (!d)
 				d = ui_dialog_new("Open runs");
@@ -263,7 +262,6 @@ static void new_run_signed_in(struct ui *ui)
 			open_ids[n_open++] = xstrdup(runs[i].id);
 			open_run_row(ui, d, &runs[i], &probe);
 		}
-		probe.st = NULL;
 		session_close(&probe);
 	}
 	for (size_t i = 0; i < n; i++)

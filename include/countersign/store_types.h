@@ -1,0 +1,93 @@
+/* What the record hands out and takes: engineers, run rows, filters for
+ * listings and the audit trail, evidence, verification results. Layers
+ * above src/run see these through session.h; only src/store and src/run
+ * include store.h, which operates on them. */
+#ifndef COUNTERSIGN_STORE_TYPES_H
+#define COUNTERSIGN_STORE_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "countersign/event.h"
+
+/* How a database is opened: commands that write may create it; commands that
+ * only read never create, never migrate and never write, so an auditor's
+ * read-only copy can be read and verified and a mistyped path is an error. */
+enum store_mode {
+	STORE_CREATE,     /* create when missing, migrate, read and write */
+	STORE_EXISTING,   /* like STORE_CREATE, but a missing file is an error */
+	STORE_READ_ONLY,  /* an existing file, read only (also a read-only file or folder) */
+};
+
+struct engineer {
+	char *name, *full_name, *pin_hash;
+	int64_t created_us;
+};
+void engineer_clear(struct engineer *e);
+
+struct run_row {
+	char *id;            /* short random id */
+	char *checklist_id;  /* the checklist's "id" */
+	char *checklist_sha;
+	char *title;
+	char *path;          /* checklist file path the run was started from */
+	int64_t started_us;
+	char nonce[EVENT_HASH_HEX]; /* random, hex; part of the chain's genesis */
+	/* From the derived run table (docs/record.md), filled by store_get_run
+	 * and the listings: */
+	char *ended;         /* "run_completed", "run_aborted" or NULL (open) */
+	const char *state;   /* "open", "completed" or "aborted" (static text) */
+	int64_t ended_us;    /* time of the event that ended the run, 0 while open */
+	int64_t events;      /* events in the run's chain */
+	int64_t last_us;     /* time of its last event */
+	char head[EVENT_HASH_HEX]; /* hash of its last event */
+};
+void run_row_clear(struct run_row *r);
+/* Frees N rows of a listing and the array; NULL is a no-op. */
+void run_row_array_free(struct run_row *rows, size_t n);
+
+/* Which runs a listing shows; NULL or 0 fields do not filter. */
+struct run_filter {
+	const char *checklist;  /* the checklist's "id" */
+	const char *state;      /* "open", "completed" or "aborted" */
+	const char *engineer;   /* runs in which this engineer recorded any event */
+	int64_t since_us;       /* started at or after */
+	int64_t until_us;       /* started before (exclusive) */
+};
+
+struct evidence {
+	const void *bytes;
+	size_t len;
+	char sha[EVENT_HASH_HEX]; /* filled by store_append */
+};
+
+/* Which events an audit shows; NULL or 0 fields do not filter. */
+struct audit_filter {
+	const char *run;        /* a run id, or EVENT_CHAIN_ENGINEERS */
+	const char *engineer;   /* events by this engineer, and the engineers chain's events about them */
+	const char *kind;       /* one of the EV_* kinds */
+	int64_t since_us;       /* at or after */
+	int64_t until_us;       /* before (exclusive) */
+};
+struct audit_entry {
+	char *chain;            /* the run id or EVENT_CHAIN_ENGINEERS */
+	struct event ev;
+};
+/* Frees N entries and the array; NULL is a no-op. */
+void audit_entry_array_free(struct audit_entry *entries, size_t n);
+/* Gets each entry of an audit read one at a time (valid during the call
+ * only); returns false to stop. */
+typedef bool (*store_audit_fn)(void *user, const struct audit_entry *e);
+
+struct verify_result {
+	bool ok;
+	int64_t events;             /* events checked */
+	char head[EVENT_HASH_HEX];  /* hash of the last event of the chain checked */
+	char *chain;                /* where it failed (malloc'd) or NULL */
+	int64_t bad_seq;            /* the first bad event, 0 if the failure is not one event */
+	char *why;                  /* malloc'd: what is wrong */
+};
+void verify_result_clear(struct verify_result *r);
+
+#endif
