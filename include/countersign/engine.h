@@ -108,8 +108,9 @@ struct engine;
 struct engine *engine_create(const struct checklist *cl);
 void engine_destroy(struct engine *e);
 
-/* Folds one event (in chain order) into the state. Unknown kinds are kept
- * in the count but otherwise ignored, so newer records still load. */
+/* Folds one event (in chain order: its seq above every seq folded before,
+ * asserted) into the state. Unknown kinds are kept in the count but
+ * otherwise ignored, so newer records still load. */
 void engine_apply(struct engine *e, const struct event *ev);
 /* Recomputes everything derived (waits, gates, locks, marks) as of NOW_US. */
 void engine_refresh(struct engine *e, int64_t now_us);
@@ -128,6 +129,9 @@ int64_t engine_window_started_us(const struct engine *e);
 int64_t engine_last_seq(const struct engine *e);
 /* The run's variables as recorded (JSON object text, secrets as "***"), borrowed. */
 const char *engine_variables_json(const struct engine *e);
+/* The state of section S, or of item I of it (borrowed: as long as the
+ * engine lives; folding and refreshing change it). The indexes must exist
+ * in the checklist (asserted); without asserts, NULL when they do not. */
 const struct section_state *engine_section(const struct engine *e, size_t s);
 const struct item_state *engine_item(const struct engine *e, size_t s, size_t i);
 /* Every note of the run, oldest first (borrowed). */
@@ -140,7 +144,8 @@ bool engine_all_gates_passed(const struct engine *e);
 size_t engine_current_section(const struct engine *e);
 
 /* Permission checks. Each returns true when allowed; otherwise false with a
- * malloc'd explanation in *WHY (caller frees) naming what blocks it. */
+ * malloc'd explanation in *WHY (caller frees; WHY may be NULL) naming what
+ * blocks it. S and I must exist in the checklist (asserted). */
 bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why);

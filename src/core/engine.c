@@ -2,6 +2,7 @@
  * engine_refresh, so the state is always a function of the events and now. */
 #include "countersign/engine.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,7 @@ const char *run_status_name(enum run_status s)
 
 struct engine *engine_create(const struct checklist *cl)
 {
+	assert(cl && (cl->sections || cl->n_sections == 0));
 	struct engine *e = xcalloc(1, sizeof(*e));
 	e->cl = cl;
 	e->sections = xcalloc(cl->n_sections + 1, sizeof(*e->sections));
@@ -148,6 +150,9 @@ static void set_str(char **dst, const char *src)
 
 static void mark_verdict_event(struct item_state *is, const struct event *ev)
 {
+	/* The event's hash ends within its buffer: one that did not would be
+	 * cut short here without a word. */
+	assert(memchr(ev->hash, '\0', EVENT_HASH_HEX));
 	is->verdict_seq = ev->seq;
 	is->verdict_us = ev->time_us;
 	memcpy(is->verdict_hash, ev->hash, EVENT_HASH_HEX);
@@ -189,6 +194,7 @@ static bool end_recheck(struct engine *e, size_t s, struct item_state *is, enum 
  * verdict, who gave it, when, and its message. */
 static void restore_signed(struct item_state *is)
 {
+	assert(is->gate_hash[EVENT_HASH_HEX - 1] == '\0');
 	is->verdict = is->checked = is->gate_verdict;
 	is->verdict_seq = is->gate_seq;
 	memcpy(is->verdict_hash, is->gate_hash, EVENT_HASH_HEX);
@@ -202,6 +208,7 @@ static void restore_signed(struct item_state *is)
 /* Keeps what the gate counts, with who gave it, when and why. */
 static void take_signed(struct item_state *is)
 {
+	assert(is->verdict_hash[EVENT_HASH_HEX - 1] == '\0');
 	is->gate_verdict = is->verdict;
 	is->gate_seq = is->verdict_seq;
 	memcpy(is->gate_hash, is->verdict_hash, EVENT_HASH_HEX);
@@ -327,7 +334,7 @@ static void apply_section_event(struct engine *e, const struct event *ev, const 
 			ss->passed_us = ev->time_us;
 		ss->pending_seq = 0;
 	} else if (strcmp(ev->kind, EV_OVERRIDE_REQUESTED) == 0) {
-		set_str(&ss->pending_by, ev->actor);
+		set_str(&ss->pending_by, ev->actor ? ev->actor : "?");
 		set_str(&ss->pending_reason, json_str(p, "reason"));
 		set_str(&ss->pending_incident, json_str(p, "incident"));
 		ss->pending_seq = ev->seq;
@@ -353,6 +360,13 @@ static void lapse_override_request(struct engine *e, const struct event *ev)
 
 void engine_apply(struct engine *e, const struct event *ev)
 {
+	assert(e && ev);
+	/* Each event is folded once: a session catches up by loading the events
+	 * after last_seq, so a seq at or below it would be folded twice. Gaps
+	 * are not asserted: a record with an event deleted still loads (and
+	 * verify names the gap), while the session's own appends are gap-free
+	 * (session_append_guarded asserts that). */
+	assert(ev->seq > e->last_seq);
 	e->last_seq = ev->seq;
 	if (!ev->kind)
 		return;

@@ -1,4 +1,5 @@
 /* Derived state: waits, digests, stale sign-offs, gates, locks and marks. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,9 @@ static void count_signoffs(struct section_state *ss)
 		else
 			ss->rejected = true;
 	}
+	/* At most one counted approval per signature (the gate compares it with
+	 * the sign-offs the section needs). */
+	assert(ss->approvals >= 0 && (size_t)ss->approvals <= ss->n_signoffs);
 }
 
 static bool verdict_counts(enum verdict v)
@@ -108,6 +112,7 @@ static void refresh_gate(struct engine *e, size_t s)
 		if (verdict_counts(is->gate_verdict) && !(is->needs_attestation && !is->rechecking))
 			ss->required_done++;
 	}
+	assert(ss->required_done <= ss->required_total);
 	compute_digest(e, s);
 	count_signoffs(ss);
 	bool by_rules = ss->required_done == ss->required_total &&
@@ -165,6 +170,7 @@ static void refresh_lock(struct engine *e, size_t s)
 		if (!e->sections[p].gate_passed) {
 			ss->locked = true;
 			ss->blocked_by = p;
+			assert(ss->blocked_by < s);  /* only an earlier gate holds a section */
 			return;
 		}
 	}
@@ -195,6 +201,7 @@ static enum section_mark compute_mark(const struct engine *e, size_t s)
 
 void engine_refresh(struct engine *e, int64_t now_us)
 {
+	assert(e);
 	size_t n = e->cl->n_sections;
 	for (size_t s = 0; s < n; s++) {
 		refresh_items(e, s, now_us);
@@ -215,6 +222,7 @@ void engine_refresh(struct engine *e, int64_t now_us)
 
 bool engine_gate_passed_at(struct engine *e, size_t s, int64_t now_us)
 {
+	ENGINE_ASSERT_SECTION(e, s);
 	refresh_items(e, s, now_us);
 	refresh_gate(e, s);
 	return e->sections[s].gate_passed;
@@ -265,16 +273,19 @@ const char *engine_variables_json(const struct engine *e) { return e->variables;
 
 const struct section_state *engine_section(const struct engine *e, size_t s)
 {
+	ENGINE_ASSERT_SECTION(e, s);
 	return s < e->cl->n_sections ? &e->sections[s] : NULL;
 }
 
 const struct note *engine_notes(const struct engine *e, size_t *n)
 {
+	assert(n);
 	*n = e->n_notes;
 	return e->notes;
 }
 
 const struct item_state *engine_item(const struct engine *e, size_t s, size_t i)
 {
+	ENGINE_ASSERT_ITEM(e, s, i);
 	return s < e->cl->n_sections && i < e->cl->sections[s].n_items ? &e->items[s][i] : NULL;
 }

@@ -2,7 +2,16 @@
 #ifndef COUNTERSIGN_ENGINE_INTERNAL_H
 #define COUNTERSIGN_ENGINE_INTERNAL_H
 
+#include <assert.h>
+
 #include "countersign/engine.h"
+
+/* Section S, and item I of it, exist in the engine's checklist: callers
+ * resolve names to indexes first (session_find), so an index out of range
+ * is a caller's bug that would otherwise read past the state arrays. */
+#define ENGINE_ASSERT_SECTION(e, s) assert((s) < (e)->cl->n_sections)
+#define ENGINE_ASSERT_ITEM(e, s, i) \
+	assert((s) < (e)->cl->n_sections && (i) < (e)->cl->sections[(s)].n_items)
 
 struct engine {
 	const struct checklist *cl;

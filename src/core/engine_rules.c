@@ -1,4 +1,5 @@
 /* "Is this allowed, and if not, why": the answers every command asks for. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ static bool run_open(const struct engine *e, char **why)
 /* The shared rule of every action inside a section. */
 static bool section_workable(const struct engine *e, size_t s, char **why)
 {
+	ENGINE_ASSERT_SECTION(e, s);
 	if (!run_open(e, why))
 		return false;
 	const struct section *sec = &e->cl->sections[s];
@@ -33,6 +35,7 @@ static bool section_workable(const struct engine *e, size_t s, char **why)
 		return refuse(why, xasprintf("section \"%s\" was not chosen: another alternative of \"%s\" was",
 			sec->id, sec->choice));
 	if (ss->locked && ss->blocked_by != (size_t)-1) {
+		assert(ss->blocked_by < s);
 		const struct section *b = &e->cl->sections[ss->blocked_by];
 		const struct section_state *bs = &e->sections[ss->blocked_by];
 		if (b->choice && bs->mark == MARK_CHOOSE)
@@ -96,6 +99,7 @@ static bool wait_ready(const struct engine *e, size_t s, size_t w, char **why)
 
 bool engine_can_cancel_wait(const struct engine *e, size_t s, size_t i, char **why)
 {
+	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!run_open(e, why))
 		return false;
 	const struct item *it = &e->cl->sections[s].items[i];
@@ -109,6 +113,7 @@ bool engine_can_cancel_wait(const struct engine *e, size_t s, size_t i, char **w
 
 bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
 {
+	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!section_workable(e, s, why))
 		return false;
 	const struct item *it = &e->cl->sections[s].items[i];
@@ -127,6 +132,7 @@ bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
 
 bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why)
 {
+	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!section_workable(e, s, why))
 		return false;
 	const struct item *it = &e->cl->sections[s].items[i];
@@ -138,6 +144,7 @@ bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why)
 
 bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why)
 {
+	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!section_workable(e, s, why))
 		return false;
 	const struct item *it = &e->cl->sections[s].items[i];
@@ -154,6 +161,7 @@ bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why)
 
 bool engine_can_choose(const struct engine *e, size_t s, char **why)
 {
+	ENGINE_ASSERT_SECTION(e, s);
 	const struct section *sec = &e->cl->sections[s];
 	if (!run_open(e, why))
 		return false;
@@ -172,6 +180,7 @@ bool engine_can_choose(const struct engine *e, size_t s, char **why)
 
 bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why)
 {
+	assert(engineer);
 	if (!section_workable(e, s, why))
 		return false;
 	const struct section *sec = &e->cl->sections[s];
@@ -204,6 +213,7 @@ bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, boo
 
 bool engine_can_override(const struct engine *e, size_t s, char **why)
 {
+	ENGINE_ASSERT_SECTION(e, s);
 	if (!run_open(e, why))
 		return false;
 	const struct section *sec = &e->cl->sections[s];
@@ -221,6 +231,7 @@ bool engine_can_request_override(const struct engine *e, size_t s, char **why)
 	if (!engine_can_override(e, s, why))
 		return false;
 	const struct section_state *ss = &e->sections[s];
+	assert(!ss->pending_active || ss->pending_by);
 	if (ss->pending_active)
 		return refuse(why, xasprintf("an override of \"%s\" asked by %s (incident %s) already waits for "
 			"confirmation; confirm it, or ask again once it has lapsed", e->cl->sections[s].id, ss->pending_by,
@@ -237,6 +248,7 @@ bool engine_can_confirm_override(const struct engine *e, size_t s, const char *e
 	if (!ss->pending_active)
 		return refuse(why, xasprintf("no override of \"%s\" waits for confirmation%s", sec->id,
 			ss->pending_seq ? " (the request has expired; ask for it again)" : ""));
+	assert(ss->pending_by);  /* set with the request's seq */
 	if (engineer && strcmp(engineer, ss->pending_by) == 0)
 		return refuse(why, xasprintf("%s asked for this override; a second engineer must confirm it", engineer));
 	return true;

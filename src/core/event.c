@@ -1,5 +1,6 @@
 #include "countersign/event.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,9 @@ static void put_field(crypto_hash_sha256_state *st, const char *s)
 
 bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX])
 {
+	assert(ev && out);
+	/* prev is read as a C string: it must end within its buffer. */
+	assert(memchr(ev->prev, '\0', EVENT_HASH_HEX));
 	unsigned char prev[crypto_hash_sha256_BYTES];
 	size_t bin_len = 0;
 	if (sodium_hex2bin(prev, sizeof(prev), ev->prev, strlen(ev->prev), NULL, &bin_len, NULL) != 0 ||
@@ -86,6 +90,7 @@ bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX])
 
 void sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX])
 {
+	assert(out && (bytes || len == 0));
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, bytes, len);
 	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
