@@ -3,6 +3,7 @@
  * store files share. */
 #include "store_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -355,6 +356,7 @@ int64_t store_data_version(struct store *st)
 
 void store_set_err(struct store *st, const char *fmt, ...)
 {
+	assert(st && fmt);
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
@@ -365,6 +367,7 @@ void store_set_err(struct store *st, const char *fmt, ...)
 
 enum store_status store_db_fail(struct store *st, const char *what)
 {
+	assert(st && st->db && what);
 	/* SQLite says "disk I/O error" for a full disk met while writing the
 	 * WAL; the system error tells them apart. */
 	int code = sqlite3_errcode(st->db);
@@ -379,6 +382,7 @@ enum store_status store_db_fail(struct store *st, const char *what)
 
 sqlite3_stmt *store_prepare(struct store *st, const char *sql)
 {
+	assert(st && st->db && sql);
 	sqlite3_stmt *stmt = NULL;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		store_db_fail(st, "cannot prepare a statement");
@@ -434,6 +438,9 @@ enum store_status store_begin(struct store *st, bool immediate, const char *what
 
 enum store_status store_commit(struct store *st, const char *what)
 {
+	/* Only what store_begin opened is committed: statements run without it
+	 * would each have committed on their own, not all or nothing. */
+	assert(!sqlite3_get_autocommit(st->db));
 	/* A write transaction commits only into the file it began on. */
 	if (sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE && check_same_file(st, what) != STORE_OK) {
 		store_rollback(st);

@@ -2,6 +2,7 @@
  * event of the "engineers" chain in the same transaction. */
 #include "store_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ static enum store_status insert_engineer(struct store *st, const struct engineer
 enum store_status store_add_engineer(struct store *st, const struct engineer *e,
 	const struct event *origin)
 {
+	assert(st && e);
 	if (!e->name || !e->name[0] || !e->pin_hash || !e->pin_hash[0]) {
 		store_set_err(st, "cannot add an engineer without a name and a PIN hash");
 		return STORE_FAILED;
@@ -262,6 +264,7 @@ static enum store_status count_attempts(struct store *st, const char *name, int6
 enum store_status store_pin_reserve(struct store *st, const char *name, int64_t since_us, int max,
 	int *count, int64_t *oldest_us, int64_t *ticket)
 {
+	assert(st && name && max > 0 && count && oldest_us && ticket);
 	*count = 0;
 	*oldest_us = 0;
 	*ticket = 0;
@@ -326,6 +329,8 @@ static enum store_status lock_event(struct store *st, const struct event *failed
 enum store_status store_pin_settle(struct store *st, int64_t ticket, struct event *failed, int64_t since_us,
 	int64_t window_us, int max, bool *locked)
 {
+	/* A failure is counted against the engineer it names. */
+	assert(st && ticket > 0 && (!failed || (failed->target && failed->target[0])));
 	bool lock = false;
 	struct event lock_ev = {0};
 	enum store_status s = store_begin(st, true, "cannot record the PIN attempt");

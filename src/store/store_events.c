@@ -1,6 +1,7 @@
 /* Appending events to a chain, loading them back, and evidence blobs. */
 #include "store_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -158,6 +159,11 @@ static enum store_status insert_event(struct store *st, sqlite3_stmt *stmt, cons
 enum store_status store_append_locked(struct store *st, const char *chain, struct event *evs, size_t n,
 	struct evidence *evidence, size_t n_evidence)
 {
+	/* The head read below is the head only inside the caller's write
+	 * transaction, which also makes the events and their evidence one
+	 * commit. */
+	assert(sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE);
+	assert(chain && chain[0] && (evs || n == 0) && (evidence || n_evidence == 0));
 	int64_t seq = 0;
 	char prev[EVENT_HASH_HEX];
 	enum store_status s = chain_head(st, chain, &seq, prev);
@@ -279,6 +285,7 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 	struct event *evs = NULL;
 	size_t count = 0, cap = 0;
 	int rc;
+	int64_t twice = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -286,8 +293,21 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 		}
 		memset(&evs[count], 0, sizeof(evs[count]));
 		fill_event(stmt, &evs[count++]);
+		/* The primary key makes seq unique in a chain; a table rebuilt
+		 * without it could hold one twice, which the engine would fold
+		 * twice. */
+		if (count > 1 && evs[count - 1].seq <= evs[count - 2].seq) {
+			twice = evs[count - 1].seq;
+			break;
+		}
 	}
 	sqlite3_finalize(stmt);
+	if (twice) {
+		event_array_free(evs, count);
+		store_set_err(st, "the record of %s is damaged: it holds event %" PRId64 " twice (run countersign verify)",
+			chain ? chain : "", twice);
+		return STORE_FAILED;
+	}
 	if (rc != SQLITE_DONE) {
 		event_array_free(evs, count);
 		return store_db_fail(st, "cannot load events");

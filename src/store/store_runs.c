@@ -2,6 +2,7 @@
  * of each run's chain, and creating a run together with its first event. */
 #include "store_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static const char run_id_alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 enum store_status store_put_checklist(struct store *st, const char *text, size_t len,
 	char sha[EVENT_HASH_HEX])
 {
+	assert(st && (text || len == 0) && sha);
 	sha256_hex(text, len, sha);
 	sqlite3_stmt *stmt = store_prepare(st, "INSERT OR IGNORE INTO checklists (sha256, text) VALUES (?1, ?2)");
 	if (!stmt)
@@ -90,6 +92,8 @@ static void hash_field(crypto_hash_sha256_state *h, const char *s)
 
 void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX])
 {
+	/* The nonce is hashed as a C string: it must end within its buffer. */
+	assert(run && out && memchr(run->nonce, '\0', sizeof(run->nonce)));
 	char started[24];
 	snprintf(started, sizeof(started), "%" PRId64, run->started_us);
 	crypto_hash_sha256_state h;
@@ -311,6 +315,8 @@ static enum store_status insert_run(struct store *st, struct run_row *run)
 
 enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first)
 {
+	/* The run's chain begins with its run_started event, in the same commit. */
+	assert(st && run && first && first->kind && strcmp(first->kind, EV_RUN_STARTED) == 0);
 	unsigned char nonce[RUN_NONCE_BYTES];
 	randombytes_buf(nonce, sizeof(nonce));
 	sodium_bin2hex(run->nonce, sizeof(run->nonce), nonce, sizeof(nonce));
@@ -324,8 +330,10 @@ enum store_status store_create_run(struct store *st, struct run_row *run, struct
 		s = insert_run(st, run);
 	if (s == STORE_OK)
 		s = store_append_locked(st, run->id, first, 1, NULL, 0);
-	if (s == STORE_OK)
+	if (s == STORE_OK) {
+		assert(first->seq == 1);
 		return store_commit(st, "cannot commit the new run");
+	}
 	store_rollback(st);
 	return s;
 }

@@ -1,6 +1,7 @@
 /* Unit tests for store_verify: an untouched record passes, and each way of
  * altering it behind the store's back (triggers dropped, SQL run directly on
- * the file) is caught and reported at the right event. */
+ * the file) is caught and reported at the right event; a chain that holds
+ * a seq twice is not loaded. */
 #include "fixture.h"
 
 #include <sodium.h>
@@ -205,6 +206,11 @@ static void test_deleted_middle(const char *tmp)
 	scene_open(&sc, tmp, "deleted");
 	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq = 5");
 	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 5, "event 5 is missing (events jump from 4 to 6)", __LINE__);
+	/* The run still loads, gap and all, so that it can be shown and reported on. */
+	struct event *evs = NULL;
+	size_t n = 0;
+	CHECK(store_load_events(sc.st, sc.run.id, 0, &evs, &n) == STORE_OK && n == N_EVENTS - 1);
+	event_array_free(evs, n);
 	scene_close(&sc);
 
 	scene_open(&sc, tmp, "deleted-first");
@@ -341,6 +347,25 @@ static void test_engineers_chain(const char *tmp)
 	scene_close(&sc);
 }
 
+/* A chain holding one seq twice (the events table rebuilt without its
+ * primary key) is not handed out: the engine would fold that event twice. */
+static void test_repeated_seq(const char *tmp)
+{
+	struct scene sc;
+	scene_open(&sc, tmp, "repeated");
+	tamper(&sc, "CREATE TABLE rebuilt AS SELECT * FROM events; DROP TABLE events; "
+		"ALTER TABLE rebuilt RENAME TO events; "
+		"INSERT INTO events SELECT * FROM events WHERE chain = '{run}' AND seq = 5");
+	struct event *evs = NULL;
+	size_t n = 0;
+	CHECK(store_load_events(sc.st, sc.run.id, 0, &evs, &n) == STORE_FAILED && !evs && n == 0);
+	CHECK(strstr(store_error(sc.st), "holds event 5 twice"));
+	/* Events after it are still read as they are. */
+	CHECK(store_load_events(sc.st, sc.run.id, 5, &evs, &n) == STORE_OK && n == N_EVENTS - 5);
+	event_array_free(evs, n);
+	scene_close(&sc);
+}
+
 /* The worked example of docs/record.md, so that the document and the code
  * cannot drift apart. */
 static void test_documented_vectors(const char *tmp)
@@ -384,6 +409,7 @@ int main(void)
 	test_changed_actor(tmp);
 	test_deleted_middle(tmp);
 	test_deleted_renumbered(tmp);
+	test_repeated_seq(tmp);
 	test_swapped(tmp);
 	test_rehashed(tmp);
 	test_evidence(tmp);
