@@ -37,8 +37,7 @@ static struct before *before;
 static size_t n_before;
 static bool showing;
 static size_t top;
-static char **lines;           /* the list as drawn: wrapped rows */
-static size_t n_lines;
+static struct strvec lines;    /* the list as drawn: wrapped rows */
 
 static const char *jstr(const cJSON *p, const char *key)
 {
@@ -229,11 +228,7 @@ void ui_news_attach(struct ui *ui)
 
 static void free_lines(void)
 {
-	for (size_t i = 0; i < n_lines; i++)
-		free(lines[i]);
-	free(lines);
-	lines = NULL;
-	n_lines = 0;
+	strvec_clear(&lines);
 }
 
 void ui_news_detach(struct ui *ui)
@@ -273,8 +268,7 @@ static void add_rows(const struct news *nw, int width)
 	size_t n = 0;
 	struct wrap_row *at = wrap_rows(nw->text, strlen(nw->text), width - indent, &n);
 	for (size_t i = 0; i < (n ? n : 1); i++) {
-		lines = xreallocarray(lines, n_lines + 1, sizeof(*lines));
-		lines[n_lines++] = xasprintf("%-*s%.*s", indent, i == 0 ? when : "", n ? (int)at[i].len : 0,
+		strvec_pushf(&lines, "%-*s%.*s", indent, i == 0 ? when : "", n ? (int)at[i].len : 0,
 			n ? nw->text + at[i].start : "");
 	}
 	free(at);
@@ -313,8 +307,8 @@ void ui_news_open(struct ui *ui)
 void ui_news_draw(struct ui *ui)
 {
 	int rows = ui->rows - 3;
-	if (top + (size_t)rows > n_lines)
-		top = n_lines > (size_t)rows ? n_lines - (size_t)rows : 0;
+	if (top + (size_t)rows > lines.n)
+		top = lines.n > (size_t)rows ? lines.n - (size_t)rows : 0;
 	char *title = xasprintf(" Recent events of run %s, newest first", ui->s.run.id);
 	if (ui->color)
 		attron(COLOR_PAIR(5));
@@ -324,13 +318,13 @@ void ui_news_draw(struct ui *ui)
 	free(title);
 	for (int r = 0; r < rows; r++) {
 		size_t i = top + (size_t)r;
-		ui_put(1 + r, 1, ui->cols - 2, i < n_lines ? lines[i] : r == 0 && !n_lines ? "(nothing recorded yet)" : "");
+		ui_put(1 + r, 1, ui->cols - 2, i < lines.n ? lines.v[i] : r == 0 && !lines.n ? "(nothing recorded yet)" : "");
 	}
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
 	if (top)
 		ui_border_more(ui, 0, 0, ui->cols, top, true);
-	if (top + (size_t)rows < n_lines)
-		ui_border_more(ui, ui->rows - 2, 0, ui->cols, n_lines - top - (size_t)rows, false);
+	if (top + (size_t)rows < lines.n)
+		ui_border_more(ui, ui->rows - 2, 0, ui->cols, lines.n - top - (size_t)rows, false);
 	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G top/end  q, Esc, N back");
 }
 
@@ -344,7 +338,7 @@ void ui_news_key(struct ui *ui, int key)
 	case UI_KEY_PGDN: case ' ': top += page; break;
 	case UI_KEY_PGUP: top = top > page ? top - page : 0; break;
 	case 'g': case UI_KEY_HOME: top = 0; break;
-	case 'G': case UI_KEY_END: top = n_lines; break;
+	case 'G': case UI_KEY_END: top = lines.n; break;
 	case 'q': case 'N': case UI_KEY_ESC: case UI_CTRL('c'):
 		showing = false;
 		free_lines();

@@ -192,22 +192,17 @@ static void open_vars_form(struct ui *ui)
 
 /* The open runs of the checklist being opened, parallel to the rows of the
  * dialog that lists them (the last row starts a new run). */
-static char **open_ids;
-static size_t n_open;
+static struct strvec open_ids;
 
 static void open_ids_clear(void)
 {
-	for (size_t i = 0; i < n_open; i++)
-		free(open_ids[i]);
-	free(open_ids);
-	open_ids = NULL;
-	n_open = 0;
+	strvec_clear(&open_ids);
 }
 
 static bool submit_open_run(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	(void)yes;
-	char *id = d->sel < n_open ? xstrdup(open_ids[d->sel]) : NULL;
+	char *id = d->sel < open_ids.n ? xstrdup(open_ids.v[d->sel]) : NULL;
 	open_ids_clear();
 	ui_dialog_close(ui);
 	if (id) {
@@ -258,8 +253,7 @@ static void new_run_signed_in(struct ui *ui)
 		if (session_load_run(&probe, runs[i].id) == CS_OK && engine_status(probe.eng) == RUN_OPEN) {
 			if (!d)
 				d = ui_dialog_new("Open runs");
-			open_ids = xreallocarray(open_ids, n_open + 1, sizeof(char *));
-			open_ids[n_open++] = xstrdup(runs[i].id);
+			strvec_push(&open_ids, runs[i].id);
 			open_run_row(ui, d, &runs[i], &probe);
 		}
 		session_close(&probe);
@@ -272,7 +266,7 @@ static void new_run_signed_in(struct ui *ui)
 		return;
 	}
 	ui_dialog_info(d, "%s (%s) has %zu open run%s. Resume one, or start a new run:", pending_cl->title,
-		pending_cl->id, n_open, n_open == 1 ? "" : "s");
+		pending_cl->id, open_ids.n, open_ids.n == 1 ? "" : "s");
 	ui_dialog_row(d, "start a new run of %s", pending_cl->id);
 	d->submit = submit_open_run;
 	ui_dialog_open(ui, d);

@@ -21,15 +21,15 @@ static SCREEN *screen;
 static FILE *null_out, *null_in;
 
 /* --- script mode --- */
-static char **script_lines;
-static size_t script_n, script_pos;
+static struct strvec script;     /* its lines */
+static size_t script_pos;
 static int pending[256];
 static size_t pending_n, pending_pos;
 static char *waiting_for;        /* :wait-for TEXT */
 static bool script_utf8; /* the locale is UTF-8 */
 static bool waiting_idle;
 static int64_t wait_deadline_us;
-static int script_failed;
+static int script_failed;        /* CS_INVALID: a bad script; CS_REFUSED: a wait timed out */
 
 bool ui_script_active(void)
 {
@@ -65,7 +65,7 @@ static void load_script(void)
 	FILE *f = path ? fopen(path, "r") : NULL;
 	if (!f) {
 		fprintf(stderr, "countersign: cannot read the key script %s\n", path ? path : "(none)");
-		script_failed = 2;
+		script_failed = CS_INVALID;
 		return;
 	}
 	char *line = NULL;
@@ -74,8 +74,7 @@ static void load_script(void)
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		script_lines = xreallocarray(script_lines, script_n + 1, sizeof(char *));
-		script_lines[script_n++] = xstrdup(line);
+		strvec_push(&script, line);
 	}
 	free(line);
 	fclose(f);
@@ -149,7 +148,7 @@ static void run_command(struct ui *ui, const char *cmd)
 		}
 	} else {
 		fprintf(stderr, "countersign: key script: unknown command %s\n", cmd);
-		script_failed = 2;
+		script_failed = CS_INVALID;
 	}
 }
 
@@ -165,7 +164,7 @@ bool ui_script_next(struct ui *ui, int *key)
 			fprintf(stderr, "countersign: key script: timed out waiting for %s\n",
 				waiting_for ? waiting_for : "idle");
 			ui_dump_screen(ui, "timeout");
-			script_failed = 1;
+			script_failed = CS_REFUSED;
 			return false;
 		}
 		free(waiting_for);
@@ -173,9 +172,9 @@ bool ui_script_next(struct ui *ui, int *key)
 		waiting_idle = false;
 	}
 	while (pending_pos >= pending_n) {
-		if (script_pos >= script_n || script_failed)
+		if (script_pos >= script.n || script_failed)
 			return false;
-		const char *line = script_lines[script_pos++];
+		const char *line = script.v[script_pos++];
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (line[0] == ':') {
@@ -275,11 +274,8 @@ void ui_term_stop(struct ui *ui)
 	if (null_in)
 		fclose(null_in);
 	null_out = null_in = NULL;
-	for (size_t i = 0; i < script_n; i++)
-		free(script_lines[i]);
-	free(script_lines);
-	script_lines = NULL;
-	script_n = script_pos = 0;
+	strvec_clear(&script);
+	script_pos = 0;
 	free(waiting_for);
 	waiting_for = NULL;
 }
@@ -400,7 +396,7 @@ void ui_dump_screen(struct ui *ui, const char *name)
 	FILE *f = fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "countersign: cannot write the screen dump %s: %s\n", path, strerror(errno));
-		script_failed = 2;
+		script_failed = CS_INVALID;
 		free(path);
 		return;
 	}
