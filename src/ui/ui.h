@@ -46,9 +46,21 @@ struct ui_output {             /* live output of one item */
 	bool truncated;
 };
 
-enum ui_view { VIEW_HOME, VIEW_RUN, VIEW_OUTPUT, VIEW_HELP, VIEW_AUDIT };
-
 struct ui;
+
+/* A screen of the interface, as tig has its view operations: the loop in
+ * ui_app.c draws the view shown, gives it the keys no dialog takes and
+ * ticks it every half second. A view keeps its state in a struct of its
+ * own that struct ui points to; destroy frees it when the interface ends.
+ * Every view is listed in the view table of ui_app.c. */
+struct ui_view_ops {
+	const char *name;
+	void (*draw)(struct ui *ui);           /* the whole screen, from the state */
+	void (*key)(struct ui *ui, int key);
+	void (*tick)(struct ui *ui);           /* every half second; NULL: nothing */
+	void (*destroy)(struct ui *ui);        /* frees the view's state; NULL: none */
+};
+extern const struct ui_view_ops ui_home_view, ui_run_view, ui_output_view, ui_help_view, ui_audit_view;
 
 /* A modal dialog: fields edited in turn; on submit the callback runs. */
 enum field_kind { FIELD_TEXT, FIELD_SECRET, FIELD_CHOICE };
@@ -92,7 +104,7 @@ struct ui {
 	const struct ui_options *opt;
 	bool utf8, color, test_mode, quit;
 	int rows, cols;
-	enum ui_view view, back_view;
+	const struct ui_view_ops *view, *back_view;  /* shown, and what help goes back to */
 	/* home */
 	char **checklists;          /* paths */
 	size_t n_checklists;
@@ -153,8 +165,6 @@ void ui_set_status(struct ui *ui, bool error, const char *fmt, ...) __attribute_
 
 /* ui_home.c */
 void ui_home_load(struct ui *ui);
-void ui_home_draw(struct ui *ui);
-void ui_home_key(struct ui *ui, int key);
 /* Review: from a run back to the list of runs. */
 void ui_review_back(struct ui *ui);
 
@@ -169,8 +179,6 @@ void ui_review_free(void);
 /* ui_audit.c: the audit view of one run, oldest first, one line per event,
  * drawn full screen; q, Esc or a go back to the view it was opened from. */
 void ui_audit_open(struct ui *ui, const char *run_id);
-void ui_audit_draw(struct ui *ui);
-void ui_audit_key(struct ui *ui, int key);
 void ui_audit_free(void);
 
 /* ui_export.c: the export form (format and path) for run RUN_ID; writes
@@ -181,9 +189,10 @@ void ui_export_open(struct ui *ui, const char *run_id);
 bool ui_run_open(struct ui *ui, const char *run_id);
 void ui_run_close(struct ui *ui);
 void ui_run_draw(struct ui *ui);
-void ui_run_key(struct ui *ui, int key);
-void ui_output_draw(struct ui *ui);
-void ui_output_key(struct ui *ui, int key);
+void ui_run_key(struct ui *ui, int key);   /* ui_actions.c */
+/* Folds in what other processes recorded on the open run and what the
+ * clock decided (the tick of the views that show the run). */
+void ui_run_tick(struct ui *ui);
 void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, size_t len);
 
 /* ui_start.c: sign-in, registering, variables, new run */
@@ -225,8 +234,6 @@ void ui_override_section(struct ui *ui);     /* O: asks, or confirms a pending r
 
 /* ui_help.c: help for the screen it is opened on; notifications. */
 void ui_help_open(struct ui *ui);
-void ui_help_draw(struct ui *ui);
-void ui_help_key(struct ui *ui, int key);
 /* The variable missing from notify entry ENTRY's URL (malloc'd), or NULL
  * when it is on. */
 char *ui_notify_missing(const struct ui *ui, size_t entry);

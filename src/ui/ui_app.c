@@ -1,5 +1,6 @@
 /* The interface's one loop: poll() over the terminal, the running checks and
  * a half-second tick for the clock and for changes made by other processes. */
+#include <assert.h>
 #include <curses.h>
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +18,19 @@
 #define UI_OUTPUT_MS 30
 
 void ui_ask_quit(struct ui *ui);
+
+/* The view table: every screen of the interface (struct ui_view_ops). */
+static const struct ui_view_ops *const views[] = {
+	&ui_home_view, &ui_run_view, &ui_output_view, &ui_help_view, &ui_audit_view,
+};
+
+static bool known_view(const struct ui_view_ops *v)
+{
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (views[i] == v)
+			return v->draw && v->key;
+	return false;
+}
 
 static volatile sig_atomic_t terminate;
 
@@ -47,13 +61,8 @@ static void draw(struct ui *ui)
 		ui_put(ui->rows / 2, 0, ui->cols, msg);
 		ui_put(ui->rows / 2 + 1, 0, ui->cols, "Make it larger (q quits).");
 	} else {
-		switch (ui->view) {
-		case VIEW_HOME: ui_home_draw(ui); break;
-		case VIEW_RUN: ui_run_draw(ui); break;
-		case VIEW_OUTPUT: ui_output_draw(ui); break;
-		case VIEW_HELP: ui_help_draw(ui); break;
-		case VIEW_AUDIT: ui_audit_draw(ui); break;
-		}
+		assert(known_view(ui->view));
+		ui->view->draw(ui);
 		if (ui->dialog)
 			ui_dialog_draw(ui);
 	}
@@ -82,13 +91,8 @@ static void handle_key(struct ui *ui, int key)
 			ui_dialog_key(ui, key);
 		return;
 	}
-	switch (ui->view) {
-	case VIEW_HOME: ui_home_key(ui, key); break;
-	case VIEW_RUN: ui_run_key(ui, key); break;
-	case VIEW_OUTPUT: ui_output_key(ui, key); break;
-	case VIEW_HELP: ui_help_key(ui, key); break;
-	case VIEW_AUDIT: ui_audit_key(ui, key); break;
-	}
+	assert(known_view(ui->view));
+	ui->view->key(ui, key);
 }
 
 static void loop(struct ui *ui)
@@ -141,11 +145,9 @@ static void loop(struct ui *ui)
 			handle_key(ui, key);
 		if (mono_ms() >= next_tick) {
 			next_tick = mono_ms() + UI_TICK_MS;
-			if (ui->have_run) {
-				session_poll(&ui->s);
-				engine_refresh(ui->s.eng, clock_wall_us());
-			}
-			ui->dirty = true;
+			if (ui->view->tick)
+				ui->view->tick(ui);
+			ui->dirty = true;  /* clocks and countdowns move */
 		}
 	}
 	free(fds);
@@ -206,6 +208,7 @@ int ui_main(const struct ui_options *opt)
 	struct ui ui;
 	memset(&ui, 0, sizeof(ui));
 	ui.opt = opt;
+	ui.view = &ui_home_view;
 	bool run_open = false;
 	int rc = prepare(&ui, &run_open);
 	if (rc != CS_OK) {
@@ -233,7 +236,9 @@ int ui_main(const struct ui_options *opt)
 	loop(&ui);
 	ui_run_close(&ui);
 	ui_dialog_close(&ui);
-	ui_audit_free();
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (views[i]->destroy)
+			views[i]->destroy(&ui);
 	ui_review_free();
 	ui_term_stop(&ui);
 	sigaction(SIGTERM, &old_term, NULL);

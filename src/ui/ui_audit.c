@@ -16,7 +16,7 @@ static struct {
 	char *run_id;
 	char **lines;               /* one per event */
 	size_t n_lines;
-	enum ui_view back;          /* where q goes */
+	const struct ui_view_ops *back;  /* where q goes */
 	/* the lines as drawn: wrapped rows, and the event each row belongs to */
 	char **rows;
 	size_t *row_event, n_rows;
@@ -65,7 +65,7 @@ void ui_audit_open(struct ui *ui, const char *run_id)
 		au.lines[au.n_lines++] = audit_line(&run[i]);
 	audit_entry_array_free(run, n_run);
 	au.back = ui->view;
-	ui->view = VIEW_AUDIT;
+	ui->view = &ui_audit_view;
 	ui->dirty = true;
 }
 
@@ -98,7 +98,7 @@ static void wrap_all(int width)
 	au.width = width;
 }
 
-void ui_audit_draw(struct ui *ui)
+static void audit_draw(struct ui *ui)
 {
 	if (au.width != ui->cols)
 		wrap_all(ui->cols);
@@ -126,7 +126,7 @@ void ui_audit_draw(struct ui *ui)
 	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G first/last  ? help  q, Esc, a back");
 }
 
-void ui_audit_key(struct ui *ui, int key)
+static void audit_key(struct ui *ui, int key)
 {
 	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
@@ -144,3 +144,24 @@ void ui_audit_key(struct ui *ui, int key)
 		break;
 	}
 }
+
+/* A run the audit is shown over goes on. */
+static void audit_tick(struct ui *ui)
+{
+	if (au.back && au.back->tick)
+		au.back->tick(ui);
+}
+
+static void audit_destroy(struct ui *ui)
+{
+	(void)ui;
+	ui_audit_free();
+}
+
+const struct ui_view_ops ui_audit_view = {
+	.name = "audit",
+	.draw = audit_draw,
+	.key = audit_key,
+	.tick = audit_tick,
+	.destroy = audit_destroy,
+};

@@ -179,11 +179,11 @@ static const char *const audit_keys[] = {
 static char *help_text(struct ui *ui)
 {
 	struct strbuf sb = {0};
-	const char *const *lines = ui->back_view == VIEW_OUTPUT ? output_keys
-		: ui->back_view == VIEW_AUDIT ? audit_keys
-		: ui->back_view == VIEW_RUN ? run_keys : ui->opt->review ? review_keys : home_keys;
+	const char *const *lines = ui->back_view == &ui_output_view ? output_keys
+		: ui->back_view == &ui_audit_view ? audit_keys
+		: ui->back_view == &ui_run_view ? run_keys : ui->opt->review ? review_keys : home_keys;
 	strbuf_addf(&sb, "%s\n", lines[0]);
-	bool run = ui->back_view == VIEW_RUN;
+	bool run = ui->back_view == &ui_run_view;
 	if (run) {
 		/* what the screen shows first, then the keys */
 		strbuf_addstr(&sb, "\n");
@@ -204,7 +204,7 @@ static char *help_text(struct ui *ui)
 	return strbuf_detach(&sb);
 }
 
-void ui_help_draw(struct ui *ui)
+static void help_draw(struct ui *ui)
 {
 	char *text = help_text(ui);
 	size_t n = 0;
@@ -239,12 +239,12 @@ void ui_help_draw(struct ui *ui)
 void ui_help_open(struct ui *ui)
 {
 	ui->back_view = ui->view;
-	ui->view = VIEW_HELP;
+	ui->view = &ui_help_view;
 	help_top = 0;
 	ui->dirty = true;
 }
 
-void ui_help_key(struct ui *ui, int key)
+static void help_key(struct ui *ui, int key)
 {
 	size_t page = ui->rows > 6 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
@@ -256,3 +256,17 @@ void ui_help_key(struct ui *ui, int key)
 	default: ui->view = ui->back_view; break;
 	}
 }
+
+/* The run beneath goes on while its help shows. */
+static void help_tick(struct ui *ui)
+{
+	if (ui->back_view->tick)
+		ui->back_view->tick(ui);
+}
+
+const struct ui_view_ops ui_help_view = {
+	.name = "help",
+	.draw = help_draw,
+	.key = help_key,
+	.tick = help_tick,
+};

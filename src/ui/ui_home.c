@@ -105,7 +105,7 @@ static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 	free(line);
 }
 
-void ui_home_draw(struct ui *ui)
+static void home_draw(struct ui *ui)
 {
 	if (ui->opt->review) {
 		ui_review_draw(ui);
@@ -172,7 +172,7 @@ static const struct run_row *selected_run(struct ui *ui)
 	return NULL;
 }
 
-void ui_home_key(struct ui *ui, int key)
+static void home_key(struct ui *ui, int key)
 {
 	if (ui->opt->review) {
 		ui_review_key(ui, key);
@@ -232,6 +232,12 @@ void ui_review_back(struct ui *ui)
 	ui_run_close(ui);
 	free(ui->status);
 	ui->status = NULL;
-	ui->view = VIEW_HOME;
+	ui->view = &ui_home_view;
 	ui_home_load(ui);
 }
+
+const struct ui_view_ops ui_home_view = {
+	.name = "home",
+	.draw = home_draw,
+	.key = home_key,
+};

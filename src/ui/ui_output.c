@@ -54,7 +54,7 @@ void ui_output_open(struct ui *ui, bool with_search)
 {
 	if (!ui_selected_item(ui))
 		return;
-	ui->view = VIEW_OUTPUT;
+	ui->view = &ui_output_view;
 	ui->out_top = (size_t)-1;
 	search_hit = (size_t)-1;
 	memset(&search, 0, sizeof(search));
@@ -106,7 +106,7 @@ static int draw_detail(struct ui *ui)
 	return used;
 }
 
-void ui_output_draw(struct ui *ui)
+static void output_draw(struct ui *ui)
 {
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	int head = draw_detail(ui);
@@ -166,7 +166,7 @@ static void search_key(struct ui *ui, int key)
 	ui->out_top = (size_t)-2; /* search forward from the top of the screen */
 }
 
-void ui_output_key(struct ui *ui, int key)
+static void output_key(struct ui *ui, int key)
 {
 	int page = ui->rows - 3;
 	ui->dirty = true;
@@ -192,10 +192,17 @@ void ui_output_key(struct ui *ui, int key)
 	case 'J': ui_evidence_toggle_raw(ui); break;
 	case '?': ui_help_open(ui); break;
 	case 'q': case UI_KEY_ESC: case 'o':
-		ui->view = VIEW_RUN;
+		ui->view = &ui_run_view;
 		search_hit = (size_t)-1;
 		free(ui->status);
 		ui->status = NULL;
 		break;
 	}
 }
+
+const struct ui_view_ops ui_output_view = {
+	.name = "output",
+	.draw = output_draw,
+	.key = output_key,
+	.tick = ui_run_tick,
+};

@@ -118,7 +118,7 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 		ui->exec = exec_create(&ui->s, &ui->vars, on_exec_output, on_exec_done, ui);
 	ui_news_attach(ui);
 	ui->have_run = true;
-	ui->view = VIEW_RUN;
+	ui->view = &ui_run_view;
 	size_t cur = engine_current_section(ui->s.eng);
 	ui->sec = cur != (size_t)-1 ? cur : 0;
 	ui->item = 0;
@@ -133,6 +133,15 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 		free(end);
 	}
 	return true;
+}
+
+void ui_run_tick(struct ui *ui)
+{
+	if (!ui->have_run)
+		return;
+	/* what other processes recorded, and the clock's verdicts (a wait ended) */
+	session_poll(&ui->s);
+	engine_refresh(ui->s.eng, clock_wall_us());
 }
 
 /* --- drawing --- */
@@ -637,3 +646,10 @@ void ui_run_draw(struct ui *ui)
 		attroff(COLOR_PAIR(2));
 	ui_put(ui->rows - 1, 0, ui->cols, key_hint(ui));
 }
+
+const struct ui_view_ops ui_run_view = {
+	.name = "run",
+	.draw = ui_run_draw,
+	.key = ui_run_key,
+	.tick = ui_run_tick,
+};
