@@ -55,12 +55,20 @@ struct ui;
  * Every view is listed in the view table of ui_app.c. */
 struct ui_view_ops {
 	const char *name;
+	/* What ? shows about its keys: a heading, then lines (NULL-terminated);
+	 * NULL for a view that has no help. */
+	const char *const *help;
 	void (*draw)(struct ui *ui);           /* the whole screen, from the state */
 	void (*key)(struct ui *ui, int key);
 	void (*tick)(struct ui *ui);           /* every half second; NULL: nothing */
 	void (*destroy)(struct ui *ui);        /* frees the view's state; NULL: none */
 };
-extern const struct ui_view_ops ui_home_view, ui_run_view, ui_output_view, ui_help_view, ui_audit_view;
+extern const struct ui_view_ops ui_home_view, ui_review_view, ui_run_view, ui_output_view, ui_help_view,
+	ui_audit_view;
+
+/* Each view's own state (defined in its file). */
+struct ui_home;
+struct ui_review;
 
 /* A modal dialog: fields edited in turn; on submit the callback runs. */
 enum field_kind { FIELD_TEXT, FIELD_SECRET, FIELD_CHOICE };
@@ -105,14 +113,10 @@ struct ui {
 	bool utf8, color, test_mode, quit;
 	int rows, cols;
 	const struct ui_view_ops *view, *back_view;  /* shown, and what help goes back to */
-	/* home */
-	char **checklists;          /* paths */
-	size_t n_checklists;
-	struct run_row *runs;
-	size_t n_runs;
-	char *run_states;           /* 'o','c','a' per run */
-	size_t home_sel, home_top;
-	/* run */
+	/* the views' states: made when a view first opens, freed by its destroy */
+	struct ui_home *home;
+	struct ui_review *review;
+	/* the run open */
 	struct session s;
 	bool have_run;              /* s.eng valid */
 	struct var_values vars;
@@ -163,18 +167,14 @@ const char *ui_mark(const struct ui *ui, enum section_mark m);
 const char *ui_verdict_mark(const struct ui *ui, enum verdict v);
 void ui_set_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* ui_home.c */
+/* ui_home.c: (re)reads the checklists and the runs the home screen lists. */
 void ui_home_load(struct ui *ui);
-/* Review: from a run back to the list of runs. */
-void ui_review_back(struct ui *ui);
 
 /* ui_review.c: the review screen's list of runs, filtered (f) and verified
- * (v). ui_review_load fills ui->runs with the runs the filters select. */
+ * (v). ui_review_load (re)reads the runs the filters select. */
 void ui_review_load(struct ui *ui);
-void ui_review_draw(struct ui *ui);
-void ui_review_key(struct ui *ui, int key);
-/* Forgets the filters and the verifications (the interface ends). */
-void ui_review_free(void);
+/* Review: from a run back to the list of runs. */
+void ui_review_back(struct ui *ui);
 
 /* ui_audit.c: the audit view of one run, oldest first, one line per event,
  * drawn full screen; q, Esc or a go back to the view it was opened from. */
@@ -189,7 +189,6 @@ void ui_export_open(struct ui *ui, const char *run_id);
 bool ui_run_open(struct ui *ui, const char *run_id);
 void ui_run_close(struct ui *ui);
 void ui_run_draw(struct ui *ui);
-void ui_run_key(struct ui *ui, int key);   /* ui_actions.c */
 /* Folds in what other processes recorded on the open run and what the
  * clock decided (the tick of the views that show the run). */
 void ui_run_tick(struct ui *ui);

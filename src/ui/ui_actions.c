@@ -371,7 +371,7 @@ static void move_sel(struct ui *ui, int delta)
 	}
 }
 
-void ui_run_key(struct ui *ui, int key)
+static void run_key(struct ui *ui, int key)
 {
 	ui->dirty = true;
 	if (ui_nav_key(ui, key))
@@ -416,3 +416,45 @@ void ui_run_key(struct ui *ui, int key)
 	case UI_CTRL('c'): ui_ask_quit(ui); break;
 	}
 }
+
+static const char *const run_help[] = {
+	"Run screen keys",
+	"",
+	"  j/k, arrows  move                   Tab, h/l  switch pane",
+	"  g/G, PgUp/PgDn  first / last / a page of the pane",
+	"  : or /       go to a section as its name is typed (Tab: the next match);",
+	"               / on an item searches its output full screen",
+	"  Enter        open a section; run the selected item's check (a re-check",
+	"               of a signed section asks first and says what will happen)",
+	"  Space        attest a manual item (or one waiting for attestation):",
+	"               pass or fail, a note, and the value read when it asks one",
+	"  w            waive a failed waivable item (asks a reason)",
+	"  s            sign the section: engineer, PIN, approve/reject, comment",
+	"  c            cancel the selected running check or wait; on a check stuck",
+	"               running elsewhere: record it as interrupted (PIN, reason)",
+	"  o            output full screen (/ search, n/N next/previous)",
+	"  n            add a note to the section or item",
+	"  C            choose this alternative of a choice group",
+	"  O            override (break glass): reason, incident, two engineers;",
+	"               without a second one here, it waits for a second engineer",
+	"               to confirm it from their terminal (O there) in 15 minutes",
+	"  V            give variables that have no value in this session (secrets)",
+	"  E            register another engineer",
+	"  A            abort the run (reason, PIN); it cannot be undone",
+	"  r            the rollback of the alternative chosen (again: the next one)",
+	"  N            recent events: what other terminals recorded (q back)",
+	"  J            network evidence as raw JSON or as readable lines",
+	"  a            the run's audit trail, one line per event (also in review)",
+	"  e            export the run's report to a file: md, json, html, junit",
+	"  ?            this help",
+	"  q, Ctrl-C    quit (asks while checks run)",
+	NULL,
+};
+
+const struct ui_view_ops ui_run_view = {
+	.name = "run",
+	.help = run_help,
+	.draw = ui_run_draw,
+	.key = run_key,
+	.tick = ui_run_tick,
+};

@@ -21,7 +21,7 @@ void ui_ask_quit(struct ui *ui);
 
 /* The view table: every screen of the interface (struct ui_view_ops). */
 static const struct ui_view_ops *const views[] = {
-	&ui_home_view, &ui_run_view, &ui_output_view, &ui_help_view, &ui_audit_view,
+	&ui_home_view, &ui_review_view, &ui_run_view, &ui_output_view, &ui_help_view, &ui_audit_view,
 };
 
 static bool known_view(const struct ui_view_ops *v)
@@ -208,7 +208,7 @@ int ui_main(const struct ui_options *opt)
 	struct ui ui;
 	memset(&ui, 0, sizeof(ui));
 	ui.opt = opt;
-	ui.view = &ui_home_view;
+	ui.view = opt->review ? &ui_review_view : &ui_home_view;
 	bool run_open = false;
 	int rc = prepare(&ui, &run_open);
 	if (rc != CS_OK) {
@@ -224,7 +224,10 @@ int ui_main(const struct ui_options *opt)
 	struct sigaction sa = {.sa_handler = on_terminate}, old_term, old_hup;
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
-	ui_home_load(&ui);
+	if (opt->review)
+		ui_review_load(&ui);  /* the runs alone, filtered */
+	else
+		ui_home_load(&ui);
 	if (opt->checklist) {
 		ui_begin_new_run(&ui, opt->checklist);
 	} else if (opt->run_id) {
@@ -239,17 +242,9 @@ int ui_main(const struct ui_options *opt)
 	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
 		if (views[i]->destroy)
 			views[i]->destroy(&ui);
-	ui_review_free();
 	ui_term_stop(&ui);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
-	for (size_t i = 0; i < ui.n_checklists; i++)
-		free(ui.checklists[i]);
-	free(ui.checklists);
-	for (size_t i = 0; i < ui.n_runs; i++)
-		run_row_clear(&ui.runs[i]);
-	free(ui.runs);
-	free(ui.run_states);
 	free(ui.operator);
 	free(ui.status);
 	ui.s.report.say = NULL;

@@ -157,9 +157,23 @@ static void audit_destroy(struct ui *ui)
 	(void)ui;
 	ui_audit_free();
 }
+static const char *const audit_help[] = {
+	"Audit view keys",
+	"",
+	"  The run's record, oldest first, one line per event: when (UTC), the",
+	"  run, the section or item, the engineer, what happened and its verdict,",
+	"  meaning, comment or reason. Nothing here records anything.",
+	"",
+	"  j/k, arrows  scroll a line             PgDn, Space / PgUp  a page",
+	"  g/G, Home/End  first / last event",
+	"  ?            this help",
+	"  q, Esc, a    back",
+	NULL,
+};
 
 const struct ui_view_ops ui_audit_view = {
 	.name = "audit",
+	.help = audit_help,
 	.draw = audit_draw,
 	.key = audit_key,
 	.tick = audit_tick,

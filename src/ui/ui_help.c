@@ -1,6 +1,7 @@
 /* Help for the screen it is opened on (home, run, output), scrolled when it
  * does not fit; and what the interface says about notifications switched
  * off because their webhook's variable has no value here. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,110 +79,13 @@ static void notify_lines(const struct ui *ui, struct strbuf *sb)
 	}
 }
 
-/* --- help per screen --- */
-
-static const char *const home_keys[] = {
-	"Home screen keys",
-	"",
-	"  j/k, arrows  move                      g/G, Home/End  first / last",
-	"  Enter        on a checklist: start a run of it (its open runs are listed",
-	"               first, to resume one); on an open run: sign in and resume",
-	"               it; on a past run: open it read-only",
-	"  n            a new run of the selected checklist",
-	"  a            the audit trail of the selected run, one line per event",
-	"  e            export the selected run's report: md, json, html or junit",
-	"  E            register another engineer (name, full name, their PIN)",
-	"  ?            this help",
-	"  q, Ctrl-C    quit",
-	NULL,
-};
-
-static const char *const review_keys[] = {
-	"Review keys (read-only: nothing here records anything)",
-	"",
-	"  j/k, arrows  move    g/G, Home/End  first / last    PgUp/PgDn  a page",
-	"  Enter        open the selected run read-only: its sections, items,",
-	"               evidence and output; q on it comes back here",
-	"  f            filter the runs: checklist id, state, an engineer who took",
-	"               part, started since / until (UTC dates or times)",
-	"  F            clear the filters",
-	"  v            verify the selected run's chain of events: ok with the",
-	"               number of events and the head hash, or what is wrong;",
-	"               the chain column keeps the result",
-	"  a            the audit trail of the selected run, one line per event",
-	"  e            export the selected run's report: md, json, html or junit,",
-	"               to ./countersign-RUN.FORMAT or a path typed",
-	"  ?            this help",
-	"  q, Ctrl-C    quit",
-	NULL,
-};
-
-static const char *const run_keys[] = {
-	"Run screen keys",
-	"",
-	"  j/k, arrows  move                   Tab, h/l  switch pane",
-	"  g/G, PgUp/PgDn  first / last / a page of the pane",
-	"  : or /       go to a section as its name is typed (Tab: the next match);",
-	"               / on an item searches its output full screen",
-	"  Enter        open a section; run the selected item's check (a re-check",
-	"               of a signed section asks first and says what will happen)",
-	"  Space        attest a manual item (or one waiting for attestation):",
-	"               pass or fail, a note, and the value read when it asks one",
-	"  w            waive a failed waivable item (asks a reason)",
-	"  s            sign the section: engineer, PIN, approve/reject, comment",
-	"  c            cancel the selected running check or wait; on a check stuck",
-	"               running elsewhere: record it as interrupted (PIN, reason)",
-	"  o            output full screen (/ search, n/N next/previous)",
-	"  n            add a note to the section or item",
-	"  C            choose this alternative of a choice group",
-	"  O            override (break glass): reason, incident, two engineers;",
-	"               without a second one here, it waits for a second engineer",
-	"               to confirm it from their terminal (O there) in 15 minutes",
-	"  V            give variables that have no value in this session (secrets)",
-	"  E            register another engineer",
-	"  A            abort the run (reason, PIN); it cannot be undone",
-	"  r            the rollback of the alternative chosen (again: the next one)",
-	"  N            recent events: what other terminals recorded (q back)",
-	"  J            network evidence as raw JSON or as readable lines",
-	"  a            the run's audit trail, one line per event (also in review)",
-	"  e            export the run's report to a file: md, json, html, junit",
-	"  ?            this help",
-	"  q, Ctrl-C    quit (asks while checks run)",
-	NULL,
-};
-
-static const char *const output_keys[] = {
-	"Output screen keys",
-	"",
-	"  j/k, arrows  scroll a line             PgDn, Space / PgUp  a page",
-	"  g/G, Home/End  top / end",
-	"  /            search (plain text); n/N next / previous match",
-	"  J            network evidence as raw JSON or as readable lines",
-	"  ?            this help",
-	"  q, Esc, o    back to the run screen",
-	NULL,
-};
-
-static const char *const audit_keys[] = {
-	"Audit view keys",
-	"",
-	"  The run's record, oldest first, one line per event: when (UTC), the",
-	"  run, the section or item, the engineer, what happened and its verdict,",
-	"  meaning, comment or reason. Nothing here records anything.",
-	"",
-	"  j/k, arrows  scroll a line             PgDn, Space / PgUp  a page",
-	"  g/G, Home/End  first / last event",
-	"  ?            this help",
-	"  q, Esc, a    back",
-	NULL,
-};
+/* --- help for the screen it is opened on (struct ui_view_ops, help) --- */
 
 static char *help_text(struct ui *ui)
 {
 	struct strbuf sb = {0};
-	const char *const *lines = ui->back_view == &ui_output_view ? output_keys
-		: ui->back_view == &ui_audit_view ? audit_keys
-		: ui->back_view == &ui_run_view ? run_keys : ui->opt->review ? review_keys : home_keys;
+	const char *const *lines = ui->back_view->help;
+	assert(lines && lines[0]);
 	strbuf_addf(&sb, "%s\n", lines[0]);
 	bool run = ui->back_view == &ui_run_view;
 	if (run) {

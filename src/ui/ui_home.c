@@ -1,4 +1,5 @@
 /* The home screen: bundled and local checklists, open runs, past runs. */
+#include <assert.h>
 #include <curses.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -11,6 +12,41 @@
 #include "ui.h"
 #include "ui_runscreen.h"
 
+/* The home screen's state: the checklists, then the runs, as one list. */
+struct ui_home {
+	char **checklists;          /* paths */
+	size_t n_checklists;
+	struct run_row *runs;
+	size_t n_runs;
+	char *run_states;           /* 'o','c','a' per run */
+	size_t sel, top;            /* selected row, first row shown */
+};
+
+static void free_lists(struct ui_home *h)
+{
+	for (size_t i = 0; i < h->n_checklists; i++)
+		free(h->checklists[i]);
+	free(h->checklists);
+	h->checklists = NULL;
+	h->n_checklists = 0;
+	for (size_t i = 0; i < h->n_runs; i++)
+		run_row_clear(&h->runs[i]);
+	free(h->runs);
+	free(h->run_states);
+	h->runs = NULL;
+	h->run_states = NULL;
+	h->n_runs = 0;
+}
+
+static void home_destroy(struct ui *ui)
+{
+	if (!ui->home)
+		return;
+	free_lists(ui->home);
+	free(ui->home);
+	ui->home = NULL;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	const char *x = strrchr(*(char *const *)a, '/'), *y = strrchr(*(char *const *)b, '/');
@@ -19,7 +55,7 @@ static int by_name(const void *a, const void *b)
 	return tour ? tour : strcmp(x ? x : *(char *const *)a, y ? y : *(char *const *)b);
 }
 
-static void scan_dir(struct ui *ui, const char *dir)
+static void scan_dir(struct ui_home *h, const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -29,73 +65,64 @@ static void scan_dir(struct ui *ui, const char *dir)
 		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
 			continue;
 		bool dup = false;
-		for (size_t i = 0; i < ui->n_checklists && !dup; i++) {
-			const char *base = strrchr(ui->checklists[i], '/');
+		for (size_t i = 0; i < h->n_checklists && !dup; i++) {
+			const char *base = strrchr(h->checklists[i], '/');
 			dup = base && strcmp(base + 1, e->d_name) == 0;
 		}
 		if (dup)
 			continue;
-		ui->checklists = xreallocarray(ui->checklists, ui->n_checklists + 1, sizeof(char *));
-		ui->checklists[ui->n_checklists++] = xasprintf("%s/%s", dir, e->d_name);
+		h->checklists = xreallocarray(h->checklists, h->n_checklists + 1, sizeof(char *));
+		h->checklists[h->n_checklists++] = xasprintf("%s/%s", dir, e->d_name);
 	}
 	closedir(d);
 }
 
 void ui_home_load(struct ui *ui)
 {
-	for (size_t i = 0; i < ui->n_checklists; i++)
-		free(ui->checklists[i]);
-	free(ui->checklists);
-	ui->checklists = NULL;
-	ui->n_checklists = 0;
-	if (ui->opt->review) {
-		ui_review_load(ui);  /* the runs alone, filtered */
-		return;
-	}
-	scan_dir(ui, "checklists");
-	scan_dir(ui, COUNTERSIGN_DATADIR "/checklists");
-	if (ui->n_checklists > 1)
-		qsort(ui->checklists, ui->n_checklists, sizeof(char *), by_name);
-	for (size_t i = 0; i < ui->n_runs; i++)
-		run_row_clear(&ui->runs[i]);
-	free(ui->runs);
-	free(ui->run_states);
-	ui->runs = NULL;
-	ui->n_runs = 0;
-	session_list_runs(&ui->s, NULL, &ui->runs, &ui->n_runs);
-	ui->run_states = xcalloc(ui->n_runs + 1, 1);
+	if (!ui->home)
+		ui->home = xcalloc(1, sizeof(*ui->home));
+	struct ui_home *h = ui->home;
+	free_lists(h);
+	scan_dir(h, "checklists");
+	scan_dir(h, COUNTERSIGN_DATADIR "/checklists");
+	if (h->n_checklists > 1)
+		qsort(h->checklists, h->n_checklists, sizeof(char *), by_name);
+	session_list_runs(&ui->s, NULL, &h->runs, &h->n_runs);
+	h->run_states = xcalloc(h->n_runs + 1, 1);
 	/* open runs first, then the others, newest first within each */
-	for (size_t i = 0; i < ui->n_runs; i++)
-		ui->run_states[i] = !ui->runs[i].ended ? 'o' : strcmp(ui->runs[i].ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
-	for (size_t i = 1; i < ui->n_runs; i++) {
-		for (size_t k = i; k > 0 && ui->run_states[k] == 'o' && ui->run_states[k - 1] != 'o'; k--) {
-			struct run_row t = ui->runs[k];
-			ui->runs[k] = ui->runs[k - 1];
-			ui->runs[k - 1] = t;
-			char c = ui->run_states[k];
-			ui->run_states[k] = ui->run_states[k - 1];
-			ui->run_states[k - 1] = c;
+	for (size_t i = 0; i < h->n_runs; i++)
+		h->run_states[i] = !h->runs[i].ended ? 'o' : strcmp(h->runs[i].ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
+	for (size_t i = 1; i < h->n_runs; i++) {
+		for (size_t k = i; k > 0 && h->run_states[k] == 'o' && h->run_states[k - 1] != 'o'; k--) {
+			struct run_row t = h->runs[k];
+			h->runs[k] = h->runs[k - 1];
+			h->runs[k - 1] = t;
+			char c = h->run_states[k];
+			h->run_states[k] = h->run_states[k - 1];
+			h->run_states[k - 1] = c;
 		}
 	}
-	size_t total = ui->n_checklists + ui->n_runs;
-	if (ui->home_sel >= total)
-		ui->home_sel = total ? total - 1 : 0;
+	size_t total = h->n_checklists + h->n_runs;
+	if (h->sel >= total)
+		h->sel = total ? total - 1 : 0;
 	ui->dirty = true;
 }
 
 static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 {
+	const struct ui_home *h = ui->home;
 	char *line;
-	if (index < ui->n_checklists) {
-		line = xasprintf("  %s", ui->checklists[index]);
+	if (index < h->n_checklists) {
+		line = xasprintf("  %s", h->checklists[index]);
 	} else {
-		size_t r = index - ui->n_checklists;
+		size_t r = index - h->n_checklists;
+		assert(r < h->n_runs);
 		char when[64];
-		clock_format_utc(ui->runs[r].started_us, when, sizeof(when));
-		char st = ui->run_states[r];
-		line = xasprintf("  %-10s %-9s %-22s %-20s %s", ui->runs[r].id,
+		clock_format_utc(h->runs[r].started_us, when, sizeof(when));
+		char st = h->run_states[r];
+		line = xasprintf("  %-10s %-9s %-22s %-20s %s", h->runs[r].id,
 			st == 'o' ? "open" : st == 'c' ? "completed" : st == 'a' ? "aborted" : "?", when,
-			ui->runs[r].checklist_id, ui->runs[r].title);
+			h->runs[r].checklist_id, h->runs[r].title);
 	}
 	if (selected)
 		attron(A_REVERSE);
@@ -107,10 +134,7 @@ static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 
 static void home_draw(struct ui *ui)
 {
-	if (ui->opt->review) {
-		ui_review_draw(ui);
-		return;
-	}
+	struct ui_home *h = ui->home;
 	if (ui->color)
 		attron(COLOR_PAIR(5));
 	ui_put(0, 0, ui->cols, " countersign");
@@ -118,22 +142,23 @@ static void home_draw(struct ui *ui)
 		attroff(COLOR_PAIR(5));
 	int y = 2;
 	int list_rows = ui->rows - 5;
-	size_t total = ui->n_checklists + ui->n_runs;
-	if (ui->home_sel < ui->home_top)
-		ui->home_top = ui->home_sel;
+	size_t total = h->n_checklists + h->n_runs;
+	assert(h->sel < total || h->sel == 0);
+	if (h->sel < h->top)
+		h->top = h->sel;
 	/* headings take rows too; keep the selection visible with a margin */
-	if (ui->home_sel >= ui->home_top + (size_t)(list_rows > 4 ? list_rows - 4 : 1))
-		ui->home_top = ui->home_sel - (size_t)(list_rows > 4 ? list_rows - 4 : 1) + 1;
+	if (h->sel >= h->top + (size_t)(list_rows > 4 ? list_rows - 4 : 1))
+		h->top = h->sel - (size_t)(list_rows > 4 ? list_rows - 4 : 1) + 1;
 	bool runs_heading = false, past_heading = false;
-	size_t shown_to = ui->home_top;  /* one past the last row drawn */
-	if (ui->n_checklists && ui->home_top == 0) {
+	size_t shown_to = h->top;  /* one past the last row drawn */
+	if (h->n_checklists && h->top == 0) {
 		attron(A_BOLD);
 		ui_put(y++, 0, ui->cols, "Checklists");
 		attroff(A_BOLD);
 	}
-	for (size_t i = ui->home_top; i < total && y < ui->rows - 2; i++) {
-		if (i >= ui->n_checklists) {
-			char st = ui->run_states[i - ui->n_checklists];
+	for (size_t i = h->top; i < total && y < ui->rows - 2; i++) {
+		if (i >= h->n_checklists) {
+			char st = h->run_states[i - h->n_checklists];
 			if (st == 'o' && !runs_heading) {
 				attron(A_BOLD);
 				ui_put(y++, 0, ui->cols, "Open runs");
@@ -148,14 +173,14 @@ static void home_draw(struct ui *ui)
 			if (y >= ui->rows - 2)
 				break;
 		}
-		draw_row(ui, y++, i, i == ui->home_sel);
+		draw_row(ui, y++, i, i == h->sel);
 		shown_to = i + 1;
 	}
 	if (total == 0)
 		ui_put(y, 2, ui->cols - 2, "No checklists in ./checklists and no runs yet.");
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
 	/* what the list does not show, above and below */
-	ui_border_more(ui, 0, 0, ui->cols, ui->home_top, true);
+	ui_border_more(ui, 0, 0, ui->cols, h->top, true);
 	ui_border_more(ui, ui->rows - 2, 0, ui->cols, total - shown_to, false);
 	ui_put(ui->rows - 1, 0, ui->cols, ui->cols >= 100
 		? " j/k move  Enter open  n new run  a audit  e export  E register an engineer  ? help  q quit"
@@ -166,41 +191,39 @@ static void home_draw(struct ui *ui)
  * saying so. */
 static const struct run_row *selected_run(struct ui *ui)
 {
-	if (ui->home_sel >= ui->n_checklists && ui->home_sel < ui->n_checklists + ui->n_runs)
-		return &ui->runs[ui->home_sel - ui->n_checklists];
+	const struct ui_home *h = ui->home;
+	if (h->sel >= h->n_checklists && h->sel < h->n_checklists + h->n_runs)
+		return &h->runs[h->sel - h->n_checklists];
 	ui_set_status(ui, true, "select a run first: a and e work on runs");
 	return NULL;
 }
 
 static void home_key(struct ui *ui, int key)
 {
-	if (ui->opt->review) {
-		ui_review_key(ui, key);
-		return;
-	}
-	size_t total = ui->n_checklists + ui->n_runs;
+	struct ui_home *h = ui->home;
+	size_t total = h->n_checklists + h->n_runs;
 	const struct run_row *run;
 	switch (key) {
 	case 'j': case UI_KEY_DOWN:
-		if (ui->home_sel + 1 < total)
-			ui->home_sel++;
+		if (h->sel + 1 < total)
+			h->sel++;
 		break;
 	case 'k': case UI_KEY_UP:
-		if (ui->home_sel > 0)
-			ui->home_sel--;
+		if (h->sel > 0)
+			h->sel--;
 		break;
 	case UI_KEY_HOME: case 'g':
-		ui->home_sel = 0;
+		h->sel = 0;
 		break;
 	case UI_KEY_END: case 'G':
-		ui->home_sel = total ? total - 1 : 0;
+		h->sel = total ? total - 1 : 0;
 		break;
 	case UI_KEY_ENTER: case 'n':
-		if (ui->home_sel < ui->n_checklists)
-			ui_begin_new_run(ui, ui->checklists[ui->home_sel]);
-		else if (key == UI_KEY_ENTER && ui->home_sel >= ui->n_checklists && ui->home_sel < total) {
-			const struct run_row *r = &ui->runs[ui->home_sel - ui->n_checklists];
-			if (ui->run_states[ui->home_sel - ui->n_checklists] != 'o')
+		if (h->sel < h->n_checklists)
+			ui_begin_new_run(ui, h->checklists[h->sel]);
+		else if (key == UI_KEY_ENTER && h->sel >= h->n_checklists && h->sel < total) {
+			const struct run_row *r = &h->runs[h->sel - h->n_checklists];
+			if (h->run_states[h->sel - h->n_checklists] != 'o')
 				ui_run_open(ui, r->id);
 			else
 				ui_begin_resume_signed(ui, r->id);
@@ -227,17 +250,26 @@ static void home_key(struct ui *ui, int key)
 	ui->dirty = true;
 }
 
-void ui_review_back(struct ui *ui)
-{
-	ui_run_close(ui);
-	free(ui->status);
-	ui->status = NULL;
-	ui->view = &ui_home_view;
-	ui_home_load(ui);
-}
+static const char *const home_help[] = {
+	"Home screen keys",
+	"",
+	"  j/k, arrows  move                      g/G, Home/End  first / last",
+	"  Enter        on a checklist: start a run of it (its open runs are listed",
+	"               first, to resume one); on an open run: sign in and resume",
+	"               it; on a past run: open it read-only",
+	"  n            a new run of the selected checklist",
+	"  a            the audit trail of the selected run, one line per event",
+	"  e            export the selected run's report: md, json, html or junit",
+	"  E            register another engineer (name, full name, their PIN)",
+	"  ?            this help",
+	"  q, Ctrl-C    quit",
+	NULL,
+};
 
 const struct ui_view_ops ui_home_view = {
 	.name = "home",
+	.help = home_help,
 	.draw = home_draw,
 	.key = home_key,
+	.destroy = home_destroy,
 };

@@ -199,9 +199,21 @@ static void output_key(struct ui *ui, int key)
 		break;
 	}
 }
+static const char *const output_help[] = {
+	"Output screen keys",
+	"",
+	"  j/k, arrows  scroll a line             PgDn, Space / PgUp  a page",
+	"  g/G, Home/End  top / end",
+	"  /            search (plain text); n/N next / previous match",
+	"  J            network evidence as raw JSON or as readable lines",
+	"  ?            this help",
+	"  q, Esc, o    back to the run screen",
+	NULL,
+};
 
 const struct ui_view_ops ui_output_view = {
 	.name = "output",
+	.help = output_help,
 	.draw = output_draw,
 	.key = output_key,
 	.tick = ui_run_tick,

@@ -3,6 +3,7 @@
  * chain verified on demand (v) and the result kept in the list, and the
  * keys that read a run: Enter opens it read-only, a its audit trail, e
  * exports its report. Nothing here records anything. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,60 +15,71 @@
 #include "ui.h"
 #include "ui_runscreen.h"
 
-/* The filters as typed (NULL: not filtering) and what they mean. */
-static struct {
-	char *checklist, *engineer, *since, *until;
-	int state;                     /* index in state_choices; 0: any */
-	int64_t since_us, until_us;    /* 0: no bound */
-} filters;
-
 static const char *const state_choices[] = {"any", "open", "completed", "aborted", NULL};
 
-/* Runs verified in this session and what verifying said. */
+/* A run verified in this session and what verifying said. */
 struct verified {
 	char *id, *text;
 	bool ok;
 };
-static struct verified *verified;
-static size_t n_verified;
 
-static size_t total_runs;      /* runs in the record, filtered or not */
+/* The review screen's state. */
+struct ui_review {
+	/* the filters as typed (NULL: not filtering) and what they mean */
+	struct {
+		char *checklist, *engineer, *since, *until;
+		int state;                 /* index in state_choices; 0: any */
+		int64_t since_us, until_us;  /* 0: no bound */
+	} filters;
+	struct verified *verified;
+	size_t n_verified;
+	size_t total_runs;             /* runs in the record, filtered or not */
+	struct run_row *runs;          /* the runs the filters select, open ones first */
+	size_t n_runs;
+	char *run_states;              /* 'o','c','a' per run */
+	size_t sel, top;               /* selected run, first run shown */
+};
 
-static void free_runs(struct ui *ui)
+static void free_runs(struct ui_review *rv)
 {
-	for (size_t i = 0; i < ui->n_runs; i++)
-		run_row_clear(&ui->runs[i]);
-	free(ui->runs);
-	free(ui->run_states);
-	ui->runs = NULL;
-	ui->run_states = NULL;
-	ui->n_runs = 0;
+	for (size_t i = 0; i < rv->n_runs; i++)
+		run_row_clear(&rv->runs[i]);
+	free(rv->runs);
+	free(rv->run_states);
+	rv->runs = NULL;
+	rv->run_states = NULL;
+	rv->n_runs = 0;
 }
 
-static void free_filter(void)
+static void free_filter(struct ui_review *rv)
 {
-	free(filters.checklist);
-	free(filters.engineer);
-	free(filters.since);
-	free(filters.until);
-	memset(&filters, 0, sizeof(filters));
+	free(rv->filters.checklist);
+	free(rv->filters.engineer);
+	free(rv->filters.since);
+	free(rv->filters.until);
+	memset(&rv->filters, 0, sizeof(rv->filters));
 }
 
-void ui_review_free(void)
+static void review_destroy(struct ui *ui)
 {
-	free_filter();
-	for (size_t i = 0; i < n_verified; i++) {
-		free(verified[i].id);
-		free(verified[i].text);
+	struct ui_review *rv = ui->review;
+	if (!rv)
+		return;
+	free_filter(rv);
+	for (size_t i = 0; i < rv->n_verified; i++) {
+		free(rv->verified[i].id);
+		free(rv->verified[i].text);
 	}
-	free(verified);
-	verified = NULL;
-	n_verified = 0;
+	free(rv->verified);
+	free_runs(rv);
+	free(rv);
+	ui->review = NULL;
 }
 
-static bool filtering(void)
+static bool filtering(const struct ui_review *rv)
 {
-	return filters.checklist || filters.engineer || filters.since || filters.until || filters.state;
+	return rv->filters.checklist || rv->filters.engineer || rv->filters.since || rv->filters.until ||
+		rv->filters.state;
 }
 
 static char state_of(const struct run_row *r)
@@ -77,86 +89,93 @@ static char state_of(const struct run_row *r)
 
 void ui_review_load(struct ui *ui)
 {
-	free_runs(ui);
+	if (!ui->review)
+		ui->review = xcalloc(1, sizeof(*ui->review));
+	struct ui_review *rv = ui->review;
+	free_runs(rv);
 	struct run_filter f = {
-		.checklist = filters.checklist, .engineer = filters.engineer,
-		.state = filters.state ? state_choices[filters.state] : NULL,
-		.since_us = filters.since_us, .until_us = filters.until_us,
+		.checklist = rv->filters.checklist, .engineer = rv->filters.engineer,
+		.state = rv->filters.state ? state_choices[rv->filters.state] : NULL,
+		.since_us = rv->filters.since_us, .until_us = rv->filters.until_us,
 	};
 	struct run_row *rows = NULL, *all = NULL;
 	size_t n = 0, n_all = 0;
 	if (session_list_runs(&ui->s, &f, &rows, &n) != CS_OK)
 		ui_set_status(ui, true, "cannot list the runs: %s", session_store_error(&ui->s));
-	total_runs = n;
-	if (filtering() && session_list_runs(&ui->s, NULL, &all, &n_all) == CS_OK)
-		total_runs = n_all;
+	rv->total_runs = n;
+	if (filtering(rv) && session_list_runs(&ui->s, NULL, &all, &n_all) == CS_OK)
+		rv->total_runs = n_all;
 	run_row_array_free(all, n_all);
-	ui->runs = xcalloc(n + 1, sizeof(*ui->runs));
-	ui->run_states = xcalloc(n + 1, 1);
+	rv->runs = xcalloc(n + 1, sizeof(*rv->runs));
+	rv->run_states = xcalloc(n + 1, 1);
 	/* open runs first, then the others, newest first within each */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++) {
 			if (!rows[i].id || (state_of(&rows[i]) == 'o') != (pass == 0))
 				continue;
-			ui->run_states[ui->n_runs] = state_of(&rows[i]);
-			ui->runs[ui->n_runs++] = rows[i];
+			rv->run_states[rv->n_runs] = state_of(&rows[i]);
+			rv->runs[rv->n_runs++] = rows[i];
 			memset(&rows[i], 0, sizeof(rows[i]));
 		}
 	}
 	run_row_array_free(rows, n);
-	if (ui->home_sel >= ui->n_runs)
-		ui->home_sel = ui->n_runs ? ui->n_runs - 1 : 0;
+	if (rv->sel >= rv->n_runs)
+		rv->sel = rv->n_runs ? rv->n_runs - 1 : 0;
 	ui->dirty = true;
 }
 
-static const struct verified *find_verified(const char *id)
+static const struct verified *find_verified(const struct ui_review *rv, const char *id)
 {
-	for (size_t i = 0; i < n_verified; i++)
-		if (strcmp(verified[i].id, id) == 0)
-			return &verified[i];
+	for (size_t i = 0; i < rv->n_verified; i++)
+		if (strcmp(rv->verified[i].id, id) == 0)
+			return &rv->verified[i];
 	return NULL;
 }
 
 static const struct run_row *selected_run(struct ui *ui)
 {
-	if (ui->home_sel < ui->n_runs)
-		return &ui->runs[ui->home_sel];
+	const struct ui_review *rv = ui->review;
+	if (rv->sel < rv->n_runs)
+		return &rv->runs[rv->sel];
 	ui_set_status(ui, true, "no run is selected");
 	return NULL;
 }
 
 /* --- drawing --- */
 
-static char *filter_line(const struct ui *ui)
+static char *filter_line(const struct ui_review *rv)
 {
 	struct strbuf sb = {0};
-	if (!filtering()) {
+	size_t total_runs = rv->total_runs;
+	if (!filtering(rv)) {
 		strbuf_addf(&sb, "all %zu run%s · f filters by checklist, state, engineer, date", total_runs,
 			total_runs == 1 ? "" : "s");
 		return strbuf_detach(&sb);
 	}
 	strbuf_addstr(&sb, "filters:");
-	if (filters.checklist)
-		strbuf_addf(&sb, " checklist %s ·", filters.checklist);
-	if (filters.state)
-		strbuf_addf(&sb, " state %s ·", state_choices[filters.state]);
-	if (filters.engineer)
-		strbuf_addf(&sb, " engineer %s ·", filters.engineer);
-	if (filters.since)
-		strbuf_addf(&sb, " since %s ·", filters.since);
-	if (filters.until)
-		strbuf_addf(&sb, " until %s ·", filters.until);
-	strbuf_addf(&sb, " %zu of %zu run%s · f changes, F clears", ui->n_runs, total_runs, total_runs == 1 ? "" : "s");
+	if (rv->filters.checklist)
+		strbuf_addf(&sb, " checklist %s ·", rv->filters.checklist);
+	if (rv->filters.state)
+		strbuf_addf(&sb, " state %s ·", state_choices[rv->filters.state]);
+	if (rv->filters.engineer)
+		strbuf_addf(&sb, " engineer %s ·", rv->filters.engineer);
+	if (rv->filters.since)
+		strbuf_addf(&sb, " since %s ·", rv->filters.since);
+	if (rv->filters.until)
+		strbuf_addf(&sb, " until %s ·", rv->filters.until);
+	strbuf_addf(&sb, " %zu of %zu run%s · f changes, F clears", rv->n_runs, total_runs, total_runs == 1 ? "" : "s");
 	return strbuf_detach(&sb);
 }
 
 static void draw_row(struct ui *ui, int y, size_t r, bool selected)
 {
-	const struct run_row *run = &ui->runs[r];
+	const struct ui_review *rv = ui->review;
+	assert(r < rv->n_runs);
+	const struct run_row *run = &rv->runs[r];
 	char when[32];
 	clock_strftime_utc(run->started_us, "%Y-%m-%d %H:%M", when, sizeof(when));
-	char st = ui->run_states[r];
-	const struct verified *v = find_verified(run->id);
+	char st = rv->run_states[r];
+	const struct verified *v = find_verified(rv, run->id);
 	char *line = xasprintf("  %-10s %-9s %-16s %-20.20s %-6s %s", run->id,
 		st == 'o' ? "open" : st == 'c' ? "completed" : "aborted", when, run->checklist_id,
 		!v ? "" : v->ok ? "ok" : "FAILED", run->title);
@@ -172,14 +191,15 @@ static void draw_row(struct ui *ui, int y, size_t r, bool selected)
 	free(line);
 }
 
-void ui_review_draw(struct ui *ui)
+static void review_draw(struct ui *ui)
 {
+	struct ui_review *rv = ui->review;
 	if (ui->color)
 		attron(COLOR_PAIR(5));
 	ui_put(0, 0, ui->cols, " countersign · review (read-only)");
 	if (ui->color)
 		attroff(COLOR_PAIR(5));
-	char *line = filter_line(ui);
+	char *line = filter_line(rv);
 	ui_put(1, 0, ui->cols, line);
 	free(line);
 	attron(A_BOLD);
@@ -192,16 +212,16 @@ void ui_review_draw(struct ui *ui)
 	int list_rows = last - y + 1;
 	/* headings take rows too; keep the selection in view with a margin */
 	size_t keep = (size_t)(list_rows > 3 ? list_rows - 2 : 1);
-	if (ui->home_top + keep > ui->n_runs)  /* no blank page at the end */
-		ui->home_top = ui->n_runs > keep ? ui->n_runs - keep : 0;
-	if (ui->home_sel < ui->home_top)
-		ui->home_top = ui->home_sel;
-	if (ui->home_sel >= ui->home_top + keep)
-		ui->home_top = ui->home_sel - keep + 1;
-	size_t shown_to = ui->home_top;
+	if (rv->top + keep > rv->n_runs)  /* no blank page at the end */
+		rv->top = rv->n_runs > keep ? rv->n_runs - keep : 0;
+	if (rv->sel < rv->top)
+		rv->top = rv->sel;
+	if (rv->sel >= rv->top + keep)
+		rv->top = rv->sel - keep + 1;
+	size_t shown_to = rv->top;
 	bool open_heading = false, past_heading = false;
-	for (size_t i = ui->home_top; i < ui->n_runs && y <= last; i++) {
-		bool open = ui->run_states[i] == 'o';
+	for (size_t i = rv->top; i < rv->n_runs && y <= last; i++) {
+		bool open = rv->run_states[i] == 'o';
 		if ((open && !open_heading) || (!open && !past_heading)) {
 			attron(A_BOLD);
 			ui_put(y++, 0, ui->cols, open ? "Open runs" : "Past runs");
@@ -211,15 +231,15 @@ void ui_review_draw(struct ui *ui)
 			if (y > last)
 				break;
 		}
-		draw_row(ui, y++, i, i == ui->home_sel);
+		draw_row(ui, y++, i, i == rv->sel);
 		shown_to = i + 1;
 	}
-	if (ui->n_runs == 0)
-		ui_put(y, 2, ui->cols - 2, filtering() ? "No run matches the filters (f changes them, F clears them)."
+	if (rv->n_runs == 0)
+		ui_put(y, 2, ui->cols - 2, filtering(rv) ? "No run matches the filters (f changes them, F clears them)."
 			: "No runs yet.");
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
-	ui_border_more(ui, 2, 0, ui->cols, ui->home_top, true);
-	ui_border_more(ui, ui->rows - 3, 0, ui->cols, ui->n_runs - shown_to, false);
+	ui_border_more(ui, 2, 0, ui->cols, rv->top, true);
+	ui_border_more(ui, ui->rows - 3, 0, ui->cols, rv->n_runs - shown_to, false);
 	ui_put(ui->rows - 1, 0, ui->cols, ui->cols >= 96
 		? " j/k move  Enter open  f filter  F clear  v verify  a audit  e export  ? help  q quit   (read-only)"
 		: " j/k move  Enter open  f filter  v verify  a audit  e export  ? help  q quit");
@@ -227,18 +247,18 @@ void ui_review_draw(struct ui *ui)
 
 /* --- verifying --- */
 
-static void remember(const char *id, bool ok, char *text)
+static void remember(struct ui_review *rv, const char *id, bool ok, char *text)
 {
-	for (size_t i = 0; i < n_verified; i++) {
-		if (strcmp(verified[i].id, id) == 0) {
-			free(verified[i].text);
-			verified[i].text = text;
-			verified[i].ok = ok;
+	for (size_t i = 0; i < rv->n_verified; i++) {
+		if (strcmp(rv->verified[i].id, id) == 0) {
+			free(rv->verified[i].text);
+			rv->verified[i].text = text;
+			rv->verified[i].ok = ok;
 			return;
 		}
 	}
-	verified = xreallocarray(verified, n_verified + 1, sizeof(*verified));
-	verified[n_verified++] = (struct verified){.id = xstrdup(id), .text = text, .ok = ok};
+	rv->verified = xreallocarray(rv->verified, rv->n_verified + 1, sizeof(*rv->verified));
+	rv->verified[rv->n_verified++] = (struct verified){.id = xstrdup(id), .text = text, .ok = ok};
 }
 
 /* Recomputes the chain of the selected run (as `countersign verify RUN`
@@ -269,7 +289,7 @@ static void verify_selected(struct ui *ui)
 		text = xasprintf("FAILED: %s%s", where, why);
 	free(where);
 	verify_result_clear(&res);
-	remember(r->id, ok, text);
+	remember(ui->review, r->id, ok, text);
 	ui_set_status(ui, !ok, "run %s: %s", r->id, text);
 	struct ui_dialog *d = ui_dialog_new("Verify");
 	ui_dialog_info(d, "Run %s (%s), its chain of events recomputed:", r->id, r->title);
@@ -313,6 +333,7 @@ static char *field_or_null(const struct ui_field *f)
 
 static bool submit_filter(struct ui *ui, struct ui_dialog *d, bool yes)
 {
+	struct ui_review *rv = ui->review;
 	(void)yes;
 	char *checklist = field_or_null(&d->fields[FILTER_CHECKLIST]);
 	char *engineer = field_or_null(&d->fields[FILTER_ENGINEER]);
@@ -341,65 +362,67 @@ static bool submit_filter(struct ui *ui, struct ui_dialog *d, bool yes)
 		free(until);
 		return false;
 	}
-	free_filter();
-	filters.checklist = checklist;
-	filters.engineer = engineer;
-	filters.since = since;
-	filters.until = until;
-	filters.since_us = since_us;
-	filters.until_us = until_us;
-	filters.state = d->fields[FILTER_STATE].choice;
-	ui->home_sel = ui->home_top = 0;
+	free_filter(rv);
+	rv->filters.checklist = checklist;
+	rv->filters.engineer = engineer;
+	rv->filters.since = since;
+	rv->filters.until = until;
+	rv->filters.since_us = since_us;
+	rv->filters.until_us = until_us;
+	rv->filters.state = d->fields[FILTER_STATE].choice;
+	rv->sel = rv->top = 0;
 	ui_review_load(ui);
-	ui_set_status(ui, false, "%zu of %zu runs match", ui->n_runs, total_runs);
+	ui_set_status(ui, false, "%zu of %zu runs match", rv->n_runs, rv->total_runs);
 	return true;
 }
 
 static void open_filter(struct ui *ui)
 {
+	struct ui_review *rv = ui->review;
 	struct ui_dialog *d = ui_dialog_new("Filter runs");
 	ui_dialog_info(d, "Which runs to list; an empty field does not filter. Dates are UTC: 2026-11-30 or "
 		"2026-11-30 18:00; until includes the day or minute it names.");
-	ui_dialog_field(d, "Checklist id", FIELD_TEXT, filters.checklist);
+	ui_dialog_field(d, "Checklist id", FIELD_TEXT, rv->filters.checklist);
 	struct ui_field *f = ui_dialog_field(d, "State", FIELD_CHOICE, NULL);
 	f->choices = state_choices;
-	f->choice = filters.state;
-	ui_dialog_field(d, "Engineer (took part)", FIELD_TEXT, filters.engineer);
-	ui_dialog_field(d, "Started since", FIELD_TEXT, filters.since);
-	ui_dialog_field(d, "Started until", FIELD_TEXT, filters.until);
+	f->choice = rv->filters.state;
+	ui_dialog_field(d, "Engineer (took part)", FIELD_TEXT, rv->filters.engineer);
+	ui_dialog_field(d, "Started since", FIELD_TEXT, rv->filters.since);
+	ui_dialog_field(d, "Started until", FIELD_TEXT, rv->filters.until);
 	d->submit = submit_filter;
 	ui_dialog_open(ui, d);
 }
 
 /* --- keys --- */
 
-void ui_review_key(struct ui *ui, int key)
+static void review_key(struct ui *ui, int key)
 {
+	struct ui_review *rv = ui->review;
 	size_t page = ui->rows > 8 ? (size_t)ui->rows - 8 : 1;
 	const struct run_row *r;
 	ui->dirty = true;
 	switch (key) {
 	case 'j': case UI_KEY_DOWN:
-		if (ui->home_sel + 1 < ui->n_runs)
-			ui->home_sel++;
+		if (rv->sel + 1 < rv->n_runs)
+			rv->sel++;
 		break;
 	case 'k': case UI_KEY_UP:
-		if (ui->home_sel > 0)
-			ui->home_sel--;
+		if (rv->sel > 0)
+			rv->sel--;
 		break;
 	case 'g': case UI_KEY_HOME:
-		ui->home_sel = 0;
+		rv->sel = 0;
 		break;
 	case 'G': case UI_KEY_END:
-		ui->home_sel = ui->n_runs ? ui->n_runs - 1 : 0;
+		rv->sel = rv->n_runs ? rv->n_runs - 1 : 0;
 		break;
 	case UI_KEY_PGDN:  /* the list and the selection move a page (drawing keeps them in range) */
-		ui->home_top += page;
-		ui->home_sel = ui->home_sel + page < ui->n_runs ? ui->home_sel + page : ui->n_runs ? ui->n_runs - 1 : 0;
+		rv->top += page;
+		rv->sel = rv->sel + page < rv->n_runs ? rv->sel + page : rv->n_runs ? rv->n_runs - 1 : 0;
 		break;
 	case UI_KEY_PGUP:
-		ui->home_top = ui->home_top > page ? ui->home_top - page : 0;
-		ui->home_sel = ui->home_sel > page ? ui->home_sel - page : 0;
+		rv->top = rv->top > page ? rv->top - page : 0;
+		rv->sel = rv->sel > page ? rv->sel - page : 0;
 		break;
 	case UI_KEY_ENTER:
 		if ((r = selected_run(ui)) != NULL)
@@ -409,10 +432,10 @@ void ui_review_key(struct ui *ui, int key)
 		open_filter(ui);
 		break;
 	case 'F':
-		free_filter();
-		ui->home_sel = ui->home_top = 0;
+		free_filter(rv);
+		rv->sel = rv->top = 0;
 		ui_review_load(ui);
-		ui_set_status(ui, false, "filters cleared: all %zu runs", total_runs);
+		ui_set_status(ui, false, "filters cleared: all %zu runs", rv->total_runs);
 		break;
 	case 'v':
 		verify_selected(ui);
@@ -433,3 +456,41 @@ void ui_review_key(struct ui *ui, int key)
 		break;
 	}
 }
+
+/* From a run opened read-only back to the list of runs (q). */
+void ui_review_back(struct ui *ui)
+{
+	ui_run_close(ui);
+	free(ui->status);
+	ui->status = NULL;
+	ui->view = &ui_review_view;
+	ui_review_load(ui);
+}
+
+static const char *const review_help[] = {
+	"Review keys (read-only: nothing here records anything)",
+	"",
+	"  j/k, arrows  move    g/G, Home/End  first / last    PgUp/PgDn  a page",
+	"  Enter        open the selected run read-only: its sections, items,",
+	"               evidence and output; q on it comes back here",
+	"  f            filter the runs: checklist id, state, an engineer who took",
+	"               part, started since / until (UTC dates or times)",
+	"  F            clear the filters",
+	"  v            verify the selected run's chain of events: ok with the",
+	"               number of events and the head hash, or what is wrong;",
+	"               the chain column keeps the result",
+	"  a            the audit trail of the selected run, one line per event",
+	"  e            export the selected run's report: md, json, html or junit,",
+	"               to ./countersign-RUN.FORMAT or a path typed",
+	"  ?            this help",
+	"  q, Ctrl-C    quit",
+	NULL,
+};
+
+const struct ui_view_ops ui_review_view = {
+	.name = "review",
+	.help = review_help,
+	.draw = review_draw,
+	.key = review_key,
+	.destroy = review_destroy,
+};

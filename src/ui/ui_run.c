@@ -646,10 +646,3 @@ void ui_run_draw(struct ui *ui)
 		attroff(COLOR_PAIR(2));
 	ui_put(ui->rows - 1, 0, ui->cols, key_hint(ui));
 }
-
-const struct ui_view_ops ui_run_view = {
-	.name = "run",
-	.draw = ui_run_draw,
-	.key = ui_run_key,
-	.tick = ui_run_tick,
-};
