@@ -69,6 +69,9 @@ extern const struct ui_view_ops ui_home_view, ui_review_view, ui_run_view, ui_ou
 /* Each view's own state (defined in its file). */
 struct ui_home;
 struct ui_review;
+struct ui_help;
+struct ui_audit;
+struct ui_output_screen;
 
 /* A modal dialog: fields edited in turn; on submit the callback runs. */
 enum field_kind { FIELD_TEXT, FIELD_SECRET, FIELD_CHOICE };
@@ -112,10 +115,13 @@ struct ui {
 	const struct ui_options *opt;
 	bool utf8, color, test_mode, quit;
 	int rows, cols;
-	const struct ui_view_ops *view, *back_view;  /* shown, and what help goes back to */
+	const struct ui_view_ops *view;  /* the screen shown */
 	/* the views' states: made when a view first opens, freed by its destroy */
 	struct ui_home *home;
 	struct ui_review *review;
+	struct ui_help *help;
+	struct ui_audit *audit;
+	struct ui_output_screen *output_screen;
 	/* the run open */
 	struct session s;
 	bool have_run;              /* s.eng valid */
@@ -125,8 +131,6 @@ struct ui {
 	size_t sec, item;           /* selection */
 	int pane;                   /* 0 sections, 1 items */
 	struct ui_output **outputs; /* [section][item] */
-	size_t out_top;             /* output view scroll */
-	wchar_t search[128];
 	char *status;               /* message line */
 	bool status_error;
 	struct ui_dialog *dialog;
@@ -179,7 +183,6 @@ void ui_review_back(struct ui *ui);
 /* ui_audit.c: the audit view of one run, oldest first, one line per event,
  * drawn full screen; q, Esc or a go back to the view it was opened from. */
 void ui_audit_open(struct ui *ui, const char *run_id);
-void ui_audit_free(void);
 
 /* ui_export.c: the export form (format and path) for run RUN_ID; writes
  * the completion report and says where, or why not, on the status line. */

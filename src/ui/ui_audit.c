@@ -3,6 +3,7 @@
  * the verdict, meaning, comment or reason), with the failed PIN attempts
  * and lockouts of people acting on the run, full screen and scrolled. It
  * only reads; it is the same in review and on the run screen. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 #include "ui.h"
 #include "ui_runscreen.h"
 
-static struct {
+/* The audit view's state. */
+struct ui_audit {
 	char *run_id;
 	char **lines;               /* one per event */
 	size_t n_lines;
@@ -22,28 +24,32 @@ static struct {
 	size_t *row_event, n_rows;
 	int width;                  /* the rows were wrapped for this many columns */
 	size_t top;                 /* first row shown */
-} au;
+};
 
-static void free_rows(void)
+static void free_rows(struct ui_audit *au)
 {
-	for (size_t i = 0; i < au.n_rows; i++)
-		free(au.rows[i]);
-	free(au.rows);
-	free(au.row_event);
-	au.rows = NULL;
-	au.row_event = NULL;
-	au.n_rows = 0;
-	au.width = 0;
+	for (size_t i = 0; i < au->n_rows; i++)
+		free(au->rows[i]);
+	free(au->rows);
+	free(au->row_event);
+	au->rows = NULL;
+	au->row_event = NULL;
+	au->n_rows = 0;
+	au->width = 0;
 }
 
-void ui_audit_free(void)
+static void audit_destroy(struct ui *ui)
 {
-	free_rows();
-	for (size_t i = 0; i < au.n_lines; i++)
-		free(au.lines[i]);
-	free(au.lines);
-	free(au.run_id);
-	memset(&au, 0, sizeof(au));
+	struct ui_audit *au = ui->audit;
+	if (!au)
+		return;
+	free_rows(au);
+	for (size_t i = 0; i < au->n_lines; i++)
+		free(au->lines[i]);
+	free(au->lines);
+	free(au->run_id);
+	free(au);
+	ui->audit = NULL;
 }
 
 void ui_audit_open(struct ui *ui, const char *run_id)
@@ -58,89 +64,93 @@ void ui_audit_open(struct ui *ui, const char *run_id)
 		free(id);
 		return;
 	}
-	ui_audit_free();
-	au.run_id = id;
-	au.lines = xcalloc(n_run + 1, sizeof(char *));
+	audit_destroy(ui);
+	struct ui_audit *au = ui->audit = xcalloc(1, sizeof(*ui->audit));
+	au->run_id = id;
+	au->lines = xcalloc(n_run + 1, sizeof(char *));
 	for (size_t i = 0; i < n_run; i++)
-		au.lines[au.n_lines++] = audit_line(&run[i]);
+		au->lines[au->n_lines++] = audit_line(&run[i]);
 	audit_entry_array_free(run, n_run);
-	au.back = ui->view;
+	assert(ui->view != &ui_audit_view);
+	au->back = ui->view;
 	ui->view = &ui_audit_view;
 	ui->dirty = true;
 }
 
 /* Wraps every line to WIDTH columns (less the indent of the rows after an
  * event's first, so that each event starts at the left edge). */
-static void wrap_all(int width)
+static void wrap_all(struct ui_audit *au, int width)
 {
-	free_rows();
-	size_t cap = au.n_lines + 16;
-	au.rows = xcalloc(cap, sizeof(char *));
-	au.row_event = xcalloc(cap, sizeof(size_t));
-	for (size_t i = 0; i < au.n_lines; i++) {
+	free_rows(au);
+	size_t cap = au->n_lines + 16;
+	au->rows = xcalloc(cap, sizeof(char *));
+	au->row_event = xcalloc(cap, sizeof(size_t));
+	for (size_t i = 0; i < au->n_lines; i++) {
 		size_t n = 0;
 		char *store = NULL;
-		char **rows = ui_wrap_rows(au.lines[i], width - 6, &n, &store);
-		if (au.n_rows + n >= cap) {
-			cap = (au.n_rows + n) * 2;
-			au.rows = xreallocarray(au.rows, cap, sizeof(char *));
-			au.row_event = xreallocarray(au.row_event, cap, sizeof(size_t));
+		char **rows = ui_wrap_rows(au->lines[i], width - 6, &n, &store);
+		if (au->n_rows + n >= cap) {
+			cap = (au->n_rows + n) * 2;
+			au->rows = xreallocarray(au->rows, cap, sizeof(char *));
+			au->row_event = xreallocarray(au->row_event, cap, sizeof(size_t));
 		}
 		for (size_t r = 0; r < n; r++) {
 			/* a row after the first starts with what it says, not with
 			 * the blanks that aligned a column */
-			au.rows[au.n_rows] = xstrdup(r ? rows[r] + strspn(rows[r], " ") : rows[r]);
-			au.row_event[au.n_rows++] = i;
+			au->rows[au->n_rows] = xstrdup(r ? rows[r] + strspn(rows[r], " ") : rows[r]);
+			au->row_event[au->n_rows++] = i;
 		}
 		free(rows);
 		free(store);
 	}
-	au.width = width;
+	au->width = width;
 }
 
 static void audit_draw(struct ui *ui)
 {
-	if (au.width != ui->cols)
-		wrap_all(ui->cols);
+	struct ui_audit *au = ui->audit;
+	if (au->width != ui->cols)
+		wrap_all(au, ui->cols);
 	int rows = ui->rows - 3;
-	if (au.top + (size_t)rows > au.n_rows)
-		au.top = au.n_rows > (size_t)rows ? au.n_rows - (size_t)rows : 0;
-	size_t last = au.top + (size_t)rows < au.n_rows ? au.top + (size_t)rows : au.n_rows;
-	char *title = au.n_rows ? xasprintf(" Audit trail of run %s · events %zu-%zu of %zu, oldest first", au.run_id,
-		au.row_event[au.top] + 1, au.row_event[last - 1] + 1, au.n_lines)
-		: xasprintf(" Audit trail of run %s · no events", au.run_id);
+	if (au->top + (size_t)rows > au->n_rows)
+		au->top = au->n_rows > (size_t)rows ? au->n_rows - (size_t)rows : 0;
+	size_t last = au->top + (size_t)rows < au->n_rows ? au->top + (size_t)rows : au->n_rows;
+	char *title = au->n_rows ? xasprintf(" Audit trail of run %s · events %zu-%zu of %zu, oldest first", au->run_id,
+		au->row_event[au->top] + 1, au->row_event[last - 1] + 1, au->n_lines)
+		: xasprintf(" Audit trail of run %s · no events", au->run_id);
 	if (ui->color)
 		attron(COLOR_PAIR(5));
 	ui_put(0, 0, ui->cols, title);
 	if (ui->color)
 		attroff(COLOR_PAIR(5));
 	free(title);
-	for (int r = 0; r < rows && au.top + (size_t)r < au.n_rows; r++) {
-		size_t i = au.top + (size_t)r;
-		bool first = i == 0 || au.row_event[i] != au.row_event[i - 1];
-		ui_put(1 + r, first ? 1 : 5, ui->cols - (first ? 2 : 6), au.rows[i]);
+	for (int r = 0; r < rows && au->top + (size_t)r < au->n_rows; r++) {
+		size_t i = au->top + (size_t)r;
+		bool first = i == 0 || au->row_event[i] != au->row_event[i - 1];
+		ui_put(1 + r, first ? 1 : 5, ui->cols - (first ? 2 : 6), au->rows[i]);
 	}
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
-	ui_border_more(ui, 0, 0, ui->cols, au.top, true);
-	ui_border_more(ui, ui->rows - 2, 0, ui->cols, au.n_rows - last, false);
+	ui_border_more(ui, 0, 0, ui->cols, au->top, true);
+	ui_border_more(ui, ui->rows - 2, 0, ui->cols, au->n_rows - last, false);
 	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G first/last  ? help  q, Esc, a back");
 }
 
 static void audit_key(struct ui *ui, int key)
 {
+	struct ui_audit *au = ui->audit;
 	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
 	switch (key) {
-	case 'j': case UI_KEY_DOWN: au.top++; break;  /* drawing keeps it in range */
-	case 'k': case UI_KEY_UP: if (au.top) au.top--; break;
-	case UI_KEY_PGDN: case ' ': au.top += page; break;
-	case UI_KEY_PGUP: au.top = au.top > page ? au.top - page : 0; break;
-	case 'g': case UI_KEY_HOME: au.top = 0; break;
-	case 'G': case UI_KEY_END: au.top = au.n_rows; break;
+	case 'j': case UI_KEY_DOWN: au->top++; break;  /* drawing keeps it in range */
+	case 'k': case UI_KEY_UP: if (au->top) au->top--; break;
+	case UI_KEY_PGDN: case ' ': au->top += page; break;
+	case UI_KEY_PGUP: au->top = au->top > page ? au->top - page : 0; break;
+	case 'g': case UI_KEY_HOME: au->top = 0; break;
+	case 'G': case UI_KEY_END: au->top = au->n_rows; break;
 	case '?': ui_help_open(ui); break;
 	case 'q': case 'a': case UI_KEY_ESC: case UI_CTRL('c'):
-		ui->view = au.back;
-		ui_audit_free();
+		ui->view = au->back;
+		audit_destroy(ui);
 		break;
 	}
 }
@@ -148,14 +158,8 @@ static void audit_key(struct ui *ui, int key)
 /* A run the audit is shown over goes on. */
 static void audit_tick(struct ui *ui)
 {
-	if (au.back && au.back->tick)
-		au.back->tick(ui);
-}
-
-static void audit_destroy(struct ui *ui)
-{
-	(void)ui;
-	ui_audit_free();
+	if (ui->audit->back->tick)
+		ui->audit->back->tick(ui);
 }
 static const char *const audit_help[] = {
 	"Audit view keys",

@@ -10,7 +10,11 @@
 #include "countersign/util.h"
 #include "ui.h"
 
-static size_t help_top;        /* first line shown */
+/* The help screen's state. */
+struct ui_help {
+	const struct ui_view_ops *back;  /* the screen it is about, and goes back to */
+	size_t top;                      /* first line shown */
+};
 
 /* --- notifications --- */
 
@@ -84,10 +88,10 @@ static void notify_lines(const struct ui *ui, struct strbuf *sb)
 static char *help_text(struct ui *ui)
 {
 	struct strbuf sb = {0};
-	const char *const *lines = ui->back_view->help;
+	const char *const *lines = ui->help->back->help;
 	assert(lines && lines[0]);
 	strbuf_addf(&sb, "%s\n", lines[0]);
-	bool run = ui->back_view == &ui_run_view;
+	bool run = ui->help->back == &ui_run_view;
 	if (run) {
 		/* what the screen shows first, then the keys */
 		strbuf_addstr(&sb, "\n");
@@ -110,29 +114,30 @@ static char *help_text(struct ui *ui)
 
 static void help_draw(struct ui *ui)
 {
+	struct ui_help *h = ui->help;
 	char *text = help_text(ui);
 	size_t n = 0;
 	for (char *p = text; *p; p++)
 		n += *p == '\n';
 	size_t rows = (size_t)(ui->rows - 3);
-	if (help_top + rows > n)
-		help_top = n > rows ? n - rows : 0;
+	if (h->top + rows > n)
+		h->top = n > rows ? n - rows : 0;
 	size_t i = 0;
 	int row = 1;
 	for (char *line = text; *line; i++) {
 		char *nl = strchr(line, '\n');
 		*nl = '\0';
-		if (i >= help_top && row <= (int)rows)
+		if (i >= h->top && row <= (int)rows)
 			ui_put(row++, 2, ui->cols - 4, line);
 		line = nl + 1;
 	}
 	free(text);
-	bool more = help_top + rows < n;
-	char *hint = more || help_top ? xstrdup(" j/k, PgDn/PgUp scroll  any other key goes back")
+	bool more = h->top + rows < n;
+	char *hint = more || h->top ? xstrdup(" j/k, PgDn/PgUp scroll  any other key goes back")
 		: xstrdup(" Press any key to go back.");
-	if (more || help_top) {
+	if (more || h->top) {
 		char *where = xasprintf(" %s %zu more ", more ? (ui->utf8 ? "↓" : "v") : (ui->utf8 ? "↑" : "^"),
-			more ? n - help_top - rows : help_top);
+			more ? n - h->top - rows : h->top);
 		ui_put(ui->rows - 2, ui->cols - ui_width(where) - 1, ui_width(where), where);
 		free(where);
 	}
@@ -142,30 +147,40 @@ static void help_draw(struct ui *ui)
 
 void ui_help_open(struct ui *ui)
 {
-	ui->back_view = ui->view;
+	assert(ui->view != &ui_help_view && ui->view->help);
+	if (!ui->help)
+		ui->help = xcalloc(1, sizeof(*ui->help));
+	ui->help->back = ui->view;
+	ui->help->top = 0;
 	ui->view = &ui_help_view;
-	help_top = 0;
 	ui->dirty = true;
 }
 
 static void help_key(struct ui *ui, int key)
 {
+	struct ui_help *h = ui->help;
 	size_t page = ui->rows > 6 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
 	switch (key) {
-	case 'j': case UI_KEY_DOWN: help_top++; break;  /* drawing keeps it in range */
-	case 'k': case UI_KEY_UP: if (help_top) help_top--; break;
-	case UI_KEY_PGDN: case ' ': help_top += page; break;
-	case UI_KEY_PGUP: help_top = help_top > page ? help_top - page : 0; break;
-	default: ui->view = ui->back_view; break;
+	case 'j': case UI_KEY_DOWN: h->top++; break;  /* drawing keeps it in range */
+	case 'k': case UI_KEY_UP: if (h->top) h->top--; break;
+	case UI_KEY_PGDN: case ' ': h->top += page; break;
+	case UI_KEY_PGUP: h->top = h->top > page ? h->top - page : 0; break;
+	default: ui->view = h->back; break;
 	}
 }
 
 /* The run beneath goes on while its help shows. */
 static void help_tick(struct ui *ui)
 {
-	if (ui->back_view->tick)
-		ui->back_view->tick(ui);
+	if (ui->help->back->tick)
+		ui->help->back->tick(ui);
+}
+
+static void help_destroy(struct ui *ui)
+{
+	free(ui->help);
+	ui->help = NULL;
 }
 
 const struct ui_view_ops ui_help_view = {
@@ -173,4 +188,5 @@ const struct ui_view_ops ui_help_view = {
 	.draw = help_draw,
 	.key = help_key,
 	.tick = help_tick,
+	.destroy = help_destroy,
 };

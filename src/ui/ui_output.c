@@ -10,10 +10,15 @@
 #include "ui.h"
 #include "ui_runscreen.h"
 
-static struct ui_prompt search;
-static size_t search_hit = (size_t)-1;
-static size_t search_from;     /* where the screen was when the search began */
-static char prompt_line[600];
+/* The output screen's state. */
+struct ui_output_screen {
+	size_t top;                /* first line shown; (size_t)-1 the end, -2/-3 the next/previous match */
+	struct ui_prompt search;   /* the search being typed */
+	wchar_t last[128];         /* the last search made (n/N) */
+	size_t hit;                /* the line found, or (size_t)-1 */
+	size_t from;               /* where the screen was when the search began */
+	char prompt_line[600];
+};
 
 static char **split_lines(char *text, size_t *n)
 {
@@ -32,12 +37,12 @@ static char **split_lines(char *text, size_t *n)
 	return lines;
 }
 
-static size_t find_line(struct ui *ui, char **lines, size_t n, size_t from, int dir)
+static size_t find_line(const struct ui_output_screen *o, char **lines, size_t n, size_t from, int dir)
 {
 	char needle[512];
 	mbstate_t st;
 	memset(&st, 0, sizeof(st));
-	const wchar_t *src = ui->search;
+	const wchar_t *src = o->last;
 	size_t len = wcsrtombs(needle, &src, sizeof(needle) - 1, &st);
 	if (len == (size_t)-1 || len == 0)
 		return (size_t)-1;
@@ -54,41 +59,46 @@ void ui_output_open(struct ui *ui, bool with_search)
 {
 	if (!ui_selected_item(ui))
 		return;
+	if (!ui->output_screen)
+		ui->output_screen = xcalloc(1, sizeof(*ui->output_screen));
+	struct ui_output_screen *o = ui->output_screen;
 	ui->view = &ui_output_view;
-	ui->out_top = (size_t)-1;
-	search_hit = (size_t)-1;
-	memset(&search, 0, sizeof(search));
+	o->top = (size_t)-1;
+	o->hit = (size_t)-1;
+	memset(&o->search, 0, sizeof(o->search));
 	if (with_search) {
-		search.active = true;
-		search_from = 0;
+		o->search.active = true;
+		o->from = 0;
 	}
 	ui->dirty = true;
 }
 
-/* Goes to the next (-2) or previous (-3) match asked for by out_top. */
+/* Goes to the next (-2) or previous (-3) match asked for by top. */
 static void follow_search(struct ui *ui, char **lines, size_t n)
 {
-	int dir = ui->out_top == (size_t)-3 ? -1 : 1;
-	size_t from = search_hit == (size_t)-1 ? search_from : search_hit + (dir > 0 ? 1 : n - 1);
-	size_t hit = n ? find_line(ui, lines, n, from % n, dir) : (size_t)-1;
+	struct ui_output_screen *o = ui->output_screen;
+	int dir = o->top == (size_t)-3 ? -1 : 1;
+	size_t from = o->hit == (size_t)-1 ? o->from : o->hit + (dir > 0 ? 1 : n - 1);
+	size_t hit = n ? find_line(o, lines, n, from % n, dir) : (size_t)-1;
 	if (hit != (size_t)-1) {
-		search_hit = hit;
-		ui->out_top = hit;
+		o->hit = hit;
+		o->top = hit;
 		ui_set_status(ui, false, "line %zu of %zu", hit + 1, n);
 	} else {
-		ui->out_top = search_from;
+		o->top = o->from;
 		ui_set_status(ui, true, "not found");
 	}
 }
 
 static const char *status_line(struct ui *ui)
 {
-	if (!search.active)
+	struct ui_output_screen *o = ui->output_screen;
+	if (!o->search.active)
 		return ui->status ? ui->status : "";
-	char *text = ui_prompt_utf8(&search);
-	snprintf(prompt_line, sizeof(prompt_line), "/%s_   search: Enter finds, Esc cancels", text);
+	char *text = ui_prompt_utf8(&o->search);
+	snprintf(o->prompt_line, sizeof(o->prompt_line), "/%s_   search: Enter finds, Esc cancels", text);
 	free(text);
-	return prompt_line;
+	return o->prompt_line;
 }
 
 /* The item's detail (who, when, re-checks) under the title, not scrolled;
@@ -108,44 +118,45 @@ static int draw_detail(struct ui *ui)
 
 static void output_draw(struct ui *ui)
 {
+	struct ui_output_screen *o = ui->output_screen;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
 	int head = draw_detail(ui);
 	char *text = ui_item_body(ui, 0, NULL);
 	size_t n;
 	char **lines = split_lines(text, &n);
 	int rows = ui->rows - 3 - head;  /* title, detail, status and key lines */
-	if (ui->out_top == (size_t)-1)
-		ui->out_top = n > (size_t)rows ? n - (size_t)rows : 0;
-	if (ui->out_top == (size_t)-2 || ui->out_top == (size_t)-3)
+	if (o->top == (size_t)-1)
+		o->top = n > (size_t)rows ? n - (size_t)rows : 0;
+	if (o->top == (size_t)-2 || o->top == (size_t)-3)
 		follow_search(ui, lines, n);
-	if (ui->out_top > n)
-		ui->out_top = n;
-	size_t last = ui->out_top + (size_t)rows < n ? ui->out_top + (size_t)rows : n;
+	if (o->top > n)
+		o->top = n;
+	size_t last = o->top + (size_t)rows < n ? o->top + (size_t)rows : n;
 	char *title = xasprintf(" %s/%s · output (%zu line%s%s)%s", sec->id, sec->items[ui->item].id, n,
 		n == 1 ? "" : "s", "", ui_evidence_show_raw() ? " · raw JSON" : "");
 	if (n > (size_t)rows) {
-		char *longer = xasprintf("%s · lines %zu-%zu", title, ui->out_top + 1, last);
+		char *longer = xasprintf("%s · lines %zu-%zu", title, o->top + 1, last);
 		free(title);
 		title = longer;
 	}
 	if (ui->color)
 		attron(COLOR_PAIR(5));
 	ui_put(0, 0, ui->cols, title);
-	if (ui->out_top)
-		ui_border_more(ui, 0, 0, ui->cols, ui->out_top, true);
+	if (o->top)
+		ui_border_more(ui, 0, 0, ui->cols, o->top, true);
 	if (ui->color)
 		attroff(COLOR_PAIR(5));
 	free(title);
 	for (int r = 0; r < rows; r++) {
-		size_t i = ui->out_top + (size_t)r;
-		if (i == search_hit)
+		size_t i = o->top + (size_t)r;
+		if (i == o->hit)
 			attron(A_REVERSE);
 		if (i < n)
 			for (char *t = lines[i]; *t; t++)
 				if (*t == '\t')
 					*t = ' ';
 		ui_put(1 + head + r, 0, ui->cols, i < n ? lines[i] : "");
-		if (i == search_hit)
+		if (i == o->hit)
 			attroff(A_REVERSE);
 	}
 	ui_put(ui->rows - 2, 0, ui->cols, status_line(ui));
@@ -160,40 +171,42 @@ static void output_draw(struct ui *ui)
 
 static void search_key(struct ui *ui, int key)
 {
-	if (ui_prompt_key(&search, key) <= 0)
+	struct ui_output_screen *o = ui->output_screen;
+	if (ui_prompt_key(&o->search, key) <= 0)
 		return;
-	wcsncpy(ui->search, search.text, sizeof(ui->search) / sizeof(ui->search[0]) - 1);
-	ui->out_top = (size_t)-2; /* search forward from the top of the screen */
+	wcsncpy(o->last, o->search.text, sizeof(o->last) / sizeof(o->last[0]) - 1);
+	o->top = (size_t)-2; /* search forward from the top of the screen */
 }
 
 static void output_key(struct ui *ui, int key)
 {
+	struct ui_output_screen *o = ui->output_screen;
 	int page = ui->rows - 3;
 	ui->dirty = true;
-	if (search.active) {
+	if (o->search.active) {
 		search_key(ui, key);
 		return;
 	}
 	switch (key) {
-	case 'j': case UI_KEY_DOWN: ui->out_top++; break;
-	case 'k': case UI_KEY_UP: if (ui->out_top) ui->out_top--; break;
-	case UI_KEY_PGDN: case ' ': ui->out_top += (size_t)page; break;
-	case UI_KEY_PGUP: ui->out_top = ui->out_top > (size_t)page ? ui->out_top - (size_t)page : 0; break;
-	case 'g': case UI_KEY_HOME: ui->out_top = 0; break;
-	case 'G': case UI_KEY_END: ui->out_top = (size_t)-1; break;
+	case 'j': case UI_KEY_DOWN: o->top++; break;
+	case 'k': case UI_KEY_UP: if (o->top) o->top--; break;
+	case UI_KEY_PGDN: case ' ': o->top += (size_t)page; break;
+	case UI_KEY_PGUP: o->top = o->top > (size_t)page ? o->top - (size_t)page : 0; break;
+	case 'g': case UI_KEY_HOME: o->top = 0; break;
+	case 'G': case UI_KEY_END: o->top = (size_t)-1; break;
 	case '/':
-		memset(&search, 0, sizeof(search));
-		search.active = true;
-		search_hit = (size_t)-1;
-		search_from = ui->out_top == (size_t)-1 ? 0 : ui->out_top;
+		memset(&o->search, 0, sizeof(o->search));
+		o->search.active = true;
+		o->hit = (size_t)-1;
+		o->from = o->top == (size_t)-1 ? 0 : o->top;
 		break;
-	case 'n': ui->out_top = (size_t)-2; break;
-	case 'N': ui->out_top = (size_t)-3; break;
+	case 'n': o->top = (size_t)-2; break;
+	case 'N': o->top = (size_t)-3; break;
 	case 'J': ui_evidence_toggle_raw(ui); break;
 	case '?': ui_help_open(ui); break;
 	case 'q': case UI_KEY_ESC: case 'o':
 		ui->view = &ui_run_view;
-		search_hit = (size_t)-1;
+		o->hit = (size_t)-1;
 		free(ui->status);
 		ui->status = NULL;
 		break;
@@ -211,10 +224,17 @@ static const char *const output_help[] = {
 	NULL,
 };
 
+static void output_destroy(struct ui *ui)
+{
+	free(ui->output_screen);
+	ui->output_screen = NULL;
+}
+
 const struct ui_view_ops ui_output_view = {
 	.name = "output",
 	.help = output_help,
 	.draw = output_draw,
 	.key = output_key,
 	.tick = ui_run_tick,
+	.destroy = output_destroy,
 };
