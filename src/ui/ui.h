@@ -63,8 +63,8 @@ struct ui_view_ops {
 	void (*tick)(struct ui *ui);           /* every half second; NULL: nothing */
 	void (*destroy)(struct ui *ui);        /* frees the view's state; NULL: none */
 };
-extern const struct ui_view_ops ui_home_view, ui_review_view, ui_run_view, ui_output_view, ui_help_view,
-	ui_audit_view;
+extern const struct ui_view_ops ui_home_view, ui_review_view, ui_run_view, ui_output_view, ui_news_view,
+	ui_help_view, ui_audit_view;
 
 /* Each view's own state (defined in its file). */
 struct ui_home;
@@ -72,6 +72,7 @@ struct ui_review;
 struct ui_help;
 struct ui_audit;
 struct ui_output_screen;
+struct ui_news;
 
 /* A modal dialog: fields edited in turn; on submit the callback runs. */
 enum field_kind { FIELD_TEXT, FIELD_SECRET, FIELD_CHOICE };
@@ -122,6 +123,7 @@ struct ui {
 	struct ui_help *help;
 	struct ui_audit *audit;
 	struct ui_output_screen *output_screen;
+	struct ui_news *news;
 	/* the run open */
 	struct session s;
 	bool have_run;              /* s.eng valid */

@@ -21,7 +21,7 @@ void ui_ask_quit(struct ui *ui);
 
 /* The view table: every screen of the interface (struct ui_view_ops). */
 static const struct ui_view_ops *const views[] = {
-	&ui_home_view, &ui_review_view, &ui_run_view, &ui_output_view, &ui_help_view, &ui_audit_view,
+	&ui_home_view, &ui_review_view, &ui_run_view, &ui_output_view, &ui_news_view, &ui_help_view, &ui_audit_view,
 };
 
 static bool known_view(const struct ui_view_ops *v)

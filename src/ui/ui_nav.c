@@ -238,10 +238,6 @@ static void move_to(struct ui *ui, size_t pos, bool relative_up, size_t by)
 
 bool ui_nav_key(struct ui *ui, int key)
 {
-	if (ui_news_showing()) {
-		ui_news_key(ui, key);
-		return true;
-	}
 	if (jump.active) {
 		jump_key(ui, key);
 		ui->dirty = true;

@@ -3,6 +3,7 @@
  * what it did (a gate passed or reopened, the operator's signature made
  * stale) shows on the status line as it is folded in; N lists the recent
  * events of the run, newest first. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +32,15 @@ struct before {
 	bool mine;               /* the operator's signature counts */
 };
 
-static struct news *derived;   /* gate passed or reopened, a signature made stale */
-static size_t n_derived;
-static struct before *before;
-static size_t n_before;
-static bool showing;
-static size_t top;
-static struct strvec lines;    /* the list as drawn: wrapped rows */
+/* What the news keeps while a run is open, and the list's state. */
+struct ui_news {
+	struct news *derived;      /* gate passed or reopened, a signature made stale */
+	size_t n_derived;
+	struct before *before;
+	size_t n_before;
+	size_t top;                /* first row of the list shown */
+	struct strvec lines;       /* the list as drawn: wrapped rows */
+};
 
 static const char *jstr(const cJSON *p, const char *key)
 {
@@ -132,15 +135,15 @@ static bool signature_counts(const struct section_state *ss, const char *name)
 	return false;
 }
 
-static void add_derived(int64_t t, char *text)
+static void add_derived(struct ui_news *nw, int64_t t, char *text)
 {
-	if (n_derived == NEWS_KEEP) {
-		free(derived[0].text);
-		memmove(derived, derived + 1, (n_derived - 1) * sizeof(*derived));
-		n_derived--;
+	if (nw->n_derived == NEWS_KEEP) {
+		free(nw->derived[0].text);
+		memmove(nw->derived, nw->derived + 1, (nw->n_derived - 1) * sizeof(*nw->derived));
+		nw->n_derived--;
 	}
-	derived = xreallocarray(derived, n_derived + 1, sizeof(*derived));
-	derived[n_derived++] = (struct news){.time_us = t, .text = text};
+	nw->derived = xreallocarray(nw->derived, nw->n_derived + 1, sizeof(*nw->derived));
+	nw->derived[nw->n_derived++] = (struct news){.time_us = t, .text = text};
 }
 
 /* Keeps the weightiest news of a batch for the status line. */
@@ -159,7 +162,9 @@ static void derive(struct ui *ui, const struct event *evs, size_t n, char **best
 	int *count)
 {
 	const struct checklist *cl = ui->s.cl;
-	for (size_t k = 0; k < cl->n_sections && k < n_before; k++) {
+	struct ui_news *nw = ui->news;
+	const struct before *before = nw->before;
+	for (size_t k = 0; k < cl->n_sections && k < nw->n_before; k++) {
 		const struct section_state *ss = engine_section(ui->s.eng, k);
 		char *text = NULL;
 		int w = 0;
@@ -171,14 +176,14 @@ static void derive(struct ui *ui, const struct event *evs, size_t n, char **best
 				cl->sections[k].signoffs), w = 60;
 		if (text) {
 			consider(best, best_w, alarm, text, w, w == 90);
-			add_derived(clock_wall_us(), text);
+			add_derived(nw, clock_wall_us(), text);
 			++*count;
 		}
 		if (before[k].mine && !signature_counts(ss, ui->operator)) {
 			text = xasprintf("your signature of %s is stale: %s recorded a new verdict, sign the new evidence",
 				cl->sections[k].id, last_actor(cl, k, evs, n));
 			consider(best, best_w, alarm, text, 80, true);
-			add_derived(clock_wall_us(), text);
+			add_derived(nw, clock_wall_us(), text);
 			++*count;
 		}
 	}
@@ -188,12 +193,14 @@ static void on_fold(void *data, const struct event *evs, size_t n, bool folded)
 {
 	struct ui *ui = data;
 	const struct checklist *cl = ui->s.cl;
+	struct ui_news *nw = ui->news;
+	assert(nw);
 	if (!folded) {
-		before = xreallocarray(before, cl->n_sections + 1, sizeof(*before));
-		n_before = cl->n_sections;
+		nw->before = xreallocarray(nw->before, cl->n_sections + 1, sizeof(*nw->before));
+		nw->n_before = cl->n_sections;
 		for (size_t k = 0; k < cl->n_sections; k++) {
 			const struct section_state *ss = engine_section(ui->s.eng, k);
-			before[k] = (struct before){.passed = ss->gate_passed, .reopened_us = ss->reopened ? ss->reopened_us : 0,
+			nw->before[k] = (struct before){.passed = ss->gate_passed, .reopened_us = ss->reopened ? ss->reopened_us : 0,
 				.mine = signature_counts(ss, ui->operator)};
 		}
 		return;
@@ -215,41 +222,45 @@ static void on_fold(void *data, const struct event *evs, size_t n, bool folded)
 	if (best)
 		ui_set_status(ui, alarm, "%s%s", best, count > 1 ? " (and more: N lists recent events)" : " (N: recent events)");
 	free(best);
-	if (showing)
+	if (ui->view == &ui_news_view)
 		ui_news_open(ui);  /* the list shows the new events too */
 	ui->dirty = true;
 }
 
 void ui_news_attach(struct ui *ui)
 {
+	if (!ui->news)
+		ui->news = xcalloc(1, sizeof(*ui->news));
 	ui->s.on_fold = on_fold;
 	ui->s.fold_data = ui;
 }
 
-static void free_lines(void)
+static void free_lines(struct ui_news *nw)
 {
-	strvec_clear(&lines);
+	strvec_clear(&nw->lines);
+}
+
+static void news_destroy(struct ui *ui)
+{
+	struct ui_news *nw = ui->news;
+	if (!nw)
+		return;
+	for (size_t i = 0; i < nw->n_derived; i++)
+		free(nw->derived[i].text);
+	free(nw->derived);
+	free(nw->before);
+	free_lines(nw);
+	free(nw);
+	ui->news = NULL;
 }
 
 void ui_news_detach(struct ui *ui)
 {
 	ui->s.on_fold = NULL;
 	ui->s.fold_data = NULL;
-	for (size_t i = 0; i < n_derived; i++)
-		free(derived[i].text);
-	free(derived);
-	derived = NULL;
-	n_derived = 0;
-	free(before);
-	before = NULL;
-	n_before = 0;
-	free_lines();
-	showing = false;
-}
-
-bool ui_news_showing(void)
-{
-	return showing;
+	news_destroy(ui);
+	if (ui->view == &ui_news_view)
+		ui->view = &ui_run_view;
 }
 
 static int by_time_desc(const void *a, const void *b)
@@ -260,7 +271,7 @@ static int by_time_desc(const void *a, const void *b)
 
 /* Adds NEWS as rows of at most WIDTH columns: the time, then the text
  * wrapped under it. */
-static void add_rows(const struct news *nw, int width)
+static void add_rows(struct ui_news *list, const struct news *nw, int width)
 {
 	char when[64];
 	clock_format_utc(nw->time_us, when, sizeof(when));
@@ -268,7 +279,7 @@ static void add_rows(const struct news *nw, int width)
 	size_t n = 0;
 	struct wrap_row *at = wrap_rows(nw->text, strlen(nw->text), width - indent, &n);
 	for (size_t i = 0; i < (n ? n : 1); i++) {
-		strvec_pushf(&lines, "%-*s%.*s", indent, i == 0 ? when : "", n ? (int)at[i].len : 0,
+		strvec_pushf(&list->lines, "%-*s%.*s", indent, i == 0 ? when : "", n ? (int)at[i].len : 0,
 			n ? nw->text + at[i].start : "");
 	}
 	free(at);
@@ -276,11 +287,13 @@ static void add_rows(const struct news *nw, int width)
 
 void ui_news_open(struct ui *ui)
 {
+	struct ui_news *nw = ui->news;
+	assert(nw);
 	struct event *evs = NULL;
 	size_t n = 0;
 	int64_t last = engine_last_seq(ui->s.eng);
 	session_chain_events(&ui->s, ui->s.run.id, last > NEWS_RECORD ? last - NEWS_RECORD : 0, &evs, &n);
-	struct news *all = xcalloc(n + n_derived + 1, sizeof(*all));
+	struct news *all = xcalloc(n + nw->n_derived + 1, sizeof(*all));
 	size_t n_all = 0;
 	for (size_t i = 0; i < n; i++) {
 		int w;
@@ -289,26 +302,27 @@ void ui_news_open(struct ui *ui)
 			all[n_all++] = (struct news){.time_us = evs[i].time_us, .text = text};
 	}
 	event_array_free(evs, n);
-	for (size_t i = 0; i < n_derived; i++)
-		all[n_all++] = (struct news){.time_us = derived[i].time_us, .text = xstrdup(derived[i].text)};
+	for (size_t i = 0; i < nw->n_derived; i++)
+		all[n_all++] = (struct news){.time_us = nw->derived[i].time_us, .text = xstrdup(nw->derived[i].text)};
 	qsort(all, n_all, sizeof(*all), by_time_desc);
-	free_lines();
+	free_lines(nw);
 	for (size_t i = 0; i < n_all; i++) {
-		add_rows(&all[i], ui->cols - 2);
+		add_rows(nw, &all[i], ui->cols - 2);
 		free(all[i].text);
 	}
 	free(all);
-	if (!showing)
-		top = 0;
-	showing = true;
+	if (ui->view != &ui_news_view)
+		nw->top = 0;
+	ui->view = &ui_news_view;
 	ui->dirty = true;
 }
 
-void ui_news_draw(struct ui *ui)
+static void news_draw(struct ui *ui)
 {
+	struct ui_news *nw = ui->news;
 	int rows = ui->rows - 3;
-	if (top + (size_t)rows > lines.n)
-		top = lines.n > (size_t)rows ? lines.n - (size_t)rows : 0;
+	if (nw->top + (size_t)rows > nw->lines.n)
+		nw->top = nw->lines.n > (size_t)rows ? nw->lines.n - (size_t)rows : 0;
 	char *title = xasprintf(" Recent events of run %s, newest first", ui->s.run.id);
 	if (ui->color)
 		attron(COLOR_PAIR(5));
@@ -317,31 +331,41 @@ void ui_news_draw(struct ui *ui)
 		attroff(COLOR_PAIR(5));
 	free(title);
 	for (int r = 0; r < rows; r++) {
-		size_t i = top + (size_t)r;
-		ui_put(1 + r, 1, ui->cols - 2, i < lines.n ? lines.v[i] : r == 0 && !lines.n ? "(nothing recorded yet)" : "");
+		size_t i = nw->top + (size_t)r;
+		ui_put(1 + r, 1, ui->cols - 2, i < nw->lines.n ? nw->lines.v[i]
+			: r == 0 && !nw->lines.n ? "(nothing recorded yet)" : "");
 	}
 	ui_put(ui->rows - 2, 0, ui->cols, ui->status ? ui->status : "");
-	if (top)
-		ui_border_more(ui, 0, 0, ui->cols, top, true);
-	if (top + (size_t)rows < lines.n)
-		ui_border_more(ui, ui->rows - 2, 0, ui->cols, lines.n - top - (size_t)rows, false);
+	if (nw->top)
+		ui_border_more(ui, 0, 0, ui->cols, nw->top, true);
+	if (nw->top + (size_t)rows < nw->lines.n)
+		ui_border_more(ui, ui->rows - 2, 0, ui->cols, nw->lines.n - nw->top - (size_t)rows, false);
 	ui_put(ui->rows - 1, 0, ui->cols, " j/k scroll  PgUp/PgDn page  g/G top/end  q, Esc, N back");
 }
 
-void ui_news_key(struct ui *ui, int key)
+static void news_key(struct ui *ui, int key)
 {
+	struct ui_news *nw = ui->news;
 	size_t page = ui->rows > 6 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
 	switch (key) {
-	case 'j': case UI_KEY_DOWN: top++; break;  /* drawing keeps it in range */
-	case 'k': case UI_KEY_UP: if (top) top--; break;
-	case UI_KEY_PGDN: case ' ': top += page; break;
-	case UI_KEY_PGUP: top = top > page ? top - page : 0; break;
-	case 'g': case UI_KEY_HOME: top = 0; break;
-	case 'G': case UI_KEY_END: top = lines.n; break;
+	case 'j': case UI_KEY_DOWN: nw->top++; break;  /* drawing keeps it in range */
+	case 'k': case UI_KEY_UP: if (nw->top) nw->top--; break;
+	case UI_KEY_PGDN: case ' ': nw->top += page; break;
+	case UI_KEY_PGUP: nw->top = nw->top > page ? nw->top - page : 0; break;
+	case 'g': case UI_KEY_HOME: nw->top = 0; break;
+	case 'G': case UI_KEY_END: nw->top = nw->lines.n; break;
 	case 'q': case 'N': case UI_KEY_ESC: case UI_CTRL('c'):
-		showing = false;
-		free_lines();
+		ui->view = &ui_run_view;
+		free_lines(nw);
 		break;
 	}
 }
+
+const struct ui_view_ops ui_news_view = {
+	.name = "news",
+	.draw = news_draw,
+	.key = news_key,
+	.tick = ui_run_tick,
+	.destroy = news_destroy,
+};

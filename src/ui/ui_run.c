@@ -622,10 +622,6 @@ static const char *key_hint(struct ui *ui)
 
 void ui_run_draw(struct ui *ui)
 {
-	if (ui_news_showing()) {
-		ui_news_draw(ui);
-		return;
-	}
 	draw_title(ui);
 	int body = ui->rows - 3;
 	int lw = sections_width(ui);

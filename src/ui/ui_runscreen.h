@@ -69,14 +69,13 @@ void ui_progress_clear(void);
 
 /* --- ui_news.c: news from other terminals --- */
 
-/* Starts listening to what other processes record on the open run. */
+/* Starts listening to what other processes record on the open run; detach
+ * stops and forgets the news (the run is closed). */
 void ui_news_attach(struct ui *ui);
 void ui_news_detach(struct ui *ui);
-/* The recent events list: open, drawn in place of the run screen. */
-bool ui_news_showing(void);
+/* Opens the list of recent events (the view ui_news_view) over the run
+ * screen, or refreshes it. */
 void ui_news_open(struct ui *ui);
-void ui_news_draw(struct ui *ui);
-void ui_news_key(struct ui *ui, int key);
 
 /* --- ui_nav.c: moving around the run screen --- */
 
@@ -101,8 +100,8 @@ char *ui_item_body(struct ui *ui, size_t max_lines, size_t *total);
 int ui_run_pane_rows(const struct ui *ui, int pane);
 
 /* Handles navigation keys of the run screen (g G PgUp PgDn Home End, the
- * : and / prompts, r, N, J) and every key while a prompt or the news list
- * is open; returns false for keys it leaves to the caller. */
+ * : and / prompts, r, N, J) and every key while a prompt is open; returns
+ * false for keys it leaves to the caller. */
 bool ui_nav_key(struct ui *ui, int key);
 /* The prompt being typed, for the status line, or NULL. */
 const char *ui_nav_prompt_line(struct ui *ui);
