@@ -73,6 +73,7 @@ struct ui_help;
 struct ui_audit;
 struct ui_output_screen;
 struct ui_news;
+struct ui_run_screen;
 
 /* A modal dialog: fields edited in turn; on submit the callback runs. */
 enum field_kind { FIELD_TEXT, FIELD_SECRET, FIELD_CHOICE };
@@ -117,20 +118,23 @@ struct ui {
 	bool utf8, color, test_mode, quit;
 	int rows, cols;
 	const struct ui_view_ops *view;  /* the screen shown */
-	/* the views' states: made when a view first opens, freed by its destroy */
+	/* each view's own state: made when the view first opens (NULL before),
+	 * freed by its destroy */
 	struct ui_home *home;
 	struct ui_review *review;
 	struct ui_help *help;
 	struct ui_audit *audit;
 	struct ui_output_screen *output_screen;
 	struct ui_news *news;
-	/* the run open */
+	struct ui_run_screen *run_screen;
+	/* the record, and the run open: the run, output and news views show it,
+	 * the forms and dialogs act on it */
 	struct session s;
 	bool have_run;              /* s.eng valid */
 	struct var_values vars;
 	struct exec *exec;
 	char *operator;             /* signed-in engineer */
-	size_t sec, item;           /* selection */
+	size_t sec, item;           /* selection: sec < sections, item < its items (or 0) */
 	int pane;                   /* 0 sections, 1 items */
 	struct ui_output **outputs; /* [section][item] */
 	char *status;               /* message line */

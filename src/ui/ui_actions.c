@@ -457,4 +457,5 @@ const struct ui_view_ops ui_run_view = {
 	.draw = ui_run_draw,
 	.key = run_key,
 	.tick = ui_run_tick,
+	.destroy = ui_run_screen_destroy,
 };

@@ -115,6 +115,7 @@ static void audit_draw(struct ui *ui)
 	if (au->top + (size_t)rows > au->n_rows)
 		au->top = au->n_rows > (size_t)rows ? au->n_rows - (size_t)rows : 0;
 	size_t last = au->top + (size_t)rows < au->n_rows ? au->top + (size_t)rows : au->n_rows;
+	assert(au->n_rows == 0 || (au->top < last && last <= au->n_rows));
 	char *title = au->n_rows ? xasprintf(" Audit trail of run %s · events %zu-%zu of %zu, oldest first", au->run_id,
 		au->row_event[au->top] + 1, au->row_event[last - 1] + 1, au->n_lines)
 		: xasprintf(" Audit trail of run %s · no events", au->run_id);

@@ -2,6 +2,7 @@
  * a list to pick one from, or a yes/no question whose default is No. Why an
  * Enter was refused shows inside the dialog, next to what must change, and
  * goes away once it is fixed (ui_dialog_draw.c draws them). */
+#include <assert.h>
 #include <curses.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -72,6 +73,7 @@ static void fields_grow(struct ui_dialog *d)
 struct ui_field *ui_dialog_field(struct ui_dialog *d, const char *label, enum field_kind kind, const char *initial)
 {
 	fields_grow(d);
+	assert(d->n_fields < d->cap_fields);
 	struct ui_field *f = &d->fields[d->n_fields++];
 	memset(f, 0, sizeof(*f));
 	f->label = label;
@@ -194,6 +196,7 @@ static void set_error(struct ui_dialog *d, size_t field, char *text)
 /* Returns true when the key changed the field's value. */
 static bool field_key(struct ui_field *f, int key)
 {
+	assert(f->len < sizeof(f->text) / sizeof(f->text[0]) && f->text[f->len] == L'\0');
 	if (f->kind == FIELD_CHOICE) {
 		int n = 0, old = f->choice;
 		while (f->choices[n])
@@ -301,6 +304,9 @@ static void fields_enter(struct ui *ui, struct ui_dialog *d)
 void ui_dialog_key(struct ui *ui, int key)
 {
 	struct ui_dialog *d = ui->dialog;
+	assert(d && d->n_fields <= d->cap_fields);
+	assert(d->n_fields == 0 || d->focus < d->n_fields);
+	assert(d->n_rows == 0 || d->sel < d->n_rows);
 	ui->dirty = true;
 	if (d->message_only) {
 		ui_dialog_close(ui);

@@ -3,6 +3,7 @@
  * whose prompt is long has it on its own rows above the value, the value
  * being typed always shows its end, and the reason of a refusal sits above
  * the key hints. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,8 @@ void ui_dialog_draw(struct ui *ui)
 	struct ui_dialog *d = ui->dialog;
 	if (!d)
 		return;
+	assert(d->n_fields == 0 || d->focus < d->n_fields);
+	assert(d->n_rows == 0 || d->sel < d->n_rows);
 	int w = ui->cols - 8 < 100 ? ui->cols - 8 : 100;
 	int inner = w - 4;
 	struct rows r = {0}, err = {0};

@@ -12,10 +12,20 @@
 #include "ui.h"
 #include "ui_runscreen.h"
 
-static struct ui_prompt jump;
-static size_t jump_from_sec, jump_from_item, jump_nth;
-static int jump_from_pane;
-static char jump_line[512];
+/* The run screen's own state (its selection, which other views and the
+ * forms act on, is the interface's: ui->sec, ui->item, ui->pane). */
+struct ui_run_screen {
+	struct ui_prompt jump;     /* : or / going to a section */
+	size_t from_sec, from_item, nth;  /* where it began; which match Tab shows */
+	int from_pane;
+	char line[512];            /* the prompt as the status line shows it */
+};
+
+void ui_run_screen_destroy(struct ui *ui)
+{
+	free(ui->run_screen);
+	ui->run_screen = NULL;
+}
 
 int ui_prompt_key(struct ui_prompt *p, int key)
 {
@@ -71,7 +81,7 @@ static int match_rank(const struct section *s, const char *q)
  * how many sections match. */
 static size_t jump_match(const struct ui *ui, size_t nth, size_t *count)
 {
-	char *text = ui_prompt_utf8(&jump), *q = lower(text);
+	char *text = ui_prompt_utf8(&ui->run_screen->jump), *q = lower(text);
 	free(text);
 	const struct checklist *cl = ui->s.cl;
 	size_t found = (size_t)-1;
@@ -91,60 +101,63 @@ static size_t jump_match(const struct ui *ui, size_t nth, size_t *count)
 
 static void jump_show(struct ui *ui)
 {
-	size_t count = 0, s = jump_match(ui, jump_nth, &count);
+	struct ui_run_screen *rs = ui->run_screen;
+	size_t count = 0, s = jump_match(ui, rs->nth, &count);
 	if (s != (size_t)-1) {
 		ui->sec = s;
 		ui->item = 0;
 		ui->pane = 0;
 	} else {
-		ui->sec = jump_from_sec;
+		ui->sec = rs->from_sec;
 	}
 }
 
 const char *ui_nav_prompt_line(struct ui *ui)
 {
-	if (!jump.active)
+	struct ui_run_screen *rs = ui->run_screen;
+	if (!rs || !rs->jump.active)
 		return NULL;
-	char *text = ui_prompt_utf8(&jump);
-	size_t count = 0, s = jump_match(ui, jump_nth, &count);
+	char *text = ui_prompt_utf8(&rs->jump);
+	size_t count = 0, s = jump_match(ui, rs->nth, &count);
 	if (!*text)
-		snprintf(jump_line, sizeof(jump_line), ":%s_   go to a section: type part of its name or id", text);
+		snprintf(rs->line, sizeof(rs->line), ":%s_   go to a section: type part of its name or id", text);
 	else if (s == (size_t)-1)
-		snprintf(jump_line, sizeof(jump_line), ":%s_   no section matches", text);
+		snprintf(rs->line, sizeof(rs->line), ":%s_   no section matches", text);
 	else
-		snprintf(jump_line, sizeof(jump_line), ":%s_   %s (%zu of %zu%s; Enter goes, Esc stays)", text,
-			ui->s.cl->sections[s].id, jump_nth % count + 1, count, count > 1 ? ", Tab next" : "");
+		snprintf(rs->line, sizeof(rs->line), ":%s_   %s (%zu of %zu%s; Enter goes, Esc stays)", text,
+			ui->s.cl->sections[s].id, rs->nth % count + 1, count, count > 1 ? ", Tab next" : "");
 	free(text);
-	return jump_line;
+	return rs->line;
 }
 
 static void jump_key(struct ui *ui, int key)
 {
+	struct ui_run_screen *rs = ui->run_screen;
 	if (key == UI_KEY_TAB || key == UI_KEY_BTAB) {
 		size_t count = 0;
 		jump_match(ui, 0, &count);
 		if (count)
-			jump_nth = key == UI_KEY_TAB ? jump_nth + 1 : jump_nth + count - 1;
+			rs->nth = key == UI_KEY_TAB ? rs->nth + 1 : rs->nth + count - 1;
 		jump_show(ui);
 		return;
 	}
-	int done = ui_prompt_key(&jump, key);
+	int done = ui_prompt_key(&rs->jump, key);
 	if (done < 0) {
-		ui->sec = jump_from_sec;
-		ui->item = jump_from_item;
-		ui->pane = jump_from_pane;
+		ui->sec = rs->from_sec;
+		ui->item = rs->from_item;
+		ui->pane = rs->from_pane;
 		return;
 	}
 	if (done == 0) {
-		jump_nth = 0;
+		rs->nth = 0;
 		jump_show(ui);
 		return;
 	}
 	size_t count = 0;
-	if (jump_match(ui, jump_nth, &count) == (size_t)-1) {
-		ui->sec = jump_from_sec;
-		ui->item = jump_from_item;
-		ui->pane = jump_from_pane;
+	if (jump_match(ui, rs->nth, &count) == (size_t)-1) {
+		ui->sec = rs->from_sec;
+		ui->item = rs->from_item;
+		ui->pane = rs->from_pane;
 		ui_set_status(ui, true, "no section matches");
 	} else {
 		ui_set_status(ui, false, "%s", ui->s.cl->sections[ui->sec].title);
@@ -153,12 +166,15 @@ static void jump_key(struct ui *ui, int key)
 
 static void jump_open(struct ui *ui)
 {
-	memset(&jump, 0, sizeof(jump));
-	jump.active = true;
-	jump_from_sec = ui->sec;
-	jump_from_item = ui->item;
-	jump_from_pane = ui->pane;
-	jump_nth = 0;
+	if (!ui->run_screen)
+		ui->run_screen = xcalloc(1, sizeof(*ui->run_screen));
+	struct ui_run_screen *rs = ui->run_screen;
+	memset(&rs->jump, 0, sizeof(rs->jump));
+	rs->jump.active = true;
+	rs->from_sec = ui->sec;
+	rs->from_item = ui->item;
+	rs->from_pane = ui->pane;
+	rs->nth = 0;
 }
 
 /* --- the rollback of what was done --- */
@@ -238,7 +254,7 @@ static void move_to(struct ui *ui, size_t pos, bool relative_up, size_t by)
 
 bool ui_nav_key(struct ui *ui, int key)
 {
-	if (jump.active) {
+	if (ui->run_screen && ui->run_screen->jump.active) {
 		jump_key(ui, key);
 		ui->dirty = true;
 		return true;

@@ -2,6 +2,7 @@
  * re-checks), then its output or evidence, scrolled, with / search typed on
  * the status line, n/N to the next and previous match, and J for network
  * evidence as raw JSON. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,7 @@ static void output_draw(struct ui *ui)
 {
 	struct ui_output_screen *o = ui->output_screen;
 	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	assert(o && ui->item < sec->n_items);  /* opened on an item (ui_output_open) */
 	int head = draw_detail(ui);
 	char *text = ui_item_body(ui, 0, NULL);
 	size_t n;

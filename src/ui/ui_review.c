@@ -218,6 +218,7 @@ static void review_draw(struct ui *ui)
 		rv->top = rv->sel;
 	if (rv->sel >= rv->top + keep)
 		rv->top = rv->sel - keep + 1;
+	assert(rv->sel < rv->n_runs || rv->sel == 0);
 	size_t shown_to = rv->top;
 	bool open_heading = false, past_heading = false;
 	for (size_t i = rv->top; i < rv->n_runs && y <= last; i++) {

@@ -1,5 +1,6 @@
 /* The run screen: title bar, sections by phase, items with the gate line,
  * the output of the selected item, key hints and the status line. */
+#include <assert.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,6 +503,7 @@ static size_t count_lines(const char *data, size_t len)
 
 char *ui_item_body(struct ui *ui, size_t max_lines, size_t *total)
 {
+	assert(ui->sec < ui->s.cl->n_sections && ui->item < ui->s.cl->sections[ui->sec].n_items);
 	const struct item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
 	bool net = it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS;
 	const struct ui_output *o = &ui->outputs[ui->sec][ui->item];
@@ -622,6 +624,9 @@ static const char *key_hint(struct ui *ui)
 
 void ui_run_draw(struct ui *ui)
 {
+	/* the selection is in range: every pane indexes the checklist with it */
+	assert(ui->have_run && ui->sec < ui->s.cl->n_sections && (ui->pane == 0 || ui->pane == 1));
+	assert(ui->item == 0 || ui->item < ui->s.cl->sections[ui->sec].n_items);
 	draw_title(ui);
 	int body = ui->rows - 3;
 	int lw = sections_width(ui);

@@ -105,6 +105,8 @@ int ui_run_pane_rows(const struct ui *ui, int pane);
 bool ui_nav_key(struct ui *ui, int key);
 /* The prompt being typed, for the status line, or NULL. */
 const char *ui_nav_prompt_line(struct ui *ui);
+/* Frees the run screen's own state (the run view's destroy). */
+void ui_run_screen_destroy(struct ui *ui);
 /* Goes to the rollback section that fits what was done (r). */
 void ui_nav_rollback(struct ui *ui);
 
