@@ -1,5 +1,6 @@
 #include "run/capture.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ static void tail_add(struct capture *c, const char *data, size_t len)
 	memcpy(c->tail, data + first, len - first);
 	c->tail_pos = (c->tail_pos + len) % RUNNER_TAIL_BYTES;
 	c->tail_len = c->tail_len + len > RUNNER_TAIL_BYTES ? RUNNER_TAIL_BYTES : c->tail_len + len;
+	assert(c->tail_pos < RUNNER_TAIL_BYTES && c->tail_len <= RUNNER_TAIL_BYTES);
 }
 
 /* Records already-redacted bytes. */
@@ -103,6 +105,11 @@ void capture_flush(struct capture *c, const char **out, size_t *out_len)
 
 void capture_finish(struct capture *c, struct runner_result *res)
 {
+	/* After capture_flush: bytes still held back for redaction would be
+	 * missing from the output, its count and its hash. */
+	assert(c->stream.carry.len == 0);
+	/* The head and the tail never hold more than went by. */
+	assert(c->head_len <= RUNNER_HEAD_BYTES && c->head_len + c->tail_len <= c->total);
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_final(&c->sha, digest);
 	sodium_bin2hex(res->sha256, sizeof(res->sha256), digest, sizeof(digest));

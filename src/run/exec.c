@@ -1,5 +1,6 @@
 #include "countersign/exec.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <regex.h>
 #include <signal.h>
@@ -74,6 +75,7 @@ static bool ensure_net(struct exec *x)
 struct exec *exec_create(struct session *s, struct var_values *vars, exec_output_fn on_output,
 	exec_done_fn on_done, void *user)
 {
+	assert(s && s->cl && vars);
 	struct exec *x = xcalloc(1, sizeof(*x));
 	x->s = s;
 	x->vars = vars;
@@ -246,6 +248,7 @@ static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 
 char *exec_preview(struct exec *x, size_t sec, size_t item)
 {
+	assert(sec < x->s->cl->n_sections && item < x->s->cl->sections[sec].n_items);
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
 		char *url = expand(x, it->url, "url");
@@ -332,6 +335,7 @@ static int record_start(struct exec *x, size_t sec, size_t item, const char *act
 /* The slot of SEC/ITEM in x->started, allocated on first use. */
 static int64_t *started_slot(struct exec *x, size_t sec, size_t item)
 {
+	assert(sec < x->s->cl->n_sections && item < x->s->cl->sections[sec].n_items);
 	if (!x->started)
 		x->started = xcalloc(x->s->cl->n_sections + 1, sizeof(*x->started));
 	if (!x->started[sec])
@@ -357,6 +361,10 @@ static int record_started(struct exec *x, size_t sec, size_t item, const char *a
 static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
 	struct evidence *evidence)
 {
+	/* Every path to a result recorded its start first (a refused start
+	 * runs nothing): without it the guard would refuse the result as
+	 * "recorded meanwhile" by someone else. */
+	assert(*started_slot(x, sec, item) > 0);
 	struct event ev = item_event(x->s, actor, EV_CHECK_FINISHED, sec, item, fin);
 	struct session_guard guard = {.action = ACTION_FINISH, .sec = sec, .item = item,
 		.seq = *started_slot(x, sec, item)};
@@ -484,6 +492,7 @@ static bool record_held_start(pid_t pgid, void *data, char **err)
 
 int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 {
+	assert(sec < x->s->cl->n_sections && item < x->s->cl->sections[sec].n_items && actor);
 	const struct item *it = &x->s->cl->sections[sec].items[item];
 	if (it->kind == ITEM_WAIT)
 		return record_start(x, sec, item, actor, NULL, 0);
@@ -633,6 +642,7 @@ static const char *interactive_end(int status, cJSON *fin, char **message)
 
 int exec_run_interactive(struct exec *x, size_t sec, size_t item, const char *actor)
 {
+	assert(sec < x->s->cl->n_sections && item < x->s->cl->sections[sec].n_items && actor);
 	struct plan plan;
 	if (!make_plan(x, &x->s->cl->sections[sec].items[item], &plan))
 		return CS_INVALID;

@@ -5,6 +5,7 @@
 #include "run/capture.h"
 #include "run/spawn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -119,6 +120,7 @@ void runner_destroy(struct runner *r)
 
 int runner_start(struct runner *r, const struct runner_spec *spec, char **err)
 {
+	assert(r && err);
 	if (!spec || !spec->script) {
 		*err = xstrdup("no script to run");
 		return -1;
@@ -127,6 +129,9 @@ int runner_start(struct runner *r, const struct runner_spec *spec, char **err)
 	int64_t started = clock_wall_us();
 	if (!spawn_job(spec, &sp, err))
 		return -1;
+	/* Every signal goes to the job's group, -pid: 0 or 1 would reach this
+	 * process's own group or every process the user may signal. */
+	assert(sp.pid > 1);
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->id = r->next_id++;
 	j->pid = sp.pid;
@@ -160,6 +165,8 @@ static struct job *find_job(const struct runner *r, int id)
  * not act on SIGTERM until the grace ran out. */
 static void job_stop(struct runner *r, struct job *j, enum runner_end why)
 {
+	/* Once reaped, the group's id may already name someone else's group. */
+	assert(!j->reaped && !j->done);
 	j->stopping = true;
 	j->stop_end = why;
 	kill(-j->pid, SIGTERM);
@@ -185,6 +192,7 @@ size_t runner_active(const struct runner *r)
 
 size_t runner_pollfds(struct runner *r, struct pollfd *fds, size_t max)
 {
+	assert(fds || max == 0);
 	size_t n = 0;
 	for (size_t i = 0; i < r->njobs; i++) {
 		struct job *j = r->jobs[i];
@@ -302,6 +310,8 @@ static void job_reap(struct runner *r, struct job *j)
 
 static void job_finish(struct runner *r, struct job *j)
 {
+	/* Once per job, with its status known and its output all read. */
+	assert(!j->done && j->reaped && j->outfd < 0);
 	struct runner_result res;
 	memset(&res, 0, sizeof(res));
 	if (j->spawn_error) {
@@ -384,6 +394,7 @@ static struct job *find_by_fd(const struct runner *r, int fd, bool *is_pidfd)
 
 void runner_dispatch(struct runner *r, const struct pollfd *fds, size_t n)
 {
+	assert(fds || n == 0);
 	/* Callbacks may start jobs (growing r->jobs) or cancel them; jobs are
 	 * reached by index and freed only at the end. Every action below is
 	 * harmless on a stale readiness report. */

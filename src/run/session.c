@@ -284,6 +284,9 @@ int session_recover_check(struct session *s, size_t sec, size_t item, const char
 
 int session_load_run(struct session *s, const char *run_id)
 {
+	/* A session holds one run: loading another over it would leak the
+	 * first one's engine and checklist (close the session first). */
+	assert(s && s->st && run_id && !s->have_run && !s->eng && !s->cl);
 	enum store_status rc = store_get_run(s->st, run_id, &s->run);
 	if (rc == STORE_NOT_FOUND) {
 		reporter_say(&s->report, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
@@ -332,6 +335,7 @@ int session_load_run(struct session *s, const char *run_id)
  * returns how many, or -1 when they cannot be read. */
 static long catch_up(struct session *s)
 {
+	assert(s->have_run && s->eng);
 	struct event *evs = NULL;
 	size_t n = 0;
 	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
@@ -505,6 +509,7 @@ void session_announce_start(struct session *s, const char *actor)
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
 	size_t n, struct evidence *ev, size_t n_ev)
 {
+	assert(s && s->have_run && s->eng && (evs || n == 0) && (ev || n_ev == 0));
 	/* The rule is checked on the state as it is now, not as it was when a
 	 * dialog opened (a wait may have passed, another terminal may have
 	 * chosen meanwhile), and again whenever another process wrote first. */
@@ -525,6 +530,9 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			return CS_ENV;
 		}
 	}
+	/* The store numbered them right after the state the rule was checked
+	 * on (the head it found was last_seq), so the fold stays gap-free. */
+	assert(n == 0 || evs[0].seq == engine_last_seq(s->eng) + 1);
 	bool *gates = xcalloc(s->cl->n_sections + 1, sizeof(bool));
 	for (size_t k = 0; k < s->cl->n_sections; k++)
 		gates[k] = engine_section(s->eng, k)->gate_passed;
@@ -540,6 +548,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		/* Another process may complete it first: then there is nothing to add. */
 		enum store_status rc = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), &done, 1, NULL, 0);
 		if (rc == STORE_OK) {
+			assert(done.seq == engine_last_seq(s->eng) + 1);
 			engine_apply(s->eng, &done);
 			engine_refresh(s->eng, clock_wall_us());
 			notify_changes(s, &done, 1, NULL);
@@ -644,6 +653,7 @@ char *session_wait_text(const struct session *s, size_t sec, size_t item, bool f
 
 int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *actor)
 {
+	assert(s->cl && sec < s->cl->n_sections && item < s->cl->sections[sec].n_items && actor);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "verdict", "cancelled");
 	char *msg = xasprintf("wait cancelled by %s", actor);
@@ -659,6 +669,7 @@ int session_cancel_wait(struct session *s, size_t sec, size_t item, const char *
 int session_request_override(struct session *s, size_t sec, const char *actor, const char *reason,
 	const char *incident)
 {
+	assert(s->cl && sec < s->cl->n_sections && actor && reason && incident);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", reason);
 	cJSON_AddStringToObject(p, "incident", incident);
@@ -689,6 +700,7 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 {
 	const struct section_state *ss = engine_section(s->eng, sec);
 	const struct section *section = &s->cl->sections[sec];
+	assert(item < section->n_items);
 	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT)
 		return NULL;
 	/* An item never run before (an optional one) is not run "again", but a
@@ -782,6 +794,7 @@ int session_add_engineer(struct session *s, const char *name, const char *full_n
 
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
 {
+	assert(s->cl && target && sec);
 	const char *slash = strchr(target, '/');
 	char *sid = slash ? xstrndup(target, (size_t)(slash - target)) : xstrdup(target);
 	int rc = CS_OK;
@@ -870,6 +883,7 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 int session_record(struct session *s, const struct session_guard *guard, const char *actor, const char *kind,
 	const char *target, cJSON *payload)
 {
+	assert(kind && payload);
 	struct event ev;
 	session_origin(&ev, actor);
 	ev.kind = xstrdup(kind);

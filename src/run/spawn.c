@@ -5,6 +5,7 @@
 
 #include "countersign/util.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -266,6 +267,7 @@ static bool spawn(const struct runner_spec *spec, bool terminal, int tty, struct
 		*err = xasprintf("cannot start a process: %s", strerror(fork_errno));
 		goto cleanup;
 	}
+	assert(pid > 1);  /* the id of the group every later signal goes to */
 	/* Also here, so that the group exists before anyone signals it. */
 	setpgid(pid, pid);
 	close_fd(&pipefd[1]);

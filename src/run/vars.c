@@ -1,5 +1,6 @@
 #include "countersign/vars.h"
 
+#include <assert.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,9 @@ bool vars_assign(struct var_values *v, const struct checklist *cl, const char *c
 			if (cl->variables[i].default_value)
 				v->values[i] = xstrdup(cl->variables[i].default_value);
 	}
+	/* The values are indexed by CL's variables: another checklist's
+	 * indexes could run past them. */
+	assert(v->cl == cl);
 	for (int k = 0; k < n; k++) {
 		const char *eq = strchr(assign[k], '=');
 		if (!eq || eq == assign[k]) {
