@@ -3,6 +3,7 @@
  * A failure leaves no temporary file and an older report untouched. A
  * symbolic link is followed to the file it names; a database is never
  * written over. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -197,6 +198,7 @@ done:
 
 int report_export(struct session *s, enum report_format format, const char *path, char **err)
 {
+	assert(s && err);
 	*err = NULL;
 	struct report *r = report_build(s, err);
 	if (!r)

@@ -79,6 +79,7 @@ static void build_run(struct report_ctx *c)
 {
 	struct session *s = c->s;
 	struct report *r = c->r;
+	assert(c->n_evs > 0);  /* evs[0] is the run_started the engine folded first */
 	r->checklist_title = report_clean(s->cl->title);
 	r->checklist_id = report_clean(s->cl->id);
 	r->checklist_sha256 = report_clean(s->run.checklist_sha);
