@@ -141,11 +141,9 @@ static void audit_key(struct ui *ui, int key)
 	struct ui_audit *au = ui->audit;
 	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
+	if (ui_scroll_key(&au->top, page, key))
+		return;
 	switch (key) {
-	case 'j': case UI_KEY_DOWN: au->top++; break;  /* drawing keeps it in range */
-	case 'k': case UI_KEY_UP: if (au->top) au->top--; break;
-	case UI_KEY_PGDN: case ' ': au->top += page; break;
-	case UI_KEY_PGUP: au->top = au->top > page ? au->top - page : 0; break;
 	case 'g': case UI_KEY_HOME: au->top = 0; break;
 	case 'G': case UI_KEY_END: au->top = au->n_rows; break;
 	case '?': ui_help_open(ui); break;

@@ -241,3 +241,14 @@ void ui_border_more(const struct ui *ui, int y, int x, int w, size_t n, bool up)
 		ui_put(y, x + w - 2 - tw, tw, text);
 	free(text);
 }
+
+bool ui_scroll_key(size_t *top, size_t page, int key)
+{
+	switch (key) {
+	case 'j': case UI_KEY_DOWN: ++*top; return true;
+	case 'k': case UI_KEY_UP: if (*top) --*top; return true;
+	case UI_KEY_PGDN: case ' ': *top += page; return true;
+	case UI_KEY_PGUP: *top = *top > page ? *top - page : 0; return true;
+	default: return false;
+	}
+}

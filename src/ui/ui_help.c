@@ -9,6 +9,7 @@
 #include "countersign/expand.h"
 #include "countersign/util.h"
 #include "ui.h"
+#include "ui_runscreen.h"
 
 /* The help screen's state. */
 struct ui_help {
@@ -161,13 +162,8 @@ static void help_key(struct ui *ui, int key)
 	struct ui_help *h = ui->help;
 	size_t page = ui->rows > 6 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
-	switch (key) {
-	case 'j': case UI_KEY_DOWN: h->top++; break;  /* drawing keeps it in range */
-	case 'k': case UI_KEY_UP: if (h->top) h->top--; break;
-	case UI_KEY_PGDN: case ' ': h->top += page; break;
-	case UI_KEY_PGUP: h->top = h->top > page ? h->top - page : 0; break;
-	default: ui->view = h->back; break;
-	}
+	if (!ui_scroll_key(&h->top, page, key))
+		ui->view = h->back;  /* any other key closes the help */
 }
 
 /* The run beneath goes on while its help shows. */
