@@ -211,14 +211,22 @@ cleanup:
 	return s;
 }
 
-enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
-	struct evidence *evidence, size_t n_evidence)
+/* Starts the write transaction both ways of appending need, after
+ * checking that CHAIN names one. Returns STORE_OK with the transaction
+ * open, or an error (with the store's message set) and none open. */
+static enum store_status begin_append(struct store *st, const char *chain)
 {
 	if (!chain || !chain[0]) {
 		store_set_err(st, "cannot append events: no chain named");
 		return STORE_FAILED;
 	}
-	enum store_status s = store_begin(st, true, "cannot start appending events");
+	return store_begin(st, true, "cannot start appending events");
+}
+
+enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
+	struct evidence *evidence, size_t n_evidence)
+{
+	enum store_status s = begin_append(st, chain);
 	if (s != STORE_OK)
 		return s;
 	s = store_append_locked(st, chain, evs, n, evidence, n_evidence);
@@ -231,11 +239,7 @@ enum store_status store_append(struct store *st, const char *chain, struct event
 enum store_status store_append_after(struct store *st, const char *chain, int64_t after_seq,
 	struct event *evs, size_t n, struct evidence *evidence, size_t n_evidence)
 {
-	if (!chain || !chain[0]) {
-		store_set_err(st, "cannot append events: no chain named");
-		return STORE_FAILED;
-	}
-	enum store_status s = store_begin(st, true, "cannot start appending events");
+	enum store_status s = begin_append(st, chain);
 	if (s != STORE_OK)
 		return s;
 	int64_t seq = 0;

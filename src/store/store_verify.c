@@ -347,45 +347,47 @@ static bool verify_run(struct verifier *v, const struct run_row *run)
 	return ok;
 }
 
-/* Events whose chain names no run: the run's row was removed. */
-static bool check_orphans(struct verifier *v)
+/* Runs SQL, which lists names that point at no run (with ?1 bound to BIND
+ * when BIND is set), and fails naming the first one as BEFORE name AFTER.
+ * CANNOT says what could not be read when the query itself fails.
+ * Returns true when it lists none. */
+static bool check_no_row(struct verifier *v, const char *sql, const char *bind, const char *cannot,
+	const char *before, const char *after)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT DISTINCT chain FROM events "
-		"WHERE chain <> ?1 AND chain NOT IN (SELECT id FROM runs) ORDER BY chain");
+	sqlite3_stmt *stmt = store_prepare(v->st, sql);
 	if (!stmt)
-		return db_fail(v, "cannot list chains");
-	sqlite3_bind_text(stmt, 1, EVENT_CHAIN_ENGINEERS, -1, SQLITE_STATIC);
+		return db_fail(v, cannot);
+	if (bind)
+		sqlite3_bind_text(stmt, 1, bind, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
 	bool ok = rc == SQLITE_DONE;
 	if (rc == SQLITE_ROW) {
 		v->chain = column(stmt, 0);
-		fail(v, 0, "events of chain %s belong to no run (the run's row was removed)", v->chain);
+		fail(v, 0, "%s%s%s", before, v->chain, after);
 	} else if (rc != SQLITE_DONE) {
-		db_fail(v, "cannot list chains");
+		db_fail(v, cannot);
 	}
 	v->chain = NULL;
 	sqlite3_finalize(stmt);
 	return ok;
 }
 
+/* Events whose chain names no run: the run's row was removed. */
+static bool check_orphans(struct verifier *v)
+{
+	return check_no_row(v, "SELECT DISTINCT chain FROM events "
+		"WHERE chain <> ?1 AND chain NOT IN (SELECT id FROM runs) ORDER BY chain",
+		EVENT_CHAIN_ENGINEERS, "cannot list chains",
+		"events of chain ", " belong to no run (the run's row was removed)");
+}
+
 /* Rows of the derived run table for no run. */
 static bool check_derived_orphans(struct verifier *v)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT run FROM run_index WHERE run NOT IN (SELECT id FROM runs) "
-		"UNION SELECT run FROM run_actors WHERE run NOT IN (SELECT id FROM runs) ORDER BY 1 LIMIT 1");
-	if (!stmt)
-		return db_fail(v, "cannot read the derived run table");
-	int rc = sqlite3_step(stmt);
-	bool ok = rc == SQLITE_DONE;
-	if (rc == SQLITE_ROW) {
-		v->chain = column(stmt, 0);
-		fail(v, 0, "the derived run table names run %s, which does not exist (the table was edited)", v->chain);
-		v->chain = NULL;
-	}
-	else if (rc != SQLITE_DONE)
-		db_fail(v, "cannot read the derived run table");
-	sqlite3_finalize(stmt);
-	return ok;
+	return check_no_row(v, "SELECT run FROM run_index WHERE run NOT IN (SELECT id FROM runs) "
+		"UNION SELECT run FROM run_actors WHERE run NOT IN (SELECT id FROM runs) ORDER BY 1 LIMIT 1",
+		NULL, "cannot read the derived run table",
+		"the derived run table names run ", ", which does not exist (the table was edited)");
 }
 
 static bool verify_all(struct verifier *v)
