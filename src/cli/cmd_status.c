@@ -72,6 +72,19 @@ static void print_liveness(const struct session *s, size_t sec, size_t item)
 	free(where);
 }
 
+/* Adds under KEY of J who forced, or asked to force, a section's gate:
+ * BY, REASON and INCIDENT, each "" when unset. Returns the new object,
+ * which J owns. */
+static cJSON *add_override(cJSON *j, const char *key, const char *by, const char *reason,
+	const char *incident)
+{
+	cJSON *o = cJSON_AddObjectToObject(j, key);
+	cJSON_AddStringToObject(o, "by", by ? by : "");
+	cJSON_AddStringToObject(o, "reason", reason ? reason : "");
+	cJSON_AddStringToObject(o, "incident", incident ? incident : "");
+	return o;
+}
+
 static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 {
 	const struct section *sec = &s->cl->sections[i];
@@ -99,20 +112,15 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 	cJSON_AddBoolToObject(j, "rejected", ss->rejected);
 	cJSON_AddBoolToObject(j, "reopened", ss->reopened);
 	if (ss->pending_active) {
-		cJSON *po = cJSON_AddObjectToObject(j, "override_asked");
-		cJSON_AddStringToObject(po, "by", ss->pending_by ? ss->pending_by : "");
-		cJSON_AddStringToObject(po, "reason", ss->pending_reason ? ss->pending_reason : "");
-		cJSON_AddStringToObject(po, "incident", ss->pending_incident ? ss->pending_incident : "");
+		cJSON *po = add_override(j, "override_asked", ss->pending_by, ss->pending_reason,
+			ss->pending_incident);
 		cJSON_AddNumberToObject(po, "expires_us", (double)ss->pending_expires_us);
 	}
 	if (ss->reopened_before != (size_t)-1)
 		cJSON_AddStringToObject(j, "reopened_before", s->cl->sections[ss->reopened_before].id);
 	cJSON_AddStringToObject(j, "digest", ss->digest);
 	if (ss->forced) {
-		cJSON *ov = cJSON_AddObjectToObject(j, "override");
-		cJSON_AddStringToObject(ov, "by", ss->override_by ? ss->override_by : "");
-		cJSON_AddStringToObject(ov, "reason", ss->override_reason ? ss->override_reason : "");
-		cJSON_AddStringToObject(ov, "incident", ss->override_incident ? ss->override_incident : "");
+		add_override(j, "override", ss->override_by, ss->override_reason, ss->override_incident);
 	}
 	cJSON *items = cJSON_AddArrayToObject(j, "items");
 	for (size_t k = 0; k < sec->n_items; k++) {

@@ -158,20 +158,29 @@ static cJSON *run_json(const struct report *r)
 	return j;
 }
 
+/* A waiver or a note: who said WHAT (under KEY) about TARGET, and when.
+ * Both carry the same fields, so one shape serves both. Returns a new
+ * object; the caller adds it to a document, which then owns it. */
+static cJSON *remark_json(const char *target, const char *engineer, const char *key,
+	const char *what, int64_t time_us)
+{
+	cJSON *w = cJSON_CreateObject();
+	cJSON_AddStringToObject(w, "target", target);
+	cJSON_AddStringToObject(w, "engineer", engineer);
+	cJSON_AddStringToObject(w, key, what);
+	add_time(w, "time", time_us);
+	return w;
+}
+
 static void add_record(cJSON *doc, const struct report *r)
 {
 	cJSON *rej = cJSON_AddArrayToObject(doc, "rejections");
 	for (size_t k = 0; k < r->n_rejections; k++)
 		cJSON_AddItemToArray(rej, signature_json(&r->rejections[k], true));
 	cJSON *wv = cJSON_AddArrayToObject(doc, "waivers");
-	for (size_t k = 0; k < r->n_waivers; k++) {
-		cJSON *w = cJSON_CreateObject();
-		cJSON_AddStringToObject(w, "target", r->waivers[k].target);
-		cJSON_AddStringToObject(w, "engineer", r->waivers[k].engineer);
-		cJSON_AddStringToObject(w, "reason", r->waivers[k].reason);
-		add_time(w, "time", r->waivers[k].time_us);
-		cJSON_AddItemToArray(wv, w);
-	}
+	for (size_t k = 0; k < r->n_waivers; k++)
+		cJSON_AddItemToArray(wv, remark_json(r->waivers[k].target, r->waivers[k].engineer,
+			"reason", r->waivers[k].reason, r->waivers[k].time_us));
 	cJSON *ov = cJSON_AddArrayToObject(doc, "overrides");
 	for (size_t k = 0; k < r->n_overrides; k++) {
 		const struct report_override *o = &r->overrides[k];
@@ -185,14 +194,9 @@ static void add_record(cJSON *doc, const struct report *r)
 		cJSON_AddItemToArray(ov, w);
 	}
 	cJSON *nt = cJSON_AddArrayToObject(doc, "notes");
-	for (size_t k = 0; k < r->n_notes; k++) {
-		cJSON *w = cJSON_CreateObject();
-		cJSON_AddStringToObject(w, "target", r->notes[k].target);
-		cJSON_AddStringToObject(w, "engineer", r->notes[k].engineer);
-		cJSON_AddStringToObject(w, "text", r->notes[k].text);
-		add_time(w, "time", r->notes[k].time_us);
-		cJSON_AddItemToArray(nt, w);
-	}
+	for (size_t k = 0; k < r->n_notes; k++)
+		cJSON_AddItemToArray(nt, remark_json(r->notes[k].target, r->notes[k].engineer,
+			"text", r->notes[k].text, r->notes[k].time_us));
 	cJSON *pf = cJSON_AddArrayToObject(doc, "pin_failures");
 	for (size_t k = 0; k < r->n_pin_failures; k++) {
 		const struct report_pin_failure *f = &r->pin_failures[k];
