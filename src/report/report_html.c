@@ -28,6 +28,13 @@ void report_html_time(FILE *out, int64_t t_us)
 	fputs(buf[0] ? buf : "\xe2\x80\x94", out);
 }
 
+void report_html_durations(const struct report_section *sec, struct report_html_durations *d)
+{
+	report_duration_text(sec->estimate_lo_ms, d->lo, sizeof(d->lo));
+	report_duration_text(sec->estimate_hi_ms, d->hi, sizeof(d->hi));
+	report_duration_text(sec->actual_ms, d->act, sizeof(d->act));
+}
+
 /* Section I's anchor is "sec-I" and its item K's "sec-I-K" (1-based):
  * ids from the checklist may hold anything, numbers do not. */
 void report_html_section_ref(FILE *out, const struct report *r, const char *target)
@@ -297,10 +304,8 @@ static void glance(FILE *out, const struct report *r)
 		for (size_t k = 0; k < sec->n_signatures; k++)
 			approvals += strcmp(sec->signatures[k].meaning, "approve") == 0 && !sec->signatures[k].stale &&
 				!sec->signatures[k].superseded;
-		char lo[32], hi[32], act[32];
-		report_duration_text(sec->estimate_lo_ms, lo, sizeof(lo));
-		report_duration_text(sec->estimate_hi_ms, hi, sizeof(hi));
-		report_duration_text(sec->actual_ms, act, sizeof(act));
+		struct report_html_durations dur;
+		report_html_durations(sec, &dur);
 		fputs("<tr><td>", out);
 		report_html_section_ref(out, r, sec->id);
 		fputs(" ", out);
@@ -311,14 +316,14 @@ static void glance(FILE *out, const struct report *r)
 		report_html_badge(out, "", report_html_gate_class(sec->gate), sec->gate);
 		fprintf(out, "</td><td class=\"num\">%zu / %zu</td><td class=\"num\">", passed, sec->n_items);
 		if (sec->estimate_hi_ms > 0 && sec->estimate_lo_ms != sec->estimate_hi_ms)
-			fprintf(out, "%s\xe2\x80\x93%s", lo, hi);
+			fprintf(out, "%s\xe2\x80\x93%s", dur.lo, dur.hi);
 		else if (sec->estimate_hi_ms > 0)
-			fputs(hi, out);
+			fputs(dur.hi, out);
 		else
 			fputs("\xe2\x80\x94", out);
 		bool over = sec->estimate_hi_ms > 0 && sec->actual_ms > sec->estimate_hi_ms;
 		fprintf(out, "</td><td class=\"num%s\">%s%s</td><td class=\"num\">%zu / %d</td></tr>\n", over ? " bad" : "",
-			sec->actual_ms >= 0 ? act : "\xe2\x80\x94", over ? " (over)" : "", approvals, sec->signoffs_required);
+			sec->actual_ms >= 0 ? dur.act : "\xe2\x80\x94", over ? " (over)" : "", approvals, sec->signoffs_required);
 	}
 	fputs("</tbody></table>\n", out);
 }

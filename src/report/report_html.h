@@ -32,6 +32,12 @@ void report_html_anchor(FILE *out, const struct report *r);
 void report_html_esc(FILE *out, const char *s);
 void report_html_attr(FILE *out, const char *s);
 void report_html_time(FILE *out, int64_t t_us);
+/* A section's estimate (low, high) and actual span as report_duration_text
+ * writes them, filled by report_html_durations. */
+struct report_html_durations {
+	char lo[32], hi[32], act[32];
+};
+void report_html_durations(const struct report_section *sec, struct report_html_durations *d);
 /* TARGET ("SECTION", "SECTION/ITEM", "" for the run) as a link to where
  * the report shows it, or as text when the report has no such place. */
 void report_html_section_ref(FILE *out, const struct report *r, const char *target);

@@ -208,21 +208,19 @@ static void item_detail(FILE *out, const struct report *r, const struct report_s
 
 static void section_meta(FILE *out, const struct report_section *sec)
 {
-	char lo[32], hi[32], act[32];
-	report_duration_text(sec->estimate_lo_ms, lo, sizeof(lo));
-	report_duration_text(sec->estimate_hi_ms, hi, sizeof(hi));
-	report_duration_text(sec->actual_ms, act, sizeof(act));
+	struct report_html_durations dur;
+	report_html_durations(sec, &dur);
 	fputs("<p class=\"meta\">Phase <b>", out);
 	report_html_esc(out, sec->phase);
 	fputs("</b> \xc2\xb7 gate <b>", out);
 	report_html_esc(out, sec->gate);
 	fprintf(out, "</b> \xc2\xb7 sign-offs required %d", sec->signoffs_required);
 	if (sec->estimate_hi_ms > 0 && sec->estimate_lo_ms != sec->estimate_hi_ms)
-		fprintf(out, " \xc2\xb7 estimate %s\xe2\x80\x93%s", lo, hi);
+		fprintf(out, " \xc2\xb7 estimate %s\xe2\x80\x93%s", dur.lo, dur.hi);
 	else if (sec->estimate_hi_ms > 0)
-		fprintf(out, " \xc2\xb7 estimate %s", hi);
+		fprintf(out, " \xc2\xb7 estimate %s", dur.hi);
 	if (sec->actual_ms >= 0)
-		fprintf(out, " \xc2\xb7 actual %s", act);
+		fprintf(out, " \xc2\xb7 actual %s", dur.act);
 	if (sec->first_us) {
 		fputs(" \xc2\xb7 began ", out);
 		report_html_time(out, sec->first_us);

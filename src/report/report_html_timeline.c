@@ -93,17 +93,15 @@ static void axis_ticks(FILE *out, const struct axis *a, double bottom)
 /* The hover text of a row: what the bars say in words. */
 static void row_title(FILE *out, const struct report_section *sec)
 {
-	char lo[32], hi[32], act[32];
-	report_duration_text(sec->estimate_lo_ms, lo, sizeof(lo));
-	report_duration_text(sec->estimate_hi_ms, hi, sizeof(hi));
-	report_duration_text(sec->actual_ms, act, sizeof(act));
+	struct report_html_durations dur;
+	report_html_durations(sec, &dur);
 	fputs("<title>", out);
 	report_html_esc(out, sec->title);
 	fputs(" (", out);
 	report_html_esc(out, sec->id);
-	fprintf(out, "): gate %s; actual %s", sec->gate, act);
+	fprintf(out, "): gate %s; actual %s", sec->gate, dur.act);
 	if (sec->estimate_hi_ms > 0)
-		fprintf(out, "; estimate %s-%s", lo, hi);
+		fprintf(out, "; estimate %s-%s", dur.lo, dur.hi);
 	fputs("</title>", out);
 }
 
