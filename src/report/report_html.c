@@ -111,6 +111,19 @@ static void head(FILE *out, const struct report *r)
 		"</ul></nav>\n</header>\n", out);
 }
 
+/* One line of the warnings: "KIND: TARGET VERB ENGINEER" then NOTE, with
+ * TARGET linked to where the report tells it in full. */
+static void warning_by(FILE *out, const struct report *r, const char *kind, const char *target,
+	const char *verb, const char *engineer, const char *note)
+{
+	fprintf(out, "<li><b>%s</b>: ", kind);
+	report_html_section_ref(out, r, target);
+	fputs(verb, out);
+	report_html_esc(out, engineer);
+	fputs(note, out);
+	fputs("</li>\n", out);
+}
+
 /* What a reviewer must not miss, first: a record that did not verify,
  * signatures that may be one person's, overrides, waivers, rejections,
  * failed PINs, an aborted run. Each links to where it is told in full. */
@@ -155,21 +168,12 @@ static void warnings(FILE *out, const struct report *r)
 		report_html_esc(out, o->incident);
 		fputs(")</li>\n", out);
 	}
-	for (size_t i = 0; i < r->n_waivers; i++) {
-		fputs("<li><b>Waiver</b>: ", out);
-		report_html_section_ref(out, r, r->waivers[i].target);
-		fputs(" waived by ", out);
-		report_html_esc(out, r->waivers[i].engineer);
-		fputs("</li>\n", out);
-	}
+	for (size_t i = 0; i < r->n_waivers; i++)
+		warning_by(out, r, "Waiver", r->waivers[i].target, " waived by ", r->waivers[i].engineer, "");
 	for (size_t i = 0; i < r->n_rejections; i++) {
 		const struct report_signature *g = &r->rejections[i];
-		fputs("<li><b>Rejection</b>: ", out);
-		report_html_section_ref(out, r, g->section);
-		fputs(" rejected by ", out);
-		report_html_esc(out, g->engineer);
-		fputs(g->stale ? " (stale)" : g->superseded ? " (superseded)" : "", out);
-		fputs("</li>\n", out);
+		warning_by(out, r, "Rejection", g->section, " rejected by ", g->engineer,
+			g->stale ? " (stale)" : g->superseded ? " (superseded)" : "");
 	}
 	if (r->n_pin_failures) {
 		size_t lockouts = 0;
