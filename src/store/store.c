@@ -397,6 +397,12 @@ int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 	return sqlite3_bind_text(stmt, idx, s ? s : "", -1, SQLITE_STATIC);
 }
 
+const char *store_column_text(sqlite3_stmt *stmt, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, col);
+	return s ? s : "";
+}
+
 char *store_column_dup(sqlite3_stmt *stmt, int col)
 {
 	const char *s = (const char *)sqlite3_column_text(stmt, col);

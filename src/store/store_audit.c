@@ -101,10 +101,11 @@ static void bind_int64(sqlite3_stmt *stmt, const char *name, int64_t value)
 		sqlite3_bind_int64(stmt, idx, value);
 }
 
+/* Borrowed text as the char * of struct event's fields: the entry is
+ * read-only to its users, and nothing frees it. */
 static char *column(sqlite3_stmt *stmt, int col)
 {
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	return (char *)(s ? s : "");
+	return (char *)store_column_text(stmt, col);
 }
 
 /* The columns of AUDIT_COLUMNS after the rowid, borrowed from the statement

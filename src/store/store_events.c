@@ -123,8 +123,7 @@ static enum store_status chain_head(struct store *st, const char *chain, int64_t
 	enum store_status s = STORE_OK;
 	if (rc == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(stmt, 0);
-		const char *h = (const char *)sqlite3_column_text(stmt, 1);
-		snprintf(hash, EVENT_HASH_HEX, "%s", h ? h : "");
+		snprintf(hash, EVENT_HASH_HEX, "%s", store_column_text(stmt, 1));
 	} else if (rc != SQLITE_DONE) {
 		s = store_db_fail(st, "cannot read the head of the chain");
 	}
@@ -269,10 +268,8 @@ static void fill_event(sqlite3_stmt *stmt, struct event *ev)
 	ev->kind = store_column_dup(stmt, 6);
 	ev->target = store_column_dup(stmt, 7);
 	ev->payload = store_column_dup(stmt, 8);
-	const char *prev = (const char *)sqlite3_column_text(stmt, 9);
-	const char *hash = (const char *)sqlite3_column_text(stmt, 10);
-	snprintf(ev->prev, sizeof(ev->prev), "%s", prev ? prev : "");
-	snprintf(ev->hash, sizeof(ev->hash), "%s", hash ? hash : "");
+	snprintf(ev->prev, sizeof(ev->prev), "%s", store_column_text(stmt, 9));
+	snprintf(ev->hash, sizeof(ev->hash), "%s", store_column_text(stmt, 10));
 }
 
 enum store_status store_load_events(struct store *st, const char *chain, int64_t after_seq,

@@ -80,6 +80,9 @@ sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
 /* The text of column COL as a malloc'd string ("" for NULL). */
 char *store_column_dup(sqlite3_stmt *stmt, int col);
+/* The text of column COL, "" for NULL: borrowed from the statement and
+ * valid until its next step, reset or finalize. */
+const char *store_column_text(sqlite3_stmt *stmt, int col);
 
 /* BEGIN IMMEDIATE (waiting out the busy timeout) / COMMIT / ROLLBACK.
  * store_rollback never fails loudly: it is the cleanup path. */

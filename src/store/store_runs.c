@@ -116,8 +116,7 @@ static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
 	r->title = store_column_dup(stmt, 3);
 	r->path = store_column_dup(stmt, 4);
 	r->started_us = sqlite3_column_int64(stmt, 5);
-	const char *nonce = (const char *)sqlite3_column_text(stmt, 6);
-	snprintf(r->nonce, sizeof(r->nonce), "%s", nonce ? nonce : "");
+	snprintf(r->nonce, sizeof(r->nonce), "%s", store_column_text(stmt, 6));
 	const char *state = (const char *)sqlite3_column_text(stmt, 7);
 	if (state && strcmp(state, "completed") == 0) {
 		r->state = "completed";
@@ -131,8 +130,7 @@ static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
 	r->ended_us = sqlite3_column_int64(stmt, 8);
 	r->events = sqlite3_column_int64(stmt, 9);
 	r->last_us = sqlite3_column_int64(stmt, 10);
-	const char *head = (const char *)sqlite3_column_text(stmt, 11);
-	snprintf(r->head, sizeof(r->head), "%s", head ? head : "");
+	snprintf(r->head, sizeof(r->head), "%s", store_column_text(stmt, 11));
 }
 
 #define RUN_COLUMNS "id, checklist_id, checklist_sha, title, path, started_us, nonce"

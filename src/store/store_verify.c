@@ -128,12 +128,6 @@ static bool check_event(struct verifier *v, const struct event *ev, const char *
 	return true;
 }
 
-static const char *column(sqlite3_stmt *stmt, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	return s ? s : "";
-}
-
 static void forget_derived(struct verifier *v)
 {
 	strvec_clear(&v->actors);
@@ -169,16 +163,16 @@ static bool verify_chain(struct verifier *v, const char *chain, const char *gene
 		struct event ev = {
 			.seq = sqlite3_column_int64(v->events, 0),
 			.time_us = sqlite3_column_int64(v->events, 1),
-			.actor = (char *)column(v->events, 2),
-			.os_user = (char *)column(v->events, 3),
-			.host = (char *)column(v->events, 4),
-			.tty = (char *)column(v->events, 5),
-			.kind = (char *)column(v->events, 6),
-			.target = (char *)column(v->events, 7),
-			.payload = (char *)column(v->events, 8),
+			.actor = (char *)store_column_text(v->events, 2),
+			.os_user = (char *)store_column_text(v->events, 3),
+			.host = (char *)store_column_text(v->events, 4),
+			.tty = (char *)store_column_text(v->events, 5),
+			.kind = (char *)store_column_text(v->events, 6),
+			.target = (char *)store_column_text(v->events, 7),
+			.payload = (char *)store_column_text(v->events, 8),
 		};
-		snprintf(ev.prev, sizeof(ev.prev), "%s", column(v->events, 9));
-		snprintf(ev.hash, sizeof(ev.hash), "%s", column(v->events, 10));
+		snprintf(ev.prev, sizeof(ev.prev), "%s", store_column_text(v->events, 9));
+		snprintf(ev.hash, sizeof(ev.hash), "%s", store_column_text(v->events, 10));
 		if (ev.seq != want)
 			return report_gap(v, want, ev.seq);
 		if (!check_event(v, &ev, prev))
@@ -254,7 +248,7 @@ static bool check_trigger(struct verifier *v)
 		v->trigger_problem = "its trigger run_index_append was dropped from the schema";
 	else if (rc != SQLITE_ROW)
 		v->status = store_db_fail(v->st, "cannot read the schema");
-	else if (strcmp(column(stmt, 0), STORE_RUN_INDEX_TRIGGER) != 0)
+	else if (strcmp(store_column_text(stmt, 0), STORE_RUN_INDEX_TRIGGER) != 0)
 		v->trigger_problem = "its trigger run_index_append was replaced by one countersign did not make";
 	sqlite3_finalize(stmt);
 	return v->status == STORE_OK;
@@ -283,7 +277,7 @@ static bool check_derived_actors(struct verifier *v, const char *run)
 	int rc = SQLITE_DONE;
 	bool ok = true;
 	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *actor = column(stmt, 0);
+		const char *actor = store_column_text(stmt, 0);
 		if (strvec_find(&v->actors, actor) < 0)
 			ok = derived_differs(v, CAUSE_EDIT, "it names %s among those who recorded in it, the chain has no "
 				"event by %s", actor, actor);
@@ -316,8 +310,8 @@ static bool check_derived(struct verifier *v, const char *run)
 		ok = derived_differs(v, CAUSE_BEHIND, "it has no row for the run");
 	else if (rc != SQLITE_ROW)
 		ok = db_fail(v, "cannot read the derived run table");
-	else if (strcmp(column(stmt, 0), state) != 0)
-		ok = derived_differs(v, cause, "it says the run is %s, the chain that it is %s", column(stmt, 0), state);
+	else if (strcmp(store_column_text(stmt, 0), state) != 0)
+		ok = derived_differs(v, cause, "it says the run is %s, the chain that it is %s", store_column_text(stmt, 0), state);
 	else if (sqlite3_column_int64(stmt, 1) != v->end_us)
 		ok = derived_differs(v, cause, "it says the run ended at %" PRId64 " us, the chain at %" PRId64 " us",
 			(int64_t)sqlite3_column_int64(stmt, 1), v->end_us);
@@ -325,8 +319,8 @@ static bool check_derived(struct verifier *v, const char *run)
 		ok = derived_differs(v, cause, "it counts %" PRId64 " events (the last %" PRId64 "), the chain has %"
 			PRId64, (int64_t)sqlite3_column_int64(stmt, 5), (int64_t)sqlite3_column_int64(stmt, 2),
 			v->out->events);
-	else if (strcmp(column(stmt, 3), v->out->head) != 0)
-		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", SHORT_HASH, column(stmt, 3),
+	else if (strcmp(store_column_text(stmt, 3), v->out->head) != 0)
+		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", SHORT_HASH, store_column_text(stmt, 3),
 			SHORT_HASH, v->out->head);
 	else if (sqlite3_column_int64(stmt, 4) != v->last_us)
 		ok = derived_differs(v, cause, "it says the last event was at %" PRId64 " us, the chain at %" PRId64
@@ -362,7 +356,7 @@ static bool check_no_row(struct verifier *v, const char *sql, const char *bind, 
 	int rc = sqlite3_step(stmt);
 	bool ok = rc == SQLITE_DONE;
 	if (rc == SQLITE_ROW) {
-		v->chain = column(stmt, 0);
+		v->chain = store_column_text(stmt, 0);
 		fail(v, 0, "%s%s%s", before, v->chain, after);
 	} else if (rc != SQLITE_DONE) {
 		db_fail(v, cannot);
