@@ -24,7 +24,8 @@ static const struct ui_view_ops *const views[] = {
 	&ui_home_view, &ui_review_view, &ui_run_view, &ui_output_view, &ui_news_view, &ui_help_view, &ui_audit_view,
 };
 
-static bool known_view(const struct ui_view_ops *v)
+/* Used by asserts only: unused (and not an error) when NDEBUG leaves them out. */
+__attribute__((unused)) static bool known_view(const struct ui_view_ops *v)
 {
 	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
 		if (views[i] == v)
