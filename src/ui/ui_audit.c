@@ -141,11 +141,9 @@ static void audit_key(struct ui *ui, int key)
 	struct ui_audit *au = ui->audit;
 	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
-	if (ui_scroll_key(&au->top, page, key))
+	if (ui_scroll_key_ends(&au->top, page, au->n_rows, key))
 		return;
 	switch (key) {
-	case 'g': case UI_KEY_HOME: au->top = 0; break;
-	case 'G': case UI_KEY_END: au->top = au->n_rows; break;
 	case '?': ui_help_open(ui); break;
 	case 'q': case 'a': case UI_KEY_ESC: case UI_CTRL('c'):
 		ui->view = au->back;

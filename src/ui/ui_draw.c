@@ -252,3 +252,12 @@ bool ui_scroll_key(size_t *top, size_t page, int key)
 	default: return false;
 	}
 }
+
+bool ui_scroll_key_ends(size_t *top, size_t page, size_t end, int key)
+{
+	switch (key) {
+	case 'g': case UI_KEY_HOME: *top = 0; return true;
+	case 'G': case UI_KEY_END: *top = end; return true;
+	default: return ui_scroll_key(top, page, key);
+	}
+}

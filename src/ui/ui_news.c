@@ -348,11 +348,9 @@ static void news_key(struct ui *ui, int key)
 	struct ui_news *nw = ui->news;
 	size_t page = ui->rows > 6 ? (size_t)ui->rows - 4 : 1;
 	ui->dirty = true;
-	if (ui_scroll_key(&nw->top, page, key))
+	if (ui_scroll_key_ends(&nw->top, page, nw->lines.n, key))
 		return;
 	switch (key) {
-	case 'g': case UI_KEY_HOME: nw->top = 0; break;
-	case 'G': case UI_KEY_END: nw->top = nw->lines.n; break;
 	case 'q': case 'N': case UI_KEY_ESC: case UI_CTRL('c'):
 		ui->view = &ui_run_view;
 		free_lines(nw);

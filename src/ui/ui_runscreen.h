@@ -30,6 +30,9 @@ void ui_border_more(const struct ui *ui, int y, int x, int w, size_t n, bool up)
  * arrows by one row, space and PgDn/PgUp by PAGE rows. Returns false, with
  * *TOP untouched, for any other key. Drawing keeps *TOP in range. */
 bool ui_scroll_key(size_t *top, size_t page, int key);
+/* ui_scroll_key, and g/Home to the first row and G/End to END (the row
+ * count), for views that have a first and last row to jump to. */
+bool ui_scroll_key_ends(size_t *top, size_t page, size_t end, int key);
 
 /* --- ui_detail.c: what the panes say about the selection --- */
 
