@@ -119,11 +119,7 @@ static void audit_draw(struct ui *ui)
 	char *title = au->n_rows ? xasprintf(" Audit trail of run %s · events %zu-%zu of %zu, oldest first", au->run_id,
 		au->row_event[au->top] + 1, au->row_event[last - 1] + 1, au->n_lines)
 		: xasprintf(" Audit trail of run %s · no events", au->run_id);
-	if (ui->color)
-		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, title);
-	if (ui->color)
-		attroff(COLOR_PAIR(5));
+	ui_title_bar(ui, title);
 	free(title);
 	for (int r = 0; r < rows && au->top + (size_t)r < au->n_rows; r++) {
 		size_t i = au->top + (size_t)r;

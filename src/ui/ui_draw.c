@@ -261,3 +261,12 @@ bool ui_scroll_key_ends(size_t *top, size_t page, size_t end, int key)
 	default: return ui_scroll_key(top, page, key);
 	}
 }
+
+void ui_title_bar(const struct ui *ui, const char *title)
+{
+	if (ui->color)
+		attron(COLOR_PAIR(5));
+	ui_put(0, 0, ui->cols, title);
+	if (ui->color)
+		attroff(COLOR_PAIR(5));
+}

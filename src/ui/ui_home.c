@@ -135,11 +135,7 @@ static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 static void home_draw(struct ui *ui)
 {
 	struct ui_home *h = ui->home;
-	if (ui->color)
-		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, " countersign");
-	if (ui->color)
-		attroff(COLOR_PAIR(5));
+	ui_title_bar(ui, " countersign");
 	int y = 2;
 	int list_rows = ui->rows - 5;
 	size_t total = h->n_checklists + h->n_runs;

@@ -324,11 +324,7 @@ static void news_draw(struct ui *ui)
 	if (nw->top + (size_t)rows > nw->lines.n)
 		nw->top = nw->lines.n > (size_t)rows ? nw->lines.n - (size_t)rows : 0;
 	char *title = xasprintf(" Recent events of run %s, newest first", ui->s.run.id);
-	if (ui->color)
-		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, title);
-	if (ui->color)
-		attroff(COLOR_PAIR(5));
+	ui_title_bar(ui, title);
 	free(title);
 	for (int r = 0; r < rows; r++) {
 		size_t i = nw->top + (size_t)r;

@@ -194,11 +194,7 @@ static void draw_row(struct ui *ui, int y, size_t r, bool selected)
 static void review_draw(struct ui *ui)
 {
 	struct ui_review *rv = ui->review;
-	if (ui->color)
-		attron(COLOR_PAIR(5));
-	ui_put(0, 0, ui->cols, " countersign · review (read-only)");
-	if (ui->color)
-		attroff(COLOR_PAIR(5));
+	ui_title_bar(ui, " countersign · review (read-only)");
 	char *line = filter_line(rv);
 	ui_put(1, 0, ui->cols, line);
 	free(line);

@@ -26,6 +26,8 @@ char **ui_wrap_rows(const char *text, int width, size_t *n, char **store);
 /* Draws " ↑ N more " (UP) or " ↓ N more " at the right of the border row Y
  * of a box at X..X+W-1; nothing when N is 0. */
 void ui_border_more(const struct ui *ui, int y, int x, int w, size_t n, bool up);
+/* Draws TITLE across the top row, in the title colour when colour is on. */
+void ui_title_bar(const struct ui *ui, const char *title);
 /* Moves *TOP, the first row a scrolling view shows, for KEY: j/k and the
  * arrows by one row, space and PgDn/PgUp by PAGE rows. Returns false, with
  * *TOP untouched, for any other key. Drawing keeps *TOP in range. */
