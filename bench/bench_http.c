@@ -67,7 +67,7 @@ static int cmp_round(const void *a, const void *b)
 }
 
 /* Runs CHECKS checks of URL at once; returns the wall time in ms. */
-static double round_of(struct net *n, struct bench *b, const struct item *it, const char *url,
+static double round_of(struct net *n, struct bench *b, const struct checklist_item *it, const char *url,
 	size_t *max_fds, double *p50, double *p95, double *pmax)
 {
 	static struct pollfd fds[4 * CHECKS];
@@ -112,7 +112,7 @@ static int scenario(struct net *n, struct bench *b, const char *name, const char
 		exit(1);
 	}
 	diag_list_clear(&d);
-	const struct item *it = &cl->sections[0].items[0];
+	const struct checklist_item *it = &cl->sections[0].items[0];
 	double walls[ROUNDS], p50 = 0, p95 = 0, pmax = 0;
 	size_t max_fds = 0;
 	int failed = 0;

@@ -139,7 +139,7 @@ static void one_run(struct writer *w, long r, const char *sha)
 {
 	char id[16], started[24];
 	snprintf(id, sizeof(id), "b%09ld", r);
-	struct run_row run = {.id = id, .checklist_id = "noa-server-deploy", .checklist_sha = (char *)sha,
+	struct store_run_row run = {.id = id, .checklist_id = "noa-server-deploy", .checklist_sha = (char *)sha,
 		.title = "NOA Server Deployment", .path = "checklists/noa-server-deploy.json",
 		.started_us = BASE_US + (int64_t)r * HOUR_US};
 	unsigned char nonce[32];
@@ -192,7 +192,7 @@ static void engineers(struct writer *w)
 	w->chain = EVENT_CHAIN_ENGINEERS;
 	w->seq = 0;
 	static const char tag[] = "countersign-engineers-v1";
-	sha256_hex(tag, sizeof(tag) - 1, w->prev);
+	event_sha256_hex(tag, sizeof(tag) - 1, w->prev);
 	for (int i = 0; i < ENGINEERS; i++) {
 		char full[64], payload[96];
 		snprintf(full, sizeof(full), "Engineer %d", i + 1);

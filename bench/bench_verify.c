@@ -57,7 +57,7 @@ static struct event make_event(int64_t i, char *payload, const char *kind, const
 static void fill(struct store *st, const char *run_id)
 {
 	struct event evs[BATCH];
-	struct evidence evidence[BATCH / EVIDENCE_EVERY];
+	struct store_evidence evidence[BATCH / EVIDENCE_EVERY];
 	static unsigned char blobs[BATCH / EVIDENCE_EVERY][EVIDENCE_BYTES];
 	int64_t seq = 2;
 	while (seq <= EVENTS) {
@@ -65,9 +65,9 @@ static void fill(struct store *st, const char *run_id)
 		for (; n < BATCH && seq <= EVENTS; n++, seq++) {
 			if (seq % EVIDENCE_EVERY == 0) {
 				randombytes_buf(blobs[n_ev], EVIDENCE_BYTES);
-				evidence[n_ev] = (struct evidence){.bytes = blobs[n_ev], .len = EVIDENCE_BYTES};
+				evidence[n_ev] = (struct store_evidence){.bytes = blobs[n_ev], .len = EVIDENCE_BYTES};
 				char sha[EVENT_HASH_HEX];
-				sha256_hex(blobs[n_ev], EVIDENCE_BYTES, sha);
+				event_sha256_hex(blobs[n_ev], EVIDENCE_BYTES, sha);
 				n_ev++;
 				char *payload = xasprintf("{\"verdict\":\"pass\",\"message\":\"exit 0\",\"exit_status\":0,"
 					"\"bytes\":%d,\"sha256\":\"%s\",\"evidence\":\"%s\",\"duration_ms\":%" PRId64 "}",
@@ -106,7 +106,7 @@ int main(void)
 	char sha[EVENT_HASH_HEX];
 	if (store_put_checklist(st, checklist, sizeof(checklist) - 1, sha) != STORE_OK)
 		fail(st, "cannot store the checklist");
-	struct run_row run = {.checklist_id = xstrdup("bench"), .checklist_sha = xstrdup(sha),
+	struct store_run_row run = {.checklist_id = xstrdup("bench"), .checklist_sha = xstrdup(sha),
 		.title = xstrdup("bench"), .path = xstrdup("bench.json")};
 	struct event first = make_event(1, xstrdup("{\"checklist\":\"bench\",\"variables\":{}}"), "run_started", "");
 	if (store_create_run(st, &run, &first) != STORE_OK)
@@ -117,7 +117,7 @@ int main(void)
 	fill(st, run.id);
 	double built = now_s() - t0;
 
-	struct verify_result r;
+	struct store_verify_result r;
 	t0 = now_s();
 	enum store_status s = store_verify(st, run.id, NULL, &r);
 	double took = now_s() - t0;
@@ -128,8 +128,8 @@ int main(void)
 	printf("built %d events (%d evidence blobs of %d bytes) in %.2f s\n", EVENTS, EVENTS / EVIDENCE_EVERY,
 		EVIDENCE_BYTES, built);
 	printf("verify: %" PRId64 " events in %.3f s: %.0f events/s\n", r.events, took, (double)r.events / took);
-	verify_result_clear(&r);
-	run_row_clear(&run);
+	store_verify_result_clear(&r);
+	store_run_row_clear(&run);
 	store_close(st);
 	free(path);
 	nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);

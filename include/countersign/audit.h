@@ -18,13 +18,13 @@ struct cJSON;
  * (sanitize_text without flags: UTF-8 is kept; a caller showing it on a
  * terminal that is not UTF-8 sanitises again with SANITIZE_ASCII). No
  * newline at the end. Returns a malloc'd string; the caller frees it. */
-char *audit_line(const struct audit_entry *e);
+char *audit_line(const struct store_audit_entry *e);
 
 /* Every detail of E as a JSON object: chain, seq, time (UTC, ISO 8601),
  * time_us, actor, os_user, host, tty, kind, target, payload (the parsed
  * JSON object), prev and hash. Returns a new cJSON object the caller
  * deletes with cJSON_Delete. */
-struct cJSON *audit_json(const struct audit_entry *e);
+struct cJSON *audit_json(const struct store_audit_entry *e);
 
 /* Reads a date or time as the reviewer's filters take it, in UTC:
  * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" (a space may

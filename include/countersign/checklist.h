@@ -14,14 +14,14 @@
 /* Deeper nesting is refused before parsing: the format needs 6 levels. */
 #define CHECKLIST_MAX_DEPTH 32
 
-enum item_kind { ITEM_COMMAND, ITEM_HTTP, ITEM_PROMETHEUS, ITEM_WAIT, ITEM_MANUAL };
-enum prom_compare { PROM_BELOW, PROM_ABOVE, PROM_BETWEEN };
-enum prom_no_data { NO_DATA_FAIL, NO_DATA_PASS, NO_DATA_INCONCLUSIVE };
-enum prom_reduce { REDUCE_NONE, REDUCE_MAX, REDUCE_MIN, REDUCE_SUM, REDUCE_AVG };
-enum notify_format { NOTIFY_SLACK, NOTIFY_JSON };
+enum checklist_item_kind { ITEM_COMMAND, ITEM_HTTP, ITEM_PROMETHEUS, ITEM_WAIT, ITEM_MANUAL };
+enum checklist_prom_compare { PROM_BELOW, PROM_ABOVE, PROM_BETWEEN };
+enum checklist_prom_no_data { NO_DATA_FAIL, NO_DATA_PASS, NO_DATA_INCONCLUSIVE };
+enum checklist_prom_reduce { REDUCE_NONE, REDUCE_MAX, REDUCE_MIN, REDUCE_SUM, REDUCE_AVG };
+enum checklist_notify_format { NOTIFY_SLACK, NOTIFY_JSON };
 
 /* Events a notify entry may subscribe to; bit i of a mask is event i. */
-enum notify_event {
+enum checklist_notify_event {
 	NOTIFY_RUN_STARTED, NOTIFY_RUN_COMPLETED, NOTIFY_RUN_ABORTED,
 	NOTIFY_CHECK_PASSED, NOTIFY_CHECK_FAILED, NOTIFY_SIGNOFF, NOTIFY_REJECTION,
 	NOTIFY_GATE_PASSED, NOTIFY_OVERRIDE, NOTIFY_WAIVER, NOTIFY_CHOICE, NOTIFY_NOTE,
@@ -29,33 +29,33 @@ enum notify_event {
 	NOTIFY_EVENT_COUNT
 };
 
-struct kv {
+struct checklist_kv {
 	char *key, *value;
 };
 
-struct kv_list {
-	struct kv *items;
+struct checklist_kv_list {
+	struct checklist_kv *items;
 	size_t count;
 };
 
 /* A scalar expected at a dotted JSON path of an HTTP response. */
-enum json_scalar_type { SCALAR_STRING, SCALAR_NUMBER, SCALAR_BOOL, SCALAR_NULL };
-struct json_expect {
+enum checklist_json_scalar_type { SCALAR_STRING, SCALAR_NUMBER, SCALAR_BOOL, SCALAR_NULL };
+struct checklist_json_expect {
 	char *path;
-	enum json_scalar_type type;
+	enum checklist_json_scalar_type type;
 	char *string;
 	double number;
 	bool boolean;
 };
 
-struct variable {
+struct checklist_variable {
 	char *name, *prompt, *default_value, *pattern;
 	bool secret;
 };
 
-struct item {
+struct checklist_item {
 	char *id, *title, *description, *expect;
-	enum item_kind kind;
+	enum checklist_item_kind kind;
 	bool required, waivable, confirm, interactive;
 	bool attest_value;   /* "attest_value": "prompt": an attestation records a value read by the engineer */
 	char **details;
@@ -63,7 +63,7 @@ struct item {
 	int64_t estimate_lo_ms, estimate_hi_ms; /* 0 when not given */
 	int64_t timeout_ms;                     /* 0: the kind's or the checklist's default */
 	char *cwd;
-	struct kv_list env;
+	struct checklist_kv_list env;
 	/* command */
 	char *run;
 	char *expect_output, *fail_output;
@@ -71,13 +71,13 @@ struct item {
 	char *url;
 	/* http */
 	char *method;
-	struct kv_list headers;
+	struct checklist_kv_list headers;
 	char *body;          /* JSON bodies are kept serialised */
 	bool body_is_json;
 	int *expect_status;  /* exact codes; empty with status_class 0 means 2xx */
 	size_t n_expect_status;
 	int status_class;    /* 2 for "2xx", 0 when codes are listed */
-	struct json_expect *expect_json;
+	struct checklist_json_expect *expect_json;
 	size_t n_expect_json;
 	char *expect_body;
 	int64_t max_latency_ms;
@@ -86,11 +86,11 @@ struct item {
 	bool insecure;
 	/* prometheus */
 	char *query;
-	enum prom_compare compare;
+	enum checklist_prom_compare compare;
 	double lo, hi;       /* below: hi; above: lo; between: both */
 	int samples, max_failures;
-	enum prom_no_data no_data;
-	enum prom_reduce reduce;
+	enum checklist_prom_no_data no_data;
+	enum checklist_prom_reduce reduce;
 	/* wait */
 	int64_t duration_ms;
 	char **after;        /* ids of earlier items of the section it follows; NULL (absent): every earlier
@@ -99,36 +99,36 @@ struct item {
 	int line, col;
 };
 
-struct section {
+struct checklist_section {
 	char *id, *title, *phase, *description, *choice;
 	char *rollback_for;  /* a rollback section: the id of the section it rolls back, or NULL */
 	int64_t estimate_lo_ms, estimate_hi_ms;
 	int signoffs;
 	bool gate, always_open;
-	struct item *items;
+	struct checklist_item *items;
 	size_t n_items;
 	int line, col;
 };
 
-struct notify {
+struct checklist_notify {
 	char *url;
-	enum notify_format format;
-	unsigned events; /* mask of 1u << enum notify_event */
+	enum checklist_notify_format format;
+	unsigned events; /* mask of 1u << enum checklist_notify_event */
 };
 
 struct checklist {
 	int version;
 	char *id, *title, *description;
-	struct variable *variables;
+	struct checklist_variable *variables;
 	size_t n_variables;
 	char *shell, *cwd;
 	int64_t timeout_ms;
-	struct kv_list env;
+	struct checklist_kv_list env;
 	int64_t window_ms;   /* 0 when no window */
 	char *window_starts_at; /* the section whose start starts the window; NULL: the run's start */
-	struct notify *notify;
+	struct checklist_notify *notify;
 	size_t n_notify;
-	struct section *sections;
+	struct checklist_section *sections;
 	size_t n_sections;
 	char *path;          /* as given to the loader */
 	char *dir;           /* folder of the file; relative cwds start here */
@@ -149,13 +149,13 @@ struct checklist *checklist_load_text(const char *name, const char *text, size_t
 void checklist_destroy(struct checklist *cl);
 
 /* Lookups by id; NULL when absent. */
-struct section *checklist_section(const struct checklist *cl, const char *id);
-struct item *section_item(const struct section *s, const char *id);
-const struct variable *checklist_variable(const struct checklist *cl, const char *name);
+struct checklist_section *checklist_section(const struct checklist *cl, const char *id);
+struct checklist_item *checklist_section_item(const struct checklist_section *s, const char *id);
+const struct checklist_variable *checklist_variable(const struct checklist *cl, const char *name);
 
-const char *item_kind_name(enum item_kind kind);
-const char *notify_event_name(enum notify_event ev);
+const char *checklist_item_kind_name(enum checklist_item_kind kind);
+const char *checklist_notify_event_name(enum checklist_notify_event ev);
 /* Returns the event for NAME or -1. */
-int notify_event_parse(const char *name);
+int checklist_notify_event_parse(const char *name);
 
 #endif

@@ -10,15 +10,15 @@
 #include "countersign/checklist.h"
 #include "countersign/event.h"
 
-enum verdict {
+enum engine_verdict {
 	VERDICT_PENDING, VERDICT_RUNNING, VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR,
 	VERDICT_NO_DATA, VERDICT_TIMEOUT, VERDICT_CANCELLED, VERDICT_WAIVED,
 };
-const char *verdict_name(enum verdict v);
+const char *engine_verdict_name(enum engine_verdict v);
 /* Returns false when NAME is not a verdict. */
-bool verdict_parse(const char *name, enum verdict *out);
+bool engine_verdict_parse(const char *name, enum engine_verdict *out);
 
-struct signoff {
+struct engine_signoff {
 	char *engineer, *comment, *os_user, *host, *tty;
 	bool approve;
 	bool stale;                      /* signed other evidence than the current */
@@ -27,9 +27,9 @@ struct signoff {
 	int64_t time_us, seq;
 };
 
-struct item_state {
-	enum verdict verdict;            /* derived: waits pass once their time is up */
-	enum verdict checked;            /* the verdict before a waiver */
+struct engine_item_state {
+	enum engine_verdict verdict;            /* derived: waits pass once their time is up */
+	enum engine_verdict checked;            /* the verdict before a waiver */
 	int attempts;
 	int64_t started_us, finished_us; /* of the latest attempt; 0 when none */
 	int64_t wait_until_us;           /* wait items once started */
@@ -45,7 +45,7 @@ struct item_state {
 	/* What the gate counts: the latest verdict, except after a re-check of
 	 * an item of a section whose gate had passed that did not turn it into
 	 * a failure: then still the verdict that was signed. */
-	enum verdict gate_verdict;
+	enum engine_verdict gate_verdict;
 	int64_t gate_seq;                /* the event of that verdict (0: none) */
 	char gate_hash[EVENT_HASH_HEX];
 	char *gate_actor, *gate_message; /* who gave the counted verdict, and its message */
@@ -58,14 +58,14 @@ struct item_state {
 	char *recheck_actor;             /* who ran it */
 };
 
-enum section_mark {
+enum engine_section_mark {
 	MARK_LOCKED, MARK_OPEN, MARK_PASSED, MARK_FAILED, MARK_RUNNING,
 	MARK_FORCED, MARK_NOT_CHOSEN, MARK_CHOOSE,  /* a group member awaiting the choice */
 };
-const char *section_mark_name(enum section_mark m);
+const char *engine_section_mark_name(enum engine_section_mark m);
 
-struct section_state {
-	enum section_mark mark;
+struct engine_section_state {
+	enum engine_section_mark mark;
 	bool locked;
 	size_t blocked_by;               /* index of the section whose gate holds this one */
 	bool chosen, not_chosen, forced;
@@ -74,7 +74,7 @@ struct section_state {
 	int approvals;                   /* distinct engineers, current evidence */
 	bool rejected;                   /* a current rejection stands */
 	char digest[EVENT_HASH_HEX];     /* of the current evidence */
-	struct signoff *signoffs;        /* in order, stale ones included */
+	struct engine_signoff *signoffs;        /* in order, stale ones included */
 	size_t n_signoffs;
 	char *override_reason, *override_incident, *override_by;
 	int64_t first_us, passed_us;     /* first activity; when the gate passed */
@@ -93,14 +93,14 @@ struct section_state {
 /* How long a requested override waits for its second engineer. */
 #define ENGINE_OVERRIDE_CONFIRM_US (INT64_C(15) * 60 * 1000000)
 
-struct note {
+struct engine_note {
 	char *target;   /* "", "SECTION" or "SECTION/ITEM" */
 	char *actor, *text;
 	int64_t time_us;
 };
 
-enum run_status { RUN_OPEN, RUN_COMPLETED, RUN_ABORTED };
-const char *run_status_name(enum run_status s);
+enum engine_run_status { RUN_OPEN, RUN_COMPLETED, RUN_ABORTED };
+const char *engine_run_status_name(enum engine_run_status s);
 
 struct engine;
 
@@ -116,7 +116,7 @@ void engine_apply(struct engine *e, const struct event *ev);
 void engine_refresh(struct engine *e, int64_t now_us);
 
 const struct checklist *engine_checklist(const struct engine *e);
-enum run_status engine_status(const struct engine *e);
+enum engine_run_status engine_status(const struct engine *e);
 const char *engine_abort_reason(const struct engine *e);
 /* Who aborted the run (borrowed), or NULL. */
 const char *engine_abort_actor(const struct engine *e);
@@ -132,10 +132,10 @@ const char *engine_variables_json(const struct engine *e);
 /* The state of section S, or of item I of it (borrowed: as long as the
  * engine lives; folding and refreshing change it). The indexes must exist
  * in the checklist (asserted); without asserts, NULL when they do not. */
-const struct section_state *engine_section(const struct engine *e, size_t s);
-const struct item_state *engine_item(const struct engine *e, size_t s, size_t i);
+const struct engine_section_state *engine_section(const struct engine *e, size_t s);
+const struct engine_item_state *engine_item(const struct engine *e, size_t s, size_t i);
 /* Every note of the run, oldest first (borrowed). */
-const struct note *engine_notes(const struct engine *e, size_t *n);
+const struct engine_note *engine_notes(const struct engine *e, size_t *n);
 /* True when every gated section that counts (not always_open, not "not
  * chosen") has passed: the run may be completed. */
 bool engine_all_gates_passed(const struct engine *e);

@@ -59,6 +59,6 @@ void event_array_free(struct event *evs, size_t n);
 bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX]);
 
 /* SHA-256 of BYTES as lowercase hex into OUT. */
-void sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX]);
+void event_sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX]);
 
 #endif

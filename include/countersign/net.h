@@ -92,13 +92,13 @@ void net_set_notify_policy(struct net *n, int attempts, int retry_ms, int timeou
  * a URL that is not http:// or https://). Connection problems are verdicts,
  * reported through on_done from a later net_dispatch. IT and the strings
  * need to live only for the call. */
-int net_start_http(struct net *n, const struct item *it, const char *url_expanded,
-	const struct kv_list *headers_expanded, const char *body_expanded, char **err);
+int net_start_http(struct net *n, const struct checklist_item *it, const char *url_expanded,
+	const struct checklist_kv_list *headers_expanded, const char *body_expanded, char **err);
 
 /* Starts the prometheus item IT against the server at URL_EXPANDED (its base
  * URL, or the full .../api/v1/query URL) with QUERY_EXPANDED. Same contract
  * as net_start_http. */
-int net_start_prometheus(struct net *n, const struct item *it, const char *url_expanded,
+int net_start_prometheus(struct net *n, const struct checklist_item *it, const char *url_expanded,
 	const char *query_expanded, char **err);
 
 /* Stops check JOB: it ends as "cancelled" (never pass) from the next
@@ -112,8 +112,8 @@ void net_cancel(struct net *n, int job);
  * Returns the delivery id (> 0), 0 when TARGET does not list EV (nothing
  * sent), or -1 with a malloc'd *ERR (bad URL, DETAILS_JSON not an object).
  * The outcome arrives through the net_on_notified callback. */
-int net_notify(struct net *n, const struct notify *target, const char *url_expanded,
-	enum notify_event ev, const char *text, const char *details_json, char **err);
+int net_notify(struct net *n, const struct checklist_notify *target, const char *url_expanded,
+	enum checklist_notify_event ev, const char *text, const char *details_json, char **err);
 
 /* Checks and deliveries not yet reported. */
 size_t net_active(const struct net *n);

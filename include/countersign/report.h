@@ -36,9 +36,9 @@ struct report_signature {
 };
 
 struct report_item {
-	char *id, *title, *kind;        /* kind: item_kind_name() */
+	char *id, *title, *kind;        /* kind: checklist_item_kind_name() */
 	bool required;
-	char *verdict;                  /* verdict_name() of the verdict the gate counts */
+	char *verdict;                  /* engine_verdict_name() of the verdict the gate counts */
 	char *checked;                  /* the verdict before a waiver ("" when not waived) */
 	int attempts;
 	int64_t started_us, finished_us;/* of the counted attempt; 0 when none */
@@ -107,7 +107,7 @@ struct report {
 	/* the checklist */
 	char *checklist_title, *checklist_id, *checklist_sha256;
 	/* the run */
-	char *run_id, *title, *state;   /* state: run_status_name() */
+	char *run_id, *title, *state;   /* state: engine_run_status_name() */
 	int64_t started_us, ended_us;   /* ended_us 0 while open */
 	char *abort_reason, *aborted_by;/* "" unless aborted */
 	char *started_by;

@@ -16,7 +16,7 @@
 /* Called for every notify event a recorded change gives (an executor with
  * network access delivers them); TEXT is one line for people, DETAILS a
  * JSON object. Both only valid during the call. */
-typedef void (*session_notify_fn)(void *data, enum notify_event ev, const char *text, const char *details);
+typedef void (*session_notify_fn)(void *data, enum checklist_notify_event ev, const char *text, const char *details);
 
 /* Called around folding events that other processes appended (the news a
  * front end shows): with FOLDED false just before EVS are folded into the
@@ -34,7 +34,7 @@ struct session {
 	void *fold_data;
 	struct store *st;        /* src/run's own: above it, only session_* touch it */
 	bool shared_store;       /* st belongs to another session (session_open_shared) */
-	struct run_row run;
+	struct store_run_row run;
 	struct checklist *cl;
 	struct engine *eng;
 	bool have_run;
@@ -88,7 +88,7 @@ struct session_guard {
  * appended first, folds its events, checks GUARD again (reporting a
  * refusal, CS_REFUSED) and retries. Returns a CS_* outcome. */
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
-	size_t n, struct evidence *ev, size_t n_ev);
+	size_t n, struct store_evidence *ev, size_t n_ev);
 struct cJSON;
 /* Records one event of KIND by ACTOR about TARGET (NULL: the run) with
  * PAYLOAD, a JSON object this call takes and frees; see
@@ -97,7 +97,7 @@ int session_record(struct session *s, const struct session_guard *guard, const c
 	const char *target, struct cJSON *payload);
 
 /* session_append_guarded with no rule to re-check. */
-int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev);
+int session_append(struct session *s, struct event *evs, size_t n, struct store_evidence *ev, size_t n_ev);
 
 /* Checks PIN for engineer NAME: the lockout first (five failures within 15
  * minutes), then the Argon2id hash; a wrong PIN is recorded as an event.
@@ -206,9 +206,9 @@ int session_refuse(struct session *s, char *why);
  * (session_store_error says why). */
 
 /* Engineer NAME into OUT (clear with engineer_clear). */
-int session_engineer(struct session *s, const char *name, struct engineer *out);
+int session_engineer(struct session *s, const char *name, struct store_engineer *out);
 /* Every engineer, by name: the caller clears each and frees the array. */
-int session_engineers(struct session *s, struct engineer **out, size_t *n);
+int session_engineers(struct session *s, struct store_engineer **out, size_t *n);
 /* The evidence stored under SHA (malloc'd, caller frees), or NULL. */
 void *session_evidence(struct session *s, const char *sha, size_t *len);
 /* The events of CHAIN (a run id or EVENT_CHAIN_ENGINEERS) after AFTER_SEQ,
@@ -216,7 +216,7 @@ void *session_evidence(struct session *s, const char *sha, size_t *len);
 int session_chain_events(struct session *s, const char *chain, int64_t after_seq, struct event **out, size_t *n);
 /* store_verify through the session: CS_OK when a verdict was reached
  * (OUT->ok says which; clear with verify_result_clear). */
-int session_verify(struct session *s, const char *run_id, const char *anchor, struct verify_result *out);
+int session_verify(struct session *s, const char *run_id, const char *anchor, struct store_verify_result *out);
 /* The last storage error (borrowed). */
 const char *session_store_error(const struct session *s);
 
@@ -225,15 +225,15 @@ const char *session_store_error(const struct session *s);
 
 /* Run ID with its state, end, event count and head (derived run table)
  * into OUT (clear with run_row_clear); CS_INVALID when unknown. */
-int session_run(struct session *s, const char *id, struct run_row *out);
+int session_run(struct session *s, const char *id, struct store_run_row *out);
 /* The runs F selects (F NULL: all), newest first; free with
  * run_row_array_free. CS_INVALID for an unknown state. */
-int session_list_runs(struct session *s, const struct run_filter *f, struct run_row **out, size_t *n);
+int session_list_runs(struct session *s, const struct store_run_filter *f, struct store_run_row **out, size_t *n);
 /* The events F selects across every chain (F NULL: all), oldest first;
  * free with audit_entry_array_free. CS_INVALID for an unknown run. */
-int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n);
+int session_audit(struct session *s, const struct store_audit_filter *f, struct store_audit_entry **out, size_t *n);
 /* The same, one entry at a time (see store_audit_each): FN returns false
  * to stop. */
-int session_audit_each(struct session *s, const struct audit_filter *f, store_audit_fn fn, void *user);
+int session_audit_each(struct session *s, const struct store_audit_filter *f, store_audit_fn fn, void *user);
 
 #endif

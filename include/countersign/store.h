@@ -61,11 +61,11 @@ char *store_get_checklist(struct store *st, const char *sha, size_t *len);
  * chain in one transaction. ORIGIN supplies actor/os_user/host/tty/time
  * (kind, target and payload are filled here). STORE_CONFLICT when the name
  * was ever used. */
-enum store_status store_add_engineer(struct store *st, const struct engineer *e,
+enum store_status store_add_engineer(struct store *st, const struct store_engineer *e,
 	const struct event *origin);
-enum store_status store_get_engineer(struct store *st, const char *name, struct engineer *out);
+enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out);
 /* All engineers by name; caller frees each with engineer_clear and the array. */
-enum store_status store_list_engineers(struct store *st, struct engineer **out, size_t *n);
+enum store_status store_list_engineers(struct store *st, struct store_engineer **out, size_t *n);
 /* Replaces the PIN hash and appends EV_PIN_CHANGED, in one transaction. */
 enum store_status store_set_pin(struct store *st, const char *name, const char *pin_hash,
 	const struct event *origin);
@@ -97,22 +97,22 @@ enum store_status store_pin_settle(struct store *st, int64_t ticket, struct even
 /* Creates a run: picks a fresh id and nonce (filling RUN->id, RUN->nonce and
  * RUN->started_us when 0), inserts the row and appends FIRST (normally
  * EV_RUN_STARTED) as event 1 of its chain, all in one transaction. */
-enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first);
-enum store_status store_get_run(struct store *st, const char *id, struct run_row *out);
+enum store_status store_create_run(struct store *st, struct store_run_row *run, struct event *first);
+enum store_status store_get_run(struct store *st, const char *id, struct store_run_row *out);
 /* All runs, newest first, each with its state, end, event count and head
  * from the derived run table (no event is read); free with
  * run_row_array_free. */
-enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n);
+enum store_status store_list_runs(struct store *st, struct store_run_row **out, size_t *n);
 
 /* The runs F selects (all when F is NULL), newest first, from indexed
  * queries; free with run_row_array_free. An unknown state is
  * STORE_NOT_FOUND. */
-enum store_status store_list_runs_filtered(struct store *st, const struct run_filter *f, struct run_row **out,
+enum store_status store_list_runs_filtered(struct store *st, const struct store_run_filter *f, struct store_run_row **out,
 	size_t *n);
 
 /* The genesis "prev" of a run's chain: SHA-256 over id, checklist sha,
  * started_us (decimal) and nonce, each followed by a NUL byte. */
-void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX]);
+void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]);
 
 /* --- events and evidence --- */
 
@@ -126,14 +126,14 @@ void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX]);
  * hashes) that is neither in EVIDENCE nor already stored, is refused with
  * STORE_FAILED. An unknown run id is STORE_NOT_FOUND. */
 enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
-	struct evidence *evidence, size_t n_evidence);
+	struct store_evidence *evidence, size_t n_evidence);
 
 /* store_append, but only while the chain's last event is AFTER_SEQ (0: an
  * empty chain): STORE_CONFLICT, with nothing written, when another process
  * appended first. Callers re-read, re-check their rule and try again, so a
  * decision is never recorded on state that changed under it. */
 enum store_status store_append_after(struct store *st, const char *chain, int64_t after_seq,
-	struct event *evs, size_t n, struct evidence *evidence, size_t n_evidence);
+	struct event *evs, size_t n, struct store_evidence *evidence, size_t n_evidence);
 
 /* Loads the events of CHAIN with seq > AFTER_SEQ, in order. Caller frees
  * with event_array_free. */
@@ -147,11 +147,11 @@ void *store_get_evidence(struct store *st, const char *sha, size_t *len);
 /* The events F selects across every chain (F NULL: all), oldest first (by
  * time, then in the order recorded), from indexed queries; free with
  * audit_entry_array_free. A run that does not exist is STORE_NOT_FOUND. */
-enum store_status store_audit(struct store *st, const struct audit_filter *f, struct audit_entry **out,
+enum store_status store_audit(struct store *st, const struct store_audit_filter *f, struct store_audit_entry **out,
 	size_t *n);
 /* The same, one entry at a time, so that a long trail needs no memory: FN
  * gets each entry (valid during the call only) and returns false to stop. */
-enum store_status store_audit_each(struct store *st, const struct audit_filter *f, store_audit_fn fn, void *user);
+enum store_status store_audit_each(struct store *st, const struct store_audit_filter *f, store_audit_fn fn, void *user);
 
 /* --- verification --- */
 
@@ -166,6 +166,6 @@ enum store_status store_audit_each(struct store *st, const struct audit_filter *
  * with verify_result_clear), STORE_NOT_FOUND for an unknown run, STORE_FAILED
  * when the database could not be read (OUT then holds no verdict). */
 enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
-	struct verify_result *out);
+	struct store_verify_result *out);
 
 #endif

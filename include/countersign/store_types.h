@@ -20,13 +20,13 @@ enum store_mode {
 	STORE_READ_ONLY,  /* an existing file, read only (also a read-only file or folder) */
 };
 
-struct engineer {
+struct store_engineer {
 	char *name, *full_name, *pin_hash;
 	int64_t created_us;
 };
-void engineer_clear(struct engineer *e);
+void store_engineer_clear(struct store_engineer *e);
 
-struct run_row {
+struct store_run_row {
 	char *id;            /* short random id */
 	char *checklist_id;  /* the checklist's "id" */
 	char *checklist_sha;
@@ -43,12 +43,12 @@ struct run_row {
 	int64_t last_us;     /* time of its last event */
 	char head[EVENT_HASH_HEX]; /* hash of its last event */
 };
-void run_row_clear(struct run_row *r);
+void store_run_row_clear(struct store_run_row *r);
 /* Frees N rows of a listing and the array; NULL is a no-op. */
-void run_row_array_free(struct run_row *rows, size_t n);
+void store_run_row_array_free(struct store_run_row *rows, size_t n);
 
 /* Which runs a listing shows; NULL or 0 fields do not filter. */
-struct run_filter {
+struct store_run_filter {
 	const char *checklist;  /* the checklist's "id" */
 	const char *state;      /* "open", "completed" or "aborted" */
 	const char *engineer;   /* runs in which this engineer recorded any event */
@@ -56,31 +56,31 @@ struct run_filter {
 	int64_t until_us;       /* started before (exclusive) */
 };
 
-struct evidence {
+struct store_evidence {
 	const void *bytes;
 	size_t len;
 	char sha[EVENT_HASH_HEX]; /* filled by store_append */
 };
 
 /* Which events an audit shows; NULL or 0 fields do not filter. */
-struct audit_filter {
+struct store_audit_filter {
 	const char *run;        /* a run id, or EVENT_CHAIN_ENGINEERS */
 	const char *engineer;   /* events by this engineer, and the engineers chain's events about them */
 	const char *kind;       /* one of the EV_* kinds */
 	int64_t since_us;       /* at or after */
 	int64_t until_us;       /* before (exclusive) */
 };
-struct audit_entry {
+struct store_audit_entry {
 	char *chain;            /* the run id or EVENT_CHAIN_ENGINEERS */
 	struct event ev;
 };
 /* Frees N entries and the array; NULL is a no-op. */
-void audit_entry_array_free(struct audit_entry *entries, size_t n);
+void store_audit_entry_array_free(struct store_audit_entry *entries, size_t n);
 /* Gets each entry of an audit read one at a time (valid during the call
  * only); returns false to stop. */
-typedef bool (*store_audit_fn)(void *user, const struct audit_entry *e);
+typedef bool (*store_audit_fn)(void *user, const struct store_audit_entry *e);
 
-struct verify_result {
+struct store_verify_result {
 	bool ok;
 	int64_t events;             /* events checked */
 	char head[EVENT_HASH_HEX];  /* hash of the last event of the chain checked */
@@ -88,6 +88,6 @@ struct verify_result {
 	int64_t bad_seq;            /* the first bad event, 0 if the failure is not one event */
 	char *why;                  /* malloc'd: what is wrong */
 };
-void verify_result_clear(struct verify_result *r);
+void store_verify_result_clear(struct store_verify_result *r);
 
 #endif

@@ -24,7 +24,7 @@ void vars_clear(struct var_values *v);
 void vars_from_record(struct var_values *v, const char *json);
 
 /* The first variable still without a value, or NULL. */
-const struct variable *vars_missing(const struct var_values *v);
+const struct checklist_variable *vars_missing(const struct var_values *v);
 
 /* Lookup for expand_string: run variables first, then the environment. */
 const char *vars_lookup(const char *name, void *data);

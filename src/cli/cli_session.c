@@ -88,13 +88,13 @@ char *cli_read_pin(const char *command, bool pin_stdin, const char *name, const 
 
 int cli_authenticate(struct session *s, const char *command, const char *name, bool pin_stdin)
 {
-	struct engineer eng = {0};
+	struct store_engineer eng = {0};
 	char *prompt = NULL;
 	if (session_engineer(s, name, &eng) == CS_OK)
 		prompt = xasprintf("PIN for %s (%s): ", eng.name, eng.full_name);
 	else
 		prompt = xasprintf("PIN for %s: ", name);
-	engineer_clear(&eng);
+	store_engineer_clear(&eng);
 	char *pin = cli_read_pin(command, pin_stdin, name, prompt);
 	free(prompt);
 	if (!pin)

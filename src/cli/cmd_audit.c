@@ -33,7 +33,7 @@ static char *kind_list(void)
 }
 
 /* Checks the filters that do not need the database. */
-static int check_filters(const struct opts *o, struct audit_filter *f)
+static int check_filters(const struct opts *o, struct store_audit_filter *f)
 {
 	if (o->kind && !event_kind_known(o->kind)) {
 		char *list = kind_list();
@@ -60,12 +60,12 @@ static int check_filters(const struct opts *o, struct audit_filter *f)
 
 /* Checks the names against the record: a typo must not read as "nothing
  * happened". */
-static int check_names(struct session *s, const struct opts *o, struct audit_filter *f)
+static int check_names(struct session *s, const struct opts *o, struct store_audit_filter *f)
 {
 	if (o->n_engineers && strcmp(o->engineers[0], SESSION_SYSTEM_ACTOR) != 0) {
-		struct engineer e;
+		struct store_engineer e;
 		int rc = session_engineer(s, o->engineers[0], &e);
-		engineer_clear(&e);
+		store_engineer_clear(&e);
 		if (rc == CS_INVALID) {
 			cli_error("audit", "--engineer %s: no engineer of that name is registered; "
 				"'countersign engineer list' lists them", o->engineers[0]);
@@ -78,9 +78,9 @@ static int check_names(struct session *s, const struct opts *o, struct audit_fil
 	}
 	f->engineer = o->n_engineers ? o->engineers[0] : NULL;
 	if (o->run && strcmp(o->run, EVENT_CHAIN_ENGINEERS) != 0) {
-		struct run_row r;
+		struct store_run_row r;
 		int rc = session_run(s, o->run, &r);
-		run_row_clear(&r);
+		store_run_row_clear(&r);
 		if (rc == CS_INVALID) {
 			cli_error("audit", "--run %s: no such run; 'countersign runs --all' lists them", o->run);
 			return CS_INVALID;
@@ -100,7 +100,7 @@ struct printer {
 	size_t count;
 };
 
-static bool print_line(void *user, const struct audit_entry *e)
+static bool print_line(void *user, const struct store_audit_entry *e)
 {
 	struct printer *p = user;
 	char *line = audit_line(e);
@@ -117,7 +117,7 @@ static bool print_line(void *user, const struct audit_entry *e)
 }
 
 /* One object a line inside the document's "events" array. */
-static bool print_json(void *user, const struct audit_entry *e)
+static bool print_json(void *user, const struct store_audit_entry *e)
 {
 	struct printer *p = user;
 	cJSON *o = audit_json(e);
@@ -167,7 +167,7 @@ int cmd_audit(const struct cli_global *g, int argc, char **argv)
 	struct opts o;
 	if (!opts_parse("audit", AUDIT_USAGE, argc, argv, "run engineer since until kind json", 0, &o))
 		return CS_INVALID;
-	struct audit_filter f = {0};
+	struct store_audit_filter f = {0};
 	int rc = check_filters(&o, &f);
 	if (rc != CS_OK)
 		goto out;

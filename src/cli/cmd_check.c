@@ -54,7 +54,7 @@ static void on_done(size_t sec, size_t item, const char *verdict, const char *me
 	cs->rc = rc;
 }
 
-static bool confirm(const struct item *it, const char *script, bool yes)
+static bool confirm(const struct checklist_item *it, const char *script, bool yes)
 {
 	if (yes)
 		return true;
@@ -88,7 +88,7 @@ static bool confirm_recheck(const struct session *s, size_t sec, size_t item, bo
 
 static int report_wait(struct session *s, size_t sec, size_t item, bool just_started)
 {
-	const struct item_state *is = engine_item(s->eng, sec, item);
+	const struct engine_item_state *is = engine_item(s->eng, sec, item);
 	char when[64];
 	clock_format_utc(is->wait_until_us, when, sizeof(when));
 	if (is->verdict == VERDICT_PASS) {
@@ -153,7 +153,7 @@ static bool only_secrets(const struct checklist *cl, const char *recorded_json, 
 	for (int k = o->n_vars - 1; k >= 0 && ok; k--) {
 		const char *eq = strchr(o->vars[k], '=');
 		char *name = eq ? xstrndup(o->vars[k], (size_t)(eq - o->vars[k])) : xstrdup(o->vars[k]);
-		const struct variable *var = checklist_variable(cl, name);
+		const struct checklist_variable *var = checklist_variable(cl, name);
 		const cJSON *was = cJSON_GetObjectItemCaseSensitive(recorded, name);
 		if (var && !var->secret) {
 			if (eq && cJSON_IsString(was) && strcmp(was->valuestring, eq + 1) == 0) {
@@ -204,7 +204,7 @@ static char *ask_text(const char *prompt, bool empty_ok)
  * that). Returns the exit code: 0 for a recorded pass, 1 otherwise. */
 static int ask_outcome(struct session *s, size_t sec, size_t item, const char *actor)
 {
-	const struct item *it = &s->cl->sections[sec].items[item];
+	const struct checklist_item *it = &s->cl->sections[sec].items[item];
 	char *target = xasprintf("%s/%s", s->cl->sections[sec].id, it->id);
 	char *answer = NULL, *note = NULL, *value = NULL;
 	int rc = CS_REFUSED;
@@ -246,7 +246,7 @@ static int ask_outcome(struct session *s, size_t sec, size_t item, const char *a
 static int run_item(struct session *s, struct var_values *v, size_t sec, size_t item,
 	const char *actor, bool yes)
 {
-	const struct item *it = &s->cl->sections[sec].items[item];
+	const struct checklist_item *it = &s->cl->sections[sec].items[item];
 	struct check_state cs = {.ended_with_newline = true,
 		.network = it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS};
 	/* a network check's progress lines go to stderr; a command's output is the result */
@@ -395,7 +395,7 @@ int cmd_check(const struct cli_global *g, int argc, char **argv)
 		rc = session_find(&s, o.pos[1], &sec, &item);
 	if (rc != CS_OK)
 		goto out;
-	const struct item *it = &s.cl->sections[sec].items[item];
+	const struct checklist_item *it = &s.cl->sections[sec].items[item];
 	char *why = NULL;
 	bool wait_started = it->kind == ITEM_WAIT && engine_item(s.eng, sec, item)->wait_until_us;
 	if (!wait_started && !engine_can_check(s.eng, sec, item, &why)) {

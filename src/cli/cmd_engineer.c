@@ -30,9 +30,9 @@ static int engineer_add(const struct cli_global *g, int argc, char **argv)
 	int rc = cli_session_open(&s, g, "engineer add");
 	if (rc != CS_OK)
 		return rc;
-	struct engineer existing = {0};
+	struct store_engineer existing = {0};
 	if (session_engineer(&s, name, &existing) == CS_OK) {
-		engineer_clear(&existing);
+		store_engineer_clear(&existing);
 		cli_error("engineer add", "engineer \"%s\" already exists; short names are never reused", name);
 		session_close(&s);
 		return CS_INVALID;
@@ -76,7 +76,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 	int rc = cli_session_open_read(&s, g, "engineer list");
 	if (rc != CS_OK)
 		return rc;
-	struct engineer *list = NULL;
+	struct store_engineer *list = NULL;
 	size_t n = 0;
 	if (session_engineers(&s, &list, &n) != CS_OK) {
 		cli_error("engineer list", "cannot read engineers: %s", session_store_error(&s));
@@ -108,7 +108,7 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		engineer_clear(&list[i]);
+		store_engineer_clear(&list[i]);
 	free(list);
 	session_close(&s);
 	return CS_OK;

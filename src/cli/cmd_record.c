@@ -51,15 +51,15 @@ static int record(struct recorder *r, const struct session_guard *guard, const c
 
 static char *item_target(const struct recorder *r)
 {
-	const struct section *sec = &r->s.cl->sections[r->sec];
+	const struct checklist_section *sec = &r->s.cl->sections[r->sec];
 	return xasprintf("%s/%s", sec->id, sec->items[r->item].id);
 }
 
 static void print_gate(const struct recorder *r)
 {
-	const struct section *sec = &r->s.cl->sections[r->sec];
-	const struct section_state *ss = engine_section(r->s.eng, r->sec);
-	printf("%s: %s · items %d/%d · sign-offs %d/%d%s\n", cli_safe(sec->id), section_mark_name(ss->mark),
+	const struct checklist_section *sec = &r->s.cl->sections[r->sec];
+	const struct engine_section_state *ss = engine_section(r->s.eng, r->sec);
+	printf("%s: %s · items %d/%d · sign-offs %d/%d%s\n", cli_safe(sec->id), engine_section_mark_name(ss->mark),
 		ss->required_done, ss->required_total, ss->approvals, sec->signoffs,
 		ss->gate_passed ? " · gate passed" : "");
 	if (engine_status(r->s.eng) == RUN_COMPLETED)
@@ -84,7 +84,7 @@ int cmd_attest(const struct cli_global *g, int argc, char **argv)
 	char *why = NULL;
 	if (rc != CS_OK)
 		return finish(&r, rc);
-	const struct item *it = &r.s.cl->sections[r.sec].items[r.item];
+	const struct checklist_item *it = &r.s.cl->sections[r.sec].items[r.item];
 	if (it->attest_value && !r.o.fail && (!r.o.value || r.o.value[strspn(r.o.value, " \t")] == '\0')) {
 		cli_error("attest", "%s asks for the value read (%s): add --value TEXT", it->id,
 			cli_safe(it->expect ? it->expect : it->title));
@@ -158,7 +158,7 @@ int cmd_choose(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, session_refuse(&r.s, why));
 	if ((rc = cli_authenticate(&r.s, r.s.report.data, r.o.engineers[0], r.o.pin_stdin)) != CS_OK)
 		return finish(&r, rc);
-	const struct section *sec = &r.s.cl->sections[r.sec];
+	const struct checklist_section *sec = &r.s.cl->sections[r.sec];
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "group", sec->choice);
 	rc = record(&r, &(struct session_guard){.action = ACTION_CHOOSE, .sec = r.sec}, r.o.engineers[0], EV_CHOSEN, sec->id, p);
@@ -184,8 +184,8 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, session_refuse(&r.s, why));
 	if ((rc = cli_authenticate(&r.s, "sign", who, r.o.pin_stdin)) != CS_OK)
 		return finish(&r, rc);
-	const struct section *sec = &r.s.cl->sections[r.sec];
-	const struct section_state *ss = engine_section(r.s.eng, r.sec);
+	const struct checklist_section *sec = &r.s.cl->sections[r.sec];
+	const struct engine_section_state *ss = engine_section(r.s.eng, r.sec);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "meaning", r.o.reject ? "reject" : "approve");
 	if (r.o.comment)
@@ -208,7 +208,7 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
  * terminals (or hosts), one asking, the other confirming within the limit. */
 static int override_remote(struct recorder *r, const char *usage)
 {
-	const struct section *sec = &r->s.cl->sections[r->sec];
+	const struct checklist_section *sec = &r->s.cl->sections[r->sec];
 	char *why = NULL;
 	int rc;
 	if (r->o.request == r->o.confirm || r->o.n_engineers != 1) {
@@ -237,7 +237,7 @@ static int override_remote(struct recorder *r, const char *usage)
 	}
 	if (!engine_can_confirm_override(r->s.eng, r->sec, r->o.engineers[0], &why))
 		return session_refuse(&r->s, why);
-	const struct section_state *ss = engine_section(r->s.eng, r->sec);
+	const struct engine_section_state *ss = engine_section(r->s.eng, r->sec);
 	fprintf(stderr, "Override of %s asked by %s: %s (incident %s)\n", cli_safe(sec->id), cli_safe(ss->pending_by),
 		cli_safe(ss->pending_reason), cli_safe(ss->pending_incident));
 	if ((rc = cli_authenticate(&r->s, "override", r->o.engineers[0], r->o.pin_stdin)) != CS_OK)
@@ -281,7 +281,7 @@ int cmd_override(const struct cli_global *g, int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		if ((rc = cli_authenticate(&r.s, "override", r.o.engineers[i], r.o.pin_stdin)) != CS_OK)
 			return finish(&r, rc);
-	const struct section *sec = &r.s.cl->sections[r.sec];
+	const struct checklist_section *sec = &r.s.cl->sections[r.sec];
 	cJSON *p = cJSON_CreateObject();
 	cJSON *who = cJSON_AddArrayToObject(p, "engineers");
 	cJSON_AddItemToArray(who, cJSON_CreateString(r.o.engineers[0]));

@@ -60,7 +60,7 @@ int cmd_start(const struct cli_global *g, int argc, char **argv)
 	if (!vars_assign(&v, cl, o.vars, o.n_vars, true, &s.report))
 		goto out;
 	vars_from_record(&v, NULL);
-	const struct variable *missing = vars_missing(&v);
+	const struct checklist_variable *missing = vars_missing(&v);
 	if (missing) {
 		cli_error("start", "variable %s (%s) has no value; pass --var %s=...%s", missing->name,
 			missing->prompt ? missing->prompt : "no prompt", missing->name,
@@ -115,7 +115,7 @@ static char *current_section(struct session *s, const char *id)
 	return current;
 }
 
-static cJSON *run_json(const struct run_row *r, const char *when, const char *current)
+static cJSON *run_json(const struct store_run_row *r, const char *when, const char *current)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", r->id);
@@ -144,8 +144,8 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	if (rc != CS_OK)
 		return rc;
 	/* State, end and head come from the derived run table. */
-	struct run_filter open_only = {.state = "open"};
-	struct run_row *runs = NULL;
+	struct store_run_filter open_only = {.state = "open"};
+	struct store_run_row *runs = NULL;
 	size_t n = 0;
 	if (session_list_runs(&s, o.all ? NULL : &open_only, &runs, &n) != CS_OK) {
 		cli_error("runs", "cannot list runs: %s", session_store_error(&s));
@@ -155,7 +155,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 	cJSON *arr = o.json ? cJSON_CreateArray() : NULL;
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct run_row *r = &runs[i];
+		const struct store_run_row *r = &runs[i];
 		bool open = strcmp(r->state, "open") == 0;
 		char *current = open ? current_section(&s, r->id) : xstrdup("-");
 		if (!current)
@@ -186,7 +186,7 @@ int cmd_runs(const struct cli_global *g, int argc, char **argv)
 		puts(o.all ? "no runs yet" : "no open runs ('countersign runs --all' shows finished ones)");
 	}
 	cJSON_Delete(arr);
-	run_row_array_free(runs, n);
+	store_run_row_array_free(runs, n);
 	session_close(&s);
 	opts_clear(&o);
 	return CS_OK;

@@ -12,7 +12,7 @@
 #include "countersign/duration.h"
 #include "countersign/util.h"
 
-static void item_duration(const struct item_state *is, int64_t now, char *buf, size_t size)
+static void item_duration(const struct engine_item_state *is, int64_t now, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	if (!is->started_us)
@@ -25,7 +25,7 @@ static void item_duration(const struct item_state *is, int64_t now, char *buf, s
 		duration_format(ms / 1000 * 1000, buf, size);
 }
 
-static cJSON *signoff_json(const struct signoff *so)
+static cJSON *signoff_json(const struct engine_signoff *so)
 {
 	cJSON *j = cJSON_CreateObject();
 	char when[64];
@@ -87,13 +87,13 @@ static cJSON *add_override(cJSON *j, const char *key, const char *by, const char
 
 static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 {
-	const struct section *sec = &s->cl->sections[i];
-	const struct section_state *ss = engine_section(s->eng, i);
+	const struct checklist_section *sec = &s->cl->sections[i];
+	const struct engine_section_state *ss = engine_section(s->eng, i);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "id", sec->id);
 	cJSON_AddStringToObject(j, "title", sec->title);
 	cJSON_AddStringToObject(j, "phase", sec->phase ? sec->phase : "");
-	cJSON_AddStringToObject(j, "state", section_mark_name(ss->mark));
+	cJSON_AddStringToObject(j, "state", engine_section_mark_name(ss->mark));
 	cJSON_AddBoolToObject(j, "locked", ss->locked);
 	if (ss->locked && ss->blocked_by != (size_t)-1)
 		cJSON_AddStringToObject(j, "blocked_by", s->cl->sections[ss->blocked_by].id);
@@ -124,15 +124,15 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 	}
 	cJSON *items = cJSON_AddArrayToObject(j, "items");
 	for (size_t k = 0; k < sec->n_items; k++) {
-		const struct item *it = &sec->items[k];
-		const struct item_state *is = engine_item(s->eng, i, k);
+		const struct checklist_item *it = &sec->items[k];
+		const struct engine_item_state *is = engine_item(s->eng, i, k);
 		cJSON *ij = cJSON_CreateObject();
 		char dur[32];
 		item_duration(is, now, dur, sizeof(dur));
 		cJSON_AddStringToObject(ij, "id", it->id);
 		cJSON_AddStringToObject(ij, "title", it->title);
-		cJSON_AddStringToObject(ij, "kind", item_kind_name(it->kind));
-		cJSON_AddStringToObject(ij, "verdict", verdict_name(is->verdict));
+		cJSON_AddStringToObject(ij, "kind", checklist_item_kind_name(it->kind));
+		cJSON_AddStringToObject(ij, "verdict", engine_verdict_name(is->verdict));
 		cJSON_AddBoolToObject(ij, "required", it->required);
 		cJSON_AddNumberToObject(ij, "attempts", is->attempts);
 		cJSON_AddStringToObject(ij, "duration", dur);
@@ -178,7 +178,7 @@ static void print_json(const struct session *s, int64_t now)
 	cJSON_AddStringToObject(j, "checklist", s->cl->id);
 	cJSON_AddStringToObject(j, "checklist_title", s->cl->title);
 	cJSON_AddStringToObject(j, "checklist_sha256", s->run.checklist_sha);
-	cJSON_AddStringToObject(j, "state", run_status_name(engine_status(s->eng)));
+	cJSON_AddStringToObject(j, "state", engine_run_status_name(engine_status(s->eng)));
 	if (engine_abort_reason(s->eng))
 		cJSON_AddStringToObject(j, "abort_reason", engine_abort_reason(s->eng));
 	if (s->cl->window_ms) {
@@ -253,7 +253,7 @@ static void print_variables(const struct session *s)
 
 
 /* Who gave the item its verdict and when, and its re-checks after sign-off. */
-static void print_who(const struct item_state *is)
+static void print_who(const struct engine_item_state *is)
 {
 	if (!is->verdict_seq || !is->actor)
 		return;
@@ -276,9 +276,9 @@ static void print_who(const struct item_state *is)
 
 static void print_section(const struct session *s, size_t i, int64_t now)
 {
-	const struct section *sec = &s->cl->sections[i];
-	const struct section_state *ss = engine_section(s->eng, i);
-	printf("  [%s] %s  %s", section_mark_name(ss->mark), cli_safe(sec->id), cli_safe(sec->title));
+	const struct checklist_section *sec = &s->cl->sections[i];
+	const struct engine_section_state *ss = engine_section(s->eng, i);
+	printf("  [%s] %s  %s", engine_section_mark_name(ss->mark), cli_safe(sec->id), cli_safe(sec->title));
 	if (sec->gate && !sec->always_open)
 		printf("   items %d/%d · sign-offs %d/%d", ss->required_done, ss->required_total,
 			ss->approvals, sec->signoffs);
@@ -309,11 +309,11 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		printf("      an earlier gate reopened after this section began: \"%s\" (this section stays open)\n",
 			cli_safe(s->cl->sections[ss->reopened_before].id));
 	for (size_t k = 0; k < sec->n_items; k++) {
-		const struct item *it = &sec->items[k];
-		const struct item_state *is = engine_item(s->eng, i, k);
+		const struct checklist_item *it = &sec->items[k];
+		const struct engine_item_state *is = engine_item(s->eng, i, k);
 		char dur[32];
 		item_duration(is, now, dur, sizeof(dur));
-		printf("      %-9s %-10s %-24s %s", verdict_name(is->verdict), item_kind_name(it->kind), cli_safe(it->id),
+		printf("      %-9s %-10s %-24s %s", engine_verdict_name(is->verdict), checklist_item_kind_name(it->kind), cli_safe(it->id),
 			cli_safe(it->title));
 		if (dur[0])
 			printf("  (%s)", dur);
@@ -332,7 +332,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 		print_liveness(s, i, k);
 	}
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		const struct signoff *so = &ss->signoffs[k];
+		const struct engine_signoff *so = &ss->signoffs[k];
 		char when[64];
 		clock_format_utc(so->time_us, when, sizeof(when));
 		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", cli_safe(so->engineer),
@@ -364,7 +364,7 @@ int cmd_status(const struct cli_global *g, int argc, char **argv)
 	} else {
 		char when[64];
 		clock_format_utc(s.run.started_us, when, sizeof(when));
-		printf("run %s: %s [%s]\n", cli_safe(s.run.id), cli_safe(s.run.title), run_status_name(engine_status(s.eng)));
+		printf("run %s: %s [%s]\n", cli_safe(s.run.id), cli_safe(s.run.title), engine_run_status_name(engine_status(s.eng)));
 		printf("checklist %s (%s), sha256 %.16s..., started %s\n", cli_safe(s.cl->id), cli_safe(s.cl->title),
 			cli_safe(s.run.checklist_sha), when);
 		if (engine_status(s.eng) == RUN_ABORTED) {

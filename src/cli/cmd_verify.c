@@ -28,7 +28,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 	int rc = cli_session_open_read(&s, g, "verify");
 	if (rc != CS_OK)
 		return rc;
-	struct verify_result res = {0};
+	struct store_verify_result res = {0};
 	rc = session_verify(&s, o.n_pos ? o.pos[0] : NULL, o.anchor, &res);
 	if (rc == CS_INVALID) {
 		cli_error("verify", "no run \"%s\"; 'countersign runs --all' lists them", o.pos[0]);
@@ -49,7 +49,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv)
 		printf("ok: %lld events, head %s\n", (long long)res.events, cli_safe(res.head));
 		rc = CS_OK;
 	}
-	verify_result_clear(&res);
+	store_verify_result_clear(&res);
 	session_close(&s);
 	return rc;
 }

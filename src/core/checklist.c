@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void kv_list_clear(struct kv_list *l)
+static void kv_list_clear(struct checklist_kv_list *l)
 {
 	for (size_t i = 0; i < l->count; i++) {
 		free(l->items[i].key);
@@ -12,7 +12,7 @@ static void kv_list_clear(struct kv_list *l)
 	free(l->items);
 }
 
-static void item_clear(struct item *it)
+static void item_clear(struct checklist_item *it)
 {
 	free(it->id);
 	free(it->title);
@@ -52,7 +52,7 @@ void checklist_destroy(struct checklist *cl)
 	free(cl->description);
 	free(cl->window_starts_at);
 	for (size_t i = 0; i < cl->n_variables; i++) {
-		struct variable *v = &cl->variables[i];
+		struct checklist_variable *v = &cl->variables[i];
 		free(v->name);
 		free(v->prompt);
 		free(v->default_value);
@@ -66,7 +66,7 @@ void checklist_destroy(struct checklist *cl)
 		free(cl->notify[i].url);
 	free(cl->notify);
 	for (size_t s = 0; s < cl->n_sections; s++) {
-		struct section *sec = &cl->sections[s];
+		struct checklist_section *sec = &cl->sections[s];
 		free(sec->id);
 		free(sec->title);
 		free(sec->phase);
@@ -84,7 +84,7 @@ void checklist_destroy(struct checklist *cl)
 	free(cl);
 }
 
-struct section *checklist_section(const struct checklist *cl, const char *id)
+struct checklist_section *checklist_section(const struct checklist *cl, const char *id)
 {
 	for (size_t i = 0; i < cl->n_sections; i++)
 		if (cl->sections[i].id && strcmp(cl->sections[i].id, id) == 0)
@@ -92,7 +92,7 @@ struct section *checklist_section(const struct checklist *cl, const char *id)
 	return NULL;
 }
 
-struct item *section_item(const struct section *s, const char *id)
+struct checklist_item *checklist_section_item(const struct checklist_section *s, const char *id)
 {
 	for (size_t i = 0; i < s->n_items; i++)
 		if (s->items[i].id && strcmp(s->items[i].id, id) == 0)
@@ -100,7 +100,7 @@ struct item *section_item(const struct section *s, const char *id)
 	return NULL;
 }
 
-const struct variable *checklist_variable(const struct checklist *cl, const char *name)
+const struct checklist_variable *checklist_variable(const struct checklist *cl, const char *name)
 {
 	for (size_t i = 0; i < cl->n_variables; i++)
 		if (cl->variables[i].name && strcmp(cl->variables[i].name, name) == 0)
@@ -110,7 +110,7 @@ const struct variable *checklist_variable(const struct checklist *cl, const char
 
 static const char *const kind_names[] = {"command", "http", "prometheus", "wait", "manual"};
 
-const char *item_kind_name(enum item_kind kind)
+const char *checklist_item_kind_name(enum checklist_item_kind kind)
 {
 	return (unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "?";
 }
@@ -121,12 +121,12 @@ static const char *const event_names[NOTIFY_EVENT_COUNT] = {
 	"gate_reopened",
 };
 
-const char *notify_event_name(enum notify_event ev)
+const char *checklist_notify_event_name(enum checklist_notify_event ev)
 {
 	return (unsigned)ev < NOTIFY_EVENT_COUNT ? event_names[ev] : "?";
 }
 
-int notify_event_parse(const char *name)
+int checklist_notify_event_parse(const char *name)
 {
 	for (int i = 0; i < NOTIFY_EVENT_COUNT; i++)
 		if (strcmp(event_names[i], name) == 0)

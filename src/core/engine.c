@@ -16,16 +16,16 @@ static const char *const verdict_names[] = {
 	"pending", "running", "pass", "fail", "error", "no_data", "timeout", "cancelled", "waived",
 };
 
-const char *verdict_name(enum verdict v)
+const char *engine_verdict_name(enum engine_verdict v)
 {
 	return (unsigned)v < sizeof(verdict_names) / sizeof(verdict_names[0]) ? verdict_names[v] : "?";
 }
 
-bool verdict_parse(const char *name, enum verdict *out)
+bool engine_verdict_parse(const char *name, enum engine_verdict *out)
 {
 	for (size_t i = 0; name && i < sizeof(verdict_names) / sizeof(verdict_names[0]); i++)
 		if (strcmp(verdict_names[i], name) == 0) {
-			*out = (enum verdict)i;
+			*out = (enum engine_verdict)i;
 			return true;
 		}
 	return false;
@@ -35,12 +35,12 @@ static const char *const mark_names[] = {
 	"locked", "open", "passed", "failed", "running", "FORCED", "not chosen", "choose",
 };
 
-const char *section_mark_name(enum section_mark m)
+const char *engine_section_mark_name(enum engine_section_mark m)
 {
 	return (unsigned)m < sizeof(mark_names) / sizeof(mark_names[0]) ? mark_names[m] : "?";
 }
 
-const char *run_status_name(enum run_status s)
+const char *engine_run_status_name(enum engine_run_status s)
 {
 	return s == RUN_COMPLETED ? "completed" : s == RUN_ABORTED ? "aborted" : "open";
 }
@@ -53,12 +53,12 @@ struct engine *engine_create(const struct checklist *cl)
 	e->sections = xcalloc(cl->n_sections + 1, sizeof(*e->sections));
 	e->items = xcalloc(cl->n_sections + 1, sizeof(*e->items));
 	for (size_t s = 0; s < cl->n_sections; s++)
-		e->items[s] = xcalloc(cl->sections[s].n_items + 1, sizeof(struct item_state));
+		e->items[s] = xcalloc(cl->sections[s].n_items + 1, sizeof(struct engine_item_state));
 	e->variables = xstrdup("{}");
 	return e;
 }
 
-static void signoff_clear(struct signoff *so)
+static void signoff_clear(struct engine_signoff *so)
 {
 	free(so->engineer);
 	free(so->comment);
@@ -72,7 +72,7 @@ void engine_destroy(struct engine *e)
 	if (!e)
 		return;
 	for (size_t s = 0; s < e->cl->n_sections; s++) {
-		struct section_state *ss = &e->sections[s];
+		struct engine_section_state *ss = &e->sections[s];
 		for (size_t k = 0; k < ss->n_signoffs; k++)
 			signoff_clear(&ss->signoffs[k]);
 		free(ss->signoffs);
@@ -83,7 +83,7 @@ void engine_destroy(struct engine *e)
 		free(ss->pending_reason);
 		free(ss->pending_incident);
 		for (size_t i = 0; i < e->cl->sections[s].n_items; i++) {
-			struct item_state *is = &e->items[s][i];
+			struct engine_item_state *is = &e->items[s][i];
 			free(is->message);
 			free(is->actor);
 			free(is->running_payload);
@@ -120,7 +120,7 @@ static bool find_target(const struct engine *e, const char *target, size_t *s, s
 		return false;
 	size_t slen = slash ? (size_t)(slash - target) : strlen(target);
 	for (size_t k = 0; k < e->cl->n_sections; k++) {
-		const struct section *sec = &e->cl->sections[k];
+		const struct checklist_section *sec = &e->cl->sections[k];
 		if (strlen(sec->id) != slen || strncmp(sec->id, target, slen) != 0)
 			continue;
 		*s = k;
@@ -148,7 +148,7 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
-static void mark_verdict_event(struct item_state *is, const struct event *ev)
+static void mark_verdict_event(struct engine_item_state *is, const struct event *ev)
 {
 	/* The event's hash ends within its buffer: one that did not would be
 	 * cut short here without a word. */
@@ -165,7 +165,7 @@ static void mark_verdict_event(struct item_state *is, const struct event *ev)
  * that was interrupted, which say nothing about what was checked. Any other
  * verdict is a changed verdict: the gate counts it, and the section's gate
  * reopens. Returns true when the gate keeps the signed verdict. */
-static bool end_recheck(struct engine *e, size_t s, struct item_state *is, enum verdict v,
+static bool end_recheck(struct engine *e, size_t s, struct engine_item_state *is, enum engine_verdict v,
 	const struct event *ev, const cJSON *p)
 {
 	is->rechecking = false;
@@ -178,7 +178,7 @@ static bool end_recheck(struct engine *e, size_t s, struct item_state *is, enum 
 	}
 	if (v == VERDICT_CANCELLED || interrupted) {
 		char *note = xasprintf("a re-check after sign-off %s was %s; the signed %s stands",
-			ev->actor ? ev->actor : "?", interrupted ? "interrupted" : "cancelled", verdict_name(is->gate_verdict));
+			ev->actor ? ev->actor : "?", interrupted ? "interrupted" : "cancelled", engine_verdict_name(is->gate_verdict));
 		free(is->recheck_void);
 		is->recheck_void = note;
 		return true;
@@ -192,7 +192,7 @@ static bool end_recheck(struct engine *e, size_t s, struct item_state *is, enum 
 
 /* After a re-check that said nothing, the item shows what was signed: its
  * verdict, who gave it, when, and its message. */
-static void restore_signed(struct item_state *is)
+static void restore_signed(struct engine_item_state *is)
 {
 	assert(is->gate_hash[EVENT_HASH_HEX - 1] == '\0');
 	is->verdict = is->checked = is->gate_verdict;
@@ -206,7 +206,7 @@ static void restore_signed(struct item_state *is)
 }
 
 /* Keeps what the gate counts, with who gave it, when and why. */
-static void take_signed(struct item_state *is)
+static void take_signed(struct engine_item_state *is)
 {
 	assert(is->verdict_hash[EVENT_HASH_HEX - 1] == '\0');
 	is->gate_verdict = is->verdict;
@@ -224,8 +224,8 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 	size_t s, i;
 	if (!find_target(e, ev->target, &s, &i, true))
 		return;
-	struct item_state *is = &e->items[s][i];
-	const struct item *it = &e->cl->sections[s].items[i];
+	struct engine_item_state *is = &e->items[s][i];
+	const struct checklist_item *it = &e->cl->sections[s].items[i];
 	bool keep_gate = false;
 	if (strcmp(ev->kind, EV_CHECK_STARTED) == 0) {
 		is->rechecking = it->kind != ITEM_WAIT && engine_gate_passed_at(e, s, ev->time_us);
@@ -240,8 +240,8 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 		set_str(&is->message, NULL);
 		set_str(&is->running_payload, ev->payload);
 	} else if (strcmp(ev->kind, EV_CHECK_FINISHED) == 0) {
-		enum verdict v = VERDICT_ERROR;
-		verdict_parse(json_str(p, "verdict"), &v);
+		enum engine_verdict v = VERDICT_ERROR;
+		engine_verdict_parse(json_str(p, "verdict"), &v);
 		is->verdict = is->checked = v;
 		is->finished_us = ev->time_us;
 		is->needs_attestation = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "needs_attestation"));
@@ -255,7 +255,7 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 			keep_gate = is->needs_attestation || end_recheck(e, s, is, v, ev, p);
 	} else if (strcmp(ev->kind, EV_ATTESTED) == 0) {
 		const char *verdict = json_str(p, "verdict");
-		enum verdict v = verdict && strcmp(verdict, "fail") == 0 ? VERDICT_FAIL : VERDICT_PASS;
+		enum engine_verdict v = verdict && strcmp(verdict, "fail") == 0 ? VERDICT_FAIL : VERDICT_PASS;
 		bool recheck = is->rechecking || (it->kind == ITEM_MANUAL && engine_gate_passed_at(e, s, ev->time_us));
 		is->verdict = is->checked = v;
 		if (recheck)
@@ -285,9 +285,9 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 
 static void apply_signed(struct engine *e, size_t s, const struct event *ev, const cJSON *p)
 {
-	struct section_state *ss = &e->sections[s];
+	struct engine_section_state *ss = &e->sections[s];
 	ss->signoffs = xreallocarray(ss->signoffs, ss->n_signoffs + 1, sizeof(*ss->signoffs));
-	struct signoff *so = &ss->signoffs[ss->n_signoffs++];
+	struct engine_signoff *so = &ss->signoffs[ss->n_signoffs++];
 	memset(so, 0, sizeof(*so));
 	const char *meaning = json_str(p, "meaning");
 	so->approve = !meaning || strcmp(meaning, "reject") != 0;
@@ -307,8 +307,8 @@ static void apply_section_event(struct engine *e, const struct event *ev, const 
 	size_t s, unused;
 	if (!find_target(e, ev->target, &s, &unused, false))
 		return;
-	struct section_state *ss = &e->sections[s];
-	const struct section *sec = &e->cl->sections[s];
+	struct engine_section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	if (strcmp(ev->kind, EV_CHOSEN) == 0 && sec->choice) {
 		for (size_t k = 0; k < e->cl->n_sections; k++) {
 			const char *g = e->cl->sections[k].choice;
@@ -353,7 +353,7 @@ static void lapse_override_request(struct engine *e, const struct event *ev)
 	const char *t = ev->target;
 	if (!t || !*t || (!find_target(e, t, &s, &i, true) && !find_target(e, t, &s, &i, false)))
 		return;
-	struct section_state *ss = &e->sections[s];
+	struct engine_section_state *ss = &e->sections[s];
 	if (ss->pending_seq && ss->pending_seq != ev->seq && !ss->forced && engine_gate_passed_at(e, s, ev->time_us))
 		ss->pending_seq = 0;
 }
@@ -385,7 +385,7 @@ void engine_apply(struct engine *e, const struct event *ev)
 		set_str(&e->abort_actor, ev->actor);
 	} else if (strcmp(ev->kind, EV_NOTE) == 0) {
 		e->notes = xreallocarray(e->notes, e->n_notes + 1, sizeof(*e->notes));
-		struct note *n = &e->notes[e->n_notes++];
+		struct engine_note *n = &e->notes[e->n_notes++];
 		n->target = xstrdup(ev->target ? ev->target : "");
 		n->actor = xstrdup(ev->actor ? ev->actor : "?");
 		n->text = xstrdup(json_str(p, "text") ? json_str(p, "text") : "");

@@ -9,9 +9,9 @@
 
 static void refresh_items(struct engine *e, size_t s, int64_t now_us)
 {
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	for (size_t i = 0; i < sec->n_items; i++) {
-		struct item_state *is = &e->items[s][i];
+		struct engine_item_state *is = &e->items[s][i];
 		/* A started wait is running until its time is up, then passed: derived
 		 * afresh from the start event each time, never stored. */
 		if (sec->items[i].kind != ITEM_WAIT || !is->running_payload || !is->wait_until_us)
@@ -24,11 +24,11 @@ static void refresh_items(struct engine *e, size_t s, int64_t now_us)
 
 static void compute_digest(struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
 	for (size_t i = 0; i < sec->n_items; i++) {
-		const struct item_state *is = &e->items[s][i];
+		const struct engine_item_state *is = &e->items[s][i];
 		const char *h = is->gate_seq ? is->gate_hash : "-";
 		crypto_hash_sha256_update(&st, (const unsigned char *)sec->items[i].id, strlen(sec->items[i].id) + 1);
 		crypto_hash_sha256_update(&st, (const unsigned char *)h, strlen(h));
@@ -41,7 +41,7 @@ static void compute_digest(struct engine *e, size_t s)
 
 /* Each engineer's latest current signature decides for them; their earlier
  * ones on the same evidence are superseded. */
-static void count_signoffs(struct section_state *ss)
+static void count_signoffs(struct engine_section_state *ss)
 {
 	ss->approvals = 0;
 	ss->rejected = false;
@@ -50,7 +50,7 @@ static void count_signoffs(struct section_state *ss)
 		ss->signoffs[k].superseded = false;
 	}
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		struct signoff *so = &ss->signoffs[k];
+		struct engine_signoff *so = &ss->signoffs[k];
 		if (so->stale)
 			continue;
 		bool later = false;
@@ -69,12 +69,12 @@ static void count_signoffs(struct section_state *ss)
 	assert(ss->approvals >= 0 && (size_t)ss->approvals <= ss->n_signoffs);
 }
 
-static bool verdict_counts(enum verdict v)
+static bool verdict_counts(enum engine_verdict v)
 {
 	return v == VERDICT_PASS || v == VERDICT_WAIVED;
 }
 
-static bool verdict_failed(enum verdict v)
+static bool verdict_failed(enum engine_verdict v)
 {
 	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_NO_DATA ||
 		v == VERDICT_TIMEOUT || v == VERDICT_CANCELLED;
@@ -84,11 +84,11 @@ static bool verdict_failed(enum verdict v)
  * required verdicts and the counted approvals. */
 static int64_t passed_time(const struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
-	const struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	int64_t t = 0;
 	for (size_t i = 0; i < sec->n_items; i++) {
-		const struct item_state *is = &e->items[s][i];
+		const struct engine_item_state *is = &e->items[s][i];
 		if (sec->items[i].required && is->finished_us > t)
 			t = is->finished_us;
 	}
@@ -100,11 +100,11 @@ static int64_t passed_time(const struct engine *e, size_t s)
 
 static void refresh_gate(struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
-	struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	struct engine_section_state *ss = &e->sections[s];
 	ss->required_done = ss->required_total = 0;
 	for (size_t i = 0; i < sec->n_items; i++) {
-		const struct item_state *is = &e->items[s][i];
+		const struct engine_item_state *is = &e->items[s][i];
 		if (!sec->items[i].required)
 			continue;
 		ss->required_total++;
@@ -122,7 +122,7 @@ static void refresh_gate(struct engine *e, size_t s)
 		ss->passed_us = ss->gate_passed ? passed_time(e, s) : 0;
 }
 
-static bool same_group(const struct section *a, const struct section *b)
+static bool same_group(const struct checklist_section *a, const struct checklist_section *b)
 {
 	return a->choice && b->choice && strcmp(a->choice, b->choice) == 0;
 }
@@ -130,13 +130,13 @@ static bool same_group(const struct section *a, const struct section *b)
 /* Counts towards locking and completion: a real gate on the path. */
 static bool gate_counts(const struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	return sec->gate && !sec->always_open && !e->sections[s].not_chosen;
 }
 
 static bool group_has_choice(const struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	for (size_t k = 0; sec->choice && k < e->cl->n_sections; k++)
 		if (same_group(sec, &e->cl->sections[k]) && e->sections[k].chosen)
 			return true;
@@ -145,8 +145,8 @@ static bool group_has_choice(const struct engine *e, size_t s)
 
 static void refresh_lock(struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
-	struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	struct engine_section_state *ss = &e->sections[s];
 	ss->locked = false;
 	ss->blocked_by = (size_t)-1;
 	ss->reopened_before = (size_t)-1;
@@ -176,10 +176,10 @@ static void refresh_lock(struct engine *e, size_t s)
 	}
 }
 
-static enum section_mark compute_mark(const struct engine *e, size_t s)
+static enum engine_section_mark compute_mark(const struct engine *e, size_t s)
 {
-	const struct section *sec = &e->cl->sections[s];
-	const struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	if (ss->not_chosen)
 		return MARK_NOT_CHOSEN;
 	if (ss->locked)
@@ -208,7 +208,7 @@ void engine_refresh(struct engine *e, int64_t now_us)
 		refresh_gate(e, s);
 	}
 	for (size_t s = 0; s < n; s++) {
-		struct section_state *ss = &e->sections[s];
+		struct engine_section_state *ss = &e->sections[s];
 		ss->pending_active = ss->pending_seq && now_us < ss->pending_expires_us && !ss->forced &&
 			!ss->gate_passed && e->status == RUN_OPEN;
 	}
@@ -245,7 +245,7 @@ size_t engine_current_section(const struct engine *e)
 }
 
 const struct checklist *engine_checklist(const struct engine *e) { return e->cl; }
-enum run_status engine_status(const struct engine *e) { return e->status; }
+enum engine_run_status engine_status(const struct engine *e) { return e->status; }
 const char *engine_abort_reason(const struct engine *e) { return e->abort_reason; }
 const char *engine_abort_actor(const struct engine *e) { return e->abort_actor; }
 int64_t engine_started_us(const struct engine *e) { return e->started_us; }
@@ -253,14 +253,14 @@ int64_t engine_ended_us(const struct engine *e) { return e->ended_us; }
 
 int64_t engine_window_started_us(const struct engine *e)
 {
-	const struct section *at = e->cl->window_starts_at ? checklist_section(e->cl, e->cl->window_starts_at) : NULL;
+	const struct checklist_section *at = e->cl->window_starts_at ? checklist_section(e->cl, e->cl->window_starts_at) : NULL;
 	if (!at)
 		return e->started_us;
 	/* A section that is one of a group of alternatives stands for the group:
 	 * the window starts with whichever of them begins first. */
 	int64_t first = 0;
 	for (size_t s = 0; s < e->cl->n_sections; s++) {
-		const struct section *sec = &e->cl->sections[s];
+		const struct checklist_section *sec = &e->cl->sections[s];
 		bool counts = sec == at || (at->choice && sec->choice && strcmp(at->choice, sec->choice) == 0);
 		int64_t t = e->sections[s].first_us;
 		if (counts && t && (!first || t < first))
@@ -271,20 +271,20 @@ int64_t engine_window_started_us(const struct engine *e)
 int64_t engine_last_seq(const struct engine *e) { return e->last_seq; }
 const char *engine_variables_json(const struct engine *e) { return e->variables; }
 
-const struct section_state *engine_section(const struct engine *e, size_t s)
+const struct engine_section_state *engine_section(const struct engine *e, size_t s)
 {
 	ENGINE_ASSERT_SECTION(e, s);
 	return s < e->cl->n_sections ? &e->sections[s] : NULL;
 }
 
-const struct note *engine_notes(const struct engine *e, size_t *n)
+const struct engine_note *engine_notes(const struct engine *e, size_t *n)
 {
 	assert(n);
 	*n = e->n_notes;
 	return e->notes;
 }
 
-const struct item_state *engine_item(const struct engine *e, size_t s, size_t i)
+const struct engine_item_state *engine_item(const struct engine *e, size_t s, size_t i)
 {
 	ENGINE_ASSERT_ITEM(e, s, i);
 	return s < e->cl->n_sections && i < e->cl->sections[s].n_items ? &e->items[s][i] : NULL;

@@ -15,14 +15,14 @@
 
 struct engine {
 	const struct checklist *cl;
-	struct section_state *sections;
-	struct item_state **items;
-	enum run_status status;
+	struct engine_section_state *sections;
+	struct engine_item_state **items;
+	enum engine_run_status status;
 	char *abort_reason;
 	char *abort_actor;
 	char *variables;
 	int64_t started_us, ended_us, last_seq;
-	struct note *notes;
+	struct engine_note *notes;
 	size_t n_notes;
 	bool dirty;
 };

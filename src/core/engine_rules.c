@@ -20,7 +20,7 @@ static bool run_open(const struct engine *e, char **why)
 	if (e->status == RUN_OPEN)
 		return true;
 	return refuse(why, xasprintf("the run is %s; nothing more can be recorded in it",
-		run_status_name(e->status)));
+		engine_run_status_name(e->status)));
 }
 
 /* The shared rule of every action inside a section. */
@@ -29,15 +29,15 @@ static bool section_workable(const struct engine *e, size_t s, char **why)
 	ENGINE_ASSERT_SECTION(e, s);
 	if (!run_open(e, why))
 		return false;
-	const struct section *sec = &e->cl->sections[s];
-	const struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	if (ss->not_chosen)
 		return refuse(why, xasprintf("section \"%s\" was not chosen: another alternative of \"%s\" was",
 			sec->id, sec->choice));
 	if (ss->locked && ss->blocked_by != (size_t)-1) {
 		assert(ss->blocked_by < s);
-		const struct section *b = &e->cl->sections[ss->blocked_by];
-		const struct section_state *bs = &e->sections[ss->blocked_by];
+		const struct checklist_section *b = &e->cl->sections[ss->blocked_by];
+		const struct engine_section_state *bs = &e->sections[ss->blocked_by];
 		if (b->choice && bs->mark == MARK_CHOOSE)
 			return refuse(why, xasprintf("section \"%s\" is locked: no alternative of \"%s\" has been chosen "
 				"yet, so \"%s\" (%s) has not passed its gate (items %d/%d, sign-offs %d/%d); choose one first",
@@ -53,7 +53,7 @@ static bool section_workable(const struct engine *e, size_t s, char **why)
 	return true;
 }
 
-static bool item_done(const struct item_state *is)
+static bool item_done(const struct engine_item_state *is)
 {
 	return (is->gate_verdict == VERDICT_PASS || is->gate_verdict == VERDICT_WAIVED) &&
 		!(is->needs_attestation && !is->rechecking);
@@ -62,9 +62,9 @@ static bool item_done(const struct item_state *is)
 /* The items after a wait stay locked until it passes. */
 static bool after_waits(const struct engine *e, size_t s, size_t i, char **why)
 {
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	for (size_t w = 0; w < i; w++) {
-		const struct item_state *ws = &e->items[s][w];
+		const struct engine_item_state *ws = &e->items[s][w];
 		if (sec->items[w].kind != ITEM_WAIT || item_done(ws))
 			continue;
 		return refuse(why, xasprintf("%s/%s comes after the wait %s/%s (%s), which %s; the items after a "
@@ -78,21 +78,21 @@ static bool after_waits(const struct engine *e, size_t s, size_t i, char **why)
  * every required item before it. */
 static bool wait_ready(const struct engine *e, size_t s, size_t w, char **why)
 {
-	const struct section *sec = &e->cl->sections[s];
-	const struct item *wait = &sec->items[w];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct checklist_item *wait = &sec->items[w];
 	for (size_t i = 0; i < w; i++) {
-		const struct item *it = &sec->items[i];
+		const struct checklist_item *it = &sec->items[i];
 		bool follows = false;
 		for (size_t k = 0; k < wait->n_after; k++)
 			follows |= strcmp(wait->after[k], it->id) == 0;
 		if (!wait->after)  /* "after" absent: every required item before it; [] follows nothing */
 			follows = it->required || it->kind == ITEM_WAIT;
-		const struct item_state *is = &e->items[s][i];
+		const struct engine_item_state *is = &e->items[s][i];
 		if (!follows || item_done(is))
 			continue;
 		return refuse(why, xasprintf("the wait %s/%s starts once %s/%s has passed (it is %s); a wait "
 			"times what follows a finished step", sec->id, wait->id, sec->id, it->id,
-			is->needs_attestation ? "waiting for attestation" : verdict_name(is->verdict)));
+			is->needs_attestation ? "waiting for attestation" : engine_verdict_name(is->verdict)));
 	}
 	return true;
 }
@@ -102,7 +102,7 @@ bool engine_can_cancel_wait(const struct engine *e, size_t s, size_t i, char **w
 	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!run_open(e, why))
 		return false;
-	const struct item *it = &e->cl->sections[s].items[i];
+	const struct checklist_item *it = &e->cl->sections[s].items[i];
 	if (it->kind != ITEM_WAIT)
 		return refuse(why, xasprintf("%s/%s is not a wait; a running check is cancelled where it runs",
 			e->cl->sections[s].id, it->id));
@@ -116,7 +116,7 @@ bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why)
 	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!section_workable(e, s, why))
 		return false;
-	const struct item *it = &e->cl->sections[s].items[i];
+	const struct checklist_item *it = &e->cl->sections[s].items[i];
 	if (it->kind == ITEM_MANUAL)
 		return refuse(why, xasprintf("%s/%s is a manual item: attest it instead",
 			e->cl->sections[s].id, it->id));
@@ -135,11 +135,11 @@ bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why)
 	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!section_workable(e, s, why))
 		return false;
-	const struct item *it = &e->cl->sections[s].items[i];
+	const struct checklist_item *it = &e->cl->sections[s].items[i];
 	if (it->kind == ITEM_MANUAL || e->items[s][i].needs_attestation)
 		return after_waits(e, s, i, why);
 	return refuse(why, xasprintf("%s/%s is a %s item with its own check: run it instead of attesting",
-		e->cl->sections[s].id, it->id, item_kind_name(it->kind)));
+		e->cl->sections[s].id, it->id, checklist_item_kind_name(it->kind)));
 }
 
 bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why)
@@ -147,32 +147,32 @@ bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why)
 	ENGINE_ASSERT_ITEM(e, s, i);
 	if (!section_workable(e, s, why))
 		return false;
-	const struct item *it = &e->cl->sections[s].items[i];
+	const struct checklist_item *it = &e->cl->sections[s].items[i];
 	const char *sid = e->cl->sections[s].id;
 	if (!it->waivable)
 		return refuse(why, xasprintf("%s/%s is not waivable (the checklist does not allow it)", sid, it->id));
-	enum verdict v = e->items[s][i].verdict;
+	enum engine_verdict v = e->items[s][i].verdict;
 	if (v != VERDICT_FAIL && v != VERDICT_ERROR && v != VERDICT_NO_DATA && v != VERDICT_TIMEOUT &&
 		v != VERDICT_CANCELLED)
 		return refuse(why, xasprintf("%s/%s is %s: only a failed check can be waived", sid, it->id,
-			verdict_name(v)));
+			engine_verdict_name(v)));
 	return true;
 }
 
 bool engine_can_choose(const struct engine *e, size_t s, char **why)
 {
 	ENGINE_ASSERT_SECTION(e, s);
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	if (!run_open(e, why))
 		return false;
 	if (!sec->choice)
 		return refuse(why, xasprintf("section \"%s\" is not one of a group of alternatives", sec->id));
 	for (size_t k = 0; k < e->cl->n_sections; k++) {
-		const struct section *o = &e->cl->sections[k];
+		const struct checklist_section *o = &e->cl->sections[k];
 		if (o->choice && strcmp(o->choice, sec->choice) == 0 && e->sections[k].chosen)
 			return refuse(why, xasprintf("\"%s\" is already chosen for \"%s\"", o->id, sec->choice));
 	}
-	const struct section_state *ss = &e->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	if (ss->locked && ss->blocked_by != (size_t)-1)
 		return section_workable(e, s, why);
 	return true;
@@ -183,24 +183,24 @@ bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, boo
 	assert(engineer);
 	if (!section_workable(e, s, why))
 		return false;
-	const struct section *sec = &e->cl->sections[s];
-	const struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	if (!sec->gate || sec->signoffs == 0)
 		return refuse(why, xasprintf("section \"%s\" needs no signature", sec->id));
 	if (!approve)
 		return true;
 	for (size_t i = 0; i < sec->n_items; i++) {
-		const struct item_state *is = &e->items[s][i];
+		const struct engine_item_state *is = &e->items[s][i];
 		if (!sec->items[i].required)
 			continue;
 		bool waiting = is->needs_attestation && !is->rechecking;
 		if ((is->gate_verdict != VERDICT_PASS && is->gate_verdict != VERDICT_WAIVED) || waiting)
 			return refuse(why, xasprintf("cannot approve \"%s\" yet: %s/%s is %s (every required item must "
 				"pass or be waived first)", sec->id, sec->id, sec->items[i].id,
-				waiting ? "waiting for attestation" : verdict_name(is->gate_verdict)));
+				waiting ? "waiting for attestation" : engine_verdict_name(is->gate_verdict)));
 	}
 	for (size_t k = ss->n_signoffs; k-- > 0;) {
-		const struct signoff *so = &ss->signoffs[k];
+		const struct engine_signoff *so = &ss->signoffs[k];
 		if (so->stale || strcmp(so->engineer, engineer) != 0)
 			continue;
 		if (so->approve)
@@ -216,7 +216,7 @@ bool engine_can_override(const struct engine *e, size_t s, char **why)
 	ENGINE_ASSERT_SECTION(e, s);
 	if (!run_open(e, why))
 		return false;
-	const struct section *sec = &e->cl->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
 	if (sec->always_open)
 		return refuse(why, xasprintf("section \"%s\" is always open; there is nothing to override", sec->id));
 	if (e->sections[s].gate_passed)
@@ -230,7 +230,7 @@ bool engine_can_request_override(const struct engine *e, size_t s, char **why)
 {
 	if (!engine_can_override(e, s, why))
 		return false;
-	const struct section_state *ss = &e->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	assert(!ss->pending_active || ss->pending_by);
 	if (ss->pending_active)
 		return refuse(why, xasprintf("an override of \"%s\" asked by %s (incident %s) already waits for "
@@ -243,8 +243,8 @@ bool engine_can_confirm_override(const struct engine *e, size_t s, const char *e
 {
 	if (!engine_can_override(e, s, why))
 		return false;
-	const struct section *sec = &e->cl->sections[s];
-	const struct section_state *ss = &e->sections[s];
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
 	if (!ss->pending_active)
 		return refuse(why, xasprintf("no override of \"%s\" waits for confirmation%s", sec->id,
 			ss->pending_seq ? " (the request has expired; ask for it again)" : ""));

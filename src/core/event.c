@@ -88,7 +88,7 @@ bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX])
 	return true;
 }
 
-void sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX])
+void event_sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX])
 {
 	assert(out && (bytes || len == 0));
 	unsigned char digest[crypto_hash_sha256_BYTES];

@@ -211,7 +211,7 @@ static void load_variables(struct lctx *c, const cJSON *root)
 		return;
 	}
 	struct checklist *cl = c->cl;
-	cl->variables = xcalloc((size_t)cJSON_GetArraySize(vars) + 1, sizeof(struct variable));
+	cl->variables = xcalloc((size_t)cJSON_GetArraySize(vars) + 1, sizeof(struct checklist_variable));
 	size_t i = 0;
 	const cJSON *v;
 	cJSON_ArrayForEach(v, vars) {
@@ -221,7 +221,7 @@ static void load_variables(struct lctx *c, const cJSON *root)
 			lctx_leave(c, s2);
 			continue;
 		}
-		struct variable *var = &cl->variables[cl->n_variables];
+		struct checklist_variable *var = &cl->variables[cl->n_variables];
 		warn_unknown(c, v, variable_fields);
 		if (get_string(c, v, "name", true, &var->name)) {
 			const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
@@ -296,7 +296,7 @@ static void load_defaults_and_window(struct lctx *c, const cJSON *root)
 	}
 }
 
-static void load_notify_entry(struct lctx *c, const cJSON *n, struct notify *out)
+static void load_notify_entry(struct lctx *c, const cJSON *n, struct checklist_notify *out)
 {
 	static const char *const formats[] = {"slack", "json"};
 	warn_unknown(c, n, notify_fields);
@@ -326,7 +326,7 @@ static void load_notify_entry(struct lctx *c, const cJSON *n, struct notify *out
 		out->events = 0;
 		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(n, "on");
 		for (size_t k = 0; k < n_on; k++) {
-			int ev = notify_event_parse(on[k]);
+			int ev = checklist_notify_event_parse(on[k]);
 			if (ev >= 0) {
 				out->events |= 1u << ev;
 				continue;
@@ -357,7 +357,7 @@ static void load_notify(struct lctx *c, const cJSON *root)
 		lctx_leave(c, saved);
 		return;
 	}
-	c->cl->notify = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(struct notify));
+	c->cl->notify = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(struct checklist_notify));
 	size_t i = 0;
 	const cJSON *n;
 	cJSON_ArrayForEach(n, arr) {
@@ -373,7 +373,7 @@ static void load_notify(struct lctx *c, const cJSON *root)
 
 /* A wait's "after" names earlier items of its section: a later one would
  * wait for the wait, since the items after a wait stay locked until it passes. */
-static void check_after(struct lctx *c, const cJSON *obj, const struct section *s, const struct item *w)
+static void check_after(struct lctx *c, const cJSON *obj, const struct checklist_section *s, const struct checklist_item *w)
 {
 	if (w->kind != ITEM_WAIT || !w->n_after)
 		return;
@@ -394,7 +394,7 @@ static void check_after(struct lctx *c, const cJSON *obj, const struct section *
 	lctx_leave(c, saved);
 }
 
-static void load_section_items(struct lctx *c, const cJSON *obj, struct section *s)
+static void load_section_items(struct lctx *c, const cJSON *obj, struct checklist_section *s)
 {
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(obj, "items");
 	if (!items)
@@ -405,14 +405,14 @@ static void load_section_items(struct lctx *c, const cJSON *obj, struct section 
 		lctx_leave(c, saved);
 		return;
 	}
-	s->items = xcalloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(struct item));
+	s->items = xcalloc((size_t)cJSON_GetArraySize(items) + 1, sizeof(struct checklist_item));
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, items) {
 		size_t s2 = lctx_enter_index(c, i++);
-		struct item *item = &s->items[s->n_items];
+		struct checklist_item *item = &s->items[s->n_items];
 		load_item(c, it, item);
-		if (item->id && section_item(s, item->id)) {
+		if (item->id && checklist_section_item(s, item->id)) {
 			size_t s3 = lctx_enter_key(c, "id");
 			lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(it, "id"), false,
 				"duplicate item id \"%s\" in section \"%s\"; item ids must be unique within a section",
@@ -426,7 +426,7 @@ static void load_section_items(struct lctx *c, const cJSON *obj, struct section 
 	lctx_leave(c, saved);
 }
 
-static void load_section(struct lctx *c, const cJSON *obj, struct section *s)
+static void load_section(struct lctx *c, const cJSON *obj, struct checklist_section *s)
 {
 	jpos_node(&c->pos, obj, false, &s->line, &s->col);
 	warn_unknown(c, obj, section_fields);
@@ -462,10 +462,10 @@ static void check_rollback_for(struct lctx *c, const cJSON **nodes, const size_t
 {
 	struct checklist *cl = c->cl;
 	for (size_t i = 0; i < cl->n_sections; i++) {
-		const struct section *s = &cl->sections[i];
+		const struct checklist_section *s = &cl->sections[i];
 		if (!s->rollback_for)
 			continue;
-		const struct section *target = checklist_section(cl, s->rollback_for);
+		const struct checklist_section *target = checklist_section(cl, s->rollback_for);
 		const char *why = !target ? "which is not a section of this checklist"
 			: target == s ? "which is this section itself; name the section it rolls back" : NULL;
 		if (!why)
@@ -526,7 +526,7 @@ static void load_sections(struct lctx *c, const cJSON *root)
 		return;
 	}
 	size_t total = (size_t)cJSON_GetArraySize(arr) + 1;
-	c->cl->sections = xcalloc(total, sizeof(struct section));
+	c->cl->sections = xcalloc(total, sizeof(struct checklist_section));
 	const cJSON **nodes = xcalloc(total, sizeof(*nodes));
 	size_t *index = xcalloc(total, sizeof(*index));
 	size_t i = 0;

@@ -44,7 +44,7 @@ bool get_number(struct lctx *c, const cJSON *obj, const char *key, double *out);
 bool get_duration(struct lctx *c, const cJSON *obj, const char *key, bool required, int64_t *out);
 bool get_range(struct lctx *c, const cJSON *obj, const char *key, int64_t *lo, int64_t *hi);
 bool get_string_array(struct lctx *c, const cJSON *obj, const char *key, char ***out, size_t *n);
-bool get_kv(struct lctx *c, const cJSON *obj, const char *key, struct kv_list *out);
+bool get_kv(struct lctx *c, const cJSON *obj, const char *key, struct checklist_kv_list *out);
 /* An id matching ^[a-z0-9][a-z0-9-]*$. */
 bool get_id(struct lctx *c, const cJSON *obj, const char *key, bool required, char **out);
 /* A POSIX extended regex within regex_check's bounds that compiles. */
@@ -55,6 +55,6 @@ bool get_regex(struct lctx *c, const cJSON *obj, const char *key, char **out);
 void check_refs(struct lctx *c, const cJSON *node);
 
 /* Item validation, in loader_item.c. */
-void load_item(struct lctx *c, const cJSON *obj, struct item *it);
+void load_item(struct lctx *c, const cJSON *obj, struct checklist_item *it);
 
 #endif

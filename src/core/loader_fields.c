@@ -245,7 +245,7 @@ bool get_string_array(struct lctx *c, const cJSON *obj, const char *key, char **
 	return ok;
 }
 
-bool get_kv(struct lctx *c, const cJSON *obj, const char *key, struct kv_list *out)
+bool get_kv(struct lctx *c, const cJSON *obj, const char *key, struct checklist_kv_list *out)
 {
 	const cJSON *node = lookup(c, obj, key, false);
 	if (!node)
@@ -255,7 +255,7 @@ bool get_kv(struct lctx *c, const cJSON *obj, const char *key, struct kv_list *o
 		return false;
 	}
 	size_t count = (size_t)cJSON_GetArraySize(node);
-	out->items = xcalloc(count + 1, sizeof(struct kv));
+	out->items = xcalloc(count + 1, sizeof(struct checklist_kv));
 	out->count = 0;
 	bool ok = true;
 	size_t saved = lctx_enter_key(c, key);

@@ -35,7 +35,7 @@ static const struct field_rule item_fields[] = {
 	{"duration", K(ITEM_WAIT)}, {"after", K(ITEM_WAIT)},
 };
 
-static void check_item_fields(struct lctx *c, const cJSON *obj, enum item_kind kind, bool kind_known)
+static void check_item_fields(struct lctx *c, const cJSON *obj, enum checklist_item_kind kind, bool kind_known)
 {
 	const cJSON *f;
 	cJSON_ArrayForEach(f, obj) {
@@ -48,14 +48,14 @@ static void check_item_fields(struct lctx *c, const cJSON *obj, enum item_kind k
 			lctx_report(c, DIAG_WARNING, f, true, "unknown field \"%s\" (ignored)", f->string);
 		else if (kind_known && !(rule->kinds & K(kind)))
 			lctx_report(c, DIAG_WARNING, f, true, "\"%s\" does not apply to %s items; ignored",
-				f->string, item_kind_name(kind));
+				f->string, checklist_item_kind_name(kind));
 		lctx_leave(c, saved);
 	}
 }
 
 /* "attest_value": "prompt": the attestation asks for the value the engineer
  * read (an error rate from a dashboard) and records it. */
-static void load_attest_value(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_attest_value(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	char *v = NULL;
 	if (!get_string(c, obj, "attest_value", false, &v))
@@ -71,17 +71,17 @@ static void load_attest_value(struct lctx *c, const cJSON *obj, struct item *it)
 	free(v);
 }
 
-static bool parse_kind(const char *s, enum item_kind *kind)
+static bool parse_kind(const char *s, enum checklist_item_kind *kind)
 {
 	for (int k = ITEM_COMMAND; k <= ITEM_MANUAL; k++)
-		if (strcmp(s, item_kind_name((enum item_kind)k)) == 0) {
-			*kind = (enum item_kind)k;
+		if (strcmp(s, checklist_item_kind_name((enum checklist_item_kind)k)) == 0) {
+			*kind = (enum checklist_item_kind)k;
 			return true;
 		}
 	return false;
 }
 
-static void load_run(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_run(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	const cJSON *run = cJSON_GetObjectItemCaseSensitive(obj, "run");
 	size_t saved = lctx_enter_key(c, "run");
@@ -128,7 +128,7 @@ static bool url_has_scheme(const char *u)
 		strncmp(u, "${", 2) == 0;
 }
 
-static void load_url(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_url(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	if (!get_string(c, obj, "url", true, &it->url))
 		return;
@@ -144,7 +144,7 @@ static void load_url(struct lctx *c, const cJSON *obj, struct item *it)
 	lctx_leave(c, saved);
 }
 
-static void load_expect_status(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_expect_status(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	const cJSON *node = cJSON_GetObjectItemCaseSensitive(obj, "expect_status");
 	it->status_class = 2;
@@ -179,7 +179,7 @@ static void load_expect_status(struct lctx *c, const cJSON *obj, struct item *it
 	lctx_leave(c, saved);
 }
 
-static void load_expect_json(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_expect_json(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	const cJSON *node = cJSON_GetObjectItemCaseSensitive(obj, "expect_json");
 	if (!node)
@@ -191,10 +191,10 @@ static void load_expect_json(struct lctx *c, const cJSON *obj, struct item *it)
 		lctx_leave(c, saved);
 		return;
 	}
-	it->expect_json = xcalloc((size_t)cJSON_GetArraySize(node) + 1, sizeof(struct json_expect));
+	it->expect_json = xcalloc((size_t)cJSON_GetArraySize(node) + 1, sizeof(struct checklist_json_expect));
 	const cJSON *e;
 	cJSON_ArrayForEach(e, node) {
-		struct json_expect *x = &it->expect_json[it->n_expect_json];
+		struct checklist_json_expect *x = &it->expect_json[it->n_expect_json];
 		size_t s2 = lctx_enter_key(c, e->string);
 		if (!e->string[0] || e->string[0] == '.' || e->string[strlen(e->string) - 1] == '.' ||
 			strstr(e->string, "..")) {
@@ -241,7 +241,7 @@ static void check_json_refs(struct lctx *c, const cJSON *node)
 	}
 }
 
-static void load_http(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_http(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
 	load_url(c, obj, it);
@@ -308,7 +308,7 @@ static bool parse_enum(struct lctx *c, const cJSON *obj, const char *key,
 	return false;
 }
 
-static void load_threshold(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_threshold(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	const char *which[3] = {"below", "above", "between"};
 	int given = 0;
@@ -345,7 +345,7 @@ static void load_threshold(struct lctx *c, const cJSON *obj, struct item *it)
 	}
 }
 
-static void load_prometheus(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_prometheus(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	static const char *const no_data[] = {"fail", "pass", "inconclusive"};
 	static const char *const reduce[] = {"max", "min", "sum", "avg"};
@@ -370,14 +370,14 @@ static void load_prometheus(struct lctx *c, const cJSON *obj, struct item *it)
 	}
 	int v;
 	if (parse_enum(c, obj, "no_data", no_data, 3, &v))
-		it->no_data = (enum prom_no_data)v;
+		it->no_data = (enum checklist_prom_no_data)v;
 	if (parse_enum(c, obj, "reduce", reduce, 4, &v))
-		it->reduce = (enum prom_reduce)(v + 1);
+		it->reduce = (enum checklist_prom_reduce)(v + 1);
 	if (!it->timeout_ms)
 		it->timeout_ms = 30000;
 }
 
-static void load_command(struct lctx *c, const cJSON *obj, struct item *it)
+static void load_command(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	load_run(c, obj, it);
 	if (get_string(c, obj, "cwd", false, &it->cwd)) {
@@ -391,7 +391,7 @@ static void load_command(struct lctx *c, const cJSON *obj, struct item *it)
 	get_regex(c, obj, "fail_output", &it->fail_output);
 }
 
-void load_item(struct lctx *c, const cJSON *obj, struct item *it)
+void load_item(struct lctx *c, const cJSON *obj, struct checklist_item *it)
 {
 	if (!cJSON_IsObject(obj)) {
 		lctx_report(c, DIAG_ERROR, obj, false, "an item must be an object, not %s", lctx_type_name(obj));

@@ -27,7 +27,7 @@ static void put(FILE *out, const char *before, const char *s, int width, const c
 	free(clean);
 }
 
-static void print_gate(const struct section *s, FILE *out)
+static void print_gate(const struct checklist_section *s, FILE *out)
 {
 	if (s->always_open)
 		fputs("always open, no gate", out);
@@ -41,10 +41,10 @@ static void print_gate(const struct section *s, FILE *out)
 		put(out, "; alternative of \"", s->choice, 0, "\"");
 }
 
-static void print_item(const struct item *it, FILE *out)
+static void print_item(const struct checklist_item *it, FILE *out)
 {
 	char buf[64];
-	fprintf(out, "      %-10s ", item_kind_name(it->kind));
+	fprintf(out, "      %-10s ", checklist_item_kind_name(it->kind));
 	put(out, "", it->title, 0, "");
 	switch (it->kind) {
 	case ITEM_WAIT:
@@ -94,7 +94,7 @@ void outline_print(const struct checklist *cl, FILE *out)
 	}
 	const char *phase = NULL;
 	for (size_t s = 0; s < cl->n_sections; s++) {
-		const struct section *sec = &cl->sections[s];
+		const struct checklist_section *sec = &cl->sections[s];
 		const char *p = sec->phase ? sec->phase : "(no phase)";
 		if (!phase || strcmp(phase, p) != 0) {
 			put(out, "\n", p, 0, "\n");

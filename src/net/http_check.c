@@ -160,7 +160,7 @@ static bool has_crlf(const char *s)
 
 /* "Name: value" lines from KV; false when a name or value would break the
  * request (a line break, a colon in the name). */
-static bool header_lines(struct http_job *h, const struct kv_list *kv, char **err)
+static bool header_lines(struct http_job *h, const struct checklist_kv_list *kv, char **err)
 {
 	h->headers = xcalloc(kv->count + 1, sizeof(char *));
 	for (size_t i = 0; i < kv->count; i++) {
@@ -176,7 +176,7 @@ static bool header_lines(struct http_job *h, const struct kv_list *kv, char **er
 	return true;
 }
 
-static bool kv_has(const struct kv_list *kv, const char *name)
+static bool kv_has(const struct checklist_kv_list *kv, const char *name)
 {
 	for (size_t i = 0; i < kv->count; i++)
 		if (strcasecmp(kv->items[i].key, name) == 0)
@@ -204,8 +204,8 @@ static bool http_url_ok(const char *url, char **err)
 	return true;
 }
 
-int net_start_http(struct net *n, const struct item *it, const char *url_expanded,
-	const struct kv_list *headers_expanded, const char *body_expanded, char **err)
+int net_start_http(struct net *n, const struct checklist_item *it, const char *url_expanded,
+	const struct checklist_kv_list *headers_expanded, const char *body_expanded, char **err)
 {
 	if (!it || it->kind != ITEM_HTTP) {
 		*err = xstrdup("not an http item");
@@ -215,7 +215,7 @@ int net_start_http(struct net *n, const struct item *it, const char *url_expande
 	if (!http_url_ok(url, err))
 		return -1;
 	struct http_job *h = xcalloc(1, sizeof(*h));
-	const struct kv_list *kv = headers_expanded ? headers_expanded : &it->headers;
+	const struct checklist_kv_list *kv = headers_expanded ? headers_expanded : &it->headers;
 	if (!header_lines(h, kv, err) || !http_expect_init(&h->ex, it, err)) {
 		http_free(h);
 		return -1;

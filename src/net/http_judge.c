@@ -18,7 +18,7 @@
 #define SNIPPET_BEFORE 16
 #define SNIPPET_CHARS 40
 
-bool http_expect_init(struct http_expect *ex, const struct item *it, char **err)
+bool http_expect_init(struct http_expect *ex, const struct checklist_item *it, char **err)
 {
 	memset(ex, 0, sizeof(*ex));
 	ex->status_class = it->status_class;
@@ -190,7 +190,7 @@ static char *show_value(const cJSON *v, const struct redactor *secrets)
 	return strbuf_detach(&out);
 }
 
-static char *show_expected(const struct json_expect *x, const struct redactor *secrets)
+static char *show_expected(const struct checklist_json_expect *x, const struct redactor *secrets)
 {
 	cJSON *v;
 	switch (x->type) {
@@ -204,7 +204,7 @@ static char *show_expected(const struct json_expect *x, const struct redactor *s
 	return s;
 }
 
-static bool value_matches(const cJSON *v, const struct json_expect *x)
+static bool value_matches(const cJSON *v, const struct checklist_json_expect *x)
 {
 	switch (x->type) {
 	case SCALAR_STRING: return cJSON_IsString(v) && strcmp(v->valuestring, x->string ? x->string : "") == 0;
@@ -214,7 +214,7 @@ static bool value_matches(const cJSON *v, const struct json_expect *x)
 	}
 }
 
-static bool same_type(const cJSON *v, const struct json_expect *x)
+static bool same_type(const cJSON *v, const struct checklist_json_expect *x)
 {
 	switch (x->type) {
 	case SCALAR_STRING: return cJSON_IsString(v);
@@ -252,7 +252,7 @@ static char *segment(const char *path, size_t k)
 	return dot ? xstrndup(p, (size_t)(dot - p)) : xstrdup(p);
 }
 
-bool http_json_check(const cJSON *root, const struct json_expect *x, const struct redactor *secrets,
+bool http_json_check(const cJSON *root, const struct checklist_json_expect *x, const struct redactor *secrets,
 	char **message)
 {
 	size_t depth = 0;

@@ -17,7 +17,7 @@ struct http_expect {
 	int status_class;          /* 2 for "2xx"; 0 when CODES are listed */
 	int *codes;
 	size_t n_codes;
-	struct json_expect *json;  /* copies */
+	struct checklist_json_expect *json;  /* copies */
 	size_t n_json;
 	char *body_regex;          /* NULL: none */
 	regex_t re;
@@ -36,7 +36,7 @@ struct http_response {
 
 /* Copies what IT expects into EX. Returns false with a malloc'd *ERR when
  * the expect_body regex does not compile. Release with http_expect_clear. */
-bool http_expect_init(struct http_expect *ex, const struct item *it, char **err);
+bool http_expect_init(struct http_expect *ex, const struct checklist_item *it, char **err);
 void http_expect_clear(struct http_expect *ex);
 /* Whether the body must be kept to judge (expect_json or expect_body). */
 bool http_expect_needs_body(const struct http_expect *ex);
@@ -61,7 +61,7 @@ const cJSON *http_json_lookup(const cJSON *root, const char *path, size_t *found
 /* Checks one expectation; returns true when met, else false with a
  * malloc'd message like `$.status is "degraded", expected "healthy"`, in
  * which the values shown have SECRETS (may be NULL) masked. */
-bool http_json_check(const cJSON *root, const struct json_expect *x, const struct redactor *secrets,
+bool http_json_check(const cJSON *root, const struct checklist_json_expect *x, const struct redactor *secrets,
 	char **message);
 
 #endif

@@ -98,7 +98,7 @@ static void notify_cancelled(struct job *j, struct xfer *in_flight)
 const struct job_ops notify_job_ops = { notify_start, notify_done, notify_cancelled, notify_free };
 
 /* The body to post (malloc'd), or NULL when DETAILS is not a JSON object. */
-static char *payload(enum notify_format fmt, const char *event, const char *text, const char *details)
+static char *payload(enum checklist_notify_format fmt, const char *event, const char *text, const char *details)
 {
 	cJSON *root = cJSON_CreateObject();
 	if (fmt == NOTIFY_SLACK) {
@@ -123,8 +123,8 @@ static char *payload(enum notify_format fmt, const char *event, const char *text
 	return s;
 }
 
-int net_notify(struct net *n, const struct notify *target, const char *url_expanded,
-	enum notify_event ev, const char *text, const char *details_json, char **err)
+int net_notify(struct net *n, const struct checklist_notify *target, const char *url_expanded,
+	enum checklist_notify_event ev, const char *text, const char *details_json, char **err)
 {
 	if ((unsigned)ev >= NOTIFY_EVENT_COUNT || !(target->events & (1u << ev)))
 		return 0;
@@ -135,7 +135,7 @@ int net_notify(struct net *n, const struct notify *target, const char *url_expan
 		free(shown);
 		return -1;
 	}
-	char *body = payload(target->format, notify_event_name(ev), text, details_json);
+	char *body = payload(target->format, checklist_notify_event_name(ev), text, details_json);
 	if (!body) {
 		*err = xstrdup("notification details must be a JSON object");
 		free(shown);
@@ -150,6 +150,6 @@ int net_notify(struct net *n, const struct notify *target, const char *url_expan
 	nj->timeout_ms = timeout_ms;
 	struct job *j = net_add_job(n, JOB_NOTIFY, &notify_job_ops, nj);
 	j->delivery_url = shown;
-	j->delivery_event = xstrdup(notify_event_name(ev));
+	j->delivery_event = xstrdup(checklist_notify_event_name(ev));
 	return j->id;
 }

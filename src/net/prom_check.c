@@ -19,11 +19,11 @@ struct prom_job {
 	char *request_url;         /* endpoint with ?query=... */
 	char *shown_endpoint;      /* for evidence: no user info, secrets redacted */
 	char *query;
-	enum prom_compare cmp;
+	enum checklist_prom_compare cmp;
 	double lo, hi;
 	int samples, max_failures, taken, failures;
-	enum prom_no_data no_data;
-	enum prom_reduce reduce;
+	enum checklist_prom_no_data no_data;
+	enum checklist_prom_reduce reduce;
 	int64_t timeout_ms, interval_ms;
 	int64_t sample_at;         /* monotonic us the current sample started */
 	char *threshold;           /* "below 0.01" */
@@ -265,7 +265,7 @@ static char *endpoint_of(const char *url, char **err)
 	return out;
 }
 
-int net_start_prometheus(struct net *n, const struct item *it, const char *url_expanded,
+int net_start_prometheus(struct net *n, const struct checklist_item *it, const char *url_expanded,
 	const char *query_expanded, char **err)
 {
 	if (!it || it->kind != ITEM_PROMETHEUS) {

@@ -31,7 +31,7 @@ bool prom_parse_value(const char *text, double *out)
 	return true;
 }
 
-double prom_reduce_values(enum prom_reduce reduce, const double *v, size_t n)
+double prom_reduce_values(enum checklist_prom_reduce reduce, const double *v, size_t n)
 {
 	double acc = v[0];
 	for (size_t i = 1; i < n; i++) {
@@ -44,13 +44,13 @@ double prom_reduce_values(enum prom_reduce reduce, const double *v, size_t n)
 	return reduce == REDUCE_AVG ? acc / (double)n : acc;
 }
 
-const char *prom_reduce_name(enum prom_reduce reduce)
+const char *prom_reduce_name(enum checklist_prom_reduce reduce)
 {
 	static const char *const names[] = {"none", "max", "min", "sum", "avg"};
 	return (unsigned)reduce < 5 ? names[reduce] : "none";
 }
 
-bool prom_passes(enum prom_compare cmp, double lo, double hi, double v)
+bool prom_passes(enum checklist_prom_compare cmp, double lo, double hi, double v)
 {
 	switch (cmp) {
 	case PROM_BELOW: return v < hi;
@@ -59,7 +59,7 @@ bool prom_passes(enum prom_compare cmp, double lo, double hi, double v)
 	}
 }
 
-char *prom_threshold_text(enum prom_compare cmp, double lo, double hi)
+char *prom_threshold_text(enum checklist_prom_compare cmp, double lo, double hi)
 {
 	char a[32], b[32];
 	net_format_number(lo, a, sizeof(a));
@@ -138,7 +138,7 @@ static void several_series(struct prom_sample *s, const cJSON *result)
 	strbuf_release(&names);
 }
 
-static void parse_vector(struct prom_sample *s, const cJSON *result, enum prom_reduce reduce)
+static void parse_vector(struct prom_sample *s, const cJSON *result, enum checklist_prom_reduce reduce)
 {
 	s->n_series = cJSON_GetArraySize(result);
 	if (s->n_series == 0) {
@@ -197,7 +197,7 @@ static void parse_vector(struct prom_sample *s, const cJSON *result, enum prom_r
 	free(vals);
 }
 
-static void parse_data(struct prom_sample *s, const cJSON *data, enum prom_reduce reduce)
+static void parse_data(struct prom_sample *s, const cJSON *data, enum checklist_prom_reduce reduce)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
 	const cJSON *result = cJSON_GetObjectItemCaseSensitive(data, "result");
@@ -226,7 +226,7 @@ static void parse_data(struct prom_sample *s, const cJSON *data, enum prom_reduc
 	}
 }
 
-void prom_parse(const char *body, size_t len, long status, enum prom_reduce reduce,
+void prom_parse(const char *body, size_t len, long status, enum checklist_prom_reduce reduce,
 	struct prom_sample *out)
 {
 	memset(out, 0, sizeof(*out));

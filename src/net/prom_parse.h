@@ -35,20 +35,20 @@ struct prom_sample {
 /* Parses BODY (LEN bytes, NUL-terminated) answered with HTTP STATUS,
  * combining several series with REDUCE (REDUCE_NONE: several series are an
  * error). Always fills OUT; release with prom_sample_clear. */
-void prom_parse(const char *body, size_t len, long status, enum prom_reduce reduce,
+void prom_parse(const char *body, size_t len, long status, enum checklist_prom_reduce reduce,
 	struct prom_sample *out);
 void prom_sample_clear(struct prom_sample *s);
 
 /* Parses a sample value string ("0.5", "NaN", "+Inf"). */
 bool prom_parse_value(const char *text, double *out);
 /* Combines N values (N > 0). */
-double prom_reduce_values(enum prom_reduce reduce, const double *v, size_t n);
-const char *prom_reduce_name(enum prom_reduce reduce);
+double prom_reduce_values(enum checklist_prom_reduce reduce, const double *v, size_t n);
+const char *prom_reduce_name(enum checklist_prom_reduce reduce);
 
 /* Whether V meets the threshold: below HI, above LO, or between LO and HI
  * inclusive. */
-bool prom_passes(enum prom_compare cmp, double lo, double hi, double v);
+bool prom_passes(enum checklist_prom_compare cmp, double lo, double hi, double v);
 /* "below 0.01", "above 5", "between 0.5 and 0.8" (malloc'd). */
-char *prom_threshold_text(enum prom_compare cmp, double lo, double hi);
+char *prom_threshold_text(enum checklist_prom_compare cmp, double lo, double hi);
 
 #endif

@@ -212,7 +212,7 @@ static void put_column(struct strbuf *sb, const char *s, size_t width)
 	strbuf_add(sb, "  ", 2);
 }
 
-char *audit_line(const struct audit_entry *e)
+char *audit_line(const struct store_audit_entry *e)
 {
 	if (!e)
 		return xstrdup("");
@@ -244,7 +244,7 @@ static cJSON *exact_number(int64_t v)
 	return cJSON_CreateRaw(text);
 }
 
-cJSON *audit_json(const struct audit_entry *e)
+cJSON *audit_json(const struct store_audit_entry *e)
 {
 	const struct event *ev = &e->ev;
 	cJSON *o = cJSON_CreateObject();

@@ -65,7 +65,7 @@ static void build_variables(struct report_ctx *c)
 	r->variables = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*r->variables));
 	const cJSON *v, *obj = n > 0 ? vars : NULL;
 	cJSON_ArrayForEach(v, obj) {
-		const struct variable *decl = checklist_variable(c->s->cl, v->string);
+		const struct checklist_variable *decl = checklist_variable(c->s->cl, v->string);
 		struct report_variable *rv = &r->variables[r->n_variables++];
 		rv->name = report_clean(v->string);
 		rv->secret = decl && decl->secret;
@@ -85,7 +85,7 @@ static void build_run(struct report_ctx *c)
 	r->checklist_sha256 = report_clean(s->run.checklist_sha);
 	r->run_id = report_clean(s->run.id);
 	r->title = report_clean(s->run.title);
-	r->state = xstrdup(run_status_name(engine_status(s->eng)));
+	r->state = xstrdup(engine_run_status_name(engine_status(s->eng)));
 	r->started_us = engine_started_us(s->eng) ? engine_started_us(s->eng) : s->run.started_us;
 	r->ended_us = engine_status(s->eng) == RUN_OPEN ? 0 : engine_ended_us(s->eng);
 	r->abort_reason = report_clean_text(engine_abort_reason(s->eng));
@@ -143,7 +143,7 @@ struct report *report_build(struct session *s, char **err)
 		rc = report_build_anchor(&c, err);
 	event_array_free(c.evs, c.n_evs);
 	for (size_t k = 0; k < c.n_engs; k++)
-		engineer_clear(&c.engs[k]);
+		store_engineer_clear(&c.engs[k]);
 	free(c.engs);
 	if (rc != CS_OK) {
 		report_destroy(r);

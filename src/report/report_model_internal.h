@@ -17,7 +17,7 @@ struct report_ctx {
 	 * events even while another process records on the run. */
 	struct event *evs;
 	size_t n_evs;
-	struct engineer *engs;      /* every registered engineer, by name */
+	struct store_engineer *engs;      /* every registered engineer, by name */
 	size_t n_engs;
 };
 

@@ -12,7 +12,7 @@
 #include "countersign/util.h"
 #include "report/report_model_internal.h"
 
-static const char *gate_name(const struct section *sec, const struct section_state *ss)
+static const char *gate_name(const struct checklist_section *sec, const struct engine_section_state *ss)
 {
 	if (ss->not_chosen)
 		return "not chosen";
@@ -110,7 +110,7 @@ static void http_evidence(struct report_item *ri, const char *data, size_t len)
 
 /* Exit status, duration, output size and excerpt from the counted attempt's
  * check_finished event FIN and the evidence it names. */
-static void fill_attempt(const struct report_ctx *c, const struct item *it, struct report_item *ri,
+static void fill_attempt(const struct report_ctx *c, const struct checklist_item *it, struct report_item *ri,
 	const struct event *fin)
 {
 	cJSON *p = cJSON_Parse(fin->payload);
@@ -138,17 +138,17 @@ static void fill_attempt(const struct report_ctx *c, const struct item *it, stru
 	cJSON_Delete(p);
 }
 
-static void build_item(const struct report_ctx *c, const struct section *sec, size_t s, size_t i,
+static void build_item(const struct report_ctx *c, const struct checklist_section *sec, size_t s, size_t i,
 	struct report_item *ri)
 {
-	const struct item *it = &sec->items[i];
-	const struct item_state *is = engine_item(c->s->eng, s, i);
+	const struct checklist_item *it = &sec->items[i];
+	const struct engine_item_state *is = engine_item(c->s->eng, s, i);
 	ri->id = report_clean(it->id);
 	ri->title = report_clean(it->title);
-	ri->kind = xstrdup(item_kind_name(it->kind));
+	ri->kind = xstrdup(checklist_item_kind_name(it->kind));
 	ri->required = it->required;
-	ri->verdict = xstrdup(verdict_name(is->gate_verdict));
-	ri->checked = xstrdup(is->gate_verdict == VERDICT_WAIVED ? verdict_name(is->checked) : "");
+	ri->verdict = xstrdup(engine_verdict_name(is->gate_verdict));
+	ri->checked = xstrdup(is->gate_verdict == VERDICT_WAIVED ? engine_verdict_name(is->checked) : "");
 	ri->attempts = is->attempts;
 	ri->started_us = is->gate_started_us;
 	ri->finished_us = is->gate_finished_us;
@@ -168,7 +168,7 @@ static void build_item(const struct report_ctx *c, const struct section *sec, si
 	free(target);
 }
 
-static void copy_signature(const struct report_ctx *c, const char *section, const struct signoff *so,
+static void copy_signature(const struct report_ctx *c, const char *section, const struct engine_signoff *so,
 	struct report_signature *rs)
 {
 	rs->section = report_clean(section);
@@ -229,8 +229,8 @@ static char *same_origin_warning(const struct report_section *rs)
 
 static void build_section(const struct report_ctx *c, size_t s, struct report_section *rs)
 {
-	const struct section *sec = &c->s->cl->sections[s];
-	const struct section_state *ss = engine_section(c->s->eng, s);
+	const struct checklist_section *sec = &c->s->cl->sections[s];
+	const struct engine_section_state *ss = engine_section(c->s->eng, s);
 	rs->id = report_clean(sec->id);
 	rs->title = report_clean(sec->title);
 	rs->phase = report_clean(sec->phase);
@@ -270,7 +270,7 @@ void report_build_sections(struct report_ctx *c)
 		build_section(c, s, &r->sections[s]);
 	/* Every rejection, stale ones too, in record order. */
 	for (size_t s = 0; s < n; s++) {
-		const struct section_state *ss = engine_section(c->s->eng, s);
+		const struct engine_section_state *ss = engine_section(c->s->eng, s);
 		for (size_t k = 0; k < ss->n_signoffs; k++) {
 			if (ss->signoffs[k].approve)
 				continue;

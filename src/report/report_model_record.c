@@ -57,7 +57,7 @@ void report_build_record(struct report_ctx *c)
 		cJSON_Delete(p);
 	}
 	size_t n = 0;
-	const struct note *notes = engine_notes(c->s->eng, &n);
+	const struct engine_note *notes = engine_notes(c->s->eng, &n);
 	r->notes = xcalloc(n ? n : 1, sizeof(*r->notes));
 	r->n_notes = n;
 	for (size_t k = 0; k < n; k++) {
@@ -178,11 +178,11 @@ int report_build_anchor(struct report_ctx *c, char **err)
 	memcpy(r->head, c->evs[c->n_evs - 1].hash, EVENT_HASH_HEX);
 	r->head[EVENT_HASH_HEX - 1] = '\0';
 	/* The head is the anchor: the chain verifies, and still holds it. */
-	struct verify_result res = {0};
+	struct store_verify_result res = {0};
 	int rc = session_verify(c->s, r->run_id, r->head, &res);
 	if (rc != CS_OK) {
 		*err = xasprintf("cannot verify the record of run %s: %s", r->run_id, session_store_error(c->s));
-		verify_result_clear(&res);
+		store_verify_result_clear(&res);
 		return rc == CS_INVALID ? CS_INVALID : CS_ENV;
 	}
 	r->verified = res.ok;
@@ -198,7 +198,7 @@ int report_build_anchor(struct report_ctx *c, char **err)
 		text = xstrdup(res.why ? res.why : "does not verify");
 	r->verify_message = report_clean_text(text);
 	free(text);
-	verify_result_clear(&res);
+	store_verify_result_clear(&res);
 	return CS_OK;
 }
 

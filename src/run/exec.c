@@ -45,7 +45,7 @@ struct exec {
 
 static char *expand(struct exec *x, const char *text, const char *what);
 static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
-	struct evidence *evidence);
+	struct store_evidence *evidence);
 static int record_started(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *p);
 static struct event item_event(const struct session *s, const char *actor, const char *kind,
 	size_t sec, size_t item, cJSON *payload);
@@ -54,7 +54,7 @@ static void on_runner_done(int id, struct runner_result *r, void *user);
 static void on_net_progress(int id, const char *text, void *user);
 static void on_net_done(int id, struct net_result *r, void *user);
 static void on_notified(int id, const struct net_delivery *d, void *user);
-static void deliver(void *data, enum notify_event ev, const char *text, const char *details);
+static void deliver(void *data, enum checklist_notify_event ev, const char *text, const char *details);
 
 /* libcurl is set up only when a network check or a notification needs it,
  * so that command checks start as fast as the shell allows. */
@@ -181,13 +181,13 @@ static char *resolve_cwd(const struct session *s, const char *cwd)
 	return out;
 }
 
-static bool plan_env(struct exec *x, const struct item *it, struct plan *p)
+static bool plan_env(struct exec *x, const struct checklist_item *it, struct plan *p)
 {
 	const struct checklist *cl = x->s->cl;
 	for (size_t i = 0; i < cl->n_variables; i++)
 		if (x->vars->values[i])
 			strvec_pushf(&p->env, "%s=%s", cl->variables[i].name, x->vars->values[i]);
-	const struct kv_list *lists[2] = {&cl->env, &it->env};
+	const struct checklist_kv_list *lists[2] = {&cl->env, &it->env};
 	for (int l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->count; i++) {
 			char *val = expand(x, lists[l]->items[i].value, lists[l]->items[i].key);
@@ -227,7 +227,7 @@ static void mark_check(struct plan *p)
 	strvec_pushf(&p->env, "COUNTERSIGN_CHECK_ID=%s", p->check_id);
 }
 
-static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
+static bool make_plan(struct exec *x, const struct checklist_item *it, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->script = expand(x, it->run, "run");
@@ -249,7 +249,7 @@ static bool make_plan(struct exec *x, const struct item *it, struct plan *p)
 char *exec_preview(struct exec *x, size_t sec, size_t item)
 {
 	assert(sec < x->s->cl->n_sections && item < x->s->cl->sections[sec].n_items);
-	const struct item *it = &x->s->cl->sections[sec].items[item];
+	const struct checklist_item *it = &x->s->cl->sections[sec].items[item];
 	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS) {
 		char *url = expand(x, it->url, "url");
 		if (!url)
@@ -318,7 +318,7 @@ static void add_identity(cJSON *p, pid_t pgid)
 static int record_start(struct exec *x, size_t sec, size_t item, const char *actor, const struct plan *plan,
 	pid_t pgid)
 {
-	const struct item *it = &x->s->cl->sections[sec].items[item];
+	const struct checklist_item *it = &x->s->cl->sections[sec].items[item];
 	cJSON *p = cJSON_CreateObject();
 	if (it->kind == ITEM_WAIT)
 		cJSON_AddNumberToObject(p, "duration_ms", (double)it->duration_ms);
@@ -359,7 +359,7 @@ static int record_started(struct exec *x, size_t sec, size_t item, const char *a
  * recorded that attempt as interrupted meanwhile (and perhaps started a new
  * one), the late result is refused rather than ending someone else's check. */
 static int record_finish(struct exec *x, size_t sec, size_t item, const char *actor, cJSON *fin,
-	struct evidence *evidence)
+	struct store_evidence *evidence)
 {
 	/* Every path to a result recorded its start first (a refused start
 	 * runs nothing): without it the guard would refuse the result as
@@ -400,9 +400,9 @@ static int start_failed(struct exec *x, size_t sec, size_t item, const char *act
 	return rc;
 }
 
-static bool expand_kv(struct exec *x, const struct kv_list *in, struct kv_list *out)
+static bool expand_kv(struct exec *x, const struct checklist_kv_list *in, struct checklist_kv_list *out)
 {
-	out->items = xcalloc(in->count + 1, sizeof(struct kv));
+	out->items = xcalloc(in->count + 1, sizeof(struct checklist_kv));
 	out->count = 0;
 	for (size_t i = 0; i < in->count; i++) {
 		char *v = expand(x, in->items[i].value, in->items[i].key);
@@ -414,7 +414,7 @@ static bool expand_kv(struct exec *x, const struct kv_list *in, struct kv_list *
 	return true;
 }
 
-static void kv_free(struct kv_list *l)
+static void kv_free(struct checklist_kv_list *l)
 {
 	for (size_t i = 0; i < l->count; i++) {
 		free(l->items[i].key);
@@ -425,7 +425,7 @@ static void kv_free(struct kv_list *l)
 
 static int start_network(struct exec *x, size_t sec, size_t item, const char *actor)
 {
-	const struct item *it = &x->s->cl->sections[sec].items[item];
+	const struct checklist_item *it = &x->s->cl->sections[sec].items[item];
 	if (!ensure_net(x)) {
 		reporter_say(&x->s->report, "network checks are unavailable: libcurl could not be initialised");
 		return CS_ENV;
@@ -433,7 +433,7 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 	char *url = expand(x, it->url, "url");
 	char *query = url && it->kind == ITEM_PROMETHEUS ? expand(x, it->query, "query") : NULL;
 	char *body = url && it->body ? expand(x, it->body, "body") : NULL;
-	struct kv_list headers = {0};
+	struct checklist_kv_list headers = {0};
 	bool ok = url && (it->kind != ITEM_PROMETHEUS || query) && (!it->body || body) &&
 		expand_kv(x, &it->headers, &headers);
 	int rc = ok ? CS_OK : CS_INVALID;
@@ -493,7 +493,7 @@ static bool record_held_start(pid_t pgid, void *data, char **err)
 int exec_start(struct exec *x, size_t sec, size_t item, const char *actor)
 {
 	assert(sec < x->s->cl->n_sections && item < x->s->cl->sections[sec].n_items && actor);
-	const struct item *it = &x->s->cl->sections[sec].items[item];
+	const struct checklist_item *it = &x->s->cl->sections[sec].items[item];
 	if (it->kind == ITEM_WAIT)
 		return record_start(x, sec, item, actor, NULL, 0);
 	if (it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS)
@@ -544,7 +544,7 @@ static bool output_matches(const char *re_text, const char *out)
 }
 
 /* Decides the verdict of a finished command and says why. */
-static const char *judge(const struct item *it, const struct runner_result *r, char **message)
+static const char *judge(const struct checklist_item *it, const struct runner_result *r, char **message)
 {
 	const char *out = r->output ? r->output : "";
 	switch (r->end) {
@@ -595,7 +595,7 @@ static void on_runner_done(int id, struct runner_result *r, void *user)
 	if (!j)
 		return;
 	*link = j->next;
-	const struct item *it = &x->s->cl->sections[j->sec].items[j->item];
+	const struct checklist_item *it = &x->s->cl->sections[j->sec].items[j->item];
 	char *message = NULL;
 	const char *verdict = judge(it, r, &message);
 	cJSON *fin = cJSON_CreateObject();
@@ -609,11 +609,11 @@ static void on_runner_done(int id, struct runner_result *r, void *user)
 	cJSON_AddNumberToObject(fin, "omitted", (double)r->omitted);
 	if (r->sha256[0])
 		cJSON_AddStringToObject(fin, "sha256", r->sha256);
-	struct evidence evidence = {0};
+	struct store_evidence evidence = {0};
 	if (r->output) {
 		evidence.bytes = r->output;
 		evidence.len = r->output_len;
-		sha256_hex(r->output, r->output_len, evidence.sha);
+		event_sha256_hex(r->output, r->output_len, evidence.sha);
 		cJSON_AddStringToObject(fin, "evidence", evidence.sha);
 	}
 	cJSON_AddNumberToObject(fin, "duration_ms", (double)(r->ended_us - r->started_us) / 1000.0);
@@ -799,11 +799,11 @@ static void on_net_done(int id, struct net_result *r, void *user)
 	if (r->needs_attestation)
 		cJSON_AddBoolToObject(fin, "needs_attestation", true);
 	cJSON_AddNumberToObject(fin, "duration_ms", (double)(r->ended_us - r->started_us) / 1000.0);
-	struct evidence evidence = {0};
+	struct store_evidence evidence = {0};
 	if (r->evidence) {
 		evidence.bytes = r->evidence;
 		evidence.len = strlen(r->evidence);
-		sha256_hex(evidence.bytes, evidence.len, evidence.sha);
+		event_sha256_hex(evidence.bytes, evidence.len, evidence.sha);
 		cJSON_AddStringToObject(fin, "evidence", evidence.sha);
 	}
 	int rc = record_finish(x, j->sec, j->item, j->actor, fin, r->evidence ? &evidence : NULL);
@@ -814,7 +814,7 @@ static void on_net_done(int id, struct net_result *r, void *user)
 }
 
 /* The session's notifications go to every notify entry listing the event. */
-static void deliver(void *data, enum notify_event ev, const char *text, const char *details)
+static void deliver(void *data, enum checklist_notify_event ev, const char *text, const char *details)
 {
 	struct exec *x = data;
 	const struct checklist *cl = x->s->cl;
@@ -826,7 +826,7 @@ static void deliver(void *data, enum notify_event ev, const char *text, const ch
 		if (!url) {
 			/* an unset webhook disables that entry: say so, every time */
 			reporter_say(&x->s->report, "note: %s was not notified: ${%s} is not set in this environment",
-				notify_event_name(ev), missing ? missing : "?");
+				checklist_notify_event_name(ev), missing ? missing : "?");
 			free(missing);
 			continue;
 		}

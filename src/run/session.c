@@ -51,7 +51,7 @@ void session_close(struct session *s)
 	engine_destroy(s->eng);
 	checklist_destroy(s->cl);
 	if (s->have_run)
-		run_row_clear(&s->run);
+		store_run_row_clear(&s->run);
 	if (!s->shared_store)
 		store_close(s->st);
 	struct reporter keep = s->report;
@@ -151,7 +151,7 @@ static bool same_pid_namespace(const struct running_proc *rp)
 
 enum session_liveness session_check_liveness(const struct session *s, size_t sec, size_t item, char **where)
 {
-	const struct item_state *is = engine_item(s->eng, sec, item);
+	const struct engine_item_state *is = engine_item(s->eng, sec, item);
 	if (where)
 		*where = NULL;
 	if (is->verdict != VERDICT_RUNNING || s->cl->sections[sec].items[item].kind == ITEM_WAIT)
@@ -184,7 +184,7 @@ enum session_liveness session_check_liveness(const struct session *s, size_t sec
 
 /* Stops what a dead check left running here: only in this boot and PID
  * namespace, and only the processes marked as the check's. */
-static struct proc_stopped stop_leftovers(const struct item_state *is)
+static struct proc_stopped stop_leftovers(const struct engine_item_state *is)
 {
 	struct running_proc rp;
 	running_proc_parse(is->running_payload, &rp);
@@ -219,7 +219,7 @@ static bool leftovers_stopped(struct session *s, size_t sec, size_t item, int *s
 static int record_interrupted(struct session *s, size_t sec, size_t item, const char *actor, const char *why)
 {
 	const struct checklist *cl = s->cl;
-	const struct item_state *is = engine_item(s->eng, sec, item);
+	const struct engine_item_state *is = engine_item(s->eng, sec, item);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "verdict", "error");
 	cJSON_AddStringToObject(p, "message", why);
@@ -365,12 +365,12 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	case ACTION_ABORT: return engine_can_abort(e, why);
 	case ACTION_CANCEL_WAIT: return engine_can_cancel_wait(e, g->sec, g->item, why);
 	case ACTION_FINISH: {
-		const struct item_state *is = engine_item(e, g->sec, g->item);
+		const struct engine_item_state *is = engine_item(e, g->sec, g->item);
 		if (is->verdict == VERDICT_RUNNING && is->verdict_seq == g->seq)
 			return true;
 		*why = xasprintf("the result of %s/%s was not recorded: that attempt was recorded as %s by %s "
 			"meanwhile", s->cl->sections[g->sec].id, s->cl->sections[g->sec].items[g->item].id,
-			is->verdict == VERDICT_RUNNING ? "superseded" : verdict_name(is->verdict), is->actor ? is->actor : "?");
+			is->verdict == VERDICT_RUNNING ? "superseded" : engine_verdict_name(is->verdict), is->actor ? is->actor : "?");
 		return false;
 	}
 	case ACTION_REQUEST_OVERRIDE: return engine_can_request_override(e, g->sec, why);
@@ -384,7 +384,7 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 		}
 		return true;
 	case ACTION_RECOVER: {
-		const struct item_state *is = engine_item(e, g->sec, g->item);
+		const struct engine_item_state *is = engine_item(e, g->sec, g->item);
 		if (is->verdict == VERDICT_RUNNING && is->verdict_seq == g->seq)
 			return true;
 		*why = xasprintf("%s/%s has been recorded meanwhile", s->cl->sections[g->sec].id,
@@ -404,10 +404,10 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 	return true;
 }
 
-static void notify(struct session *s, enum notify_event ev, const struct event *src, const char *what,
+static void notify(struct session *s, enum checklist_notify_event ev, const struct event *src, const char *what,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void notify(struct session *s, enum notify_event ev, const struct event *src, const char *what,
+static void notify(struct session *s, enum checklist_notify_event ev, const struct event *src, const char *what,
 	const char *fmt, ...)
 {
 	va_list ap;
@@ -489,7 +489,7 @@ static void notify_changes(struct session *s, const struct event *evs, size_t n,
 		cJSON_Delete(p);
 	}
 	for (size_t k = 0; gates_before && k < s->cl->n_sections; k++) {
-		const struct section_state *ss = engine_section(s->eng, k);
+		const struct engine_section_state *ss = engine_section(s->eng, k);
 		if (ss->gate_passed && !gates_before[k] && !ss->forced)
 			notify(s, NOTIFY_GATE_PASSED, NULL, s->cl->sections[k].id, "gate of %s passed",
 				s->cl->sections[k].id);
@@ -507,7 +507,7 @@ void session_announce_start(struct session *s, const char *actor)
 }
 
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
-	size_t n, struct evidence *ev, size_t n_ev)
+	size_t n, struct store_evidence *ev, size_t n_ev)
 {
 	assert(s && s->have_run && s->eng && (evs || n == 0) && (ev || n_ev == 0));
 	/* The rule is checked on the state as it is now, not as it was when a
@@ -564,14 +564,14 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	return CS_OK;
 }
 
-int session_append(struct session *s, struct event *evs, size_t n, struct evidence *ev, size_t n_ev)
+int session_append(struct session *s, struct event *evs, size_t n, struct store_evidence *ev, size_t n_ev)
 {
 	return session_append_guarded(s, NULL, evs, n, ev, n_ev);
 }
 
 int session_check_pin(struct session *s, const char *name, const char *pin, const char *what)
 {
-	struct engineer eng = {0};
+	struct store_engineer eng = {0};
 	enum store_status rc = store_get_engineer(s->st, name, &eng);
 	if (rc == STORE_NOT_FOUND) {
 		reporter_say(&s->report, "unknown engineer \"%s\"; register with 'countersign engineer add %s "
@@ -624,7 +624,7 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 		reporter_say(&s->report, "cannot record the PIN check of %s: %s", name, store_error(s->st));
 		result = CS_ENV;
 	}
-	engineer_clear(&eng);
+	store_engineer_clear(&eng);
 	return result;
 }
 
@@ -641,7 +641,7 @@ bool session_poll(struct session *s)
 
 char *session_wait_text(const struct session *s, size_t sec, size_t item, bool full)
 {
-	const struct item_state *is = engine_item(s->eng, sec, item);
+	const struct engine_item_state *is = engine_item(s->eng, sec, item);
 	if (s->cl->sections[sec].items[item].kind != ITEM_WAIT || is->verdict != VERDICT_RUNNING)
 		return NULL;
 	char when[64], left[32];
@@ -680,7 +680,7 @@ int session_request_override(struct session *s, size_t sec, const char *actor, c
 
 int session_confirm_override(struct session *s, size_t sec, const char *actor)
 {
-	const struct section_state *ss = engine_section(s->eng, sec);
+	const struct engine_section_state *ss = engine_section(s->eng, sec);
 	char *why = NULL;
 	if (!engine_can_confirm_override(s->eng, sec, actor, &why))
 		return session_refuse(s, why);
@@ -698,8 +698,8 @@ int session_confirm_override(struct session *s, size_t sec, const char *actor)
 
 char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 {
-	const struct section_state *ss = engine_section(s->eng, sec);
-	const struct section *section = &s->cl->sections[sec];
+	const struct engine_section_state *ss = engine_section(s->eng, sec);
+	const struct checklist_section *section = &s->cl->sections[sec];
 	assert(item < section->n_items);
 	if (!ss->gate_passed || ss->forced || section->items[item].kind == ITEM_WAIT)
 		return NULL;
@@ -771,7 +771,7 @@ int session_add_engineer(struct session *s, const char *name, const char *full_n
 	rc = session_check_new_pin(&s->report, pin);
 	if (rc != CS_OK)
 		return rc;
-	struct engineer e = {.name = (char *)name, .full_name = (char *)full_name, .pin_hash = pin_hash(pin)};
+	struct store_engineer e = {.name = (char *)name, .full_name = (char *)full_name, .pin_hash = pin_hash(pin)};
 	if (!e.pin_hash) {
 		reporter_say(&s->report, "cannot hash the PIN (out of memory)");
 		return CS_ENV;
@@ -798,7 +798,7 @@ int session_find(struct session *s, const char *target, size_t *sec, size_t *ite
 	const char *slash = strchr(target, '/');
 	char *sid = slash ? xstrndup(target, (size_t)(slash - target)) : xstrdup(target);
 	int rc = CS_OK;
-	const struct section *found = checklist_section(s->cl, sid);
+	const struct checklist_section *found = checklist_section(s->cl, sid);
 	if (!found) {
 		reporter_say(&s->report, "no section \"%s\" in checklist %s; 'countersign status %s' lists them",
 			sid, s->cl->id, s->run.id);
@@ -812,7 +812,7 @@ int session_find(struct session *s, const char *target, size_t *sec, size_t *ite
 	} else {
 		*sec = (size_t)(found - s->cl->sections);
 		if (item) {
-			const struct item *it = section_item(found, slash + 1);
+			const struct checklist_item *it = checklist_section_item(found, slash + 1);
 			if (!it) {
 				reporter_say(&s->report, "no item \"%s\" in section \"%s\"", slash + 1, sid);
 				rc = CS_INVALID;
@@ -861,7 +861,7 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 	const char *path = realpath(cl->path, real) ? real : cl->path;
 	if (!title || !*title)
 		title = cl->title;
-	struct run_row run = {
+	struct store_run_row run = {
 		.checklist_id = cl->id, .checklist_sha = sha, .title = (char *)title, .path = (char *)path,
 	};
 	struct event first;

@@ -9,25 +9,25 @@
 #include "countersign/store.h"
 #include "run/session_internal.h"
 
-int session_run(struct session *s, const char *id, struct run_row *out)
+int session_run(struct session *s, const char *id, struct store_run_row *out)
 {
 	assert(s && s->st && id && out);
 	return session_outcome(store_get_run(s->st, id, out));
 }
 
-int session_list_runs(struct session *s, const struct run_filter *f, struct run_row **out, size_t *n)
+int session_list_runs(struct session *s, const struct store_run_filter *f, struct store_run_row **out, size_t *n)
 {
 	assert(s && s->st && out && n);
 	return session_outcome(store_list_runs_filtered(s->st, f, out, n));
 }
 
-int session_audit(struct session *s, const struct audit_filter *f, struct audit_entry **out, size_t *n)
+int session_audit(struct session *s, const struct store_audit_filter *f, struct store_audit_entry **out, size_t *n)
 {
 	assert(s && s->st && out && n);
 	return session_outcome(store_audit(s->st, f, out, n));
 }
 
-int session_audit_each(struct session *s, const struct audit_filter *f, store_audit_fn fn, void *user)
+int session_audit_each(struct session *s, const struct store_audit_filter *f, store_audit_fn fn, void *user)
 {
 	assert(s && s->st && fn);
 	return session_outcome(store_audit_each(s->st, f, fn, user));

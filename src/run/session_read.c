@@ -21,13 +21,13 @@ int session_outcome(enum store_status rc)
 	return CS_ENV;
 }
 
-int session_engineer(struct session *s, const char *name, struct engineer *out)
+int session_engineer(struct session *s, const char *name, struct store_engineer *out)
 {
 	assert(s && s->st && name && out);
 	return session_outcome(store_get_engineer(s->st, name, out));
 }
 
-int session_engineers(struct session *s, struct engineer **out, size_t *n)
+int session_engineers(struct session *s, struct store_engineer **out, size_t *n)
 {
 	assert(s && s->st && out && n);
 	return session_outcome(store_list_engineers(s->st, out, n));
@@ -45,7 +45,7 @@ int session_chain_events(struct session *s, const char *chain, int64_t after_seq
 	return session_outcome(store_load_events(s->st, chain, after_seq, out, n));
 }
 
-int session_verify(struct session *s, const char *run_id, const char *anchor, struct verify_result *out)
+int session_verify(struct session *s, const char *run_id, const char *anchor, struct store_verify_result *out)
 {
 	assert(s && s->st && out);
 	return session_outcome(store_verify(s->st, run_id, anchor, out));

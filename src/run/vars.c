@@ -53,7 +53,7 @@ bool vars_assign(struct var_values *v, const struct checklist *cl, const char *c
 			reporter_say(r, "checklist %s has no variable \"%.*s\"", cl->id, (int)(eq - assign[k]), assign[k]);
 			return false;
 		}
-		const struct variable *var = &cl->variables[i];
+		const struct checklist_variable *var = &cl->variables[i];
 		if (var->pattern && !matches(var->pattern, eq + 1)) {
 			reporter_say(r, "%s=%s does not match the variable's pattern %s", var->name,
 				var->secret ? "***" : eq + 1, var->pattern);
@@ -85,7 +85,7 @@ void vars_from_record(struct var_values *v, const char *json)
 	for (size_t i = 0; i < v->cl->n_variables; i++) {
 		if (v->values[i])
 			continue;
-		const struct variable *var = &v->cl->variables[i];
+		const struct checklist_variable *var = &v->cl->variables[i];
 		const cJSON *val = cJSON_GetObjectItemCaseSensitive(rec, var->name);
 		if (!var->secret && cJSON_IsString(val))
 			v->values[i] = xstrdup(val->valuestring);
@@ -95,7 +95,7 @@ void vars_from_record(struct var_values *v, const char *json)
 	cJSON_Delete(rec);
 }
 
-const struct variable *vars_missing(const struct var_values *v)
+const struct checklist_variable *vars_missing(const struct var_values *v)
 {
 	for (size_t i = 0; i < v->cl->n_variables; i++)
 		if (!v->values[i])
@@ -138,7 +138,7 @@ static bool check_one(struct ref_check *rc, const char *text)
 	return !rc->name;
 }
 
-static bool check_kv(struct ref_check *rc, const struct kv_list *l)
+static bool check_kv(struct ref_check *rc, const struct checklist_kv_list *l)
 {
 	for (size_t i = 0; i < l->count; i++)
 		if (!check_one(rc, l->items[i].value))
@@ -154,7 +154,7 @@ bool vars_check_refs(const struct var_values *v, const struct reporter *r)
 	check_kv(&rc, &cl->env);
 	for (size_t s = 0; s < cl->n_sections && !rc.name; s++) {
 		for (size_t i = 0; i < cl->sections[s].n_items && !rc.name; i++) {
-			const struct item *it = &cl->sections[s].items[i];
+			const struct checklist_item *it = &cl->sections[s].items[i];
 			check_one(&rc, it->run);
 			check_one(&rc, it->cwd);
 			check_one(&rc, it->url);
@@ -184,7 +184,7 @@ char *vars_record_json(const struct var_values *v)
 {
 	cJSON *obj = cJSON_CreateObject();
 	for (size_t i = 0; i < v->cl->n_variables; i++) {
-		const struct variable *var = &v->cl->variables[i];
+		const struct checklist_variable *var = &v->cl->variables[i];
 		if (v->values[i])
 			cJSON_AddStringToObject(obj, var->name, var->secret ? "***" : v->values[i]);
 	}

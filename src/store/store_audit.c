@@ -9,7 +9,7 @@
 
 #include "countersign/util.h"
 
-void audit_entry_array_free(struct audit_entry *entries, size_t n)
+void store_audit_entry_array_free(struct store_audit_entry *entries, size_t n)
 {
 	for (size_t i = 0; entries && i < n; i++) {
 		free(entries[i].chain);
@@ -27,7 +27,7 @@ void audit_entry_array_free(struct audit_entry *entries, size_t n)
  * events, so the choice is made here for the smallest bounded set: one run
  * (a hundred events or so), else one engineer's events, else a kind, else a
  * time range. */
-static void add_conditions(struct strbuf *sb, const struct audit_filter *f, bool plain)
+static void add_conditions(struct strbuf *sb, const struct store_audit_filter *f, bool plain)
 {
 	const char *plus = plain && !f->run ? "" : "+";
 	if (f->run)
@@ -44,7 +44,7 @@ static void add_conditions(struct strbuf *sb, const struct audit_filter *f, bool
  * it, which live in the engineers chain and name the run in their payload:
  * a reviewer of the run must see them. The engineers chain is read through
  * its primary key (it holds registrations and PIN events only). */
-static void add_run_pins(struct strbuf *sb, const struct audit_filter *f)
+static void add_run_pins(struct strbuf *sb, const struct store_audit_filter *f)
 {
 	strbuf_addstr(sb, " UNION ALL " AUDIT_COLUMNS "chain = :engineers AND +kind IN ('" EV_PIN_FAILED "', '"
 		EV_PIN_LOCKED "') AND json_extract(payload, '$.run') = :run");
@@ -64,9 +64,9 @@ static void add_run_pins(struct strbuf *sb, const struct audit_filter *f)
  * (time_us, rowid) comes in index order without sorting. An engineer's
  * events are theirs as actor, plus the engineers chain's events about them
  * (their registration by someone else): two ordered streams, merged. */
-static char *audit_sql(const struct audit_filter *f)
+static char *audit_sql(const struct store_audit_filter *f)
 {
-	static const struct audit_filter none = {0};
+	static const struct store_audit_filter none = {0};
 	if (!f)
 		f = &none;
 	struct strbuf sb = {0};
@@ -110,7 +110,7 @@ static char *column(sqlite3_stmt *stmt, int col)
 
 /* The columns of AUDIT_COLUMNS after the rowid, borrowed from the statement
  * (valid until its next step): a long trail is not copied a row at a time. */
-static void fill_entry(sqlite3_stmt *stmt, struct audit_entry *e)
+static void fill_entry(sqlite3_stmt *stmt, struct store_audit_entry *e)
 {
 	e->chain = column(stmt, 1);
 	struct event *ev = &e->ev;
@@ -147,7 +147,7 @@ static enum store_status run_exists(struct store *st, const char *run)
 	return store_db_fail(st, "cannot look up the run");
 }
 
-enum store_status store_audit_each(struct store *st, const struct audit_filter *f, store_audit_fn fn, void *user)
+enum store_status store_audit_each(struct store *st, const struct store_audit_filter *f, store_audit_fn fn, void *user)
 {
 	/* One read transaction: the check that the run exists and the events
 	 * are one view of the record. */
@@ -174,7 +174,7 @@ enum store_status store_audit_each(struct store *st, const struct audit_filter *
 	int rc;
 	bool go_on = true;
 	while (go_on && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct audit_entry e = {0};
+		struct store_audit_entry e = {0};
 		fill_entry(stmt, &e);
 		go_on = fn(user, &e);
 	}
@@ -186,18 +186,18 @@ enum store_status store_audit_each(struct store *st, const struct audit_filter *
 }
 
 struct collect {
-	struct audit_entry *entries;
+	struct store_audit_entry *entries;
 	size_t n, cap;
 };
 
-static bool collect_one(void *user, const struct audit_entry *e)
+static bool collect_one(void *user, const struct store_audit_entry *e)
 {
 	struct collect *c = user;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->entries = xreallocarray(c->entries, c->cap, sizeof(*c->entries));
 	}
-	struct audit_entry *copy = &c->entries[c->n++];
+	struct store_audit_entry *copy = &c->entries[c->n++];
 	copy->chain = xstrdup(e->chain);
 	copy->ev = e->ev;
 	copy->ev.actor = xstrdup(e->ev.actor);
@@ -210,13 +210,13 @@ static bool collect_one(void *user, const struct audit_entry *e)
 	return true;
 }
 
-enum store_status store_audit(struct store *st, const struct audit_filter *f, struct audit_entry **out,
+enum store_status store_audit(struct store *st, const struct store_audit_filter *f, struct store_audit_entry **out,
 	size_t *n)
 {
 	struct collect c = {0};
 	enum store_status s = store_audit_each(st, f, collect_one, &c);
 	if (s != STORE_OK) {
-		audit_entry_array_free(c.entries, c.n);
+		store_audit_entry_array_free(c.entries, c.n);
 		c.entries = NULL;
 		c.n = 0;
 	}

@@ -13,7 +13,7 @@
 #include "countersign/clock.h"
 #include "countersign/util.h"
 
-void engineer_clear(struct engineer *e)
+void store_engineer_clear(struct store_engineer *e)
 {
 	if (!e)
 		return;
@@ -66,7 +66,7 @@ static enum store_status name_free(struct store *st, const char *name)
 	return store_db_fail(st, "cannot look up the engineer");
 }
 
-static enum store_status insert_engineer(struct store *st, const struct engineer *e, int64_t created_us)
+static enum store_status insert_engineer(struct store *st, const struct store_engineer *e, int64_t created_us)
 {
 	sqlite3_stmt *stmt = store_prepare(st,
 		"INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES (?1, ?2, ?3, ?4)");
@@ -83,7 +83,7 @@ static enum store_status insert_engineer(struct store *st, const struct engineer
 	return s;
 }
 
-enum store_status store_add_engineer(struct store *st, const struct engineer *e,
+enum store_status store_add_engineer(struct store *st, const struct store_engineer *e,
 	const struct event *origin)
 {
 	assert(st && e);
@@ -116,7 +116,7 @@ cleanup:
 	return s;
 }
 
-static void fill_engineer(sqlite3_stmt *stmt, struct engineer *e)
+static void fill_engineer(sqlite3_stmt *stmt, struct store_engineer *e)
 {
 	e->name = store_column_dup(stmt, 0);
 	e->full_name = store_column_dup(stmt, 1);
@@ -124,7 +124,7 @@ static void fill_engineer(sqlite3_stmt *stmt, struct engineer *e)
 	e->created_us = sqlite3_column_int64(stmt, 3);
 }
 
-enum store_status store_get_engineer(struct store *st, const char *name, struct engineer *out)
+enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *stmt = store_prepare(st,
@@ -146,7 +146,7 @@ enum store_status store_get_engineer(struct store *st, const char *name, struct 
 	return s;
 }
 
-enum store_status store_list_engineers(struct store *st, struct engineer **out, size_t *n)
+enum store_status store_list_engineers(struct store *st, struct store_engineer **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -154,7 +154,7 @@ enum store_status store_list_engineers(struct store *st, struct engineer **out, 
 		"SELECT name, full_name, pin_hash, created_us FROM engineers ORDER BY name");
 	if (!stmt)
 		return STORE_FAILED;
-	struct engineer *list = NULL;
+	struct store_engineer *list = NULL;
 	size_t count = 0;
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -164,7 +164,7 @@ enum store_status store_list_engineers(struct store *st, struct engineer **out, 
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		for (size_t i = 0; i < count; i++)
-			engineer_clear(&list[i]);
+			store_engineer_clear(&list[i]);
 		free(list);
 		return store_db_fail(st, "cannot list engineers");
 	}

@@ -83,7 +83,7 @@ static bool evidence_stored(const char *sha, void *user)
 	return false;
 }
 
-static enum store_status put_evidence(struct store *st, struct evidence *evidence, size_t n)
+static enum store_status put_evidence(struct store *st, struct store_evidence *evidence, size_t n)
 {
 	if (n == 0)
 		return STORE_OK;
@@ -92,7 +92,7 @@ static enum store_status put_evidence(struct store *st, struct evidence *evidenc
 		return STORE_FAILED;
 	enum store_status s = STORE_OK;
 	for (size_t i = 0; i < n && s == STORE_OK; i++) {
-		sha256_hex(evidence[i].bytes, evidence[i].len, evidence[i].sha);
+		event_sha256_hex(evidence[i].bytes, evidence[i].len, evidence[i].sha);
 		if (evidence[i].len > INT_MAX) {
 			store_set_err(st, "cannot store evidence of %zu bytes", evidence[i].len);
 			s = STORE_FAILED;
@@ -156,7 +156,7 @@ static enum store_status insert_event(struct store *st, sqlite3_stmt *stmt, cons
 }
 
 enum store_status store_append_locked(struct store *st, const char *chain, struct event *evs, size_t n,
-	struct evidence *evidence, size_t n_evidence)
+	struct store_evidence *evidence, size_t n_evidence)
 {
 	/* The head read below is the head only inside the caller's write
 	 * transaction, which also makes the events and their evidence one
@@ -223,7 +223,7 @@ static enum store_status begin_append(struct store *st, const char *chain)
 }
 
 enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
-	struct evidence *evidence, size_t n_evidence)
+	struct store_evidence *evidence, size_t n_evidence)
 {
 	enum store_status s = begin_append(st, chain);
 	if (s != STORE_OK)
@@ -236,7 +236,7 @@ enum store_status store_append(struct store *st, const char *chain, struct event
 }
 
 enum store_status store_append_after(struct store *st, const char *chain, int64_t after_seq,
-	struct event *evs, size_t n, struct evidence *evidence, size_t n_evidence)
+	struct event *evs, size_t n, struct store_evidence *evidence, size_t n_evidence)
 {
 	enum store_status s = begin_append(st, chain);
 	if (s != STORE_OK)
@@ -315,9 +315,9 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 	}
 	/* An empty answer for a chain that does not exist is an unknown run. */
 	if (count == 0 && chain && strcmp(chain, EVENT_CHAIN_ENGINEERS) != 0) {
-		struct run_row run;
+		struct store_run_row run;
 		enum store_status s = store_get_run(st, chain, &run);
-		run_row_clear(&run);
+		store_run_row_clear(&run);
 		if (s != STORE_OK) {
 			free(evs);
 			return s;

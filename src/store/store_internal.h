@@ -97,7 +97,7 @@ enum store_status store_chain_genesis(struct store *st, const char *chain, char 
 
 /* store_append without BEGIN/COMMIT: the caller holds a write transaction. */
 enum store_status store_append_locked(struct store *st, const char *chain, struct event *evs, size_t n,
-	struct evidence *evidence, size_t n_evidence);
+	struct store_evidence *evidence, size_t n_evidence);
 
 /* The "evidence" field of a payload: calls FN for each named hash. Returns
  * false with *WHY (static text) when the payload is not a JSON object or the

@@ -25,7 +25,7 @@ enum store_status store_put_checklist(struct store *st, const char *text, size_t
 	char sha[EVENT_HASH_HEX])
 {
 	assert(st && (text || len == 0) && sha);
-	sha256_hex(text, len, sha);
+	event_sha256_hex(text, len, sha);
 	sqlite3_stmt *stmt = store_prepare(st, "INSERT OR IGNORE INTO checklists (sha256, text) VALUES (?1, ?2)");
 	if (!stmt)
 		return STORE_FAILED;
@@ -63,7 +63,7 @@ char *store_get_checklist(struct store *st, const char *sha, size_t *len)
 	return text;
 }
 
-void run_row_clear(struct run_row *r)
+void store_run_row_clear(struct store_run_row *r)
 {
 	if (!r)
 		return;
@@ -76,10 +76,10 @@ void run_row_clear(struct run_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
-void run_row_array_free(struct run_row *rows, size_t n)
+void store_run_row_array_free(struct store_run_row *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++)
-		run_row_clear(&rows[i]);
+		store_run_row_clear(&rows[i]);
 	free(rows);
 }
 
@@ -90,7 +90,7 @@ static void hash_field(crypto_hash_sha256_state *h, const char *s)
 	crypto_hash_sha256_update(h, (const unsigned char *)"", 1);
 }
 
-void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX])
+void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX])
 {
 	/* The nonce is hashed as a C string: it must end within its buffer. */
 	assert(run && out && memchr(run->nonce, '\0', sizeof(run->nonce)));
@@ -108,7 +108,7 @@ void store_run_genesis(const struct run_row *run, char out[EVENT_HASH_HEX])
 }
 
 /* The columns RUN_SELECT gives, in order. */
-static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
+static void fill_run(sqlite3_stmt *stmt, struct store_run_row *r)
 {
 	r->id = store_column_dup(stmt, 0);
 	r->checklist_id = store_column_dup(stmt, 1);
@@ -139,7 +139,7 @@ static void fill_run(sqlite3_stmt *stmt, struct run_row *r)
 #define RUN_SELECT "SELECT r.id, r.checklist_id, r.checklist_sha, r.title, r.path, r.started_us, r.nonce, " \
 	"x.state, x.ended_us, x.events, x.last_us, x.head FROM runs AS r LEFT JOIN run_index AS x ON x.run = r.id"
 
-enum store_status store_get_run(struct store *st, const char *id, struct run_row *out)
+enum store_status store_get_run(struct store *st, const char *id, struct store_run_row *out)
 {
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *stmt = store_prepare(st, RUN_SELECT " WHERE r.id = ?1");
@@ -160,7 +160,7 @@ enum store_status store_get_run(struct store *st, const char *id, struct run_row
 	return s;
 }
 
-enum store_status store_list_runs(struct store *st, struct run_row **out, size_t *n)
+enum store_status store_list_runs(struct store *st, struct store_run_row **out, size_t *n)
 {
 	return store_list_runs_filtered(st, NULL, out, n);
 }
@@ -187,7 +187,7 @@ static void bind_named_int64(sqlite3_stmt *stmt, const char *name, int64_t value
 
 /* Only the conditions asked for are in the query, so that SQLite picks the
  * index that serves them (a "?1 IS NULL OR" condition would defeat it). */
-static char *filter_sql(const struct run_filter *f)
+static char *filter_sql(const struct store_run_filter *f)
 {
 	struct strbuf sb = {0};
 	strbuf_addstr(&sb, RUN_SELECT " WHERE 1");
@@ -205,7 +205,7 @@ static char *filter_sql(const struct run_filter *f)
 	return strbuf_detach(&sb);
 }
 
-enum store_status store_list_runs_filtered(struct store *st, const struct run_filter *f, struct run_row **out,
+enum store_status store_list_runs_filtered(struct store *st, const struct store_run_filter *f, struct store_run_row **out,
 	size_t *n)
 {
 	*out = NULL;
@@ -226,7 +226,7 @@ enum store_status store_list_runs_filtered(struct store *st, const struct run_fi
 		bind_named_int64(stmt, ":since", f->since_us);
 		bind_named_int64(stmt, ":until", f->until_us);
 	}
-	struct run_row *rows = NULL;
+	struct store_run_row *rows = NULL;
 	size_t count = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -239,7 +239,7 @@ enum store_status store_list_runs_filtered(struct store *st, const struct run_fi
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
-		run_row_array_free(rows, count);
+		store_run_row_array_free(rows, count);
 		return store_db_fail(st, "cannot list runs");
 	}
 	*out = rows;
@@ -276,7 +276,7 @@ static enum store_status checklist_exists(struct store *st, const char *sha)
 
 /* Inserts RUN under a fresh id; a taken id (one in 2^50 per existing run)
  * is simply drawn again. */
-static enum store_status insert_run(struct store *st, struct run_row *run)
+static enum store_status insert_run(struct store *st, struct store_run_row *run)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO runs (" RUN_COLUMNS ") "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -311,7 +311,7 @@ static enum store_status insert_run(struct store *st, struct run_row *run)
 	return s;
 }
 
-enum store_status store_create_run(struct store *st, struct run_row *run, struct event *first)
+enum store_status store_create_run(struct store *st, struct store_run_row *run, struct event *first)
 {
 	/* The run's chain begins with its run_started event, in the same commit. */
 	assert(st && run && first && first->kind && strcmp(first->kind, EV_RUN_STARTED) == 0);
@@ -340,13 +340,13 @@ enum store_status store_chain_genesis(struct store *st, const char *chain, char 
 {
 	if (strcmp(chain, EVENT_CHAIN_ENGINEERS) == 0) {
 		static const char tag[] = STORE_ENGINEERS_GENESIS_TAG;
-		sha256_hex(tag, sizeof(tag) - 1, out);
+		event_sha256_hex(tag, sizeof(tag) - 1, out);
 		return STORE_OK;
 	}
-	struct run_row run;
+	struct store_run_row run;
 	enum store_status s = store_get_run(st, chain, &run);
 	if (s == STORE_OK)
 		store_run_genesis(&run, out);
-	run_row_clear(&run);
+	store_run_row_clear(&run);
 	return s;
 }

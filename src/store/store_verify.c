@@ -17,7 +17,7 @@
 
 struct verifier {
 	struct store *st;
-	struct verify_result *out;
+	struct store_verify_result *out;
 	const char *anchor;
 	bool anchor_found;
 	sqlite3_stmt *events;   /* one chain, in seq order */
@@ -35,7 +35,7 @@ struct verifier {
 	const char *trigger_problem;
 };
 
-void verify_result_clear(struct verify_result *r)
+void store_verify_result_clear(struct store_verify_result *r)
 {
 	if (!r)
 		return;
@@ -78,7 +78,7 @@ static bool check_evidence(const char *sha, void *user)
 	if (rc != SQLITE_ROW)
 		return db_fail(v, "cannot read evidence");
 	char got[EVENT_HASH_HEX];
-	sha256_hex(sqlite3_column_blob(v->evidence, 0), (size_t)sqlite3_column_bytes(v->evidence, 0), got);
+	event_sha256_hex(sqlite3_column_blob(v->evidence, 0), (size_t)sqlite3_column_bytes(v->evidence, 0), got);
 	if (strcmp(got, sha) != 0)
 		return fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " does not match its bytes "
 			"(the evidence was altered)", SHORT_HASH, sha, v->seq);
@@ -329,7 +329,7 @@ static bool check_derived(struct verifier *v, const char *run)
 	return ok && check_derived_actors(v, run);
 }
 
-static bool verify_run(struct verifier *v, const struct run_row *run)
+static bool verify_run(struct verifier *v, const struct store_run_row *run)
 {
 	char genesis[EVENT_HASH_HEX];
 	store_run_genesis(run, genesis);
@@ -386,7 +386,7 @@ static bool check_derived_orphans(struct verifier *v)
 
 static bool verify_all(struct verifier *v)
 {
-	struct run_row *runs = NULL;
+	struct store_run_row *runs = NULL;
 	size_t n = 0;
 	v->status = store_list_runs(v->st, &runs, &n);
 	bool ok = v->status == STORE_OK;
@@ -394,7 +394,7 @@ static bool verify_all(struct verifier *v)
 	for (size_t i = n; ok && i > 0; i--)
 		ok = verify_run(v, &runs[i - 1]);
 	for (size_t i = 0; i < n; i++)
-		run_row_clear(&runs[i]);
+		store_run_row_clear(&runs[i]);
 	free(runs);
 	if (ok) {
 		char genesis[EVENT_HASH_HEX];
@@ -411,10 +411,10 @@ static bool verify_one(struct verifier *v, const char *run_id)
 		store_chain_genesis(v->st, EVENT_CHAIN_ENGINEERS, genesis);
 		return verify_chain(v, EVENT_CHAIN_ENGINEERS, genesis);
 	}
-	struct run_row run;
+	struct store_run_row run;
 	v->status = store_get_run(v->st, run_id, &run);
 	bool ok = v->status == STORE_OK && verify_run(v, &run) && report_trigger(v);
-	run_row_clear(&run);
+	store_run_row_clear(&run);
 	return ok;
 }
 
@@ -428,7 +428,7 @@ static bool anchor_is_hash(const char *anchor)
 }
 
 enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
-	struct verify_result *out)
+	struct store_verify_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct verifier v = {.st = st, .out = out, .anchor = anchor && anchor[0] ? anchor : NULL};

@@ -173,8 +173,8 @@ void ui_fill(int y, int x, int width);
 int ui_width(const char *utf8);
 void ui_box(int y, int x, int h, int w, const char *title);
 void ui_box_style(bool utf8);
-const char *ui_mark(const struct ui *ui, enum section_mark m);
-const char *ui_verdict_mark(const struct ui *ui, enum verdict v);
+const char *ui_mark(const struct ui *ui, enum engine_section_mark m);
+const char *ui_verdict_mark(const struct ui *ui, enum engine_verdict v);
 void ui_set_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ui_home.c: (re)reads the checklists and the runs the home screen lists. */
@@ -227,7 +227,7 @@ char *ui_register_fields(struct ui *ui, struct ui_dialog *d);
  * select one. */
 bool ui_read_only(struct ui *ui);
 bool ui_refused(struct ui *ui, bool allowed, char *why);
-const struct item *ui_selected_item(struct ui *ui);
+const struct checklist_item *ui_selected_item(struct ui *ui);
 void ui_attest_selected(struct ui *ui);      /* Space */
 void ui_abort_run(struct ui *ui);            /* A */
 void ui_add_engineer(struct ui *ui);         /* E */

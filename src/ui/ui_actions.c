@@ -22,7 +22,7 @@ static int record(struct ui *ui, const struct session_guard *guard, const char *
 
 static void start_check(struct ui *ui, size_t sec, size_t item)
 {
-	const struct item *it = &ui->s.cl->sections[sec].items[item];
+	const struct checklist_item *it = &ui->s.cl->sections[sec].items[item];
 	struct ui_output *o = &ui->outputs[sec][item];
 	free(o->data);
 	memset(o, 0, sizeof(*o)); /* a new attempt starts a new output */
@@ -71,7 +71,7 @@ static bool submit_confirm(struct ui *ui, struct ui_dialog *d, bool yes)
  * starts at once. */
 static void confirm_or_start(struct ui *ui, size_t sec, size_t item)
 {
-	const struct item *it = &ui->s.cl->sections[sec].items[item];
+	const struct checklist_item *it = &ui->s.cl->sections[sec].items[item];
 	if (!it->confirm) {
 		start_check(ui, sec, item);
 		return;
@@ -105,7 +105,7 @@ static bool submit_recheck(struct ui *ui, struct ui_dialog *d, bool yes)
 
 static void run_selected(struct ui *ui)
 {
-	const struct item *it = ui_selected_item(ui);
+	const struct checklist_item *it = ui_selected_item(ui);
 	if (!it || ui_read_only(ui))
 		return;
 	char *why = NULL;
@@ -164,7 +164,7 @@ static void recover_selected(struct ui *ui)
 		free(where);
 		return;
 	}
-	const struct item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
+	const struct checklist_item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
 	struct ui_dialog *d = ui_dialog_new("Recover a stuck check");
 	ui_dialog_info(d, "%s was started by %s,", it->title, where);
 	ui_dialog_info(d, "which cannot be seen from here. Record it as interrupted (error)");
@@ -244,7 +244,7 @@ static bool submit_waive(struct ui *ui, struct ui_dialog *d, bool yes)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "reason", reason);
 	free(reason);
-	const struct section *sec = &ui->s.cl->sections[d->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
 	char *target = xasprintf("%s/%s", sec->id, sec->items[d->item].id);
 	int rc = record(ui, &(struct session_guard){.action = ACTION_WAIVE, .sec = d->sec, .item = d->item}, ui->operator, EV_WAIVED, target, p);
 	if (rc == CS_OK)
@@ -255,7 +255,7 @@ static bool submit_waive(struct ui *ui, struct ui_dialog *d, bool yes)
 
 static void waive_selected(struct ui *ui)
 {
-	const struct item *it = ui_selected_item(ui);
+	const struct checklist_item *it = ui_selected_item(ui);
 	if (!it || ui_read_only(ui))
 		return;
 	char *why = NULL;
@@ -263,7 +263,7 @@ static void waive_selected(struct ui *ui)
 	if (ui_refused(ui, allowed, why))
 		return;
 	struct ui_dialog *d = ui_dialog_new("Waive");
-	ui_dialog_info(d, "Waive %s (%s)?", it->title, verdict_name(engine_item(ui->s.eng, ui->sec, ui->item)->verdict));
+	ui_dialog_info(d, "Waive %s (%s)?", it->title, engine_verdict_name(engine_item(ui->s.eng, ui->sec, ui->item)->verdict));
 	ui_dialog_field(d, "Reason", FIELD_TEXT, NULL);
 	d->sec = ui->sec;
 	d->item = ui->item;
@@ -291,7 +291,7 @@ static void add_note(struct ui *ui)
 {
 	if (ui_read_only(ui))
 		return;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	char *title = ui->pane == 1 && ui->item < sec->n_items
 		? xasprintf("Note on %s/%s", sec->id, sec->items[ui->item].id) : xasprintf("Note on %s", sec->id);
 	struct ui_dialog *d = ui_dialog_new(title);
@@ -305,7 +305,7 @@ static bool submit_choose(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	if (!yes)
 		return true;
-	const struct section *sec = &ui->s.cl->sections[d->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "group", sec->choice);
 	if (record(ui, &(struct session_guard){.action = ACTION_CHOOSE, .sec = d->sec}, ui->operator, EV_CHOSEN, sec->id, p) == CS_OK)
@@ -321,7 +321,7 @@ static void choose_section(struct ui *ui)
 	bool allowed = engine_can_choose(ui->s.eng, ui->sec, &why);
 	if (ui_refused(ui, allowed, why))
 		return;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	struct ui_dialog *d = ui_dialog_new("Choose");
 	ui_dialog_info(d, "Choose %s for \"%s\"? The other alternatives are skipped. (y/N)", sec->title, sec->choice);
 	d->yes_no = true;

@@ -179,12 +179,12 @@ static int prepare(struct ui *ui, bool *run_open)
 		}
 	}
 	if (opt->run_id) {
-		struct run_row r = {0};
+		struct store_run_row r = {0};
 		if (session_run(&ui->s, opt->run_id, &r) != CS_OK) {
 			fprintf(stderr, "countersign: open: no run \"%s\"; 'countersign runs --all' lists them\n", opt->run_id);
 			return CS_INVALID;
 		}
-		run_row_clear(&r);
+		store_run_row_clear(&r);
 		/* how the run stands, read through a connection that cannot write
 		 * (resuming it recovers interrupted checks, on the screen) */
 		struct session probe;

@@ -55,11 +55,11 @@ static void audit_destroy(struct ui *ui)
 void ui_audit_open(struct ui *ui, const char *run_id)
 {
 	char *id = xstrdup(run_id);  /* RUN_ID may be a list's, which a reload frees */
-	struct audit_entry *run = NULL;
+	struct store_audit_entry *run = NULL;
 	size_t n_run = 0;
 	/* the run's chain, with the failed PINs and lockouts (in the engineers'
 	 * chain) of people acting on it: a reviewer must see those too */
-	if (session_audit(&ui->s, &(struct audit_filter){.run = id}, &run, &n_run) != CS_OK) {
+	if (session_audit(&ui->s, &(struct store_audit_filter){.run = id}, &run, &n_run) != CS_OK) {
 		ui_set_status(ui, true, "cannot read the record of run %s: %s", id, session_store_error(&ui->s));
 		free(id);
 		return;
@@ -70,7 +70,7 @@ void ui_audit_open(struct ui *ui, const char *run_id)
 	au->lines = xcalloc(n_run + 1, sizeof(char *));
 	for (size_t i = 0; i < n_run; i++)
 		au->lines[au->n_lines++] = audit_line(&run[i]);
-	audit_entry_array_free(run, n_run);
+	store_audit_entry_array_free(run, n_run);
 	assert(ui->view != &ui_audit_view);
 	au->back = ui->view;
 	ui->view = &ui_audit_view;

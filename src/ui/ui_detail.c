@@ -24,10 +24,10 @@ static char *clean(struct strbuf *sb, unsigned flags)
 static void add_notes(struct ui *ui, struct strbuf *sb, const char *target, bool prefix)
 {
 	size_t n;
-	const struct note *notes = engine_notes(ui->s.eng, &n);
+	const struct engine_note *notes = engine_notes(ui->s.eng, &n);
 	size_t len = strlen(target);
 	for (size_t i = 0; i < n; i++) {
-		const struct note *no = &notes[i];
+		const struct engine_note *no = &notes[i];
 		bool match = strcmp(no->target, target) == 0 ||
 			(prefix && strncmp(no->target, target, len) == 0 && no->target[len] == '/');
 		if (!match)
@@ -41,7 +41,7 @@ static void add_notes(struct ui *ui, struct strbuf *sb, const char *target, bool
 
 /* An attestation decided the verdict (not a check): always for a manual
  * item; for another one, when its check asked for one and it was given. */
-static bool attested(const struct item *it, const struct item_state *is)
+static bool attested(const struct checklist_item *it, const struct engine_item_state *is)
 {
 	if (it->kind == ITEM_MANUAL)
 		return true;
@@ -54,11 +54,11 @@ static bool attested(const struct item *it, const struct item_state *is)
 }
 
 /* The first line: the verdict, who gave it, when (full time), and why. */
-static void verdict_line(struct ui *ui, struct strbuf *sb, const struct item *it, const struct item_state *is)
+static void verdict_line(struct ui *ui, struct strbuf *sb, const struct checklist_item *it, const struct engine_item_state *is)
 {
 	char when[64];
 	clock_format_utc(is->verdict_us, when, sizeof(when));
-	const char *name = is->needs_attestation ? "waits for an attestation" : verdict_name(is->verdict);
+	const char *name = is->needs_attestation ? "waits for an attestation" : engine_verdict_name(is->verdict);
 	const char *mark = ui_verdict_mark(ui, is->verdict);
 	if (is->verdict == VERDICT_RUNNING)
 		strbuf_addf(sb, "%s started by %s at %s", mark, is->actor, when);
@@ -76,15 +76,15 @@ static void verdict_line(struct ui *ui, struct strbuf *sb, const struct item *it
 	if (is->message && *is->message && is->verdict != VERDICT_RUNNING)
 		strbuf_addf(sb, ": %s", is->message);
 	if (is->verdict == VERDICT_WAIVED)
-		strbuf_addf(sb, " (its check: %s)", verdict_name(is->checked));
+		strbuf_addf(sb, " (its check: %s)", engine_verdict_name(is->checked));
 	strbuf_addstr(sb, "\n");
 }
 
 char *ui_item_detail(struct ui *ui, size_t sec, size_t item)
 {
-	const struct section *s = &ui->s.cl->sections[sec];
-	const struct item *it = &s->items[item];
-	const struct item_state *is = engine_item(ui->s.eng, sec, item);
+	const struct checklist_section *s = &ui->s.cl->sections[sec];
+	const struct checklist_item *it = &s->items[item];
+	const struct engine_item_state *is = engine_item(ui->s.eng, sec, item);
 	struct strbuf sb = {0};
 	if (is->verdict_seq && is->actor)
 		verdict_line(ui, &sb, it, is);
@@ -96,7 +96,7 @@ char *ui_item_detail(struct ui *ui, size_t sec, size_t item)
 		strbuf_addf(&sb, "re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate stays "
 			"passed)\n", is->recheck_actor ? is->recheck_actor : "?", when, is->rechecks, is->rechecks == 1 ? "" : "s");
 	}
-	const struct section_state *ss = engine_section(ui->s.eng, sec);
+	const struct engine_section_state *ss = engine_section(ui->s.eng, sec);
 	if (ss->reopened && !ss->gate_passed && is->verdict_us == ss->reopened_us && is->verdict_seq == is->gate_seq)
 		strbuf_addstr(&sb, "this re-check after sign-off failed: it reopened the gate, the signatures are stale\n");
 	if (is->rechecking)
@@ -137,12 +137,12 @@ bool ui_rollback_not_chosen(const struct ui *ui, size_t sec)
 
 /* The gate's story: passed, reopened, an earlier gate reopened, an
  * override asked for or forced. */
-static void gate_lines(struct ui *ui, struct strbuf *sb, const struct section *sec, const struct section_state *ss)
+static void gate_lines(struct ui *ui, struct strbuf *sb, const struct checklist_section *sec, const struct engine_section_state *ss)
 {
 	char when[64];
 	size_t target = ui_rollback_target(ui, ui->sec);
 	if (target != (size_t)-1) {
-		const struct section_state *ts = engine_section(ui->s.eng, target);
+		const struct engine_section_state *ts = engine_section(ui->s.eng, target);
 		strbuf_addf(sb, "rolls back %s%s: %s\n", ui->s.cl->sections[target].id,
 			ts->not_chosen ? ", which was NOT chosen" : ts->chosen ? ", the alternative chosen" : "",
 			ui->s.cl->sections[target].title);
@@ -166,7 +166,7 @@ static void gate_lines(struct ui *ui, struct strbuf *sb, const struct section *s
 			ss->gate_passed ? "; it has passed again" : "; sign the new evidence");
 	}
 	if (ss->reopened_before != (size_t)-1) {
-		const struct section_state *rs = engine_section(ui->s.eng, ss->reopened_before);
+		const struct engine_section_state *rs = engine_section(ui->s.eng, ss->reopened_before);
 		clock_format_utc(rs->reopened_us, when, sizeof(when));
 		strbuf_addf(sb, "an earlier gate reopened at %s after this section began: %s (this section stays "
 			"open)\n", when, ui->s.cl->sections[ss->reopened_before].id);
@@ -179,8 +179,8 @@ static void gate_lines(struct ui *ui, struct strbuf *sb, const struct section *s
 
 char *ui_section_info(struct ui *ui)
 {
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
+	const struct engine_section_state *ss = engine_section(ui->s.eng, ui->sec);
 	struct strbuf sb = {0};
 	char *end = engine_status(ui->s.eng) == RUN_ABORTED ? ui_run_end_text(ui) : NULL;
 	if (end)
@@ -188,7 +188,7 @@ char *ui_section_info(struct ui *ui)
 	free(end);
 	gate_lines(ui, &sb, sec, ss);
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		const struct signoff *so = &ss->signoffs[k];
+		const struct engine_signoff *so = &ss->signoffs[k];
 		char when[64];
 		clock_format_utc(so->time_us, when, sizeof(when));
 		/* only a current rejection shouts: a stale or superseded one no longer stands */
@@ -212,7 +212,7 @@ char *ui_section_info(struct ui *ui)
 
 char *ui_run_end_text(const struct ui *ui)
 {
-	enum run_status st = engine_status(ui->s.eng);
+	enum engine_run_status st = engine_status(ui->s.eng);
 	if (st == RUN_OPEN)
 		return NULL;
 	char when[64];

@@ -153,14 +153,14 @@ void ui_box(int y, int x, int h, int w, const char *title)
 	}
 }
 
-const char *ui_mark(const struct ui *ui, enum section_mark m)
+const char *ui_mark(const struct ui *ui, enum engine_section_mark m)
 {
 	static const char *const unicode[] = {"⊘", "○", "✓", "✗", "▶", "‼", "–", "◇"};
 	static const char *const ascii[] = {"#", "o", "+", "x", ">", "!", "-", "?"};
 	return (unsigned)m < 8 ? (ui->utf8 ? unicode[m] : ascii[m]) : "?";
 }
 
-const char *ui_verdict_mark(const struct ui *ui, enum verdict v)
+const char *ui_verdict_mark(const struct ui *ui, enum engine_verdict v)
 {
 	static const char *const unicode[] = {"·", "▶", "✓", "✗", "✗", "∅", "⌛", "■", "≈"};
 	static const char *const ascii[] = {".", ">", "+", "x", "x", "0", "T", "C", "~"};

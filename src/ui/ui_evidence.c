@@ -84,7 +84,7 @@ static bool failed_path(const cJSON *failures, const char *shown)
 }
 
 /* The expected JSON values that matched, with the value found. */
-static void add_matched_paths(const struct ui *ui, struct strbuf *sb, const struct item *it, const cJSON *a)
+static void add_matched_paths(const struct ui *ui, struct strbuf *sb, const struct checklist_item *it, const cJSON *a)
 {
 	const cJSON *failures = cJSON_GetObjectItemCaseSensitive(a, "failures");
 	cJSON *body = str(a, "body_head") ? cJSON_Parse(str(a, "body_head")) : NULL;
@@ -106,7 +106,7 @@ static void add_matched_paths(const struct ui *ui, struct strbuf *sb, const stru
 
 /* One attempt: when, its answer, then why it failed or what matched.
  * The request shows once, and again only when it changed. */
-static void add_http_attempt(const struct ui *ui, struct strbuf *sb, const struct item *it, const cJSON *a, int of,
+static void add_http_attempt(const struct ui *ui, struct strbuf *sb, const struct checklist_item *it, const cJSON *a, int of,
 	const char **last_url)
 {
 	const char *url = str(a, "url") ? str(a, "url") : "";
@@ -164,7 +164,7 @@ static void add_prom_sample(const struct ui *ui, struct strbuf *sb, const cJSON 
 	}
 }
 
-char *ui_evidence_readable(const struct ui *ui, const struct item *it, const char *evidence)
+char *ui_evidence_readable(const struct ui *ui, const struct checklist_item *it, const char *evidence)
 {
 	if (it->kind != ITEM_HTTP && it->kind != ITEM_PROMETHEUS)
 		return NULL;
@@ -243,7 +243,7 @@ static struct progress *progress_of(struct ui *ui, size_t sec, size_t item, bool
 
 void ui_progress_add(struct ui *ui, size_t sec, size_t item, const char *data, size_t len)
 {
-	enum item_kind kind = ui->s.cl->sections[sec].items[item].kind;
+	enum checklist_item_kind kind = ui->s.cl->sections[sec].items[item].kind;
 	if (kind != ITEM_HTTP && kind != ITEM_PROMETHEUS)
 		return;
 	struct progress *p = progress_of(ui, sec, item, true);

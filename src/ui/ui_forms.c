@@ -15,7 +15,7 @@ bool ui_read_only(struct ui *ui)
 {
 	if (ui->opt->review || engine_status(ui->s.eng) != RUN_OPEN) {
 		ui_set_status(ui, true, "this run is read-only (%s)",
-			ui->opt->review ? "review" : run_status_name(engine_status(ui->s.eng)));
+			ui->opt->review ? "review" : engine_run_status_name(engine_status(ui->s.eng)));
 		return true;
 	}
 	return false;
@@ -30,9 +30,9 @@ bool ui_refused(struct ui *ui, bool allowed, char *why)
 	return true;
 }
 
-const struct item *ui_selected_item(struct ui *ui)
+const struct checklist_item *ui_selected_item(struct ui *ui)
 {
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	if (ui->pane != 1 || ui->item >= sec->n_items) {
 		ui_set_status(ui, true, "select an item first (Tab or Enter moves to the items)");
 		return NULL;
@@ -47,7 +47,7 @@ static const char *const attest_outcomes[] = {"pass", "fail", NULL};
 
 /* An item whose own check ran and did not pass (an interactive command
  * that failed, an inconclusive metric): a pass over it needs a reason. */
-static bool ran_and_failed(const struct item_state *is)
+static bool ran_and_failed(const struct engine_item_state *is)
 {
 	return is->needs_attestation && is->verdict != VERDICT_PASS;
 }
@@ -55,8 +55,8 @@ static bool ran_and_failed(const struct item_state *is)
 static bool submit_attest(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	(void)yes;
-	const struct section *sec = &ui->s.cl->sections[d->sec];
-	const struct item *it = &sec->items[d->item];
+	const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
+	const struct checklist_item *it = &sec->items[d->item];
 	bool pass = d->fields[ATTEST_OUTCOME].choice == 0;
 	char *note = ui_field_text(&d->fields[ATTEST_NOTE]);
 	char *value = it->attest_value ? ui_field_text(&d->fields[ATTEST_VALUE]) : NULL;
@@ -90,15 +90,15 @@ static bool submit_attest(struct ui *ui, struct ui_dialog *d, bool yes)
 
 void ui_attest_selected(struct ui *ui)
 {
-	const struct item *it = ui_selected_item(ui);
+	const struct checklist_item *it = ui_selected_item(ui);
 	char *why = NULL;
 	if (!it || ui_read_only(ui))
 		return;
 	bool allowed = engine_can_attest(ui->s.eng, ui->sec, ui->item, &why);
 	if (ui_refused(ui, allowed, why))
 		return;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const struct item_state *is = engine_item(ui->s.eng, ui->sec, ui->item);
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
+	const struct engine_item_state *is = engine_item(ui->s.eng, ui->sec, ui->item);
 	struct ui_dialog *d = ui_dialog_new("Attest");
 	ui_dialog_info(d, "%s/%s: %s", sec->id, it->id, it->title);
 	/* attesting again after the gate passed is a re-check: say what it does */
@@ -109,7 +109,7 @@ void ui_attest_selected(struct ui *ui)
 	if (it->expect && !it->attest_value)
 		ui_dialog_info(d, "expect: %s", it->expect);
 	if (is->needs_attestation)
-		ui_dialog_info(d, "Its check ended %s: %s", verdict_name(is->verdict), is->message ? is->message : "");
+		ui_dialog_info(d, "Its check ended %s: %s", engine_verdict_name(is->verdict), is->message ? is->message : "");
 	if (ran_and_failed(is))
 		ui_dialog_info(d, "It did not pass: a pass needs a note saying why it is right anyway.");
 	ui_dialog_info(d, "Recorded as %s's attestation. Space changes the outcome.", ui->operator);
@@ -260,7 +260,7 @@ void ui_give_variables(struct ui *ui)
 			ui_dialog_info(d, "From the command line, each check takes them with --var-file FILE or from the "
 				"environment.");
 		}
-		const struct variable *v = &cl->variables[i];
+		const struct checklist_variable *v = &cl->variables[i];
 		ui_dialog_field(d, v->prompt ? v->prompt : v->name, v->secret ? FIELD_SECRET : FIELD_TEXT, NULL);
 	}
 	if (!d) {

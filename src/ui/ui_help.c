@@ -67,12 +67,12 @@ static void notify_lines(const struct ui *ui, struct strbuf *sb)
 	}
 	strbuf_addstr(sb, "Notifications (the checklist's webhooks):\n");
 	for (size_t i = 0; i < cl->n_notify; i++) {
-		const struct notify *no = &cl->notify[i];
+		const struct checklist_notify *no = &cl->notify[i];
 		char *missing = ui_notify_missing(ui, i);
 		struct strbuf events = {0};
 		for (int e = 0; e < NOTIFY_EVENT_COUNT; e++)
 			if (no->events & (1u << e))
-				strbuf_addf(&events, "%s%s", events.len ? " " : "", notify_event_name((enum notify_event)e));
+				strbuf_addf(&events, "%s%s", events.len ? " " : "", checklist_notify_event_name((enum checklist_notify_event)e));
 		if (missing)
 			strbuf_addf(sb, "  %zu %-5s off: ${%s} is not set here, so it will not deliver\n", i + 1,
 				no->format == NOTIFY_SLACK ? "slack" : "json", missing);

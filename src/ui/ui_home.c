@@ -16,7 +16,7 @@
 struct ui_home {
 	char **checklists;          /* paths */
 	size_t n_checklists;
-	struct run_row *runs;
+	struct store_run_row *runs;
 	size_t n_runs;
 	char *run_states;           /* 'o','c','a' per run */
 	size_t sel, top;            /* selected row, first row shown */
@@ -30,7 +30,7 @@ static void free_lists(struct ui_home *h)
 	h->checklists = NULL;
 	h->n_checklists = 0;
 	for (size_t i = 0; i < h->n_runs; i++)
-		run_row_clear(&h->runs[i]);
+		store_run_row_clear(&h->runs[i]);
 	free(h->runs);
 	free(h->run_states);
 	h->runs = NULL;
@@ -94,7 +94,7 @@ void ui_home_load(struct ui *ui)
 		h->run_states[i] = !h->runs[i].ended ? 'o' : strcmp(h->runs[i].ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
 	for (size_t i = 1; i < h->n_runs; i++) {
 		for (size_t k = i; k > 0 && h->run_states[k] == 'o' && h->run_states[k - 1] != 'o'; k--) {
-			struct run_row t = h->runs[k];
+			struct store_run_row t = h->runs[k];
 			h->runs[k] = h->runs[k - 1];
 			h->runs[k - 1] = t;
 			char c = h->run_states[k];
@@ -185,7 +185,7 @@ static void home_draw(struct ui *ui)
 
 /* The run selected on the home screen, or NULL (a checklist is) after
  * saying so. */
-static const struct run_row *selected_run(struct ui *ui)
+static const struct store_run_row *selected_run(struct ui *ui)
 {
 	const struct ui_home *h = ui->home;
 	if (h->sel >= h->n_checklists && h->sel < h->n_checklists + h->n_runs)
@@ -198,7 +198,7 @@ static void home_key(struct ui *ui, int key)
 {
 	struct ui_home *h = ui->home;
 	size_t total = h->n_checklists + h->n_runs;
-	const struct run_row *run;
+	const struct store_run_row *run;
 	switch (key) {
 	case 'j': case UI_KEY_DOWN:
 		if (h->sel + 1 < total)
@@ -218,7 +218,7 @@ static void home_key(struct ui *ui, int key)
 		if (h->sel < h->n_checklists)
 			ui_begin_new_run(ui, h->checklists[h->sel]);
 		else if (key == UI_KEY_ENTER && h->sel >= h->n_checklists && h->sel < total) {
-			const struct run_row *r = &h->runs[h->sel - h->n_checklists];
+			const struct store_run_row *r = &h->runs[h->sel - h->n_checklists];
 			if (h->run_states[h->sel - h->n_checklists] != 'o')
 				ui_run_open(ui, r->id);
 			else

@@ -20,8 +20,8 @@ enum { FIELD_OUTCOME, FIELD_NOTE, FIELD_VALUE };
 static bool submit_outcome(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	(void)yes;
-	const struct section *sec = &ui->s.cl->sections[d->sec];
-	const struct item *it = &sec->items[d->item];
+	const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
+	const struct checklist_item *it = &sec->items[d->item];
 	int outcome = d->fields[FIELD_OUTCOME].choice;
 	if (outcome == OUTCOME_PENDING) {
 		ui_set_status(ui, false, "%s/%s left pending: attest it later (Space)", sec->id, it->id);
@@ -59,10 +59,10 @@ static bool submit_outcome(struct ui *ui, struct ui_dialog *d, bool yes)
 
 void ui_interactive_outcome(struct ui *ui, size_t sec, size_t item)
 {
-	const struct item_state *is = engine_item(ui->s.eng, sec, item);
+	const struct engine_item_state *is = engine_item(ui->s.eng, sec, item);
 	if (!is->needs_attestation || engine_status(ui->s.eng) != RUN_OPEN)
 		return;
-	const struct item *it = &ui->s.cl->sections[sec].items[item];
+	const struct checklist_item *it = &ui->s.cl->sections[sec].items[item];
 	struct ui_dialog *d = ui_dialog_new("What did it show?");
 	ui_dialog_info(d, "%s ended: %s", it->title, is->message ? is->message : "");
 	ui_dialog_info(d, "pass (with a note), fail, or leave it pending and attest it later with Space.");

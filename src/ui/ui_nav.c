@@ -67,7 +67,7 @@ static char *lower(const char *s)
 
 /* How well section S matches Q (lowercase): 3 its id, 2 the start of its
  * id or title, 1 somewhere in them, 0 not at all. */
-static int match_rank(const struct section *s, const char *q)
+static int match_rank(const struct checklist_section *s, const char *q)
 {
 	char *id = lower(s->id), *title = lower(s->title);
 	int rank = strcmp(id, q) == 0 ? 3 : strncmp(id, q, strlen(q)) == 0 || strncmp(title, q, strlen(q)) == 0 ? 2
@@ -179,7 +179,7 @@ static void jump_open(struct ui *ui)
 
 /* --- the rollback of what was done --- */
 
-static bool is_rollback(const struct section *s)
+static bool is_rollback(const struct checklist_section *s)
 {
 	return s->always_open && s->phase && strcasecmp(s->phase, "rollback") == 0;
 }

@@ -127,7 +127,7 @@ static const char *last_actor(const struct checklist *cl, size_t sec, const stru
 	return "another engineer";
 }
 
-static bool signature_counts(const struct section_state *ss, const char *name)
+static bool signature_counts(const struct engine_section_state *ss, const char *name)
 {
 	for (size_t k = 0; name && k < ss->n_signoffs; k++)
 		if (strcmp(ss->signoffs[k].engineer, name) == 0 && !ss->signoffs[k].stale)
@@ -165,7 +165,7 @@ static void derive(struct ui *ui, const struct event *evs, size_t n, char **best
 	struct ui_news *nw = ui->news;
 	const struct before *before = nw->before;
 	for (size_t k = 0; k < cl->n_sections && k < nw->n_before; k++) {
-		const struct section_state *ss = engine_section(ui->s.eng, k);
+		const struct engine_section_state *ss = engine_section(ui->s.eng, k);
 		char *text = NULL;
 		int w = 0;
 		if (ss->reopened && ss->reopened_us != before[k].reopened_us)
@@ -199,7 +199,7 @@ static void on_fold(void *data, const struct event *evs, size_t n, bool folded)
 		nw->before = xreallocarray(nw->before, cl->n_sections + 1, sizeof(*nw->before));
 		nw->n_before = cl->n_sections;
 		for (size_t k = 0; k < cl->n_sections; k++) {
-			const struct section_state *ss = engine_section(ui->s.eng, k);
+			const struct engine_section_state *ss = engine_section(ui->s.eng, k);
 			nw->before[k] = (struct before){.passed = ss->gate_passed, .reopened_us = ss->reopened ? ss->reopened_us : 0,
 				.mine = signature_counts(ss, ui->operator)};
 		}

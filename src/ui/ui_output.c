@@ -120,7 +120,7 @@ static int draw_detail(struct ui *ui)
 static void output_draw(struct ui *ui)
 {
 	struct ui_output_screen *o = ui->output_screen;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	assert(o && ui->item < sec->n_items);  /* opened on an item (ui_output_open) */
 	int head = draw_detail(ui);
 	char *text = ui_item_body(ui, 0, NULL);

@@ -34,7 +34,7 @@ struct ui_review {
 	struct verified *verified;
 	size_t n_verified;
 	size_t total_runs;             /* runs in the record, filtered or not */
-	struct run_row *runs;          /* the runs the filters select, open ones first */
+	struct store_run_row *runs;          /* the runs the filters select, open ones first */
 	size_t n_runs;
 	char *run_states;              /* 'o','c','a' per run */
 	size_t sel, top;               /* selected run, first run shown */
@@ -43,7 +43,7 @@ struct ui_review {
 static void free_runs(struct ui_review *rv)
 {
 	for (size_t i = 0; i < rv->n_runs; i++)
-		run_row_clear(&rv->runs[i]);
+		store_run_row_clear(&rv->runs[i]);
 	free(rv->runs);
 	free(rv->run_states);
 	rv->runs = NULL;
@@ -82,7 +82,7 @@ static bool filtering(const struct ui_review *rv)
 		rv->filters.state;
 }
 
-static char state_of(const struct run_row *r)
+static char state_of(const struct store_run_row *r)
 {
 	return !r->ended ? 'o' : strcmp(r->ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
 }
@@ -93,19 +93,19 @@ void ui_review_load(struct ui *ui)
 		ui->review = xcalloc(1, sizeof(*ui->review));
 	struct ui_review *rv = ui->review;
 	free_runs(rv);
-	struct run_filter f = {
+	struct store_run_filter f = {
 		.checklist = rv->filters.checklist, .engineer = rv->filters.engineer,
 		.state = rv->filters.state ? state_choices[rv->filters.state] : NULL,
 		.since_us = rv->filters.since_us, .until_us = rv->filters.until_us,
 	};
-	struct run_row *rows = NULL, *all = NULL;
+	struct store_run_row *rows = NULL, *all = NULL;
 	size_t n = 0, n_all = 0;
 	if (session_list_runs(&ui->s, &f, &rows, &n) != CS_OK)
 		ui_set_status(ui, true, "cannot list the runs: %s", session_store_error(&ui->s));
 	rv->total_runs = n;
 	if (filtering(rv) && session_list_runs(&ui->s, NULL, &all, &n_all) == CS_OK)
 		rv->total_runs = n_all;
-	run_row_array_free(all, n_all);
+	store_run_row_array_free(all, n_all);
 	rv->runs = xcalloc(n + 1, sizeof(*rv->runs));
 	rv->run_states = xcalloc(n + 1, 1);
 	/* open runs first, then the others, newest first within each */
@@ -118,7 +118,7 @@ void ui_review_load(struct ui *ui)
 			memset(&rows[i], 0, sizeof(rows[i]));
 		}
 	}
-	run_row_array_free(rows, n);
+	store_run_row_array_free(rows, n);
 	if (rv->sel >= rv->n_runs)
 		rv->sel = rv->n_runs ? rv->n_runs - 1 : 0;
 	ui->dirty = true;
@@ -132,7 +132,7 @@ static const struct verified *find_verified(const struct ui_review *rv, const ch
 	return NULL;
 }
 
-static const struct run_row *selected_run(struct ui *ui)
+static const struct store_run_row *selected_run(struct ui *ui)
 {
 	const struct ui_review *rv = ui->review;
 	if (rv->sel < rv->n_runs)
@@ -171,7 +171,7 @@ static void draw_row(struct ui *ui, int y, size_t r, bool selected)
 {
 	const struct ui_review *rv = ui->review;
 	assert(r < rv->n_runs);
-	const struct run_row *run = &rv->runs[r];
+	const struct store_run_row *run = &rv->runs[r];
 	char when[32];
 	clock_strftime_utc(run->started_us, "%Y-%m-%d %H:%M", when, sizeof(when));
 	char st = rv->run_states[r];
@@ -263,14 +263,14 @@ static void remember(struct ui_review *rv, const char *id, bool ok, char *text)
  * the list's chain column from now on. */
 static void verify_selected(struct ui *ui)
 {
-	const struct run_row *r = selected_run(ui);
+	const struct store_run_row *r = selected_run(ui);
 	if (!r)
 		return;
-	struct verify_result res = {0};
+	struct store_verify_result res = {0};
 	int rc = session_verify(&ui->s, r->id, NULL, &res);
 	if (rc != CS_OK) {
 		ui_set_status(ui, true, "cannot verify run %s: %s", r->id, session_store_error(&ui->s));
-		verify_result_clear(&res);
+		store_verify_result_clear(&res);
 		return;
 	}
 	char *text;
@@ -285,7 +285,7 @@ static void verify_selected(struct ui *ui)
 	else
 		text = xasprintf("FAILED: %s%s", where, why);
 	free(where);
-	verify_result_clear(&res);
+	store_verify_result_clear(&res);
 	remember(ui->review, r->id, ok, text);
 	ui_set_status(ui, !ok, "run %s: %s", r->id, text);
 	struct ui_dialog *d = ui_dialog_new("Verify");
@@ -338,7 +338,7 @@ static bool submit_filter(struct ui *ui, struct ui_dialog *d, bool yes)
 	char *until = field_or_null(&d->fields[FILTER_UNTIL]);
 	int64_t since_us = 0, until_us = 0, ignored;
 	bool ok = false;
-	struct engineer e = {0};
+	struct store_engineer e = {0};
 	if (since && !parse_when(since, &since_us, &ignored)) {
 		ui_set_status(ui, true, "since: \"%s\" is not a date: give 2026-11-30 or 2026-11-30 18:00 (UTC)", since);
 		d->focus = FILTER_SINCE;
@@ -351,7 +351,7 @@ static bool submit_filter(struct ui *ui, struct ui_dialog *d, bool yes)
 	} else {
 		ok = true;
 	}
-	engineer_clear(&e);
+	store_engineer_clear(&e);
 	if (!ok) {
 		free(checklist);
 		free(engineer);
@@ -396,7 +396,7 @@ static void review_key(struct ui *ui, int key)
 {
 	struct ui_review *rv = ui->review;
 	size_t page = ui->rows > 8 ? (size_t)ui->rows - 8 : 1;
-	const struct run_row *r;
+	const struct store_run_row *r;
 	ui->dirty = true;
 	switch (key) {
 	case 'j': case UI_KEY_DOWN:

@@ -87,7 +87,7 @@ void ui_run_close(struct ui *ui)
 	engine_destroy(ui->s.eng);
 	checklist_destroy(ui->s.cl);
 	if (ui->s.have_run)
-		run_row_clear(&ui->s.run);
+		store_run_row_clear(&ui->s.run);
 	ui->s.eng = NULL;
 	ui->s.cl = NULL;
 	ui->s.have_run = false;
@@ -202,7 +202,7 @@ static void draw_title(struct ui *ui)
 	strbuf_addstr(&right, el);
 	add_window(ui, &right);
 	if (engine_status(ui->s.eng) != RUN_OPEN)
-		strbuf_addf(&right, " · %s", run_status_name(engine_status(ui->s.eng)));
+		strbuf_addf(&right, " · %s", engine_run_status_name(engine_status(ui->s.eng)));
 	if (engine_status(ui->s.eng) == RUN_ABORTED && engine_abort_actor(ui->s.eng))
 		strbuf_addf(&right, " by %s", engine_abort_actor(ui->s.eng));
 	strbuf_addstr(&right, " ");
@@ -219,7 +219,7 @@ static void draw_title(struct ui *ui)
 	strbuf_release(&right);
 }
 
-static int mark_color(enum section_mark m)
+static int mark_color(enum engine_section_mark m)
 {
 	switch (m) {
 	case MARK_PASSED: return 1;
@@ -246,16 +246,16 @@ static int sections_width(const struct ui *ui)
 
 /* The mark a section shows: a rollback of an alternative not chosen reads
  * as not chosen (it stays open). */
-static enum section_mark shown_mark(const struct ui *ui, size_t s)
+static enum engine_section_mark shown_mark(const struct ui *ui, size_t s)
 {
-	enum section_mark m = engine_section(ui->s.eng, s)->mark;
+	enum engine_section_mark m = engine_section(ui->s.eng, s)->mark;
 	return m == MARK_OPEN && ui_rollback_not_chosen(ui, s) ? MARK_NOT_CHOSEN : m;
 }
 
 static void draw_section_row(struct ui *ui, int y, int width, size_t s)
 {
-	const struct section *sec = &ui->s.cl->sections[s];
-	enum section_mark m = shown_mark(ui, s);
+	const struct checklist_section *sec = &ui->s.cl->sections[s];
+	enum engine_section_mark m = shown_mark(ui, s);
 	char *title = ui_fit_middle(sec->title, width - 5, ui->utf8);
 	char *line = xasprintf(" %s %s", ui_mark(ui, m), title);
 	bool sel = s == ui->sec;
@@ -316,7 +316,7 @@ static void draw_sections(struct ui *ui, int top, int height, int width)
 	ui_border_more(ui, top + height - 1, 0, width, n - first > rows ? (size_t)(n - first - rows) : 0, false);
 }
 
-static const char *kind_short(enum item_kind k)
+static const char *kind_short(enum checklist_item_kind k)
 {
 	static const char *const names[] = {"cmd", "http", "prom", "wait", "manual"};
 	return (unsigned)k < 5 ? names[k] : "?";
@@ -327,8 +327,8 @@ static const char *kind_short(enum item_kind k)
  * in the middle when it does not fit, so that its end shows), estimate. */
 static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 {
-	const struct item *it = &ui->s.cl->sections[s].items[i];
-	const struct item_state *is = engine_item(ui->s.eng, s, i);
+	const struct checklist_item *it = &ui->s.cl->sections[s].items[i];
+	const struct engine_item_state *is = engine_item(ui->s.eng, s, i);
 	char dur[32] = "", est[48] = "";
 	if (it->kind == ITEM_WAIT && is->verdict == VERDICT_RUNNING) {
 		int64_t left_s = (is->wait_until_us - clock_wall_us() + 999999) / 1000000;
@@ -349,7 +349,7 @@ static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 		duration_format(it->estimate_hi_ms, b, sizeof(b));
 		snprintf(est, sizeof(est), it->estimate_lo_ms == it->estimate_hi_ms ? " ~%s" : " ~%s-%s", a, b);
 	}
-	const char *verdict = is->needs_attestation ? "attest?" : verdict_name(is->verdict);
+	const char *verdict = is->needs_attestation ? "attest?" : engine_verdict_name(is->verdict);
 	char *head = xasprintf("%s %-9s %8s %-6s ", ui_verdict_mark(ui, is->verdict), verdict, dur, kind_short(it->kind));
 	char *tail = xasprintf("%s%s", est, it->required ? "" : " (optional)");
 	int room = width - ui_width(head) - ui_width(tail);
@@ -364,8 +364,8 @@ static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 /* The gate line under the items: counts, then what stands out. */
 static void gate_line(struct ui *ui, struct strbuf *sb)
 {
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
+	const struct engine_section_state *ss = engine_section(ui->s.eng, ui->sec);
 	const struct checklist *cl = ui->s.cl;
 	size_t target = ui_rollback_target(ui, ui->sec);
 	if (sec->always_open)
@@ -393,7 +393,7 @@ static void gate_line(struct ui *ui, struct strbuf *sb)
 
 static void draw_items(struct ui *ui, int top, int left, int height, int width)
 {
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	ui_box(top, left, height, width, sec->title);
 	if (ui->pane == 1)
 		mvaddch(top, left + 1, '*');
@@ -403,7 +403,7 @@ static void draw_items(struct ui *ui, int top, int left, int height, int width)
 		size_t i = (size_t)(first + r);
 		char *line = item_summary(ui, ui->sec, i, width - 2);
 		bool sel = ui->pane == 1 && i == ui->item;
-		enum verdict v = engine_item(ui->s.eng, ui->sec, i)->verdict;
+		enum engine_verdict v = engine_item(ui->s.eng, ui->sec, i)->verdict;
 		int color = v == VERDICT_PASS || v == VERDICT_WAIVED ? 1 : v == VERDICT_RUNNING ? 3
 			: v == VERDICT_PENDING ? 0 : 2;
 		if (sel)
@@ -447,7 +447,7 @@ int ui_run_pane_rows(const struct ui *ui, int pane)
 /* The evidence of the latest finished check, from the record. */
 static char *recorded_output(struct ui *ui, size_t s, size_t i, size_t *len)
 {
-	const struct item_state *is = engine_item(ui->s.eng, s, i);
+	const struct engine_item_state *is = engine_item(ui->s.eng, s, i);
 	if (!is->finished_payload)
 		return NULL;
 	cJSON *p = cJSON_Parse(is->finished_payload);
@@ -478,7 +478,7 @@ static void add_expanded(struct ui *ui, struct strbuf *sb, const char *prefix, c
 }
 
 /* What a check that never ran will do, with the run's values in it. */
-static void add_description(struct ui *ui, struct strbuf *sb, const struct item *it)
+static void add_description(struct ui *ui, struct strbuf *sb, const struct checklist_item *it)
 {
 	if (it->expect)
 		add_expanded(ui, sb, "expect: ", it->expect);
@@ -504,7 +504,7 @@ static size_t count_lines(const char *data, size_t len)
 char *ui_item_body(struct ui *ui, size_t max_lines, size_t *total)
 {
 	assert(ui->sec < ui->s.cl->n_sections && ui->item < ui->s.cl->sections[ui->sec].n_items);
-	const struct item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
+	const struct checklist_item *it = &ui->s.cl->sections[ui->sec].items[ui->item];
 	bool net = it->kind == ITEM_HTTP || it->kind == ITEM_PROMETHEUS;
 	const struct ui_output *o = &ui->outputs[ui->sec][ui->item];
 	struct strbuf sb = {0};
@@ -575,7 +575,7 @@ static void put_rows(int y, int x, int width, char **rows, size_t from, size_t c
  * border say what does not fit (o shows an item's whole output). */
 static void draw_output(struct ui *ui, int top, int left, int height, int width)
 {
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	const char *title = ui->pane == 0 ? sec->id : ui->item < sec->n_items ? sec->items[ui->item].id : "output";
 	ui_box(top, left, height, width, title);
 	size_t rows = height > 2 ? (size_t)(height - 2) : 0, n_head = 0, n_body = 0, total = 0;
@@ -631,7 +631,7 @@ void ui_run_draw(struct ui *ui)
 	int body = ui->rows - 3;
 	int lw = sections_width(ui);
 	draw_sections(ui, 1, body, lw);
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	int items_h = (int)sec->n_items + 3;
 	if (items_h < 5)
 		items_h = 5;

@@ -61,7 +61,7 @@ bool ui_rollback_not_chosen(const struct ui *ui, size_t sec);
  * each attempt or sample with status, latency, matched JSON paths, values
  * and the threshold, and why it failed. Malloc'd; NULL when EVIDENCE is not
  * network evidence. */
-char *ui_evidence_readable(const struct ui *ui, const struct item *it, const char *evidence);
+char *ui_evidence_readable(const struct ui *ui, const struct checklist_item *it, const char *evidence);
 /* EVIDENCE pretty-printed (the raw JSON), malloc'd; NULL when not JSON. */
 char *ui_evidence_raw(const char *evidence);
 /* Whether the panes show network evidence raw (J toggles it). */

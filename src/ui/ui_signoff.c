@@ -36,7 +36,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 		pin_wrong = true;
 	} else {
 		/* sign what the dialog showed, and only if it is still current */
-		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
+		const struct engine_section_state *ss = engine_section(ui->s.eng, d->sec);
 		if (strcmp(ss->digest, d->digest) != 0) {
 			ui_set_status(ui, true, "the evidence changed while signing; look again and sign anew");
 			close = true;
@@ -46,7 +46,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 			if (comment[0])
 				cJSON_AddStringToObject(p, "comment", comment);
 			cJSON_AddStringToObject(p, "digest", ss->digest);
-			const struct section *sec = &ui->s.cl->sections[d->sec];
+			const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
 			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name, .approve = approve,
 				.digest = d->digest};
 			if (session_record(&ui->s, &guard, name, EV_SIGNED, sec->id, p) == CS_OK) {
@@ -68,7 +68,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 }
 
 /* True when ENGINEER has a signature on the section's current evidence. */
-static bool has_signed(const struct section_state *ss, const char *engineer)
+static bool has_signed(const struct engine_section_state *ss, const char *engineer)
 {
 	for (size_t k = 0; engineer && k < ss->n_signoffs; k++)
 		if (!ss->signoffs[k].stale && strcmp(ss->signoffs[k].engineer, engineer) == 0)
@@ -84,16 +84,16 @@ static void approval_blocked(struct ui *ui, struct ui_dialog *d, size_t s)
 	if (engine_can_sign(ui->s.eng, s, "", true, &why))
 		return;
 	free(why);
-	const struct section *sec = &ui->s.cl->sections[s];
+	const struct checklist_section *sec = &ui->s.cl->sections[s];
 	struct strbuf sb = {0};
 	for (size_t i = 0; i < sec->n_items; i++) {
-		const struct item_state *is = engine_item(ui->s.eng, s, i);
+		const struct engine_item_state *is = engine_item(ui->s.eng, s, i);
 		bool waiting = is->needs_attestation && !is->rechecking;
 		if (!sec->items[i].required ||
 			((is->gate_verdict == VERDICT_PASS || is->gate_verdict == VERDICT_WAIVED) && !waiting))
 			continue;
 		strbuf_addf(&sb, "%s%s (%s)", sb.len ? ", " : "", sec->items[i].id,
-			waiting ? "to attest" : verdict_name(is->gate_verdict));
+			waiting ? "to attest" : engine_verdict_name(is->gate_verdict));
 	}
 	ui_dialog_info(d, "Approval cannot succeed yet: %s not passed. Only a rejection (with a comment) can "
 		"be recorded now.", sb.data ? sb.data : "required items have");
@@ -105,18 +105,18 @@ void ui_sign_section(struct ui *ui)
 	if (ui_read_only(ui))
 		return;
 	char *why = NULL;
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	/* check with a name nobody has, so that only the section's rules speak */
 	bool allowed = engine_can_sign(ui->s.eng, ui->sec, "", false, &why);
 	if (ui_refused(ui, allowed, why))
 		return;
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	const struct engine_section_state *ss = engine_section(ui->s.eng, ui->sec);
 	struct ui_dialog *d = ui_dialog_new("Sign section");
 	ui_dialog_info(d, "%s · items %d/%d · sign-offs %d/%d", sec->title, ss->required_done, ss->required_total,
 		ss->approvals, sec->signoffs);
 	for (size_t i = 0; i < sec->n_items; i++)
 		ui_dialog_info(d, "  %s %-9s %s", ui_verdict_mark(ui, engine_item(ui->s.eng, ui->sec, i)->verdict),
-			verdict_name(engine_item(ui->s.eng, ui->sec, i)->verdict), sec->items[i].title);
+			engine_verdict_name(engine_item(ui->s.eng, ui->sec, i)->verdict), sec->items[i].title);
 	ui_dialog_info(d, "evidence digest %.16s…%s", ss->digest, ss->digest + 56);
 	approval_blocked(ui, d, ui->sec);
 	snprintf(d->digest, sizeof(d->digest), "%s", ss->digest);
@@ -145,7 +145,7 @@ static bool record_override(struct ui *ui, size_t s, const char *a, const char *
 	cJSON_AddItemToArray(who, cJSON_CreateString(b));
 	cJSON_AddStringToObject(p, "reason", reason);
 	cJSON_AddStringToObject(p, "incident", incident);
-	const struct section *sec = &ui->s.cl->sections[s];
+	const struct checklist_section *sec = &ui->s.cl->sections[s];
 	struct session_guard guard = {.action = ACTION_OVERRIDE, .sec = s};
 	if (session_record(&ui->s, &guard, a, EV_OVERRIDE, sec->id, p) != CS_OK)
 		return false;
@@ -154,7 +154,7 @@ static bool record_override(struct ui *ui, size_t s, const char *a, const char *
 }
 
 /* "until 16:40:00 UTC (in 14m58s)" for a pending request, malloc'd. */
-static char *pending_until(const struct section_state *ss)
+static char *pending_until(const struct engine_section_state *ss)
 {
 	char when[64], left[32];
 	clock_format_utc(ss->pending_expires_us, when, sizeof(when));
@@ -179,7 +179,7 @@ static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
 		d->focus = OV_FIRST_PIN;
 	} else if (!b[0]) {
 		/* no second engineer here: ask for one elsewhere */
-		const struct section *sec = &ui->s.cl->sections[d->sec];
+		const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
 		if (session_request_override(&ui->s, d->sec, a, reason, incident) == CS_OK) {
 			char when[64];
 			clock_format_utc(engine_section(ui->s.eng, d->sec)->pending_expires_us, when, sizeof(when));
@@ -212,7 +212,7 @@ static bool submit_confirm_override(struct ui *ui, struct ui_dialog *d, bool yes
 		ui_field_clear(&d->fields[1]);
 		d->focus = 1;
 	} else if (session_confirm_override(&ui->s, d->sec, name) == CS_OK) {
-		const struct section_state *ss = engine_section(ui->s.eng, d->sec);
+		const struct engine_section_state *ss = engine_section(ui->s.eng, d->sec);
 		ui_set_status(ui, false, "FORCED %s by %s (incident %s)", ui->s.cl->sections[d->sec].id,
 			ss->override_by ? ss->override_by : name, ss->override_incident ? ss->override_incident : "");
 		close = true;
@@ -227,8 +227,8 @@ static bool submit_confirm_override(struct ui *ui, struct ui_dialog *d, bool yes
 /* The second engineer's half of an override asked for elsewhere. */
 static void confirm_override(struct ui *ui)
 {
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
-	const struct section_state *ss = engine_section(ui->s.eng, ui->sec);
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
+	const struct engine_section_state *ss = engine_section(ui->s.eng, ui->sec);
 	char asked[64];
 	clock_format_utc(ss->pending_us, asked, sizeof(asked));
 	char *until = pending_until(ss);
@@ -262,7 +262,7 @@ void ui_override_section(struct ui *ui)
 		confirm_override(ui);
 		return;
 	}
-	const struct section *sec = &ui->s.cl->sections[ui->sec];
+	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	struct ui_dialog *d = ui_dialog_new("Override (break glass)");
 	ui_dialog_info(d, "Force %s open and its gate passed; shown as FORCED everywhere. Two engineers, a "
 		"reason and an incident reference.", sec->title);

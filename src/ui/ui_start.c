@@ -98,11 +98,11 @@ void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui))
 		return;
 	}
 	after_signin = then;
-	struct engineer *list = NULL;
+	struct store_engineer *list = NULL;
 	size_t n = 0;
 	session_engineers(&ui->s, &list, &n);
 	for (size_t i = 0; i < n; i++)
-		engineer_clear(&list[i]);
+		store_engineer_clear(&list[i]);
 	free(list);
 	struct ui_dialog *d;
 	if (n == 0) {
@@ -140,7 +140,7 @@ static bool submit_vars(struct ui *ui, struct ui_dialog *d, bool yes)
 	for (size_t i = 0; i < cl->n_variables; i++)
 		ui_text_free(assign[i]);
 	free(assign);
-	const struct variable *missing = NULL;
+	const struct checklist_variable *missing = NULL;
 	for (size_t i = 0; ok && i < cl->n_variables; i++)
 		if (!ui->vars.values[i] || !ui->vars.values[i][0])
 			missing = &cl->variables[i];
@@ -172,7 +172,7 @@ static void open_vars_form(struct ui *ui)
 	struct ui_dialog *d = ui_dialog_new("New run");
 	ui_dialog_info(d, "%s (%s)", cl->title, cl->id);
 	for (size_t i = 0; i < cl->n_variables; i++) {
-		const struct variable *v = &cl->variables[i];
+		const struct checklist_variable *v = &cl->variables[i];
 		/* --var first, then the default; secrets may come from the environment */
 		const char *given = NULL;
 		size_t len = strlen(v->name);
@@ -218,7 +218,7 @@ static bool submit_open_run(struct ui *ui, struct ui_dialog *d, bool yes)
 
 /* Adds a row for open run RUN (loaded in PROBE): id, when and by whom it
  * started, its title and the section it is at. */
-static void open_run_row(struct ui *ui, struct ui_dialog *d, const struct run_row *run, struct session *probe)
+static void open_run_row(struct ui *ui, struct ui_dialog *d, const struct store_run_row *run, struct session *probe)
 {
 	struct event *evs = NULL;
 	size_t n = 0;
@@ -238,7 +238,7 @@ static void open_run_row(struct ui *ui, struct ui_dialog *d, const struct run_ro
  * run), and starting a new one as the last choice. */
 static void new_run_signed_in(struct ui *ui)
 {
-	struct run_row *runs = NULL;
+	struct store_run_row *runs = NULL;
 	size_t n = 0;
 	session_list_runs(&ui->s, NULL, &runs, &n);
 	open_ids_clear();
@@ -259,7 +259,7 @@ static void new_run_signed_in(struct ui *ui)
 		session_close(&probe);
 	}
 	for (size_t i = 0; i < n; i++)
-		run_row_clear(&runs[i]);
+		store_run_row_clear(&runs[i]);
 	free(runs);
 	if (!d) {
 		open_vars_form(ui);

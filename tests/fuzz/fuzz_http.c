@@ -10,7 +10,7 @@
 static const int statuses[] = {200, 204, 301, 404, 500, 100, 299, 599};
 
 /* Fills IT's expectations from the object EXPECT (borrowed strings). */
-static void expectations(const cJSON *expect, struct item *it, size_t cap)
+static void expectations(const cJSON *expect, struct checklist_item *it, size_t cap)
 {
 	const cJSON *e;
 	cJSON_ArrayForEach(e, expect) {
@@ -20,7 +20,7 @@ static void expectations(const cJSON *expect, struct item *it, size_t cap)
 		}
 		if (it->n_expect_json == cap)
 			break;
-		struct json_expect *x = &it->expect_json[it->n_expect_json];
+		struct checklist_json_expect *x = &it->expect_json[it->n_expect_json];
 		x->path = e->string;
 		if (cJSON_IsString(e)) {
 			x->type = SCALAR_STRING;
@@ -40,7 +40,7 @@ static void expectations(const cJSON *expect, struct item *it, size_t cap)
 	}
 }
 
-static void judge(const struct item *it, uint8_t flags, const char *body, size_t body_len)
+static void judge(const struct checklist_item *it, uint8_t flags, const char *body, size_t body_len)
 {
 	struct http_expect ex;
 	char *err = NULL;
@@ -84,8 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t body_len = split < size - 2 ? size - 2 - split - 1 : 0;
 	cJSON *expect = cJSON_Parse(text);
 
-	struct item it = {0};
-	struct json_expect xs[16];
+	struct checklist_item it = {0};
+	struct checklist_json_expect xs[16];
 	memset(xs, 0, sizeof(xs));
 	it.expect_json = xs;
 	int codes[2] = {statuses[status_sel & 7], statuses[(status_sel >> 3) & 7]};

@@ -40,10 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cl) {
 		FUZZ_ASSERT(cl->n_sections > 0);
 		for (size_t i = 0; i < cl->n_sections; i++) {
-			const struct section *s = &cl->sections[i];
+			const struct checklist_section *s = &cl->sections[i];
 			FUZZ_ASSERT(checklist_section(cl, s->id) != NULL);
 			for (size_t k = 0; k < s->n_items; k++)
-				FUZZ_ASSERT(section_item(s, s->items[k].id) != NULL);
+				FUZZ_ASSERT(checklist_section_item(s, s->items[k].id) != NULL);
 		}
 	}
 	checklist_destroy(cl);

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first byte picks the status and how several series combine. */
 	static const long statuses[] = {200, 200, 400, 422, 503, 302, 0, 599};
 	long status = statuses[data[0] & 7];
-	enum prom_reduce reduce = (enum prom_reduce)((data[0] >> 3) % 5);
+	enum checklist_prom_reduce reduce = (enum checklist_prom_reduce)((data[0] >> 3) % 5);
 	char *body = fuzz_text(data + 1, size - 1);
 	struct prom_sample s;
 	prom_parse(body, size - 1, status, reduce, &s);
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (s.series)
 		FUZZ_ASSERT(cJSON_GetArraySize(s.series) <= PROM_SERIES_KEPT);
-	char *cond = prom_threshold_text((enum prom_compare)(data[0] % 3), 0.5, 0.8);
+	char *cond = prom_threshold_text((enum checklist_prom_compare)(data[0] % 3), 0.5, 0.8);
 	free(cond);
 	prom_sample_clear(&s);
 	double v;

@@ -217,7 +217,7 @@ static inline struct checklist *load_item(const char *item_json)
 	return cl;
 }
 
-static inline const struct item *first_item(const struct checklist *cl)
+static inline const struct checklist_item *first_item(const struct checklist *cl)
 {
 	return &cl->sections[0].items[0];
 }

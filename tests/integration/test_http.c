@@ -223,8 +223,8 @@ static void test_methods(struct harness *h)
 	/* Headers given expanded by the caller replace the item's. */
 	struct checklist *cl = load_item(ITEM(", \"headers\": {\"X-Token\": \"${TOKEN}\"}, "
 		"\"expect_json\": {\"headers.x-token\": \"expanded\"}"));
-	struct kv kv = { "X-Token", "expanded" };
-	struct kv_list list = { &kv, 1 };
+	struct checklist_kv kv = { "X-Token", "expanded" };
+	struct checklist_kv_list list = { &kv, 1 };
 	char *url = xasprintf("%s/echo", base), *err = NULL;
 	int job = net_start_http(h->net, first_item(cl), url, &list, NULL, &err);
 	CHECK_STR(harness_wait(h, job)->verdict, "pass");
@@ -338,8 +338,8 @@ static void test_secrets(struct harness *h)
 	net_set_secrets(h->net, both);
 	struct checklist *cl = load_item(ITEM(", \"expect_json\": {\"headers.authorization\": \"nope\"}"));
 	char *url = xasprintf("%s/echo?token=hunter2&key=hunter2-prod-key", base);
-	struct kv kv = { "Authorization", "Bearer hunter2-prod-key" };
-	struct kv_list headers = { &kv, 1 };
+	struct checklist_kv kv = { "Authorization", "Bearer hunter2-prod-key" };
+	struct checklist_kv_list headers = { &kv, 1 };
 	char *err = NULL;
 	int job = net_start_http(h->net, first_item(cl), url, &headers, NULL, &err);
 	free(err);
@@ -364,8 +364,8 @@ static void test_refusals(struct harness *h)
 	CHECK_HAS(err, "must start with http:// or https://");
 	free(err);
 	err = NULL;
-	struct kv kv = { "X-Bad", "a\r\nInjected: yes" };
-	struct kv_list list = { &kv, 1 };
+	struct checklist_kv kv = { "X-Bad", "a\r\nInjected: yes" };
+	struct checklist_kv_list list = { &kv, 1 };
 	CHECK(net_start_http(h->net, first_item(cl), base, &list, NULL, &err) == -1);
 	CHECK_HAS(err, "line break");
 	free(err);
@@ -392,7 +392,7 @@ static void test_destroy_in_flight(void)
 	struct checklist *cl = load_item(ITEM(", \"retries\": 3"));
 	char *slow = xasprintf("%s/slow?ms=3000", base), *hook = xasprintf("%s/hook/slow/x?ms=3000", base);
 	char *err = NULL;
-	struct notify t = { .format = NOTIFY_SLACK, .events = 1u << NOTIFY_NOTE };
+	struct checklist_notify t = { .format = NOTIFY_SLACK, .events = 1u << NOTIFY_NOTE };
 	CHECK(net_start_http(n, first_item(cl), slow, NULL, NULL, &err) > 0);
 	CHECK(net_notify(n, &t, hook, NOTIFY_NOTE, "note", NULL, &err) > 0);
 	CHECK(!net_wait_all(n, 300));

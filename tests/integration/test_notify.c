@@ -39,7 +39,7 @@ static cJSON *deliveries_to(const char *path)
 	return mine;
 }
 
-static int notify(struct harness *h, const struct notify *t, const char *path, enum notify_event ev,
+static int notify(struct harness *h, const struct checklist_notify *t, const char *path, enum checklist_notify_event ev,
 	const char *text, const char *details)
 {
 	char *url = strstr(path, "://") ? xstrdup(path) : xasprintf("%s%s", base, path), *err = NULL;
@@ -53,7 +53,7 @@ static int notify(struct harness *h, const struct notify *t, const char *path, e
 
 static void test_listed_events_only(struct harness *h)
 {
-	struct notify t = { .format = NOTIFY_SLACK,
+	struct checklist_notify t = { .format = NOTIFY_SLACK,
 		.events = 1u << NOTIFY_CHECK_FAILED | 1u << NOTIFY_GATE_PASSED };
 	const char *path = "/hook/ok/T0KEN-slack";
 	int a = notify(h, &t, path, NOTIFY_CHECK_FAILED, "deploy/health failed: status 503", NULL);
@@ -94,7 +94,7 @@ static void test_listed_events_only(struct harness *h)
 
 static void test_json_format(struct harness *h)
 {
-	struct notify t = { .format = NOTIFY_JSON, .events = 1u << NOTIFY_RUN_COMPLETED };
+	struct checklist_notify t = { .format = NOTIFY_JSON, .events = 1u << NOTIFY_RUN_COMPLETED };
 	const char *path = "/hook/ok/json-events";
 	int id = notify(h, &t, path, NOTIFY_RUN_COMPLETED, "run 42 completed",
 		"{\"run\": \"42\", \"checklist\": \"noa-server-deploy\"}");
@@ -115,7 +115,7 @@ static void test_json_format(struct harness *h)
 static void test_failed_deliveries(struct harness *h)
 {
 	net_set_notify_policy(h->net, 3, 50, 2000);
-	struct notify t = { .format = NOTIFY_SLACK, .events = 1u << NOTIFY_OVERRIDE };
+	struct checklist_notify t = { .format = NOTIFY_SLACK, .events = 1u << NOTIFY_OVERRIDE };
 
 	int id = notify(h, &t, "/hook/fail/SECRET-500", NOTIFY_OVERRIDE, "override", NULL);
 	struct outcome *o = harness_wait(h, id);
@@ -151,7 +151,7 @@ static void test_failed_deliveries(struct harness *h)
 /* A delivery to a slow receiver does not hold up a check. */
 static void test_never_blocks(struct harness *h)
 {
-	struct notify t = { .format = NOTIFY_SLACK, .events = 1u << NOTIFY_CHECK_PASSED };
+	struct checklist_notify t = { .format = NOTIFY_SLACK, .events = 1u << NOTIFY_CHECK_PASSED };
 	int d = notify(h, &t, "/hook/slow/x?ms=1500", NOTIFY_CHECK_PASSED, "passed", NULL);
 	struct checklist *cl = load_item("{\"id\": \"h\", \"title\": \"h\", \"kind\": \"http\", \"url\": \"http://x/\"}");
 	char *url = xasprintf("%s/health", base), *err = NULL;
@@ -165,7 +165,7 @@ static void test_never_blocks(struct harness *h)
 
 static void test_refusals(struct harness *h)
 {
-	struct notify t = { .format = NOTIFY_JSON, .events = 1u << NOTIFY_NOTE };
+	struct checklist_notify t = { .format = NOTIFY_JSON, .events = 1u << NOTIFY_NOTE };
 	char *err = NULL;
 	CHECK(net_notify(h->net, &t, "ftp://hooks.example/SECRET", NOTIFY_NOTE, "x", NULL, &err) == -1);
 	CHECK_STR(err, "notification url ftp://hooks.example/*** must start with http:// or https://");

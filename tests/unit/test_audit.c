@@ -12,10 +12,10 @@
 
 #define T0 1795720020512339LL /* 2026-11-26 19:07:00.512339 UTC */
 
-static struct audit_entry entry(const char *chain, const char *actor, const char *kind, const char *target,
+static struct store_audit_entry entry(const char *chain, const char *actor, const char *kind, const char *target,
 	const char *payload)
 {
-	struct audit_entry e = {.chain = (char *)chain};
+	struct store_audit_entry e = {.chain = (char *)chain};
 	e.ev.seq = 7;
 	e.ev.time_us = T0;
 	e.ev.actor = (char *)actor;
@@ -33,7 +33,7 @@ static struct audit_entry entry(const char *chain, const char *actor, const char
 /* The line for the event holds WANT. */
 static void expect_line(const char *kind, const char *target, const char *payload, const char *want, int line)
 {
-	struct audit_entry e = entry("z5317hrnh2", "alice", kind, target, payload);
+	struct store_audit_entry e = entry("z5317hrnh2", "alice", kind, target, payload);
 	char *got = audit_line(&e);
 	if (got && strstr(got, want)) {
 		check_passed++;
@@ -47,7 +47,7 @@ static void expect_line(const char *kind, const char *target, const char *payloa
 
 static void test_lines(void)
 {
-	struct audit_entry e = entry("z5317hrnh2", "bob", EV_SIGNED, "code-quality",
+	struct store_audit_entry e = entry("z5317hrnh2", "bob", EV_SIGNED, "code-quality",
 		"{\"meaning\":\"reject\",\"comment\":\"lint failed\",\"digest\":\"d\"}");
 	char *line = audit_line(&e);
 	CHECK_STR(line, "2026-11-26 19:07:00 UTC  z5317hrnh2  code-quality              bob         "
@@ -93,7 +93,7 @@ static void test_lines(void)
 
 	/* Text from the record cannot drive a terminal or break the line. */
 	expect_line(EV_NOTE, "", "{\"text\":\"a\\u001b]0;pwned\\u0007b\\nc\\td\"}", "note; text \"ab^Jc d\"", __LINE__);
-	struct audit_entry hostile = entry("z5317hrnh2", "\x1b[2Jmallory", EV_NOTE, "s/\x1b[31mi", "{}");
+	struct store_audit_entry hostile = entry("z5317hrnh2", "\x1b[2Jmallory", EV_NOTE, "s/\x1b[31mi", "{}");
 	line = audit_line(&hostile);
 	CHECK(line && !strchr(line, '\x1b') && !strchr(line, '\n'));
 	free(line);
@@ -105,7 +105,7 @@ static void test_lines(void)
 		"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
 		"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
 		"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9");
-	struct audit_entry longer = entry("z5317hrnh2", "alice", EV_CHECK_STARTED, "s/i", payload);
+	struct store_audit_entry longer = entry("z5317hrnh2", "alice", EV_CHECK_STARTED, "s/i", payload);
 	line = audit_line(&longer);
 	const char *cut = line ? strstr(line, "...") : NULL;
 	CHECK(cut && cut[3] == '\0');
@@ -118,7 +118,7 @@ static void test_lines(void)
 
 static void test_json(void)
 {
-	struct audit_entry e = entry(EVENT_CHAIN_ENGINEERS, "carol", EV_PIN_LOCKED, "carol",
+	struct store_audit_entry e = entry(EVENT_CHAIN_ENGINEERS, "carol", EV_PIN_LOCKED, "carol",
 		"{\"until_us\":1795720920512339,\"failures\":5}");
 	cJSON *o = audit_json(&e);
 	char *text = cJSON_PrintUnformatted(o);

@@ -113,10 +113,10 @@ static void test_bundled_file(const char *path)
 	}
 	/* Every section and item has an id and a title; positions are known. */
 	for (size_t s = 0; cl && s < cl->n_sections; s++) {
-		const struct section *sec = &cl->sections[s];
+		const struct checklist_section *sec = &cl->sections[s];
 		CHECK(sec->id && sec->title && sec->line > 0 && sec->col > 0);
 		for (size_t i = 0; i < sec->n_items; i++) {
-			const struct item *it = &sec->items[i];
+			const struct checklist_item *it = &sec->items[i];
 			CHECK(it->id && it->title && it->line > 0 && it->col > 0);
 			CHECK(it->kind != ITEM_COMMAND || (it->run && it->run[0]));
 		}
@@ -125,7 +125,7 @@ static void test_bundled_file(const char *path)
 	diag_list_clear(&d);
 }
 
-static bool run_contains(const struct item *it, const char *needle)
+static bool run_contains(const struct checklist_item *it, const char *needle)
 {
 	return it->run && strstr(it->run, needle);
 }
@@ -143,7 +143,7 @@ static void test_noa(const char *path)
 	/* One deployment strategy out of three. */
 	size_t strategy = 0;
 	for (size_t s = 0; s < cl->n_sections; s++) {
-		const struct section *sec = &cl->sections[s];
+		const struct checklist_section *sec = &cl->sections[s];
 		if (sec->choice && strcmp(sec->choice, "strategy") == 0) {
 			strategy++;
 			CHECK(!sec->always_open);
@@ -154,7 +154,7 @@ static void test_noa(const char *path)
 	/* Rollback and emergency procedures are always reachable and never gated. */
 	size_t open_sections = 0;
 	for (size_t s = 0; s < cl->n_sections; s++) {
-		const struct section *sec = &cl->sections[s];
+		const struct checklist_section *sec = &cl->sections[s];
 		if (sec->phase && (strcmp(sec->phase, "Rollback") == 0 || strcmp(sec->phase, "Emergency") == 0)) {
 			open_sections++;
 			if (!sec->always_open || sec->gate)
@@ -173,20 +173,20 @@ static void test_noa(const char *path)
 			per_kind[cl->sections[s].items[i].kind]++;
 	for (int k = ITEM_COMMAND; k <= ITEM_MANUAL; k++) {
 		if (per_kind[k] == 0)
-			fprintf(stderr, "%s: no %s item\n", path, item_kind_name((enum item_kind)k));
+			fprintf(stderr, "%s: no %s item\n", path, checklist_item_kind_name((enum checklist_item_kind)k));
 		CHECK(per_kind[k] > 0);
 	}
 
-	const struct variable *token = checklist_variable(cl, "TOKEN");
+	const struct checklist_variable *token = checklist_variable(cl, "TOKEN");
 	CHECK(token != NULL);
 	CHECK(token && token->secret);
 
 	/* Destructive commands ask first. */
 	size_t destructive = 0;
 	for (size_t s = 0; s < cl->n_sections; s++) {
-		const struct section *sec = &cl->sections[s];
+		const struct checklist_section *sec = &cl->sections[s];
 		for (size_t i = 0; i < sec->n_items; i++) {
-			const struct item *it = &sec->items[i];
+			const struct checklist_item *it = &sec->items[i];
 			if (run_contains(it, "kubectl delete") || run_contains(it, "--replicas=0") ||
 				run_contains(it, "rollout undo")) {
 				destructive++;
@@ -530,7 +530,7 @@ static char *model_text(void)
 	return strbuf_detach(&sb);
 }
 
-static const struct json_expect *find_expect(const struct item *it, const char *path)
+static const struct checklist_json_expect *find_expect(const struct checklist_item *it, const char *path)
 {
 	for (size_t i = 0; i < it->n_expect_json; i++)
 		if (strcmp(it->expect_json[i].path, path) == 0)
@@ -556,7 +556,7 @@ static void test_model_top(const struct checklist *cl, const char *text)
 	CHECK(cl->window_ms == 2 * HOUR);
 
 	CHECK(cl->n_variables == 3);
-	const struct variable *v = checklist_variable(cl, "VERSION");
+	const struct checklist_variable *v = checklist_variable(cl, "VERSION");
 	CHECK(v && v == &cl->variables[0]);
 	if (v) {
 		CHECK_STR(v->prompt, "Release");
@@ -587,10 +587,10 @@ static void test_model_top(const struct checklist *cl, const char *text)
 static void test_model_sections(const struct checklist *cl)
 {
 	CHECK(cl->n_sections == 4);
-	struct section *pre = checklist_section(cl, "pre");
-	struct section *watch = checklist_section(cl, "watch");
-	struct section *other = checklist_section(cl, "other");
-	struct section *rollback = checklist_section(cl, "rollback");
+	struct checklist_section *pre = checklist_section(cl, "pre");
+	struct checklist_section *watch = checklist_section(cl, "watch");
+	struct checklist_section *other = checklist_section(cl, "other");
+	struct checklist_section *rollback = checklist_section(cl, "rollback");
 	CHECK(pre == &cl->sections[0] && watch == &cl->sections[1] && other == &cl->sections[2] &&
 		rollback == &cl->sections[3]);
 	CHECK(checklist_section(cl, "missing") == NULL);
@@ -617,15 +617,15 @@ static void test_model_sections(const struct checklist *cl)
 
 	CHECK(rollback->always_open && !rollback->gate && rollback->signoffs == 2);
 	CHECK(rollback->n_items == 0);
-	CHECK(section_item(rollback, "soak") == NULL);
+	CHECK(checklist_section_item(rollback, "soak") == NULL);
 }
 
-static void test_model_commands(const struct section *pre)
+static void test_model_commands(const struct checklist_section *pre)
 {
-	struct item *script = section_item(pre, "script");
-	struct item *one = section_item(pre, "one");
+	struct checklist_item *script = checklist_section_item(pre, "script");
+	struct checklist_item *one = checklist_section_item(pre, "one");
 	CHECK(script == &pre->items[0] && one == &pre->items[1]);
-	CHECK(section_item(pre, "nope") == NULL);
+	CHECK(checklist_section_item(pre, "nope") == NULL);
 	if (!script || !one)
 		return;
 
@@ -662,12 +662,12 @@ static void test_model_commands(const struct section *pre)
 	CHECK(one->line == 19 && one->col == 7);
 }
 
-static void test_model_http(const struct section *pre)
+static void test_model_http(const struct checklist_section *pre)
 {
-	struct item *get = section_item(pre, "get");
-	struct item *post = section_item(pre, "post");
-	struct item *put = section_item(pre, "put");
-	struct item *code = section_item(pre, "one-code");
+	struct checklist_item *get = checklist_section_item(pre, "get");
+	struct checklist_item *post = checklist_section_item(pre, "post");
+	struct checklist_item *put = checklist_section_item(pre, "put");
+	struct checklist_item *code = checklist_section_item(pre, "one-code");
 	CHECK(get && post && put && code);
 	if (!get || !post || !put || !code)
 		return;
@@ -692,7 +692,7 @@ static void test_model_http(const struct section *pre)
 	CHECK(post->status_class == 0 && post->n_expect_status == 2);
 	CHECK(post->n_expect_status == 2 && post->expect_status[0] == 200 && post->expect_status[1] == 204);
 	CHECK(post->n_expect_json == 4);
-	const struct json_expect *x = find_expect(post, "status");
+	const struct checklist_json_expect *x = find_expect(post, "status");
 	CHECK(x && x->type == SCALAR_STRING && x->string && strcmp(x->string, "healthy") == 0);
 	x = find_expect(post, "data.items.0.n");
 	CHECK(x && x->type == SCALAR_NUMBER && x->number == 3.0);
@@ -712,11 +712,11 @@ static void test_model_http(const struct section *pre)
 	CHECK(code->n_expect_status == 1 && code->expect_status[0] == 418);
 }
 
-static void test_model_prometheus(const struct section *watch)
+static void test_model_prometheus(const struct checklist_section *watch)
 {
-	struct item *pd = section_item(watch, "p-default");
-	struct item *pa = section_item(watch, "p-above");
-	struct item *pb = section_item(watch, "p-between");
+	struct checklist_item *pd = checklist_section_item(watch, "p-default");
+	struct checklist_item *pa = checklist_section_item(watch, "p-above");
+	struct checklist_item *pb = checklist_section_item(watch, "p-between");
 	CHECK(pd && pa && pb);
 	if (!pd || !pa || !pb)
 		return;
@@ -739,10 +739,10 @@ static void test_model_prometheus(const struct section *watch)
 	CHECK(pb->no_data == NO_DATA_PASS && pb->reduce == REDUCE_MAX);
 }
 
-static void test_model_other(const struct section *other)
+static void test_model_other(const struct checklist_section *other)
 {
-	struct item *soak = section_item(other, "soak");
-	struct item *look = section_item(other, "look");
+	struct checklist_item *soak = checklist_section_item(other, "soak");
+	struct checklist_item *look = checklist_section_item(other, "look");
 	CHECK(soak && look);
 	if (!soak || !look)
 		return;
@@ -769,7 +769,7 @@ static void test_model(void)
 	if (cl) {
 		test_model_top(cl, text);
 		test_model_sections(cl);
-		struct section *s;
+		struct checklist_section *s;
 		if ((s = checklist_section(cl, "pre")))
 			test_model_commands(s);
 		if (s)

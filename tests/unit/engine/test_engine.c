@@ -85,7 +85,7 @@ static const char *ev(struct fx *f, const char *kind, const char *target, const 
 	e.payload = xstrdup(payload);
 	memcpy(e.prev, f->prev, EVENT_HASH_HEX);
 	char *name = xasprintf("test event %" PRId64, ++event_counter);
-	sha256_hex(name, strlen(name), e.hash);
+	event_sha256_hex(name, strlen(name), e.hash);
 	free(name);
 	memcpy(f->hash, e.hash, EVENT_HASH_HEX);
 	memcpy(f->prev, e.hash, EVENT_HASH_HEX);
@@ -288,36 +288,36 @@ static void perm(bool ok, bool want, const char *needle1, const char *needle2, c
 #define REFUSED_WHY(call, n1) perm((call), false, (n1), NULL, #call, __LINE__)
 #define REFUSED_WHY2(call, n1, n2) perm((call), false, (n1), (n2), #call, __LINE__)
 
-static const struct item_state *item(const struct fx *f, size_t s, size_t i)
+static const struct engine_item_state *item(const struct fx *f, size_t s, size_t i)
 {
 	return engine_item(f->e, s, i);
 }
 
-static const struct section_state *sec(const struct fx *f, size_t s)
+static const struct engine_section_state *sec(const struct fx *f, size_t s)
 {
 	return engine_section(f->e, s);
 }
 
-static void expect_verdict(const struct fx *f, size_t s, size_t i, enum verdict want, int line)
+static void expect_verdict(const struct fx *f, size_t s, size_t i, enum engine_verdict want, int line)
 {
-	enum verdict got = item(f, s, i)->verdict;
+	enum engine_verdict got = item(f, s, i)->verdict;
 	expect(got == want, line, "%s/%s: verdict %s, want %s", f->cl->sections[s].id,
-		f->cl->sections[s].items[i].id, verdict_name(got), verdict_name(want));
+		f->cl->sections[s].items[i].id, engine_verdict_name(got), engine_verdict_name(want));
 }
 #define VERDICT(f, s, i, want) expect_verdict((f), (s), (i), (want), __LINE__)
 
-static void expect_mark(const struct fx *f, size_t s, enum section_mark want, int line)
+static void expect_mark(const struct fx *f, size_t s, enum engine_section_mark want, int line)
 {
-	enum section_mark got = sec(f, s)->mark;
+	enum engine_section_mark got = sec(f, s)->mark;
 	expect(got == want, line, "section %s: mark %s, want %s", f->cl->sections[s].id,
-		section_mark_name(got), section_mark_name(want));
+		engine_section_mark_name(got), engine_section_mark_name(want));
 }
 #define MARK(f, s, want) expect_mark((f), (s), (want), __LINE__)
 
 /* Section S is locked by BLOCKER (NONE: not locked; ANY: by no section in particular). */
 static void expect_lock(const struct fx *f, size_t s, size_t blocker, int line)
 {
-	const struct section_state *st = sec(f, s);
+	const struct engine_section_state *st = sec(f, s);
 	const char *id = f->cl->sections[s].id;
 	if (blocker == NONE) {
 		expect(!st->locked, line, "section %s: locked by %s, want unlocked", id,
@@ -338,13 +338,13 @@ static void expect_lock(const struct fx *f, size_t s, size_t blocker, int line)
 static void digest_of(const struct fx *f, size_t s, const char *const *hashes, char out[EVENT_HASH_HEX])
 {
 	struct strbuf sb = {0};
-	const struct section *sc = &f->cl->sections[s];
+	const struct checklist_section *sc = &f->cl->sections[s];
 	for (size_t i = 0; i < sc->n_items; i++) {
 		strbuf_add(&sb, sc->items[i].id, strlen(sc->items[i].id) + 1); /* with its NUL */
 		strbuf_addstr(&sb, hashes[i] ? hashes[i] : "-");
 		strbuf_addstr(&sb, "\n");
 	}
-	sha256_hex(sb.len ? sb.data : "", sb.len, out);
+	event_sha256_hex(sb.len ? sb.data : "", sb.len, out);
 	strbuf_release(&sb);
 }
 
@@ -353,7 +353,7 @@ static void digest_of(const struct fx *f, size_t s, const char *const *hashes, c
 static void test_names(void)
 {
 	static const struct {
-		enum verdict v;
+		enum engine_verdict v;
 		const char *name;
 	} names[] = {
 		{VERDICT_PENDING, "pending"}, {VERDICT_RUNNING, "running"}, {VERDICT_PASS, "pass"},
@@ -361,26 +361,26 @@ static void test_names(void)
 		{VERDICT_TIMEOUT, "timeout"}, {VERDICT_CANCELLED, "cancelled"}, {VERDICT_WAIVED, "waived"},
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		enum verdict v = VERDICT_PENDING;
-		CHECK_STR(verdict_name(names[i].v), names[i].name);
-		expect(verdict_parse(names[i].name, &v) && v == names[i].v, __LINE__,
-			"verdict_parse(\"%s\")", names[i].name);
+		enum engine_verdict v = VERDICT_PENDING;
+		CHECK_STR(engine_verdict_name(names[i].v), names[i].name);
+		expect(engine_verdict_parse(names[i].name, &v) && v == names[i].v, __LINE__,
+			"engine_verdict_parse(\"%s\")", names[i].name);
 	}
-	enum verdict v;
-	CHECK(!verdict_parse("passed", &v));
-	CHECK(!verdict_parse("", &v));
-	CHECK_STR(run_status_name(RUN_OPEN), "open");
-	CHECK_STR(run_status_name(RUN_COMPLETED), "completed");
-	CHECK_STR(run_status_name(RUN_ABORTED), "aborted");
+	enum engine_verdict v;
+	CHECK(!engine_verdict_parse("passed", &v));
+	CHECK(!engine_verdict_parse("", &v));
+	CHECK_STR(engine_run_status_name(RUN_OPEN), "open");
+	CHECK_STR(engine_run_status_name(RUN_COMPLETED), "completed");
+	CHECK_STR(engine_run_status_name(RUN_ABORTED), "aborted");
 	/* Every mark has its own name (FORCED must be told apart everywhere). */
-	static const enum section_mark marks[] = {MARK_LOCKED, MARK_OPEN, MARK_PASSED, MARK_FAILED,
+	static const enum engine_section_mark marks[] = {MARK_LOCKED, MARK_OPEN, MARK_PASSED, MARK_FAILED,
 		MARK_RUNNING, MARK_FORCED, MARK_NOT_CHOSEN, MARK_CHOOSE};
 	size_t n = sizeof(marks) / sizeof(marks[0]);
 	bool distinct = true;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
-			if (!section_mark_name(marks[i]) || !section_mark_name(marks[j]) ||
-				strcmp(section_mark_name(marks[i]), section_mark_name(marks[j])) == 0)
+			if (!engine_section_mark_name(marks[i]) || !engine_section_mark_name(marks[j]) ||
+				strcmp(engine_section_mark_name(marks[i]), engine_section_mark_name(marks[j])) == 0)
 				distinct = false;
 	CHECK(distinct);
 }
@@ -417,7 +417,7 @@ static void test_verdict_folding(void)
 {
 	static const struct {
 		const char *name;
-		enum verdict v;
+		enum engine_verdict v;
 		bool counts;
 	} table[] = {
 		{"pass", VERDICT_PASS, true}, {"fail", VERDICT_FAIL, false},
@@ -434,7 +434,7 @@ static void test_verdict_folding(void)
 		REFUSED_WHY(engine_can_check(f->e, PREP, LINT, &why), "running");
 		REFUSED(engine_can_waive(f->e, PREP, LINT, &why));
 		finish(f, "prep/lint", table[k].name);
-		const struct item_state *it = item(f, PREP, LINT);
+		const struct engine_item_state *it = item(f, PREP, LINT);
 		VERDICT(f, PREP, LINT, table[k].v);
 		CHECK(it->attempts == 1);
 		CHECK(it->finished_us == f->now);
@@ -571,7 +571,7 @@ static void test_wait(void)
 	ALLOWED(engine_can_check(f->e, SOAK, 0, &why));
 	int64_t t = f->now + SEC_US;
 	start(f, "soak/watch");
-	const struct item_state *w = item(f, SOAK, 0);
+	const struct engine_item_state *w = item(f, SOAK, 0);
 	CHECK(w->wait_until_us == t + 10 * MIN_US);
 	VERDICT(f, SOAK, 0, VERDICT_RUNNING);
 	MARK(f, SOAK, MARK_RUNNING);
@@ -696,7 +696,7 @@ static void test_override_request(void)
 	REFUSED_WHY(engine_can_confirm_override(f->e, FINAL, "bob", &why), "no override of \"final\" waits");
 	int64_t t = f->now + SEC_US;
 	ev(f, EV_OVERRIDE_REQUESTED, "final", "alice", "{\"reason\":\"CI down\",\"incident\":\"INC-1\"}");
-	const struct section_state *fs = sec(f, FINAL);
+	const struct engine_section_state *fs = sec(f, FINAL);
 	CHECK(fs->pending_active && fs->pending_expires_us == t + ENGINE_OVERRIDE_CONFIRM_US);
 	CHECK_STR(fs->pending_by, "alice");
 	LOCK(f, FINAL, PREP);
@@ -788,7 +788,7 @@ static void test_signoffs(void)
 
 	int64_t t_alice = f->now + SEC_US;
 	approve(f, PREP, "alice");
-	const struct section_state *p = sec(f, PREP);
+	const struct engine_section_state *p = sec(f, PREP);
 	CHECK(p->n_signoffs == 1);
 	CHECK_STR(p->signoffs[0].engineer, "alice");
 	CHECK(p->signoffs[0].approve && !p->signoffs[0].stale);
@@ -828,7 +828,7 @@ static void test_stale_signoffs(void)
 	pass_prep(f);
 	approve(f, PREP, "alice");
 	start(f, "prep/build");
-	const struct section_state *p = sec(f, PREP);
+	const struct engine_section_state *p = sec(f, PREP);
 	CHECK(p->signoffs[0].stale && p->approvals == 0);
 	finish(f, "prep/build", "pass");
 	CHECK(sec(f, PREP)->approvals == 0 && !sec(f, PREP)->gate_passed);
@@ -859,8 +859,8 @@ static void test_recheck_after_signoff(void)
 	char digest[EVENT_HASH_HEX];
 	memcpy(digest, sec(f, PREP)->digest, EVENT_HASH_HEX);
 	start(f, "prep/build");
-	const struct section_state *p = sec(f, PREP);
-	const struct item_state *b = item(f, PREP, BUILD);
+	const struct engine_section_state *p = sec(f, PREP);
+	const struct engine_item_state *b = item(f, PREP, BUILD);
 	CHECK(b->verdict == VERDICT_RUNNING && b->rechecking);
 	CHECK(p->gate_passed && p->approvals == 2 && !p->signoffs[0].stale);
 	MARK(f, PREP, MARK_PASSED);
@@ -874,7 +874,7 @@ static void test_recheck_after_signoff(void)
 
 	/* A cancelled re-check says nothing: the signed verdict stands, with who
 	 * gave it and when, and a note says what became of the re-check. */
-	const struct item_state *l = item(f, PREP, LINT);
+	const struct engine_item_state *l = item(f, PREP, LINT);
 	int64_t signed_at = l->finished_us, signed_seq = l->verdict_seq;
 	start(f, "prep/lint");
 	ev(f, EV_CHECK_FINISHED, "prep/lint", "bob", "{\"verdict\":\"cancelled\",\"message\":\"stopped\"}");
@@ -946,7 +946,7 @@ static void test_superseded_rejection(void)
 	CHECK(sec(f, PREP)->rejected && !sec(f, PREP)->signoffs[0].superseded);
 	approve(f, PREP, "alice");
 	approve(f, PREP, "bob");
-	const struct section_state *p = sec(f, PREP);
+	const struct engine_section_state *p = sec(f, PREP);
 	CHECK(p->signoffs[0].superseded && !p->signoffs[0].stale && !p->signoffs[0].approve);
 	CHECK(!p->signoffs[1].superseded && !p->signoffs[2].superseded);
 	CHECK(!p->rejected && p->gate_passed);
@@ -975,7 +975,7 @@ static void test_rejection(void)
 	CHECK(sec(f, PREP)->rejected);
 	approve(f, PREP, "alice");
 	approve(f, PREP, "bob");
-	const struct section_state *p = sec(f, PREP);
+	const struct engine_section_state *p = sec(f, PREP);
 	CHECK(p->approvals == 2);
 	CHECK(p->rejected);
 	CHECK(!p->gate_passed);
@@ -1008,7 +1008,7 @@ static void test_rejection(void)
  * (section, blocker or NONE, mark). */
 struct lock_row {
 	size_t s, blocker;
-	enum section_mark mark;
+	enum engine_section_mark mark;
 };
 
 static void expect_rows(const struct fx *f, const struct lock_row *rows, size_t n, int line)
@@ -1152,7 +1152,7 @@ static void test_override(void)
 	/* A locked section can be forced open. */
 	ALLOWED(engine_can_override(f->e, FINAL, &why));
 	override(f, "final");
-	const struct section_state *fs = sec(f, FINAL);
+	const struct engine_section_state *fs = sec(f, FINAL);
 	CHECK(fs->forced);
 	CHECK(fs->gate_passed);
 	CHECK(!fs->locked);

@@ -19,18 +19,18 @@ static const char *doc = "{\"status\": \"degraded\", \"count\": 12, \"ok\": fals
 	"\"version\": \"5\", \"data\": {\"items\": [{\"state\": \"Ready\"}, {\"state\": \"Pending\"}], "
 	"\"0\": \"zero key\"}}";
 
-static struct json_expect str_expect(const char *path, const char *s)
+static struct checklist_json_expect str_expect(const char *path, const char *s)
 {
-	return (struct json_expect){ .path = (char *)path, .type = SCALAR_STRING, .string = (char *)s };
+	return (struct checklist_json_expect){ .path = (char *)path, .type = SCALAR_STRING, .string = (char *)s };
 }
 
-static struct json_expect num_expect(const char *path, double v)
+static struct checklist_json_expect num_expect(const char *path, double v)
 {
-	return (struct json_expect){ .path = (char *)path, .type = SCALAR_NUMBER, .number = v };
+	return (struct checklist_json_expect){ .path = (char *)path, .type = SCALAR_NUMBER, .number = v };
 }
 
 /* Checks expectation X against doc: MESSAGE NULL means it must hold. */
-static void expect_msg(struct json_expect x, const char *message)
+static void expect_msg(struct checklist_json_expect x, const char *message)
 {
 	cJSON *root = cJSON_Parse(doc);
 	char *got = NULL;
@@ -66,8 +66,8 @@ static void test_json_paths(void)
 	expect_msg(str_expect("status", "degraded"), NULL);
 	expect_msg(str_expect("data.items.0.state", "Ready"), NULL);
 	expect_msg(num_expect("count", 12.0), NULL);
-	expect_msg((struct json_expect){ .path = "ok", .type = SCALAR_BOOL, .boolean = false }, NULL);
-	expect_msg((struct json_expect){ .path = "none", .type = SCALAR_NULL }, NULL);
+	expect_msg((struct checklist_json_expect){ .path = "ok", .type = SCALAR_BOOL, .boolean = false }, NULL);
+	expect_msg((struct checklist_json_expect){ .path = "none", .type = SCALAR_NULL }, NULL);
 	expect_msg(str_expect("status", "healthy"), "$.status is \"degraded\", expected \"healthy\"");
 	expect_msg(str_expect("$.status", "healthy"), "$.status is \"degraded\", expected \"healthy\"");
 	expect_msg(str_expect("missing", "x"), "$.missing is missing, expected \"x\"");
@@ -81,9 +81,9 @@ static void test_json_paths(void)
 	expect_msg(num_expect("count", 13), "$.count is 12, expected 13");
 	expect_msg(str_expect("data", "x"), "$.data is an object, expected \"x\"");
 	expect_msg(str_expect("data.items", "x"), "$.data.items is an array of 2, expected \"x\"");
-	expect_msg((struct json_expect){ .path = "none", .type = SCALAR_BOOL, .boolean = true },
+	expect_msg((struct checklist_json_expect){ .path = "none", .type = SCALAR_BOOL, .boolean = true },
 		"$.none is null (null), expected true");
-	expect_msg((struct json_expect){ .path = "count", .type = SCALAR_NULL }, "$.count is 12 (a number), expected null");
+	expect_msg((struct checklist_json_expect){ .path = "count", .type = SCALAR_NULL }, "$.count is 12 (a number), expected null");
 }
 
 static void test_status(void)
@@ -125,11 +125,11 @@ static const char *judge(const struct http_expect *ex, long status, const char *
 
 static void test_judge(void)
 {
-	struct item it;
+	struct checklist_item it;
 	memset(&it, 0, sizeof(it));
 	it.kind = ITEM_HTTP;
 	it.status_class = 2;
-	struct json_expect je[2] = { str_expect("status", "healthy"), num_expect("count", 3) };
+	struct checklist_json_expect je[2] = { str_expect("status", "healthy"), num_expect("count", 3) };
 	it.expect_json = je;
 	it.n_expect_json = 2;
 	it.max_latency_ms = 500;
@@ -196,7 +196,7 @@ static void test_judge(void)
 }
 
 /* Parses JSON (status 200) with REDUCE into *S. */
-static void parse(const char *json, enum prom_reduce reduce, struct prom_sample *s)
+static void parse(const char *json, enum checklist_prom_reduce reduce, struct prom_sample *s)
 {
 	prom_parse(json, strlen(json), 200, reduce, s);
 }
@@ -223,7 +223,7 @@ static void test_prom_parse(void)
 	CHECK(s.outcome == PROM_VALUE && s.value == 42 && s.eval_time == 1700000001);
 	prom_sample_clear(&s);
 
-	const struct { enum prom_reduce r; double v; } reductions[] = {
+	const struct { enum checklist_prom_reduce r; double v; } reductions[] = {
 		{REDUCE_MAX, 7}, {REDUCE_MIN, 3}, {REDUCE_SUM, 15}, {REDUCE_AVG, 5},
 	};
 	for (size_t i = 0; i < 4; i++) {
@@ -354,11 +354,11 @@ static char *judge_secret(const char *body)
 {
 	const char *const secrets[] = { "hunter2", "hunter2-prod-key", NULL };
 	struct redactor *red = redactor_create(secrets);
-	struct item it;
+	struct checklist_item it;
 	memset(&it, 0, sizeof(it));
 	it.kind = ITEM_HTTP;
 	it.status_class = 2;
-	struct json_expect je = str_expect("token", "expected");
+	struct checklist_json_expect je = str_expect("token", "expected");
 	it.expect_json = &je;
 	it.n_expect_json = 1;
 	struct http_expect ex;

@@ -66,7 +66,7 @@ static void check_bounds(size_t len, const size_t *chunks)
 	run_capture(data, len, chunks, NULL, &c);
 
 	char want_sha[65];
-	sha256_hex(data, len, want_sha);
+	event_sha256_hex(data, len, want_sha);
 	CHECK_STR(c.res.sha256, want_sha);
 	CHECK(c.res.total_bytes == len);
 	CHECK(c.streamed.len == len && (len == 0 || memcmp(c.streamed.data, data, len) == 0));
@@ -123,7 +123,7 @@ static void check_redaction(const char *text, const char *const *secrets, const 
 			run_capture(text, len, chunks, secrets, &c);
 			const char *streamed = c.streamed.data ? c.streamed.data : "";
 			char want_sha[65];
-			sha256_hex(want, strlen(want), want_sha);
+			event_sha256_hex(want, strlen(want), want_sha);
 			if (strcmp(c.res.output, want) != 0 || strcmp(streamed, want) != 0
 				|| c.res.total_bytes != strlen(want) || strcmp(c.res.sha256, want_sha) != 0) {
 				if (bad++ == 0)

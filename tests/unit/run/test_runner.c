@@ -231,7 +231,7 @@ static void test_one_stream(void)
 		CHECK(o->res.output_len == strlen(want) && o->res.total_bytes == strlen(want));
 		CHECK(o->res.omitted == 0);
 		char sha[65];
-		sha256_hex(want, strlen(want), sha);
+		event_sha256_hex(want, strlen(want), sha);
 		CHECK_STR(o->res.sha256, sha);
 		CHECK_STR(o->stream.data, want);
 	}
@@ -479,7 +479,7 @@ static void test_large_output(void)
 		strbuf_release(&expect);
 
 		char sha[65];
-		sha256_hex(want, len, sha);
+		event_sha256_hex(want, len, sha);
 		CHECK_STR(o->res.sha256, sha);
 		/* on_output saw every byte, in order. */
 		unsigned char digest[crypto_hash_sha256_BYTES];
@@ -510,7 +510,7 @@ static void test_secret_across_reads(void)
 		CHECK_STR(o->stream.data, want);
 		CHECK(o->res.total_bytes == strlen(want));
 		char sha[65];
-		sha256_hex(want, strlen(want), sha);
+		event_sha256_hex(want, strlen(want), sha);
 		CHECK_STR(o->res.sha256, sha);
 	}
 	runner_destroy(r);

@@ -79,7 +79,7 @@ static inline enum store_status fixture_append(struct store *st, const char *cha
 }
 
 /* Stores a checklist and starts a run of it; the run's id is malloc'd into RUN. */
-static inline void fixture_run(struct store *st, struct run_row *run, const char *title)
+static inline void fixture_run(struct store *st, struct store_run_row *run, const char *title)
 {
 	static const char text[] = "{\"countersign\": 1, \"id\": \"noa\", \"title\": \"NOA\", \"sections\": []}";
 	char sha[EVENT_HASH_HEX];

@@ -104,9 +104,9 @@ static void test_first_open(const char *tmp, int attempt)
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	struct store *st = fixture_open(path);
-	struct verify_result r;
+	struct store_verify_result r;
 	CHECK(store_verify(st, NULL, NULL, &r) == STORE_OK && r.ok && r.events == WRITERS);
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 	store_close(st);
 	free(path);
 }
@@ -129,7 +129,7 @@ int main(void)
 		test_first_open(tmp, attempt);
 	char *path = xasprintf("%s/shared.db", tmp);
 	struct store *st = fixture_open(path);
-	struct run_row run;
+	struct store_run_row run;
 	fixture_run(st, &run, "concurrent");
 	store_close(st);
 
@@ -154,7 +154,7 @@ int main(void)
 					close(go[k][0]);
 			}
 			int status = writer(path, run.id, w, ready[1], go[w][0]);
-			run_row_clear(&run);
+			store_run_row_clear(&run);
 			free(path);
 			free(tmp);
 			exit(status);
@@ -208,15 +208,15 @@ int main(void)
 		CHECK(next[w] == PER_WRITER);
 	event_array_free(evs, n);
 
-	struct verify_result r;
+	struct store_verify_result r;
 	CHECK(store_verify(st, run.id, NULL, &r) == STORE_OK);
 	CHECK(r.ok);
 	CHECK(r.events == 1 + WRITERS * PER_WRITER);
 	if (!r.ok)
 		fprintf(stderr, "verify: %s\n", r.why ? r.why : "(no reason)");
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 	store_close(st);
-	run_row_clear(&run);
+	store_run_row_clear(&run);
 	free(path);
 	fixture_rm_rf(tmp);
 	return check_report();

@@ -17,14 +17,14 @@ static const int64_t t0 = 1800000000000000LL; /* 2027-01-15 08:00:00 UTC */
 struct scene {
 	char *path;
 	struct store *st;
-	struct run_row done, aborted, open, other; /* other: another checklist */
+	struct store_run_row done, aborted, open, other; /* other: another checklist */
 };
 
 static void add_engineer(struct store *st, const char *name)
 {
 	struct event origin = fixture_event("system", "", "", NULL);
 	origin.time_us = t0 - 60 * minute;
-	struct engineer e = {.name = (char *)name, .full_name = (char *)name, .pin_hash = "$argon2id$x"};
+	struct store_engineer e = {.name = (char *)name, .full_name = (char *)name, .pin_hash = "$argon2id$x"};
 	if (store_add_engineer(st, &e, &origin) != STORE_OK) {
 		fprintf(stderr, "store_add_engineer: %s\n", store_error(st));
 		exit(1);
@@ -33,7 +33,7 @@ static void add_engineer(struct store *st, const char *name)
 }
 
 /* Starts a run of checklist CL_ID at START by ACTOR. */
-static void start_run(struct store *st, struct run_row *run, const char *cl_id, const char *title, int64_t start,
+static void start_run(struct store *st, struct store_run_row *run, const char *cl_id, const char *title, int64_t start,
 	const char *actor)
 {
 	char *text = xasprintf("{\"countersign\": 1, \"id\": \"%s\", \"title\": \"T\", \"sections\": []}", cl_id);
@@ -104,10 +104,10 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 static void scene_close(struct scene *sc)
 {
 	store_close(sc->st);
-	run_row_clear(&sc->done);
-	run_row_clear(&sc->aborted);
-	run_row_clear(&sc->open);
-	run_row_clear(&sc->other);
+	store_run_row_clear(&sc->done);
+	store_run_row_clear(&sc->aborted);
+	store_run_row_clear(&sc->open);
+	store_run_row_clear(&sc->other);
 	free(sc->path);
 }
 
@@ -128,7 +128,7 @@ static void sql_on(const char *path, const char *sql, const char *run)
 	sqlite3_close(db);
 }
 
-static const struct run_row *find(const struct run_row *rows, size_t n, const char *id)
+static const struct store_run_row *find(const struct store_run_row *rows, size_t n, const char *id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rows[i].id, id) == 0)
@@ -139,22 +139,22 @@ static const struct run_row *find(const struct run_row *rows, size_t n, const ch
 /* The listing says what the chains say: state, end, count, head, last time. */
 static void expect_derived(struct store *st, const struct scene *sc, int line)
 {
-	struct run_row *rows = NULL;
+	struct store_run_row *rows = NULL;
 	size_t n = 0;
 	int failed = check_failed;
 	CHECK(store_list_runs(st, &rows, &n) == STORE_OK);
 	CHECK(n == 4);
-	const struct run_row *order[] = {&sc->other, &sc->open, &sc->aborted, &sc->done};
+	const struct store_run_row *order[] = {&sc->other, &sc->open, &sc->aborted, &sc->done};
 	for (size_t i = 0; i < n && i < 4; i++)
 		CHECK_STR(rows[i].id, order[i]->id);
-	const struct { const struct run_row *run; const char *state, *ended; int64_t ended_us, events, last_us; } want[] = {
+	const struct { const struct store_run_row *run; const char *state, *ended; int64_t ended_us, events, last_us; } want[] = {
 		{&sc->done, "completed", EV_RUN_COMPLETED, t0 + 4 * minute, 6, t0 + 5 * minute},
 		{&sc->aborted, "aborted", EV_RUN_ABORTED, t0 + 62 * minute, 3, t0 + 62 * minute},
 		{&sc->open, "open", NULL, 0, 2, t0 + 121 * minute},
 		{&sc->other, "open", NULL, 0, 1, t0 + 180 * minute},
 	};
 	for (size_t i = 0; i < 4; i++) {
-		const struct run_row *r = find(rows, n, want[i].run->id);
+		const struct store_run_row *r = find(rows, n, want[i].run->id);
 		CHECK(r != NULL);
 		if (!r)
 			continue;
@@ -168,27 +168,27 @@ static void expect_derived(struct store *st, const struct scene *sc, int line)
 		CHECK(store_load_events(st, r->id, 0, &evs, &ne) == STORE_OK);
 		CHECK(ne > 0 && strcmp(r->head, evs[ne - 1].hash) == 0);
 		event_array_free(evs, ne);
-		struct run_row one;
+		struct store_run_row one;
 		CHECK(store_get_run(st, r->id, &one) == STORE_OK);
 		CHECK_STR(one.state, want[i].state);
 		CHECK(one.events == want[i].events && strcmp(one.head, r->head) == 0);
-		run_row_clear(&one);
+		store_run_row_clear(&one);
 	}
-	run_row_array_free(rows, n);
+	store_run_row_array_free(rows, n);
 	if (check_failed != failed)
 		fprintf(stderr, "  (from line %d)\n", line);
 }
 
 static void expect_verified(struct store *st, const char *run, bool ok, const char *why, int line)
 {
-	struct verify_result r;
+	struct store_verify_result r;
 	enum store_status s = store_verify(st, run, NULL, &r);
 	bool good = s == STORE_OK && r.ok == ok && (ok ? !r.why : r.why && strstr(r.why, why) != NULL);
 	CHECK(good);
 	if (!good)
 		fprintf(stderr, "  line %d: verify %s: status %d ok %d why %s\n", line, run ? run : "(all)", (int)s,
 			(int)r.ok, r.why ? r.why : "(null)");
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 }
 
 static void test_trigger(const char *tmp)
@@ -235,12 +235,12 @@ static void test_migration(const char *tmp)
 	}
 	expect_derived(sc.st, &sc, __LINE__);
 	expect_verified(sc.st, NULL, true, NULL, __LINE__);
-	struct run_row *rows = NULL;
+	struct store_run_row *rows = NULL;
 	size_t n = 0;
-	struct run_filter by_bob = {.engineer = "bob"};
+	struct store_run_filter by_bob = {.engineer = "bob"};
 	CHECK(store_list_runs_filtered(sc.st, &by_bob, &rows, &n) == STORE_OK);
 	CHECK(n == 2);
-	run_row_array_free(rows, n);
+	store_run_row_array_free(rows, n);
 	store_close(sc.st);
 	sqlite3 *db = fixture_sql_open(sc.path);
 	CHECK(fixture_sql_int(db, "PRAGMA user_version") == 2);
@@ -257,11 +257,11 @@ static void test_migration(const char *tmp)
 	expect_derived(sc.st, &sc, __LINE__);
 	expect_verified(sc.st, NULL, true, NULL, __LINE__);
 	add(sc.st, sc.open.id, "bob", EV_RUN_ABORTED, "", "{\"reason\":\"r\"}", t0 + 122 * minute, NULL);
-	struct run_row r;
+	struct store_run_row r;
 	CHECK(store_get_run(sc.st, sc.open.id, &r) == STORE_OK);
 	CHECK_STR(r.state, "aborted");
 	CHECK(r.events == 3 && r.ended_us == t0 + 122 * minute);
-	run_row_clear(&r);
+	store_run_row_clear(&r);
 	expect_verified(sc.st, NULL, true, NULL, __LINE__);
 	scene_close(&sc);
 
@@ -312,9 +312,9 @@ static void test_verify_edits(const char *tmp)
 	scene_close(&sc);
 }
 
-static size_t count_runs(struct store *st, struct run_filter f, const char *first)
+static size_t count_runs(struct store *st, struct store_run_filter f, const char *first)
 {
-	struct run_row *rows = NULL;
+	struct store_run_row *rows = NULL;
 	size_t n = 0;
 	if (store_list_runs_filtered(st, &f, &rows, &n) != STORE_OK) {
 		fprintf(stderr, "store_list_runs_filtered: %s\n", store_error(st));
@@ -322,7 +322,7 @@ static size_t count_runs(struct store *st, struct run_filter f, const char *firs
 	}
 	if (first)
 		CHECK(n > 0 && strcmp(rows[0].id, first) == 0);
-	run_row_array_free(rows, n);
+	store_run_row_array_free(rows, n);
 	return n;
 }
 
@@ -331,41 +331,41 @@ static void test_run_filters(const char *tmp)
 	struct scene sc;
 	scene_open(&sc, tmp, "filters");
 	struct store *st = sc.st;
-	CHECK(count_runs(st, (struct run_filter){0}, sc.other.id) == 4);
-	CHECK(count_runs(st, (struct run_filter){.checklist = "noa"}, sc.open.id) == 3);
-	CHECK(count_runs(st, (struct run_filter){.checklist = "tour"}, sc.other.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.checklist = "nosuch"}, NULL) == 0);
-	CHECK(count_runs(st, (struct run_filter){.state = "open"}, sc.other.id) == 2);
-	CHECK(count_runs(st, (struct run_filter){.state = "completed"}, sc.done.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.state = "aborted"}, sc.aborted.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.engineer = "alice"}, sc.open.id) == 2);
-	CHECK(count_runs(st, (struct run_filter){.engineer = "bob"}, sc.other.id) == 2);
-	CHECK(count_runs(st, (struct run_filter){.engineer = "carol"}, sc.aborted.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.engineer = "nobody"}, NULL) == 0);
-	CHECK(count_runs(st, (struct run_filter){.since_us = t0 + 60 * minute}, sc.other.id) == 3);
-	CHECK(count_runs(st, (struct run_filter){.until_us = t0 + 60 * minute}, sc.done.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.since_us = t0 + 60 * minute, .until_us = t0 + 180 * minute},
+	CHECK(count_runs(st, (struct store_run_filter){0}, sc.other.id) == 4);
+	CHECK(count_runs(st, (struct store_run_filter){.checklist = "noa"}, sc.open.id) == 3);
+	CHECK(count_runs(st, (struct store_run_filter){.checklist = "tour"}, sc.other.id) == 1);
+	CHECK(count_runs(st, (struct store_run_filter){.checklist = "nosuch"}, NULL) == 0);
+	CHECK(count_runs(st, (struct store_run_filter){.state = "open"}, sc.other.id) == 2);
+	CHECK(count_runs(st, (struct store_run_filter){.state = "completed"}, sc.done.id) == 1);
+	CHECK(count_runs(st, (struct store_run_filter){.state = "aborted"}, sc.aborted.id) == 1);
+	CHECK(count_runs(st, (struct store_run_filter){.engineer = "alice"}, sc.open.id) == 2);
+	CHECK(count_runs(st, (struct store_run_filter){.engineer = "bob"}, sc.other.id) == 2);
+	CHECK(count_runs(st, (struct store_run_filter){.engineer = "carol"}, sc.aborted.id) == 1);
+	CHECK(count_runs(st, (struct store_run_filter){.engineer = "nobody"}, NULL) == 0);
+	CHECK(count_runs(st, (struct store_run_filter){.since_us = t0 + 60 * minute}, sc.other.id) == 3);
+	CHECK(count_runs(st, (struct store_run_filter){.until_us = t0 + 60 * minute}, sc.done.id) == 1);
+	CHECK(count_runs(st, (struct store_run_filter){.since_us = t0 + 60 * minute, .until_us = t0 + 180 * minute},
 		sc.open.id) == 2);
-	CHECK(count_runs(st, (struct run_filter){.checklist = "noa", .state = "open", .engineer = "alice"},
+	CHECK(count_runs(st, (struct store_run_filter){.checklist = "noa", .state = "open", .engineer = "alice"},
 		sc.open.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.checklist = "noa", .engineer = "bob", .since_us = t0,
+	CHECK(count_runs(st, (struct store_run_filter){.checklist = "noa", .engineer = "bob", .since_us = t0,
 		.until_us = t0 + 1}, sc.done.id) == 1);
-	CHECK(count_runs(st, (struct run_filter){.state = "completed", .engineer = "carol"}, NULL) == 0);
-	struct run_filter bad = {.state = "finished"};
-	struct run_row *rows = NULL;
+	CHECK(count_runs(st, (struct store_run_filter){.state = "completed", .engineer = "carol"}, NULL) == 0);
+	struct store_run_filter bad = {.state = "finished"};
+	struct store_run_row *rows = NULL;
 	size_t n = 0;
 	CHECK(store_list_runs_filtered(st, &bad, &rows, &n) == STORE_NOT_FOUND);
 	CHECK(strstr(store_error(st), "no run state \"finished\""));
 	CHECK(rows == NULL && n == 0);
 	CHECK(store_list_runs_filtered(st, NULL, &rows, &n) == STORE_OK && n == 4);
-	run_row_array_free(rows, n);
+	store_run_row_array_free(rows, n);
 	scene_close(&sc);
 }
 
 /* Audits with F; checks the count and that entries are oldest first. */
-static size_t audit_count(struct store *st, struct audit_filter f, const char *first_kind)
+static size_t audit_count(struct store *st, struct store_audit_filter f, const char *first_kind)
 {
-	struct audit_entry *e = NULL;
+	struct store_audit_entry *e = NULL;
 	size_t n = 0;
 	if (store_audit(st, &f, &e, &n) != STORE_OK) {
 		fprintf(stderr, "store_audit: %s\n", store_error(st));
@@ -375,7 +375,7 @@ static size_t audit_count(struct store *st, struct audit_filter f, const char *f
 		CHECK(e[i - 1].ev.time_us <= e[i].ev.time_us);
 	if (first_kind)
 		CHECK(n > 0 && strcmp(e[0].ev.kind, first_kind) == 0);
-	audit_entry_array_free(e, n);
+	store_audit_entry_array_free(e, n);
 	return n;
 }
 
@@ -385,31 +385,31 @@ static void test_audit(const char *tmp)
 	scene_open(&sc, tmp, "audit");
 	struct store *st = sc.st;
 	/* 3 engineers_added + 6 + 3 + 2 + 1 run events + 1 pin_failed */
-	CHECK(audit_count(st, (struct audit_filter){0}, EV_ENGINEER_ADDED) == 16);
-	CHECK(audit_count(st, (struct audit_filter){.run = sc.done.id}, EV_RUN_STARTED) == 6);
-	CHECK(audit_count(st, (struct audit_filter){.run = EVENT_CHAIN_ENGINEERS}, EV_ENGINEER_ADDED) == 4);
+	CHECK(audit_count(st, (struct store_audit_filter){0}, EV_ENGINEER_ADDED) == 16);
+	CHECK(audit_count(st, (struct store_audit_filter){.run = sc.done.id}, EV_RUN_STARTED) == 6);
+	CHECK(audit_count(st, (struct store_audit_filter){.run = EVENT_CHAIN_ENGINEERS}, EV_ENGINEER_ADDED) == 4);
 	/* bob: his registration (by system), two run events, his failed PIN */
-	CHECK(audit_count(st, (struct audit_filter){.engineer = "bob"}, EV_ENGINEER_ADDED) == 4);
-	CHECK(audit_count(st, (struct audit_filter){.engineer = "alice"}, EV_ENGINEER_ADDED) == 6);
-	CHECK(audit_count(st, (struct audit_filter){.engineer = "system"}, EV_ENGINEER_ADDED) == 5);
-	CHECK(audit_count(st, (struct audit_filter){.kind = EV_SIGNED}, EV_SIGNED) == 2);
-	CHECK(audit_count(st, (struct audit_filter){.kind = EV_PIN_FAILED}, EV_PIN_FAILED) == 1);
-	CHECK(audit_count(st, (struct audit_filter){.since_us = t0 + 60 * minute}, EV_RUN_STARTED) == 7);
-	CHECK(audit_count(st, (struct audit_filter){.until_us = t0}, EV_ENGINEER_ADDED) == 3);
-	CHECK(audit_count(st, (struct audit_filter){.since_us = t0 + minute, .until_us = t0 + 4 * minute},
+	CHECK(audit_count(st, (struct store_audit_filter){.engineer = "bob"}, EV_ENGINEER_ADDED) == 4);
+	CHECK(audit_count(st, (struct store_audit_filter){.engineer = "alice"}, EV_ENGINEER_ADDED) == 6);
+	CHECK(audit_count(st, (struct store_audit_filter){.engineer = "system"}, EV_ENGINEER_ADDED) == 5);
+	CHECK(audit_count(st, (struct store_audit_filter){.kind = EV_SIGNED}, EV_SIGNED) == 2);
+	CHECK(audit_count(st, (struct store_audit_filter){.kind = EV_PIN_FAILED}, EV_PIN_FAILED) == 1);
+	CHECK(audit_count(st, (struct store_audit_filter){.since_us = t0 + 60 * minute}, EV_RUN_STARTED) == 7);
+	CHECK(audit_count(st, (struct store_audit_filter){.until_us = t0}, EV_ENGINEER_ADDED) == 3);
+	CHECK(audit_count(st, (struct store_audit_filter){.since_us = t0 + minute, .until_us = t0 + 4 * minute},
 		EV_CHECK_FINISHED) == 3);
-	CHECK(audit_count(st, (struct audit_filter){.run = sc.done.id, .engineer = "bob", .kind = EV_SIGNED},
+	CHECK(audit_count(st, (struct store_audit_filter){.run = sc.done.id, .engineer = "bob", .kind = EV_SIGNED},
 		EV_SIGNED) == 1);
-	CHECK(audit_count(st, (struct audit_filter){.engineer = "alice", .kind = EV_SIGNED, .since_us = t0,
+	CHECK(audit_count(st, (struct store_audit_filter){.engineer = "alice", .kind = EV_SIGNED, .since_us = t0,
 		.until_us = t0 + 2 * minute + 1}, EV_SIGNED) == 1);
-	CHECK(audit_count(st, (struct audit_filter){.run = sc.aborted.id, .engineer = "alice"}, NULL) == 0);
-	struct audit_filter f = {.run = "nosuchrun0"};
-	struct audit_entry *e = NULL;
+	CHECK(audit_count(st, (struct store_audit_filter){.run = sc.aborted.id, .engineer = "alice"}, NULL) == 0);
+	struct store_audit_filter f = {.run = "nosuchrun0"};
+	struct store_audit_entry *e = NULL;
 	size_t n = 0;
 	CHECK(store_audit(st, &f, &e, &n) == STORE_NOT_FOUND);
 	CHECK(strstr(store_error(st), "no run nosuchrun0"));
 	/* Every field comes back, with the chain it belongs to. */
-	f = (struct audit_filter){.kind = EV_RUN_ABORTED};
+	f = (struct store_audit_filter){.kind = EV_RUN_ABORTED};
 	CHECK(store_audit(st, &f, &e, &n) == STORE_OK && n == 1);
 	if (n == 1) {
 		CHECK_STR(e[0].chain, sc.aborted.id);
@@ -418,13 +418,13 @@ static void test_audit(const char *tmp)
 		CHECK_STR(e[0].ev.os_user, "ops");
 		CHECK_STR(e[0].ev.tty, "/dev/pts/3");
 		CHECK_STR(e[0].ev.payload, "{\"reason\":\"wrong window\"}");
-		struct run_row r;
+		struct store_run_row r;
 		CHECK(store_get_run(st, sc.aborted.id, &r) == STORE_OK);
 		CHECK_STR(e[0].ev.hash, r.head);
-		run_row_clear(&r);
+		store_run_row_clear(&r);
 	}
-	audit_entry_array_free(e, n);
-	audit_entry_array_free(NULL, 0);
+	store_audit_entry_array_free(e, n);
+	store_audit_entry_array_free(NULL, 0);
 	scene_close(&sc);
 }
 
@@ -452,9 +452,9 @@ static void test_pin_locked(const char *tmp)
 	int count = 0;
 	int64_t oldest = 0, ticket = 0;
 	CHECK(store_pin_reserve(st, "carol", since, PIN_MAX_FAILURES, &count, &oldest, &ticket) == STORE_REFUSED);
-	struct audit_entry *e = NULL;
+	struct store_audit_entry *e = NULL;
 	size_t n = 0;
-	struct audit_filter f = {.kind = EV_PIN_LOCKED};
+	struct store_audit_filter f = {.kind = EV_PIN_LOCKED};
 	CHECK(store_audit(st, &f, &e, &n) == STORE_OK && n == 1);
 	if (n == 1) {
 		CHECK_STR(e[0].chain, EVENT_CHAIN_ENGINEERS);
@@ -465,9 +465,9 @@ static void test_pin_locked(const char *tmp)
 		CHECK_STR(e[0].ev.payload, want);
 		free(want);
 	}
-	audit_entry_array_free(e, n);
+	store_audit_entry_array_free(e, n);
 	/* The lock follows the fifth failure directly in the chain. */
-	f = (struct audit_filter){.run = EVENT_CHAIN_ENGINEERS, .engineer = "carol"};
+	f = (struct store_audit_filter){.run = EVENT_CHAIN_ENGINEERS, .engineer = "carol"};
 	CHECK(store_audit(st, &f, &e, &n) == STORE_OK);
 	CHECK(n == 1 + PIN_MAX_FAILURES + 1);
 	int64_t last_failed = 0, locked_seq = 0;
@@ -478,7 +478,7 @@ static void test_pin_locked(const char *tmp)
 			locked_seq = e[i].ev.seq;
 	}
 	CHECK(last_failed > 0 && locked_seq == last_failed + 1);
-	audit_entry_array_free(e, n);
+	store_audit_entry_array_free(e, n);
 	/* A settled success appends nothing. */
 	CHECK(store_pin_reserve(st, "alice", since, PIN_MAX_FAILURES, &count, &oldest, &ticket) == STORE_OK);
 	bool locked = true;

@@ -162,12 +162,12 @@ static char *small_record(const char *tmp, const char *name, char **run_id)
 {
 	char *path = xasprintf("%s/%s.db", tmp, name);
 	struct store *st = fixture_open(path);
-	struct run_row run;
+	struct store_run_row run;
 	fixture_run(st, &run, "T");
 	CHECK(fixture_append(st, run.id, "alice", EV_NOTE, "", "{\"text\":\"a\"}", NULL) == STORE_OK);
 	CHECK(fixture_append(st, run.id, "bob", EV_NOTE, "", "{\"text\":\"b\"}", NULL) == STORE_OK);
 	*run_id = xstrdup(run.id);
-	run_row_clear(&run);
+	store_run_row_clear(&run);
 	store_close(st);
 	return path;
 }
@@ -191,7 +191,7 @@ static void expect_verify(const char *path, const char *run, bool ok, const char
 		free(err);
 		return;
 	}
-	struct verify_result r;
+	struct store_verify_result r;
 	enum store_status s = store_verify(st, run, NULL, &r);
 	bool good = s == STORE_OK && r.ok == ok && (!why || (r.why && strstr(r.why, why))) &&
 		(!not_why || !r.why || !strstr(r.why, not_why)) &&
@@ -200,7 +200,7 @@ static void expect_verify(const char *path, const char *run, bool ok, const char
 	if (!good)
 		fprintf(stderr, "  line %d: verify %s: status %d ok %d chain %s why %s\n", line, run ? run : "(all)",
 			(int)s, (int)r.ok, r.chain ? r.chain : "(null)", r.why ? r.why : "(null)");
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 	store_close(st);
 }
 

@@ -175,7 +175,7 @@ static void test_checklists(struct store *st, const char *path)
 {
 	static const char text[] = "{\"countersign\": 1, \"id\": \"release\"}";
 	char sha1[EVENT_HASH_HEX], sha2[EVENT_HASH_HEX], want[EVENT_HASH_HEX];
-	sha256_hex(text, sizeof(text) - 1, want);
+	event_sha256_hex(text, sizeof(text) - 1, want);
 	CHECK(store_put_checklist(st, text, sizeof(text) - 1, sha1) == STORE_OK);
 	CHECK(store_put_checklist(st, text, sizeof(text) - 1, sha2) == STORE_OK);
 	CHECK_STR(sha1, want);
@@ -198,24 +198,24 @@ static void test_engineers(struct store *st)
 {
 	struct event origin = fixture_event("system", "", "", NULL);
 	origin.time_us = 1700000000000000;
-	struct engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$bob"};
-	struct engineer alice = {.name = "alice", .full_name = "Alice \"Al\" Smith", .pin_hash = "$argon2id$a"};
+	struct store_engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$bob"};
+	struct store_engineer alice = {.name = "alice", .full_name = "Alice \"Al\" Smith", .pin_hash = "$argon2id$a"};
 	CHECK(store_add_engineer(st, &bob, &origin) == STORE_OK);
 	CHECK(store_add_engineer(st, &alice, &origin) == STORE_OK);
-	struct engineer again = {.name = "alice", .full_name = "Another Alice", .pin_hash = "$argon2id$x"};
+	struct store_engineer again = {.name = "alice", .full_name = "Another Alice", .pin_hash = "$argon2id$x"};
 	CHECK(store_add_engineer(st, &again, &origin) == STORE_CONFLICT);
 	CHECK(contains(store_error(st), "alice"));
 
-	struct engineer got;
+	struct store_engineer got;
 	CHECK(store_get_engineer(st, "alice", &got) == STORE_OK);
 	CHECK_STR(got.full_name, "Alice \"Al\" Smith");
 	CHECK_STR(got.pin_hash, "$argon2id$a");
 	CHECK(got.created_us == origin.time_us);
-	engineer_clear(&got);
+	store_engineer_clear(&got);
 	CHECK(store_get_engineer(st, "carol", &got) == STORE_NOT_FOUND);
-	engineer_clear(&got);
+	store_engineer_clear(&got);
 
-	struct engineer *list = NULL;
+	struct store_engineer *list = NULL;
 	size_t n = 0;
 	CHECK(store_list_engineers(st, &list, &n) == STORE_OK);
 	CHECK(n == 2);
@@ -224,13 +224,13 @@ static void test_engineers(struct store *st)
 		CHECK_STR(list[1].name, "bob");
 	}
 	for (size_t i = 0; i < n; i++)
-		engineer_clear(&list[i]);
+		store_engineer_clear(&list[i]);
 	free(list);
 
 	CHECK(store_set_pin(st, "bob", "$argon2id$new", &origin) == STORE_OK);
 	CHECK(store_get_engineer(st, "bob", &got) == STORE_OK);
 	CHECK_STR(got.pin_hash, "$argon2id$new");
-	engineer_clear(&got);
+	store_engineer_clear(&got);
 	CHECK(store_set_pin(st, "carol", "$argon2id$c", &origin) == STORE_NOT_FOUND);
 
 	/* Every change is an event of the engineers chain. */
@@ -249,7 +249,7 @@ static void test_engineers(struct store *st)
 		CHECK(evs[2].seq == 3);
 		CHECK_STR(evs[2].prev, evs[1].hash);
 		char genesis[EVENT_HASH_HEX];
-		sha256_hex("countersign-engineers-v1", 24, genesis);
+		event_sha256_hex("countersign-engineers-v1", 24, genesis);
 		CHECK_STR(evs[0].prev, genesis);
 	}
 	event_array_free(evs, n);
@@ -296,7 +296,7 @@ static bool is_run_id(const char *id)
 
 static void test_runs(struct store *st)
 {
-	struct run_row a, b;
+	struct store_run_row a, b;
 	fixture_run(st, &a, "first");
 	CHECK(is_run_id(a.id));
 	CHECK(strlen(a.nonce) == 64 && strspn(a.nonce, "0123456789abcdef") == 64);
@@ -305,7 +305,7 @@ static void test_runs(struct store *st)
 	CHECK(strcmp(a.id, b.id) != 0);
 	CHECK(strcmp(a.nonce, b.nonce) != 0);
 
-	struct run_row got;
+	struct store_run_row got;
 	CHECK(store_get_run(st, a.id, &got) == STORE_OK);
 	CHECK_STR(got.title, "first");
 	CHECK_STR(got.checklist_id, "noa");
@@ -313,18 +313,18 @@ static void test_runs(struct store *st)
 	CHECK_STR(got.path, "checklists/noa-server-deploy.json");
 	CHECK_STR(got.nonce, a.nonce);
 	CHECK(got.started_us == a.started_us);
-	run_row_clear(&got);
+	store_run_row_clear(&got);
 	CHECK(store_get_run(st, "nosuchrun0", &got) == STORE_NOT_FOUND);
-	run_row_clear(&got);
+	store_run_row_clear(&got);
 
-	struct run_row *runs = NULL;
+	struct store_run_row *runs = NULL;
 	size_t n = 0;
 	CHECK(store_list_runs(st, &runs, &n) == STORE_OK);
 	CHECK(n >= 2);
 	for (size_t i = 1; i < n; i++)
 		CHECK(runs[i - 1].started_us >= runs[i].started_us);
 	for (size_t i = 0; i < n; i++)
-		run_row_clear(&runs[i]);
+		store_run_row_clear(&runs[i]);
 	free(runs);
 
 	/* Event 1 hangs off the run's genesis. */
@@ -343,29 +343,29 @@ static void test_runs(struct store *st)
 	event_array_free(evs, n);
 
 	/* A run needs its checklist snapshot. */
-	struct run_row c = {.checklist_id = "x", .checklist_sha = "ffff", .title = "t", .path = "p"};
+	struct store_run_row c = {.checklist_id = "x", .checklist_sha = "ffff", .title = "t", .path = "p"};
 	struct event first = fixture_event("alice", EV_RUN_STARTED, "", "{}");
 	CHECK(store_create_run(st, &c, &first) == STORE_NOT_FOUND);
 	event_clear(&first);
-	run_row_clear(&a);
-	run_row_clear(&b);
+	store_run_row_clear(&a);
+	store_run_row_clear(&b);
 }
 
 static void test_append(struct store *st, const char *path)
 {
-	struct run_row run;
+	struct store_run_row run;
 	fixture_run(st, &run, "append");
 	static const char out1[] = "deploy ok\n", out2[] = "health: green\n";
-	struct evidence ev_bytes[] = {
+	struct store_evidence ev_bytes[] = {
 		{.bytes = out1, .len = sizeof(out1) - 1},
 		{.bytes = out2, .len = sizeof(out2) - 1},
 		{.bytes = out1, .len = sizeof(out1) - 1}, /* the same bytes twice: stored once */
 		{.bytes = "", .len = 0},
 	};
 	char sha1[EVENT_HASH_HEX], sha2[EVENT_HASH_HEX], sha_empty[EVENT_HASH_HEX];
-	sha256_hex(out1, sizeof(out1) - 1, sha1);
-	sha256_hex(out2, sizeof(out2) - 1, sha2);
-	sha256_hex("", 0, sha_empty);
+	event_sha256_hex(out1, sizeof(out1) - 1, sha1);
+	event_sha256_hex(out2, sizeof(out2) - 1, sha2);
+	event_sha256_hex("", 0, sha_empty);
 	char *p1 = xasprintf("{\"verdict\":\"pass\",\"evidence\":\"%s\"}", sha1);
 	char *p2 = xasprintf("{\"verdict\":\"pass\",\"evidence\":[\"%s\",\"%s\"]}", sha2, sha_empty);
 	struct event evs[3] = {
@@ -432,15 +432,15 @@ static void test_append(struct store *st, const char *path)
 	CHECK(n == 4);
 	event_array_free(loaded, n);
 
-	struct verify_result vr;
+	struct store_verify_result vr;
 	CHECK(store_verify(st, run.id, NULL, &vr) == STORE_OK);
 	CHECK(vr.ok);
 	CHECK(vr.events == 4);
-	verify_result_clear(&vr);
+	store_verify_result_clear(&vr);
 	free(p1);
 	free(p2);
 	free(p3);
-	run_row_clear(&run);
+	store_run_row_clear(&run);
 }
 
 static void test_data_version(const char *path)

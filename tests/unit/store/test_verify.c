@@ -16,13 +16,13 @@ static const char out_pods[] = "noa-7d9f 1/1 Running\n";
 struct scene {
 	char *path;
 	struct store *st;
-	struct run_row run;
+	struct store_run_row run;
 	char hash[N_EVENTS + 1][EVENT_HASH_HEX]; /* by seq */
 	char e_health[EVENT_HASH_HEX], e_roll[EVENT_HASH_HEX], e_pods[EVENT_HASH_HEX];
 };
 
 static void scene_append(struct scene *sc, const char *actor, const char *kind, const char *target,
-	const char *payload, struct evidence *evidence, size_t n_evidence)
+	const char *payload, struct store_evidence *evidence, size_t n_evidence)
 {
 	struct event ev = fixture_event(actor, kind, target, payload);
 	if (store_append(sc->st, sc->run.id, &ev, 1, evidence, n_evidence) != STORE_OK) {
@@ -39,8 +39,8 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 	sc->path = xasprintf("%s/%s.db", tmp, name);
 	sc->st = fixture_open(sc->path);
 	struct event origin = fixture_event("system", "", "", NULL);
-	struct engineer alice = {.name = "alice", .full_name = "Alice Smith", .pin_hash = "$argon2id$a"};
-	struct engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$b"};
+	struct store_engineer alice = {.name = "alice", .full_name = "Alice Smith", .pin_hash = "$argon2id$a"};
+	struct store_engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$b"};
 	if (store_add_engineer(sc->st, &alice, &origin) != STORE_OK ||
 		store_add_engineer(sc->st, &bob, &origin) != STORE_OK) {
 		fprintf(stderr, "store_add_engineer: %s\n", store_error(sc->st));
@@ -54,11 +54,11 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 	memcpy(sc->hash[1], first[0].hash, EVENT_HASH_HEX);
 	event_array_free(first, n);
 
-	sha256_hex(out_health, sizeof(out_health) - 1, sc->e_health);
-	sha256_hex(out_roll, sizeof(out_roll) - 1, sc->e_roll);
-	sha256_hex(out_pods, sizeof(out_pods) - 1, sc->e_pods);
-	struct evidence health = {.bytes = out_health, .len = sizeof(out_health) - 1};
-	struct evidence roll[] = {
+	event_sha256_hex(out_health, sizeof(out_health) - 1, sc->e_health);
+	event_sha256_hex(out_roll, sizeof(out_roll) - 1, sc->e_roll);
+	event_sha256_hex(out_pods, sizeof(out_pods) - 1, sc->e_pods);
+	struct store_evidence health = {.bytes = out_health, .len = sizeof(out_health) - 1};
+	struct store_evidence roll[] = {
 		{.bytes = out_roll, .len = sizeof(out_roll) - 1},
 		{.bytes = out_pods, .len = sizeof(out_pods) - 1},
 	};
@@ -80,7 +80,7 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 static void scene_close(struct scene *sc)
 {
 	store_close(sc->st);
-	run_row_clear(&sc->run);
+	store_run_row_clear(&sc->run);
 	free(sc->path);
 }
 
@@ -117,7 +117,7 @@ static void tamper(struct scene *sc, const char *sql)
 static void expect_fail(struct scene *sc, const char *run_id, const char *anchor, const char *chain,
 	int64_t bad_seq, const char *why, int line)
 {
-	struct verify_result r;
+	struct store_verify_result r;
 	enum store_status s = store_verify(sc->st, run_id, anchor, &r);
 	bool good = s == STORE_OK && !r.ok && r.bad_seq == bad_seq && r.why && strstr(r.why, why) &&
 		((!chain && !r.chain) || (chain && r.chain && strcmp(chain, r.chain) == 0));
@@ -130,12 +130,12 @@ static void expect_fail(struct scene *sc, const char *run_id, const char *anchor
 			r.chain ? r.chain : "(null)", (long long)r.bad_seq, r.why ? r.why : "(null)",
 			chain ? chain : "(null)", (long long)bad_seq, why);
 	}
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 }
 
 static void expect_ok(struct scene *sc, const char *run_id, const char *anchor, int64_t events, int line)
 {
-	struct verify_result r;
+	struct store_verify_result r;
 	enum store_status s = store_verify(sc->st, run_id, anchor, &r);
 	if (s == STORE_OK && r.ok && r.events == events && !r.why) {
 		check_passed++;
@@ -145,7 +145,7 @@ static void expect_ok(struct scene *sc, const char *run_id, const char *anchor, 
 			__FILE__, line, (int)s, (int)r.ok, (long long)r.events, r.why ? r.why : "(null)",
 			(long long)events);
 	}
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 }
 
 static void test_untouched(const char *tmp)
@@ -157,17 +157,17 @@ static void test_untouched(const char *tmp)
 	expect_ok(&sc, sc.run.id, sc.hash[N_EVENTS], N_EVENTS, __LINE__);
 	expect_ok(&sc, sc.run.id, sc.hash[5], N_EVENTS, __LINE__);
 	expect_ok(&sc, EVENT_CHAIN_ENGINEERS, NULL, 2, __LINE__);
-	struct verify_result r;
+	struct store_verify_result r;
 	CHECK(store_verify(sc.st, sc.run.id, NULL, &r) == STORE_OK);
 	CHECK_STR(r.head, sc.hash[N_EVENTS]);
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 	CHECK(store_verify(sc.st, "nosuchrun0", NULL, &r) == STORE_NOT_FOUND);
 	CHECK(!r.ok);
-	verify_result_clear(&r);
+	store_verify_result_clear(&r);
 	expect_fail(&sc, sc.run.id, "not-a-hash", sc.run.id, 0, "is not a SHA-256 hash", __LINE__);
 
 	/* Another run's head is no anchor for this one. */
-	struct run_row other;
+	struct store_run_row other;
 	fixture_run(sc.st, &other, "other");
 	struct event *evs = NULL;
 	size_t n = 0;
@@ -175,7 +175,7 @@ static void test_untouched(const char *tmp)
 	expect_fail(&sc, sc.run.id, evs[0].hash, sc.run.id, 0, "is not in the chain", __LINE__);
 	expect_ok(&sc, NULL, evs[0].hash, N_EVENTS + 2 + 1, __LINE__);
 	event_array_free(evs, n);
-	run_row_clear(&other);
+	store_run_row_clear(&other);
 	scene_close(&sc);
 }
 
@@ -393,7 +393,7 @@ static void test_documented_vectors(const char *tmp)
 	memset(sha, 'a', 64);
 	memset(nonce, '0', 64);
 	sha[64] = nonce[64] = '\0';
-	struct run_row run = {.id = "k3v9q2m7xd", .checklist_sha = sha, .started_us = 1700000000000000};
+	struct store_run_row run = {.id = "k3v9q2m7xd", .checklist_sha = sha, .started_us = 1700000000000000};
 	memcpy(run.nonce, nonce, sizeof(nonce));
 	store_run_genesis(&run, hash);
 	CHECK_STR(hash, "12b8687c7e5d32221f01f1cb88a8cba3c5aeb630a71deaeaa2723d3fe6d18bfd");
