@@ -39,7 +39,7 @@ BELOW = {
 # The layer of each public header; a new header must be placed here.
 PUBLIC = {
     'core': ['checklist', 'clock', 'diag', 'duration', 'engine', 'event', 'exitcode', 'expand', 'outline',
-             'pin', 'redact', 'regex_check', 'reporter', 'sanitize', 'utf8', 'util', 'wrap'],
+             'pin', 'redact', 'regex_check', 'reporter', 'sanitize', 'sign', 'checkpoint', 'utf8', 'util', 'wrap'],
     'store': ['store', 'store_types'],
     'net': ['net'],
     'run': ['exec', 'runner', 'session', 'vars'],

@@ -25,12 +25,24 @@
 #define EV_RUN_COMPLETED    "run_completed"    /* {} */
 #define EV_NOTIFY_FAILED    "notify_failed"    /* {event, url (redacted), attempts, status, error} */
 /* Events of the engineer registry chain (chain name "engineers"). */
-#define EV_ENGINEER_ADDED   "engineer_added"   /* target NAME: {full_name} */
-#define EV_PIN_CHANGED      "pin_changed"      /* target NAME: {} */
+#define EV_ENGINEER_ADDED   "engineer_added"   /* target NAME: {full_name, key?}: key (sign.h) since schema 4, signed by it */
+#define EV_PIN_CHANGED      "pin_changed"      /* target NAME: {}: before schema 4 only */
+#define EV_KEY_ENROLLED     "key_enrolled"     /* target NAME: {key}: an engineer registered before keys gets one; signed by it */
+#define EV_KEY_ROTATED      "key_rotated"      /* target NAME: {key}: a PIN change; signed by the old key */
 #define EV_PIN_FAILED       "pin_failed"       /* target NAME: {command, run?} */
 #define EV_PIN_LOCKED       "pin_locked"       /* target NAME: {until_us, failures, run?}: that failure locked NAME out */
 
+/* Events of the registry chain (chain name "registry"), all by "system" and
+ * unsigned: the record's identity and every run's start and end, so that a
+ * run removed whole, or cut short after its end, is noticed. */
+#define EV_REGISTRY_OPENED  "registry_opened"  /* target "": {record, schema, unsigned_through{CHAIN: seq}, legacy_pins{NAME: sha256}} */
+#define EV_RUN_REGISTERED   "run_registered"   /* target RUN: {checklist, sha256, title, path, started_us, nonce} */
+#define EV_RUN_ENDED        "run_ended"        /* target RUN: {kind, events, head}: the run's ending event and the chain then */
+
 #define EVENT_CHAIN_ENGINEERS "engineers"
+#define EVENT_CHAIN_REGISTRY "registry"
+
+struct sign_key;
 
 struct event {
 	int64_t seq;        /* 1-based, gap-free within its chain */
@@ -42,7 +54,21 @@ struct event {
 	char *payload;      /* JSON object text, as hashed */
 	char prev[EVENT_HASH_HEX];
 	char hash[EVENT_HASH_HEX];
+	/* The signatures (sign.h): NULL or "" when unsigned. Not part of the
+	 * hash: they sign it. */
+	char *sigs;
+	/* Keys that sign the event when it is appended, as SIGNER_NAMES[i]
+	 * (borrowed, never stored; NULL: none): the store signs inside its
+	 * transaction, once the hash is known. */
+	const struct sign_key *signers[2];
+	const char *signer_names[2];
 };
+
+/* True when EV must carry its actor's signature: made by an engineer (not
+ * "system"), in a run's chain or the engineers chain, and not a wrong PIN,
+ * a lockout, a failed notification or a run's completion (which the
+ * program records on its own). */
+bool event_needs_signature(const char *chain, const struct event *ev);
 
 /* True when KIND is one of the EV_* kinds above. */
 bool event_kind_known(const char *kind);

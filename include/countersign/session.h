@@ -25,6 +25,7 @@ typedef void (*session_notify_fn)(void *data, enum checklist_notify_event ev, co
 typedef void (*session_fold_fn)(void *data, const struct event *evs, size_t n, bool folded);
 
 struct store;
+struct session_keys;
 
 struct session {
 	struct reporter report;  /* set before use */
@@ -39,6 +40,7 @@ struct session {
 	struct engine *eng;
 	bool have_run;
 	int64_t data_version;
+	struct session_keys *keys;  /* engineers' keys unlocked by their PINs (session_check_pin) */
 };
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
@@ -100,10 +102,30 @@ int session_record(struct session *s, const struct session_guard *guard, const c
 int session_append(struct session *s, struct event *evs, size_t n, struct store_evidence *ev, size_t n_ev);
 
 /* Checks PIN for engineer NAME: the lockout first (five failures within 15
- * minutes), then the Argon2id hash; a wrong PIN is recorded as an event.
- * Returns CS_OK, CS_REFUSED (locked out), CS_INVALID
- * (unknown engineer, wrong PIN) or CS_ENV. */
+ * minutes), then derives NAME's key from it (Argon2id) and compares it with
+ * the recorded public key; a wrong PIN is recorded as an event. An engineer
+ * registered before keys existed is checked against the PIN hash and, when
+ * it matches, gets a key (a key_enrolled event). On success the key stays
+ * unlocked in S, so that what NAME records through S is signed, until
+ * session_lock or session_close. Returns CS_OK, CS_REFUSED (locked out),
+ * CS_INVALID (unknown engineer, wrong PIN) or CS_ENV. */
 int session_check_pin(struct session *s, const char *name, const char *pin, const char *what);
+/* Forgets NAME's unlocked key (wiping it); a no-op when none. */
+void session_lock(struct session *s, const char *name);
+/* Changes NAME's PIN: checks OLD_PIN (as session_check_pin), checks
+ * NEW_PIN's length, derives the new key and records key_rotated signed by
+ * the old key; from then on the old PIN is refused and the new key is the
+ * one unlocked in S. Returns a CS_* outcome after reporting why. */
+int session_change_pin(struct session *s, const char *name, const char *old_pin, const char *new_pin);
+
+/* The checkpoint text (checkpoint.h) of the record now: the registry and
+ * engineers chains with RUN_ID's chain, or with RUN_ID NULL every open
+ * run's. *TEXT is malloc'd, the caller frees. A CS_* outcome. */
+int session_checkpoint(struct session *s, const char *run_id, char **text);
+/* Verifies the whole record against the checkpoint TEXT (LEN bytes) kept
+ * elsewhere (store_verify_checkpoint). CS_INVALID, reported, when TEXT is
+ * not a checkpoint or was changed; otherwise as session_verify. */
+int session_verify_checkpoint(struct session *s, const char *text, size_t len, struct store_verify_result *out);
 
 /* What can be known here of the process running an item's check. */
 enum session_liveness {

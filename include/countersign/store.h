@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "countersign/checkpoint.h"
 #include "countersign/event.h"
+#include "countersign/sign.h"
 #include "countersign/store_types.h"
 
 struct store;
@@ -57,12 +59,26 @@ enum store_status store_put_checklist(struct store *st, const char *text, size_t
 char *store_get_checklist(struct store *st, const char *sha, size_t *len);
 
 /* --- engineers --- */
-/* Inserts the engineer and appends EV_ENGINEER_ADDED to the "engineers"
- * chain in one transaction. ORIGIN supplies actor/os_user/host/tty/time
- * (kind, target and payload are filled here). STORE_CONFLICT when the name
- * was ever used. */
+/* Inserts the engineer (E->public_key and E->key set, E->pin_hash ignored
+ * and stored as "") and appends EV_ENGINEER_ADDED {full_name, key} to the
+ * "engineers" chain, signed with KEY (whose public key must be
+ * E->public_key), in one transaction. ORIGIN supplies
+ * actor/os_user/host/tty (kind, target, payload and time are filled here).
+ * STORE_CONFLICT when the name was ever used. */
 enum store_status store_add_engineer(struct store *st, const struct store_engineer *e,
-	const struct event *origin);
+	const struct event *origin, const struct sign_key *key);
+/* Gives engineer NAME the key PUBLIC_HEX derived under P: updates the row
+ * (public key and parameters; pin_hash becomes "") and appends KIND, in one
+ * transaction, signed with SIGNER:
+ * - EV_KEY_ENROLLED: NAME has no key yet (registered before schema 4, its
+ *   PIN checked against pin_hash by the caller); SIGNER is the new key.
+ * - EV_KEY_ROTATED: a PIN change; SIGNER is NAME's current key, which the
+ *   new one replaces.
+ * STORE_REFUSED, with nothing written, when NAME already has a key
+ * (enrolling) or SIGNER is not its current key (rotating: another process
+ * changed it first); STORE_NOT_FOUND for an unknown NAME. */
+enum store_status store_set_key(struct store *st, const char *name, const char *kind, const char *public_hex,
+	const struct sign_params *p, const struct sign_key *signer, const struct event *origin);
 enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out);
 /* All engineers by name; caller frees each with engineer_clear and the array. */
 enum store_status store_list_engineers(struct store *st, struct store_engineer **out, size_t *n);
@@ -124,7 +140,13 @@ void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]
  * A NULL payload becomes a malloc'd "{}" (freed by event_clear); a payload
  * that is not a JSON object, or names evidence ("evidence": hash or list of
  * hashes) that is neither in EVIDENCE nor already stored, is refused with
- * STORE_FAILED. An unknown run id is STORE_NOT_FOUND. */
+ * STORE_FAILED. An unknown run id is STORE_NOT_FOUND.
+ * Each event's signers (event.h) sign its hash inside the transaction
+ * (filling its sigs); STORE_REFUSED, with nothing written, when a signer's
+ * public key is no longer its engineer's current key (the PIN was changed
+ * since it was entered). An event that ends a run (run_completed,
+ * run_aborted) also appends EV_RUN_ENDED to the registry chain, in the
+ * same transaction. */
 enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,
 	struct store_evidence *evidence, size_t n_evidence);
 
@@ -153,6 +175,16 @@ enum store_status store_audit(struct store *st, const struct store_audit_filter 
  * gets each entry (valid during the call only) and returns false to stop. */
 enum store_status store_audit_each(struct store *st, const struct store_audit_filter *f, store_audit_fn fn, void *user);
 
+/* --- the registry chain and checkpoints --- */
+/* The record's id (registry_opened's "record") into OUT. */
+enum store_status store_record_id(struct store *st, char out[CHECKPOINT_RECORD_HEX]);
+/* A checkpoint of the record now (one read transaction): this host, the
+ * record's id, the time, and the size and head of the registry chain, the
+ * engineers chain (when it has events) and RUN_ID's chain, or with RUN_ID
+ * NULL of every open run's. Clear OUT with checkpoint_clear.
+ * STORE_NOT_FOUND for an unknown run. */
+enum store_status store_checkpoint(struct store *st, const char *run_id, struct checkpoint *out);
+
 /* --- verification --- */
 
 /* Recomputes the chain of RUN_ID (or every chain, engineers included, when
@@ -166,6 +198,13 @@ enum store_status store_audit_each(struct store *st, const struct store_audit_fi
  * with verify_result_clear), STORE_NOT_FOUND for an unknown run, STORE_FAILED
  * when the database could not be read (OUT then holds no verdict). */
 enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
+	struct store_verify_result *out);
+/* Verifies the whole record (store_verify with no run) and that it still
+ * extends CP, an earlier checkpoint of it: the same record id, and every
+ * chain CP names has at least its events with the one numbered as CP says
+ * hashing to its head (not cut short, not rewritten). Outcomes as
+ * store_verify. */
+enum store_status store_verify_checkpoint(struct store *st, const struct checkpoint *cp,
 	struct store_verify_result *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "countersign/event.h"
+#include "countersign/sign.h"
 
 /* How a database is opened: commands that write may create it; commands that
  * only read never create, never migrate and never write, so an auditor's
@@ -21,8 +22,11 @@ enum store_mode {
 };
 
 struct store_engineer {
-	char *name, *full_name, *pin_hash;
+	char *name, *full_name;
+	char *pin_hash;       /* "" once the engineer has a key; an Argon2id string before (schema < 4) */
 	int64_t created_us;
+	char public_key[SIGN_KEY_HEX];  /* "" until the engineer has a key */
+	struct sign_params key;         /* how the key is derived from the PIN */
 };
 void store_engineer_clear(struct store_engineer *e);
 
@@ -80,8 +84,19 @@ void store_audit_entry_array_free(struct store_audit_entry *entries, size_t n);
  * only); returns false to stop. */
 typedef bool (*store_audit_fn)(void *user, const struct store_audit_entry *e);
 
+/* What verify found in one chain it checked. */
+struct store_verify_chain {
+	char *chain;              /* a run id, "engineers" or "registry" */
+	int64_t events;
+	int64_t unsigned_events;  /* events that should be signed but were recorded before signatures existed */
+	char head[EVENT_HASH_HEX];
+};
+
 struct store_verify_result {
 	bool ok;
+	struct store_verify_chain *chains;  /* the chains checked, in order (on failure: up to the failing one) */
+	size_t n_chains;
+	int64_t unsigned_events;    /* the sum over CHAINS */
 	int64_t events;             /* events checked */
 	char head[EVENT_HASH_HEX];  /* hash of the last event of the chain checked */
 	char *chain;                /* where it failed (malloc'd) or NULL */

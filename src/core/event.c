@@ -11,7 +11,8 @@ bool event_kind_known(const char *kind)
 	static const char *const kinds[] = {
 		EV_RUN_STARTED, EV_CHECK_STARTED, EV_CHECK_FINISHED, EV_ATTESTED, EV_WAIVED, EV_CHOSEN, EV_SIGNED,
 		EV_OVERRIDE, EV_OVERRIDE_REQUESTED, EV_NOTE, EV_RUN_ABORTED, EV_RUN_COMPLETED, EV_NOTIFY_FAILED,
-		EV_ENGINEER_ADDED, EV_PIN_CHANGED, EV_PIN_FAILED, EV_PIN_LOCKED,
+		EV_ENGINEER_ADDED, EV_PIN_CHANGED, EV_PIN_FAILED, EV_PIN_LOCKED, EV_KEY_ENROLLED, EV_KEY_ROTATED,
+		EV_REGISTRY_OPENED, EV_RUN_REGISTERED, EV_RUN_ENDED,
 	};
 	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kind, kinds[i]) == 0)
@@ -30,7 +31,23 @@ void event_clear(struct event *ev)
 	free(ev->kind);
 	free(ev->target);
 	free(ev->payload);
+	free(ev->sigs);
 	memset(ev, 0, sizeof(*ev));
+}
+
+bool event_needs_signature(const char *chain, const struct event *ev)
+{
+	/* What the program records on its own, and what an engineer did not
+	 * do (a wrong PIN cannot sign), carries no signature. */
+	static const char *const unsigned_kinds[] = {
+		EV_PIN_FAILED, EV_PIN_LOCKED, EV_NOTIFY_FAILED, EV_RUN_COMPLETED,
+	};
+	if (!chain || strcmp(chain, EVENT_CHAIN_REGISTRY) == 0 || !ev->actor || strcmp(ev->actor, "system") == 0)
+		return false;
+	for (size_t i = 0; i < sizeof(unsigned_kinds) / sizeof(unsigned_kinds[0]); i++)
+		if (ev->kind && strcmp(ev->kind, unsigned_kinds[i]) == 0)
+			return false;
+	return true;
 }
 
 void event_array_free(struct event *evs, size_t n)

@@ -778,7 +778,7 @@ int session_add_engineer(struct session *s, const char *name, const char *full_n
 	}
 	struct event origin;
 	session_origin(&origin, name);
-	enum store_status st = store_add_engineer(s->st, &e, &origin);
+	enum store_status st = store_add_engineer(s->st, &e, &origin, NULL);
 	event_clear(&origin);
 	free(e.pin_hash);
 	if (st == STORE_CONFLICT) {

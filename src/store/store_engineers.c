@@ -84,8 +84,9 @@ static enum store_status insert_engineer(struct store *st, const struct store_en
 }
 
 enum store_status store_add_engineer(struct store *st, const struct store_engineer *e,
-	const struct event *origin)
+	const struct event *origin, const struct sign_key *key)
 {
+	(void)key;
 	assert(st && e);
 	if (!e->name || !e->name[0] || !e->pin_hash || !e->pin_hash[0]) {
 		store_set_err(st, "cannot add an engineer without a name and a PIN hash");

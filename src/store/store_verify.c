@@ -41,6 +41,9 @@ void store_verify_result_clear(struct store_verify_result *r)
 		return;
 	free(r->chain);
 	free(r->why);
+	for (size_t i = 0; i < r->n_chains; i++)
+		free(r->chains[i].chain);
+	free(r->chains);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -25,7 +25,7 @@ static void add_engineer(struct store *st, const char *name)
 	struct event origin = fixture_event("system", "", "", NULL);
 	origin.time_us = t0 - 60 * minute;
 	struct store_engineer e = {.name = (char *)name, .full_name = (char *)name, .pin_hash = "$argon2id$x"};
-	if (store_add_engineer(st, &e, &origin) != STORE_OK) {
+	if (store_add_engineer(st, &e, &origin, NULL) != STORE_OK) {
 		fprintf(stderr, "store_add_engineer: %s\n", store_error(st));
 		exit(1);
 	}

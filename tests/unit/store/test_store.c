@@ -200,10 +200,10 @@ static void test_engineers(struct store *st)
 	origin.time_us = 1700000000000000;
 	struct store_engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$bob"};
 	struct store_engineer alice = {.name = "alice", .full_name = "Alice \"Al\" Smith", .pin_hash = "$argon2id$a"};
-	CHECK(store_add_engineer(st, &bob, &origin) == STORE_OK);
-	CHECK(store_add_engineer(st, &alice, &origin) == STORE_OK);
+	CHECK(store_add_engineer(st, &bob, &origin, NULL) == STORE_OK);
+	CHECK(store_add_engineer(st, &alice, &origin, NULL) == STORE_OK);
 	struct store_engineer again = {.name = "alice", .full_name = "Another Alice", .pin_hash = "$argon2id$x"};
-	CHECK(store_add_engineer(st, &again, &origin) == STORE_CONFLICT);
+	CHECK(store_add_engineer(st, &again, &origin, NULL) == STORE_CONFLICT);
 	CHECK(contains(store_error(st), "alice"));
 
 	struct store_engineer got;

@@ -41,8 +41,8 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 	struct event origin = fixture_event("system", "", "", NULL);
 	struct store_engineer alice = {.name = "alice", .full_name = "Alice Smith", .pin_hash = "$argon2id$a"};
 	struct store_engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$b"};
-	if (store_add_engineer(sc->st, &alice, &origin) != STORE_OK ||
-		store_add_engineer(sc->st, &bob, &origin) != STORE_OK) {
+	if (store_add_engineer(sc->st, &alice, &origin, NULL) != STORE_OK ||
+		store_add_engineer(sc->st, &bob, &origin, NULL) != STORE_OK) {
 		fprintf(stderr, "store_add_engineer: %s\n", store_error(sc->st));
 		exit(1);
 	}
