@@ -16,6 +16,9 @@ enum pin_cost {
 /* Selects the cost of the hashes pin_hash makes from now on. Only the test
  * build of the program calls it (COUNTERSIGN_TEST_PIN_COST=min). */
 void pin_set_cost(enum pin_cost cost);
+/* The cost pin_set_cost selected last (PIN_COST_INTERACTIVE until then):
+ * signing keys are derived at the same level (sign_params_new). */
+enum pin_cost pin_get_cost(void);
 
 /* Hashes PIN into a malloc'd crypto_pwhash_str string (caller frees), or
  * NULL when out of memory, at the cost pin_set_cost selected (by default

@@ -16,6 +16,11 @@ void pin_set_cost(enum pin_cost cost)
 	hash_cost = cost;
 }
 
+enum pin_cost pin_get_cost(void)
+{
+	return hash_cost;
+}
+
 char *pin_hash(const char *pin)
 {
 	if (sodium_init() < 0)
