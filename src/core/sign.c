@@ -10,6 +10,7 @@
 
 #include "countersign/pin.h"
 #include "countersign/util.h"
+#include "sign_internal.h"
 
 #define SIGN_HASH_BYTES 32
 
@@ -65,6 +66,22 @@ bool sign_params_valid(const struct sign_params *p, const char **why)
 	return reason == NULL;
 }
 
+struct sign_key *sign_key_from_seed(const unsigned char seed[crypto_sign_SEEDBYTES])
+{
+	if (sodium_init() < 0)
+		return NULL;
+	struct sign_key *k = xcalloc(1, sizeof(*k));
+	k->secret = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (!k->secret) {
+		free(k);
+		return NULL;
+	}
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	crypto_sign_seed_keypair(pk, k->secret, seed);
+	sodium_bin2hex(k->public_hex, sizeof(k->public_hex), pk, sizeof(pk));
+	return k;
+}
+
 struct sign_key *sign_key_derive(const char *pin, const struct sign_params *p, const char **why)
 {
 	assert(pin);
@@ -79,10 +96,10 @@ struct sign_key *sign_key_derive(const char *pin, const struct sign_params *p, c
 	if (!sign_params_valid(p, &reason))
 		goto done;
 	hex_exact(p->salt, salt, sizeof(salt));
+	/* the seed is the secret key's other form: kept in guarded memory
+	 * that sodium_free wipes */
 	seed = sodium_malloc(crypto_sign_SEEDBYTES);
-	k = xcalloc(1, sizeof(*k));
-	k->secret = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	if (!seed || !k->secret) {
+	if (!seed) {
 		reason = "out of memory for the key";
 		goto done;
 	}
@@ -91,15 +108,11 @@ struct sign_key *sign_key_derive(const char *pin, const struct sign_params *p, c
 		reason = "out of memory deriving the key from the PIN";
 		goto done;
 	}
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-	crypto_sign_seed_keypair(pk, k->secret, seed);
-	sodium_bin2hex(k->public_hex, sizeof(k->public_hex), pk, sizeof(pk));
+	k = sign_key_from_seed(seed);
+	if (!k)
+		reason = "out of memory for the key";
 done:
-	sodium_free(seed); /* wipes it */
-	if (reason) {
-		sign_key_destroy(k);
-		k = NULL;
-	}
+	sodium_free(seed); /* wipes it; NULL is a no-op */
 	if (why)
 		*why = reason;
 	return k;
