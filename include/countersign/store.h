@@ -82,9 +82,6 @@ enum store_status store_set_key(struct store *st, const char *name, const char *
 enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out);
 /* All engineers by name; caller frees each with engineer_clear and the array. */
 enum store_status store_list_engineers(struct store *st, struct store_engineer **out, size_t *n);
-/* Replaces the PIN hash and appends EV_PIN_CHANGED, in one transaction. */
-enum store_status store_set_pin(struct store *st, const char *name, const char *pin_hash,
-	const struct event *origin);
 /* Counts EV_PIN_FAILED events for NAME at or after SINCE_US; the time of
  * the oldest counted one goes to *OLDEST_US (may be NULL). */
 enum store_status store_count_pin_failures(struct store *st, const char *name, int64_t since_us,

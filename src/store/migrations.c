@@ -6,9 +6,14 @@
 
 #include <stdlib.h>
 
+#include "countersign/util.h"
+
 struct migration {
 	int version;     /* user_version after the step */
 	const char *sql; /* ends by setting that user_version (a pragma takes no parameters) */
+	/* Run after SQL in the same transaction, for what SQL alone cannot
+	 * write (hashed events); NULL when none. False with the reason in ST. */
+	bool (*fill)(struct store *st);
 };
 
 static const struct migration migrations[] = {
@@ -78,7 +83,7 @@ static const struct migration migrations[] = {
 		"  BEGIN SELECT RAISE(ABORT, 'only an engineer''s PIN can be changed'); END;\n"
 		"CREATE TRIGGER engineers_no_delete BEFORE DELETE ON engineers\n"
 		"  BEGIN SELECT RAISE(ABORT, 'engineers cannot be deleted: a name is never reused'); END;\n"
-		"PRAGMA user_version = 1;\n"},
+		"PRAGMA user_version = 1;\n", NULL},
 	{2,
 		/* PIN checks under way: a check reserves its attempt here before
 		 * the slow Argon2id comparison, so that a burst of simultaneous
@@ -91,7 +96,7 @@ static const struct migration migrations[] = {
 		"  time_us INTEGER NOT NULL\n"
 		");\n"
 		"CREATE INDEX pin_attempts_by_engineer ON pin_attempts (engineer, time_us);\n"
-		"PRAGMA user_version = 2;\n"},
+		"PRAGMA user_version = 2;\n", NULL},
 	{3,
 		/* The derived run table: each run's state, end, head and size, and
 		 * who recorded in it, kept by a trigger in the transaction of every
@@ -118,8 +123,22 @@ static const struct migration migrations[] = {
 		"INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events) "
 		STORE_RUN_INDEX_SELECT ";\n"
 		"INSERT INTO run_actors (actor, run) " STORE_RUN_ACTORS_SELECT ";\n"
+		STORE_RUN_INDEX_TRIGGER_V3 ";\n"
+		"PRAGMA user_version = 3;\n", NULL},
+	{4,
+		/* Signatures (events.sigs, outside the hash they sign), each
+		 * engineer's public key and how it is derived from the PIN, and the
+		 * registry chain, which the trigger of the derived run table must
+		 * leave out as it leaves out the engineers chain. The fill opens
+		 * the registry chain with what existed before signatures. */
+		"ALTER TABLE events ADD COLUMN sigs TEXT NOT NULL DEFAULT '';\n"
+		"ALTER TABLE engineers ADD COLUMN public_key TEXT NOT NULL DEFAULT '';\n"
+		"ALTER TABLE engineers ADD COLUMN key_salt TEXT NOT NULL DEFAULT '';\n"
+		"ALTER TABLE engineers ADD COLUMN key_ops INTEGER NOT NULL DEFAULT 0;\n"
+		"ALTER TABLE engineers ADD COLUMN key_mem INTEGER NOT NULL DEFAULT 0;\n"
+		"DROP TRIGGER run_index_append;\n"
 		STORE_RUN_INDEX_TRIGGER ";\n"
-		"PRAGMA user_version = 3;\n"},
+		"PRAGMA user_version = 4;\n", store_registry_fill},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -165,6 +184,13 @@ static bool apply(struct store *st, int i)
 		if (sqlite3_exec(st->db, migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
 			store_set_err(st, "cannot migrate %s to schema version %d: %s", st->path,
 				migrations[i].version, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		if (migrations[i].fill && !migrations[i].fill(st)) {
+			char *why = xstrdup(st->err);
+			store_set_err(st, "cannot migrate %s to schema version %d: %s", st->path, migrations[i].version,
+				why);
+			free(why);
 			goto fail;
 		}
 		if (!read_version(st, &version))
@@ -238,11 +264,15 @@ bool store_check_version(struct store *st)
 	int version = 0;
 	if (!read_version(st, &version) || refuse_newer(st, version))
 		return false;
-	/* Version 3 only added the derived run table; a version 2 database
-	 * (for instance an auditor's copy on read-only media) can still be
-	 * read. */
+	st->schema = version;
+	/* Version 3 only added the derived run table, version 4 signatures,
+	 * keys and the registry chain; a version 2 or 3 database (for instance
+	 * an auditor's copy on read-only media) can still be read: as unsigned
+	 * events, engineers without keys and no registry. */
 	if (version == 2 && store_read_only(st))
 		return derive_in_views(st);
+	if (version == 3 && store_read_only(st))
+		return true;
 	if (version == 0 && store_refuse_foreign(st))
 		return false;
 	if (version == 0) {
@@ -270,5 +300,6 @@ bool store_migrate(struct store *st)
 		if (!apply(st, i))
 			return false;
 	}
+	st->schema = store_schema_version();
 	return true;
 }

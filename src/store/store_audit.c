@@ -18,8 +18,19 @@ void store_audit_entry_array_free(struct store_audit_entry *entries, size_t n)
 	free(entries);
 }
 
-#define AUDIT_COLUMNS "SELECT rowid AS r, chain, seq, time_us, actor, os_user, host, tty, kind, target, payload, " \
-	"prev, hash FROM events WHERE "
+/* The start of each SELECT of the trail, up to its WHERE. A database
+ * older than signatures has no sigs column. */
+static void add_select(struct strbuf *sb, const struct store *st)
+{
+	strbuf_addf(sb, "SELECT rowid AS r, chain, seq, time_us, actor, os_user, host, tty, kind, target, payload, "
+		"prev, hash, %s FROM events WHERE ", store_sigs_column(st));
+}
+
+static bool registry_kind(const char *kind)
+{
+	return strcmp(kind, EV_REGISTRY_OPENED) == 0 || strcmp(kind, EV_RUN_REGISTERED) == 0 ||
+		strcmp(kind, EV_RUN_ENDED) == 0;
+}
 
 /* The conditions F asks for but the engineer, each after " AND ". Unless
  * PLAIN, kind and time carry a unary +, which keeps SQLite from using their
@@ -44,9 +55,11 @@ static void add_conditions(struct strbuf *sb, const struct store_audit_filter *f
  * it, which live in the engineers chain and name the run in their payload:
  * a reviewer of the run must see them. The engineers chain is read through
  * its primary key (it holds registrations and PIN events only). */
-static void add_run_pins(struct strbuf *sb, const struct store_audit_filter *f)
+static void add_run_pins(struct strbuf *sb, const struct store *st, const struct store_audit_filter *f)
 {
-	strbuf_addstr(sb, " UNION ALL " AUDIT_COLUMNS "chain = :engineers AND +kind IN ('" EV_PIN_FAILED "', '"
+	strbuf_addstr(sb, " UNION ALL ");
+	add_select(sb, st);
+	strbuf_addstr(sb, "chain = :engineers AND +kind IN ('" EV_PIN_FAILED "', '"
 		EV_PIN_LOCKED "') AND json_extract(payload, '$.run') = :run");
 	if (f->engineer)
 		strbuf_addstr(sb, " AND +actor = :engineer");
@@ -64,25 +77,32 @@ static void add_run_pins(struct strbuf *sb, const struct store_audit_filter *f)
  * (time_us, rowid) comes in index order without sorting. An engineer's
  * events are theirs as actor, plus the engineers chain's events about them
  * (their registration by someone else): two ordered streams, merged. */
-static char *audit_sql(const struct store_audit_filter *f)
+static char *audit_sql(const struct store *st, const struct store_audit_filter *f)
 {
 	static const struct store_audit_filter none = {0};
 	if (!f)
 		f = &none;
 	struct strbuf sb = {0};
+	/* The registry's events repeat each run's start and end for verify;
+	 * the trail shows them only when asked for. */
+	bool registry = f->run || (f->kind && registry_kind(f->kind));
 	if (f->engineer) {
-		strbuf_addstr(&sb, AUDIT_COLUMNS);
+		add_select(&sb, st);
 		strbuf_addstr(&sb, f->run ? "+actor = :engineer" : "actor = :engineer");
+		if (!registry)
+			strbuf_addstr(&sb, " AND chain <> '" EVENT_CHAIN_REGISTRY "'");
 		add_conditions(&sb, f, false);
-		strbuf_addstr(&sb, " UNION ALL " AUDIT_COLUMNS "chain = :engineers AND +target = :engineer "
-			"AND +actor <> :engineer");
+		strbuf_addstr(&sb, " UNION ALL ");
+		add_select(&sb, st);
+		strbuf_addstr(&sb, "chain = :engineers AND +target = :engineer AND +actor <> :engineer");
 		add_conditions(&sb, f, false);
 	} else {
-		strbuf_addstr(&sb, AUDIT_COLUMNS "1");
+		add_select(&sb, st);
+		strbuf_addstr(&sb, registry ? "1" : "chain <> '" EVENT_CHAIN_REGISTRY "'");
 		add_conditions(&sb, f, true);
 	}
-	if (f->run && strcmp(f->run, EVENT_CHAIN_ENGINEERS) != 0)
-		add_run_pins(&sb, f);
+	if (f->run && !store_chain_is_registry(f->run))
+		add_run_pins(&sb, st, f);
 	strbuf_addstr(&sb, " ORDER BY time_us, r");
 	return strbuf_detach(&sb);
 }
@@ -125,12 +145,14 @@ static void fill_entry(sqlite3_stmt *stmt, struct store_audit_entry *e)
 	ev->payload = column(stmt, 10);
 	snprintf(ev->prev, sizeof(ev->prev), "%s", column(stmt, 11));
 	snprintf(ev->hash, sizeof(ev->hash), "%s", column(stmt, 12));
+	ev->sigs = column(stmt, 13);
 }
 
-/* STORE_NOT_FOUND when RUN names neither a run nor the engineers chain. */
+/* STORE_NOT_FOUND when RUN names neither a run nor the engineers or
+ * registry chain. */
 static enum store_status run_exists(struct store *st, const char *run)
 {
-	if (strcmp(run, EVENT_CHAIN_ENGINEERS) == 0)
+	if (store_chain_is_registry(run))
 		return STORE_OK;
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM runs WHERE id = ?1");
 	if (!stmt)
@@ -156,7 +178,7 @@ enum store_status store_audit_each(struct store *st, const struct store_audit_fi
 		return s;
 	if (f && f->run)
 		s = run_exists(st, f->run);
-	char *sql = audit_sql(f);
+	char *sql = audit_sql(st, f);
 	sqlite3_stmt *stmt = s == STORE_OK ? store_prepare(st, sql) : NULL;
 	free(sql);
 	if (!stmt) {
@@ -207,6 +229,7 @@ static bool collect_one(void *user, const struct store_audit_entry *e)
 	copy->ev.kind = xstrdup(e->ev.kind);
 	copy->ev.target = xstrdup(e->ev.target);
 	copy->ev.payload = xstrdup(e->ev.payload);
+	copy->ev.sigs = xstrdup(e->ev.sigs);
 	return true;
 }
 

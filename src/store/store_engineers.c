@@ -24,8 +24,10 @@ void store_engineer_clear(struct store_engineer *e)
 }
 
 /* An event of the engineers chain that borrows ORIGIN's identity fields;
- * only the payload is owned (free it after the append). */
-static struct event registry_event(const struct event *origin, const char *kind, const char *name,
+ * only the payload is owned (free it after the append). Its time, unless
+ * ORIGIN gives one, is assigned inside the write transaction, so that
+ * commit order and time order agree. */
+static struct event engineers_event(const struct event *origin, const char *kind, const char *name,
 	char *payload)
 {
 	struct event ev = {0};
@@ -36,12 +38,48 @@ static struct event registry_event(const struct event *origin, const char *kind,
 		ev.host = origin->host;
 		ev.tty = origin->tty;
 	}
-	if (ev.time_us == 0)
-		ev.time_us = clock_wall_us();
 	ev.kind = (char *)kind;
 	ev.target = (char *)name;
 	ev.payload = payload;
 	return ev;
+}
+
+/* A payload of the engineers chain: {full_name} when FULL_NAME is not NULL,
+ * and the key {public, salt, ops, mem}. Malloc'd JSON text. */
+static char *key_payload(const char *full_name, const char *public_hex, const struct sign_params *p)
+{
+	cJSON *obj = cJSON_CreateObject();
+	if (full_name)
+		cJSON_AddStringToObject(obj, "full_name", full_name);
+	cJSON_AddItemToObject(obj, "key", sign_key_to_json(public_hex, p));
+	char *text = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	if (!text)
+		abort(); /* cJSON fails only when out of memory */
+	char *out = xstrdup(text);
+	cJSON_free(text);
+	return out;
+}
+
+/* Whether KEY may sign as the holder of PUBLIC_HEX under P: a key that
+ * matches, and parameters that pass sign_params_valid. */
+static bool key_usable(struct store *st, const char *what, const struct sign_key *key, const char *public_hex,
+	const struct sign_params *p)
+{
+	const char *why = NULL;
+	if (!key || !public_hex || !p) {
+		store_set_err(st, "%s: no signing key given", what);
+		return false;
+	}
+	if (strcmp(sign_key_public(key), public_hex) != 0) {
+		store_set_err(st, "%s: the signing key is not the one its public key names", what);
+		return false;
+	}
+	if (!sign_params_valid(p, &why)) {
+		store_set_err(st, "%s: %s", what, why);
+		return false;
+	}
+	return true;
 }
 
 /* STORE_CONFLICT when NAME has a row or was ever registered in the chain. */
@@ -68,14 +106,17 @@ static enum store_status name_free(struct store *st, const char *name)
 
 static enum store_status insert_engineer(struct store *st, const struct store_engineer *e, int64_t created_us)
 {
-	sqlite3_stmt *stmt = store_prepare(st,
-		"INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES (?1, ?2, ?3, ?4)");
+	sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO engineers (name, full_name, pin_hash, created_us, "
+		"public_key, key_salt, key_ops, key_mem) VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7)");
 	if (!stmt)
 		return STORE_FAILED;
 	store_bind_text(stmt, 1, e->name);
 	store_bind_text(stmt, 2, e->full_name);
-	store_bind_text(stmt, 3, e->pin_hash);
-	sqlite3_bind_int64(stmt, 4, created_us);
+	sqlite3_bind_int64(stmt, 3, created_us);
+	store_bind_text(stmt, 4, e->public_key);
+	store_bind_text(stmt, 5, e->key.salt);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)e->key.ops);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)e->key.mem);
 	enum store_status s = STORE_OK;
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		s = store_db_fail(st, "cannot add the engineer");
@@ -86,26 +127,25 @@ static enum store_status insert_engineer(struct store *st, const struct store_en
 enum store_status store_add_engineer(struct store *st, const struct store_engineer *e,
 	const struct event *origin, const struct sign_key *key)
 {
-	(void)key;
 	assert(st && e);
-	if (!e->name || !e->name[0] || !e->pin_hash || !e->pin_hash[0]) {
-		store_set_err(st, "cannot add an engineer without a name and a PIN hash");
+	if (!e->name || !e->name[0]) {
+		store_set_err(st, "cannot add an engineer without a name");
 		return STORE_FAILED;
 	}
-	cJSON *obj = cJSON_CreateObject();
-	cJSON_AddStringToObject(obj, "full_name", e->full_name ? e->full_name : "");
-	char *payload = cJSON_PrintUnformatted(obj);
-	cJSON_Delete(obj);
-	if (!payload)
-		abort();
-	struct event ev = registry_event(origin, EV_ENGINEER_ADDED, e->name, payload);
-	int64_t created_us = e->created_us ? e->created_us : ev.time_us;
+	if (!key_usable(st, "cannot add the engineer", key, e->public_key, &e->key))
+		return STORE_FAILED;
+	char *payload = key_payload(e->full_name ? e->full_name : "", e->public_key, &e->key);
+	struct event ev = engineers_event(origin, EV_ENGINEER_ADDED, e->name, payload);
+	ev.signers[0] = key;
+	ev.signer_names[0] = e->name;
 	enum store_status s = store_begin(st, true, "cannot add the engineer");
 	if (s != STORE_OK)
 		goto cleanup;
+	if (ev.time_us == 0)
+		ev.time_us = clock_wall_us();
 	s = name_free(st, e->name);
 	if (s == STORE_OK)
-		s = insert_engineer(st, e, created_us);
+		s = insert_engineer(st, e, e->created_us ? e->created_us : ev.time_us);
 	if (s == STORE_OK)
 		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
 	if (s == STORE_OK)
@@ -113,7 +153,115 @@ enum store_status store_add_engineer(struct store *st, const struct store_engine
 	else
 		store_rollback(st);
 cleanup:
-	cJSON_free(payload);
+	free(ev.sigs);
+	free(payload);
+	return s;
+}
+
+/* NAME's current public key into CURRENT ("" for none); STORE_NOT_FOUND for
+ * an unknown NAME. Inside the caller's transaction. */
+static enum store_status current_key(struct store *st, const char *name, char current[SIGN_KEY_HEX])
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT public_key FROM engineers WHERE name = ?1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, name);
+	enum store_status s = STORE_OK;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		snprintf(current, SIGN_KEY_HEX, "%s", store_column_text(stmt, 0));
+	} else if (rc == SQLITE_DONE) {
+		store_set_err(st, "no engineer %s", name);
+		s = STORE_NOT_FOUND;
+	} else {
+		s = store_db_fail(st, "cannot read the engineer's key");
+	}
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+static enum store_status update_key(struct store *st, const char *name, const char *public_hex,
+	const struct sign_params *p)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "UPDATE engineers SET pin_hash = '', public_key = ?2, key_salt = ?3, "
+		"key_ops = ?4, key_mem = ?5 WHERE name = ?1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, name);
+	store_bind_text(stmt, 2, public_hex);
+	store_bind_text(stmt, 3, p->salt);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->ops);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)p->mem);
+	enum store_status s = STORE_OK;
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		s = store_db_fail(st, "cannot record the engineer's key");
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+/* The checks and writes of store_set_key, inside its transaction. The
+ * event is signed by the key that is current when it is appended: the new
+ * one when enrolling (so the row changes first), the old one when rotating
+ * (so the row changes after). */
+static enum store_status set_key_locked(struct store *st, const char *name, bool enrol, const char *public_hex,
+	const struct sign_params *p, const struct sign_key *signer, struct event *ev)
+{
+	char current[SIGN_KEY_HEX] = "";
+	enum store_status s = current_key(st, name, current);
+	if (s != STORE_OK)
+		return s;
+	if (enrol && current[0]) {
+		store_set_err(st, "%s already has a signing key (another process recorded it first)", name);
+		return STORE_REFUSED;
+	}
+	if (!enrol && (!current[0] || strcmp(current, sign_key_public(signer)) != 0)) {
+		store_set_err(st, current[0] ? "the PIN of %s was changed since it was entered; enter it again"
+			: "%s has no signing key to replace yet; enter the PIN of %s again", name, name);
+		return STORE_REFUSED;
+	}
+	if (enrol)
+		s = update_key(st, name, public_hex, p);
+	if (s == STORE_OK)
+		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, ev, 1, NULL, 0);
+	if (s == STORE_OK && !enrol)
+		s = update_key(st, name, public_hex, p);
+	return s;
+}
+
+enum store_status store_set_key(struct store *st, const char *name, const char *kind, const char *public_hex,
+	const struct sign_params *p, const struct sign_key *signer, const struct event *origin)
+{
+	assert(st && name && kind);
+	bool enrol = strcmp(kind, EV_KEY_ENROLLED) == 0;
+	if (!enrol && strcmp(kind, EV_KEY_ROTATED) != 0) {
+		store_set_err(st, "cannot record a key as %s (%s or %s)", kind, EV_KEY_ENROLLED, EV_KEY_ROTATED);
+		return STORE_FAILED;
+	}
+	/* Enrolling, the new key signs; rotating, the old one, checked
+	 * against the row inside the transaction. */
+	const char *why = NULL;
+	if (!signer || !public_hex || !p || !sign_params_valid(p, &why)) {
+		store_set_err(st, "cannot record the engineer's key: %s", why ? why : "no key given");
+		return STORE_FAILED;
+	}
+	if (enrol && !key_usable(st, "cannot enrol the engineer's key", signer, public_hex, p))
+		return STORE_FAILED;
+	char *payload = key_payload(NULL, public_hex, p);
+	struct event ev = engineers_event(origin, kind, name, payload);
+	ev.signers[0] = signer;
+	ev.signer_names[0] = name;
+	enum store_status s = store_begin(st, true, "cannot record the engineer's key");
+	if (s == STORE_OK) {
+		if (ev.time_us == 0)
+			ev.time_us = clock_wall_us();
+		s = set_key_locked(st, name, enrol, public_hex, p, signer, &ev);
+		if (s == STORE_OK)
+			s = store_commit(st, "cannot commit the engineer's key");
+		else
+			store_rollback(st);
+	}
+	free(ev.sigs);
+	free(payload);
 	return s;
 }
 
@@ -123,13 +271,25 @@ static void fill_engineer(sqlite3_stmt *stmt, struct store_engineer *e)
 	e->full_name = store_column_dup(stmt, 1);
 	e->pin_hash = store_column_dup(stmt, 2);
 	e->created_us = sqlite3_column_int64(stmt, 3);
+	snprintf(e->public_key, sizeof(e->public_key), "%s", store_column_text(stmt, 4));
+	snprintf(e->key.salt, sizeof(e->key.salt), "%s", store_column_text(stmt, 5));
+	e->key.ops = (uint64_t)sqlite3_column_int64(stmt, 6);
+	e->key.mem = (uint64_t)sqlite3_column_int64(stmt, 7);
+}
+
+/* The columns fill_engineer reads; a database older than keys has none. */
+static char *engineer_select(const struct store *st, const char *rest)
+{
+	return xasprintf("SELECT name, full_name, pin_hash, created_us, %s FROM engineers %s",
+		st->schema >= STORE_SCHEMA_SIGNED ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0", rest);
 }
 
 enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *stmt = store_prepare(st,
-		"SELECT name, full_name, pin_hash, created_us FROM engineers WHERE name = ?1");
+	char *sql = engineer_select(st, "WHERE name = ?1");
+	sqlite3_stmt *stmt = store_prepare(st, sql);
+	free(sql);
 	if (!stmt)
 		return STORE_FAILED;
 	store_bind_text(stmt, 1, name);
@@ -151,8 +311,9 @@ enum store_status store_list_engineers(struct store *st, struct store_engineer *
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *stmt = store_prepare(st,
-		"SELECT name, full_name, pin_hash, created_us FROM engineers ORDER BY name");
+	char *sql = engineer_select(st, "ORDER BY name");
+	sqlite3_stmt *stmt = store_prepare(st, sql);
+	free(sql);
 	if (!stmt)
 		return STORE_FAILED;
 	struct store_engineer *list = NULL;
@@ -172,39 +333,6 @@ enum store_status store_list_engineers(struct store *st, struct store_engineer *
 	*out = list;
 	*n = count;
 	return STORE_OK;
-}
-
-enum store_status store_set_pin(struct store *st, const char *name, const char *pin_hash,
-	const struct event *origin)
-{
-	if (!pin_hash || !pin_hash[0]) {
-		store_set_err(st, "cannot set an empty PIN hash");
-		return STORE_FAILED;
-	}
-	struct event ev = registry_event(origin, EV_PIN_CHANGED, name, "{}");
-	enum store_status s = store_begin(st, true, "cannot change the PIN");
-	if (s != STORE_OK)
-		return s;
-	sqlite3_stmt *stmt = store_prepare(st, "UPDATE engineers SET pin_hash = ?1 WHERE name = ?2");
-	if (!stmt) {
-		s = STORE_FAILED;
-	} else {
-		store_bind_text(stmt, 1, pin_hash);
-		store_bind_text(stmt, 2, name);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			s = store_db_fail(st, "cannot change the PIN");
-		} else if (sqlite3_changes(st->db) == 0) {
-			store_set_err(st, "no engineer %s", name ? name : "");
-			s = STORE_NOT_FOUND;
-		}
-		sqlite3_finalize(stmt);
-	}
-	if (s == STORE_OK)
-		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0);
-	if (s == STORE_OK)
-		return store_commit(st, "cannot commit the PIN change");
-	store_rollback(st);
-	return s;
 }
 
 enum store_status store_count_pin_failures(struct store *st, const char *name, int64_t since_us,
@@ -322,7 +450,7 @@ static enum store_status lock_event(struct store *st, const struct event *failed
 	cJSON_Delete(p);
 	if (!payload)
 		abort();
-	*ev = registry_event(failed, EV_PIN_LOCKED, failed->target, payload);
+	*ev = engineers_event(failed, EV_PIN_LOCKED, failed->target, payload);
 	*locked = true;
 	return STORE_OK;
 }

@@ -150,9 +150,64 @@ static enum store_status insert_event(struct store *st, sqlite3_stmt *stmt, cons
 	store_bind_text(stmt, 10, ev->payload);
 	store_bind_text(stmt, 11, ev->prev);
 	store_bind_text(stmt, 12, ev->hash);
+	store_bind_text(stmt, 13, ev->sigs);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return store_db_fail(st, "cannot append the event");
 	return STORE_OK;
+}
+
+/* Signs EV's hash with each of its signers, after checking, inside the
+ * write transaction, that the signer's key is still its engineer's current
+ * key: a PIN changed by another process since this one was entered must
+ * not sign anything. KEY_STMT is prepared on first use. */
+static enum store_status sign_event(struct store *st, sqlite3_stmt **key_stmt, struct event *ev)
+{
+	if (!ev->signers[0] && !ev->signers[1])
+		return STORE_OK;
+	/* The signatures are made here, for this hash: none from an earlier
+	 * attempt of the same event is kept. */
+	free(ev->sigs);
+	ev->sigs = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		const struct sign_key *key = ev->signers[i];
+		const char *name = ev->signer_names[i];
+		if (!key)
+			continue;
+		assert(name && name[0]);
+		if (!*key_stmt && !(*key_stmt = store_prepare(st, "SELECT public_key FROM engineers WHERE name = ?1")))
+			return STORE_FAILED;
+		sqlite3_reset(*key_stmt);
+		store_bind_text(*key_stmt, 1, name);
+		int rc = sqlite3_step(*key_stmt);
+		if (rc == SQLITE_DONE) {
+			store_set_err(st, "cannot sign as %s: there is no engineer %s", name, name);
+			return STORE_NOT_FOUND;
+		}
+		if (rc != SQLITE_ROW)
+			return store_db_fail(st, "cannot read the engineer's key");
+		const char *current = store_column_text(*key_stmt, 0);
+		if (!current[0]) {
+			store_set_err(st, "%s has no signing key yet; enter the PIN of %s again", name, name);
+			return STORE_REFUSED;
+		}
+		if (strcmp(current, sign_key_public(key)) != 0) {
+			store_set_err(st, "the PIN of %s was changed since it was entered; enter it again", name);
+			return STORE_REFUSED;
+		}
+		char *sigs = sign_entries_add(ev->sigs, name, key, ev->hash);
+		if (!sigs) {
+			store_set_err(st, "cannot sign event %" PRId64 " as %s", ev->seq, name);
+			return STORE_FAILED;
+		}
+		free(ev->sigs);
+		ev->sigs = sigs;
+	}
+	return STORE_OK;
+}
+
+static bool ends_run(const struct event *ev)
+{
+	return ev->kind && (strcmp(ev->kind, EV_RUN_COMPLETED) == 0 || strcmp(ev->kind, EV_RUN_ABORTED) == 0);
 }
 
 enum store_status store_append_locked(struct store *st, const char *chain, struct event *evs, size_t n,
@@ -171,8 +226,11 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 	if (s != STORE_OK || n == 0)
 		return s;
 	sqlite3_stmt *insert = store_prepare(st, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, "
-		"tty, kind, target, payload, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+		"tty, kind, target, payload, prev, hash, sigs) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
 	sqlite3_stmt *exists = store_prepare(st, "SELECT 1 FROM evidence WHERE sha256 = ?1");
+	sqlite3_stmt *key_stmt = NULL;
+	const struct event *ending = NULL;
 	if (!insert || !exists) {
 		s = STORE_FAILED;
 		goto cleanup;
@@ -201,12 +259,20 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 			s = STORE_FAILED;
 			break;
 		}
-		s = insert_event(st, insert, chain, ev);
+		s = sign_event(st, &key_stmt, ev);
+		if (s == STORE_OK)
+			s = insert_event(st, insert, chain, ev);
+		if (!ending && ends_run(ev))
+			ending = ev;
 		memcpy(prev, ev->hash, sizeof(prev));
 	}
+	/* A run's end is also registered, in the same commit. */
+	if (s == STORE_OK && ending && !store_chain_is_registry(chain))
+		s = store_registry_run_ended_locked(st, chain, ending);
 cleanup:
 	sqlite3_finalize(insert);
 	sqlite3_finalize(exists);
+	sqlite3_finalize(key_stmt);
 	return s;
 }
 
@@ -270,6 +336,7 @@ static void fill_event(sqlite3_stmt *stmt, struct event *ev)
 	ev->payload = store_column_dup(stmt, 8);
 	snprintf(ev->prev, sizeof(ev->prev), "%s", store_column_text(stmt, 9));
 	snprintf(ev->hash, sizeof(ev->hash), "%s", store_column_text(stmt, 10));
+	ev->sigs = store_column_dup(stmt, 11);
 }
 
 enum store_status store_load_events(struct store *st, const char *chain, int64_t after_seq,
@@ -277,8 +344,10 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT seq, time_us, actor, os_user, host, tty, kind, target, "
-		"payload, prev, hash FROM events WHERE chain = ?1 AND seq > ?2 ORDER BY seq");
+	char *sql = xasprintf("SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload, prev, hash, %s "
+		"FROM events WHERE chain = ?1 AND seq > ?2 ORDER BY seq", store_sigs_column(st));
+	sqlite3_stmt *stmt = store_prepare(st, sql);
+	free(sql);
 	if (!stmt)
 		return STORE_FAILED;
 	store_bind_text(stmt, 1, chain);
@@ -314,7 +383,7 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 		return store_db_fail(st, "cannot load events");
 	}
 	/* An empty answer for a chain that does not exist is an unknown run. */
-	if (count == 0 && chain && strcmp(chain, EVENT_CHAIN_ENGINEERS) != 0) {
+	if (count == 0 && chain && !store_chain_is_registry(chain)) {
 		struct store_run_row run;
 		enum store_status s = store_get_run(st, chain, &run);
 		store_run_row_clear(&run);

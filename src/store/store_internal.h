@@ -12,8 +12,12 @@
 
 #include "countersign/store.h"
 
-/* The tag hashed to make the genesis "prev" of the engineers chain. */
+/* The tags hashed to make the genesis "prev" of the engineers and the
+ * registry chains. */
 #define STORE_ENGINEERS_GENESIS_TAG "countersign-engineers-v1"
+#define STORE_REGISTRY_GENESIS_TAG "countersign-registry-v1"
+/* The first schema version with signatures, keys and the registry chain. */
+#define STORE_SCHEMA_SIGNED 4
 
 struct store {
 	sqlite3 *db;
@@ -24,6 +28,10 @@ struct store {
 	 * run_actors are temporary views computed from the events, and there
 	 * is no trigger to check. */
 	bool derived_views;
+	/* The schema version of the file (PRAGMA user_version) once opened: a
+	 * read-only connection may read an older one, which has no signatures,
+	 * keys or registry chain (see store_sigs_column). */
+	int schema;
 	/* The file opened, so a write can tell that it was removed or replaced
 	 * under us (SQLite would go on writing to the unlinked inode). */
 	dev_t dev;
@@ -46,11 +54,29 @@ struct store {
 	"WHERE kind IN ('run_completed', 'run_aborted') GROUP BY chain) AS e ON e.chain = h.chain " \
 	"WHERE h.chain IN (SELECT id FROM runs)"
 /* The trigger that keeps the derived run table with every append, exactly
- * as migration 3 creates it and SQLite keeps its text (verify compares it).
- * The first run_completed or run_aborted ends a run: nothing but the
- * program's own notify_failed may follow it. */
-#define STORE_RUN_INDEX_TRIGGER \
+ * as migration 3 created it and SQLite keeps its text (a read-only
+ * connection to a version 3 database finds this one). The first
+ * run_completed or run_aborted ends a run: nothing but the program's own
+ * notify_failed may follow it. */
+#define STORE_RUN_INDEX_TRIGGER_V3 \
 	"CREATE TRIGGER run_index_append AFTER INSERT ON events WHEN NEW.chain <> 'engineers'\n" \
+	"BEGIN\n" \
+	"  INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events)\n" \
+	"  VALUES (NEW.chain, CASE NEW.kind WHEN 'run_completed' THEN 'completed'\n" \
+	"      WHEN 'run_aborted' THEN 'aborted' ELSE 'open' END,\n" \
+	"    CASE WHEN NEW.kind IN ('run_completed', 'run_aborted') THEN NEW.time_us END,\n" \
+	"    NEW.seq, NEW.hash, NEW.time_us, 1)\n" \
+	"  ON CONFLICT (run) DO UPDATE SET\n" \
+	"    state = CASE WHEN state = 'open' THEN excluded.state ELSE state END,\n" \
+	"    ended_us = CASE WHEN state = 'open' THEN excluded.ended_us ELSE ended_us END,\n" \
+	"    last_seq = excluded.last_seq, head = excluded.head, last_us = excluded.last_us,\n" \
+	"    events = events + 1;\n" \
+	"  INSERT OR IGNORE INTO run_actors (actor, run) VALUES (NEW.actor, NEW.chain);\n" \
+	"END"
+/* The same trigger as migration 4 remade it (verify compares its text):
+ * the registry chain is not a run either. */
+#define STORE_RUN_INDEX_TRIGGER \
+	"CREATE TRIGGER run_index_append AFTER INSERT ON events WHEN NEW.chain NOT IN ('engineers', 'registry')\n" \
 	"BEGIN\n" \
 	"  INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events)\n" \
 	"  VALUES (NEW.chain, CASE NEW.kind WHEN 'run_completed' THEN 'completed'\n" \
@@ -91,8 +117,8 @@ enum store_status store_commit(struct store *st, const char *what);
 void store_rollback(struct store *st);
 
 
-/* The genesis "prev" of CHAIN: the engineers tag hash, or the run's genesis
- * (STORE_NOT_FOUND when CHAIN names no run). */
+/* The genesis "prev" of CHAIN: the engineers or registry tag hash, or the
+ * run's genesis (STORE_NOT_FOUND when CHAIN names no run). */
 enum store_status store_chain_genesis(struct store *st, const char *chain, char out[EVENT_HASH_HEX]);
 
 /* store_append without BEGIN/COMMIT: the caller holds a write transaction. */
@@ -108,6 +134,33 @@ bool store_payload_evidence(const char *payload, store_evidence_fn fn, void *use
 
 /* True when S is 64 lowercase hex digits. */
 bool store_is_sha_hex(const char *s);
+
+/* The column list of events.sigs in a SELECT: "sigs", or "'' AS sigs" for
+ * a database older than signatures (static text). */
+const char *store_sigs_column(const struct store *st);
+/* True when CHAIN is one of the store's own chains (engineers, registry),
+ * not a run. */
+bool store_chain_is_registry(const char *chain);
+
+/* Appends to the registry chain, inside the caller's write transaction, an
+ * event of KIND about TARGET with PAYLOAD (JSON object text), by "system"
+ * with the os_user, host and tty of CAUSE (NULL: of this process). */
+enum store_status store_registry_append_locked(struct store *st, const char *kind, const char *target,
+	const char *payload, const struct event *cause);
+/* After EV, the first run_completed or run_aborted of this append to RUN,
+ * was appended (inside the same write transaction): appends EV_RUN_ENDED
+ * {kind, events, head} to the registry chain, unless the run had ended
+ * before EV. */
+enum store_status store_registry_run_ended_locked(struct store *st, const char *run, const struct event *ev);
+/* Migration 4's fill: opens the registry chain (registry_opened) and
+ * registers every run there is, and the end of every run that ended. False
+ * with the reason in ST. Runs inside the migration's transaction. */
+bool store_registry_fill(struct store *st);
+/* The run_registered payload of RUN (malloc'd JSON text, caller frees). */
+char *store_run_registered_payload(const struct store_run_row *run);
+/* Fills O's actor ("system"), os_user, host and tty (malloc'd; clear O with
+ * event_clear) from this process: its user, host name and terminal. */
+void store_process_origin(struct event *o);
 
 /* Applies the migrations in migrations.c; false with the reason in ST. */
 bool store_migrate(struct store *st);

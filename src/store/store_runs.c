@@ -328,6 +328,13 @@ enum store_status store_create_run(struct store *st, struct store_run_row *run, 
 		s = insert_run(st, run);
 	if (s == STORE_OK)
 		s = store_append_locked(st, run->id, first, 1, NULL, 0);
+	/* The registry records the run too, so that removing it whole (row
+	 * and events) is noticed. */
+	if (s == STORE_OK) {
+		char *payload = store_run_registered_payload(run);
+		s = store_registry_append_locked(st, EV_RUN_REGISTERED, run->id, payload, first);
+		free(payload);
+	}
 	if (s == STORE_OK) {
 		assert(first->seq == 1);
 		return store_commit(st, "cannot commit the new run");
@@ -340,6 +347,11 @@ enum store_status store_chain_genesis(struct store *st, const char *chain, char 
 {
 	if (strcmp(chain, EVENT_CHAIN_ENGINEERS) == 0) {
 		static const char tag[] = STORE_ENGINEERS_GENESIS_TAG;
+		event_sha256_hex(tag, sizeof(tag) - 1, out);
+		return STORE_OK;
+	}
+	if (strcmp(chain, EVENT_CHAIN_REGISTRY) == 0) {
+		static const char tag[] = STORE_REGISTRY_GENESIS_TAG;
 		event_sha256_hex(tag, sizeof(tag) - 1, out);
 		return STORE_OK;
 	}

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "../check.h"
+#include "countersign/pin.h"
+#include "countersign/sign.h"
 #include "countersign/store.h"
 #include "countersign/util.h"
 
@@ -101,6 +103,44 @@ static inline void fixture_run(struct store *st, struct store_run_row *run, cons
 	event_clear(&first);
 }
 
+/* The key PIN derives under fresh parameters at libsodium's minimum cost
+ * (into *P when not NULL); free it with sign_key_destroy. */
+static inline struct sign_key *fixture_key(const char *pin, struct sign_params *p)
+{
+	pin_set_cost(PIN_COST_MIN);
+	struct sign_params params;
+	sign_params_new(&params);
+	const char *why = NULL;
+	struct sign_key *k = sign_key_derive(pin, &params, &why);
+	if (!k) {
+		fprintf(stderr, "sign_key_derive: %s\n", why ? why : "?");
+		exit(1);
+	}
+	if (p)
+		*p = params;
+	return k;
+}
+
+/* Registers NAME with a key derived from PIN, by "system". Returns the key
+ * (the caller destroys it) when KEEP, else NULL. */
+static inline struct sign_key *fixture_engineer(struct store *st, const char *name, const char *full_name,
+	const char *pin, bool keep)
+{
+	struct store_engineer e = {.name = (char *)name, .full_name = (char *)full_name};
+	struct sign_key *k = fixture_key(pin, &e.key);
+	snprintf(e.public_key, sizeof(e.public_key), "%s", sign_key_public(k));
+	struct event origin = fixture_event("system", "", "", NULL);
+	if (store_add_engineer(st, &e, &origin, k) != STORE_OK) {
+		fprintf(stderr, "store_add_engineer(%s): %s\n", name, store_error(st));
+		exit(1);
+	}
+	event_clear(&origin);
+	if (keep)
+		return k;
+	sign_key_destroy(k);
+	return NULL;
+}
+
 /* A second connection straight to the file, for what the store refuses to do. */
 static inline sqlite3 *fixture_sql_open(const char *path)
 {
@@ -124,6 +164,45 @@ static inline int fixture_sql(sqlite3 *db, const char *sql, char **msg)
 		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
 	sqlite3_free(err);
 	return rc;
+}
+
+/* Turns a database of this schema into what schema version 3 left: no
+ * registry chain, no signatures, no key columns, and the derived run
+ * table's trigger as migration 3 made it. */
+static inline void fixture_make_version_3(const char *path)
+{
+	sqlite3 *db = fixture_sql_open(path);
+	int rc = fixture_sql(db,
+		"BEGIN;\n"
+		"DROP TRIGGER events_no_delete;\n"
+		"DELETE FROM events WHERE chain = 'registry';\n"
+		"CREATE TRIGGER events_no_delete BEFORE DELETE ON events\n"
+		"  BEGIN SELECT RAISE(ABORT, 'events are append-only: an event cannot be deleted'); END;\n"
+		"ALTER TABLE events DROP COLUMN sigs;\n"
+		"ALTER TABLE engineers DROP COLUMN public_key;\n"
+		"ALTER TABLE engineers DROP COLUMN key_salt;\n"
+		"ALTER TABLE engineers DROP COLUMN key_ops;\n"
+		"ALTER TABLE engineers DROP COLUMN key_mem;\n"
+		"DROP TRIGGER run_index_append;\n"
+		"CREATE TRIGGER run_index_append AFTER INSERT ON events WHEN NEW.chain <> 'engineers'\n"
+		"BEGIN\n"
+		"  INSERT INTO run_index (run, state, ended_us, last_seq, head, last_us, events)\n"
+		"  VALUES (NEW.chain, CASE NEW.kind WHEN 'run_completed' THEN 'completed'\n"
+		"      WHEN 'run_aborted' THEN 'aborted' ELSE 'open' END,\n"
+		"    CASE WHEN NEW.kind IN ('run_completed', 'run_aborted') THEN NEW.time_us END,\n"
+		"    NEW.seq, NEW.hash, NEW.time_us, 1)\n"
+		"  ON CONFLICT (run) DO UPDATE SET\n"
+		"    state = CASE WHEN state = 'open' THEN excluded.state ELSE state END,\n"
+		"    ended_us = CASE WHEN state = 'open' THEN excluded.ended_us ELSE ended_us END,\n"
+		"    last_seq = excluded.last_seq, head = excluded.head, last_us = excluded.last_us,\n"
+		"    events = events + 1;\n"
+		"  INSERT OR IGNORE INTO run_actors (actor, run) VALUES (NEW.actor, NEW.chain);\n"
+		"END;\n"
+		"PRAGMA user_version = 3;\n"
+		"COMMIT;\n", NULL);
+	if (rc != SQLITE_OK)
+		exit(1);
+	sqlite3_close(db);
 }
 
 /* The first column of the first row of SQL as an integer (-1 when none). */

@@ -252,6 +252,7 @@ static void test_trigger(const char *tmp)
 
 	/* Version 2 read through views has no trigger, and needs none. */
 	path = small_record(tmp, "version2", &run);
+	fixture_make_version_3(path);
 	sql_on(path, "DROP TRIGGER run_index_append; DROP TABLE run_index; DROP TABLE run_actors; "
 		"DROP INDEX runs_by_checklist; PRAGMA user_version = 2");
 	expect_verify(path, NULL, true, NULL, NULL, NULL, __LINE__);

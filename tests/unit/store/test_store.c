@@ -194,22 +194,42 @@ static void test_checklists(struct store *st, const char *path)
 		NULL);
 }
 
+/* An engineer to register: NAME with a key PIN derives (returned, for the
+ * caller to destroy), its public half and parameters in *E. */
+static struct sign_key *engineer_with_key(struct store_engineer *e, const char *name, const char *full_name,
+	const char *pin)
+{
+	memset(e, 0, sizeof(*e));
+	e->name = (char *)name;
+	e->full_name = (char *)full_name;
+	struct sign_key *k = fixture_key(pin, &e->key);
+	snprintf(e->public_key, sizeof(e->public_key), "%s", sign_key_public(k));
+	return k;
+}
+
 static void test_engineers(struct store *st)
 {
 	struct event origin = fixture_event("system", "", "", NULL);
 	origin.time_us = 1700000000000000;
-	struct store_engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$bob"};
-	struct store_engineer alice = {.name = "alice", .full_name = "Alice \"Al\" Smith", .pin_hash = "$argon2id$a"};
-	CHECK(store_add_engineer(st, &bob, &origin, NULL) == STORE_OK);
-	CHECK(store_add_engineer(st, &alice, &origin, NULL) == STORE_OK);
-	struct store_engineer again = {.name = "alice", .full_name = "Another Alice", .pin_hash = "$argon2id$x"};
-	CHECK(store_add_engineer(st, &again, &origin, NULL) == STORE_CONFLICT);
+	struct store_engineer bob, alice, again;
+	struct sign_key *kb = engineer_with_key(&bob, "bob", "Bob Brown", "bob-pin-1");
+	struct sign_key *ka = engineer_with_key(&alice, "alice", "Alice \"Al\" Smith", "alice-pin-1");
+	struct sign_key *kx = engineer_with_key(&again, "alice", "Another Alice", "alice-pin-2");
+	/* Registering takes a key: the engineer_added event is signed by it. */
+	CHECK(store_add_engineer(st, &bob, &origin, NULL) == STORE_FAILED);
+	CHECK(store_add_engineer(st, &bob, &origin, ka) == STORE_FAILED);
+	CHECK(store_add_engineer(st, &bob, &origin, kb) == STORE_OK);
+	CHECK(store_add_engineer(st, &alice, &origin, ka) == STORE_OK);
+	CHECK(store_add_engineer(st, &again, &origin, kx) == STORE_CONFLICT);
 	CHECK(contains(store_error(st), "alice"));
 
 	struct store_engineer got;
 	CHECK(store_get_engineer(st, "alice", &got) == STORE_OK);
 	CHECK_STR(got.full_name, "Alice \"Al\" Smith");
-	CHECK_STR(got.pin_hash, "$argon2id$a");
+	CHECK_STR(got.pin_hash, "");
+	CHECK_STR(got.public_key, sign_key_public(ka));
+	CHECK_STR(got.key.salt, alice.key.salt);
+	CHECK(got.key.ops == alice.key.ops && got.key.mem == alice.key.mem);
 	CHECK(got.created_us == origin.time_us);
 	store_engineer_clear(&got);
 	CHECK(store_get_engineer(st, "carol", &got) == STORE_NOT_FOUND);
@@ -222,37 +242,48 @@ static void test_engineers(struct store *st)
 	if (n == 2) {
 		CHECK_STR(list[0].name, "alice");
 		CHECK_STR(list[1].name, "bob");
+		CHECK_STR(list[1].public_key, sign_key_public(kb));
 	}
 	for (size_t i = 0; i < n; i++)
 		store_engineer_clear(&list[i]);
 	free(list);
 
-	CHECK(store_set_pin(st, "bob", "$argon2id$new", &origin) == STORE_OK);
-	CHECK(store_get_engineer(st, "bob", &got) == STORE_OK);
-	CHECK_STR(got.pin_hash, "$argon2id$new");
-	store_engineer_clear(&got);
-	CHECK(store_set_pin(st, "carol", "$argon2id$c", &origin) == STORE_NOT_FOUND);
-
 	/* Every change is an event of the engineers chain. */
 	struct event *evs = NULL;
 	CHECK(store_load_events(st, EVENT_CHAIN_ENGINEERS, 0, &evs, &n) == STORE_OK);
-	CHECK(n == 3);
-	if (n == 3) {
+	CHECK(n == 2);
+	if (n == 2) {
 		CHECK_STR(evs[0].kind, EV_ENGINEER_ADDED);
 		CHECK_STR(evs[0].target, "bob");
 		CHECK_STR(evs[0].actor, "system");
 		CHECK_STR(evs[0].host, "deploy-01");
 		CHECK(evs[0].time_us == origin.time_us);
-		CHECK_STR(evs[1].payload, "{\"full_name\":\"Alice \\\"Al\\\" Smith\"}");
-		CHECK_STR(evs[2].kind, EV_PIN_CHANGED);
-		CHECK_STR(evs[2].target, "bob");
-		CHECK(evs[2].seq == 3);
-		CHECK_STR(evs[2].prev, evs[1].hash);
+		char *want = xasprintf("{\"full_name\":\"Alice \\\"Al\\\" Smith\",\"key\":{\"public\":\"%s\","
+			"\"salt\":\"%s\",\"ops\":%llu,\"mem\":%llu}}", sign_key_public(ka), alice.key.salt,
+			(unsigned long long)alice.key.ops, (unsigned long long)alice.key.mem);
+		CHECK_STR(evs[1].payload, want);
+		free(want);
+		CHECK(evs[1].seq == 2);
+		CHECK_STR(evs[1].prev, evs[0].hash);
 		char genesis[EVENT_HASH_HEX];
 		event_sha256_hex("countersign-engineers-v1", 24, genesis);
 		CHECK_STR(evs[0].prev, genesis);
+		/* Signed by the new engineer's own key, over the event's hash. */
+		struct sign_entry *sigs = NULL;
+		size_t n_sigs = 0;
+		CHECK(sign_entries_parse(evs[1].sigs, &sigs, &n_sigs, NULL));
+		CHECK(n_sigs == 1);
+		if (n_sigs == 1) {
+			CHECK_STR(sigs[0].by, "alice");
+			CHECK_STR(sigs[0].key, sign_key_public(ka));
+			CHECK(sign_verify(sigs[0].key, evs[1].hash, sigs[0].sig));
+		}
+		sign_entries_free(sigs, n_sigs);
 	}
 	event_array_free(evs, n);
+	sign_key_destroy(ka);
+	sign_key_destroy(kb);
+	sign_key_destroy(kx);
 	event_clear(&origin);
 }
 

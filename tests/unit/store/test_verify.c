@@ -38,15 +38,8 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 	memset(sc, 0, sizeof(*sc));
 	sc->path = xasprintf("%s/%s.db", tmp, name);
 	sc->st = fixture_open(sc->path);
-	struct event origin = fixture_event("system", "", "", NULL);
-	struct store_engineer alice = {.name = "alice", .full_name = "Alice Smith", .pin_hash = "$argon2id$a"};
-	struct store_engineer bob = {.name = "bob", .full_name = "Bob Brown", .pin_hash = "$argon2id$b"};
-	if (store_add_engineer(sc->st, &alice, &origin, NULL) != STORE_OK ||
-		store_add_engineer(sc->st, &bob, &origin, NULL) != STORE_OK) {
-		fprintf(stderr, "store_add_engineer: %s\n", store_error(sc->st));
-		exit(1);
-	}
-	event_clear(&origin);
+	fixture_engineer(sc->st, "alice", "Alice Smith", "alice-pin-1", false);
+	fixture_engineer(sc->st, "bob", "Bob Brown", "bob-pin-1", false);
 	fixture_run(sc->st, &sc->run, name);
 	struct event *first = NULL;
 	size_t n = 0;

@@ -1,0 +1,144 @@
+/* The record's identity and checkpoints of it: the size and head of the
+ * registry, the engineers chain and runs' chains, read in one transaction
+ * (checkpoint.h has the text format). */
+#include "store_internal.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "countersign/clock.h"
+#include "countersign/util.h"
+
+/* The record id of registry_opened, inside the caller's transaction. */
+static enum store_status read_record_id(struct store *st, char out[CHECKPOINT_RECORD_HEX])
+{
+	out[0] = '\0';
+	if (st->schema < STORE_SCHEMA_SIGNED) {
+		store_set_err(st, "%s predates the registry chain (schema version %d): it has no record id until a "
+			"command that records brings it up to date", st->path, st->schema);
+		return STORE_NOT_FOUND;
+	}
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT kind, payload FROM events WHERE chain = ?1 AND seq = 1");
+	if (!stmt)
+		return STORE_FAILED;
+	sqlite3_bind_text(stmt, 1, EVENT_CHAIN_REGISTRY, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	enum store_status s = STORE_OK;
+	if (rc == SQLITE_ROW && strcmp(store_column_text(stmt, 0), EV_REGISTRY_OPENED) == 0) {
+		cJSON *p = cJSON_Parse(store_column_text(stmt, 1));
+		const cJSON *rec = cJSON_GetObjectItemCaseSensitive(p, "record");
+		if (cJSON_IsString(rec) && strlen(rec->valuestring) == CHECKPOINT_RECORD_HEX - 1)
+			memcpy(out, rec->valuestring, CHECKPOINT_RECORD_HEX);
+		cJSON_Delete(p);
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		s = store_db_fail(st, "cannot read the registry chain");
+	}
+	sqlite3_finalize(stmt);
+	if (s == STORE_OK && !out[0]) {
+		store_set_err(st, "the registry chain of %s does not begin with its registry_opened event naming the "
+			"record (run countersign verify)", st->path);
+		s = STORE_FAILED;
+	}
+	return s;
+}
+
+enum store_status store_record_id(struct store *st, char out[CHECKPOINT_RECORD_HEX])
+{
+	assert(st && out);
+	enum store_status s = store_begin(st, false, "cannot start reading the record");
+	if (s != STORE_OK)
+		return s;
+	s = read_record_id(st, out);
+	store_rollback(st);
+	return s;
+}
+
+/* Adds CHAIN's size and head to CP; an empty chain is left out unless
+ * REQUIRED. */
+static enum store_status add_chain(struct store *st, sqlite3_stmt *head, const char *chain, bool required,
+	struct checkpoint *cp)
+{
+	sqlite3_reset(head);
+	store_bind_text(head, 1, chain);
+	int rc = sqlite3_step(head);
+	if (rc == SQLITE_ROW) {
+		checkpoint_add(cp, chain, sqlite3_column_int64(head, 0), store_column_text(head, 1));
+		return STORE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot read the head of a chain");
+	if (!required)
+		return STORE_OK;
+	store_set_err(st, "the chain %s of %s holds no event (run countersign verify)", chain, st->path);
+	return STORE_FAILED;
+}
+
+/* The run's chain, or every open run's, as they started. */
+static enum store_status add_runs(struct store *st, sqlite3_stmt *head, const char *run_id, struct checkpoint *cp)
+{
+	if (run_id) {
+		struct store_run_row run;
+		enum store_status s = store_get_run(st, run_id, &run);
+		store_run_row_clear(&run);
+		return s == STORE_OK ? add_chain(st, head, run_id, true, cp) : s;
+	}
+	sqlite3_stmt *open = store_prepare(st, "SELECT r.id FROM runs AS r JOIN run_index AS x ON x.run = r.id "
+		"WHERE x.state = 'open' ORDER BY r.started_us, r.id");
+	if (!open)
+		return STORE_FAILED;
+	enum store_status s = STORE_OK;
+	int rc;
+	while (s == STORE_OK && (rc = sqlite3_step(open)) == SQLITE_ROW)
+		s = add_chain(st, head, store_column_text(open, 0), false, cp);
+	if (s == STORE_OK && rc != SQLITE_DONE)
+		s = store_db_fail(st, "cannot list the open runs");
+	sqlite3_finalize(open);
+	return s;
+}
+
+/* This host's name as a checkpoint's origin: one word (checkpoint.h). */
+static char *host_name(void)
+{
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	for (char *p = host; *p; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			*p = '-';
+	return xstrdup(host[0] ? host : "unknown");
+}
+
+enum store_status store_checkpoint(struct store *st, const char *run_id, struct checkpoint *out)
+{
+	assert(st && out);
+	memset(out, 0, sizeof(*out));
+	/* One read transaction: every chain as of one moment. */
+	enum store_status s = store_begin(st, false, "cannot start reading the record");
+	if (s != STORE_OK)
+		return s;
+	sqlite3_stmt *head = NULL;
+	s = read_record_id(st, out->record);
+	if (s == STORE_OK && !(head = store_prepare(st,
+			"SELECT seq, hash FROM events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1")))
+		s = STORE_FAILED;
+	if (s == STORE_OK)
+		s = add_chain(st, head, EVENT_CHAIN_REGISTRY, true, out);
+	if (s == STORE_OK)
+		s = add_chain(st, head, EVENT_CHAIN_ENGINEERS, false, out);
+	if (s == STORE_OK)
+		s = add_runs(st, head, run_id, out);
+	sqlite3_finalize(head);
+	store_rollback(st);
+	if (s != STORE_OK) {
+		checkpoint_clear(out);
+		return s;
+	}
+	out->host = host_name();
+	out->time_us = clock_wall_us();
+	return STORE_OK;
+}

@@ -1,0 +1,256 @@
+/* The registry chain: the record's identity and every run's registration
+ * and end, appended by "system" in the transaction of what they record, and
+ * opened by migration 4 with what existed before signatures. */
+#include "store_internal.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "countersign/util.h"
+
+#define RECORD_ID_BYTES 16
+
+const char *store_sigs_column(const struct store *st)
+{
+	return st->schema >= STORE_SCHEMA_SIGNED ? "sigs" : "'' AS sigs";
+}
+
+bool store_chain_is_registry(const char *chain)
+{
+	return strcmp(chain, EVENT_CHAIN_ENGINEERS) == 0 || strcmp(chain, EVENT_CHAIN_REGISTRY) == 0;
+}
+
+void store_process_origin(struct event *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->actor = xstrdup("system");
+	struct passwd *pw = getpwuid(geteuid());
+	o->os_user = xstrdup(pw && pw->pw_name ? pw->pw_name : "?");
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	o->host = xstrdup(host);
+	const char *tty = NULL;
+	for (int fd = 0; fd <= 2 && !tty; fd++)
+		tty = isatty(fd) ? ttyname(fd) : NULL;
+	o->tty = xstrdup(tty ? tty : "none");
+}
+
+/* A registry event (all strings malloc'd: clear it with event_clear) by
+ * "system" with ORIGIN's os_user, host and tty; PAYLOAD is taken over. */
+static struct event registry_event(const struct event *origin, const char *kind, const char *target,
+	char *payload)
+{
+	struct event ev = {0};
+	ev.actor = xstrdup("system");
+	ev.os_user = xstrdup(origin->os_user ? origin->os_user : "");
+	ev.host = xstrdup(origin->host ? origin->host : "");
+	ev.tty = xstrdup(origin->tty ? origin->tty : "");
+	ev.kind = xstrdup(kind);
+	ev.target = xstrdup(target);
+	ev.payload = payload;
+	return ev;
+}
+
+enum store_status store_registry_append_locked(struct store *st, const char *kind, const char *target,
+	const char *payload, const struct event *cause)
+{
+	struct event self = {0};
+	if (!cause) {
+		store_process_origin(&self);
+		cause = &self;
+	}
+	struct event ev = registry_event(cause, kind, target, xstrdup(payload));
+	enum store_status s = store_append_locked(st, EVENT_CHAIN_REGISTRY, &ev, 1, NULL, 0);
+	event_clear(&ev);
+	event_clear(&self);
+	return s;
+}
+
+/* Adds NAME: V as a JSON integer (raw: a double would round a time in
+ * microseconds). */
+static void add_int(cJSON *o, const char *name, int64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	cJSON_AddRawToObject(o, name, num);
+}
+
+static char *print_json(cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!text)
+		abort(); /* cJSON fails only when out of memory */
+	char *out = xstrdup(text);
+	cJSON_free(text);
+	return out;
+}
+
+char *store_run_registered_payload(const struct store_run_row *run)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "checklist", run->checklist_id ? run->checklist_id : "");
+	cJSON_AddStringToObject(o, "sha256", run->checklist_sha ? run->checklist_sha : "");
+	cJSON_AddStringToObject(o, "title", run->title ? run->title : "");
+	cJSON_AddStringToObject(o, "path", run->path ? run->path : "");
+	add_int(o, "started_us", run->started_us);
+	cJSON_AddStringToObject(o, "nonce", run->nonce);
+	return print_json(o);
+}
+
+static char *run_ended_payload(const char *kind, int64_t seq, const char *head)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", kind);
+	add_int(o, "events", seq);
+	cJSON_AddStringToObject(o, "head", head);
+	return print_json(o);
+}
+
+enum store_status store_registry_run_ended_locked(struct store *st, const char *run, const struct event *ev)
+{
+	assert(!store_chain_is_registry(run) && ev->seq > 0);
+	/* Only the run's first ending event ends it; the trigger's state and
+	 * verify agree on that. */
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM events WHERE chain = ?1 "
+		"AND kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') AND seq < ?2 LIMIT 1");
+	if (!stmt)
+		return STORE_FAILED;
+	store_bind_text(stmt, 1, run);
+	sqlite3_bind_int64(stmt, 2, ev->seq);
+	int rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot read how the run ended");
+	char *payload = run_ended_payload(ev->kind, ev->seq, ev->hash);
+	enum store_status s = store_registry_append_locked(st, EV_RUN_ENDED, run, payload, ev);
+	free(payload);
+	return s;
+}
+
+/* --- migration 4: the registry chain's first events --- */
+
+struct fill {
+	struct store *st;
+	struct event origin;
+	struct event *evs;
+	size_t n, cap;
+	bool ok;
+};
+
+static void fill_push(struct fill *f, const char *kind, const char *target, char *payload)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->evs = xreallocarray(f->evs, f->cap, sizeof(*f->evs));
+	}
+	f->evs[f->n++] = registry_event(&f->origin, kind, target, payload);
+}
+
+/* Runs SQL (no parameters) and calls ROW for each row. */
+static void fill_each(struct fill *f, const char *sql, void (*row)(struct fill *f, sqlite3_stmt *stmt, void *user),
+	void *user)
+{
+	if (!f->ok)
+		return;
+	sqlite3_stmt *stmt = store_prepare(f->st, sql);
+	if (!stmt) {
+		f->ok = false;
+		return;
+	}
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		row(f, stmt, user);
+	if (rc != SQLITE_DONE) {
+		store_db_fail(f->st, "cannot read the record");
+		f->ok = false;
+	}
+	sqlite3_finalize(stmt);
+}
+
+static void unsigned_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+{
+	(void)f;
+	add_int(user, store_column_text(stmt, 0), sqlite3_column_int64(stmt, 1));
+}
+
+static void legacy_pin_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+{
+	(void)f;
+	char sha[EVENT_HASH_HEX];
+	event_sha256_hex(sqlite3_column_text(stmt, 1), (size_t)sqlite3_column_bytes(stmt, 1), sha);
+	cJSON_AddStringToObject(user, store_column_text(stmt, 0), sha);
+}
+
+static void registered_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+{
+	(void)user;
+	struct store_run_row run = {0};
+	run.id = (char *)store_column_text(stmt, 0);
+	run.checklist_id = (char *)store_column_text(stmt, 1);
+	run.checklist_sha = (char *)store_column_text(stmt, 2);
+	run.title = (char *)store_column_text(stmt, 3);
+	run.path = (char *)store_column_text(stmt, 4);
+	run.started_us = sqlite3_column_int64(stmt, 5);
+	snprintf(run.nonce, sizeof(run.nonce), "%s", store_column_text(stmt, 6));
+	fill_push(f, EV_RUN_REGISTERED, run.id, store_run_registered_payload(&run));
+}
+
+static void ended_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+{
+	(void)user;
+	fill_push(f, EV_RUN_ENDED, store_column_text(stmt, 0), run_ended_payload(store_column_text(stmt, 1),
+		sqlite3_column_int64(stmt, 2), store_column_text(stmt, 3)));
+}
+
+/* registry_opened: a fresh record id, and what existed before signatures:
+ * each chain's size (events up to it may be unsigned) and a hash of each
+ * engineer's PIN hash (whose row verify checks against it until the
+ * engineer has a key). */
+static char *opened_payload(struct fill *f)
+{
+	unsigned char id[RECORD_ID_BYTES];
+	char hex[CHECKPOINT_RECORD_HEX];
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "record", hex);
+	cJSON_AddNumberToObject(o, "schema", STORE_SCHEMA_SIGNED);
+	cJSON *through = cJSON_AddObjectToObject(o, "unsigned_through");
+	cJSON *pins = cJSON_AddObjectToObject(o, "legacy_pins");
+	/* The engineers chain first, then the runs as they started. */
+	fill_each(f, "SELECT e.chain, max(e.seq) FROM events AS e LEFT JOIN runs AS r ON r.id = e.chain "
+		"GROUP BY e.chain ORDER BY r.started_us IS NOT NULL, r.started_us, e.chain", unsigned_row, through);
+	fill_each(f, "SELECT name, pin_hash FROM engineers ORDER BY name", legacy_pin_row, pins);
+	return print_json(o);
+}
+
+bool store_registry_fill(struct store *st)
+{
+	struct fill f = {.st = st, .ok = true};
+	store_process_origin(&f.origin);
+	fill_push(&f, EV_REGISTRY_OPENED, "", opened_payload(&f));
+	fill_each(&f, "SELECT id, checklist_id, checklist_sha, title, path, started_us, nonce FROM runs "
+		"ORDER BY started_us, id", registered_row, NULL);
+	/* SQLite takes the bare columns kind and hash of a min() aggregate
+	 * from the row with the minimum: each run's first ending event. */
+	fill_each(&f, "SELECT r.id, e.kind, e.seq, e.hash FROM runs AS r JOIN "
+		"(SELECT chain, min(seq) AS seq, kind, hash FROM events "
+		"WHERE kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') GROUP BY chain) AS e ON e.chain = r.id "
+		"ORDER BY r.started_us, r.id", ended_row, NULL);
+	if (f.ok)
+		f.ok = store_append_locked(st, EVENT_CHAIN_REGISTRY, f.evs, f.n, NULL, 0) == STORE_OK;
+	event_array_free(f.evs, f.n);
+	event_clear(&f.origin);
+	return f.ok;
+}
