@@ -1,0 +1,164 @@
+#!/bin/sh
+# Signatures against someone who can write the database file but knows no
+# PIN (tests/cli/tamper.py does what they would, with Python's standard
+# library): bob's key columns replaced by carol's, so that carol's PIN
+# works as bob's, are caught by verify naming the engineers table, also
+# once the columns are put back; a `signed` event appended with a correct
+# hash and no signature, or bob's signature of another event, fails verify;
+# so does bob's sign-off rewritten from approve to reject with every hash
+# after it recomputed, a signature stripped, and a key rotation bob never
+# signed. A PIN change keeps every earlier signature valid, and the old PIN
+# is refused afterwards.
+. "$(dirname "$0")/lib.sh"
+
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
+BASE=$T/base.db
+TAMPER="/usr/bin/python3 $SRC/tests/cli/tamper.py"
+mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
+
+# by NAME [--db FILE] ARGS...: ARGS as NAME with NAME's PIN (pin-NAME-1).
+by() {
+	who=$1
+	shift
+	printf 'pin-%s-1\n' "$who" >"$T/pin"
+	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin"
+}
+# fresh NAME: a copy of the base database with every guard trigger
+# dropped, as an attacker would first; sets DB.
+fresh() {
+	DB=$T/$1.db
+	cp "$BASE" "$DB"
+	$TAMPER "$DB" guards-off
+}
+# caught DESC WORD...: verify (all, and of the run) fails, naming each WORD.
+caught() {
+	desc=$1
+	shift
+	for what in "" "$R"; do
+		# shellcheck disable=SC2086
+		run "$CS" --db "$DB" verify $what
+		expect_rc 1 "verify ${what:+RUN }after $desc"
+		for word in "$@"; do
+			expect_in err "$word" "verify ${what:+RUN }after $desc names '$word'"
+		done
+	done
+}
+
+# 1 run_started, 2-7 the checks of build, flag and strict, 8 attested, 9
+# bob's sign-off of prep.
+for e in alice bob carol; do
+	printf 'pin-%s-1\n' "$e" | "$CS" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
+done
+by alice start fx/gates.json
+R=$(cat "$T/out")
+for i in build flag strict; do by alice check "$R" "prep/$i"; done
+by alice attest "$R" prep/review
+by bob sign "$R" prep
+expect_rc 0 "the run to tamper with is recorded"
+expect_eq "$(sqlite3 "$BASE" "select kind || ' ' || actor from events where chain = '$R' and seq = 9")" \
+	"signed bob" "event 9 is bob's sign-off"
+run "$CS" verify
+expect_rc 0 "the untouched record verifies"
+sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
+SIGS=$($TAMPER "$BASE" sigs-of "$R" 9)
+case $SIGS in
+*'"by":"bob"'*) ok ;;
+*) fail "bob's sign-off carries bob's signature (got '$SIGS')" ;;
+esac
+SIGNED=$(sqlite3 "$BASE" "select payload from events where chain = '$R' and seq = 9")
+
+# --- bob's key columns (and PIN hash) replaced by carol's ------------------------
+fresh swap
+$TAMPER "$DB" swap-engineer bob carol
+run "$CS" --db "$DB" verify
+expect_rc 1 "verify after bob's key columns were replaced by carol's"
+expect_in err "engineers" "and names the engineers table or chain"
+expect_in err "bob" "and bob"
+# carol, with her own PIN, as bob: either refused, or caught.
+printf 'pin-carol-1\n' >"$T/pin"
+run "$CS" --db "$DB" note "$R" "carol writing as bob" --engineer bob --pin-stdin <"$T/pin"
+if [ "$rc" -ne 0 ]; then
+	ok
+else
+	caught "carol wrote as bob with her PIN" "engineers" "bob"
+	# ... and once the attacker puts bob's columns back, the note's key is
+	# not one the engineers chain ever gave bob.
+	$TAMPER "$DB" swap-engineer bob bob "$BASE"
+	N=$(sqlite3 "$DB" "select max(seq) from events where chain = '$R'")
+	caught "carol wrote as bob and bob's columns were put back" "event $N" "bob"
+fi
+
+# --- a forged sign-off: correct hash, no signature --------------------------------
+fresh forged
+N=$($TAMPER "$DB" append "$R" signed bob deploy "$SIGNED")
+expect_eq "$N" 10 "the forged sign-off is event 10"
+caught "a forged signed event with its hash recomputed" "event $N" "signature"
+
+# --- a forged sign-off carrying bob's signature of event 9 ----------------------
+fresh replayed
+N=$($TAMPER "$DB" append "$R" signed bob deploy "$SIGNED" "$SIGS")
+caught "a forged signed event carrying bob's signature of another event" "event $N" "signature"
+
+# --- bob's approval rewritten to a rejection, hashes recomputed ----------------
+fresh rewritten
+$TAMPER "$DB" rewrite "$R" 9 "$(printf '%s' "$SIGNED" | sed 's/"approve"/"reject"/')"
+[ "$(sqlite3 "$DB" "select json_extract(payload, '\$.meaning') from events where chain = '$R' and seq = 9")" = reject ] &&
+	ok || fail "the sign-off now says reject"
+caught "bob's approval rewritten and re-hashed" "event 9" "signature"
+
+# --- a signature stripped -------------------------------------------------------
+fresh stripped
+$TAMPER "$DB" set-sigs "$R" 9 "" 2>/dev/null || fail "the signature column can be emptied"
+caught "bob's signature removed" "event 9" "signature"
+
+# --- a key rotation bob never made: the attacker's own key, self-signed ----------
+fresh rotated
+SEED=$(printf '%064d' 7)
+PUB=$($TAMPER - pubkey "$SEED")
+SALT=$(sqlite3 "$BASE" "select key_salt from engineers where name = 'carol'" 2>/dev/null)
+N=$($TAMPER "$DB" append engineers key_rotated bob bob \
+	"{\"key\":{\"public\":\"$PUB\",\"salt\":\"${SALT:-00000000000000000000000000000000}\",\"ops\":1,\"mem\":8192}}")
+H=$(sqlite3 "$DB" "select hash from events where chain = 'engineers' and seq = $N")
+$TAMPER "$DB" set-sigs engineers "$N" "[{\"by\":\"bob\",\"key\":\"$PUB\",\"sig\":\"$($TAMPER - sign "$SEED" "$H")\"}]" \
+	2>/dev/null
+run "$CS" --db "$DB" verify
+expect_rc 1 "verify after a key_rotated bob did not sign"
+expect_in err "event $N" "names the event"
+expect_in err "engineers" "of the engineers chain"
+expect_in err "bob" "and bob"
+
+# --- a PIN change ----------------------------------------------------------------
+DB=$T/pin.db
+cp "$BASE" "$DB"
+printf 'pin-bob-1\npin-bob-2\npin-bob-2\n' >"$T/pins"
+run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
+expect_rc 0 "bob changes his PIN"
+expect_eq "$(sqlite3 "$DB" "select kind || ' ' || target from events where chain = 'engineers'
+	and seq = (select max(seq) from events where chain = 'engineers')")" "key_rotated bob" \
+	"the engineers chain records the rotation"
+run "$CS" --db "$DB" verify
+expect_rc 0 "every earlier signature still verifies after the PIN change"
+run "$CS" --db "$DB" verify "$R"
+expect_rc 0 "the run with bob's sign-off verifies"
+notes() {
+	sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'note'"
+}
+before=$(notes)
+by bob --db "$DB" note "$R" "with the old PIN"
+[ "$rc" -ne 0 ] && ok || fail "the old PIN is refused after the change"
+expect_eq "$(notes)" "$before" "nothing was recorded with the old PIN"
+printf 'pin-bob-2\n' >"$T/pin"
+run "$CS" --db "$DB" note "$R" "with the new PIN" --engineer bob --pin-stdin <"$T/pin"
+expect_rc 0 "the new PIN works"
+run "$CS" --db "$DB" verify
+expect_rc 0 "verify after a note signed with the new key"
+printf 'pin-bob-1\npin-bob-3\npin-bob-3\n' >"$T/pins"
+run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
+[ "$rc" -ne 0 ] && ok || fail "the old PIN cannot change the PIN again"
+printf 'pin-bob-2\npin-bob-3\npin-bob-4\n' >"$T/pins"
+run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
+[ "$rc" -ne 0 ] && ok || fail "a new PIN typed differently twice is refused"
+expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = 'engineers' and kind = 'key_rotated'")" 1 \
+	"the refused changes recorded no rotation"
+
+finish
