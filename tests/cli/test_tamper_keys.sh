@@ -7,7 +7,8 @@
 # hash and no signature, or bob's signature of another event, fails verify;
 # so does bob's sign-off rewritten from approve to reject with every hash
 # after it recomputed, a signature stripped, and a key rotation bob never
-# signed. A PIN change keeps every earlier signature valid, and the old PIN
+# signed; a sign-off, override, waiver, passing check or completion recorded
+# as "system" (which signs nothing) fails verify too. A PIN change keeps every earlier signature valid, and the old PIN
 # is refused afterwards.
 . "$(dirname "$0")/lib.sh"
 
@@ -126,6 +127,37 @@ expect_rc 1 "verify after a key_rotated bob did not sign"
 expect_in err "event $N" "names the event"
 expect_in err "engineers" "of the engineers chain"
 expect_in err "bob" "and bob"
+
+# --- events as "system", which signs nothing (found in review) ------------------------
+# The program records as system only a check it found interrupted (verdict
+# error), a failed notification and a run's completion. Anything else by
+# system was written by someone else: unsigned, it must not pass for a
+# sign-off, an override, a waiver or a passing check. Nor may a completion
+# be recorded while a gate is closed.
+as_system() {
+	desc=$1
+	shift
+	fresh "system-$(printf '%s' "$desc" | tr -c 'a-z' '-')"
+	first=
+	while [ $# -ge 3 ]; do
+		n=$($TAMPER "$DB" append "$R" "$1" system "$2" "$3")
+		first=${first:-$n}
+		shift 3
+	done
+	caught "$desc by system" "event $first"
+}
+as_system "a sign-off of prep" signed prep "$SIGNED"
+as_system "an override naming alice and bob" override deploy \
+	'{"engineers":["alice","bob"],"reason":"forged","incident":"INC-1"}'
+as_system "a waiver" waived deploy/step '{"reason":"forged"}'
+as_system "a passing check" check_started rollback/undo '{"command":"echo undone"}' \
+	check_finished rollback/undo '{"verdict":"pass","message":"exit 0","duration_ms":1}'
+fresh completed
+N=$($TAMPER "$DB" append "$R" run_completed system "" '{}')
+H=$(sqlite3 "$DB" "select hash from events where chain = '$R' and seq = $N")
+$TAMPER "$DB" append registry run_ended system "$R" "{\"kind\":\"run_completed\",\"events\":$N,\"head\":\"$H\"}" \
+	>/dev/null
+caught "a completion recorded while prep's gate is closed" "event $N"
 
 # --- a PIN change ----------------------------------------------------------------
 DB=$T/pin.db
