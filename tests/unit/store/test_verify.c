@@ -2,7 +2,7 @@
  * altering it behind the store's back (triggers dropped, SQL run directly on
  * the file) is caught and reported at the right event; a chain that holds
  * a seq twice is not loaded. */
-#include "fixture.h"
+#include "test_verify_scene.h"
 
 #include <sodium.h>
 
@@ -19,12 +19,15 @@ struct scene {
 	struct store_run_row run;
 	char hash[N_EVENTS + 1][EVENT_HASH_HEX]; /* by seq */
 	char e_health[EVENT_HASH_HEX], e_roll[EVENT_HASH_HEX], e_pods[EVENT_HASH_HEX];
+	struct sign_key *alice, *bob;
 };
 
 static void scene_append(struct scene *sc, const char *actor, const char *kind, const char *target,
 	const char *payload, struct store_evidence *evidence, size_t n_evidence)
 {
 	struct event ev = fixture_event(actor, kind, target, payload);
+	ev.signers[0] = strcmp(actor, "alice") == 0 ? sc->alice : sc->bob;
+	ev.signer_names[0] = actor;
 	if (store_append(sc->st, sc->run.id, &ev, 1, evidence, n_evidence) != STORE_OK) {
 		fprintf(stderr, "store_append: %s\n", store_error(sc->st));
 		exit(1);
@@ -38,9 +41,9 @@ static void scene_open(struct scene *sc, const char *tmp, const char *name)
 	memset(sc, 0, sizeof(*sc));
 	sc->path = xasprintf("%s/%s.db", tmp, name);
 	sc->st = fixture_open(sc->path);
-	fixture_engineer(sc->st, "alice", "Alice Smith", "alice-pin-1", false);
-	fixture_engineer(sc->st, "bob", "Bob Brown", "bob-pin-1", false);
-	fixture_run(sc->st, &sc->run, name);
+	sc->alice = fixture_engineer(sc->st, "alice", "Alice Smith", "alice-pin-1", true);
+	sc->bob = fixture_engineer(sc->st, "bob", "Bob Brown", "bob-pin-1", true);
+	vscene_signed_run(sc->st, sc->alice, &sc->run, name);
 	struct event *first = NULL;
 	size_t n = 0;
 	store_load_events(sc->st, sc->run.id, 0, &first, &n);
@@ -74,6 +77,8 @@ static void scene_close(struct scene *sc)
 {
 	store_close(sc->st);
 	store_run_row_clear(&sc->run);
+	sign_key_destroy(sc->alice);
+	sign_key_destroy(sc->bob);
 	free(sc->path);
 }
 
@@ -146,7 +151,9 @@ static void test_untouched(const char *tmp)
 	struct scene sc;
 	scene_open(&sc, tmp, "untouched");
 	expect_ok(&sc, sc.run.id, NULL, N_EVENTS, __LINE__);
-	expect_ok(&sc, NULL, NULL, N_EVENTS + 2, __LINE__);
+	/* Everything: the engineers chain, the registry chain (opened, the
+	 * run registered and ended) and the run. */
+	expect_ok(&sc, NULL, NULL, 2 + 3 + N_EVENTS, __LINE__);
 	expect_ok(&sc, sc.run.id, sc.hash[N_EVENTS], N_EVENTS, __LINE__);
 	expect_ok(&sc, sc.run.id, sc.hash[5], N_EVENTS, __LINE__);
 	expect_ok(&sc, EVENT_CHAIN_ENGINEERS, NULL, 2, __LINE__);
@@ -161,12 +168,12 @@ static void test_untouched(const char *tmp)
 
 	/* Another run's head is no anchor for this one. */
 	struct store_run_row other;
-	fixture_run(sc.st, &other, "other");
+	vscene_signed_run(sc.st, sc.alice, &other, "other");
 	struct event *evs = NULL;
 	size_t n = 0;
 	store_load_events(sc.st, other.id, 0, &evs, &n);
 	expect_fail(&sc, sc.run.id, evs[0].hash, sc.run.id, 0, "is not in the chain", __LINE__);
-	expect_ok(&sc, NULL, evs[0].hash, N_EVENTS + 2 + 1, __LINE__);
+	expect_ok(&sc, NULL, evs[0].hash, 2 + 4 + N_EVENTS + 1, __LINE__);
 	event_array_free(evs, n);
 	store_run_row_clear(&other);
 	scene_close(&sc);
@@ -260,7 +267,12 @@ static void test_rehashed(const char *tmp)
 	tamper(&sc, sql);
 	free(sql);
 	event_array_free(evs, n);
-	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 6, "event 6 (signed by alice): does not follow from event 5",
+	/* Its hash is right, but not the one alice signed. */
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 5, "event 5 (attested by alice): alice's signature does not "
+		"verify (the event was forged or altered)", __LINE__);
+	/* Unsigned, the next event's link is what breaks. */
+	tamper(&sc, "UPDATE events SET sigs = '' WHERE chain = '{run}' AND seq = 5");
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 5, "event 5 (attested by alice): carries no signature by alice",
 		__LINE__);
 	scene_close(&sc);
 }
@@ -293,7 +305,13 @@ static void test_truncated(const char *tmp)
 	struct scene sc;
 	scene_open(&sc, tmp, "truncated");
 	tamper(&sc, "DELETE FROM events WHERE chain = '{run}' AND seq > 7");
-	/* The derived run table, written with each append, remembers the end. */
+	/* The registry chain remembers how the run ended. */
+	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 0, "the registry chain says run", __LINE__);
+	expect_fail(&sc, NULL, NULL, sc.run.id, 0, "ended at its event 10 (run_completed; registry event 3), but its "
+		"chain has no such end: events were removed from its end", __LINE__);
+	/* With that cut from the registry too (its last event), the derived run
+	 * table, written with each append, remembers the end. */
+	tamper(&sc, "DELETE FROM events WHERE chain = 'registry' AND kind = 'run_ended'");
 	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 0, "the derived run table disagrees with the chain of run", __LINE__);
 	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 0, "it says the run is completed, the chain that it is open",
 		__LINE__);
@@ -324,7 +342,8 @@ static void test_run_row(const char *tmp)
 
 	scene_open(&sc, tmp, "run-gone");
 	tamper(&sc, "DELETE FROM runs WHERE id = '{run}'");
-	expect_fail(&sc, NULL, NULL, sc.run.id, 0, "belong to no run", __LINE__);
+	expect_fail(&sc, NULL, NULL, sc.run.id, 0, "was registered (registry event 2) but its row is missing (the row "
+		"was removed)", __LINE__);
 	scene_close(&sc);
 }
 
@@ -334,7 +353,9 @@ static void test_engineers_chain(const char *tmp)
 	scene_open(&sc, tmp, "engineers");
 	tamper(&sc, "UPDATE events SET payload = '{\"full_name\":\"Mallory\"}' "
 		"WHERE chain = 'engineers' AND seq = 2");
-	expect_ok(&sc, sc.run.id, NULL, N_EVENTS, __LINE__);
+	/* One run is verified with the keys the engineers chain gives. */
+	expect_fail(&sc, sc.run.id, NULL, EVENT_CHAIN_ENGINEERS, 2,
+		"event 2 (engineer_added by system): hash does not match", __LINE__);
 	expect_fail(&sc, NULL, NULL, EVENT_CHAIN_ENGINEERS, 2,
 		"event 2 (engineer_added by system): hash does not match", __LINE__);
 	scene_close(&sc);

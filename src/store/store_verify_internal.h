@@ -1,0 +1,150 @@
+/* Shared by the verifier's source files only (store_verify*.c): what one
+ * verification keeps while it walks the chains, and the checks each file
+ * contributes. The order and the rules are in docs/record.md, Verification. */
+#ifndef COUNTERSIGN_STORE_VERIFY_INTERNAL_H
+#define COUNTERSIGN_STORE_VERIFY_INTERNAL_H
+
+#include "store_internal.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "countersign/sign.h"
+#include "countersign/util.h"
+
+struct cJSON;
+
+/* Hashes in messages are cut to this many hex digits, enough to find them. */
+#define VERIFY_SHORT_HASH 12
+
+/* One key of an engineer, as the engineers chain gives it. */
+struct verify_key {
+	char pub[SIGN_KEY_HEX];
+	struct sign_params params;
+	int64_t seq;       /* the engineers event that introduced it */
+	int64_t until_us;  /* when it was replaced; INT64_MAX while current */
+	int64_t until_seq; /* the key_rotated that replaced it, 0 while current */
+};
+
+/* An engineer folded from the engineers chain. */
+struct verify_engineer {
+	char *name, *full_name;
+	int64_t added_seq;
+	struct verify_key *keys; /* oldest first; the last is current unless replaced */
+	size_t n_keys;
+};
+
+/* What the registry chain says of one run. */
+struct verify_reg_run {
+	char *run;
+	int n_registered, n_ended;
+	int64_t reg_seq, reg_seq2;  /* its (first two) run_registered events */
+	char *registered;           /* the first one's payload */
+	int64_t end_seq;            /* its run_ended event */
+	char *end_kind;
+	int64_t end_events;
+	char end_head[EVENT_HASH_HEX];
+};
+
+/* The registry chain: the record's identity, and every run's start and end. */
+struct verify_registry {
+	bool loaded;
+	char record[CHECKPOINT_RECORD_HEX];
+	int64_t opened_us;
+	struct cJSON *opened;          /* registry_opened's payload */
+	const struct cJSON *unsigned_through, *legacy_pins; /* within OPENED */
+	struct verify_reg_run *runs;   /* sorted by run once the chain is read */
+	size_t n_runs;
+};
+
+/* An override_requested event of the run being checked. */
+struct verify_request {
+	int64_t seq;
+	char *actor;
+	bool signed_by_actor;
+};
+
+struct verifier {
+	struct store *st;
+	struct store_verify_result *out;
+	const char *anchor;
+	bool anchor_found;
+	bool signatures;         /* the schema has signatures and the registry chain */
+	sqlite3_stmt *events;    /* one chain, in seq order */
+	sqlite3_stmt *evidence;  /* bytes by sha256 */
+	const char *chain;
+	struct store_verify_chain *cur; /* its entry in out->chains, or a scratch one */
+	bool listed;             /* CHAIN is reported in out->chains and counted */
+	int64_t seq;             /* the event whose evidence is being checked */
+	enum store_status status; /* STORE_FAILED once SQLite failed */
+	int64_t unsigned_through; /* of CHAIN: events up to it may lack signatures */
+	/* What the chain just checked says of its run: */
+	const char *end_kind;    /* the first run_completed or run_aborted (borrowed), or NULL */
+	int64_t end_us, last_us, end_seq;
+	char end_hash[EVENT_HASH_HEX];
+	char *first_payload;     /* event 1's payload (malloc'd) */
+	char *first_kind;
+	struct strvec actors;    /* who recorded in it, each once */
+	struct verify_request *requests;
+	size_t n_requests;
+	/* Why the derived run table is not kept with each append, or NULL. */
+	const char *trigger_problem;
+	struct verify_engineer *engineers; /* in the order the chain registered them */
+	size_t n_engineers;
+	struct verify_registry reg;
+	struct strvec snapshots_ok; /* checklist snapshots already hashed */
+};
+
+/* store_verify.c: records the first failure (later ones are not looked
+ * for) and returns false. */
+bool verify_fail(struct verifier *v, int64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Records a database failure (not a verdict) and returns false. */
+bool verify_db_fail(struct verifier *v, const char *what);
+/* "event 9 (signed by bob)" or "event 12 of the engineers chain
+ * (key_rotated of bob)": how messages name EV (malloc'd). */
+char *verify_event_name(const struct verifier *v, const struct event *ev);
+
+/* store_verify_keys.c: the engineers chain folded into key timelines. */
+/* Checks EV of the engineers chain against the key rules and folds it. */
+bool verify_keys_event(struct verifier *v, const struct event *ev);
+/* Checks the signatures EV carries (any chain but the registry). */
+bool verify_signatures(struct verifier *v, const struct event *ev);
+/* The engineer NAME, or NULL. */
+struct verify_engineer *verify_engineer_find(struct verifier *v, const char *name);
+/* Frees the engineers and the override requests. */
+void verify_keys_clear(struct verifier *v);
+
+/* store_verify_registry.c */
+/* Reads registry_opened (event 1 of the registry chain) before anything
+ * else: it says what may be unsigned. False when it is missing or malformed. */
+bool verify_registry_load(struct verifier *v);
+/* Checks EV of the registry chain and notes what it says of its run. */
+bool verify_registry_event(struct verifier *v, const struct event *ev);
+/* After the registry chain: sorts its runs and checks that each names a
+ * run that exists (a run removed whole is found here). */
+bool verify_registry_runs(struct verifier *v);
+/* How many events of CHAIN were recorded before signatures (0 when none). */
+int64_t verify_unsigned_through(const struct verifier *v, const char *chain);
+/* The run RUN checked against its run_registered and run_ended events. */
+bool verify_registry_run(struct verifier *v, const struct store_run_row *run);
+void verify_registry_clear(struct verify_registry *reg);
+
+/* store_verify_rows.c: the tables against the chains. */
+/* RUN's checklist snapshot hashes to its key. */
+bool verify_snapshot(struct verifier *v, const struct store_run_row *run);
+/* RUN's row against its run_started event (the chain just checked). */
+bool verify_run_started(struct verifier *v, const struct store_run_row *run);
+/* Every row of the engineers table against the engineers chain. */
+bool verify_engineer_rows(struct verifier *v);
+
+/* store_verify_derived.c: the derived run table and its trigger. */
+bool verify_check_trigger(struct verifier *v);
+bool verify_report_trigger(struct verifier *v);
+bool verify_check_derived(struct verifier *v, const char *run);
+bool verify_check_orphans(struct verifier *v);
+bool verify_check_derived_orphans(struct verifier *v);
+
+/* store_verify_checkpoint.c: the chains CP names still extend it. */
+bool verify_checkpoint_chains(struct verifier *v, const struct checkpoint *cp);
+
+#endif

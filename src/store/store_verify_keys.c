@@ -1,0 +1,280 @@
+/* Verification of signatures: the engineers chain folded into each
+ * engineer's keys (engineer_added and key_enrolled bring a key signed by
+ * itself, key_rotated replaces it with a signature by the one it replaces),
+ * and every signature an event carries checked against the key its signer
+ * had when the event was recorded. */
+#include "store_verify_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+struct verify_engineer *verify_engineer_find(struct verifier *v, const char *name)
+{
+	for (size_t i = 0; i < v->n_engineers; i++)
+		if (strcmp(v->engineers[i].name, name) == 0)
+			return &v->engineers[i];
+	return NULL;
+}
+
+void verify_keys_clear(struct verifier *v)
+{
+	for (size_t i = 0; i < v->n_engineers; i++) {
+		free(v->engineers[i].name);
+		free(v->engineers[i].full_name);
+		free(v->engineers[i].keys);
+	}
+	free(v->engineers);
+	v->engineers = NULL;
+	v->n_engineers = 0;
+}
+
+static const struct verify_key *key_of(const struct verify_engineer *e, const char *pub)
+{
+	for (size_t i = 0; i < e->n_keys; i++)
+		if (strcmp(e->keys[i].pub, pub) == 0)
+			return &e->keys[i];
+	return NULL;
+}
+
+static struct verify_key *current_key(struct verify_engineer *e)
+{
+	return e->n_keys && e->keys[e->n_keys - 1].until_seq == 0 ? &e->keys[e->n_keys - 1] : NULL;
+}
+
+static void add_key(struct verify_engineer *e, const char *pub, const struct sign_params *p, int64_t seq)
+{
+	e->keys = xreallocarray(e->keys, e->n_keys + 1, sizeof(*e->keys));
+	struct verify_key *k = &e->keys[e->n_keys++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->pub, sizeof(k->pub), "%s", pub);
+	k->params = *p;
+	k->seq = seq;
+	k->until_us = INT64_MAX;
+}
+
+/* Fails with "NAME_OF_EV: WHAT" (WHAT formatted by the caller). */
+static bool fail_event(struct verifier *v, const struct event *ev, const char *what)
+{
+	char *name = verify_event_name(v, ev);
+	verify_fail(v, ev->seq, "%s: %s", name, what);
+	free(name);
+	return false;
+}
+
+static bool fail_eventf(struct verifier *v, const struct event *ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool fail_eventf(struct verifier *v, const struct event *ev, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = xvasprintf(fmt, ap);
+	va_end(ap);
+	fail_event(v, ev, what);
+	free(what);
+	return false;
+}
+
+/* One signature of EV: by a registered engineer, with a key the engineers
+ * chain gave them and had not replaced when EV was recorded, and valid. */
+static bool check_entry(struct verifier *v, const struct event *ev, const struct sign_entry *s)
+{
+	struct verify_engineer *eng = verify_engineer_find(v, s->by);
+	if (!eng)
+		return fail_eventf(v, ev, "carries a signature by %s, whom the engineers chain never registered "
+			"(the signature was forged)", s->by);
+	const struct verify_key *k = key_of(eng, s->key);
+	if (!k)
+		return fail_eventf(v, ev, "carries a signature by %s with a key the engineers chain never gave %s "
+			"(the signature was forged)", s->by, s->by);
+	if (k->until_us <= ev->time_us)
+		return fail_eventf(v, ev, "signed with a key of %s's that was replaced before it (engineers event %"
+			PRId64 ", key_rotated): whoever signed knew %s's old PIN", s->by, k->until_seq, s->by);
+	if (!sign_verify(s->key, ev->hash, s->sig))
+		return fail_eventf(v, ev, "%s's signature does not verify (the event was forged or altered)", s->by);
+	return true;
+}
+
+/* An override: every engineer it names signed it, or (REQUEST_SEQ) made
+ * the signed override_requested event it answers. */
+static bool check_override(struct verifier *v, const struct event *ev, const struct sign_entry *s, size_t n)
+{
+	cJSON *p = cJSON_Parse(ev->payload);
+	const cJSON *names = cJSON_GetObjectItemCaseSensitive(p, "engineers");
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(p, "request_seq");
+	bool ok = true;
+	const cJSON *name;
+	cJSON_ArrayForEach(name, names) {
+		if (!ok || !cJSON_IsString(name))
+			continue;
+		bool found = false;
+		for (size_t i = 0; i < n && !found; i++)
+			found = strcmp(s[i].by, name->valuestring) == 0;
+		for (size_t i = 0; i < v->n_requests && !found && cJSON_IsNumber(req); i++)
+			found = v->requests[i].seq == (int64_t)req->valuedouble && v->requests[i].signed_by_actor &&
+				strcmp(v->requests[i].actor, name->valuestring) == 0;
+		if (!found)
+			ok = fail_eventf(v, ev, "carries no signature by %s, whom it names as agreeing to it%s",
+				name->valuestring, cJSON_IsNumber(req) ? " (nor did they make the signed request it answers)" : "");
+	}
+	cJSON_Delete(p);
+	return ok;
+}
+
+static void count_unsigned(struct verifier *v)
+{
+	v->cur->unsigned_events++;
+	if (v->listed)
+		v->out->unsigned_events++;
+}
+
+/* EV carries no signature. Fine when it needs none; counted when it was
+ * recorded before signatures; else a failure. */
+static bool check_unsigned(struct verifier *v, const struct event *ev, bool needs)
+{
+	if (!needs)
+		return true;
+	if (ev->seq > v->unsigned_through)
+		return fail_eventf(v, ev, "carries no signature by %s", ev->actor);
+	if (v->signatures && ev->time_us > v->reg.opened_us)
+		return fail_eventf(v, ev, "carries no signature by %s, and it was recorded after signatures began "
+			"(registry event 1), when everything is signed", ev->actor);
+	count_unsigned(v);
+	return true;
+}
+
+/* The signatures of EV: each valid, by the actor when it needs one, and
+ * (NEED_BY) one by NEED_BY with key NEED_KEY, WHAT in the message. */
+static bool check_sigs(struct verifier *v, const struct event *ev, const char *need_by, const char *need_key,
+	const char *what)
+{
+	bool needs = event_needs_signature(v->chain, ev);
+	bool is_request = strcmp(ev->kind, EV_OVERRIDE_REQUESTED) == 0;
+	struct sign_entry *s = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	bool ok = true, by_actor = false, by_needed = false;
+	if (!ev->sigs || !ev->sigs[0]) {
+		ok = need_by ? fail_eventf(v, ev, "not signed by %s's %s", need_by, what) : check_unsigned(v, ev, needs);
+	} else if (!sign_entries_parse(ev->sigs, &s, &n, &why)) {
+		ok = fail_eventf(v, ev, "its signatures cannot be read (%s; the record was altered)", why);
+	} else {
+		/* A key event names the key that must sign it: its absence is the
+		 * failure to report, before whatever else was put in its place. */
+		for (size_t i = 0; i < n; i++)
+			by_needed |= need_by && strcmp(s[i].by, need_by) == 0 && strcmp(s[i].key, need_key) == 0;
+		if (need_by && !by_needed)
+			ok = fail_eventf(v, ev, "not signed by %s's %s", need_by, what);
+		for (size_t i = 0; i < n && ok; i++) {
+			ok = check_entry(v, ev, &s[i]);
+			by_actor |= strcmp(s[i].by, ev->actor) == 0;
+		}
+		if (ok && needs && !by_actor)
+			ok = fail_eventf(v, ev, "carries no signature by %s", ev->actor);
+		else if (ok && ev->seq > v->unsigned_through && strcmp(ev->kind, EV_OVERRIDE) == 0)
+			ok = check_override(v, ev, s, n);
+	}
+	if (ok && is_request) {
+		v->requests = xreallocarray(v->requests, v->n_requests + 1, sizeof(*v->requests));
+		v->requests[v->n_requests++] = (struct verify_request){.seq = ev->seq, .actor = xstrdup(ev->actor),
+			.signed_by_actor = by_actor};
+	}
+	sign_entries_free(s, n);
+	return ok;
+}
+
+bool verify_signatures(struct verifier *v, const struct event *ev)
+{
+	return check_sigs(v, ev, NULL, NULL, NULL);
+}
+
+/* The "key" of a key event's payload P into PUB and PARAMS: false when it
+ * is malformed, or missing and REQUIRED (then failed); *HAS says whether
+ * there was one. */
+static bool payload_key(struct verifier *v, const struct event *ev, const cJSON *p, bool required,
+	char pub[SIGN_KEY_HEX], struct sign_params *params, bool *has)
+{
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(p, "key");
+	*has = key != NULL;
+	if (!key)
+		return !required || fail_eventf(v, ev, "carries no key (%s)", strcmp(ev->kind, EV_ENGINEER_ADDED) == 0
+			? "an engineer registered since signatures began has one" : "it is the key's only record");
+	const char *why = NULL;
+	if (!sign_key_from_json(key, pub, params, &why))
+		return fail_eventf(v, ev, "its key cannot be read (%s)", why);
+	return true;
+}
+
+static bool engineer_added(struct verifier *v, const struct event *ev, const cJSON *p)
+{
+	const struct verify_engineer *was = verify_engineer_find(v, ev->target);
+	if (was)
+		return fail_eventf(v, ev, "%s was already registered (event %" PRId64 "; a name is never reused)",
+			ev->target, was->added_seq);
+	char pub[SIGN_KEY_HEX];
+	struct sign_params params;
+	bool has = false;
+	if (!payload_key(v, ev, p, ev->seq > v->unsigned_through, pub, &params, &has))
+		return false;
+	v->engineers = xreallocarray(v->engineers, v->n_engineers + 1, sizeof(*v->engineers));
+	struct verify_engineer *e = &v->engineers[v->n_engineers++];
+	memset(e, 0, sizeof(*e));
+	e->name = xstrdup(ev->target);
+	const cJSON *full = cJSON_GetObjectItemCaseSensitive(p, "full_name");
+	e->full_name = xstrdup(cJSON_IsString(full) ? full->valuestring : "");
+	e->added_seq = ev->seq;
+	if (has)
+		add_key(e, pub, &params, ev->seq);
+	return has ? check_sigs(v, ev, e->name, pub, "new key") : verify_signatures(v, ev);
+}
+
+/* key_enrolled (ROTATE false) or key_rotated. */
+static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, bool rotate)
+{
+	struct verify_engineer *e = verify_engineer_find(v, ev->target);
+	if (!e)
+		return fail_eventf(v, ev, "%s was never registered", ev->target);
+	struct verify_key *cur = current_key(e);
+	if (!rotate && cur)
+		return fail_eventf(v, ev, "%s already has a key (a key is enrolled once, by an engineer registered "
+			"before signatures)", e->name);
+	if (rotate && !cur)
+		return fail_eventf(v, ev, "%s has no key to replace", e->name);
+	char pub[SIGN_KEY_HEX], old[SIGN_KEY_HEX];
+	struct sign_params params;
+	bool has = false;
+	if (!payload_key(v, ev, p, true, pub, &params, &has))
+		return false;
+	if (!rotate) {
+		add_key(e, pub, &params, ev->seq);
+		return check_sigs(v, ev, e->name, pub, "new key");
+	}
+	/* Signed by the key it replaces, which was current until now. */
+	snprintf(old, sizeof(old), "%s", cur->pub);
+	if (!check_sigs(v, ev, e->name, old, "current key"))
+		return false;
+	cur->until_us = ev->time_us;
+	cur->until_seq = ev->seq;
+	add_key(e, pub, &params, ev->seq);
+	return true;
+}
+
+bool verify_keys_event(struct verifier *v, const struct event *ev)
+{
+	bool added = strcmp(ev->kind, EV_ENGINEER_ADDED) == 0;
+	bool enrolled = strcmp(ev->kind, EV_KEY_ENROLLED) == 0;
+	bool rotated = strcmp(ev->kind, EV_KEY_ROTATED) == 0;
+	if (strcmp(ev->kind, EV_PIN_CHANGED) == 0 && ev->seq > v->unsigned_through)
+		return fail_event(v, ev, "a PIN change recorded since signatures began must be a key_rotated signed by "
+			"the old key (this one was not made by countersign)");
+	if (!added && !enrolled && !rotated)
+		return verify_signatures(v, ev);
+	cJSON *p = cJSON_Parse(ev->payload);
+	bool ok = added ? engineer_added(v, ev, p) : new_key(v, ev, p, rotated);
+	cJSON_Delete(p);
+	return ok;
+}

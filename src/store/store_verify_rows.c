@@ -1,0 +1,154 @@
+/* Verification of the tables the chains do not hash: each checklist
+ * snapshot against its SHA-256, each run's row against its run_started
+ * event, and the engineers table against the engineers chain (full names,
+ * keys, and the PIN hashes of engineers from before signatures). */
+#include "store_verify_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+bool verify_snapshot(struct verifier *v, const struct store_run_row *run)
+{
+	if (strvec_find(&v->snapshots_ok, run->checklist_sha) >= 0)
+		return true;
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT text FROM checklists WHERE sha256 = ?1");
+	if (!stmt)
+		return verify_db_fail(v, "cannot read the checklist snapshots");
+	sqlite3_bind_text(stmt, 1, run->checklist_sha, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	bool ok = false;
+	if (rc == SQLITE_DONE) {
+		verify_fail(v, 0, "the checklist snapshot %.*s... of run %s is missing (it was removed)", VERIFY_SHORT_HASH,
+			run->checklist_sha, run->id);
+	} else if (rc != SQLITE_ROW) {
+		verify_db_fail(v, "cannot read the checklist snapshots");
+	} else {
+		char got[EVENT_HASH_HEX];
+		event_sha256_hex(sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0), got);
+		ok = strcmp(got, run->checklist_sha) == 0;
+		if (ok)
+			strvec_push(&v->snapshots_ok, run->checklist_sha);
+		else
+			verify_fail(v, 0, "the checklist snapshot %.*s... of run %s does not match its SHA-256 (its text "
+				"was altered)", VERIFY_SHORT_HASH, run->checklist_sha, run->id);
+	}
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+/* One field of the row against run_started's payload P. A run recorded
+ * before signatures (LEGACY) may lack the field: older versions did not
+ * record it. */
+static bool started_field(struct verifier *v, const struct store_run_row *run, const cJSON *p, bool legacy,
+	const char *field, const char *label, const char *row_value)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(p, field);
+	if (!cJSON_IsString(f))
+		return legacy || verify_fail(v, 1, "event 1 (run_started): does not say the run's %s, which its row "
+			"says is \"%s\" (the record was altered)", label, row_value);
+	if (strcmp(f->valuestring, row_value) == 0)
+		return true;
+	return verify_fail(v, 0, "the row of run %s says %s \"%s\", its run_started event says \"%s\" (the row was "
+		"edited)", run->id, label, row_value, f->valuestring);
+}
+
+bool verify_run_started(struct verifier *v, const struct store_run_row *run)
+{
+	bool legacy = !v->signatures || v->unsigned_through >= 1;
+	if (!v->first_kind || strcmp(v->first_kind, EV_RUN_STARTED) != 0)
+		return legacy || verify_fail(v, 1, "event 1 (%s): a run's first event is run_started (the record was "
+			"altered)", v->first_kind ? v->first_kind : "none");
+	cJSON *p = cJSON_Parse(v->first_payload);
+	bool ok = started_field(v, run, p, legacy, "checklist", "checklist", run->checklist_id) &&
+		started_field(v, run, p, legacy, "sha256", "checklist snapshot", run->checklist_sha) &&
+		started_field(v, run, p, legacy, "title", "title", run->title) &&
+		started_field(v, run, p, legacy, "path", "path", run->path);
+	cJSON_Delete(p);
+	return ok;
+}
+
+static const struct verify_key *current_key(const struct verify_engineer *e)
+{
+	return e->n_keys && e->keys[e->n_keys - 1].until_seq == 0 ? &e->keys[e->n_keys - 1] : NULL;
+}
+
+#define ROWS_DIFFER "the engineers table disagrees with the engineers chain: "
+
+/* A legacy engineer's PIN hash against what registry_opened recorded. */
+static bool check_legacy_pin(struct verifier *v, const char *name, const char *pin_hash)
+{
+	if (!v->signatures)
+		return true;
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(v->reg.legacy_pins, name);
+	char got[EVENT_HASH_HEX];
+	event_sha256_hex(pin_hash, strlen(pin_hash), got);
+	if (cJSON_IsString(want) && strcmp(want->valuestring, got) == 0)
+		return true;
+	return verify_fail(v, 0, ROWS_DIFFER "%s's PIN hash is not the one recorded when signatures began (the table "
+		"was edited)", name);
+}
+
+/* The row in STMT against engineer E of the chain. */
+static bool check_row(struct verifier *v, sqlite3_stmt *stmt, const struct verify_engineer *e)
+{
+	const char *name = e->name;
+	const char *full_name = store_column_text(stmt, 1), *pin_hash = store_column_text(stmt, 2);
+	const char *pub = store_column_text(stmt, 3), *salt = store_column_text(stmt, 4);
+	const struct verify_key *k = current_key(e);
+	if (strcmp(full_name, e->full_name) != 0)
+		return verify_fail(v, 0, ROWS_DIFFER "%s's full name is \"%s\", the chain says \"%s\" (the table was "
+			"edited)", name, full_name, e->full_name);
+	if (!k && pub[0])
+		return verify_fail(v, 0, ROWS_DIFFER "%s has a public key, the chain gives %s none (the table was edited)",
+			name, name);
+	if (!k)
+		return check_legacy_pin(v, name, pin_hash);
+	if (strcmp(pub, k->pub) != 0)
+		return verify_fail(v, 0, ROWS_DIFFER "%s's public key is not the one the chain gives %s (the table was "
+			"edited)", name, name);
+	if (strcmp(salt, k->params.salt) != 0 || (uint64_t)sqlite3_column_int64(stmt, 5) != k->params.ops ||
+		(uint64_t)sqlite3_column_int64(stmt, 6) != k->params.mem)
+		return verify_fail(v, 0, ROWS_DIFFER "%s's key parameters (salt, cost) are not the ones the chain gives "
+			"%s (the table was edited)", name, name);
+	if (pin_hash[0])
+		return verify_fail(v, 0, ROWS_DIFFER "%s has a PIN hash beside a key (the table was edited)", name);
+	return true;
+}
+
+bool verify_engineer_rows(struct verifier *v)
+{
+	char *sql = xasprintf("SELECT name, full_name, pin_hash, %s FROM engineers ORDER BY name",
+		v->signatures ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0");
+	sqlite3_stmt *stmt = store_prepare(v->st, sql);
+	free(sql);
+	if (!stmt)
+		return verify_db_fail(v, "cannot read the engineers");
+	v->chain = EVENT_CHAIN_ENGINEERS;
+	bool *seen = xcalloc(v->n_engineers + 1, sizeof(*seen));
+	bool ok = true;
+	int rc = SQLITE_DONE;
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *name = store_column_text(stmt, 0);
+		struct verify_engineer *e = verify_engineer_find(v, name);
+		if (!e)
+			ok = verify_fail(v, 0, ROWS_DIFFER "it lists %s, whom the chain never registered (the table was "
+				"edited)", name);
+		else
+			ok = check_row(v, stmt, e);
+		if (ok)
+			seen[e - v->engineers] = true;
+	}
+	if (ok && rc != SQLITE_DONE)
+		ok = verify_db_fail(v, "cannot read the engineers");
+	for (size_t i = 0; ok && i < v->n_engineers; i++)
+		if (!seen[i])
+			ok = verify_fail(v, 0, ROWS_DIFFER "the chain registers %s, the table has no row for %s (the row "
+				"was removed)", v->engineers[i].name, v->engineers[i].name);
+	free(seen);
+	sqlite3_finalize(stmt);
+	return ok;
+}
