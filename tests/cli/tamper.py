@@ -23,13 +23,16 @@ usage: tamper.py DB ACTION ARGS...
                                 recompute it (a registry with no trace of RUN)
   pubkey SEED_HEX               the Ed25519 public key of a 32-byte seed
   sign SEED_HEX HASH_HEX        its signature of an event hash (libsodium, ctypes)
-                                (these two read no database: pass - as DB)
+  seed PIN KEY_JSON             the seed a PIN derives under a key object's salt and
+                                cost (Argon2id, as countersign derives it)
+                                (these three read no database: pass - as DB)
 Every action that moves a chain's head also makes the derived run table
 (run_index, run_actors) agree, as a careful attacker would.
 """
 import ctypes
 import ctypes.util
 import hashlib
+import json
 import sqlite3
 import struct
 import sys
@@ -110,6 +113,17 @@ def sign(seed_hex, hash_hex):
     return sig.raw.hex()
 
 
+def seed(pin, key_json):
+    key = json.loads(key_json)
+    lib = sodium()
+    out = ctypes.create_string_buffer(32)
+    pin = pin.encode()
+    rc = lib.crypto_pwhash(out, ctypes.c_ulonglong(32), pin, ctypes.c_ulonglong(len(pin)), bytes.fromhex(key["salt"]),
+                           ctypes.c_ulonglong(key["ops"]), ctypes.c_size_t(key["mem"]), ctypes.c_int(2))
+    assert rc == 0
+    return out.raw.hex()
+
+
 def unregister(db, run):
     rows = db.execute("SELECT seq FROM events WHERE chain = 'registry' AND target = ? ORDER BY seq", (run,)).fetchall()
     if not rows:
@@ -166,6 +180,9 @@ def main():
         return
     if action == "sign":
         print(sign(args[0], args[1]))
+        return
+    if action == "seed":
+        print(seed(args[0], args[1]))
         return
     db = sqlite3.connect(sys.argv[1], isolation_level=None)
     db.execute("BEGIN IMMEDIATE")

@@ -172,6 +172,28 @@ run "$CS" --db "$DB" verify
 expect_rc 0 "every earlier signature still verifies after the PIN change"
 run "$CS" --db "$DB" verify "$R"
 expect_rc 0 "the run with bob's sign-off verifies"
+# The old PIN, leaked, in the hands of someone who can write the file: it
+# derives the old key (its salt and cost are in the engineers chain), which
+# signs a note appended at the end of the run, timed before the rotation
+# as the run's last event was. The old key must not sign anything recorded
+# after the rotation. (Found in review: verify checks only the event's own
+# time against the rotation's, so this passed.)
+cp "$DB" "$T/oldpin.db"
+$TAMPER "$T/oldpin.db" guards-off
+OLDKEY=$(sqlite3 "$DB" "select json_extract(payload, '\$.key') from events where chain = 'engineers'
+	and kind = 'engineer_added' and target = 'bob'")
+OLDSEED=$($TAMPER - seed pin-bob-1 "$OLDKEY")
+N=$($TAMPER "$T/oldpin.db" append "$R" note bob "" '{"text":"written with the old PIN"}')
+H=$(sqlite3 "$T/oldpin.db" "select hash from events where chain = '$R' and seq = $N")
+$TAMPER "$T/oldpin.db" set-sigs "$R" "$N" \
+	"[{\"by\":\"bob\",\"key\":\"$($TAMPER - pubkey "$OLDSEED")\",\"sig\":\"$($TAMPER - sign "$OLDSEED" "$H")\"}]"
+[ "$(sqlite3 "$T/oldpin.db" "select time_us from events where chain = '$R' and seq = $N")" -lt \
+	"$(sqlite3 "$DB" "select time_us from events where chain = 'engineers' and kind = 'key_rotated'")" ] &&
+	ok || fail "the forged note is timed before the rotation"
+run "$CS" --db "$T/oldpin.db" verify
+expect_rc 1 "verify after a note signed with bob's replaced key and appended after the rotation"
+expect_in err "event $N" "names the note"
+
 notes() {
 	sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'note'"
 }
