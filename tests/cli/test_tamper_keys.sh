@@ -159,6 +159,37 @@ $TAMPER "$DB" append registry run_ended system "$R" "{\"kind\":\"run_completed\"
 	>/dev/null
 caught "a completion recorded while prep's gate is closed" "event $N"
 
+# --- overrides alice forges with her own PIN (found in review) --------------------
+# alice knows her PIN and can write the file: her signature is genuine, but
+# an override needs a second engineer. One naming alice alone, or alice
+# twice, or answering bob's request to force another section (with another
+# reason), must fail verify.
+ASEED=$($TAMPER - seed pin-alice-1 "$(sqlite3 "$BASE" "select json_extract(payload, '\$.key') from events
+	where chain = 'engineers' and kind = 'engineer_added' and target = 'alice'")")
+APUB=$($TAMPER - pubkey "$ASEED")
+# alice_signs SEQ: alice's genuine signature on event SEQ of the run in $DB.
+alice_signs() {
+	h=$(sqlite3 "$DB" "select hash from events where chain = '$R' and seq = $1")
+	$TAMPER "$DB" set-sigs "$R" "$1" "[{\"by\":\"alice\",\"key\":\"$APUB\",\"sig\":\"$($TAMPER - sign "$ASEED" "$h")\"}]"
+}
+for who in '"alice"' '"alice","alice"'; do
+	fresh "override-$(printf '%s' "$who" | tr -c 'a-z' '-')"
+	N=$($TAMPER "$DB" append "$R" override alice deploy "{\"engineers\":[$who],\"reason\":\"x\",\"incident\":\"INC-2\"}")
+	alice_signs "$N"
+	caught "an override of deploy by alice naming [$who], signed by her" "event $N"
+done
+DB=$T/request.db
+cp "$BASE" "$DB"
+printf 'pin-bob-1\n' >"$T/pin"
+run "$CS" --db "$DB" override "$R" post --request --engineer bob --reason "post only" --incident INC-3 --pin-stdin <"$T/pin"
+expect_rc 0 "bob asks for an override of post"
+REQ=$(sqlite3 "$DB" "select max(seq) from events where chain = '$R' and kind = 'override_requested'")
+$TAMPER "$DB" guards-off
+N=$($TAMPER "$DB" append "$R" override alice deploy \
+	"{\"engineers\":[\"bob\",\"alice\"],\"reason\":\"other\",\"incident\":\"INC-9\",\"request_seq\":$REQ}")
+alice_signs "$N"
+caught "alice's override of deploy answering bob's request for post" "event $N"
+
 # --- a PIN change ----------------------------------------------------------------
 DB=$T/pin.db
 cp "$BASE" "$DB"
