@@ -8,10 +8,10 @@
 # nothing. It needs bash alone (not the bash-completion package).
 
 # The commands, as `countersign --help` lists them.
-_countersign_commands="open review lint engineer start runs status check attest waive choose sign override note abort export audit verify help"
+_countersign_commands="open review lint engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint help"
 
 # Options that take a value: the word after them is not a positional.
-_countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --run --format --output -o --anchor --since --until --kind"
+_countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --run --format --output -o --anchor --checkpoint --since --until --kind"
 
 # _countersign_options COMMAND [SUBCOMMAND]: the options COMMAND accepts.
 _countersign_options()
@@ -22,6 +22,7 @@ _countersign_options()
 	engineer)
 		case $2 in
 		add) echo "--full-name --pin-stdin" ;;
+		pin) echo "--pin-stdin" ;;
 		list) echo "--json" ;;
 		esac
 		;;
@@ -38,7 +39,8 @@ _countersign_options()
 	abort) echo "--engineer --reason --pin-stdin" ;;
 	export) echo "--format -o --output" ;;
 	audit) echo "--run --engineer --since --until --kind --json" ;;
-	verify) echo "--anchor" ;;
+	verify) echo "--anchor --checkpoint" ;;
+	checkpoint) echo "-o --output" ;;
 	esac
 }
 
@@ -185,7 +187,7 @@ _countersign()
 	case $prev in
 	--db) _countersign_files "$cur" "*.db"; return 0 ;;
 	--var-file) _countersign_files "$cur" "*"; return 0 ;;
-	-o | --output) _countersign_files "$cur" "*"; return 0 ;;
+	-o | --output | --checkpoint) _countersign_files "$cur" "*"; return 0 ;;
 	--engineer)
 		if [ "$cmd" = audit ]; then
 			_countersign_words $(_countersign_engineers) system
@@ -206,7 +208,7 @@ _countersign()
 	--kind)
 		_countersign_words run_started check_started check_finished attested waived chosen signed \
 			override override_requested note run_aborted run_completed notify_failed engineer_added \
-			pin_changed pin_failed pin_locked
+			pin_changed pin_failed pin_locked key_enrolled key_rotated registry_opened run_registered run_ended
 		return 0
 		;;
 	--var | --title | --reason | --incident | --comment | --note | --value | --full-name | --anchor | --since | --until)
@@ -233,9 +235,15 @@ _countersign()
 	help) ((n == 0)) && _countersign_words $_countersign_commands ;;
 	open | start) ((n == 0)) && _countersign_files "$cur" "*.json" ;;
 	lint) _countersign_files "$cur" "*.json" ;;
-	engineer) ((n == 0)) && _countersign_words add list ;;
+	engineer)
+		if ((n == 0)); then
+			_countersign_words add pin list
+		elif ((n == 1)) && [ "$sub" = pin ]; then
+			_countersign_words $(_countersign_engineers)
+		fi
+		;;
 	status | export) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
-	verify) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
+	verify | checkpoint) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
 	check | attest | waive | choose | sign | override | note | abort)
 		if ((n == 0)); then
 			_countersign_words $(_countersign_runs open)

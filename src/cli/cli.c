@@ -33,12 +33,17 @@ static const struct cli_command commands[] = {
 		"\n"
 		"Exit status: 0 when every file is clean or has warnings only, 2 on any error.\n",
 		cmd_lint},
-	{"engineer", "add NAME --full-name TEXT [--pin-stdin] | list [--json]",
-		"register an engineer (PIN asked twice on a terminal) or list them",
+	{"engineer", "add NAME --full-name TEXT [--pin-stdin] | pin NAME [--pin-stdin] | list [--json]",
+		"register an engineer (PIN asked twice on a terminal), change a PIN, or list them",
 		"  add NAME --full-name TEXT   NAME is a short login-like name, never reused; the PIN\n"
-		"                              (at least 6 characters) is stored only as an Argon2id hash\n"
+		"                              (at least 6 characters) derives NAME's signing key\n"
+		"                              (Argon2id, then Ed25519): only the public key is stored\n"
+		"  pin NAME                    change NAME's PIN: the current PIN, then the new one twice;\n"
+		"                              the change is signed with the old key, the old PIN stops\n"
+		"                              working and what it signed still verifies\n"
 		"  list [--json]               the registered engineers\n"
-		"  --pin-stdin                 read the PIN once from standard input instead of the terminal\n"
+		"  --pin-stdin                 read the PINs from standard input instead of the terminal:\n"
+		"                              add reads one line; pin reads three (current, new, new again)\n"
 		"\n"
 		"The full name must print as itself: no control characters or escape sequences, valid\n"
 		"UTF-8. \"system\" is reserved (the record's name for the program's own events).\n",
@@ -135,13 +140,38 @@ static const struct cli_command commands[] = {
 		"Only reads the database. Exit status 0; 2 for an unknown run, engineer or kind, a date\n"
 		"it cannot read, or --since after --until; 3 when the database cannot be read.\n",
 		cmd_audit},
-	{"verify", "[RUN] [--anchor HASH]",
-		"recompute the hash chains of the record",
-		"Prints \"ok: N events, head HASH\" and exits 0, or names the first bad event and exits 1.\n"
-		"With --anchor (a head printed earlier), also fails unless that event is still in the\n"
-		"record: in RUN's chain, or without RUN in any chain (so the head printed by a plain\n"
-		"'countersign verify' can be checked the same way later).\n",
+	{"verify", "[RUN] [--anchor HASH] [--checkpoint FILE|-]",
+		"check the record: hash chains, signatures, snapshots, runs, engineers",
+		"Recomputes every hash chain and checks every signature against the signer's key at\n"
+		"that point of the engineers chain, each checklist snapshot against its SHA-256, each\n"
+		"run's row against its first event and the registry, and the engineers table against\n"
+		"the engineers chain. Prints \"ok: N events, head HASH\" and exits 0, or names the first\n"
+		"failure and exits 1. Events recorded before signatures existed are counted, not\n"
+		"failed: \"run ID: 37 of 120 events unsigned (recorded before signatures)\".\n"
+		"\n"
+		"  --anchor HASH       also fails unless that event (a head printed earlier) is still in\n"
+		"                      the record: in RUN's chain, or without RUN in any chain\n"
+		"  --checkpoint FILE   the whole record, and that it extends FILE, an earlier\n"
+		"                      'countersign checkpoint' (- reads it from standard input): every\n"
+		"                      chain it names still has its events, none cut off or rewritten\n"
+		"\n"
+		"Only reads the database. Exit status 0 when it verifies, 1 when it does not, 2 for an\n"
+		"unknown run or a FILE that is not a checkpoint (or was changed), 3 when the database\n"
+		"or FILE cannot be read.\n",
 		cmd_verify},
+	{"checkpoint", "[RUN] [-o FILE]",
+		"print a checkpoint: the record's id and the size and head of each chain",
+		"A short text to keep outside the database (a ticket, a log, another host): the host\n"
+		"and the record's id, the time, and for the registry, the engineers and each open run\n"
+		"(with RUN: that run) the number of events and the hash of the last, with a checksum\n"
+		"line. 'countersign verify --checkpoint FILE' later proves that nothing it covered was\n"
+		"cut off or rewritten since. docs/record.md describes the format.\n"
+		"\n"
+		"  -o, --output F   write F whole or not at all (- is standard output)\n"
+		"\n"
+		"Only reads the database. Exit status 0; 2 for an unknown run; 3 when the database\n"
+		"cannot be read or FILE cannot be written.\n",
+		cmd_checkpoint},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -182,7 +212,7 @@ static void print_usage(FILE *out)
 		"\n"
 		"Commands:\n", out);
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 		"Global options:\n"
 		"  --db PATH    the database (else $COUNTERSIGN_DB, else\n"

@@ -1,4 +1,4 @@
-/* countersign engineer add / list */
+/* countersign engineer add / pin / list */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +67,66 @@ out:
 	return rc;
 }
 
+/* Wipes and frees a PIN read; NULL is a no-op. */
+static void pin_free(char *pin)
+{
+	if (!pin)
+		return;
+	sodium_memzero(pin, strlen(pin));
+	free(pin);
+}
+
+static int engineer_pin(const struct cli_global *g, int argc, char **argv)
+{
+	const char *usage = "countersign engineer pin NAME [--pin-stdin]";
+	struct opts o;
+	if (!opts_parse("engineer pin", usage, argc, argv, "pin-stdin", 1, &o))
+		return CS_INVALID;
+	if (o.n_pos != 1) {
+		cli_error("engineer pin", "whose PIN? usage: %s", usage);
+		return CS_INVALID;
+	}
+	const char *name = o.pos[0];
+	struct session s;
+	int rc = cli_session_open(&s, g, "engineer pin");
+	if (rc != CS_OK)
+		return rc;
+	struct store_engineer e = {0};
+	if (session_engineer(&s, name, &e) != CS_OK) {
+		cli_error("engineer pin", "unknown engineer \"%s\"; 'countersign engineer list' lists them", name);
+		session_close(&s);
+		return CS_INVALID;
+	}
+	char *prompt = xasprintf("Current PIN for %s (%s): ", e.name, e.full_name);
+	store_engineer_clear(&e);
+	/* with --pin-stdin: three lines, the current PIN, the new one, the new one again */
+	char *old = cli_read_pin("engineer pin", o.pin_stdin, name, prompt);
+	free(prompt);
+	char *pin = NULL, *again = NULL;
+	rc = CS_INVALID;
+	if (!old || !(pin = cli_read_pin("engineer pin", o.pin_stdin, name, "New PIN (at least 6 characters): ")))
+		goto out;
+	if (session_check_new_pin(&s.report, pin) != CS_OK)
+		goto out;
+	again = cli_read_pin("engineer pin", o.pin_stdin, name, "Repeat the new PIN: ");
+	if (!again)
+		goto out;
+	if (strcmp(again, pin) != 0) {
+		cli_error("engineer pin", "the two new PINs differ; the PIN was not changed");
+		goto out;
+	}
+	rc = session_change_pin(&s, name, old, pin);
+	if (rc == CS_OK)
+		printf("changed the PIN of %s: the old PIN no longer works; what was signed with it still verifies\n",
+			cli_safe(name));
+out:
+	pin_free(old);
+	pin_free(pin);
+	pin_free(again);
+	session_close(&s);
+	return rc;
+}
+
 static int engineer_list(const struct cli_global *g, int argc, char **argv)
 {
 	struct opts o;
@@ -117,13 +177,15 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 int cmd_engineer(const struct cli_global *g, int argc, char **argv)
 {
 	if (argc < 2) {
-		cli_error("engineer", "give add or list; usage: countersign engineer add|list ...");
+		cli_error("engineer", "give add, pin or list; usage: countersign engineer add|pin|list ...");
 		return CS_INVALID;
 	}
 	if (strcmp(argv[1], "add") == 0)
 		return engineer_add(g, argc - 1, argv + 1);
+	if (strcmp(argv[1], "pin") == 0)
+		return engineer_pin(g, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return engineer_list(g, argc - 1, argv + 1);
-	cli_error("engineer", "unknown subcommand \"%s\"; use add or list", argv[1]);
+	cli_error("engineer", "unknown subcommand \"%s\"; use add, pin or list", argv[1]);
 	return CS_INVALID;
 }

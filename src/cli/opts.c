@@ -48,6 +48,7 @@ static const struct option all_options[] = {
 	{"since", required_argument, NULL, 'S'},
 	{"until", required_argument, NULL, 'U'},
 	{"kind", required_argument, NULL, 'k'},
+	{"checkpoint", required_argument, NULL, 'C'},
 	{0, 0, 0, 0},
 };
 
@@ -303,6 +304,7 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'S': o->since = optarg; break;
 	case 'U': o->until = optarg; break;
 	case 'k': o->kind = optarg; break;
+	case 'C': o->checkpoint = optarg; break;
 	}
 	return true;
 }

@@ -25,6 +25,7 @@
 #include "countersign/util.h"
 #include "countersign/vars.h"
 #include "proc.h"
+#include "run/session_internal.h"
 
 int session_open_store(struct session *s, const char *db_path)
 {
@@ -54,6 +55,7 @@ void session_close(struct session *s)
 		store_run_row_clear(&s->run);
 	if (!s->shared_store)
 		store_close(s->st);
+	session_keys_destroy(s->keys);
 	struct reporter keep = s->report;
 	memset(s, 0, sizeof(*s));
 	s->report = keep;
@@ -514,6 +516,9 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	 * dialog opened (a wait may have passed, another terminal may have
 	 * chosen meanwhile), and again whenever another process wrote first. */
 	engine_refresh(s->eng, clock_wall_us());
+	int attached = session_attach_signers(s, s->run.id, evs, n);
+	if (attached != CS_OK)
+		return attached;
 	for (int attempt = 0;; attempt++) {
 		char *why = NULL;
 		if (!guard_allows(s, guard, &why)) {
@@ -525,6 +530,8 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		enum store_status st = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), evs, n, ev, n_ev);
 		if (st == STORE_OK)
 			break;
+		if (st == STORE_REFUSED)
+			return session_stale_signers(s, evs, n);
 		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s) < 0) {
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
 			return CS_ENV;
@@ -567,65 +574,6 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 int session_append(struct session *s, struct event *evs, size_t n, struct store_evidence *ev, size_t n_ev)
 {
 	return session_append_guarded(s, NULL, evs, n, ev, n_ev);
-}
-
-int session_check_pin(struct session *s, const char *name, const char *pin, const char *what)
-{
-	struct store_engineer eng = {0};
-	enum store_status rc = store_get_engineer(s->st, name, &eng);
-	if (rc == STORE_NOT_FOUND) {
-		reporter_say(&s->report, "unknown engineer \"%s\"; register with 'countersign engineer add %s "
-			"--full-name \"...\"'", name, name);
-		return CS_INVALID;
-	}
-	if (rc != STORE_OK) {
-		reporter_say(&s->report, "cannot read engineer %s: %s", name, store_error(s->st));
-		return CS_ENV;
-	}
-	/* The attempt is counted and reserved before the slow comparison, in
-	 * one transaction: a burst of simultaneous guesses gets at most
-	 * PIN_MAX_FAILURES comparisons per window. */
-	int failures = 0;
-	int64_t oldest = 0, ticket = 0, now = clock_wall_us();
-	int result = CS_OK;
-	rc = store_pin_reserve(s->st, name, now - PIN_WINDOW_US, PIN_MAX_FAILURES, &failures, &oldest, &ticket);
-	if (rc == STORE_REFUSED) {
-		char when[64];
-		clock_format_utc(oldest + PIN_WINDOW_US, when, sizeof(when));
-		reporter_say(&s->report, "%s is locked after %d wrong PINs within 15 minutes; try again after %s",
-			name, failures, when);
-		result = CS_REFUSED;
-	} else if (rc != STORE_OK) {
-		reporter_say(&s->report, "cannot read the PIN record of %s: %s", name, store_error(s->st));
-		result = CS_ENV;
-	} else if (!pin_verify(eng.pin_hash, pin)) {
-		struct event ev;
-		session_origin(&ev, name);
-		ev.kind = xstrdup(EV_PIN_FAILED);
-		free(ev.target);
-		ev.target = xstrdup(name);
-		free(ev.payload);
-		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "command", what ? what : "");
-		/* A reviewer of the run sees the attempts made on it. */
-		if (s->have_run && s->run.id)
-			cJSON_AddStringToObject(p, "run", s->run.id);
-		ev.payload = cJSON_PrintUnformatted(p);
-		cJSON_Delete(p);
-		bool locked = false;
-		if (store_pin_settle(s->st, ticket, &ev, now - PIN_WINDOW_US, PIN_WINDOW_US, PIN_MAX_FAILURES,
-				&locked) != STORE_OK)
-			reporter_say(&s->report, "cannot record the wrong PIN: %s", store_error(s->st));
-		event_clear(&ev);
-		reporter_say(&s->report, "wrong PIN for %s (%d of %d attempts within 15 minutes)", name,
-			failures + 1, PIN_MAX_FAILURES);
-		result = CS_INVALID;
-	} else if (store_pin_settle(s->st, ticket, NULL, 0, PIN_WINDOW_US, PIN_MAX_FAILURES, NULL) != STORE_OK) {
-		reporter_say(&s->report, "cannot record the PIN check of %s: %s", name, store_error(s->st));
-		result = CS_ENV;
-	}
-	store_engineer_clear(&eng);
-	return result;
 }
 
 bool session_poll(struct session *s)
@@ -763,35 +711,6 @@ void session_test_cheap_pins(void)
 	pin_set_cost(PIN_COST_MIN);
 }
 
-int session_add_engineer(struct session *s, const char *name, const char *full_name, const char *pin)
-{
-	int rc = session_check_new_engineer(&s->report, name, full_name);
-	if (rc != CS_OK)
-		return rc;
-	rc = session_check_new_pin(&s->report, pin);
-	if (rc != CS_OK)
-		return rc;
-	struct store_engineer e = {.name = (char *)name, .full_name = (char *)full_name, .pin_hash = pin_hash(pin)};
-	if (!e.pin_hash) {
-		reporter_say(&s->report, "cannot hash the PIN (out of memory)");
-		return CS_ENV;
-	}
-	struct event origin;
-	session_origin(&origin, name);
-	enum store_status st = store_add_engineer(s->st, &e, &origin, NULL);
-	event_clear(&origin);
-	free(e.pin_hash);
-	if (st == STORE_CONFLICT) {
-		reporter_say(&s->report, "engineer \"%s\" already exists; short names are never reused", name);
-		return CS_INVALID;
-	}
-	if (st != STORE_OK) {
-		reporter_say(&s->report, "cannot record the engineer: %s", store_error(s->st));
-		return CS_ENV;
-	}
-	return CS_OK;
-}
-
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
 {
 	assert(s->cl && target && sec);
@@ -869,13 +788,20 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 	first.kind = xstrdup(EV_RUN_STARTED);
 	free(first.payload);
 	first.payload = start_payload(cl, sha, title, v, path);
-	enum store_status st = store_create_run(s->st, &run, &first);
-	event_clear(&first);
-	if (st != STORE_OK) {
-		reporter_say(&s->report, "cannot record the run: %s", store_error(s->st));
-		return CS_ENV;
+	/* the run's chain has no name yet: any but the registry's will do */
+	int rc = session_attach_signers(s, "(new run)", &first, 1);
+	if (rc == CS_OK) {
+		enum store_status st = store_create_run(s->st, &run, &first);
+		if (st == STORE_REFUSED) {
+			rc = session_stale_signers(s, &first, 1);
+		} else if (st != STORE_OK) {
+			reporter_say(&s->report, "cannot record the run: %s", store_error(s->st));
+			rc = CS_ENV;
+		}
 	}
-	int rc = session_load_run(s, run.id);
+	event_clear(&first);
+	if (rc == CS_OK)
+		rc = session_load_run(s, run.id);
 	free(run.id);
 	return rc;
 }

@@ -5,7 +5,9 @@
 #include "countersign/session.h"
 
 #include <assert.h>
+#include <stdlib.h>
 
+#include "countersign/checkpoint.h"
 #include "countersign/store.h"
 #include "run/session_internal.h"
 
@@ -49,6 +51,37 @@ int session_verify(struct session *s, const char *run_id, const char *anchor, st
 {
 	assert(s && s->st && out);
 	return session_outcome(store_verify(s->st, run_id, anchor, out));
+}
+
+int session_checkpoint(struct session *s, const char *run_id, char **text)
+{
+	assert(s && s->st && text);
+	*text = NULL;
+	struct checkpoint cp = {0};
+	enum store_status rc = store_checkpoint(s->st, run_id, &cp);
+	if (rc == STORE_NOT_FOUND && run_id)
+		reporter_say(&s->report, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
+	else if (rc != STORE_OK)
+		reporter_say(&s->report, "cannot read the record: %s", store_error(s->st));
+	else
+		*text = checkpoint_format(&cp);
+	checkpoint_clear(&cp);
+	return session_outcome(rc);
+}
+
+int session_verify_checkpoint(struct session *s, const char *text, size_t len, struct store_verify_result *out)
+{
+	assert(s && s->st && text && out);
+	struct checkpoint cp = {0};
+	char *why = NULL;
+	if (!checkpoint_parse(text, len, &cp, &why)) {
+		reporter_say(&s->report, "%s", why ? why : "not a checkpoint");
+		free(why);
+		return CS_INVALID;
+	}
+	enum store_status rc = store_verify_checkpoint(s->st, &cp, out);
+	checkpoint_clear(&cp);
+	return session_outcome(rc);
 }
 
 const char *session_store_error(const struct session *s)

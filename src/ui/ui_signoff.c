@@ -12,6 +12,14 @@
 #include "countersign/util.h"
 #include "ui.h"
 
+/* An engineer other than the operator who types their PIN here does so for
+ * one action: their key is not left unlocked in this session after it. */
+static void lock_guest(struct ui *ui, const char *name)
+{
+	if (name[0] && (!ui->operator || strcmp(name, ui->operator) != 0))
+		session_lock(&ui->s, name);
+}
+
 /* --- the sign-off dialog --- */
 
 enum { SIGN_ENGINEER, SIGN_PIN, SIGN_MEANING, SIGN_COMMENT };
@@ -58,6 +66,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 		}
 	}
 	ui_text_free(pin);
+	lock_guest(ui, name);
 	free(name);
 	free(comment);
 	if (!close && pin_wrong) {
@@ -195,6 +204,8 @@ static bool submit_override(struct ui *ui, struct ui_dialog *d, bool yes)
 	}
 	ui_text_free(pa);
 	ui_text_free(pb);
+	lock_guest(ui, a);
+	lock_guest(ui, b);
 	free(a), free(b), free(reason), free(incident);
 	return close;
 }
@@ -220,6 +231,7 @@ static bool submit_confirm_override(struct ui *ui, struct ui_dialog *d, bool yes
 		close = true; /* refused on the newest record: the status line says why */
 	}
 	ui_text_free(pin);
+	lock_guest(ui, name);
 	free(name);
 	return close;
 }

@@ -83,7 +83,14 @@ static bool submit_register(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	(void)yes;
 	char *name = ui_register_fields(ui, d);
-	if (name) {
+	if (!name)
+		return false;
+	/* the first engineer becomes the operator: their PIN, just typed,
+	 * unlocks the key their events are signed with */
+	char *pin = ui_field_text(&d->fields[2]);
+	int rc = session_check_pin(&ui->s, name, pin, "sign-in");
+	ui_text_free(pin);
+	if (rc == CS_OK) {
 		ui_dialog_close(ui);
 		signed_in(ui, name);
 	}

@@ -46,7 +46,7 @@ expect_eq "$(cat "$T/err")" "" "completing prints nothing"
 complete_words st
 expect_eq "$(cat "$T/out")" "$(sorted start status)" "commands starting with st"
 complete_words help ch
-expect_eq "$(cat "$T/out")" "$(sorted check choose)" "help COMMAND"
+expect_eq "$(cat "$T/out")" "$(sorted check checkpoint choose)" "help COMMAND"
 complete_words --
 expect_eq "$(cat "$T/out")" "$(sorted --db --help --version)" "global options"
 
@@ -64,6 +64,8 @@ for cmd in $(grep -v '^help$' "$T/commands"); do
 		cp "$T/out" "$T/got"
 		complete_words engineer list -
 		cat "$T/out" >>"$T/got"
+		complete_words engineer pin -
+		cat "$T/out" >>"$T/got"
 	else
 		complete_words "$cmd" -
 		cp "$T/out" "$T/got"
@@ -73,7 +75,7 @@ for cmd in $(grep -v '^help$' "$T/commands"); do
 	expect_eq "$(LC_ALL=C comm -13 "$T/most" "$T/got" | tr '\n' ' ')" "" "options of $cmd its help does not name"
 done
 complete_words engineer ""
-expect_eq "$(cat "$T/out")" "$(sorted add list)" "engineer add|list"
+expect_eq "$(cat "$T/out")" "$(sorted add list pin)" "engineer add|pin|list"
 complete_words export RUN --format ""
 expect_eq "$(cat "$T/out")" "$(sorted html json junit md)" "--format values"
 complete_words export RUN --format = j

@@ -75,7 +75,7 @@ expect_in out "Zoë Ålice-日本" "UTF-8 is kept as it is"
 add_engineer bob "Bob Example"
 
 # a name stored by an older version or another tool is still shown safely
-sqlite3 "$DB" "INSERT INTO engineers VALUES ('mallory', 'M' || char(27) || ']0;PWNED' || char(7) ||
+sqlite3 "$DB" "INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES ('mallory', 'M' || char(27) || ']0;PWNED' || char(7) ||
 	char(27) || '[31mRED' || char(10) || 'forged', 'x', 0)"
 run "$CS" engineer list
 expect_rc 0 "engineer list"

@@ -130,10 +130,11 @@ hold.close()' "$DB" "$CS" "$R" "$T/walcopy"
 	[ ! -e "$T/walcopy/cs.db-shm" ] && ok || fail "no -shm was made"
 
 	# A version 2 copy (before the derived run table) in a read-only folder:
-	# read through views, verified, unchanged.
+	# read through views, verified, unchanged. A real one: the version 3
+	# record of the fixture without its derived run table (run 083k8qf9gk,
+	# with bob's note).
 	mkdir "$T/v2"
-	sqlite3 "$DB" "pragma wal_checkpoint(truncate)" >/dev/null
-	cp "$DB" "$T/v2/cs.db"
+	sqlite3 "$T/v2/cs.db" <"$SRC/tests/cli/fixtures/tamper-v3.sql"
 	sqlite3 "$T/v2/cs.db" "drop trigger run_index_append; drop table run_index; drop table run_actors;
 		drop index runs_by_checklist; pragma user_version = 2; pragma wal_checkpoint(truncate)" >/dev/null
 	rm -f "$T/v2/cs.db-wal" "$T/v2/cs.db-shm"
@@ -142,12 +143,12 @@ hold.close()' "$DB" "$CS" "$R" "$T/walcopy"
 	before=$(sum "$T/v2/cs.db")
 	as_nobody --db "$T/v2/cs.db" runs --all
 	expect_rc 0 "runs --all on a version 2 copy in a read-only folder"
-	expect_in out "$R" "lists the run"
+	expect_in out "083k8qf9gk" "lists the run"
 	as_nobody --db "$T/v2/cs.db" verify
 	expect_rc 0 "verify on the version 2 copy"
-	as_nobody --db "$T/v2/cs.db" audit --run "$R"
+	as_nobody --db "$T/v2/cs.db" audit --run 083k8qf9gk
 	expect_rc 0 "audit on the version 2 copy"
-	expect_in out "first note" "the trail holds the note"
+	expect_in out "legacy note" "the trail holds the note"
 	expect_eq "$(sum "$T/v2/cs.db")" "$before" "the version 2 copy is unchanged"
 	chmod 755 "$T/walcopy" "$T/v2"
 	chmod 600 "$T/noread/cs.db"

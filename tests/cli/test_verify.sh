@@ -67,7 +67,7 @@ tampered() {
 # --- untouched ------------------------------------------------------------------
 run "$CS" --db "$BASE" verify
 expect_rc 0 "verify of an untouched database"
-expect_in out "ok: 11 events, head " "verify counts the run's and the engineers' events"
+expect_in out "ok: 13 events, head " "verify counts the events of the run, the engineers and the registry (opened, the run registered)"
 run "$CS" --db "$BASE" verify "$R"
 expect_rc 0 "verify RUN"
 expect_in out "ok: 9 events, head $(hash_of 9)" "verify RUN prints the run's head"

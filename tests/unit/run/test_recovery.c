@@ -42,6 +42,26 @@ static void open_session(struct session *s, enum store_mode mode)
 		fprintf(stderr, "cannot open %s\n", db_path);
 		exit(1);
 	}
+	/* what alice and bob record is signed: their PINs are checked first,
+	 * as every front end does */
+	if (mode != STORE_READ_ONLY && (session_check_pin(s, "alice", "pin-alice-1", "test") != CS_OK ||
+		session_check_pin(s, "bob", "pin-bob-1", "test") != CS_OK)) {
+		fprintf(stderr, "cannot check the PINs of alice and bob\n");
+		exit(1);
+	}
+}
+
+static void add_engineers(void)
+{
+	struct session s;
+	memset(&s, 0, sizeof(s));
+	s.report.say = quiet;
+	if (session_open_store(&s, db_path) != CS_OK || session_add_engineer(&s, "alice", "Alice", "pin-alice-1") != CS_OK ||
+		session_add_engineer(&s, "bob", "Bob", "pin-bob-1") != CS_OK) {
+		fprintf(stderr, "cannot register alice and bob in %s\n", db_path);
+		exit(1);
+	}
+	session_close(&s);
 }
 
 static char *start_run_of(const char *text)
@@ -432,9 +452,10 @@ static void test_rules_on_current_state(void)
 
 int main(void)
 {
-	setenv("COUNTERSIGN_TEST_PIN_COST", "min", 1);
+	session_test_cheap_pins();
 	char *dir = fixture_tmpdir();
 	db_path = xasprintf("%s/rec.db", dir);
+	add_engineers();
 	test_stale_snapshot();
 	test_read_only_records_nothing();
 	test_zombie_is_gone();
