@@ -128,6 +128,19 @@ $TAMPER "$DB" unregister "$R2"
 plain "a run removed with the registry rewritten"
 against "run $R2 was removed and the registry rewritten" "$CP" "registry"
 
+# --- a head that is not a hash (found in review) ------------------------------------------
+# A doctored last event of a chain: checkpoint and export say what is wrong
+# instead of aborting on an assertion (exit 134).
+for chain in engineers registry "$R"; do
+	fresh "bad-head-$chain"
+	sqlite3 "$DB" "update events set hash = 'not a hash' where chain = '$chain'
+		and seq = (select max(seq) from events where chain = '$chain')"
+	run "$CS" --db "$DB" checkpoint
+	[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && ok || fail "checkpoint with the $chain chain's head doctored fails cleanly"
+	run "$CS" --db "$DB" export "$R" --format md
+	[ "$rc" -lt 128 ] && ok || fail "export with the $chain chain's head doctored does not abort"
+done
+
 # --- the checkpoint itself ------------------------------------------------------------------
 sed "s/^engineers [0-9]*/engineers 1/" "$CP" >"$T/changed.txt"
 run "$CS" verify --checkpoint "$T/changed.txt"
