@@ -26,6 +26,7 @@ enum checklist_notify_event {
 	NOTIFY_CHECK_PASSED, NOTIFY_CHECK_FAILED, NOTIFY_SIGNOFF, NOTIFY_REJECTION,
 	NOTIFY_GATE_PASSED, NOTIFY_OVERRIDE, NOTIFY_WAIVER, NOTIFY_CHOICE, NOTIFY_NOTE,
 	NOTIFY_GATE_REOPENED,
+	NOTIFY_CHECKPOINT, /* a run completed: the record's checkpoint (checkpoint.h) */
 	NOTIFY_EVENT_COUNT
 };
 
@@ -110,8 +111,11 @@ struct checklist_section {
 	int line, col;
 };
 
+/* A webhook (url), or a file that checkpoints are appended to (file):
+ * exactly one of the two is set; both may hold ${NAME}. */
 struct checklist_notify {
 	char *url;
+	char *file;
 	enum checklist_notify_format format;
 	unsigned events; /* mask of 1u << enum checklist_notify_event */
 };
@@ -157,5 +161,8 @@ const char *checklist_item_kind_name(enum checklist_item_kind kind);
 const char *checklist_notify_event_name(enum checklist_notify_event ev);
 /* Returns the event for NAME or -1. */
 int checklist_notify_event_parse(const char *name);
+/* Where notify entry N delivers, as written (${NAME} unexpanded): its url,
+ * or for a file entry its file. */
+const char *checklist_notify_target(const struct checklist_notify *n);
 
 #endif

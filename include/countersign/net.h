@@ -115,6 +115,13 @@ void net_cancel(struct net *n, int job);
 int net_notify(struct net *n, const struct checklist_notify *target, const char *url_expanded,
 	enum checklist_notify_event ev, const char *text, const char *details_json, char **err);
 
+/* Appends TEXT to the file PATH (created, mode 0644, when missing) for a
+ * notify entry with "file": one write with O_APPEND, so that two processes
+ * appending at once never interleave, then fsync, so that the copy is on
+ * disk when the call returns. Returns true, or false with a malloc'd *ERR
+ * (caller frees). Blocks for the write only; needs no struct net. */
+bool net_notify_file(const char *path, const char *text, char **err);
+
 /* Checks and deliveries not yet reported. */
 size_t net_active(const struct net *n);
 

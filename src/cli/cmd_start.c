@@ -20,7 +20,7 @@ static void warn_unset_notify(const struct var_values *v)
 {
 	for (size_t n = 0; n < v->cl->n_notify; n++) {
 		char *missing = NULL;
-		char *url = expand_string(v->cl->notify[n].url, vars_lookup, (void *)v, &missing);
+		char *url = expand_string(checklist_notify_target(&v->cl->notify[n]), vars_lookup, (void *)v, &missing);
 		if (!url && missing)
 			fprintf(stderr, "countersign: start: note: ${%s} is not set, so notify entry %zu will not "
 				"deliver\n", cli_safe(missing), n + 1);

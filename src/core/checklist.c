@@ -1,5 +1,6 @@
 #include "countersign/checklist.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,8 +63,10 @@ void checklist_destroy(struct checklist *cl)
 	free(cl->shell);
 	free(cl->cwd);
 	kv_list_clear(&cl->env);
-	for (size_t i = 0; i < cl->n_notify; i++)
+	for (size_t i = 0; i < cl->n_notify; i++) {
 		free(cl->notify[i].url);
+		free(cl->notify[i].file);
+	}
 	free(cl->notify);
 	for (size_t s = 0; s < cl->n_sections; s++) {
 		struct checklist_section *sec = &cl->sections[s];
@@ -118,12 +121,18 @@ const char *checklist_item_kind_name(enum checklist_item_kind kind)
 static const char *const event_names[NOTIFY_EVENT_COUNT] = {
 	"run_started", "run_completed", "run_aborted", "check_passed", "check_failed",
 	"signoff", "rejection", "gate_passed", "override", "waiver", "choice", "note",
-	"gate_reopened",
+	"gate_reopened", "checkpoint",
 };
 
 const char *checklist_notify_event_name(enum checklist_notify_event ev)
 {
 	return (unsigned)ev < NOTIFY_EVENT_COUNT ? event_names[ev] : "?";
+}
+
+const char *checklist_notify_target(const struct checklist_notify *n)
+{
+	assert(n && (n->url != NULL) != (n->file != NULL));
+	return n->url ? n->url : n->file;
 }
 
 int checklist_notify_event_parse(const char *name)

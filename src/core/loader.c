@@ -19,7 +19,7 @@ static const char *const top_fields[] = {
 static const char *const variable_fields[] = {"name", "prompt", "default", "pattern", "secret", NULL};
 static const char *const defaults_fields[] = {"shell", "timeout", "cwd", "env", NULL};
 static const char *const window_fields[] = {"duration", "starts_at", NULL};
-static const char *const notify_fields[] = {"url", "format", "on", NULL};
+static const char *const notify_fields[] = {"url", "file", "format", "on", NULL};
 static const char *const section_fields[] = {
 	"id", "title", "phase", "description", "estimate", "signoffs", "gate", "always_open",
 	"choice", "rollback_for", "items", NULL};
@@ -296,10 +296,87 @@ static void load_defaults_and_window(struct lctx *c, const cJSON *root)
 	}
 }
 
+/* The "on" list of notify entry N into *EVENTS (left as it is when there
+ * is none): every name must be a known event. */
+static void load_notify_on(struct lctx *c, const cJSON *n, unsigned *events)
+{
+	char **on = NULL;
+	size_t n_on = 0;
+	if (get_string_array(c, n, "on", &on, &n_on)) {
+		*events = 0;
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(n, "on");
+		for (size_t k = 0; k < n_on; k++) {
+			int ev = checklist_notify_event_parse(on[k]);
+			if (ev >= 0) {
+				*events |= 1u << ev;
+				continue;
+			}
+			struct strbuf known = {0};
+			for (int e = 0; e < NOTIFY_EVENT_COUNT; e++)
+				strbuf_addf(&known, "%s%s", e ? ", " : "",
+					checklist_notify_event_name((enum checklist_notify_event)e));
+			size_t s = lctx_enter_key(c, "on");
+			size_t s2 = lctx_enter_index(c, k);
+			lctx_report(c, DIAG_ERROR, cJSON_GetArrayItem(arr, (int)k), false,
+				"unknown event \"%s\"; known events: %s", on[k], known.data);
+			lctx_leave(c, s2);
+			lctx_leave(c, s);
+			strbuf_release(&known);
+		}
+	}
+	for (size_t k = 0; k < n_on; k++)
+		free(on[k]);
+	free(on);
+}
+
+/* A file entry: checkpoints appended to an absolute path; it takes no
+ * "format" and no event but "checkpoint". */
+static void load_notify_file(struct lctx *c, const cJSON *n, struct checklist_notify *out)
+{
+	const cJSON *file = cJSON_GetObjectItemCaseSensitive(n, "file");
+	size_t s;
+	if (get_string(c, n, "file", true, &out->file)) {
+		s = lctx_enter_key(c, "file");
+		check_refs(c, file);
+		/* a relative path would land wherever the command happened to run */
+		if (out->file[0] != '/' && strncmp(out->file, "${", 2) != 0)
+			lctx_report(c, DIAG_ERROR, file, false,
+				"\"file\" must be an absolute path (or begin with ${NAME}), not \"%s\"", out->file);
+		lctx_leave(c, s);
+	}
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(n, "format");
+	if (fmt) {
+		s = lctx_enter_key(c, "format");
+		lctx_report(c, DIAG_ERROR, fmt, false, "\"format\" is for webhooks (\"url\"); a \"file\" entry appends "
+			"the checkpoint text as it is");
+		lctx_leave(c, s);
+	}
+	out->events = 1u << NOTIFY_CHECKPOINT;
+	load_notify_on(c, n, &out->events);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(n, "on");
+	for (int e = 0; e < NOTIFY_EVENT_COUNT; e++) {
+		if (e == NOTIFY_CHECKPOINT || !(out->events & (1u << e)))
+			continue;
+		s = lctx_enter_key(c, "on");
+		lctx_report(c, DIAG_ERROR, arr, false, "a \"file\" entry records checkpoints only: \"on\" may list "
+			"\"checkpoint\", not \"%s\"", checklist_notify_event_name((enum checklist_notify_event)e));
+		lctx_leave(c, s);
+		break;
+	}
+}
+
 static void load_notify_entry(struct lctx *c, const cJSON *n, struct checklist_notify *out)
 {
 	static const char *const formats[] = {"slack", "json"};
 	warn_unknown(c, n, notify_fields);
+	if (cJSON_GetObjectItemCaseSensitive(n, "file")) {
+		if (cJSON_GetObjectItemCaseSensitive(n, "url"))
+			lctx_report(c, DIAG_ERROR, n, false, "a notify entry has either \"url\" (a webhook) or \"file\" "
+				"(a file to append checkpoints to), not both");
+		else
+			load_notify_file(c, n, out);
+		return;
+	}
 	if (get_string(c, n, "url", true, &out->url)) {
 		size_t s = lctx_enter_key(c, "url");
 		check_refs(c, cJSON_GetObjectItemCaseSensitive(n, "url"));
@@ -320,30 +397,7 @@ static void load_notify_entry(struct lctx *c, const cJSON *n, struct checklist_n
 	out->events = 1u << NOTIFY_GATE_PASSED | 1u << NOTIFY_GATE_REOPENED | 1u << NOTIFY_OVERRIDE |
 		1u << NOTIFY_CHECK_FAILED |
 		1u << NOTIFY_RUN_COMPLETED | 1u << NOTIFY_RUN_ABORTED;
-	char **on = NULL;
-	size_t n_on = 0;
-	if (get_string_array(c, n, "on", &on, &n_on)) {
-		out->events = 0;
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(n, "on");
-		for (size_t k = 0; k < n_on; k++) {
-			int ev = checklist_notify_event_parse(on[k]);
-			if (ev >= 0) {
-				out->events |= 1u << ev;
-				continue;
-			}
-			size_t s = lctx_enter_key(c, "on");
-			size_t s2 = lctx_enter_index(c, k);
-			lctx_report(c, DIAG_ERROR, cJSON_GetArrayItem(arr, (int)k), false,
-				"unknown event \"%s\"; known events: run_started, run_completed, run_aborted, "
-				"check_passed, check_failed, signoff, rejection, gate_passed, override, waiver, choice, note",
-				on[k]);
-			lctx_leave(c, s2);
-			lctx_leave(c, s);
-		}
-	}
-	for (size_t k = 0; k < n_on; k++)
-		free(on[k]);
-	free(on);
+	load_notify_on(c, n, &out->events);
 }
 
 static void load_notify(struct lctx *c, const cJSON *root)

@@ -5,8 +5,13 @@
 #include "net/net_internal.h"
 #include "net/net_util.h"
 
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
 #include "countersign/clock.h"
 
 /* What is kept of a receiver's answer (only for the error message). */
@@ -152,4 +157,26 @@ int net_notify(struct net *n, const struct checklist_notify *target, const char 
 	j->delivery_url = shown;
 	j->delivery_event = xstrdup(checklist_notify_event_name(ev));
 	return j->id;
+}
+
+bool net_notify_file(const char *path, const char *text, char **err)
+{
+	assert(path && text && err);
+	*err = NULL;
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0) {
+		*err = xasprintf("cannot open %s: %s", path, strerror(errno));
+		return false;
+	}
+	ssize_t n = write(fd, text, len);
+	if (n < 0)
+		*err = xasprintf("cannot append to %s: %s", path, strerror(errno));
+	else if ((size_t)n != len)  /* a full disk: part of it landed */
+		*err = xasprintf("cannot append to %s: only %zd of %zu bytes were written", path, n, len);
+	else if (fsync(fd) != 0)
+		*err = xasprintf("cannot flush %s to disk: %s", path, strerror(errno));
+	if (close(fd) != 0 && !*err)
+		*err = xasprintf("cannot close %s: %s", path, strerror(errno));
+	return *err == NULL;
 }

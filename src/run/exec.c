@@ -41,6 +41,7 @@ struct exec {
 	size_t runner_fds;    /* how many of the last pollfds were the runner's */
 	int64_t **started;    /* [sec][item]: the check_started this exec recorded last, so that its
 	                         result lands only on that very attempt */
+	struct strvec failed; /* notify_failed payloads not yet recorded (record_failed_notices) */
 };
 
 static char *expand(struct exec *x, const char *text, const char *what);
@@ -55,6 +56,7 @@ static void on_net_progress(int id, const char *text, void *user);
 static void on_net_done(int id, struct net_result *r, void *user);
 static void on_notified(int id, const struct net_delivery *d, void *user);
 static void deliver(void *data, enum checklist_notify_event ev, const char *text, const char *details);
+static void record_failed_notices(struct exec *x);
 
 /* libcurl is set up only when a network check or a notification needs it,
  * so that command checks start as fast as the shell allows. */
@@ -83,7 +85,13 @@ struct exec *exec_create(struct session *s, struct var_values *vars, exec_output
 	x->on_done = on_done;
 	x->user = user;
 	x->runner = runner_create(on_runner_output, on_runner_done, x);
-	if (s->cl->n_notify && ensure_net(x)) {
+	bool webhooks = false;
+	for (size_t i = 0; i < s->cl->n_notify; i++)
+		webhooks |= s->cl->notify[i].url != NULL;
+	/* without libcurl the webhooks are skipped (deliver says so), files not */
+	if (webhooks)
+		(void)ensure_net(x);
+	if (s->cl->n_notify) {
 		s->on_notify = deliver;
 		s->notify_data = x;
 	}
@@ -102,6 +110,7 @@ void exec_destroy(struct exec *x)
 	runner_wait_all(x->runner);
 	if (x->net)
 		net_wait_all(x->net, 2000);
+	record_failed_notices(x);
 	if (x->s->notify_data == x) {
 		x->s->on_notify = NULL;
 		x->s->notify_data = NULL;
@@ -727,6 +736,8 @@ size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max)
 
 int exec_next_timeout_ms(const struct exec *x)
 {
+	if (x->failed.n)
+		return 0; /* record_failed_notices is due */
 	int a = runner_next_timeout_ms(x->runner);
 	int b = x->net ? net_next_timeout_ms(x->net) : -1;
 	if (a < 0)
@@ -740,6 +751,7 @@ void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n)
 	runner_dispatch(x->runner, fds, r);
 	if (x->net)
 		net_dispatch(x->net, fds + r, n - r);
+	record_failed_notices(x);
 }
 
 void exec_vars_changed(struct exec *x)
@@ -765,6 +777,7 @@ void exec_flush(struct exec *x, int limit_ms)
 {
 	if (x->net)
 		net_wait_all(x->net, limit_ms);
+	record_failed_notices(x);
 }
 
 static void on_net_progress(int id, const char *text, void *user)
@@ -813,30 +826,130 @@ static void on_net_done(int id, struct net_result *r, void *user)
 	free(j);
 }
 
+/* Where notify entry I delivers, with the run's variables in place
+ * (malloc'd), or NULL after saying that EV does not go there. */
+static char *notify_target(struct exec *x, size_t i, enum checklist_notify_event ev)
+{
+	const struct checklist_notify *to = &x->s->cl->notify[i];
+	char *missing = NULL;
+	char *where = expand_string(checklist_notify_target(to), vars_lookup, x->vars, &missing);
+	if (!where) /* an unset variable disables that entry: say so, every time */
+		reporter_say(&x->s->report, "note: %s was not notified: ${%s} is not set in this environment",
+			checklist_notify_event_name(ev), missing ? missing : "?");
+	else if (to->url && !x->net)
+		reporter_say(&x->s->report, "note: %s was not notified: libcurl could not be set up",
+			checklist_notify_event_name(ev));
+	free(missing);
+	if (where && to->url && !x->net) {
+		free(where);
+		return NULL;
+	}
+	return where;
+}
+
+static void post(struct exec *x, size_t i, const char *url, enum checklist_notify_event ev, const char *text,
+	const char *details)
+{
+	char *err = NULL;
+	if (net_notify(x->net, &x->s->cl->notify[i], url, ev, text, details, &err) < 0)
+		reporter_say(&x->s->report, "notification not sent: %s", err ? err : "bad webhook");
+	free(err);
+}
+
+/* A checkpoint that did not reach FILE (NULL: a webhook's) is recorded as
+ * a failed delivery, later: this runs inside the session's append. */
+static void checkpoint_failed(struct exec *x, const char *file, const char *error)
+{
+	reporter_say(&x->s->report, "notification of checkpoint failed: %s", error);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "event", checklist_notify_event_name(NOTIFY_CHECKPOINT));
+	if (file)
+		cJSON_AddStringToObject(p, "file", file);
+	cJSON_AddNumberToObject(p, "attempts", 1);
+	cJSON_AddNumberToObject(p, "status", 0);
+	cJSON_AddStringToObject(p, "error", error);
+	strvec_push_owned(&x->failed, cJSON_PrintUnformatted(p));
+	cJSON_Delete(p);
+}
+
+/* A run completed: its checkpoint, taken now (after the ending was
+ * recorded), goes to every entry listing "checkpoint": appended to files,
+ * posted to webhooks with the text in the details. */
+static void deliver_checkpoint(struct exec *x, const char *details)
+{
+	const struct checklist *cl = x->s->cl;
+	bool wanted = false;
+	for (size_t i = 0; i < cl->n_notify; i++)
+		wanted |= (cl->notify[i].events & (1u << NOTIFY_CHECKPOINT)) != 0;
+	if (!wanted)
+		return;
+	char *cp = NULL;
+	if (session_checkpoint(x->s, x->s->run.id, &cp) != CS_OK || !cp) {
+		for (size_t i = 0; i < cl->n_notify; i++)
+			if (cl->notify[i].events & (1u << NOTIFY_CHECKPOINT))
+				checkpoint_failed(x, cl->notify[i].file, "the record gave no checkpoint");
+		free(cp);
+		return;
+	}
+	cJSON *d = cJSON_Parse(details ? details : "{}");
+	if (!cJSON_IsObject(d)) {
+		cJSON_Delete(d);
+		d = cJSON_CreateObject();
+	}
+	cJSON_AddStringToObject(d, "checkpoint", cp);
+	char *with_cp = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	char *text = xasprintf("countersign · %s · run %s: completed; its checkpoint:\n```\n%s```", cl->title,
+		x->s->run.id, cp);
+	char *appended = xasprintf("%s\n", cp); /* a blank line between checkpoints */
+	for (size_t i = 0; i < cl->n_notify; i++) {
+		if (!(cl->notify[i].events & (1u << NOTIFY_CHECKPOINT)))
+			continue;
+		char *where = notify_target(x, i, NOTIFY_CHECKPOINT), *err = NULL;
+		if (where && cl->notify[i].url)
+			post(x, i, where, NOTIFY_CHECKPOINT, text, with_cp);
+		else if (where && !net_notify_file(where, appended, &err))
+			checkpoint_failed(x, where, err);
+		free(err);
+		free(where);
+	}
+	free(appended);
+	free(text);
+	free(with_cp);
+	free(cp);
+}
+
 /* The session's notifications go to every notify entry listing the event. */
 static void deliver(void *data, enum checklist_notify_event ev, const char *text, const char *details)
 {
 	struct exec *x = data;
 	const struct checklist *cl = x->s->cl;
 	for (size_t i = 0; i < cl->n_notify; i++) {
-		if (!(cl->notify[i].events & (1u << ev)))
+		if (!cl->notify[i].url || !(cl->notify[i].events & (1u << ev)))
 			continue;
-		char *missing = NULL;
-		char *url = expand_string(cl->notify[i].url, vars_lookup, x->vars, &missing);
-		if (!url) {
-			/* an unset webhook disables that entry: say so, every time */
-			reporter_say(&x->s->report, "note: %s was not notified: ${%s} is not set in this environment",
-				checklist_notify_event_name(ev), missing ? missing : "?");
-			free(missing);
-			continue;
-		}
-		free(missing);
-		char *err = NULL;
-		if (net_notify(x->net, &cl->notify[i], url, ev, text, details, &err) < 0)
-			reporter_say(&x->s->report, "notification not sent: %s", err ? err : "bad webhook");
-		free(err);
+		char *url = notify_target(x, i, ev);
+		if (url)
+			post(x, i, url, ev, text, details);
 		free(url);
 	}
+	if (ev == NOTIFY_RUN_COMPLETED)
+		deliver_checkpoint(x, details);
+}
+
+/* Records the failed deliveries to files that deliver_checkpoint kept
+ * (outside the session's append that caused them). */
+static void record_failed_notices(struct exec *x)
+{
+	for (size_t k = 0; k < x->failed.n && x->s->have_run; k++) {
+		struct event ev;
+		session_origin(&ev, "system");
+		ev.kind = xstrdup(EV_NOTIFY_FAILED);
+		free(ev.payload);
+		ev.payload = xstrdup(x->failed.v[k]);
+		session_append(x->s, &ev, 1, NULL, 0);
+		event_clear(&ev);
+	}
+	strvec_clear(&x->failed);
 }
 
 /* A failed delivery is part of the record; it never fails the run. */

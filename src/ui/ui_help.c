@@ -22,7 +22,8 @@ struct ui_help {
 char *ui_notify_missing(const struct ui *ui, size_t entry)
 {
 	char *missing = NULL;
-	char *url = expand_string(ui->s.cl->notify[entry].url, vars_lookup, (void *)&ui->vars, &missing);
+	char *url = expand_string(checklist_notify_target(&ui->s.cl->notify[entry]), vars_lookup, (void *)&ui->vars,
+		&missing);
 	if (url) {
 		free(url);
 		free(missing);

@@ -120,7 +120,8 @@ def full():
         ],
         "defaults": {"shell": "/bin/bash", "timeout": "10m", "cwd": "..", "env": {"TAG": "${VERSION}"}},
         "window": {"duration": "2h"},
-        "notify": [{"url": "${SLACK_WEBHOOK}", "format": "json", "on": ["gate_passed", "signoff", "note"]}],
+        "notify": [{"url": "${SLACK_WEBHOOK}", "format": "json", "on": ["gate_passed", "signoff", "note", "checkpoint"]},
+                   {"file": "/var/lib/countersign/checkpoints", "on": ["checkpoint"]}],
         "sections": [
             {
                 "id": "pre", "title": "Pre", "phase": "Pre-Deployment", "description": "d",
@@ -223,6 +224,10 @@ NEGATIVE = [
     ("notify without url", lambda d: d.update(notify=[{"format": "slack"}])),
     ("notify unknown event", lambda d: d.update(notify=[{"url": "http://x", "on": ["deploy"]}])),
     ("notify bad format", lambda d: d.update(notify=[{"url": "http://x", "format": "teams"}])),
+    ("notify file relative", lambda d: d.update(notify=[{"file": "checkpoints.txt"}])),
+    ("notify file and url", lambda d: d.update(notify=[{"file": "/c", "url": "http://x"}])),
+    ("notify file with format", lambda d: d.update(notify=[{"file": "/c", "format": "json"}])),
+    ("notify file on run_completed", lambda d: d.update(notify=[{"file": "/c", "on": ["checkpoint", "run_completed"]}])),
 ]
 
 
