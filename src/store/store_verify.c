@@ -127,8 +127,11 @@ static void forget_chain(struct verifier *v)
 	free(v->first_payload);
 	free(v->first_kind);
 	v->first_payload = v->first_kind = NULL;
-	for (size_t i = 0; i < v->n_requests; i++)
+	for (size_t i = 0; i < v->n_requests; i++) {
 		free(v->requests[i].actor);
+		free(v->requests[i].target);
+		free(v->requests[i].payload);
+	}
 	free(v->requests);
 	v->requests = NULL;
 	v->n_requests = 0;
@@ -182,7 +185,7 @@ static bool check_rules(struct verifier *v, const struct event *ev)
 		return verify_keys_event(v, ev);
 	if (strcmp(v->chain, EVENT_CHAIN_REGISTRY) == 0)
 		return verify_registry_event(v, ev);
-	if (!verify_signatures(v, ev))
+	if (!verify_signatures(v, ev) || !verify_fold_event(v, ev))
 		return false;
 	note_run_event(v, ev);
 	return true;
@@ -267,9 +270,14 @@ static bool verify_run(struct verifier *v, const struct store_run_row *run)
 	begin_chain(v, run->id, true, NULL);
 	char genesis[EVENT_HASH_HEX];
 	store_run_genesis(run, genesis);
-	return verify_chain(v, genesis) && verify_run_started(v, run) &&
-		(!v->signatures || verify_registry_run(v, run)) && verify_snapshot(v, run) &&
-		verify_check_derived(v, run->id);
+	/* The snapshot first: the run is folded with the checklist it holds. */
+	if (!verify_snapshot(v, run))
+		return false;
+	verify_fold_begin(v, run);
+	bool ok = verify_chain(v, genesis) && verify_run_started(v, run) &&
+		(!v->signatures || verify_registry_run(v, run)) && verify_check_derived(v, run->id);
+	verify_fold_end(v);
+	return ok;
 }
 
 /* Before anything: what registry_opened says may be unsigned. */
@@ -376,6 +384,7 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 		note_unsigned_record(&v);
 	forget_chain(&v);
 	verify_keys_clear(&v);
+	verify_fold_clear(&v);
 	verify_registry_clear(&v.reg);
 	strvec_clear(&v.snapshots_ok);
 	sqlite3_finalize(v.events);

@@ -13,6 +13,8 @@
 #include "countersign/util.h"
 
 struct cJSON;
+struct checklist;
+struct engine;
 
 /* Hashes in messages are cut to this many hex digits, enough to find them. */
 #define VERIFY_SHORT_HASH 12
@@ -57,10 +59,16 @@ struct verify_registry {
 	size_t n_runs;
 };
 
+/* A checklist snapshot loaded for folding (CL NULL: it does not load). */
+struct verify_checklist {
+	char *sha;
+	struct checklist *cl;
+};
+
 /* An override_requested event of the run being checked. */
 struct verify_request {
 	int64_t seq;
-	char *actor;
+	char *actor, *target, *payload;
 	bool signed_by_actor;
 };
 
@@ -93,6 +101,10 @@ struct verifier {
 	size_t n_engineers;
 	struct verify_registry reg;
 	struct strvec snapshots_ok; /* checklist snapshots already hashed */
+	struct engine *eng;         /* the run being checked, folded; NULL when its checklist does not load */
+	bool completion_seen;
+	struct verify_checklist *checklists;
+	size_t n_checklists;
 };
 
 /* store_verify.c: records the first failure (later ones are not looked
@@ -143,6 +155,14 @@ bool verify_report_trigger(struct verifier *v);
 bool verify_check_derived(struct verifier *v, const char *run);
 bool verify_check_orphans(struct verifier *v);
 bool verify_check_derived_orphans(struct verifier *v);
+
+/* store_verify_fold.c: the run folded by the engine, for its completion. */
+void verify_fold_begin(struct verifier *v, const struct store_run_row *run);
+/* A completion while a gate is closed fails; EV is then folded. */
+bool verify_fold_event(struct verifier *v, const struct event *ev);
+void verify_fold_end(struct verifier *v);
+/* Frees the engine and the loaded checklists. */
+void verify_fold_clear(struct verifier *v);
 
 /* store_verify_checkpoint.c: the chains CP names still extend it. */
 bool verify_checkpoint_chains(struct verifier *v, const struct checkpoint *cp);

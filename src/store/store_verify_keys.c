@@ -99,27 +99,69 @@ static bool check_entry(struct verifier *v, const struct event *ev, const struct
 	return true;
 }
 
-/* An override: every engineer it names signed it, or (REQUEST_SEQ) made
- * the signed override_requested event it answers. */
+/* The same string field of two JSON objects. */
+static bool same_text(const cJSON *a, const cJSON *b, const char *field)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, field), *y = cJSON_GetObjectItemCaseSensitive(b, field);
+	return cJSON_IsString(x) && cJSON_IsString(y) && strcmp(x->valuestring, y->valuestring) == 0;
+}
+
+/* The override request REQ_SEQ answers (NULL, failed, when it is none or
+ * is for another section, reason or incident than override P). */
+static const struct verify_request *answered(struct verifier *v, const struct event *ev, const cJSON *p,
+	int64_t req_seq)
+{
+	const struct verify_request *r = NULL;
+	for (size_t i = 0; i < v->n_requests && !r; i++)
+		if (v->requests[i].seq == req_seq)
+			r = &v->requests[i];
+	if (!r) {
+		fail_eventf(v, ev, "it answers event %" PRId64 ", which is no override request", req_seq);
+		return NULL;
+	}
+	cJSON *q = cJSON_Parse(r->payload);
+	bool same = strcmp(r->target, ev->target) == 0 && same_text(p, q, "reason") && same_text(p, q, "incident");
+	cJSON_Delete(q);
+	if (!same) {
+		fail_eventf(v, ev, "it answers the override request of event %" PRId64 " by %s, which was for %s with "
+			"its own reason and incident, not this one", req_seq, r->actor, r->target);
+		return NULL;
+	}
+	return r;
+}
+
+/* The engineers override P names: two different ones, its author among
+ * them; false (failed) otherwise. */
+static bool two_engineers(struct verifier *v, const struct event *ev, const cJSON *names)
+{
+	const cJSON *a = cJSON_GetArrayItem(names, 0), *b = cJSON_GetArrayItem(names, 1);
+	bool ok = cJSON_IsArray(names) && cJSON_GetArraySize(names) == 2 && cJSON_IsString(a) && cJSON_IsString(b) &&
+		strcmp(a->valuestring, b->valuestring) != 0 &&
+		(strcmp(a->valuestring, ev->actor) == 0 || strcmp(b->valuestring, ev->actor) == 0);
+	return ok || fail_eventf(v, ev, "an override is agreed by two different engineers, %s one of them; it "
+		"does not name two (the event was not made by countersign)", ev->actor);
+}
+
+/* An override: two engineers, each of whom signed it or (REQUEST_SEQ)
+ * made the signed override_requested it answers. */
 static bool check_override(struct verifier *v, const struct event *ev, const struct sign_entry *s, size_t n)
 {
 	cJSON *p = cJSON_Parse(ev->payload);
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(p, "engineers");
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(p, "request_seq");
-	bool ok = true;
+	const struct verify_request *r = NULL;
+	bool ok = two_engineers(v, ev, names) && (!cJSON_IsNumber(req) ||
+		(r = answered(v, ev, p, (int64_t)req->valuedouble)) != NULL);
 	const cJSON *name;
 	cJSON_ArrayForEach(name, names) {
-		if (!ok || !cJSON_IsString(name))
-			continue;
-		bool found = false;
+		if (!ok)
+			break;
+		bool found = r && r->signed_by_actor && strcmp(r->actor, name->valuestring) == 0;
 		for (size_t i = 0; i < n && !found; i++)
 			found = strcmp(s[i].by, name->valuestring) == 0;
-		for (size_t i = 0; i < v->n_requests && !found && cJSON_IsNumber(req); i++)
-			found = v->requests[i].seq == (int64_t)req->valuedouble && v->requests[i].signed_by_actor &&
-				strcmp(v->requests[i].actor, name->valuestring) == 0;
 		if (!found)
 			ok = fail_eventf(v, ev, "carries no signature by %s, whom it names as agreeing to it%s",
-				name->valuestring, cJSON_IsNumber(req) ? " (nor did they make the signed request it answers)" : "");
+				name->valuestring, r ? " (nor did they make the signed request it answers)" : "");
 	}
 	cJSON_Delete(p);
 	return ok;
@@ -181,14 +223,36 @@ static bool check_sigs(struct verifier *v, const struct event *ev, const char *n
 	if (ok && is_request) {
 		v->requests = xreallocarray(v->requests, v->n_requests + 1, sizeof(*v->requests));
 		v->requests[v->n_requests++] = (struct verify_request){.seq = ev->seq, .actor = xstrdup(ev->actor),
-			.signed_by_actor = by_actor};
+			.target = xstrdup(ev->target), .payload = xstrdup(ev->payload), .signed_by_actor = by_actor};
 	}
 	sign_entries_free(s, n);
 	return ok;
 }
 
+/* What the program records in a run as "system", which signs nothing: a
+ * run's completion, a failed notification, and a check it found
+ * interrupted (verdict error). Anything else by system since signatures
+ * began was written by someone else, unsigned. */
+static bool system_may_record(const struct event *ev)
+{
+	if (strcmp(ev->kind, EV_RUN_COMPLETED) == 0 || strcmp(ev->kind, EV_NOTIFY_FAILED) == 0)
+		return true;
+	if (strcmp(ev->kind, EV_CHECK_FINISHED) != 0)
+		return false;
+	cJSON *p = cJSON_Parse(ev->payload);
+	const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(p, "verdict");
+	bool ok = cJSON_IsString(verdict) && strcmp(verdict->valuestring, "error") == 0;
+	cJSON_Delete(p);
+	return ok;
+}
+
 bool verify_signatures(struct verifier *v, const struct event *ev)
 {
+	if (strcmp(ev->actor, "system") == 0 && ev->seq > v->unsigned_through &&
+		strcmp(v->chain, EVENT_CHAIN_ENGINEERS) != 0 && !system_may_record(ev))
+		return fail_event(v, ev, "recorded as system, which signs nothing and records in a run only its "
+			"completion, a failed notification or a check found interrupted (the event was not made by "
+			"countersign)");
 	return check_sigs(v, ev, NULL, NULL, NULL);
 }
 

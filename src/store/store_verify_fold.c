@@ -1,0 +1,86 @@
+/* Verification of what only the run's state shows: a completion recorded
+ * while a gate was still closed. The program records run_completed (as
+ * "system", unsigned) only once every gate has passed, so verify folds each
+ * run's events with the engine, as a session does, and checks the gates at
+ * the first completion. */
+#include "store_verify_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "countersign/checklist.h"
+#include "countersign/diag.h"
+#include "countersign/engine.h"
+
+void verify_fold_clear(struct verifier *v)
+{
+	verify_fold_end(v);
+	for (size_t i = 0; i < v->n_checklists; i++) {
+		free(v->checklists[i].sha);
+		checklist_destroy(v->checklists[i].cl);
+	}
+	free(v->checklists);
+	v->checklists = NULL;
+	v->n_checklists = 0;
+}
+
+/* RUN's checklist, loaded once per snapshot (NULL when it does not load:
+ * then there is nothing to fold with, and the session would refuse the
+ * run anyway). */
+static const struct checklist *checklist_of(struct verifier *v, const struct store_run_row *run)
+{
+	for (size_t i = 0; i < v->n_checklists; i++)
+		if (strcmp(v->checklists[i].sha, run->checklist_sha) == 0)
+			return v->checklists[i].cl;
+	size_t len = 0;
+	char *text = store_get_checklist(v->st, run->checklist_sha, &len);
+	struct checklist *cl = NULL;
+	if (text) {
+		struct diag_list d;
+		diag_list_init(&d, run->path);
+		cl = checklist_load_text(run->path, text, len, &d);
+		diag_list_clear(&d);
+		free(text);
+	}
+	v->checklists = xreallocarray(v->checklists, v->n_checklists + 1, sizeof(*v->checklists));
+	v->checklists[v->n_checklists++] = (struct verify_checklist){.sha = xstrdup(run->checklist_sha), .cl = cl};
+	return cl;
+}
+
+void verify_fold_begin(struct verifier *v, const struct store_run_row *run)
+{
+	verify_fold_end(v);
+	const struct checklist *cl = checklist_of(v, run);
+	v->eng = cl ? engine_create(cl) : NULL;
+	v->completion_seen = false;
+}
+
+bool verify_fold_event(struct verifier *v, const struct event *ev)
+{
+	if (!v->eng)
+		return true;
+	if (!v->completion_seen && strcmp(ev->kind, EV_RUN_COMPLETED) == 0) {
+		v->completion_seen = true;
+		engine_refresh(v->eng, ev->time_us);
+		if (ev->seq > v->unsigned_through && engine_status(v->eng) == RUN_OPEN &&
+			!engine_all_gates_passed(v->eng)) {
+			const struct checklist *cl = engine_checklist(v->eng);
+			size_t s = engine_current_section(v->eng);
+			char *name = verify_event_name(v, ev);
+			verify_fail(v, ev->seq, "%s: the run is recorded as completed while the gate of section %s is "
+				"closed (countersign completes a run only once every gate has passed; the event was not "
+				"made by countersign)", name, s < cl->n_sections ? cl->sections[s].id : "?");
+			free(name);
+			return false;
+		}
+	}
+	engine_apply(v->eng, ev);
+	return true;
+}
+
+void verify_fold_end(struct verifier *v)
+{
+	engine_destroy(v->eng);
+	v->eng = NULL;
+}
