@@ -136,6 +136,11 @@ struct report {
 	char head[EVENT_HASH_HEX];      /* hash of its last event */
 	bool verified;                  /* the chain verified at export time */
 	char *verify_message;           /* "ok: N events, head H" or what is wrong */
+	/* The record's checkpoint at export (checkpoint.h text: the registry,
+	 * the engineers chain and this run's chain), to keep outside the
+	 * database for verify --checkpoint; "" when the record gave none (an
+	 * older record not yet brought up to date, read only). */
+	char *checkpoint;
 	int64_t generated_us;
 	char *generator;                /* "countersign VERSION" */
 };

@@ -48,6 +48,8 @@ const char report_html_css[] =
 	"summary{cursor:pointer;color:var(--open)}\n"
 	"pre{background:#f6f6f6;border:1px solid #ddd;padding:.5em;margin:.3em 0;white-space:pre-wrap;"
 	"overflow-wrap:anywhere;max-height:32em;overflow:auto}\n"
+	/* a checkpoint is copied line for line: its lines are not wrapped */
+	"pre.checkpoint{white-space:pre;overflow-wrap:normal}\n"
 	".text{white-space:pre-wrap}\n"
 	".timeline svg{width:100%;height:auto;display:block;border:1px solid var(--line)}\n"
 	".timeline text{font:12px system-ui,'DejaVu Sans',sans-serif;fill:#111}\n"

@@ -220,7 +220,14 @@ void report_html_anchor(FILE *out, const struct report *r)
 	report_html_esc(out, cmd);
 	free(cmd);
 	fputs("</code><br><span class=\"mute\">passes while the record still holds this run's chain up to this "
-		"head, unchanged</span></td></tr>\n<tr><th>Exported</th><td>", out);
+		"head, unchanged</span></td></tr>\n", out);
+	if (r->checkpoint[0]) {
+		fputs("<tr><th>Checkpoint</th><td><pre class=\"checkpoint\">", out);
+		report_html_esc(out, r->checkpoint);
+		fputs("</pre><span class=\"mute\">keep a copy outside the database: <code>countersign verify "
+			"--checkpoint FILE</code> checks that the record still extends it</span></td></tr>\n", out);
+	}
+	fputs("<tr><th>Exported</th><td>", out);
 	report_html_time(out, r->generated_us);
 	fputs(" by ", out);
 	report_html_esc(out, r->generator);

@@ -222,6 +222,10 @@ static cJSON *audit_json(const struct report *r)
 	char *cmd = report_verify_command(r);
 	cJSON_AddStringToObject(a, "verify_command", cmd);
 	free(cmd);
+	if (r->checkpoint[0])
+		cJSON_AddStringToObject(a, "checkpoint", r->checkpoint);
+	else
+		cJSON_AddNullToObject(a, "checkpoint");
 	return a;
 }
 

@@ -106,6 +106,8 @@ static void run_properties(FILE *out, const struct report *r)
 	char *cmd = report_verify_command(r);
 	prop(out, "audit.verify_command", cmd);
 	free(cmd);
+	if (r->checkpoint[0])
+		prop(out, "audit.checkpoint", r->checkpoint);
 }
 
 static void section_properties(FILE *out, const struct report *r, const struct report_section *sec)

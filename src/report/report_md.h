@@ -30,6 +30,9 @@ void md_header_row(struct strbuf *sb, const char *const *names, size_t n);
 	} while (0)
 /* A row "| WHAT | VALUE |" of a two-column table; VALUE escaped when ESCAPE. */
 void md_summary_row(struct strbuf *sb, const char *what, const char *value, bool escape);
+/* TEXT as it is in a fenced block ("text"), its fence longer than any run
+ * of backticks in it, so that nothing inside can end the block. */
+void md_fenced(struct strbuf *sb, const char *text);
 /* A gate's result as the tables show it: FORCED in bold. */
 const char *md_gate_mark(const char *gate);
 

@@ -64,7 +64,24 @@ static void add_items(struct strbuf *sb, const struct report *r, const struct re
 	strbuf_addstr(sb, "\n");
 }
 
-/* Output in a fenced block, its fence longer than any run of backticks in it. */
+void md_fenced(struct strbuf *sb, const char *text)
+{
+	size_t run = 0, longest = 0;
+	for (const char *p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		longest = run > longest ? run : longest;
+	}
+	size_t fence = longest < 3 ? 3 : longest + 1;
+	for (size_t k = 0; k < fence; k++)
+		strbuf_addstr(sb, "`");
+	strbuf_addstr(sb, "text\n");
+	strbuf_addstr(sb, text);  /* as it is, not through a format */
+	strbuf_addstr(sb, "\n");
+	for (size_t k = 0; k < fence; k++)
+		strbuf_addstr(sb, "`");
+	strbuf_addstr(sb, "\n");
+}
+
 static void add_excerpts(struct strbuf *sb, const struct report_section *rs)
 {
 	for (size_t i = 0; i < rs->n_items; i++) {
@@ -76,20 +93,8 @@ static void add_excerpts(struct strbuf *sb, const struct report_section *rs)
 			strbuf_addf(sb, " (%lld bytes%s%s%s)", (long long)ri->output_bytes,
 				ri->output_sha256[0] ? ", sha256 `" : "", ri->output_sha256, ri->output_sha256[0] ? "`" : "");
 		strbuf_addstr(sb, strlen(ri->excerpt) >= REPORT_EXCERPT_BYTES ? ", its last lines:\n\n" : ":\n\n");
-		size_t run = 0, longest = 0;
-		for (const char *p = ri->excerpt; *p; p++) {
-			run = *p == '`' ? run + 1 : 0;
-			longest = run > longest ? run : longest;
-		}
-		size_t fence = longest < 3 ? 3 : longest + 1;
-		for (size_t k = 0; k < fence; k++)
-			strbuf_addstr(sb, "`");
-		strbuf_addstr(sb, "text\n");
-		strbuf_addstr(sb, ri->excerpt);  /* as it is: up to 4 KiB, not through a format */
+		md_fenced(sb, ri->excerpt);  /* up to 4 KiB */
 		strbuf_addstr(sb, "\n");
-		for (size_t k = 0; k < fence; k++)
-			strbuf_addstr(sb, "`");
-		strbuf_addstr(sb, "\n\n");
 	}
 }
 

@@ -175,6 +175,7 @@ void report_destroy(struct report *r)
 	report_sections_free(r);
 	report_record_free(r);
 	free(r->verify_message);
+	free(r->checkpoint);
 	free(r->generator);
 	free(r);
 }

@@ -12,12 +12,13 @@
       by hand with hostile text, and checks their structure.
   check_export.py fixture HTML XML SECRET
       the same, and what the report of tests/cli/report_fixture.sh's run
-      must show (FORCED, stale, rejection, waiver, not chosen, the anchor),
+      must show (FORCED, stale, rejection, waiver, not chosen, the anchor, the checkpoint),
       with SECRET in neither file.
 
 Prints one line per check that failed and "N passed, M failed"; exits 1
 when any failed.
 """
+import hashlib
 import html.parser
 import sys
 import xml.etree.ElementTree as ET
@@ -51,6 +52,8 @@ class Doc(html.parser.HTMLParser):
         self._cell = None
         self.style = ""
         self._in_style = False
+        self.checkpoints = []   # the text of each <pre class="checkpoint">
+        self._pre = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -59,6 +62,8 @@ class Doc(html.parser.HTMLParser):
             self.ids.append(a["id"])
         if tag == "style":
             self._in_style = True
+        if tag == "pre" and "checkpoint" in a.get("class", "").split():
+            self._pre = []
         if tag == "table":
             key = a.get("id") or a.get("class") or "table"
             self._table.append(key)
@@ -73,6 +78,9 @@ class Doc(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag == "style":
             self._in_style = False
+        if tag == "pre" and self._pre is not None:
+            self.checkpoints.append("".join(self._pre))
+            self._pre = None
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             self._row.append(" ".join("".join(self._cell).split()))
             self._cell = None
@@ -87,6 +95,8 @@ class Doc(html.parser.HTMLParser):
             self.style += data
             return
         self.text.append(data)
+        if self._pre is not None:
+            self._pre.append(data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -175,6 +185,24 @@ def read_junit(path):
     for k, v in total.items():
         check(int(root.get(k)) == v, f"<testsuites {k}=> is the sum of its suites")
     return root
+
+
+def checkpoint_sealed(text):
+    """True when TEXT is a checkpoint whose checksum line matches the bytes
+    above it (docs/record.md): it came through the markup unchanged."""
+    body, sep, last = text.rstrip("\n").rpartition("\n\n")
+    return (sep != "" and body.startswith("countersign checkpoint v1\n")
+            and last == "\u2014 sha256 " + hashlib.sha256((body + "\n").encode("utf-8")).hexdigest())
+
+
+def checkpoints(d, root):
+    """The record's checkpoint, the same in the HTML and the JUnit XML, and
+    whole (its checksum holds)."""
+    check(len(d.checkpoints) == 1, f"one checkpoint block in the HTML: {len(d.checkpoints)}")
+    suite = root.find("testsuite") if root is not None else None
+    prop = props_of(suite).get("audit.checkpoint") if suite is not None else None
+    check(d.checkpoints and prop == d.checkpoints[0], "the JUnit property audit.checkpoint is the HTML's checkpoint")
+    check(d.checkpoints and checkpoint_sealed(d.checkpoints[0]), "the checkpoint's checksum matches its text")
 
 
 def props_of(suite):
@@ -281,7 +309,7 @@ def main():
             d = read_html(tmp + "/report.html")
             html_structure(d)
             check("<script>" in d.all_text, "the hostile title is text, not an element")
-            read_junit(tmp + "/report.xml")
+            checkpoints(d, read_junit(tmp + "/report.xml"))
         print(f"{passed} passed, {failed} failed")
         sys.exit(1 if failed or passed == 0 else 0)
     mode, html_path, xml_path = sys.argv[1:4]
@@ -290,6 +318,7 @@ def main():
     root = read_junit(xml_path)
     if mode == "fixture" and root is not None:
         fixture(d, root, sys.argv[4])
+        checkpoints(d, root)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or passed == 0 else 0)
 

@@ -5,7 +5,9 @@
 # user, host and tty normalised), the secret's value in no format, the head
 # hash a report prints as a verify anchor (passes untouched, fails once the
 # run's tail is cut), a tampered record, usage errors, and -o written whole
-# or not at all. test_export_live.sh: runs in progress.
+# or not at all; the record's checkpoint each report carries (the same in
+# every format, accepted by verify --checkpoint, refused once the run's tail is
+# cut). test_export_live.sh: runs in progress.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/cli/report_fixture.sh"
 
@@ -129,6 +131,23 @@ done
 sqlite3 "$T/cut.db" "delete from events where chain = '$R' and seq >= (select max(seq) - 1 from events where chain = '$R')"
 run "$CS" --db "$T/cut.db" verify "$R" --anchor "$HEAD"
 expect_rc 1 "verify RUN --anchor HEAD fails once the run's tail is cut"
+
+# --- the record's checkpoint, in every format --------------------------------------
+"$PY" -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["audit"]["checkpoint"])' \
+	"$T/report.json" >"$T/checkpoint.json.txt"
+cp "$T/checkpoint.json.txt" "$T/out"
+expect_in out "countersign checkpoint v1" "the JSON report carries the checkpoint"
+expect_in out "run $R $(sqlite3 "$DB" "select count(*) from events where chain = '$R'") $HEAD" \
+	"its run line: the run's events and head, as the anchor says"
+expect_in out "registry " "its registry line"
+expect_in out "engineers " "its engineers line"
+# the Markdown block, from its first line to the checksum line, is the same text
+sed -n '/^countersign checkpoint v1$/,/^— sha256 /p' "$T/report.md" >"$T/checkpoint.md.txt"
+expect_eq "$(cat "$T/checkpoint.md.txt")" "$(cat "$T/checkpoint.json.txt")" "the Markdown report prints the same checkpoint"
+run "$CS" verify --checkpoint "$T/checkpoint.md.txt"
+expect_rc 0 "verify --checkpoint accepts the checkpoint copied from the report"
+run "$CS" --db "$T/cut.db" verify --checkpoint "$T/checkpoint.json.txt"
+expect_rc 1 "verify --checkpoint refuses the record once the run's tail is cut"
 
 # --- a tampered record: the report is written and says so, exit 1 -----------------
 cp "$DB" "$T/tampered.db"

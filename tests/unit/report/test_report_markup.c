@@ -2,13 +2,14 @@
  * report_junit.c, report_markup.c) on a report filled by hand: escaping of
  * every kind of text, characters a document may not hold, what each
  * rendering must show (gates, FORCED, sign-offs, stale, rejections,
- * waivers, the anchor) and a write that fails. With a folder argument it
+ * waivers, the anchor, the checkpoint) and a write that fails. With a folder argument it
  * also writes report.html and report.xml there for check_markup.py, which
  * reads them with Python's parsers. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "../check.h"
+#include "countersign/checkpoint.h"
 #include "countersign/util.h"
 #include "report/report_internal.h"
 #include "report/report_markup.h"
@@ -181,6 +182,20 @@ static struct report_pin_failure pins[] = {
 	 .time_us = T0 + 90000000, .lockout = true},
 };
 
+/* A checkpoint whose host holds markup characters (one word may), as
+ * checkpoint_format prints it: it must reach both documents byte for byte. */
+static char *the_checkpoint(void)
+{
+	struct checkpoint cp = {.host = xstrdup("ops<&'\"1>"), .time_us = T0};
+	memcpy(cp.record, "00112233445566778899aabbccddeeff", sizeof(cp.record));
+	checkpoint_add(&cp, "registry", 9, "1111111111111111111111111111111111111111111111111111111111111111");
+	checkpoint_add(&cp, "engineers", 4, "2222222222222222222222222222222222222222222222222222222222222222");
+	checkpoint_add(&cp, "r-20261118-abcd", 42, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+	char *text = checkpoint_format(&cp);
+	checkpoint_clear(&cp);
+	return text;
+}
+
 static struct report the_report(void)
 {
 	struct report r = {
@@ -195,6 +210,7 @@ static struct report the_report(void)
 		.n_pin_failures = 1, .events = 42,
 		.head = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210", .verified = true,
 		.verify_message = "ok: 42 events", .generated_us = T0 + 3600000000, .generator = "countersign 0.1.0",
+		.checkpoint = "",
 	};
 	return r;
 }
@@ -229,6 +245,10 @@ static void html(const struct report *r, const char *dir)
 	/* the section id with a quote stays inside its attribute and its text */
 	CHECK(strstr(doc, "canary&quot;&lt;x&gt;"));
 	CHECK(!strstr(doc, "canary\"<x>"));
+	CHECK(strstr(doc, "<pre class=\"checkpoint\">countersign checkpoint v1\norigin ops&lt;&amp;&#39;&quot;1&gt; "
+		"record 00112233445566778899aabbccddeeff\ntime 2026-11-18T"));
+	CHECK(strstr(doc, "\nrun r-20261118-abcd 42 fedcba98"));
+	CHECK(strstr(doc, "pre.checkpoint{white-space:pre"));
 	if (dir) {
 		char *path = xasprintf("%s/report.html", dir);
 		FILE *f = fopen(path, "w");
@@ -255,6 +275,8 @@ static void junit(const struct report *r, const char *dir)
 	CHECK(strstr(doc, "<property name=\"signoff.1.stale\" value=\"true\"/>"));
 	CHECK(strstr(doc, "<property name=\"audit.head\" value=\"fedcba98"));
 	CHECK(strstr(doc, "<property name=\"variable.API_TOKEN\" value=\"***\"/>"));
+	CHECK(strstr(doc, "<property name=\"audit.checkpoint\" value=\"countersign checkpoint v1&#10;origin "
+		"ops&lt;&amp;&#39;&quot;1&gt; record 00112233445566778899aabbccddeeff&#10;time 2026-11-18T"));
 	CHECK(strstr(doc, "]]&gt;"));
 	if (dir) {
 		char *path = xasprintf("%s/report.xml", dir);
@@ -284,8 +306,18 @@ int main(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : NULL;
 	escaping();
 	struct report r = the_report();
+	/* without a checkpoint (an older record read only) neither shows one */
+	char *doc = render(report_write_html, &r);
+	CHECK(!strstr(doc, "checkpoint\">"));
+	free(doc);
+	doc = render(report_write_junit, &r);
+	CHECK(!strstr(doc, "audit.checkpoint"));
+	free(doc);
+	char *cp = the_checkpoint();
+	r.checkpoint = cp;
 	html(&r, dir);
 	junit(&r, dir);
 	write_fails(&r);
+	free(cp);
 	return check_report();
 }
