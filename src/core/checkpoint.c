@@ -252,7 +252,8 @@ bool checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char
 	size_t sum_len = strlen(CHECKPOINT_SUM);
 	const char *sum = gap ? gap + 2 : NULL;
 	if (!sum || (size_t)(text + end - sum) != sum_len + 64 || memcmp(sum, CHECKPOINT_SUM, sum_len) != 0) {
-		*why = xstrdup("the checkpoint does not end with an empty line and its \"\xe2\x80\x94 sha256 HEX\" line");
+		*why = xstrdup("the checkpoint does not end with an empty line and its "
+			"\"\xe2\x80\x94 sha256 HEX\" line");
 		return false;
 	}
 	char want[EVENT_HASH_HEX], got[EVENT_HASH_HEX];

@@ -15,6 +15,13 @@
 
 #define HASH "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
+/* RFC 8032, 7.1, TEST 1: the public key, and the signature of the empty
+ * message (also used below as well-formed values of the sigs list). */
+#define K64 "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+#define S128 "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065" \
+	"224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+#define SALT "000102030405060708090a0b0c0d0e0f"
+
 /* A fixed salt at the minimum cost: the key of a PIN must never change. */
 static struct sign_params min_params(void)
 {
@@ -147,13 +154,12 @@ static void test_rfc8032_vector1(void)
 {
 	unsigned char seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
 	hex_to("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", seed, sizeof(seed));
-	hex_to("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
-		sig, sizeof(sig));
+	hex_to(S128, sig, sizeof(sig));
 	struct sign_key *k = sign_key_from_seed(seed);
 	CHECK(k != NULL);
 	if (!k)
 		return;
-	CHECK_STR(sign_key_public(k), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+	CHECK_STR(sign_key_public(k), K64);
 	hex_to(sign_key_public(k), pk, sizeof(pk));
 	CHECK(crypto_sign_verify_detached(sig, (const unsigned char *)"", 0, pk) == 0);
 	sign_key_destroy(k);
@@ -270,8 +276,6 @@ static void entries_refused(const char *sigs)
 	}
 }
 
-#define K64 "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-#define S128 "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
 
 static void test_entries_parse(void)
 {
@@ -322,7 +326,7 @@ static void test_key_json(void)
 	struct sign_params p = min_params(), back;
 	cJSON *o = sign_key_to_json(K64, &p);
 	char *text = cJSON_PrintUnformatted(o);
-	CHECK_STR(text, "{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1,\"mem\":8192}");
+	CHECK_STR(text, "{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":1,\"mem\":8192}");
 	cJSON_free(text);
 	char pub[SIGN_KEY_HEX] = "";
 	const char *why = "unset";
@@ -334,18 +338,18 @@ static void test_key_json(void)
 
 	static const char *const bad[] = {
 		"[]",
-		"{\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1,\"mem\":8192}",
+		"{\"salt\":\"" SALT "\",\"ops\":1,\"mem\":8192}",
 		"{\"public\":\"" K64 "\",\"ops\":1,\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1}",
-		"{\"public\":\"" K64 "0\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1,\"mem\":8192}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"mem\":8192}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":1}",
+		"{\"public\":\"" K64 "0\",\"salt\":\"" SALT "\",\"ops\":1,\"mem\":8192}",
 		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0\",\"ops\":1,\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":\"1\",\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1.5,\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":-1,\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1,\"mem\":1e300}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":100,\"mem\":8192}",
-		"{\"public\":\"" K64 "\",\"salt\":\"000102030405060708090a0b0c0d0e0f\",\"ops\":1,\"mem\":1099511627776}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":\"1\",\"mem\":8192}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":1.5,\"mem\":8192}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":-1,\"mem\":8192}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":1,\"mem\":1e300}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":100,\"mem\":8192}",
+		"{\"public\":\"" K64 "\",\"salt\":\"" SALT "\",\"ops\":1,\"mem\":1099511627776}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cJSON *b = cJSON_Parse(bad[i]);
