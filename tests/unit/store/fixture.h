@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "../check.h"
 #include "countersign/pin.h"
 #include "countersign/sign.h"
@@ -68,42 +70,97 @@ static inline struct event fixture_event(const char *actor, const char *kind, co
 	return ev;
 }
 
-/* Appends one event; returns its hash through HASH when not NULL. */
-static inline enum store_status fixture_append(struct store *st, const char *chain, const char *actor,
-	const char *kind, const char *target, const char *payload, char *hash)
+/* The keys the fixtures sign with, by engineer name: each engineer
+ * fixture_engineer registered. Destroyed at exit. */
+#define FIXTURE_MAX_KEYS 32
+struct fixture_keyring {
+	char *names[FIXTURE_MAX_KEYS];
+	struct sign_key *keys[FIXTURE_MAX_KEYS];
+	size_t n;
+};
+
+static inline struct fixture_keyring *fixture_ring(void)
 {
-	struct event ev = fixture_event(actor, kind, target, payload);
-	enum store_status s = store_append(st, chain, &ev, 1, NULL, 0);
-	if (hash)
-		memcpy(hash, ev.hash, EVENT_HASH_HEX);
-	event_clear(&ev);
-	return s;
+	static struct fixture_keyring ring;
+	return &ring;
 }
 
-/* Stores a checklist and starts a run of it; the run's id is malloc'd into RUN. */
-static inline void fixture_run(struct store *st, struct store_run_row *run, const char *title)
+static inline void fixture_ring_clear(void)
 {
-	static const char text[] = "{\"countersign\": 1, \"id\": \"noa\", \"title\": \"NOA\", \"sections\": []}";
-	char sha[EVENT_HASH_HEX];
-	if (store_put_checklist(st, text, sizeof(text) - 1, sha) != STORE_OK) {
-		fprintf(stderr, "store_put_checklist: %s\n", store_error(st));
-		exit(1);
+	struct fixture_keyring *r = fixture_ring();
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->names[i]);
+		sign_key_destroy(r->keys[i]);
 	}
-	memset(run, 0, sizeof(*run));
-	run->checklist_id = xstrdup("noa");
-	run->checklist_sha = xstrdup(sha);
-	run->title = xstrdup(title);
-	run->path = xstrdup("checklists/noa-server-deploy.json");
-	struct event first = fixture_event("alice", EV_RUN_STARTED, "",
-		"{\"checklist\":\"noa\",\"title\":\"NOA\",\"variables\":{}}");
-	if (store_create_run(st, run, &first) != STORE_OK) {
-		fprintf(stderr, "store_create_run: %s\n", store_error(st));
-		exit(1);
-	}
-	event_clear(&first);
+	r->n = 0;
 }
 
-/* The key PIN derives under fresh parameters at libsodium's minimum cost
+/* Keeps K (taken over) as NAME's key for the fixtures to sign with,
+ * replacing the one kept before. */
+static inline void fixture_keep_key(const char *name, struct sign_key *k)
+{
+	struct fixture_keyring *r = fixture_ring();
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->names[i], name) == 0) {
+			sign_key_destroy(r->keys[i]);
+			r->keys[i] = k;
+			return;
+		}
+	}
+	if (r->n == FIXTURE_MAX_KEYS) {
+		fprintf(stderr, "fixture_keep_key: more than %d keys\n", FIXTURE_MAX_KEYS);
+		exit(1);
+	}
+	if (r->n == 0)
+		atexit(fixture_ring_clear);
+	r->names[r->n] = xstrdup(name);
+	r->keys[r->n++] = k;
+}
+
+/* NAME's kept key when it is NAME's current key in ST (a record where NAME
+ * has another key, or none, gets unsigned events), with the kept name in
+ * *KEPT (valid as long as the key). */
+static inline const struct sign_key *fixture_signer(struct store *st, const char *name, const char **kept)
+{
+	struct fixture_keyring *r = fixture_ring();
+	for (size_t i = 0; name && i < r->n; i++) {
+		if (strcmp(r->names[i], name) != 0)
+			continue;
+		struct store_engineer e;
+		bool current = store_get_engineer(st, name, &e) == STORE_OK &&
+			strcmp(e.public_key, sign_key_public(r->keys[i])) == 0;
+		store_engineer_clear(&e);
+		if (!current)
+			return NULL;
+		*kept = r->names[i];
+		return r->keys[i];
+	}
+	return NULL;
+}
+
+/* Has each of EVS[0..N) that must be signed in CHAIN signed as the program
+ * signs it: by its actor and, for an override, by the other engineer it
+ * names, each with their kept key. */
+static inline void fixture_sign(struct store *st, const char *chain, struct event *evs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct event *ev = &evs[i];
+		if (ev->signers[0] || !event_needs_signature(chain, ev))
+			continue;
+		ev->signers[0] = fixture_signer(st, ev->actor, &ev->signer_names[0]);
+		if (!ev->kind || strcmp(ev->kind, EV_OVERRIDE) != 0 || !ev->payload)
+			continue;
+		cJSON *p = cJSON_Parse(ev->payload);
+		const cJSON *who;
+		cJSON_ArrayForEach(who, cJSON_GetObjectItemCaseSensitive(p, "engineers")) {
+			if (cJSON_IsString(who) && strcmp(who->valuestring, ev->actor) != 0 && !ev->signers[1])
+				ev->signers[1] = fixture_signer(st, who->valuestring, &ev->signer_names[1]);
+		}
+		cJSON_Delete(p);
+	}
+}
+
+/* The key PIN derives at libsodium's minimum cost under fresh parameters
  * (into *P when not NULL); free it with sign_key_destroy. */
 static inline struct sign_key *fixture_key(const char *pin, struct sign_params *p)
 {
@@ -121,24 +178,155 @@ static inline struct sign_key *fixture_key(const char *pin, struct sign_params *
 	return k;
 }
 
-/* Registers NAME with a key derived from PIN, by "system". Returns the key
- * (the caller destroys it) when KEEP, else NULL. */
-static inline struct sign_key *fixture_engineer(struct store *st, const char *name, const char *full_name,
-	const char *pin, bool keep)
+/* Registers NAME in ST with the key PIN derives, by "system" at TIME_US (0:
+ * when it is recorded), and keeps a
+ * copy of the key for the fixtures to sign NAME's events with. The salt is
+ * made from NAME and PIN, so that NAME registered in several records with
+ * one PIN has one key. Returns the key (the caller destroys it) when KEEP,
+ * else NULL. */
+static inline struct sign_key *fixture_engineer_at(struct store *st, const char *name, const char *full_name,
+	const char *pin, bool keep, int64_t time_us)
 {
+	pin_set_cost(PIN_COST_MIN);
 	struct store_engineer e = {.name = (char *)name, .full_name = (char *)full_name};
-	struct sign_key *k = fixture_key(pin, &e.key);
+	sign_params_new(&e.key);
+	char *seed = xasprintf("%s\n%s", name, pin);
+	char digest[EVENT_HASH_HEX];
+	event_sha256_hex(seed, strlen(seed), digest);
+	free(seed);
+	snprintf(e.key.salt, sizeof(e.key.salt), "%.32s", digest);
+	struct sign_key *k = sign_key_derive(pin, &e.key, NULL), *kept = sign_key_derive(pin, &e.key, NULL);
+	if (!k || !kept) {
+		fprintf(stderr, "sign_key_derive failed\n");
+		exit(1);
+	}
 	snprintf(e.public_key, sizeof(e.public_key), "%s", sign_key_public(k));
 	struct event origin = fixture_event("system", "", "", NULL);
+	origin.time_us = time_us;
 	if (store_add_engineer(st, &e, &origin, k) != STORE_OK) {
 		fprintf(stderr, "store_add_engineer(%s): %s\n", name, store_error(st));
 		exit(1);
 	}
 	event_clear(&origin);
+	fixture_keep_key(name, kept);
 	if (keep)
 		return k;
 	sign_key_destroy(k);
 	return NULL;
+}
+
+/* Registers NAME in ST (the file PATH) as an engineer registered before
+ * keys (schema 3) was: a row with the PIN hash of PIN and an unsigned
+ * engineer_added {full_name} by "system" at TIME_US. */
+static inline void fixture_legacy_engineer(struct store *st, const char *path, const char *name,
+	const char *full_name, const char *pin, int64_t time_us)
+{
+	pin_set_cost(PIN_COST_MIN);
+	char *hash = pin_hash(pin);
+	sqlite3 *db = NULL;
+	char *sql = sqlite3_mprintf("INSERT INTO engineers (name, full_name, pin_hash, created_us) "
+		"VALUES (%Q, %Q, %Q, %lld)", name, full_name, hash, (long long)time_us);
+	if (!hash || sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "legacy engineer %s: %s\n", name, db ? sqlite3_errmsg(db) : "no PIN hash");
+		exit(1);
+	}
+	sqlite3_free(sql);
+	sqlite3_close(db);
+	free(hash);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "full_name", full_name);
+	char *payload = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	struct event ev = fixture_event("system", EV_ENGINEER_ADDED, name, payload);
+	cJSON_free(payload);
+	ev.time_us = time_us;
+	if (store_append(st, EVENT_CHAIN_ENGINEERS, &ev, 1, NULL, 0) != STORE_OK) {
+		fprintf(stderr, "legacy engineer %s: %s\n", name, store_error(st));
+		exit(1);
+	}
+	event_clear(&ev);
+}
+
+/* Gives NAME, an engineer registered before keys, the key PIN derives
+ * (key_enrolled, signed by it), and keeps it for the fixtures to sign
+ * with. */
+static inline void fixture_enrol(struct store *st, const char *name, const char *pin)
+{
+	struct sign_params p;
+	struct sign_key *k = fixture_key(pin, &p);
+	struct event origin = fixture_event(name, "", "", NULL);
+	if (store_set_key(st, name, EV_KEY_ENROLLED, sign_key_public(k), &p, k, &origin) != STORE_OK) {
+		fprintf(stderr, "store_set_key(%s): %s\n", name, store_error(st));
+		exit(1);
+	}
+	event_clear(&origin);
+	fixture_keep_key(name, k);
+}
+
+/* fixture_engineer_at, registered now. */
+static inline struct sign_key *fixture_engineer(struct store *st, const char *name, const char *full_name,
+	const char *pin, bool keep)
+{
+	return fixture_engineer_at(st, name, full_name, pin, keep, 0);
+}
+
+/* Appends one event, signed as fixture_sign signs it; returns its hash
+ * through HASH when not NULL. */
+static inline enum store_status fixture_append(struct store *st, const char *chain, const char *actor,
+	const char *kind, const char *target, const char *payload, char *hash)
+{
+	struct event ev = fixture_event(actor, kind, target, payload);
+	fixture_sign(st, chain, &ev, 1);
+	enum store_status s = store_append(st, chain, &ev, 1, NULL, 0);
+	if (hash)
+		memcpy(hash, ev.hash, EVENT_HASH_HEX);
+	event_clear(&ev);
+	return s;
+}
+
+/* The run_started payload of RUN as the program records it: what its row
+ * says (malloc'd JSON text). */
+static inline char *fixture_run_started_payload(const struct store_run_row *run)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "checklist", run->checklist_id);
+	cJSON_AddStringToObject(p, "sha256", run->checklist_sha);
+	cJSON_AddStringToObject(p, "title", run->title);
+	cJSON_AddObjectToObject(p, "variables");
+	cJSON_AddNumberToObject(p, "window_ms", 0);
+	cJSON_AddStringToObject(p, "path", run->path);
+	char *text = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	char *out = xstrdup(text);
+	cJSON_free(text);
+	return out;
+}
+
+/* Stores a checklist and starts a run of it by alice (signed as
+ * fixture_sign signs), its run_started saying what the row says; the run's
+ * id is malloc'd into RUN. */
+static inline void fixture_run(struct store *st, struct store_run_row *run, const char *title)
+{
+	static const char text[] = "{\"countersign\": 1, \"id\": \"noa\", \"title\": \"NOA\", \"sections\": []}";
+	char sha[EVENT_HASH_HEX];
+	if (store_put_checklist(st, text, sizeof(text) - 1, sha) != STORE_OK) {
+		fprintf(stderr, "store_put_checklist: %s\n", store_error(st));
+		exit(1);
+	}
+	memset(run, 0, sizeof(*run));
+	run->checklist_id = xstrdup("noa");
+	run->checklist_sha = xstrdup(sha);
+	run->title = xstrdup(title);
+	run->path = xstrdup("checklists/noa-server-deploy.json");
+	char *payload = fixture_run_started_payload(run);
+	struct event first = fixture_event("alice", EV_RUN_STARTED, "", payload);
+	free(payload);
+	fixture_sign(st, "run", &first, 1);
+	if (store_create_run(st, run, &first) != STORE_OK) {
+		fprintf(stderr, "store_create_run: %s\n", store_error(st));
+		exit(1);
+	}
+	event_clear(&first);
 }
 
 /* A second connection straight to the file, for what the store refuses to do. */

@@ -34,6 +34,7 @@ static int writer(const char *path, const char *run_id, int id, int ready, int g
 		char *payload = xasprintf("{\"text\":\"writer %d\",\"writer\":%d,\"n\":%d}", id, id, i);
 		struct event ev = fixture_event(id ? "bob" : "alice", EV_NOTE, "", payload);
 		free(payload);
+		fixture_sign(st, run_id, &ev, 1);
 		enum store_status s = store_append(st, run_id, &ev, 1, NULL, 0);
 		event_clear(&ev);
 		if (s != STORE_OK) {
@@ -105,9 +106,13 @@ static void test_first_open(const char *tmp, int attempt)
 	}
 	struct store *st = fixture_open(path);
 	struct store_verify_result r;
-	CHECK(store_verify(st, NULL, NULL, &r) == STORE_OK && r.ok && r.events == WRITERS);
+	/* Their events, and one registry_opened: one migration won. */
+	CHECK(store_verify(st, NULL, NULL, &r) == STORE_OK && r.ok && r.events == WRITERS + 1);
 	store_verify_result_clear(&r);
 	store_close(st);
+	sqlite3 *db = fixture_sql_open(path);
+	CHECK(fixture_sql_int(db, "SELECT count(*) FROM events WHERE chain = 'registry'") == 1);
+	sqlite3_close(db);
 	free(path);
 }
 
@@ -129,6 +134,8 @@ int main(void)
 		test_first_open(tmp, attempt);
 	char *path = xasprintf("%s/shared.db", tmp);
 	struct store *st = fixture_open(path);
+	fixture_engineer(st, "alice", "Alice", "alice-pin-1", false);
+	fixture_engineer(st, "bob", "Bob", "bob-pin-1", false);
 	struct store_run_row run;
 	fixture_run(st, &run, "concurrent");
 	store_close(st);

@@ -158,10 +158,20 @@ static void test_first_open_race(const char *tmp)
 }
 
 /* A database with one run of three events, closed; its path is returned. */
-static char *small_record(const char *tmp, const char *name, char **run_id)
+/* A run by alice and bob; their keys, or when LEGACY, engineers as they
+ * were registered before keys (so that the record can be made one of an
+ * older schema). */
+static char *small_record_as(const char *tmp, const char *name, char **run_id, bool legacy)
 {
 	char *path = xasprintf("%s/%s.db", tmp, name);
 	struct store *st = fixture_open(path);
+	static const char *const names[] = {"alice", "bob", "carol"};
+	for (size_t i = 0; i < 3; i++) {
+		if (legacy)
+			fixture_legacy_engineer(st, path, names[i], names[i], "pin-of-engineer", 1700000000000000LL);
+		else
+			fixture_engineer(st, names[i], names[i], "pin-of-engineer", false);
+	}
 	struct store_run_row run;
 	fixture_run(st, &run, "T");
 	CHECK(fixture_append(st, run.id, "alice", EV_NOTE, "", "{\"text\":\"a\"}", NULL) == STORE_OK);
@@ -170,6 +180,11 @@ static char *small_record(const char *tmp, const char *name, char **run_id)
 	store_run_row_clear(&run);
 	store_close(st);
 	return path;
+}
+
+static char *small_record(const char *tmp, const char *name, char **run_id)
+{
+	return small_record_as(tmp, name, run_id, false);
 }
 
 static void sql_on(const char *path, const char *sql)
@@ -251,7 +266,7 @@ static void test_trigger(const char *tmp)
 	free(run);
 
 	/* Version 2 read through views has no trigger, and needs none. */
-	path = small_record(tmp, "version2", &run);
+	path = small_record_as(tmp, "version2", &run, true);
 	fixture_make_version_3(path);
 	sql_on(path, "DROP TRIGGER run_index_append; DROP TABLE run_index; DROP TABLE run_actors; "
 		"DROP INDEX runs_by_checklist; PRAGMA user_version = 2");

@@ -118,7 +118,7 @@ static void test_signed_append(const char *tmp)
 	struct event *got = load(st, run.id, &n);
 	CHECK(n == 4);
 	if (n == 4) {
-		CHECK(signed_by(got[0].sigs, got[0].hash, 0, NULL, NULL));
+		CHECK(signed_by(got[0].sigs, got[0].hash, 1, alice, k_alice)); /* run_started */
 		CHECK_STR(got[1].sigs, evs[0].sigs);
 		CHECK_STR(got[2].sigs, evs[1].sigs);
 		CHECK_STR(got[3].sigs, "");
@@ -471,8 +471,8 @@ static void test_checkpoint(const char *tmp)
 static void make_legacy(const char *path, struct store_run_row runs[3])
 {
 	struct store *st = fixture_open(path);
-	fixture_engineer(st, "bob", "Bob", "bob-pin-1", false);
-	fixture_engineer(st, "carol", "Carol", "carol-pin-1", false);
+	fixture_legacy_engineer(st, path, "bob", "Bob", "bob-pin-1", 1700000000000000LL);
+	fixture_legacy_engineer(st, path, "carol", "Carol", "carol-pin-1", 1700000000000000LL);
 	for (int i = 0; i < 3; i++)
 		fixture_run(st, &runs[i], i == 0 ? "completed" : i == 1 ? "aborted" : "open");
 	CHECK(fixture_append(st, runs[0].id, "bob", EV_NOTE, "", "{\"text\":\"a\"}", NULL) == STORE_OK);

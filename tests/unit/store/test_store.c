@@ -281,8 +281,9 @@ static void test_engineers(struct store *st)
 		sign_entries_free(sigs, n_sigs);
 	}
 	event_array_free(evs, n);
-	sign_key_destroy(ka);
-	sign_key_destroy(kb);
+	/* What alice and bob record from here on is signed with these keys. */
+	fixture_keep_key("alice", ka);
+	fixture_keep_key("bob", kb);
 	sign_key_destroy(kx);
 	event_clear(&origin);
 }
@@ -405,6 +406,7 @@ static void test_append(struct store *st, const char *path)
 		fixture_event("bob", EV_RUN_COMPLETED, "", NULL),
 	};
 	evs[1].time_us = 42;
+	fixture_sign(st, run.id, evs, 3);
 	CHECK(store_append(st, run.id, evs, 3, ev_bytes, 4) == STORE_OK);
 	CHECK_STR(ev_bytes[0].sha, sha1);
 	CHECK_STR(ev_bytes[1].sha, sha2);
