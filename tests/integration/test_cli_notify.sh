@@ -7,8 +7,9 @@
 # messages of the listed events, naming the run and the section or item. The
 # webhook paths (they may carry a token) never appear in the database or in
 # what the commands print; a failed delivery is recorded as a notify_failed
-# event with the URL redacted, without failing the command; `verify` passes
-# at the end.
+# event with the URL redacted, without failing the command; a run that
+# completes sends its checkpoint to a webhook listening to "checkpoint";
+# `verify` passes at the end.
 #
 #   with_servers.sh -- sh test_cli_notify.sh COUNTERSIGN_BINARY
 set -u
@@ -188,6 +189,40 @@ cs alice abort "$RUN" --reason "end of the notify walk"
 expect_rc 0 "abort"
 delivered "abort: run_aborted to slack and json" "slack $P aborted by alice: end of the notify walk
 json run_aborted - $P aborted by alice: end of the notify walk"
+
+# A run that completes sends its checkpoint to a webhook listening to
+# "checkpoint": in the text and in details.checkpoint, which verify
+# --checkpoint accepts.
+cat >"$T/cp.json" <<'JSON'
+{"countersign": 1, "id": "notify-checkpoint", "title": "Notify checkpoint",
+ "notify": [{"url": "${HOOK_JSON}", "format": "json", "on": ["checkpoint"]}],
+ "sections": [{"id": "only", "title": "Only", "signoffs": 1,
+               "items": [{"id": "done", "title": "Done", "kind": "manual"}]}]}
+JSON
+cs alice start "$T/cp.json" --title "Notify checkpoint"
+expect_rc 0 "start a run whose checklist sends checkpoints"
+RUN2=$(cat "$T/out")
+cs alice attest "$RUN2" only/done
+cs alice sign "$RUN2" only
+expect_rc 0 "the signature that completes it"
+new_deliveries
+# (the checkpoint's text spans lines: count the lines that start a delivery)
+expect "one delivery, the checkpoint, to the json webhook" test \
+	"$(grep -E '^(slack|json|broken|elsewhere) ' "$T/new" | cut -d' ' -f1-2)" = "json checkpoint"
+"$PY" - "$TEST_HTTP_URL/deliveries" "$RUN2" "$T/cp.txt" <<'EOF'
+import json, sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+got = [json.loads(d["body"]) for d in json.load(opener.open(sys.argv[1], timeout=5))]
+cps = [b for b in got if b.get("event") == "checkpoint"]
+assert len(cps) == 1, cps
+cp, det = cps[0]["details"]["checkpoint"], cps[0]["details"]
+assert cp.startswith("countersign checkpoint v1\n") and "\nrun %s " % sys.argv[2] in cp, cp
+assert det["run"] == sys.argv[2] and cp in cps[0]["text"], cps[0]
+open(sys.argv[3], "w").write(cp)
+EOF
+expect "the checkpoint is in details.checkpoint and in the text, naming the run" test $? -eq 0
+"$CS" verify --checkpoint "$T/cp.txt" >"$T/out" 2>&1
+expect "verify --checkpoint accepts the checkpoint the webhook got" grep -q "^ok: " "$T/out"
 
 # Never shown, never stored: the webhook paths and the query.
 for secret in T0KEN-slack T0KEN-json T0KEN-broken Q5ECRET; do
