@@ -152,6 +152,13 @@ as_system "an override naming alice and bob" override deploy \
 as_system "a waiver" waived deploy/step '{"reason":"forged"}'
 as_system "a passing check" check_started rollback/undo '{"command":"echo undone"}' \
 	check_finished rollback/undo '{"verdict":"pass","message":"exit 0","duration_ms":1}'
+# An interruption is recorded only for a check that started and has no
+# result: one by system for prep/build, which passed long before, would
+# turn it to an error and undo bob's sign-off.
+fresh interrupted
+N=$($TAMPER "$DB" append "$R" check_finished system prep/build \
+	'{"verdict":"error","message":"interrupted: forged","interrupted_seq":2}')
+caught "an interruption of a check that had finished, by system" "event $N"
 fresh completed
 N=$($TAMPER "$DB" append "$R" run_completed system "" '{}')
 H=$(sqlite3 "$DB" "select hash from events where chain = '$R' and seq = $N")
