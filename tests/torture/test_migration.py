@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """Migration torture: a version 2 record (before the derived run table) of
-a few thousand finished runs is brought to version 3 while other processes
+a few thousand finished runs is brought to version 4 (the derived run
+table, then signatures and the registry chain) while other processes
 read it (runs, runs --all, audit, status, export, verify) and record in it
 (notes on open runs), and while processes migrating it are killed
 (SIGKILL) at random moments, again and again, before one is let finish.
 Afterwards: no reader failed, hung or saw a wrong state (a finished run
 listed as open, an open one missing, a run count short), every note a
 process acknowledged is in the record, the derived run table equals what
-the events say, and the whole record verifies.
+the events say, the registry chain registers every run and the end of every
+ended one, and the whole record verifies. The record starts as one that
+countersign wrote before signing keys (version 3, whose engineers have PIN
+hashes and no keys), which is first read without being migrated.
 
 usage: test_migration.py COUNTERSIGN_BINARY
 TORTURE_SECONDS (default 15) sets how long readers and writers run;
@@ -29,15 +33,16 @@ from torturelib import Env, Suite, db_connect, env_float, env_int, make_rng, pin
 
 FINISHED = 3000      # finished runs written straight into the file
 EVENTS = 40          # events each
-OPEN = 3             # open runs started through countersign
+OPEN = 3             # open runs: the legacy record's and two more
 ENGINEERS = ["alice", "bob"]
 
-# The derived run table as migration 3 computes it (docs/record.md).
+# The derived run table as migration 3 computes it (docs/record.md); the
+# engineers and registry chains are no runs.
 DERIVED = """
 SELECT h.chain, CASE e.kind WHEN 'run_completed' THEN 'completed' WHEN 'run_aborted' THEN 'aborted'
   ELSE 'open' END, e.time_us, h.last_seq, h.hash, h.time_us, h.n
 FROM (SELECT chain, max(seq) AS last_seq, hash, time_us, count(*) AS n FROM events
-      WHERE chain <> 'engineers' GROUP BY chain) AS h
+      WHERE chain NOT IN ('engineers', 'registry') GROUP BY chain) AS h
 LEFT JOIN (SELECT chain, min(seq), kind, time_us FROM events
            WHERE kind IN ('run_completed', 'run_aborted') GROUP BY chain) AS e ON e.chain = h.chain
 ORDER BY 1"""
@@ -55,6 +60,48 @@ def event_hash(seq, prev, time_us, fields):
         b = f.encode()
         h.update(struct.pack(">Q", len(b)) + b)
     return h.hexdigest()
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# A version 3 record as countersign wrote it before signing keys: engineers
+# alice, bob and carol (PINs pin-NAME-1, as pin_of says) and one open run.
+LEGACY = os.path.join(HERE, "..", "cli", "fixtures", "tamper-v3.sql")
+LEGACY_RUN = "083k8qf9gk"
+
+
+def load_version_3(db):
+    c = sqlite3.connect(db, timeout=30)
+    with open(LEGACY) as f:
+        c.executescript(f.read())
+    c.close()
+
+
+def add_open_runs(db, n):
+    """N open runs of the record's checklist, started as countersign starts
+    them (run_started saying what the row says)."""
+    c = sqlite3.connect(db, timeout=30)
+    cl_sha = c.execute("SELECT sha256 FROM checklists LIMIT 1").fetchone()[0]
+    base = int(time.time() * 1000000) - 3600 * 1000000
+    ids = []
+    for r in range(n):
+        rid = f"o{r:09d}"
+        started = base + r * 1000000
+        nonce = os.urandom(32).hex()
+        title = f"Open {r}"
+        c.execute("INSERT INTO runs (id, checklist_id, checklist_sha, title, path, started_us, nonce) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)", (rid, "cli-gates", cl_sha, title, "gates.json", started, nonce))
+        prev = sha(b"\0".join(str(x).encode() for x in (rid, cl_sha, started, nonce)) + b"\0")
+        payload = json.dumps({"checklist": "cli-gates", "sha256": cl_sha, "title": title,
+                              "variables": {"ENVNAME": "staging"}, "window_ms": 0, "path": "gates.json"},
+                             separators=(",", ":"))
+        fields = (ENGINEERS[r % 2], "ops", "host", "/dev/pts/1", "run_started", "", payload)
+        c.execute("INSERT INTO events (chain, seq, time_us, actor, os_user, host, tty, kind, target, payload, "
+                  "prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  (rid, 1, started) + fields + (prev, event_hash(1, prev, started, fields)))
+        ids.append(rid)
+    c.commit()
+    c.close()
+    return ids
 
 
 def make_version_2(db):
@@ -172,7 +219,7 @@ class Storm:
         """Processes that would migrate, killed at random moments, KILLS times."""
         killed = 0
         for k in range(kills):
-            if user_version(self.env.db) >= 3:
+            if user_version(self.env.db) >= 4:
                 break
             args = ["note", self.open_runs[0], f"migrator {k}", "--engineer", "alice", "--pin-stdin"]
             p, o, e, t0 = self.env.spawn(args, [pin_of("alice")])
@@ -193,11 +240,14 @@ def main():
     env = Env(sys.argv[1], "migration")
     try:
         rng = make_rng(suite)
-        env.add_engineers(suite, ENGINEERS)
-        gates = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli", "fixtures", "gates.json")
-        with open(gates) as f, open(env.path("gates.json"), "w") as g:
-            g.write(f.read())
-        open_runs = [env.start_run(suite, "gates.json", who=ENGINEERS[i % 2]) for i in range(OPEN)]
+        load_version_3(env.db)
+        open_runs = [LEGACY_RUN] + add_open_runs(env.db, OPEN - 1)
+        # Read, a version 3 record is not migrated.
+        r = env.run(["status", open_runs[1], "--json"])
+        suite.check(r.rc == 0, "status of a run in a version 3 record", r)
+        r = env.run(["audit", "--run", LEGACY_RUN, "--json"])
+        suite.check(r.rc == 0 and json.loads(r.out)["count"] > 0, "audit of a version 3 record", r)
+        suite.check(user_version(env.db) == 3, "reading leaves a version 3 record at version 3")
         make_version_2(env.db)
         add_finished_runs(env.db)
         n_runs = FINISHED + OPEN
@@ -209,7 +259,7 @@ def main():
         c.execute("VACUUM INTO ?", (copy,))
         c.close()
         t0 = time.monotonic()
-        r = env.run(["engineer", "add", "carol", "--full-name", "Carol", "--pin-stdin"], [pin_of("carol")], db=copy)
+        r = env.run(["engineer", "add", "dave", "--full-name", "Dave", "--pin-stdin"], [pin_of("dave")], db=copy)
         took = time.monotonic() - t0
         suite.check(r.rc == 0, "a migration of the copy", r)
         suite.note(f"{FINISHED * EVENTS} events; one migration and append take {took:.2f} s")
@@ -232,14 +282,18 @@ def main():
         r = env.by("bob", ["note", open_runs[1], "after the storm"])
         suite.check(r.rc == 0, "a note after the storm", r)
         storm.notes.append((open_runs[1], "after the storm"))
-        suite.check(user_version(env.db) == 3, "the record is at schema version 3")
+        suite.check(user_version(env.db) == 4, "the record is at schema version 4")
         c = db_connect(env.db)
         try:
             want = [tuple(x) for x in c.execute(DERIVED)]
             got = [tuple(x) for x in c.execute("SELECT run, state, ended_us, last_seq, head, last_us, events "
                                                "FROM run_index ORDER BY 1")]
             actors = c.execute("SELECT count(*) FROM (SELECT DISTINCT actor, chain FROM events "
-                               "WHERE chain <> 'engineers')").fetchone()[0]
+                               "WHERE chain NOT IN ('engineers', 'registry'))").fetchone()[0]
+            registry = [(k, t, json.loads(p)) for k, t, p in c.execute(
+                "SELECT kind, target, payload FROM events WHERE chain = 'registry' ORDER BY seq")]
+            ended = dict(c.execute("SELECT chain, min(seq) FROM events WHERE kind IN ('run_completed', "
+                                   "'run_aborted') AND chain NOT IN ('engineers', 'registry') GROUP BY chain"))
             got_actors = c.execute("SELECT count(*) FROM run_actors").fetchone()[0]
             recorded = set((x[0], x[1]) for x in c.execute(
                 "SELECT chain, json_extract(payload, '$.text') FROM events WHERE kind = 'note'"))
@@ -249,6 +303,21 @@ def main():
                     f"{len(want)} computed, {len(got)} in the table")
         suite.check(actors == got_actors, "run_actors names each engineer of each run once",
                     f"{actors} pairs in the events, {got_actors} in the table")
+        kinds = [k for k, _, _ in registry]
+        suite.check(kinds[:1] == ["registry_opened"] and kinds.count("registry_opened") == 1,
+                    "the registry chain opens once", kinds[:3])
+        through = registry[0][2].get("unsigned_through", {}) if registry else {}
+        suite.check(len(through) == n_runs + 1 and through.get("m000000000") == EVENTS
+                    and through.get(LEGACY_RUN) == 4
+                    and through.get("engineers", 0) >= 3,
+                    "registry_opened counts the events recorded before signatures", len(through))
+        registered = sorted(t for k, t, _ in registry if k == "run_registered")
+        suite.check(registered == sorted([f"m{r:09d}" for r in range(FINISHED)] + open_runs),
+                    f"every run is registered once ({len(registered)})")
+        ends = {t: p for k, t, p in registry if k == "run_ended"}
+        suite.check(len(ends) == len(ended) == FINISHED
+                    and all(ends[r]["events"] == seq for r, seq in ended.items()),
+                    f"every ended run's end is registered with its ending event ({len(ends)})")
         missing = [n for n in storm.notes if n not in recorded]
         suite.check(not missing, f"every acknowledged note is recorded ({len(storm.notes)})", missing[:5])
         r = env.run(["verify"], timeout=300)
