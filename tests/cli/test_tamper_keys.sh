@@ -166,6 +166,15 @@ $TAMPER "$DB" append registry run_ended system "$R" "{\"kind\":\"run_completed\"
 	>/dev/null
 caught "a completion recorded while prep's gate is closed" "event $N"
 
+# The engineers chain holds registrations, keys and wrong PINs only: a
+# sign-off appended to it as system is not countersign's either (found in
+# review; low: the engine never reads it, but the audit trail shows it).
+fresh engineers-kind
+N=$($TAMPER "$DB" append engineers signed system prep "$SIGNED")
+run "$CS" --db "$DB" verify
+expect_rc 1 "verify after a signed event appended to the engineers chain by system"
+expect_in err "event $N" "names the event"
+
 # --- overrides alice forges with her own PIN (found in review) --------------------
 # alice knows her PIN and can write the file: her signature is genuine, but
 # an override needs a second engineer. One naming alice alone, or alice
