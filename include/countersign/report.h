@@ -138,8 +138,9 @@ struct report {
 	char *verify_message;           /* "ok: N events, head H" or what is wrong */
 	/* The record's checkpoint at export (checkpoint.h text: the registry,
 	 * the engineers chain and this run's chain), to keep outside the
-	 * database for verify --checkpoint; "" when the record gave none (an
-	 * older record not yet brought up to date, read only). */
+	 * database for verify --checkpoint; "" when the run's chain does not
+	 * verify or the record gave none (an older record not yet brought up
+	 * to date, read only). */
 	char *checkpoint;
 	int64_t generated_us;
 	char *generator;                /* "countersign VERSION" */

@@ -199,10 +199,11 @@ int report_build_anchor(struct report_ctx *c, char **err)
 	r->verify_message = report_clean_text(text);
 	free(text);
 	store_verify_result_clear(&res);
-	/* Without one the report is still whole: its anchor checks the run's
-	 * chain (the session says why there is none). The text is kept byte
-	 * for byte, so that its checksum still holds. */
-	if (session_checkpoint(c->s, r->run_id, &r->checkpoint) != CS_OK || !r->checkpoint) {
+	/* A checkpoint is what a reader keeps as the state to hold the record
+	 * to: none of a record that does not verify. Without one the report is
+	 * still whole (the session says why there is none). The text is kept
+	 * byte for byte, so that its checksum still holds. */
+	if (!r->verified || session_checkpoint(c->s, r->run_id, &r->checkpoint) != CS_OK || !r->checkpoint) {
 		free(r->checkpoint);
 		r->checkpoint = xstrdup("");
 	}

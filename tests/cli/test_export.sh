@@ -163,6 +163,10 @@ run "$CS" --db "$T/tampered.db" export "$R" --format md
 expect_rc 1 "export of a record that does not verify exits 1"
 expect_in out "**DOES NOT VERIFY**" "and the report says so"
 expect_in err "does not verify" "stderr says so too"
+expect_not_in out "countersign checkpoint v1" "and carries no checkpoint to keep"
+run "$CS" --db "$T/tampered.db" export "$R" --format json
+"$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["audit"]["checkpoint"])' "$T/out" >"$T/fact" 2>&1
+expect_eq "$(cat "$T/fact")" None "the JSON report's checkpoint is null"
 
 # --- usage -----------------------------------------------------------------------
 run "$CS" export --format md
