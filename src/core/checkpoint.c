@@ -244,6 +244,18 @@ bool checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char
 		start++;
 	while (end > start && is_blank(text[end - 1]))
 		end--;
+	/* A file a notify entry appends to holds one checkpoint per completed
+	 * run: say so rather than report the first one's lines as a change. */
+	size_t headers = 0;
+	for (size_t i = start; i + strlen(CHECKPOINT_HEADER) < end; i++)
+		if ((i == start || text[i - 1] == '\n') && memcmp(text + i, CHECKPOINT_HEADER "\n",
+				strlen(CHECKPOINT_HEADER) + 1) == 0)
+			headers++;
+	if (headers > 1) {
+		*why = xasprintf("the text holds %zu checkpoints, not one: give one of them (the last is the latest)",
+			headers);
+		return false;
+	}
 	/* the checksum line follows the last empty line */
 	const char *base = text + start, *gap = NULL;
 	for (const char *p = base; p + 1 < text + end; p++)

@@ -71,6 +71,9 @@ cp "$T/second.cp" "$T/out"
 expect_in out "run $R2 " "the second names the second run"
 run "$CS" verify --checkpoint "$T/second.cp"
 expect_rc 0 "verify --checkpoint accepts the second"
+run "$CS" verify --checkpoint "$KEPT"
+expect_rc 2 "the file of two checkpoints is not one checkpoint"
+expect_in err "holds 2 checkpoints" "and verify says so rather than call it changed"
 
 # An aborted run appends nothing.
 R3=$(printf 'pin-alice-1\n' | "$CS" start "$T/cp.json" --engineer alice --pin-stdin)

@@ -135,6 +135,12 @@ static void test_every_byte(void)
 	struct checkpoint cp;
 	CHECK(!checkpoint_parse(GOLDEN, strlen(GOLDEN) - 10, &cp, &why));
 	free(why);
+	/* two checkpoints one after the other, as a notify file holds them */
+	char *two = xasprintf("%s\n%s\n", GOLDEN, GOLDEN);
+	CHECK(!parses(two, &why));
+	CHECK(why && strstr(why, "holds 2 checkpoints"));
+	free(why);
+	free(two);
 	/* a NUL inside */
 	CHECK(!checkpoint_parse(GOLDEN, sizeof(GOLDEN), &cp, &why));
 	free(why);
