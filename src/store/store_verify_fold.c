@@ -56,10 +56,35 @@ void verify_fold_begin(struct verifier *v, const struct store_run_row *run)
 	v->completion_seen = false;
 }
 
+/* An interruption, which system records only for a check that started and
+ * has no result: the item EV names must have its check running. */
+static bool check_interrupted(struct verifier *v, const struct event *ev)
+{
+	const struct checklist *cl = engine_checklist(v->eng);
+	const char *slash = strchr(ev->target, '/');
+	for (size_t s = 0; slash && s < cl->n_sections; s++) {
+		const struct checklist_section *sec = &cl->sections[s];
+		if (strlen(sec->id) != (size_t)(slash - ev->target) || strncmp(sec->id, ev->target, strlen(sec->id)) != 0)
+			continue;
+		for (size_t i = 0; i < sec->n_items; i++)
+			if (strcmp(sec->items[i].id, slash + 1) == 0 && engine_item(v->eng, s, i)->running_payload)
+				return true;
+	}
+	char *name = verify_event_name(v, ev);
+	verify_fail(v, ev->seq, "%s: an interruption recorded as system for %s, whose check was not running (system "
+		"records one only for a check that started and has no result; the event was not made by countersign)",
+		name, ev->target);
+	free(name);
+	return false;
+}
+
 bool verify_fold_event(struct verifier *v, const struct event *ev)
 {
 	if (!v->eng)
 		return true;
+	if (ev->seq > v->unsigned_through && strcmp(ev->kind, EV_CHECK_FINISHED) == 0 &&
+		strcmp(ev->actor, "system") == 0 && !check_interrupted(v, ev))
+		return false;
 	if (!v->completion_seen && strcmp(ev->kind, EV_RUN_COMPLETED) == 0) {
 		v->completion_seen = true;
 		engine_refresh(v->eng, ev->time_us);

@@ -206,7 +206,7 @@ static bool same_field(struct verifier *v, const struct store_run_row *run, cons
 	bool ok = said && strcmp(said, row_value) == 0;
 	if (!ok && said)
 		verify_fail(v, 0, "the row of run %s says %s \"%s\", its run_registered event (registry event %" PRId64
-			") says \"%s\" (the row was edited)", run->id, label, row_value, r->reg_seq, said);
+			") says \"%s\" (the row or the registry chain was edited)", run->id, label, row_value, r->reg_seq, said);
 	else if (!ok)
 		verify_fail(v, 0, "the run_registered event of run %s (registry event %" PRId64 ") does not say its %s "
 			"(the record was altered)", run->id, r->reg_seq, label);

@@ -13,8 +13,10 @@
 
 #include "countersign/clock.h"
 
+/* One section whose gate needs no signature: it passes once ping passes. */
 static const char scene_checklist[] = "{\"countersign\": 1, \"id\": \"noa\", \"title\": \"NOA\", \"sections\": "
-	"[{\"id\": \"pre\", \"items\": [{\"id\": \"ping\", \"run\": \"echo all good\"}]}]}";
+	"[{\"id\": \"pre\", \"title\": \"Pre\", \"signoffs\": 0, \"items\": [{\"id\": \"ping\", \"title\": \"Ping\", "
+	"\"kind\": \"command\", \"run\": \"echo all good\"}]}]}";
 
 struct vscene {
 	char *path;
