@@ -57,8 +57,15 @@ int session_checkpoint(struct session *s, const char *run_id, char **text)
 {
 	assert(s && s->st && text);
 	*text = NULL;
+	/* a record from before the registry chain has no id to name */
+	char record[CHECKPOINT_RECORD_HEX];
+	enum store_status rc = store_record_id(s->st, record);
+	if (rc != STORE_OK) {
+		reporter_say(&s->report, "cannot take a checkpoint: %s", store_error(s->st));
+		return session_outcome(rc);
+	}
 	struct checkpoint cp = {0};
-	enum store_status rc = store_checkpoint(s->st, run_id, &cp);
+	rc = store_checkpoint(s->st, run_id, &cp);
 	if (rc == STORE_NOT_FOUND && run_id)
 		reporter_say(&s->report, "no run \"%s\"; 'countersign runs --all' lists them", run_id);
 	else if (rc != STORE_OK)

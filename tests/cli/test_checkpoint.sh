@@ -38,6 +38,15 @@ run "$CS" --db "$DB" checkpoint nosuchrun
 expect_rc 2 "an unknown run"
 expect_in err "no run \"nosuchrun\"" "an unknown run is said"
 
+# A record from before the registry chain (not yet brought up to date) has no id to name.
+sqlite3 "$T/v3.db" <"$SRC/tests/cli/fixtures/tamper-v3.sql"
+for which in "" 083k8qf9gk; do
+	run "$CS" --db "$T/v3.db" checkpoint $which
+	expect_rc 2 "checkpoint $which of a version 3 record"
+	expect_in err "cannot take a checkpoint" "checkpoint $which of a version 3 record says why"
+	expect_not_in err "no run" "checkpoint $which of a version 3 record does not blame the run"
+done
+
 run "$CS" --db "$DB" checkpoint -o "$T/kept.cp"
 expect_rc 0 "checkpoint -o FILE"
 expect_eq "$(cat "$T/out")" "" "nothing on standard output with -o"
