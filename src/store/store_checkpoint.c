@@ -4,7 +4,7 @@
 #include "store_internal.h"
 
 #include <assert.h>
-#include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,8 @@ static enum store_status read_record_id(struct store *st, char out[CHECKPOINT_RE
 	if (rc == SQLITE_ROW && strcmp(store_column_text(stmt, 0), EV_REGISTRY_OPENED) == 0) {
 		cJSON *p = cJSON_Parse(store_column_text(stmt, 1));
 		const cJSON *rec = cJSON_GetObjectItemCaseSensitive(p, "record");
-		if (cJSON_IsString(rec) && strlen(rec->valuestring) == CHECKPOINT_RECORD_HEX - 1)
+		if (cJSON_IsString(rec) && strlen(rec->valuestring) == CHECKPOINT_RECORD_HEX - 1 &&
+			strspn(rec->valuestring, "0123456789abcdef") == CHECKPOINT_RECORD_HEX - 1)
 			memcpy(out, rec->valuestring, CHECKPOINT_RECORD_HEX);
 		cJSON_Delete(p);
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -59,6 +60,16 @@ enum store_status store_record_id(struct store *st, char out[CHECKPOINT_RECORD_H
 	return s;
 }
 
+/* True when S is printable ASCII without spaces: a word of the checkpoint
+ * text. */
+static bool one_word(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return false;
+	return s[0] != '\0';
+}
+
 /* Adds CHAIN's size and head to CP; an empty chain is left out unless
  * REQUIRED. */
 static enum store_status add_chain(struct store *st, sqlite3_stmt *head, const char *chain, bool required,
@@ -68,7 +79,21 @@ static enum store_status add_chain(struct store *st, sqlite3_stmt *head, const c
 	store_bind_text(head, 1, chain);
 	int rc = sqlite3_step(head);
 	if (rc == SQLITE_ROW) {
-		checkpoint_add(cp, chain, sqlite3_column_int64(head, 0), store_column_text(head, 1));
+		/* A checkpoint names what verify can later find again: a doctored
+		 * last event is reported, not copied into it. */
+		int64_t seq = sqlite3_column_int64(head, 0);
+		const char *hash = store_column_text(head, 1);
+		if (!one_word(chain)) {
+			store_set_err(st, "the chain \"%s\" cannot be named in a checkpoint: its run id is not one word "
+				"(the record was altered; run countersign verify)", chain);
+			return STORE_FAILED;
+		}
+		if (seq < 1 || !store_is_sha_hex(hash)) {
+			store_set_err(st, "the last event of chain %s (event %" PRId64 ") holds no valid hash (the record "
+				"was altered; run countersign verify)", chain, seq);
+			return STORE_FAILED;
+		}
+		checkpoint_add(cp, chain, seq, hash);
 		return STORE_OK;
 	}
 	if (rc != SQLITE_DONE)
@@ -108,7 +133,7 @@ static char *host_name(void)
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
 	for (char *p = host; *p; p++)
-		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
 			*p = '-';
 	return xstrdup(host[0] ? host : "unknown");
 }

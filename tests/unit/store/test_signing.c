@@ -459,6 +459,26 @@ static void test_checkpoint(const char *tmp)
 	CHECK(store_checkpoint(st, "nosuchrun0", &cp) == STORE_NOT_FOUND);
 	checkpoint_clear(&cp);
 
+	/* A doctored head, or record id, is said, not put in a checkpoint
+	 * (whose text could not hold it). */
+	sqlite3 *db = fixture_sql_open(path);
+	char *sql = xasprintf("DROP TRIGGER events_no_update; UPDATE events SET hash = 'not a hash' "
+		"WHERE chain = '%s' AND seq = 2", open2.id);
+	CHECK(fixture_sql(db, sql, NULL) == SQLITE_OK);
+	free(sql);
+	CHECK(store_checkpoint(st, NULL, &cp) == STORE_FAILED);
+	CHECK(contains(store_error(st), "holds no valid hash"));
+	CHECK(cp.n_chains == 0 && !cp.host);
+	checkpoint_clear(&cp);
+	CHECK(store_checkpoint(st, done.id, &cp) == STORE_OK);
+	checkpoint_clear(&cp);
+	CHECK(fixture_sql(db, "UPDATE events SET payload = json_set(payload, '$.record', 'XYZ' || "
+		"substr(json_extract(payload, '$.record'), 4)) WHERE chain = 'registry' AND seq = 1", NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(store_checkpoint(st, done.id, &cp) == STORE_FAILED);
+	CHECK(contains(store_error(st), "registry_opened"));
+	checkpoint_clear(&cp);
+
 	store_run_row_clear(&done);
 	store_run_row_clear(&open1);
 	store_run_row_clear(&open2);
@@ -524,6 +544,10 @@ static void test_read_only_v3(const char *path, const struct store_run_row runs[
 	struct checkpoint cp;
 	CHECK(store_checkpoint(st, NULL, &cp) == STORE_NOT_FOUND);
 	checkpoint_clear(&cp);
+	/* Verify reads it too, and says what it cannot check. */
+	struct store_verify_result vr;
+	CHECK(store_verify(st, NULL, NULL, &vr) == STORE_OK && vr.ok && contains(vr.why, "predates signatures"));
+	store_verify_result_clear(&vr);
 	store_close(st);
 	CHECK(count_on(path, "PRAGMA user_version") == 3);
 }
@@ -592,6 +616,11 @@ static void test_migration(const char *tmp)
 	reg = load(st, EVENT_CHAIN_REGISTRY, &n);
 	CHECK(n == 7);
 	event_array_free(reg, n);
+	struct store_verify_result vr;
+	CHECK(store_verify(st, NULL, NULL, &vr) == STORE_OK && vr.ok);
+	if (!vr.ok)
+		fprintf(stderr, "verify after migration: %s\n", vr.why ? vr.why : "?");
+	store_verify_result_clear(&vr);
 	store_close(st);
 	for (int i = 0; i < 3; i++)
 		store_run_row_clear(&runs[i]);
