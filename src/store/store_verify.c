@@ -64,7 +64,8 @@ static bool check_evidence(const char *sha, void *user)
 	sqlite3_bind_text(v->evidence, 1, sha, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(v->evidence);
 	if (rc == SQLITE_DONE)
-		return verify_fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " is missing", VERIFY_SHORT_HASH, sha, v->seq);
+		return verify_fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " is missing", VERIFY_SHORT_HASH, sha,
+			v->seq);
 	if (rc != SQLITE_ROW)
 		return verify_db_fail(v, "cannot read evidence");
 	char got[EVENT_HASH_HEX];
@@ -298,7 +299,8 @@ static bool verify_all(struct verifier *v)
 	for (size_t i = n; ok && i > 0; i--)
 		ok = verify_run(v, &runs[i - 1]);
 	store_run_row_array_free(runs, n);
-	return ok && verify_check_orphans(v) && verify_check_derived_orphans(v) && verify_report_trigger(v);
+	return ok && verify_other_snapshots(v) && verify_check_orphans(v) && verify_check_derived_orphans(v) &&
+		verify_report_trigger(v);
 }
 
 static bool verify_one(struct verifier *v, const char *run_id)

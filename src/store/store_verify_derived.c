@@ -138,7 +138,8 @@ bool verify_check_derived(struct verifier *v, const char *run)
 			PRId64, (int64_t)sqlite3_column_int64(stmt, 5), (int64_t)sqlite3_column_int64(stmt, 2),
 			v->cur->events);
 	else if (strcmp(store_column_text(stmt, 3), v->cur->head) != 0)
-		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", VERIFY_SHORT_HASH, store_column_text(stmt, 3),
+		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", VERIFY_SHORT_HASH,
+			store_column_text(stmt, 3),
 			VERIFY_SHORT_HASH, v->cur->head);
 	else if (sqlite3_column_int64(stmt, 4) != v->last_us)
 		ok = derived_differs(v, cause, "it says the last event was at %" PRId64 " us, the chain at %" PRId64

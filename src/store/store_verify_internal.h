@@ -144,6 +144,8 @@ void verify_registry_clear(struct verify_registry *reg);
 /* store_verify_rows.c: the tables against the chains. */
 /* RUN's checklist snapshot hashes to its key. */
 bool verify_snapshot(struct verifier *v, const struct store_run_row *run);
+/* Every snapshot no run checked hashes to its key (with every run checked). */
+bool verify_other_snapshots(struct verifier *v);
 /* RUN's row against its run_started event (the chain just checked). */
 bool verify_run_started(struct verifier *v, const struct store_run_row *run);
 /* Every row of the engineers table against the engineers chain. */

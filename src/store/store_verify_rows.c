@@ -40,6 +40,30 @@ bool verify_snapshot(struct verifier *v, const struct store_run_row *run)
 	return ok;
 }
 
+bool verify_other_snapshots(struct verifier *v)
+{
+	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT sha256, text FROM checklists ORDER BY sha256");
+	if (!stmt)
+		return verify_db_fail(v, "cannot read the checklist snapshots");
+	v->chain = NULL;
+	bool ok = true;
+	int rc = SQLITE_DONE;
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *sha = store_column_text(stmt, 0);
+		if (strvec_find(&v->snapshots_ok, sha) >= 0)
+			continue;
+		char got[EVENT_HASH_HEX];
+		event_sha256_hex(sqlite3_column_blob(stmt, 1), (size_t)sqlite3_column_bytes(stmt, 1), got);
+		if (strcmp(got, sha) != 0)
+			ok = verify_fail(v, 0, "the checklist snapshot %.*s..., which no run uses, does not match its SHA-256 "
+				"(its text was altered)", VERIFY_SHORT_HASH, sha);
+	}
+	if (ok && rc != SQLITE_DONE)
+		ok = verify_db_fail(v, "cannot read the checklist snapshots");
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
 /* One field of the row against run_started's payload P. A run recorded
  * before signatures (LEGACY) may lack the field: older versions did not
  * record it. */

@@ -39,6 +39,18 @@ static void test_snapshot(const char *tmp)
 	EXPECT_FAIL(&sc, sc.run.id, sc.run.id, 0, want);
 	free(want);
 	vscene_close(&sc);
+
+	/* A snapshot no run uses is checked too. */
+	vscene_open(&sc, tmp, "snapshot-unused");
+	char sha[EVENT_HASH_HEX];
+	CHECK(store_put_checklist(sc.st, "{\"unused\": 1}", 13, sha) == STORE_OK);
+	EXPECT_OK(&sc, NULL);
+	vscene_tamper(&sc, "UPDATE checklists SET text = '{\"unused\": 2}' WHERE text = '{\"unused\": 1}'");
+	want = xasprintf("the checklist snapshot %.12s..., which no run uses, does not match its SHA-256", sha);
+	EXPECT_FAIL(&sc, NULL, NULL, 0, want);
+	EXPECT_OK(&sc, sc.run.id);
+	free(want);
+	vscene_close(&sc);
 }
 
 static void test_run_row(const char *tmp)
