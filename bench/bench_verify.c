@@ -170,7 +170,11 @@ int main(void)
 	struct signer who[2];
 	engineer(st, &who[0], "alice");
 	engineer(st, &who[1], "bob");
-	static const char checklist[] = "{\"countersign\": 1, \"id\": \"bench\", \"title\": \"Bench\"}";
+	/* A checklist that loads, so that verify folds the run with it as it
+	 * does any run. */
+	static const char checklist[] = "{\"countersign\": 1, \"id\": \"bench\", \"title\": \"Bench\", \"sections\": "
+		"[{\"id\": \"deploy\", \"title\": \"Deploy\", \"items\": [{\"id\": \"rollout-status\", \"title\": "
+		"\"Rollout status\", \"kind\": \"command\", \"run\": \"kubectl -n noa rollout status deploy/noa-server\"}]}]}";
 	char sha[EVENT_HASH_HEX];
 	if (store_put_checklist(st, checklist, sizeof(checklist) - 1, sha) != STORE_OK)
 		fail(st, "cannot store the checklist");
