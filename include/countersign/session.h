@@ -112,6 +112,10 @@ int session_append(struct session *s, struct event *evs, size_t n, struct store_
 int session_check_pin(struct session *s, const char *name, const char *pin, const char *what);
 /* Forgets NAME's unlocked key (wiping it); a no-op when none. */
 void session_lock(struct session *s, const char *name);
+/* True when NAME's key is unlocked in S: its PIN was checked and the key
+ * was not forgotten since (session_lock, or a record refused because the
+ * PIN was changed in another process). */
+bool session_key_unlocked(const struct session *s, const char *name);
 /* Changes NAME's PIN: checks OLD_PIN (as session_check_pin), checks
  * NEW_PIN's length, derives the new key and records key_rotated signed by
  * the old key; from then on the old PIN is refused and the new key is the

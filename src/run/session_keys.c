@@ -69,6 +69,11 @@ static void ring_put(struct session *s, const char *name, struct sign_key *key)
 	ring->v[ring->n++] = (struct keyring_entry){.name = xstrdup(name), .key = key};
 }
 
+bool session_key_unlocked(const struct session *s, const char *name)
+{
+	return ring_find(s, name) != NULL;
+}
+
 void session_lock(struct session *s, const char *name)
 {
 	struct keyring_entry *e = ring_find(s, name);

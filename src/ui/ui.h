@@ -205,6 +205,10 @@ void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, 
 
 /* ui_start.c: sign-in, registering, variables, new run */
 void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui));
+/* When the operator's key is no longer unlocked (their PIN was changed in
+ * another process, so a record in their name was refused), asks them once
+ * to sign in again; a no-op otherwise. */
+void ui_signin_again(struct ui *ui);
 void ui_begin_new_run(struct ui *ui, const char *checklist_path);
 void ui_begin_resume(struct ui *ui, const char *run_id);
 /* Signs the operator in first when needed, then resumes RUN_ID. */

@@ -144,6 +144,7 @@ static void loop(struct ui *ui)
 			handle_key(ui, script_key);
 		for (int key; (key = ui_term_key(ui)) != UI_KEY_NONE;)
 			handle_key(ui, key);
+		ui_signin_again(ui);
 		if (mono_ms() >= next_tick) {
 			next_tick = mono_ms() + UI_TICK_MS;
 			if (ui->view->tick)

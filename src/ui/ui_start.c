@@ -42,6 +42,28 @@ static bool submit_signin(struct ui *ui, struct ui_dialog *d, bool yes)
 	return false;
 }
 
+void ui_signin_again(struct ui *ui)
+{
+	/* asked once each time the key goes: Esc leaves the operator free to
+	 * look around or quit (what they record is refused, saying why) */
+	static bool asked;
+	if (!ui->operator || session_key_unlocked(&ui->s, ui->operator)) {
+		asked = false;
+		return;
+	}
+	if (asked || ui->dialog)
+		return;
+	asked = true;
+	struct ui_dialog *d = ui_dialog_new("Sign in again");
+	ui_dialog_info(d, "The PIN of %s was changed in another terminal since it was entered here: nothing more "
+		"is recorded in that name until the PIN is entered again.", ui->operator);
+	ui_dialog_field(d, "Engineer", FIELD_TEXT, ui->operator);
+	ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
+	d->focus = 1;
+	d->submit = submit_signin;
+	ui_dialog_open(ui, d);
+}
+
 /* Registering: the same rules as the command line (session_add_engineer
  * says what is wrong); here only what a form adds: both names given and the
  * PIN typed twice alike. */
