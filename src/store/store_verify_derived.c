@@ -139,8 +139,7 @@ bool verify_check_derived(struct verifier *v, const char *run)
 			v->cur->events);
 	else if (strcmp(store_column_text(stmt, 3), v->cur->head) != 0)
 		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", VERIFY_SHORT_HASH,
-			store_column_text(stmt, 3),
-			VERIFY_SHORT_HASH, v->cur->head);
+			store_column_text(stmt, 3), VERIFY_SHORT_HASH, v->cur->head);
 	else if (sqlite3_column_int64(stmt, 4) != v->last_us)
 		ok = derived_differs(v, cause, "it says the last event was at %" PRId64 " us, the chain at %" PRId64
 			" us", (int64_t)sqlite3_column_int64(stmt, 4), v->last_us);
