@@ -335,6 +335,10 @@ bool verify_keys_event(struct verifier *v, const struct event *ev)
 	if (strcmp(ev->kind, EV_PIN_CHANGED) == 0 && ev->seq > v->unsigned_through)
 		return fail_event(v, ev, "a PIN change recorded since signatures began must be a key_rotated signed by "
 			"the old key (this one was not made by countersign)");
+	if (!added && !enrolled && !rotated && strcmp(ev->kind, EV_PIN_CHANGED) != 0 &&
+		strcmp(ev->kind, EV_PIN_FAILED) != 0 && strcmp(ev->kind, EV_PIN_LOCKED) != 0)
+		return fail_event(v, ev, "it is not an event of the engineers chain, which holds registrations, keys and "
+			"wrong PINs only (the record was altered)");
 	if (!added && !enrolled && !rotated)
 		return verify_signatures(v, ev);
 	cJSON *p = cJSON_Parse(ev->payload);

@@ -188,6 +188,14 @@ static void test_late_pin_changed(const char *tmp)
 	EXPECT_FAIL(&sc, NULL, "engineers", 3, "event 3 of the engineers chain (pin_changed of bob): a PIN change "
 		"recorded since signatures began must be a key_rotated signed by the old key");
 	vscene_close(&sc);
+
+	/* A run's event appended to the engineers chain. */
+	vscene_open(&sc, tmp, "engineers-kind");
+	ev = vscene_event("system", EV_SIGNED, "pre", "{\"meaning\":\"approve\",\"digest\":\"d1\"}");
+	vscene_forge(&sc, EVENT_CHAIN_ENGINEERS, &ev, NULL, NULL);
+	EXPECT_FAIL(&sc, NULL, "engineers", 3, "event 3 of the engineers chain (signed of pre): it is not an event of "
+		"the engineers chain, which holds registrations, keys and wrong PINs only");
+	vscene_close(&sc);
 }
 
 /* An override names two engineers: both sign it, or the second made the
