@@ -97,6 +97,15 @@ run "$CS" --db "$DB" verify
 expect_rc 0 "the record still verifies"
 expect_not_in out "unsigned" "a record signed from the start has no unsigned events"
 
+# Key parameters beyond the bounds (a doctored row: an Argon2id of a terabyte)
+# are refused before any derivation, naming verify.
+cp "$DB" "$T/doctored.db"
+sqlite3 "$T/doctored.db" "update engineers set key_mem = 1099511627776 where name = 'alice'"
+run sh -c "printf 'pin-alice-1\n' | '$CS' --db '$T/doctored.db' note '$R' --engineer alice 'doctored' --pin-stdin"
+expect_rc 1 "a PIN check with key parameters out of bounds"
+expect_in err "the key parameters recorded for alice are not valid" "the parameters are refused"
+expect_in err "countersign verify" "and verify is named"
+
 # A record from before signatures (bob has a PIN hash only): bob changes his
 # PIN; the old PIN first gives him a key (key_enrolled), with which the change
 # (key_rotated) is signed. verify counts the events recorded before
