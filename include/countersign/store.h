@@ -67,18 +67,21 @@ char *store_get_checklist(struct store *st, const char *sha, size_t *len);
  * STORE_CONFLICT when the name was ever used. */
 enum store_status store_add_engineer(struct store *st, const struct store_engineer *e,
 	const struct event *origin, const struct sign_key *key);
-/* Gives engineer NAME the key PUBLIC_HEX derived under P: updates the row
- * (public key and parameters; pin_hash becomes "") and appends KIND, in one
- * transaction, signed with SIGNER:
- * - EV_KEY_ENROLLED: NAME has no key yet (registered before schema 4, its
- *   PIN checked against pin_hash by the caller); SIGNER is the new key.
- * - EV_KEY_ROTATED: a PIN change; SIGNER is NAME's current key, which the
- *   new one replaces.
+/* Gives engineer NAME the key KEY derived under P: updates the row (public
+ * key and parameters; pin_hash becomes "") and appends KIND, in one
+ * transaction:
+ * - EV_KEY_ENROLLED {key}: NAME has no key yet (registered before schema
+ *   4, its PIN checked against pin_hash by the caller); signed by KEY;
+ *   OLD_KEY is ignored.
+ * - EV_KEY_ROTATED {key, heads}: a PIN change; signed by OLD_KEY, NAME's
+ *   current key, and by KEY. HEADS is {registry: its last seq, runs: {RUN:
+ *   last seq} of every open run} then, so that verify refuses the old key's
+ *   signature on anything recorded after the rotation.
  * STORE_REFUSED, with nothing written, when NAME already has a key
- * (enrolling) or SIGNER is not its current key (rotating: another process
+ * (enrolling) or OLD_KEY is not its current key (rotating: another process
  * changed it first); STORE_NOT_FOUND for an unknown NAME. */
-enum store_status store_set_key(struct store *st, const char *name, const char *kind, const char *public_hex,
-	const struct sign_params *p, const struct sign_key *signer, const struct event *origin);
+enum store_status store_set_key(struct store *st, const char *name, const char *kind, const struct sign_key *key,
+	const struct sign_params *p, const struct sign_key *old_key, const struct event *origin);
 enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out);
 /* All engineers by name; caller frees each with engineer_clear and the array. */
 enum store_status store_list_engineers(struct store *st, struct store_engineer **out, size_t *n);

@@ -194,7 +194,7 @@ static int enroll(struct session *s, const char *name, const char *pin, struct s
 	}
 	struct event origin;
 	session_origin(&origin, name);
-	enum store_status rc = store_set_key(s->st, name, EV_KEY_ENROLLED, sign_key_public(k), &p, k, &origin);
+	enum store_status rc = store_set_key(s->st, name, EV_KEY_ENROLLED, k, &p, NULL, &origin);
 	event_clear(&origin);
 	if (rc == STORE_OK) {
 		*out = k;
@@ -365,7 +365,7 @@ int session_change_pin(struct session *s, const char *name, const char *old_pin,
 	}
 	struct event origin;
 	session_origin(&origin, name);
-	enum store_status st = store_set_key(s->st, name, EV_KEY_ROTATED, sign_key_public(k), &p, old->key, &origin);
+	enum store_status st = store_set_key(s->st, name, EV_KEY_ROTATED, k, &p, old->key, &origin);
 	event_clear(&origin);
 	if (st == STORE_OK) {
 		ring_put(s, name, k);

@@ -199,12 +199,44 @@ static enum store_status update_key(struct store *st, const char *name, const ch
 	return s;
 }
 
-/* The checks and writes of store_set_key, inside its transaction. The
- * event is signed by the key that is current when it is appended: the new
- * one when enrolling (so the row changes first), the old one when rotating
- * (so the row changes after). */
-static enum store_status set_key_locked(struct store *st, const char *name, bool enrol, const char *public_hex,
-	const struct sign_params *p, const struct sign_key *signer, struct event *ev)
+/* What a key rotation says of the record when it happens: the registry
+ * chain's length and the last seq of every open run, so that verify can
+ * refuse a signature by the replaced key on anything recorded after it
+ * (a leaked old PIN then signs nothing new, whatever time it claims). A
+ * JSON object added to OBJ as "heads". Inside the caller's transaction. */
+static enum store_status add_heads(struct store *st, cJSON *obj)
+{
+	sqlite3_stmt *reg = store_prepare(st, "SELECT coalesce(max(seq), 0) FROM events WHERE chain = ?1");
+	sqlite3_stmt *open = store_prepare(st, "SELECT run, last_seq FROM run_index WHERE state = 'open' ORDER BY run");
+	enum store_status s = STORE_OK;
+	if (!reg || !open) {
+		s = STORE_FAILED;
+		goto cleanup;
+	}
+	cJSON *heads = cJSON_AddObjectToObject(obj, "heads");
+	sqlite3_bind_text(reg, 1, EVENT_CHAIN_REGISTRY, -1, SQLITE_STATIC);
+	if (sqlite3_step(reg) != SQLITE_ROW) {
+		s = store_db_fail(st, "cannot read the registry chain");
+		goto cleanup;
+	}
+	cJSON_AddNumberToObject(heads, "registry", (double)sqlite3_column_int64(reg, 0));
+	cJSON *runs = cJSON_AddObjectToObject(heads, "runs");
+	int rc;
+	while ((rc = sqlite3_step(open)) == SQLITE_ROW)
+		cJSON_AddNumberToObject(runs, store_column_text(open, 0), (double)sqlite3_column_int64(open, 1));
+	if (rc != SQLITE_DONE)
+		s = store_db_fail(st, "cannot read the open runs");
+cleanup:
+	sqlite3_finalize(reg);
+	sqlite3_finalize(open);
+	return s;
+}
+
+/* The checks and writes of store_set_key, inside its transaction. The row
+ * changes first when enrolling (the new key signs, and must be current),
+ * after the event when rotating (the old key signs first). */
+static enum store_status set_key_locked(struct store *st, const char *name, bool enrol, const struct sign_key *key,
+	const struct sign_params *p, const struct sign_key *old_key, struct event *ev)
 {
 	char current[SIGN_KEY_HEX] = "";
 	enum store_status s = current_key(st, name, current);
@@ -214,22 +246,34 @@ static enum store_status set_key_locked(struct store *st, const char *name, bool
 		store_set_err(st, "%s already has a signing key (another process recorded it first)", name);
 		return STORE_REFUSED;
 	}
-	if (!enrol && (!current[0] || strcmp(current, sign_key_public(signer)) != 0)) {
+	if (!enrol && (!current[0] || strcmp(current, sign_key_public(old_key)) != 0)) {
 		store_set_err(st, current[0] ? "the PIN of %s was changed since it was entered; enter it again"
 			: "%s has no signing key to replace yet; enter the PIN of %s again", name, name);
 		return STORE_REFUSED;
 	}
+	cJSON *obj = cJSON_CreateObject();
+	cJSON_AddItemToObject(obj, "key", sign_key_to_json(sign_key_public(key), p));
+	if (!enrol)
+		s = add_heads(st, obj);
+	char *text = s == STORE_OK ? cJSON_PrintUnformatted(obj) : NULL;
+	cJSON_Delete(obj);
+	if (s != STORE_OK)
+		return s;
+	if (!text)
+		abort(); /* cJSON fails only when out of memory */
+	ev->payload = xstrdup(text);
+	cJSON_free(text);
 	if (enrol)
-		s = update_key(st, name, public_hex, p);
+		s = update_key(st, name, sign_key_public(key), p);
 	if (s == STORE_OK)
 		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, ev, 1, NULL, 0);
 	if (s == STORE_OK && !enrol)
-		s = update_key(st, name, public_hex, p);
+		s = update_key(st, name, sign_key_public(key), p);
 	return s;
 }
 
-enum store_status store_set_key(struct store *st, const char *name, const char *kind, const char *public_hex,
-	const struct sign_params *p, const struct sign_key *signer, const struct event *origin)
+enum store_status store_set_key(struct store *st, const char *name, const char *kind, const struct sign_key *key,
+	const struct sign_params *p, const struct sign_key *old_key, const struct event *origin)
 {
 	assert(st && name && kind);
 	bool enrol = strcmp(kind, EV_KEY_ENROLLED) == 0;
@@ -237,31 +281,35 @@ enum store_status store_set_key(struct store *st, const char *name, const char *
 		store_set_err(st, "cannot record a key as %s (%s or %s)", kind, EV_KEY_ENROLLED, EV_KEY_ROTATED);
 		return STORE_FAILED;
 	}
-	/* Enrolling, the new key signs; rotating, the old one, checked
-	 * against the row inside the transaction. */
 	const char *why = NULL;
-	if (!signer || !public_hex || !p || !sign_params_valid(p, &why)) {
+	if (!key || !p || (!enrol && !old_key) || !sign_params_valid(p, &why)) {
 		store_set_err(st, "cannot record the engineer's key: %s", why ? why : "no key given");
 		return STORE_FAILED;
 	}
-	if (enrol && !key_usable(st, "cannot enrol the engineer's key", signer, public_hex, p))
+	if (!key_usable(st, "cannot record the engineer's key", key, sign_key_public(key), p))
 		return STORE_FAILED;
-	char *payload = key_payload(NULL, public_hex, p);
-	struct event ev = engineers_event(origin, kind, name, payload);
-	ev.signers[0] = signer;
+	/* Enrolling, the new key signs; rotating, the old one (checked against
+	 * the row inside the transaction) and the new one, so that neither PIN
+	 * alone can make a rotation. */
+	struct event ev = engineers_event(origin, kind, name, NULL);
+	ev.signers[0] = enrol ? key : old_key;
 	ev.signer_names[0] = name;
+	if (!enrol) {
+		ev.signers[1] = key;
+		ev.signer_names[1] = name;
+	}
 	enum store_status s = store_begin(st, true, "cannot record the engineer's key");
 	if (s == STORE_OK) {
 		if (ev.time_us == 0)
 			ev.time_us = clock_wall_us();
-		s = set_key_locked(st, name, enrol, public_hex, p, signer, &ev);
+		s = set_key_locked(st, name, enrol, key, p, old_key, &ev);
 		if (s == STORE_OK)
 			s = store_commit(st, "cannot commit the engineer's key");
 		else
 			store_rollback(st);
 	}
 	free(ev.sigs);
-	free(payload);
+	free(ev.payload);
 	return s;
 }
 

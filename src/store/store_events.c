@@ -156,6 +156,35 @@ static enum store_status insert_event(struct store *st, sqlite3_stmt *stmt, cons
 	return STORE_OK;
 }
 
+/* STORE_OK when KEY is NAME's current key in the engineers table (read
+ * inside the caller's transaction with *KEY_STMT, prepared on first use);
+ * else STORE_REFUSED (or a failure) with the reason set. */
+static enum store_status signer_current(struct store *st, sqlite3_stmt **key_stmt, const char *name,
+	const struct sign_key *key)
+{
+	if (!*key_stmt && !(*key_stmt = store_prepare(st, "SELECT public_key FROM engineers WHERE name = ?1")))
+		return STORE_FAILED;
+	sqlite3_reset(*key_stmt);
+	store_bind_text(*key_stmt, 1, name);
+	int rc = sqlite3_step(*key_stmt);
+	if (rc == SQLITE_DONE) {
+		store_set_err(st, "cannot sign as %s: there is no engineer %s", name, name);
+		return STORE_NOT_FOUND;
+	}
+	if (rc != SQLITE_ROW)
+		return store_db_fail(st, "cannot read the engineer's key");
+	const char *current = store_column_text(*key_stmt, 0);
+	if (!current[0]) {
+		store_set_err(st, "%s has no signing key yet; enter the PIN of %s again", name, name);
+		return STORE_REFUSED;
+	}
+	if (strcmp(current, sign_key_public(key)) != 0) {
+		store_set_err(st, "the PIN of %s was changed since it was entered; enter it again", name);
+		return STORE_REFUSED;
+	}
+	return STORE_OK;
+}
+
 /* Signs EV's hash with each of its signers, after checking, inside the
  * write transaction, that the signer's key is still its engineer's current
  * key: a PIN changed by another process since this one was entered must
@@ -174,26 +203,13 @@ static enum store_status sign_event(struct store *st, sqlite3_stmt **key_stmt, s
 		if (!key)
 			continue;
 		assert(name && name[0]);
-		if (!*key_stmt && !(*key_stmt = store_prepare(st, "SELECT public_key FROM engineers WHERE name = ?1")))
-			return STORE_FAILED;
-		sqlite3_reset(*key_stmt);
-		store_bind_text(*key_stmt, 1, name);
-		int rc = sqlite3_step(*key_stmt);
-		if (rc == SQLITE_DONE) {
-			store_set_err(st, "cannot sign as %s: there is no engineer %s", name, name);
-			return STORE_NOT_FOUND;
-		}
-		if (rc != SQLITE_ROW)
-			return store_db_fail(st, "cannot read the engineer's key");
-		const char *current = store_column_text(*key_stmt, 0);
-		if (!current[0]) {
-			store_set_err(st, "%s has no signing key yet; enter the PIN of %s again", name, name);
-			return STORE_REFUSED;
-		}
-		if (strcmp(current, sign_key_public(key)) != 0) {
-			store_set_err(st, "the PIN of %s was changed since it was entered; enter it again", name);
-			return STORE_REFUSED;
-		}
+		/* A rotation is signed by the key it replaces (current, checked)
+		 * and by the key it brings, which is current only once it is
+		 * recorded (store_set_key checks it against the payload). */
+		bool introduced = i == 1 && strcmp(ev->kind, EV_KEY_ROTATED) == 0;
+		enum store_status s = introduced ? STORE_OK : signer_current(st, key_stmt, name, key);
+		if (s != STORE_OK)
+			return s;
 		char *sigs = sign_entries_add(ev->sigs, name, key, ev->hash);
 		if (!sigs) {
 			store_set_err(st, "cannot sign event %" PRId64 " as %s", ev->seq, name);

@@ -26,6 +26,10 @@ struct verify_key {
 	int64_t seq;       /* the engineers event that introduced it */
 	int64_t until_us;  /* when it was replaced; INT64_MAX while current */
 	int64_t until_seq; /* the key_rotated that replaced it, 0 while current */
+	/* What that key_rotated says of the record then: the registry chain's
+	 * last seq and each open run's ({RUN: seq}, owned; NULL while current). */
+	int64_t until_registry;
+	struct cJSON *until_runs;
 };
 
 /* An engineer folded from the engineers chain. */
@@ -135,6 +139,8 @@ bool verify_registry_event(struct verifier *v, const struct event *ev);
 /* After the registry chain: sorts its runs and checks that each names a
  * run that exists (a run removed whole is found here). */
 bool verify_registry_runs(struct verifier *v);
+/* The registry's entry of RUN once the registry chain was checked, or NULL. */
+const struct verify_reg_run *verify_registry_find(const struct verifier *v, const char *run);
 /* How many events of CHAIN were recorded before signatures (0 when none). */
 int64_t verify_unsigned_through(const struct verifier *v, const char *chain);
 /* The run RUN checked against its run_registered and run_ended events. */

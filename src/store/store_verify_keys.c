@@ -26,6 +26,8 @@ void verify_keys_clear(struct verifier *v)
 	for (size_t i = 0; i < v->n_engineers; i++) {
 		free(v->engineers[i].name);
 		free(v->engineers[i].full_name);
+		for (size_t k = 0; k < v->engineers[i].n_keys; k++)
+			cJSON_Delete(v->engineers[i].keys[k].until_runs);
 		free(v->engineers[i].keys);
 	}
 	free(v->engineers);
@@ -79,6 +81,23 @@ static bool fail_eventf(struct verifier *v, const struct event *ev, const char *
 	return false;
 }
 
+/* Whether EV, of the chain being checked, was recorded before the
+ * rotation that replaced K: in the engineers chain, not after it; in a run
+ * open then, within the events it had; in any other run, one registered
+ * and ended by then. The rotation's heads say so, whatever time EV
+ * claims. */
+static bool before_rotation(const struct verifier *v, const struct event *ev, const struct verify_key *k)
+{
+	if (strcmp(v->chain, EVENT_CHAIN_ENGINEERS) == 0)
+		return ev->seq <= k->until_seq;
+	const cJSON *open = cJSON_GetObjectItemCaseSensitive(k->until_runs, v->chain);
+	if (open)
+		return cJSON_IsNumber(open) && ev->seq <= (int64_t)open->valuedouble;
+	const struct verify_reg_run *r = verify_registry_find(v, v->chain);
+	return r && r->reg_seq && r->reg_seq <= k->until_registry && r->end_seq && r->end_seq <= k->until_registry &&
+		ev->seq <= r->end_events;
+}
+
 /* One signature of EV: by a registered engineer, with a key the engineers
  * chain gave them and had not replaced when EV was recorded, and valid. */
 static bool check_entry(struct verifier *v, const struct event *ev, const struct sign_entry *s)
@@ -94,6 +113,10 @@ static bool check_entry(struct verifier *v, const struct event *ev, const struct
 	if (k->until_us <= ev->time_us)
 		return fail_eventf(v, ev, "signed with a key of %s's that was replaced before it (engineers event %"
 			PRId64 ", key_rotated): whoever signed knew %s's old PIN", s->by, k->until_seq, s->by);
+	if (k->until_seq && !before_rotation(v, ev, k))
+		return fail_eventf(v, ev, "signed with a key of %s's that was replaced (engineers event %" PRId64
+			", key_rotated) before this event was recorded, whatever time it claims: whoever signed knew %s's "
+			"old PIN", s->by, k->until_seq, s->by);
 	if (!sign_verify(s->key, ev->hash, s->sig))
 		return fail_eventf(v, ev, "%s's signature does not verify (the event was forged or altered)", s->by);
 	return true;
@@ -297,6 +320,21 @@ static bool engineer_added(struct verifier *v, const struct event *ev, const cJS
 }
 
 /* key_enrolled (ROTATE false) or key_rotated. */
+/* Whether EV carries a signature by BY with key PUB (each signature it
+ * carries was checked already); fails otherwise. */
+static bool signed_with(struct verifier *v, const struct event *ev, const char *by, const char *pub)
+{
+	struct sign_entry *s = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	bool found = false;
+	if (sign_entries_parse(ev->sigs, &s, &n, &why))
+		for (size_t i = 0; i < n && !found; i++)
+			found = strcmp(s[i].by, by) == 0 && strcmp(s[i].key, pub) == 0;
+	sign_entries_free(s, n);
+	return found || fail_eventf(v, ev, "not signed by the new key it gives %s (the rotation was forged)", by);
+}
+
 static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, bool rotate)
 {
 	struct verify_engineer *e = verify_engineer_find(v, ev->target);
@@ -317,13 +355,25 @@ static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, 
 		add_key(e, pub, &params, ev->seq);
 		return check_sigs(v, ev, e->name, pub, "new key");
 	}
-	/* Signed by the key it replaces, which was current until now. */
+	/* Signed by the key it replaces, which was current until now, and by
+	 * the new one (known to the engineer from here on); its heads bound
+	 * what the old key signed. */
+	size_t was = (size_t)(cur - e->keys);
 	snprintf(old, sizeof(old), "%s", cur->pub);
-	if (!check_sigs(v, ev, e->name, old, "current key"))
-		return false;
-	cur->until_us = ev->time_us;
-	cur->until_seq = ev->seq;
 	add_key(e, pub, &params, ev->seq);
+	if (!check_sigs(v, ev, e->name, old, "current key") || !signed_with(v, ev, e->name, pub))
+		return false;
+	const cJSON *heads = cJSON_GetObjectItemCaseSensitive(p, "heads");
+	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(heads, "registry");
+	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(heads, "runs");
+	if (!cJSON_IsNumber(reg) || reg->valuedouble < 0 || !cJSON_IsObject(runs))
+		return fail_event(v, ev, "it does not say how far the record went when the key was replaced (its "
+			"\"heads\" are missing or malformed; the record was altered)");
+	struct verify_key *replaced = &e->keys[was];
+	replaced->until_us = ev->time_us;
+	replaced->until_seq = ev->seq;
+	replaced->until_registry = (int64_t)reg->valuedouble;
+	replaced->until_runs = cJSON_Duplicate(runs, true);
 	return true;
 }
 

@@ -254,11 +254,15 @@ static bool check_ended(struct verifier *v, const struct store_run_row *run, con
 	return true;
 }
 
+const struct verify_reg_run *verify_registry_find(const struct verifier *v, const char *run)
+{
+	struct verify_reg_run key = {.run = (char *)run};
+	return v->reg.n_runs ? bsearch(&key, v->reg.runs, v->reg.n_runs, sizeof(*v->reg.runs), cmp_reg_run) : NULL;
+}
+
 bool verify_registry_run(struct verifier *v, const struct store_run_row *run)
 {
-	struct verify_reg_run key = {.run = run->id};
-	const struct verify_reg_run *r = v->reg.n_runs
-		? bsearch(&key, v->reg.runs, v->reg.n_runs, sizeof(*v->reg.runs), cmp_reg_run) : NULL;
+	const struct verify_reg_run *r = verify_registry_find(v, run->id);
 	if (!r || !r->n_registered)
 		return verify_fail(v, 0, "run %s has no run_registered event in the registry chain (its row was added "
 			"outside countersign, or the registry chain was altered)", run->id);

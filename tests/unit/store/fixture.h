@@ -255,7 +255,7 @@ static inline void fixture_enrol(struct store *st, const char *name, const char 
 	struct sign_params p;
 	struct sign_key *k = fixture_key(pin, &p);
 	struct event origin = fixture_event(name, "", "", NULL);
-	if (store_set_key(st, name, EV_KEY_ENROLLED, sign_key_public(k), &p, k, &origin) != STORE_OK) {
+	if (store_set_key(st, name, EV_KEY_ENROLLED, k, &p, NULL, &origin) != STORE_OK) {
 		fprintf(stderr, "store_set_key(%s): %s\n", name, store_error(st));
 		exit(1);
 	}

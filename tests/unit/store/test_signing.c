@@ -162,7 +162,7 @@ static struct sign_key *rotate(struct store *st, const char *name, const struct 
 	struct sign_params p;
 	struct sign_key *k = fixture_key(pin, &p);
 	struct event origin = fixture_event(name, "", "", NULL);
-	CHECK(store_set_key(st, name, EV_KEY_ROTATED, sign_key_public(k), &p, old, &origin) == want);
+	CHECK(store_set_key(st, name, EV_KEY_ROTATED, k, &p, old, &origin) == want);
 	event_clear(&origin);
 	return k;
 }
@@ -209,9 +209,20 @@ static void test_stale_key(const char *tmp)
 		CHECK_STR(eng[1].kind, EV_KEY_ROTATED);
 		CHECK_STR(eng[1].target, "bob");
 		CHECK_STR(eng[1].actor, "bob");
-		const struct sign_key *k_old[] = {old};
-		CHECK(signed_by(eng[1].sigs, eng[1].hash, 1, bob, k_old));
+		/* Signed by the key it replaces and by the one it brings, with how
+		 * far the record went then: the open run's last seq. */
+		const struct sign_key *k_both[] = {old, fresh};
+		const char *const bob_twice[] = {"bob", "bob"};
+		CHECK(signed_by(eng[1].sigs, eng[1].hash, 2, bob_twice, k_both));
 		CHECK_FIELD(eng[1].payload, "key.public", sign_key_public(fresh));
+		char *heads_path = xasprintf("heads.runs.%s", run.id);
+		char *at = field(eng[1].payload, heads_path);
+		CHECK(at && atoll(at) > 0);
+		free(at);
+		free(heads_path);
+		at = field(eng[1].payload, "heads.registry");
+		CHECK(at && atoll(at) >= 2);
+		free(at);
 		CHECK(eng[1].time_us > 0);
 	}
 	event_array_free(eng, n);
@@ -227,8 +238,8 @@ static void test_stale_key(const char *tmp)
 	struct event origin = fixture_event("bob", "", "", NULL);
 	struct sign_params p;
 	struct sign_key *k = fixture_key("bob-pin-4", &p);
-	CHECK(store_set_key(a, "bob", EV_KEY_ENROLLED, sign_key_public(k), &p, k, &origin) == STORE_REFUSED);
-	CHECK(store_set_key(a, "bob", EV_NOTE, sign_key_public(k), &p, k, &origin) == STORE_FAILED);
+	CHECK(store_set_key(a, "bob", EV_KEY_ENROLLED, k, &p, NULL, &origin) == STORE_REFUSED);
+	CHECK(store_set_key(a, "bob", EV_NOTE, k, &p, NULL, &origin) == STORE_FAILED);
 	sign_key_destroy(k);
 	event_clear(&origin);
 	n = 0;
@@ -265,9 +276,11 @@ static void test_enrol(const char *tmp)
 	struct sign_params p;
 	struct sign_key *k = fixture_key("dave-pin-1", &p), *other = fixture_key("dave-pin-2", NULL);
 	struct event origin = fixture_event("dave", "", "", NULL);
+	/* A rotation needs the key it replaces; dave has none yet. */
+	CHECK(store_set_key(st, "dave", EV_KEY_ROTATED, k, &p, NULL, &origin) == STORE_FAILED);
+	CHECK(store_set_key(st, "dave", EV_KEY_ROTATED, k, &p, other, &origin) == STORE_REFUSED);
 	/* Enrolling is signed by the new key itself. */
-	CHECK(store_set_key(st, "dave", EV_KEY_ENROLLED, sign_key_public(k), &p, other, &origin) == STORE_FAILED);
-	CHECK(store_set_key(st, "dave", EV_KEY_ENROLLED, sign_key_public(k), &p, k, &origin) == STORE_OK);
+	CHECK(store_set_key(st, "dave", EV_KEY_ENROLLED, k, &p, NULL, &origin) == STORE_OK);
 	CHECK(store_get_engineer(st, "dave", &e) == STORE_OK);
 	CHECK_STR(e.public_key, sign_key_public(k));
 	CHECK_STR(e.key.salt, p.salt);
@@ -285,7 +298,7 @@ static void test_enrol(const char *tmp)
 		CHECK_FIELD(eng[0].payload, "key.salt", p.salt);
 	}
 	event_array_free(eng, n);
-	CHECK(store_set_key(st, "dave", EV_KEY_ENROLLED, sign_key_public(k), &p, k, &origin) == STORE_REFUSED);
+	CHECK(store_set_key(st, "dave", EV_KEY_ENROLLED, k, &p, NULL, &origin) == STORE_REFUSED);
 	CHECK(contains(store_error(st), "already has a signing key"));
 	event_clear(&origin);
 	sign_key_destroy(k);

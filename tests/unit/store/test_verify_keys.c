@@ -79,7 +79,7 @@ static struct sign_key *rotate(struct vscene *sc, const char *pin, const struct 
 	struct sign_params p;
 	struct sign_key *k = fixture_key(pin, &p);
 	struct event origin = fixture_event("bob", "", "", NULL);
-	CHECK(store_set_key(sc->st, "bob", EV_KEY_ROTATED, sign_key_public(k), &p, old, &origin) == STORE_OK);
+	CHECK(store_set_key(sc->st, "bob", EV_KEY_ROTATED, k, &p, old, &origin) == STORE_OK);
 	event_clear(&origin);
 	return k;
 }
@@ -120,9 +120,70 @@ static void test_replaced_key(const char *tmp)
 	EXPECT_FAIL(&sc, NULL, run2.id, seq, want);
 	EXPECT_FAIL(&sc, run2.id, run2.id, seq, want);
 	free(want);
+
 	sign_key_destroy(old);
 	store_run_row_clear(&run2);
 	vscene_close(&sc);
+}
+
+/* bob's first key, derived again from his old PIN under the parameters
+ * the engineers chain gives it (event 2 of the scene's engineers chain). */
+static struct sign_key *old_bob_key(struct vscene *sc)
+{
+	struct event *evs = NULL;
+	size_t n = 0;
+	CHECK(store_load_events(sc->st, EVENT_CHAIN_ENGINEERS, 0, &evs, &n) == STORE_OK && n >= 2);
+	cJSON *p = n >= 2 ? cJSON_Parse(evs[1].payload) : NULL;
+	char pub[SIGN_KEY_HEX] = "";
+	struct sign_params params = {0};
+	const char *why = NULL;
+	CHECK(sign_key_from_json(cJSON_GetObjectItemCaseSensitive(p, "key"), pub, &params, &why));
+	cJSON_Delete(p);
+	event_array_free(evs, n);
+	struct sign_key *old = sign_key_derive("bob-pin-1", &params, &why);
+	CHECK(old && strcmp(sign_key_public(old), pub) == 0);
+	return old;
+}
+
+/* The old PIN signs after the rotation and claims a time before it: the
+ * rotation's heads say how far each run had gone, so an event past them, in
+ * a run open then or in one started since, is refused whatever its time. */
+static void test_backdated_old_key(const char *tmp)
+{
+	const char *where[] = {"open", "later"};
+	for (int i = 0; i < 2; i++) {
+		struct vscene sc;
+		char *name = xasprintf("backdated-%s", where[i]);
+		vscene_open(&sc, tmp, name);
+		free(name);
+		struct store_run_row run2;
+		vscene_run(&sc, &run2, "second");
+		struct sign_key *fresh = rotate(&sc, "bob-pin-2", sc.bob);
+		sign_key_destroy(sc.bob);
+		sc.bob = fresh;
+		struct store_run_row run3 = {0};
+		if (i == 1)
+			vscene_run(&sc, &run3, "third");
+		const char *target = i == 0 ? run2.id : run3.id;
+		EXPECT_OK(&sc, NULL);
+		sqlite3 *db = vscene_attacker(&sc);
+		int64_t rotated_us = fixture_sql_int(db, "SELECT time_us FROM events WHERE chain = 'engineers' AND "
+			"kind = 'key_rotated'");
+		sqlite3_close(db);
+		struct sign_key *old = old_bob_key(&sc);
+		struct event ev = vscene_event("bob", EV_NOTE, "pre", "{\"text\":\"backdated\"}");
+		ev.time_us = rotated_us - 1000000;
+		int64_t seq = vscene_forge(&sc, target, &ev, "bob", old);
+		char *want = xasprintf("event %" PRId64 " (note by bob): signed with a key of bob's that was replaced "
+			"(engineers event 3, key_rotated) before this event was recorded, whatever time it claims", seq);
+		EXPECT_FAIL(&sc, NULL, target, seq, want);
+		EXPECT_FAIL(&sc, target, target, seq, want);
+		free(want);
+		sign_key_destroy(old);
+		store_run_row_clear(&run2);
+		store_run_row_clear(&run3);
+		vscene_close(&sc);
+	}
 }
 
 /* A key_rotated written into the engineers chain by someone without bob's
@@ -231,6 +292,7 @@ int main(void)
 	test_forged_signed(tmp);
 	test_replaced_key(tmp);
 	test_forged_rotation(tmp);
+	test_backdated_old_key(tmp);
 	test_added_without_key(tmp);
 	test_late_pin_changed(tmp);
 	test_override(tmp);

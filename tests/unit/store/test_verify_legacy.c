@@ -113,7 +113,7 @@ static void test_brought_up_to_date(const char *tmp)
 	struct sign_params p;
 	sc.bob = fixture_key("bob-pin", &p);
 	struct event origin = fixture_event("bob", "", "", NULL);
-	CHECK(store_set_key(sc.st, "bob", EV_KEY_ENROLLED, sign_key_public(sc.bob), &p, sc.bob, &origin) == STORE_OK);
+	CHECK(store_set_key(sc.st, "bob", EV_KEY_ENROLLED, sc.bob, &p, NULL, &origin) == STORE_OK);
 	event_clear(&origin);
 	sc.run.id = xstrdup(RUN_ID);
 	vscene_append(&sc, "bob", EV_NOTE, "", "{\"text\":\"signed now\"}");
