@@ -128,7 +128,7 @@ $TAMPER "$DB" unregister "$R2"
 plain "a run removed with the registry rewritten"
 against "run $R2 was removed and the registry rewritten" "$CP" "registry"
 
-# --- a head that is not a hash (found in review) ------------------------------------------
+# --- a head that is not a hash ---------------------------------------------------------------
 # A doctored last event of a chain: checkpoint and export say what is wrong
 # instead of aborting on an assertion (exit 134).
 for chain in engineers registry "$R"; do

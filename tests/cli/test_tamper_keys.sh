@@ -1,15 +1,20 @@
 #!/bin/sh
 # Signatures against someone who can write the database file but knows no
 # PIN (tests/cli/tamper.py does what they would, with Python's standard
-# library): bob's key columns replaced by carol's, so that carol's PIN
-# works as bob's, are caught by verify naming the engineers table, also
-# once the columns are put back; a `signed` event appended with a correct
-# hash and no signature, or bob's signature of another event, fails verify;
-# so does bob's sign-off rewritten from approve to reject with every hash
-# after it recomputed, a signature stripped, and a key rotation bob never
-# signed; a sign-off, override, waiver, passing check or completion recorded
-# as "system" (which signs nothing) fails verify too. A PIN change keeps every earlier signature valid, and the old PIN
-# is refused afterwards.
+# library and libsodium): bob's key columns replaced by carol's, so that
+# carol's PIN works as bob's, are caught by verify naming the engineers
+# table, also once the columns are put back; a `signed` event appended with
+# a correct hash and no signature, or bob's signature of another event,
+# fails verify; so do bob's sign-off rewritten from approve to reject with
+# every hash after it recomputed, a signature stripped, a key rotation bob
+# never signed, and a sign-off, override, waiver, passing check, interruption
+# of a finished check or completion with a gate closed recorded as "system"
+# (which signs nothing), or an event of a run appended to the engineers
+# chain. Against alice, who also knows her PIN: an override naming her alone
+# or twice, or answering bob's request for another section, fails verify. A
+# PIN change keeps every earlier signature valid, the old PIN is refused
+# afterwards, and the old key, derived from the leaked old PIN, signs nothing
+# appended after the change whatever time it claims.
 . "$(dirname "$0")/lib.sh"
 
 export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
@@ -128,7 +133,7 @@ expect_in err "event $N" "names the event"
 expect_in err "engineers" "of the engineers chain"
 expect_in err "bob" "and bob"
 
-# --- events as "system", which signs nothing (found in review) ------------------------
+# --- events as "system", which signs nothing -------------------------------------------
 # The program records as system only a check it found interrupted (verdict
 # error), a failed notification and a run's completion. Anything else by
 # system was written by someone else: unsigned, it must not pass for a
@@ -167,15 +172,15 @@ $TAMPER "$DB" append registry run_ended system "$R" "{\"kind\":\"run_completed\"
 caught "a completion recorded while prep's gate is closed" "event $N"
 
 # The engineers chain holds registrations, keys and wrong PINs only: a
-# sign-off appended to it as system is not countersign's either (found in
-# review; low: the engine never reads it, but the audit trail shows it).
+# sign-off appended to it as system is not countersign's either (the engine
+# never reads it, but the audit trail would show it).
 fresh engineers-kind
 N=$($TAMPER "$DB" append engineers signed system prep "$SIGNED")
 run "$CS" --db "$DB" verify
 expect_rc 1 "verify after a signed event appended to the engineers chain by system"
 expect_in err "event $N" "names the event"
 
-# --- overrides alice forges with her own PIN (found in review) --------------------
+# --- overrides alice forges with her own PIN -------------------------------------
 # alice knows her PIN and can write the file: her signature is genuine, but
 # an override needs a second engineer. One naming alice alone, or alice
 # twice, or answering bob's request to force another section (with another
@@ -223,8 +228,8 @@ expect_rc 0 "the run with bob's sign-off verifies"
 # derives the old key (its salt and cost are in the engineers chain), which
 # signs a note appended at the end of the run, timed before the rotation
 # as the run's last event was. The old key must not sign anything recorded
-# after the rotation. (Found in review: verify checks only the event's own
-# time against the rotation's, so this passed.)
+# after the rotation: its time is the forger's to choose, what the rotation
+# recorded of the record's heads is not.
 cp "$DB" "$T/oldpin.db"
 $TAMPER "$T/oldpin.db" guards-off
 OLDKEY=$(sqlite3 "$DB" "select json_extract(payload, '\$.key') from events where chain = 'engineers'

@@ -69,10 +69,8 @@ if [ "$rc" -ne 0 ]; then
 	ok
 else
 	# Her PIN worked as bob's, and gave "bob" a key derived from it: that
-	# must not make the record verify. (Found in review: enrolment checks
-	# the PIN against the row's pin_hash only, never against the hash
-	# registry_opened.legacy_pins recorded, and once bob has a key verify no
-	# longer compares his row with legacy_pins, so this passed.)
+	# must not make the record verify (once bob has a key, his row is no
+	# longer compared with registry_opened.legacy_pins).
 	run "$CS" --db "$DB" verify
 	expect_rc 1 "verify after carol wrote as bob with her PIN"
 	expect_in err "engineers" "names the engineers table or chain"
