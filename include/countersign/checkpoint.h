@@ -58,4 +58,11 @@ char *checkpoint_format(const struct checkpoint *cp);
  * was changed or damaged: its checksum does not match"). */
 bool checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char **why);
 
+/* Parses TEXT holding one or more checkpoints one after another (the file a
+ * notify entry appends to) into *OUT and *N (oldest first as written; free
+ * each with checkpoint_clear and the array). Returns false with a malloc'd
+ * reason in *WHY naming the checkpoint ("checkpoint 2 of 3 (line 10): ...")
+ * when any is not a checkpoint or was changed. */
+bool checkpoint_parse_all(const char *text, size_t len, struct checkpoint **out, size_t *n, char **why);
+
 #endif

@@ -126,9 +126,10 @@ int session_change_pin(struct session *s, const char *name, const char *old_pin,
  * engineers chains with RUN_ID's chain, or with RUN_ID NULL every open
  * run's. *TEXT is malloc'd, the caller frees. A CS_* outcome. */
 int session_checkpoint(struct session *s, const char *run_id, char **text);
-/* Verifies the whole record against the checkpoint TEXT (LEN bytes) kept
+/* Verifies the whole record against the checkpoints in TEXT (LEN bytes:
+ * one, or several one after another as a notify file collects them) kept
  * elsewhere (store_verify_checkpoint). CS_INVALID, reported, when TEXT is
- * not a checkpoint or was changed; otherwise as session_verify. */
+ * not checkpoints or one was changed; otherwise as session_verify. */
 int session_verify_checkpoint(struct session *s, const char *text, size_t len, struct store_verify_result *out);
 
 /* What can be known here of the process running an item's check. */

@@ -200,11 +200,11 @@ enum store_status store_checkpoint(struct store *st, const char *run_id, struct 
 enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
 	struct store_verify_result *out);
 /* Verifies the whole record (store_verify with no run) and that it still
- * extends CP, an earlier checkpoint of it: the same record id, and every
- * chain CP names has at least its events with the one numbered as CP says
- * hashing to its head (not cut short, not rewritten). Outcomes as
- * store_verify. */
-enum store_status store_verify_checkpoint(struct store *st, const struct checkpoint *cp,
+ * extends each of CPS[0..N), earlier checkpoints of it: the same record id,
+ * and every chain a checkpoint names has at least its events with the one
+ * numbered as it says hashing to its head (not cut short, not rewritten).
+ * Outcomes as store_verify. */
+enum store_status store_verify_checkpoint(struct store *st, const struct checkpoint *cps, size_t n,
 	struct store_verify_result *out);
 
 #endif

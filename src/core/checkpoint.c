@@ -283,3 +283,57 @@ bool checkpoint_parse(const char *text, size_t len, struct checkpoint *out, char
 	}
 	return true;
 }
+
+/* Whether a line starting at TEXT + I (within LEN) is the header line. */
+static bool header_at(const char *text, size_t len, size_t i)
+{
+	size_t h = strlen(CHECKPOINT_HEADER);
+	return (i == 0 || text[i - 1] == '\n') && len - i >= h + 1 && memcmp(text + i, CHECKPOINT_HEADER "\n", h + 1) == 0;
+}
+
+bool checkpoint_parse_all(const char *text, size_t len, struct checkpoint **out, size_t *n, char **why)
+{
+	assert(text && out && n && why);
+	*out = NULL;
+	*n = 0;
+	*why = NULL;
+	size_t *starts = NULL, count = 0;
+	for (size_t i = 0; i < len; i++)
+		if (header_at(text, len, i)) {
+			starts = xreallocarray(starts, count + 1, sizeof(*starts));
+			starts[count++] = i;
+		}
+	if (count == 0) {
+		/* checkpoint_parse says what is wrong with it */
+		starts = xmalloc(sizeof(*starts));
+		starts[count++] = 0;
+	}
+	struct checkpoint *cps = xcalloc(count, sizeof(*cps));
+	bool ok = true;
+	for (size_t k = 0; k < count && ok; k++) {
+		/* what comes before the first header belongs to it, so that
+		 * stray text there is refused rather than skipped */
+		size_t from = k == 0 ? 0 : starts[k], to = k + 1 < count ? starts[k + 1] : len;
+		char *reason = NULL;
+		ok = checkpoint_parse(text + from, to - from, &cps[k], &reason);
+		if (!ok && count > 1) {
+			size_t line = 1;
+			for (size_t i = 0; i < from; i++)
+				line += text[i] == '\n';
+			*why = xasprintf("checkpoint %zu of %zu (line %zu): %s", k + 1, count, line, reason);
+			free(reason);
+		} else if (!ok) {
+			*why = reason;
+		}
+	}
+	free(starts);
+	if (!ok) {
+		for (size_t k = 0; k < count; k++)
+			checkpoint_clear(&cps[k]);
+		free(cps);
+		return false;
+	}
+	*out = cps;
+	*n = count;
+	return true;
+}

@@ -79,15 +79,18 @@ int session_checkpoint(struct session *s, const char *run_id, char **text)
 int session_verify_checkpoint(struct session *s, const char *text, size_t len, struct store_verify_result *out)
 {
 	assert(s && s->st && text && out);
-	struct checkpoint cp = {0};
+	struct checkpoint *cps = NULL;
+	size_t n = 0;
 	char *why = NULL;
-	if (!checkpoint_parse(text, len, &cp, &why)) {
+	if (!checkpoint_parse_all(text, len, &cps, &n, &why)) {
 		reporter_say(&s->report, "%s", why ? why : "not a checkpoint");
 		free(why);
 		return CS_INVALID;
 	}
-	enum store_status rc = store_verify_checkpoint(s->st, &cp, out);
-	checkpoint_clear(&cp);
+	enum store_status rc = store_verify_checkpoint(s->st, cps, n, out);
+	for (size_t i = 0; i < n; i++)
+		checkpoint_clear(&cps[i]);
+	free(cps);
 	return session_outcome(rc);
 }
 

@@ -7,6 +7,7 @@
  * and _checkpoint.c hold the rules. */
 #include "store_verify_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -352,10 +353,21 @@ static void finish_anchor(struct verifier *v, const char *run_id)
 			"another database", v->anchor);
 }
 
-/* store_verify and store_verify_checkpoint: CP, when given, is checked
- * first, in the same read transaction. */
+/* Each of CPS[0..N) still holds (the record extends it). */
+static bool checkpoints_hold(struct verifier *v, const struct checkpoint *cps, size_t n)
+{
+	if (!load_registry(v))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!verify_checkpoint_chains(v, &cps[i]))
+			return false;
+	return true;
+}
+
+/* store_verify and store_verify_checkpoint: the checkpoints CPS, when
+ * given, are checked first, in the same read transaction. */
 static enum store_status verify_record(struct store *st, const char *run_id, const char *anchor,
-	const struct checkpoint *cp, struct store_verify_result *out)
+	const struct checkpoint *cps, size_t n_cps, struct store_verify_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct verifier v = {.st = st, .out = out, .anchor = anchor && anchor[0] ? anchor : NULL,
@@ -377,8 +389,7 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 	if (!v.events || !v.evidence)
 		v.status = STORE_FAILED;
 	else if (verify_check_trigger(&v))
-		ok = (!cp || (load_registry(&v) && verify_checkpoint_chains(&v, cp))) &&
-			(run_id ? verify_one(&v, run_id) : verify_all(&v));
+		ok = (!n_cps || checkpoints_hold(&v, cps, n_cps)) && (run_id ? verify_one(&v, run_id) : verify_all(&v));
 	out->ok = ok;
 	if (ok && v.anchor && !v.anchor_found)
 		finish_anchor(&v, run_id);
@@ -402,11 +413,12 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 enum store_status store_verify(struct store *st, const char *run_id, const char *anchor,
 	struct store_verify_result *out)
 {
-	return verify_record(st, run_id, anchor, NULL, out);
+	return verify_record(st, run_id, anchor, NULL, 0, out);
 }
 
-enum store_status store_verify_checkpoint(struct store *st, const struct checkpoint *cp,
+enum store_status store_verify_checkpoint(struct store *st, const struct checkpoint *cps, size_t n,
 	struct store_verify_result *out)
 {
-	return verify_record(st, NULL, NULL, cp, out);
+	assert(cps && n > 0);
+	return verify_record(st, NULL, NULL, cps, n, out);
 }

@@ -182,8 +182,47 @@ static void test_refused_lines(void)
 	REFUSED(HEAD3 "\nregistry 3 " H1 "\n", "malformed");
 }
 
+/* A file of checkpoints one after another: each parsed, in order; one
+ * changed byte in any refuses the file, naming which; stray text before the
+ * first is refused too. */
+static void test_parse_all(void)
+{
+	char *three = xasprintf("%s%s\n%s", GOLDEN, GOLDEN, GOLDEN);
+	struct checkpoint *cps = NULL;
+	size_t n = 0;
+	char *why = NULL;
+	CHECK(checkpoint_parse_all(three, strlen(three), &cps, &n, &why));
+	CHECK(n == 3);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(cps[i].n_chains > 0);
+		checkpoint_clear(&cps[i]);
+	}
+	free(cps);
+	/* the second one's time changed */
+	char *second = strstr(strstr(three, "time ") + 1, "time ");
+	second[5] = second[5] == '1' ? '2' : '1';
+	CHECK(!checkpoint_parse_all(three, strlen(three), &cps, &n, &why));
+	CHECK(why && strstr(why, "checkpoint 2 of 3 (line "));
+	CHECK(cps == NULL && n == 0);
+	free(why);
+	free(three);
+	char *stray = xasprintf("hello\n%s%s", GOLDEN, GOLDEN);
+	CHECK(!checkpoint_parse_all(stray, strlen(stray), &cps, &n, &why));
+	CHECK(why && strstr(why, "checkpoint 1 of 2 (line 1)"));
+	free(why);
+	free(stray);
+	/* one, and none */
+	CHECK(checkpoint_parse_all(GOLDEN, strlen(GOLDEN), &cps, &n, &why) && n == 1);
+	checkpoint_clear(&cps[0]);
+	free(cps);
+	CHECK(!checkpoint_parse_all("", 0, &cps, &n, &why));
+	CHECK(why != NULL);
+	free(why);
+}
+
 int main(void)
 {
+	test_parse_all();
 	test_round_trip();
 	test_every_byte();
 	test_refused_lines();

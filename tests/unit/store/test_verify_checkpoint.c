@@ -23,7 +23,7 @@ static void expect_cp(struct vscene *sc, const struct checkpoint *cp, const char
 	const char *why, int line)
 {
 	struct store_verify_result r;
-	enum store_status s = store_verify_checkpoint(sc->st, cp, &r);
+	enum store_status s = store_verify_checkpoint(sc->st, cp, 1, &r);
 	if (!why) {
 		if (s != STORE_OK || !r.ok)
 			fprintf(stderr, "line %d: %s\n", line, r.why ? r.why : store_error(sc->st));
