@@ -291,9 +291,33 @@ static bool header_at(const char *text, size_t len, size_t i)
 	return (i == 0 || text[i - 1] == '\n') && len - i >= h + 1 && memcmp(text + i, CHECKPOINT_HEADER "\n", h + 1) == 0;
 }
 
+static bool parse_all(const char *text, size_t len, struct checkpoint **out, size_t *n, char **why);
+
+/* TEXT with each CRLF made LF (a copy that passed through a mail client or
+ * a Windows editor), malloc'd, its length in *LEN. */
+static char *without_crlf(const char *text, size_t *len)
+{
+	char *copy = xmalloc(*len + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < *len; i++)
+		if (!(text[i] == '\r' && i + 1 < *len && text[i + 1] == '\n'))
+			copy[k++] = text[i];
+	copy[k] = '\0';
+	*len = k;
+	return copy;
+}
+
 bool checkpoint_parse_all(const char *text, size_t len, struct checkpoint **out, size_t *n, char **why)
 {
 	assert(text && out && n && why);
+	char *plain = without_crlf(text, &len);
+	bool ok = parse_all(plain, len, out, n, why);
+	free(plain);
+	return ok;
+}
+
+static bool parse_all(const char *text, size_t len, struct checkpoint **out, size_t *n, char **why)
+{
 	*out = NULL;
 	*n = 0;
 	*why = NULL;

@@ -300,8 +300,11 @@ int session_check_pin(struct session *s, const char *name, const char *pin, cons
 	/* Bounded parameters only: a doctored row must not make a PIN check
 	 * take minutes or gigabytes. */
 	const char *why = NULL;
-	if (eng.public_key[0] && !sign_params_valid(&eng.key, &why)) {
-		reporter_say(&s->report, "the key parameters recorded for %s are not valid (%s): the database was "
+	size_t pk_len = strlen(eng.public_key);
+	if (pk_len && (pk_len != SIGN_KEY_HEX - 1 || strspn(eng.public_key, "0123456789abcdef") != pk_len))
+		why = "the public key is not 64 lowercase hex digits";
+	if (eng.public_key[0] && (why || !sign_params_valid(&eng.key, &why))) {
+		reporter_say(&s->report, "the key and its parameters recorded for %s are not valid (%s): the database was "
 			"damaged or edited; run 'countersign verify'", name, why);
 		store_engineer_clear(&eng);
 		return CS_REFUSED;

@@ -313,14 +313,23 @@ enum store_status store_set_key(struct store *st, const char *name, const char *
 	return s;
 }
 
+/* Copies column COL into DST of SIZE bytes; an overlong value (an edited
+ * row) becomes "invalid" rather than its prefix, which would pass for a
+ * well-formed key or salt and make the right PIN look wrong. */
+static void copy_key_field(sqlite3_stmt *stmt, int col, char *dst, size_t size)
+{
+	const char *text = store_column_text(stmt, col);
+	snprintf(dst, size, "%s", strlen(text) < size ? text : "invalid");
+}
+
 static void fill_engineer(sqlite3_stmt *stmt, struct store_engineer *e)
 {
 	e->name = store_column_dup(stmt, 0);
 	e->full_name = store_column_dup(stmt, 1);
 	e->pin_hash = store_column_dup(stmt, 2);
 	e->created_us = sqlite3_column_int64(stmt, 3);
-	snprintf(e->public_key, sizeof(e->public_key), "%s", store_column_text(stmt, 4));
-	snprintf(e->key.salt, sizeof(e->key.salt), "%s", store_column_text(stmt, 5));
+	copy_key_field(stmt, 4, e->public_key, sizeof(e->public_key));
+	copy_key_field(stmt, 5, e->key.salt, sizeof(e->key.salt));
 	e->key.ops = (uint64_t)sqlite3_column_int64(stmt, 6);
 	e->key.mem = (uint64_t)sqlite3_column_int64(stmt, 7);
 }

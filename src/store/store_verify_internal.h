@@ -24,6 +24,7 @@ struct verify_key {
 	char pub[SIGN_KEY_HEX];
 	struct sign_params params;
 	int64_t seq;       /* the engineers event that introduced it */
+	int64_t since_us;  /* that event's time */
 	int64_t until_us;  /* when it was replaced; INT64_MAX while current */
 	int64_t until_seq; /* the key_rotated that replaced it, 0 while current */
 	/* What that key_rotated says of the record then: the registry chain's

@@ -48,14 +48,15 @@ static struct verify_key *current_key(struct verify_engineer *e)
 	return e->n_keys && e->keys[e->n_keys - 1].until_seq == 0 ? &e->keys[e->n_keys - 1] : NULL;
 }
 
-static void add_key(struct verify_engineer *e, const char *pub, const struct sign_params *p, int64_t seq)
+static void add_key(struct verify_engineer *e, const char *pub, const struct sign_params *p, const struct event *ev)
 {
 	e->keys = xreallocarray(e->keys, e->n_keys + 1, sizeof(*e->keys));
 	struct verify_key *k = &e->keys[e->n_keys++];
 	memset(k, 0, sizeof(*k));
 	snprintf(k->pub, sizeof(k->pub), "%s", pub);
 	k->params = *p;
-	k->seq = seq;
+	k->seq = ev->seq;
+	k->since_us = ev->time_us;
 	k->until_us = INT64_MAX;
 }
 
@@ -208,6 +209,13 @@ static bool check_unsigned(struct verifier *v, const struct event *ev, bool need
 	if (v->signatures && ev->time_us > v->reg.opened_us)
 		return fail_eventf(v, ev, "carries no signature by %s, and it was recorded after signatures began "
 			"(registry event 1), when everything is signed", ev->actor);
+	/* Whoever has a key signs with it: an unsigned event of theirs from
+	 * after they had one lost its signature, whatever registry_opened
+	 * (which a writer could rewrite) allows. */
+	const struct verify_engineer *e = verify_engineer_find(v, ev->actor);
+	if (e && e->n_keys && e->keys[0].since_us <= ev->time_us)
+		return fail_eventf(v, ev, "carries no signature by %s, who had a key since engineers event %" PRId64
+			" (its signature was removed)", ev->actor, e->keys[0].seq);
 	count_unsigned(v);
 	return true;
 }
@@ -315,7 +323,7 @@ static bool engineer_added(struct verifier *v, const struct event *ev, const cJS
 	e->full_name = xstrdup(cJSON_IsString(full) ? full->valuestring : "");
 	e->added_seq = ev->seq;
 	if (has)
-		add_key(e, pub, &params, ev->seq);
+		add_key(e, pub, &params, ev);
 	return has ? check_sigs(v, ev, e->name, pub, "new key") : verify_signatures(v, ev);
 }
 
@@ -352,7 +360,7 @@ static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, 
 	if (!payload_key(v, ev, p, true, pub, &params, &has))
 		return false;
 	if (!rotate) {
-		add_key(e, pub, &params, ev->seq);
+		add_key(e, pub, &params, ev);
 		return check_sigs(v, ev, e->name, pub, "new key");
 	}
 	/* Signed by the key it replaces, which was current until now, and by
@@ -360,7 +368,7 @@ static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, 
 	 * what the old key signed. */
 	size_t was = (size_t)(cur - e->keys);
 	snprintf(old, sizeof(old), "%s", cur->pub);
-	add_key(e, pub, &params, ev->seq);
+	add_key(e, pub, &params, ev);
 	if (!check_sigs(v, ev, e->name, old, "current key") || !signed_with(v, ev, e->name, pub))
 		return false;
 	const cJSON *heads = cJSON_GetObjectItemCaseSensitive(p, "heads");

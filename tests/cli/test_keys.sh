@@ -103,8 +103,21 @@ cp "$DB" "$T/doctored.db"
 sqlite3 "$T/doctored.db" "update engineers set key_mem = 1099511627776 where name = 'alice'"
 run sh -c "printf 'pin-alice-1\n' | '$CS' --db '$T/doctored.db' note '$R' --engineer alice 'doctored' --pin-stdin"
 expect_rc 1 "a PIN check with key parameters out of bounds"
-expect_in err "the key parameters recorded for alice are not valid" "the parameters are refused"
+expect_in err "the key and its parameters recorded for alice are not valid" "the parameters are refused"
 expect_in err "countersign verify" "and verify is named"
+# An overlong salt or public key (the right value with more appended) is not
+# read as its prefix: the right PIN is refused as a damaged row, not counted
+# as a wrong PIN towards the lockout.
+for col in key_salt public_key; do
+	cp "$DB" "$T/long.db"
+	sqlite3 "$T/long.db" "update engineers set $col = $col || 'ab' where name = 'alice'"
+	run sh -c "printf 'pin-alice-1\n' | '$CS' --db '$T/long.db' note '$R' --engineer alice 'long' --pin-stdin"
+	expect_rc 1 "a PIN check with an overlong $col"
+	expect_in err "recorded for alice are not valid" "the $col is refused as damaged"
+	expect_eq "$(sqlite3 "$T/long.db" "select count(*) from events where kind = 'pin_failed'")" \
+		"$(sqlite3 "$DB" "select count(*) from events where kind = 'pin_failed'")" \
+		"no wrong PIN is recorded for the overlong $col"
+done
 
 # A record from before signatures (bob has a PIN hash only): bob changes his
 # PIN; the old PIN first gives him a key (key_enrolled), with which the change

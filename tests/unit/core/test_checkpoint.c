@@ -211,6 +211,15 @@ static void test_parse_all(void)
 	CHECK(why && strstr(why, "checkpoint 1 of 2 (line 1)"));
 	free(why);
 	free(stray);
+	/* a copy whose lines end in CRLF reads as the original */
+	struct strbuf crlf = {0};
+	for (const char *c = GOLDEN; *c; c++)
+		strbuf_addf(&crlf, "%s%c", *c == '\n' ? "\r" : "", *c);
+	CHECK(checkpoint_parse_all(crlf.data, crlf.len, &cps, &n, &why) && n == 1);
+	if (n == 1)
+		checkpoint_clear(&cps[0]);
+	free(cps);
+	strbuf_release(&crlf);
 	/* one, and none */
 	CHECK(checkpoint_parse_all(GOLDEN, strlen(GOLDEN), &cps, &n, &why) && n == 1);
 	checkpoint_clear(&cps[0]);

@@ -186,6 +186,27 @@ static void test_backdated_old_key(const char *tmp)
 	}
 }
 
+/* A writer rewrites registry_opened so that it allows the run's events to
+ * be unsigned and dates it after them, re-hashes the registry chain, and
+ * strips bob's signature from his note: bob had a key by then, so the
+ * missing signature is still found. */
+static void test_unsigned_through_raised(const char *tmp)
+{
+	struct vscene sc;
+	vscene_open(&sc, tmp, "unsigned-raised");
+	char *sql = xasprintf("UPDATE events SET payload = json_set(payload, '$.unsigned_through.%s', 100), "
+		"time_us = time_us + 86400000000 WHERE chain = 'registry' AND seq = 1", sc.run.id);
+	vscene_tamper(&sc, sql);
+	free(sql);
+	vscene_rehash(&sc, EVENT_CHAIN_REGISTRY, 1);
+	sql = xasprintf("UPDATE events SET sigs = '' WHERE chain = '%s' AND seq = 6", sc.run.id);
+	vscene_tamper(&sc, sql);
+	free(sql);
+	EXPECT_FAIL(&sc, NULL, sc.run.id, 6, "event 6 (note by bob): carries no signature by bob, who had a key "
+		"since engineers event 2 (its signature was removed)");
+	vscene_close(&sc);
+}
+
 /* A key_rotated written into the engineers chain by someone without bob's
  * PIN: signed "as bob" with the new key itself. */
 static void test_forged_rotation(const char *tmp)
@@ -293,6 +314,7 @@ int main(void)
 	test_replaced_key(tmp);
 	test_forged_rotation(tmp);
 	test_backdated_old_key(tmp);
+	test_unsigned_through_raised(tmp);
 	test_added_without_key(tmp);
 	test_late_pin_changed(tmp);
 	test_override(tmp);
