@@ -3,6 +3,7 @@
 layers (CONTRIBUTING.md, "The layers"):
 
     core  <  store, net  <  run  <  report  <  ui  <  cli
+    core  <  import  <  ui  <  cli
 
 A file may include a public header (include/countersign/) of its own layer or
 of a layer below it, and a header of its own folder. Above src/run the record
@@ -32,8 +33,9 @@ BELOW = {
     'net': {'core'},
     'run': {'core', 'store', 'net'},
     'report': {'core', 'store', 'net', 'run'},
-    'ui': {'core', 'store', 'net', 'run', 'report'},
-    'cli': {'core', 'store', 'net', 'run', 'report', 'ui'},
+    'import': {'core'},
+    'ui': {'core', 'store', 'net', 'run', 'report', 'import'},
+    'cli': {'core', 'store', 'net', 'run', 'report', 'import', 'ui'},
 }
 
 # The layer of each public header; a new header must be placed here.
@@ -44,6 +46,7 @@ PUBLIC = {
     'net': ['net'],
     'run': ['exec', 'runner', 'session', 'vars'],
     'report': ['audit', 'report'],
+    'import': ['import'],
 }
 HEADER_LAYER = {f'countersign/{h}.h': layer for layer, names in PUBLIC.items() for h in names}
 
@@ -61,7 +64,7 @@ SHARED = {
 }
 
 SYSTEM = [(re.compile(r'^sqlite3\.h$'), 'store'), (re.compile(r'^curl/'), 'net'),
-          (re.compile(r'^n?curses'), 'ui')]
+          (re.compile(r'^n?curses'), 'ui'), (re.compile(r'^md4c'), 'import')]
 
 # Files of src/ outside a layer folder.
 SRC_ROOT_FILES = {'main.c': 'cli', 'layer_check.c': 'core'}
