@@ -1,0 +1,104 @@
+/* The text conventions of Markdown runbooks the importer understands, as
+ * pure functions on strings (no md4c here): what a heading, a fenced block,
+ * a command or a hint in prose means. docs/importing.md lists them; the
+ * unit tests (tests/unit/import/test_rules.c) pin each down. Private to
+ * src/import. Every returned string is malloc'd; the caller frees it. */
+#ifndef COUNTERSIGN_IMPORT_RULES_H
+#define COUNTERSIGN_IMPORT_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "countersign/util.h"
+
+/* What a heading's text says its section is. */
+enum import_heading_kind {
+	IMPORT_HEADING_PLAIN,      /* an ordinary phase, section or step */
+	IMPORT_HEADING_ROLLBACK,   /* Rollback, Emergency, Recovery...: always_open, no gate */
+	IMPORT_HEADING_REFERENCE,  /* table of contents, links, related documentation, contacts, command
+	                            * reference, appendix, glossary...: left out or made ungated */
+};
+enum import_heading_kind import_heading_kind(const char *title);
+/* True for "OPTIONAL Step 3", "Step 4 (optional)", "Optional: ...". */
+bool import_heading_optional(const char *title);
+/* TITLE without decoration a title should not keep: surrounding spaces,
+ * trailing '#'s, Markdown emphasis markers, a trailing time hint "(5-10
+ * minutes)" (which becomes the estimate). Numbers ("3. Build", "Step 0.1")
+ * are kept. */
+char *import_clean_title(const char *title);
+
+/* An id made from TITLE (docs/checklist-format.md, Ids): lowercase ASCII
+ * letters, digits and dashes, from the title's words (non-ASCII letters
+ * dropped), at most 48 characters, never empty ("section", "item"... from
+ * FALLBACK), and unique within USED (a "-2", "-3"... suffix), to which it
+ * is added. */
+char *import_make_id(const char *title, const char *fallback, struct strvec *used);
+
+/* What a fenced block's info string says it holds. */
+enum import_lang {
+	IMPORT_LANG_SHELL,    /* bash, sh, shell, zsh (and the same with attributes: "bash title=x") */
+	IMPORT_LANG_CONSOLE,  /* console, shell-session: prompts and sample output */
+	IMPORT_LANG_NONE,     /* no info string: shell only when import_looks_like_commands */
+	IMPORT_LANG_OTHER,    /* json, yaml, sql, python...: never run */
+};
+enum import_lang import_lang(const char *info);
+/* For an untagged block: true when its lines read as shell commands (a
+ * prompt, or first words that are commands: kubectl, oc, curl, helm, git,
+ * systemctl, docker, ...) rather than prose, JSON, YAML or output. */
+bool import_looks_like_commands(const char *code);
+
+/* Splits a shell or console block into *COMMANDS (prompts "$ " and "# "
+ * stripped from prompt lines, "\" continuations kept with their following
+ * lines, blank lines dropped at the ends) and *OUTPUT (in console blocks,
+ * the lines that are not commands: sample output; "" when none), and
+ * *EXPECT: the text of "# Expected: ..." comment lines (SPEC 8), joined by
+ * "; " ("" when none). In a shell (not console) block a "# " line is a
+ * comment, kept in the commands. */
+void import_split_block(const char *code, enum import_lang lang, char **commands, char **output, char **expect);
+
+/* True when inline code CODE is clearly a command (its first word is a
+ * known command or a path to one, e.g. `kubectl get pods`, `./deploy.sh`),
+ * not a name or a value (`config.yaml`, `true`, `NOA_ENV`). */
+bool import_inline_is_command(const char *code);
+
+/* A placeholder found in a command, made a checklist variable. */
+struct import_var {
+	char *name;    /* ^[A-Z_][A-Z0-9_]*$, e.g. NODE_POOL_NAME from <node pool name> */
+	char *prompt;  /* from the placeholder's words, e.g. "Node pool name" */
+};
+/* Rewrites CMD with each placeholder (<PROJECT>, <node pool name>, $VAR,
+ * ${VAR}) as ${NAME}, adding a variable for each new NAME to *VARS/*N
+ * (the same placeholder twice is one variable). Shell variables the command
+ * itself assigns or that are well known ($HOME, $PATH, $PWD, $USER, $1...)
+ * are left alone. No "<...>" placeholder survives in the result. */
+char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n);
+void import_vars_free(struct import_var *vars, size_t n);
+
+/* A time hint in TEXT as a checklist estimate ("5m-10m" for "(5-10
+ * minutes)", "40m" for "up to 40 minutes", "24h" for "After 24 hours"),
+ * or NULL when there is none. */
+char *import_estimate(const char *text);
+/* An explicit wait in TEXT ("wait 15 minutes", "Wait for 2 hours") as a
+ * duration ("15m", "2h"), or NULL. */
+char *import_wait(const char *text);
+
+/* Commands that delete, drop, scale to zero, undo a rollout, patch live
+ * traffic (ingress, routes, services), rm -rf...: confirm: true. */
+bool import_destructive(const char *cmd);
+/* Commands that need a terminal (exec -it, psql without -c, less, more,
+ * vi, top, rsh, debug -it, ssh without a command...): interactive: true. */
+bool import_interactive(const char *cmd);
+
+/* The first invisible or direction-changing code point in TEXT (zero-width
+ * space and joiners, BOM, bidi embeddings, overrides and isolates, soft
+ * hyphen): its byte offset in *OFFSET and a static description ("a
+ * zero-width space (U+200B)"); NULL when there is none. */
+const char *import_invisible(const char *text, size_t *offset);
+
+/* True when sibling section titles TITLES[0..N) read as alternative
+ * procedures for one goal ("Standard Deployment (Blue-Green)", "Canary
+ * Deployment", "Rolling Update Deployment"; "Option A: ...", "Option B:
+ * ..."), which the importer reports as a likely choice group. */
+bool import_alternatives(const char *const *titles, size_t n);
+
+#endif
