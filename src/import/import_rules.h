@@ -67,7 +67,7 @@ struct import_var {
 	char *prompt;  /* from the placeholder's words, e.g. "Node pool name" */
 };
 /* Rewrites CMD with each placeholder (<PROJECT>, <node pool name>, $VAR,
- * ${VAR}) as ${NAME}, adding a variable for each new NAME to *VARS/*N
+ * ${VAR}) as ${NAME}, adding a variable for each new NAME to *VARS and *N
  * (the same placeholder twice is one variable). Shell variables the command
  * itself assigns or that are well known ($HOME, $PATH, $PWD, $USER, $1...)
  * are left alone. No "<...>" placeholder survives in the result. */
@@ -100,5 +100,9 @@ const char *import_invisible(const char *text, size_t *offset);
  * Deployment", "Rolling Update Deployment"; "Option A: ...", "Option B:
  * ..."), which the importer reports as a likely choice group. */
 bool import_alternatives(const char *const *titles, size_t n);
+/* Which of TITLES[0..N) are the alternatives (MEMBER[i], N entries the
+ * caller provides): a "Database Rollback" beside "Canary Rollback" and
+ * "Blue-Green Rollback" is not one. Returns how many are. */
+size_t import_alternative_members(const char *const *titles, size_t n, bool *member);
 
 #endif
