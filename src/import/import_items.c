@@ -1,0 +1,389 @@
+/* Checkboxes, bullets, prose, code blocks and table rows made items (SPEC 8
+ * and docs/importing.md): a checkbox is an item, the code in it its run; a
+ * code block under a step heading is an item titled from the heading; a
+ * block in another language is details, never run; quotes and alerts wait
+ * for the next item. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "countersign/expand.h"
+#include "import_map.h"
+
+void map_details(struct import_item *it, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = import_trim(xstrndup(p, n));
+		if (*line)
+			strvec_push_owned(&it->details, line);
+		else
+			free(line);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+/* The item list item BLK (or a list item around it) became, or NULL. */
+static struct import_item *owner_item(const struct mapper *mp, int blk)
+{
+	if (mp->sec < 0)
+		return NULL;
+	struct import_section *s = &mp->m->sections[mp->sec];
+	for (int o = mp->doc->b[blk].owner; o >= 0; o = mp->doc->b[o].owner)
+		if (mp->item_of[o] >= 0 && (size_t)mp->item_of[o] < s->n_items)
+			return &s->items[mp->item_of[o]];
+	return NULL;
+}
+
+static int last_index(const struct mapper *mp)
+{
+	return (int)mp->m->sections[mp->sec].n_items - 1;
+}
+
+static void settle_kind(struct import_item *it)
+{
+	free(it->kind);
+	it->kind = xstrdup(it->run.n ? "command" : it->duration ? "wait" : "manual");
+}
+
+/* "$$" (the shell's PID) written as "$$$$", and "${NAME}" that is not a
+ * checklist variable as "$${NAME}", so that the shell sees what the
+ * runbook wrote. */
+static char *escape_dollars(const char *s, const struct import_model *m)
+{
+	struct strbuf sb = {0};
+	strbuf_addstr(&sb, "");
+	for (size_t i = 0; s[i]; i++) {
+		if (s[i] != '$') {
+			strbuf_add(&sb, s + i, 1);
+			continue;
+		}
+		if (s[i + 1] == '$') {
+			strbuf_addstr(&sb, "$$$$");
+			i++;
+			continue;
+		}
+		if (s[i + 1] == '{') {
+			const char *close = strchr(s + i + 2, '}');
+			bool known = false;
+			if (close && expand_valid_name(s + i + 2, (size_t)(close - s - i - 2)))
+				for (size_t v = 0; v < m->n_vars && !known; v++)
+					known = strlen(m->vars[v].name) == (size_t)(close - s - i - 2) &&
+						memcmp(m->vars[v].name, s + i + 2, (size_t)(close - s - i - 2)) == 0;
+			strbuf_addstr(&sb, known ? "$" : "$$");
+			continue;
+		}
+		strbuf_addstr(&sb, "$");
+	}
+	return strbuf_detach(&sb);
+}
+
+/* A line of a shell block that reads as a sentence rather than a command. */
+static bool prose_line(const char *line)
+{
+	if (!isupper((unsigned char)line[0]) || !islower((unsigned char)line[1]))
+		return false;
+	if (strpbrk(line, "=|$<>&;(){}[]\"'`/*\\"))
+		return false;
+	int words = 1;
+	for (const char *p = line; *p; p++)
+		words += *p == ' ' && p[1] && p[1] != ' ';
+	size_t n = strlen(line);
+	if (words < 4 || !(line[n - 1] == '.' || words >= 6))
+		return false;
+	return !import_inline_is_command(line);
+}
+
+static void check_code(struct mapper *mp, const char *code, int first_line)
+{
+	size_t off;
+	const char *what = import_invisible(code, &off);
+	if (what) {
+		int line = first_line;
+		for (size_t i = 0; i < off; i++)
+			line += code[i] == '\n';
+		import_msg(mp->ms, IMPORT_WARNING, line,
+			"%s in a command: it is kept in the run, where the shell will not read it as you see it; remove it",
+			what);
+	}
+	if (strstr(code, "<<"))
+		return;  /* a here-document holds text, not commands */
+	int line = first_line;
+	bool cont = false;
+	for (const char *p = code; *p; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *l = import_trim(xstrndup(p, n));
+		if (!cont && *l && prose_line(l))
+			import_msg(mp->ms, IMPORT_WARNING, line,
+				"this line of a shell block reads as prose, not a command: it is kept in the run; check it");
+		cont = *l && l[strlen(l) - 1] == '\\';
+		free(l);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static bool comments_only(const char *script)
+{
+	for (const char *p = script; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != '\n' && *p != '#')
+			return false;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return true;
+}
+
+/* Adds SCRIPT (a shell script as written) to IT's run: placeholders made
+ * variables, "$" escaped for the checklist, confirm and interactive set. */
+static void add_script(struct mapper *mp, struct import_item *it, const char *script)
+{
+	char *vars = import_placeholders(script, &mp->m->vars, &mp->m->n_vars);
+	char *run = escape_dollars(vars, mp->m);
+	free(vars);
+	const char *p = run;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		strvec_push_owned(&it->run, xstrndup(p, n));
+		p += n + (nl ? 1 : 0);
+	}
+	it->confirm |= import_destructive(script);
+	it->interactive |= import_interactive(script);
+	free(run);
+	settle_kind(it);
+}
+
+void map_task(struct mapper *mp, int blk)
+{
+	const struct import_block *b = &mp->doc->b[blk];
+	const char *text = b->text ? b->text : "";
+	const char *code = b->code && import_inline_is_command(b->code) ? b->code : NULL;
+	char *rest_code = NULL;
+	const char *rest = b->rest;
+	if (!code && b->bold && rest) {
+		size_t n = strlen(rest);
+		if (n > 2 && rest[0] == '`' && rest[n - 1] == '`' && !memchr(rest + 1, '`', n - 2)) {
+			rest_code = xstrndup(rest + 1, n - 2);
+			if (import_inline_is_command(rest_code)) {
+				code = rest_code;
+				rest = NULL;
+			}
+		}
+	}
+	struct import_item *it = map_item(mp, b->bold ? b->bold : code ? code : text, b->line);
+	mp->item_of[blk] = last_index(mp);
+	if (rest && *rest)
+		strvec_push(&it->details, rest);
+	it->estimate = import_estimate(text);
+	it->optional = import_heading_optional(text);
+	if (!code)
+		it->duration = import_wait(text);
+	if (b->checked)
+		import_msg(mp->ms, IMPORT_NOTE, b->line,
+			"checkbox \"%s\" was ticked in the source: imported as an item to check in each run", it->title);
+	if (code)
+		add_script(mp, it, code);
+	settle_kind(it);
+	free(rest_code);
+}
+
+void map_bullet(struct mapper *mp, int blk)
+{
+	const struct import_block *b = &mp->doc->b[blk];
+	const char *text = b->text ? b->text : "";
+	struct import_item *owner = owner_item(mp, blk);
+	if (owner) {
+		if (*text)
+			strvec_push(&owner->details, text);
+		return;
+	}
+	if (mp->has_code[blk] && *text) {
+		char *title = xstrdup(text);
+		size_t n = strlen(title);
+		if (n && title[n - 1] == ':')
+			title[n - 1] = '\0';
+		struct import_item *it = map_item(mp, title, b->line);
+		it->estimate = import_estimate(text);
+		it->optional = import_heading_optional(text);
+		mp->item_of[blk] = last_index(mp);
+		free(title);
+		return;
+	}
+	if (*text)
+		strbuf_addf(&mp->text, "- %s\n", text);
+	mp->last_para = -1;
+}
+
+/* "[!WARNING] text" as "Warning: text"; other quotes as they are. */
+static char *quote_text(const char *text)
+{
+	if (text[0] == '[' && text[1] == '!') {
+		const char *close = strchr(text, ']');
+		if (close && close - text > 2) {
+			char *word = xstrndup(text + 2, (size_t)(close - text - 2));
+			for (char *p = word; *p; p++)
+				*p = (char)(p == word ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+			const char *rest = close + 1;
+			while (*rest == ' ')
+				rest++;
+			char *out = *rest ? xasprintf("%s: %s", word, rest) : xstrdup(word);
+			free(word);
+			return out;
+		}
+	}
+	if (strncmp(text, ":warning:", 9) == 0)
+		return xasprintf("Warning: %s", text + 9 + strspn(text + 9, " "));
+	return xstrdup(text);
+}
+
+void map_para(struct mapper *mp, int blk)
+{
+	const struct import_block *b = &mp->doc->b[blk];
+	const char *text = b->text ? b->text : "";
+	if (!*text)
+		return;
+	struct import_item *owner = owner_item(mp, blk);
+	if (owner) {
+		char *t = quote_text(text);
+		strvec_push_owned(&owner->details, t);
+		return;
+	}
+	if (b->kind == BLK_QUOTE || strncmp(text, ":warning:", 9) == 0) {
+		strvec_push_owned(&mp->pending, quote_text(text));
+		return;
+	}
+	char *wait = strlen(text) < 160 ? import_wait(text) : NULL;
+	if (wait) {
+		struct import_item *it = map_item(mp, text, b->line);
+		it->duration = wait;
+		settle_kind(it);
+		mp->last_para = -1;
+		return;
+	}
+	mp->last_para = blk;
+	mp->last_para_at = mp->text.len;
+	strbuf_addf(&mp->text, "%s\n", text);
+}
+
+/* The title of an item made from a code block with no checkbox around it:
+ * the short paragraph ending in ':' just before it, else the step heading,
+ * else the section's heading. */
+static char *code_title(struct mapper *mp, int line, char **estimate, bool *optional)
+{
+	if (mp->last_para >= 0) {
+		const char *t = mp->doc->b[mp->last_para].text;
+		size_t n = strlen(t);
+		if (n > 1 && n <= 100 && t[n - 1] == ':') {
+			mp->text.len = mp->last_para_at;
+			mp->text.data[mp->text.len] = '\0';
+			return xstrndup(t, n - 1);
+		}
+	}
+	int h = map_step(mp);
+	if (h < 0)
+		h = mp->heads[3] >= 0 ? mp->heads[3] : mp->heads[2];
+	if (h < 0)
+		return xasprintf("Commands at line %d", line);
+	*estimate = import_estimate(mp->doc->b[h].text ? mp->doc->b[h].text : "");
+	*optional = import_heading_optional(mp->doc->b[h].text ? mp->doc->b[h].text : "");
+	if (h != map_step(mp))
+		free(*estimate), *estimate = NULL;  /* the section's own estimate */
+	return map_heading_title(mp, h);
+}
+
+void map_code(struct mapper *mp, int blk)
+{
+	const struct import_block *b = &mp->doc->b[blk];
+	const char *code = b->text ? b->text : "";
+	if (b->unclosed)
+		import_msg(mp->ms, IMPORT_WARNING, b->line,
+			"this code fence is not closed: the block runs to the end of the file or of its list item");
+	if (!code[strspn(code, " \t\r\n")]) {
+		mp->m->skipped++;
+		import_msg(mp->ms, IMPORT_SKIPPED, b->line, "empty code block: left out");
+		return;
+	}
+	enum import_lang lang = import_lang(b->info);
+	bool shell = lang == IMPORT_LANG_SHELL || lang == IMPORT_LANG_CONSOLE ||
+		(lang == IMPORT_LANG_NONE && import_looks_like_commands(code));
+	struct import_item *it = owner_item(mp, blk);
+	if (!it) {
+		char *estimate = NULL;
+		bool optional = false;
+		char *title = code_title(mp, b->line, &estimate, &optional);
+		it = map_item(mp, title, b->line);
+		it->estimate = estimate;
+		it->optional = optional;
+		free(title);
+	}
+	mp->last_para = -1;
+	if (!shell) {
+		char *name = *b->info ? xstrndup(b->info, strcspn(b->info, " \t{")) : xstrdup("untagged");
+		strvec_pushf(&it->details, "%s block, not run:", name);
+		map_details(it, code);
+		import_msg(mp->ms, IMPORT_NOTE, b->line,
+			"%s %s block is never run: kept in the details of \"%s\"",
+			strchr("aeiou", tolower((unsigned char)name[0])) ? "an" : "a", name, it->title);
+		free(name);
+		settle_kind(it);
+		return;
+	}
+	char *cmds, *output, *expect;
+	import_split_block(code, lang == IMPORT_LANG_NONE ? IMPORT_LANG_SHELL : lang, &cmds, &output, &expect);
+	if (comments_only(cmds)) {
+		for (const char *p = cmds; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			char *l = import_trim(xstrndup(p, n));
+			const char *t = l + strspn(l, "# ");
+			if (*t)
+				strvec_push(&it->details, t);
+			free(l);
+			p += n + (nl ? 1 : 0);
+		}
+	} else {
+		check_code(mp, code, b->content_line ? b->content_line : b->line + 1);
+		add_script(mp, it, cmds);
+	}
+	if (*output) {
+		strvec_push(&it->details, "Sample output:");
+		map_details(it, output);
+	}
+	if (*expect) {
+		char *e = it->expect ? xasprintf("%s; %s", it->expect, expect) : xstrdup(expect);
+		free(it->expect);
+		it->expect = e;
+	}
+	free(cmds);
+	free(output);
+	free(expect);
+	settle_kind(it);
+}
+
+void map_row(struct mapper *mp, int blk)
+{
+	const struct import_block *b = &mp->doc->b[blk];
+	if (!b->cells.n || !*b->cells.v[0])
+		return;
+	int h = mp->heads[3] >= 0 ? mp->heads[3] : mp->heads[2];
+	if (h >= 0 && import_heading_kind(mp->doc->b[h].text ? mp->doc->b[h].text : "") == IMPORT_HEADING_REFERENCE)
+		return;  /* a table of links or contacts */
+	struct import_item *it = map_item(mp, b->cells.v[0], b->line);
+	for (size_t i = 1; i < b->cells.n; i++) {
+		if (!*b->cells.v[i])
+			continue;
+		if (i < b->head.n && *b->head.v[i])
+			strvec_pushf(&it->details, "%s: %s", b->head.v[i], b->cells.v[i]);
+		else
+			strvec_push(&it->details, b->cells.v[i]);
+	}
+	it->estimate = NULL;
+	mp->last_para = -1;
+}

@@ -1,0 +1,517 @@
+/* The Markdown read with md4c (GitHub's dialect) into a flat list of blocks,
+ * each with its input line. md4c gives no positions, so lines come from the
+ * text callbacks' pointers into the input (import_line_at) and, for a
+ * checkbox, from the offset of its mark. Nesting is kept on a fixed-size
+ * stack: lists and quotes deeper than IMPORT_MAX_NESTING are left out with a
+ * message, so nothing here grows with the input's nesting. */
+#include <assert.h>
+#include <md4c.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_internal.h"
+
+void import_lines_init(struct import_lines *li, const char *text, size_t len)
+{
+	memset(li, 0, sizeof(*li));
+	li->text = text;
+	li->len = len;
+	size_t cap = 0;
+	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++) {
+		if (li->n_nl == cap) {
+			cap = cap ? cap * 2 : 256;
+			li->nl = xreallocarray(li->nl, cap, sizeof(*li->nl));
+		}
+		li->nl[li->n_nl++] = (size_t)(p - text);
+		if ((size_t)(p - text) + 1 >= len)
+			break;
+	}
+}
+
+void import_lines_free(struct import_lines *li)
+{
+	free(li->nl);
+	li->nl = NULL;
+}
+
+int import_line_of(const struct import_lines *li, size_t off)
+{
+	size_t lo = 0, hi = li->n_nl;  /* count the newlines before OFF */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (li->nl[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int)lo + 1;
+}
+
+int import_line_at(const struct import_lines *li, const char *p)
+{
+	if (!p || p < li->text || p >= li->text + li->len)
+		return 0;
+	return import_line_of(li, (size_t)(p - li->text));
+}
+
+void import_doc_free(struct import_doc *doc)
+{
+	for (size_t i = 0; i < doc->n; i++) {
+		struct import_block *b = &doc->b[i];
+		free(b->text);
+		free(b->bold);
+		free(b->rest);
+		free(b->code);
+		free(b->info);
+		free(b->alert);
+		strvec_clear(&b->cells);
+		strvec_clear(&b->head);
+	}
+	free(doc->b);
+	memset(doc, 0, sizeof(*doc));
+}
+
+#define MAX_FRAMES (IMPORT_MAX_NESTING * 3 + 16)
+
+struct frame {
+	MD_BLOCKTYPE type;
+	int blk;          /* the block this frame fills, or -1 */
+};
+
+struct walk {
+	const struct import_lines *li;
+	struct import_doc *doc;
+	struct import_msgs *ms;
+	struct frame f[MAX_FRAMES];
+	size_t depth;
+	int containers;   /* lists and quotes open */
+	size_t ignored;   /* blocks entered beyond the nesting limit, not yet left */
+	size_t lost_tasks;
+	int quote;        /* the open outermost quote's block, or -1 */
+	int target;       /* the block receiving text, or -1 */
+	struct strbuf buf;
+	size_t bold_start, bold_end;
+	bool bold_open;
+	const char *last;  /* the end of the last text seen in the input */
+	const char *code_end;
+	struct strvec row, head;
+	bool in_head;
+	struct strbuf cell;
+	bool in_cell;
+	int row_line;
+};
+
+static int add_block(struct walk *w, enum import_block_kind kind, int line)
+{
+	struct import_doc *d = w->doc;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->b = xreallocarray(d->b, d->cap, sizeof(*d->b));
+	}
+	struct import_block *b = &d->b[d->n];
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->line = line;
+	b->owner = -1;
+	for (size_t i = w->depth; i-- > 0;)
+		if (w->f[i].type == MD_BLOCK_LI && w->f[i].blk >= 0) {
+			b->owner = w->f[i].blk;
+			break;
+		}
+	return (int)d->n++;
+}
+
+static int cursor_line(const struct walk *w)
+{
+	return w->last ? import_line_at(w->li, w->last - 1) : 1;
+}
+
+/* Stores the text gathered for list item B: its **bold** lead, the rest, and
+ * the code when the whole text is one code span. */
+static void finish_item(struct walk *w, int blk)
+{
+	struct import_block *b = &w->doc->b[blk];
+	char *text = strbuf_detach(&w->buf);
+	if (w->bold_open || w->bold_end > w->bold_start) {
+		size_t end = w->bold_open ? strlen(text) : w->bold_end;
+		b->bold = import_trim(xstrndup(text + w->bold_start, end - w->bold_start));
+		b->rest = import_trim(xstrdup(text + end));
+		if (!*b->bold) {
+			free(b->bold);
+			free(b->rest);
+			b->bold = b->rest = NULL;
+		}
+	}
+	import_trim(text);
+	size_t n = strlen(text);
+	if (n > 2 && text[0] == '`' && text[n - 1] == '`' && !memchr(text + 1, '`', n - 2))
+		b->code = import_trim(xstrndup(text + 1, n - 2));
+	b->text = text;
+	w->bold_open = false;
+	w->bold_start = w->bold_end = 0;
+	w->target = -1;
+}
+
+static void finish_target(struct walk *w)
+{
+	if (w->target < 0)
+		return;
+	struct import_block *b = &w->doc->b[w->target];
+	if (b->kind == BLK_ITEM) {
+		finish_item(w, w->target);
+		return;
+	}
+	char *text = strbuf_detach(&w->buf);
+	if (b->kind != BLK_CODE)
+		import_trim(text);
+	if (b->kind == BLK_QUOTE) {
+		if (b->text && *text) {
+			char *both = xasprintf("%s %s", b->text, text);
+			free(b->text);
+			free(text);
+			text = both;
+		} else if (b->text) {
+			free(text);
+			text = b->text;
+		}
+	}
+	b->text = text;
+	w->target = -1;
+}
+
+static void set_target(struct walk *w, int blk)
+{
+	finish_target(w);
+	w->target = blk;
+	strbuf_release(&w->buf);
+	strbuf_addstr(&w->buf, "");
+}
+
+static struct frame *top(struct walk *w)
+{
+	return w->depth ? &w->f[w->depth - 1] : NULL;
+}
+
+static int enter_item(struct walk *w, const MD_BLOCK_LI_DETAIL *d)
+{
+	int line = 0;
+	if (d->is_task)
+		line = import_line_of(w->li, d->task_mark_offset);
+	if (w->quote >= 0 && !d->is_task)
+		return -1;  /* a plain bullet in a quote is the quote's text */
+	int blk = add_block(w, BLK_ITEM, line);
+	struct import_block *b = &w->doc->b[blk];
+	b->task = d->is_task;
+	b->checked = d->is_task && (d->task_mark == 'x' || d->task_mark == 'X');
+	b->level = w->containers;
+	set_target(w, blk);
+	return blk;
+}
+
+static int enter_block(MD_BLOCKTYPE type, void *detail, void *data)
+{
+	struct walk *w = data;
+	bool container = type == MD_BLOCK_UL || type == MD_BLOCK_OL || type == MD_BLOCK_QUOTE;
+	if (w->ignored || w->depth == MAX_FRAMES || (container && w->containers == IMPORT_MAX_NESTING)) {
+		if (!w->doc->too_deep) {
+			w->doc->too_deep = true;
+			w->doc->too_deep_line = cursor_line(w);
+		}
+		if (type == MD_BLOCK_LI && ((MD_BLOCK_LI_DETAIL *)detail)->is_task)
+			w->lost_tasks++;
+		w->ignored++;
+		return 0;
+	}
+	struct frame *parent = top(w);
+	/* A list item's own text ends where a block inside it starts. */
+	if (parent && parent->type == MD_BLOCK_LI && w->target == parent->blk && parent->blk >= 0 &&
+		!(type == MD_BLOCK_P && w->buf.len == 0 && !w->doc->b[parent->blk].text))
+		finish_target(w);
+	struct frame fr = {type, -1};
+	switch (type) {
+	case MD_BLOCK_UL:
+	case MD_BLOCK_OL:
+		w->containers++;
+		break;
+	case MD_BLOCK_QUOTE:
+		w->containers++;
+		if (w->quote < 0) {
+			finish_target(w);
+			w->quote = add_block(w, BLK_QUOTE, 0);
+		}
+		break;
+	case MD_BLOCK_LI:
+		fr.blk = enter_item(w, detail);
+		break;
+	case MD_BLOCK_H:
+		if (w->quote >= 0) {
+			set_target(w, w->quote);
+			break;
+		}
+		fr.blk = add_block(w, BLK_HEADING, 0);
+		w->doc->b[fr.blk].level = (int)((MD_BLOCK_H_DETAIL *)detail)->level;
+		set_target(w, fr.blk);
+		break;
+	case MD_BLOCK_P:
+		if (parent && parent->type == MD_BLOCK_LI && parent->blk >= 0 && w->target == parent->blk)
+			break;  /* the first paragraph of a loose list item is its text */
+		if (w->quote >= 0) {
+			set_target(w, w->quote);
+			break;
+		}
+		fr.blk = add_block(w, BLK_PARA, 0);
+		set_target(w, fr.blk);
+		break;
+	case MD_BLOCK_CODE: {
+		const MD_BLOCK_CODE_DETAIL *cd = detail;
+		fr.blk = add_block(w, BLK_CODE, import_line_at(w->li, cd->info.text));
+		struct import_block *b = &w->doc->b[fr.blk];
+		b->fenced = cd->fence_char != 0;
+		b->info = import_trim(xstrndup(cd->info.text ? cd->info.text : "", cd->info.size));
+		b->level = cd->fence_char;
+		w->code_end = NULL;
+		set_target(w, fr.blk);
+		break;
+	}
+	case MD_BLOCK_THEAD:
+		w->in_head = true;
+		break;
+	case MD_BLOCK_TR:
+		strvec_clear(&w->row);
+		w->row_line = 0;
+		break;
+	case MD_BLOCK_TH:
+	case MD_BLOCK_TD:
+		finish_target(w);
+		strbuf_release(&w->cell);
+		strbuf_addstr(&w->cell, "");
+		w->in_cell = true;
+		break;
+	default:
+		break;
+	}
+	w->f[w->depth++] = fr;
+	return 0;
+}
+
+/* Whether the line after the code that ended at END closes the fence: md4c
+ * runs an unclosed fence to the end of its container without saying so. */
+static bool fence_closed(const struct walk *w, const char *end, char fence)
+{
+	const char *p = end, *stop = w->li->text + w->li->len;
+	if (!p)
+		return true;  /* nothing known to look at */
+	while (p < stop && *p != '\n')
+		p++;
+	if (p >= stop)
+		return false;
+	p++;
+	while (p < stop && (*p == ' ' || *p == '\t' || *p == '>'))
+		p++;
+	int n = 0;
+	while (p < stop && *p == fence)
+		p++, n++;
+	return n >= 3;
+}
+
+static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
+{
+	(void)detail;
+	struct walk *w = data;
+	if (w->ignored) {
+		w->ignored--;
+		return 0;
+	}
+	assert(w->depth > 0);
+	struct frame fr = w->f[--w->depth];
+	switch (type) {
+	case MD_BLOCK_UL:
+	case MD_BLOCK_OL:
+		w->containers--;
+		break;
+	case MD_BLOCK_QUOTE:
+		w->containers--;
+		if (w->quote >= 0) {
+			bool outermost = true;
+			for (size_t i = 0; i < w->depth; i++)
+				outermost &= w->f[i].type != MD_BLOCK_QUOTE;
+			if (outermost) {
+				if (w->target == w->quote)
+					finish_target(w);
+				w->quote = -1;
+			}
+		}
+		break;
+	case MD_BLOCK_CODE: {
+		struct import_block *b = &w->doc->b[fr.blk];
+		if (b->line == 0)
+			b->line = cursor_line(w);
+		finish_target(w);
+		if (b->fenced)
+			b->unclosed = !fence_closed(w, w->code_end ? w->code_end : w->li->text + w->li->len,
+				(char)b->level);
+		b->level = 0;
+		break;
+	}
+	case MD_BLOCK_TH:
+	case MD_BLOCK_TD:
+		strvec_push_owned(&w->row, import_trim(strbuf_detach(&w->cell)));
+		w->in_cell = false;
+		break;
+	case MD_BLOCK_TR:
+		if (w->in_head) {
+			strvec_clear(&w->head);
+			for (size_t i = 0; i < w->row.n; i++)
+				strvec_push(&w->head, w->row.v[i]);
+		} else {
+			int blk = add_block(w, BLK_ROW, w->row_line ? w->row_line : cursor_line(w));
+			struct import_block *b = &w->doc->b[blk];
+			for (size_t i = 0; i < w->row.n; i++)
+				strvec_push(&b->cells, w->row.v[i]);
+			for (size_t i = 0; i < w->head.n; i++)
+				strvec_push(&b->head, w->head.v[i]);
+		}
+		break;
+	case MD_BLOCK_THEAD:
+		w->in_head = false;
+		break;
+	case MD_BLOCK_TABLE:
+		strvec_clear(&w->head);
+		break;
+	default:
+		break;
+	}
+	if (fr.blk >= 0 && w->target == fr.blk)
+		finish_target(w);
+	if (fr.blk >= 0 && w->doc->b[fr.blk].line == 0)
+		w->doc->b[fr.blk].line = cursor_line(w);
+	return 0;
+}
+
+static int enter_span(MD_SPANTYPE type, void *detail, void *data)
+{
+	(void)detail;
+	struct walk *w = data;
+	if (w->ignored)
+		return 0;
+	struct strbuf *sb = w->in_cell ? &w->cell : &w->buf;
+	if (type == MD_SPAN_CODE)
+		strbuf_addstr(sb, "`");
+	else if (type == MD_SPAN_STRONG && w->target >= 0 && !w->in_cell &&
+		w->doc->b[w->target].kind == BLK_ITEM && !w->bold_open && w->bold_end == 0) {
+		size_t i = 0;
+		while (i < w->buf.len && w->buf.data[i] == ' ')
+			i++;
+		if (i == w->buf.len) {
+			w->bold_open = true;
+			w->bold_start = w->buf.len;
+		}
+	}
+	return 0;
+}
+
+static int leave_span(MD_SPANTYPE type, void *detail, void *data)
+{
+	(void)detail;
+	struct walk *w = data;
+	if (w->ignored)
+		return 0;
+	struct strbuf *sb = w->in_cell ? &w->cell : &w->buf;
+	if (type == MD_SPAN_CODE)
+		strbuf_addstr(sb, "`");
+	else if (type == MD_SPAN_STRONG && w->bold_open && !w->in_cell) {
+		w->bold_open = false;
+		w->bold_end = w->buf.len;
+	}
+	return 0;
+}
+
+static const char *entity(const char *s, size_t n)
+{
+	static const char *const map[][2] = {
+		{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", " "},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strlen(map[i][0]) == n && memcmp(map[i][0], s, n) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *data)
+{
+	struct walk *w = data;
+	if (w->ignored)
+		return 0;
+	int line = import_line_at(w->li, text);
+	if (line) {
+		w->last = text + size;
+		if (w->in_cell && !w->row_line)
+			w->row_line = line;
+		if (w->target >= 0 && !w->in_cell && w->doc->b[w->target].line == 0)
+			w->doc->b[w->target].line = line;
+		if (w->target >= 0 && w->doc->b[w->target].kind == BLK_CODE) {
+			w->code_end = text + size;
+			if (!w->doc->b[w->target].content_line)
+				w->doc->b[w->target].content_line = line;
+		}
+	}
+	struct strbuf *sb = w->in_cell ? &w->cell : &w->buf;
+	if (!w->in_cell && w->target < 0)
+		return 0;
+	switch (type) {
+	case MD_TEXT_SOFTBR:
+	case MD_TEXT_BR:
+		strbuf_addstr(sb, " ");
+		break;
+	case MD_TEXT_ENTITY: {
+		const char *e = entity(text, size);
+		if (e)
+			strbuf_addstr(sb, e);
+		else
+			strbuf_add(sb, text, size);
+		break;
+	}
+	case MD_TEXT_NULLCHAR:
+		break;
+	default:
+		strbuf_add(sb, text, size);
+		break;
+	}
+	return 0;
+}
+
+bool import_read(const char *text, size_t len, const struct import_lines *li, struct import_doc *doc,
+	struct import_msgs *ms)
+{
+	struct walk *w = xcalloc(1, sizeof(*w));
+	w->li = li;
+	w->doc = doc;
+	w->ms = ms;
+	w->quote = -1;
+	w->target = -1;
+	MD_PARSER p = {
+		.flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML,
+		.enter_block = enter_block,
+		.leave_block = leave_block,
+		.enter_span = enter_span,
+		.leave_span = leave_span,
+		.text = on_text,
+	};
+	int rc = md_parse(text, (MD_SIZE)len, &p, w);
+	finish_target(w);
+	if (doc->too_deep)
+		import_msg(ms, IMPORT_WARNING, doc->too_deep_line,
+			"lists and quotes nested deeper than %d levels are left out (%zu checkbox%s among them)",
+			IMPORT_MAX_NESTING, w->lost_tasks, w->lost_tasks == 1 ? "" : "es");
+	doc->skipped_deep = w->lost_tasks;
+	strbuf_release(&w->buf);
+	strbuf_release(&w->cell);
+	strvec_clear(&w->row);
+	strvec_clear(&w->head);
+	free(w);
+	if (rc != 0) {
+		import_msg(ms, IMPORT_WARNING, 0, "the Markdown reader gave up on this file");
+		return false;
+	}
+	return true;
+}
