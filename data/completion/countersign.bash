@@ -1,6 +1,7 @@
 # bash completion for countersign(1): commands, each command's options, the
 # values of --format and --kind, run ids, SECTION and SECTION/ITEM of a run,
-# engineer names, and file names for checklists and variables files.
+# engineer names, and file names for checklists, runbooks (import) and
+# variables files.
 #
 # Runs, sections and engineers are read from the database the command line
 # names (--db, else COUNTERSIGN_DB, else the default) with the commands that
@@ -8,7 +9,7 @@
 # nothing. It needs bash alone (not the bash-completion package).
 
 # The commands, as `countersign --help` lists them.
-_countersign_commands="open review lint engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint help"
+_countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint help"
 
 # Options that take a value: the word after them is not a positional.
 _countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --run --format --output -o --anchor --checkpoint --since --until --kind"
@@ -19,6 +20,7 @@ _countersign_options()
 	case $1 in
 	open) echo "--var-file --var --title --run" ;;
 	lint) echo "--outline" ;;
+	import) echo "-o --output --force" ;;
 	engineer)
 		case $2 in
 		add) echo "--full-name --pin-stdin" ;;
@@ -235,6 +237,7 @@ _countersign()
 	help) ((n == 0)) && _countersign_words $_countersign_commands ;;
 	open | start) ((n == 0)) && _countersign_files "$cur" "*.json" ;;
 	lint) _countersign_files "$cur" "*.json" ;;
+	import) ((n == 0)) && _countersign_files "$cur" "*.md" ;;
 	engineer)
 		if ((n == 0)); then
 			_countersign_words add pin list

@@ -33,6 +33,26 @@ static const struct cli_command commands[] = {
 		"\n"
 		"Exit status: 0 when every file is clean or has warnings only, 2 on any error.\n",
 		cmd_lint},
+	{"import", "FILE.md [-o FILE] [--force]",
+		"turn a Markdown runbook into a checklist to review (JSON on standard output)",
+		"Reads the runbook (GitHub's Markdown: headings, - [ ] checkboxes, fenced shell\n"
+		"blocks, tables, alerts) and prints the checklist it makes, pretty-printed, on\n"
+		"standard output. Standard error gets one line per thing to look at, as\n"
+		"FILE.md:LINE: warning|skipped|note: TEXT (an unclosed fence, a heading or block\n"
+		"left out and why, a likely choice group), then the summary: sections, items by\n"
+		"kind, variables and skipped parts. docs/importing.md lists the conventions.\n"
+		"The result loads and lints clean; review it before a run (countersign lint\n"
+		"--outline).\n"
+		"\n"
+		"  -o, --output F   write the checklist to F whole or not at all (a file beside it,\n"
+		"                   renamed into place); - is standard output\n"
+		"  --force          replace F when it exists (else it is left as it is)\n"
+		"\n"
+		"FILE.md - reads standard input. Runbooks over 8 MiB are refused unread.\n"
+		"Exit status 0 when imported; 2 when there is nothing to import, the file is not\n"
+		"a text runbook, F exists without --force, or on a usage error; 3 when FILE.md\n"
+		"cannot be read or F cannot be written.\n",
+		cmd_import},
 	{"engineer", "add NAME --full-name TEXT [--pin-stdin] | pin NAME [--pin-stdin] | list [--json]",
 		"register an engineer (PIN asked twice on a terminal), change a PIN, or list them",
 		"  add NAME --full-name TEXT   NAME is a short login-like name, never reused; the PIN\n"

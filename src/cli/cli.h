@@ -29,6 +29,7 @@ void cli_error(const char *what, const char *fmt, ...) __attribute__((format(pri
 void cli_print_command_help(const struct cli_command *cmd);
 
 int cmd_lint(const struct cli_global *g, int argc, char **argv);
+int cmd_import(const struct cli_global *g, int argc, char **argv);
 int cmd_engineer(const struct cli_global *g, int argc, char **argv);
 int cmd_start(const struct cli_global *g, int argc, char **argv);
 int cmd_runs(const struct cli_global *g, int argc, char **argv);

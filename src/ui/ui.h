@@ -194,6 +194,24 @@ void ui_audit_open(struct ui *ui, const char *run_id);
  * the completion report and says where, or why not, on the status line. */
 void ui_export_open(struct ui *ui, const char *run_id);
 
+/* ui_import.c: on a Markdown runbook of the home screen, offers to import
+ * it: the summary and the importer's messages, then NAME.json saved beside
+ * NAME.md (asked before replacing one) and offered to open. */
+void ui_import_open(struct ui *ui, const char *md_path);
+
+/* ui_import_file.c, shared with `countersign import`. ui_import_read reads
+ * PATH ("-": standard input) whole into *TEXT (malloc'd, NUL-terminated;
+ * the caller frees it) and *LEN: CS_OK; CS_INVALID for a folder or more
+ * than IMPORT_MAX_BYTES (refused before reading); CS_ENV when it cannot be
+ * read. ui_import_write writes TEXT to PATH whole or not at all: CS_OK;
+ * CS_INVALID when PATH exists and REPLACE is false, or is a folder, or is
+ * INPUT (the runbook; may be NULL); CS_ENV when it cannot be written. On
+ * failure both set *ERR (malloc'd; the caller frees it) to say why. */
+int ui_import_read(const char *path, char **text, size_t *len, char **err);
+int ui_import_write(const char *path, const char *text, bool replace, const char *input, char **err);
+/* NAME.json for NAME.md (or NAME.markdown, NAME): malloc'd, the caller frees. */
+char *ui_import_json_path(const char *md_path);
+
 /* ui_run.c */
 bool ui_run_open(struct ui *ui, const char *run_id);
 void ui_run_close(struct ui *ui);

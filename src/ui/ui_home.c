@@ -1,4 +1,5 @@
-/* The home screen: bundled and local checklists, open runs, past runs. */
+/* The home screen: bundled and local checklists (and Markdown runbooks to
+ * import: NAME.md in ./checklists and ./runbooks), open runs, past runs. */
 #include <assert.h>
 #include <curses.h>
 #include <dirent.h>
@@ -14,7 +15,7 @@
 
 /* The home screen's state: the checklists, then the runs, as one list. */
 struct ui_home {
-	char **checklists;          /* paths */
+	char **checklists;          /* paths: checklists, and runbooks (*.md) to import */
 	size_t n_checklists;
 	struct store_run_row *runs;
 	size_t n_runs;
@@ -55,14 +56,41 @@ static int by_name(const void *a, const void *b)
 	return tour ? tour : strcmp(x ? x : *(char *const *)a, y ? y : *(char *const *)b);
 }
 
-static void scan_dir(struct ui_home *h, const char *dir)
+static bool has_suffix(const char *name, const char *suffix)
+{
+	size_t len = strlen(name), n = strlen(suffix);
+	return len > n && strcmp(name + len - n, suffix) == 0;
+}
+
+/* True for a Markdown runbook, which Enter imports rather than runs. */
+static bool is_runbook(const char *path)
+{
+	return has_suffix(path, ".md");
+}
+
+/* True when DIR holds NAME.md for NAME.json: a checklist imported beside
+ * its runbook. */
+static bool beside_runbook(const char *dir, const char *json_name)
+{
+	char *md = xasprintf("%s/%.*s.md", dir, (int)(strlen(json_name) - 5), json_name);
+	struct stat st;
+	bool found = stat(md, &st) == 0 && S_ISREG(st.st_mode);
+	free(md);
+	return found;
+}
+
+/* Adds DIR's checklists (*.json) when JSON is "all", or only those imported
+ * beside a runbook when it is "imported"; and its runbooks (*.md) when MD. */
+static void scan_dir(struct ui_home *h, const char *dir, const char *json, bool md)
 {
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
 	for (struct dirent *e; (e = readdir(d));) {
-		size_t len = strlen(e->d_name);
-		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+		bool is_json = has_suffix(e->d_name, ".json");
+		if (is_json && strcmp(json, "all") != 0 && !(strcmp(json, "imported") == 0 && beside_runbook(dir, e->d_name)))
+			continue;
+		if (!is_json && !(md && has_suffix(e->d_name, ".md")))
 			continue;
 		bool dup = false;
 		for (size_t i = 0; i < h->n_checklists && !dup; i++) {
@@ -83,8 +111,9 @@ void ui_home_load(struct ui *ui)
 		ui->home = xcalloc(1, sizeof(*ui->home));
 	struct ui_home *h = ui->home;
 	free_lists(h);
-	scan_dir(h, "checklists");
-	scan_dir(h, COUNTERSIGN_DATADIR "/checklists");
+	scan_dir(h, "checklists", "all", true);
+	scan_dir(h, "runbooks", "imported", true);
+	scan_dir(h, COUNTERSIGN_DATADIR "/checklists", "all", false);
 	if (h->n_checklists > 1)
 		qsort(h->checklists, h->n_checklists, sizeof(char *), by_name);
 	session_list_runs(&ui->s, NULL, &h->runs, &h->n_runs);
@@ -112,7 +141,10 @@ static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 {
 	const struct ui_home *h = ui->home;
 	char *line;
-	if (index < h->n_checklists) {
+	if (index < h->n_checklists && is_runbook(h->checklists[index])) {
+		int pad = ui->cols / 2 - 2 - ui_width(h->checklists[index]);
+		line = xasprintf("  %s%*s  Markdown: Enter imports it", h->checklists[index], pad > 0 ? pad : 0, "");
+	} else if (index < h->n_checklists) {
 		line = xasprintf("  %s", h->checklists[index]);
 	} else {
 		size_t r = index - h->n_checklists;
@@ -215,7 +247,9 @@ static void home_key(struct ui *ui, int key)
 		h->sel = total ? total - 1 : 0;
 		break;
 	case UI_KEY_ENTER: case 'n':
-		if (h->sel < h->n_checklists)
+		if (h->sel < h->n_checklists && is_runbook(h->checklists[h->sel]))
+			ui_import_open(ui, h->checklists[h->sel]);
+		else if (h->sel < h->n_checklists)
 			ui_begin_new_run(ui, h->checklists[h->sel]);
 		else if (key == UI_KEY_ENTER && h->sel >= h->n_checklists && h->sel < total) {
 			const struct store_run_row *r = &h->runs[h->sel - h->n_checklists];
@@ -252,7 +286,9 @@ static const char *const home_help[] = {
 	"  j/k, arrows  move                      g/G, Home/End  first / last",
 	"  Enter        on a checklist: start a run of it (its open runs are listed",
 	"               first, to resume one); on an open run: sign in and resume",
-	"               it; on a past run: open it read-only",
+	"               it; on a past run: open it read-only; on a Markdown",
+	"               runbook (*.md): import it, show what the import found,",
+	"               save NAME.json beside it (asked) and offer to open it",
 	"  n            a new run of the selected checklist",
 	"  a            the audit trail of the selected run, one line per event",
 	"  e            export the selected run's report: md, json, html or junit",

@@ -3,7 +3,7 @@
 # called as bash calls it (COMP_WORDS, COMP_CWORD): the commands and options
 # that `countersign --help` and `countersign help COMMAND` name, the values of
 # --format, the run ids, sections, SECTION/ITEM and engineers of a real
-# database (also one named with --db), checklist file names; and nothing,
+# database (also one named with --db), checklist and runbook file names; and nothing,
 # with nothing printed, when the database is missing.
 . "$(dirname "$0")/lib.sh"
 
@@ -160,5 +160,10 @@ complete_words open "$T/li"
 expect_eq "$(cat "$T/out")" "$T/lists" "open: folders"
 complete_words start "$T/deploy.json" --var-file "$T/lists/b"
 expect_eq "$(cat "$T/out")" "$T/lists/b.txt" "--var-file FILE: any file"
+: >"$T/lists/c.md"
+complete_words import "$T/lists/"
+expect_eq "$(cat "$T/out")" "$T/lists/c.md" "import FILE: .md files"
+complete_words import "$T/lists/c.md" -o "$T/lists/a"
+expect_eq "$(cat "$T/out")" "$T/lists/a.json" "import -o FILE: any file"
 
 finish
