@@ -147,9 +147,10 @@ enum import_status import_markdown(const char *text, size_t len, const char *nam
 	if (!import_read(text, len, &li, &doc, &ms))
 		goto done;
 	import_map(&doc, name, &m, &ms);
-	if (m.n_sections == 0)
-		goto done;
-	st = import_finish(&m, name, out, &ms) ? IMPORT_OK : IMPORT_NOTHING;
+	if (m.too_big)
+		st = IMPORT_REFUSED;
+	else if (m.n_sections)
+		st = import_finish(&m, name, out, &ms);
 done:
 	sort_messages(ms.m, ms.n);
 	out->messages = ms.m;

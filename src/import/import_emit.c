@@ -169,7 +169,14 @@ char *import_summary(const struct import_result *r)
 		r->skipped, r->skipped == 1 ? "" : "s");
 }
 
-bool import_finish(struct import_model *m, const char *name, struct import_result *out, struct import_msgs *ms)
+void import_too_big(struct import_msgs *ms, int line)
+{
+	import_msg(ms, IMPORT_WARNING, line, "the checklist made from this runbook would be larger than the %u MiB "
+		"a checklist may be: split the runbook into several files", CHECKLIST_MAX_BYTES / (1024u * 1024u));
+}
+
+enum import_status import_finish(struct import_model *m, const char *name, struct import_result *out,
+	struct import_msgs *ms)
 {
 	if (!m->id) {
 		struct strvec used = {0};
@@ -177,6 +184,12 @@ bool import_finish(struct import_model *m, const char *name, struct import_resul
 		strvec_clear(&used);
 	}
 	char *json = import_emit(m);
+	out->skipped = m->skipped;
+	if (strlen(json) > CHECKLIST_MAX_BYTES) {
+		import_too_big(ms, 0);
+		free(json);
+		return IMPORT_REFUSED;
+	}
 	struct diag_list d;
 	diag_list_init(&d, name ? name : "import");
 	struct checklist *cl = checklist_load_text(name ? name : "import", json, strlen(json), &d);
@@ -203,5 +216,5 @@ bool import_finish(struct import_model *m, const char *name, struct import_resul
 	checklist_destroy(cl);
 	diag_list_clear(&d);
 	free(json);
-	return ok;
+	return ok ? IMPORT_OK : IMPORT_NOTHING;
 }

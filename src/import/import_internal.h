@@ -110,6 +110,8 @@ struct import_model {
 	size_t n_sections, cap;
 	struct strvec section_ids;
 	size_t skipped;
+	size_t bytes;              /* about how long the JSON will be */
+	bool too_big;              /* the mapping stopped: more than a checklist may hold */
 };
 void import_model_free(struct import_model *m);
 
@@ -120,10 +122,14 @@ void import_map(const struct import_doc *doc, const char *name, struct import_mo
 char *import_emit(const struct import_model *m);
 
 /* Emits M, loads and lints it with core's loader and, when it loads with no
- * error, fills OUT's json and counts; lint's words become messages. */
-bool import_finish(struct import_model *m, const char *name, struct import_result *out, struct import_msgs *ms);
+ * error, fills OUT's json and counts and returns IMPORT_OK; lint's words
+ * become messages. A checklist larger than the loader takes is refused. */
+enum import_status import_finish(struct import_model *m, const char *name, struct import_result *out, struct import_msgs *ms);
 /* The summary line of R's counts (malloc'd). */
 char *import_summary(const struct import_result *r);
+
+/* The message for a runbook whose checklist would be too large. */
+void import_too_big(struct import_msgs *ms, int line);
 
 /* Trims spaces at both ends of S in place; returns S. */
 char *import_trim(char *s);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "countersign/checklist.h"
 #include "import_map.h"
 
 static void item_free(struct import_item *it)
@@ -303,6 +304,17 @@ void import_map(const struct import_doc *doc, const char *name, struct import_mo
 			map_row(&mp, (int)i);
 			break;
 		}
+		/* Stops early when the JSON would certainly be too large for the
+		 * loader (it is about twice the code and items it holds, and
+		 * import_finish checks the real size), which also bounds the work
+		 * on a huge input. */
+		size_t len = b->text ? strlen(b->text) : 0;
+		m->bytes += (b->kind == BLK_PARA || b->kind == BLK_QUOTE ? len : b->kind == BLK_HEADING ? 0 : 2 * len) + 64;
+		if (m->bytes > CHECKLIST_MAX_BYTES + CHECKLIST_MAX_BYTES / 4) {
+			m->too_big = true;
+			import_too_big(ms, b->line);
+			break;
+		}
 	}
 	flush_pending(&mp);
 	for (int l = 6; l >= 1; l--)
@@ -319,7 +331,9 @@ void import_map(const struct import_doc *doc, const char *name, struct import_mo
 			m->title = xstrdup("Imported runbook");
 		}
 	}
-	if (m->n_sections == 0)
+	if (m->too_big)
+		;  /* said above */
+	else if (m->n_sections == 0)
 		import_msg(ms, IMPORT_SKIPPED, 0, headings
 			? "nothing to import: no checkbox (\"- [ ] ...\"), code block or table under the headings"
 			: "nothing to import: no heading; expected \"# Title\", \"## Phase\" and \"### Section\" "
