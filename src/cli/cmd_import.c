@@ -1,7 +1,8 @@
 /* countersign import FILE.md [-o FILE] [--force]: a Markdown runbook turned
  * into a checklist (docs/importing.md). The checklist goes to standard
  * output alone (or to FILE); every message of the importer goes to standard
- * error as FILE.md:LINE: KIND: TEXT, and the summary last. */
+ * error as FILE.md:LINE: KIND: TEXT, and the summary last (or, when nothing
+ * was imported, the reason). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +77,9 @@ static bool parse_args(int argc, char **argv, struct import_args *a)
 	return true;
 }
 
-/* The messages, in line order, then the summary, on standard error. */
-static void print_messages(const char *input, const struct import_result *r)
+/* The messages, in line order, then the summary of an import that made a
+ * checklist, on standard error. */
+static void print_messages(const char *input, const struct import_result *r, bool imported)
 {
 	const char *shown = strcmp(input, "-") == 0 ? "<stdin>" : cli_safe(input);
 	for (size_t i = 0; i < r->n_messages; i++) {
@@ -88,7 +90,7 @@ static void print_messages(const char *input, const struct import_result *r)
 		else
 			fprintf(stderr, "%s: %s: %s\n", shown, import_message_kind_name(m->kind), cli_safe(m->text));
 	}
-	if (r->summary)
+	if (imported && r->summary)
 		fprintf(stderr, "%s: %s\n", shown, cli_safe(r->summary));
 }
 
@@ -130,7 +132,7 @@ int cmd_import(const struct cli_global *g, int argc, char **argv)
 	struct import_result r;
 	enum import_status st = import_markdown(text, len, strcmp(a.input, "-") == 0 ? NULL : a.input, &r);
 	free(text);
-	print_messages(a.input, &r);
+	print_messages(a.input, &r, st == IMPORT_OK);
 	switch (st) {
 	case IMPORT_OK:
 		rc = put_checklist(&a, r.json);
@@ -141,7 +143,7 @@ int cmd_import(const struct cli_global *g, int argc, char **argv)
 		rc = CS_INVALID;
 		break;
 	case IMPORT_REFUSED:
-		cli_error("import", "%s is not a Markdown runbook; no checklist written",
+		cli_error("import", "%s is refused (the reason is above); no checklist written",
 			strcmp(a.input, "-") == 0 ? "standard input" : a.input);
 		rc = CS_INVALID;
 		break;

@@ -154,10 +154,8 @@ void ui_import_open(struct ui *ui, const char *md_path)
 	free(text);
 	struct ui_dialog *d = ui_dialog_new("Import a runbook");
 	if (st != IMPORT_OK) {
-		ui_dialog_info(d, "%s: %s", md_path, st == IMPORT_REFUSED ? "not a Markdown runbook; nothing to import"
-			: "nothing to import");
-		if (r.summary)
-			ui_dialog_info(d, "%s", r.summary);
+		ui_dialog_info(d, "%s: %s", md_path, st == IMPORT_REFUSED ? "refused, for the reason below; nothing saved"
+			: "nothing to import; nothing saved");
 		if (r.n_messages)
 			ui_dialog_info(d, "%s", "");
 		add_messages(d, &r);
