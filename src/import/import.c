@@ -137,8 +137,9 @@ enum import_status import_markdown(const char *text, size_t len, const char *nam
 		goto done;
 	}
 	if (!has_text(text, len)) {
-		import_msg(&ms, IMPORT_SKIPPED, 0, "the file is empty: expected a Markdown runbook with a "
-			"\"# Title\", \"## Phase\" and \"### Section\" headings and checkboxes or code blocks under them");
+		import_msg(&ms, IMPORT_SKIPPED, 0, "the file is empty: expected a Markdown runbook "
+			"(\"# Title\", \"## Phase\" and \"### Section\" headings with checkboxes \"- [ ] ...\" "
+			"or code blocks under them)");
 		goto done;
 	}
 	if (text[len - 1] != '\n')

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "countersign/expand.h"
 #include "import_map.h"
 
 void map_details(struct import_item *it, const char *text)
@@ -46,38 +45,6 @@ static void settle_kind(struct import_item *it)
 {
 	free(it->kind);
 	it->kind = xstrdup(it->run.n ? "command" : it->duration ? "wait" : "manual");
-}
-
-/* "$$" (the shell's PID) written as "$$$$", and "${NAME}" that is not a
- * checklist variable as "$${NAME}", so that the shell sees what the
- * runbook wrote. */
-static char *escape_dollars(const char *s, const struct import_model *m)
-{
-	struct strbuf sb = {0};
-	strbuf_addstr(&sb, "");
-	for (size_t i = 0; s[i]; i++) {
-		if (s[i] != '$') {
-			strbuf_add(&sb, s + i, 1);
-			continue;
-		}
-		if (s[i + 1] == '$') {
-			strbuf_addstr(&sb, "$$$$");
-			i++;
-			continue;
-		}
-		if (s[i + 1] == '{') {
-			const char *close = strchr(s + i + 2, '}');
-			bool known = false;
-			if (close && expand_valid_name(s + i + 2, (size_t)(close - s - i - 2)))
-				for (size_t v = 0; v < m->n_vars && !known; v++)
-					known = strlen(m->vars[v].name) == (size_t)(close - s - i - 2) &&
-						memcmp(m->vars[v].name, s + i + 2, (size_t)(close - s - i - 2)) == 0;
-			strbuf_addstr(&sb, known ? "$" : "$$");
-			continue;
-		}
-		strbuf_addstr(&sb, "$");
-	}
-	return strbuf_detach(&sb);
 }
 
 /* A line of a shell block that reads as a sentence rather than a command. */
@@ -141,12 +108,11 @@ static bool comments_only(const char *script)
 }
 
 /* Adds SCRIPT (a shell script as written) to IT's run: placeholders made
- * variables, "$" escaped for the checklist, confirm and interactive set. */
+ * variables, confirm and interactive set. */
 static void add_script(struct mapper *mp, struct import_item *it, const char *script)
 {
-	char *vars = import_placeholders(script, &mp->m->vars, &mp->m->n_vars);
-	char *run = escape_dollars(vars, mp->m);
-	free(vars);
+	/* in checklist form: "$$" and ${...} for the shell are escaped there */
+	char *run = import_placeholders(script, &mp->m->vars, &mp->m->n_vars);
 	const char *p = run;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
@@ -188,8 +154,10 @@ void map_task(struct mapper *mp, int blk)
 	if (b->checked)
 		import_msg(mp->ms, IMPORT_NOTE, b->line,
 			"checkbox \"%s\" was ticked in the source: imported as an item to check in each run", it->title);
-	if (code)
+	if (code) {
+		check_code(mp, code, b->line);
 		add_script(mp, it, code);
+	}
 	settle_kind(it);
 	free(rest_code);
 }
@@ -261,7 +229,16 @@ void map_para(struct mapper *mp, int blk)
 	}
 	char *wait = strlen(text) < 160 ? import_wait(text) : NULL;
 	if (wait) {
-		struct import_item *it = map_item(mp, text, b->line);
+		/* titled by its step heading when it is all the step says */
+		int step = map_step(mp);
+		char *title = step >= 0 && !mp->used[step] ? map_heading_title(mp, step) : xstrdup(text);
+		size_t n = strlen(title);
+		if (n > 1 && title[n - 1] == '.')
+			title[n - 1] = '\0';
+		struct import_item *it = map_item(mp, title, b->line);
+		if (step >= 0 && strcmp(title, text) != 0)
+			strvec_push(&it->details, text);
+		free(title);
 		it->duration = wait;
 		settle_kind(it);
 		mp->last_para = -1;
@@ -326,7 +303,7 @@ void map_code(struct mapper *mp, int blk)
 	mp->last_para = -1;
 	if (!shell) {
 		char *name = *b->info ? xstrndup(b->info, strcspn(b->info, " \t{")) : xstrdup("untagged");
-		strvec_pushf(&it->details, "%s block, not run:", name);
+		strvec_pushf(&it->details, "Not run (%s block):", name);
 		map_details(it, code);
 		import_msg(mp->ms, IMPORT_NOTE, b->line,
 			"%s %s block is never run: kept in the details of \"%s\"",

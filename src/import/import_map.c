@@ -3,9 +3,10 @@
  * blocks become items of their section. Every heading that gives the output
  * nothing is reported with its reason; sibling sections that read as
  * alternative procedures are reported as a likely choice group. */
-#include <assert.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "countersign/checklist.h"
 #include "import_map.h"
@@ -185,6 +186,29 @@ static void flush_pending(struct mapper *mp)
 	strvec_clear(&mp->pending);
 }
 
+/* "Step 3 ...", "OPTIONAL Step 3 ...", "Step 0.1: ...". */
+static bool step_title(const char *title)
+{
+	while (*title == ' ' || *title == '*' || *title == '_')
+		title++;
+	if (strncasecmp(title, "optional", 8) == 0) {
+		title += 8;
+		while (*title == ' ' || *title == ':' || *title == '*' || *title == '_')
+			title++;
+	}
+	return strncasecmp(title, "step", 4) == 0 && (title[4] == ' ' || isdigit((unsigned char)title[4])) &&
+		isdigit((unsigned char)title[4 + (title[4] == ' ')]);
+}
+
+/* The deepest open heading, or -1. */
+static int open_heading(const struct mapper *mp)
+{
+	for (int l = 6; l >= 1; l--)
+		if (mp->heads[l] >= 0)
+			return mp->heads[l];
+	return -1;
+}
+
 static void on_heading(struct mapper *mp, int blk)
 {
 	const struct import_block *b = &mp->doc->b[blk];
@@ -198,6 +222,12 @@ static void on_heading(struct mapper *mp, int blk)
 	}
 	if (level == 1)
 		level = 2;  /* a second H1 reads as a phase */
+	if (level == 3 && step_title(b->text ? b->text : ""))
+		level = 4;  /* "### Step 2 ...": a step of the phase's procedure */
+	if (mp->text.len && open_heading(mp) == mp->heads[1] && mp->heads[1] >= 0 && !mp->m->description) {
+		mp->m->description = import_trim(strbuf_detach(&mp->text));  /* the title's introduction */
+		mp->prose[mp->heads[1]] = false;
+	}
 	flush_pending(mp);
 	for (int l = 6; l >= level; l--) {
 		if (mp->heads[l] >= 0)
@@ -230,30 +260,34 @@ static void report_choices(struct mapper *mp)
 			s = e;
 			continue;
 		}
-		bool found = false;
-		for (size_t len = e - s; len >= 2 && !found; len--)
-			for (size_t a = s; a + len <= e && !found; a++) {
-				const char **titles = xcalloc(len, sizeof(*titles));
-				for (size_t i = 0; i < len; i++)
-					titles[i] = m->sections[a + i].title;
-				if (import_alternatives(titles, len)) {
-					found = true;
-					struct strbuf sb = {0};
-					for (size_t i = 0; i < len; i++)
-						strbuf_addf(&sb, "%s\"%s\"", i == 0 ? "" : i + 1 == len ? " and " : ", ",
-							titles[i]);
-					struct strvec none = {0};
-					char *group = import_make_id(m->sections[a].phase ? m->sections[a].phase : "choice",
-						"choice", &none);
-					strvec_clear(&none);
-					import_msg(mp->ms, IMPORT_NOTE, m->sections[a].line,
-						"sections %s read as alternative procedures: if a run does only one of them, "
-						"give each \"choice\": \"%s\" (not set by the importer)", sb.data, group);
-					free(group);
-					strbuf_release(&sb);
-				}
-				free(titles);
+		size_t n = e - s;
+		const char **titles = xcalloc(n, sizeof(*titles));
+		bool *member = xcalloc(n, sizeof(*member));
+		for (size_t i = 0; i < n; i++)
+			titles[i] = m->sections[s + i].title;
+		size_t k = import_alternative_members(titles, n, member);
+		if (k >= 2) {
+			struct strbuf sb = {0};
+			size_t seen = 0, first = n;
+			for (size_t i = 0; i < n; i++) {
+				if (!member[i])
+					continue;
+				first = first < n ? first : i;
+				seen++;
+				strbuf_addf(&sb, "%s\"%s\"", seen == 1 ? "" : seen == k ? " and " : ", ", titles[i]);
 			}
+			struct strvec none = {0};
+			const char *phase = m->sections[s].phase ? m->sections[s].phase : "choice";
+			char *group = import_make_id(phase, "choice", &none);
+			strvec_clear(&none);
+			import_msg(mp->ms, IMPORT_NOTE, m->sections[s + first].line,
+				"sections %s read as alternative procedures: if a run does only one of them, "
+				"give each \"choice\": \"%s\" (not set by the importer)", sb.data, group);
+			free(group);
+			strbuf_release(&sb);
+		}
+		free(titles);
+		free(member);
 		s = e;
 	}
 }
@@ -278,9 +312,7 @@ void import_map(const struct import_doc *doc, const char *name, struct import_mo
 	m->skipped = doc->skipped_deep;
 	for (size_t i = 0; i < doc->n; i++) {
 		const struct import_block *b = &doc->b[i];
-		int open = -1;
-		for (int l = 6; l >= 1 && open < 0; l--)
-			open = mp.heads[l];
+		int open = open_heading(&mp);
 		if (b->kind != BLK_HEADING && b->kind != BLK_CODE && open >= 0)
 			mp.prose[open] = true;
 		switch (b->kind) {

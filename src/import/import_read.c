@@ -94,6 +94,7 @@ struct walk {
 	bool bold_open;
 	const char *last;  /* the end of the last text seen in the input */
 	const char *code_end;
+	const char *code_from;  /* the end of the text before the open code block */
 	struct strvec row, head;
 	bool in_head;
 	struct strbuf cell;
@@ -269,7 +270,9 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *data)
 		b->fenced = cd->fence_char != 0;
 		b->info = import_trim(xstrndup(cd->info.text ? cd->info.text : "", cd->info.size));
 		b->level = cd->fence_char;
-		w->code_end = NULL;
+		/* the fence's line ends where its info string does */
+		w->code_end = import_line_at(w->li, cd->info.text) ? cd->info.text + cd->info.size : NULL;
+		w->code_from = w->last;
 		set_target(w, fr.blk);
 		break;
 	}
@@ -314,9 +317,30 @@ static bool fence_closed(const struct walk *w, const char *end, char fence)
 	return n >= 3;
 }
 
+/* The first fence line (three FENCE characters after the indentation and
+ * quote markers) at or after FROM: an empty block's opening fence, which
+ * md4c points at with nothing when it has no info string. */
+static const char *find_fence(const struct walk *w, const char *from, char fence)
+{
+	const char *p = from ? from : w->li->text, *stop = w->li->text + w->li->len;
+	while (p > w->li->text && p[-1] != '\n')
+		p--;
+	while (p < stop) {
+		const char *q = p;
+		while (q < stop && (*q == ' ' || *q == '\t' || *q == '>'))
+			q++;
+		if (q + 2 < stop && q[0] == fence && q[1] == fence && q[2] == fence)
+			return q;
+		p = memchr(p, '\n', (size_t)(stop - p));
+		if (!p)
+			break;
+		p++;
+	}
+	return NULL;
+}
+
 static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
 {
-	(void)detail;
 	struct walk *w = data;
 	if (w->ignored) {
 		w->ignored--;
@@ -344,6 +368,14 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
 		break;
 	case MD_BLOCK_CODE: {
 		struct import_block *b = &w->doc->b[fr.blk];
+		if (b->fenced && !import_line_at(w->li, detail ? ((MD_BLOCK_CODE_DETAIL *)detail)->info.text : NULL)) {
+			/* no info string to place the fence: look for it */
+			const char *open = find_fence(w, w->code_from, (char)b->level);
+			if (open)
+				b->line = import_line_at(w->li, open);
+			if (!w->code_end)
+				w->code_end = open;
+		}
 		if (b->line == 0)
 			b->line = cursor_line(w);
 		finish_target(w);
