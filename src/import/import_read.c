@@ -87,6 +87,7 @@ struct walk {
 	int containers;   /* lists and quotes open */
 	size_t ignored;   /* blocks entered beyond the nesting limit, not yet left */
 	size_t lost_tasks;
+	bool deep_placed;  /* too_deep_line is the line of the first text left out */
 	int quote;        /* the open outermost quote's block, or -1 */
 	int target;       /* the block receiving text, or -1 */
 	struct strbuf buf;
@@ -472,9 +473,14 @@ static const char *entity(const char *s, size_t n)
 static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *data)
 {
 	struct walk *w = data;
-	if (w->ignored)
-		return 0;
 	int line = import_line_at(w->li, text);
+	if (w->ignored) {
+		if (line && !w->deep_placed) {
+			w->doc->too_deep_line = line;
+			w->deep_placed = true;
+		}
+		return 0;
+	}
 	if (line) {
 		w->last = text + size;
 		if (w->in_cell && !w->row_line)
@@ -531,10 +537,13 @@ bool import_read(const char *text, size_t len, const struct import_lines *li, st
 	};
 	int rc = md_parse(text, (MD_SIZE)len, &p, w);
 	finish_target(w);
-	if (doc->too_deep)
-		import_msg(ms, IMPORT_WARNING, doc->too_deep_line,
-			"lists and quotes nested deeper than %d levels are left out (%zu checkbox%s among them)",
+	if (doc->too_deep && w->lost_tasks)
+		import_msg(ms, IMPORT_SKIPPED, doc->too_deep_line,
+			"lists and quotes nested deeper than %d levels are left out, with the %zu checkbox%s in them",
 			IMPORT_MAX_NESTING, w->lost_tasks, w->lost_tasks == 1 ? "" : "es");
+	else if (doc->too_deep)
+		import_msg(ms, IMPORT_WARNING, doc->too_deep_line,
+			"lists and quotes nested deeper than %d levels are left out", IMPORT_MAX_NESTING);
 	doc->skipped_deep = w->lost_tasks;
 	strbuf_release(&w->buf);
 	strbuf_release(&w->cell);
