@@ -31,22 +31,25 @@ static unsigned char lower(unsigned char c)
 }
 
 /* TEXT as " word word ... ": lower-case ASCII letters and digits, everything
- * else a single space, so that phrases are found with strstr(" phrase "). */
+ * else a single space, so that phrases are found with strstr(" phrase ").
+ * A title's first WORDS_MAX bytes are enough to say what it is. */
+enum { WORDS_MAX = 1024 };
+
 static char *words_of(const char *text)
 {
-	struct strbuf sb = {0};
-	strbuf_addstr(&sb, " ");
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (is_alnum(*p)) {
-			char c = (char)lower(*p);
-			strbuf_add(&sb, &c, 1);
-		} else if (sb.data[sb.len - 1] != ' ') {
-			strbuf_addstr(&sb, " ");
-		}
+	char *w = xmalloc(WORDS_MAX + 3), *o = w;
+	*o++ = ' ';
+	for (size_t i = 0; text[i] && i < WORDS_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (is_alnum(c))
+			*o++ = (char)lower(c);
+		else if (o[-1] != ' ')
+			*o++ = ' ';
 	}
-	if (sb.data[sb.len - 1] != ' ')
-		strbuf_addstr(&sb, " ");
-	return strbuf_detach(&sb);
+	if (o[-1] != ' ')
+		*o++ = ' ';
+	*o = '\0';
+	return w;
 }
 
 static bool has_any(const char *words, const char *const *phrases)
@@ -78,7 +81,8 @@ enum import_heading_kind import_heading_kind(const char *title)
 	static const char *const reference[] = {
 		" table of contents ", " contents ", " toc ", " links ", " useful links ",
 		" related documentation ", " related docs ", " related documents ", " related runbooks ",
-		" see also ", " references ", " reference ", " contacts ", " contact ", " escalation ",
+		" see also ", " references ", " reference ", " contacts ", " contact list ",
+		" contact information ", " contact details ", " escalation ",
 		" appendix ", " glossary ", " further reading ", " resources ", " cheat sheet ",
 		" cheatsheet ", " useful commands ", " faq ", " change log ", " changelog ",
 		" revision history ", " document history ", " owners ", NULL,
@@ -100,7 +104,7 @@ bool import_heading_optional(const char *title)
 	/* First word, last word ("Step 4 (optional)"), or "optional step". */
 	bool yes = strncmp(w, " optional ", 10) == 0 ||
 		(len >= 10 && strcmp(w + len - 10, " optional ") == 0) ||
-		strstr(w, " optional step ") != NULL || strstr(w, " optionally ") == w;
+		strstr(w, " optional step ") != NULL;
 	free(w);
 	if (yes)
 		return true;
@@ -167,6 +171,10 @@ char *import_clean_title(const char *title)
 			len = end;
 			continue;
 		}
+		if (len > 0 && (s[len - 1] == ':' || s[len - 1] == '-')) {
+			len--;
+			continue;
+		}
 		size_t hint = trailing_hint(s, len);
 		if (hint > 0 && hint < len) {
 			len -= hint;
@@ -174,8 +182,6 @@ char *import_clean_title(const char *title)
 		}
 		break;
 	}
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == ':' || s[len - 1] == '-'))
-		len--;
 	size_t start = 0;
 	while (start < len && s[start] == ' ')
 		start++;
@@ -258,7 +264,7 @@ struct unit {
 };
 
 static const struct unit units[] = {
-	{"milliseconds", 1, false}, {"millisecond", 1, false}, {"ms", 1, true},
+	{"milliseconds", 1, false}, {"millisecond", 1, false}, {"ms", 1, false},
 	{"seconds", 1000, false}, {"second", 1000, false}, {"secs", 1000, false}, {"sec", 1000, false},
 	{"s", 1000, true},
 	{"minutes", 60000, false}, {"minute", 60000, false}, {"mins", 60000, false}, {"min", 60000, false},
@@ -276,7 +282,9 @@ static bool unit_at(const char *s, bool attached, size_t *len, int64_t *ms)
 		size_t n = strlen(units[i].name);
 		if (units[i].attached_only && !attached)
 			continue;
-		if (strncasecmp(s, units[i].name, n) == 0 && !is_alnum((unsigned char)s[n])) {
+		/* a word of its own, or the first part of "1h30m" */
+		if (strncasecmp(s, units[i].name, n) == 0 &&
+				(!is_alnum((unsigned char)s[n]) || (attached && is_digit((unsigned char)s[n])))) {
 			*len = n;
 			*ms = units[i].ms;
 			return true;
@@ -332,46 +340,71 @@ static bool range_sep_at(const char *s, size_t *i)
 	return true;
 }
 
-/* A quantity at S[*I]: the number in thousandths in *MILLI and the
- * milliseconds of its unit in *PER (0 when no unit follows). */
-static bool quantity_at(const char *s, size_t *i, int64_t *milli, int64_t *per)
+/* A time hint: its bounds, and the units the author wrote them in (the ms
+ * of one unit; -1 for a compound such as "1h30m"), to write them back so. */
+struct hint {
+	int64_t lo, hi, lo_unit, hi_unit;
+};
+
+/* A quantity at S[*I]: *MS with its unit in *UNIT, or with no unit after
+ * it *UNIT = 0 and the number in thousandths in *BARE. */
+static bool quantity_at(const char *s, size_t *i, int64_t *ms, int64_t *bare, int64_t *unit)
 {
 	size_t j = *i;
-	if (!number_at(s, &j, milli))
+	if (!number_at(s, &j, bare))
 		return false;
-	*per = 0;
+	*unit = 0;
+	*ms = 0;
 	bool attached = s[j] != ' ';
 	size_t k = s[j] == ' ' ? j + 1 : j;
 	size_t ulen;
-	if (unit_at(s + k, attached, &ulen, per))
+	int64_t per;
+	if (unit_at(s + k, attached, &ulen, &per)) {
 		j = k + ulen;
+		*unit = per;
+		*ms = *bare * per / 1000;
+		/* "1h30m": more parts, each in a smaller unit */
+		while (attached && is_digit((unsigned char)s[j])) {
+			size_t m = j;
+			int64_t more;
+			if (!number_at(s, &m, &more) || more % 1000 != 0 || !unit_at(s + m, true, &ulen, &per) ||
+					per >= (*unit > 0 ? *unit : *ms))
+				break;
+			*ms += more / 1000 * per;
+			*unit = -1;
+			j = m + ulen;
+		}
+	}
 	*i = j;
 	return true;
 }
 
-/* The time hint starting at S[I] (a digit): *LO and *HI in ms. */
-static bool hint_at(const char *s, size_t i, int64_t *lo, int64_t *hi)
+/* The time hint starting at S[I] (a digit). */
+static bool hint_at(const char *s, size_t i, struct hint *h)
 {
-	int64_t a, a_per, b, b_per;
+	int64_t a, a_bare, a_unit, b, b_bare, b_unit;
 	size_t j = i;
-	if (!quantity_at(s, &j, &a, &a_per))
+	if (!quantity_at(s, &j, &a, &a_bare, &a_unit))
 		return false;
 	if (s[j] == '+' || s[j] == '%')
 		return false;
 	size_t k = j;
-	if (range_sep_at(s, &k) && quantity_at(s, &k, &b, &b_per) && b_per > 0) {
+	if (range_sep_at(s, &k) && quantity_at(s, &k, &b, &b_bare, &b_unit) && b_unit != 0) {
 		/* "5-10 minutes": a bare first number takes the second's unit */
-		int64_t a_ms = a * (a_per ? a_per : b_per) / 1000, b_ms = b * b_per / 1000;
-		if (a_ms > 0 && a_ms <= b_ms) {
-			*lo = a_ms, *hi = b_ms;
-			return true;
+		if (a_unit == 0) {
+			if (b_unit < 0)
+				return false;
+			a_unit = b_unit;
+			a = a_bare * b_unit / 1000;
 		}
-		return false;
+		if (a <= 0 || a > b)
+			return false;
+		*h = (struct hint){a, b, a_unit, b_unit};
+		return true;
 	}
-	int64_t a_ms = a * a_per / 1000;
-	if (a_ms <= 0)
+	if (a_unit == 0 || a <= 0)
 		return false;
-	*lo = *hi = a_ms;
+	*h = (struct hint){a, a, a_unit, a_unit};
 	return true;
 }
 
@@ -385,37 +418,47 @@ static bool after_more_than(const char *s, size_t i)
 	return i >= 3 && strncmp(s + i - 3, "\xe2\x89\xa5", 3) == 0; /* ≥ */
 }
 
-static char *format_hint(int64_t lo, int64_t hi)
+/* MS written in UNIT when it is a whole number of them ("24h", not "1d"). */
+static void format_in(int64_t ms, int64_t unit, char *buf, size_t size)
+{
+	static const struct { int64_t ms; const char *suffix; } names[] = {
+		{1, "ms"}, {1000, "s"}, {60000, "m"}, {3600000, "h"}, {86400000, "d"}, {604800000, "d"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (unit == names[i].ms && ms % unit == 0) {
+			int64_t per = unit == 604800000 ? 86400000 : unit;
+			snprintf(buf, size, "%lld%s", (long long)(ms / per), names[i].suffix);
+			return;
+		}
+	}
+	duration_format(ms, buf, size);
+}
+
+static char *format_hint(const struct hint *h, bool low_only)
 {
 	char a[32], b[32];
-	duration_format(lo, a, sizeof a);
-	if (lo == hi)
+	format_in(h->lo, h->lo_unit, a, sizeof a);
+	if (h->lo == h->hi || low_only)
 		return xstrdup(a);
-	duration_format(hi, b, sizeof b);
+	format_in(h->hi, h->hi_unit, b, sizeof b);
 	/* "5-10m" when both are whole numbers of one unit, as authors write them. */
-	size_t la = strlen(a), lb = strlen(b), da = 0, db = 0;
-	while (is_digit((unsigned char)a[da]))
-		da++;
-	while (is_digit((unsigned char)b[db]))
-		db++;
-	if (strcmp(a + da, b + db) == 0 && strspn(a + da, "abcdefghijklmnopqrstuvwxyz") == la - da &&
-			strspn(b + db, "abcdefghijklmnopqrstuvwxyz") == lb - db)
+	size_t da = strspn(a, "0123456789"), db = strspn(b, "0123456789");
+	if (strcmp(a + da, b + db) == 0 && strspn(a + da, "abcdefghijklmnopqrstuvwxyz") == strlen(a + da))
 		return xasprintf("%.*s-%s", (int)da, a, b);
 	return xasprintf("%s-%s", a, b);
 }
 
-/* The first time hint in TEXT at or after FROM. */
-static bool find_hint(const char *text, size_t from, int64_t *lo, int64_t *hi)
+/* The first time hint in TEXT. */
+static bool find_hint(const char *text, struct hint *h)
 {
-	for (size_t i = from; text[i]; i++) {
+	for (size_t i = 0; text[i]; i++) {
 		if (!is_digit((unsigned char)text[i]))
 			continue;
-		if (i > 0 && (is_alnum((unsigned char)text[i - 1]) || text[i - 1] == '.')) {
-			while (is_digit((unsigned char)text[i + 1]))
-				i++;
-			continue;
-		}
-		if (!after_more_than(text, i) && hint_at(text, i, lo, hi))
+		/* inside a word or a number ("p95", "v1.25", "3-5-sonnet"), or the
+		 * second half of a range that was not a hint */
+		bool inside = i > 0 && (is_alnum((unsigned char)text[i - 1]) || text[i - 1] == '.' ||
+			(text[i - 1] == '-' && i > 1 && is_digit((unsigned char)text[i - 2])));
+		if (!inside && !after_more_than(text, i) && hint_at(text, i, h))
 			return true;
 		while (is_digit((unsigned char)text[i + 1]) || text[i + 1] == '.')
 			i++;
@@ -425,10 +468,10 @@ static bool find_hint(const char *text, size_t from, int64_t *lo, int64_t *hi)
 
 char *import_estimate(const char *text)
 {
-	int64_t lo, hi;
-	if (!find_hint(text, 0, &lo, &hi))
+	struct hint h;
+	if (!find_hint(text, &h))
 		return NULL;
-	return format_hint(lo, hi);
+	return format_hint(&h, false);
 }
 
 char *import_wait(const char *text)
@@ -464,9 +507,9 @@ char *import_wait(const char *text)
 			if (!skipped)
 				break;
 		}
-		int64_t lo, hi;
-		if (is_digit((unsigned char)text[j]) && hint_at(text, j, &lo, &hi))
-			return format_hint(lo, lo);
+		struct hint h;
+		if (is_digit((unsigned char)text[j]) && hint_at(text, j, &h))
+			return format_hint(&h, true);
 		i += n - 1;
 	}
 	return NULL;
@@ -577,7 +620,7 @@ static bool labelled_option(const char *title, int *kind)
 	for (size_t i = 0; prepositions[i] && !yes; i++) {
 		if (strncmp(w, prepositions[i], strlen(prepositions[i])) == 0) {
 			yes = true;
-			*kind = 100 + (int)i;
+			*kind = 50 + (int)i;
 		}
 	}
 	free(w);

@@ -52,8 +52,13 @@ bool import_looks_like_commands(const char *code);
  * lines, blank lines dropped at the ends) and *OUTPUT (in console blocks,
  * the lines that are not commands: sample output; "" when none), and
  * *EXPECT: the text of "# Expected: ..." comment lines (SPEC 8), joined by
- * "; " ("" when none). In a shell (not console) block a "# " line is a
- * comment, kept in the commands. */
+ * "; " ("" when none), which are taken out of the commands. In a shell
+ * (not console) block a "# " line is a comment, kept in the commands; a
+ * shell or untagged block whose lines start with "$ " prompts is read as a
+ * transcript: its other lines (but comments) are output. In console
+ * blocks, "user@host:~$ " and "[root@host ~]# " are prompts too, and a
+ * "> " continuation prompt is stripped. Here-document bodies stay with
+ * their command. All three are malloc'd; the caller frees them. */
 void import_split_block(const char *code, enum import_lang lang, char **commands, char **output, char **expect);
 
 /* True when inline code CODE is clearly a command (its first word is a
@@ -67,32 +72,55 @@ struct import_var {
 	char *prompt;  /* from the placeholder's words, e.g. "Node pool name" */
 };
 /* Rewrites CMD with each placeholder (<PROJECT>, <node pool name>, $VAR,
- * ${VAR}) as ${NAME}, adding a variable for each new NAME to *VARS and *N
- * (the same placeholder twice is one variable). Shell variables the command
- * itself assigns or that are well known ($HOME, $PATH, $PWD, $USER, $1...)
- * are left alone. No "<...>" placeholder survives in the result. */
+ * ${VAR}; a $VAR or ${VAR} only in capitals and outside single quotes) as
+ * ${NAME}, adding a variable for each new NAME to *VARS and *N (the same
+ * placeholder twice is one variable; *VARS grows, the caller frees it with
+ * import_vars_free). Shell variables the command itself assigns (NAME=,
+ * for NAME in, read NAME) or that are well known ($HOME, $PATH, $USER,
+ * $KUBECONFIG, $1, $?...) are left to the shell, and so are lower-case
+ * ones; since countersign expands every ${NAME} itself, the shell's own
+ * "${...}" is written "$${...}" and its "$$" "$$$$" (docs/checklist-format.md,
+ * Variables). Every command the importer runs goes through this function.
+ * No "<...>" placeholder survives in the result (but see IMPORT_MAX_VARS). */
 char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n);
+/* At most this many variables are made (each new one is looked up among
+ * those before it); past it, a new placeholder is left as it is and
+ * import_has_placeholder finds it: the item must not run. */
+#define IMPORT_MAX_VARS 1000
+/* True when CMD still holds a "<...>" placeholder. */
+bool import_has_placeholder(const char *cmd);
 void import_vars_free(struct import_var *vars, size_t n);
 
-/* A time hint in TEXT as a checklist estimate ("5m-10m" for "(5-10
- * minutes)", "40m" for "up to 40 minutes", "24h" for "After 24 hours"),
- * or NULL when there is none. */
+/* The first time hint in TEXT as a checklist estimate ("5-10m" for "(5-10
+ * minutes)", "40m" for "up to 40 minutes", "24h" for "After 24 hours",
+ * "45m-1h" for "45 minutes to 1 hour", "2m" for "<2 minutes"), in the
+ * units the author wrote; NULL when there is none. Conditions are not
+ * hints: "5+ minutes", ">2s", "5%". */
 char *import_estimate(const char *text);
-/* An explicit wait in TEXT ("wait 15 minutes", "Wait for 2 hours") as a
- * duration ("15m", "2h"), or NULL. */
+/* An explicit wait in TEXT ("wait 15 minutes", "Wait for 2 hours", "wait
+ * at least 10 min", "Pause for 1 hour") as a duration ("15m", "2h"); of a
+ * range, its lower end ("wait 5-10 minutes" is "5m"); NULL when there is
+ * none ("kubectl wait --timeout=300s", "Wait for pods to be ready"). */
 char *import_wait(const char *text);
 
 /* Commands that delete, drop, scale to zero, undo a rollout, patch live
- * traffic (ingress, routes, services), rm -rf...: confirm: true. */
+ * traffic (ingress, routes, services, an applied VirtualService), rm,
+ * helm rollback, terraform destroy, git push --force, SQL DROP / TRUNCATE /
+ * DELETE FROM, migrations:down...: confirm: true. Comments are ignored. */
 bool import_destructive(const char *cmd);
 /* Commands that need a terminal (exec -it, psql without -c, less, more,
- * vi, top, rsh, debug -it, ssh without a command...): interactive: true. */
+ * vi, top, rsh, debug -it, edit, ssh without a command...), and those that
+ * never end by themselves in the foreground and wait for a person to stop
+ * them (logs -f, tail -f, get -w, port-forward, watch): interactive: true.
+ * A command run in the background ("... &") is not. */
 bool import_interactive(const char *cmd);
 
 /* The first invisible or direction-changing code point in TEXT (zero-width
- * space and joiners, BOM, bidi embeddings, overrides and isolates, soft
- * hyphen): its byte offset in *OFFSET and a static description ("a
- * zero-width space (U+200B)"); NULL when there is none. */
+ * space and joiners, BOM, bidi marks, embeddings, overrides and isolates,
+ * soft hyphen, no-break space, tag characters): its byte offset in *OFFSET
+ * (when OFFSET is not NULL) and a static description ("a zero-width space
+ * (U+200B)"); NULL when there is none. Bytes that are not UTF-8 are not
+ * reported here. */
 const char *import_invisible(const char *text, size_t *offset);
 
 /* True when sibling section titles TITLES[0..N) read as alternative

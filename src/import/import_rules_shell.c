@@ -390,7 +390,7 @@ void import_split_block(const char *code, enum import_lang lang, char **commands
 
 bool import_looks_like_commands(const char *code)
 {
-	size_t commands = 0, others = 0;
+	size_t commands = 0, others = 0, prompts = 0;
 	bool cont = false;
 	char *term = NULL;
 	for (const char *l = code; *l;) {
@@ -410,7 +410,9 @@ bool import_looks_like_commands(const char *code)
 			break; /* JSON, XML */
 		} else {
 			size_t pl = prompt_len(l, n, false);
-			if (pl > 0 || command_line(l, n))
+			if (pl > 0)
+				prompts++;
+			else if (command_line(l, n))
 				commands++;
 			else
 				others++;
@@ -420,7 +422,8 @@ bool import_looks_like_commands(const char *code)
 		l = next;
 	}
 	free(term);
-	return commands > 0 && commands >= others;
+	/* a transcript's output lines say nothing either */
+	return prompts > 0 || (commands > 0 && commands >= others);
 }
 
 bool import_inline_is_command(const char *code)
@@ -502,11 +505,19 @@ static void assigned_names(const char *cmd, struct strvec *names)
 	}
 }
 
+static bool has_var(const struct import_var *vars, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(vars[i].name, name, len) == 0 && vars[i].name[len] == '\0')
+			return true;
+	return false;
+}
+
 static void add_var(struct import_var **vars, size_t *n, const char *name, const char *prompt)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*vars)[i].name, name) == 0)
-			return;
+	if (has_var(*vars, *n, name, strlen(name)))
+		return;
+	assert(*n < IMPORT_MAX_VARS);
 	*vars = xreallocarray(*vars, *n + 1, sizeof **vars);
 	(*vars)[*n].name = xstrdup(name);
 	(*vars)[*n].prompt = xstrdup(prompt);
@@ -568,6 +579,33 @@ static size_t placeholder_at(const char *p, const char *start)
 	return 0;
 }
 
+/* $NAME or ${NAME} at NAME[0..LEN) made the checklist's ${NAME}, unless
+ * the command assigns it itself (then false: the shell's). */
+static bool take_shell_var(const char *name, size_t len, const struct strvec *assigned,
+	struct import_var **vars, size_t *n, struct strbuf *sb)
+{
+	bool mine = false;
+	for (size_t i = 0; i < assigned->n && !mine; i++)
+		mine = strncmp(assigned->v[i], name, len) == 0 && assigned->v[i][len] == '\0';
+	if (mine)
+		return false;
+	if (!has_var(*vars, *n, name, len)) {
+		if (*n >= IMPORT_MAX_VARS)
+			return false;
+		char *var = xstrndup(name, len), *nm, *prompt;
+		if (name_of(var, len, &nm, &prompt)) {
+			add_var(vars, n, var, prompt);
+			free(nm);
+			free(prompt);
+		}
+		free(var);
+	}
+	strbuf_addstr(sb, "${");
+	strbuf_add(sb, name, len);
+	strbuf_addstr(sb, "}");
+	return true;
+}
+
 char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 {
 	struct strvec assigned = {0};
@@ -578,10 +616,16 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 	for (const char *p = cmd; *p;) {
 		size_t ph = placeholder_at(p, cmd);
 		if (ph) {
-			char *name, *prompt;
-			if (name_of(p + 1, ph - 2, &name, &prompt)) {
+			char *name = NULL, *prompt = NULL;
+			if (name_of(p + 1, ph - 2, &name, &prompt) &&
+					!has_var(*vars, *n, name, strlen(name)) && *n >= IMPORT_MAX_VARS) {
+				free(name); /* too many: left as it is, for import_has_placeholder */
+				free(prompt);
+			} else if (name) {
 				add_var(vars, n, name, prompt);
-				strbuf_addf(&sb, "${%s}", name);
+				strbuf_addstr(&sb, "${");
+				strbuf_addstr(&sb, name);
+				strbuf_addstr(&sb, "}");
 				free(name);
 				free(prompt);
 				p += ph;
@@ -598,8 +642,10 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 		else if (*p == '"' && !squote)
 			dquote = !dquote;
 		if (*p != '$') {
-			strbuf_add(&sb, p, 1);
-			p++;
+			/* a run of ordinary text in one go */
+			size_t run = 1 + strcspn(p + 1, "<\\'\"$");
+			strbuf_add(&sb, p, run);
+			p += run;
 			continue;
 		}
 		if (p[1] == '$') { /* the shell's own $$ */
@@ -614,20 +660,10 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 			size_t nl = (size_t)(close - (p + 2));
 			if (*close == '}' && upper_name(p + 2, nl) && !squote &&
 					!in_list(p + 2, nl, well_known)) {
-				char *name = xstrndup(p + 2, nl);
-				if (strvec_find(&assigned, name) < 0) {
-					char *nm, *prompt;
-					if (name_of(name, nl, &nm, &prompt)) {
-						add_var(vars, n, name, prompt);
-						free(nm);
-						free(prompt);
-					}
-					strbuf_addf(&sb, "${%s}", name);
-					free(name);
+				if (take_shell_var(p + 2, nl, &assigned, vars, n, &sb)) {
 					p = close + 1;
 					continue;
 				}
-				free(name);
 			}
 			/* ${...} for the shell: "$$" keeps countersign from expanding it */
 			strbuf_addstr(&sb, "$$");
@@ -636,26 +672,24 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 		}
 		size_t nl = name_len(p + 1);
 		if (nl > 0 && upper_name(p + 1, nl) && !squote && !in_list(p + 1, nl, well_known)) {
-			char *name = xstrndup(p + 1, nl);
-			if (strvec_find(&assigned, name) < 0) {
-				char *nm, *prompt;
-				if (name_of(name, nl, &nm, &prompt)) {
-					add_var(vars, n, name, prompt);
-					free(nm);
-					free(prompt);
-				}
-				strbuf_addf(&sb, "${%s}", name);
-				free(name);
+			if (take_shell_var(p + 1, nl, &assigned, vars, n, &sb)) {
 				p += 1 + nl;
 				continue;
 			}
-			free(name);
 		}
 		strbuf_add(&sb, p, 1);
 		p++;
 	}
 	strvec_clear(&assigned);
 	return strbuf_detach(&sb);
+}
+
+bool import_has_placeholder(const char *cmd)
+{
+	for (const char *p = strchr(cmd, '<'); p; p = strchr(p + 1, '<'))
+		if (placeholder_at(p, cmd))
+			return true;
+	return false;
 }
 
 void import_vars_free(struct import_var *vars, size_t n)
@@ -680,13 +714,16 @@ struct segment {
 
 struct segments {
 	struct segment *v;
-	size_t n;
+	size_t n, cap;
 	struct strbuf heredocs; /* the bodies, for what they declare */
 };
 
 static struct segment *segment_new(struct segments *ss, bool piped)
 {
-	ss->v = xreallocarray(ss->v, ss->n + 1, sizeof *ss->v);
+	if (ss->n == ss->cap) {
+		ss->cap = ss->cap ? 2 * ss->cap : 8;
+		ss->v = xreallocarray(ss->v, ss->cap, sizeof *ss->v);
+	}
 	struct segment *s = &ss->v[ss->n++];
 	memset(s, 0, sizeof *s);
 	s->piped_in = piped;
@@ -730,9 +767,10 @@ static void segments_parse(const char *cmd, struct segments *ss)
 		}
 		bool sep = is_space((unsigned char)c) || strchr(";|&()<>`", c);
 		if (!sep) {
-			strbuf_add(&w, p, 1);
+			size_t run = 1 + strcspn(p + 1, " \t\r\n;|&()<>`'\"\\");
+			strbuf_add(&w, p, run);
 			in_word = true;
-			p++;
+			p += run;
 			continue;
 		}
 		if (in_word) {
@@ -744,8 +782,11 @@ static void segments_parse(const char *cmd, struct segments *ss)
 		if (c == '<') {
 			seg->stdin_fed = true;
 			if (p[1] == '<' && p[2] != '<') {
+				size_t n = 0; /* the terminator is near: look no further */
+				while (n < 256 && p[n] && p[n] != '\n')
+					n++;
 				free(term);
-				term = heredoc_term(p, strcspn(p, "\n"));
+				term = heredoc_term(p, n);
 			}
 			p += strspn(p, "<");
 			continue;
@@ -875,7 +916,29 @@ static bool traffic_word(const char *word)
 	return word_is(buf, traffic_resources);
 }
 
-static bool segment_destructive(const struct segment *seg, const char *heredocs)
+/* A task that undoes or drops the database ("migrations:down", "db:drop",
+ * "migrate:rollback"), whatever runs it (npm, rake, artisan, make). */
+static bool schema_undo_word(const char *w)
+{
+	static const char *const undo[] = { "down", "rollback", "reset", "drop", "undo", "fresh", "purge", NULL };
+	const char *colon = strrchr(w, ':');
+	if (!colon || colon == w)
+		return false;
+	if (!word_is(colon + 1, undo))
+		return false;
+	char head[64];
+	size_t n = (size_t)(colon - w);
+	if (n >= sizeof head)
+		return false;
+	memcpy(head, w, n);
+	head[n] = '\0';
+	for (char *c = head; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return strstr(head, "migrat") || strstr(head, "db") || strstr(head, "database") || strstr(head, "schema");
+}
+
+static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 {
 	static const char *const tools[] = {
 		"kubectl", "oc", "k", "helm", "helmfile", "gcloud", "gsutil", "aws", "az", "doctl",
@@ -895,6 +958,9 @@ static bool segment_destructive(const struct segment *seg, const char *heredocs)
 	ptrdiff_t ci = command_index(seg);
 	if (ci < 0)
 		return false;
+	for (size_t i = (size_t)ci + 1; i < seg->words.n; i++)
+		if (schema_undo_word(seg->words.v[i]))
+			return true;
 	const char *cmd = seg->words.v[ci];
 	const char *base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
 	if (word_is(base, wipers) || strncmp(base, "mkfs.", 5) == 0)
@@ -902,6 +968,11 @@ static bool segment_destructive(const struct segment *seg, const char *heredocs)
 	if (!word_is(base, tools))
 		return false;
 	bool is_kube = word_is(base, kube);
+	/* the last word naming a traffic resource: one pass, not one per verb */
+	size_t last_traffic = 0;
+	for (size_t i = (size_t)ci + 1; i < seg->words.n; i++)
+		if (traffic_word(seg->words.v[i]) || !strcmp(seg->words.v[i], "route-backends"))
+			last_traffic = i;
 	for (size_t i = (size_t)ci + 1; i < seg->words.n; i++) {
 		const char *w = seg->words.v[i];
 		if (w[0] == '-') {
@@ -927,32 +998,30 @@ static bool segment_destructive(const struct segment *seg, const char *heredocs)
 			return true;
 		/* patching or annotating live traffic */
 		if (is_kube && (!strcmp(w, "patch") || !strcmp(w, "annotate") || !strcmp(w, "replace") ||
-				!strcmp(w, "set"))) {
-			for (size_t j = i + 1; j < seg->words.n; j++)
-				if (traffic_word(seg->words.v[j]) || !strcmp(seg->words.v[j], "route-backends"))
-					return true;
-		}
-		if (is_kube && (!strcmp(w, "apply") || !strcmp(w, "create") || !strcmp(w, "replace")) &&
-				heredocs && *heredocs) {
-			static const char *const kinds[] = {
-				"kind: VirtualService", "kind: Ingress", "kind: Route", "kind: HTTPRoute",
-				"kind: Gateway", "kind: DestinationRule", NULL,
-			};
-			for (size_t k = 0; kinds[k]; k++)
-				if (strstr(heredocs, kinds[k]))
-					return true;
-		}
+				!strcmp(w, "set")) && last_traffic > i)
+			return true;
+		if (is_kube && heredoc_traffic &&
+				(!strcmp(w, "apply") || !strcmp(w, "create") || !strcmp(w, "replace")))
+			return true;
 	}
 	return false;
 }
 
 bool import_destructive(const char *cmd)
 {
+	static const char *const kinds[] = {
+		"kind: VirtualService", "kind: Ingress", "kind: Route", "kind: HTTPRoute",
+		"kind: Gateway", "kind: DestinationRule", NULL,
+	};
 	struct segments ss;
 	segments_parse(cmd, &ss);
+	/* a here-document that declares how traffic is routed, applied */
+	bool heredoc_traffic = false;
+	for (size_t k = 0; kinds[k] && ss.heredocs.data && !heredoc_traffic; k++)
+		heredoc_traffic = strstr(ss.heredocs.data, kinds[k]) != NULL;
 	bool yes = false;
 	for (size_t i = 0; i < ss.n && !yes; i++) {
-		yes = segment_destructive(&ss.v[i], ss.heredocs.data);
+		yes = segment_destructive(&ss.v[i], heredoc_traffic);
 		for (size_t j = 0; j < ss.v[i].words.n && !yes; j++)
 			yes = sql_destructive(ss.v[i].words.v[j]);
 	}
