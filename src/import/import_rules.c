@@ -14,21 +14,7 @@
 
 #include "countersign/duration.h"
 #include "countersign/utf8.h"
-
-static bool is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static unsigned char lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
+#include "import_rules_text.h"
 
 /* TEXT as " word word ... ": lower-case ASCII letters and digits, everything
  * else a single space, so that phrases are found with strstr(" phrase ").
