@@ -109,20 +109,84 @@ static bool comments_only(const char *script)
 
 /* Adds SCRIPT (a shell script as written) to IT's run: placeholders made
  * variables, confirm and interactive set. */
-static void add_script(struct mapper *mp, struct import_item *it, const char *script)
+/* Splits TEXT at newlines into *LINES. */
+static void split_lines(const char *text, struct strvec *lines)
 {
-	/* in checklist form: "$$" and ${...} for the shell are escaped there */
-	char *run = import_placeholders(script, &mp->m->vars, &mp->m->n_vars);
-	const char *p = run;
-	while (*p) {
+	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		strvec_push_owned(&it->run, xstrndup(p, n));
+		strvec_push_owned(lines, xstrndup(p, n));
 		p += n + (nl ? 1 : 0);
+	}
+}
+
+/* Whether line I of LINES is a shell comment: "#" first, not continuing the
+ * line before it. */
+static bool comment_line(const struct strvec *lines, size_t i)
+{
+	const char *l = lines->v[i];
+	if (l[strspn(l, " \t")] != '#')
+		return false;
+	if (i == 0)
+		return true;
+	size_t n = strlen(lines->v[i - 1]);
+	return !(n && lines->v[i - 1][n - 1] == '\\');
+}
+
+/* LINE with each "$" written "$$": the shell gets it as written. */
+static char *literal(const char *line)
+{
+	struct strbuf sb = {0};
+	strbuf_addstr(&sb, "");
+	for (const char *p = line; *p; p++)
+		strbuf_addstr(&sb, *p == '$' ? "$$" : (char[]){*p, '\0'});
+	return strbuf_detach(&sb);
+}
+
+/* Adds SCRIPT (a shell script as written) to IT's run: placeholders made
+ * variables, confirm and interactive set. Comment lines are kept as
+ * written, placeholders and all: nothing runs them, and a variable asked
+ * for a comment's sake ("#incident-<timestamp>") would only be noise. A
+ * script with a here-document is read whole, since a "#" line there is
+ * text. */
+static void add_script(struct mapper *mp, struct import_item *it, const char *script)
+{
+	struct strvec lines = {0}, comments = {0};
+	split_lines(script, &lines);
+	bool heredoc = strstr(script, "<<") != NULL;
+	struct strbuf code = {0};
+	strbuf_addstr(&code, "");
+	for (size_t i = 0; i < lines.n; i++) {
+		if (!heredoc && comment_line(&lines, i)) {
+			strvec_push_owned(&comments, literal(lines.v[i]));
+			strbuf_addstr(&code, "#\n");  /* where it goes back */
+		} else {
+			strbuf_addf(&code, "%s\n", lines.v[i]);
+		}
+	}
+	/* in checklist form: "$$" and ${...} for the shell are escaped there */
+	char *run = import_placeholders(code.data, &mp->m->vars, &mp->m->n_vars);
+	struct strvec out = {0};
+	split_lines(run, &out);
+	if (out.n != lines.n) {  /* not line for line: take the script whole */
+		free(run);
+		run = import_placeholders(script, &mp->m->vars, &mp->m->n_vars);
+		strvec_clear(&out);
+		split_lines(run, &out);
+		heredoc = true;
+	}
+	size_t c = 0;
+	for (size_t i = 0; i < out.n; i++) {
+		bool mine = !heredoc && comment_line(&lines, i);
+		strvec_push(&it->run, mine ? comments.v[c++] : out.v[i]);
 	}
 	it->confirm |= import_destructive(script);
 	it->interactive |= import_interactive(script);
 	free(run);
+	strbuf_release(&code);
+	strvec_clear(&lines);
+	strvec_clear(&comments);
+	strvec_clear(&out);
 	settle_kind(it);
 }
 
