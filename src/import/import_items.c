@@ -279,8 +279,9 @@ void map_para(struct mapper *mp, int blk)
 {
 	const struct import_block *b = &mp->doc->b[blk];
 	const char *text = b->text ? b->text : "";
-	if (!*text)
-		return;
+	size_t len = strlen(text);
+	if (!len || (strncmp(text, "<!--", 4) == 0 && len >= 7 && strcmp(text + len - 3, "-->") == 0))
+		return;  /* nothing, or an HTML comment (a linter's switch, a note to editors) */
 	struct import_item *owner = owner_item(mp, blk);
 	if (owner) {
 		char *t = quote_text(text);
