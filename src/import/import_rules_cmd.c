@@ -206,6 +206,27 @@ static bool sql_destructive(const char *text)
 	return false;
 }
 
+/* WORD is a database client, or a script that calls one ("bash -c 'psql ...'"). */
+static bool sql_client_word(const char *word)
+{
+	static const char *const clients[] = {
+		"psql", "mysql", "mariadb", "sqlite3", "cqlsh", "clickhouse-client", "sqlcmd", "bq",
+		"redis-cli", "mongo", "mongosh", "cockroach", "snowsql", "duckdb", NULL,
+	};
+	const char *base = strrchr(word, '/') ? strrchr(word, '/') + 1 : word;
+	if (word_is(base, clients))
+		return true;
+	if (!strchr(word, ' '))
+		return false;
+	for (size_t i = 0; clients[i]; i++) {
+		const char *hit = strstr(word, clients[i]);
+		size_t n = strlen(clients[i]);
+		if (hit && (hit == word || !is_alnum((unsigned char)hit[-1])) && (hit[n] == ' ' || hit[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
 static const char *const kube[] = { "kubectl", "oc", "k", "kubecolor", NULL };
 static const char *const traffic_resources[] = {
 	"ingress", "ingresses", "ing", "route", "routes", "svc", "service", "services",
@@ -288,7 +309,8 @@ static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 			/* scale to zero, --force, --prune, -destroy */
 			if (!strcmp(w, "--replicas=0") || !strcmp(w, "--size=0") || !strcmp(w, "--num-nodes=0") ||
 					!strcmp(w, "--min-size=0") || !strcmp(w, "--desired-capacity=0") ||
-					!strcmp(w, "-destroy") || !strcmp(w, "--prune") || !strcmp(w, "--force") ||
+					!strcmp(w, "-destroy") || !strcmp(w, "--prune") ||
+					(!strcmp(w, "--force") && (is_kube || !strcmp(base, "git") || !strcmp(base, "helm"))) ||
 					!strcmp(w, "--hard") || !strcmp(w, "--force-with-lease") ||
 					(!strcmp(base, "git") && !strcmp(w, "-f")))
 				return true;
@@ -301,6 +323,7 @@ static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 		if (word_is(w, verbs) && strcasecmp(base, "npm") != 0)
 			return true;
 		if (!strncasecmp(w, "delete-", 7) || !strncasecmp(w, "terminate-", 10) ||
+				!strncasecmp(w, "stop-", 5) || !strncasecmp(w, "disable-", 8) ||
 				!strncasecmp(w, "deregister-", 11) || !strncasecmp(w, "remove-", 7))
 			return true;
 		if (!strcmp(base, "npm") && !strcmp(w, "unpublish"))
@@ -328,13 +351,19 @@ bool import_destructive(const char *cmd)
 	bool heredoc_traffic = false;
 	for (size_t k = 0; kinds[k] && ss.heredocs.data && !heredoc_traffic; k++)
 		heredoc_traffic = strstr(ss.heredocs.data, kinds[k]) != NULL;
-	bool yes = false;
+	bool yes = false, sql = false;
 	for (size_t i = 0; i < ss.n && !yes; i++) {
 		yes = segment_destructive(&ss.v[i], heredoc_traffic);
-		for (size_t j = 0; j < ss.v[i].words.n && !yes; j++)
+		/* SQL counts where a database client reads it: its arguments, a
+		 * "bash -c" script that calls one, its here-document */
+		bool client = false;
+		for (size_t j = 0; j < ss.v[i].words.n && !client; j++)
+			client = sql_client_word(ss.v[i].words.v[j]);
+		sql = sql || client;
+		for (size_t j = 0; client && j < ss.v[i].words.n && !yes; j++)
 			yes = sql_destructive(ss.v[i].words.v[j]);
 	}
-	if (!yes && ss.heredocs.data)
+	if (!yes && sql && ss.heredocs.data)
 		yes = sql_destructive(ss.heredocs.data);
 	segments_free(&ss);
 	return yes;

@@ -187,9 +187,24 @@ static size_t prompt_len(const char *line, size_t len, bool root_too)
 		return ws + (rest == 1 ? 1 : 2);
 	if (root_too && rest >= 1 && p[0] == '#' && (rest == 1 || p[1] == ' '))
 		return ws + (rest == 1 ? 1 : 2);
-	/* user@host:dir$ and [user@host dir]# */
+	/* transcripts only: zsh's "% " in the first column, "(venv) $ " */
+	if (root_too && ws == 0 && rest >= 2 && p[0] == '%' && p[1] == ' ')
+		return 2;
+	if (root_too && p[0] == '(') {
+		size_t close = 1;
+		while (close < rest && close < 40 && p[close] != ')' && p[close] != ' ')
+			close++;
+		if (close + 3 <= rest && p[close] == ')' && p[close + 1] == ' ' &&
+				(p[close + 2] == '$' || p[close + 2] == '#') && (close + 3 == rest || p[close + 3] == ' '))
+			return ws + close + 3 + (close + 3 < rest);
+	}
+	/* user@host:dir$ and [user@host dir]#; in transcripts also ~/src$,
+	 * bash-5.1$ and sh-4.4# */
 	size_t limit = rest < 96 ? rest : 96;
 	bool at = false, bracket = p[0] == '[';
+	if (root_too && (p[0] == '~' || (rest > 3 && (!strncmp(p, "bash-", 5) || !strncmp(p, "sh-", 3) ||
+			!strncmp(p, "zsh-", 4)))))
+		at = true;
 	for (size_t i = 0; i < limit; i++) {
 		char c = p[i];
 		if (c == '@')

@@ -324,6 +324,13 @@ static void test_split_block(void)
 		{"$ cat <<EOF > /tmp/x\nline one\nEOF\n$ wc -l /tmp/x\n1 /tmp/x\n", IMPORT_LANG_CONSOLE,
 			"cat <<EOF > /tmp/x\nline one\nEOF\nwc -l /tmp/x", "1 /tmp/x", ""},
 		{"$ true\n$\n$ false\n", IMPORT_LANG_CONSOLE, "true\n\nfalse", "", ""},
+		/* other prompts of transcripts; curl's progress meter is output */
+		{"bash-5.1$ make\nok\n~/src$ make check\n(venv) $ pip install -r requirements.txt\n% brew upgrade\nsh-4.4# id -u\n0\n",
+			IMPORT_LANG_CONSOLE, "make\nmake check\npip install -r requirements.txt\nbrew upgrade\nid -u", "ok\n0", ""},
+		{"$ curl -O https://x/y.tgz\n  % Total    % Received\n100  1024  100  1024\n", IMPORT_LANG_CONSOLE,
+			"curl -O https://x/y.tgz", "  % Total    % Received\n100  1024  100  1024", ""},
+		/* in a shell block "# " is a comment even beside "$ " prompts */
+		{"# list pods\n$ kubectl get pods\nNAME\n", IMPORT_LANG_NONE, "# list pods\nkubectl get pods", "NAME", ""},
 		{"Just output, no prompt\n", IMPORT_LANG_CONSOLE, "", "Just output, no prompt", ""},
 		{"# Expected: 3 pods\n$ kubectl get pods | wc -l\n3\n", IMPORT_LANG_CONSOLE, "kubectl get pods | wc -l", "3", "3 pods"},
 		/* CRLF line ends, blank lines at the ends */
@@ -631,7 +638,21 @@ static void test_destructive(void)
 		{"sudo rm -rf /", true},
 		{"rm /tmp/pf.pid", true},
 		{"echo delete", false},
-		{"grep -i 'drop table' migrations/*.sql", true},
+		{"grep -i 'drop table' migrations/*.sql", false},
+		{"echo 'DROP TABLE users' > notes.txt", false},
+		{"psql -U noa <<SQL\nDROP TABLE sessions;\nSQL", true},
+		{"cat <<EOF\nDROP TABLE sessions;\nEOF", false},
+		{"psql -U noa -c 'ALTER TABLE users DROP COLUMN legacy'", true},
+		{"/usr/bin/psql -c 'drop database noa'", true},
+		{"npm install --force", false},
+		{"helm upgrade noa ./chart --force", true},
+		{"kubectl replace --force -f web.yaml", true},
+		{"aws ec2 stop-instances --instance-ids i-123", true},
+		{"gcloud services disable compute.googleapis.com", true},
+		{"kubectl set selector svc web version=v2", true},
+		{"rake db:drop", true},
+		{"php artisan migrate:rollback", true},
+		{"php artisan migrate", false},
 		{"ls -la", false},
 		{"", false},
 	};
@@ -705,6 +726,10 @@ static void test_interactive(void)
 		{"git commit", true},
 		{"git commit -m 'release'", false},
 		{"curl https://api.noaserver.com/health", false},
+		{"kubectl top pods -n noa-server", false},
+		{"oc logs -f dc/web", true},
+		{"watch -n 5 kubectl get pods", true},
+		{"kubectl exec -n prod web-0 -- cat /etc/hosts | less", true},
 		{"", false},
 	};
 	for (size_t i = 0; i < N(cases); i++)
