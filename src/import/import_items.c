@@ -283,13 +283,19 @@ void map_para(struct mapper *mp, int blk)
 	if (!len || (strncmp(text, "<!--", 4) == 0 && len >= 7 && strcmp(text + len - 3, "-->") == 0))
 		return;  /* nothing, or an HTML comment (a linter's switch, a note to editors) */
 	struct import_item *owner = owner_item(mp, blk);
-	if (owner) {
-		char *t = quote_text(text);
-		strvec_push_owned(&owner->details, t);
-		return;
-	}
-	if (b->kind == BLK_QUOTE || strncmp(text, ":warning:", 9) == 0) {
-		strvec_push_owned(&mp->pending, quote_text(text));
+	if (owner || b->kind == BLK_QUOTE || strncmp(text, ":warning:", 9) == 0) {
+		/* to the item it is in, else to the next item: a line a detail,
+		 * the first read as an alert ("[!WARNING] ..." as "Warning: ...") */
+		struct strvec lines = {0};
+		split_lines(text, &lines);
+		for (size_t i = 0; i < lines.n; i++) {
+			char *t = i == 0 ? quote_text(import_trim(lines.v[i])) : xstrdup(import_trim(lines.v[i]));
+			if (*t)
+				strvec_push_owned(owner ? &owner->details : &mp->pending, t);
+			else
+				free(t);
+		}
+		strvec_clear(&lines);
 		return;
 	}
 	char *wait = strlen(text) < 160 ? import_wait(text) : NULL;

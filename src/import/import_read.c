@@ -168,7 +168,7 @@ static void finish_target(struct walk *w)
 		import_trim(text);
 	if (b->kind == BLK_QUOTE) {
 		if (b->text && *text) {
-			char *both = xasprintf("%s %s", b->text, text);
+			char *both = xasprintf("%s\n%s", b->text, text);  /* a detail a paragraph */
 			free(b->text);
 			free(text);
 			text = both;
@@ -199,8 +199,11 @@ static int enter_item(struct walk *w, const MD_BLOCK_LI_DETAIL *d)
 	int line = 0;
 	if (d->is_task)
 		line = import_line_of(w->li, d->task_mark_offset);
-	if (w->quote >= 0 && !d->is_task)
-		return -1;  /* a plain bullet in a quote is the quote's text */
+	if (w->quote >= 0 && !d->is_task) {
+		if (w->target == w->quote)
+			strbuf_addstr(&w->buf, "\n- ");  /* a plain bullet in a quote is the quote's text */
+		return -1;
+	}
 	int blk = add_block(w, BLK_ITEM, line);
 	struct import_block *b = &w->doc->b[blk];
 	b->task = d->is_task;
