@@ -60,6 +60,7 @@ enum import_heading_kind import_heading_kind(const char *title)
 		" rollback ", " rollbacks ", " roll back ", " rolling back ", " back out ", " backout ",
 		" emergency ", " emergencies ", " disaster recovery ", " recovery procedure",
 		" recovery steps ", " incident response ", " revert ", " reverting ", " abort ", " undo ",
+		" troubleshooting ", " troubleshoot ",
 		NULL,
 	};
 	/* A title that is only about recovering ("Recovery", "Recovery: database"). */
@@ -71,7 +72,7 @@ enum import_heading_kind import_heading_kind(const char *title)
 		" contact information ", " contact details ", " escalation ",
 		" appendix ", " glossary ", " further reading ", " resources ", " cheat sheet ",
 		" cheatsheet ", " useful commands ", " faq ", " change log ", " changelog ",
-		" revision history ", " document history ", " owners ", NULL,
+		" revision history ", " document history ", " owners ", " known issues ", NULL,
 	};
 	char *w = words_of(title);
 	enum import_heading_kind kind = IMPORT_HEADING_PLAIN;
@@ -349,25 +350,40 @@ static bool quantity_at(const char *s, size_t *i, int64_t *ms, int64_t *bare, in
 		j = k + ulen;
 		*unit = per;
 		*ms = *bare * per / 1000;
-		/* "1h30m": more parts, each in a smaller unit */
-		while (attached && is_digit((unsigned char)s[j])) {
+		/* "1h30m", "1 hour 30 minutes", "2h and 15m": more parts, each in
+		 * a smaller unit than the one before */
+		int64_t last = per;
+		for (int parts = 0; parts < 4; parts++) {
 			size_t m = j;
+			if (s[m] == ' ')
+				m++;
+			if (m > j && strncasecmp(s + m, "and ", 4) == 0)
+				m += 4;
+			if (!is_digit((unsigned char)s[m]) || (m == j && !attached))
+				break;
 			int64_t more;
-			if (!number_at(s, &m, &more) || more % 1000 != 0 || !unit_at(s + m, true, &ulen, &per) ||
-					per >= (*unit > 0 ? *unit : *ms))
+			if (!number_at(s, &m, &more) || more % 1000 != 0)
+				break;
+			bool att = s[m] != ' ';
+			size_t u = att ? m : m + 1;
+			if (!unit_at(s + u, att, &ulen, &per) || per >= last)
 				break;
 			*ms += more / 1000 * per;
 			*unit = -1;
-			j = m + ulen;
+			last = per;
+			j = u + ulen;
 		}
 	}
 	*i = j;
 	return true;
 }
 
-/* The time hint starting at S[I] (a digit). */
-static bool hint_at(const char *s, size_t i, struct hint *h)
+/* The time hint starting at S[I] (a digit). When there is none but a
+ * range was read ("10-5 minutes"), *SKIP is where it ends, for the caller
+ * not to take its second half alone. */
+static bool hint_at(const char *s, size_t i, struct hint *h, size_t *skip)
 {
+	*skip = i;
 	int64_t a, a_bare, a_unit, b, b_bare, b_unit;
 	size_t j = i;
 	if (!quantity_at(s, &j, &a, &a_bare, &a_unit))
@@ -377,6 +393,7 @@ static bool hint_at(const char *s, size_t i, struct hint *h)
 	size_t k = j;
 	if (range_sep_at(s, &k) && quantity_at(s, &k, &b, &b_bare, &b_unit) && b_unit != 0) {
 		/* "5-10 minutes": a bare first number takes the second's unit */
+		*skip = k;
 		if (a_unit == 0) {
 			if (b_unit < 0)
 				return false;
@@ -444,8 +461,15 @@ static bool find_hint(const char *text, struct hint *h)
 		 * second half of a range that was not a hint */
 		bool inside = i > 0 && (is_alnum((unsigned char)text[i - 1]) || text[i - 1] == '.' ||
 			(text[i - 1] == '-' && i > 1 && is_digit((unsigned char)text[i - 2])));
-		if (!inside && !after_more_than(text, i) && hint_at(text, i, h))
-			return true;
+		size_t skip = i;
+		if (!inside && !after_more_than(text, i)) {
+			if (hint_at(text, i, h, &skip))
+				return true;
+			if (skip > i) {
+				i = skip - 1;
+				continue;
+			}
+		}
 		while (is_digit((unsigned char)text[i + 1]) || text[i + 1] == '.')
 			i++;
 	}
@@ -494,7 +518,8 @@ char *import_wait(const char *text)
 				break;
 		}
 		struct hint h;
-		if (is_digit((unsigned char)text[j]) && hint_at(text, j, &h))
+		size_t skip;
+		if (is_digit((unsigned char)text[j]) && hint_at(text, j, &h, &skip))
 			return format_hint(&h, true);
 		i += n - 1;
 	}

@@ -104,6 +104,9 @@ static void test_heading_kind(void)
 		{"", "plain"},
 		{"***", "plain"},
 		{"Ünïcödé — Rollback ✓", "rollback"},
+		{"Troubleshooting", "rollback"},
+		{"Known Issues", "reference"},
+		{"Rollout Status", "plain"},
 	};
 	for (size_t i = 0; i < N(cases); i++)
 		CHECK_CASE(kind_name(import_heading_kind(cases[i].title)), cases[i].kind, cases[i].title);
@@ -516,6 +519,13 @@ static void test_estimate(void)
 		{"5 to 10 minutes", "5-10m"},
 		{"45 minutes to 1 hour", "45m-1h"},
 		{"1h-1h30m", "1h-1h30m"},
+		{"(1 hour 30 minutes)", "1h30m"},
+		{"2h 15m", "2h15m"},
+		{"2 hours and 15 minutes", "2h15m"},
+		{"(1-1h 30m)", NULL},
+		{"10-5 minutes, then 2 minutes", "2m"},
+		{"5 minutes 2 times", "5m"},
+		{"5 minutes 10 hours", "5m"},
 		{"(30m)", "30m"},
 		{"2 hrs", "2h"},
 		{"1 week", "7d"},
