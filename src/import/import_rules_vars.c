@@ -185,7 +185,10 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 			}
 		}
 		if (*p == '\\' && !squote && p[1]) {
+			/* an escaped '$' stays the shell's: "\\$$" is "\\$" after expansion */
 			strbuf_add(&sb, p, 2);
+			if (p[1] == '$')
+				strbuf_addstr(&sb, "$");
 			p += 2;
 			continue;
 		}

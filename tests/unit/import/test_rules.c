@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "countersign/duration.h"
+#include "countersign/expand.h"
 #include "countersign/util.h"
 
 #define N(a) (sizeof (a) / sizeof (a)[0])
@@ -392,6 +393,33 @@ static void test_inline_is_command(void)
 		CHECK_BOOL(import_inline_is_command(cases[i].code), cases[i].yes, cases[i].code);
 }
 
+/* What countersign's ${NAME} expansion will see in OUT: only the variables
+ * made, and nothing malformed. */
+struct refs {
+	const struct import_var *vars;
+	size_t n;
+	bool ok;
+};
+
+static bool ref_known(const char *name, size_t offset, void *data)
+{
+	struct refs *r = data;
+	(void)offset;
+	bool known = false;
+	for (size_t i = 0; i < r->n && !known; i++)
+		known = strcmp(r->vars[i].name, name) == 0;
+	r->ok = r->ok && known;
+	return true;
+}
+
+static bool expands_cleanly(const char *out, const struct import_var *vars, size_t n)
+{
+	struct refs r = {vars, n, true};
+	size_t bad;
+	const char *why;
+	return expand_scan(out, ref_known, &r, &bad, &why) && r.ok;
+}
+
 static void test_placeholders(void)
 {
 	static const struct { const char *in, *out, *vars; } cases[] = {
@@ -413,7 +441,8 @@ static void test_placeholders(void)
 		{"cp $HOME/.kube/config /tmp && echo $PATH $1 $? $# $@", "cp $HOME/.kube/config /tmp && echo $PATH $1 $? $# $@", ""},
 		{"for f in *.sql; do psql -f $f; done", "for f in *.sql; do psql -f $f; done", ""},
 		{"awk '{print $NF}' file", "awk '{print $NF}' file", ""},
-		{"echo \\$NOT_A_VAR", "echo \\$NOT_A_VAR", ""},
+		{"echo \\$NOT_A_VAR \\${HOME} \\$$", "echo \\$$NOT_A_VAR \\$${HOME} \\$$$", ""},
+		{"echo '${HOME}' '$$'", "echo '$${HOME}' '$$$$'", ""},
 		{"echo $$ ${HOME} ${REPLICAS:-3} ${lower}", "echo $$$$ $${HOME} $${REPLICAS:-3} $${lower}", ""},
 		{"echo ${UNCLOSED", "echo $${UNCLOSED", ""},
 		{"read -r ANSWER; echo $ANSWER", "read -r ANSWER; echo $ANSWER", ""},
@@ -439,6 +468,7 @@ static void test_placeholders(void)
 		for (size_t k = 0; k < n; k++)
 			strbuf_addf(&sb, "%s%s=%s", k ? ";" : "", vars[k].name, vars[k].prompt);
 		CHECK_CASE(sb.data, cases[i].vars, cases[i].in);
+		CHECK_BOOL(expands_cleanly(got, vars, n), true, cases[i].in);
 		strbuf_release(&sb);
 		free(got);
 		import_vars_free(vars, n);
