@@ -123,6 +123,8 @@ static bool has_text(const char *text, size_t len)
 enum import_status import_markdown(const char *text, size_t len, const char *name, struct import_result *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (!text)
+		text = "", len = 0;
 	struct import_msgs ms = {0};
 	struct import_lines li;
 	struct import_doc doc = {0};

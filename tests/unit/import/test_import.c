@@ -101,6 +101,62 @@ static void compare(const char *path, const char *got, bool bless)
 	free(want);
 }
 
+/* The interface's edges, and input built here too large or too deep to keep
+ * as a fixture: a clear status and message, never a crash. */
+static void api_checks(void)
+{
+	struct import_result r;
+	CHECK(import_markdown(NULL, 0, NULL, &r) == IMPORT_NOTHING);
+	CHECK(r.json == NULL && r.n_messages == 1 && r.messages[0].line == 0);
+	CHECK_STR(r.summary, "imported 0 sections, 0 items (0 command, 0 manual, 0 wait), 0 variables; skipped 0 parts");
+	import_result_clear(&r);
+	import_result_clear(NULL);
+	CHECK(r.summary == NULL);
+	CHECK_STR(import_message_kind_name(IMPORT_WARNING), "warning");
+	CHECK_STR(import_message_kind_name(IMPORT_SKIPPED), "skipped");
+	CHECK_STR(import_message_kind_name(IMPORT_NOTE), "note");
+
+	/* 5,000 nested quotes, and 3,000 checkboxes nested up to 100 deep */
+	struct strbuf sb = {0};
+	strbuf_addstr(&sb, "# Deep\n\n## Steps\n\n");
+	for (int i = 0; i < 5000; i++)
+		strbuf_addstr(&sb, ">");
+	strbuf_addstr(&sb, " deep\n\n");
+	for (int i = 0; i < 3000; i++)
+		strbuf_addf(&sb, "%*s- [ ] level %d\n", i * 2 > 200 ? 200 : i * 2, "", i + 1);
+	CHECK(import_markdown(sb.data, sb.len, "deep.md", &r) == IMPORT_OK);
+	CHECK(r.json && r.skipped > 0);
+	bool said = false;
+	for (size_t i = 0; i < r.n_messages; i++)
+		said |= strstr(r.messages[i].text, "nested deeper than 32 levels") != NULL;
+	CHECK(said);
+	import_result_clear(&r);
+	strbuf_release(&sb);
+
+	/* 5 MiB of checkboxes and commands: more than a checklist may hold */
+	strbuf_addstr(&sb, "# Big\n\n");
+	for (int i = 0; sb.len < 5u * 1024 * 1024; i++)
+		strbuf_addf(&sb, "## Phase %d\n\n- [ ] **Check %d**\n\n  ```bash\n  kubectl get pods -n <ns>\n  ```\n\n", i, i);
+	CHECK(import_markdown(sb.data, sb.len, "big.md", &r) == IMPORT_REFUSED);
+	CHECK(r.json == NULL && r.n_messages > 0);
+	CHECK(r.n_messages && strstr(r.messages[r.n_messages - 1].text, "split the runbook") != NULL);
+	import_result_clear(&r);
+	strbuf_release(&sb);
+
+	/* more than IMPORT_MAX_BYTES is refused unread */
+	char *huge = xmalloc(IMPORT_MAX_BYTES + 1);
+	memset(huge, 'a', IMPORT_MAX_BYTES + 1);
+	CHECK(import_markdown(huge, IMPORT_MAX_BYTES + 1, "huge.md", &r) == IMPORT_REFUSED);
+	CHECK(r.n_messages == 1 && strstr(r.messages[0].text, "8 MiB") != NULL);
+	import_result_clear(&r);
+	free(huge);
+
+	/* invalid UTF-8 */
+	CHECK(import_markdown("# T\n\n- [ ] \xff\n", 12, "latin1.md", &r) == IMPORT_REFUSED);
+	CHECK(r.n_messages == 1 && r.messages[0].line == 3);
+	import_result_clear(&r);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -123,6 +179,7 @@ static int fixtures(const char *dir, bool bless)
 	if (names.n)
 		qsort(names.v, names.n, sizeof(char *), by_name);
 	CHECK(names.n >= 14);
+	api_checks();
 	for (size_t i = 0; i < names.n; i++) {
 		char *md = xasprintf("%s/%s.md", dir, names.v[i]);
 		char *base = xasprintf("%s.md", names.v[i]);
