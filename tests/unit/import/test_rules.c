@@ -845,6 +845,77 @@ static void test_alternatives(void)
 			cases[i].n ? cases[i].titles[0] : "(none)");
 }
 
+/* Whole blocks of the NOA runbook through the rules as the importer uses
+ * them: split, placeholders, flags; what runs expands with only the
+ * variables made and holds no "<...>". */
+static void test_noa_blocks(void)
+{
+	static const struct {
+		const char *code, *vars;
+		bool confirm, interactive;
+		const char *expect;
+	} cases[] = {
+		{"# Check all service health endpoints\n"
+			"for service in noa-mcp noa-claude-flow noa-ui noa-llama-cpp noa-agenticos; do\n"
+			"  echo \"Checking $service...\"\n"
+			"  kubectl exec -it deployment/$service -n noa-server -- curl -f http://localhost/health\n"
+			"done\n\n# Expected: All return HTTP 200 with \"status\": \"healthy\"\n",
+			"", false, true, "All return HTTP 200 with \"status\": \"healthy\""},
+		{"# Port-forward to green environment\n"
+			"kubectl port-forward -n noa-server-green svc/noa-mcp 8001:8001 &\nPF_PID=$!\n\n"
+			"# Run smoke tests\ncurl http://localhost:8001/health\n\n# Kill port-forward\nkill $PF_PID\n\n"
+			"# Expected: All health checks return 200, API calls succeed\n",
+			"", false, false, "All health checks return 200, API calls succeed"},
+		{"# Increase canary traffic: 10% \xe2\x86\x92 25% \xe2\x86\x92 50% \xe2\x86\x92 75% \xe2\x86\x92 100%\n"
+			"# Wait 15 minutes between each increment\n\n# 25%\n"
+			"kubectl annotate ingress noa-server-ingress -n noa-server \\\n"
+			"  nginx.ingress.kubernetes.io/canary-weight=\"25\" --overwrite\n",
+			"", true, false, ""},
+		{"# Describe pod for troubleshooting\nkubectl describe pod <pod-name> -n noa-server\n\n"
+			"# Exec into pod\nkubectl exec -it <pod-name> -n noa-server -- sh\n",
+			"POD_NAME", false, true, ""},
+		{"# 1. Declare SEV1 incident\n# Create incident channel: #incident-<timestamp>\n# Page on-call engineers\n\n"
+			"# 2. Check infrastructure\nkubectl get nodes\nkubectl get pods --all-namespaces\n\n"
+			"# 3. Restart all services\nkubectl rollout restart deployment -n noa-server\n",
+			"TIMESTAMP", false, false, ""},
+		{"# Step 1: Stop application to prevent new writes\n"
+			"kubectl scale deployment noa-mcp --replicas=0 -n noa-server\n\n"
+			"# Step 2: Restore database from backup\n"
+			"kubectl exec -it noa-postgres-0 -n noa-server -- bash -c \"\n"
+			"  psql -U noa -d postgres -c 'DROP DATABASE noa;'\n"
+			"  psql -U noa -d noa < /backups/pre-deploy-*.sql\n\"\n",
+			"", true, true, ""},
+		{"# Run migrations job in green environment\n"
+			"kubectl create job --from=cronjob/db-migrations manual-migration-$(date +%s) -n noa-server-green\n",
+			"", false, false, ""},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		char *commands, *output, *expect;
+		import_split_block(cases[i].code, import_lang("bash"), &commands, &output, &expect);
+		CHECK_CASE(output, "", cases[i].code);
+		CHECK_CASE(expect, cases[i].expect, cases[i].code);
+		struct import_var *vars = NULL;
+		size_t n = 0;
+		char *run = import_placeholders(commands, &vars, &n);
+		struct strbuf names = {0};
+		strbuf_addstr(&names, "");
+		for (size_t k = 0; k < n; k++)
+			strbuf_addf(&names, "%s%s", k ? ";" : "", vars[k].name);
+		CHECK_CASE(names.data, cases[i].vars, cases[i].code);
+		CHECK_BOOL(expands_cleanly(run, vars, n), true, run);
+		CHECK_BOOL(import_has_placeholder(run), false, run);
+		CHECK_BOOL(import_destructive(run), cases[i].confirm, run);
+		CHECK_BOOL(import_interactive(run), cases[i].interactive, run);
+		CHECK(import_invisible(run, NULL) == NULL);
+		strbuf_release(&names);
+		import_vars_free(vars, n);
+		free(run);
+		free(commands);
+		free(output);
+		free(expect);
+	}
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #elif defined(__has_feature)
@@ -955,6 +1026,7 @@ int main(void)
 	test_interactive();
 	test_invisible();
 	test_alternatives();
+	test_noa_blocks();
 	test_bounded();
 	return check_report();
 }
