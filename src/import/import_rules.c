@@ -327,6 +327,9 @@ static bool range_sep_at(const char *s, size_t *i)
 	return true;
 }
 
+/* Longer than a year is not a step's time ("20000 hours of uptime"). */
+#define HINT_MAX_MS (366 * INT64_C(86400000))
+
 /* A time hint: its bounds, and the units the author wrote them in (the ms
  * of one unit; -1 for a compound such as "1h30m"), to write them back so. */
 struct hint {
@@ -400,12 +403,12 @@ static bool hint_at(const char *s, size_t i, struct hint *h, size_t *skip)
 			a_unit = b_unit;
 			a = a_bare * b_unit / 1000;
 		}
-		if (a <= 0 || a > b)
+		if (a <= 0 || a > b || b > HINT_MAX_MS)
 			return false;
 		*h = (struct hint){a, b, a_unit, b_unit};
 		return true;
 	}
-	if (a_unit == 0 || a <= 0)
+	if (a_unit == 0 || a <= 0 || a > HINT_MAX_MS)
 		return false;
 	*h = (struct hint){a, a, a_unit, a_unit};
 	return true;

@@ -570,6 +570,11 @@ static void test_estimate(void)
 		{"v1beta1", NULL},
 		{"", NULL},
 		{"1234567890 minutes", NULL},
+		{"999999 weeks", NULL},
+		{"20000 hours of uptime", NULL},
+		{"366 days", "366d"},
+		{"0.5 minutes", "30s"},
+		{"1.0001 hours", "1h"},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		char *got = import_estimate(cases[i].text);
@@ -581,6 +586,41 @@ static void test_estimate(void)
 			CHECK(duration_parse_range(got, &lo, &hi, &why));
 		free(got);
 	}
+}
+
+/* Whatever a time hint gives, the checklist takes: every combination of
+ * numbers, units and separators. */
+static void test_estimate_valid(void)
+{
+	static const char *const numbers[] = {"0", "1", "1.5", "0.001", "59", "999999", "7"};
+	static const char *const units[] = {"", "ms", " ms", "s", " sec", "m", " min", " minutes",
+		"h", " hours", "d", " days", " weeks", "h30m", " hour 30 minutes"};
+	static const char *const seps[] = {"", "-", " to ", "\xe2\x80\x93", " - "};
+	int given = 0;
+	for (size_t a = 0; a < N(numbers); a++)
+		for (size_t ua = 0; ua < N(units); ua++)
+			for (size_t sp = 0; sp < N(seps); sp++)
+				for (size_t b = 0; b < N(numbers); b++)
+					for (size_t ub = 1; ub < N(units); ub++) {
+						char text[128];
+						if (seps[sp][0] == '\0')
+							snprintf(text, sizeof text, "(%s%s)", numbers[a], units[ua]);
+						else
+							snprintf(text, sizeof text, "(%s%s%s%s%s)", numbers[a], units[ua], seps[sp],
+								numbers[b], units[ub]);
+						char *est = import_estimate(text);
+						int64_t lo, hi;
+						const char *why;
+						if (est) {
+							given++;
+							if (!duration_parse_range(est, &lo, &hi, &why)) {
+								check_failed++;
+								fprintf(stderr, "%s gives %s: %s\n", text, est, why);
+							}
+						}
+						free(est);
+					}
+	CHECK(given > 1000);
 }
 
 static void test_wait(void)
@@ -1021,6 +1061,7 @@ int main(void)
 	test_inline_is_command();
 	test_placeholders();
 	test_estimate();
+	test_estimate_valid();
 	test_wait();
 	test_destructive();
 	test_interactive();
