@@ -346,45 +346,24 @@ static char *code_title(struct mapper *mp, int line, char **estimate, bool *opti
 	return map_heading_title(mp, h);
 }
 
-void map_code(struct mapper *mp, int blk)
+/* A block in another language: details of IT, never run. */
+static void map_other(struct mapper *mp, struct import_item *it, const struct import_block *b)
 {
-	const struct import_block *b = &mp->doc->b[blk];
-	const char *code = b->text ? b->text : "";
-	if (b->unclosed)
-		import_msg(mp->ms, IMPORT_WARNING, b->line,
-			"this code fence is not closed: the block runs to the end of the file or of its list item");
-	if (!code[strspn(code, " \t\r\n")]) {
-		mp->m->skipped++;
-		import_msg(mp->ms, IMPORT_SKIPPED, b->line, "empty code block: left out");
-		return;
-	}
-	enum import_lang lang = import_lang(b->info);
-	bool shell = lang == IMPORT_LANG_SHELL || lang == IMPORT_LANG_CONSOLE ||
-		(lang == IMPORT_LANG_NONE && import_looks_like_commands(code));
-	struct import_item *it = owner_item(mp, blk);
-	if (!it) {
-		char *estimate = NULL;
-		bool optional = false;
-		char *title = code_title(mp, b->line, &estimate, &optional);
-		it = map_item(mp, title, b->line);
-		it->estimate = estimate;
-		it->optional = optional;
-		free(title);
-	}
-	mp->last_para = -1;
-	if (!shell) {
-		char *name = *b->info ? xstrndup(b->info, strcspn(b->info, " \t{")) : xstrdup("untagged");
-		strvec_pushf(&it->details, "Not run (%s block):", name);
-		map_details(it, code);
-		import_msg(mp->ms, IMPORT_NOTE, b->line,
-			"%s %s block is never run: kept in the details of \"%s\"",
-			strchr("aeiou", tolower((unsigned char)name[0])) ? "an" : "a", name, it->title);
-		free(name);
-		settle_kind(it);
-		return;
-	}
+	char *name = *b->info ? xstrndup(b->info, strcspn(b->info, " \t{")) : xstrdup("untagged");
+	strvec_pushf(&it->details, "Not run (%s block):", name);
+	map_details(it, b->text);
+	import_msg(mp->ms, IMPORT_NOTE, b->line, "%s %s block is never run: kept in the details of \"%s\"",
+		strchr("aeiou", tolower((unsigned char)name[0])) ? "an" : "a", name, it->title);
+	free(name);
+}
+
+/* A shell or console block: IT's run (or, when it is only comments, its
+ * details), sample output and expectations. */
+static void map_shell(struct mapper *mp, struct import_item *it, const struct import_block *b, enum import_lang lang)
+{
+	const char *code = b->text;
 	char *cmds, *output, *expect;
-	import_split_block(code, lang == IMPORT_LANG_NONE ? IMPORT_LANG_SHELL : lang, &cmds, &output, &expect);
+	import_split_block(code, lang, &cmds, &output, &expect);
 	if (comments_only(cmds)) {
 		for (const char *p = cmds; *p;) {
 			const char *nl = strchr(p, '\n');
@@ -412,6 +391,38 @@ void map_code(struct mapper *mp, int blk)
 	free(cmds);
 	free(output);
 	free(expect);
+}
+
+void map_code(struct mapper *mp, int blk)
+{
+	const struct import_block *b = &mp->doc->b[blk];
+	const char *code = b->text ? b->text : "";
+	if (b->unclosed)
+		import_msg(mp->ms, IMPORT_WARNING, b->line,
+			"this code fence is not closed: the block runs to the end of the file or of its list item");
+	if (!code[strspn(code, " \t\r\n")]) {
+		mp->m->skipped++;
+		import_msg(mp->ms, IMPORT_SKIPPED, b->line, "empty code block: left out");
+		return;
+	}
+	enum import_lang lang = import_lang(b->info);
+	bool shell = lang == IMPORT_LANG_SHELL || lang == IMPORT_LANG_CONSOLE ||
+		(lang == IMPORT_LANG_NONE && import_looks_like_commands(code));
+	struct import_item *it = owner_item(mp, blk);
+	if (!it) {
+		char *estimate = NULL;
+		bool optional = false;
+		char *title = code_title(mp, b->line, &estimate, &optional);
+		it = map_item(mp, title, b->line);
+		it->estimate = estimate;
+		it->optional = optional;
+		free(title);
+	}
+	mp->last_para = -1;
+	if (shell)
+		map_shell(mp, it, b, lang == IMPORT_LANG_NONE ? IMPORT_LANG_SHELL : lang);
+	else
+		map_other(mp, it, b);
 	settle_kind(it);
 }
 

@@ -292,6 +292,51 @@ static void report_choices(struct mapper *mp)
 	}
 }
 
+/* Each block, in order, to the heading it opens or the item it gives. */
+static void map_blocks(struct mapper *mp)
+{
+	const struct import_doc *doc = mp->doc;
+	struct import_model *m = mp->m;
+	for (size_t i = 0; i < doc->n; i++) {
+		const struct import_block *b = &doc->b[i];
+		int open = open_heading(mp);
+		if (b->kind != BLK_HEADING && b->kind != BLK_CODE && open >= 0)
+			mp->prose[open] = true;
+		switch (b->kind) {
+		case BLK_HEADING:
+			on_heading(mp, (int)i);
+			break;
+		case BLK_ITEM:
+			if (b->task)
+				map_task(mp, (int)i);
+			else
+				map_bullet(mp, (int)i);
+			break;
+		case BLK_PARA:
+		case BLK_QUOTE:
+			map_para(mp, (int)i);
+			break;
+		case BLK_CODE:
+			map_code(mp, (int)i);
+			break;
+		case BLK_ROW:
+			map_row(mp, (int)i);
+			break;
+		}
+		/* Stops early when the JSON would certainly be too large for the
+		 * loader (it is about twice the code and items it holds, and
+		 * import_finish checks the real size), which also bounds the work
+		 * on a huge input. */
+		size_t len = b->text ? strlen(b->text) : 0;
+		m->bytes += (b->kind == BLK_PARA || b->kind == BLK_QUOTE ? len : b->kind == BLK_HEADING ? 0 : 2 * len) + 64;
+		if (m->bytes > CHECKLIST_MAX_BYTES + CHECKLIST_MAX_BYTES / 4) {
+			m->too_big = true;
+			import_too_big(mp->ms, b->line);
+			break;
+		}
+	}
+}
+
 void import_map(const struct import_doc *doc, const char *name, struct import_model *m, struct import_msgs *ms)
 {
 	struct mapper mp = {.doc = doc, .m = m, .ms = ms, .sec = -1, .last_para = -1};
@@ -310,44 +355,7 @@ void import_map(const struct import_doc *doc, const char *name, struct import_mo
 		headings += doc->b[i].kind == BLK_HEADING;
 	}
 	m->skipped = doc->skipped_deep;
-	for (size_t i = 0; i < doc->n; i++) {
-		const struct import_block *b = &doc->b[i];
-		int open = open_heading(&mp);
-		if (b->kind != BLK_HEADING && b->kind != BLK_CODE && open >= 0)
-			mp.prose[open] = true;
-		switch (b->kind) {
-		case BLK_HEADING:
-			on_heading(&mp, (int)i);
-			break;
-		case BLK_ITEM:
-			if (b->task)
-				map_task(&mp, (int)i);
-			else
-				map_bullet(&mp, (int)i);
-			break;
-		case BLK_PARA:
-		case BLK_QUOTE:
-			map_para(&mp, (int)i);
-			break;
-		case BLK_CODE:
-			map_code(&mp, (int)i);
-			break;
-		case BLK_ROW:
-			map_row(&mp, (int)i);
-			break;
-		}
-		/* Stops early when the JSON would certainly be too large for the
-		 * loader (it is about twice the code and items it holds, and
-		 * import_finish checks the real size), which also bounds the work
-		 * on a huge input. */
-		size_t len = b->text ? strlen(b->text) : 0;
-		m->bytes += (b->kind == BLK_PARA || b->kind == BLK_QUOTE ? len : b->kind == BLK_HEADING ? 0 : 2 * len) + 64;
-		if (m->bytes > CHECKLIST_MAX_BYTES + CHECKLIST_MAX_BYTES / 4) {
-			m->too_big = true;
-			import_too_big(ms, b->line);
-			break;
-		}
-	}
+	map_blocks(&mp);
 	flush_pending(&mp);
 	for (int l = 6; l >= 1; l--)
 		if (mp.heads[l] >= 0)

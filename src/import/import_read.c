@@ -213,6 +213,22 @@ static int enter_item(struct walk *w, const MD_BLOCK_LI_DETAIL *d)
 	return blk;
 }
 
+/* A code block, with its info string; LEVEL holds the fence character until
+ * the block is left, where the fence is checked. */
+static int enter_code(struct walk *w, const MD_BLOCK_CODE_DETAIL *cd)
+{
+	int blk = add_block(w, BLK_CODE, import_line_at(w->li, cd->info.text));
+	struct import_block *b = &w->doc->b[blk];
+	b->fenced = cd->fence_char != 0;
+	b->info = import_trim(xstrndup(cd->info.text ? cd->info.text : "", cd->info.size));
+	b->level = cd->fence_char;
+	/* the fence's line ends where its info string does */
+	w->code_end = import_line_at(w->li, cd->info.text) ? cd->info.text + cd->info.size : NULL;
+	w->code_from = w->last;
+	set_target(w, blk);
+	return blk;
+}
+
 static int enter_block(MD_BLOCKTYPE type, void *detail, void *data)
 {
 	struct walk *w = data;
@@ -267,19 +283,9 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *data)
 		fr.blk = add_block(w, BLK_PARA, 0);
 		set_target(w, fr.blk);
 		break;
-	case MD_BLOCK_CODE: {
-		const MD_BLOCK_CODE_DETAIL *cd = detail;
-		fr.blk = add_block(w, BLK_CODE, import_line_at(w->li, cd->info.text));
-		struct import_block *b = &w->doc->b[fr.blk];
-		b->fenced = cd->fence_char != 0;
-		b->info = import_trim(xstrndup(cd->info.text ? cd->info.text : "", cd->info.size));
-		b->level = cd->fence_char;
-		/* the fence's line ends where its info string does */
-		w->code_end = import_line_at(w->li, cd->info.text) ? cd->info.text + cd->info.size : NULL;
-		w->code_from = w->last;
-		set_target(w, fr.blk);
+	case MD_BLOCK_CODE:
+		fr.blk = enter_code(w, detail);
 		break;
-	}
 	case MD_BLOCK_THEAD:
 		w->in_head = true;
 		break;
@@ -343,6 +349,44 @@ static const char *find_fence(const struct walk *w, const char *from, char fence
 	return NULL;
 }
 
+/* Places code block BLK at its fence and says whether the fence was closed. */
+static void leave_code(struct walk *w, int blk, const MD_BLOCK_CODE_DETAIL *cd)
+{
+	struct import_block *b = &w->doc->b[blk];
+	if (b->fenced && !import_line_at(w->li, cd ? cd->info.text : NULL)) {
+		/* no info string to place the fence: look for it */
+		const char *open = find_fence(w, w->code_from, (char)b->level);
+		if (open)
+			b->line = import_line_at(w->li, open);
+		if (!w->code_end)
+			w->code_end = open;
+	}
+	if (b->line == 0)
+		b->line = cursor_line(w);
+	finish_target(w);
+	if (b->fenced)
+		b->unclosed = !fence_closed(w, w->code_end ? w->code_end : w->li->text + w->li->len,
+			(char)b->level);
+	b->level = 0;
+}
+
+/* A header row's cells are kept for the rows after it; a body row is a block. */
+static void leave_row(struct walk *w)
+{
+	if (w->in_head) {
+		strvec_clear(&w->head);
+		for (size_t i = 0; i < w->row.n; i++)
+			strvec_push(&w->head, w->row.v[i]);
+	} else {
+		int blk = add_block(w, BLK_ROW, w->row_line ? w->row_line : cursor_line(w));
+		struct import_block *b = &w->doc->b[blk];
+		for (size_t i = 0; i < w->row.n; i++)
+			strvec_push(&b->cells, w->row.v[i]);
+		for (size_t i = 0; i < w->head.n; i++)
+			strvec_push(&b->head, w->head.v[i]);
+	}
+}
+
 static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
 {
 	struct walk *w = data;
@@ -370,43 +414,16 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
 			}
 		}
 		break;
-	case MD_BLOCK_CODE: {
-		struct import_block *b = &w->doc->b[fr.blk];
-		if (b->fenced && !import_line_at(w->li, detail ? ((MD_BLOCK_CODE_DETAIL *)detail)->info.text : NULL)) {
-			/* no info string to place the fence: look for it */
-			const char *open = find_fence(w, w->code_from, (char)b->level);
-			if (open)
-				b->line = import_line_at(w->li, open);
-			if (!w->code_end)
-				w->code_end = open;
-		}
-		if (b->line == 0)
-			b->line = cursor_line(w);
-		finish_target(w);
-		if (b->fenced)
-			b->unclosed = !fence_closed(w, w->code_end ? w->code_end : w->li->text + w->li->len,
-				(char)b->level);
-		b->level = 0;
+	case MD_BLOCK_CODE:
+		leave_code(w, fr.blk, detail);
 		break;
-	}
 	case MD_BLOCK_TH:
 	case MD_BLOCK_TD:
 		strvec_push_owned(&w->row, import_trim(strbuf_detach(&w->cell)));
 		w->in_cell = false;
 		break;
 	case MD_BLOCK_TR:
-		if (w->in_head) {
-			strvec_clear(&w->head);
-			for (size_t i = 0; i < w->row.n; i++)
-				strvec_push(&w->head, w->row.v[i]);
-		} else {
-			int blk = add_block(w, BLK_ROW, w->row_line ? w->row_line : cursor_line(w));
-			struct import_block *b = &w->doc->b[blk];
-			for (size_t i = 0; i < w->row.n; i++)
-				strvec_push(&b->cells, w->row.v[i]);
-			for (size_t i = 0; i < w->head.n; i++)
-				strvec_push(&b->head, w->head.v[i]);
-		}
+		leave_row(w);
 		break;
 	case MD_BLOCK_THEAD:
 		w->in_head = false;
