@@ -225,7 +225,22 @@ char *import_make_id(const char *title, const char *fallback, struct strvec *use
 	char *base = sb.len ? strbuf_detach(&sb) : xstrdup(fallback);
 	strbuf_release(&sb);
 	char *id = xstrdup(base);
-	for (unsigned n = 2; used && strvec_find(used, id) >= 0; n++) {
+	/* Start past the highest suffix BASE already has: one pass over USED,
+	 * not one per suffix tried, for a runbook with a thousand "Verify"s. */
+	unsigned first = 2;
+	if (used && strvec_find(used, id) >= 0) {
+		size_t bl = strlen(base);
+		for (size_t i = 0; i < used->n; i++) {
+			const char *u = used->v[i];
+			if (strncmp(u, base, bl) != 0 || u[bl] != '-' || !is_digit((unsigned char)u[bl + 1]) ||
+					strspn(u + bl + 1, "0123456789") != strlen(u + bl + 1) || strlen(u + bl + 1) > 9)
+				continue;
+			unsigned n = (unsigned)strtoul(u + bl + 1, NULL, 10);
+			if (n >= first)
+				first = n + 1;
+		}
+	}
+	for (unsigned n = first; used && strvec_find(used, id) >= 0; n++) {
 		free(id);
 		char suffix[16];
 		snprintf(suffix, sizeof suffix, "-%u", n);

@@ -230,6 +230,60 @@ static void test_make_id(void)
 	strvec_clear(&used);
 }
 
+static bool valid_id(const char *id)
+{
+	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= '0' && id[0] <= '9')) || strlen(id) > 48)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-') ||
+				(*p == '-' && (p[1] == '-' || p[1] == '\0')))
+			return false;
+	return true;
+}
+
+/* Ids are valid and unique whatever the titles: pieces of titles combined,
+ * 300 times the same one, 48 characters and more. */
+static void test_make_id_valid(void)
+{
+	static const char *const pieces[] = {"Step", " 1", ": ", "Déploiement", "—", "日本", "'",
+		"\xe2\x80\x99", "--", "x", "(optional)", "  ", "\xff", "abcdefghijklmnopqrstuvwxyz0123456789"};
+	struct strvec used = {0};
+	int bad = 0;
+	for (size_t a = 0; a < N(pieces); a++)
+		for (size_t b = 0; b < N(pieces); b++)
+			for (size_t c = 0; c < N(pieces); c++) {
+				char title[256];
+				snprintf(title, sizeof title, "%s%s%s%s", pieces[a], pieces[b], pieces[c], pieces[c]);
+				char *id = import_make_id(title, "item", &used);
+				if (!valid_id(id)) {
+					bad++;
+					fprintf(stderr, "title \"%s\" gives id \"%s\"\n", title, id);
+				}
+				free(id);
+			}
+	CHECK(bad == 0);
+	clock_t start = clock();
+	char *last = NULL;
+	for (int i = 0; i < 300; i++) {
+		free(last);
+		last = import_make_id("Step 1", "item", &used);
+	}
+	/* each call is one pass over USED, not one per suffix tried */
+	CHECK((double)(clock() - start) / CLOCKS_PER_SEC < 2);
+	char *next = import_make_id("Step 1", "item", &used);
+	CHECK(strncmp(last, "step-1-", 7) == 0 && strncmp(next, "step-1-", 7) == 0 &&
+		atoi(next + 7) == atoi(last + 7) + 1);
+	free(last);
+	free(next);
+	bool unique = true;
+	for (size_t i = 0; i < used.n && unique; i++)
+		for (size_t j = i + 1; j < used.n && unique; j++)
+			unique = strcmp(used.v[i], used.v[j]) != 0;
+	CHECK(unique);
+	CHECK(used.n == N(pieces) * N(pieces) * N(pieces) + 301);
+	strvec_clear(&used);
+}
+
 static const char *lang_name(enum import_lang l)
 {
 	switch (l) {
@@ -1055,6 +1109,7 @@ int main(void)
 	test_heading_optional();
 	test_clean_title();
 	test_make_id();
+	test_make_id_valid();
 	test_lang();
 	test_looks_like_commands();
 	test_split_block();
