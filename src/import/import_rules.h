@@ -14,24 +14,33 @@
 /* What a heading's text says its section is. */
 enum import_heading_kind {
 	IMPORT_HEADING_PLAIN,      /* an ordinary phase, section or step */
-	IMPORT_HEADING_ROLLBACK,   /* Rollback, Emergency, Recovery...: always_open, no gate */
+	IMPORT_HEADING_ROLLBACK,   /* Rollback, Roll back, Backout, Emergency, Disaster
+	                            * recovery, "Recovery", Incident response, Revert,
+	                            * Troubleshooting...: always_open, no gate ("Backup and
+	                            * Recovery" is plain) */
 	IMPORT_HEADING_REFERENCE,  /* table of contents, links, related documentation, contacts, command
-	                            * reference, appendix, glossary...: left out or made ungated */
+	                            * reference, appendix, glossary, FAQ, known issues...: left out
+	                            * or made ungated */
 };
+/* Whole words of the title's first KiB, case aside. */
 enum import_heading_kind import_heading_kind(const char *title);
-/* True for "OPTIONAL Step 3", "Step 4 (optional)", "Optional: ...". */
+/* True for "OPTIONAL Step 3", "Step 4 (optional)", "Optional: ...", "Step 5
+ * - optional"; not for "Configure optional features". */
 bool import_heading_optional(const char *title);
-/* TITLE without decoration a title should not keep: surrounding spaces,
- * trailing '#'s, Markdown emphasis markers, a trailing time hint "(5-10
- * minutes)" (which becomes the estimate). Numbers ("3. Build", "Step 0.1")
- * are kept. */
+/* TITLE without decoration a title should not keep: surrounding spaces
+ * (runs of white space become one space), trailing '#'s, Markdown emphasis
+ * and code markers (*, **, __, `, ~~; a '_' inside a name stays), a
+ * trailing time hint "(5-10 minutes)" (which becomes the estimate: call
+ * import_estimate on the raw title), a trailing ':' or '-'. Numbers ("3.
+ * Build", "Step 0.1") and "(Blue-Green)", "(Immediate)" are kept. */
 char *import_clean_title(const char *title);
 
 /* An id made from TITLE (docs/checklist-format.md, Ids): lowercase ASCII
  * letters, digits and dashes, from the title's words (non-ASCII letters
- * dropped), at most 48 characters, never empty ("section", "item"... from
- * FALLBACK), and unique within USED (a "-2", "-3"... suffix), to which it
- * is added. */
+ * dropped, "don't" one word), at most 48 characters (cut at a word when it
+ * can), never empty ("section", "item"... from FALLBACK), and unique
+ * within USED (a "-2", "-3"... suffix past the highest one taken), to
+ * which it is added; USED may be NULL. */
 char *import_make_id(const char *title, const char *fallback, struct strvec *used);
 
 /* What a fenced block's info string says it holds. */
