@@ -179,9 +179,9 @@ enum import_status import_finish(struct import_model *m, const char *name, struc
 	struct import_msgs *ms)
 {
 	if (!m->id) {
-		struct strvec used = {0};
+		struct import_ids used = {0};
 		m->id = import_make_id(m->title, "checklist", &used);
-		strvec_clear(&used);
+		import_ids_clear(&used);
 	}
 	char *json = import_emit(m);
 	out->skipped = m->skipped;

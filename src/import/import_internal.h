@@ -99,7 +99,7 @@ struct import_section {
 	int line;
 	struct import_item *items;
 	size_t n_items, cap;
-	struct strvec item_ids;
+	struct import_ids item_ids;
 };
 
 struct import_model {
@@ -108,7 +108,7 @@ struct import_model {
 	size_t n_vars;
 	struct import_section *sections;
 	size_t n_sections, cap;
-	struct strvec section_ids;
+	struct import_ids section_ids;
 	size_t skipped;
 	size_t bytes;              /* about how long the JSON will be */
 	bool too_big;              /* the mapping stopped: more than a checklist may hold */

@@ -35,10 +35,10 @@ void import_model_free(struct import_model *m)
 		free(sec->phase);
 		free(sec->description);
 		free(sec->estimate);
-		strvec_clear(&sec->item_ids);
+		import_ids_clear(&sec->item_ids);
 	}
 	free(m->sections);
-	strvec_clear(&m->section_ids);
+	import_ids_clear(&m->section_ids);
 	import_vars_free(m->vars, m->n_vars);
 	free(m->id);
 	free(m->title);
@@ -276,10 +276,10 @@ static void report_choices(struct mapper *mp)
 				seen++;
 				strbuf_addf(&sb, "%s\"%s\"", seen == 1 ? "" : seen == k ? " and " : ", ", titles[i]);
 			}
-			struct strvec none = {0};
+			struct import_ids none = {0};
 			const char *phase = m->sections[s].phase ? m->sections[s].phase : "choice";
 			char *group = import_make_id(phase, "choice", &none);
-			strvec_clear(&none);
+			import_ids_clear(&none);
 			import_msg(mp->ms, IMPORT_NOTE, m->sections[s + first].line,
 				"sections %s read as alternative procedures: if a run does only one of them, "
 				"give each \"choice\": \"%s\" (not set by the importer)", sb.data, group);

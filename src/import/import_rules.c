@@ -177,7 +177,7 @@ char *import_clean_title(const char *title)
 	return out;
 }
 
-char *import_make_id(const char *title, const char *fallback, struct strvec *used)
+char *import_make_id(const char *title, const char *fallback, struct import_ids *used)
 {
 	enum { MAX = 48 };
 	assert(fallback && *fallback);
@@ -225,22 +225,15 @@ char *import_make_id(const char *title, const char *fallback, struct strvec *use
 	char *base = sb.len ? strbuf_detach(&sb) : xstrdup(fallback);
 	strbuf_release(&sb);
 	char *id = xstrdup(base);
-	/* Start past the highest suffix BASE already has: one pass over USED,
-	 * not one per suffix tried, for a runbook with a thousand "Verify"s. */
-	unsigned first = 2;
-	if (used && strvec_find(used, id) >= 0) {
-		size_t bl = strlen(base);
-		for (size_t i = 0; i < used->n; i++) {
-			const char *u = used->v[i];
-			if (strncmp(u, base, bl) != 0 || u[bl] != '-' || !is_digit((unsigned char)u[bl + 1]) ||
-					strspn(u + bl + 1, "0123456789") != strlen(u + bl + 1) || strlen(u + bl + 1) > 9)
-				continue;
-			unsigned n = (unsigned)strtoul(u + bl + 1, NULL, 10);
-			if (n >= first)
-				first = n + 1;
-		}
+	/* Start past the highest suffix BASE already has (the index knows it),
+	 * not at 2, for a runbook with a thousand "Verify"s. */
+	unsigned n = 2;
+	if (used && import_ids_has(used, id)) {
+		unsigned top = import_ids_top(used, base);
+		if (top >= n)
+			n = top + 1;
 	}
-	for (unsigned n = first; used && strvec_find(used, id) >= 0; n++) {
+	for (; used && import_ids_has(used, id); n++) {
 		free(id);
 		char suffix[16];
 		snprintf(suffix, sizeof suffix, "-%u", n);
@@ -250,10 +243,12 @@ char *import_make_id(const char *title, const char *fallback, struct strvec *use
 		while (keep > 0 && base[keep - 1] == '-')
 			keep--;
 		id = xasprintf("%.*s%s", (int)keep, base, suffix);
+		/* a cut BASE: the next one starts past this N too */
+		import_ids_raise(used, base, n);
 	}
 	free(base);
 	if (used)
-		strvec_push(used, id);
+		import_ids_add(used, id);
 	return id;
 }
 

@@ -35,13 +35,33 @@ bool import_heading_optional(const char *title);
  * Build", "Step 0.1") and "(Blue-Green)", "(Immediate)" are kept. */
 char *import_clean_title(const char *title);
 
+/* The ids given in one scope, in order (LIST), with a hash index so that
+ * making one unique costs about the same for the 10,000th "Verify" as for
+ * the first. Zero-initialise; clear with import_ids_clear (NULL: no-op). */
+struct import_id_slot;
+struct import_ids {
+	struct strvec list;           /* the ids, in the order they were added */
+	struct import_id_slot *slot;  /* the index (open addressing) */
+	size_t cap, used;
+};
+/* Whether ID is in IDS. */
+bool import_ids_has(const struct import_ids *ids, const char *id);
+/* The highest N for which BASE-N is taken or was tried (0: none). */
+unsigned import_ids_top(const struct import_ids *ids, const char *base);
+/* Records that BASE-N is taken or was tried. */
+void import_ids_raise(struct import_ids *ids, const char *base, unsigned n);
+/* Adds ID, which must not be in IDS yet (a copy is kept). */
+void import_ids_add(struct import_ids *ids, const char *id);
+/* Frees what IDS holds and zeroes it. */
+void import_ids_clear(struct import_ids *ids);
+
 /* An id made from TITLE (docs/checklist-format.md, Ids): lowercase ASCII
  * letters, digits and dashes, from the title's words (non-ASCII letters
  * dropped, "don't" one word), at most 48 characters (cut at a word when it
  * can), never empty ("section", "item"... from FALLBACK), and unique
  * within USED (a "-2", "-3"... suffix past the highest one taken), to
- * which it is added; USED may be NULL. */
-char *import_make_id(const char *title, const char *fallback, struct strvec *used);
+ * which it is added; USED may be NULL. Returns a string the caller frees. */
+char *import_make_id(const char *title, const char *fallback, struct import_ids *used);
 
 /* What a fenced block's info string says it holds. */
 enum import_lang {

@@ -197,16 +197,16 @@ static void test_make_id(void)
 		{"Error rate <1%", "error-rate-1"},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
-		struct strvec used = {0};
+		struct import_ids used = {0};
 		char *id = import_make_id(cases[i].title, "section", &used);
 		CHECK_CASE(id, cases[i].id, cases[i].title);
 		CHECK(strlen(id) <= 48);
-		CHECK(used.n == 1 && strcmp(used.v[0], id) == 0);
+		CHECK(used.list.n == 1 && strcmp(used.list.v[0], id) == 0);
 		free(id);
-		strvec_clear(&used);
+		import_ids_clear(&used);
 	}
 	/* unique within USED */
-	struct strvec used = {0};
+	struct import_ids used = {0};
 	const char *want[] = {"step-1", "step-1-2", "step-1-3", "item", "item-2", "step-1-2-2"};
 	const char *titles[] = {"Step 1", "Step 1", "step 1", "", "!!", "Step 1 2"};
 	for (size_t i = 0; i < N(want); i++) {
@@ -214,7 +214,7 @@ static void test_make_id(void)
 		CHECK_CASE(id, want[i], titles[i]);
 		free(id);
 	}
-	CHECK(used.n == N(want));
+	CHECK(used.list.n == N(want));
 	/* a suffix on a 48-character id keeps it within 48 */
 	const char *longer = "abcdefghij abcdefghij abcdefghij abcdefghij abcdefghij";
 	char *a = import_make_id(longer, "item", &used);
@@ -227,7 +227,7 @@ static void test_make_id(void)
 	char *c = import_make_id("Build", "section", NULL);
 	CHECK_STR(c, "build");
 	free(c);
-	strvec_clear(&used);
+	import_ids_clear(&used);
 }
 
 static bool valid_id(const char *id)
@@ -247,7 +247,7 @@ static void test_make_id_valid(void)
 {
 	static const char *const pieces[] = {"Step", " 1", ": ", "Déploiement", "—", "日本", "'",
 		"\xe2\x80\x99", "--", "x", "(optional)", "  ", "\xff", "abcdefghijklmnopqrstuvwxyz0123456789"};
-	struct strvec used = {0};
+	struct import_ids used = {0};
 	int bad = 0;
 	for (size_t a = 0; a < N(pieces); a++)
 		for (size_t b = 0; b < N(pieces); b++)
@@ -276,12 +276,27 @@ static void test_make_id_valid(void)
 	free(last);
 	free(next);
 	bool unique = true;
-	for (size_t i = 0; i < used.n && unique; i++)
-		for (size_t j = i + 1; j < used.n && unique; j++)
-			unique = strcmp(used.v[i], used.v[j]) != 0;
+	for (size_t i = 0; i < used.list.n && unique; i++)
+		for (size_t j = i + 1; j < used.list.n && unique; j++)
+			unique = strcmp(used.list.v[i], used.list.v[j]) != 0;
 	CHECK(unique);
-	CHECK(used.n == N(pieces) * N(pieces) * N(pieces) + 301);
-	strvec_clear(&used);
+	CHECK(used.list.n == N(pieces) * N(pieces) * N(pieces) + 301);
+	import_ids_clear(&used);
+	/* 20,000 items of one title: each id in about constant time, not one
+	 * pass over all the ids so far (that took seconds). */
+	start = clock();
+	for (int i = 0; i < 20000; i++) {
+		char *id = import_make_id("Verify", "item", &used);
+		if (i == 19999)
+			CHECK_STR(id, "verify-20000");
+		free(id);
+	}
+	CHECK(used.list.n == 20000);
+	double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+	if (secs >= 0.5)
+		fprintf(stderr, "20,000 ids of one title took %.2f s\n", secs);
+	CHECK(secs < 0.5);
+	import_ids_clear(&used);
 }
 
 static const char *lang_name(enum import_lang l)
@@ -1046,9 +1061,9 @@ static double run_all(const char *fill, size_t size)
 	(void)import_heading_kind(big);
 	(void)import_heading_optional(big);
 	free(import_clean_title(big));
-	struct strvec used = {0};
+	struct import_ids used = {0};
 	free(import_make_id(big, "x", &used));
-	strvec_clear(&used);
+	import_ids_clear(&used);
 	(void)import_inline_is_command(big);
 	const char *titles[] = {big, big};
 	(void)import_alternatives(titles, 2);
