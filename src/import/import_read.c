@@ -101,6 +101,11 @@ struct walk {
 	struct strbuf cell;
 	bool in_cell;
 	int row_line;
+	bool in_html;       /* in an HTML block: its raw text goes to HTML */
+	struct strbuf html;
+	int html_line;
+	bool in_comment;    /* in an inline <!-- comment --> */
+	size_t base;        /* where md4c's input starts: past the front matter */
 };
 
 static int add_block(struct walk *w, enum import_block_kind kind, int line)
@@ -198,7 +203,7 @@ static int enter_item(struct walk *w, const MD_BLOCK_LI_DETAIL *d)
 {
 	int line = 0;
 	if (d->is_task)
-		line = import_line_of(w->li, d->task_mark_offset);
+		line = import_line_of(w->li, w->base + d->task_mark_offset);
 	if (w->quote >= 0 && !d->is_task) {
 		if (w->target == w->quote)
 			strbuf_addstr(&w->buf, "\n- ");  /* a plain bullet in a quote is the quote's text */
@@ -285,6 +290,14 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *data)
 		break;
 	case MD_BLOCK_CODE:
 		fr.blk = enter_code(w, detail);
+		break;
+	case MD_BLOCK_HTML:
+		if (w->target != w->quote || w->quote < 0)
+			finish_target(w);
+		w->in_html = true;
+		w->html_line = 0;
+		strbuf_release(&w->html);
+		strbuf_addstr(&w->html, "");
 		break;
 	case MD_BLOCK_THEAD:
 		w->in_head = true;
@@ -387,6 +400,66 @@ static void leave_row(struct walk *w)
 	}
 }
 
+/* The first line of TEXT (from input line LINE) that Markdown would read as
+ * a heading, a checkbox or a code fence, or 0. */
+static int structure_line(const char *text, int line)
+{
+	for (const char *p = text; *p; line++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		bool bullet = (*p == '-' || *p == '*' || *p == '+') && p[1] == ' ';
+		const char *q = bullet ? p + 2 : p;
+		while (bullet && *q == ' ')
+			q++;
+		if ((*p == '#' && (p[strspn(p, "#")] == ' ' || p[strspn(p, "#")] == '\n')) ||
+				(bullet && q[0] == '[' && strchr(" xX", q[1]) && q[1] && q[2] == ']') ||
+				strncmp(p, "```", 3) == 0 || strncmp(p, "~~~", 3) == 0)
+			return line;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+/* An HTML block: a comment is left out whole (what an author commented out
+ * is never imported, least of all a command); other HTML (<details>,
+ * <summary>) is prose, as its text. Either way a heading, checkbox or fence
+ * inside it is no part of the checklist, and stderr says so. */
+static void leave_html(struct walk *w)
+{
+	w->in_html = false;
+	char *text = strbuf_detach(&w->html);
+	int line = w->html_line ? w->html_line : cursor_line(w);
+	const char *t = text + strspn(text, " \t\n");
+	bool comment = strncmp(t, "<!--", 4) == 0;
+	int hidden = structure_line(text, line);
+	if (hidden)
+		import_msg(w->ms, IMPORT_NOTE, hidden, comment ?
+			"a heading, checkbox or code block inside an HTML comment (from line %d) is left out" :
+			"a heading, checkbox or code block inside an HTML block (from line %d) is read as its text: "
+			"a blank line after the HTML makes it Markdown", line);
+	if (comment || !*import_trim(text)) {
+		free(text);
+		return;
+	}
+	int blk = w->quote >= 0 ? w->quote : add_block(w, BLK_PARA, line);
+	if (blk != w->quote)
+		set_target(w, blk);
+	else if (w->target != blk)
+		set_target(w, blk);
+	else
+		strbuf_addstr(&w->buf, " ");
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	strbuf_addstr(&w->buf, text);
+	free(text);
+	if (blk != w->quote)
+		finish_target(w);
+}
+
 static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
 {
 	struct walk *w = data;
@@ -416,6 +489,9 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *data)
 		break;
 	case MD_BLOCK_CODE:
 		leave_code(w, fr.blk, detail);
+		break;
+	case MD_BLOCK_HTML:
+		leave_html(w);
 		break;
 	case MD_BLOCK_TH:
 	case MD_BLOCK_TD:
@@ -513,6 +589,17 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *da
 				w->doc->b[w->target].content_line = line;
 		}
 	}
+	if (w->in_html) {
+		if (line && !w->html_line)
+			w->html_line = line;
+		strbuf_add(&w->html, text, size);
+		return 0;
+	}
+	if (type == MD_TEXT_HTML && (w->in_comment || (size >= 4 && memcmp(text, "<!--", 4) == 0))) {
+		/* an inline comment is the author's aside, not the text */
+		w->in_comment = !(size >= 3 && memcmp(text + size - 3, "-->", 3) == 0);
+		return 0;
+	}
 	struct strbuf *sb = w->in_cell ? &w->cell : &w->buf;
 	if (!w->in_cell && w->target < 0)
 		return 0;
@@ -538,6 +625,47 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *da
 	return 0;
 }
 
+/* Whether line P (of the text up to STOP) is MARK alone, spaces and a
+ * carriage return allowed after it. */
+static bool mark_line(const char *p, const char *stop, const char *mark)
+{
+	size_t n = strlen(mark);
+	if ((size_t)(stop - p) < n || memcmp(p, mark, n) != 0)
+		return false;
+	for (p += n; p < stop && (*p == ' ' || *p == '\t' || *p == '\r'); p++)
+		;
+	return p == stop || *p == '\n';
+}
+
+/* The length of the front matter TEXT starts with ("---" YAML up to "---"
+ * or "...", "+++" TOML up to "+++", as static site generators and wikis
+ * write it), or 0. md4c would read it as a rule and a heading. */
+static size_t front_matter(const char *text, size_t len)
+{
+	const char *stop = text + len;
+	const char *open = mark_line(text, stop, "---") ? "---" : mark_line(text, stop, "+++") ? "+++" : NULL;
+	if (!open)
+		return 0;
+	bool first = true;
+	for (const char *p = memchr(text, '\n', len); p && p + 1 < stop; p = memchr(p, '\n', (size_t)(stop - p))) {
+		p++;
+		const char *eol = memchr(p, '\n', (size_t)(stop - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(stop - p);
+		if (first && n && *p != '\r' && !mark_line(p, stop, open)) {
+			/* a rule and then prose or a heading is no front matter: it starts with a key */
+			const char *sep = memchr(p, open[0] == '-' ? ':' : '=', n);
+			if ((!sep && *p != '[') || *p == '#' || *p == ' ' || *p == '\t')
+				return 0;
+			first = false;
+		}
+		if (mark_line(p, stop, open) || (open[0] == '-' && mark_line(p, stop, "..."))) {
+			const char *end = memchr(p, '\n', (size_t)(stop - p));
+			return end ? (size_t)(end + 1 - text) : len;
+		}
+	}
+	return 0;
+}
+
 bool import_read(const char *text, size_t len, const struct import_lines *li, struct import_doc *doc,
 	struct import_msgs *ms)
 {
@@ -548,14 +676,18 @@ bool import_read(const char *text, size_t len, const struct import_lines *li, st
 	w->quote = -1;
 	w->target = -1;
 	MD_PARSER p = {
-		.flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML,
+		.flags = MD_DIALECT_GITHUB,
 		.enter_block = enter_block,
 		.leave_block = leave_block,
 		.enter_span = enter_span,
 		.leave_span = leave_span,
 		.text = on_text,
 	};
-	int rc = md_parse(text, (MD_SIZE)len, &p, w);
+	w->base = front_matter(text, len);
+	if (w->base)
+		import_msg(ms, IMPORT_NOTE, 1, "the front matter (lines 1-%d) is metadata, not steps: left out",
+			import_line_of(li, w->base - 1));
+	int rc = md_parse(text + w->base, (MD_SIZE)(len - w->base), &p, w);
 	finish_target(w);
 	if (doc->too_deep && w->lost_tasks)
 		import_msg(ms, IMPORT_SKIPPED, doc->too_deep_line,
@@ -567,6 +699,7 @@ bool import_read(const char *text, size_t len, const struct import_lines *li, st
 	doc->skipped_deep = w->lost_tasks;
 	strbuf_release(&w->buf);
 	strbuf_release(&w->cell);
+	strbuf_release(&w->html);
 	strvec_clear(&w->row);
 	strvec_clear(&w->head);
 	free(w);
