@@ -44,21 +44,30 @@ static struct event engineers_event(const struct event *origin, const char *kind
 	return ev;
 }
 
-/* A payload of the engineers chain: {full_name} when FULL_NAME is not NULL,
- * and the key {public, salt, ops, mem}. Malloc'd JSON text. */
-static char *key_payload(const char *full_name, const char *public_hex, const struct sign_params *p)
+static enum store_status add_heads(struct store *st, cJSON *obj);
+
+/* A payload of the engineers chain, built inside the caller's transaction:
+ * {full_name} when FULL_NAME is not NULL, the key {public, salt, ops, mem},
+ * and the heads (add_heads) when the key arrives, so that verify can tell
+ * what was recorded before it. Malloc'd JSON text into *OUT. */
+static enum store_status key_payload(struct store *st, const char *full_name, const char *public_hex,
+	const struct sign_params *p, char **out)
 {
+	*out = NULL;
 	cJSON *obj = cJSON_CreateObject();
 	if (full_name)
 		cJSON_AddStringToObject(obj, "full_name", full_name);
 	cJSON_AddItemToObject(obj, "key", sign_key_to_json(public_hex, p));
-	char *text = cJSON_PrintUnformatted(obj);
+	enum store_status s = add_heads(st, obj);
+	char *text = s == STORE_OK ? cJSON_PrintUnformatted(obj) : NULL;
 	cJSON_Delete(obj);
+	if (s != STORE_OK)
+		return s;
 	if (!text)
 		abort(); /* cJSON fails only when out of memory */
-	char *out = xstrdup(text);
+	*out = xstrdup(text);
 	cJSON_free(text);
-	return out;
+	return STORE_OK;
 }
 
 /* Whether KEY may sign as the holder of PUBLIC_HEX under P: a key that
@@ -134,8 +143,7 @@ enum store_status store_add_engineer(struct store *st, const struct store_engine
 	}
 	if (!key_usable(st, "cannot add the engineer", key, e->public_key, &e->key))
 		return STORE_FAILED;
-	char *payload = key_payload(e->full_name ? e->full_name : "", e->public_key, &e->key);
-	struct event ev = engineers_event(origin, EV_ENGINEER_ADDED, e->name, payload);
+	struct event ev = engineers_event(origin, EV_ENGINEER_ADDED, e->name, NULL);
 	ev.signers[0] = key;
 	ev.signer_names[0] = e->name;
 	enum store_status s = store_begin(st, true, "cannot add the engineer");
@@ -144,6 +152,8 @@ enum store_status store_add_engineer(struct store *st, const struct store_engine
 	if (ev.time_us == 0)
 		ev.time_us = clock_wall_us();
 	s = name_free(st, e->name);
+	if (s == STORE_OK)
+		s = key_payload(st, e->full_name ? e->full_name : "", e->public_key, &e->key, &ev.payload);
 	if (s == STORE_OK)
 		s = insert_engineer(st, e, e->created_us ? e->created_us : ev.time_us);
 	if (s == STORE_OK)
@@ -154,7 +164,7 @@ enum store_status store_add_engineer(struct store *st, const struct store_engine
 		store_rollback(st);
 cleanup:
 	free(ev.sigs);
-	free(payload);
+	free(ev.payload);
 	return s;
 }
 
@@ -199,11 +209,12 @@ static enum store_status update_key(struct store *st, const char *name, const ch
 	return s;
 }
 
-/* What a key rotation says of the record when it happens: the registry
- * chain's length and the last seq of every open run, so that verify can
- * refuse a signature by the replaced key on anything recorded after it
- * (a leaked old PIN then signs nothing new, whatever time it claims). A
- * JSON object added to OBJ as "heads". Inside the caller's transaction. */
+/* What a key event says of the record when it happens: the registry
+ * chain's length and the last seq of every open run. Verify then refuses
+ * a replaced key's signature on anything recorded after its rotation (a
+ * leaked old PIN signs nothing new, whatever time it claims), and an
+ * engineer's unsigned event recorded after their key arrived. A JSON
+ * object added to OBJ as "heads". Inside the caller's transaction. */
 static enum store_status add_heads(struct store *st, cJSON *obj)
 {
 	sqlite3_stmt *reg = store_prepare(st, "SELECT coalesce(max(seq), 0) FROM events WHERE chain = ?1");
@@ -251,18 +262,9 @@ static enum store_status set_key_locked(struct store *st, const char *name, bool
 			: "%s has no signing key to replace yet; enter the PIN of %s again", name, name);
 		return STORE_REFUSED;
 	}
-	cJSON *obj = cJSON_CreateObject();
-	cJSON_AddItemToObject(obj, "key", sign_key_to_json(sign_key_public(key), p));
-	if (!enrol)
-		s = add_heads(st, obj);
-	char *text = s == STORE_OK ? cJSON_PrintUnformatted(obj) : NULL;
-	cJSON_Delete(obj);
+	s = key_payload(st, NULL, sign_key_public(key), p, &ev->payload);
 	if (s != STORE_OK)
 		return s;
-	if (!text)
-		abort(); /* cJSON fails only when out of memory */
-	ev->payload = xstrdup(text);
-	cJSON_free(text);
 	if (enrol)
 		s = update_key(st, name, sign_key_public(key), p);
 	if (s == STORE_OK)

@@ -24,8 +24,12 @@ struct verify_key {
 	char pub[SIGN_KEY_HEX];
 	struct sign_params params;
 	int64_t seq;       /* the engineers event that introduced it */
-	int64_t since_us;  /* that event's time */
-	int64_t until_us;  /* when it was replaced; INT64_MAX while current */
+	/* What that event says of the record then (its "heads"; has_since
+	 * false when it carries none): the registry chain's last seq and each
+	 * open run's ({RUN: seq}, owned). */
+	bool has_since;
+	int64_t since_registry;
+	struct cJSON *since_runs;
 	int64_t until_seq; /* the key_rotated that replaced it, 0 while current */
 	/* What that key_rotated says of the record then: the registry chain's
 	 * last seq and each open run's ({RUN: seq}, owned; NULL while current). */

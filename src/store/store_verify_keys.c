@@ -26,8 +26,10 @@ void verify_keys_clear(struct verifier *v)
 	for (size_t i = 0; i < v->n_engineers; i++) {
 		free(v->engineers[i].name);
 		free(v->engineers[i].full_name);
-		for (size_t k = 0; k < v->engineers[i].n_keys; k++)
+		for (size_t k = 0; k < v->engineers[i].n_keys; k++) {
 			cJSON_Delete(v->engineers[i].keys[k].until_runs);
+			cJSON_Delete(v->engineers[i].keys[k].since_runs);
+		}
 		free(v->engineers[i].keys);
 	}
 	free(v->engineers);
@@ -48,7 +50,22 @@ static struct verify_key *current_key(struct verify_engineer *e)
 	return e->n_keys && e->keys[e->n_keys - 1].until_seq == 0 ? &e->keys[e->n_keys - 1] : NULL;
 }
 
-static void add_key(struct verify_engineer *e, const char *pub, const struct sign_params *p, const struct event *ev)
+/* The "heads" of key event payload P (how far the record went when it was
+ * recorded) into REGISTRY and a copy of its runs; false when it has none. */
+static bool read_heads(const cJSON *p, int64_t *registry, cJSON **runs)
+{
+	const cJSON *heads = cJSON_GetObjectItemCaseSensitive(p, "heads");
+	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(heads, "registry");
+	const cJSON *open = cJSON_GetObjectItemCaseSensitive(heads, "runs");
+	if (!cJSON_IsNumber(reg) || reg->valuedouble < 0 || !cJSON_IsObject(open))
+		return false;
+	*registry = (int64_t)reg->valuedouble;
+	*runs = cJSON_Duplicate(open, true);
+	return true;
+}
+
+static void add_key(struct verify_engineer *e, const char *pub, const struct sign_params *p, const struct event *ev,
+	const cJSON *payload)
 {
 	e->keys = xreallocarray(e->keys, e->n_keys + 1, sizeof(*e->keys));
 	struct verify_key *k = &e->keys[e->n_keys++];
@@ -56,8 +73,7 @@ static void add_key(struct verify_engineer *e, const char *pub, const struct sig
 	snprintf(k->pub, sizeof(k->pub), "%s", pub);
 	k->params = *p;
 	k->seq = ev->seq;
-	k->since_us = ev->time_us;
-	k->until_us = INT64_MAX;
+	k->has_since = read_heads(payload, &k->since_registry, &k->since_runs);
 }
 
 /* Fails with "NAME_OF_EV: WHAT" (WHAT formatted by the caller). */
@@ -82,20 +98,21 @@ static bool fail_eventf(struct verifier *v, const struct event *ev, const char *
 	return false;
 }
 
-/* Whether EV, of the chain being checked, was recorded before the
- * rotation that replaced K: in the engineers chain, not after it; in a run
- * open then, within the events it had; in any other run, one registered
- * and ended by then. The rotation's heads say so, whatever time EV
- * claims. */
-static bool before_rotation(const struct verifier *v, const struct event *ev, const struct verify_key *k)
+/* Whether EV, of the chain being checked, was recorded before a key event
+ * whose heads are REGISTRY and RUNS and whose seq in the engineers chain is
+ * ENGINEERS_SEQ: in the engineers chain, before it; in a run open then,
+ * within the events it had; in any other run, one registered and ended by
+ * then. Positions in the record, not times, which a clock can get wrong. */
+static bool recorded_before(const struct verifier *v, const struct event *ev, int64_t engineers_seq,
+	int64_t registry, const cJSON *runs)
 {
 	if (strcmp(v->chain, EVENT_CHAIN_ENGINEERS) == 0)
-		return ev->seq <= k->until_seq;
-	const cJSON *open = cJSON_GetObjectItemCaseSensitive(k->until_runs, v->chain);
+		return ev->seq < engineers_seq;
+	const cJSON *open = cJSON_GetObjectItemCaseSensitive(runs, v->chain);
 	if (open)
 		return cJSON_IsNumber(open) && ev->seq <= (int64_t)open->valuedouble;
 	const struct verify_reg_run *r = verify_registry_find(v, v->chain);
-	return r && r->reg_seq && r->reg_seq <= k->until_registry && r->end_seq && r->end_seq <= k->until_registry &&
+	return r && r->reg_seq && r->reg_seq <= registry && r->end_seq && r->end_seq <= registry &&
 		ev->seq <= r->end_events;
 }
 
@@ -111,10 +128,8 @@ static bool check_entry(struct verifier *v, const struct event *ev, const struct
 	if (!k)
 		return fail_eventf(v, ev, "carries a signature by %s with a key the engineers chain never gave %s "
 			"(the signature was forged)", s->by, s->by);
-	if (k->until_us <= ev->time_us)
-		return fail_eventf(v, ev, "signed with a key of %s's that was replaced before it (engineers event %"
-			PRId64 ", key_rotated): whoever signed knew %s's old PIN", s->by, k->until_seq, s->by);
-	if (k->until_seq && !before_rotation(v, ev, k))
+	/* The rotation itself is signed by the key it replaces: seq + 1. */
+	if (k->until_seq && !recorded_before(v, ev, k->until_seq + 1, k->until_registry, k->until_runs))
 		return fail_eventf(v, ev, "signed with a key of %s's that was replaced (engineers event %" PRId64
 			", key_rotated) before this event was recorded, whatever time it claims: whoever signed knew %s's "
 			"old PIN", s->by, k->until_seq, s->by);
@@ -206,14 +221,12 @@ static bool check_unsigned(struct verifier *v, const struct event *ev, bool need
 		return true;
 	if (ev->seq > v->unsigned_through)
 		return fail_eventf(v, ev, "carries no signature by %s", ev->actor);
-	if (v->signatures && ev->time_us > v->reg.opened_us)
-		return fail_eventf(v, ev, "carries no signature by %s, and it was recorded after signatures began "
-			"(registry event 1), when everything is signed", ev->actor);
-	/* Whoever has a key signs with it: an unsigned event of theirs from
+	/* Whoever has a key signs with it: an unsigned event of theirs recorded
 	 * after they had one lost its signature, whatever registry_opened
 	 * (which a writer could rewrite) allows. */
 	const struct verify_engineer *e = verify_engineer_find(v, ev->actor);
-	if (e && e->n_keys && e->keys[0].since_us <= ev->time_us)
+	const struct verify_key *first = e && e->n_keys ? &e->keys[0] : NULL;
+	if (first && first->has_since && !recorded_before(v, ev, first->seq, first->since_registry, first->since_runs))
 		return fail_eventf(v, ev, "carries no signature by %s, who had a key since engineers event %" PRId64
 			" (its signature was removed)", ev->actor, e->keys[0].seq);
 	count_unsigned(v);
@@ -323,7 +336,7 @@ static bool engineer_added(struct verifier *v, const struct event *ev, const cJS
 	e->full_name = xstrdup(cJSON_IsString(full) ? full->valuestring : "");
 	e->added_seq = ev->seq;
 	if (has)
-		add_key(e, pub, &params, ev);
+		add_key(e, pub, &params, ev, p);
 	return has ? check_sigs(v, ev, e->name, pub, "new key") : verify_signatures(v, ev);
 }
 
@@ -360,7 +373,7 @@ static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, 
 	if (!payload_key(v, ev, p, true, pub, &params, &has))
 		return false;
 	if (!rotate) {
-		add_key(e, pub, &params, ev);
+		add_key(e, pub, &params, ev, p);
 		return check_sigs(v, ev, e->name, pub, "new key");
 	}
 	/* Signed by the key it replaces, which was current until now, and by
@@ -368,20 +381,14 @@ static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, 
 	 * what the old key signed. */
 	size_t was = (size_t)(cur - e->keys);
 	snprintf(old, sizeof(old), "%s", cur->pub);
-	add_key(e, pub, &params, ev);
+	add_key(e, pub, &params, ev, p);
 	if (!check_sigs(v, ev, e->name, old, "current key") || !signed_with(v, ev, e->name, pub))
 		return false;
-	const cJSON *heads = cJSON_GetObjectItemCaseSensitive(p, "heads");
-	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(heads, "registry");
-	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(heads, "runs");
-	if (!cJSON_IsNumber(reg) || reg->valuedouble < 0 || !cJSON_IsObject(runs))
+	struct verify_key *replaced = &e->keys[was];
+	if (!read_heads(p, &replaced->until_registry, &replaced->until_runs))
 		return fail_event(v, ev, "it does not say how far the record went when the key was replaced (its "
 			"\"heads\" are missing or malformed; the record was altered)");
-	struct verify_key *replaced = &e->keys[was];
-	replaced->until_us = ev->time_us;
 	replaced->until_seq = ev->seq;
-	replaced->until_registry = (int64_t)reg->valuedouble;
-	replaced->until_runs = cJSON_Duplicate(runs, true);
 	return true;
 }
 

@@ -259,7 +259,7 @@ static void test_engineers(struct store *st)
 		CHECK_STR(evs[0].host, "deploy-01");
 		CHECK(evs[0].time_us == origin.time_us);
 		char *want = xasprintf("{\"full_name\":\"Alice \\\"Al\\\" Smith\",\"key\":{\"public\":\"%s\","
-			"\"salt\":\"%s\",\"ops\":%llu,\"mem\":%llu}}", sign_key_public(ka), alice.key.salt,
+			"\"salt\":\"%s\",\"ops\":%llu,\"mem\":%llu},\"heads\":{\"registry\":1,\"runs\":{}}}", sign_key_public(ka), alice.key.salt,
 			(unsigned long long)alice.key.ops, (unsigned long long)alice.key.mem);
 		CHECK_STR(evs[1].payload, want);
 		free(want);

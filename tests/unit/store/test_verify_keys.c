@@ -115,8 +115,8 @@ static void test_replaced_key(const char *tmp)
 	CHECK(old && strcmp(sign_key_public(old), pub) == 0);
 	struct event ev = vscene_event("bob", EV_NOTE, "pre", "{\"text\":\"signed with the old key\"}");
 	int64_t seq = vscene_forge(&sc, run2.id, &ev, "bob", old);
-	char *want = xasprintf("event %" PRId64 " (note by bob): signed with a key of bob's that was replaced before "
-		"it (engineers event 3, key_rotated)", seq);
+	char *want = xasprintf("event %" PRId64 " (note by bob): signed with a key of bob's that was replaced "
+		"(engineers event 3, key_rotated) before this event was recorded", seq);
 	EXPECT_FAIL(&sc, NULL, run2.id, seq, want);
 	EXPECT_FAIL(&sc, run2.id, run2.id, seq, want);
 	free(want);
@@ -204,6 +204,30 @@ static void test_unsigned_through_raised(const char *tmp)
 	free(sql);
 	EXPECT_FAIL(&sc, NULL, sc.run.id, 6, "event 6 (note by bob): carries no signature by bob, who had a key "
 		"since engineers event 2 (its signature was removed)");
+	vscene_close(&sc);
+}
+
+/* The clock steps back between bob's note and his PIN change: the note
+ * came first in the record, so the old key's signature on it stands. */
+static void test_clock_step_back(const char *tmp)
+{
+	struct vscene sc;
+	vscene_open(&sc, tmp, "clock-back");
+	sqlite3 *db = vscene_attacker(&sc);
+	char *sql = xasprintf("SELECT max(time_us) FROM events WHERE chain = '%s'", sc.run.id);
+	int64_t last_us = fixture_sql_int(db, sql);
+	free(sql);
+	sqlite3_close(db);
+	struct sign_params p;
+	struct sign_key *k = fixture_key("bob-pin-2", &p);
+	struct event origin = fixture_event("bob", "", "", NULL);
+	origin.time_us = last_us - 1000000;
+	CHECK(store_set_key(sc.st, "bob", EV_KEY_ROTATED, k, &p, sc.bob, &origin) == STORE_OK);
+	event_clear(&origin);
+	sign_key_destroy(sc.bob);
+	sc.bob = k;
+	EXPECT_OK(&sc, NULL);
+	EXPECT_OK(&sc, sc.run.id);
 	vscene_close(&sc);
 }
 
@@ -315,6 +339,7 @@ int main(void)
 	test_forged_rotation(tmp);
 	test_backdated_old_key(tmp);
 	test_unsigned_through_raised(tmp);
+	test_clock_step_back(tmp);
 	test_added_without_key(tmp);
 	test_late_pin_changed(tmp);
 	test_override(tmp);
