@@ -232,7 +232,9 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 				continue;
 			}
 		}
-		strbuf_add(&sb, p, 1);
+		/* a '$' right before a placeholder would make "$${NAME}", which
+		 * countersign reads as "$" and "{NAME}": "$$" keeps it the shell's */
+		strbuf_addstr(&sb, p[1] == '<' && placeholder_at(p + 1, cmd) ? "$$" : "$");
 		p++;
 	}
 	strvec_clear(&assigned);

@@ -514,6 +514,9 @@ static void test_placeholders(void)
 		{"echo '${HOME}' '$$'", "echo '$${HOME}' '$$$$'", ""},
 		{"echo $$ ${HOME} ${REPLICAS:-3} ${lower}", "echo $$$$ $${HOME} $${REPLICAS:-3} $${lower}", ""},
 		{"echo ${UNCLOSED", "echo $${UNCLOSED", ""},
+		/* a '$' written right before a placeholder is the shell's: "$$" before "${NAME}" */
+		{"echo cost: $<AMOUNT> \\$<X>", "echo cost: $$${AMOUNT} \\$$${X}", "AMOUNT=Amount;X=X"},
+		{"echo ${<VAR>}", "echo $${${VAR}}", "VAR=Var"},
 		{"read -r ANSWER; echo $ANSWER", "read -r ANSWER; echo $ANSWER", ""},
 		/* not placeholders: redirections, here-documents, comparisons */
 		{"kubectl apply -f - <<EOF\nspec: {}\nEOF", "kubectl apply -f - <<EOF\nspec: {}\nEOF", ""},
