@@ -190,7 +190,8 @@ static const struct cli_command commands[] = {
 		"\n"
 		"  -o, --output F   write F whole or not at all (- is standard output)\n"
 		"\n"
-		"Only reads the database. Exit status 0; 2 for an unknown run; 3 when the database\n"
+		"Only reads the database. Exit status 0; 2 for an unknown run or a record from before\n"
+		"checkpoints (any command that records brings it up to date); 3 when the database\n"
 		"cannot be read or FILE cannot be written.\n",
 		cmd_checkpoint},
 };
