@@ -434,8 +434,23 @@ void map_row(struct mapper *mp, int blk)
 	int h = mp->heads[3] >= 0 ? mp->heads[3] : mp->heads[2];
 	if (h >= 0 && import_heading_kind(mp->doc->b[h].text ? mp->doc->b[h].text : "") == IMPORT_HEADING_REFERENCE)
 		return;  /* a table of links or contacts */
-	struct import_item *it = map_item(mp, b->cells.v[0], b->line);
-	for (size_t i = 1; i < b->cells.n; i++) {
+	/* a checkbox in a table: "| [ ] DNS switched |", or its own column */
+	const char *title = b->cells.v[0];
+	size_t first = 1;
+	bool ticked = false;
+	if (title[0] == '[' && title[1] && strchr(" xX", title[1]) && title[2] == ']') {
+		ticked = title[1] != ' ';
+		title += 3 + strspn(title + 3, " ");
+		if (!*title && b->cells.n > 1 && *b->cells.v[1])
+			title = b->cells.v[1], first = 2;
+		else if (!*title)
+			return;
+	}
+	struct import_item *it = map_item(mp, title, b->line);
+	if (ticked)
+		import_msg(mp->ms, IMPORT_NOTE, b->line,
+			"checkbox \"%s\" was ticked in the source: imported as an item to check in each run", it->title);
+	for (size_t i = first; i < b->cells.n; i++) {
 		if (!*b->cells.v[i])
 			continue;
 		if (i < b->head.n && *b->head.v[i])

@@ -143,7 +143,15 @@ static void finish_item(struct walk *w, int blk)
 		size_t end = w->bold_open ? strlen(text) : w->bold_end;
 		b->bold = import_trim(xstrndup(text + w->bold_start, end - w->bold_start));
 		b->rest = import_trim(xstrdup(text + end));
-		if (!*b->bold) {
+		/* "**Take** a backup": emphasis inside a sentence, which goes on in
+		 * lower case; the whole text is the title */
+		bool sentence = b->rest[0] >= 'a' && b->rest[0] <= 'z';
+		/* "**Freeze deploys**: no merges" or "**Notify** - in #ops": the
+		 * separator is no part of the detail */
+		size_t sep = strspn(b->rest, ":-\xe2\x80\x93\x94");
+		if (sep && (!b->rest[sep] || b->rest[sep] == ' ') && strncmp(b->rest, "--", 2) != 0)
+			memmove(b->rest, b->rest + sep, strlen(b->rest + sep) + 1), import_trim(b->rest);
+		if (!*b->bold || sentence) {
 			free(b->bold);
 			free(b->rest);
 			b->bold = b->rest = NULL;
