@@ -149,7 +149,7 @@ static char *literal(const char *line)
  * for a comment's sake ("#incident-<timestamp>") would only be noise. A
  * script with a here-document is read whole, since a "#" line there is
  * text. */
-static void add_script(struct mapper *mp, struct import_item *it, const char *script)
+static void add_script(struct mapper *mp, struct import_item *it, const char *script, int line)
 {
 	struct strvec lines = {0}, comments = {0};
 	split_lines(script, &lines);
@@ -175,10 +175,19 @@ static void add_script(struct mapper *mp, struct import_item *it, const char *sc
 		split_lines(run, &out);
 		heredoc = true;
 	}
+	/* past IMPORT_MAX_VARS a placeholder stays "<...>": such a script must
+	 * not run as it is, so it is kept as details to fill in by hand */
+	bool literal_ph = import_has_placeholder(run);
+	if (literal_ph) {
+		import_msg(mp->ms, IMPORT_WARNING, line, "this command keeps a \"<...>\" placeholder no variable was "
+			"made for (more than the %d variables a checklist takes): imported as a manual step, not run",
+			IMPORT_MAX_VARS);
+		strvec_push(&it->details, "Not run (placeholders left to fill in):");
+	}
 	size_t c = 0;
 	for (size_t i = 0; i < out.n; i++) {
 		bool mine = !heredoc && comment_line(&lines, i);
-		strvec_push(&it->run, mine ? comments.v[c++] : out.v[i]);
+		strvec_push(literal_ph ? &it->details : &it->run, mine ? comments.v[c++] : out.v[i]);
 	}
 	it->confirm |= import_destructive(script);
 	it->interactive |= import_interactive(script);
@@ -220,7 +229,7 @@ void map_task(struct mapper *mp, int blk)
 			"checkbox \"%s\" was ticked in the source: imported as an item to check in each run", it->title);
 	if (code) {
 		check_code(mp, code, b->line);
-		add_script(mp, it, code);
+		add_script(mp, it, code, b->line);
 	}
 	settle_kind(it);
 	free(rest_code);
@@ -377,7 +386,7 @@ static void map_shell(struct mapper *mp, struct import_item *it, const struct im
 		}
 	} else {
 		check_code(mp, code, b->content_line ? b->content_line : b->line + 1);
-		add_script(mp, it, cmds);
+		add_script(mp, it, cmds, b->content_line ? b->content_line : b->line + 1);
 	}
 	if (*output) {
 		strvec_push(&it->details, "Sample output:");

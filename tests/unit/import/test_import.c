@@ -101,6 +101,8 @@ static void compare(const char *path, const char *got, bool bless)
 	free(want);
 }
 
+static bool has_message(const struct import_result *r, int line, const char *part);
+
 /* The interface's edges, and input built here too large or too deep to keep
  * as a fixture: a clear status and message, never a crash. */
 static void api_checks(void)
@@ -130,6 +132,19 @@ static void api_checks(void)
 	for (size_t i = 0; i < r.n_messages; i++)
 		said |= strstr(r.messages[i].text, "nested deeper than 32 levels") != NULL;
 	CHECK(said);
+	import_result_clear(&r);
+	strbuf_release(&sb);
+
+	/* more placeholders than a checklist takes variables: the block past the
+	 * limit keeps its "<...>" and must not run (it is a manual item) */
+	strbuf_addstr(&sb, "# Many\n\n## Fill in\n\n### First\n\n```bash\n");
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "echo <P%d>\n", i);
+	strbuf_addstr(&sb, "```\n\n### Second\n\n```bash\necho <ONE_TOO_MANY>\n```\n");
+	CHECK(import_markdown(sb.data, sb.len, "many.md", &r) == IMPORT_OK);
+	CHECK(r.variables == 1000 && r.commands == 1 && r.manuals == 1);
+	CHECK(r.json && !strstr(r.json, "\"run\": \"echo <ONE_TOO_MANY>\""));
+	CHECK(has_message(&r, 1013, "variables"));
 	import_result_clear(&r);
 	strbuf_release(&sb);
 
