@@ -128,6 +128,18 @@ struct import_item *map_item(struct mapper *mp, const char *title, int line)
 	}
 	it->id = import_make_id(it->title, "item", &s->item_ids);
 	it->kind = xstrdup("manual");
+	int step = map_step(mp);
+	if (step >= 0 && !mp->used[step]) {
+		/* a step heading over a list of steps or checkboxes has no item of
+		 * its own: its title goes with the first one, and stderr says so */
+		char *st = map_heading_title(mp, step);
+		if (strcmp(st, it->title) != 0) {
+			import_msg(mp->ms, IMPORT_NOTE, mp->doc->b[step].line,
+				"step \"%s\" is imported as the items under it, from \"%s\"", st, it->title);
+			strvec_pushf(&it->details, "Part of %s", st);
+		}
+		free(st);
+	}
 	for (int l = 1; l <= 6; l++)
 		if (mp->heads[l] >= 0)
 			mp->used[mp->heads[l]] = true;

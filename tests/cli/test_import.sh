@@ -164,4 +164,24 @@ run "$CS" help import
 expect_rc 0 "help import"
 expect_in out "--force" "help import names --force"
 
+# Every runbook of the unit tests, counted by another reader (cmark-gfm):
+# each heading, checkbox and code block is in the checklist or in a message.
+if command -v cmark-gfm >/dev/null 2>&1; then
+	n=0
+	for md in "$SRC"/tests/unit/import/fixtures/*.md; do
+		[ -f "${md%.md}.json" ] || continue
+		name=$(basename "$md" .md)
+		"$CS" import "$md" >"$T/$name.json" 2>"$T/$name.err"
+		if python3 "$SRC/tests/cli/import_account.py" "$md" "$T/$name.json" "$T/$name.err" >"$T/$name.account" 2>&1; then
+			ok "fixture $name: every part accounted for"
+		else
+			fail "fixture $name: $(grep 'not accounted' "$T/$name.account" | head -3)"
+		fi
+		n=$((n + 1))
+	done
+	[ "$n" -ge 20 ] && ok "$n fixtures accounted" || fail "only $n fixtures found"
+else
+	echo "cmark-gfm is absent: fixtures not counted"
+fi
+
 finish
