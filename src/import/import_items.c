@@ -257,6 +257,16 @@ void map_bullet(struct mapper *mp, int blk)
 		free(title);
 		return;
 	}
+	char *wait = *text ? import_wait(text) : NULL;
+	if (wait) {
+		/* "2. Wait 15 minutes and watch the error rate.": a step of its own */
+		struct import_item *it = map_item(mp, text, b->line);
+		it->duration = wait;
+		mp->item_of[blk] = last_index(mp);
+		settle_kind(it);
+		mp->last_para = -1;
+		return;
+	}
 	if (*text)
 		strbuf_addf(&mp->text, "- %s\n", text);
 	mp->last_para = -1;
