@@ -177,6 +177,31 @@ char *import_clean_title(const char *title)
 	return out;
 }
 
+/* The ASCII letters a Latin letter with a mark is read as in an id ("é" as
+ * "e", "ß" as "ss"), so that "Café" gives "cafe", not "caf"; NULL for any
+ * other character. */
+static const char *latin_fold(uint32_t cp)
+{
+	static const char *const latin1[64] = {
+		"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+		"d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
+		"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+		"d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y",
+	};
+	static const struct { uint32_t last; const char *fold; } extended_a[] = {  /* U+0100... */
+		{0x105, "a"}, {0x10d, "c"}, {0x111, "d"}, {0x11b, "e"}, {0x123, "g"}, {0x127, "h"},
+		{0x131, "i"}, {0x133, "ij"}, {0x135, "j"}, {0x138, "k"}, {0x142, "l"}, {0x14b, "n"},
+		{0x151, "o"}, {0x153, "oe"}, {0x159, "r"}, {0x161, "s"}, {0x167, "t"}, {0x173, "u"},
+		{0x175, "w"}, {0x178, "y"}, {0x17e, "z"}, {0x17f, "s"},
+	};
+	if (cp >= 0xc0 && cp <= 0xff)
+		return latin1[cp - 0xc0];
+	for (size_t k = 0; cp >= 0x100 && k < sizeof(extended_a) / sizeof(extended_a[0]); k++)
+		if (cp <= extended_a[k].last)
+			return extended_a[k].fold;
+	return NULL;
+}
+
 char *import_make_id(const char *title, const char *fallback, struct import_ids *used)
 {
 	enum { MAX = 48 };
@@ -194,16 +219,20 @@ char *import_make_id(const char *title, const char *fallback, struct import_ids 
 			continue;
 		}
 		i += (size_t)n;
-		if (cp < 0x80 && is_alnum((unsigned char)cp)) {
+		char one[2] = {(char)cp, '\0'};
+		const char *word = cp < 0x80 && is_alnum((unsigned char)cp) ? one : latin_fold(cp);
+		if (word) {
 			if (dash && sb.len > 0) {
 				if (sb.len + 2 > MAX)
 					break;
 				strbuf_addstr(&sb, "-");
 			}
-			if (sb.len + 1 > MAX)
+			if (sb.len + strlen(word) > MAX)
 				break;
-			char c = (char)lower((unsigned char)cp);
-			strbuf_add(&sb, &c, 1);
+			for (const char *w = word; *w; w++) {
+				char c = (char)lower((unsigned char)*w);
+				strbuf_add(&sb, &c, 1);
+			}
 			dash = false;
 		} else if (cp == '\'' || cp == 0x2019) {
 			/* An apostrophe joins: "don't" is one word. */

@@ -56,8 +56,9 @@ void import_ids_add(struct import_ids *ids, const char *id);
 void import_ids_clear(struct import_ids *ids);
 
 /* An id made from TITLE (docs/checklist-format.md, Ids): lowercase ASCII
- * letters, digits and dashes, from the title's words (non-ASCII letters
- * dropped, "don't" one word), at most 48 characters (cut at a word when it
+ * letters, digits and dashes, from the title's words (accented Latin
+ * letters read as ASCII, "é" as "e" and "ß" as "ss"; other non-ASCII
+ * letters dropped; "don't" one word), at most 48 characters (cut at a word when it
  * can), never empty ("section", "item"... from FALLBACK), and unique
  * within USED (a "-2", "-3"... suffix past the highest one taken), to
  * which it is added; USED may be NULL. Returns a string the caller frees. */
