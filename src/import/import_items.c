@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "import_map.h"
 
@@ -368,11 +369,15 @@ static char *code_title(struct mapper *mp, int line, char **estimate, bool *opti
 /* A block in another language: details of IT, never run. */
 static void map_other(struct mapper *mp, struct import_item *it, const struct import_block *b)
 {
-	char *name = *b->info ? xstrndup(b->info, strcspn(b->info, " \t{")) : xstrdup("untagged");
+	/* "python", "python title=x", or pandoc's "{.python .numberLines}" */
+	const char *info = b->info + strspn(b->info, "{. \t");
+	size_t len = strcspn(info, " \t{}");
+	char *name = len ? xstrndup(info, len) : xstrdup(*b->info ? "tagged" : "untagged");
 	strvec_pushf(&it->details, "Not run (%s block):", name);
 	map_details(it, b->text);
 	import_msg(mp->ms, IMPORT_NOTE, b->line, "%s %s block is never run: kept in the details of \"%s\"",
-		strchr("aeiou", tolower((unsigned char)name[0])) ? "an" : "a", name, it->title);
+		strchr("aeiou", tolower((unsigned char)name[0])) || strncasecmp(name, "html", 4) == 0 ? "an" : "a",
+		name, it->title);
 	free(name);
 }
 
