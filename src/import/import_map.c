@@ -194,8 +194,10 @@ static void flush_pending(struct mapper *mp)
 		struct import_section *s = &mp->m->sections[mp->sec];
 		for (size_t i = 0; i < mp->pending.n; i++)
 			strvec_push(&s->items[s->n_items - 1].details, mp->pending.v[i]);
+		strvec_clear(&mp->pending);
 	}
-	strvec_clear(&mp->pending);
+	/* with no item before it (a warning under the title) it waits for the
+	 * next item, past the heading */
 }
 
 /* "Step 3 ...", "OPTIONAL Step 3 ...", "Step 0.1: ...". */
