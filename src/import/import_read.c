@@ -256,6 +256,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *data)
 		w->ignored++;
 		return 0;
 	}
+	w->in_comment = false;  /* an inline comment never spans blocks */
 	struct frame *parent = top(w);
 	/* A list item's own text ends where a block inside it starts. */
 	if (parent && parent->type == MD_BLOCK_LI && w->target == parent->blk && parent->blk >= 0 &&
