@@ -345,7 +345,8 @@ void map_para(struct mapper *mp, int blk)
  * else the section's heading. */
 static char *code_title(struct mapper *mp, int line, char **estimate, bool *optional)
 {
-	if (mp->last_para >= 0) {
+	/* the paragraph still unclaimed: still in the text read since the last item */
+	if (mp->last_para >= 0 && mp->text.data && mp->last_para_at <= mp->text.len) {
 		const char *t = mp->doc->b[mp->last_para].text;
 		size_t n = strlen(t);
 		if (n > 1 && n <= 100 && t[n - 1] == ':') {

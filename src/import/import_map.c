@@ -148,6 +148,7 @@ struct import_item *map_item(struct mapper *mp, const char *title, int line)
 		map_details(it, mp->text.data);
 		strbuf_release(&mp->text);
 	}
+	mp->last_para = -1;  /* its paragraph is this item's now: it titles no later code block */
 	for (size_t i = 0; i < mp->pending.n; i++)
 		strvec_push(&it->details, mp->pending.v[i]);
 	strvec_clear(&mp->pending);
