@@ -118,8 +118,8 @@ static bool name_of(const char *s, size_t len, char **name, char **prompt)
 /* The length of a "<words>" placeholder at P, or 0. */
 static size_t placeholder_at(const char *p, const char *start)
 {
-	if (p[0] != '<' || !((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z')) ||
-			(p > start && p[-1] == '<'))
+	/* a digit may start one (<2fa code>): name_of gives it a leading '_' */
+	if (p[0] != '<' || !is_alnum((unsigned char)p[1]) || (p > start && p[-1] == '<'))
 		return 0;
 	for (size_t i = 1; i < 80; i++) {
 		char c = p[i];
