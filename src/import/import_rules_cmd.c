@@ -480,7 +480,7 @@ static bool segment_interactive(const struct segment *seg)
 			for (size_t i = a; i < seg->words.n; i++) {
 				const char *w = seg->words.v[i];
 				if (w[0] == '-') {
-					if (strchr("hpanu", w[1]) && w[2] == '\0')
+					if (w[1] && strchr("hpanu", w[1]) && w[2] == '\0')
 						i++;
 					continue;
 				}
@@ -493,7 +493,8 @@ static bool segment_interactive(const struct segment *seg)
 	if (!strcmp(base, "ssh")) {
 		size_t i = a;
 		for (; i < seg->words.n && seg->words.v[i][0] == '-'; i++)
-			if (seg->words.v[i][2] == '\0' && strchr("bcDEeFIiJLlmOopQRSWw", seg->words.v[i][1]))
+			if (seg->words.v[i][1] && seg->words.v[i][2] == '\0' &&
+					strchr("bcDEeFIiJLlmOopQRSWw", seg->words.v[i][1]))
 				i++;
 		return i + 1 >= seg->words.n; /* a host and nothing to run */
 	}

@@ -835,6 +835,11 @@ static void test_interactive(void)
 		{"kubectl get pods --watch", true},
 		{"kubectl edit configmap app-config", true},
 		{"oc rsh web-1", true},
+		/* a lone "-" among the options (read from stdin) is read within
+		 * the word, not past it */
+		{"redis-cli - -h", true},
+		{"redis-cli -", true},
+		{"ssh - host", true},
 		{"oc debug node/worker-0", true},
 		{"oc debug node/worker-0 -- chroot /host uptime", false},
 		{"psql -U noa -d noa", true},
