@@ -175,6 +175,11 @@ enum store_status store_audit(struct store *st, const struct store_audit_filter 
  * gets each entry (valid during the call only) and returns false to stop. */
 enum store_status store_audit_each(struct store *st, const struct store_audit_filter *f, store_audit_fn fn, void *user);
 
+/* Fills O (zeroed first) with this process's identity: actor "system", the
+ * login, host and terminal; the strings are malloc'd (event_clear frees
+ * them). The registry's own events take it; session_origin starts from it. */
+void store_process_origin(struct event *o);
+
 /* --- the registry chain and checkpoints --- */
 /* The record's id (registry_opened's "record") into OUT. */
 enum store_status store_record_id(struct store *st, char out[CHECKPOINT_RECORD_HEX]);

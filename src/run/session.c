@@ -70,17 +70,11 @@ void session_open_shared(struct session *s, const struct session *owner)
 
 void session_origin(struct event *o, const char *actor)
 {
-	memset(o, 0, sizeof(*o));
-	o->actor = xstrdup(actor ? actor : "system");
-	struct passwd *pw = getpwuid(geteuid());
-	o->os_user = xstrdup(pw && pw->pw_name ? pw->pw_name : "?");
-	char host[256] = "";
-	gethostname(host, sizeof(host) - 1);
-	o->host = xstrdup(host);
-	const char *tty = NULL;
-	for (int fd = 0; fd <= 2 && !tty; fd++)
-		tty = isatty(fd) ? ttyname(fd) : NULL;
-	o->tty = xstrdup(tty ? tty : "none");
+	store_process_origin(o);
+	if (actor) {
+		free(o->actor);
+		o->actor = xstrdup(actor);
+	}
 	o->target = xstrdup("");
 	o->payload = xstrdup("{}");
 }

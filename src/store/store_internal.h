@@ -158,9 +158,6 @@ enum store_status store_registry_run_ended_locked(struct store *st, const char *
 bool store_registry_fill(struct store *st);
 /* The run_registered payload of RUN (malloc'd JSON text, caller frees). */
 char *store_run_registered_payload(const struct store_run_row *run);
-/* Fills O's actor ("system"), os_user, host and tty (malloc'd; clear O with
- * event_clear) from this process: its user, host name and terminal. */
-void store_process_origin(struct event *o);
 
 /* Applies the migrations in migrations.c; false with the reason in ST. */
 bool store_migrate(struct store *st);
