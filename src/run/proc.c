@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -101,21 +102,20 @@ char *proc_pid_namespace(void)
 	return xstrdup(buf);
 }
 
-/* Whether process NAME's environment holds MARKER: 1 yes, 0 no, -1 cannot
- * be read (another user's process). */
-static int environ_has(const char *name, const char *marker)
+int proc_marked(pid_t pid, const char *marker)
 {
-	char path[300];
-	snprintf(path, sizeof(path), "/proc/%s/environ", name);
+	assert(marker && *marker);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return errno == ENOENT ? 0 : -1;
+		return errno == EACCES || errno == EPERM ? -1 : 0;
 	struct strbuf sb = {0};
 	char buf[4096];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		strbuf_add(&sb, buf, n);
-	bool failed = ferror(f);
+	int read_errno = ferror(f) ? errno : 0;
 	fclose(f);
 	int found = 0;
 	size_t mlen = strlen(marker);
@@ -123,7 +123,11 @@ static int environ_has(const char *name, const char *marker)
 		if (strncmp(sb.data + i, marker, mlen + 1) == 0)
 			found = 1;
 	strbuf_release(&sb);
-	return failed && !found ? -1 : found;
+	/* A process exiting meanwhile (ESRCH: it has no memory left to read)
+	 * runs nothing more; only a refusal means "another user's". */
+	if (!found && (read_errno == EACCES || read_errno == EPERM))
+		return -1;
+	return found;
 }
 
 /* The live members of PGID that are the check's: marked with MARKER, or
@@ -148,7 +152,7 @@ static int find_members(pid_t pgid, unsigned long long start, const char *marker
 		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
 		if (ps.start < start || (pid == pgid && ps.start != start))
 			same = false;  /* cannot be the recorded group */
-		int marked = marker ? environ_has(e->d_name, marker) : 1;
+		int marked = marker ? proc_marked(pid, marker) : 1;
 		if (marked < 0)
 			(*unknown)++;
 		else if (marked && n < max)

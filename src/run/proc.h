@@ -23,6 +23,12 @@ char *proc_boot_id(void);
  * or NULL: a process recorded in another namespace cannot be looked up here. */
 char *proc_pid_namespace(void);
 
+/* Whether PID's environment holds the line MARKER ("NAME=VALUE"): 1 yes;
+ * 0 no, or the process is gone or exiting (a zombie's environment cannot
+ * be read, and it runs nothing); -1 when reading it is refused (another
+ * user's process). */
+int proc_marked(pid_t pid, const char *marker);
+
 /* What proc_stop_group found and did. */
 struct proc_stopped {
 	int found;      /* live processes identified as the check's */

@@ -262,6 +262,61 @@ static void test_zombie_is_gone(void)
 	free(run);
 }
 
+/* Starts PROGRAM (an absolute path, with ARG) with only MARKER in its
+ * environment, which is where /proc/PID/environ reads it from. */
+static pid_t spawn_marked(const char *program, const char *arg, const char *marker)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		char *const argv[] = {(char *)program, (char *)arg, NULL};
+		char *const envp[] = {(char *)marker, NULL};
+		execve(program, argv, envp);
+		_exit(127);
+	}
+	return child;
+}
+
+static bool is_zombie(pid_t pid)
+{
+	char path[64], buf[256] = "";
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'Z';
+}
+
+/* A member that exits while the group is searched is not "someone else's
+ * process": a zombie's environment cannot be read (ESRCH), and counting it
+ * as unknown left a killed check running after its recovery. */
+static void test_marked_exiting(void)
+{
+	const char *marker = "COUNTERSIGN_CHECK_ID=0123456789abcdef";
+	pid_t live = spawn_marked("/bin/sleep", "30", marker);
+	pid_t other = spawn_marked("/bin/sleep", "30", "COUNTERSIGN_CHECK_ID=fedcba9876543210");
+	pid_t dead = spawn_marked("/bin/true", "x", marker);
+	bool exec_done = false;
+	for (int i = 0; i < 500 && !(exec_done && is_zombie(dead)); i++) {
+		exec_done = proc_marked(live, marker) == 1;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	CHECK(exec_done);
+	CHECK(is_zombie(dead));
+	CHECK(proc_marked(live, marker) == 1);
+	CHECK(proc_marked(other, marker) == 0);
+	CHECK(proc_marked(dead, marker) == 0);
+	kill(live, SIGKILL);
+	kill(other, SIGKILL);
+	waitpid(live, NULL, 0);
+	waitpid(other, NULL, 0);
+	waitpid(dead, NULL, 0);
+	CHECK(proc_marked(dead, marker) == 0);  /* gone altogether */
+}
+
 /* A check recorded on another host is left alone, shown as such, and the
  * operator records it as interrupted; one alive here cannot be. */
 static void test_elsewhere_and_recover(void)
@@ -462,6 +517,7 @@ int main(void)
 	test_elsewhere_and_recover();
 	test_leftovers_stopped();
 	test_marked_members();
+	test_marked_exiting();
 	test_other_pid_namespace();
 	test_rules_on_current_state();
 	free(db_path);
