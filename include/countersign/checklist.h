@@ -27,6 +27,7 @@ enum checklist_notify_event {
 	NOTIFY_GATE_PASSED, NOTIFY_OVERRIDE, NOTIFY_WAIVER, NOTIFY_CHOICE, NOTIFY_NOTE,
 	NOTIFY_GATE_REOPENED,
 	NOTIFY_CHECKPOINT, /* a run completed: the record's checkpoint (checkpoint.h) */
+	NOTIFY_GATE_WAITING, /* a section's items passed signoff_within ago and its gate is not signed */
 	NOTIFY_EVENT_COUNT
 };
 
@@ -100,11 +101,33 @@ struct checklist_item {
 	int line, col;
 };
 
+/* What a signature says (21 CFR Part 11 section 11.50): the work was
+ * done by the signer, reviewed, approved, or rejected. */
+enum checklist_meaning { MEANING_PERFORMED, MEANING_REVIEWED, MEANING_APPROVED, MEANING_REJECTED };
+#define CHECKLIST_MEANING_COUNT 4
+/* "performed", "reviewed", "approved", "rejected" (static text). */
+const char *checklist_meaning_name(enum checklist_meaning m);
+/* Parses a meaning; also the names records made before meanings existed
+ * used ("approve", "reject"). False when NAME is none of them. */
+bool checklist_meaning_parse(const char *name, enum checklist_meaning *out);
+
+/* Who may sign a section's gate ("signoffs": a number, or an object). */
+struct checklist_policy {
+	int count;                 /* distinct engineers whose counted signatures the gate needs */
+	char **roles;              /* each held by at least one counted signer; NULL when none */
+	size_t n_roles;
+	bool independent;          /* no one who ran, attested or waived an item of the section counts */
+	bool performed;            /* also a current "performed" signature by one who did that work */
+	enum checklist_meaning meaning; /* what counted signatures mean: MEANING_APPROVED or MEANING_REVIEWED */
+};
+
 struct checklist_section {
 	char *id, *title, *phase, *description, *choice;
 	char *rollback_for;  /* a rollback section: the id of the section it rolls back, or NULL */
 	int64_t estimate_lo_ms, estimate_hi_ms;
-	int signoffs;
+	int signoffs;        /* policy.count, kept for the many readers of the number */
+	struct checklist_policy policy; /* the section's own, or the checklist's default */
+	int64_t signoff_within_ms; /* 0: none; after the items pass, the gate is waited for this long */
 	bool gate, always_open;
 	struct checklist_item *items;
 	size_t n_items;

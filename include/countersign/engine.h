@@ -20,7 +20,11 @@ bool engine_verdict_parse(const char *name, enum engine_verdict *out);
 
 struct engine_signoff {
 	char *engineer, *comment, *os_user, *host, *tty;
-	bool approve;
+	enum checklist_meaning meaning; /* "approve"/"reject" of older records read as approved/rejected */
+	bool approve;                    /* meaning == MEANING_APPROVED */
+	char **roles;                    /* the roles the signer held when signing (from the event) */
+	size_t n_roles;
+	bool counted;                    /* counts toward the gate under the section's policy */
 	bool stale;                      /* signed other evidence than the current */
 	bool superseded;                 /* the same engineer signed the current evidence again later */
 	char digest[EVENT_HASH_HEX];
@@ -42,6 +46,8 @@ struct engine_item_state {
 	char *running_payload;           /* payload of the open check_started, for recovery */
 	char *finished_payload;          /* payload of the latest check_finished (evidence, status) */
 	bool needs_attestation;          /* interactive ran, or no_data inconclusive */
+	bool overdue;                    /* a manual item with a timeout, still not done after it */
+	int64_t due_us;                  /* when such an item becomes overdue (0: no timeout, or not open) */
 	/* What the gate counts: the latest verdict, except after a re-check of
 	 * an item of a section whose gate had passed that did not turn it into
 	 * a failure: then still the verdict that was signed. */
@@ -71,7 +77,14 @@ struct engine_section_state {
 	bool chosen, not_chosen, forced;
 	bool gate_passed;                /* by the rules or FORCED */
 	int required_done, required_total;
-	int approvals;                   /* distinct engineers, current evidence */
+	int approvals;                   /* distinct engineers whose signatures count, current evidence */
+	bool policy_met;                 /* roles, independence and "performed" of the policy are satisfied */
+	char **executors;                /* who ran, attested or waived an item of the section */
+	size_t n_executors;
+	int64_t opened_us;               /* when the section could first be worked on (0: not yet) */
+	int64_t items_done_us;           /* since when every required item has passed (0: not all) */
+	int64_t waiting_us;              /* items done, gate not passed: for how long (as of refresh) */
+	int waiting_notices;             /* gate_waiting events recorded for the current items_done_us */
 	bool rejected;                   /* a current rejection stands */
 	char digest[EVENT_HASH_HEX];     /* of the current evidence */
 	struct engine_signoff *signoffs;        /* in order, stale ones included */
@@ -150,7 +163,27 @@ bool engine_can_check(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_attest(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_waive(const struct engine *e, size_t s, size_t i, char **why);
 bool engine_can_choose(const struct engine *e, size_t s, char **why);
-bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why);
+/* The registered engineers and their roles, as the record says now (for
+ * the rules that need roles, and to name who could sign). */
+struct engine_person {
+	const char *name;
+	const char *const *roles;
+	size_t n_roles;
+};
+struct engine_roster {
+	const struct engine_person *people;
+	size_t n;
+};
+/* ENGINEER may give a signature of MEANING to section S. ROSTER (NULL:
+ * nobody holds a role) gives ENGINEER's roles and, in a refusal by the
+ * section's policy, who could sign instead ("needs an approver with role
+ * dba who did not run items of this section: carol, dave"). */
+bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, enum checklist_meaning meaning,
+	const struct engine_roster *roster, char **why);
+/* What section S's gate still needs, in words ("1 more approval, by an
+ * engineer with role dba who did not run its items: carol, dave"), or NULL
+ * when nothing (passed, ungated, or only its items are missing). Caller frees. */
+char *engine_gate_needs(const struct engine *e, size_t s, const struct engine_roster *roster);
 bool engine_can_override(const struct engine *e, size_t s, char **why);
 /* An override of S may be asked for: it could be overridden, and no other
  * request waits for its confirmation (a second one would silently replace

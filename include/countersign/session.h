@@ -80,7 +80,7 @@ struct session_guard {
 	enum session_action action;
 	size_t sec, item;
 	const char *engineer;   /* ACTION_SIGN */
-	bool approve;           /* ACTION_SIGN */
+	enum checklist_meaning meaning; /* ACTION_SIGN */
 	const char *digest;     /* ACTION_SIGN: the evidence that was shown and signed */
 	int64_t seq;            /* ACTION_RECOVER */
 };

@@ -180,7 +180,7 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 		return finish(&r, CS_INVALID);
 	}
 	const char *who = r.o.engineers[0];
-	if (!engine_can_sign(r.s.eng, r.sec, who, !r.o.reject, &why))
+	if (!engine_can_sign(r.s.eng, r.sec, who, r.o.reject ? MEANING_REJECTED : MEANING_APPROVED, NULL, &why))
 		return finish(&r, session_refuse(&r.s, why));
 	if ((rc = cli_authenticate(&r.s, "sign", who, r.o.pin_stdin)) != CS_OK)
 		return finish(&r, rc);
@@ -194,7 +194,7 @@ int cmd_sign(const struct cli_global *g, int argc, char **argv)
 	char digest[EVENT_HASH_HEX];
 	memcpy(digest, ss->digest, sizeof(digest));
 	struct session_guard guard = {.action = ACTION_SIGN, .sec = r.sec, .engineer = who,
-		.approve = !r.o.reject, .digest = digest};
+		.meaning = r.o.reject ? MEANING_REJECTED : MEANING_APPROVED, .digest = digest};
 	rc = record(&r, &guard, who, EV_SIGNED, sec->id, p);
 	if (rc == CS_OK) {
 		printf("%s: %s signed evidence %.16s... of %s\n", r.o.reject ? "rejected" : "approved", cli_safe(who), digest,

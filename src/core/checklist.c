@@ -121,7 +121,7 @@ const char *checklist_item_kind_name(enum checklist_item_kind kind)
 static const char *const event_names[NOTIFY_EVENT_COUNT] = {
 	"run_started", "run_completed", "run_aborted", "check_passed", "check_failed",
 	"signoff", "rejection", "gate_passed", "override", "waiver", "choice", "note",
-	"gate_reopened", "checkpoint",
+	"gate_reopened", "checkpoint", "gate_waiting",
 };
 
 const char *checklist_notify_event_name(enum checklist_notify_event ev)
@@ -141,4 +141,30 @@ int checklist_notify_event_parse(const char *name)
 		if (strcmp(event_names[i], name) == 0)
 			return i;
 	return -1;
+}
+
+static const char *const meaning_names[CHECKLIST_MEANING_COUNT] = {"performed", "reviewed", "approved", "rejected"};
+
+const char *checklist_meaning_name(enum checklist_meaning m)
+{
+	assert((unsigned)m < CHECKLIST_MEANING_COUNT);
+	return meaning_names[m];
+}
+
+bool checklist_meaning_parse(const char *name, enum checklist_meaning *out)
+{
+	if (!name)
+		return false;
+	for (int m = 0; m < CHECKLIST_MEANING_COUNT; m++) {
+		if (strcmp(name, meaning_names[m]) == 0) {
+			*out = (enum checklist_meaning)m;
+			return true;
+		}
+	}
+	/* what records made before meanings existed say */
+	if (strcmp(name, "approve") == 0 || strcmp(name, "reject") == 0) {
+		*out = name[0] == 'a' ? MEANING_APPROVED : MEANING_REJECTED;
+		return true;
+	}
+	return false;
 }

@@ -290,7 +290,9 @@ static void apply_signed(struct engine *e, size_t s, const struct event *ev, con
 	struct engine_signoff *so = &ss->signoffs[ss->n_signoffs++];
 	memset(so, 0, sizeof(*so));
 	const char *meaning = json_str(p, "meaning");
-	so->approve = !meaning || strcmp(meaning, "reject") != 0;
+	if (!checklist_meaning_parse(meaning, &so->meaning))
+		so->meaning = MEANING_APPROVED;  /* the oldest records said nothing: an approval */
+	so->approve = so->meaning == MEANING_APPROVED;
 	so->engineer = xstrdup(ev->actor ? ev->actor : "?");
 	so->comment = json_str(p, "comment") ? xstrdup(json_str(p, "comment")) : NULL;
 	so->os_user = ev->os_user ? xstrdup(ev->os_user) : NULL;

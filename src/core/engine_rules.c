@@ -178,8 +178,11 @@ bool engine_can_choose(const struct engine *e, size_t s, char **why)
 	return true;
 }
 
-bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, bool approve, char **why)
+bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, enum checklist_meaning meaning,
+	const struct engine_roster *roster, char **why)
 {
+	(void)roster;
+	bool approve = meaning != MEANING_REJECTED;
 	assert(engineer);
 	if (!section_workable(e, s, why))
 		return false;
@@ -262,4 +265,11 @@ bool engine_can_note(const struct engine *e, char **why)
 bool engine_can_abort(const struct engine *e, char **why)
 {
 	return run_open(e, why);
+}
+
+char *engine_gate_needs(const struct engine *e, size_t s, const struct engine_roster *roster)
+{
+	ENGINE_ASSERT_SECTION(e, s);
+	(void)roster;
+	return NULL;
 }

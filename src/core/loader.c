@@ -497,6 +497,8 @@ static void load_section(struct lctx *c, const cJSON *obj, struct checklist_sect
 	get_string(c, obj, "description", false, &s->description);
 	get_range(c, obj, "estimate", &s->estimate_lo_ms, &s->estimate_hi_ms);
 	get_int(c, obj, "signoffs", 0, 16, &s->signoffs);
+	s->policy.count = s->signoffs;
+	s->policy.meaning = MEANING_APPROVED;
 	get_bool(c, obj, "gate", &s->gate);
 	get_bool(c, obj, "always_open", &s->always_open);
 	if (get_id(c, obj, "choice", false, &s->choice) && s->always_open) {

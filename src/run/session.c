@@ -388,7 +388,7 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 		return false;
 	}
 	case ACTION_SIGN:
-		if (!engine_can_sign(e, g->sec, g->engineer, g->approve, why))
+		if (!engine_can_sign(e, g->sec, g->engineer, g->meaning, NULL, why))
 			return false;
 		if (g->digest && strcmp(g->digest, engine_section(e, g->sec)->digest) != 0) {
 			*why = xasprintf("the evidence of \"%s\" changed while signing; review it again and sign anew",

@@ -38,7 +38,7 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 	if (!approve && !comment[0]) {
 		ui_set_status(ui, true, "a rejection needs a comment saying what is wrong");
 		d->focus = SIGN_COMMENT;
-	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve, &why)) {
+	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve ? MEANING_APPROVED : MEANING_REJECTED, NULL, &why)) {
 		ui_refused(ui, false, why); /* refused by the rules: nothing recorded */
 	} else if (session_check_pin(&ui->s, name, pin, "sign") != CS_OK) {
 		pin_wrong = true;
@@ -55,7 +55,8 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 				cJSON_AddStringToObject(p, "comment", comment);
 			cJSON_AddStringToObject(p, "digest", ss->digest);
 			const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
-			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name, .approve = approve,
+			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name,
+				.meaning = approve ? MEANING_APPROVED : MEANING_REJECTED,
 				.digest = d->digest};
 			if (session_record(&ui->s, &guard, name, EV_SIGNED, sec->id, p) == CS_OK) {
 				ss = engine_section(ui->s.eng, d->sec);
@@ -90,7 +91,7 @@ static bool has_signed(const struct engine_section_state *ss, const char *engine
 static void approval_blocked(struct ui *ui, struct ui_dialog *d, size_t s)
 {
 	char *why = NULL;
-	if (engine_can_sign(ui->s.eng, s, "", true, &why))
+	if (engine_can_sign(ui->s.eng, s, "", MEANING_APPROVED, NULL, &why))
 		return;
 	free(why);
 	const struct checklist_section *sec = &ui->s.cl->sections[s];
@@ -116,7 +117,7 @@ void ui_sign_section(struct ui *ui)
 	char *why = NULL;
 	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	/* check with a name nobody has, so that only the section's rules speak */
-	bool allowed = engine_can_sign(ui->s.eng, ui->sec, "", false, &why);
+	bool allowed = engine_can_sign(ui->s.eng, ui->sec, "", MEANING_REJECTED, NULL, &why);
 	if (ui_refused(ui, allowed, why))
 		return;
 	const struct engine_section_state *ss = engine_section(ui->s.eng, ui->sec);

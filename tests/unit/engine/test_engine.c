@@ -473,7 +473,7 @@ static void test_optional_items(void)
 	CHECK(sec(f, PREP)->required_done == 0 && sec(f, PREP)->required_total == PREP_REQUIRED);
 	pass_prep(f);
 	CHECK(sec(f, PREP)->required_done == PREP_REQUIRED);
-	ALLOWED(engine_can_sign(f->e, PREP, "alice", true, &why));
+	ALLOWED(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why));
 	/* Optional but waivable: may be waived once failed. */
 	ALLOWED(engine_can_waive(f->e, PREP, EXTRA, &why));
 	approve(f, PREP, "alice");
@@ -534,7 +534,7 @@ static void test_manual_and_attestation(void)
 	ALLOWED(engine_can_attest(f->e, PREP, SHELL, &why));
 	pass_item(f, "prep/build");
 	pass_item(f, "prep/lint");
-	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", true, &why), "shell");
+	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why), "shell");
 	/* Approvals given anyway (e.g. recorded elsewhere) do not open the gate. */
 	approve(f, PREP, "alice");
 	approve(f, PREP, "bob");
@@ -586,8 +586,8 @@ static void test_wait(void)
 	CHECK(sec(f, SOAK)->approvals == 0);
 	MARK(f, SOAK, MARK_PASSED);
 	LOCK(f, FINAL, NONE);
-	REFUSED(engine_can_sign(f->e, SOAK, "alice", true, &why));
-	REFUSED(engine_can_sign(f->e, SOAK, "alice", false, &why));
+	REFUSED(engine_can_sign(f->e, SOAK, "alice", MEANING_APPROVED, NULL, &why));
+	REFUSED(engine_can_sign(f->e, SOAK, "alice", MEANING_REJECTED, NULL, &why));
 	engine_refresh(f->e, t + 20 * MIN_US);
 	VERDICT(f, SOAK, 0, VERDICT_PASS);
 	/* The state is a function of the events and now: asked about an earlier
@@ -779,12 +779,12 @@ static void test_signoffs(void)
 	struct fx *f = fx_open();
 	/* Approve is refused until every required item passes; the reason names
 	 * the first that has not. Reject is allowed any time. */
-	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", true, &why), "build");
-	ALLOWED(engine_can_sign(f->e, PREP, "carol", false, &why));
+	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why), "build");
+	ALLOWED(engine_can_sign(f->e, PREP, "carol", MEANING_REJECTED, NULL, &why));
 	pass_item(f, "prep/build");
-	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", true, &why), "lint");
+	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why), "lint");
 	pass_prep(f);
-	ALLOWED(engine_can_sign(f->e, PREP, "alice", true, &why));
+	ALLOWED(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why));
 
 	int64_t t_alice = f->now + SEC_US;
 	approve(f, PREP, "alice");
@@ -797,9 +797,9 @@ static void test_signoffs(void)
 	CHECK(p->approvals == 1);
 	CHECK(!p->gate_passed);
 	LOCK(f, BLUE, PREP);
-	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", true, &why),
+	REFUSED_WHY(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why),
 		"alice has already approved this evidence");
-	ALLOWED(engine_can_sign(f->e, PREP, "bob", true, &why));
+	ALLOWED(engine_can_sign(f->e, PREP, "bob", MEANING_APPROVED, NULL, &why));
 
 	/* One engineer counts once, however often they sign. */
 	approve(f, PREP, "alice");
@@ -833,7 +833,7 @@ static void test_stale_signoffs(void)
 	finish(f, "prep/build", "pass");
 	CHECK(sec(f, PREP)->approvals == 0 && !sec(f, PREP)->gate_passed);
 	/* A stale approval does not stop the engineer approving again. */
-	ALLOWED(engine_can_sign(f->e, PREP, "alice", true, &why));
+	ALLOWED(engine_can_sign(f->e, PREP, "alice", MEANING_APPROVED, NULL, &why));
 	approve(f, PREP, "alice");
 	approve(f, PREP, "bob");
 	p = sec(f, PREP);
@@ -1042,13 +1042,13 @@ static void test_locks_in_file_order(void)
 	start(f, "scratch/jot");
 	finish_attest(f, "scratch/jot", "pass");
 	REFUSED_WHY(engine_can_attest(f->e, SCRATCH, 0, &why), "prep");
-	REFUSED_WHY(engine_can_sign(f->e, FINAL, "alice", false, &why), "prep");
+	REFUSED_WHY(engine_can_sign(f->e, FINAL, "alice", MEANING_REJECTED, NULL, &why), "prep");
 	pass_item(f, "final/smoke");
-	REFUSED_WHY(engine_can_sign(f->e, FINAL, "alice", true, &why), "prep");
+	REFUSED_WHY(engine_can_sign(f->e, FINAL, "alice", MEANING_APPROVED, NULL, &why), "prep");
 	REFUSED_WHY(engine_can_choose(f->e, BLUE, &why), "prep");
 	/* The always-open section is usable from the start. */
 	ALLOWED(engine_can_check(f->e, ROLLBACK, 0, &why));
-	ALLOWED(engine_can_sign(f->e, ROLLBACK, "alice", false, &why));
+	ALLOWED(engine_can_sign(f->e, ROLLBACK, "alice", MEANING_REJECTED, NULL, &why));
 
 	open_prep(f);
 	static const struct lock_row after_prep[] = {
@@ -1095,8 +1095,8 @@ static void test_gate_false_and_always_open(void)
 	pass_item(f, "scratch/jot");
 	CHECK(!sec(f, SCRATCH)->gate_passed);
 	CHECK(sec(f, SCRATCH)->mark != MARK_PASSED);
-	REFUSED(engine_can_sign(f->e, SCRATCH, "alice", true, &why));
-	REFUSED(engine_can_sign(f->e, SCRATCH, "alice", false, &why));
+	REFUSED(engine_can_sign(f->e, SCRATCH, "alice", MEANING_APPROVED, NULL, &why));
+	REFUSED(engine_can_sign(f->e, SCRATCH, "alice", MEANING_REJECTED, NULL, &why));
 	/* Always open, even when everything before it failed. */
 	start(f, "prep/build");
 	finish(f, "prep/build", "fail");
@@ -1115,7 +1115,7 @@ static void test_choice_group(void)
 	MARK(f, CANARY, MARK_CHOOSE);
 	CHECK(!sec(f, BLUE)->chosen && !sec(f, CANARY)->not_chosen);
 	REFUSED(engine_can_check(f->e, BLUE, 0, &why));
-	REFUSED(engine_can_sign(f->e, BLUE, "alice", false, &why));
+	REFUSED(engine_can_sign(f->e, BLUE, "alice", MEANING_REJECTED, NULL, &why));
 	REFUSED(engine_can_choose(f->e, PREP, &why)); /* no group */
 	ALLOWED(engine_can_choose(f->e, BLUE, &why));
 	ALLOWED(engine_can_choose(f->e, CANARY, &why));
@@ -1132,7 +1132,7 @@ static void test_choice_group(void)
 	REFUSED(engine_can_choose(f->e, BLUE, &why));
 	REFUSED(engine_can_choose(f->e, CANARY, &why));
 	REFUSED(engine_can_check(f->e, BLUE, 0, &why));
-	REFUSED(engine_can_sign(f->e, BLUE, "alice", false, &why));
+	REFUSED(engine_can_sign(f->e, BLUE, "alice", MEANING_REJECTED, NULL, &why));
 	ALLOWED(engine_can_check(f->e, CANARY, 0, &why));
 	/* Later sections wait for the chosen member only. */
 	LOCK(f, SOAK, CANARY);
@@ -1231,7 +1231,7 @@ static void test_aborted_run(void)
 	REFUSED_WHY(engine_can_check(f->e, ROLLBACK, 0, &why), "run is aborted");
 	REFUSED_WHY(engine_can_attest(f->e, PREP, REVIEW, &why), "run is aborted");
 	REFUSED_WHY(engine_can_waive(f->e, PREP, LINT, &why), "run is aborted");
-	REFUSED_WHY(engine_can_sign(f->e, PREP, "carol", false, &why), "run is aborted");
+	REFUSED_WHY(engine_can_sign(f->e, PREP, "carol", MEANING_REJECTED, NULL, &why), "run is aborted");
 	REFUSED_WHY(engine_can_override(f->e, FINAL, &why), "run is aborted");
 	REFUSED_WHY(engine_can_note(f->e, &why), "run is aborted");
 	REFUSED_WHY(engine_can_abort(f->e, &why), "run is aborted");
