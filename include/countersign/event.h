@@ -23,6 +23,7 @@
 #define EV_NOTE             "note"             /* target "", S or S/I: {text} */
 #define EV_RUN_ABORTED      "run_aborted"      /* {reason} */
 #define EV_RUN_COMPLETED    "run_completed"    /* {} */
+#define EV_GATE_WAITING     "gate_waiting"     /* target S: {items_done_us, notice, waited_ms}: by system, S's gate waited notice x signoff_within */
 #define EV_NOTIFY_FAILED    "notify_failed"    /* {event, url (redacted), attempts, status, error} */
 /* Events of the engineer registry chain (chain name "engineers"). */
 #define EV_ENGINEER_ADDED   "engineer_added"   /* target NAME: {full_name, key?}: key (sign.h) since schema 4, signed by it */

@@ -321,6 +321,8 @@ static void apply_section_event(struct engine *e, const struct event *ev, const 
 		}
 	} else if (strcmp(ev->kind, EV_SIGNED) == 0) {
 		apply_signed(e, s, ev, p);
+	} else if (strcmp(ev->kind, EV_GATE_WAITING) == 0) {
+		engine_times_apply(e, s, ev, p);
 	} else if (strcmp(ev->kind, EV_OVERRIDE) == 0) {
 		ss->forced = true;
 		set_str(&ss->override_reason, json_str(p, "reason"));

@@ -217,6 +217,7 @@ void engine_refresh(struct engine *e, int64_t now_us)
 		refresh_lock(e, s);
 	for (size_t s = 0; s < n; s++)
 		e->sections[s].mark = compute_mark(e, s);
+	engine_times_refresh(e, now_us);
 	e->dirty = false;
 }
 

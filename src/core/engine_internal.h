@@ -32,4 +32,12 @@ struct engine {
  * passed from an ordinary check). */
 bool engine_gate_passed_at(struct engine *e, size_t s, int64_t now_us);
 
+struct cJSON;
+/* The derived times (engine_times.c): when each section opened, since when
+ * its items are done, how long its gate has waited, and which manual items
+ * are overdue, as of NOW_US. Called last by engine_refresh. */
+void engine_times_refresh(struct engine *e, int64_t now_us);
+/* Folds a gate_waiting event of section S (payload P). */
+void engine_times_apply(struct engine *e, size_t s, const struct event *ev, const struct cJSON *p);
+
 #endif
