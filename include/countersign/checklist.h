@@ -111,6 +111,10 @@ const char *checklist_meaning_name(enum checklist_meaning m);
  * used ("approve", "reject"). False when NAME is none of them. */
 bool checklist_meaning_parse(const char *name, enum checklist_meaning *out);
 
+/* Whether ROLE is a valid role name: ^[a-z][a-z0-9_-]{0,31}$ (the
+ * checklist's policy roles and the roles engineers are granted). */
+bool checklist_role_valid(const char *role);
+
 /* Who may sign a section's gate ("signoffs": a number, or an object). */
 struct checklist_policy {
 	int count;                 /* distinct engineers whose counted signatures the gate needs */

@@ -81,6 +81,7 @@ struct engine_section_state {
 	bool policy_met;                 /* roles, independence and "performed" of the policy are satisfied */
 	char **executors;                /* who ran, attested or waived an item of the section */
 	size_t n_executors;
+	char **executor_acts;            /* parallel to executors: what each did first ("ran prep/build") */
 	int64_t opened_us;               /* when the section could first be worked on (0: not yet) */
 	int64_t items_done_us;           /* since when every required item has passed (0: not all) */
 	int64_t waiting_us;              /* items done, gate not passed: for how long (as of refresh) */

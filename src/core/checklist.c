@@ -1,6 +1,7 @@
 #include "countersign/checklist.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,9 @@ void checklist_destroy(struct checklist *cl)
 		free(sec->description);
 		free(sec->choice);
 		free(sec->rollback_for);
+		for (size_t r = 0; r < sec->policy.n_roles; r++)
+			free(sec->policy.roles[r]);
+		free(sec->policy.roles);
 		for (size_t i = 0; i < sec->n_items; i++)
 			item_clear(&sec->items[i]);
 		free(sec->items);
@@ -167,4 +171,18 @@ bool checklist_meaning_parse(const char *name, enum checklist_meaning *out)
 		return true;
 	}
 	return false;
+}
+
+bool checklist_role_valid(const char *role)
+{
+	/* ^[a-z][a-z0-9_-]{0,31}$: short, lower-case, safe in a shell and in JSON */
+	if (!role || role[0] < 'a' || role[0] > 'z')
+		return false;
+	size_t n = 1;
+	for (; role[n]; n++) {
+		char c = role[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return n <= 32;
 }

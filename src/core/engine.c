@@ -65,6 +65,9 @@ static void signoff_clear(struct engine_signoff *so)
 	free(so->os_user);
 	free(so->host);
 	free(so->tty);
+	for (size_t r = 0; r < so->n_roles; r++)
+		free(so->roles[r]);
+	free(so->roles);
 }
 
 void engine_destroy(struct engine *e)
@@ -76,6 +79,12 @@ void engine_destroy(struct engine *e)
 		for (size_t k = 0; k < ss->n_signoffs; k++)
 			signoff_clear(&ss->signoffs[k]);
 		free(ss->signoffs);
+		for (size_t k = 0; k < ss->n_executors; k++) {
+			free(ss->executors[k]);
+			free(ss->executor_acts[k]);
+		}
+		free(ss->executors);
+		free(ss->executor_acts);
 		free(ss->override_reason);
 		free(ss->override_incident);
 		free(ss->override_by);
@@ -219,6 +228,27 @@ static void take_signed(struct engine_item_state *is)
 	is->gate_verdict_us = is->verdict_us;
 }
 
+/* Keeps who worked on item I of section S (ran, attested or waived it):
+ * the independence rule of the section's policy counts them out. The
+ * program's own events ("system") are nobody's work. */
+static void note_executor(struct engine *e, size_t s, size_t i, const struct event *ev)
+{
+	if (!ev->actor || strcmp(ev->actor, "system") == 0)
+		return;
+	struct engine_section_state *ss = &e->sections[s];
+	for (size_t k = 0; k < ss->n_executors; k++)
+		if (strcmp(ss->executors[k], ev->actor) == 0)
+			return;
+	const char *verb = strcmp(ev->kind, EV_ATTESTED) == 0 ? "attested"
+		: strcmp(ev->kind, EV_WAIVED) == 0 ? "waived" : "ran";
+	ss->executors = xreallocarray(ss->executors, ss->n_executors + 1, sizeof(*ss->executors));
+	ss->executor_acts = xreallocarray(ss->executor_acts, ss->n_executors + 1, sizeof(*ss->executor_acts));
+	ss->executors[ss->n_executors] = xstrdup(ev->actor);
+	ss->executor_acts[ss->n_executors] = xasprintf("%s %s/%s", verb, e->cl->sections[s].id,
+		e->cl->sections[s].items[i].id);
+	ss->n_executors++;
+}
+
 static void apply_item_event(struct engine *e, const struct event *ev, const cJSON *p)
 {
 	size_t s, i;
@@ -274,6 +304,7 @@ static void apply_item_event(struct engine *e, const struct event *ev, const cJS
 	} else {
 		return;
 	}
+	note_executor(e, s, i, ev);
 	mark_verdict_event(is, ev);
 	if (!keep_gate)
 		take_signed(is);
@@ -302,6 +333,15 @@ static void apply_signed(struct engine *e, size_t s, const struct event *ev, con
 	snprintf(so->digest, sizeof(so->digest), "%s", digest ? digest : "");
 	so->time_us = ev->time_us;
 	so->seq = ev->seq;
+	/* The roles the signer held, as the record says (records made before
+	 * roles existed: none). */
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(p, "roles")) {
+		if (!cJSON_IsString(r))
+			continue;
+		so->roles = xreallocarray(so->roles, so->n_roles + 1, sizeof(*so->roles));
+		so->roles[so->n_roles++] = xstrdup(r->valuestring);
+	}
 }
 
 static void apply_section_event(struct engine *e, const struct event *ev, const cJSON *p)
@@ -398,7 +438,8 @@ void engine_apply(struct engine *e, const struct event *ev)
 		e->status = RUN_COMPLETED;
 		e->ended_us = ev->time_us;
 	} else if (strcmp(ev->kind, EV_CHOSEN) == 0 || strcmp(ev->kind, EV_SIGNED) == 0 ||
-		strcmp(ev->kind, EV_OVERRIDE) == 0 || strcmp(ev->kind, EV_OVERRIDE_REQUESTED) == 0) {
+		strcmp(ev->kind, EV_OVERRIDE) == 0 || strcmp(ev->kind, EV_OVERRIDE_REQUESTED) == 0 ||
+		strcmp(ev->kind, EV_GATE_WAITING) == 0) {
 		apply_section_event(e, ev, p);
 	} else {
 		apply_item_event(e, ev, p);

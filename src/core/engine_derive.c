@@ -39,15 +39,67 @@ static void compute_digest(struct engine *e, size_t s)
 	sodium_bin2hex(e->sections[s].digest, EVENT_HASH_HEX, d, sizeof(d));
 }
 
-/* Each engineer's latest current signature decides for them; their earlier
- * ones on the same evidence are superseded. */
-static void count_signoffs(struct engine_section_state *ss)
+bool engine_is_executor(const struct engine_section_state *ss, const char *name)
 {
+	for (size_t k = 0; name && k < ss->n_executors; k++)
+		if (strcmp(ss->executors[k], name) == 0)
+			return true;
+	return false;
+}
+
+static bool signoff_holds(const struct engine_signoff *so, const char *role)
+{
+	for (size_t r = 0; r < so->n_roles; r++)
+		if (strcmp(so->roles[r], role) == 0)
+			return true;
+	return false;
+}
+
+/* A later signature replaces an earlier one of the same engineer when both
+ * are judgments (reviewed, approved, rejected: the latest decides), or both
+ * say the signer did the work; "I did it" and "I approve" stand together. */
+static bool replaces(const struct engine_signoff *later, const struct engine_signoff *so)
+{
+	return !later->stale && strcmp(later->engineer, so->engineer) == 0 &&
+		(later->meaning == MEANING_PERFORMED) == (so->meaning == MEANING_PERFORMED);
+}
+
+/* Whether the policy's roles and its "performed" are satisfied by the
+ * counted and current signatures. */
+static bool policy_met(const struct checklist_policy *pol, const struct engine_section_state *ss)
+{
+	for (size_t r = 0; r < pol->n_roles; r++) {
+		bool held = false;
+		for (size_t k = 0; k < ss->n_signoffs && !held; k++)
+			held = ss->signoffs[k].counted && signoff_holds(&ss->signoffs[k], pol->roles[r]);
+		if (!held)
+			return false;
+	}
+	if (!pol->performed)
+		return true;
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		const struct engine_signoff *so = &ss->signoffs[k];
+		if (!so->stale && !so->superseded && so->meaning == MEANING_PERFORMED &&
+			engine_is_executor(ss, so->engineer))
+			return true;
+	}
+	return false;
+}
+
+/* Each engineer's latest current signature decides for them; their earlier
+ * ones on the same evidence are superseded. Under the section's policy a
+ * current signature counts when it means what the gate counts and, with
+ * "independent", its signer has not worked on the section's items (now:
+ * an approver who re-runs an item afterwards stops counting). */
+static void count_signoffs(const struct checklist_section *sec, struct engine_section_state *ss)
+{
+	const struct checklist_policy *pol = &sec->policy;
 	ss->approvals = 0;
 	ss->rejected = false;
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		ss->signoffs[k].stale = strcmp(ss->signoffs[k].digest, ss->digest) != 0;
 		ss->signoffs[k].superseded = false;
+		ss->signoffs[k].counted = false;
 	}
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		struct engine_signoff *so = &ss->signoffs[k];
@@ -55,18 +107,20 @@ static void count_signoffs(struct engine_section_state *ss)
 			continue;
 		bool later = false;
 		for (size_t j = k + 1; j < ss->n_signoffs && !later; j++)
-			later = !ss->signoffs[j].stale && strcmp(ss->signoffs[j].engineer, so->engineer) == 0;
+			later = replaces(&ss->signoffs[j], so);
 		so->superseded = later;
 		if (later)
 			continue;
-		if (so->approve)
-			ss->approvals++;
-		else
+		if (so->meaning == MEANING_REJECTED)
 			ss->rejected = true;
+		so->counted = so->meaning == pol->meaning && !(pol->independent && engine_is_executor(ss, so->engineer));
+		if (so->counted)
+			ss->approvals++;
 	}
-	/* At most one counted approval per signature (the gate compares it with
-	 * the sign-offs the section needs). */
+	/* One counted signature per engineer: the judgments of one engineer
+	 * supersede each other, and only judgments count. */
 	assert(ss->approvals >= 0 && (size_t)ss->approvals <= ss->n_signoffs);
+	ss->policy_met = policy_met(pol, ss);
 }
 
 static bool verdict_counts(enum engine_verdict v)
@@ -92,9 +146,13 @@ static int64_t passed_time(const struct engine *e, size_t s)
 		if (sec->items[i].required && is->finished_us > t)
 			t = is->finished_us;
 	}
-	for (size_t k = 0; k < ss->n_signoffs; k++)
-		if (!ss->signoffs[k].stale && ss->signoffs[k].approve && ss->signoffs[k].time_us > t)
-			t = ss->signoffs[k].time_us;
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		const struct engine_signoff *so = &ss->signoffs[k];
+		bool needed = so->counted || (sec->policy.performed && !so->stale && !so->superseded &&
+			so->meaning == MEANING_PERFORMED && engine_is_executor(ss, so->engineer));
+		if (needed && so->time_us > t)
+			t = so->time_us;
+	}
 	return t;
 }
 
@@ -114,9 +172,9 @@ static void refresh_gate(struct engine *e, size_t s)
 	}
 	assert(ss->required_done <= ss->required_total);
 	compute_digest(e, s);
-	count_signoffs(ss);
+	count_signoffs(sec, ss);
 	bool by_rules = ss->required_done == ss->required_total &&
-		ss->approvals >= sec->signoffs && !ss->rejected;
+		ss->approvals >= sec->policy.count && ss->policy_met && !ss->rejected;
 	ss->gate_passed = sec->gate && (ss->forced || by_rules);
 	if (!ss->forced)
 		ss->passed_us = ss->gate_passed ? passed_time(e, s) : 0;

@@ -32,6 +32,10 @@ struct engine {
  * passed from an ordinary check). */
 bool engine_gate_passed_at(struct engine *e, size_t s, int64_t now_us);
 
+/* Whether NAME ran, attested or waived an item of the section of SS
+ * (engine_derive.c): under an "independent" policy, such a signer does not count. */
+bool engine_is_executor(const struct engine_section_state *ss, const char *name);
+
 struct cJSON;
 /* The derived times (engine_times.c): when each section opened, since when
  * its items are done, how long its gate has waited, and which manual items

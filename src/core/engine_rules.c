@@ -178,40 +178,196 @@ bool engine_can_choose(const struct engine *e, size_t s, char **why)
 	return true;
 }
 
+/* ---- the section's policy: who may sign, and who could ---- */
+
+static const struct engine_person *roster_find(const struct engine_roster *roster, const char *name)
+{
+	for (size_t k = 0; roster && name && k < roster->n; k++)
+		if (strcmp(roster->people[k].name, name) == 0)
+			return &roster->people[k];
+	return NULL;
+}
+
+static bool person_holds(const struct engine_person *p, const char *role)
+{
+	for (size_t r = 0; p && r < p->n_roles; r++)
+		if (strcmp(p->roles[r], role) == 0)
+			return true;
+	return false;
+}
+
+static bool counted_signer(const struct engine_section_state *ss, const char *name)
+{
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		if (ss->signoffs[k].counted && strcmp(ss->signoffs[k].engineer, name) == 0)
+			return true;
+	return false;
+}
+
+/* What the gate still lacks under its policy: the policy roles no counted
+ * signer holds (borrowed, into UNC of policy.n_roles slots), and how many
+ * counted signatures are missing. */
+struct policy_gap {
+	const char **unc;
+	size_t n_unc;
+	int slots;
+};
+
+static struct policy_gap policy_gap(const struct checklist_section *sec, const struct engine_section_state *ss)
+{
+	struct policy_gap g = {xcalloc(sec->policy.n_roles + 1, sizeof(char *)), 0, sec->policy.count - ss->approvals};
+	for (size_t r = 0; r < sec->policy.n_roles; r++) {
+		bool held = false;
+		for (size_t k = 0; k < ss->n_signoffs && !held; k++) {
+			const struct engine_signoff *so = &ss->signoffs[k];
+			for (size_t q = 0; so->counted && q < so->n_roles && !held; q++)
+				held = strcmp(so->roles[q], sec->policy.roles[r]) == 0;
+		}
+		if (!held)
+			g.unc[g.n_unc++] = sec->policy.roles[r];
+	}
+	return g;
+}
+
+/* The uncovered roles P does not hold. */
+static size_t roles_left(const struct policy_gap *g, const struct engine_person *p)
+{
+	size_t left = 0;
+	for (size_t r = 0; r < g->n_unc; r++)
+		left += !person_holds(p, g->unc[r]);
+	return left;
+}
+
+/* P could give the next counted signature and bring the gate closer: not
+ * SIGNER, not counted already, not an executor under independence, and,
+ * while roles are uncovered, holding one (every one for the last slot). */
+static bool eligible(const struct checklist_section *sec, const struct engine_section_state *ss,
+	const struct policy_gap *g, const struct engine_person *p, const char *signer)
+{
+	if ((signer && strcmp(p->name, signer) == 0) || counted_signer(ss, p->name))
+		return false;
+	if (sec->policy.independent && engine_is_executor(ss, p->name))
+		return false;
+	if (g->n_unc == 0)
+		return true;
+	size_t left = roles_left(g, p);
+	return g->slots <= 1 ? left == 0 : left < g->n_unc;
+}
+
+/* "role dba" / "roles dba, sre" */
+static void add_roles(struct strbuf *b, const struct policy_gap *g)
+{
+	strbuf_addf(b, "role%s ", g->n_unc > 1 ? "s" : "");
+	for (size_t r = 0; r < g->n_unc; r++)
+		strbuf_addf(b, "%s%s", r ? ", " : "", g->unc[r]);
+}
+
+/* ": carol, dave" in roster order, or how to make someone eligible. */
+static void add_eligible(struct strbuf *b, const struct checklist_section *sec, const struct engine_section_state *ss,
+	const struct policy_gap *g, const struct engine_roster *roster, const char *signer)
+{
+	size_t n = 0;
+	for (size_t k = 0; roster && k < roster->n; k++)
+		if (eligible(sec, ss, g, &roster->people[k], signer))
+			strbuf_addf(b, "%s%s", n++ ? ", " : ": ", roster->people[k].name);
+	if (n)
+		return;
+	if (g->n_unc)
+		strbuf_addf(b, ": nobody registered can; grant the role with 'countersign engineer role NAME --add %s'",
+			g->unc[0]);
+	else
+		strbuf_addstr(b, ": nobody registered can; register another engineer with 'countersign engineer add'");
+}
+
+static const char *signer_noun(enum checklist_meaning m)
+{
+	return m == MEANING_REVIEWED ? "a reviewer" : "an approver";
+}
+
+/* The policy's rules for a signature of the meaning the gate counts. */
+static bool policy_allows(const struct engine *e, size_t s, const char *engineer, const struct engine_roster *roster,
+	char **why)
+{
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
+	const struct checklist_policy *pol = &sec->policy;
+	struct policy_gap g = policy_gap(sec, ss);
+	struct strbuf b = {0};
+	if (pol->independent && engine_is_executor(ss, engineer)) {
+		const char *did = "?";
+		for (size_t k = 0; k < ss->n_executors; k++)
+			if (strcmp(ss->executors[k], engineer) == 0)
+				did = ss->executor_acts[k];
+		strbuf_addf(&b, "needs %s who did not run, attest or waive items of \"%s\" (%s %s)",
+			signer_noun(pol->meaning), sec->id, engineer, did);
+		if (g.n_unc) {
+			strbuf_addstr(&b, ", with ");
+			add_roles(&b, &g);
+		}
+	} else if (g.n_unc && g.slots <= 1 && roles_left(&g, roster_find(roster, engineer))) {
+		strbuf_addf(&b, "needs %s with ", signer_noun(pol->meaning));
+		add_roles(&b, &g);
+		if (pol->independent)
+			strbuf_addstr(&b, " who did not run items of this section");
+	}
+	if (b.len)
+		add_eligible(&b, sec, ss, &g, roster, engineer);
+	free(g.unc);
+	if (!b.len)
+		return true;
+	return refuse(why, strbuf_detach(&b));
+}
+
+/* ENGINEER gave a signature of MEANING on this evidence already. */
+static bool refuse_again(const struct checklist_section *sec, const char *engineer, enum checklist_meaning meaning,
+	char **why)
+{
+	if (meaning == MEANING_APPROVED)
+		return refuse(why, xasprintf("%s has already approved this evidence of \"%s\"; a second engineer "
+			"must sign", engineer, sec->id));
+	return refuse(why, xasprintf("%s has already signed this evidence of \"%s\" as %s", engineer, sec->id,
+		checklist_meaning_name(meaning)));
+}
+
 bool engine_can_sign(const struct engine *e, size_t s, const char *engineer, enum checklist_meaning meaning,
 	const struct engine_roster *roster, char **why)
 {
-	(void)roster;
-	bool approve = meaning != MEANING_REJECTED;
-	assert(engineer);
+	assert(engineer && (unsigned)meaning < CHECKLIST_MEANING_COUNT);
 	if (!section_workable(e, s, why))
 		return false;
 	const struct checklist_section *sec = &e->cl->sections[s];
 	const struct engine_section_state *ss = &e->sections[s];
-	if (!sec->gate || sec->signoffs == 0)
+	if (!sec->gate || sec->policy.count == 0)
 		return refuse(why, xasprintf("section \"%s\" needs no signature", sec->id));
-	if (!approve)
+	if (meaning == MEANING_REJECTED)
 		return true;
 	for (size_t i = 0; i < sec->n_items; i++) {
 		const struct engine_item_state *is = &e->items[s][i];
-		if (!sec->items[i].required)
+		if (!sec->items[i].required || item_done(is))
 			continue;
 		bool waiting = is->needs_attestation && !is->rechecking;
-		if ((is->gate_verdict != VERDICT_PASS && is->gate_verdict != VERDICT_WAIVED) || waiting)
-			return refuse(why, xasprintf("cannot approve \"%s\" yet: %s/%s is %s (every required item must "
-				"pass or be waived first)", sec->id, sec->id, sec->items[i].id,
-				waiting ? "waiting for attestation" : engine_verdict_name(is->gate_verdict)));
+		bool approve = meaning == MEANING_APPROVED;
+		return refuse(why, xasprintf("cannot %s \"%s\"%s%s yet: %s/%s is %s (every required item must pass "
+			"or be waived first)", approve ? "approve" : "sign", sec->id, approve ? "" : " as ",
+			approve ? "" : checklist_meaning_name(meaning), sec->id, sec->items[i].id,
+			waiting ? "waiting for attestation" : engine_verdict_name(is->gate_verdict)));
 	}
-	for (size_t k = ss->n_signoffs; k-- > 0;) {
+	const struct engine_signoff *again = NULL;
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct engine_signoff *so = &ss->signoffs[k];
-		if (so->stale || strcmp(so->engineer, engineer) != 0)
-			continue;
-		if (so->approve)
-			return refuse(why, xasprintf("%s has already approved this evidence of \"%s\"; a second engineer "
-				"must sign", engineer, sec->id));
-		break;
+		if (!so->stale && !so->superseded && so->meaning == meaning && strcmp(so->engineer, engineer) == 0)
+			again = so;
 	}
-	return true;
+	/* One the policy no longer counts (an approver who ran an item since)
+	 * hears why rather than that they signed already. */
+	if (again && (again->counted || meaning != sec->policy.meaning))
+		return refuse_again(sec, engineer, meaning, why);
+	if (meaning == MEANING_PERFORMED && !engine_is_executor(ss, engineer))
+		return refuse(why, xasprintf("%s did not run, attest or waive any item of \"%s\"; a performed signature "
+			"says the signer did this work: sign as reviewed or approved", engineer, sec->id));
+	if (meaning == sec->policy.meaning && !policy_allows(e, s, engineer, roster, why))
+		return false;
+	return again ? refuse_again(sec, engineer, meaning, why) : true;
 }
 
 bool engine_can_override(const struct engine *e, size_t s, char **why)
@@ -270,6 +426,48 @@ bool engine_can_abort(const struct engine *e, char **why)
 char *engine_gate_needs(const struct engine *e, size_t s, const struct engine_roster *roster)
 {
 	ENGINE_ASSERT_SECTION(e, s);
-	(void)roster;
-	return NULL;
+	const struct checklist_section *sec = &e->cl->sections[s];
+	const struct engine_section_state *ss = &e->sections[s];
+	const struct checklist_policy *pol = &sec->policy;
+	if (!sec->gate || pol->count == 0 || ss->gate_passed || ss->required_done < ss->required_total)
+		return NULL;
+	struct strbuf b = {0};
+	struct policy_gap g = policy_gap(sec, ss);
+	int more = g.slots > 0 ? g.slots : g.n_unc ? 1 : 0;
+	if (more) {
+		const char *noun = pol->meaning == MEANING_REVIEWED ? "review" : "approval";
+		strbuf_addf(&b, "%d more %s%s", more, noun, more > 1 ? "s" : "");
+		if (g.n_unc || pol->independent)
+			strbuf_addstr(&b, ", by an engineer");
+		if (g.n_unc) {
+			strbuf_addstr(&b, " with ");
+			add_roles(&b, &g);
+		}
+		if (pol->independent)
+			strbuf_addstr(&b, " who did not run its items");
+		if (g.n_unc || pol->independent)  /* anyone else could: no list */
+			add_eligible(&b, sec, ss, &g, roster, NULL);
+	}
+	if (pol->performed && !ss->policy_met) {
+		bool performed = false;
+		for (size_t k = 0; k < ss->n_signoffs; k++) {
+			const struct engine_signoff *so = &ss->signoffs[k];
+			performed |= !so->stale && !so->superseded && so->meaning == MEANING_PERFORMED &&
+				engine_is_executor(ss, so->engineer);
+		}
+		if (!performed) {
+			strbuf_addf(&b, "%sa performed signature by one who ran its items (", b.len ? "; " : "");
+			for (size_t k = 0; k < ss->n_executors; k++)
+				strbuf_addf(&b, "%s%s", k ? ", " : "", ss->executors[k]);
+			strbuf_addstr(&b, ss->n_executors ? ")" : "nobody has)");
+		}
+	}
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		const struct engine_signoff *so = &ss->signoffs[k];
+		if (!so->stale && !so->superseded && so->meaning == MEANING_REJECTED)
+			strbuf_addf(&b, "%s%s's rejection withdrawn (a new signature by %s)", b.len ? "; " : "",
+				so->engineer, so->engineer);
+	}
+	free(g.unc);
+	return b.len ? strbuf_detach(&b) : NULL;
 }
