@@ -85,7 +85,7 @@ struct engine_section_state {
 	int64_t opened_us;               /* when the section could first be worked on (0: not yet) */
 	int64_t items_done_us;           /* since when every required item has passed (0: not all) */
 	int64_t waiting_us;              /* items done, gate not passed: for how long (as of refresh) */
-	int waiting_notices;             /* gate_waiting events recorded for the current items_done_us */
+	int waiting_notices;             /* gate_waiting notices recorded for the current items_done_us (the highest) */
 	bool rejected;                   /* a current rejection stands */
 	char digest[EVENT_HASH_HEX];     /* of the current evidence */
 	struct engine_signoff *signoffs;        /* in order, stale ones included */
@@ -102,6 +102,11 @@ struct engine_section_state {
 	char *pending_by, *pending_reason, *pending_incident;
 	int64_t pending_seq, pending_us, pending_expires_us;
 	bool pending_active;
+	/* The latest gate_waiting event: the items_done_us it was about and the
+	 * highest notice recorded for that (waiting_notices is this notice while
+	 * items_done_us is still the same). */
+	int64_t noticed_done_us;
+	int noticed;
 };
 
 /* How long a requested override waits for its second engineer. */
