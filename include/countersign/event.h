@@ -17,7 +17,7 @@
 #define EV_ATTESTED         "attested"         /* target S/I: {verdict: pass|fail, note?} */
 #define EV_WAIVED           "waived"           /* target S/I: {reason} */
 #define EV_CHOSEN           "chosen"           /* target S: {group} */
-#define EV_SIGNED           "signed"           /* target S: {meaning: approve|reject, comment?, digest} */
+#define EV_SIGNED           "signed"           /* target S: {meaning, comment?, digest, roles?}: roles, the signer's then (schema 5) */
 #define EV_OVERRIDE         "override"         /* target S: {engineers: [a, b], reason, incident, request_seq?} */
 #define EV_OVERRIDE_REQUESTED "override_requested" /* target S: {reason, incident, expires_us}: waits for a second engineer */
 #define EV_NOTE             "note"             /* target "", S or S/I: {text} */
@@ -32,6 +32,8 @@
 #define EV_KEY_ROTATED      "key_rotated"      /* target NAME: {key}: a PIN change; signed by the old key */
 #define EV_PIN_FAILED       "pin_failed"       /* target NAME: {command, run?} */
 #define EV_PIN_LOCKED       "pin_locked"       /* target NAME: {until_us, failures, run?}: that failure locked NAME out */
+#define EV_ROLE_GRANTED     "role_granted"     /* target NAME: {role, by: [A, B], heads}: signed by A and B, neither NAME (schema 5) */
+#define EV_ROLE_REMOVED     "role_removed"     /* target NAME: {role, by: [A, B], heads}: signed by A and B, neither NAME (schema 5) */
 
 /* Events of the registry chain (chain name "registry"), all by "system" and
  * unsigned: the record's identity and every run's start and end, so that a

@@ -26,6 +26,7 @@ typedef void (*session_fold_fn)(void *data, const struct event *evs, size_t n, b
 
 struct store;
 struct session_keys;
+struct session_roster;
 
 struct session {
 	struct reporter report;  /* set before use */
@@ -41,6 +42,7 @@ struct session {
 	bool have_run;
 	int64_t data_version;
 	struct session_keys *keys;  /* engineers' keys unlocked by their PINs (session_check_pin) */
+	struct session_roster *roster;  /* the last session_roster read (src/run/session_roles.c) */
 };
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
@@ -179,6 +181,24 @@ int session_check_new_engineer(const struct reporter *r, const char *name, const
  * refuse a short PIN before it asks for it again: reports to R and returns
  * CS_INVALID, or CS_OK. */
 int session_check_new_pin(const struct reporter *r, const char *pin);
+
+/* --- roles (src/run/session_roles.c) --- */
+/* The role name rule (^[a-z][a-z0-9_-]{0,31}$), before any PIN is asked:
+ * reports to R and returns CS_INVALID, or CS_OK. */
+int session_check_role(const struct reporter *r, const char *role);
+/* Grants (ADD) or removes ROLE of engineer NAME, approved by BY1 and BY2,
+ * two engineers other than NAME whose PINs were checked in S
+ * (session_check_pin): records role_granted or role_removed signed by both.
+ * Returns CS_OK, CS_INVALID (bad role, unknown engineer, a PIN not
+ * entered), CS_REFUSED (an approver is NAME or named twice, NAME already
+ * holds ROLE or does not, a PIN changed meanwhile) or CS_ENV, after
+ * reporting why. */
+int session_set_role(struct session *s, const char *name, const char *role, bool add, const char *by1,
+	const char *by2);
+/* Every engineer with the roles they hold now, by name, read from the
+ * record (engine_can_sign's ROSTER). Owned by S: valid until the next call
+ * or session_close. NULL, after reporting, when it cannot be read. */
+const struct engine_roster *session_roster(struct session *s);
 
 /* Makes every PIN registered from now on cheap to hash (libsodium's
  * minimum cost): for the test suites only, which register many engineers.

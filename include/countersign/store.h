@@ -82,6 +82,22 @@ enum store_status store_add_engineer(struct store *st, const struct store_engine
  * changed it first); STORE_NOT_FOUND for an unknown NAME. */
 enum store_status store_set_key(struct store *st, const char *name, const char *kind, const struct sign_key *key,
 	const struct sign_params *p, const struct sign_key *old_key, const struct event *origin);
+/* Grants (ADD) or removes ROLE of engineer NAME, approved by the two
+ * engineers BY[0] and BY[1] whose unlocked keys are KEYS[0] and KEYS[1]: in
+ * one transaction, checks that NAME is registered, that BY[0] and BY[1]
+ * are two different engineers other than NAME, that NAME does (removing)
+ * or does not (granting) hold ROLE, appends EV_ROLE_GRANTED or
+ * EV_ROLE_REMOVED {role, by: [BY0, BY1], heads} (heads as key_rotated's,
+ * read in the same transaction) by BY[0] to the engineers chain, signed by
+ * both keys (each checked to be its engineer's current key), and updates
+ * NAME's roles. ORIGIN supplies os_user/host/tty (the actor is BY[0]).
+ * STORE_NOT_FOUND for an unknown engineer; STORE_REFUSED, with nothing
+ * written, when a rule refuses it or a key is no longer current; STORE_FAILED
+ * for a role name store_role_valid refuses. The reason is in store_error. */
+enum store_status store_set_role(struct store *st, const char *name, const char *role, bool add,
+	const char *const by[2], const struct sign_key *const keys[2], const struct event *origin);
+/* True when ROLE is a valid role name: ^[a-z][a-z0-9_-]{0,31}$. */
+bool store_role_valid(const char *role);
 enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out);
 /* All engineers by name; caller frees each with engineer_clear and the array. */
 enum store_status store_list_engineers(struct store *st, struct store_engineer **out, size_t *n);
@@ -144,7 +160,8 @@ void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]
  * Each event's signers (event.h) sign its hash inside the transaction
  * (filling its sigs); STORE_REFUSED, with nothing written, when a signer's
  * public key is no longer its engineer's current key (the PIN was changed
- * since it was entered). An event that ends a run (run_completed,
+ * since it was entered), or when an EV_SIGNED event's payload "roles"
+ * (absent: none) are not its actor's current roles (schema 5). An event that ends a run (run_completed,
  * run_aborted) also appends EV_RUN_ENDED to the registry chain, in the
  * same transaction. */
 enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,

@@ -27,8 +27,15 @@ struct store_engineer {
 	int64_t created_us;
 	char public_key[SIGN_KEY_HEX];  /* "" until the engineer has a key */
 	struct sign_params key;         /* how the key is derived from the PIN */
+	/* The roles the engineer holds (schema 5), sorted, each malloc'd: a
+	 * cache of the engineers chain's role_granted and role_removed. */
+	char **roles;
+	size_t n_roles;
 };
+/* Frees the strings and roles of E (not E itself); NULL is a no-op. */
 void store_engineer_clear(struct store_engineer *e);
+/* True when E holds ROLE. */
+bool store_engineer_has_role(const struct store_engineer *e, const char *role);
 
 struct store_run_row {
 	char *id;            /* short random id */

@@ -56,6 +56,7 @@ void session_close(struct session *s)
 	if (!s->shared_store)
 		store_close(s->st);
 	session_keys_destroy(s->keys);
+	session_roster_destroy(s->roster);
 	struct reporter keep = s->report;
 	memset(s, 0, sizeof(*s));
 	s->report = keep;
@@ -347,7 +348,7 @@ static long catch_up(struct session *s)
 	return (long)n;
 }
 
-static bool guard_allows(const struct session *s, const struct session_guard *g, char **why)
+static bool guard_allows(struct session *s, const struct session_guard *g, char **why)
 {
 	const struct engine *e = s->eng;
 	switch (g ? g->action : ACTION_NONE) {
@@ -388,7 +389,8 @@ static bool guard_allows(const struct session *s, const struct session_guard *g,
 		return false;
 	}
 	case ACTION_SIGN:
-		if (!engine_can_sign(e, g->sec, g->engineer, g->meaning, NULL, why))
+		/* the roles as the record says now, as the store checks them */
+		if (!engine_can_sign(e, g->sec, g->engineer, g->meaning, session_roster(s), why))
 			return false;
 		if (g->digest && strcmp(g->digest, engine_section(e, g->sec)->digest) != 0) {
 			*why = xasprintf("the evidence of \"%s\" changed while signing; review it again and sign anew",
@@ -514,6 +516,10 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	if (attached != CS_OK)
 		return attached;
 	for (int attempt = 0;; attempt++) {
+		/* A signature carries its signer's roles as they are now (again on
+		 * each attempt: another process may have changed them). */
+		if (session_sign_roles(s, evs, n) != CS_OK)
+			return CS_ENV;
 		char *why = NULL;
 		if (!guard_allows(s, guard, &why)) {
 			if (!guard || guard->action != ACTION_RECOVER)

@@ -27,4 +27,16 @@ int session_attach_signers(struct session *s, const char *chain, struct event *e
  * CS_REFUSED. */
 int session_stale_signers(struct session *s, struct event *evs, size_t n);
 
+/* The key of NAME unlocked in S by its PIN (session_check_pin), borrowed
+ * until it is locked; NULL when none. */
+const struct sign_key *session_unlocked_key(const struct session *s, const char *name);
+
+/* Sets the "roles" of each EV_SIGNED event of EVS[0..N) (payload JSON) to
+ * its actor's current roles as the record says now; the store checks them
+ * again when it appends. Returns CS_OK, or CS_ENV after reporting. */
+int session_sign_roles(struct session *s, struct event *evs, size_t n);
+
+/* Frees the roster session_roster read; NULL is a no-op. */
+void session_roster_destroy(struct session_roster *r);
+
 #endif

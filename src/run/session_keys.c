@@ -69,6 +69,12 @@ static void ring_put(struct session *s, const char *name, struct sign_key *key)
 	ring->v[ring->n++] = (struct keyring_entry){.name = xstrdup(name), .key = key};
 }
 
+const struct sign_key *session_unlocked_key(const struct session *s, const char *name)
+{
+	const struct keyring_entry *e = ring_find(s, name);
+	return e ? e->key : NULL;
+}
+
 bool session_key_unlocked(const struct session *s, const char *name)
 {
 	return ring_find(s, name) != NULL;

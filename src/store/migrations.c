@@ -139,6 +139,17 @@ static const struct migration migrations[] = {
 		"DROP TRIGGER run_index_append;\n"
 		STORE_RUN_INDEX_TRIGGER ";\n"
 		"PRAGMA user_version = 4;\n", store_registry_fill},
+	{5,
+		/* Roles: a cache of the engineers chain's role_granted and
+		 * role_removed events (a JSON array of names, sorted), which
+		 * store_set_role alone writes and verify compares with the chain.
+		 * The trigger that keeps names, full names and registration times
+		 * is remade to say what may change. */
+		"ALTER TABLE engineers ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';\n"
+		"DROP TRIGGER engineers_no_rename;\n"
+		"CREATE TRIGGER engineers_no_rename BEFORE UPDATE OF name, full_name, created_us ON engineers\n"
+		"  BEGIN SELECT RAISE(ABORT, 'only an engineer''s PIN, key and roles can be changed'); END;\n"
+		"PRAGMA user_version = 5;\n", NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -266,12 +277,13 @@ bool store_check_version(struct store *st)
 		return false;
 	st->schema = version;
 	/* Version 3 only added the derived run table, version 4 signatures,
-	 * keys and the registry chain; a version 2 or 3 database (for instance
-	 * an auditor's copy on read-only media) can still be read: as unsigned
-	 * events, engineers without keys and no registry. */
+	 * keys and the registry chain, version 5 roles; a version 2, 3 or 4
+	 * database (for instance an auditor's copy on read-only media) can
+	 * still be read: as unsigned events, engineers without keys and no
+	 * registry (before 4), engineers without roles (before 5). */
 	if (version == 2 && store_read_only(st))
 		return derive_in_views(st);
-	if (version == 3 && store_read_only(st))
+	if ((version == 3 || version == 4) && store_read_only(st))
 		return true;
 	if (version == 0 && store_refuse_foreign(st))
 		return false;

@@ -20,7 +20,16 @@ void store_engineer_clear(struct store_engineer *e)
 	free(e->name);
 	free(e->full_name);
 	free(e->pin_hash);
+	store_roles_free(e->roles, e->n_roles);
 	memset(e, 0, sizeof(*e));
+}
+
+bool store_engineer_has_role(const struct store_engineer *e, const char *role)
+{
+	for (size_t i = 0; e && role && i < e->n_roles; i++)
+		if (strcmp(e->roles[i], role) == 0)
+			return true;
+	return false;
 }
 
 /* An event of the engineers chain that borrows ORIGIN's identity fields;
@@ -44,11 +53,10 @@ static struct event engineers_event(const struct event *origin, const char *kind
 	return ev;
 }
 
-static enum store_status add_heads(struct store *st, cJSON *obj);
 
 /* A payload of the engineers chain, built inside the caller's transaction:
  * {full_name} when FULL_NAME is not NULL, the key {public, salt, ops, mem},
- * and the heads (add_heads) when the key arrives, so that verify can tell
+ * and the heads (store_add_heads) when the key arrives, so that verify can tell
  * what was recorded before it. Malloc'd JSON text into *OUT. */
 static enum store_status key_payload(struct store *st, const char *full_name, const char *public_hex,
 	const struct sign_params *p, char **out)
@@ -58,7 +66,7 @@ static enum store_status key_payload(struct store *st, const char *full_name, co
 	if (full_name)
 		cJSON_AddStringToObject(obj, "full_name", full_name);
 	cJSON_AddItemToObject(obj, "key", sign_key_to_json(public_hex, p));
-	enum store_status s = add_heads(st, obj);
+	enum store_status s = store_add_heads(st, obj);
 	char *text = s == STORE_OK ? cJSON_PrintUnformatted(obj) : NULL;
 	cJSON_Delete(obj);
 	if (s != STORE_OK)
@@ -215,7 +223,7 @@ static enum store_status update_key(struct store *st, const char *name, const ch
  * leaked old PIN signs nothing new, whatever time it claims), and an
  * engineer's unsigned event recorded after their key arrived. A JSON
  * object added to OBJ as "heads". Inside the caller's transaction. */
-static enum store_status add_heads(struct store *st, cJSON *obj)
+enum store_status store_add_heads(struct store *st, struct cJSON *obj)
 {
 	sqlite3_stmt *reg = store_prepare(st, "SELECT coalesce(max(seq), 0) FROM events WHERE chain = ?1");
 	sqlite3_stmt *open = store_prepare(st, "SELECT run, last_seq FROM run_index WHERE state = 'open' ORDER BY run");
@@ -334,13 +342,21 @@ static void fill_engineer(sqlite3_stmt *stmt, struct store_engineer *e)
 	copy_key_field(stmt, 5, e->key.salt, sizeof(e->key.salt));
 	e->key.ops = (uint64_t)sqlite3_column_int64(stmt, 6);
 	e->key.mem = (uint64_t)sqlite3_column_int64(stmt, 7);
+	/* An edited column that is not an array of names reads as no roles
+	 * (verify says what is wrong with it). */
+	if (!store_roles_parse(store_column_text(stmt, 8), &e->roles, &e->n_roles)) {
+		e->roles = NULL;
+		e->n_roles = 0;
+	}
 }
 
-/* The columns fill_engineer reads; a database older than keys has none. */
+/* The columns fill_engineer reads; a database older than keys has none,
+ * one older than roles no roles. */
 static char *engineer_select(const struct store *st, const char *rest)
 {
-	return xasprintf("SELECT name, full_name, pin_hash, created_us, %s FROM engineers %s",
-		st->schema >= STORE_SCHEMA_SIGNED ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0", rest);
+	return xasprintf("SELECT name, full_name, pin_hash, created_us, %s, %s FROM engineers %s",
+		st->schema >= STORE_SCHEMA_SIGNED ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0",
+		st->schema >= STORE_SCHEMA_ROLES ? "roles" : "'[]'", rest);
 }
 
 enum store_status store_get_engineer(struct store *st, const char *name, struct store_engineer *out)

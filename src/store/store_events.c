@@ -276,6 +276,9 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 			break;
 		}
 		s = sign_event(st, &key_stmt, ev);
+		/* A signature claims its signer's roles: the ones held now. */
+		if (s == STORE_OK && ev->signers[0])
+			s = store_check_signed_roles(st, ev);
 		if (s == STORE_OK)
 			s = insert_event(st, insert, chain, ev);
 		if (!ending && ends_run(ev))

@@ -18,6 +18,8 @@
 #define STORE_REGISTRY_GENESIS_TAG "countersign-registry-v1"
 /* The first schema version with signatures, keys and the registry chain. */
 #define STORE_SCHEMA_SIGNED 4
+/* The first schema version with engineers' roles (engineers.roles). */
+#define STORE_SCHEMA_ROLES 5
 
 struct store {
 	sqlite3 *db;
@@ -158,6 +160,26 @@ enum store_status store_registry_run_ended_locked(struct store *st, const char *
 bool store_registry_fill(struct store *st);
 /* The run_registered payload of RUN (malloc'd JSON text, caller frees). */
 char *store_run_registered_payload(const struct store_run_row *run);
+
+struct cJSON;
+/* What a key or role event says of the record when it happens: the
+ * registry chain's length and the last seq of every open run, added to OBJ
+ * as "heads" {registry, runs{RUN: seq}}. Inside the caller's transaction
+ * (store_engineers.c). */
+enum store_status store_add_heads(struct store *st, struct cJSON *obj);
+
+/* store_roles.c: roles as the engineers table keeps them, a JSON array of
+ * names. Parses TEXT into *OUT (malloc'd strings, sorted, duplicates
+ * dropped; free with store_roles_free); false, with none, when TEXT is not
+ * an array of strings. */
+bool store_roles_parse(const char *text, char ***out, size_t *n);
+void store_roles_free(char **roles, size_t n);
+/* The JSON text of ROLES (sorted, as the table keeps it), malloc'd. */
+char *store_roles_text(char *const *roles, size_t n);
+/* Inside the caller's write transaction: STORE_OK when EV is not a
+ * signature (EV_SIGNED) or the "roles" its payload claims (absent: none)
+ * are its actor's current roles; else STORE_REFUSED with the reason. */
+enum store_status store_check_signed_roles(struct store *st, const struct event *ev);
 
 /* Applies the migrations in migrations.c; false with the reason in ST. */
 bool store_migrate(struct store *st);

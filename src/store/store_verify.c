@@ -187,7 +187,7 @@ static bool check_rules(struct verifier *v, const struct event *ev)
 		return verify_keys_event(v, ev);
 	if (strcmp(v->chain, EVENT_CHAIN_REGISTRY) == 0)
 		return verify_registry_event(v, ev);
-	if (!verify_signatures(v, ev) || !verify_fold_event(v, ev))
+	if (!verify_signatures(v, ev) || !verify_signed_roles(v, ev) || !verify_fold_event(v, ev))
 		return false;
 	note_run_event(v, ev);
 	return true;

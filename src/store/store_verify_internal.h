@@ -37,12 +37,25 @@ struct verify_key {
 	struct cJSON *until_runs;
 };
 
+/* One holding of a role, from its role_granted to its role_removed. */
+struct verify_role {
+	char *role;
+	int64_t granted_seq;     /* the role_granted event of the engineers chain */
+	int64_t granted_registry; /* its heads: the registry's last seq, each open run's ({RUN: seq}, owned) */
+	struct cJSON *granted_runs;
+	int64_t removed_seq;     /* the role_removed that ended it, 0 while held */
+	int64_t removed_registry;
+	struct cJSON *removed_runs;
+};
+
 /* An engineer folded from the engineers chain. */
 struct verify_engineer {
 	char *name, *full_name;
 	int64_t added_seq;
 	struct verify_key *keys; /* oldest first; the last is current unless replaced */
 	size_t n_keys;
+	struct verify_role *roles; /* in the order granted */
+	size_t n_roles;
 };
 
 /* What the registry chain says of one run. */
@@ -134,6 +147,29 @@ bool verify_signatures(struct verifier *v, const struct event *ev);
 struct verify_engineer *verify_engineer_find(struct verifier *v, const char *name);
 /* Frees the engineers and the override requests. */
 void verify_keys_clear(struct verifier *v);
+
+/* Whether EV, of the chain being checked, was recorded before an event of
+ * the engineers chain numbered ENGINEERS_SEQ whose heads are REGISTRY and
+ * RUNS (positions in the record, not times). */
+bool verify_recorded_before(const struct verifier *v, const struct event *ev, int64_t engineers_seq,
+	int64_t registry, const struct cJSON *runs);
+/* The "heads" of a key or role event's payload P into REGISTRY and a copy
+ * of its runs (the caller deletes it); false when it has none. */
+bool verify_read_heads(const struct cJSON *p, int64_t *registry, struct cJSON **runs);
+
+/* store_verify_roles.c: roles folded from the engineers chain. */
+/* Checks role_granted or role_removed EV (its signatures already checked
+ * one by one): a registered target, a valid role, two approvers other than
+ * the target who both signed it, heads, and a grant of a role not held or
+ * a removal of one held; folds it. */
+bool verify_role_event(struct verifier *v, const struct event *ev);
+/* A signature's (EV_SIGNED) claimed roles were its signer's when it was
+ * recorded. */
+bool verify_signed_roles(struct verifier *v, const struct event *ev);
+/* The roles column ROLES of E's row against the chain. */
+bool verify_roles_row(struct verifier *v, const struct verify_engineer *e, const char *roles);
+/* Frees E's roles. */
+void verify_roles_clear(struct verify_engineer *e);
 
 /* store_verify_registry.c */
 /* Reads registry_opened (event 1 of the registry chain) before anything

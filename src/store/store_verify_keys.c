@@ -31,6 +31,7 @@ void verify_keys_clear(struct verifier *v)
 			cJSON_Delete(v->engineers[i].keys[k].since_runs);
 		}
 		free(v->engineers[i].keys);
+		verify_roles_clear(&v->engineers[i]);
 	}
 	free(v->engineers);
 	v->engineers = NULL;
@@ -52,7 +53,7 @@ static struct verify_key *current_key(struct verify_engineer *e)
 
 /* The "heads" of key event payload P (how far the record went when it was
  * recorded) into REGISTRY and a copy of its runs; false when it has none. */
-static bool read_heads(const cJSON *p, int64_t *registry, cJSON **runs)
+bool verify_read_heads(const cJSON *p, int64_t *registry, cJSON **runs)
 {
 	const cJSON *heads = cJSON_GetObjectItemCaseSensitive(p, "heads");
 	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(heads, "registry");
@@ -73,7 +74,7 @@ static void add_key(struct verify_engineer *e, const char *pub, const struct sig
 	snprintf(k->pub, sizeof(k->pub), "%s", pub);
 	k->params = *p;
 	k->seq = ev->seq;
-	k->has_since = read_heads(payload, &k->since_registry, &k->since_runs);
+	k->has_since = verify_read_heads(payload, &k->since_registry, &k->since_runs);
 }
 
 /* Fails with "NAME_OF_EV: WHAT" (WHAT formatted by the caller). */
@@ -103,7 +104,7 @@ static bool fail_eventf(struct verifier *v, const struct event *ev, const char *
  * ENGINEERS_SEQ: in the engineers chain, before it; in a run open then,
  * within the events it had; in any other run, one registered and ended by
  * then. Positions in the record, not times, which a clock can get wrong. */
-static bool recorded_before(const struct verifier *v, const struct event *ev, int64_t engineers_seq,
+bool verify_recorded_before(const struct verifier *v, const struct event *ev, int64_t engineers_seq,
 	int64_t registry, const cJSON *runs)
 {
 	if (strcmp(v->chain, EVENT_CHAIN_ENGINEERS) == 0)
@@ -129,7 +130,7 @@ static bool check_entry(struct verifier *v, const struct event *ev, const struct
 		return fail_eventf(v, ev, "carries a signature by %s with a key the engineers chain never gave %s "
 			"(the signature was forged)", s->by, s->by);
 	/* The rotation itself is signed by the key it replaces: seq + 1. */
-	if (k->until_seq && !recorded_before(v, ev, k->until_seq + 1, k->until_registry, k->until_runs))
+	if (k->until_seq && !verify_recorded_before(v, ev, k->until_seq + 1, k->until_registry, k->until_runs))
 		return fail_eventf(v, ev, "signed with a key of %s's that was replaced (engineers event %" PRId64
 			", key_rotated) before this event was recorded, whatever time it claims: whoever signed knew %s's "
 			"old PIN", s->by, k->until_seq, s->by);
@@ -226,7 +227,7 @@ static bool check_unsigned(struct verifier *v, const struct event *ev, bool need
 	 * (which a writer could rewrite) allows. */
 	const struct verify_engineer *e = verify_engineer_find(v, ev->actor);
 	const struct verify_key *first = e && e->n_keys ? &e->keys[0] : NULL;
-	if (first && first->has_since && !recorded_before(v, ev, first->seq, first->since_registry, first->since_runs))
+	if (first && first->has_since && !verify_recorded_before(v, ev, first->seq, first->since_registry, first->since_runs))
 		return fail_eventf(v, ev, "carries no signature by %s, who had a key since engineers event %" PRId64
 			" (its signature was removed)", ev->actor, e->keys[0].seq);
 	count_unsigned(v);
@@ -274,12 +275,14 @@ static bool check_sigs(struct verifier *v, const struct event *ev, const char *n
 }
 
 /* What the program records in a run as "system", which signs nothing: a
- * run's completion, a failed notification, and a check it found
- * interrupted (verdict error). Anything else by system since signatures
- * began was written by someone else, unsigned. */
+ * run's completion, a failed notification, a gate waiting for its
+ * signatures, and a check it found interrupted (verdict error). Anything
+ * else by system since signatures began was written by someone else,
+ * unsigned. */
 static bool system_may_record(const struct event *ev)
 {
-	if (strcmp(ev->kind, EV_RUN_COMPLETED) == 0 || strcmp(ev->kind, EV_NOTIFY_FAILED) == 0)
+	if (strcmp(ev->kind, EV_RUN_COMPLETED) == 0 || strcmp(ev->kind, EV_NOTIFY_FAILED) == 0 ||
+		strcmp(ev->kind, EV_GATE_WAITING) == 0)
 		return true;
 	if (strcmp(ev->kind, EV_CHECK_FINISHED) != 0)
 		return false;
@@ -385,7 +388,7 @@ static bool new_key(struct verifier *v, const struct event *ev, const cJSON *p, 
 	if (!check_sigs(v, ev, e->name, old, "current key") || !signed_with(v, ev, e->name, pub))
 		return false;
 	struct verify_key *replaced = &e->keys[was];
-	if (!read_heads(p, &replaced->until_registry, &replaced->until_runs))
+	if (!verify_read_heads(p, &replaced->until_registry, &replaced->until_runs))
 		return fail_event(v, ev, "it does not say how far the record went when the key was replaced (its "
 			"\"heads\" are missing or malformed; the record was altered)");
 	replaced->until_seq = ev->seq;
@@ -400,10 +403,12 @@ bool verify_keys_event(struct verifier *v, const struct event *ev)
 	if (strcmp(ev->kind, EV_PIN_CHANGED) == 0 && ev->seq > v->unsigned_through)
 		return fail_event(v, ev, "a PIN change recorded since signatures began must be a key_rotated signed by "
 			"the old key (this one was not made by countersign)");
+	if (strcmp(ev->kind, EV_ROLE_GRANTED) == 0 || strcmp(ev->kind, EV_ROLE_REMOVED) == 0)
+		return verify_signatures(v, ev) && verify_role_event(v, ev);
 	if (!added && !enrolled && !rotated && strcmp(ev->kind, EV_PIN_CHANGED) != 0 &&
 		strcmp(ev->kind, EV_PIN_FAILED) != 0 && strcmp(ev->kind, EV_PIN_LOCKED) != 0)
-		return fail_event(v, ev, "it is not an event of the engineers chain, which holds registrations, keys and "
-			"wrong PINs only (the record was altered)");
+		return fail_event(v, ev, "it is not an event of the engineers chain, which holds registrations, keys, "
+			"roles and wrong PINs only (the record was altered)");
 	if (!added && !enrolled && !rotated)
 		return verify_signatures(v, ev);
 	cJSON *p = cJSON_Parse(ev->payload);

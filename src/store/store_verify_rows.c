@@ -1,7 +1,7 @@
 /* Verification of the tables the chains do not hash: each checklist
  * snapshot against its SHA-256, each run's row against its run_started
  * event, and the engineers table against the engineers chain (full names,
- * keys, and the PIN hashes of engineers from before signatures). */
+ * keys, roles, and the PIN hashes of engineers from before signatures). */
 #include "store_verify_internal.h"
 
 #include <inttypes.h>
@@ -130,7 +130,7 @@ static bool check_row(struct verifier *v, sqlite3_stmt *stmt, const struct verif
 		return verify_fail(v, 0, ROWS_DIFFER "%s has a public key, the chain gives %s none (the table was edited)",
 			name, name);
 	if (!k)
-		return check_legacy_pin(v, name, pin_hash);
+		return check_legacy_pin(v, name, pin_hash) && verify_roles_row(v, e, store_column_text(stmt, 7));
 	if (strcmp(pub, k->pub) != 0)
 		return verify_fail(v, 0, ROWS_DIFFER "%s's public key is not the one the chain gives %s (the table was "
 			"edited)", name, name);
@@ -140,13 +140,14 @@ static bool check_row(struct verifier *v, sqlite3_stmt *stmt, const struct verif
 			"%s (the table was edited)", name, name);
 	if (pin_hash[0])
 		return verify_fail(v, 0, ROWS_DIFFER "%s has a PIN hash beside a key (the table was edited)", name);
-	return true;
+	return verify_roles_row(v, e, store_column_text(stmt, 7));
 }
 
 bool verify_engineer_rows(struct verifier *v)
 {
-	char *sql = xasprintf("SELECT name, full_name, pin_hash, %s FROM engineers ORDER BY name",
-		v->signatures ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0");
+	char *sql = xasprintf("SELECT name, full_name, pin_hash, %s, %s FROM engineers ORDER BY name",
+		v->signatures ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0",
+		v->st->schema >= STORE_SCHEMA_ROLES ? "roles" : "'[]'");
 	sqlite3_stmt *stmt = store_prepare(v->st, sql);
 	free(sql);
 	if (!stmt)

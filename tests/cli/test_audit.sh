@@ -250,7 +250,7 @@ expect_rc 0 "verify on a version 2 database"
 expect_eq "$(sqlite3 "$V2" "pragma user_version")" 2 "reading leaves a version 2 database as it is"
 chmod 0644 "$V2"
 printf 'pin-dave-1\n' | "$CS" --db "$V2" engineer add dave --full-name "Dave Example" --pin-stdin >/dev/null
-expect_eq "$(sqlite3 "$V2" "pragma user_version")" 4 "a command that records brings it up to date (version 4)"
+expect_eq "$(sqlite3 "$V2" "pragma user_version")" 5 "a command that records brings it up to date (version 5)"
 derived="select group_concat(x, ' ') from (select run || ':' || state || ':' || events || ':' || head as x
 	from run_index order by run)"
 expect_eq "$(sqlite3 "$V2" "$derived")" "$(sqlite3 "$T/v3.db" "$derived")" \

@@ -39,7 +39,7 @@ expect_eq "$(sqlite3 "$BASE" "pragma user_version")" 3 "reading it changed nothi
 # --- brought up to date; alice enrolled by her PIN ------------------------------------------
 by alice note "$R" "after the update"
 expect_rc 0 "alice records in the old record"
-expect_eq "$(sqlite3 "$BASE" "pragma user_version")" 4 "the record is now version 4"
+expect_eq "$(sqlite3 "$BASE" "pragma user_version")" 5 "the record is now version 5"
 expect_eq "$(engineers_kinds "$BASE")" "key_enrolled alice" "alice's PIN gave her a key"
 N=$(sqlite3 "$BASE" "select max(seq) from events where chain = '$R'")
 expect_eq "$N" 5 "alice's note is event 5"

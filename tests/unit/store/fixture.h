@@ -354,6 +354,25 @@ static inline int fixture_sql(sqlite3 *db, const char *sql, char **msg)
 	return rc;
 }
 
+/* What schema version 4 left of a database of this schema, as SQL: no
+ * roles column, and the trigger that guards names as migration 1 made it. */
+#define FIXTURE_BACK_TO_VERSION_4 \
+	"ALTER TABLE engineers DROP COLUMN roles;\n" \
+	"DROP TRIGGER engineers_no_rename;\n" \
+	"CREATE TRIGGER engineers_no_rename BEFORE UPDATE OF name, full_name, created_us ON engineers\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'only an engineer''s PIN can be changed'); END;\n"
+
+/* Turns a database of this schema into what schema version 4 left (its
+ * engineers must hold no roles). */
+static inline void fixture_make_version_4(const char *path)
+{
+	sqlite3 *db = fixture_sql_open(path);
+	int rc = fixture_sql(db, "BEGIN;\n" FIXTURE_BACK_TO_VERSION_4 "PRAGMA user_version = 4;\nCOMMIT;\n", NULL);
+	if (rc != SQLITE_OK)
+		exit(1);
+	sqlite3_close(db);
+}
+
 /* Turns a database of this schema into what schema version 3 left: no
  * registry chain, no signatures, no key columns, and the derived run
  * table's trigger as migration 3 made it. */
@@ -362,6 +381,7 @@ static inline void fixture_make_version_3(const char *path)
 	sqlite3 *db = fixture_sql_open(path);
 	int rc = fixture_sql(db,
 		"BEGIN;\n"
+		FIXTURE_BACK_TO_VERSION_4
 		"DROP TRIGGER events_no_delete;\n"
 		"DELETE FROM events WHERE chain = 'registry';\n"
 		"CREATE TRIGGER events_no_delete BEFORE DELETE ON events\n"

@@ -300,7 +300,7 @@ static void test_late_pin_changed(const char *tmp)
 	ev = vscene_event("system", EV_SIGNED, "pre", "{\"meaning\":\"approve\",\"digest\":\"d1\"}");
 	vscene_forge(&sc, EVENT_CHAIN_ENGINEERS, &ev, NULL, NULL);
 	EXPECT_FAIL(&sc, NULL, "engineers", 3, "event 3 of the engineers chain (signed of pre): it is not an event of "
-		"the engineers chain, which holds registrations, keys and wrong PINs only");
+		"the engineers chain, which holds registrations, keys, roles and wrong PINs only");
 	vscene_close(&sc);
 }
 
