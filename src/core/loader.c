@@ -15,14 +15,14 @@
 
 static const char *const top_fields[] = {
 	"countersign", "id", "title", "description", "variables", "defaults", "window",
-	"notify", "sections", NULL};
+	"notify", "signoffs", "signoff_within", "sections", NULL};
 static const char *const variable_fields[] = {"name", "prompt", "default", "pattern", "secret", NULL};
 static const char *const defaults_fields[] = {"shell", "timeout", "cwd", "env", NULL};
 static const char *const window_fields[] = {"duration", "starts_at", NULL};
 static const char *const notify_fields[] = {"url", "file", "format", "on", NULL};
 static const char *const section_fields[] = {
 	"id", "title", "phase", "description", "estimate", "signoffs", "gate", "always_open",
-	"choice", "rollback_for", "items", NULL};
+	"choice", "rollback_for", "signoff_within", "items", NULL};
 
 static void warn_unknown(struct lctx *c, const cJSON *obj, const char *const *known)
 {
@@ -484,7 +484,6 @@ static void load_section(struct lctx *c, const cJSON *obj, struct checklist_sect
 {
 	jpos_node(&c->pos, obj, false, &s->line, &s->col);
 	warn_unknown(c, obj, section_fields);
-	s->signoffs = 2;
 	s->gate = true;
 	if (get_id(c, obj, "id", true, &s->id) && checklist_section(c->cl, s->id)) {
 		size_t s3 = lctx_enter_key(c, "id");
@@ -496,11 +495,9 @@ static void load_section(struct lctx *c, const cJSON *obj, struct checklist_sect
 	get_string(c, obj, "phase", false, &s->phase);
 	get_string(c, obj, "description", false, &s->description);
 	get_range(c, obj, "estimate", &s->estimate_lo_ms, &s->estimate_hi_ms);
-	get_int(c, obj, "signoffs", 0, 16, &s->signoffs);
-	s->policy.count = s->signoffs;
-	s->policy.meaning = MEANING_APPROVED;
 	get_bool(c, obj, "gate", &s->gate);
 	get_bool(c, obj, "always_open", &s->always_open);
+	load_section_policy(c, obj, s);
 	if (get_id(c, obj, "choice", false, &s->choice) && s->always_open) {
 		size_t s3 = lctx_enter_key(c, "choice");
 		lctx_report(c, DIAG_ERROR, cJSON_GetObjectItemCaseSensitive(obj, "choice"), false,
@@ -665,6 +662,7 @@ static void load_root(struct lctx *c, const cJSON *root)
 	load_variables(c, root);
 	load_defaults_and_window(c, root);
 	load_notify(c, root);
+	load_policy_defaults(c, root);
 	load_sections(c, root);
 	check_window_start(c, root);
 }
@@ -672,7 +670,7 @@ static void load_root(struct lctx *c, const cJSON *root)
 struct checklist *checklist_load_text(const char *name, const char *text, size_t len,
 	struct diag_list *diags)
 {
-	struct lctx c = {.diags = diags};
+	struct lctx c = {.diags = diags, .default_policy = {.count = 2, .meaning = MEANING_APPROVED}};
 	struct checklist *cl = xcalloc(1, sizeof(*cl));
 	c.cl = cl;
 	cl->path = xstrdup(name);
@@ -705,6 +703,7 @@ struct checklist *checklist_load_text(const char *name, const char *text, size_t
 	cJSON_Delete(root);
 	jpos_clear(&c.pos);
 	strbuf_release(&c.path);
+	lctx_policy_clear(&c.default_policy);
 	free(work);
 	if (diags->errors > errors_before) {
 		checklist_destroy(cl);

@@ -16,6 +16,10 @@ struct lctx {
 	struct jpos pos;
 	struct strbuf path;     /* JSON path of what is being read */
 	struct checklist *cl;
+	/* The top level's "signoffs" and "signoff_within": what a section
+	 * without its own gets (loader_policy.c). */
+	struct checklist_policy default_policy;
+	int64_t default_within_ms;
 };
 
 /* Reports at NODE (its key when AT_KEY), under the current path. */
@@ -53,6 +57,13 @@ bool get_regex(struct lctx *c, const cJSON *obj, const char *key, char **out);
 /* Checks ${NAME} references in the string NODE: malformed ones are errors,
  * undeclared names warnings. */
 void check_refs(struct lctx *c, const cJSON *node);
+
+/* Sign-off policies, in loader_policy.c: the top level's defaults, then
+ * each section's own (read once its "gate" and "always_open" are known). */
+void load_policy_defaults(struct lctx *c, const cJSON *root);
+void load_section_policy(struct lctx *c, const cJSON *obj, struct checklist_section *s);
+/* Frees P's roles and resets it to the format's default (count 2, approved). */
+void lctx_policy_clear(struct checklist_policy *p);
 
 /* Item validation, in loader_item.c. */
 void load_item(struct lctx *c, const cJSON *obj, struct checklist_item *it);

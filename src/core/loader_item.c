@@ -18,7 +18,8 @@ static const struct field_rule item_fields[] = {
 	{"required", K_ALL}, {"waivable", K_ALL}, {"details", K_ALL}, {"expect", K_ALL},
 	{"estimate", K_ALL},
 	{"confirm", K_ALL}, {"attest_value", K_ALL},
-	{"timeout", K(ITEM_COMMAND) | K(ITEM_HTTP) | K(ITEM_PROMETHEUS)},
+	/* a manual item is shown overdue after its timeout; it never passes by itself */
+	{"timeout", K(ITEM_COMMAND) | K(ITEM_HTTP) | K(ITEM_PROMETHEUS) | K(ITEM_MANUAL)},
 	{"run", K(ITEM_COMMAND)}, {"cwd", K(ITEM_COMMAND)}, {"env", K(ITEM_COMMAND)},
 	{"interactive", K(ITEM_COMMAND)}, {"expect_output", K(ITEM_COMMAND)},
 	{"fail_output", K(ITEM_COMMAND)},

@@ -860,6 +860,117 @@ static void test_positions(void)
 	diag_list_clear(&d);
 }
 
+/* ---- sign-off policies ---- */
+
+static const char policy_text[] =
+	"{\"countersign\": 1, \"id\": \"p\", \"title\": \"P\",\n"
+	" \"signoffs\": {\"count\": 1, \"roles\": [\"dba\"], \"independent\": true, \"performed\": true},\n"
+	" \"signoff_within\": \"30m\",\n"
+	" \"sections\": [\n"
+	"  {\"id\": \"inherits\", \"title\": \"I\", \"items\": [\n"
+	"    {\"id\": \"look\", \"title\": \"Look\", \"kind\": \"manual\", \"timeout\": \"10m\"}]},\n"
+	"  {\"id\": \"own\", \"title\": \"O\", \"signoff_within\": \"1h\",\n"
+	"   \"signoffs\": {\"roles\": [\"sre\", \"release_mgr\"], \"meaning\": \"review\"}},\n"
+	"  {\"id\": \"number\", \"title\": \"N\", \"signoffs\": 3},\n"
+	"  {\"id\": \"nogate\", \"title\": \"G\", \"gate\": false},\n"
+	"  {\"id\": \"open\", \"title\": \"A\", \"always_open\": true},\n"
+	"  {\"id\": \"zero\", \"title\": \"Z\", \"signoffs\": 0}]}";
+
+static bool policy_is(const struct checklist_section *s, int count, const char *roles, bool independent,
+	bool performed, enum checklist_meaning meaning)
+{
+	const struct checklist_policy *p = &s->policy;
+	struct strbuf got = {0};
+	for (size_t r = 0; r < p->n_roles; r++)
+		strbuf_addf(&got, "%s%s", r ? "," : "", p->roles[r]);
+	bool ok = p->count == count && s->signoffs == count && strcmp(got.data ? got.data : "", roles) == 0 &&
+		p->independent == independent && p->performed == performed && p->meaning == meaning;
+	if (!ok)
+		fprintf(stderr, "section %s: policy count %d roles [%s] independent %d performed %d meaning %s\n", s->id,
+			p->count, got.data ? got.data : "", p->independent, p->performed, checklist_meaning_name(p->meaning));
+	strbuf_release(&got);
+	return ok;
+}
+
+/* The top level's signoffs and signoff_within are every section's default;
+ * a section's own signoffs replaces the default whole (no field merged). */
+static void test_policy_defaults(void)
+{
+	struct diag_list d;
+	struct checklist *cl = load(policy_text, &d);
+	CHECK(cl != NULL);
+	CHECK(d.count == 0);
+	if (!cl) {
+		char *t = diag_text(&d);
+		fprintf(stderr, "%s", t);
+		free(t);
+		diag_list_clear(&d);
+		return;
+	}
+	CHECK(policy_is(&cl->sections[0], 1, "dba", true, true, MEANING_APPROVED));
+	CHECK(cl->sections[0].signoff_within_ms == 30 * MIN);
+	CHECK(cl->sections[0].items[0].timeout_ms == 10 * MIN);
+	/* no "count": 2, the format's default, not the checklist's 1; no default role either */
+	CHECK(policy_is(&cl->sections[1], 2, "sre,release_mgr", false, false, MEANING_REVIEWED));
+	CHECK(cl->sections[1].signoff_within_ms == HOUR);
+	CHECK(policy_is(&cl->sections[2], 3, "", false, false, MEANING_APPROVED));
+	CHECK(cl->sections[2].signoff_within_ms == 30 * MIN);
+	/* nothing waits where nothing is signed */
+	CHECK(cl->sections[3].signoff_within_ms == 0 && cl->sections[4].signoff_within_ms == 0);
+	CHECK(cl->sections[5].signoff_within_ms == 0);
+	CHECK(policy_is(&cl->sections[5], 0, "", false, false, MEANING_APPROVED));
+	checklist_destroy(cl);
+	diag_list_clear(&d);
+
+	/* without any: two approvals, no wait, and a manual item without a timeout */
+	cl = load("{\"countersign\": 1, \"id\": \"p\", \"title\": \"P\", \"sections\": [{\"id\": \"s\", \"title\": \"S\","
+		" \"items\": [{\"id\": \"m\", \"title\": \"M\", \"kind\": \"manual\"}]}]}", &d);
+	CHECK(cl && policy_is(&cl->sections[0], 2, "", false, false, MEANING_APPROVED));
+	CHECK(cl && cl->sections[0].signoff_within_ms == 0 && cl->sections[0].items[0].timeout_ms == 0);
+	checklist_destroy(cl);
+	diag_list_clear(&d);
+
+	/* a root default that is a number */
+	cl = load("{\"countersign\": 1, \"id\": \"p\", \"title\": \"P\", \"signoffs\": 1,"
+		" \"sections\": [{\"id\": \"s\", \"title\": \"S\"}]}", &d);
+	CHECK(cl && d.count == 0 && policy_is(&cl->sections[0], 1, "", false, false, MEANING_APPROVED));
+	checklist_destroy(cl);
+	diag_list_clear(&d);
+}
+
+/* A policy that fails to load frees what it had read (valgrind and ASan
+ * runs of this test see the leaks). */
+static void test_policy_errors(void)
+{
+	struct diag_list d;
+	struct checklist *cl = load("{\"countersign\": 1, \"id\": \"p\", \"title\": \"P\","
+		" \"signoffs\": {\"roles\": [\"dba\", \"sre\"], \"count\": 1, \"x\": 1},"
+		" \"sections\": [{\"id\": \"s\", \"title\": \"S\", \"signoffs\": {\"roles\": [\"dba\", \"dba\"]}}]}", &d);
+	CHECK(cl == NULL);
+	CHECK(d.errors == 2 && d.warnings == 1);
+	CHECK(has_message(&d, "unknown field \"x\" of a sign-off policy"));
+	CHECK(has_message(&d, "role \"dba\" is listed twice"));
+	CHECK(has_message(&d, "1 signature for 2 roles"));
+	diag_list_clear(&d);
+}
+
+static void test_role_names(void)
+{
+	CHECK(checklist_role_valid("dba"));
+	CHECK(checklist_role_valid("a"));
+	CHECK(checklist_role_valid("release_mgr-2"));
+	CHECK(checklist_role_valid("abcdefghijklmnopqrstuvwxyz012345"));   /* 32 */
+	CHECK(!checklist_role_valid("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
+	CHECK(!checklist_role_valid(""));
+	CHECK(!checklist_role_valid(NULL));
+	CHECK(!checklist_role_valid("DBA"));
+	CHECK(!checklist_role_valid("9ops"));
+	CHECK(!checklist_role_valid("-ops"));
+	CHECK(!checklist_role_valid("db a"));
+	CHECK(!checklist_role_valid("dba\n"));
+	CHECK(!checklist_role_valid("d\xc3\xa9v"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -877,5 +988,8 @@ int main(int argc, char **argv)
 	test_minimal();
 	test_warnings_only_load();
 	test_positions();
+	test_policy_defaults();
+	test_policy_errors();
+	test_role_names();
 	return check_report();
 }

@@ -490,6 +490,35 @@ static void test_needs_nothing(void)
 	fx_close(f);
 }
 
+/* The checklist's default policy applies where a section says nothing;
+ * a section's own signoffs replaces it whole. */
+static void test_defaults_and_overrides(void)
+{
+	struct fx *f = fx_open_text(
+		"{\"countersign\": 1, \"id\": \"policy-test\", \"title\": \"Defaults\",\n"
+		" \"signoffs\": {\"count\": 1, \"roles\": [\"dba\"], \"independent\": true},\n"
+		" \"sections\": [\n"
+		"  {\"id\": \"db\", \"title\": \"Database\", \"items\": [\n"
+		"    {\"id\": \"migrate\", \"title\": \"Migrate\", \"kind\": \"command\", \"run\": \"true\"}]},\n"
+		"  {\"id\": \"app\", \"title\": \"App\", \"signoffs\": {\"count\": 1}, \"items\": [\n"
+		"    {\"id\": \"deploy\", \"title\": \"Deploy\", \"kind\": \"command\", \"run\": \"true\"}]}\n"
+		" ]}\n");
+	run_item(f, "db/migrate", "erin");
+	REFUSED_AS(engine_can_sign(f->e, DB, "erin", MEANING_APPROVED, &roster, &why),
+		"needs an approver who did not run, attest or waive items of \"db\" (erin ran db/migrate), with role "
+		"dba: bob, carol");
+	REFUSED_AS(engine_can_sign(f->e, DB, "dave", MEANING_APPROVED, &roster, &why),
+		"needs an approver with role dba who did not run items of this section: bob, carol");
+	sign(f, DB, "bob", "approved", "[\"dba\"]");
+	CHECK(sec(f, DB)->gate_passed);
+	/* app's own policy has neither the role nor independence of the default */
+	run_item(f, "app/deploy", "erin");
+	ALLOWED(engine_can_sign(f->e, APP, "erin", MEANING_APPROVED, &roster, &why));
+	sign(f, APP, "erin", "approved", "[\"dba\"]");
+	CHECK(sec(f, APP)->gate_passed);
+	fx_close(f);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0) {
@@ -504,5 +533,6 @@ int main(void)
 	test_stale_under_policy();
 	test_rejection();
 	test_needs_nothing();
+	test_defaults_and_overrides();
 	return check_report();
 }
