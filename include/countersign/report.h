@@ -15,6 +15,14 @@
 #include "countersign/event.h"
 
 struct session;
+struct checklist_policy;
+
+/* A section's sign-off policy in words ("needs 1 approval · role dba ·
+ * independent · performed by who ran it"; "needs no signature" for a count
+ * of 0), the same in reports, status and the sign dialog. Caller frees. */
+char *report_policy_text(const struct checklist_policy *p);
+/* ROLES joined by ", " ("" when N is 0). Caller frees. */
+char *report_roles_text(const char *const *roles, size_t n);
 
 enum report_format { REPORT_MD, REPORT_JSON, REPORT_HTML, REPORT_JUNIT };
 
@@ -26,13 +34,17 @@ const char *report_format_name(enum report_format f);
 struct report_signature {
 	char *section;                  /* the section's id */
 	char *engineer, *full_name;     /* full_name: as registered ("" when unknown) */
-	char *meaning;                  /* "approve" or "reject" */
+	char *meaning;                  /* "performed", "reviewed", "approved" or "rejected" (records made
+	                                   before meanings said "approve"/"reject": approved/rejected) */
+	char **roles;                   /* the roles the signer held when signing (none in older records) */
+	size_t n_roles;
 	char *comment;                  /* "" when none */
 	char *os_user, *host, *tty;
 	int64_t time_us, seq;
 	char digest[EVENT_HASH_HEX];    /* the evidence signed */
 	bool stale;                     /* signed other evidence than the current */
 	bool superseded;                /* the same engineer signed the current evidence again */
+	bool counted;                   /* counts toward the gate under the section's policy */
 };
 
 struct report_item {
@@ -65,6 +77,14 @@ struct report_section {
 	char *gate;                     /* "passed", "FORCED", "open", "locked", "not chosen", or
 	                                   "ungated" for a section without a gate */
 	int signoffs_required;
+	/* The sign-off policy (ungated: count 0, nothing else): what counted
+	 * signatures mean, the roles they must cover, whether those who did the
+	 * work are excluded, whether a "performed" signature is needed. */
+	char *policy;                   /* in words (report_policy_text); "" when ungated */
+	char *policy_meaning;           /* "approved" or "reviewed" */
+	char **policy_roles;
+	size_t n_policy_roles;
+	bool policy_independent, policy_performed;
 	int64_t estimate_lo_ms, estimate_hi_ms; /* 0 when not planned */
 	int64_t first_us, passed_us;    /* first activity; when its gate passed (0: not) */
 	int64_t actual_ms;              /* passed_us - first_us, or -1 when not both */

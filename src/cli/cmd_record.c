@@ -55,13 +55,17 @@ static char *item_target(const struct recorder *r)
 	return xasprintf("%s/%s", sec->id, sec->items[r->item].id);
 }
 
-static void print_gate(const struct recorder *r)
+static void print_gate(struct recorder *r)
 {
 	const struct checklist_section *sec = &r->s.cl->sections[r->sec];
 	const struct engine_section_state *ss = engine_section(r->s.eng, r->sec);
 	printf("%s: %s · items %d/%d · sign-offs %d/%d%s\n", cli_safe(sec->id), engine_section_mark_name(ss->mark),
 		ss->required_done, ss->required_total, ss->approvals, sec->signoffs,
 		ss->gate_passed ? " · gate passed" : "");
+	char *needs = engine_gate_needs(r->s.eng, r->sec, session_roster(&r->s));
+	if (needs)
+		printf("the gate still needs %s\n", cli_safe(needs));
+	free(needs);
 	if (engine_status(r->s.eng) == RUN_COMPLETED)
 		printf("run %s completed: every gate has passed\n", cli_safe(r->s.run.id));
 }
@@ -167,37 +171,59 @@ int cmd_choose(const struct cli_global *g, int argc, char **argv)
 	return finish(&r, rc);
 }
 
+/* The meaning --meaning (or --reject) gives; false with the problem printed. */
+static bool sign_meaning(const struct opts *o, enum checklist_meaning *out)
+{
+	*out = o->reject ? MEANING_REJECTED : MEANING_APPROVED;
+	if (!o->meaning)
+		return true;
+	if (!checklist_meaning_parse(o->meaning, out)) {
+		cli_error("sign", "unknown meaning \"%s\": give performed, reviewed, approved or rejected",
+			cli_safe(o->meaning));
+		return false;
+	}
+	if (o->reject && *out != MEANING_REJECTED) {
+		cli_error("sign", "--reject is --meaning rejected: give one meaning");
+		return false;
+	}
+	return true;
+}
+
 int cmd_sign(const struct cli_global *g, int argc, char **argv)
 {
 	struct recorder r;
-	const char *usage = "countersign sign RUN SECTION --engineer NAME [--reject] [--comment TEXT] [--pin-stdin]";
-	int rc = begin(&r, g, "sign", usage, argc, argv, "engineer reject comment pin-stdin", 2, 1, false);
+	const char *usage = "countersign sign RUN SECTION --engineer NAME [--meaning performed|reviewed|approved|rejected] "
+		"[--reject] [--comment TEXT] [--pin-stdin]";
+	int rc = begin(&r, g, "sign", usage, argc, argv, "engineer meaning reject comment pin-stdin", 2, 1, false);
 	char *why = NULL;
 	if (rc != CS_OK)
 		return finish(&r, rc);
-	if (r.o.reject && (!r.o.comment || !r.o.comment[0])) {
+	enum checklist_meaning meaning;
+	if (!sign_meaning(&r.o, &meaning))
+		return finish(&r, CS_INVALID);
+	if (meaning == MEANING_REJECTED && (!r.o.comment || !r.o.comment[0])) {
 		cli_error("sign", "a rejection needs --comment TEXT saying what is wrong");
 		return finish(&r, CS_INVALID);
 	}
 	const char *who = r.o.engineers[0];
-	if (!engine_can_sign(r.s.eng, r.sec, who, r.o.reject ? MEANING_REJECTED : MEANING_APPROVED, NULL, &why))
+	if (!engine_can_sign(r.s.eng, r.sec, who, meaning, session_roster(&r.s), &why))
 		return finish(&r, session_refuse(&r.s, why));
 	if ((rc = cli_authenticate(&r.s, "sign", who, r.o.pin_stdin)) != CS_OK)
 		return finish(&r, rc);
 	const struct checklist_section *sec = &r.s.cl->sections[r.sec];
 	const struct engine_section_state *ss = engine_section(r.s.eng, r.sec);
 	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "meaning", r.o.reject ? "reject" : "approve");
+	cJSON_AddStringToObject(p, "meaning", checklist_meaning_name(meaning));
 	if (r.o.comment)
 		cJSON_AddStringToObject(p, "comment", r.o.comment);
 	cJSON_AddStringToObject(p, "digest", ss->digest);
 	char digest[EVENT_HASH_HEX];
 	memcpy(digest, ss->digest, sizeof(digest));
-	struct session_guard guard = {.action = ACTION_SIGN, .sec = r.sec, .engineer = who,
-		.meaning = r.o.reject ? MEANING_REJECTED : MEANING_APPROVED, .digest = digest};
+	struct session_guard guard = {.action = ACTION_SIGN, .sec = r.sec, .engineer = who, .meaning = meaning,
+		.digest = digest};
 	rc = record(&r, &guard, who, EV_SIGNED, sec->id, p);
 	if (rc == CS_OK) {
-		printf("%s: %s signed evidence %.16s... of %s\n", r.o.reject ? "rejected" : "approved", cli_safe(who), digest,
+		printf("%s: %s signed evidence %.16s... of %s\n", checklist_meaning_name(meaning), cli_safe(who), digest,
 			cli_safe(sec->id));
 		print_gate(&r);
 	}

@@ -10,6 +10,7 @@
 #include "cli/cli_text.h"
 #include "countersign/clock.h"
 #include "countersign/duration.h"
+#include "countersign/report.h"
 #include "countersign/util.h"
 
 static void item_duration(const struct engine_item_state *is, int64_t now, char *buf, size_t size)
@@ -31,7 +32,11 @@ static cJSON *signoff_json(const struct engine_signoff *so)
 	char when[64];
 	clock_format_utc(so->time_us, when, sizeof(when));
 	cJSON_AddStringToObject(j, "engineer", so->engineer);
-	cJSON_AddStringToObject(j, "meaning", so->approve ? "approve" : "reject");
+	cJSON_AddStringToObject(j, "meaning", checklist_meaning_name(so->meaning));
+	cJSON *roles = cJSON_AddArrayToObject(j, "roles");
+	for (size_t k = 0; k < so->n_roles; k++)
+		cJSON_AddItemToArray(roles, cJSON_CreateString(so->roles[k]));
+	cJSON_AddBoolToObject(j, "counted", so->counted);
 	if (so->comment)
 		cJSON_AddStringToObject(j, "comment", so->comment);
 	cJSON_AddStringToObject(j, "time", when);
@@ -42,6 +47,13 @@ static cJSON *signoff_json(const struct engine_signoff *so)
 	cJSON_AddStringToObject(j, "host", so->host ? so->host : "");
 	cJSON_AddStringToObject(j, "tty", so->tty ? so->tty : "");
 	return j;
+}
+
+/* The registered engineers and their roles, to name who could sign what a
+ * gate still needs. */
+static const struct engine_roster *roster_of(struct session *s)
+{
+	return session_roster(s);
 }
 
 static const char *liveness_name(enum session_liveness l)
@@ -85,7 +97,26 @@ static cJSON *add_override(cJSON *j, const char *key, const char *by, const char
 	return o;
 }
 
-static cJSON *section_json(const struct session *s, size_t i, int64_t now)
+/* The section's sign-off policy: its fields and the same in words. */
+static void add_policy(cJSON *j, const struct checklist_section *sec)
+{
+	const struct checklist_policy *p = &sec->policy;
+	cJSON *o = cJSON_AddObjectToObject(j, "policy");
+	cJSON_AddNumberToObject(o, "count", p->count);
+	cJSON_AddStringToObject(o, "meaning", checklist_meaning_name(p->meaning));
+	cJSON *roles = cJSON_AddArrayToObject(o, "roles");
+	for (size_t k = 0; k < p->n_roles; k++)
+		cJSON_AddItemToArray(roles, cJSON_CreateString(p->roles[k]));
+	cJSON_AddBoolToObject(o, "independent", p->independent);
+	cJSON_AddBoolToObject(o, "performed", p->performed);
+	char *text = report_policy_text(p);
+	cJSON_AddStringToObject(o, "text", text);
+	free(text);
+	if (sec->signoff_within_ms)
+		cJSON_AddNumberToObject(j, "signoff_within_ms", (double)sec->signoff_within_ms);
+}
+
+static cJSON *section_json(struct session *s, size_t i, int64_t now)
 {
 	const struct checklist_section *sec = &s->cl->sections[i];
 	const struct engine_section_state *ss = engine_section(s->eng, i);
@@ -111,6 +142,18 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 	cJSON_AddNumberToObject(j, "signoffs_required", sec->signoffs);
 	cJSON_AddBoolToObject(j, "rejected", ss->rejected);
 	cJSON_AddBoolToObject(j, "reopened", ss->reopened);
+	if (sec->gate && !sec->always_open) {
+		add_policy(j, sec);
+		cJSON_AddBoolToObject(j, "policy_met", ss->policy_met);
+		char *needs = engine_gate_needs(s->eng, i, roster_of(s));
+		if (needs)
+			cJSON_AddStringToObject(j, "needs", needs);
+		else
+			cJSON_AddNullToObject(j, "needs");
+		free(needs);
+		if (ss->waiting_us > 0)
+			cJSON_AddNumberToObject(j, "waiting_ms", (double)(ss->waiting_us / 1000));
+	}
 	if (ss->pending_active) {
 		cJSON *po = add_override(j, "override_asked", ss->pending_by, ss->pending_reason,
 			ss->pending_incident);
@@ -140,6 +183,10 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 			cJSON_AddStringToObject(ij, "message", is->message);
 		if (is->needs_attestation)
 			cJSON_AddBoolToObject(ij, "needs_attestation", true);
+		if (is->overdue) {
+			cJSON_AddBoolToObject(ij, "overdue", true);
+			cJSON_AddNumberToObject(ij, "due_us", (double)is->due_us);
+		}
 		if (is->verdict_seq && is->actor) {
 			char when[64];
 			clock_format_utc(is->verdict_us, when, sizeof(when));
@@ -170,7 +217,7 @@ static cJSON *section_json(const struct session *s, size_t i, int64_t now)
 	return j;
 }
 
-static void print_json(const struct session *s, int64_t now)
+static void print_json(struct session *s, int64_t now)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "run", s->run.id);
@@ -274,7 +321,49 @@ static void print_who(const struct engine_item_state *is)
 	}
 }
 
-static void print_section(const struct session *s, size_t i, int64_t now)
+/* The policy when it says more than the count, what the gate still needs,
+ * and for how long it has waited for its signatures. */
+static void print_gate_policy(struct session *s, size_t i)
+{
+	const struct checklist_section *sec = &s->cl->sections[i];
+	const struct engine_section_state *ss = engine_section(s->eng, i);
+	const struct checklist_policy *p = &sec->policy;
+	if (!sec->gate || sec->always_open)
+		return;
+	if (p->n_roles || p->independent || p->performed || p->meaning != MEANING_APPROVED) {
+		char *text = report_policy_text(p);
+		printf("      policy: %s\n", cli_safe(text));
+		free(text);
+	}
+	char *needs = engine_gate_needs(s->eng, i, roster_of(s));
+	if (needs)
+		printf("      the gate still needs %s\n", cli_safe(needs));
+	free(needs);
+	if (ss->waiting_us > 0 && sec->signoff_within_ms > 0) {
+		char waited[32], within[32];
+		duration_format(ss->waiting_us / 1000000 * 1000, waited, sizeof(waited));
+		duration_format(sec->signoff_within_ms, within, sizeof(within));
+		printf("      waiting %s for sign-off · within %s%s\n", waited, within,
+			ss->waiting_us / 1000 >= sec->signoff_within_ms ? " · OVERDUE" : "");
+	}
+}
+
+/* One signature: its meaning, who with which roles, when, and whether it counts. */
+static void print_signoff(const struct checklist_section *sec, const struct engine_signoff *so)
+{
+	char when[64];
+	clock_format_utc(so->time_us, when, sizeof(when));
+	char *roles = report_roles_text((const char *const *)so->roles, so->n_roles);
+	const char *mark = so->stale ? "  [stale]" : so->superseded ? "  [superseded]" : so->counted ? "  [counts]"
+		: so->meaning == sec->policy.meaning ? "  [does not count under the policy]" : "";
+	printf("      signed   %-9s by %-12s %s%s%s%s%s%s%s\n",
+		so->meaning == MEANING_REJECTED ? "REJECTED" : checklist_meaning_name(so->meaning), cli_safe(so->engineer),
+		when, roles[0] ? " (roles " : "", cli_safe(roles), roles[0] ? ")" : "", mark, so->comment ? "  " : "",
+		cli_safe(so->comment));
+	free(roles);
+}
+
+static void print_section(struct session *s, size_t i, int64_t now)
 {
 	const struct checklist_section *sec = &s->cl->sections[i];
 	const struct engine_section_state *ss = engine_section(s->eng, i);
@@ -308,6 +397,7 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 	if (ss->reopened_before != (size_t)-1)
 		printf("      an earlier gate reopened after this section began: \"%s\" (this section stays open)\n",
 			cli_safe(s->cl->sections[ss->reopened_before].id));
+	print_gate_policy(s, i);
 	for (size_t k = 0; k < sec->n_items; k++) {
 		const struct checklist_item *it = &sec->items[k];
 		const struct engine_item_state *is = engine_item(s->eng, i, k);
@@ -321,6 +411,8 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 			printf("  [optional]");
 		if (is->needs_attestation)
 			printf("  [needs attestation]");
+		if (is->overdue)
+			printf("  [OVERDUE]");
 		char *wait = session_wait_text(s, i, k, true);
 		if (wait)
 			printf("  %s", wait);
@@ -331,14 +423,8 @@ static void print_section(const struct session *s, size_t i, int64_t now)
 			printf("                %s\n", cli_safe(is->message));
 		print_liveness(s, i, k);
 	}
-	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		const struct engine_signoff *so = &ss->signoffs[k];
-		char when[64];
-		clock_format_utc(so->time_us, when, sizeof(when));
-		printf("      signed   %-8s by %-12s %s%s%s%s\n", so->approve ? "approve" : "REJECT", cli_safe(so->engineer),
-			when, so->stale ? "  [stale]" : so->superseded ? "  [superseded]" : "", so->comment ? "  " : "",
-			cli_safe(so->comment));
-	}
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		print_signoff(sec, &ss->signoffs[k]);
 }
 
 int cmd_status(const struct cli_global *g, int argc, char **argv)

@@ -37,6 +37,7 @@ static const struct option all_options[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"all", no_argument, NULL, 'A'},
 	{"reject", no_argument, NULL, 'R'},
+	{"meaning", required_argument, NULL, 'm'},  /* sign: performed, reviewed, approved, rejected */
 	{"fail", no_argument, NULL, 'F'},
 	{"recover", no_argument, NULL, 'W'},
 	{"cancel", no_argument, NULL, 'K'},
@@ -293,6 +294,7 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'j': o->json = true; break;
 	case 'A': o->all = true; break;
 	case 'R': o->reject = true; break;
+	case 'm': o->meaning = optarg; break;
 	case 'F': o->fail = true; break;
 	case 'W': o->recover = true; break;
 	case 'K': o->cancel = true; break;

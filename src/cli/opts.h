@@ -20,6 +20,7 @@ struct opts {
 	const char *format, *output;  /* --format; --output or -o */
 	const char *since, *until, *kind;  /* audit's filters */
 	const char *checkpoint;  /* verify --checkpoint FILE (- is standard input) */
+	const char *meaning;     /* sign --meaning WORD */
 	bool pin_stdin, yes, json, all, reject, fail, recover, cancel, request, confirm;
 	const char *pos[OPTS_MAX_POS];
 	int n_pos;

@@ -71,6 +71,32 @@ static const char *str(const cJSON *p, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* "signed: approved as dba, sre; comment ...": records before meanings
+ * said "approve"/"reject" (approved/rejected), the oldest nothing (approved). */
+static void describe_signed(struct strbuf *sb, const cJSON *p)
+{
+	enum checklist_meaning m = MEANING_APPROVED;
+	const char *meaning = str(p, "meaning");
+	if (meaning && !checklist_meaning_parse(meaning, &m)) {
+		strbuf_addstr(sb, "signed: ");
+		put_text(sb, meaning, 40);  /* a word this version does not know: as recorded */
+	} else {
+		strbuf_addf(sb, "signed: %s", checklist_meaning_name(m));
+	}
+	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(p, "roles"), *role;
+	if (!cJSON_IsArray(roles))
+		roles = NULL;
+	bool first = true;
+	cJSON_ArrayForEach(role, roles) {
+		if (!cJSON_IsString(role))
+			continue;
+		strbuf_addstr(sb, first ? " as " : ", ");
+		put_text(sb, role->valuestring, 40);
+		first = false;
+	}
+	put_quoted(sb, p, "comment", "comment");
+}
+
 static void describe_check_started(struct strbuf *sb, const cJSON *p)
 {
 	const cJSON *wait = cJSON_GetObjectItemCaseSensitive(p, "duration_ms");
@@ -171,9 +197,7 @@ static void describe(struct strbuf *sb, const struct event *ev, const cJSON *p)
 		strbuf_addstr(sb, "chosen");
 		put_quoted(sb, p, "group", "of the alternatives");
 	} else if (strcmp(k, EV_SIGNED) == 0) {
-		const char *meaning = str(p, "meaning");
-		strbuf_addstr(sb, meaning && strcmp(meaning, "reject") == 0 ? "signed: reject" : "signed: approve");
-		put_quoted(sb, p, "comment", "comment");
+		describe_signed(sb, p);
 	} else if (strcmp(k, EV_OVERRIDE) == 0 || strcmp(k, EV_OVERRIDE_REQUESTED) == 0) {
 		describe_override(sb, ev, p);
 	} else if (strcmp(k, EV_NOTE) == 0) {

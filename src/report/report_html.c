@@ -306,8 +306,7 @@ static void glance(FILE *out, const struct report *r)
 		for (size_t k = 0; k < sec->n_items; k++)
 			passed += strcmp(sec->items[k].verdict, "pass") == 0;
 		for (size_t k = 0; k < sec->n_signatures; k++)
-			approvals += strcmp(sec->signatures[k].meaning, "approve") == 0 && !sec->signatures[k].stale &&
-				!sec->signatures[k].superseded;
+			approvals += sec->signatures[k].counted;
 		struct report_html_durations dur;
 		report_html_durations(sec, &dur);
 		fputs("<tr><td>", out);

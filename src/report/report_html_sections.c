@@ -5,6 +5,7 @@
 #include "report/report_html.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report_internal.h"
@@ -64,11 +65,19 @@ static void signatures(FILE *out, const struct report_section *sec)
 		fputs("<span class=\"mute\">none</span>", out);
 	for (size_t i = 0; i < sec->n_signatures; i++) {
 		const struct report_signature *g = &sec->signatures[i];
-		bool reject = strcmp(g->meaning, "reject") == 0;
+		bool reject = report_signature_rejects(g);
 		fputs(i ? "; " : "", out);
 		fprintf(out, "<b>");
 		report_html_esc(out, g->engineer);
-		fprintf(out, "</b> <span class=\"%s\">", reject ? "bad" : "ok");
+		fputs("</b>", out);
+		if (g->n_roles) {
+			char *roles = report_roles_text((const char *const *)g->roles, g->n_roles);
+			fputs(" <span class=\"mute\">(", out);
+			report_html_esc(out, roles);
+			fputs(")</span>", out);
+			free(roles);
+		}
+		fprintf(out, " <span class=\"%s\">", reject ? "bad" : g->counted ? "ok" : "mute");
 		report_html_esc(out, g->meaning);
 		fputs("</span> ", out);
 		report_html_time(out, g->time_us);
@@ -215,6 +224,10 @@ static void section_meta(FILE *out, const struct report_section *sec)
 	fputs("</b> \xc2\xb7 gate <b>", out);
 	report_html_esc(out, sec->gate);
 	fprintf(out, "</b> \xc2\xb7 sign-offs required %d", sec->signoffs_required);
+	if (sec->policy[0]) {
+		fputs(" \xc2\xb7 policy: ", out);
+		report_html_esc(out, sec->policy);
+	}
 	if (sec->estimate_hi_ms > 0 && sec->estimate_lo_ms != sec->estimate_hi_ms)
 		fprintf(out, " \xc2\xb7 estimate %s\xe2\x80\x93%s", dur.lo, dur.hi);
 	else if (sec->estimate_hi_ms > 0)

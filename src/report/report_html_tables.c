@@ -43,22 +43,24 @@ static void none(FILE *out)
 	fputs("<p class=\"mute\">None.</p>\n", out);
 }
 
-static const char *signature_status(const struct report_signature *g)
+/* WITH_NAME: a row of the sign-off table (full name, roles, origin), with
+ * its section's POLICY_MEANING; otherwise of the rejections table. */
+static void signature_row(FILE *out, const struct report *r, const struct report_signature *g, bool with_name,
+	const char *policy_meaning)
 {
-	return g->stale ? "STALE" : g->superseded ? "superseded" : "current";
-}
-
-static void signature_row(FILE *out, const struct report *r, const struct report_signature *g, bool with_name)
-{
-	bool reject = strcmp(g->meaning, "reject") == 0;
-	fprintf(out, "<tr class=\"%s%s\">", reject ? "reject" : "approve", g->stale ? " stale" : "");
+	bool reject = report_signature_rejects(g);
+	fprintf(out, "<tr class=\"%s%s\">", reject ? "reject" : g->meaning, g->stale ? " stale" : "");
 	ref_cell(out, r, g->section);
 	cell(out, g->engineer);
-	if (with_name)
+	if (with_name) {
 		cell(out, g->full_name);
+		char *roles = report_roles_text((const char *const *)g->roles, g->n_roles);
+		cell(out, roles);
+		free(roles);
+	}
 	time_cell(out, g->time_us);
 	fputs("<td class=\"meaning\">", out);
-	report_html_esc(out, reject ? "REJECT" : g->meaning);
+	report_html_esc(out, reject ? "REJECTED" : g->meaning);
 	fputs("</td>", out);
 	text_cell(out, g->comment);
 	if (with_name) {
@@ -66,7 +68,7 @@ static void signature_row(FILE *out, const struct report *r, const struct report
 		cell(out, g->host);
 		cell(out, g->tty);
 	}
-	fprintf(out, "<td class=\"status\">%s</td></tr>\n", signature_status(g));
+	fprintf(out, "<td class=\"status\">%s</td></tr>\n", report_signature_status(g, policy_meaning));
 }
 
 void report_html_signoffs(FILE *out, const struct report *r)
@@ -78,16 +80,19 @@ void report_html_signoffs(FILE *out, const struct report *r)
 	/* the table is there, with its headings, even when nobody signed:
 	 * "nobody signed" is a finding */
 	fputs("<table class=\"signoffs\" id=\"signoffs\"><thead><tr><th>Section</th><th>Engineer</th>"
-		"<th>Full name</th><th>Time (UTC)</th><th>Meaning</th><th>Comment</th><th>OS user</th><th>Host</th>"
-		"<th>TTY</th><th>Status</th></tr></thead><tbody>\n", out);
+		"<th>Full name</th><th>Roles</th><th>Time (UTC)</th><th>Meaning</th><th>Comment</th><th>OS user</th>"
+		"<th>Host</th><th>TTY</th><th>Status</th></tr></thead><tbody>\n", out);
 	for (size_t i = 0; i < r->n_sections; i++)
 		for (size_t k = 0; k < r->sections[i].n_signatures; k++)
-			signature_row(out, r, &r->sections[i].signatures[k], true);
+			signature_row(out, r, &r->sections[i].signatures[k], true, r->sections[i].policy_meaning);
 	if (n == 0)
-		fputs("<tr><td colspan=\"10\" class=\"mute\">No signatures.</td></tr>\n", out);
-	fputs("</tbody></table>\n<p class=\"mute\">STALE: the engineer signed other evidence than the section's "
-		"current evidence (an item was checked again after the signature). Superseded: the same engineer "
-		"signed the current evidence again.</p>\n</section>\n", out);
+		fputs("<tr><td colspan=\"11\" class=\"mute\">No signatures.</td></tr>\n", out);
+	fputs("</tbody></table>\n<p class=\"mute\">Meaning: performed (the signer did this work), reviewed, "
+		"approved or rejected. Counts: it counts toward the gate under the section's policy (a rejection "
+		"that stands keeps the gate closed); does not count: the meaning the gate counts, by a signer its "
+		"policy leaves out; recorded: another meaning, kept on the record. STALE: the engineer signed other "
+		"evidence than the section's current evidence (an item was checked again after the signature). "
+		"Superseded: the same engineer signed the current evidence again.</p>\n</section>\n", out);
 }
 
 static void rejections(FILE *out, const struct report *r)
@@ -100,7 +105,7 @@ static void rejections(FILE *out, const struct report *r)
 	fputs("<table class=\"rejections\"><thead><tr><th>Section</th><th>Engineer</th><th>Time (UTC)</th>"
 		"<th>Meaning</th><th>Comment</th><th>Status</th></tr></thead><tbody>\n", out);
 	for (size_t i = 0; i < r->n_rejections; i++)
-		signature_row(out, r, &r->rejections[i], false);
+		signature_row(out, r, &r->rejections[i], false, NULL);
 	fputs("</tbody></table>\n", out);
 }
 

@@ -48,6 +48,15 @@ const struct report_override *report_override_of(const struct report *r, const c
 /* True for a verdict that says the check did not pass: fail, error,
  * no_data, timeout, cancelled. */
 bool report_verdict_failed(const char *verdict);
+/* Whether signature SO counts, in one word: "STALE", "superseded",
+ * "counts" (a counted signature, or a rejection that stands), "does not
+ * count" (the meaning the gate counts, kept out by its policy), or
+ * "recorded" (another meaning: on the record, not counted). POLICY_MEANING
+ * is its section's (rs->policy_meaning). Static text. */
+const char *report_signature_status(const struct report_signature *so, const char *policy_meaning);
+/* Whether SO is a rejection. */
+bool report_signature_rejects(const struct report_signature *so);
+
 /* How a reader checks the audit anchor later:
  * "countersign verify RUN --anchor HEAD", malloc'd (caller frees). */
 char *report_verify_command(const struct report *r);

@@ -10,7 +10,7 @@
 #include "report/report_internal.h"
 
 /* The format of the document, raised when a field changes meaning or goes. */
-#define REPORT_JSON_VERSION 1
+#define REPORT_JSON_VERSION 2
 
 static void add_text_or_null(cJSON *obj, const char *key, const char *s)
 {
@@ -47,6 +47,30 @@ static void add_time(cJSON *obj, const char *key, int64_t t_us)
 	add_int_or_null(obj, key_us, t_us, t_us != 0);
 }
 
+static cJSON *strings_json(char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t k = 0; k < n; k++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[k]));
+	return a;
+}
+
+/* The sign-off policy of a gated section, or null. */
+static void add_policy(cJSON *obj, const struct report_section *rs)
+{
+	if (!rs->policy[0]) {
+		cJSON_AddNullToObject(obj, "policy");
+		return;
+	}
+	cJSON *p = cJSON_AddObjectToObject(obj, "policy");
+	cJSON_AddNumberToObject(p, "count", rs->signoffs_required);
+	cJSON_AddStringToObject(p, "meaning", rs->policy_meaning);
+	cJSON_AddItemToObject(p, "roles", strings_json(rs->policy_roles, rs->n_policy_roles));
+	cJSON_AddBoolToObject(p, "independent", rs->policy_independent);
+	cJSON_AddBoolToObject(p, "performed", rs->policy_performed);
+	cJSON_AddStringToObject(p, "text", rs->policy);
+}
+
 static cJSON *signature_json(const struct report_signature *rs, bool with_section)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -55,6 +79,7 @@ static cJSON *signature_json(const struct report_signature *rs, bool with_sectio
 	cJSON_AddStringToObject(j, "engineer", rs->engineer);
 	cJSON_AddStringToObject(j, "full_name", rs->full_name);
 	cJSON_AddStringToObject(j, "meaning", rs->meaning);
+	cJSON_AddItemToObject(j, "roles", strings_json(rs->roles, rs->n_roles));
 	add_text_or_null(j, "comment", rs->comment);
 	add_time(j, "time", rs->time_us);
 	add_int(j, "seq", rs->seq);
@@ -64,6 +89,7 @@ static cJSON *signature_json(const struct report_signature *rs, bool with_sectio
 	cJSON_AddStringToObject(j, "digest", rs->digest);
 	cJSON_AddBoolToObject(j, "stale", rs->stale);
 	cJSON_AddBoolToObject(j, "superseded", rs->superseded);
+	cJSON_AddBoolToObject(j, "counted", rs->counted);
 	return j;
 }
 
@@ -106,6 +132,7 @@ static cJSON *section_json(const struct report_section *rs)
 	add_text_or_null(j, "phase", rs->phase);
 	cJSON_AddStringToObject(j, "gate", rs->gate);
 	cJSON_AddNumberToObject(j, "signoffs_required", rs->signoffs_required);
+	add_policy(j, rs);
 	if (rs->estimate_hi_ms) {
 		cJSON *e = cJSON_AddObjectToObject(j, "estimate");
 		add_int(e, "low_ms", rs->estimate_lo_ms);

@@ -129,6 +129,8 @@ static void section_properties(FILE *out, const struct report *r, const struct r
 	}
 	report_duration_text(sec->actual_ms, act, sizeof(act));
 	prop(out, "section.actual", act);
+	if (sec->policy[0])
+		prop(out, "section.policy", sec->policy);
 	prop_time(out, "section.began", sec->first_us);
 	prop_time(out, "section.passed", sec->passed_us);
 	if (sec->same_origin_warning)
@@ -149,6 +151,10 @@ static void section_properties(FILE *out, const struct report *r, const struct r
 		propf(out, g->full_name, "signoff.%zu.full_name", i + 1);
 		propf(out, t, "signoff.%zu.time", i + 1);
 		propf(out, g->meaning, "signoff.%zu.meaning", i + 1);
+		char *roles = report_roles_text((const char *const *)g->roles, g->n_roles);
+		propf(out, roles, "signoff.%zu.roles", i + 1);
+		free(roles);
+		propf(out, g->counted ? "true" : "false", "signoff.%zu.counted", i + 1);
 		propf(out, g->comment, "signoff.%zu.comment", i + 1);
 		propf(out, g->os_user, "signoff.%zu.os_user", i + 1);
 		propf(out, g->host, "signoff.%zu.host", i + 1);

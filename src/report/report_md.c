@@ -202,8 +202,7 @@ static void add_overview(struct strbuf *sb, const struct report *r)
 				strcmp(rs->items[i].verdict, "waived") == 0);
 		}
 		for (size_t k = 0; k < rs->n_signatures; k++)
-			approvals += strcmp(rs->signatures[k].meaning, "approve") == 0 && !rs->signatures[k].stale &&
-				!rs->signatures[k].superseded;
+			approvals += rs->signatures[k].counted;
 		char est[80], act[32], items[32], sigs[32];
 		estimate_text(rs, est, sizeof(est));
 		report_duration_text(rs->actual_ms, act, sizeof(act));

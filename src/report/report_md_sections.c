@@ -98,19 +98,28 @@ static void add_excerpts(struct strbuf *sb, const struct report_section *rs)
 	}
 }
 
-static void signature_row(struct strbuf *sb, const struct report_signature *so, bool with_section)
+/* POLICY_MEANING: what the section's gate counts (NULL in the rejections table). */
+static void signature_row(struct strbuf *sb, const struct report_signature *so, bool with_section,
+	const char *policy_meaning)
 {
 	strbuf_addstr(sb, "|");
 	if (with_section)
 		strbuf_addf(sb, " `%s` |", so->section);
 	md_cell(sb, so->engineer);
 	md_cell(sb, so->full_name);
-	md_cell_raw(sb, strcmp(so->meaning, "reject") == 0 ? "**REJECT**" : "approve");
+	char *roles = report_roles_text((const char *const *)so->roles, so->n_roles);
+	md_cell(sb, roles);
+	free(roles);
+	if (report_signature_rejects(so))
+		md_cell_raw(sb, "**REJECTED**");
+	else
+		md_cell(sb, so->meaning);
 	md_cell_time(sb, so->time_us);
 	md_cell(sb, so->os_user);
 	md_cell(sb, so->host);
 	md_cell(sb, so->tty);
-	md_cell_raw(sb, so->stale ? "**STALE**" : so->superseded ? "superseded" : "counts");
+	const char *status = report_signature_status(so, policy_meaning);
+	md_cell_raw(sb, strcmp(status, "STALE") == 0 ? "**STALE**" : status);
 	md_cell(sb, so->comment);
 	strbuf_addstr(sb, "\n");
 }
@@ -137,6 +146,11 @@ void md_section(struct strbuf *sb, const struct report *r, const struct report_s
 		md_text(sb, o->reason, false);
 	}
 	strbuf_addstr(sb, "\n\n");
+	if (rs->policy[0]) {
+		strbuf_addstr(sb, "Policy: ");
+		md_text(sb, rs->policy, false);
+		strbuf_addstr(sb, "\n\n");
+	}
 	if (rs->same_origin_warning) {
 		strbuf_addstr(sb, "> **WARNING: SAME OS USER AND TTY.** ");
 		md_text(sb, rs->same_origin_warning, false);
@@ -146,9 +160,10 @@ void md_section(struct strbuf *sb, const struct report *r, const struct report_s
 	add_excerpts(sb, rs);
 	if (rs->n_signatures) {
 		strbuf_addstr(sb, "Sign-offs:\n\n");
-		MD_HEADER(sb, "Engineer", "Name", "Meaning", "Time", "OS user", "Host", "TTY", "Status", "Comment");
+		MD_HEADER(sb, "Engineer", "Name", "Roles", "Meaning", "Time", "OS user", "Host", "TTY", "Status",
+			"Comment");
 		for (size_t k = 0; k < rs->n_signatures; k++)
-			signature_row(sb, &rs->signatures[k], false);
+			signature_row(sb, &rs->signatures[k], false, rs->policy_meaning);
 		strbuf_addstr(sb, "\n");
 	}
 }
@@ -159,9 +174,10 @@ static void add_exceptions(struct strbuf *sb, const struct report *r)
 	if (!r->n_rejections)
 		strbuf_addstr(sb, "None.\n\n");
 	else
-		MD_HEADER(sb, "Section", "Engineer", "Name", "Meaning", "Time", "OS user", "Host", "TTY", "Status", "Comment");
+		MD_HEADER(sb, "Section", "Engineer", "Name", "Roles", "Meaning", "Time", "OS user", "Host", "TTY", "Status",
+			"Comment");
 	for (size_t k = 0; k < r->n_rejections; k++)
-		signature_row(sb, &r->rejections[k], true);
+		signature_row(sb, &r->rejections[k], true, NULL);
 	strbuf_addstr(sb, r->n_rejections ? "\n## Waivers\n\n" : "## Waivers\n\n");
 	if (!r->n_waivers)
 		strbuf_addstr(sb, "None.\n\n");

@@ -174,7 +174,12 @@ static void copy_signature(const struct report_ctx *c, const char *section, cons
 	rs->section = report_clean(section);
 	rs->engineer = report_clean(so->engineer);
 	rs->full_name = report_full_name(c, so->engineer);
-	rs->meaning = xstrdup(so->approve ? "approve" : "reject");
+	/* the engine reads the older "approve"/"reject" as approved/rejected */
+	rs->meaning = xstrdup(checklist_meaning_name(so->meaning));
+	rs->n_roles = so->n_roles;
+	rs->roles = xcalloc(so->n_roles ? so->n_roles : 1, sizeof(*rs->roles));
+	for (size_t k = 0; k < so->n_roles; k++)
+		rs->roles[k] = report_clean(so->roles[k]);
 	rs->comment = report_clean_text(so->comment);
 	rs->os_user = report_clean(so->os_user);
 	rs->host = report_clean(so->host);
@@ -185,11 +190,12 @@ static void copy_signature(const struct report_ctx *c, const char *section, cons
 	rs->digest[EVENT_HASH_HEX - 1] = '\0';
 	rs->stale = so->stale;
 	rs->superseded = so->superseded;
+	rs->counted = so->counted;
 }
 
 static bool counts(const struct report_signature *rs)
 {
-	return strcmp(rs->meaning, "approve") == 0 && !rs->stale && !rs->superseded;
+	return rs->counted;
 }
 
 static bool same_origin(const struct report_signature *a, const struct report_signature *b)
@@ -236,6 +242,16 @@ static void build_section(const struct report_ctx *c, size_t s, struct report_se
 	rs->phase = report_clean(sec->phase);
 	rs->gate = xstrdup(gate_name(sec, ss));
 	rs->signoffs_required = sec->gate ? sec->signoffs : 0;
+	bool gated = sec->gate;
+	const struct checklist_policy *p = &sec->policy;
+	rs->policy = gated ? report_policy_text(p) : xstrdup("");
+	rs->policy_meaning = xstrdup(checklist_meaning_name(p->meaning));
+	rs->n_policy_roles = gated ? p->n_roles : 0;
+	rs->policy_roles = xcalloc(rs->n_policy_roles ? rs->n_policy_roles : 1, sizeof(*rs->policy_roles));
+	for (size_t k = 0; k < rs->n_policy_roles; k++)
+		rs->policy_roles[k] = report_clean(p->roles[k]);
+	rs->policy_independent = gated && p->independent;
+	rs->policy_performed = gated && p->performed;
 	rs->estimate_lo_ms = sec->estimate_lo_ms;
 	rs->estimate_hi_ms = sec->estimate_hi_ms;
 	rs->first_us = ss->first_us;
@@ -272,7 +288,7 @@ void report_build_sections(struct report_ctx *c)
 	for (size_t s = 0; s < n; s++) {
 		const struct engine_section_state *ss = engine_section(c->s->eng, s);
 		for (size_t k = 0; k < ss->n_signoffs; k++) {
-			if (ss->signoffs[k].approve)
+			if (ss->signoffs[k].meaning != MEANING_REJECTED)
 				continue;
 			r->rejections = xreallocarray(r->rejections, r->n_rejections + 1, sizeof(*r->rejections));
 			copy_signature(c, c->s->cl->sections[s].id, &ss->signoffs[k], &r->rejections[r->n_rejections++]);
@@ -288,6 +304,9 @@ static void signature_free(struct report_signature *rs)
 	free(rs->engineer);
 	free(rs->full_name);
 	free(rs->meaning);
+	for (size_t k = 0; k < rs->n_roles; k++)
+		free(rs->roles[k]);
+	free(rs->roles);
 	free(rs->comment);
 	free(rs->os_user);
 	free(rs->host);
@@ -316,6 +335,11 @@ void report_sections_free(struct report *r)
 		free(rs->title);
 		free(rs->phase);
 		free(rs->gate);
+		free(rs->policy);
+		free(rs->policy_meaning);
+		for (size_t k = 0; k < rs->n_policy_roles; k++)
+			free(rs->policy_roles[k]);
+		free(rs->policy_roles);
 		for (size_t i = 0; i < rs->n_items; i++)
 			item_free(&rs->items[i]);
 		free(rs->items);

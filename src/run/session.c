@@ -467,11 +467,14 @@ static void notify_changes(struct session *s, const struct event *evs, size_t n,
 		else if (strcmp(e->kind, EV_CHECK_FINISHED) == 0 && cJSON_IsString(v))
 			notify(s, strcmp(v->valuestring, "pass") == 0 ? NOTIFY_CHECK_PASSED : NOTIFY_CHECK_FAILED, e, e->target,
 				"%s: %s (%s)", e->target, v->valuestring, str_or(p, "message", ""));
-		else if (strcmp(e->kind, EV_SIGNED) == 0)
-			notify(s, cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? NOTIFY_REJECTION : NOTIFY_SIGNOFF,
-				e, e->target, "%s %s %s", actor,
-				cJSON_IsString(m) && strcmp(m->valuestring, "reject") == 0 ? "rejected" : "approved", e->target);
-		else if (strcmp(e->kind, EV_OVERRIDE_REQUESTED) == 0)
+		else if (strcmp(e->kind, EV_SIGNED) == 0) {
+			/* older records say "approve"/"reject", or nothing for an approval */
+			enum checklist_meaning mn = MEANING_APPROVED;
+			if (cJSON_IsString(m) && !checklist_meaning_parse(m->valuestring, &mn))
+				mn = MEANING_APPROVED;
+			notify(s, mn == MEANING_REJECTED ? NOTIFY_REJECTION : NOTIFY_SIGNOFF, e, e->target, "%s %s %s", actor,
+				checklist_meaning_name(mn), e->target);
+		} else if (strcmp(e->kind, EV_OVERRIDE_REQUESTED) == 0)
 			notify(s, NOTIFY_OVERRIDE, e, e->target, "%s asks to override %s: %s (incident %s); a second "
 				"engineer must confirm within 15 minutes", actor, e->target, str_or(p, "reason", ""),
 				str_or(p, "incident", ""));

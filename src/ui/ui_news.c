@@ -77,9 +77,14 @@ static char *event_text(const struct event *ev, int *weight)
 	} else if (strcmp(k, EV_CHOSEN) == 0) {
 		text = xasprintf("%s chose %s for \"%s\"", who, what, or(jstr(p, "group"), "?")), *weight = 30;
 	} else if (strcmp(k, EV_SIGNED) == 0) {
-		bool reject = jstr(p, "meaning") && strcmp(jstr(p, "meaning"), "reject") == 0;
+		/* older records say "approve"/"reject", the oldest nothing (an approval) */
+		enum checklist_meaning m = MEANING_APPROVED;
+		if (!jstr(p, "meaning") || !checklist_meaning_parse(jstr(p, "meaning"), &m))
+			m = MEANING_APPROVED;
+		bool reject = m == MEANING_REJECTED;
 		const char *c = jstr(p, "comment");
-		text = xasprintf("%s %s %s%s%s", who, reject ? "REJECTED" : "approved", what, c ? ": " : "", c ? c : "");
+		text = xasprintf("%s %s %s%s%s", who, reject ? "REJECTED" : checklist_meaning_name(m), what, c ? ": " : "",
+			c ? c : "");
 		*weight = reject ? 70 : 50;
 	} else if (strcmp(k, EV_OVERRIDE_REQUESTED) == 0) {
 		text = xasprintf("%s asks for an override of %s: %s (incident %s); another engineer confirms it with O",

@@ -9,6 +9,7 @@
 
 #include "countersign/clock.h"
 #include "countersign/duration.h"
+#include "countersign/report.h"
 #include "countersign/util.h"
 #include "ui.h"
 
@@ -23,22 +24,32 @@ static void lock_guest(struct ui *ui, const char *name)
 /* --- the sign-off dialog --- */
 
 enum { SIGN_ENGINEER, SIGN_PIN, SIGN_MEANING, SIGN_COMMENT };
-static const char *const meanings[] = {"approve", "reject", NULL};
+/* in the order of enum checklist_meaning: the choice is the meaning */
+static const char *const meanings[] = {"performed", "reviewed", "approved", "rejected", NULL};
+_Static_assert(MEANING_PERFORMED == 0 && MEANING_REVIEWED == 1 && MEANING_APPROVED == 2 && MEANING_REJECTED == 3,
+	"the sign dialog's choices follow enum checklist_meaning");
+
+/* The registered engineers and their roles: whose roles count, and who
+ * could sign instead when the policy refuses. */
+static const struct engine_roster *roster(struct ui *ui)
+{
+	return session_roster(&ui->s);
+}
 
 static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 {
 	(void)yes;
 	char *name = ui_field_text(&d->fields[SIGN_ENGINEER]);
 	char *pin = ui_field_text(&d->fields[SIGN_PIN]);
-	bool approve = d->fields[SIGN_MEANING].choice == 0;
+	enum checklist_meaning meaning = (enum checklist_meaning)d->fields[SIGN_MEANING].choice;
 	char *comment = ui_field_text(&d->fields[SIGN_COMMENT]);
 	bool close = false;
 	char *why = NULL;
 	bool pin_wrong = false;
-	if (!approve && !comment[0]) {
+	if (meaning == MEANING_REJECTED && !comment[0]) {
 		ui_set_status(ui, true, "a rejection needs a comment saying what is wrong");
 		d->focus = SIGN_COMMENT;
-	} else if (!engine_can_sign(ui->s.eng, d->sec, name, approve ? MEANING_APPROVED : MEANING_REJECTED, NULL, &why)) {
+	} else if (!engine_can_sign(ui->s.eng, d->sec, name, meaning, roster(ui), &why)) {
 		ui_refused(ui, false, why); /* refused by the rules: nothing recorded */
 	} else if (session_check_pin(&ui->s, name, pin, "sign") != CS_OK) {
 		pin_wrong = true;
@@ -50,17 +61,16 @@ static bool submit_sign(struct ui *ui, struct ui_dialog *d, bool yes)
 			close = true;
 		} else {
 			cJSON *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "meaning", approve ? "approve" : "reject");
+			cJSON_AddStringToObject(p, "meaning", checklist_meaning_name(meaning));
 			if (comment[0])
 				cJSON_AddStringToObject(p, "comment", comment);
 			cJSON_AddStringToObject(p, "digest", ss->digest);
 			const struct checklist_section *sec = &ui->s.cl->sections[d->sec];
 			struct session_guard guard = {.action = ACTION_SIGN, .sec = d->sec, .engineer = name,
-				.meaning = approve ? MEANING_APPROVED : MEANING_REJECTED,
-				.digest = d->digest};
+				.meaning = meaning, .digest = d->digest};
 			if (session_record(&ui->s, &guard, name, EV_SIGNED, sec->id, p) == CS_OK) {
 				ss = engine_section(ui->s.eng, d->sec);
-				ui_set_status(ui, false, "%s %s %s · sign-offs %d/%d%s", name, approve ? "approved" : "rejected",
+				ui_set_status(ui, false, "%s %s %s · sign-offs %d/%d%s", name, checklist_meaning_name(meaning),
 					sec->id, ss->approvals, sec->signoffs, ss->gate_passed ? " · gate passed" : "");
 				close = true;
 			}
@@ -90,10 +100,6 @@ static bool has_signed(const struct engine_section_state *ss, const char *engine
  * in the dialog, naming every such item, before anyone types a PIN. */
 static void approval_blocked(struct ui *ui, struct ui_dialog *d, size_t s)
 {
-	char *why = NULL;
-	if (engine_can_sign(ui->s.eng, s, "", MEANING_APPROVED, NULL, &why))
-		return;
-	free(why);
 	const struct checklist_section *sec = &ui->s.cl->sections[s];
 	struct strbuf sb = {0};
 	for (size_t i = 0; i < sec->n_items; i++) {
@@ -105,8 +111,10 @@ static void approval_blocked(struct ui *ui, struct ui_dialog *d, size_t s)
 		strbuf_addf(&sb, "%s%s (%s)", sb.len ? ", " : "", sec->items[i].id,
 			waiting ? "to attest" : engine_verdict_name(is->gate_verdict));
 	}
-	ui_dialog_info(d, "Approval cannot succeed yet: %s not passed. Only a rejection (with a comment) can "
-		"be recorded now.", sb.data ? sb.data : "required items have");
+	/* every item done: what the policy still asks is the "still needs" line */
+	if (sb.data)
+		ui_dialog_info(d, "Approval cannot succeed yet: %s not passed. Only a rejection (with a comment) can "
+			"be recorded now.", sb.data);
 	strbuf_release(&sb);
 }
 
@@ -124,17 +132,26 @@ void ui_sign_section(struct ui *ui)
 	struct ui_dialog *d = ui_dialog_new("Sign section");
 	ui_dialog_info(d, "%s · items %d/%d · sign-offs %d/%d", sec->title, ss->required_done, ss->required_total,
 		ss->approvals, sec->signoffs);
+	char *policy = report_policy_text(&sec->policy);
+	ui_dialog_info(d, "Policy: %s", policy);
+	free(policy);
 	for (size_t i = 0; i < sec->n_items; i++)
 		ui_dialog_info(d, "  %s %-9s %s", ui_verdict_mark(ui, engine_item(ui->s.eng, ui->sec, i)->verdict),
 			engine_verdict_name(engine_item(ui->s.eng, ui->sec, i)->verdict), sec->items[i].title);
 	ui_dialog_info(d, "evidence digest %.16s…%s", ss->digest, ss->digest + 56);
 	approval_blocked(ui, d, ui->sec);
+	char *needs = engine_gate_needs(ui->s.eng, ui->sec, roster(ui));
+	if (needs)
+		ui_dialog_info(d, "The gate still needs %s.", needs);
+	free(needs);
 	snprintf(d->digest, sizeof(d->digest), "%s", ss->digest);
 	/* the operator signs first as a rule; typing another name replaces it */
 	ui_dialog_field(d, "Engineer", FIELD_TEXT, has_signed(ss, ui->operator) ? NULL : ui->operator);
 	ui_dialog_field(d, "PIN", FIELD_SECRET, NULL);
-	struct ui_field *m = ui_dialog_field(d, "Meaning (Space toggles)", FIELD_CHOICE, NULL);
+	/* preselected: the meaning the gate counts; Space goes through the others */
+	struct ui_field *m = ui_dialog_field(d, "Meaning (Space)", FIELD_CHOICE, NULL);
 	m->choices = meanings;
+	m->choice = (int)sec->policy.meaning;
 	ui_dialog_field(d, "Comment", FIELD_TEXT, NULL);
 	d->sec = ui->sec;
 	d->submit = submit_sign;

@@ -148,7 +148,7 @@ def html_structure(d):
 def signoff_rows(d):
     rows = d.rows.get("signoffs", [])
     header, body = rows[0], rows[1:]
-    check(header[:6] == ["Section", "Engineer", "Full name", "Time (UTC)", "Meaning", "Comment"],
+    check(header[:7] == ["Section", "Engineer", "Full name", "Roles", "Time (UTC)", "Meaning", "Comment"],
           f"sign-off table headings: {header}")
     return [dict(zip(header, r)) for r in body], d.row_classes["signoffs"][1:]
 
@@ -234,9 +234,11 @@ def fixture(d, root, secret):
     check(any(r["Engineer"] == "alice" and r["Section"] == "prep" and r["Status"] == "STALE" for r in rows),
           "alice's first prep signature is stale (the build ran again after it)")
     rejects = [r for r, c in zip(rows, classes) if "reject" in c.split()]
-    check(len(rejects) == 1 and rejects[0]["Engineer"] == "bob" and rejects[0]["Meaning"] == "REJECT",
+    check(len(rejects) == 1 and rejects[0]["Engineer"] == "bob" and rejects[0]["Meaning"] == "REJECTED",
           "bob's rejection marked in the sign-off table")
     check(rejects and rejects[0]["Comment"] == "lint failed: waive it or fix it", "the rejection's comment")
+    check(all(r["Meaning"] in ("approved", "REJECTED") for r in rows), "each sign-off's meaning as a word")
+    check(any(r["Status"] == "counts" and r["Meaning"] == "approved" for r in rows), "approvals that count")
     rej = d.rows.get("rejections", [])
     check(len(rej) == 2 and rej[1][1] == "bob", "the rejections table")
     wv = d.rows.get("waivers", [])
@@ -286,7 +288,9 @@ def fixture(d, root, secret):
     check(sum(1 for c in cases.values() if c.find("failure") is not None) == 0, "no failure: the lint was waived")
     p = props_of(suites["Preparation | checks"])
     check(p.get("section.gate") == "passed", "prep's gate")
-    check(p.get("signoff.1.engineer") == "bob" and p.get("signoff.1.meaning") == "reject", "prep's first signature")
+    check(p.get("signoff.1.engineer") == "bob" and p.get("signoff.1.meaning") == "rejected", "prep's first signature")
+    check(p.get("signoff.4.counted") == "true" and p.get("signoff.1.counted") == "false", "which signatures count")
+    check(p.get("section.policy") == "needs 2 approvals", "the section's policy")
     check(p.get("signoff.1.comment") == "lint failed:\nwaive it or fix it", "a comment's newline kept")
     check(any(p.get(f"signoff.{i}.stale") == "true" for i in range(1, 6)), "a stale signature in prep")
     check(p.get("signoff.2.full_name") == "Alice Example", "full names")

@@ -78,8 +78,12 @@ fact 'item("prep", "build")["attempts"], item("prep", "build")["output"]["excerp
 fact 'item("prep", "review")["kind"], item("prep", "review")["message"], item("prep", "review")["exit_status"]' \
 	"('manual', 'diff read twice', None)" "a manual item: its note, no exit status"
 fact '[(s["engineer"], s["full_name"], s["meaning"], s["stale"], s["superseded"]) for s in sec["prep"]["signatures"]]' \
-	"[('bob', 'Bob Example', 'reject', True, False), ('alice', 'Alice Example', 'approve', True, False), ('alice', 'Alice Example', 'approve', False, False), ('bob', 'Bob Example', 'approve', False, False)]" \
+	"[('bob', 'Bob Example', 'rejected', True, False), ('alice', 'Alice Example', 'approved', True, False), ('alice', 'Alice Example', 'approved', False, False), ('bob', 'Bob Example', 'approved', False, False)]" \
 	"signatures with full names, the rejection and alice's first approval stale"
+fact '[(s["counted"], s["roles"]) for s in sec["prep"]["signatures"]]' \
+	"[(False, []), (False, []), (True, []), (True, [])]" "the two current approvals count; nobody holds a role"
+fact 'sec["prep"]["policy"]["text"], sec["prep"]["policy"]["meaning"], sec["rollback"]["policy"]' \
+	"('needs 2 approvals', 'approved', None)" "each gated section's policy; none for the ungated one"
 fact 'sec["prep"]["signatures"][0]["comment"]' "lint failed:
 waive it or fix it" "a comment keeps its newline"
 fact '[(r["section"], r["engineer"], r["stale"]) for r in d["rejections"]]' "[('prep', 'bob', True)]" "the rejection"

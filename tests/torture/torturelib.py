@@ -586,7 +586,7 @@ class Model:
             if si is None:
                 self.violate(ev, "unknown section")
                 return
-            approve = p.get("meaning") != "reject"
+            approve = p.get("meaning") not in ("reject", "rejected")
             if not self.first_us[si]:
                 self.first_us[si] = ev["time_us"]
             why = self.workable(si)

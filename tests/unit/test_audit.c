@@ -51,7 +51,7 @@ static void test_lines(void)
 		"{\"meaning\":\"reject\",\"comment\":\"lint failed\",\"digest\":\"d\"}");
 	char *line = audit_line(&e);
 	CHECK_STR(line, "2026-11-26 19:07:00 UTC  z5317hrnh2  code-quality              bob         "
-		"signed: reject; comment \"lint failed\"");
+		"signed: rejected; comment \"lint failed\"");
 	free(line);
 
 	expect_line(EV_RUN_STARTED, "", "{\"checklist\":\"noa\",\"title\":\"NOA deploy\"}",
@@ -68,7 +68,13 @@ static void test_lines(void)
 	expect_line(EV_WAIVED, "s/i", "{\"reason\":\"known flake\"}", "waived; reason \"known flake\"", __LINE__);
 	expect_line(EV_CHOSEN, "canary", "{\"group\":\"strategy\"}", "chosen; of the alternatives \"strategy\"",
 		__LINE__);
-	expect_line(EV_SIGNED, "s", "{\"meaning\":\"approve\",\"digest\":\"d\"}", "signed: approve", __LINE__);
+	/* records made before meanings: approve/reject, or nothing */
+	expect_line(EV_SIGNED, "s", "{\"meaning\":\"approve\",\"digest\":\"d\"}", "signed: approved", __LINE__);
+	expect_line(EV_SIGNED, "s", "{\"digest\":\"d\"}", "signed: approved", __LINE__);
+	expect_line(EV_SIGNED, "s", "{\"meaning\":\"performed\",\"roles\":[\"dba\",\"sre\"],\"digest\":\"d\"}",
+		"signed: performed as dba, sre", __LINE__);
+	expect_line(EV_SIGNED, "s", "{\"meaning\":\"reviewed\",\"roles\":[],\"digest\":\"d\"}", "signed: reviewed",
+		__LINE__);
 	expect_line(EV_OVERRIDE, "s", "{\"engineers\":[\"alice\",\"bob\"],\"reason\":\"down\",\"incident\":\"INC-1\"}",
 		"override: FORCED by alice and bob; reason \"down\"; incident \"INC-1\"", __LINE__);
 	expect_line(EV_OVERRIDE_REQUESTED, "s", "{\"reason\":\"down\",\"incident\":\"INC-1\",\"expires_us\":1}",

@@ -138,27 +138,33 @@ static struct report_item items_post[] = {
 	 .output_bytes = -1, .output_sha256 = ""},
 };
 
+static char *dba_sre[] = {"dba", "sre"};
+
 static struct report_signature sigs_prep[] = {
-	{.section = "prep", .engineer = "bob", .full_name = "Bob Example", .meaning = "reject",
+	{.section = "prep", .engineer = "bob", .full_name = "Bob Example", .meaning = "rejected",
 	 .comment = "lint failed:\n" HOSTILE, .os_user = "bob", .host = "h1", .tty = "/dev/pts/1",
 	 .time_us = T0 + 40000000, .seq = 5, .stale = true},
-	{.section = "prep", .engineer = "alice", .full_name = "Alice Example", .meaning = "approve", .comment = "",
-	 .os_user = "ops", .host = "h1", .tty = "/dev/pts/2", .time_us = T0 + 50000000, .seq = 7},
-	{.section = "prep", .engineer = "carol", .full_name = "Carol Example", .meaning = "approve", .comment = "ok",
+	{.section = "prep", .engineer = "alice", .full_name = "Alice Example", .meaning = "approved", .comment = "",
+	 .roles = dba_sre, .n_roles = 2, .os_user = "ops", .host = "h1", .tty = "/dev/pts/2", .time_us = T0 + 50000000,
+	 .seq = 7, .counted = true},
+	{.section = "prep", .engineer = "carol", .full_name = "Carol Example", .meaning = "approved", .comment = "ok", .counted = true,
 	 .os_user = "ops", .host = "h1", .tty = "/dev/pts/2", .time_us = T0 + 55000000, .seq = 8},
 };
 
 static struct report_section sections[] = {
 	{.id = "prep", .title = "Preparation " HOSTILE, .phase = "Pre-Deployment", .gate = "passed",
-	 .signoffs_required = 2, .estimate_lo_ms = 300000, .estimate_hi_ms = 600000, .first_us = T0 + 10000000,
+	 .signoffs_required = 2, .policy = "needs 2 approvals · roles dba, sre · independent", .policy_meaning = "approved",
+	 .policy_roles = dba_sre, .n_policy_roles = 2, .policy_independent = true, .estimate_lo_ms = 300000, .estimate_hi_ms = 600000, .first_us = T0 + 10000000,
 	 .passed_us = T0 + 55000000, .actual_ms = 45000, .items = items_prep, .n_items = 3, .signatures = sigs_prep,
 	 .n_signatures = 3, .same_origin_warning = "alice and carol both signed as ops on /dev/pts/2"},
 	{.id = "canary\"<x>", .title = "Canary", .phase = "Deployment", .gate = "FORCED", .signoffs_required = 2,
+	 .policy = "needs 2 approvals", .policy_meaning = "approved",
 	 .estimate_lo_ms = 900000, .estimate_hi_ms = 900000, .first_us = T0 + 60000000, .passed_us = T0 + 3000000000,
 	 .actual_ms = 2940000, .items = items_canary, .n_items = 2},
 	{.id = "blue-green", .title = "Blue-Green", .phase = "Deployment", .gate = "not chosen",
-	 .signoffs_required = 2, .actual_ms = -1, .items = items_other, .n_items = 1},
+	 .signoffs_required = 2, .policy = "needs 2 approvals", .policy_meaning = "approved", .actual_ms = -1, .items = items_other, .n_items = 1},
 	{.id = "post", .title = "Post", .phase = "Post-Deployment", .gate = "open", .signoffs_required = 1,
+	 .policy = "needs 1 approval", .policy_meaning = "approved",
 	 .actual_ms = -1, .items = items_post, .n_items = 1},
 };
 
@@ -229,7 +235,10 @@ static void html(const struct report *r, const char *dir)
 	CHECK(strstr(doc, "<table class=\"signoffs\" id=\"signoffs\">"));
 	CHECK(strstr(doc, "Bob Example"));
 	CHECK(strstr(doc, "<td class=\"status\">STALE</td>"));
-	CHECK(strstr(doc, "<td class=\"meaning\">REJECT</td>"));
+	CHECK(strstr(doc, "<td class=\"meaning\">REJECTED</td>"));
+	CHECK(strstr(doc, "<td>dba, sre</td>"));
+	CHECK(strstr(doc, "policy: needs 2 approvals · roles dba, sre · independent"));
+	CHECK(strstr(doc, "<td class=\"status\">counts</td>"));
 	CHECK(strstr(doc, "<b>WAIVED</b> by <b>carol</b>"));
 	CHECK(strstr(doc, "<b>FORCED by override</b>"));
 	CHECK(strstr(doc, "INC-4711"));
@@ -273,6 +282,10 @@ static void junit(const struct report *r, const char *dir)
 	CHECK(strstr(doc, "<skipped message=\"not run (pending)\"/>"));
 	CHECK(strstr(doc, "<property name=\"signoff.1.comment\" value=\"lint failed:&#10;&lt;script&gt;"));
 	CHECK(strstr(doc, "<property name=\"signoff.1.stale\" value=\"true\"/>"));
+	CHECK(strstr(doc, "<property name=\"signoff.1.meaning\" value=\"rejected\"/>"));
+	CHECK(strstr(doc, "<property name=\"signoff.2.roles\" value=\"dba, sre\"/>"));
+	CHECK(strstr(doc, "<property name=\"signoff.2.counted\" value=\"true\"/>"));
+	CHECK(strstr(doc, "<property name=\"section.policy\" value=\"needs 2 approvals · roles dba, sre · independent\"/>"));
 	CHECK(strstr(doc, "<property name=\"audit.head\" value=\"fedcba98"));
 	CHECK(strstr(doc, "<property name=\"variable.API_TOKEN\" value=\"***\"/>"));
 	CHECK(strstr(doc, "<property name=\"audit.checkpoint\" value=\"countersign checkpoint v1&#10;origin "
