@@ -9,7 +9,7 @@
 # nothing. It needs bash alone (not the bash-completion package).
 
 # The commands, as `countersign --help` lists them.
-_countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint help"
+_countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint watch help"
 
 # Options that take a value: the word after them is not a positional.
 _countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --run --format --output -o --anchor --checkpoint --since --until --kind"
@@ -43,6 +43,7 @@ _countersign_options()
 	audit) echo "--run --engineer --since --until --kind --json" ;;
 	verify) echo "--anchor --checkpoint" ;;
 	checkpoint) echo "-o --output" ;;
+	watch) echo "--once" ;;
 	esac
 }
 
@@ -209,7 +210,7 @@ _countersign()
 	--format) _countersign_words md json html junit; return 0 ;;
 	--kind)
 		_countersign_words run_started check_started check_finished attested waived chosen signed \
-			override override_requested note run_aborted run_completed notify_failed engineer_added \
+			override override_requested note run_aborted run_completed notify_failed gate_waiting engineer_added \
 			pin_changed pin_failed pin_locked key_enrolled key_rotated registry_opened run_registered run_ended
 		return 0
 		;;
@@ -247,6 +248,7 @@ _countersign()
 		;;
 	status | export) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
 	verify | checkpoint) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
+	watch) ((n == 0)) && _countersign_words $(_countersign_runs open) ;;
 	check | attest | waive | choose | sign | override | note | abort)
 		if ((n == 0)); then
 			_countersign_words $(_countersign_runs open)

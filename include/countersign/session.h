@@ -77,6 +77,7 @@ enum session_action {
 	ACTION_FINISH,   /* a check's result: the item still runs the attempt started by event SEQ */
 	ACTION_CONFIRM_OVERRIDE,
 	ACTION_REQUEST_OVERRIDE,  /* the request of event SEQ still waits; ENGINEER did not make it */
+	ACTION_GATE_WAITING,  /* SEC's items are still done since SINCE_US, its gate unsigned, notice SEQ not yet given */
 };
 struct session_guard {
 	enum session_action action;
@@ -85,6 +86,7 @@ struct session_guard {
 	enum checklist_meaning meaning; /* ACTION_SIGN */
 	const char *digest;     /* ACTION_SIGN: the evidence that was shown and signed */
 	int64_t seq;            /* ACTION_RECOVER */
+	int64_t since_us;       /* ACTION_GATE_WAITING: the items_done_us the notice is about */
 };
 
 /* Appends events (and evidence) to the run, folds them, refreshes, and
@@ -227,6 +229,18 @@ int session_confirm_override(struct session *s, size_t sec, const char *actor);
 /* Reloads the run when another process changed the database (PRAGMA
  * data_version); returns true when anything new was folded in. */
 bool session_poll(struct session *s);
+
+/* Gates that do not wait forever (src/run/session_gate_wait.c): for each
+ * gated section with signoff_within whose items are done and whose gate is
+ * still not passed after k intervals (k >= 1) without notice k, records one
+ * gate_waiting event (notice k, only the latest interval) as "system" and,
+ * when that append is the one that landed (re-checked on the newest state,
+ * so that of several processes exactly one records it), sends the
+ * NOTIFY_GATE_WAITING notification. *NEXT_US (NEXT_US may be NULL) gets the
+ * earliest time a further notice falls due (0: none). A read-only session,
+ * or a run that ended, records nothing. Returns how many notices this call
+ * recorded, or -1 after reporting when the record could not be written. */
+int session_gate_waiting_due(struct session *s, int64_t now_us, int64_t *next_us);
 
 /* Resolves "SECTION/ITEM" (or "SECTION" when ITEM is NULL) in the run's
  * checklist; reports why and returns CS_INVALID when unknown. */

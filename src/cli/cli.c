@@ -194,6 +194,22 @@ static const struct cli_command commands[] = {
 		"checkpoints (any command that records brings it up to date); 3 when the database\n"
 		"cannot be read or FILE cannot be written.\n",
 		cmd_checkpoint},
+	{"watch", "RUN [--once]",
+		"send a run's gate_waiting notices as they fall due",
+		"A section with signoff_within whose items are all done and whose gate is still not\n"
+		"signed after that time gets a gate_waiting notice, then another at each further\n"
+		"interval: recorded in the run (by system) and sent to the checklist's notify entries\n"
+		"subscribed to gate_waiting. watch prints one line per notice it sends. Of several\n"
+		"processes watching (or showing) the run, exactly one records and sends each notice;\n"
+		"a process that looks after a long while sends only the latest interval's. Other\n"
+		"commands never send them; the interface does while it shows the run.\n"
+		"\n"
+		"  --once   send what is due now and exit\n"
+		"\n"
+		"Without --once, watch follows what other processes record until the run ends or it\n"
+		"gets SIGINT or SIGTERM (exit status 0; deliveries under way get a bounded time).\n"
+		"Exit status 0; 2 for an unknown run; 3 when the database cannot be read or written.\n",
+		cmd_watch},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

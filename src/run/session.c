@@ -388,6 +388,7 @@ static bool guard_allows(struct session *s, const struct session_guard *g, char 
 			s->cl->sections[g->sec].items[g->item].id);
 		return false;
 	}
+	case ACTION_GATE_WAITING: return session_gate_waiting_allowed(s, g, why);
 	case ACTION_SIGN:
 		/* the roles as the record says now, as the store checks them */
 		if (!engine_can_sign(e, g->sec, g->engineer, g->meaning, session_roster(s), why))
@@ -525,9 +526,9 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			return CS_ENV;
 		char *why = NULL;
 		if (!guard_allows(s, guard, &why)) {
-			if (!guard || guard->action != ACTION_RECOVER)
+			if (!guard || (guard->action != ACTION_RECOVER && guard->action != ACTION_GATE_WAITING))
 				return session_refuse(s, why);
-			free(why);  /* the caller says what it means */
+			free(why);  /* the caller says what it means (a notice another process gave: nothing) */
 			return CS_REFUSED;
 		}
 		enum store_status st = store_append_after(s->st, s->run.id, engine_last_seq(s->eng), evs, n, ev, n_ev);

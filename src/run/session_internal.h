@@ -27,6 +27,12 @@ int session_attach_signers(struct session *s, const char *chain, struct event *e
  * CS_REFUSED. */
 int session_stale_signers(struct session *s, struct event *evs, size_t n);
 
+/* The rule of ACTION_GATE_WAITING (session_gate_wait.c) on S's newest
+ * state: the run is open, G->sec's gate still unsigned, its items still done
+ * since G->since_us, and no notice >= G->seq recorded. False with a
+ * malloc'd *WHY otherwise. */
+bool session_gate_waiting_allowed(const struct session *s, const struct session_guard *g, char **why);
+
 /* The key of NAME unlocked in S by its PIN (session_check_pin), borrowed
  * until it is locked; NULL when none. */
 const struct sign_key *session_unlocked_key(const struct session *s, const char *name);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "countersign/checklist.h"
 #include "countersign/diag.h"
 #include "countersign/engine.h"
@@ -78,12 +80,47 @@ static bool check_interrupted(struct verifier *v, const struct event *ev)
 	return false;
 }
 
+/* A gate_waiting notice, which the program records (as system) only for a
+ * gated section whose items are all done since the payload's items_done_us
+ * and whose gate is not passed, once per notice number. */
+static bool gate_was_waiting(struct verifier *v, const struct event *ev)
+{
+	const struct checklist *cl = engine_checklist(v->eng);
+	engine_refresh(v->eng, ev->time_us);
+	cJSON *p = cJSON_Parse(ev->payload ? ev->payload : "{}");
+	const cJSON *done = cJSON_GetObjectItemCaseSensitive(p, "items_done_us");
+	const cJSON *notice = cJSON_GetObjectItemCaseSensitive(p, "notice");
+	const char *why = "it names no section of the checklist";
+	for (size_t s = 0; s < cl->n_sections; s++) {
+		if (strcmp(cl->sections[s].id, ev->target) != 0)
+			continue;
+		const struct engine_section_state *ss = engine_section(v->eng, s);
+		why = !cl->sections[s].gate || cl->sections[s].signoff_within_ms <= 0 ? "the section has no signoff_within"
+			: engine_status(v->eng) != RUN_OPEN ? "the run had ended"
+			: ss->gate_passed ? "its gate had passed"
+			: !cJSON_IsNumber(done) || !cJSON_IsNumber(notice) || !ss->items_done_us ||
+				(int64_t)done->valuedouble != ss->items_done_us ? "its items were not done since items_done_us"
+			: notice->valuedouble <= ss->waiting_notices ? "that notice had been given" : NULL;
+		break;
+	}
+	cJSON_Delete(p);
+	if (!why)
+		return true;
+	char *name = verify_event_name(v, ev);
+	verify_fail(v, ev->seq, "%s: a gate_waiting notice for %s, but %s (the event was not made by countersign)",
+		name, ev->target, why);
+	free(name);
+	return false;
+}
+
 bool verify_fold_event(struct verifier *v, const struct event *ev)
 {
 	if (!v->eng)
 		return true;
 	if (ev->seq > v->unsigned_through && strcmp(ev->kind, EV_CHECK_FINISHED) == 0 &&
 		strcmp(ev->actor, "system") == 0 && !check_interrupted(v, ev))
+		return false;
+	if (strcmp(ev->kind, EV_GATE_WAITING) == 0 && !gate_was_waiting(v, ev))
 		return false;
 	if (!v->completion_seen && strcmp(ev->kind, EV_RUN_COMPLETED) == 0) {
 		v->completion_seen = true;

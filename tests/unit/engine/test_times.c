@@ -327,6 +327,28 @@ static void test_overdue(void)
 	fx_close(f);
 }
 
+/* What the loader gives the engine: signoff_within and a manual item's
+ * timeout read from the checklist. */
+static void test_from_checklist(void)
+{
+	static const char text[] =
+		"{\"countersign\": 1, \"id\": \"t\", \"title\": \"T\", \"sections\": [\n"
+		" {\"id\": \"a\", \"title\": \"A\", \"signoff_within\": \"30m\", \"items\": [\n"
+		"   {\"id\": \"m\", \"title\": \"M\", \"kind\": \"manual\", \"timeout\": \"5m\"}]}]}\n";
+	struct diag_list d;
+	diag_list_init(&d, "t.json");
+	struct checklist *cl = checklist_load_text("t.json", text, strlen(text), &d);
+	if (!cl)
+		diag_list_print(&d, stderr);
+	diag_list_clear(&d);
+	CHECK(cl != NULL);
+	if (!cl)
+		return;
+	CHECK(cl->sections[0].signoff_within_ms == 30 * 60 * 1000);
+	CHECK(cl->sections[0].items[0].timeout_ms == 5 * 60 * 1000);
+	checklist_destroy(cl);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -338,5 +360,6 @@ int main(void)
 	test_waiting_not_open();
 	test_notices();
 	test_overdue();
+	test_from_checklist();
 	return check_report();
 }
