@@ -12,7 +12,7 @@
 _countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint watch help"
 
 # Options that take a value: the word after them is not a positional.
-_countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --run --format --output -o --anchor --checkpoint --since --until --kind"
+_countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --role --by --add --remove --run --format --output -o --anchor --checkpoint --since --until --kind"
 
 # _countersign_options COMMAND [SUBCOMMAND]: the options COMMAND accepts.
 _countersign_options()
@@ -23,7 +23,8 @@ _countersign_options()
 	import) echo "-o --output --force" ;;
 	engineer)
 		case $2 in
-		add) echo "--full-name --pin-stdin" ;;
+		add) echo "--full-name --role --by --pin-stdin" ;;
+		role) echo "--add --remove --by --pin-stdin" ;;
 		pin) echo "--pin-stdin" ;;
 		list) echo "--json" ;;
 		esac
@@ -191,7 +192,7 @@ _countersign()
 	--db) _countersign_files "$cur" "*.db"; return 0 ;;
 	--var-file) _countersign_files "$cur" "*"; return 0 ;;
 	-o | --output | --checkpoint) _countersign_files "$cur" "*"; return 0 ;;
-	--engineer)
+	--engineer | --by)
 		if [ "$cmd" = audit ]; then
 			_countersign_words $(_countersign_engineers) system
 		else
@@ -211,10 +212,11 @@ _countersign()
 	--kind)
 		_countersign_words run_started check_started check_finished attested waived chosen signed \
 			override override_requested note run_aborted run_completed notify_failed gate_waiting engineer_added \
-			pin_changed pin_failed pin_locked key_enrolled key_rotated registry_opened run_registered run_ended
+			pin_changed pin_failed pin_locked key_enrolled key_rotated role_granted role_removed registry_opened run_registered run_ended
 		return 0
 		;;
-	--var | --title | --reason | --incident | --comment | --note | --value | --full-name | --anchor | --since | --until)
+	--var | --title | --reason | --incident | --comment | --note | --value | --full-name | --anchor | --since | --until | \
+		--role | --add | --remove)
 		return 0
 		;;
 	esac
@@ -241,8 +243,8 @@ _countersign()
 	import) ((n == 0)) && _countersign_files "$cur" "*.md" ;;
 	engineer)
 		if ((n == 0)); then
-			_countersign_words add pin list
-		elif ((n == 1)) && [ "$sub" = pin ]; then
+			_countersign_words add role pin list
+		elif ((n == 1)) && [ "$sub" = pin -o "$sub" = role ]; then
 			_countersign_words $(_countersign_engineers)
 		fi
 		;;

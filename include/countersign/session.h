@@ -188,6 +188,10 @@ int session_check_new_pin(const struct reporter *r, const char *pin);
 /* The role name rule (^[a-z][a-z0-9_-]{0,31}$), before any PIN is asked:
  * reports to R and returns CS_INVALID, or CS_OK. */
 int session_check_role(const struct reporter *r, const char *role);
+/* The approvers' rule of session_set_role alone, before any PIN is asked:
+ * BY1 and BY2 two different engineers, neither NAME. Reports to R and
+ * returns CS_REFUSED, or CS_OK. */
+int session_check_role_approvers(const struct reporter *r, const char *name, const char *by1, const char *by2);
 /* Grants (ADD) or removes ROLE of engineer NAME, approved by BY1 and BY2,
  * two engineers other than NAME whose PINs were checked in S
  * (session_check_pin): records role_granted or role_removed signed by both.

@@ -53,18 +53,29 @@ static const struct cli_command commands[] = {
 		"a text runbook, F exists without --force, or on a usage error; 3 when FILE.md\n"
 		"cannot be read or F cannot be written.\n",
 		cmd_import},
-	{"engineer", "add NAME --full-name TEXT [--pin-stdin] | pin NAME [--pin-stdin] | list [--json]",
-		"register an engineer (PIN asked twice on a terminal), change a PIN, or list them",
+	{"engineer", "add NAME --full-name TEXT [--role ROLE]... [--by A --by B] [--pin-stdin] | "
+		"role NAME --add ROLE|--remove ROLE --by A --by B [--pin-stdin] | pin NAME [--pin-stdin] | list [--json]",
+		"register an engineer (PIN asked twice on a terminal), grant or remove a role, change a PIN, or list them",
 		"  add NAME --full-name TEXT   NAME is a short login-like name, never reused; the PIN\n"
 		"                              (at least 6 characters) derives NAME's signing key\n"
 		"                              (Argon2id, then Ed25519): only the public key is stored\n"
+		"    --role ROLE               grant ROLE at once (repeatable); needs --by A --by B\n"
+		"  role NAME --add ROLE        grant NAME a role, or take one away with --remove ROLE;\n"
+		"    --by A --by B             approved by two other engineers, each with their PIN: the\n"
+		"                              change is an event of the engineers chain signed by both\n"
 		"  pin NAME                    change NAME's PIN: the current PIN, then the new one twice;\n"
 		"                              the change is signed with the old key, the old PIN stops\n"
 		"                              working and what it signed still verifies\n"
-		"  list [--json]               the registered engineers\n"
-		"  --pin-stdin                 read the PINs from standard input instead of the terminal:\n"
-		"                              add reads one line; pin reads three (current, new, new again)\n"
+		"  list [--json]               the registered engineers and the roles they hold\n"
+		"  --pin-stdin                 read the PINs from standard input instead of the terminal,\n"
+		"                              one a line: add reads NAME's PIN, then A's and B's when\n"
+		"                              --role is given; role reads A's, then B's; pin reads three\n"
+		"                              (current, new, new again)\n"
 		"\n"
+		"A role name is a lowercase letter, then lowercase letters, digits, '_' or '-', at most\n"
+		"32 characters (dba, on-call); checklists name roles a sign-off needs. A signature\n"
+		"records the roles its signer held then. Exit status 1 when the rules refuse a change\n"
+		"(an approver who is NAME or named twice, a role already held or not held).\n"
 		"The full name must print as itself: no control characters or escape sequences, valid\n"
 		"UTF-8. \"system\" is reserved (the record's name for the program's own events).\n",
 		cmd_engineer},
@@ -112,10 +123,20 @@ static const struct cli_command commands[] = {
 		"waive a failed waivable item", "", cmd_waive},
 	{"choose", "RUN SECTION --engineer NAME [--pin-stdin]",
 		"choose one section of a group of alternatives", "", cmd_choose},
-	{"sign", "RUN SECTION --engineer NAME [--reject] [--comment TEXT] [--pin-stdin]",
-		"sign the section's current evidence (approve, or reject with a comment)",
+	{"sign", "RUN SECTION --engineer NAME [--meaning performed|reviewed|approved|rejected] [--reject] "
+		"[--comment TEXT] [--pin-stdin]",
+		"sign the section's current evidence with a meaning (approved unless --meaning says otherwise)",
 		"A signature covers the evidence digest of the section; a new verdict on any of its\n"
-		"items makes earlier signatures stale. Each engineer counts once per section.\n",
+		"items makes earlier signatures stale. Each engineer counts once per section.\n"
+		"\n"
+		"  --meaning M   what the signature says: performed (the signer did this work: only one\n"
+		"                who ran, attested or waived an item of the section), reviewed, approved\n"
+		"                (the default) or rejected (needs --comment). The gate counts the meaning\n"
+		"                its policy names (approved, or reviewed for a review gate)\n"
+		"  --reject      --meaning rejected\n"
+		"\n"
+		"A signature the section's policy refuses (roles, independence) names the engineers\n"
+		"who could sign instead.\n",
 		cmd_sign},
 	{"override", "RUN SECTION --engineer A --engineer B --reason TEXT --incident REF [--pin-stdin]",
 		"break glass: open a locked section or pass a failing gate (two PINs); shown as FORCED",

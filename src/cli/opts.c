@@ -50,6 +50,10 @@ static const struct option all_options[] = {
 	{"until", required_argument, NULL, 'U'},
 	{"kind", required_argument, NULL, 'k'},
 	{"checkpoint", required_argument, NULL, 'C'},
+	{"role", required_argument, NULL, 'G'},    /* engineer add: a role to grant, repeatable */
+	{"by", required_argument, NULL, 'B'},      /* engineer add|role: an approver, twice */
+	{"add", required_argument, NULL, 'D'},     /* engineer role: the role to grant */
+	{"remove", required_argument, NULL, 'X'},  /* engineer role: the role to remove */
 	{0, 0, 0, 0},
 };
 
@@ -269,6 +273,17 @@ static bool bad_option(const char *command, const char *usage, int c, const stru
 	return false;
 }
 
+/* Adds optarg to a repeatable option's LIST of *N. */
+static bool take_list(const char *command, const char *name, const char **list, int *n)
+{
+	if (*n >= OPTS_MAX_LIST) {
+		cli_error(command, "too many %s options", name);
+		return false;
+	}
+	list[(*n)++] = optarg;
+	return true;
+}
+
 static bool take_option(const char *command, int c, struct opts *o)
 {
 	switch (c) {
@@ -307,6 +322,10 @@ static bool take_option(const char *command, int c, struct opts *o)
 	case 'U': o->until = optarg; break;
 	case 'k': o->kind = optarg; break;
 	case 'C': o->checkpoint = optarg; break;
+	case 'G': return take_list(command, "--role", o->roles, &o->n_roles);
+	case 'B': return take_list(command, "--by", o->by, &o->n_by);
+	case 'D': o->add_role = optarg; break;
+	case 'X': o->remove_role = optarg; break;
 	}
 	return true;
 }

@@ -22,6 +22,11 @@ struct opts {
 	const char *checkpoint;  /* verify --checkpoint FILE (- is standard input) */
 	const char *meaning;     /* sign --meaning WORD */
 	bool pin_stdin, yes, json, all, reject, fail, recover, cancel, request, confirm;
+	const char *roles[OPTS_MAX_LIST];   /* engineer add --role R, repeatable */
+	int n_roles;
+	const char *by[OPTS_MAX_LIST];      /* engineer add|role --by A --by B */
+	int n_by;
+	const char *add_role, *remove_role; /* engineer role --add R | --remove R */
 	const char *pos[OPTS_MAX_POS];
 	int n_pos;
 };

@@ -62,22 +62,29 @@ int session_check_role(const struct reporter *r, const char *role)
 	return CS_INVALID;
 }
 
-/* The approvers' rules that need no record: two, different, neither NAME,
- * each with their PIN entered here. */
-static int check_approvers(struct session *s, const char *name, const char *by1, const char *by2)
+int session_check_role_approvers(const struct reporter *r, const char *name, const char *by1, const char *by2)
 {
 	if (!by1 || !by2 || !by1[0] || !by2[0]) {
-		reporter_say(&s->report, "a change of roles needs two other engineers who approve it, each with their PIN");
+		reporter_say(r, "a change of roles needs two other engineers who approve it, each with their PIN");
 		return CS_REFUSED;
 	}
 	if (strcmp(by1, by2) == 0) {
-		reporter_say(&s->report, "a change of roles needs two different engineers; %s was named twice", by1);
+		reporter_say(r, "a change of roles needs two different engineers; %s was named twice", by1);
 		return CS_REFUSED;
 	}
 	if (strcmp(by1, name) == 0 || strcmp(by2, name) == 0) {
-		reporter_say(&s->report, "%s cannot approve a change of their own roles: two other engineers must", name);
+		reporter_say(r, "%s cannot approve a change of their own roles: two other engineers must", name);
 		return CS_REFUSED;
 	}
+	return CS_OK;
+}
+
+/* The approvers' rules, and each with their PIN entered here. */
+static int check_approvers(struct session *s, const char *name, const char *by1, const char *by2)
+{
+	int rc = session_check_role_approvers(&s->report, name, by1, by2);
+	if (rc != CS_OK)
+		return rc;
 	const char *by[2] = {by1, by2};
 	for (int i = 0; i < 2; i++) {
 		if (!session_unlocked_key(s, by[i])) {

@@ -66,6 +66,8 @@ for cmd in $(grep -v '^help$' "$T/commands"); do
 		cat "$T/out" >>"$T/got"
 		complete_words engineer pin -
 		cat "$T/out" >>"$T/got"
+		complete_words engineer role -
+		cat "$T/out" >>"$T/got"
 	else
 		complete_words "$cmd" -
 		cp "$T/out" "$T/got"
@@ -75,7 +77,7 @@ for cmd in $(grep -v '^help$' "$T/commands"); do
 	expect_eq "$(LC_ALL=C comm -13 "$T/most" "$T/got" | tr '\n' ' ')" "" "options of $cmd its help does not name"
 done
 complete_words engineer ""
-expect_eq "$(cat "$T/out")" "$(sorted add list pin)" "engineer add|pin|list"
+expect_eq "$(cat "$T/out")" "$(sorted add list pin role)" "engineer add|role|pin|list"
 complete_words export RUN --format ""
 expect_eq "$(cat "$T/out")" "$(sorted html json junit md)" "--format values"
 complete_words export RUN --format = j
