@@ -142,6 +142,7 @@ struct ui {
 	struct ui_dialog *dialog;
 	bool dirty;
 	bool output_dirty;          /* new output only: redrawn at a bounded rate */
+	int64_t gate_due_us;        /* when the next gate_waiting notice falls due (0: none); the loop wakes then */
 };
 
 /* ui_term.c */

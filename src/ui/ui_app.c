@@ -132,6 +132,12 @@ static void loop(struct ui *ui)
 			if (t >= 0 && t < timeout)
 				timeout = t;
 		}
+		/* a gate_waiting notice due before the next tick: wake for it */
+		if (ui->gate_due_us) {
+			int64_t due_ms = (ui->gate_due_us - clock_wall_us() + 999) / 1000;
+			if (due_ms < timeout)
+				timeout = due_ms > 0 ? (int)due_ms : 0;
+		}
 		if (ui->output_dirty && timeout > UI_OUTPUT_MS)
 			timeout = UI_OUTPUT_MS;
 		if (ui->test_mode)
@@ -145,10 +151,13 @@ static void loop(struct ui *ui)
 		for (int key; (key = ui_term_key(ui)) != UI_KEY_NONE;)
 			handle_key(ui, key);
 		ui_signin_again(ui);
-		if (mono_ms() >= next_tick) {
+		if (mono_ms() >= next_tick || (ui->gate_due_us && clock_wall_us() >= ui->gate_due_us)) {
 			next_tick = mono_ms() + UI_TICK_MS;
 			if (ui->view->tick)
 				ui->view->tick(ui);
+			/* a view without the run's tick does not send notices: no spinning */
+			if (ui->gate_due_us && clock_wall_us() >= ui->gate_due_us)
+				ui->gate_due_us = 0;
 			ui->dirty = true;  /* clocks and countdowns move */
 		}
 	}

@@ -92,6 +92,7 @@ void ui_run_close(struct ui *ui)
 	ui->s.cl = NULL;
 	ui->s.have_run = false;
 	ui->have_run = false;
+	ui->gate_due_us = 0;
 }
 
 static bool read_only(const struct ui *ui)
@@ -136,13 +137,41 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 	return true;
 }
 
+/* Sends the gate_waiting notices due (when this process is the one that
+ * records them) and says so on the status line, naming a section. */
+static void gate_notices(struct ui *ui, int64_t now)
+{
+	const struct checklist *cl = ui->s.cl;
+	int *before = xcalloc(cl->n_sections + 1, sizeof(*before));
+	for (size_t s = 0; s < cl->n_sections; s++)
+		before[s] = engine_section(ui->s.eng, s)->waiting_notices;
+	int sent = session_gate_waiting_due(&ui->s, now, &ui->gate_due_us);
+	for (size_t s = 0; sent > 0 && s < cl->n_sections; s++) {
+		const struct engine_section_state *ss = engine_section(ui->s.eng, s);
+		if (ss->waiting_notices <= before[s] || !ss->waiting_us)
+			continue;
+		char waited[32];
+		duration_format(ss->waiting_us / 1000000 * 1000, waited, sizeof(waited));
+		ui_set_status(ui, false, "the gate of %s has waited %s for sign-off: gate_waiting notice sent",
+			cl->sections[s].id, waited);
+		break;
+	}
+	free(before);
+}
+
 void ui_run_tick(struct ui *ui)
 {
 	if (!ui->have_run)
 		return;
 	/* what other processes recorded, and the clock's verdicts (a wait ended) */
 	session_poll(&ui->s);
-	engine_refresh(ui->s.eng, clock_wall_us());
+	int64_t now = clock_wall_us();
+	/* Gates that waited past signoff_within: the notice (the first process
+	 * to record it sends it), and when the next one falls due. */
+	ui->gate_due_us = 0;
+	if (!read_only(ui))
+		gate_notices(ui, now);
+	engine_refresh(ui->s.eng, now);
 }
 
 /* --- drawing --- */
@@ -349,7 +378,8 @@ static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 		duration_format(it->estimate_hi_ms, b, sizeof(b));
 		snprintf(est, sizeof(est), it->estimate_lo_ms == it->estimate_hi_ms ? " ~%s" : " ~%s-%s", a, b);
 	}
-	const char *verdict = is->needs_attestation ? "attest?" : engine_verdict_name(is->verdict);
+	const char *verdict = is->needs_attestation ? "attest?" : is->overdue ? "overdue"
+		: engine_verdict_name(is->verdict);
 	char *head = xasprintf("%s %-9s %8s %-6s ", ui_verdict_mark(ui, is->verdict), verdict, dur, kind_short(it->kind));
 	char *tail = xasprintf("%s%s", est, it->required ? "" : " (optional)");
 	int room = width - ui_width(head) - ui_width(tail);
@@ -361,8 +391,32 @@ static char *item_summary(const struct ui *ui, size_t s, size_t i, int width)
 	return line;
 }
 
-/* The gate line under the items: counts, then what stands out. */
-static void gate_line(struct ui *ui, struct strbuf *sb)
+/* "12m" (whole minutes from a minute on, else seconds) into BUF. */
+static void fmt_waited(int64_t us, char *buf, size_t size)
+{
+	int64_t s = us > 0 ? us / 1000000 : 0;
+	duration_format((s >= 60 ? s / 60 * 60 : s) * 1000, buf, size);
+}
+
+/* How long the gate has waited for its signatures since the items were
+ * done, against signoff_within: "waiting 12m for sign-off · within 30m".
+ * Returns true once that time has passed (the caller highlights it). */
+static bool add_waiting(const struct checklist_section *sec, const struct engine_section_state *ss,
+	struct strbuf *sb)
+{
+	if (!ss->waiting_us)
+		return false;
+	char waited[32], within[32];
+	fmt_waited(ss->waiting_us, waited, sizeof(waited));
+	duration_format(sec->signoff_within_ms, within, sizeof(within));
+	strbuf_addf(sb, "waiting %s for sign-off · within %s", waited, within);
+	return ss->waiting_us >= sec->signoff_within_ms * 1000;
+}
+
+/* The gate line under the items: counts, then what stands out. *LATE_AT
+ * and *LATE_END (when not NULL) get the bytes of the waiting time once it
+ * is past signoff_within (both 0 otherwise). */
+static void gate_line(struct ui *ui, struct strbuf *sb, size_t *late_at, size_t *late_end)
 {
 	const struct checklist_section *sec = &ui->s.cl->sections[ui->sec];
 	const struct engine_section_state *ss = engine_section(ui->s.eng, ui->sec);
@@ -376,6 +430,14 @@ static void gate_line(struct ui *ui, struct strbuf *sb)
 		strbuf_addf(sb, "items %d/%d · sign-offs %d/%d%s%s", ss->required_done, ss->required_total,
 			ss->approvals, sec->signoffs, ss->rejected ? " · REJECTED" : "",
 			ss->forced ? " · FORCED" : ss->gate_passed ? " · gate passed" : "");
+	if (ss->waiting_us) {
+		strbuf_addstr(sb, " · ");
+		size_t at = sb->len;
+		if (add_waiting(sec, ss, sb) && late_at && late_end) {
+			*late_at = at;
+			*late_end = sb->len;
+		}
+	}
 	if (ss->locked && ss->blocked_by != (size_t)-1)
 		strbuf_addf(sb, " · locked by %s", cl->sections[ss->blocked_by].id);
 	else if (ss->mark == MARK_CHOOSE)
@@ -389,6 +451,31 @@ static void gate_line(struct ui *ui, struct strbuf *sb)
 	if (target != (size_t)-1)
 		strbuf_addf(sb, " · %s %s", engine_section(ui->s.eng, target)->not_chosen ? "for" : "rolls back",
 			engine_section(ui->s.eng, target)->not_chosen ? "an alternative not chosen" : cl->sections[target].id);
+}
+
+/* Draws the gate line TEXT, with bytes FROM..TO (a gate waiting past its
+ * signoff_within) highlighted. */
+static void draw_gate(struct ui *ui, int y, int x, int width, const char *text, size_t from, size_t to)
+{
+	if (from >= to) {
+		ui_put(y, x, width, text);
+		return;
+	}
+	char *head = xstrndup(text, from), *late = xstrndup(text + from, to - from);
+	ui_put(y, x, width, text);
+	int hw = ui_width(head), lw = ui_width(late);
+	if (hw < width) {
+		attron(A_BOLD);
+		if (ui->color)
+			attron(COLOR_PAIR(2));
+		/* over the same text, only as wide as it (ui_put pads to its width) */
+		ui_put(y, x + hw, lw < width - hw ? lw : width - hw, late);
+		if (ui->color)
+			attroff(COLOR_PAIR(2));
+		attroff(A_BOLD);
+	}
+	free(head);
+	free(late);
 }
 
 static void draw_items(struct ui *ui, int top, int left, int height, int width)
@@ -405,7 +492,7 @@ static void draw_items(struct ui *ui, int top, int left, int height, int width)
 		bool sel = ui->pane == 1 && i == ui->item;
 		enum engine_verdict v = engine_item(ui->s.eng, ui->sec, i)->verdict;
 		int color = v == VERDICT_PASS || v == VERDICT_WAIVED ? 1 : v == VERDICT_RUNNING ? 3
-			: v == VERDICT_PENDING ? 0 : 2;
+			: v == VERDICT_PENDING && !engine_item(ui->s.eng, ui->sec, i)->overdue ? 0 : 2;
 		if (sel)
 			attron(A_REVERSE);
 		if (ui->color && color)
@@ -423,8 +510,9 @@ static void draw_items(struct ui *ui, int top, int left, int height, int width)
 		free(shown);
 	}
 	struct strbuf gate = {0};
-	gate_line(ui, &gate);
-	ui_put(top + height - 2, left + 1, width - 2, gate.data);
+	size_t late_at = 0, late_end = 0;
+	gate_line(ui, &gate, &late_at, &late_end);
+	draw_gate(ui, top + height - 2, left + 1, width - 2, gate.data, late_at, late_end);
 	strbuf_release(&gate);
 	ui_border_more(ui, top, left, width, (size_t)first, true);
 	size_t below = sec->n_items > (size_t)(first + rows) ? sec->n_items - (size_t)(first + rows) : 0;
