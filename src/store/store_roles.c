@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/checklist.h"
 #include "countersign/clock.h"
 #include "countersign/util.h"
 
@@ -19,16 +20,8 @@
 
 bool store_role_valid(const char *role)
 {
-	/* ^[a-z][a-z0-9_-]{0,31}$, the rule checklists name roles by. */
-	if (!role || role[0] < 'a' || role[0] > 'z')
-		return false;
-	size_t i = 0;
-	for (; role[i]; i++) {
-		char c = role[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return i <= ROLE_MAX_LENGTH;
+	/* The one rule, shared with the checklists' sign-off policies. */
+	return checklist_role_valid(role);
 }
 
 static int compare_names(const void *a, const void *b)
