@@ -12,7 +12,7 @@
 _countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint watch help"
 
 # Options that take a value: the word after them is not a positional.
-_countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --note --value --full-name --role --by --add --remove --run --format --output -o --anchor --checkpoint --since --until --kind"
+_countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --meaning --note --value --full-name --role --by --add --remove --run --format --output -o --anchor --checkpoint --since --until --kind"
 
 # _countersign_options COMMAND [SUBCOMMAND]: the options COMMAND accepts.
 _countersign_options()
@@ -36,7 +36,7 @@ _countersign_options()
 	attest) echo "--engineer --note --value --fail --yes --pin-stdin" ;;
 	waive) echo "--engineer --reason --pin-stdin" ;;
 	choose) echo "--engineer --pin-stdin" ;;
-	sign) echo "--engineer --reject --comment --pin-stdin" ;;
+	sign) echo "--engineer --meaning --reject --comment --pin-stdin" ;;
 	override) echo "--engineer --reason --incident --request --confirm --pin-stdin" ;;
 	note) echo "--engineer --pin-stdin" ;;
 	abort) echo "--engineer --reason --pin-stdin" ;;
@@ -198,6 +198,10 @@ _countersign()
 		else
 			_countersign_words $(_countersign_engineers)
 		fi
+		return 0
+		;;
+	--meaning)
+		_countersign_words performed reviewed approved rejected
 		return 0
 		;;
 	--run)

@@ -660,7 +660,7 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 	bool again = engine_item(s->eng, sec, item)->gate_seq != 0;
 	struct strbuf who = {0};
 	for (size_t k = 0; k < ss->n_signoffs; k++)
-		if (ss->signoffs[k].approve && !ss->signoffs[k].stale && !ss->signoffs[k].superseded)
+		if (ss->signoffs[k].counted)
 			strbuf_addf(&who, "%s%s", who.len ? ", " : "", ss->signoffs[k].engineer);
 	char *text = xasprintf("\"%s\" has passed its gate%s%s%s. %s %s%s is a re-check: if it "
 		"passes, it is recorded as a re-check after sign-off and the gate stays passed; if it fails, the "

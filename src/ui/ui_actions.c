@@ -429,7 +429,7 @@ static const char *const run_help[] = {
 	"  Space        attest a manual item (or one waiting for attestation):",
 	"               pass or fail, a note, and the value read when it asks one",
 	"  w            waive a failed waivable item (asks a reason)",
-	"  s            sign the section: engineer, PIN, approve/reject, comment",
+	"  s            sign the section: engineer, PIN, meaning, comment",
 	"  c            cancel the selected running check or wait; on a check stuck",
 	"               running elsewhere: record it as interrupted (PIN, reason)",
 	"  o            output full screen (/ search, n/N next/previous)",

@@ -193,8 +193,12 @@ char *ui_section_info(struct ui *ui)
 		clock_format_utc(so->time_us, when, sizeof(when));
 		/* only a current rejection shouts: a stale or superseded one no longer stands */
 		bool current = !so->stale && !so->superseded;
-		strbuf_addf(&sb, "%s %s at %s%s%s%s\n", so->approve ? "approved by" : current ? "REJECTED by" : "rejected by",
-			so->engineer, when, so->stale ? " [stale]" : so->superseded ? " [superseded]" : "",
+		bool reject = so->meaning == MEANING_REJECTED;
+		strbuf_addf(&sb, "%s by %s", reject && current ? "REJECTED" : checklist_meaning_name(so->meaning),
+			so->engineer);
+		for (size_t r = 0; r < so->n_roles; r++)
+			strbuf_addf(&sb, "%s%s%s", r ? ", " : " (", so->roles[r], r + 1 == so->n_roles ? ")" : "");
+		strbuf_addf(&sb, " at %s%s%s%s\n", when, so->stale ? " [stale]" : so->superseded ? " [superseded]" : "",
 			so->comment ? ": " : "", so->comment ? so->comment : "");
 	}
 	if (!ss->n_signoffs && sec->gate && sec->signoffs)
