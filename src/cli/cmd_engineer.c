@@ -1,4 +1,5 @@
 /* countersign engineer add / role / pin / list */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,7 +272,10 @@ static int engineer_list(const struct cli_global *g, int argc, char **argv)
 			clock_format_utc(list[i].created_us, when, sizeof(when));
 			cJSON_AddStringToObject(e, "name", list[i].name);
 			cJSON_AddStringToObject(e, "full_name", list[i].full_name);
-			cJSON_AddNumberToObject(e, "created_us", (double)list[i].created_us);
+			/* Raw: a double would print a time ending in zeros as 1.79e+15. */
+			char created[24];
+			snprintf(created, sizeof(created), "%" PRId64, list[i].created_us);
+			cJSON_AddRawToObject(e, "created_us", created);
 			cJSON *roles = cJSON_AddArrayToObject(e, "roles");
 			for (size_t k = 0; k < list[i].n_roles; k++)
 				cJSON_AddItemToArray(roles, cJSON_CreateString(list[i].roles[k]));

@@ -116,6 +116,13 @@ expect_eq "$(grep -c 'roles:' "$T/out")" 1 "and no roles for the others"
 run "$CS" engineer list --json
 expect_eq "$(python3 -c 'import json, sys; print(" ".join(e["name"] + "=" + ",".join(e["roles"]) for e in json.load(sys.stdin)))' <"$T/out")" \
 	"alice= bob= carol=dba" "engineer list --json gives each engineer's roles"
+expect_eq "$(python3 -c 'import json, sys; print(" ".join(str(e["created_us"]) for e in json.load(sys.stdin)))' <"$T/out")" \
+	"$(sqlite3 "$DB" "select created_us from engineers order by name" | tr '\n' ' ' | sed 's/ $//')" \
+	"engineer list --json gives each registration time exactly, in microseconds"
+cp "$DB" "$T/times.db"
+sqlite3 "$T/times.db" "drop trigger engineers_no_rename; update engineers set created_us = 1796087751533160 where name = 'alice'"
+run "$CS" --db "$T/times.db" engineer list --json
+expect_in out '1796087751533160,' "a registration time ending in zeros is an integer, not 1.79608775153316e+15"
 
 # --- engineer add --role --------------------------------------------------------
 role_state >"$T/state"
@@ -250,4 +257,52 @@ else
 fi
 run "$CS" verify
 expect_rc 0 "verify passes after the race"
+
+# --- a section whose sign-off needs a role: the roster as it is now ------------
+cat >fx/dba.json <<'JSON'
+{"countersign": 1, "id": "dba-gate", "title": "DBA gate", "sections": [
+  {"id": "migrate", "title": "Migrate", "signoffs": {"count": 1, "roles": ["dba"]},
+   "items": [{"id": "run", "title": "Run the migration", "kind": "command", "run": "true"}]}]}
+JSON
+by alice start fx/dba.json
+R3=$(cat "$T/out")
+by alice check "$R3" migrate/run
+by bob sign "$R3" migrate
+expect_rc 1 "bob, who holds no dba, cannot give the last approval"
+expect_in err "dave" "the refusal names dave, who holds dba"
+printf 'pin-alice-1\npin-carol-1\n' >"$T/pins"
+role bob --add dba --by alice --by carol <"$T/pins"
+expect_rc 0 "bob is granted dba"
+by bob sign "$R3" migrate
+expect_rc 0 "bob signs once he holds dba (the roles are read afresh)"
+expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R3' and
+	kind = 'signed'")" '["dba"]' "and his signature says so"
+run "$CS" verify
+expect_rc 0 "verify passes"
+
+# --- a record of schema version 4 ----------------------------------------------
+# As a countersign before roles left it: read as it is (no roles) by
+# commands that only read, brought to version 5 by one that records.
+V4=$T/v4.db
+for e in alice bob; do
+	printf 'pin-%s-1\n' "$e" | "$CS" --db "$V4" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
+done
+sqlite3 "$V4" "alter table engineers drop column roles; drop trigger engineers_no_rename;
+	create trigger engineers_no_rename before update of name, full_name, created_us on engineers
+	  begin select raise(abort, 'only an engineer''s PIN can be changed'); end;
+	pragma user_version = 4; pragma wal_checkpoint(truncate)" >/dev/null
+run "$CS" --db "$V4" engineer list --json
+expect_rc 0 "engineer list reads a version 4 record"
+expect_eq "$(python3 -c 'import json, sys; print(" ".join(e["name"] + "=" + ",".join(e["roles"]) for e in json.load(sys.stdin)))' <"$T/out")" \
+	"alice= bob=" "its engineers hold no role"
+run "$CS" --db "$V4" verify
+expect_rc 0 "verify reads a version 4 record"
+expect_eq "$(sqlite3 "$V4" "pragma user_version")" 4 "reading changed nothing"
+printf 'pin-carol-1\n' | "$CS" --db "$V4" engineer add carol --full-name "carol Example" --pin-stdin >/dev/null
+expect_eq "$(sqlite3 "$V4" "pragma user_version")" 5 "a command that records brings it to version 5"
+pins alice bob
+run "$CS" --db "$V4" engineer role carol --add dba --by alice --by bob --pin-stdin <"$T/pins"
+expect_rc 0 "a role is granted in the migrated record"
+run "$CS" --db "$V4" verify
+expect_rc 0 "the migrated record verifies"
 finish
