@@ -3,7 +3,8 @@
 # performed|reviewed|approved|rejected` records the word in the signed event,
 # status shows it, only the section's counted meaning counts toward the gate,
 # a performed signature needs one who did the work, the default is approved
-# and --reject is --meaning rejected.
+# and --reject is --meaning rejected; the signer's roles and the section's policy in
+# status and the reports, and a review gate counting reviews.
 . "$(dirname "$0")/lib.sh"
 
 export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
@@ -128,6 +129,76 @@ expect_rc 0 "--meaning rejected"
 expect_eq "$(meanings "$R" ship)" "rejected" "recorded as rejected"
 expect_js "$R" 'sec("ship")["rejected"]' true "the rejection stands"
 
+# --- roles and policies in status and the reports ----------------------------
+printf 'pin-alice-1\npin-bob-1\n' | "$CS" engineer role dave --add dba --by alice --by bob --pin-stdin >/dev/null
+cat >"$T/policy.json" <<'EOF'
+{
+  "countersign": 1,
+  "id": "cli-policy",
+  "title": "Policies",
+  "sections": [
+    {"id": "migrate", "title": "Migrate", "signoffs": {"count": 1, "roles": ["dba"], "independent": true},
+     "items": [{"id": "apply", "title": "Apply", "kind": "command", "run": "true"}]},
+    {"id": "review", "title": "Review", "signoffs": {"count": 1, "meaning": "reviewed"},
+     "items": [{"id": "read", "title": "Read it", "kind": "command", "run": "true"}]}
+  ]
+}
+EOF
+by alice start "$T/policy.json"
+P=$(cat "$T/out")
+by alice check "$P" migrate/apply
+"$CS" status "$P" >"$T/out" 2>"$T/err"
+rc=$?
+expect_in out "policy: needs 1 approval · role dba · independent" "text status shows the policy"
+expect_in out "the gate still needs 1 more approval, by an engineer with role dba who did not run its items: dave" \
+	"text status says what the gate still needs and who could give it"
+expect_js "$P" 'sec("migrate")["policy"]["roles"], sec("migrate")["policy"]["independent"]' '[["dba"], true]' \
+	"status --json has the policy"
+by carol sign "$P" migrate
+expect_rc 1 "an approver without the role is refused"
+expect_in err "needs an approver with role dba who did not run items of this section: dave" "the refusal names dave"
+by dave sign "$P" migrate
+expect_rc 0 "dave (dba) approves"
+expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$P' and kind = 'signed'")" \
+	'["dba"]' "the signature records the signer's roles"
+expect_js "$P" '[(x["roles"], x["counted"]) for x in sec("migrate")["signatures"]]' '[[["dba"], true]]' \
+	"status --json: the roles and that it counts"
+"$CS" status "$P" >"$T/out" 2>"$T/err"
+rc=$?
+expect_in out "approved  by dave         " "text status: the meaning"
+expect_in out "(roles dba)  [counts]" "text status: the roles and that it counts"
+
+# a review gate counts reviewed signatures, not approvals
+by alice check "$P" review/read
+by bob sign "$P" review
+expect_rc 0 "an approval of a review gate is recorded"
+expect_js "$P" 'sec("review")["signoffs"], sec("review")["gate_passed"]' '[0, false]' "an approval is no review"
+by carol sign "$P" review --meaning reviewed
+expect_rc 0 "carol reviews"
+expect_js "$P" 'sec("review")["signoffs"], sec("review")["gate_passed"]' '[1, true]' "the review counts"
+
+run "$CS" export "$P" --format md
+expect_rc 0 "the Markdown report"
+expect_in out "Policy: needs 1 approval · role dba · independent" "the report shows the policy"
+expect_in out "Policy: needs 1 review" "and the review gate's"
+expect_in out "| dave | dave Example | dba | approved |" "the signer's roles and meaning"
+expect_in out "| bob | bob Example | - | approved |" "the approval of the review gate"
+expect_in out "| recorded |" "which is on the record, not counted"
+expect_in out "| carol | carol Example | - | reviewed |" "the review"
+run "$CS" export "$P" --format json
+expect_rc 0 "the JSON report"
+"$PY" - "$T/out" >"$T/facts" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["id"]: x for x in d["sections"]}
+print(d["format_version"], s["migrate"]["policy"]["roles"], s["review"]["policy"]["meaning"],
+      [(g["meaning"], g["roles"], g["counted"]) for g in s["review"]["signatures"] + s["migrate"]["signatures"]])
+EOF
+expect_eq "$(cat "$T/facts")" "2 ['dba'] reviewed [('approved', [], False), ('reviewed', [], True), ('approved', ['dba'], True)]" \
+	"the JSON report: policies, meanings, roles, counted"
+
 run "$CS" verify "$R"
 expect_rc 0 "the record verifies"
+run "$CS" verify "$P"
+expect_rc 0 "the record with roles verifies"
 finish
