@@ -5,7 +5,7 @@
 # carol's PIN works as bob's, are caught by verify naming the engineers
 # table, also once the columns are put back; a `signed` event appended with
 # a correct hash and no signature, or bob's signature of another event,
-# fails verify; so do bob's sign-off rewritten from approve to reject with
+# fails verify; so do bob's sign-off rewritten from approved to rejected with
 # every hash after it recomputed, a signature stripped, a key rotation bob
 # never signed, and a sign-off, override, waiver, passing check, interruption
 # of a finished check or completion with a gate closed recorded as "system"
@@ -107,9 +107,9 @@ caught "a forged signed event carrying bob's signature of another event" "event 
 
 # --- bob's approval rewritten to a rejection, hashes recomputed ----------------
 fresh rewritten
-$TAMPER "$DB" rewrite "$R" 9 "$(printf '%s' "$SIGNED" | sed 's/"approve"/"reject"/')"
-[ "$(sqlite3 "$DB" "select json_extract(payload, '\$.meaning') from events where chain = '$R' and seq = 9")" = reject ] &&
-	ok || fail "the sign-off now says reject"
+$TAMPER "$DB" rewrite "$R" 9 "$(printf '%s' "$SIGNED" | sed 's/"approved"/"rejected"/')"
+[ "$(sqlite3 "$DB" "select json_extract(payload, '\$.meaning') from events where chain = '$R' and seq = 9")" = rejected ] &&
+	ok || fail "the sign-off now says rejected"
 caught "bob's approval rewritten and re-hashed" "event 9" "signature"
 
 # --- a signature stripped -------------------------------------------------------
