@@ -385,7 +385,9 @@ static void apply_section_event(struct engine *e, const struct event *ev, const 
 		ss->pending_us = ev->time_us;
 		ss->pending_expires_us = ev->time_us + ENGINE_OVERRIDE_CONFIRM_US;
 	}
-	if (!ss->first_us)
+	/* A gate_waiting notice is the program's, not work begun in the section:
+	 * it must not start a window that starts at this section. */
+	if (!ss->first_us && strcmp(ev->kind, EV_GATE_WAITING) != 0)
 		ss->first_us = ev->time_us;
 }
 

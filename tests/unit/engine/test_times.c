@@ -288,6 +288,18 @@ static void test_notices(void)
 	fx_close(f);
 }
 
+/* A notice is the program's: it is not work begun in the section, so it
+ * never starts a window that starts at that section. */
+static void test_notice_is_not_activity(void)
+{
+	struct fx *f = fx_open();
+	notice(f, "soak", f->now, 1);
+	CHECK(sec(f, SOAK)->first_us == 0);
+	ev(f, EV_SIGNED, "soak", "alice", "{\"meaning\":\"rejected\",\"comment\":\"not yet\",\"digest\":\"x\"}");
+	CHECK(sec(f, SOAK)->first_us == f->now);
+	fx_close(f);
+}
+
 static void test_overdue(void)
 {
 	struct fx *f = fx_open();
@@ -359,6 +371,7 @@ int main(void)
 	test_waiting();
 	test_waiting_not_open();
 	test_notices();
+	test_notice_is_not_activity();
 	test_overdue();
 	test_from_checklist();
 	return check_report();
