@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest duration accepted: 36500 days. Times are kept in
+ * microseconds since the epoch, so a duration must leave room for
+ * "now + duration * 1000" in an int64_t (timeouts, waits, signoff_within). */
+#define DURATION_MAX_MS ((int64_t)36500 * 86400000)
+
 /* Parses TEXT into milliseconds. Returns false, with a reason in WHY
  * (a static string), when TEXT is not a positive duration. */
 bool duration_parse(const char *text, int64_t *ms, const char **why);

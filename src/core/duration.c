@@ -85,8 +85,8 @@ static bool parse_span(const char *text, size_t len, bool allow_bare, int64_t *m
 			return false;
 		}
 		last_rank = rank;
-		if (n > (INT64_MAX / 4) / u->ms || total > INT64_MAX / 4 - n * u->ms) {
-			*why = "the duration is too long";
+		if (n > DURATION_MAX_MS / u->ms || total > DURATION_MAX_MS - n * u->ms) {
+			*why = "the duration is too long (at most 36500d)";
 			return false;
 		}
 		total += n * u->ms;
@@ -131,8 +131,8 @@ bool duration_parse_range(const char *text, int64_t *lo_ms, int64_t *hi_ms, cons
 		size_t ulen;
 		const struct unit *unit = match_unit(u, &ulen);
 		int64_t scale = unit ? unit->ms : 1;
-		if (lo > (INT64_MAX / 4) / scale) {
-			*why = "the duration is too long";
+		if (lo > DURATION_MAX_MS / scale) {
+			*why = "the duration is too long (at most 36500d)";
 			return false;
 		}
 		lo *= scale;

@@ -229,6 +229,19 @@ static void test_overflow(void)
 	CHECK(one[0] == '\0' && one[1] == 'X');
 	duration_format(90000, one, 0);
 	CHECK(one[0] == '\0' && one[1] == 'X');
+	/* Durations are added to times in microseconds (a manual item's
+	 * timeout, signoff_within, a wait): one that parsed but overflowed
+	 * "now + ms * 1000" made an item overdue from the start. */
+	PARSES("36500d", 36500 * DAY);
+	REJECTS("36501d");
+	REJECTS("36500d1ms");
+	REJECTS("10000000000d");
+	REJECTS_RANGE("1-36501d");
+	REJECTS_RANGE("36501-36502d");
+	const char *why = NULL;
+	int64_t ms;
+	CHECK(!duration_parse("10000000000d", &ms, &why) && why && strstr(why, "at most 36500d"));
+	CHECK(DURATION_MAX_MS <= (INT64_MAX - 4102444800000000LL) / 1000);  /* past 2100 still fits */
 }
 
 int main(void)
