@@ -11,14 +11,12 @@
 #include <sodium.h>
 
 #include "../check.h"
+#include "engine_fx.h"
 #include "countersign/checklist.h"
 #include "countersign/engine.h"
 #include "countersign/event.h"
 #include "countersign/util.h"
 
-#define SEC_US 1000000LL
-#define MIN_US (60 * SEC_US)
-#define T0 1700000000000000LL /* when every test run starts */
 #define NONE ((size_t)-1)  /* not locked */
 #define ANY ((size_t)-2)   /* locked, whatever the reason (not chosen) */
 
@@ -56,79 +54,20 @@ enum { BUILD, LINT, REVIEW, EXTRA, SHELL, N_PREP_ITEMS };
 
 /* ---- fixture: a checklist, an engine and a clock ---- */
 
-struct fx {
-	struct checklist *cl;
-	struct engine *e;
-	int64_t seq, now;
-	char prev[EVENT_HASH_HEX];
-	char hash[EVENT_HASH_HEX]; /* of the latest event applied */
-};
-
-static int64_t event_counter; /* makes every event hash distinct across tests */
 static char *why;             /* filled by the engine_can_* calls, see perm() */
-
-/* Applies one event at now + 1s (so every event has its own time), then
- * refreshes as of that time. Returns the event's hash (in F, until the next). */
-static const char *ev(struct fx *f, const char *kind, const char *target, const char *actor,
-	const char *payload)
-{
-	struct event e = {0};
-	f->now += SEC_US;
-	e.seq = ++f->seq;
-	e.time_us = f->now;
-	e.actor = xstrdup(actor);
-	e.os_user = xstrdup("ops");
-	e.host = xstrdup("deploy-host");
-	e.tty = xstrdup("/dev/pts/1");
-	e.kind = xstrdup(kind);
-	e.target = xstrdup(target);
-	e.payload = xstrdup(payload);
-	memcpy(e.prev, f->prev, EVENT_HASH_HEX);
-	char *name = xasprintf("test event %" PRId64, ++event_counter);
-	event_sha256_hex(name, strlen(name), e.hash);
-	free(name);
-	memcpy(f->hash, e.hash, EVENT_HASH_HEX);
-	memcpy(f->prev, e.hash, EVENT_HASH_HEX);
-	engine_apply(f->e, &e);
-	/* The engine must copy what it keeps: the event dies here. */
-	event_clear(&e);
-	engine_refresh(f->e, f->now);
-	return f->hash;
-}
 
 static struct fx *fx_open_text(const char *text)
 {
-	struct diag_list d;
-	diag_list_init(&d, "engine-test.json");
-	struct fx *f = xcalloc(1, sizeof(*f));
-	f->cl = checklist_load_text("engine-test.json", text, strlen(text), &d);
-	if (!f->cl) {
-		diag_list_print(&d, stderr);
-		fprintf(stderr, "test checklist does not load\n");
-		exit(2);
-	}
-	diag_list_clear(&d);
-	f->e = engine_create(f->cl);
-	f->now = T0 - SEC_US;
-	memset(f->prev, '0', EVENT_HASH_HEX - 1);
-	ev(f, EV_RUN_STARTED, "", "alice",
+	return fx_load("engine-test.json", text,
 		"{\"checklist\":\"engine-test\","
 		"\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\","
 		"\"title\":\"Release 1.2.3\",\"variables\":{\"VERSION\":\"1.2.3\"},\"window_ms\":3600000,"
 		"\"path\":\"engine-test.json\"}");
-	return f;
 }
 
 static struct fx *fx_open(void)
 {
 	return fx_open_text(main_checklist);
-}
-
-static void fx_close(struct fx *f)
-{
-	engine_destroy(f->e);
-	checklist_destroy(f->cl);
-	free(f);
 }
 
 /* Moves the clock by DELTA without an event and refreshes. */

@@ -10,13 +10,12 @@
 #include <sodium.h>
 
 #include "../check.h"
+#include "engine_fx.h"
 #include "countersign/checklist.h"
 #include "countersign/engine.h"
 #include "countersign/event.h"
 #include "countersign/util.h"
 
-#define SEC_US 1000000LL
-#define T0 1700000000000000LL
 
 /* db: a command and a manual item; app: one command, one signature. */
 static const char policy_checklist[] =
@@ -43,49 +42,11 @@ static const struct engine_person people[] = {
 };
 static const struct engine_roster roster = {people, sizeof(people) / sizeof(people[0])};
 
-struct fx {
-	struct checklist *cl;
-	struct engine *e;
-	int64_t seq, now;
-};
-
-static int64_t event_counter;
 static char *why;
-
-static void ev(struct fx *f, const char *kind, const char *target, const char *actor, const char *payload)
-{
-	struct event e = {0};
-	f->now += SEC_US;
-	e.seq = ++f->seq;
-	e.time_us = f->now;
-	e.actor = xstrdup(actor);
-	e.kind = xstrdup(kind);
-	e.target = xstrdup(target);
-	e.payload = xstrdup(payload);
-	char *name = xasprintf("policy event %" PRId64, ++event_counter);
-	event_sha256_hex(name, strlen(name), e.hash);
-	free(name);
-	engine_apply(f->e, &e);
-	event_clear(&e);
-	engine_refresh(f->e, f->now);
-}
 
 static struct fx *fx_open_text(const char *text)
 {
-	struct diag_list d;
-	diag_list_init(&d, "policy-test.json");
-	struct fx *f = xcalloc(1, sizeof(*f));
-	f->cl = checklist_load_text("policy-test.json", text, strlen(text), &d);
-	if (!f->cl) {
-		diag_list_print(&d, stderr);
-		fprintf(stderr, "test checklist does not load\n");
-		exit(2);
-	}
-	diag_list_clear(&d);
-	f->e = engine_create(f->cl);
-	f->now = T0;
-	ev(f, EV_RUN_STARTED, "", "alice", "{\"checklist\":\"policy-test\",\"variables\":{}}");
-	return f;
+	return fx_load("policy-test.json", text, "{\"checklist\":\"policy-test\",\"variables\":{}}");
 }
 
 /* The test checklist with db's policy set to COUNT, ROLES (comma-separated,
@@ -112,13 +73,6 @@ static struct fx *fx_open(int count, const char *roles, bool independent, bool p
 	p->meaning = meaning;
 	engine_refresh(f->e, f->now);
 	return f;
-}
-
-static void fx_close(struct fx *f)
-{
-	engine_destroy(f->e);
-	checklist_destroy(f->cl);
-	free(f);
 }
 
 static void run_item(struct fx *f, const char *target, const char *who)

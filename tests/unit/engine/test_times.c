@@ -9,14 +9,12 @@
 #include <sodium.h>
 
 #include "../check.h"
+#include "engine_fx.h"
 #include "countersign/checklist.h"
 #include "countersign/engine.h"
 #include "countersign/event.h"
 #include "countersign/util.h"
 
-#define SEC_US 1000000LL
-#define MIN_US (60 * SEC_US)
-#define T0 1700000000000000LL /* when every test run starts */
 
 /* notes: no gate; build (2 sign-offs): a command, a manual item, an
  * optional manual item; deploy (1 sign-off): a command and a manual item;
@@ -44,60 +42,10 @@ enum { NOTES, BUILD, DEPLOY, SOAK };
 enum { COMPILE, CHECK, OPT };
 enum { PUSH, CONFIRM };
 
-struct fx {
-	struct checklist *cl;
-	struct engine *e;
-	int64_t seq, now;
-	char prev[EVENT_HASH_HEX];
-};
-
-static int64_t event_counter;
-
-/* Applies one event at now + 1s and refreshes as of that time. */
-static void ev(struct fx *f, const char *kind, const char *target, const char *actor, const char *payload)
-{
-	struct event e = {0};
-	f->now += SEC_US;
-	e.seq = ++f->seq;
-	e.time_us = f->now;
-	e.actor = xstrdup(actor);
-	e.kind = xstrdup(kind);
-	e.target = xstrdup(target);
-	e.payload = xstrdup(payload);
-	memcpy(e.prev, f->prev, EVENT_HASH_HEX);
-	char *name = xasprintf("times event %" PRId64, ++event_counter);
-	event_sha256_hex(name, strlen(name), e.hash);
-	free(name);
-	memcpy(f->prev, e.hash, EVENT_HASH_HEX);
-	engine_apply(f->e, &e);
-	event_clear(&e);
-	engine_refresh(f->e, f->now);
-}
-
 static struct fx *fx_open(void)
 {
-	struct diag_list d;
-	diag_list_init(&d, "times-test.json");
-	struct fx *f = xcalloc(1, sizeof(*f));
-	f->cl = checklist_load_text("times-test.json", times_checklist, strlen(times_checklist), &d);
-	if (!f->cl) {
-		diag_list_print(&d, stderr);
-		fprintf(stderr, "test checklist does not load\n");
-		exit(2);
-	}
-	diag_list_clear(&d);
-	f->e = engine_create(f->cl);
-	f->now = T0 - SEC_US;
-	memset(f->prev, '0', EVENT_HASH_HEX - 1);
-	ev(f, EV_RUN_STARTED, "", "alice", "{\"checklist\":\"times-test\",\"title\":\"Times\",\"variables\":{}}");
-	return f;
-}
-
-static void fx_close(struct fx *f)
-{
-	engine_destroy(f->e);
-	checklist_destroy(f->cl);
-	free(f);
+	return fx_load("times-test.json", times_checklist,
+		"{\"checklist\":\"times-test\",\"title\":\"Times\",\"variables\":{}}");
 }
 
 static void advance(struct fx *f, int64_t delta)
