@@ -662,11 +662,17 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 	for (size_t k = 0; k < ss->n_signoffs; k++)
 		if (ss->signoffs[k].counted)
 			strbuf_addf(&who, "%s%s", who.len ? ", " : "", ss->signoffs[k].engineer);
+	/* Under an independent policy a counted signer who runs an item becomes
+	 * one who worked on it: their signature stops counting, pass or fail. */
+	bool independent = section->policy.independent && who.len;
 	char *text = xasprintf("\"%s\" has passed its gate%s%s%s. %s %s%s is a re-check: if it "
-		"passes, it is recorded as a re-check after sign-off and the gate stays passed; if it fails, the "
+		"passes, it is recorded as a re-check after sign-off and the gate stays passed%s; if it fails, the "
 		"gate reopens, its signatures become stale and sections not yet begun are locked again.",
-		section->id, who.len ? " (approved by " : "", who.len ? who.data : "", who.len ? ")" : "",
-		again ? "Running" : "Running (for the first time)", section->items[item].id, again ? " again" : " now");
+		section->id, !who.len ? "" : section->policy.meaning == MEANING_REVIEWED ? " (reviewed by " : " (approved by ",
+		who.len ? who.data : "", who.len ? ")" : "",
+		again ? "Running" : "Running (for the first time)", section->items[item].id, again ? " again" : " now",
+		independent ? " (unless one who signed it runs it: its policy is independent, so their signature "
+		"stops counting and the gate reopens)" : "");
 	strbuf_release(&who);
 	return text;
 }
