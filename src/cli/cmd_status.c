@@ -300,7 +300,7 @@ static void print_variables(const struct session *s)
 
 
 /* Who gave the item its verdict and when, and its re-checks after sign-off. */
-static void print_who(const struct engine_item_state *is)
+static void print_who(const struct engine_item_state *is, bool gate_passed)
 {
 	if (!is->verdict_seq || !is->actor)
 		return;
@@ -316,8 +316,11 @@ static void print_who(const struct engine_item_state *is)
 		printf("                %s\n", cli_safe(is->recheck_void));
 	if (is->rechecks) {
 		clock_format_utc(is->recheck_us, when, sizeof(when));
-		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: the gate "
-			"stays passed)\n", cli_safe(is->recheck_actor), when, is->rechecks, is->rechecks == 1 ? "" : "s");
+		/* The verdict was kept, but under an independent policy a signer who
+		 * re-checked stopped counting: then the gate did not stay passed. */
+		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: %s)\n",
+			cli_safe(is->recheck_actor), when, is->rechecks, is->rechecks == 1 ? "" : "s",
+			gate_passed ? "the gate stays passed" : "but the gate is not passed now: see its sign-offs");
 	}
 }
 
@@ -418,7 +421,7 @@ static void print_section(struct session *s, size_t i, int64_t now)
 			printf("  %s", wait);
 		free(wait);
 		putchar('\n');
-		print_who(is);
+		print_who(is, ss->gate_passed);
 		if (is->message && is->verdict != VERDICT_PASS)
 			printf("                %s\n", cli_safe(is->message));
 		print_liveness(s, i, k);
