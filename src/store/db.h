@@ -88,7 +88,13 @@ int db_column_count(struct db_stmt *stmt);
 /* Transactions. WRITE: the transaction will write, so it takes the write
  * lock at once (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-level
  * advisory lock on the record, so that appends are serialized exactly as on
- * SQLite). DB_BUSY when the lock could not be had in the engine's wait. */
+ * SQLite). DB_BUSY when the lock could not be had in the engine's wait.
+ * A statement that fails inside a transaction ends it on PostgreSQL (the
+ * server aborts it; db_commit rolls back and returns that failure), so
+ * after any failure inside a transaction, roll back and start again.
+ * PostgreSQL: a write transaction's db_commit sends NOTIFY countersign; a
+ * connection lost inside a transaction is DB_UNAVAILABLE until db_rollback,
+ * and the next db_begin, db_exec or statement reconnects. */
 enum db_rc db_begin(struct db *db, bool write);
 enum db_rc db_commit(struct db *db);
 /* Never fails in a way the caller can act on: the transaction is gone. */
@@ -104,7 +110,11 @@ int64_t db_changes(struct db *db);
 int64_t db_data_version(struct db *db);
 /* A file descriptor that becomes readable when another connection may
  * have committed (PostgreSQL: the connection's socket, after LISTEN);
- * -1 when the engine has none (SQLite: poll data_version on a tick). */
+ * -1 when the engine has none (SQLite: poll data_version on a tick).
+ * Ask again before each poll(): a reconnection changes it. Running any
+ * statement may read pending notifications off the socket (so it is no
+ * longer readable): call db_data_version after statements too, or on a
+ * tick. */
 int db_notify_fd(struct db *db);
 
 #endif
