@@ -462,11 +462,13 @@ char *engine_gate_needs(const struct engine *e, size_t s, const struct engine_ro
 			strbuf_addstr(&b, ss->n_executors ? ")" : "nobody has)");
 		}
 	}
+	/* Only a new judgment replaces a rejection: a performed signature stands
+	 * beside it, so "a new signature" would send its author the wrong way. */
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct engine_signoff *so = &ss->signoffs[k];
 		if (!so->stale && !so->superseded && so->meaning == MEANING_REJECTED)
-			strbuf_addf(&b, "%s%s's rejection withdrawn (a new signature by %s)", b.len ? "; " : "",
-				so->engineer, so->engineer);
+			strbuf_addf(&b, "%s%s's rejection withdrawn (%s signs again as reviewed or approved)",
+				b.len ? "; " : "", so->engineer, so->engineer);
 	}
 	free(g.unc);
 	return b.len ? strbuf_detach(&b) : NULL;

@@ -413,7 +413,11 @@ static void test_rejection(void)
 	sign(f, DB, "alice", "rejected", NULL);
 	sign(f, DB, "bob", "approved", NULL);
 	CHECK(sec(f, DB)->rejected && sec(f, DB)->approvals == 1 && !sec(f, DB)->gate_passed);
-	NEEDS(f, DB, "alice's rejection withdrawn (a new signature by alice)");
+	NEEDS(f, DB, "alice's rejection withdrawn (alice signs again as reviewed or approved)");
+	/* a performed signature stands beside the rejection: it does not withdraw it */
+	sign(f, DB, "alice", "performed", NULL);
+	CHECK(sec(f, DB)->rejected && !sec(f, DB)->gate_passed);
+	NEEDS(f, DB, "alice's rejection withdrawn (alice signs again as reviewed or approved)");
 	sign(f, DB, "alice", "reviewed", NULL);
 	CHECK(!sec(f, DB)->rejected && sec(f, DB)->gate_passed);
 	fx_close(f);
