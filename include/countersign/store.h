@@ -22,6 +22,8 @@ enum store_status {
 	STORE_CONFLICT,    /* a unique name already taken */
 	STORE_FAILED,      /* SQLite or the file system failed: an environment problem */
 	STORE_REFUSED,     /* a rule of the record refused it (a PIN lockout) */
+	STORE_UNAVAILABLE, /* the database cannot be reached (a PostgreSQL server down or the
+	                    * connection lost): nothing was written; store_error says why */
 };
 
 /* Where the database lives: FLAG_PATH (--db) if given, else $COUNTERSIGN_DB,
@@ -48,8 +50,15 @@ int store_schema_version(void);
 /* The last error message of ST (borrowed, valid until the next call). */
 const char *store_error(const struct store *st);
 
-/* PRAGMA data_version: changes when another connection commits. */
+/* A number that changes when another connection commits (SQLite: PRAGMA
+ * data_version; PostgreSQL: the notifications received); -1 when it
+ * cannot be read. */
 int64_t store_data_version(struct store *st);
+/* A file descriptor to poll() for changes another connection may have
+ * committed (then call store_data_version), or -1 when there is none
+ * (SQLite: read store_data_version on a tick). Ask again before each
+ * poll(): a reconnection changes it. */
+int store_notify_fd(struct store *st);
 
 /* --- checklist snapshots, content-addressed --- */
 /* Stores TEXT (if not already there) and writes its SHA-256 hex to SHA. */

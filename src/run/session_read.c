@@ -19,6 +19,7 @@ int session_outcome(enum store_status rc)
 	case STORE_REFUSED: return CS_REFUSED;
 	case STORE_CONFLICT: return CS_REFUSED;
 	case STORE_FAILED: break;
+	case STORE_UNAVAILABLE: break;
 	}
 	return CS_ENV;
 }

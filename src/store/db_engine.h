@@ -65,6 +65,17 @@ struct db_ops {
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
 
+struct sqlite3;
+/* Wraps HANDLE, a SQLite connection the caller opened and configured (the
+ * store opens its file itself: WAL, read-only or immutable reads, the
+ * checks of a foreign file), as a db.h connection to LOCATION. The
+ * connection owns HANDLE from then on: db_close closes it. Returns the
+ * connection (never NULL; allocation failure aborts). */
+struct db *db_sqlite_adopt(struct sqlite3 *handle, const char *location);
+/* The SQLite connection under DB (a SQLite db.h connection), for what
+ * only SQLite has: PRAGMAs, its schema table, transaction state. Borrowed. */
+struct sqlite3 *db_sqlite_handle(struct db *db);
+
 /* Fills DB's common fields: OPS, a copy of LOCATION (already without any
  * password), no error, no statements. */
 void db_base_init(struct db *db, const struct db_ops *ops, const char *location);

@@ -201,6 +201,20 @@ static enum db_rc sqlite_open(const char *location, enum db_open_mode mode, stru
 	return DB_OK;
 }
 
+struct db *db_sqlite_adopt(sqlite3 *handle, const char *location)
+{
+	assert(handle && location);
+	struct sqlite_db *db = xcalloc(1, sizeof(*db));
+	db_base_init(&db->base, &db_sqlite_ops, location);
+	db->conn = handle;
+	return &db->base;
+}
+
+sqlite3 *db_sqlite_handle(struct db *db)
+{
+	return conn_of(db)->conn;
+}
+
 static void sqlite_close(struct db *db)
 {
 	struct sqlite_db *s = conn_of(db);

@@ -2,6 +2,7 @@
  * private modes, the connection settings, and the small helpers the other
  * store files share. */
 #include "store_internal.h"
+#include "db_engine.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -247,6 +248,7 @@ static bool open_read_only(struct store *st, char **err)
 		return false;
 	}
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	st->conn = db_sqlite_adopt(st->db, st->path);
 	if (!store_check_version(st)) {
 		*err = xstrdup(st->err);
 		return false;
@@ -299,6 +301,7 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
 	 * header): a mistyped path to another program's database is left as
 	 * it is. */
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	st->conn = db_sqlite_adopt(st->db, st->path);
 	if (store_refuse_foreign(st)) {
 		*err = xstrdup(st->err);
 		goto fail;
@@ -329,7 +332,11 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	sqlite3_close(st->db);
+	/* The db.h connection owns the SQLite handle once it adopted it. */
+	if (st->conn)
+		db_close(st->conn);
+	else
+		sqlite3_close(st->db);
 	free(st->path);
 	free(st->err);
 	free(st);
@@ -342,16 +349,17 @@ const char *store_error(const struct store *st)
 
 int64_t store_data_version(struct store *st)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA data_version");
-	if (!stmt)
-		return -1;
-	int64_t v = -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	else
-		store_db_fail(st, "cannot read the data version");
-	sqlite3_finalize(stmt);
+	assert(st && st->conn);
+	int64_t v = db_data_version(st->conn);
+	if (v < 0)
+		store_fail(st, DB_ERROR, "cannot read the data version");
 	return v;
+}
+
+int store_notify_fd(struct store *st)
+{
+	assert(st && st->conn);
+	return db_notify_fd(st->conn);
 }
 
 void store_set_err(struct store *st, const char *fmt, ...)
@@ -435,25 +443,31 @@ enum store_status store_begin(struct store *st, bool immediate, const char *what
 		store_set_err(st, "%s: %s is open read-only", what, st->path);
 		return STORE_FAILED;
 	}
-	if (immediate && check_same_file(st, what) != STORE_OK)
+	if (immediate && !store_is_pg(st) && check_same_file(st, what) != STORE_OK)
 		return STORE_FAILED;
-	if (sqlite3_exec(st->db, immediate ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_db_fail(st, what);
+	enum db_rc rc = db_begin(st->conn, immediate);
+	if (rc != DB_OK)
+		return store_fail(st, rc, what);
 	return STORE_OK;
 }
 
 enum store_status store_commit(struct store *st, const char *what)
 {
-	/* Only what store_begin opened is committed: statements run without it
-	 * would each have committed on their own, not all or nothing. */
-	assert(!sqlite3_get_autocommit(st->db));
-	/* A write transaction commits only into the file it began on. */
-	if (sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE && check_same_file(st, what) != STORE_OK) {
-		store_rollback(st);
-		return STORE_FAILED;
+	if (!store_is_pg(st)) {
+		sqlite3 *h = db_sqlite_handle(st->conn);
+		/* Only what store_begin opened is committed: statements run
+		 * without it would each have committed on their own, not all or
+		 * nothing. */
+		assert(!sqlite3_get_autocommit(h));
+		/* A write transaction commits only into the file it began on. */
+		if (sqlite3_txn_state(h, NULL) == SQLITE_TXN_WRITE && check_same_file(st, what) != STORE_OK) {
+			store_rollback(st);
+			return STORE_FAILED;
+		}
 	}
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		enum store_status s = store_db_fail(st, what);
+	enum db_rc rc = db_commit(st->conn);
+	if (rc != DB_OK) {
+		enum store_status s = store_fail(st, rc, what);
 		store_rollback(st);
 		return s;
 	}
@@ -462,8 +476,78 @@ enum store_status store_commit(struct store *st, const char *what)
 
 void store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(st->conn);
+}
+
+bool store_is_pg(const struct store *st)
+{
+	assert(st && st->conn);
+	return db_engine(st->conn) == DB_POSTGRES;
+}
+
+enum store_status store_fail(struct store *st, enum db_rc rc, const char *what)
+{
+	assert(st && st->conn && what);
+	st->fail_status = rc == DB_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_FAILED;
+	if (store_is_pg(st)) {
+		store_set_err(st, "%s: %s", what, db_error(st->conn));
+		return st->fail_status;
+	}
+	/* SQLite says "disk I/O error" for a full disk met while writing the
+	 * WAL; the system error tells them apart. */
+	sqlite3 *h = db_sqlite_handle(st->conn);
+	int code = sqlite3_errcode(h);
+	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(h) == ENOSPC))
+		store_set_err(st, "%s: the disk holding %s is full; free space there and try again", what, st->path);
+	else if (code == SQLITE_READONLY && st->read_only)
+		store_set_err(st, "%s: %s is open read-only", what, st->path);
+	else
+		store_set_err(st, "%s: %s", what, sqlite3_errmsg(h));
+	return st->fail_status;
+}
+
+enum store_status store_last_failure(const struct store *st)
+{
+	return st->fail_status == STORE_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_FAILED;
+}
+
+struct db_stmt *store_stmt(struct store *st, const char *sql)
+{
+	assert(st && st->conn && sql);
+	struct db_stmt *stmt = NULL;
+	enum db_rc rc = db_prepare(st->conn, sql, &stmt);
+	if (rc != DB_OK) {
+		store_fail(st, rc, "cannot prepare a statement");
+		return NULL;
+	}
+	return stmt;
+}
+
+void store_bind_str(struct db_stmt *stmt, int idx, const char *s)
+{
+	db_bind_text(stmt, idx, s ? s : "");
+}
+
+const char *store_col_str(struct db_stmt *stmt, int col)
+{
+	const char *s = db_column_text(stmt, col);
+	return s ? s : "";
+}
+
+char *store_col_dup(struct db_stmt *stmt, int col)
+{
+	return xstrdup(store_col_str(stmt, col));
+}
+
+const char *store_sql(const struct store *st, enum store_sql_piece piece)
+{
+	bool pg = store_is_pg(st);
+	switch (piece) {
+	case STORE_SQL_PAYLOAD_RUN: return pg ? "(payload::jsonb ->> 'run')" : "json_extract(payload, '$.run')";
+	case STORE_SQL_NO_INDEX: return pg ? "" : "+";
+	}
+	assert(!"unknown SQL piece");
+	return "";
 }
 
 bool store_is_sha_hex(const char *s)

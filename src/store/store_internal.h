@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "countersign/store.h"
+#include "db.h"
 
 /* The tags hashed to make the genesis "prev" of the engineers and the
  * registry chains. */
@@ -23,8 +24,14 @@
 
 struct store {
 	sqlite3 *db;
+	/* The connection through db.h. On SQLite it wraps (owns) DB above,
+	 * which store.c opened and configured; on PostgreSQL DB is NULL. */
+	struct db *conn;
 	char *path;
 	char *err; /* last error, malloc'd; "" when none */
+	/* What the last store_fail returned: STORE_UNAVAILABLE when the
+	 * server could not be reached, else STORE_FAILED. */
+	enum store_status fail_status;
 	bool read_only;
 	/* A read-only connection to a version 2 database: run_index and
 	 * run_actors are temporary views computed from the events, and there
@@ -112,7 +119,45 @@ char *store_column_dup(sqlite3_stmt *stmt, int col);
  * valid until its next step, reset or finalize. */
 const char *store_column_text(sqlite3_stmt *stmt, int col);
 
-/* BEGIN IMMEDIATE (waiting out the busy timeout) / COMMIT / ROLLBACK.
+/* --- over db.h (st->conn), for both engines --- */
+
+/* True when ST's record is on PostgreSQL. */
+bool store_is_pg(const struct store *st);
+/* Sets the last error to "WHAT: <the engine's message>" for the failure RC
+ * of the last db_* call on st->conn and returns STORE_UNAVAILABLE for
+ * DB_UNAVAILABLE (the server cannot be reached), else STORE_FAILED (on
+ * SQLite with the same words as store_db_fail: a full disk, a read-only
+ * file). DB_CONSTRAINT and DB_BUSY are failures too; a caller that expects
+ * a constraint checks RC itself. */
+enum store_status store_fail(struct store *st, enum db_rc rc, const char *what);
+/* The status the last store_fail returned (for a caller that got NULL
+ * from store_stmt). */
+enum store_status store_last_failure(const struct store *st);
+/* Prepares SQL ('?N' placeholders, the SQL both engines accept); on
+ * failure records the error (store_fail) and returns NULL. Free with
+ * db_finalize. */
+struct db_stmt *store_stmt(struct store *st, const char *sql);
+/* Binds S, or "" when S is NULL (every text column is NOT NULL). */
+void store_bind_str(struct db_stmt *stmt, int idx, const char *s);
+/* The text of column COL, "" for NULL: borrowed from the statement and
+ * valid until its next step, reset or finalize. */
+const char *store_col_str(struct db_stmt *stmt, int col);
+/* The text of column COL as a malloc'd string ("" for NULL). */
+char *store_col_dup(struct db_stmt *stmt, int col);
+
+/* SQL that differs between the engines, as a piece of a statement. */
+enum store_sql_piece {
+	/* The "run" field of an event's JSON payload, as text. */
+	STORE_SQL_PAYLOAD_RUN,
+	/* Before a column in a WHERE term: SQLite's "+" (do not use an
+	 * index for this term); nothing on PostgreSQL. */
+	STORE_SQL_NO_INDEX,
+};
+/* The engine's text for PIECE (static). */
+const char *store_sql(const struct store *st, enum store_sql_piece piece);
+
+/* BEGIN IMMEDIATE (waiting out the busy timeout) / COMMIT / ROLLBACK,
+ * through db_begin(write)/db_commit/db_rollback on st->conn (both engines).
  * store_rollback never fails loudly: it is the cleanup path. */
 enum store_status store_begin(struct store *st, bool immediate, const char *what);
 enum store_status store_commit(struct store *st, const char *what);
