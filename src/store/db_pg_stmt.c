@@ -67,8 +67,11 @@ static size_t quoted_len(const char *sql)
 	return 0;
 }
 
-/* SQL with each '?' outside literals, identifiers and comments replaced by
- * $1, $2...; *N the number of placeholders. The caller frees the result. */
+/* SQL with each placeholder outside literals, identifiers and comments
+ * numbered as PostgreSQL wants: '?NNN' becomes $NNN, and a bare '?' the
+ * number after the largest so far (SQLite's rule, so that SQL written once
+ * means the same on both engines); *N the number of parameters (the
+ * largest number). The caller frees the result. */
 static char *number_placeholders(const char *sql, int *n)
 {
 	struct strbuf sb = {0};
@@ -79,8 +82,26 @@ static char *number_placeholders(const char *sql, int *n)
 			strbuf_add(&sb, sql, q);
 			sql += q;
 		} else if (*sql == '?') {
-			strbuf_addf(&sb, "$%d", ++*n);
 			sql++;
+			size_t digits = strspn(sql, "0123456789");
+			int num = 0;
+			/* SQLite numbers parameters up to 32766; ?0 or a longer
+			 * number is left as written for the server to refuse. */
+			if (digits > 0 && digits <= 5) {
+				for (size_t i = 0; i < digits; i++)
+					num = num * 10 + (sql[i] - '0');
+				if (num > 0)
+					sql += digits;
+			} else if (digits == 0) {
+				num = *n + 1;
+			}
+			if (num > 0) {
+				strbuf_addf(&sb, "$%d", num);
+				if (num > *n)
+					*n = num;
+			} else {
+				strbuf_add(&sb, "?", 1);
+			}
 		} else {
 			strbuf_add(&sb, sql, 1);
 			sql++;

@@ -133,6 +133,26 @@ static void test_statements(struct db *db)
 	CHECK(db_step(st) == DB_DONE);
 	db_finalize(st);
 
+	/* '?NNN' is parameter NNN, used as often as it appears; a bare '?'
+	 * after it is the next number (as SQLite numbers them). */
+	CHECK(db_prepare(db, "SELECT ?2, ?1, ?2, ?, '?9'", &st) == DB_OK);
+	db_bind_text(st, 1, "a");
+	db_bind_text(st, 2, "b");
+	db_bind_int64(st, 3, 42);
+	rc = db_step(st);
+	CHECK(rc == DB_ROW);
+	if (rc == DB_ROW) {
+		CHECK(db_column_count(st) == 5);
+		CHECK_STR(db_column_text(st, 0), "b");
+		CHECK_STR(db_column_text(st, 1), "a");
+		CHECK_STR(db_column_text(st, 2), "b");
+		CHECK(db_column_int64(st, 3) == 42);
+		CHECK_STR(db_column_text(st, 4), "?9");
+	} else {
+		fprintf(stderr, "%s\n", db_error(db));
+	}
+	db_finalize(st);
+
 	/* An empty blob is not NULL; NULL is. */
 	CHECK(db_prepare(db, "INSERT INTO t_pg (n, s, b) VALUES (?, ?, ?) RETURNING n", &st) == DB_OK);
 	db_bind_int64(st, 1, 1);
