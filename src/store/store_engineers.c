@@ -102,42 +102,44 @@ static bool key_usable(struct store *st, const char *what, const struct sign_key
 /* STORE_CONFLICT when NAME has a row or was ever registered in the chain. */
 static enum store_status name_free(struct store *st, const char *name)
 {
-	sqlite3_stmt *stmt = store_prepare(st,
+	struct db_stmt *stmt = store_stmt(st,
 		"SELECT 1 FROM engineers WHERE name = ?1 UNION ALL "
 		"SELECT 1 FROM events WHERE chain = ?2 AND kind = ?3 AND target = ?1 LIMIT 1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, name);
-	sqlite3_bind_text(stmt, 2, EVENT_CHAIN_ENGINEERS, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, EV_ENGINEER_ADDED, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc == SQLITE_DONE)
-		return STORE_OK;
-	if (rc == SQLITE_ROW) {
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
+	db_bind_text(stmt, 2, EVENT_CHAIN_ENGINEERS);
+	db_bind_text(stmt, 3, EV_ENGINEER_ADDED);
+	enum db_rc rc = db_step(stmt);
+	enum store_status s = STORE_OK;
+	if (rc == DB_ROW) {
 		store_set_err(st, "engineer name %s is already taken (names are never reused)", name);
-		return STORE_CONFLICT;
+		s = STORE_CONFLICT;
+	} else if (rc != DB_DONE) {
+		s = store_fail(st, rc, "cannot look up the engineer");
 	}
-	return store_db_fail(st, "cannot look up the engineer");
+	db_finalize(stmt);
+	return s;
 }
 
 static enum store_status insert_engineer(struct store *st, const struct store_engineer *e, int64_t created_us)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO engineers (name, full_name, pin_hash, created_us, "
+	struct db_stmt *stmt = store_stmt(st, "INSERT INTO engineers (name, full_name, pin_hash, created_us, "
 		"public_key, key_salt, key_ops, key_mem) VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7)");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, e->name);
-	store_bind_text(stmt, 2, e->full_name);
-	sqlite3_bind_int64(stmt, 3, created_us);
-	store_bind_text(stmt, 4, e->public_key);
-	store_bind_text(stmt, 5, e->key.salt);
-	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)e->key.ops);
-	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)e->key.mem);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, e->name);
+	store_bind_str(stmt, 2, e->full_name);
+	db_bind_int64(stmt, 3, created_us);
+	store_bind_str(stmt, 4, e->public_key);
+	store_bind_str(stmt, 5, e->key.salt);
+	db_bind_int64(stmt, 6, (int64_t)e->key.ops);
+	db_bind_int64(stmt, 7, (int64_t)e->key.mem);
 	enum store_status s = STORE_OK;
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		s = store_db_fail(st, "cannot add the engineer");
-	sqlite3_finalize(stmt);
+	enum db_rc rc = db_step(stmt);
+	if (rc != DB_DONE)
+		s = store_fail(st, rc, "cannot add the engineer");
+	db_finalize(stmt);
 	return s;
 }
 
@@ -180,40 +182,41 @@ cleanup:
  * an unknown NAME. Inside the caller's transaction. */
 static enum store_status current_key(struct store *st, const char *name, char current[SIGN_KEY_HEX])
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT public_key FROM engineers WHERE name = ?1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT public_key FROM engineers WHERE name = ?1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, name);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
 	enum store_status s = STORE_OK;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		snprintf(current, SIGN_KEY_HEX, "%s", store_column_text(stmt, 0));
-	} else if (rc == SQLITE_DONE) {
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		snprintf(current, SIGN_KEY_HEX, "%s", store_col_str(stmt, 0));
+	} else if (rc == DB_DONE) {
 		store_set_err(st, "no engineer %s", name);
 		s = STORE_NOT_FOUND;
 	} else {
-		s = store_db_fail(st, "cannot read the engineer's key");
+		s = store_fail(st, rc, "cannot read the engineer's key");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
 static enum store_status update_key(struct store *st, const char *name, const char *public_hex,
 	const struct sign_params *p)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "UPDATE engineers SET pin_hash = '', public_key = ?2, key_salt = ?3, "
+	struct db_stmt *stmt = store_stmt(st, "UPDATE engineers SET pin_hash = '', public_key = ?2, key_salt = ?3, "
 		"key_ops = ?4, key_mem = ?5 WHERE name = ?1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, name);
-	store_bind_text(stmt, 2, public_hex);
-	store_bind_text(stmt, 3, p->salt);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->ops);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)p->mem);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
+	store_bind_str(stmt, 2, public_hex);
+	store_bind_str(stmt, 3, p->salt);
+	db_bind_int64(stmt, 4, (int64_t)p->ops);
+	db_bind_int64(stmt, 5, (int64_t)p->mem);
 	enum store_status s = STORE_OK;
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		s = store_db_fail(st, "cannot record the engineer's key");
-	sqlite3_finalize(stmt);
+	enum db_rc rc = db_step(stmt);
+	if (rc != DB_DONE)
+		s = store_fail(st, rc, "cannot record the engineer's key");
+	db_finalize(stmt);
 	return s;
 }
 
@@ -225,29 +228,30 @@ static enum store_status update_key(struct store *st, const char *name, const ch
  * object added to OBJ as "heads". Inside the caller's transaction. */
 enum store_status store_add_heads(struct store *st, struct cJSON *obj)
 {
-	sqlite3_stmt *reg = store_prepare(st, "SELECT coalesce(max(seq), 0) FROM events WHERE chain = ?1");
-	sqlite3_stmt *open = store_prepare(st, "SELECT run, last_seq FROM run_index WHERE state = 'open' ORDER BY run");
+	struct db_stmt *reg = store_stmt(st, "SELECT coalesce(max(seq), 0) FROM events WHERE chain = ?1");
+	struct db_stmt *open = reg ? store_stmt(st,
+		"SELECT run, last_seq FROM run_index WHERE state = 'open' ORDER BY run") : NULL;
 	enum store_status s = STORE_OK;
 	if (!reg || !open) {
-		s = STORE_FAILED;
+		s = store_last_failure(st);
 		goto cleanup;
 	}
 	cJSON *heads = cJSON_AddObjectToObject(obj, "heads");
-	sqlite3_bind_text(reg, 1, EVENT_CHAIN_REGISTRY, -1, SQLITE_STATIC);
-	if (sqlite3_step(reg) != SQLITE_ROW) {
-		s = store_db_fail(st, "cannot read the registry chain");
+	db_bind_text(reg, 1, EVENT_CHAIN_REGISTRY);
+	enum db_rc rc = db_step(reg);
+	if (rc != DB_ROW) {
+		s = store_fail(st, rc, "cannot read the registry chain");
 		goto cleanup;
 	}
-	cJSON_AddNumberToObject(heads, "registry", (double)sqlite3_column_int64(reg, 0));
+	cJSON_AddNumberToObject(heads, "registry", (double)db_column_int64(reg, 0));
 	cJSON *runs = cJSON_AddObjectToObject(heads, "runs");
-	int rc;
-	while ((rc = sqlite3_step(open)) == SQLITE_ROW)
-		cJSON_AddNumberToObject(runs, store_column_text(open, 0), (double)sqlite3_column_int64(open, 1));
-	if (rc != SQLITE_DONE)
-		s = store_db_fail(st, "cannot read the open runs");
+	while ((rc = db_step(open)) == DB_ROW)
+		cJSON_AddNumberToObject(runs, store_col_str(open, 0), (double)db_column_int64(open, 1));
+	if (rc != DB_DONE)
+		s = store_fail(st, rc, "cannot read the open runs");
 cleanup:
-	sqlite3_finalize(reg);
-	sqlite3_finalize(open);
+	db_finalize(reg);
+	db_finalize(open);
 	return s;
 }
 
@@ -326,25 +330,25 @@ enum store_status store_set_key(struct store *st, const char *name, const char *
 /* Copies column COL into DST of SIZE bytes; an overlong value (an edited
  * row) becomes "invalid" rather than its prefix, which would pass for a
  * well-formed key or salt and make the right PIN look wrong. */
-static void copy_key_field(sqlite3_stmt *stmt, int col, char *dst, size_t size)
+static void copy_key_field(struct db_stmt *stmt, int col, char *dst, size_t size)
 {
-	const char *text = store_column_text(stmt, col);
+	const char *text = store_col_str(stmt, col);
 	snprintf(dst, size, "%s", strlen(text) < size ? text : "invalid");
 }
 
-static void fill_engineer(sqlite3_stmt *stmt, struct store_engineer *e)
+static void fill_engineer(struct db_stmt *stmt, struct store_engineer *e)
 {
-	e->name = store_column_dup(stmt, 0);
-	e->full_name = store_column_dup(stmt, 1);
-	e->pin_hash = store_column_dup(stmt, 2);
-	e->created_us = sqlite3_column_int64(stmt, 3);
+	e->name = store_col_dup(stmt, 0);
+	e->full_name = store_col_dup(stmt, 1);
+	e->pin_hash = store_col_dup(stmt, 2);
+	e->created_us = db_column_int64(stmt, 3);
 	copy_key_field(stmt, 4, e->public_key, sizeof(e->public_key));
 	copy_key_field(stmt, 5, e->key.salt, sizeof(e->key.salt));
-	e->key.ops = (uint64_t)sqlite3_column_int64(stmt, 6);
-	e->key.mem = (uint64_t)sqlite3_column_int64(stmt, 7);
+	e->key.ops = (uint64_t)db_column_int64(stmt, 6);
+	e->key.mem = (uint64_t)db_column_int64(stmt, 7);
 	/* An edited column that is not an array of names reads as no roles
 	 * (verify says what is wrong with it). */
-	if (!store_roles_parse(store_column_text(stmt, 8), &e->roles, &e->n_roles)) {
+	if (!store_roles_parse(store_col_str(stmt, 8), &e->roles, &e->n_roles)) {
 		e->roles = NULL;
 		e->n_roles = 0;
 	}
@@ -363,22 +367,22 @@ enum store_status store_get_engineer(struct store *st, const char *name, struct 
 {
 	memset(out, 0, sizeof(*out));
 	char *sql = engineer_select(st, "WHERE name = ?1");
-	sqlite3_stmt *stmt = store_prepare(st, sql);
+	struct db_stmt *stmt = store_stmt(st, sql);
 	free(sql);
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, name);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
 	enum store_status s = STORE_OK;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		fill_engineer(stmt, out);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		store_set_err(st, "no engineer %s", name ? name : "");
 		s = STORE_NOT_FOUND;
 	} else {
-		s = store_db_fail(st, "cannot read the engineer");
+		s = store_fail(st, rc, "cannot read the engineer");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
@@ -387,23 +391,24 @@ enum store_status store_list_engineers(struct store *st, struct store_engineer *
 	*out = NULL;
 	*n = 0;
 	char *sql = engineer_select(st, "ORDER BY name");
-	sqlite3_stmt *stmt = store_prepare(st, sql);
+	struct db_stmt *stmt = store_stmt(st, sql);
 	free(sql);
 	if (!stmt)
-		return STORE_FAILED;
+		return store_last_failure(st);
 	struct store_engineer *list = NULL;
 	size_t count = 0;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	enum db_rc rc;
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		list = xreallocarray(list, count + 1, sizeof(*list));
 		fill_engineer(stmt, &list[count++]);
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
+	enum store_status s = rc == DB_DONE ? STORE_OK : store_fail(st, rc, "cannot list engineers");
+	db_finalize(stmt);
+	if (s != STORE_OK) {
 		for (size_t i = 0; i < count; i++)
 			store_engineer_clear(&list[i]);
 		free(list);
-		return store_db_fail(st, "cannot list engineers");
+		return s;
 	}
 	*out = list;
 	*n = count;
@@ -416,23 +421,24 @@ enum store_status store_count_pin_failures(struct store *st, const char *name, i
 	*count = 0;
 	if (oldest_us)
 		*oldest_us = 0;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT count(*), min(time_us) FROM events "
+	struct db_stmt *stmt = store_stmt(st, "SELECT count(*), min(time_us) FROM events "
 		"WHERE kind = ?1 AND chain = ?2 AND target = ?3 AND time_us >= ?4");
 	if (!stmt)
-		return STORE_FAILED;
-	sqlite3_bind_text(stmt, 1, EV_PIN_FAILED, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, EVENT_CHAIN_ENGINEERS, -1, SQLITE_STATIC);
-	store_bind_text(stmt, 3, name);
-	sqlite3_bind_int64(stmt, 4, since_us);
+		return store_last_failure(st);
+	db_bind_text(stmt, 1, EV_PIN_FAILED);
+	db_bind_text(stmt, 2, EVENT_CHAIN_ENGINEERS);
+	store_bind_str(stmt, 3, name);
+	db_bind_int64(stmt, 4, since_us);
 	enum store_status s = STORE_OK;
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		*count = sqlite3_column_int(stmt, 0);
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		*count = (int)db_column_int64(stmt, 0);
 		if (oldest_us)
-			*oldest_us = sqlite3_column_int64(stmt, 1);
+			*oldest_us = db_column_int64(stmt, 1);
 	} else {
-		s = store_db_fail(st, "cannot count PIN failures");
+		s = store_fail(st, rc, "cannot count PIN failures");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
@@ -446,22 +452,49 @@ static enum store_status count_attempts(struct store *st, const char *name, int6
 	enum store_status s = store_count_pin_failures(st, name, since_us, &failures, &oldest_failure);
 	if (s != STORE_OK)
 		return s;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT count(*), min(time_us) FROM pin_attempts "
+	struct db_stmt *stmt = store_stmt(st, "SELECT count(*), min(time_us) FROM pin_attempts "
 		"WHERE engineer = ?1 AND time_us >= ?2");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, name);
-	sqlite3_bind_int64(stmt, 2, since_us);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		pending = sqlite3_column_int(stmt, 0);
-		oldest_pending = sqlite3_column_int64(stmt, 1);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
+	db_bind_int64(stmt, 2, since_us);
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		pending = (int)db_column_int64(stmt, 0);
+		oldest_pending = db_column_int64(stmt, 1);
 	} else {
-		s = store_db_fail(st, "cannot count PIN attempts");
+		s = store_fail(st, rc, "cannot count PIN attempts");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	*count = failures + pending;
 	*oldest_us = failures == 0 ? oldest_pending
 		: pending == 0 || oldest_failure < oldest_pending ? oldest_failure : oldest_pending;
+	return s;
+}
+
+/* Inserts a pending attempt of NAME now; its id (the ticket that settles
+ * it) into *TICKET. Inside the caller's write transaction. */
+static enum store_status reserve_attempt(struct store *st, const char *name, int64_t *ticket)
+{
+	struct db_stmt *stmt = store_stmt(st,
+		"INSERT INTO pin_attempts (engineer, time_us) VALUES (?1, ?2) RETURNING id");
+	if (!stmt)
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
+	db_bind_int64(stmt, 2, clock_wall_us());
+	enum store_status s = STORE_OK;
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		*ticket = db_column_int64(stmt, 0);
+		rc = db_step(stmt);
+	}
+	if (rc != DB_DONE) {
+		s = store_fail(st, rc, "cannot reserve a PIN attempt");
+	} else if (*ticket <= 0) {
+		store_set_err(st, "cannot reserve a PIN attempt: the database gave it no id");
+		s = STORE_FAILED;
+	}
+	db_finalize(stmt);
 	return s;
 }
 
@@ -479,18 +512,7 @@ enum store_status store_pin_reserve(struct store *st, const char *name, int64_t 
 	if (s == STORE_OK && *count >= max)
 		s = STORE_REFUSED;
 	if (s == STORE_OK) {
-		sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO pin_attempts (engineer, time_us) VALUES (?1, ?2)");
-		if (!stmt) {
-			s = STORE_FAILED;
-		} else {
-			store_bind_text(stmt, 1, name);
-			sqlite3_bind_int64(stmt, 2, clock_wall_us());
-			if (sqlite3_step(stmt) != SQLITE_DONE)
-				s = store_db_fail(st, "cannot reserve a PIN attempt");
-			else
-				*ticket = sqlite3_last_insert_rowid(st->db);
-			sqlite3_finalize(stmt);
-		}
+		s = reserve_attempt(st, name, ticket);
 	}
 	if (s == STORE_OK)
 		return store_commit(st, "cannot reserve a PIN attempt");
@@ -540,14 +562,15 @@ enum store_status store_pin_settle(struct store *st, int64_t ticket, struct even
 	enum store_status s = store_begin(st, true, "cannot record the PIN attempt");
 	if (s != STORE_OK)
 		return s;
-	sqlite3_stmt *stmt = store_prepare(st, "DELETE FROM pin_attempts WHERE id = ?1");
+	struct db_stmt *stmt = store_stmt(st, "DELETE FROM pin_attempts WHERE id = ?1");
 	if (!stmt) {
-		s = STORE_FAILED;
+		s = store_last_failure(st);
 	} else {
-		sqlite3_bind_int64(stmt, 1, ticket);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			s = store_db_fail(st, "cannot settle the PIN attempt");
-		sqlite3_finalize(stmt);
+		db_bind_int64(stmt, 1, ticket);
+		enum db_rc rc = db_step(stmt);
+		if (rc != DB_DONE)
+			s = store_fail(st, rc, "cannot settle the PIN attempt");
+		db_finalize(stmt);
 	}
 	if (s == STORE_OK && failed)
 		s = store_append_locked(st, EVENT_CHAIN_ENGINEERS, failed, 1, NULL, 0);
