@@ -42,7 +42,7 @@ BELOW = {
 PUBLIC = {
     'core': ['checklist', 'clock', 'diag', 'duration', 'engine', 'event', 'exitcode', 'expand', 'outline',
              'pin', 'redact', 'regex_check', 'reporter', 'sanitize', 'sign', 'checkpoint', 'utf8', 'util', 'wrap'],
-    'store': ['store', 'store_types'],
+    'store': ['store', 'store_copy', 'store_types'],
     'net': ['net'],
     'run': ['exec', 'runner', 'session', 'vars'],
     'report': ['audit', 'report'],

@@ -9,7 +9,7 @@
 # nothing. It needs bash alone (not the bash-completion package).
 
 # The commands, as `countersign --help` lists them.
-_countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint watch help"
+_countersign_commands="open review lint import engineer start runs status check attest waive choose sign override note abort export audit verify checkpoint watch db help"
 
 # Options that take a value: the word after them is not a positional.
 _countersign_valued="--db --engineer --var --var-file --title --reason --incident --comment --meaning --note --value --full-name --role --by --add --remove --run --format --output -o --anchor --checkpoint --since --until --kind"
@@ -255,6 +255,13 @@ _countersign()
 	status | export) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
 	verify | checkpoint) ((n == 0)) && _countersign_words $(_countersign_runs all) ;;
 	watch) ((n == 0)) && _countersign_words $(_countersign_runs open) ;;
+	db)
+		if ((n == 0)); then
+			_countersign_words info copy
+		elif [ "${pos[0]}" = copy ] && ((n <= 2)); then
+			_countersign_files "$cur" "*.db"
+		fi
+		;;
 	check | attest | waive | choose | sign | override | note | abort)
 		if ((n == 0)); then
 			_countersign_words $(_countersign_runs open)

@@ -301,4 +301,30 @@ int session_audit(struct session *s, const struct store_audit_filter *f, struct 
  * to stop. */
 int session_audit_each(struct session *s, const struct store_audit_filter *f, store_audit_fn fn, void *user);
 
+/* --- the database as a whole (src/run/session_db.c) --- */
+
+/* What the database at DB_PATH (NULL: the default) holds: engine,
+ * location without password, schema version, record id and counts, into
+ * OUT (clear with store_db_info_clear). CS_OK, or CS_ENV after reporting
+ * why it cannot be read. Never writes. */
+int session_db_info(struct session *s, const char *db_path, struct store_db_info *out);
+
+/* What session_db_copy did: the rows copied, then each whole record
+ * verified (FROM as it was read, TO as written). */
+struct session_db_copy {
+	struct store_copy_counts counts;
+	struct store_verify_result from, to;
+	bool from_verified, to_verified;  /* a verdict was reached (else reported why not) */
+	bool same_heads;  /* both verify and every chain has the same length and head */
+};
+void session_db_copy_clear(struct session_db_copy *c);
+/* Copies the record at FROM into TO, which holds none (store_copy), then
+ * verifies both. CS_OK when the copy is written and both verify with the
+ * same chains; CS_REFUSED when TO already holds a record (reported,
+ * nothing written) or the copy was written and a verify failed or the
+ * heads differ (OUT says which); CS_INVALID, reported, when FROM holds no
+ * record; CS_ENV, reported, when a database cannot be read or written.
+ * Clear OUT with session_db_copy_clear whatever the outcome. */
+int session_db_copy(struct session *s, const char *from, const char *to, struct session_db_copy *out);
+
 #endif

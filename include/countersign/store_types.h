@@ -112,4 +112,19 @@ struct store_verify_result {
 };
 void store_verify_result_clear(struct store_verify_result *r);
 
+/* What 'countersign db info' reads of a database (store_db_info). */
+struct store_db_info {
+	bool postgres;            /* the engine: PostgreSQL, else SQLite */
+	char *location;           /* malloc'd: the location, any password removed */
+	int schema;               /* the schema version; 0 for an empty database */
+	char *record;             /* malloc'd record id (registry_opened), or NULL */
+	int64_t engineers, runs, events;
+};
+void store_db_info_clear(struct store_db_info *info);
+
+/* What a copy wrote (store_copy): rows of each table. */
+struct store_copy_counts {
+	int64_t checklists, engineers, runs, evidence, events;
+};
+
 #endif

@@ -231,6 +231,26 @@ static const struct cli_command commands[] = {
 		"gets SIGINT or SIGTERM (exit status 0; deliveries under way get a bounded time).\n"
 		"Exit status 0; 2 for an unknown run; 3 when the database cannot be read or written.\n",
 		cmd_watch},
+	{"db", "info | copy FROM TO",
+		"what a database holds; copy a whole record to another location",
+		"  info           the database of --db (or the default): its engine (SQLite or\n"
+		"                 PostgreSQL), location (never a password), schema version, the\n"
+		"                 record's id and how many engineers, runs and events it holds\n"
+		"  copy FROM TO   copy the whole record at FROM into TO, each a SQLite path or a\n"
+		"                 PostgreSQL location (postgresql://..., postgres://... or\n"
+		"                 'service=NAME'): checklist snapshots, engineers, runs, evidence and\n"
+		"                 every event as recorded (its hash, signatures and payload), in one\n"
+		"                 transaction, so every chain and the record's id are unchanged. TO\n"
+		"                 must hold no record: a SQLite file not there yet (created 0600) or\n"
+		"                 empty, or an empty PostgreSQL database (the schema is created, so\n"
+		"                 connect as its owner role). Then verifies both and prints each one's\n"
+		"                 \"ok: N events, head HASH\", as verify does.\n"
+		"\n"
+		"Exit status 0; 1 when TO already holds a record (nothing is written) or the copy does\n"
+		"not verify with the same chains and heads; 2 for a usage error or a FROM that holds\n"
+		"no record; 3 when a database cannot be read or written (a server that cannot be\n"
+		"reached says so).\n",
+		cmd_db},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -45,6 +45,7 @@ int cmd_abort(const struct cli_global *g, int argc, char **argv);
 int cmd_verify(const struct cli_global *g, int argc, char **argv);
 int cmd_checkpoint(const struct cli_global *g, int argc, char **argv);
 int cmd_watch(const struct cli_global *g, int argc, char **argv);
+int cmd_db(const struct cli_global *g, int argc, char **argv);
 int cmd_export(const struct cli_global *g, int argc, char **argv);
 int cmd_audit(const struct cli_global *g, int argc, char **argv);
 int cmd_home(const struct cli_global *g);
