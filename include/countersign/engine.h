@@ -25,6 +25,8 @@ struct engine_signoff {
 	char **roles;                    /* the roles the signer held when signing (from the event) */
 	size_t n_roles;
 	bool counted;                    /* counts toward the gate under the section's policy */
+	bool performs;                   /* the current "performed" signature, by one who did the work, that a
+	                                    policy with "performed" needs (it is not counted, but it is needed) */
 	bool stale;                      /* signed other evidence than the current */
 	bool superseded;                 /* the same engineer signed the current evidence again later */
 	char digest[EVENT_HASH_HEX];

@@ -45,6 +45,7 @@ struct report_signature {
 	bool stale;                     /* signed other evidence than the current */
 	bool superseded;                /* the same engineer signed the current evidence again */
 	bool counted;                   /* counts toward the gate under the section's policy */
+	bool performs;                  /* the performed signature the section's policy needs */
 };
 
 struct report_item {

@@ -318,9 +318,9 @@ static void print_who(const struct engine_item_state *is, bool gate_passed)
 		clock_format_utc(is->recheck_us, when, sizeof(when));
 		/* The verdict was kept, but under an independent policy a signer who
 		 * re-checked stopped counting: then the gate did not stay passed. */
-		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict: %s)\n",
+		printf("                re-checked after sign-off by %s at %s (%d re-check%s, same verdict%s)\n",
 			cli_safe(is->recheck_actor), when, is->rechecks, is->rechecks == 1 ? "" : "s",
-			gate_passed ? "the gate stays passed" : "but the gate is not passed now: see its sign-offs");
+			gate_passed ? ": the gate stays passed" : "; the gate is not passed now");
 	}
 }
 
@@ -358,6 +358,7 @@ static void print_signoff(const struct checklist_section *sec, const struct engi
 	clock_format_utc(so->time_us, when, sizeof(when));
 	char *roles = report_roles_text((const char *const *)so->roles, so->n_roles);
 	const char *mark = so->stale ? "  [stale]" : so->superseded ? "  [superseded]" : so->counted ? "  [counts]"
+		: so->performs ? "  [counts as performed]"
 		: so->meaning == sec->policy.meaning ? "  [does not count under the policy]" : "";
 	printf("      signed   %-9s by %-12s %s%s%s%s%s%s%s\n",
 		so->meaning == MEANING_REJECTED ? "REJECTED" : checklist_meaning_name(so->meaning), cli_safe(so->engineer),

@@ -77,13 +77,21 @@ static bool policy_met(const struct checklist_policy *pol, const struct engine_s
 	}
 	if (!pol->performed)
 		return true;
-	for (size_t k = 0; k < ss->n_signoffs; k++) {
-		const struct engine_signoff *so = &ss->signoffs[k];
-		if (!so->stale && !so->superseded && so->meaning == MEANING_PERFORMED &&
-			engine_is_executor(ss, so->engineer))
+	for (size_t k = 0; k < ss->n_signoffs; k++)
+		if (ss->signoffs[k].performs)
 			return true;
-	}
 	return false;
+}
+
+/* Marks the current performed signatures by those who did the work, when
+ * the policy needs one. */
+static void mark_performs(const struct checklist_policy *pol, struct engine_section_state *ss)
+{
+	for (size_t k = 0; k < ss->n_signoffs; k++) {
+		struct engine_signoff *so = &ss->signoffs[k];
+		so->performs = pol->performed && !so->stale && !so->superseded && so->meaning == MEANING_PERFORMED &&
+			engine_is_executor(ss, so->engineer);
+	}
 }
 
 /* Each engineer's latest current signature decides for them; their earlier
@@ -120,6 +128,7 @@ static void count_signoffs(const struct checklist_section *sec, struct engine_se
 	/* One counted signature per engineer: the judgments of one engineer
 	 * supersede each other, and only judgments count. */
 	assert(ss->approvals >= 0 && (size_t)ss->approvals <= ss->n_signoffs);
+	mark_performs(pol, ss);
 	ss->policy_met = policy_met(pol, ss);
 }
 
@@ -148,9 +157,7 @@ static int64_t passed_time(const struct engine *e, size_t s)
 	}
 	for (size_t k = 0; k < ss->n_signoffs; k++) {
 		const struct engine_signoff *so = &ss->signoffs[k];
-		bool needed = so->counted || (sec->policy.performed && !so->stale && !so->superseded &&
-			so->meaning == MEANING_PERFORMED && engine_is_executor(ss, so->engineer));
-		if (needed && so->time_us > t)
+		if ((so->counted || so->performs) && so->time_us > t)
 			t = so->time_us;
 	}
 	return t;

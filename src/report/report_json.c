@@ -90,6 +90,7 @@ static cJSON *signature_json(const struct report_signature *rs, bool with_sectio
 	cJSON_AddBoolToObject(j, "stale", rs->stale);
 	cJSON_AddBoolToObject(j, "superseded", rs->superseded);
 	cJSON_AddBoolToObject(j, "counted", rs->counted);
+	cJSON_AddBoolToObject(j, "performs", rs->performs);
 	return j;
 }
 

@@ -191,6 +191,7 @@ static void copy_signature(const struct report_ctx *c, const char *section, cons
 	rs->stale = so->stale;
 	rs->superseded = so->superseded;
 	rs->counted = so->counted;
+	rs->performs = so->performs;
 }
 
 static bool counts(const struct report_signature *rs)

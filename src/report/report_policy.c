@@ -35,6 +35,8 @@ const char *report_signature_status(const struct report_signature *so, const cha
 		return "superseded";
 	if (so->counted || report_signature_rejects(so))
 		return "counts";
+	if (so->performs)
+		return "counts as performed";
 	return policy_meaning && strcmp(so->meaning, policy_meaning) == 0 ? "does not count" : "recorded";
 }
 

@@ -93,10 +93,10 @@ char *ui_item_detail(struct ui *ui, size_t sec, size_t item)
 	if (is->rechecks) {
 		char when[64];
 		clock_format_utc(is->recheck_us, when, sizeof(when));
-		strbuf_addf(&sb, "re-checked after sign-off by %s at %s (%d re-check%s, same verdict: %s)\n",
+		strbuf_addf(&sb, "re-checked after sign-off by %s at %s (%d re-check%s, same verdict%s)\n",
 			is->recheck_actor ? is->recheck_actor : "?", when, is->rechecks, is->rechecks == 1 ? "" : "s",
-			engine_section(ui->s.eng, sec)->gate_passed ? "the gate stays passed"
-			: "but the gate is not passed now: see its sign-offs");
+			engine_section(ui->s.eng, sec)->gate_passed ? ": the gate stays passed"
+			: "; the gate is not passed now");
 	}
 	const struct engine_section_state *ss = engine_section(ui->s.eng, sec);
 	if (ss->reopened && !ss->gate_passed && is->verdict_us == ss->reopened_us && is->verdict_seq == is->gate_seq)

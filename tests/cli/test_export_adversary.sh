@@ -163,44 +163,51 @@ expect_in out "- is standard output" "the form says why it refuses -"
 expect_not_in out "exported run" "nothing is said to be exported"
 
 # --- durations beyond any clock ------------------------------------------------
-# lint takes an estimate or a window of 600000000000h (a number of
-# microseconds past 64 bits); the timeline draws them as far as its axis
-# goes instead of a product that wrapped around (undefined behaviour)
+# lint takes an estimate or a window up to the longest duration (36500d;
+# longer is refused: in microseconds it would come near 64 bits); the
+# timeline draws them as far as its axis goes instead of a product that
+# wrapped around (undefined behaviour)
 cat >"$T/big.json" <<'EOF'
 {
   "countersign": 1, "id": "big", "title": "Big durations",
-  "window": {"duration": "600000000000h"},
+  "window": {"duration": "36500d"},
   "sections": [
-    {"id": "a", "title": "A", "estimate": "1ms-600000000000h1ms", "items": [
+    {"id": "a", "title": "A", "estimate": "1ms-36499d23h59m59s999ms", "items": [
       {"id": "x", "title": "x", "kind": "command", "run": "true"}]},
-    {"id": "b", "title": "B", "estimate": "600000000000h", "items": [
+    {"id": "b", "title": "B", "estimate": "36500d", "items": [
       {"id": "y", "title": "y", "kind": "command", "run": "true"}]}
   ]
 }
 EOF
+sed 's/"36500d"}/"36500d1ms"}/' "$T/big.json" >"$T/too-big.json"
+run "$CS" lint "$T/too-big.json"
+expect_rc 2 "a window longer than 36500d is refused"
+expect_in err "too long" "lint says the duration is too long"
 as alice start "$T/big.json"
 R3=$(cat "$T/out")
 as alice check "$R3" a/x
-expect_rc 0 "check of a run with a window of 600000000000h"
+expect_rc 0 "check of a run with a window of 36500d"
 run "$CS" export "$R3" --format html
-expect_rc 0 "export --format html of a window of 600000000000h"
+expect_rc 0 "export --format html of a window of 36500d"
 expect_not_in err "runtime error" "no undefined behaviour"
 grep -o '<line class="window"[^>]*>' "$T/out" >"$T/window"
-expect_in window 'x1="936.0"' "the window ends at the end of the axis"
+# the axis holds both estimates one after the other (73000d): the window
+# ends half-way, and the first estimate takes half of the axis
+expect_in window 'x1="593.0"' "the window ends half-way along the axis"
 grep -o '<rect class="est-hi" x="250.0"[^>]*>' "$T/out" >"$T/est"
-expect_in est 'width="686.0"' "the first section's estimate spans the axis"
+expect_in est 'width="343.0"' "the first section's estimate spans half of the axis"
 for f in md json junit; do
 	run "$CS" export "$R3" --format "$f"
-	expect_rc 0 "export --format $f of a window of 600000000000h"
+	expect_rc 0 "export --format $f of a window of 36500d"
 	expect_not_in err "runtime error" "no undefined behaviour ($f)"
 done
-# JSON: whole numbers, exactly (not 2.16e+18, a double that drops the 1ms)
+# JSON: whole numbers, exactly
 run "$CS" export "$R3" --format json
 python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 got = (j["run"]["window"]["duration_ms"], j["sections"][0]["estimate"]["high_ms"])
-sys.exit(0 if got == (2160000000000000000, 2160000000000000001) and all(type(v) is int for v in got) else got)
+sys.exit(0 if got == (3153600000000, 3153599999999) and all(type(v) is int for v in got) else got)
 ' "$T/out" 2>"$T/py.err"
 rc=$?
 expect_rc 0 "the JSON report's durations are exact integers ($(cat "$T/py.err"))"

@@ -40,7 +40,7 @@ expect_rc 0 "bob re-checks a/m"
 run "$CS" status "$RUN"
 expect_in out "[open] a" "the gate reopened, as the question said"
 expect_not_in out "the gate stays passed" "status does not say the gate stayed passed"
-expect_in out "same verdict: but the gate is not passed now" "status says the gate is not passed after the re-check"
+expect_in out "same verdict; the gate is not passed now" "status says the gate is not passed after the re-check"
 as carol attest "$RUN" b/m
 expect_rc 1 "b is locked again"
 finish

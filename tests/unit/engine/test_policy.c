@@ -341,6 +341,8 @@ static void test_performed(void)
 	sign(f, DB, "alice", "performed", NULL);
 	CHECK(!last_signoff(f, DB)->counted && sec(f, DB)->policy_met && sec(f, DB)->gate_passed);
 	CHECK(sec(f, DB)->passed_us == last_signoff(f, DB)->time_us);
+	/* not counted, but it is the performed signature the policy needs */
+	CHECK(last_signoff(f, DB)->performs && !sec(f, DB)->signoffs[0].performs);
 	fx_close(f);
 
 	/* without independence one engineer may say both "I did it" and "I approve" */
@@ -352,6 +354,7 @@ static void test_performed(void)
 	ALLOWED(engine_can_sign(f->e, DB, "alice", MEANING_APPROVED, &roster, &why));
 	sign(f, DB, "alice", "approved", NULL);
 	CHECK(!sec(f, DB)->signoffs[0].superseded && sec(f, DB)->signoffs[1].counted);
+	CHECK(sec(f, DB)->signoffs[0].performs && !sec(f, DB)->signoffs[1].performs);
 	CHECK(sec(f, DB)->policy_met && sec(f, DB)->gate_passed);
 	fx_close(f);
 }
