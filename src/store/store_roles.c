@@ -114,25 +114,25 @@ static enum store_status read_roles(struct store *st, const char *name, char ***
 {
 	*roles = NULL;
 	*n = 0;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT roles FROM engineers WHERE name = ?1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT roles FROM engineers WHERE name = ?1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, name);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, name);
 	enum store_status s = STORE_OK;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		if (!store_roles_parse(store_column_text(stmt, 0), roles, n)) {
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		if (!store_roles_parse(store_col_str(stmt, 0), roles, n)) {
 			store_set_err(st, "the roles recorded for %s are not a list of names: the database was damaged "
 				"or edited; run 'countersign verify'", name);
 			s = STORE_REFUSED;
 		}
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		store_set_err(st, "no engineer %s", name);
 		s = STORE_NOT_FOUND;
 	} else {
-		s = store_db_fail(st, "cannot read the engineer's roles");
+		s = store_fail(st, rc, "cannot read the engineer's roles");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
@@ -177,16 +177,17 @@ enum store_status store_check_signed_roles(struct store *st, const struct event 
 
 static enum store_status write_roles(struct store *st, const char *name, char *const *roles, size_t n)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "UPDATE engineers SET roles = ?2 WHERE name = ?1");
+	struct db_stmt *stmt = store_stmt(st, "UPDATE engineers SET roles = ?2 WHERE name = ?1");
 	if (!stmt)
-		return STORE_FAILED;
+		return store_last_failure(st);
 	char *text = store_roles_text(roles, n);
-	store_bind_text(stmt, 1, name);
-	store_bind_text(stmt, 2, text);
+	store_bind_str(stmt, 1, name);
+	store_bind_str(stmt, 2, text);
 	enum store_status s = STORE_OK;
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		s = store_db_fail(st, "cannot record the engineer's roles");
-	sqlite3_finalize(stmt);
+	enum db_rc rc = db_step(stmt);
+	if (rc != DB_DONE)
+		s = store_fail(st, rc, "cannot record the engineer's roles");
+	db_finalize(stmt);
 	free(text);
 	return s;
 }
