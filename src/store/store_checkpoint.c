@@ -24,23 +24,23 @@ static enum store_status read_record_id(struct store *st, char out[CHECKPOINT_RE
 			"command that records brings it up to date", st->path, st->schema);
 		return STORE_NOT_FOUND;
 	}
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT kind, payload FROM events WHERE chain = ?1 AND seq = 1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT kind, payload FROM events WHERE chain = ?1 AND seq = 1");
 	if (!stmt)
-		return STORE_FAILED;
-	sqlite3_bind_text(stmt, 1, EVENT_CHAIN_REGISTRY, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+		return store_last_failure(st);
+	db_bind_text(stmt, 1, EVENT_CHAIN_REGISTRY);
+	enum db_rc rc = db_step(stmt);
 	enum store_status s = STORE_OK;
-	if (rc == SQLITE_ROW && strcmp(store_column_text(stmt, 0), EV_REGISTRY_OPENED) == 0) {
-		cJSON *p = cJSON_Parse(store_column_text(stmt, 1));
+	if (rc == DB_ROW && strcmp(store_col_str(stmt, 0), EV_REGISTRY_OPENED) == 0) {
+		cJSON *p = cJSON_Parse(store_col_str(stmt, 1));
 		const cJSON *rec = cJSON_GetObjectItemCaseSensitive(p, "record");
 		if (cJSON_IsString(rec) && strlen(rec->valuestring) == CHECKPOINT_RECORD_HEX - 1 &&
 			strspn(rec->valuestring, "0123456789abcdef") == CHECKPOINT_RECORD_HEX - 1)
 			memcpy(out, rec->valuestring, CHECKPOINT_RECORD_HEX);
 		cJSON_Delete(p);
-	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		s = store_db_fail(st, "cannot read the registry chain");
+	} else if (rc != DB_ROW && rc != DB_DONE) {
+		s = store_fail(st, rc, "cannot read the registry chain");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	if (s == STORE_OK && !out[0]) {
 		store_set_err(st, "the registry chain of %s does not begin with its registry_opened event naming the "
 			"record (run countersign verify)", st->path);
@@ -72,17 +72,17 @@ static bool one_word(const char *s)
 
 /* Adds CHAIN's size and head to CP; an empty chain is left out unless
  * REQUIRED. */
-static enum store_status add_chain(struct store *st, sqlite3_stmt *head, const char *chain, bool required,
+static enum store_status add_chain(struct store *st, struct db_stmt *head, const char *chain, bool required,
 	struct checkpoint *cp)
 {
-	sqlite3_reset(head);
-	store_bind_text(head, 1, chain);
-	int rc = sqlite3_step(head);
-	if (rc == SQLITE_ROW) {
+	db_reset(head);
+	store_bind_str(head, 1, chain);
+	enum db_rc rc = db_step(head);
+	if (rc == DB_ROW) {
 		/* A checkpoint names what verify can later find again: a doctored
 		 * last event is reported, not copied into it. */
-		int64_t seq = sqlite3_column_int64(head, 0);
-		const char *hash = store_column_text(head, 1);
+		int64_t seq = db_column_int64(head, 0);
+		const char *hash = store_col_str(head, 1);
 		if (!one_word(chain)) {
 			store_set_err(st, "the chain \"%s\" cannot be named in a checkpoint: its run id is not one word "
 				"(the record was altered; run countersign verify)", chain);
@@ -96,8 +96,8 @@ static enum store_status add_chain(struct store *st, sqlite3_stmt *head, const c
 		checkpoint_add(cp, chain, seq, hash);
 		return STORE_OK;
 	}
-	if (rc != SQLITE_DONE)
-		return store_db_fail(st, "cannot read the head of a chain");
+	if (rc != DB_DONE)
+		return store_fail(st, rc, "cannot read the head of a chain");
 	if (!required)
 		return STORE_OK;
 	store_set_err(st, "the chain %s of %s holds no event (run countersign verify)", chain, st->path);
@@ -105,7 +105,7 @@ static enum store_status add_chain(struct store *st, sqlite3_stmt *head, const c
 }
 
 /* The run's chain, or every open run's, as they started. */
-static enum store_status add_runs(struct store *st, sqlite3_stmt *head, const char *run_id, struct checkpoint *cp)
+static enum store_status add_runs(struct store *st, struct db_stmt *head, const char *run_id, struct checkpoint *cp)
 {
 	if (run_id) {
 		struct store_run_row run;
@@ -113,17 +113,17 @@ static enum store_status add_runs(struct store *st, sqlite3_stmt *head, const ch
 		store_run_row_clear(&run);
 		return s == STORE_OK ? add_chain(st, head, run_id, true, cp) : s;
 	}
-	sqlite3_stmt *open = store_prepare(st, "SELECT r.id FROM runs AS r JOIN run_index AS x ON x.run = r.id "
+	struct db_stmt *open = store_stmt(st, "SELECT r.id FROM runs AS r JOIN run_index AS x ON x.run = r.id "
 		"WHERE x.state = 'open' ORDER BY r.started_us, r.id");
 	if (!open)
-		return STORE_FAILED;
+		return store_last_failure(st);
 	enum store_status s = STORE_OK;
-	int rc;
-	while (s == STORE_OK && (rc = sqlite3_step(open)) == SQLITE_ROW)
-		s = add_chain(st, head, store_column_text(open, 0), false, cp);
-	if (s == STORE_OK && rc != SQLITE_DONE)
-		s = store_db_fail(st, "cannot list the open runs");
-	sqlite3_finalize(open);
+	enum db_rc rc = DB_DONE;
+	while (s == STORE_OK && (rc = db_step(open)) == DB_ROW)
+		s = add_chain(st, head, store_col_str(open, 0), false, cp);
+	if (s == STORE_OK && rc != DB_DONE)
+		s = store_fail(st, rc, "cannot list the open runs");
+	db_finalize(open);
 	return s;
 }
 
@@ -146,18 +146,18 @@ enum store_status store_checkpoint(struct store *st, const char *run_id, struct 
 	enum store_status s = store_begin(st, false, "cannot start reading the record");
 	if (s != STORE_OK)
 		return s;
-	sqlite3_stmt *head = NULL;
+	struct db_stmt *head = NULL;
 	s = read_record_id(st, out->record);
-	if (s == STORE_OK && !(head = store_prepare(st,
+	if (s == STORE_OK && !(head = store_stmt(st,
 			"SELECT seq, hash FROM events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1")))
-		s = STORE_FAILED;
+		s = store_last_failure(st);
 	if (s == STORE_OK)
 		s = add_chain(st, head, EVENT_CHAIN_REGISTRY, true, out);
 	if (s == STORE_OK)
 		s = add_chain(st, head, EVENT_CHAIN_ENGINEERS, false, out);
 	if (s == STORE_OK)
 		s = add_runs(st, head, run_id, out);
-	sqlite3_finalize(head);
+	db_finalize(head);
 	store_rollback(st);
 	if (s != STORE_OK) {
 		checkpoint_clear(out);

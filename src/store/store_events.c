@@ -1,5 +1,6 @@
 /* Appending events to a chain, loading them back, and evidence blobs. */
 #include "store_internal.h"
+#include "db_engine.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -56,7 +57,7 @@ cleanup:
 
 struct evidence_check {
 	struct store *st;
-	sqlite3_stmt *exists;
+	struct db_stmt *exists;
 	int64_t seq;
 	enum store_status status;
 };
@@ -71,15 +72,15 @@ static bool evidence_stored(const char *sha, void *user)
 			c->seq, sha);
 		return false;
 	}
-	sqlite3_reset(c->exists);
-	sqlite3_bind_text(c->exists, 1, sha, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(c->exists);
-	if (rc == SQLITE_ROW)
+	db_reset(c->exists);
+	db_bind_text(c->exists, 1, sha);
+	enum db_rc rc = db_step(c->exists);
+	if (rc == DB_ROW)
 		return true;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		store_set_err(c->st, "event %" PRId64 " names evidence %s, which is not stored", c->seq, sha);
 	else
-		c->status = store_db_fail(c->st, "cannot look up evidence");
+		c->status = store_fail(c->st, rc, "cannot look up evidence");
 	return false;
 }
 
@@ -87,9 +88,10 @@ static enum store_status put_evidence(struct store *st, struct store_evidence *e
 {
 	if (n == 0)
 		return STORE_OK;
-	sqlite3_stmt *stmt = store_prepare(st, "INSERT OR IGNORE INTO evidence (sha256, bytes) VALUES (?1, ?2)");
+	struct db_stmt *stmt = store_stmt(st, "INSERT INTO evidence (sha256, bytes) VALUES (?1, ?2) "
+		"ON CONFLICT DO NOTHING");
 	if (!stmt)
-		return STORE_FAILED;
+		return store_last_failure(st);
 	enum store_status s = STORE_OK;
 	for (size_t i = 0; i < n && s == STORE_OK; i++) {
 		event_sha256_hex(evidence[i].bytes, evidence[i].len, evidence[i].sha);
@@ -98,15 +100,15 @@ static enum store_status put_evidence(struct store *st, struct store_evidence *e
 			s = STORE_FAILED;
 			break;
 		}
-		sqlite3_reset(stmt);
-		sqlite3_bind_text(stmt, 1, evidence[i].sha, -1, SQLITE_STATIC);
-		/* A zero-length blob must still be a blob, not NULL. */
-		sqlite3_bind_blob(stmt, 2, evidence[i].len ? evidence[i].bytes : "", (int)evidence[i].len,
-			SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			s = store_db_fail(st, "cannot store evidence");
+		db_reset(stmt);
+		db_bind_text(stmt, 1, evidence[i].sha);
+		/* A zero-length blob is still a blob, not NULL (db.h). */
+		db_bind_blob(stmt, 2, evidence[i].bytes, evidence[i].len);
+		enum db_rc rc = db_step(stmt);
+		if (rc != DB_DONE)
+			s = store_fail(st, rc, "cannot store evidence");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
@@ -114,66 +116,67 @@ static enum store_status put_evidence(struct store *st, struct store_evidence *e
 static enum store_status chain_head(struct store *st, const char *chain, int64_t *seq,
 	char hash[EVENT_HASH_HEX])
 {
-	sqlite3_stmt *stmt = store_prepare(st,
+	struct db_stmt *stmt = store_stmt(st,
 		"SELECT seq, hash FROM events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, chain);
-	int rc = sqlite3_step(stmt);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, chain);
+	enum db_rc rc = db_step(stmt);
 	enum store_status s = STORE_OK;
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(stmt, 0);
-		snprintf(hash, EVENT_HASH_HEX, "%s", store_column_text(stmt, 1));
-	} else if (rc != SQLITE_DONE) {
-		s = store_db_fail(st, "cannot read the head of the chain");
+	if (rc == DB_ROW) {
+		*seq = db_column_int64(stmt, 0);
+		snprintf(hash, EVENT_HASH_HEX, "%s", store_col_str(stmt, 1));
+	} else if (rc != DB_DONE) {
+		s = store_fail(st, rc, "cannot read the head of the chain");
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
+	db_finalize(stmt);
+	if (rc != DB_DONE)
 		return s;
 	*seq = 0;
 	return store_chain_genesis(st, chain, hash);
 }
 
-static enum store_status insert_event(struct store *st, sqlite3_stmt *stmt, const char *chain,
+static enum store_status insert_event(struct store *st, struct db_stmt *stmt, const char *chain,
 	const struct event *ev)
 {
-	sqlite3_reset(stmt);
-	store_bind_text(stmt, 1, chain);
-	sqlite3_bind_int64(stmt, 2, ev->seq);
-	sqlite3_bind_int64(stmt, 3, ev->time_us);
-	store_bind_text(stmt, 4, ev->actor);
-	store_bind_text(stmt, 5, ev->os_user);
-	store_bind_text(stmt, 6, ev->host);
-	store_bind_text(stmt, 7, ev->tty);
-	store_bind_text(stmt, 8, ev->kind);
-	store_bind_text(stmt, 9, ev->target);
-	store_bind_text(stmt, 10, ev->payload);
-	store_bind_text(stmt, 11, ev->prev);
-	store_bind_text(stmt, 12, ev->hash);
-	store_bind_text(stmt, 13, ev->sigs);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		return store_db_fail(st, "cannot append the event");
+	db_reset(stmt);
+	store_bind_str(stmt, 1, chain);
+	db_bind_int64(stmt, 2, ev->seq);
+	db_bind_int64(stmt, 3, ev->time_us);
+	store_bind_str(stmt, 4, ev->actor);
+	store_bind_str(stmt, 5, ev->os_user);
+	store_bind_str(stmt, 6, ev->host);
+	store_bind_str(stmt, 7, ev->tty);
+	store_bind_str(stmt, 8, ev->kind);
+	store_bind_str(stmt, 9, ev->target);
+	store_bind_str(stmt, 10, ev->payload);
+	store_bind_str(stmt, 11, ev->prev);
+	store_bind_str(stmt, 12, ev->hash);
+	store_bind_str(stmt, 13, ev->sigs);
+	enum db_rc rc = db_step(stmt);
+	if (rc != DB_DONE)
+		return store_fail(st, rc, "cannot append the event");
 	return STORE_OK;
 }
 
 /* STORE_OK when KEY is NAME's current key in the engineers table (read
  * inside the caller's transaction with *KEY_STMT, prepared on first use);
  * else STORE_REFUSED (or a failure) with the reason set. */
-static enum store_status signer_current(struct store *st, sqlite3_stmt **key_stmt, const char *name,
+static enum store_status signer_current(struct store *st, struct db_stmt **key_stmt, const char *name,
 	const struct sign_key *key)
 {
-	if (!*key_stmt && !(*key_stmt = store_prepare(st, "SELECT public_key FROM engineers WHERE name = ?1")))
-		return STORE_FAILED;
-	sqlite3_reset(*key_stmt);
-	store_bind_text(*key_stmt, 1, name);
-	int rc = sqlite3_step(*key_stmt);
-	if (rc == SQLITE_DONE) {
+	if (!*key_stmt && !(*key_stmt = store_stmt(st, "SELECT public_key FROM engineers WHERE name = ?1")))
+		return store_last_failure(st);
+	db_reset(*key_stmt);
+	store_bind_str(*key_stmt, 1, name);
+	enum db_rc rc = db_step(*key_stmt);
+	if (rc == DB_DONE) {
 		store_set_err(st, "cannot sign as %s: there is no engineer %s", name, name);
 		return STORE_NOT_FOUND;
 	}
-	if (rc != SQLITE_ROW)
-		return store_db_fail(st, "cannot read the engineer's key");
-	const char *current = store_column_text(*key_stmt, 0);
+	if (rc != DB_ROW)
+		return store_fail(st, rc, "cannot read the engineer's key");
+	const char *current = store_col_str(*key_stmt, 0);
 	if (!current[0]) {
 		store_set_err(st, "%s has no signing key yet; enter the PIN of %s again", name, name);
 		return STORE_REFUSED;
@@ -189,7 +192,7 @@ static enum store_status signer_current(struct store *st, sqlite3_stmt **key_stm
  * write transaction, that the signer's key is still its engineer's current
  * key: a PIN changed by another process since this one was entered must
  * not sign anything. KEY_STMT is prepared on first use. */
-static enum store_status sign_event(struct store *st, sqlite3_stmt **key_stmt, struct event *ev)
+static enum store_status sign_event(struct store *st, struct db_stmt **key_stmt, struct event *ev)
 {
 	if (!ev->signers[0] && !ev->signers[1])
 		return STORE_OK;
@@ -232,7 +235,7 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 	/* The head read below is the head only inside the caller's write
 	 * transaction, which also makes the events and their evidence one
 	 * commit. */
-	assert(sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE);
+	assert(store_is_pg(st) || sqlite3_txn_state(db_sqlite_handle(st->conn), NULL) == SQLITE_TXN_WRITE);
 	assert(chain && chain[0] && (evs || n == 0) && (evidence || n_evidence == 0));
 	int64_t seq = 0;
 	char prev[EVENT_HASH_HEX];
@@ -241,14 +244,14 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 		s = put_evidence(st, evidence, n_evidence);
 	if (s != STORE_OK || n == 0)
 		return s;
-	sqlite3_stmt *insert = store_prepare(st, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, "
+	struct db_stmt *insert = store_stmt(st, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, "
 		"tty, kind, target, payload, prev, hash, sigs) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-	sqlite3_stmt *exists = store_prepare(st, "SELECT 1 FROM evidence WHERE sha256 = ?1");
-	sqlite3_stmt *key_stmt = NULL;
+	struct db_stmt *exists = insert ? store_stmt(st, "SELECT 1 FROM evidence WHERE sha256 = ?1") : NULL;
+	struct db_stmt *key_stmt = NULL;
 	const struct event *ending = NULL;
 	if (!insert || !exists) {
-		s = STORE_FAILED;
+		s = store_last_failure(st);
 		goto cleanup;
 	}
 	int64_t now = clock_wall_us();
@@ -289,9 +292,9 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 	if (s == STORE_OK && ending && !store_chain_is_registry(chain))
 		s = store_registry_run_ended_locked(st, chain, ending);
 cleanup:
-	sqlite3_finalize(insert);
-	sqlite3_finalize(exists);
-	sqlite3_finalize(key_stmt);
+	db_finalize(insert);
+	db_finalize(exists);
+	db_finalize(key_stmt);
 	return s;
 }
 
@@ -342,20 +345,20 @@ enum store_status store_append_after(struct store *st, const char *chain, int64_
 	return s;
 }
 
-static void fill_event(sqlite3_stmt *stmt, struct event *ev)
+static void fill_event(struct db_stmt *stmt, struct event *ev)
 {
-	ev->seq = sqlite3_column_int64(stmt, 0);
-	ev->time_us = sqlite3_column_int64(stmt, 1);
-	ev->actor = store_column_dup(stmt, 2);
-	ev->os_user = store_column_dup(stmt, 3);
-	ev->host = store_column_dup(stmt, 4);
-	ev->tty = store_column_dup(stmt, 5);
-	ev->kind = store_column_dup(stmt, 6);
-	ev->target = store_column_dup(stmt, 7);
-	ev->payload = store_column_dup(stmt, 8);
-	snprintf(ev->prev, sizeof(ev->prev), "%s", store_column_text(stmt, 9));
-	snprintf(ev->hash, sizeof(ev->hash), "%s", store_column_text(stmt, 10));
-	ev->sigs = store_column_dup(stmt, 11);
+	ev->seq = db_column_int64(stmt, 0);
+	ev->time_us = db_column_int64(stmt, 1);
+	ev->actor = store_col_dup(stmt, 2);
+	ev->os_user = store_col_dup(stmt, 3);
+	ev->host = store_col_dup(stmt, 4);
+	ev->tty = store_col_dup(stmt, 5);
+	ev->kind = store_col_dup(stmt, 6);
+	ev->target = store_col_dup(stmt, 7);
+	ev->payload = store_col_dup(stmt, 8);
+	snprintf(ev->prev, sizeof(ev->prev), "%s", store_col_str(stmt, 9));
+	snprintf(ev->hash, sizeof(ev->hash), "%s", store_col_str(stmt, 10));
+	ev->sigs = store_col_dup(stmt, 11);
 }
 
 enum store_status store_load_events(struct store *st, const char *chain, int64_t after_seq,
@@ -365,17 +368,17 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 	*n = 0;
 	char *sql = xasprintf("SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload, prev, hash, %s "
 		"FROM events WHERE chain = ?1 AND seq > ?2 ORDER BY seq", store_sigs_column(st));
-	sqlite3_stmt *stmt = store_prepare(st, sql);
+	struct db_stmt *stmt = store_stmt(st, sql);
 	free(sql);
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, chain);
-	sqlite3_bind_int64(stmt, 2, after_seq);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, chain);
+	db_bind_int64(stmt, 2, after_seq);
 	struct event *evs = NULL;
 	size_t count = 0, cap = 0;
-	int rc;
+	enum db_rc rc;
 	int64_t twice = 0;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
 			evs = xreallocarray(evs, cap, sizeof(*evs));
@@ -390,16 +393,16 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 			break;
 		}
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	if (twice) {
 		event_array_free(evs, count);
 		store_set_err(st, "the record of %s is damaged: it holds event %" PRId64 " twice (run countersign verify)",
 			chain ? chain : "", twice);
 		return STORE_FAILED;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		event_array_free(evs, count);
-		return store_db_fail(st, "cannot load events");
+		return store_fail(st, rc, "cannot load events");
 	}
 	/* An empty answer for a chain that does not exist is an unknown run. */
 	if (count == 0 && chain && !store_chain_is_registry(chain)) {
@@ -418,26 +421,26 @@ enum store_status store_load_events(struct store *st, const char *chain, int64_t
 
 void *store_get_evidence(struct store *st, const char *sha, size_t *len)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT bytes FROM evidence WHERE sha256 = ?1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT bytes FROM evidence WHERE sha256 = ?1");
 	if (!stmt)
 		return NULL;
-	store_bind_text(stmt, 1, sha);
+	store_bind_str(stmt, 1, sha);
 	void *bytes = NULL;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		size_t size = (size_t)sqlite3_column_bytes(stmt, 0);
-		const void *blob = sqlite3_column_blob(stmt, 0);
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		size_t size = 0;
+		const void *blob = db_column_blob(stmt, 0, &size);
 		bytes = xmalloc(size + 1);
 		if (size)
 			memcpy(bytes, blob, size);
 		((char *)bytes)[size] = '\0';
 		if (len)
 			*len = size;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		store_set_err(st, "no evidence %s", sha ? sha : "");
 	} else {
-		store_db_fail(st, "cannot read evidence");
+		store_fail(st, rc, "cannot read evidence");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return bytes;
 }

@@ -26,40 +26,50 @@ enum store_status store_put_checklist(struct store *st, const char *text, size_t
 {
 	assert(st && (text || len == 0) && sha);
 	event_sha256_hex(text, len, sha);
-	sqlite3_stmt *stmt = store_prepare(st, "INSERT OR IGNORE INTO checklists (sha256, text) VALUES (?1, ?2)");
-	if (!stmt)
-		return STORE_FAILED;
-	sqlite3_bind_text(stmt, 1, sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, text, (int)len, SQLITE_STATIC);
-	enum store_status s = STORE_OK;
 	if (len > INT32_MAX) {
 		store_set_err(st, "cannot store a checklist of %zu bytes", len);
-		s = STORE_FAILED;
-	} else if (sqlite3_step(stmt) != SQLITE_DONE) {
-		s = store_db_fail(st, "cannot store the checklist snapshot");
+		return STORE_FAILED;
 	}
-	sqlite3_finalize(stmt);
+	/* The text is stored as text: NUL ends it, so a checklist holding one
+	 * would be stored cut short under the hash of all its bytes. */
+	if (len && memchr(text, '\0', len)) {
+		store_set_err(st, "cannot store the checklist snapshot: it holds a NUL byte");
+		return STORE_FAILED;
+	}
+	struct db_stmt *stmt = store_stmt(st, "INSERT INTO checklists (sha256, text) VALUES (?1, ?2) "
+		"ON CONFLICT DO NOTHING");
+	if (!stmt)
+		return store_last_failure(st);
+	char *copy = xstrndup(text ? text : "", len);
+	db_bind_text(stmt, 1, sha);
+	db_bind_text(stmt, 2, copy);
+	free(copy);
+	enum store_status s = STORE_OK;
+	enum db_rc rc = db_step(stmt);
+	if (rc != DB_DONE)
+		s = store_fail(st, rc, "cannot store the checklist snapshot");
+	db_finalize(stmt);
 	return s;
 }
 
 char *store_get_checklist(struct store *st, const char *sha, size_t *len)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT text FROM checklists WHERE sha256 = ?1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT text FROM checklists WHERE sha256 = ?1");
 	if (!stmt)
 		return NULL;
-	store_bind_text(stmt, 1, sha);
+	store_bind_str(stmt, 1, sha);
 	char *text = NULL;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		text = store_column_dup(stmt, 0);
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		text = store_col_dup(stmt, 0);
 		if (len)
-			*len = (size_t)sqlite3_column_bytes(stmt, 0);
-	} else if (rc == SQLITE_DONE) {
+			*len = strlen(text);
+	} else if (rc == DB_DONE) {
 		store_set_err(st, "no checklist snapshot %s", sha);
 	} else {
-		store_db_fail(st, "cannot read the checklist snapshot");
+		store_fail(st, rc, "cannot read the checklist snapshot");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return text;
 }
 
@@ -108,16 +118,16 @@ void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]
 }
 
 /* The columns RUN_SELECT gives, in order. */
-static void fill_run(sqlite3_stmt *stmt, struct store_run_row *r)
+static void fill_run(struct db_stmt *stmt, struct store_run_row *r)
 {
-	r->id = store_column_dup(stmt, 0);
-	r->checklist_id = store_column_dup(stmt, 1);
-	r->checklist_sha = store_column_dup(stmt, 2);
-	r->title = store_column_dup(stmt, 3);
-	r->path = store_column_dup(stmt, 4);
-	r->started_us = sqlite3_column_int64(stmt, 5);
-	snprintf(r->nonce, sizeof(r->nonce), "%s", store_column_text(stmt, 6));
-	const char *state = (const char *)sqlite3_column_text(stmt, 7);
+	r->id = store_col_dup(stmt, 0);
+	r->checklist_id = store_col_dup(stmt, 1);
+	r->checklist_sha = store_col_dup(stmt, 2);
+	r->title = store_col_dup(stmt, 3);
+	r->path = store_col_dup(stmt, 4);
+	r->started_us = db_column_int64(stmt, 5);
+	snprintf(r->nonce, sizeof(r->nonce), "%s", store_col_str(stmt, 6));
+	const char *state = db_column_text(stmt, 7);
 	if (state && strcmp(state, "completed") == 0) {
 		r->state = "completed";
 		r->ended = xstrdup(EV_RUN_COMPLETED);
@@ -127,10 +137,11 @@ static void fill_run(sqlite3_stmt *stmt, struct store_run_row *r)
 	} else {
 		r->state = "open";
 	}
-	r->ended_us = sqlite3_column_int64(stmt, 8);
-	r->events = sqlite3_column_int64(stmt, 9);
-	r->last_us = sqlite3_column_int64(stmt, 10);
-	snprintf(r->head, sizeof(r->head), "%s", store_column_text(stmt, 11));
+	/* NULL (no end, no row yet) reads as 0. */
+	r->ended_us = db_column_is_null(stmt, 8) ? 0 : db_column_int64(stmt, 8);
+	r->events = db_column_is_null(stmt, 9) ? 0 : db_column_int64(stmt, 9);
+	r->last_us = db_column_is_null(stmt, 10) ? 0 : db_column_int64(stmt, 10);
+	snprintf(r->head, sizeof(r->head), "%s", store_col_str(stmt, 11));
 }
 
 #define RUN_COLUMNS "id, checklist_id, checklist_sha, title, path, started_us, nonce"
@@ -142,21 +153,21 @@ static void fill_run(sqlite3_stmt *stmt, struct store_run_row *r)
 enum store_status store_get_run(struct store *st, const char *id, struct store_run_row *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *stmt = store_prepare(st, RUN_SELECT " WHERE r.id = ?1");
+	struct db_stmt *stmt = store_stmt(st, RUN_SELECT " WHERE r.id = ?1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, id);
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, id);
 	enum store_status s = STORE_OK;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		fill_run(stmt, out);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		store_set_err(st, "no run %s", id ? id : "");
 		s = STORE_NOT_FOUND;
 	} else {
-		s = store_db_fail(st, "cannot read the run");
+		s = store_fail(st, rc, "cannot read the run");
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
@@ -170,39 +181,44 @@ static bool state_known(const char *state)
 	return strcmp(state, "open") == 0 || strcmp(state, "completed") == 0 || strcmp(state, "aborted") == 0;
 }
 
-/* Binds VALUE to the named parameter NAME when the statement has it. */
-static void bind_named_text(sqlite3_stmt *stmt, const char *name, const char *value)
-{
-	int idx = sqlite3_bind_parameter_index(stmt, name);
-	if (idx > 0)
-		sqlite3_bind_text(stmt, idx, value, -1, SQLITE_STATIC);
-}
-
-static void bind_named_int64(sqlite3_stmt *stmt, const char *name, int64_t value)
-{
-	int idx = sqlite3_bind_parameter_index(stmt, name);
-	if (idx > 0)
-		sqlite3_bind_int64(stmt, idx, value);
-}
-
 /* Only the conditions asked for are in the query, so that SQLite picks the
- * index that serves them (a "?1 IS NULL OR" condition would defeat it). */
+ * index that serves them (a "?1 IS NULL OR" condition would defeat it).
+ * Parameters are numbered in the order bind_filter binds them. */
 static char *filter_sql(const struct store_run_filter *f)
 {
 	struct strbuf sb = {0};
-	strbuf_addstr(&sb, RUN_SELECT " WHERE 1");
+	int n = 0;
+	strbuf_addstr(&sb, RUN_SELECT " WHERE 1 = 1");
 	if (f && f->checklist)
-		strbuf_addstr(&sb, " AND r.checklist_id = :checklist");
+		strbuf_addf(&sb, " AND r.checklist_id = ?%d", ++n);
 	if (f && f->state)
-		strbuf_addstr(&sb, " AND x.state = :state");
+		strbuf_addf(&sb, " AND x.state = ?%d", ++n);
 	if (f && f->engineer)
-		strbuf_addstr(&sb, " AND r.id IN (SELECT run FROM run_actors WHERE actor = :engineer)");
+		strbuf_addf(&sb, " AND r.id IN (SELECT run FROM run_actors WHERE actor = ?%d)", ++n);
 	if (f && f->since_us)
-		strbuf_addstr(&sb, " AND r.started_us >= :since");
+		strbuf_addf(&sb, " AND r.started_us >= ?%d", ++n);
 	if (f && f->until_us)
-		strbuf_addstr(&sb, " AND r.started_us < :until");
+		strbuf_addf(&sb, " AND r.started_us < ?%d", ++n);
 	strbuf_addstr(&sb, " ORDER BY r.started_us DESC, r.id");
 	return strbuf_detach(&sb);
+}
+
+/* Binds F's conditions in filter_sql's order. */
+static void bind_filter(struct db_stmt *stmt, const struct store_run_filter *f)
+{
+	int n = 0;
+	if (!f)
+		return;
+	if (f->checklist)
+		db_bind_text(stmt, ++n, f->checklist);
+	if (f->state)
+		db_bind_text(stmt, ++n, f->state);
+	if (f->engineer)
+		db_bind_text(stmt, ++n, f->engineer);
+	if (f->since_us)
+		db_bind_int64(stmt, ++n, f->since_us);
+	if (f->until_us)
+		db_bind_int64(stmt, ++n, f->until_us);
 }
 
 enum store_status store_list_runs_filtered(struct store *st, const struct store_run_filter *f, struct store_run_row **out,
@@ -215,21 +231,15 @@ enum store_status store_list_runs_filtered(struct store *st, const struct store_
 		return STORE_NOT_FOUND;
 	}
 	char *sql = filter_sql(f);
-	sqlite3_stmt *stmt = store_prepare(st, sql);
+	struct db_stmt *stmt = store_stmt(st, sql);
 	free(sql);
 	if (!stmt)
-		return STORE_FAILED;
-	if (f) {
-		bind_named_text(stmt, ":checklist", f->checklist);
-		bind_named_text(stmt, ":state", f->state);
-		bind_named_text(stmt, ":engineer", f->engineer);
-		bind_named_int64(stmt, ":since", f->since_us);
-		bind_named_int64(stmt, ":until", f->until_us);
-	}
+		return store_last_failure(st);
+	bind_filter(stmt, f);
 	struct store_run_row *rows = NULL;
 	size_t count = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	enum db_rc rc;
+	while ((rc = db_step(stmt)) == DB_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 64;
 			rows = xreallocarray(rows, cap, sizeof(*rows));
@@ -237,10 +247,10 @@ enum store_status store_list_runs_filtered(struct store *st, const struct store_
 		memset(&rows[count], 0, sizeof(rows[count]));
 		fill_run(stmt, &rows[count++]);
 	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
+	db_finalize(stmt);
+	if (rc != DB_DONE) {
 		store_run_row_array_free(rows, count);
-		return store_db_fail(st, "cannot list runs");
+		return store_fail(st, rc, "cannot list runs");
 	}
 	*out = rows;
 	*n = count;
@@ -258,56 +268,60 @@ static void new_run_id(char out[RUN_ID_CHARS + 1])
 
 static enum store_status checklist_exists(struct store *st, const char *sha)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM checklists WHERE sha256 = ?1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT 1 FROM checklists WHERE sha256 = ?1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, sha);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc == SQLITE_ROW)
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, sha);
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_ROW || rc == DB_DONE)
+		db_finalize(stmt);
+	if (rc == DB_ROW)
 		return STORE_OK;
-	if (rc == SQLITE_DONE) {
+	if (rc == DB_DONE) {
 		store_set_err(st, "no checklist snapshot %s: store the checklist before starting a run",
 			sha ? sha : "");
 		return STORE_NOT_FOUND;
 	}
-	return store_db_fail(st, "cannot look up the checklist snapshot");
+	enum store_status s = store_fail(st, rc, "cannot look up the checklist snapshot");
+	db_finalize(stmt);
+	return s;
 }
 
 /* Inserts RUN under a fresh id; a taken id (one in 2^50 per existing run)
- * is simply drawn again. */
+ * is simply drawn again. The insert does nothing on a taken id rather
+ * than fail: a failed statement ends a PostgreSQL transaction. */
 static enum store_status insert_run(struct store *st, struct store_run_row *run)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "INSERT INTO runs (" RUN_COLUMNS ") "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	struct db_stmt *stmt = store_stmt(st, "INSERT INTO runs (" RUN_COLUMNS ") "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING");
 	if (!stmt)
-		return STORE_FAILED;
+		return store_last_failure(st);
 	enum store_status s = STORE_FAILED;
 	for (int attempt = 0; attempt < RUN_ID_ATTEMPTS; attempt++) {
 		char id[RUN_ID_CHARS + 1];
 		new_run_id(id);
-		sqlite3_reset(stmt);
-		sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT);
-		store_bind_text(stmt, 2, run->checklist_id);
-		store_bind_text(stmt, 3, run->checklist_sha);
-		store_bind_text(stmt, 4, run->title);
-		store_bind_text(stmt, 5, run->path);
-		sqlite3_bind_int64(stmt, 6, run->started_us);
-		sqlite3_bind_text(stmt, 7, run->nonce, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(stmt);
-		if (rc == SQLITE_DONE) {
+		db_reset(stmt);
+		db_bind_text(stmt, 1, id);
+		store_bind_str(stmt, 2, run->checklist_id);
+		store_bind_str(stmt, 3, run->checklist_sha);
+		store_bind_str(stmt, 4, run->title);
+		store_bind_str(stmt, 5, run->path);
+		db_bind_int64(stmt, 6, run->started_us);
+		db_bind_text(stmt, 7, run->nonce);
+		enum db_rc rc = db_step(stmt);
+		if (rc != DB_DONE) {
+			s = store_fail(st, rc, "cannot create the run");
+			break;
+		}
+		if (db_changes(st->conn) == 1) {
 			free(run->id);
 			run->id = xstrdup(id);
 			s = STORE_OK;
 			break;
 		}
-		if (sqlite3_extended_errcode(st->db) != SQLITE_CONSTRAINT_PRIMARYKEY) {
-			s = store_db_fail(st, "cannot create the run");
-			break;
-		}
 		store_set_err(st, "cannot create the run: no free run id after %d attempts", RUN_ID_ATTEMPTS);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return s;
 }
 
