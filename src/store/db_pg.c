@@ -31,13 +31,28 @@
 #define DB_PG_WRITE_LOCK_KEY "7165064483209179763"
 #define DB_PG_CHANNEL "countersign"
 
-/* libpq's messages end in a newline; db_error's do not. */
+/* libpq's messages end in a newline and may hold several lines (a hint
+ * on the next, indented); db_error's are one line, so that a front end
+ * says what failed in one: each line break and the indent after it become
+ * one space. */
 static char *trimmed(const char *msg)
 {
 	size_t n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		n--;
-	return xstrndup(msg, n);
+	char *out = xstrndup(msg, n);
+	size_t w = 0;
+	for (size_t r = 0; r < n; r++) {
+		if (out[r] != '\n') {
+			out[w++] = out[r];
+			continue;
+		}
+		while (r + 1 < n && (out[r + 1] == '\t' || out[r + 1] == ' ' || out[r + 1] == '\n'))
+			r++;
+		out[w++] = ' ';
+	}
+	out[w] = '\0';
+	return out;
 }
 
 static bool is_unavailable_state(const char *state)

@@ -2,7 +2,8 @@
 # The command line's core commands on a PostgreSQL record (--db and
 # COUNTERSIGN_DB naming the server): engineer add and list, start, runs,
 # check, attest, sign by two engineers, status, audit, verify, export md
-# with its anchor checked by verify, db info.
+# with its anchor checked by verify, db info; with the server down, exit 3
+# and one line saying the database cannot be reached.
 . "$2/tests/pg/lib_pg.sh"
 
 export COUNTERSIGN_DB="$PG"
@@ -61,5 +62,19 @@ run "$CS" db info
 expect_rc 0 "db info"
 expect_in out "engine: PostgreSQL" "db info names the engine"
 expect_in out "runs: 1" "db info counts the run"
+
+# --- the server down: exit 3 and one line, nothing claimed ----------------------
+"$COUNTERSIGN_PG_TMP" halt "$COUNTERSIGN_TEST_PG_DIR" >/dev/null 2>&1
+run "$CS" status "$R"
+expect_rc 3 "status with the server down"
+expect_eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "status says so in one line"
+expect_in err "the database cannot be reached" "status says the database cannot be reached"
+by alice note "$R" "while the server is down"
+expect_rc 3 "a note with the server down"
+expect_eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "note says so in one line"
+expect_in err "the database cannot be reached" "note says the database cannot be reached"
+run "$CS" db info
+expect_rc 3 "db info with the server down"
+expect_in err "the database cannot be reached" "db info says the database cannot be reached"
 
 finish
