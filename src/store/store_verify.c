@@ -41,10 +41,20 @@ bool verify_fail(struct verifier *v, int64_t seq, const char *fmt, ...)
 	return false;
 }
 
-bool verify_db_fail(struct verifier *v, const char *what)
+bool verify_db_fail(struct verifier *v, enum db_rc rc, const char *what)
 {
-	v->status = store_db_fail(v->st, what);
+	v->status = store_fail(v->st, rc, what);
 	return false;
+}
+
+struct db_stmt *verify_prepare(struct verifier *v, const char *sql, const char *what)
+{
+	struct db_stmt *stmt = NULL;
+	enum db_rc rc = db_prepare(v->st->conn, sql, &stmt);
+	if (rc == DB_OK)
+		return stmt;
+	verify_db_fail(v, rc, what);
+	return NULL;
 }
 
 char *verify_event_name(const struct verifier *v, const struct event *ev)
@@ -61,16 +71,18 @@ static bool check_evidence(const char *sha, void *user)
 	if (!store_is_sha_hex(sha))
 		return verify_fail(v, v->seq, "event %" PRId64 " names evidence \"%s\", which is not a SHA-256 in lowercase hex",
 			v->seq, sha);
-	sqlite3_reset(v->evidence);
-	sqlite3_bind_text(v->evidence, 1, sha, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(v->evidence);
-	if (rc == SQLITE_DONE)
+	db_reset(v->evidence);
+	db_bind_text(v->evidence, 1, sha);
+	enum db_rc rc = db_step(v->evidence);
+	if (rc == DB_DONE)
 		return verify_fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " is missing", VERIFY_SHORT_HASH, sha,
 			v->seq);
-	if (rc != SQLITE_ROW)
-		return verify_db_fail(v, "cannot read evidence");
+	if (rc != DB_ROW)
+		return verify_db_fail(v, rc, "cannot read evidence");
 	char got[EVENT_HASH_HEX];
-	event_sha256_hex(sqlite3_column_blob(v->evidence, 0), (size_t)sqlite3_column_bytes(v->evidence, 0), got);
+	size_t len = 0;
+	const void *bytes = db_column_blob(v->evidence, 0, &len);
+	event_sha256_hex(bytes, len, got);
 	if (strcmp(got, sha) != 0)
 		return verify_fail(v, v->seq, "evidence %.*s... named by event %" PRId64 " does not match its bytes "
 			"(the evidence was altered)", VERIFY_SHORT_HASH, sha, v->seq);
@@ -197,27 +209,27 @@ static bool check_rules(struct verifier *v, const struct event *ev)
  * says which). */
 static bool verify_chain(struct verifier *v, const char *genesis)
 {
-	sqlite3_reset(v->events);
-	sqlite3_bind_text(v->events, 1, v->chain, -1, SQLITE_STATIC);
+	db_reset(v->events);
+	db_bind_text(v->events, 1, v->chain);
 	char prev[EVENT_HASH_HEX];
 	snprintf(prev, sizeof(prev), "%s", genesis);
 	int64_t want = 1;
-	int rc;
-	while ((rc = sqlite3_step(v->events)) == SQLITE_ROW) {
+	enum db_rc rc;
+	while ((rc = db_step(v->events)) == DB_ROW) {
 		struct event ev = {
-			.seq = sqlite3_column_int64(v->events, 0),
-			.time_us = sqlite3_column_int64(v->events, 1),
-			.actor = (char *)store_column_text(v->events, 2),
-			.os_user = (char *)store_column_text(v->events, 3),
-			.host = (char *)store_column_text(v->events, 4),
-			.tty = (char *)store_column_text(v->events, 5),
-			.kind = (char *)store_column_text(v->events, 6),
-			.target = (char *)store_column_text(v->events, 7),
-			.payload = (char *)store_column_text(v->events, 8),
-			.sigs = (char *)store_column_text(v->events, 11),
+			.seq = db_column_int64(v->events, 0),
+			.time_us = db_column_int64(v->events, 1),
+			.actor = (char *)store_col_str(v->events, 2),
+			.os_user = (char *)store_col_str(v->events, 3),
+			.host = (char *)store_col_str(v->events, 4),
+			.tty = (char *)store_col_str(v->events, 5),
+			.kind = (char *)store_col_str(v->events, 6),
+			.target = (char *)store_col_str(v->events, 7),
+			.payload = (char *)store_col_str(v->events, 8),
+			.sigs = (char *)store_col_str(v->events, 11),
 		};
-		snprintf(ev.prev, sizeof(ev.prev), "%s", store_column_text(v->events, 9));
-		snprintf(ev.hash, sizeof(ev.hash), "%s", store_column_text(v->events, 10));
+		snprintf(ev.prev, sizeof(ev.prev), "%s", store_col_str(v->events, 9));
+		snprintf(ev.hash, sizeof(ev.hash), "%s", store_col_str(v->events, 10));
 		if (ev.seq != want)
 			return report_gap(v, want, ev.seq);
 		if (!check_event(v, &ev, prev) || !check_rules(v, &ev))
@@ -233,8 +245,8 @@ static bool verify_chain(struct verifier *v, const char *genesis)
 		}
 		want++;
 	}
-	if (rc != SQLITE_DONE)
-		return verify_db_fail(v, "cannot read events");
+	if (rc != DB_DONE)
+		return verify_db_fail(v, rc, "cannot read events");
 	if (want == 1 && !store_chain_is_registry(v->chain))
 		return report_gap(v, 1, 0);
 	return true;
@@ -364,6 +376,25 @@ static bool checkpoints_hold(struct verifier *v, const struct checkpoint *cps, s
 	return true;
 }
 
+/* Starts the read transaction verification runs in. PostgreSQL's default
+ * (read committed) gives each statement its own snapshot, so a run appended
+ * between reading the registry chain and reading the runs would look
+ * removed: there the whole verification reads one snapshot. */
+static enum store_status begin_reading(struct store *st)
+{
+	enum store_status s = store_begin(st, false, "cannot start verifying");
+	if (s != STORE_OK)
+		return s == STORE_UNAVAILABLE ? s : STORE_FAILED;
+	if (!store_is_pg(st))
+		return STORE_OK;
+	enum db_rc rc = db_exec(st->conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	if (rc == DB_OK)
+		return STORE_OK;
+	s = store_fail(st, rc, "cannot start verifying");
+	store_rollback(st);
+	return s;
+}
+
 /* store_verify and store_verify_checkpoint: the checkpoints CPS, when
  * given, are checked first, in the same read transaction. */
 static enum store_status verify_record(struct store *st, const char *run_id, const char *anchor,
@@ -378,17 +409,18 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 		return STORE_OK;
 	}
 	/* One read transaction: a concurrent append is either wholly seen or not. */
-	if (store_begin(st, false, "cannot start verifying") != STORE_OK)
-		return STORE_FAILED;
+	enum store_status began = begin_reading(st);
+	if (began != STORE_OK)
+		return began;
 	char *sql = xasprintf("SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload, prev, hash, "
 		"%s FROM events WHERE chain = ?1 ORDER BY seq", store_sigs_column(st));
-	v.events = store_prepare(st, sql);
+	v.events = verify_prepare(&v, sql, "cannot prepare a statement");
 	free(sql);
-	v.evidence = store_prepare(st, "SELECT bytes FROM evidence WHERE sha256 = ?1");
+	if (v.events)
+		v.evidence = verify_prepare(&v, "SELECT bytes FROM evidence WHERE sha256 = ?1",
+			"cannot prepare a statement");
 	bool ok = false;
-	if (!v.events || !v.evidence)
-		v.status = STORE_FAILED;
-	else if (verify_check_trigger(&v))
+	if (v.events && v.evidence && verify_check_trigger(&v))
 		ok = (!n_cps || checkpoints_hold(&v, cps, n_cps)) && (run_id ? verify_one(&v, run_id) : verify_all(&v));
 	out->ok = ok;
 	if (ok && v.anchor && !v.anchor_found)
@@ -400,8 +432,9 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 	verify_fold_clear(&v);
 	verify_registry_clear(&v.reg);
 	strvec_clear(&v.snapshots_ok);
-	sqlite3_finalize(v.events);
-	sqlite3_finalize(v.evidence);
+	free(v.guard_problem);
+	db_finalize(v.events);
+	db_finalize(v.evidence);
 	store_rollback(st);
 	if (v.status != STORE_OK) {
 		/* Not a verdict about the record: say nothing about it. */

@@ -11,26 +11,27 @@
 #include "countersign/clock.h"
 
 /* The number of events of CHAIN into *N and the hash of its event SEQ into
- * HASH ("" when there is none); false when SQLite failed. */
-static bool chain_at(struct verifier *v, sqlite3_stmt *count, sqlite3_stmt *at, const char *chain, int64_t seq,
+ * HASH ("" when there is none); false when the database failed. */
+static bool chain_at(struct verifier *v, struct db_stmt *count, struct db_stmt *at, const char *chain, int64_t seq,
 	int64_t *n, char hash[EVENT_HASH_HEX])
 {
-	sqlite3_reset(count);
-	sqlite3_bind_text(count, 1, chain, -1, SQLITE_STATIC);
-	if (sqlite3_step(count) != SQLITE_ROW)
-		return verify_db_fail(v, "cannot count events");
-	*n = sqlite3_column_int64(count, 0);
-	sqlite3_reset(at);
-	sqlite3_bind_text(at, 1, chain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(at, 2, seq);
-	int rc = sqlite3_step(at);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return verify_db_fail(v, "cannot read events");
-	snprintf(hash, EVENT_HASH_HEX, "%s", rc == SQLITE_ROW ? store_column_text(at, 0) : "");
+	db_reset(count);
+	db_bind_text(count, 1, chain);
+	enum db_rc rc = db_step(count);
+	if (rc != DB_ROW)
+		return verify_db_fail(v, rc == DB_DONE ? DB_ERROR : rc, "cannot count events");
+	*n = db_column_int64(count, 0);
+	db_reset(at);
+	db_bind_text(at, 1, chain);
+	db_bind_int64(at, 2, seq);
+	rc = db_step(at);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return verify_db_fail(v, rc, "cannot read events");
+	snprintf(hash, EVENT_HASH_HEX, "%s", rc == DB_ROW ? store_col_str(at, 0) : "");
 	return true;
 }
 
-static bool check_chains(struct verifier *v, const struct checkpoint *cp, sqlite3_stmt *count, sqlite3_stmt *at)
+static bool check_chains(struct verifier *v, const struct checkpoint *cp, struct db_stmt *count, struct db_stmt *at)
 {
 	char taken[40];
 	clock_strftime_utc(cp->time_us, "%Y-%m-%d %H:%M:%S UTC", taken, sizeof(taken));
@@ -60,10 +61,11 @@ bool verify_checkpoint_chains(struct verifier *v, const struct checkpoint *cp)
 	if (strcmp(cp->record, v->reg.record) != 0)
 		return verify_fail(v, 0, "the checkpoint is of another record (the checkpoint's is %s, this one is %s)",
 			cp->record, v->reg.record);
-	sqlite3_stmt *count = store_prepare(v->st, "SELECT count(*) FROM events WHERE chain = ?1");
-	sqlite3_stmt *at = store_prepare(v->st, "SELECT hash FROM events WHERE chain = ?1 AND seq = ?2");
-	bool ok = count && at ? check_chains(v, cp, count, at) : verify_db_fail(v, "cannot read events");
-	sqlite3_finalize(count);
-	sqlite3_finalize(at);
+	struct db_stmt *count = verify_prepare(v, "SELECT count(*) FROM events WHERE chain = ?1", "cannot read events");
+	struct db_stmt *at = count ? verify_prepare(v, "SELECT hash FROM events WHERE chain = ?1 AND seq = ?2",
+		"cannot read events") : NULL;
+	bool ok = count && at && check_chains(v, cp, count, at);
+	db_finalize(count);
+	db_finalize(at);
 	return ok;
 }

@@ -3,11 +3,14 @@
  * name no run. The table is not part of the record; it must agree with it. */
 #include "store_verify_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "schema_pg.h"
 
 /* How the derived run table can have come to disagree with a chain. */
 enum derived_cause {
@@ -47,28 +50,163 @@ static bool derived_differs(struct verifier *v, enum derived_cause cause, const 
 	return false;
 }
 
+/* PostgreSQL keeps no trigger text: a trigger is catalog rows and its
+ * action a function. Each trigger the schema makes (schema_pg.c, read from
+ * its statements rather than listed again here) is looked up by name on its
+ * table: it must exist, be enabled, fire on the same events, and call the
+ * function of the same name, whose body (pg_proc.prosrc, kept as written)
+ * must be the schema's. */
+/* pg_trigger.tgtype's bits (PostgreSQL's catalog/pg_trigger.h). */
+enum {
+	TG_ROW = 1 << 0,
+	TG_BEFORE = 1 << 1,
+	TG_INSERT = 1 << 2,
+	TG_DELETE = 1 << 3,
+	TG_UPDATE = 1 << 4,
+	TG_TRUNCATE = 1 << 5,
+};
+
+/* One CREATE TRIGGER of the schema, as its text says. */
+struct pg_trigger_def {
+	char name[64], table[64], function[64];
+	int64_t type; /* tgtype's bits */
+};
+
+/* The word of TEXT at P (up to a space, '(' or the end) into OUT. */
+static void word_at(const char *p, char *out, size_t size)
+{
+	size_t n = strcspn(p, " (\n");
+	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
+}
+
+/* Reads statement SQL when it is a CREATE TRIGGER: false when it is not. */
+static bool parse_trigger(const char *sql, struct pg_trigger_def *t)
+{
+	static const char create[] = "CREATE TRIGGER ";
+	if (strncmp(sql, create, sizeof(create) - 1) != 0)
+		return false;
+	memset(t, 0, sizeof(*t));
+	const char *p = sql + sizeof(create) - 1;
+	word_at(p, t->name, sizeof(t->name));
+	const char *on = strstr(p, " ON ");
+	const char *exec = strstr(p, "EXECUTE FUNCTION ");
+	assert(on && exec);
+	word_at(on + 4, t->table, sizeof(t->table));
+	word_at(exec + strlen("EXECUTE FUNCTION "), t->function, sizeof(t->function));
+	/* The events are between the name and ON: "BEFORE UPDATE OF name ON". */
+	char events[128];
+	snprintf(events, sizeof(events), "%.*s", (int)(on - p), p);
+	t->type = (strstr(events, " BEFORE ") ? TG_BEFORE : 0) | (strstr(events, " INSERT") ? TG_INSERT : 0) |
+		(strstr(events, " DELETE") ? TG_DELETE : 0) | (strstr(events, " UPDATE") ? TG_UPDATE : 0) |
+		(strstr(events, " TRUNCATE") ? TG_TRUNCATE : 0) | (strstr(on, "FOR EACH ROW") ? TG_ROW : 0);
+	return true;
+}
+
+/* The body the schema gives FUNCTION (between its $$ delimiters, as
+ * pg_proc.prosrc keeps it; malloc'd), or NULL when it makes none. */
+static char *function_body(const char *const *sql, size_t n, const char *function)
+{
+	char head[96];
+	snprintf(head, sizeof(head), "CREATE FUNCTION %s(", function);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(sql[i], head, strlen(head)) != 0)
+			continue;
+		const char *open = strstr(sql[i], "$$");
+		const char *close = open ? strstr(open + 2, "$$") : NULL;
+		assert(close);
+		return xasprintf("%.*s", (int)(close - open - 2), open + 2);
+	}
+	return NULL;
+}
+
+/* What is wrong with trigger T in the catalog (static text), or NULL when
+ * it is the schema's; false when the catalog cannot be read. */
+static bool check_one(struct verifier *v, struct db_stmt *stmt, const struct pg_trigger_def *t, const char *body,
+	const char **problem)
+{
+	db_reset(stmt);
+	db_bind_text(stmt, 1, t->table);
+	db_bind_text(stmt, 2, t->name);
+	enum db_rc rc = db_step(stmt);
+	*problem = NULL;
+	if (rc == DB_DONE) {
+		*problem = "was dropped";
+		return true;
+	}
+	if (rc != DB_ROW)
+		return verify_db_fail(v, rc, "cannot read the schema");
+	/* 'O' fires in the usual (origin) sessions, 'A' always; 'D' is
+	 * disabled, 'R' fires only for replication. */
+	const char *enabled = store_col_str(stmt, 0);
+	if (strcmp(enabled, "O") != 0 && strcmp(enabled, "A") != 0)
+		*problem = "was disabled";
+	else if (db_column_int64(stmt, 1) != t->type || strcmp(store_col_str(stmt, 2), t->function) != 0 ||
+		!body || strcmp(store_col_str(stmt, 3), body) != 0)
+		*problem = "was replaced by one countersign did not make";
+	return true;
+}
+
+static bool verify_pg_triggers(struct verifier *v)
+{
+	size_t n = 0;
+	const char *const *sql = store_pg_schema(&n);
+	/* The trigger's own function, by its oid, in the schema the table is in. */
+	struct db_stmt *stmt = verify_prepare(v, "SELECT t.tgenabled, t.tgtype, p.proname, p.prosrc "
+		"FROM pg_catalog.pg_trigger AS t JOIN pg_catalog.pg_proc AS p ON p.oid = t.tgfoid "
+		"WHERE t.tgrelid = to_regclass(?1) AND t.tgname = ?2 AND NOT t.tgisinternal",
+		"cannot read the schema");
+	if (!stmt)
+		return false;
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		struct pg_trigger_def t;
+		if (!parse_trigger(sql[i], &t))
+			continue;
+		char *body = function_body(sql, n, t.function);
+		const char *problem = NULL;
+		ok = check_one(v, stmt, &t, body, &problem);
+		free(body);
+		if (!ok || !problem)
+			continue;
+		if (strcmp(t.name, "run_index_append") == 0)
+			v->trigger_problem = strcmp(problem, "was dropped") == 0
+				? "its trigger run_index_append was dropped from the schema"
+				: strcmp(problem, "was disabled") == 0 ? "its trigger run_index_append was disabled"
+				: "its trigger run_index_append was replaced by one countersign did not make";
+		else if (!v->guard_problem)
+			v->guard_problem = xasprintf("the trigger %s on %s that countersign made %s", t.name, t.table,
+				problem);
+	}
+	db_finalize(stmt);
+	return ok;
+}
+
 /* Whether the trigger that keeps the derived run table is the one
  * migration 3 made: without it, every append from then on leaves the table
  * behind (and a new run out of the listings). A connection reading a
- * version 2 database through views has none to check. */
+ * version 2 database through views has none to check. SQLite keeps each
+ * trigger's text, which must be the one countersign wrote; PostgreSQL
+ * keeps none, and its catalog is read instead (store_verify_pg.c). */
 bool verify_check_trigger(struct verifier *v)
 {
 	v->trigger_problem = NULL;
+	if (store_is_pg(v->st))
+		return verify_pg_triggers(v);
 	if (v->st->derived_views)
 		return true;
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' "
-		"AND name = 'run_index_append' AND tbl_name = 'events'");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' "
+		"AND name = 'run_index_append' AND tbl_name = 'events'", "cannot read the schema");
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the schema");
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+		return false;
+	enum db_rc rc = db_step(stmt);
+	if (rc == DB_DONE)
 		v->trigger_problem = "its trigger run_index_append was dropped from the schema";
-	else if (rc != SQLITE_ROW)
-		v->status = store_db_fail(v->st, "cannot read the schema");
-	else if (strcmp(store_column_text(stmt, 0), v->st->schema < STORE_SCHEMA_SIGNED ? STORE_RUN_INDEX_TRIGGER_V3
+	else if (rc != DB_ROW)
+		verify_db_fail(v, rc, "cannot read the schema");
+	else if (strcmp(store_col_str(stmt, 0), v->st->schema < STORE_SCHEMA_SIGNED ? STORE_RUN_INDEX_TRIGGER_V3
 			: STORE_RUN_INDEX_TRIGGER) != 0)
 		v->trigger_problem = "its trigger run_index_append was replaced by one countersign did not make";
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return v->status == STORE_OK;
 }
 
@@ -77,33 +215,38 @@ bool verify_check_trigger(struct verifier *v)
  * the listings wrong. */
 bool verify_report_trigger(struct verifier *v)
 {
-	if (!v->trigger_problem)
+	if (!v->trigger_problem && !v->guard_problem)
 		return true;
 	v->chain = NULL;
+	if (!v->trigger_problem)
+		return verify_fail(v, 0, "the chains verify, but %s (the database was changed outside countersign)",
+			v->guard_problem);
 	return verify_fail(v, 0, "the chains verify, but the derived run table that lists runs is no longer kept up to "
-		"date: %s (the file was edited outside countersign)", v->trigger_problem);
+		"date: %s (the %s was edited outside countersign)", v->trigger_problem,
+		store_is_pg(v->st) ? "database" : "file");
 }
 
 /* Who recorded in the run, by the derived table, against the chain. */
 static bool check_derived_actors(struct verifier *v, const char *run)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT DISTINCT actor FROM run_actors WHERE run = ?1");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT DISTINCT actor FROM run_actors WHERE run = ?1",
+		"cannot read the derived run table");
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the derived run table");
-	sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
+		return false;
+	db_bind_text(stmt, 1, run);
 	size_t listed = 0;
-	int rc = SQLITE_DONE;
+	enum db_rc rc = DB_DONE;
 	bool ok = true;
-	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *actor = store_column_text(stmt, 0);
+	while (ok && (rc = db_step(stmt)) == DB_ROW) {
+		const char *actor = store_col_str(stmt, 0);
 		if (strvec_find(&v->actors, actor) < 0)
 			ok = derived_differs(v, CAUSE_EDIT, "it names %s among those who recorded in it, the chain has no "
 				"event by %s", actor, actor);
 		listed++;
 	}
-	if (ok && rc != SQLITE_DONE)
-		ok = verify_db_fail(v, "cannot read the derived run table");
-	sqlite3_finalize(stmt);
+	if (ok && rc != DB_DONE)
+		ok = verify_db_fail(v, rc, "cannot read the derived run table");
+	db_finalize(stmt);
 	if (ok && listed != v->actors.n)
 		ok = derived_differs(v, listed < v->actors.n ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT,
 			"it names %zu engineers who recorded in it, the chain %zu", listed, v->actors.n);
@@ -113,37 +256,37 @@ static bool check_derived_actors(struct verifier *v, const char *run)
 /* The derived run table's row of RUN against what its chain says. */
 bool verify_check_derived(struct verifier *v, const char *run)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT state, ended_us, last_seq, head, last_us, events "
-		"FROM run_index WHERE run = ?1");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT state, ended_us, last_seq, head, last_us, events "
+		"FROM run_index WHERE run = ?1", "cannot read the derived run table");
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the derived run table");
-	sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+		return false;
+	db_bind_text(stmt, 1, run);
+	enum db_rc rc = db_step(stmt);
 	bool ok = true;
 	const char *state = v->end_kind ? v->end_kind : "open";
 	/* Fewer events than the chain: the table fell behind, it was not cut. */
-	enum derived_cause cause = rc == SQLITE_ROW && sqlite3_column_int64(stmt, 5) < v->cur->events &&
-		sqlite3_column_int64(stmt, 2) < v->cur->events ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT;
-	if (rc == SQLITE_DONE)
+	enum derived_cause cause = rc == DB_ROW && db_column_int64(stmt, 5) < v->cur->events &&
+		db_column_int64(stmt, 2) < v->cur->events ? CAUSE_BEHIND : CAUSE_EDIT_OR_CUT;
+	if (rc == DB_DONE)
 		ok = derived_differs(v, CAUSE_BEHIND, "it has no row for the run");
-	else if (rc != SQLITE_ROW)
-		ok = verify_db_fail(v, "cannot read the derived run table");
-	else if (strcmp(store_column_text(stmt, 0), state) != 0)
-		ok = derived_differs(v, cause, "it says the run is %s, the chain that it is %s", store_column_text(stmt, 0), state);
-	else if (sqlite3_column_int64(stmt, 1) != v->end_us)
+	else if (rc != DB_ROW)
+		ok = verify_db_fail(v, rc, "cannot read the derived run table");
+	else if (strcmp(store_col_str(stmt, 0), state) != 0)
+		ok = derived_differs(v, cause, "it says the run is %s, the chain that it is %s", store_col_str(stmt, 0), state);
+	else if (db_column_int64(stmt, 1) != v->end_us)
 		ok = derived_differs(v, cause, "it says the run ended at %" PRId64 " us, the chain at %" PRId64 " us",
-			(int64_t)sqlite3_column_int64(stmt, 1), v->end_us);
-	else if (sqlite3_column_int64(stmt, 2) != v->cur->events || sqlite3_column_int64(stmt, 5) != v->cur->events)
+			db_column_int64(stmt, 1), v->end_us);
+	else if (db_column_int64(stmt, 2) != v->cur->events || db_column_int64(stmt, 5) != v->cur->events)
 		ok = derived_differs(v, cause, "it counts %" PRId64 " events (the last %" PRId64 "), the chain has %"
-			PRId64, (int64_t)sqlite3_column_int64(stmt, 5), (int64_t)sqlite3_column_int64(stmt, 2),
+			PRId64, db_column_int64(stmt, 5), db_column_int64(stmt, 2),
 			v->cur->events);
-	else if (strcmp(store_column_text(stmt, 3), v->cur->head) != 0)
+	else if (strcmp(store_col_str(stmt, 3), v->cur->head) != 0)
 		ok = derived_differs(v, cause, "its head is %.*s..., the chain's %.*s...", VERIFY_SHORT_HASH,
-			store_column_text(stmt, 3), VERIFY_SHORT_HASH, v->cur->head);
-	else if (sqlite3_column_int64(stmt, 4) != v->last_us)
+			store_col_str(stmt, 3), VERIFY_SHORT_HASH, v->cur->head);
+	else if (db_column_int64(stmt, 4) != v->last_us)
 		ok = derived_differs(v, cause, "it says the last event was at %" PRId64 " us, the chain at %" PRId64
-			" us", (int64_t)sqlite3_column_int64(stmt, 4), v->last_us);
-	sqlite3_finalize(stmt);
+			" us", db_column_int64(stmt, 4), v->last_us);
+	db_finalize(stmt);
 	return ok && check_derived_actors(v, run);
 }
 
@@ -154,21 +297,21 @@ bool verify_check_derived(struct verifier *v, const char *run)
 static bool check_no_row(struct verifier *v, const char *sql, const char *bind, const char *cannot,
 	const char *before, const char *after)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, sql);
+	struct db_stmt *stmt = verify_prepare(v, sql, cannot);
 	if (!stmt)
-		return verify_db_fail(v, cannot);
+		return false;
 	if (bind)
-		sqlite3_bind_text(stmt, 1, bind, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	bool ok = rc == SQLITE_DONE;
-	if (rc == SQLITE_ROW) {
-		v->chain = store_column_text(stmt, 0);
+		db_bind_text(stmt, 1, bind);
+	enum db_rc rc = db_step(stmt);
+	bool ok = rc == DB_DONE;
+	if (rc == DB_ROW) {
+		v->chain = store_col_str(stmt, 0);
 		verify_fail(v, 0, "%s%s%s", before, v->chain, after);
-	} else if (rc != SQLITE_DONE) {
-		verify_db_fail(v, cannot);
+	} else if (rc != DB_DONE) {
+		verify_db_fail(v, rc, cannot);
 	}
 	v->chain = NULL;
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return ok;
 }
 

@@ -100,13 +100,13 @@ struct verifier {
 	const char *anchor;
 	bool anchor_found;
 	bool signatures;         /* the schema has signatures and the registry chain */
-	sqlite3_stmt *events;    /* one chain, in seq order */
-	sqlite3_stmt *evidence;  /* bytes by sha256 */
+	struct db_stmt *events;  /* one chain, in seq order */
+	struct db_stmt *evidence; /* bytes by sha256 */
 	const char *chain;
 	struct store_verify_chain *cur; /* its entry in out->chains, or a scratch one */
 	bool listed;             /* CHAIN is reported in out->chains and counted */
 	int64_t seq;             /* the event whose evidence is being checked */
-	enum store_status status; /* STORE_FAILED once SQLite failed */
+	enum store_status status; /* STORE_FAILED (or STORE_UNAVAILABLE) once the database failed */
 	int64_t unsigned_through; /* of CHAIN: events up to it may lack signatures */
 	/* What the chain just checked says of its run: */
 	const char *end_kind;    /* the first run_completed or run_aborted (borrowed), or NULL */
@@ -119,6 +119,9 @@ struct verifier {
 	size_t n_requests;
 	/* Why the derived run table is not kept with each append, or NULL. */
 	const char *trigger_problem;
+	/* PostgreSQL: which other trigger countersign made is missing,
+	 * disabled or replaced (malloc'd), or NULL. */
+	char *guard_problem;
 	struct verify_engineer *engineers; /* in the order the chain registered them */
 	size_t n_engineers;
 	struct verify_registry reg;
@@ -132,8 +135,12 @@ struct verifier {
 /* store_verify.c: records the first failure (later ones are not looked
  * for) and returns false. */
 bool verify_fail(struct verifier *v, int64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Records a database failure (not a verdict) and returns false. */
-bool verify_db_fail(struct verifier *v, const char *what);
+/* Records the database failure RC of the last db_* call as "WHAT: <the
+ * engine's message>" (not a verdict) and returns false. */
+bool verify_db_fail(struct verifier *v, enum db_rc rc, const char *what);
+/* Prepares SQL on the record; on failure records it as verify_db_fail
+ * does with WHAT and returns NULL. Free with db_finalize. */
+struct db_stmt *verify_prepare(struct verifier *v, const char *sql, const char *what);
 /* "event 9 (signed by bob)" or "event 12 of the engineers chain
  * (key_rotated of bob)": how messages name EV (malloc'd). */
 char *verify_event_name(const struct verifier *v, const struct event *ev);
@@ -198,7 +205,10 @@ bool verify_run_started(struct verifier *v, const struct store_run_row *run);
 /* Every row of the engineers table against the engineers chain. */
 bool verify_engineer_rows(struct verifier *v);
 
-/* store_verify_derived.c: the derived run table and its trigger. */
+/* store_verify_derived.c: the derived run table and its triggers (on
+ * PostgreSQL also the guard triggers, read from the catalog). */
+/* Sets v->trigger_problem (and, on PostgreSQL, v->guard_problem) from the
+ * schema; false when the schema cannot be read. */
 bool verify_check_trigger(struct verifier *v);
 bool verify_report_trigger(struct verifier *v);
 bool verify_check_derived(struct verifier *v, const char *run);

@@ -45,33 +45,33 @@ bool verify_registry_load(struct verifier *v)
 {
 	if (v->reg.loaded)
 		return true;
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT kind, payload, time_us, actor FROM events "
-		"WHERE chain = ?1 AND seq = 1");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT kind, payload, time_us, actor FROM events "
+		"WHERE chain = ?1 AND seq = 1", "cannot read the registry chain");
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the registry chain");
-	sqlite3_bind_text(stmt, 1, EVENT_CHAIN_REGISTRY, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+		return false;
+	db_bind_text(stmt, 1, EVENT_CHAIN_REGISTRY);
+	enum db_rc rc = db_step(stmt);
 	const char *why = NULL;
 	v->chain = EVENT_CHAIN_REGISTRY;
 	bool ok = false;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		verify_fail(v, 1, "event 1 is missing (the chain has no events): the record has no registry_opened, "
 			"which says what was recorded before signatures (the record was altered)");
-	else if (rc != SQLITE_ROW)
-		verify_db_fail(v, "cannot read the registry chain");
-	else if (strcmp(store_column_text(stmt, 0), EV_REGISTRY_OPENED) != 0)
+	else if (rc != DB_ROW)
+		verify_db_fail(v, rc, "cannot read the registry chain");
+	else if (strcmp(store_col_str(stmt, 0), EV_REGISTRY_OPENED) != 0)
 		verify_fail(v, 1, "event 1 (%s by %s): is not registry_opened, which opens the registry chain "
-			"(the record was altered)", store_column_text(stmt, 0), store_column_text(stmt, 3));
-	else if (!read_opened(&v->reg, store_column_text(stmt, 1), &why))
+			"(the record was altered)", store_col_str(stmt, 0), store_col_str(stmt, 3));
+	else if (!read_opened(&v->reg, store_col_str(stmt, 1), &why))
 		verify_fail(v, 1, "event 1 (registry_opened by %s): %s (the record was altered)",
-			store_column_text(stmt, 3), why);
+			store_col_str(stmt, 3), why);
 	else
 		ok = true;
 	if (ok) {
-		v->reg.opened_us = sqlite3_column_int64(stmt, 2);
+		v->reg.opened_us = db_column_int64(stmt, 2);
 		v->reg.loaded = true;
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return ok;
 }
 
@@ -158,16 +158,19 @@ static int cmp_reg_run(const void *a, const void *b)
 	return strcmp(((const struct verify_reg_run *)a)->run, ((const struct verify_reg_run *)b)->run);
 }
 
-/* 1 when SQL (with ?1 bound to RUN) finds a row, 0 when not, -1 on error. */
+/* 1 when SQL (with ?1 bound to RUN) finds a row, 0 when not, -1 on error
+ * (recorded as "cannot read the runs"). */
 static int exists(struct verifier *v, const char *sql, const char *run)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, sql);
+	struct db_stmt *stmt = verify_prepare(v, sql, "cannot read the runs");
 	if (!stmt)
 		return -1;
-	sqlite3_bind_text(stmt, 1, run, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_bind_text(stmt, 1, run);
+	enum db_rc rc = db_step(stmt);
+	if (rc != DB_ROW && rc != DB_DONE)
+		verify_db_fail(v, rc, "cannot read the runs");
+	db_finalize(stmt);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 bool verify_registry_runs(struct verifier *v)
@@ -182,7 +185,7 @@ bool verify_registry_runs(struct verifier *v)
 			continue;
 		int events = row < 0 ? -1 : exists(v, "SELECT 1 FROM events WHERE chain = ?1 LIMIT 1", r->run);
 		if (events < 0)
-			return verify_db_fail(v, "cannot read the runs");
+			return false;
 		v->chain = r->run;
 		if (!r->n_registered)
 			return verify_fail(v, 0, "run %s ended (registry event %" PRId64 ") but was never registered, and "

@@ -15,20 +15,23 @@ bool verify_snapshot(struct verifier *v, const struct store_run_row *run)
 {
 	if (strvec_find(&v->snapshots_ok, run->checklist_sha) >= 0)
 		return true;
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT text FROM checklists WHERE sha256 = ?1");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT text FROM checklists WHERE sha256 = ?1",
+		"cannot read the checklist snapshots");
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the checklist snapshots");
-	sqlite3_bind_text(stmt, 1, run->checklist_sha, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(stmt);
+		return false;
+	db_bind_text(stmt, 1, run->checklist_sha);
+	enum db_rc rc = db_step(stmt);
 	bool ok = false;
-	if (rc == SQLITE_DONE) {
+	if (rc == DB_DONE) {
 		verify_fail(v, 0, "the checklist snapshot %.*s... of run %s is missing (it was removed)", VERIFY_SHORT_HASH,
 			run->checklist_sha, run->id);
-	} else if (rc != SQLITE_ROW) {
-		verify_db_fail(v, "cannot read the checklist snapshots");
+	} else if (rc != DB_ROW) {
+		verify_db_fail(v, rc, "cannot read the checklist snapshots");
 	} else {
 		char got[EVENT_HASH_HEX];
-		event_sha256_hex(sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0), got);
+		size_t len = 0;
+		const void *text = db_column_blob(stmt, 0, &len);
+		event_sha256_hex(text, len, got);
 		ok = strcmp(got, run->checklist_sha) == 0;
 		if (ok)
 			strvec_push(&v->snapshots_ok, run->checklist_sha);
@@ -36,31 +39,34 @@ bool verify_snapshot(struct verifier *v, const struct store_run_row *run)
 			verify_fail(v, 0, "the checklist snapshot %.*s... of run %s does not match its SHA-256 (its text "
 				"was altered)", VERIFY_SHORT_HASH, run->checklist_sha, run->id);
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return ok;
 }
 
 bool verify_other_snapshots(struct verifier *v)
 {
-	sqlite3_stmt *stmt = store_prepare(v->st, "SELECT sha256, text FROM checklists ORDER BY sha256");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT sha256, text FROM checklists ORDER BY sha256",
+		"cannot read the checklist snapshots");
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the checklist snapshots");
+		return false;
 	v->chain = NULL;
 	bool ok = true;
-	int rc = SQLITE_DONE;
-	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *sha = store_column_text(stmt, 0);
+	enum db_rc rc = DB_DONE;
+	while (ok && (rc = db_step(stmt)) == DB_ROW) {
+		const char *sha = store_col_str(stmt, 0);
 		if (strvec_find(&v->snapshots_ok, sha) >= 0)
 			continue;
 		char got[EVENT_HASH_HEX];
-		event_sha256_hex(sqlite3_column_blob(stmt, 1), (size_t)sqlite3_column_bytes(stmt, 1), got);
+		size_t len = 0;
+		const void *text = db_column_blob(stmt, 1, &len);
+		event_sha256_hex(text, len, got);
 		if (strcmp(got, sha) != 0)
 			ok = verify_fail(v, 0, "the checklist snapshot %.*s..., which no run uses, does not match its SHA-256 "
 				"(its text was altered)", VERIFY_SHORT_HASH, sha);
 	}
-	if (ok && rc != SQLITE_DONE)
-		ok = verify_db_fail(v, "cannot read the checklist snapshots");
-	sqlite3_finalize(stmt);
+	if (ok && rc != DB_DONE)
+		ok = verify_db_fail(v, rc, "cannot read the checklist snapshots");
+	db_finalize(stmt);
 	return ok;
 }
 
@@ -117,11 +123,11 @@ static bool check_legacy_pin(struct verifier *v, const char *name, const char *p
 }
 
 /* The row in STMT against engineer E of the chain. */
-static bool check_row(struct verifier *v, sqlite3_stmt *stmt, const struct verify_engineer *e)
+static bool check_row(struct verifier *v, struct db_stmt *stmt, const struct verify_engineer *e)
 {
 	const char *name = e->name;
-	const char *full_name = store_column_text(stmt, 1), *pin_hash = store_column_text(stmt, 2);
-	const char *pub = store_column_text(stmt, 3), *salt = store_column_text(stmt, 4);
+	const char *full_name = store_col_str(stmt, 1), *pin_hash = store_col_str(stmt, 2);
+	const char *pub = store_col_str(stmt, 3), *salt = store_col_str(stmt, 4);
 	const struct verify_key *k = current_key(e);
 	if (strcmp(full_name, e->full_name) != 0)
 		return verify_fail(v, 0, ROWS_DIFFER "%s's full name is \"%s\", the chain says \"%s\" (the table was "
@@ -130,17 +136,17 @@ static bool check_row(struct verifier *v, sqlite3_stmt *stmt, const struct verif
 		return verify_fail(v, 0, ROWS_DIFFER "%s has a public key, the chain gives %s none (the table was edited)",
 			name, name);
 	if (!k)
-		return check_legacy_pin(v, name, pin_hash) && verify_roles_row(v, e, store_column_text(stmt, 7));
+		return check_legacy_pin(v, name, pin_hash) && verify_roles_row(v, e, store_col_str(stmt, 7));
 	if (strcmp(pub, k->pub) != 0)
 		return verify_fail(v, 0, ROWS_DIFFER "%s's public key is not the one the chain gives %s (the table was "
 			"edited)", name, name);
-	if (strcmp(salt, k->params.salt) != 0 || (uint64_t)sqlite3_column_int64(stmt, 5) != k->params.ops ||
-		(uint64_t)sqlite3_column_int64(stmt, 6) != k->params.mem)
+	if (strcmp(salt, k->params.salt) != 0 || (uint64_t)db_column_int64(stmt, 5) != k->params.ops ||
+		(uint64_t)db_column_int64(stmt, 6) != k->params.mem)
 		return verify_fail(v, 0, ROWS_DIFFER "%s's key parameters (salt, cost) are not the ones the chain gives "
 			"%s (the table was edited)", name, name);
 	if (pin_hash[0])
 		return verify_fail(v, 0, ROWS_DIFFER "%s has a PIN hash beside a key (the table was edited)", name);
-	return verify_roles_row(v, e, store_column_text(stmt, 7));
+	return verify_roles_row(v, e, store_col_str(stmt, 7));
 }
 
 bool verify_engineer_rows(struct verifier *v)
@@ -148,16 +154,16 @@ bool verify_engineer_rows(struct verifier *v)
 	char *sql = xasprintf("SELECT name, full_name, pin_hash, %s, %s FROM engineers ORDER BY name",
 		v->signatures ? "public_key, key_salt, key_ops, key_mem" : "'', '', 0, 0",
 		v->st->schema >= STORE_SCHEMA_ROLES ? "roles" : "'[]'");
-	sqlite3_stmt *stmt = store_prepare(v->st, sql);
+	struct db_stmt *stmt = verify_prepare(v, sql, "cannot read the engineers");
 	free(sql);
 	if (!stmt)
-		return verify_db_fail(v, "cannot read the engineers");
+		return false;
 	v->chain = EVENT_CHAIN_ENGINEERS;
 	bool *seen = xcalloc(v->n_engineers + 1, sizeof(*seen));
 	bool ok = true;
-	int rc = SQLITE_DONE;
-	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *name = store_column_text(stmt, 0);
+	enum db_rc rc = DB_DONE;
+	while (ok && (rc = db_step(stmt)) == DB_ROW) {
+		const char *name = store_col_str(stmt, 0);
 		struct verify_engineer *e = verify_engineer_find(v, name);
 		if (!e)
 			ok = verify_fail(v, 0, ROWS_DIFFER "it lists %s, whom the chain never registered (the table was "
@@ -167,13 +173,13 @@ bool verify_engineer_rows(struct verifier *v)
 		if (ok)
 			seen[e - v->engineers] = true;
 	}
-	if (ok && rc != SQLITE_DONE)
-		ok = verify_db_fail(v, "cannot read the engineers");
+	if (ok && rc != DB_DONE)
+		ok = verify_db_fail(v, rc, "cannot read the engineers");
 	for (size_t i = 0; ok && i < v->n_engineers; i++)
 		if (!seen[i])
 			ok = verify_fail(v, 0, ROWS_DIFFER "the chain registers %s, the table has no row for %s (the row "
 				"was removed)", v->engineers[i].name, v->engineers[i].name);
 	free(seen);
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 	return ok;
 }
