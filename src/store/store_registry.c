@@ -120,18 +120,18 @@ enum store_status store_registry_run_ended_locked(struct store *st, const char *
 	assert(!store_chain_is_registry(run) && ev->seq > 0);
 	/* Only the run's first ending event ends it; the trigger's state and
 	 * verify agree on that. */
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM events WHERE chain = ?1 "
+	struct db_stmt *stmt = store_stmt(st, "SELECT 1 FROM events WHERE chain = ?1 "
 		"AND kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') AND seq < ?2 LIMIT 1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, run);
-	sqlite3_bind_int64(stmt, 2, ev->seq);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc == SQLITE_ROW)
-		return STORE_OK;
-	if (rc != SQLITE_DONE)
-		return store_db_fail(st, "cannot read how the run ended");
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, run);
+	db_bind_int64(stmt, 2, ev->seq);
+	enum db_rc rc = db_step(stmt);
+	enum store_status ended = rc == DB_ROW || rc == DB_DONE ? STORE_OK
+		: store_fail(st, rc, "cannot read how the run ended");
+	db_finalize(stmt);
+	if (rc != DB_DONE)
+		return ended;
 	char *payload = run_ended_payload(ev->kind, ev->seq, ev->hash);
 	enum store_status s = store_registry_append_locked(st, EV_RUN_ENDED, run, payload, ev);
 	free(payload);
@@ -158,59 +158,60 @@ static void fill_push(struct fill *f, const char *kind, const char *target, char
 }
 
 /* Runs SQL (no parameters) and calls ROW for each row. */
-static void fill_each(struct fill *f, const char *sql, void (*row)(struct fill *f, sqlite3_stmt *stmt, void *user),
+static void fill_each(struct fill *f, const char *sql, void (*row)(struct fill *f, struct db_stmt *stmt, void *user),
 	void *user)
 {
 	if (!f->ok)
 		return;
-	sqlite3_stmt *stmt = store_prepare(f->st, sql);
+	struct db_stmt *stmt = store_stmt(f->st, sql);
 	if (!stmt) {
 		f->ok = false;
 		return;
 	}
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+	enum db_rc rc;
+	while ((rc = db_step(stmt)) == DB_ROW)
 		row(f, stmt, user);
-	if (rc != SQLITE_DONE) {
-		store_db_fail(f->st, "cannot read the record");
+	if (rc != DB_DONE) {
+		store_fail(f->st, rc, "cannot read the record");
 		f->ok = false;
 	}
-	sqlite3_finalize(stmt);
+	db_finalize(stmt);
 }
 
-static void unsigned_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+static void unsigned_row(struct fill *f, struct db_stmt *stmt, void *user)
 {
 	(void)f;
-	add_int(user, store_column_text(stmt, 0), sqlite3_column_int64(stmt, 1));
+	add_int(user, store_col_str(stmt, 0), db_column_int64(stmt, 1));
 }
 
-static void legacy_pin_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+static void legacy_pin_row(struct fill *f, struct db_stmt *stmt, void *user)
 {
 	(void)f;
 	char sha[EVENT_HASH_HEX];
-	event_sha256_hex(sqlite3_column_text(stmt, 1), (size_t)sqlite3_column_bytes(stmt, 1), sha);
-	cJSON_AddStringToObject(user, store_column_text(stmt, 0), sha);
+	const char *pin_hash = store_col_str(stmt, 1);
+	event_sha256_hex(pin_hash, strlen(pin_hash), sha);
+	cJSON_AddStringToObject(user, store_col_str(stmt, 0), sha);
 }
 
-static void registered_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+static void registered_row(struct fill *f, struct db_stmt *stmt, void *user)
 {
 	(void)user;
 	struct store_run_row run = {0};
-	run.id = (char *)store_column_text(stmt, 0);
-	run.checklist_id = (char *)store_column_text(stmt, 1);
-	run.checklist_sha = (char *)store_column_text(stmt, 2);
-	run.title = (char *)store_column_text(stmt, 3);
-	run.path = (char *)store_column_text(stmt, 4);
-	run.started_us = sqlite3_column_int64(stmt, 5);
-	snprintf(run.nonce, sizeof(run.nonce), "%s", store_column_text(stmt, 6));
+	run.id = (char *)store_col_str(stmt, 0);
+	run.checklist_id = (char *)store_col_str(stmt, 1);
+	run.checklist_sha = (char *)store_col_str(stmt, 2);
+	run.title = (char *)store_col_str(stmt, 3);
+	run.path = (char *)store_col_str(stmt, 4);
+	run.started_us = db_column_int64(stmt, 5);
+	snprintf(run.nonce, sizeof(run.nonce), "%s", store_col_str(stmt, 6));
 	fill_push(f, EV_RUN_REGISTERED, run.id, store_run_registered_payload(&run));
 }
 
-static void ended_row(struct fill *f, sqlite3_stmt *stmt, void *user)
+static void ended_row(struct fill *f, struct db_stmt *stmt, void *user)
 {
 	(void)user;
-	fill_push(f, EV_RUN_ENDED, store_column_text(stmt, 0), run_ended_payload(store_column_text(stmt, 1),
-		sqlite3_column_int64(stmt, 2), store_column_text(stmt, 3)));
+	fill_push(f, EV_RUN_ENDED, store_col_str(stmt, 0), run_ended_payload(store_col_str(stmt, 1),
+		db_column_int64(stmt, 2), store_col_str(stmt, 3)));
 }
 
 /* registry_opened: a fresh record id, and what existed before signatures:
@@ -228,9 +229,12 @@ static char *opened_payload(struct fill *f)
 	cJSON_AddNumberToObject(o, "schema", STORE_SCHEMA_SIGNED);
 	cJSON *through = cJSON_AddObjectToObject(o, "unsigned_through");
 	cJSON *pins = cJSON_AddObjectToObject(o, "legacy_pins");
-	/* The engineers chain first, then the runs as they started. */
+	/* The engineers chain first, then the runs as they started. A run's
+	 * start is one value per chain (runs.id is its key); it is grouped by
+	 * as well because PostgreSQL orders only by what is grouped. */
 	fill_each(f, "SELECT e.chain, max(e.seq) FROM events AS e LEFT JOIN runs AS r ON r.id = e.chain "
-		"GROUP BY e.chain ORDER BY r.started_us IS NOT NULL, r.started_us, e.chain", unsigned_row, through);
+		"GROUP BY e.chain, r.started_us ORDER BY r.started_us IS NOT NULL, r.started_us, e.chain",
+		unsigned_row, through);
 	fill_each(f, "SELECT name, pin_hash FROM engineers ORDER BY name", legacy_pin_row, pins);
 	return print_json(o);
 }
@@ -242,11 +246,12 @@ bool store_registry_fill(struct store *st)
 	fill_push(&f, EV_REGISTRY_OPENED, "", opened_payload(&f));
 	fill_each(&f, "SELECT id, checklist_id, checklist_sha, title, path, started_us, nonce FROM runs "
 		"ORDER BY started_us, id", registered_row, NULL);
-	/* SQLite takes the bare columns kind and hash of a min() aggregate
-	 * from the row with the minimum: each run's first ending event. */
+	/* Each run's first ending event: the seq of the first, then its row
+	 * by the primary key. */
 	fill_each(&f, "SELECT r.id, e.kind, e.seq, e.hash FROM runs AS r JOIN "
-		"(SELECT chain, min(seq) AS seq, kind, hash FROM events "
-		"WHERE kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') GROUP BY chain) AS e ON e.chain = r.id "
+		"(SELECT chain, min(seq) AS seq FROM events "
+		"WHERE kind IN ('" EV_RUN_COMPLETED "', '" EV_RUN_ABORTED "') GROUP BY chain) AS m ON m.chain = r.id "
+		"JOIN events AS e ON e.chain = m.chain AND e.seq = m.seq "
 		"ORDER BY r.started_us, r.id", ended_row, NULL);
 	if (f.ok)
 		f.ok = store_append_locked(st, EVENT_CHAIN_REGISTRY, f.evs, f.n, NULL, 0) == STORE_OK;
