@@ -3,7 +3,10 @@
  * released; changes come as a new step at the end. docs/record.md describes
  * the resulting schema. */
 #include "store_internal.h"
+#include "db_engine.h"
+#include "schema_pg.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "countersign/util.h"
@@ -159,18 +162,63 @@ int store_schema_version(void)
 	return migrations[N_MIGRATIONS - 1].version;
 }
 
-static bool read_version(struct store *st, int *version)
+/* Runs SQL, a query of one row of one integer, into *OUT. */
+static bool read_int(struct store *st, const char *sql, const char *what, int64_t *out)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA user_version");
+	struct db_stmt *stmt = store_stmt(st, sql);
 	if (!stmt)
 		return false;
-	bool ok = sqlite3_step(stmt) == SQLITE_ROW;
+	enum db_rc rc = db_step(stmt);
+	bool ok = rc == DB_ROW;
 	if (ok)
-		*version = sqlite3_column_int(stmt, 0);
+		*out = db_column_int64(stmt, 0);
+	else if (rc == DB_DONE)
+		store_set_err(st, "%s: no answer", what);
 	else
-		store_db_fail(st, "cannot read the schema version");
-	sqlite3_finalize(stmt);
+		store_fail(st, rc, what);
+	db_finalize(stmt);
 	return ok;
+}
+
+/* PostgreSQL keeps the schema version in meta; a database without meta
+ * has none (0). *TABLES, when not NULL, the number of tables in the
+ * schema the connection uses (a database without meta that holds some is
+ * not countersign's). */
+static bool read_version_pg(struct store *st, int *version, int64_t *tables)
+{
+	int64_t meta = 0, n = 0;
+	if (!read_int(st, "SELECT count(*) FROM pg_catalog.pg_tables "
+			"WHERE schemaname = current_schema() AND tablename = 'meta'",
+			"cannot read the schema version", &meta) ||
+		(tables && !read_int(st, "SELECT count(*) FROM pg_catalog.pg_tables "
+			"WHERE schemaname = current_schema()", "cannot read the schema version", &n)))
+		return false;
+	if (tables)
+		*tables = n;
+	*version = 0;
+	if (meta == 0)
+		return true;
+	int64_t v = 0;
+	if (!read_int(st, "SELECT value FROM meta WHERE name = 'schema_version'", "cannot read the schema version",
+			&v))
+		return false;
+	*version = v > 0 && v < 1000000 ? (int)v : -1;
+	if (*version < 0) {
+		store_set_err(st, "cannot use %s: its meta table holds no valid schema version", st->path);
+		return false;
+	}
+	return true;
+}
+
+static bool read_version(struct store *st, int *version)
+{
+	if (store_is_pg(st))
+		return read_version_pg(st, version, NULL);
+	int64_t v = 0;
+	if (!read_int(st, "PRAGMA user_version", "cannot read the schema version", &v))
+		return false;
+	*version = (int)v;
+	return true;
 }
 
 static bool refuse_newer(struct store *st, int version)
@@ -192,9 +240,9 @@ static bool apply(struct store *st, int i)
 	if (!read_version(st, &version) || refuse_newer(st, version))
 		goto fail;
 	if (version < migrations[i].version) {
-		if (sqlite3_exec(st->db, migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
+		if (db_exec(st->conn, migrations[i].sql) != DB_OK) {
 			store_set_err(st, "cannot migrate %s to schema version %d: %s", st->path,
-				migrations[i].version, sqlite3_errmsg(st->db));
+				migrations[i].version, db_error(st->conn));
 			goto fail;
 		}
 		if (migrations[i].fill && !migrations[i].fill(st)) {
@@ -239,8 +287,8 @@ static bool derive_in_views(struct store *st)
 		"FROM runs r WHERE EXISTS (SELECT 1 FROM events e WHERE e.chain = r.id);\n"
 		"CREATE TEMP VIEW run_actors (actor, run) AS "
 		"SELECT actor, chain FROM events WHERE chain <> 'engineers';\n";
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		store_set_err(st, "cannot read %s (schema version 2): %s", st->path, sqlite3_errmsg(st->db));
+	if (db_exec(st->conn, sql) != DB_OK) {
+		store_set_err(st, "cannot read %s (schema version 2): %s", st->path, db_error(st->conn));
 		return false;
 	}
 	st->derived_views = true;
@@ -253,8 +301,9 @@ bool store_refuse_foreign(struct store *st)
 	 * record meanwhile, and its tables must not be seen without their
 	 * version. Migration 1 creates every table and sets version 1 in one
 	 * transaction, so countersign never leaves tables at version 0. */
+	sqlite3 *db = db_sqlite_handle(st->conn);
 	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT (SELECT user_version FROM pragma_user_version), "
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), "
 			"(SELECT count(*) FROM main.sqlite_schema)", -1, &stmt, NULL) != SQLITE_OK) {
 		sqlite3_finalize(stmt);
 		return false;
@@ -285,7 +334,7 @@ bool store_check_version(struct store *st)
 		return derive_in_views(st);
 	if ((version == 3 || version == 4) && store_read_only(st))
 		return true;
-	if (version == 0 && store_refuse_foreign(st))
+	if (version == 0 && !store_is_pg(st) && store_refuse_foreign(st))
 		return false;
 	if (version == 0) {
 		store_set_err(st, "cannot read %s: nothing has been recorded in it yet (an empty database); "
@@ -301,8 +350,55 @@ bool store_check_version(struct store *st)
 	return true;
 }
 
+/* PostgreSQL: an empty database gets the whole schema (store_pg_schema) in
+ * one write transaction, whose lock makes a second process wait and then
+ * find it made; a database at this version opens; any other is refused. */
+static bool migrate_pg(struct store *st)
+{
+	assert(store_schema_version() == STORE_PG_SCHEMA_VERSION);
+	int version = 0;
+	if (!read_version(st, &version) || refuse_newer(st, version))
+		return false;
+	if (version == 0) {
+		if (store_begin(st, true, "cannot start creating the schema") != STORE_OK)
+			return false;
+		int64_t tables = 0;
+		if (!read_version_pg(st, &version, &tables) || refuse_newer(st, version))
+			goto fail;
+		if (version == 0 && tables > 0) {
+			store_set_err(st, "cannot use %s: it is not a countersign database but some other PostgreSQL "
+				"database (it holds tables and no countersign schema); nothing was changed in it", st->path);
+			goto fail;
+		}
+		size_t n = 0;
+		const char *const *sql = store_pg_schema(&n);
+		for (size_t i = 0; version == 0 && i < n; i++) {
+			if (db_exec(st->conn, sql[i]) != DB_OK) {
+				store_set_err(st, "cannot create the schema in %s: %s", st->path, db_error(st->conn));
+				goto fail;
+			}
+		}
+		if (!read_version(st, &version))
+			goto fail;
+		if (store_commit(st, "cannot commit the schema") != STORE_OK)
+			return false;
+	}
+	if (version != store_schema_version()) {
+		store_set_err(st, "cannot use %s: its schema version is %d, which countersign never creates on "
+			"PostgreSQL", st->path, version);
+		return false;
+	}
+	st->schema = version;
+	return true;
+fail:
+	store_rollback(st);
+	return false;
+}
+
 bool store_migrate(struct store *st)
 {
+	if (store_is_pg(st))
+		return migrate_pg(st);
 	int version = 0;
 	if (!read_version(st, &version) || refuse_newer(st, version))
 		return false;

@@ -267,6 +267,10 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
 		*err = xstrdup("no database path given");
 		return NULL;
 	}
+	if (db_engine_of(path) == DB_POSTGRES) {
+		*err = xstrdup("PostgreSQL records are not ready in this build");
+		return NULL;
+	}
 	struct stat sb;
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		/* A FIFO would block the open forever; a folder is a mistyped path. */
