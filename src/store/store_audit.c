@@ -18,6 +18,36 @@ void store_audit_entry_array_free(struct store_audit_entry *entries, size_t n)
 	free(entries);
 }
 
+/* The values a trail's SQL compares with, each bound to one numbered
+ * parameter however often the SQL names it. */
+enum audit_param { P_RUN, P_ENGINEER, P_ENGINEERS, P_KIND, P_SINCE, P_UNTIL, P_COUNT };
+
+/* The SQL of a trail being written: its text, and the number given to each
+ * parameter it uses (0: unused), in order of first use, so that the
+ * numbers have no gap (PostgreSQL cannot type a parameter it never sees). */
+struct audit_query {
+	const struct store *st;
+	struct strbuf sb;
+	int idx[P_COUNT];
+	int n;
+};
+
+/* Appends parameter P as "?N". */
+static void add_param(struct audit_query *q, enum audit_param p)
+{
+	if (!q->idx[p])
+		q->idx[p] = ++q->n;
+	strbuf_addf(&q->sb, "?%d", q->idx[p]);
+}
+
+/* Appends " AND <hint>COL OP <P>", HINT being SQLite's "+" when NO_INDEX
+ * (see add_conditions). */
+static void add_term(struct audit_query *q, bool no_index, const char *col, const char *op, enum audit_param p)
+{
+	strbuf_addf(&q->sb, " AND %s%s %s ", no_index ? store_sql(q->st, STORE_SQL_NO_INDEX) : "", col, op);
+	add_param(q, p);
+}
+
 /* The start of each SELECT of the trail, up to its WHERE. A database
  * older than signatures has no sigs column. */
 static void add_select(struct strbuf *sb, const struct store *st)
@@ -38,37 +68,40 @@ static bool registry_kind(const char *kind)
  * events, so the choice is made here for the smallest bounded set: one run
  * (a hundred events or so), else one engineer's events, else a kind, else a
  * time range. */
-static void add_conditions(struct strbuf *sb, const struct store_audit_filter *f, bool plain)
+static void add_conditions(struct audit_query *q, const struct store_audit_filter *f, bool plain)
 {
-	const char *plus = plain && !f->run ? "" : "+";
+	bool no_index = !plain || f->run;
 	if (f->run)
-		strbuf_addstr(sb, " AND chain = :run");
+		add_term(q, false, "chain", "=", P_RUN);
 	if (f->kind)
-		strbuf_addf(sb, " AND %skind = :kind", plus);
+		add_term(q, no_index, "kind", "=", P_KIND);
 	if (f->since_us)
-		strbuf_addf(sb, " AND %stime_us >= :since", plus);
+		add_term(q, no_index, "time_us", ">=", P_SINCE);
 	if (f->until_us)
-		strbuf_addf(sb, " AND %stime_us < :until", plus);
+		add_term(q, no_index, "time_us", "<", P_UNTIL);
 }
 
 /* A run's trail includes the failed PINs and lockouts of people acting on
  * it, which live in the engineers chain and name the run in their payload:
  * a reviewer of the run must see them. The engineers chain is read through
  * its primary key (it holds registrations and PIN events only). */
-static void add_run_pins(struct strbuf *sb, const struct store *st, const struct store_audit_filter *f)
+static void add_run_pins(struct audit_query *q, const struct store_audit_filter *f)
 {
-	strbuf_addstr(sb, " UNION ALL ");
-	add_select(sb, st);
-	strbuf_addstr(sb, "chain = :engineers AND +kind IN ('" EV_PIN_FAILED "', '"
-		EV_PIN_LOCKED "') AND json_extract(payload, '$.run') = :run");
+	strbuf_addstr(&q->sb, " UNION ALL ");
+	add_select(&q->sb, q->st);
+	strbuf_addstr(&q->sb, "chain = ");
+	add_param(q, P_ENGINEERS);
+	strbuf_addf(&q->sb, " AND %skind IN ('" EV_PIN_FAILED "', '" EV_PIN_LOCKED "')",
+		store_sql(q->st, STORE_SQL_NO_INDEX));
+	add_term(q, false, store_sql(q->st, STORE_SQL_PAYLOAD_RUN), "=", P_RUN);
 	if (f->engineer)
-		strbuf_addstr(sb, " AND +actor = :engineer");
+		add_term(q, true, "actor", "=", P_ENGINEER);
 	if (f->kind)
-		strbuf_addstr(sb, " AND +kind = :kind");
+		add_term(q, true, "kind", "=", P_KIND);
 	if (f->since_us)
-		strbuf_addstr(sb, " AND +time_us >= :since");
+		add_term(q, true, "time_us", ">=", P_SINCE);
 	if (f->until_us)
-		strbuf_addstr(sb, " AND +time_us < :until");
+		add_term(q, true, "time_us", "<", P_UNTIL);
 }
 
 /* Only the conditions asked for are in the query, so that SQLite uses the
@@ -77,65 +110,71 @@ static void add_run_pins(struct strbuf *sb, const struct store *st, const struct
  * (time_us, rowid) comes in index order without sorting. An engineer's
  * events are theirs as actor, plus the engineers chain's events about them
  * (their registration by someone else): two ordered streams, merged. */
-static char *audit_sql(const struct store *st, const struct store_audit_filter *f)
+static void audit_sql(struct audit_query *q, const struct store_audit_filter *f)
 {
 	static const struct store_audit_filter none = {0};
 	if (!f)
 		f = &none;
-	struct strbuf sb = {0};
+	struct strbuf *sb = &q->sb;
 	/* The registry's events repeat each run's start and end for verify;
 	 * the trail shows them only when asked for. */
 	bool registry = f->run || (f->kind && registry_kind(f->kind));
 	if (f->engineer) {
-		add_select(&sb, st);
-		strbuf_addstr(&sb, f->run ? "+actor = :engineer" : "actor = :engineer");
+		add_select(sb, q->st);
+		strbuf_addf(sb, "%sactor = ", f->run ? store_sql(q->st, STORE_SQL_NO_INDEX) : "");
+		add_param(q, P_ENGINEER);
 		if (!registry)
-			strbuf_addstr(&sb, " AND chain <> '" EVENT_CHAIN_REGISTRY "'");
-		add_conditions(&sb, f, false);
-		strbuf_addstr(&sb, " UNION ALL ");
-		add_select(&sb, st);
-		strbuf_addstr(&sb, "chain = :engineers AND +target = :engineer AND +actor <> :engineer");
-		add_conditions(&sb, f, false);
+			strbuf_addstr(sb, " AND chain <> '" EVENT_CHAIN_REGISTRY "'");
+		add_conditions(q, f, false);
+		strbuf_addstr(sb, " UNION ALL ");
+		add_select(sb, q->st);
+		strbuf_addstr(sb, "chain = ");
+		add_param(q, P_ENGINEERS);
+		add_term(q, true, "target", "=", P_ENGINEER);
+		add_term(q, true, "actor", "<>", P_ENGINEER);
+		add_conditions(q, f, false);
 	} else {
-		add_select(&sb, st);
-		strbuf_addstr(&sb, registry ? "1" : "chain <> '" EVENT_CHAIN_REGISTRY "'");
-		add_conditions(&sb, f, true);
+		add_select(sb, q->st);
+		/* TRUE: PostgreSQL wants a boolean where SQLite takes 1. */
+		strbuf_addstr(sb, registry ? "TRUE" : "chain <> '" EVENT_CHAIN_REGISTRY "'");
+		add_conditions(q, f, true);
 	}
 	if (f->run && !store_chain_is_registry(f->run))
-		add_run_pins(&sb, st, f);
-	strbuf_addstr(&sb, " ORDER BY time_us, r");
-	return strbuf_detach(&sb);
+		add_run_pins(q, f);
+	strbuf_addstr(sb, " ORDER BY time_us, r");
 }
 
-static void bind_text(sqlite3_stmt *stmt, const char *name, const char *value)
+/* Binds the parameters Q's SQL uses to F's values. */
+static void bind_params(struct db_stmt *stmt, const struct audit_query *q, const struct store_audit_filter *f)
 {
-	int idx = sqlite3_bind_parameter_index(stmt, name);
-	if (idx > 0)
-		sqlite3_bind_text(stmt, idx, value, -1, SQLITE_STATIC);
-}
-
-static void bind_int64(sqlite3_stmt *stmt, const char *name, int64_t value)
-{
-	int idx = sqlite3_bind_parameter_index(stmt, name);
-	if (idx > 0)
-		sqlite3_bind_int64(stmt, idx, value);
+	const char *text[P_COUNT] = {
+		[P_RUN] = f->run, [P_ENGINEER] = f->engineer, [P_ENGINEERS] = EVENT_CHAIN_ENGINEERS, [P_KIND] = f->kind,
+	};
+	for (int p = 0; p < P_COUNT; p++) {
+		if (!q->idx[p])
+			continue;
+		if (p == P_SINCE || p == P_UNTIL)
+			db_bind_int64(stmt, q->idx[p], p == P_SINCE ? f->since_us : f->until_us);
+		else
+			store_bind_str(stmt, q->idx[p], text[p]);
+	}
 }
 
 /* Borrowed text as the char * of struct event's fields: the entry is
  * read-only to its users, and nothing frees it. */
-static char *column(sqlite3_stmt *stmt, int col)
+static char *column(struct db_stmt *stmt, int col)
 {
-	return (char *)store_column_text(stmt, col);
+	return (char *)store_col_str(stmt, col);
 }
 
 /* The columns of AUDIT_COLUMNS after the rowid, borrowed from the statement
  * (valid until its next step): a long trail is not copied a row at a time. */
-static void fill_entry(sqlite3_stmt *stmt, struct store_audit_entry *e)
+static void fill_entry(struct db_stmt *stmt, struct store_audit_entry *e)
 {
 	e->chain = column(stmt, 1);
 	struct event *ev = &e->ev;
-	ev->seq = sqlite3_column_int64(stmt, 2);
-	ev->time_us = sqlite3_column_int64(stmt, 3);
+	ev->seq = db_column_int64(stmt, 2);
+	ev->time_us = db_column_int64(stmt, 3);
 	ev->actor = column(stmt, 4);
 	ev->os_user = column(stmt, 5);
 	ev->host = column(stmt, 6);
@@ -154,19 +193,20 @@ static enum store_status run_exists(struct store *st, const char *run)
 {
 	if (store_chain_is_registry(run))
 		return STORE_OK;
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM runs WHERE id = ?1");
+	struct db_stmt *stmt = store_stmt(st, "SELECT 1 FROM runs WHERE id = ?1");
 	if (!stmt)
-		return STORE_FAILED;
-	store_bind_text(stmt, 1, run);
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc == SQLITE_ROW)
-		return STORE_OK;
-	if (rc == SQLITE_DONE) {
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, run);
+	enum db_rc rc = db_step(stmt);
+	enum store_status s = STORE_OK;
+	if (rc == DB_DONE) {
 		store_set_err(st, "no run %s", run);
-		return STORE_NOT_FOUND;
+		s = STORE_NOT_FOUND;
+	} else if (rc != DB_ROW) {
+		s = store_fail(st, rc, "cannot look up the run");
 	}
-	return store_db_fail(st, "cannot look up the run");
+	db_finalize(stmt);
+	return s;
 }
 
 enum store_status store_audit_each(struct store *st, const struct store_audit_filter *f, store_audit_fn fn, void *user)
@@ -178,31 +218,28 @@ enum store_status store_audit_each(struct store *st, const struct store_audit_fi
 		return s;
 	if (f && f->run)
 		s = run_exists(st, f->run);
-	char *sql = audit_sql(st, f);
-	sqlite3_stmt *stmt = s == STORE_OK ? store_prepare(st, sql) : NULL;
-	free(sql);
+	struct audit_query q = {.st = st};
+	audit_sql(&q, f);
+	struct db_stmt *stmt = s == STORE_OK ? store_stmt(st, q.sb.data) : NULL;
+	strbuf_release(&q.sb);
 	if (!stmt) {
+		if (s == STORE_OK)
+			s = store_last_failure(st);
 		store_rollback(st);
-		return s == STORE_OK ? STORE_FAILED : s;
+		return s;
 	}
-	if (f) {
-		bind_text(stmt, ":run", f->run);
-		bind_text(stmt, ":engineer", f->engineer);
-		bind_text(stmt, ":engineers", EVENT_CHAIN_ENGINEERS);
-		bind_text(stmt, ":kind", f->kind);
-		bind_int64(stmt, ":since", f->since_us);
-		bind_int64(stmt, ":until", f->until_us);
-	}
-	int rc;
+	if (f)
+		bind_params(stmt, &q, f);
+	enum db_rc rc = DB_DONE;
 	bool go_on = true;
-	while (go_on && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while (go_on && (rc = db_step(stmt)) == DB_ROW) {
 		struct store_audit_entry e = {0};
 		fill_entry(stmt, &e);
 		go_on = fn(user, &e);
 	}
-	if (go_on && rc != SQLITE_DONE)
-		s = store_db_fail(st, "cannot read the record");
-	sqlite3_finalize(stmt);
+	if (go_on && rc != DB_DONE)
+		s = store_fail(st, rc, "cannot read the record");
+	db_finalize(stmt);
 	store_rollback(st);
 	return s;
 }
