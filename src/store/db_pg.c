@@ -300,11 +300,15 @@ static enum db_rc pg_begin(struct db *base, bool write)
 	if (rc != DB_OK)
 		return rc;
 	/* The lock is held until the transaction ends; the lock timeout also
-	 * bounds every other lock wait in it, as SQLite's busy timeout does. */
+	 * bounds every other lock wait in it, as SQLite's busy timeout does.
+	 * A writer reads committed rows (each statement sees everything
+	 * committed before it, and nothing can commit while it holds the
+	 * lock); a reader reads one snapshot throughout, as on SQLite, so
+	 * that tables read one after another agree. */
 	const char *sql = write
 		? "BEGIN; SET LOCAL lock_timeout = " DB_PG_STR(DB_PG_LOCK_TIMEOUT_MS)
 		  "; SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK_KEY ")"
-		: "BEGIN";
+		: "BEGIN ISOLATION LEVEL REPEATABLE READ";
 	for (;;) {
 		PGresult *res = PQexec(db->conn, sql);
 		ExecStatusType st = PQresultStatus(res);

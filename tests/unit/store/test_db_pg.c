@@ -231,6 +231,26 @@ static void test_notify(struct db *a)
 	db_close(b);
 }
 
+/* A read transaction reads one moment of the record, as SQLite's does:
+ * what another connection commits meanwhile is not half seen (a verify
+ * or a checkpoint compares tables read one after another). */
+static void test_read_snapshot(struct db *a)
+{
+	struct db *b = open_pg(DB_OPEN_READ_WRITE);
+	CHECK(b != NULL);
+	if (!b)
+		return;
+	CHECK(db_begin(b, false) == DB_OK);
+	CHECK(count_n(b, 7) == 0);
+	CHECK(db_begin(a, true) == DB_OK);
+	CHECK(db_exec(a, "INSERT INTO t_pg (n) VALUES (7)") == DB_OK);
+	CHECK(db_commit(a) == DB_OK);
+	CHECK(count_n(b, 7) == 0);
+	CHECK(db_commit(b) == DB_OK);
+	CHECK(count_n(b, 7) == 1);
+	db_close(b);
+}
+
 static void test_server_restart(struct db *db)
 {
 	/* Cut inside a transaction: DB_UNAVAILABLE, no silent reconnect,
@@ -282,6 +302,7 @@ int main(void)
 		test_statements(db);
 		test_failure_aborts_transaction(db);
 		test_notify(db);
+		test_read_snapshot(db);
 		test_server_restart(db);
 	}
 	db_close(db);
