@@ -4,6 +4,8 @@
  * the resulting schema. */
 #include "store_internal.h"
 #include "db_engine.h"
+
+#include <sqlite3.h>
 #include "schema_pg.h"
 
 #include <assert.h>
@@ -377,6 +379,15 @@ static bool migrate_pg(struct store *st)
 				store_set_err(st, "cannot create the schema in %s: %s", st->path, db_error(st->conn));
 				goto fail;
 			}
+		}
+		/* As migration 4's fill: the registry chain opens with the
+		 * record's id (there is nothing else to register yet). */
+		st->schema = STORE_PG_SCHEMA_VERSION;
+		if (version == 0 && !store_registry_fill(st)) {
+			char *why = xstrdup(st->err);
+			store_set_err(st, "cannot create the schema in %s: %s", st->path, why);
+			free(why);
+			goto fail;
 		}
 		if (!read_version(st, &version))
 			goto fail;

@@ -4,6 +4,8 @@
 #include "store_internal.h"
 #include "db_engine.h"
 
+#include <sqlite3.h>
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -132,7 +134,7 @@ static int set_wal(struct store *st, sqlite3_stmt **stmt)
 	for (int waited = 0; waited <= STORE_BUSY_TIMEOUT_MS; waited += 10) {
 		sqlite3_finalize(*stmt);
 		*stmt = NULL;
-		rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, stmt, NULL);
+		rc = sqlite3_prepare_v2(db_sqlite_handle(st->conn), "PRAGMA journal_mode=WAL", -1, stmt, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(*stmt);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
@@ -145,17 +147,19 @@ static int set_wal(struct store *st, sqlite3_stmt **stmt)
 /* Why opening failed, in words: a full disk is said so, and names the path. */
 static char *open_error(struct store *st)
 {
-	int code = sqlite3_errcode(st->db);
-	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(st->db) == ENOSPC))
+	sqlite3 *h = db_sqlite_handle(st->conn);
+	int code = sqlite3_errcode(h);
+	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(h) == ENOSPC))
 		return xasprintf("cannot open %s: the disk holding it is full; free space there and try again", st->path);
-	return xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(st->db));
+	return xasprintf("cannot open %s: %s", st->path, sqlite3_errmsg(h));
 }
 
 /* Connection settings; the pragmas take no parameters, so they are fixed text. */
 static bool configure(struct store *st, char **err)
 {
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3 *h = db_sqlite_handle(st->conn);
+	sqlite3_busy_timeout(h, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	sqlite3_stmt *stmt = NULL;
 	if (set_wal(st, &stmt) != SQLITE_ROW) {
 		*err = open_error(st);
@@ -170,7 +174,7 @@ static bool configure(struct store *st, char **err)
 		return false;
 	}
 	sqlite3_finalize(stmt);
-	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
+	if (sqlite3_exec(h, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
 		SQLITE_OK) {
 		*err = open_error(st);
 		return false;
@@ -206,11 +210,12 @@ static bool open_read_only(struct store *st, char **err)
 		return false;
 	}
 	close(fd);
+	sqlite3 *h = NULL;
 	bool wal_has_data = false;
-	int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(st->path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-		rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+		sqlite3_busy_timeout(h, STORE_BUSY_TIMEOUT_MS);
+		rc = sqlite3_exec(h, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 	}
 	/* Only a file that cannot be opened for shared reading (no -shm can be
 	 * made) is read as immutable; a busy database is waited for, never read
@@ -221,14 +226,14 @@ static bool open_read_only(struct store *st, char **err)
 		wal_has_data = stat(wal, &sb) == 0 && sb.st_size > 0;
 		free(wal);
 		if (!wal_has_data) {
-			sqlite3_close(st->db);
-			st->db = NULL;
+			sqlite3_close(h);
+			h = NULL;
 			char *uri = sqlite3_mprintf("file:%q?immutable=1", st->path);
-			rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+			rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 			sqlite3_free(uri);
 			if (rc == SQLITE_OK) {
-				sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-				rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+				sqlite3_busy_timeout(h, STORE_BUSY_TIMEOUT_MS);
+				rc = sqlite3_exec(h, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 			}
 		}
 	}
@@ -240,20 +245,50 @@ static bool open_read_only(struct store *st, char **err)
 		*err = xasprintf("cannot read %s: %s-wal holds changes not yet written into it, and they can only be "
 			"read where %s-shm can be created and written (%s); copy %s and %s-wal together into a folder "
 			"you can write and read the copy, or read it as the database's owner", st->path, st->path, st->path,
-			st->db ? sqlite3_errmsg(st->db) : "out of memory", st->path, st->path);
+			h ? sqlite3_errmsg(h) : "out of memory", st->path, st->path);
+		sqlite3_close(h);
 		return false;
 	}
 	if (rc != SQLITE_OK) {
-		*err = xasprintf("cannot read %s: %s", st->path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		*err = xasprintf("cannot read %s: %s", st->path, h ? sqlite3_errmsg(h) : "out of memory");
+		sqlite3_close(h);
 		return false;
 	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	st->conn = db_sqlite_adopt(st->db, st->path);
+	sqlite3_busy_timeout(h, STORE_BUSY_TIMEOUT_MS);
+	st->conn = db_sqlite_adopt(h, st->path);
 	if (!store_check_version(st)) {
 		*err = xstrdup(st->err);
 		return false;
 	}
 	return true;
+}
+
+/* A record on a PostgreSQL server: the database exists (a DBA made it);
+ * the first connection that may write creates the schema in it. Nothing
+ * of a file's checks applies. */
+static struct store *open_pg(const char *location, enum store_mode mode, char **err)
+{
+	struct db *conn = NULL;
+	char *why = NULL;
+	enum db_rc rc = db_open(location, mode == STORE_READ_ONLY ? DB_OPEN_READ_ONLY : DB_OPEN_READ_WRITE, &conn, &why);
+	if (rc != DB_OK) {
+		/* The caller has no status from an open: the words say it. */
+		*err = rc == DB_UNAVAILABLE ? xasprintf("the database cannot be reached: %s", why ? why : "") :
+			xstrdup(why ? why : "cannot open the PostgreSQL record");
+		free(why);
+		return NULL;
+	}
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->conn = conn;
+	st->path = xstrdup(db_location(conn));
+	st->err = xstrdup("");
+	st->read_only = mode == STORE_READ_ONLY;
+	if (st->read_only ? !store_check_version(st) : !store_migrate(st)) {
+		*err = xstrdup(st->err);
+		store_close(st);
+		return NULL;
+	}
+	return st;
 }
 
 struct store *store_open_mode(const char *path, enum store_mode mode, char **err)
@@ -267,10 +302,8 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
 		*err = xstrdup("no database path given");
 		return NULL;
 	}
-	if (db_engine_of(path) == DB_POSTGRES) {
-		*err = xstrdup("PostgreSQL records are not ready in this build");
-		return NULL;
-	}
+	if (db_engine_of(path) == DB_POSTGRES)
+		return open_pg(path, mode, err);
 	struct stat sb;
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		/* A FIFO would block the open forever; a folder is a mistyped path. */
@@ -296,16 +329,17 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
 			goto fail;
 		return st;
 	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		*err = xasprintf("cannot open %s: %s", path,
-			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	sqlite3 *h = NULL;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("cannot open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+		sqlite3_close(h);
 		goto fail;
 	}
 	/* Before anything is written (switching to WAL changes the file's
 	 * header): a mistyped path to another program's database is left as
 	 * it is. */
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	st->conn = db_sqlite_adopt(st->db, st->path);
+	sqlite3_busy_timeout(h, STORE_BUSY_TIMEOUT_MS);
+	st->conn = db_sqlite_adopt(h, st->path);
 	if (store_refuse_foreign(st)) {
 		*err = xstrdup(st->err);
 		goto fail;
@@ -336,11 +370,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	/* The db.h connection owns the SQLite handle once it adopted it. */
-	if (st->conn)
-		db_close(st->conn);
-	else
-		sqlite3_close(st->db);
+	/* On SQLite the connection owns the handle it adopted. */
+	db_close(st->conn);
 	free(st->path);
 	free(st->err);
 	free(st);
@@ -375,52 +406,6 @@ void store_set_err(struct store *st, const char *fmt, ...)
 	va_end(ap);
 	free(st->err);
 	st->err = msg;
-}
-
-enum store_status store_db_fail(struct store *st, const char *what)
-{
-	assert(st && st->db && what);
-	/* SQLite says "disk I/O error" for a full disk met while writing the
-	 * WAL; the system error tells them apart. */
-	int code = sqlite3_errcode(st->db);
-	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(st->db) == ENOSPC))
-		store_set_err(st, "%s: the disk holding %s is full; free space there and try again", what, st->path);
-	else if (code == SQLITE_READONLY && st->read_only)
-		store_set_err(st, "%s: %s is open read-only", what, st->path);
-	else
-		store_set_err(st, "%s: %s", what, sqlite3_errmsg(st->db));
-	return STORE_FAILED;
-}
-
-sqlite3_stmt *store_prepare(struct store *st, const char *sql)
-{
-	assert(st && st->db && sql);
-	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		store_db_fail(st, "cannot prepare a statement");
-		sqlite3_finalize(stmt);
-		return NULL;
-	}
-	return stmt;
-}
-
-int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
-{
-	return sqlite3_bind_text(stmt, idx, s ? s : "", -1, SQLITE_STATIC);
-}
-
-const char *store_column_text(sqlite3_stmt *stmt, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	return s ? s : "";
-}
-
-char *store_column_dup(sqlite3_stmt *stmt, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	if (!s)
-		return xstrdup("");
-	return xstrndup(s, (size_t)sqlite3_column_bytes(stmt, col));
 }
 
 /* SQLite goes on writing to a database file that was unlinked or replaced

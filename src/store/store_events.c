@@ -2,6 +2,8 @@
 #include "store_internal.h"
 #include "db_engine.h"
 
+#include <sqlite3.h>
+
 #include <assert.h>
 #include <inttypes.h>
 #include <limits.h>

@@ -8,8 +8,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <sqlite3.h>
-
 #include "countersign/store.h"
 #include "db.h"
 
@@ -23,9 +21,9 @@
 #define STORE_SCHEMA_ROLES 5
 
 struct store {
-	sqlite3 *db;
-	/* The connection through db.h. On SQLite it wraps (owns) DB above,
-	 * which store.c opened and configured; on PostgreSQL DB is NULL. */
+	/* The connection through db.h. On SQLite it owns the handle store.c
+	 * opened and configured (db_sqlite_adopt); on PostgreSQL db_open
+	 * made it. */
 	struct db *conn;
 	char *path;
 	char *err; /* last error, malloc'd; "" when none */
@@ -105,20 +103,6 @@ struct store {
 
 /* Replaces the last error with a formatted message. */
 void store_set_err(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Sets the last error to "WHAT: <SQLite's message>" and returns STORE_FAILED. */
-enum store_status store_db_fail(struct store *st, const char *what);
-
-/* Prepares SQL; on failure records the error and returns NULL. */
-sqlite3_stmt *store_prepare(struct store *st, const char *sql);
-
-/* Binds S, or binds "" when S is NULL (every text column is NOT NULL). */
-int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
-/* The text of column COL as a malloc'd string ("" for NULL). */
-char *store_column_dup(sqlite3_stmt *stmt, int col);
-/* The text of column COL, "" for NULL: borrowed from the statement and
- * valid until its next step, reset or finalize. */
-const char *store_column_text(sqlite3_stmt *stmt, int col);
-
 /* --- over db.h (st->conn), for both engines --- */
 
 /* True when ST's record is on PostgreSQL. */
@@ -126,8 +110,7 @@ bool store_is_pg(const struct store *st);
 /* Sets the last error to "WHAT: <the engine's message>" for the failure RC
  * of the last db_* call on st->conn and returns STORE_UNAVAILABLE for
  * DB_UNAVAILABLE (the server cannot be reached), else STORE_FAILED (on
- * SQLite with the same words as store_db_fail: a full disk, a read-only
- * file). DB_CONSTRAINT and DB_BUSY are failures too; a caller that expects
+ * SQLite naming a full disk or a file open read-only as such). DB_CONSTRAINT and DB_BUSY are failures too; a caller that expects
  * a constraint checks RC itself. */
 enum store_status store_fail(struct store *st, enum db_rc rc, const char *what);
 /* The status the last store_fail returned (for a caller that got NULL
