@@ -306,17 +306,6 @@ static void remove_file(const char *location)
 	}
 }
 
-/* Begins FROM's read transaction: one snapshot of the whole record
- * (PostgreSQL reads each statement's own snapshot unless asked). */
-static enum db_rc begin_snapshot(struct db *from)
-{
-	enum db_rc rc = db_begin(from, false);
-	if (rc == DB_OK && db_engine(from) == DB_POSTGRES &&
-		(rc = db_exec(from, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")) != DB_OK)
-		db_rollback(from);
-	return rc;
-}
-
 enum store_status store_copy(const char *from_loc, const char *to_loc, struct store_copy_counts *counts, char **err)
 {
 	assert(from_loc && to_loc && err);
@@ -332,7 +321,8 @@ enum store_status store_copy(const char *from_loc, const char *to_loc, struct st
 		goto done;
 	if ((s = open_db(to_loc, DB_OPEN_READ_WRITE, &to, err)) != STORE_OK)
 		goto done;
-	if ((rc = begin_snapshot(from)) != DB_OK) {
+	/* one snapshot of the whole record (db_begin: REPEATABLE READ on PostgreSQL) */
+	if ((rc = db_begin(from, false)) != DB_OK) {
 		s = fail(from, rc, err, "cannot read the record to copy");
 		goto done;
 	}
