@@ -376,25 +376,6 @@ static bool checkpoints_hold(struct verifier *v, const struct checkpoint *cps, s
 	return true;
 }
 
-/* Starts the read transaction verification runs in. PostgreSQL's default
- * (read committed) gives each statement its own snapshot, so a run appended
- * between reading the registry chain and reading the runs would look
- * removed: there the whole verification reads one snapshot. */
-static enum store_status begin_reading(struct store *st)
-{
-	enum store_status s = store_begin(st, false, "cannot start verifying");
-	if (s != STORE_OK)
-		return s == STORE_UNAVAILABLE ? s : STORE_FAILED;
-	if (!store_is_pg(st))
-		return STORE_OK;
-	enum db_rc rc = db_exec(st->conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-	if (rc == DB_OK)
-		return STORE_OK;
-	s = store_fail(st, rc, "cannot start verifying");
-	store_rollback(st);
-	return s;
-}
-
 /* store_verify and store_verify_checkpoint: the checkpoints CPS, when
  * given, are checked first, in the same read transaction. */
 static enum store_status verify_record(struct store *st, const char *run_id, const char *anchor,
@@ -408,10 +389,11 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 		out->why = xasprintf("anchor %s is not a SHA-256 hash (64 hex digits)", v.anchor);
 		return STORE_OK;
 	}
-	/* One read transaction: a concurrent append is either wholly seen or not. */
-	enum store_status began = begin_reading(st);
+	/* One read transaction (on PostgreSQL one snapshot, db_pg.c): a
+	 * concurrent append is either wholly seen or not. */
+	enum store_status began = store_begin(st, false, "cannot start verifying");
 	if (began != STORE_OK)
-		return began;
+		return began == STORE_UNAVAILABLE ? began : STORE_FAILED;
 	char *sql = xasprintf("SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload, prev, hash, "
 		"%s FROM events WHERE chain = ?1 ORDER BY seq", store_sigs_column(st));
 	v.events = verify_prepare(&v, sql, "cannot prepare a statement");

@@ -69,8 +69,33 @@ enum {
 /* One CREATE TRIGGER of the schema, as its text says. */
 struct pg_trigger_def {
 	char name[64], table[64], function[64];
-	int64_t type; /* tgtype's bits */
+	int64_t type;     /* tgtype's bits */
+	char columns[128]; /* UPDATE OF's columns, sorted, space-separated ("" for none) */
+	bool when;        /* it has a WHEN condition */
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The column list "a, b, c" of UPDATE OF, LEN bytes at LIST, sorted and
+ * joined by spaces into OUT (as the catalog query gives it). */
+static void sorted_columns(const char *list, size_t len, char *out, size_t size)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, list);
+	char *cols[16];
+	size_t n = 0;
+	for (char *save = NULL, *c = strtok_r(buf, ", ", &save); c && n < 16; c = strtok_r(NULL, ", ", &save))
+		cols[n++] = c;
+	qsort(cols, n, sizeof(*cols), cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t used = strlen(out);
+		snprintf(out + used, size - used, "%s%s", i ? " " : "", cols[i]);
+	}
+}
 
 /* The word of TEXT at P (up to a space, '(' or the end) into OUT. */
 static void word_at(const char *p, char *out, size_t size)
@@ -99,6 +124,11 @@ static bool parse_trigger(const char *sql, struct pg_trigger_def *t)
 	t->type = (strstr(events, " BEFORE ") ? TG_BEFORE : 0) | (strstr(events, " INSERT") ? TG_INSERT : 0) |
 		(strstr(events, " DELETE") ? TG_DELETE : 0) | (strstr(events, " UPDATE") ? TG_UPDATE : 0) |
 		(strstr(events, " TRUNCATE") ? TG_TRUNCATE : 0) | (strstr(on, "FOR EACH ROW") ? TG_ROW : 0);
+	const char *of = strstr(events, " UPDATE OF ");
+	if (of)
+		sorted_columns(of + strlen(" UPDATE OF "), strlen(of + strlen(" UPDATE OF ")), t->columns,
+			sizeof(t->columns));
+	t->when = strstr(on, " WHEN (") != NULL;
 	return true;
 }
 
@@ -141,7 +171,8 @@ static bool check_one(struct verifier *v, struct db_stmt *stmt, const struct pg_
 	if (strcmp(enabled, "O") != 0 && strcmp(enabled, "A") != 0)
 		*problem = "was disabled";
 	else if (db_column_int64(stmt, 1) != t->type || strcmp(store_col_str(stmt, 2), t->function) != 0 ||
-		!body || strcmp(store_col_str(stmt, 3), body) != 0)
+		!body || strcmp(store_col_str(stmt, 3), body) != 0 || strcmp(store_col_str(stmt, 4), t->columns) != 0 ||
+		(db_column_int64(stmt, 5) != 0) != t->when)
 		*problem = "was replaced by one countersign did not make";
 	return true;
 }
@@ -150,8 +181,14 @@ static bool verify_pg_triggers(struct verifier *v)
 {
 	size_t n = 0;
 	const char *const *sql = store_pg_schema(&n);
-	/* The trigger's own function, by its oid, in the schema the table is in. */
-	struct db_stmt *stmt = verify_prepare(v, "SELECT t.tgenabled, t.tgtype, p.proname, p.prosrc "
+	/* The trigger on the table the store's SQL names (the search path's),
+	 * its function by oid, the columns of UPDATE OF, whether it has a WHEN
+	 * (whose text the server rewrites: an edited condition shows in the
+	 * derived run table's checks). */
+	struct db_stmt *stmt = verify_prepare(v, "SELECT t.tgenabled, t.tgtype, p.proname, p.prosrc, "
+		"coalesce((SELECT string_agg(a.attname::text, ' ' ORDER BY a.attname::text COLLATE \"C\") "
+		"FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr)), ''), "
+		"CASE WHEN t.tgqual IS NULL THEN 0 ELSE 1 END "
 		"FROM pg_catalog.pg_trigger AS t JOIN pg_catalog.pg_proc AS p ON p.oid = t.tgfoid "
 		"WHERE t.tgrelid = to_regclass(?1) AND t.tgname = ?2 AND NOT t.tgisinternal",
 		"cannot read the schema");
@@ -222,8 +259,8 @@ bool verify_report_trigger(struct verifier *v)
 		return verify_fail(v, 0, "the chains verify, but %s (the database was changed outside countersign)",
 			v->guard_problem);
 	return verify_fail(v, 0, "the chains verify, but the derived run table that lists runs is no longer kept up to "
-		"date: %s (the %s was edited outside countersign)", v->trigger_problem,
-		store_is_pg(v->st) ? "database" : "file");
+		"date: %s (the %s outside countersign)", v->trigger_problem,
+		store_is_pg(v->st) ? "database was changed" : "file was edited");
 }
 
 /* Who recorded in the run, by the derived table, against the chain. */
