@@ -33,9 +33,13 @@ char *store_default_path(const char *flag_path);
 
 /* Opens the database at PATH in MODE; when it may write: WAL,
  * synchronous=FULL, foreign_keys=ON, busy timeout, migrations (a created
- * file gets folder 0700, file 0600). Returns NULL with a malloc'd reason in
- * *ERR on failure (a missing file for the two modes that do not create:
- * "no database at PATH"). Free with store_close. */
+ * file gets folder 0700, file 0600). PATH may instead be a PostgreSQL
+ * location (db.h: "postgresql://...", "service=NAME"): the database must
+ * exist, and the first connection that may write creates the schema in an
+ * empty one. Returns NULL with a malloc'd reason in *ERR on failure (a
+ * missing file for the two modes that do not create: "no database at
+ * PATH"; a server that cannot be reached: "the database cannot be
+ * reached: ..."). Free with store_close. */
 struct store *store_open_mode(const char *path, enum store_mode mode, char **err);
 /* store_open_mode(PATH, STORE_CREATE, ERR). */
 struct store *store_open(const char *path, char **err);
