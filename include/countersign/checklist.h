@@ -152,6 +152,8 @@ struct checklist {
 	char *id, *title, *description;
 	struct checklist_variable *variables;
 	size_t n_variables;
+	char **environment;  /* "environment": names runs take from the environment, not declared as variables */
+	size_t n_environment;
 	char *shell, *cwd;
 	int64_t timeout_ms;
 	struct checklist_kv_list env;

@@ -61,6 +61,9 @@ void checklist_destroy(struct checklist *cl)
 		free(v->pattern);
 	}
 	free(cl->variables);
+	for (size_t i = 0; i < cl->n_environment; i++)
+		free(cl->environment[i]);
+	free(cl->environment);
 	free(cl->shell);
 	free(cl->cwd);
 	kv_list_clear(&cl->env);

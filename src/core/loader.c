@@ -14,7 +14,7 @@
 #include "loader_ctx.h"
 
 static const char *const top_fields[] = {
-	"countersign", "id", "title", "description", "variables", "defaults", "window",
+	"countersign", "id", "title", "description", "variables", "environment", "defaults", "window",
 	"notify", "signoffs", "signoff_within", "sections", NULL};
 static const char *const variable_fields[] = {"name", "prompt", "default", "pattern", "secret", NULL};
 static const char *const defaults_fields[] = {"shell", "timeout", "cwd", "env", NULL};
@@ -197,6 +197,30 @@ static void check_duplicate_keys(struct lctx *c, const cJSON *node)
 		lctx_leave(c, saved);
 	}
 	free(keys);
+}
+
+/* "environment": the names a run takes from the environment (a webhook's
+ * secret address, say), so that ${NAME} of them is no surprise to lint. */
+static void load_environment(struct lctx *c, const cJSON *root)
+{
+	struct checklist *cl = c->cl;
+	if (!get_string_array(c, root, "environment", &cl->environment, &cl->n_environment))
+		return;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "environment");
+	size_t saved = lctx_enter_key(c, "environment");
+	for (size_t i = 0; i < cl->n_environment; i++) {
+		const char *name = cl->environment[i];
+		size_t s2 = lctx_enter_index(c, i);
+		const cJSON *node = cJSON_GetArrayItem(arr, (int)i);
+		if (!expand_valid_name(name, strlen(name)))
+			lctx_report(c, DIAG_ERROR, node, false,
+				"\"%s\" is not a valid variable name: use letters, digits and _, not starting with a digit", name);
+		else if (checklist_variable(cl, name))
+			lctx_report(c, DIAG_ERROR, node, false, "\"%s\" is a declared variable; a name taken from the "
+				"environment is not declared under \"variables\"", name);
+		lctx_leave(c, s2);
+	}
+	lctx_leave(c, saved);
 }
 
 static void load_variables(struct lctx *c, const cJSON *root)
@@ -660,6 +684,7 @@ static void load_root(struct lctx *c, const cJSON *root)
 	get_string(c, root, "title", true, &cl->title);
 	get_string(c, root, "description", false, &cl->description);
 	load_variables(c, root);
+	load_environment(c, root);
 	load_defaults_and_window(c, root);
 	load_notify(c, root);
 	load_policy_defaults(c, root);

@@ -354,6 +354,9 @@ static bool on_ref(const char *name, size_t offset, void *data)
 	struct ref_state *st = data;
 	if (checklist_variable(st->c->cl, name))
 		return true;
+	for (size_t i = 0; i < st->c->cl->n_environment; i++)
+		if (strcmp(st->c->cl->environment[i], name) == 0)
+			return true;
 	for (size_t i = 0; i < st->n_warned; i++)
 		if (strcmp(st->warned[i], name) == 0)
 			return true;
@@ -361,7 +364,7 @@ static bool on_ref(const char *name, size_t offset, void *data)
 		st->warned[st->n_warned++] = xstrdup(name);
 	lctx_report_in_string(st->c, DIAG_WARNING, st->node, offset,
 		"${%s} is not a declared variable: it must be set in the environment when a run starts "
-		"(declare it under \"variables\" if it belongs to the run)", name);
+		"(declare it under \"variables\" if it belongs to the run, or list it under \"environment\")", name);
 	return true;
 }
 
