@@ -243,7 +243,9 @@ class Suite:
         self.env.pop("NO_COLOR", None)
         self.env.update({
             "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color",
-            "COUNTERSIGN_DB": os.path.join(self.dir, "cs.db"), "COUNTERSIGN_TEST_PIN_COST": "min",
+            # COUNTERSIGN_E2E_DB: another record location (the pg suite's PostgreSQL)
+            "COUNTERSIGN_DB": os.environ.get("COUNTERSIGN_E2E_DB") or os.path.join(self.dir, "cs.db"),
+            "COUNTERSIGN_TEST_PIN_COST": "min",
             "HOME": self.dir, "XDG_DATA_HOME": os.path.join(self.dir, "data"),
         })
         self.terms = []
