@@ -479,7 +479,10 @@ enum store_status store_fail(struct store *st, enum db_rc rc, const char *what)
 	assert(st && st->conn && what);
 	st->fail_status = rc == DB_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_FAILED;
 	if (store_is_pg(st)) {
-		store_set_err(st, "%s: %s", what, db_error(st->conn));
+		/* the words a front end prints for a server it cannot reach, as an
+		 * open that fails says them */
+		store_set_err(st, "%s: %s%s", what, rc == DB_UNAVAILABLE ? "the database cannot be reached: " : "",
+			db_error(st->conn));
 		return st->fail_status;
 	}
 	/* SQLite says "disk I/O error" for a full disk met while writing the

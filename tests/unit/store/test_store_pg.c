@@ -195,6 +195,43 @@ static void test_read_back(struct store *st, const struct store_run_row *run, co
 	checkpoint_clear(&cp);
 }
 
+/* Runs tests/pg/pg_tmp CMD on the test's cluster; its exit status. */
+static int pg_tmp(const char *cmd)
+{
+	const char *script = getenv("COUNTERSIGN_PG_TMP"), *dir = getenv("COUNTERSIGN_TEST_PG_DIR");
+	if (!script || !dir)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl(script, script, cmd, dir, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The server gone in the middle of a command's work: the store says so in
+ * the words the front ends print ("the database cannot be reached"), with
+ * the status they map to exit 3, and reads again once it is back. */
+static void test_server_gone(struct store *st, const char *run_id)
+{
+	if (pg_tmp("halt") != 0) {
+		CHECK(!"pg_tmp halt");
+		return;
+	}
+	struct store_run_row got;
+	CHECK(store_get_run(st, run_id, &got) == STORE_UNAVAILABLE);
+	CHECK(strstr(store_error(st), "the database cannot be reached") != NULL);
+	if (!strstr(store_error(st), "the database cannot be reached"))
+		fprintf(stderr, "server gone: %s\n", store_error(st));
+	CHECK(pg_tmp("start") == 0);
+	CHECK(store_get_run(st, run_id, &got) == STORE_OK);
+	store_run_row_clear(&got);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -270,6 +307,7 @@ int main(void)
 	}
 	free(err);
 	store_close(ro);
+	test_server_gone(st, run.id);
 	store_run_row_clear(&run);
 	store_close(st);
 	return check_report();
