@@ -594,8 +594,14 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *da
 			w->doc->b[w->target].line = line;
 		if (w->target >= 0 && w->doc->b[w->target].kind == BLK_CODE) {
 			w->code_end = text + size;
-			if (!w->doc->b[w->target].content_line)
-				w->doc->b[w->target].content_line = line;
+			if (!w->doc->b[w->target].content_line) {
+				/* blank lines before it came as newlines that point nowhere
+				 * in the text: the code starts that many lines earlier */
+				int blank = 0;
+				for (size_t i = 0; i < w->buf.len; i++)
+					blank += w->buf.data[i] == '\n';
+				w->doc->b[w->target].content_line = line - blank;
+			}
 		}
 	}
 	if (w->in_html) {
