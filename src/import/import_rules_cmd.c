@@ -123,7 +123,7 @@ static void segments_parse(const char *cmd, struct segments *ss)
 		}
 		if (c == '|' && p[1] != '|') {
 			seg = segment_new(ss, true);
-		} else if (c == '&' && p[1] != '&' && (p == cmd || p[-1] != '&') && p[-1] != '>' && p[1] != '>') {
+		} else if (c == '&' && p[1] != '&' && p[1] != '>' && (p == cmd || (p[-1] != '&' && p[-1] != '>'))) {
 			seg->background = true;
 			seg = segment_new(ss, false);
 		} else if (c == ';' || c == '\n' || c == '(' || c == ')' || c == '`' || c == '|' || c == '&') {
