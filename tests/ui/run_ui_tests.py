@@ -41,10 +41,12 @@ def normalise(text, run_ids, work):
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "YYYY-MM-DD", text)
     text = re.sub(r"\b\d{2}:\d{2}:\d{2}\b", "hh:mm:ss", text)
     text = re.sub(r"\b\d{2}:\d{2}\b", "hh:mm", text)
+    # hashes first: a digest's shown end may be all digits and a "d"
+    # (…0372915d), which the durations' pattern would take for days
+    text = re.sub(r"\b[0-9a-f]{8,}\b", "HEX", text)
     # durations (12ms, 3s, 1m30s, -2s; estimates too, consistently) with the
     # padding before them, which varies with their width
     text = re.sub(r" *-?\b(?:\d+ms|(?:\d+[dhm])*\d+[dhms])\b", " Nt", text)
-    text = re.sub(r"\b[0-9a-f]{8,}\b", "HEX", text)
     return text
 
 
