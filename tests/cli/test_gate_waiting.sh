@@ -92,12 +92,16 @@ expect_in out "(within 1s)" "watch prints the notice: within what"
 expect_in out "it still needs" "watch prints the notice: what the gate still needs"
 expect_eq "$(grep -c 'has waited' "$T/watch.out")" 1 "one line for one notice, though two processes looked"
 
-wait_until '[ "$(deliveries "$W" | grep -c "gate_waiting gate 1")" -ge 1 ]' 20
+# The notice is the current interval's: the first, or a later one when the
+# first watch started late (a slow machine, valgrind): only the latest is sent.
+wait_until '[ "$(deliveries "$W" | grep -c "gate_waiting gate ")" -ge 1 ]' 20
 deliveries "$W" >"$T/out"
-expect_eq "$(grep -c '^gate_waiting gate 1$' "$T/out")" 1 "exactly one notification for the first interval"
+k=$(awk 'NR == 1 {print $3}' "$T/out")
+expect_eq "$(grep -c "^gate_waiting gate $k\$" "$T/out")" 1 "exactly one notification for the interval sent ($k)"
+expect_eq "$(wc -l <"$T/out")" 1 "one notification in all, though two processes looked"
 expect_eq "$(grep -vc '^gate_waiting gate [0-9]*$' "$T/out")" 0 "nothing but gate_waiting is delivered"
 events "$W" >"$T/out"
-expect_eq "$(grep -c '^system gate 1$' "$T/out")" 1 "notice 1 is one system event in the record"
+expect_eq "$(grep -c "^system gate $k\$" "$T/out")" 1 "notice $k is one system event in the record"
 expect_eq "$(wc -l <"$T/out")" "$(deliveries "$W" | wc -l)" "each recorded notice was delivered once"
 
 # The signed run: its items were done before W's, so its interval has
