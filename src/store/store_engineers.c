@@ -178,25 +178,38 @@ cleanup:
 	return s;
 }
 
-/* NAME's current public key into CURRENT ("" for none); STORE_NOT_FOUND for
- * an unknown NAME. Inside the caller's transaction. */
-static enum store_status current_key(struct store *st, const char *name, char current[SIGN_KEY_HEX])
+enum store_status store_engineer_column(struct store *st, const char *name, const char *column, char **out)
 {
-	struct db_stmt *stmt = store_stmt(st, "SELECT public_key FROM engineers WHERE name = ?1");
+	*out = NULL;
+	char *sql = xasprintf("SELECT %s FROM engineers WHERE name = ?1", column);
+	struct db_stmt *stmt = store_stmt(st, sql);
+	free(sql);
 	if (!stmt)
 		return store_last_failure(st);
 	store_bind_str(stmt, 1, name);
 	enum store_status s = STORE_OK;
 	enum db_rc rc = db_step(stmt);
 	if (rc == DB_ROW) {
-		snprintf(current, SIGN_KEY_HEX, "%s", store_col_str(stmt, 0));
+		*out = store_col_dup(stmt, 0);
 	} else if (rc == DB_DONE) {
 		store_set_err(st, "no engineer %s", name);
 		s = STORE_NOT_FOUND;
 	} else {
-		s = store_fail(st, rc, "cannot read the engineer's key");
+		s = store_fail(st, rc, "cannot read the engineer");
 	}
 	db_finalize(stmt);
+	return s;
+}
+
+/* NAME's current public key into CURRENT ("" for none); STORE_NOT_FOUND for
+ * an unknown NAME. Inside the caller's transaction. */
+static enum store_status current_key(struct store *st, const char *name, char current[SIGN_KEY_HEX])
+{
+	char *key = NULL;
+	enum store_status s = store_engineer_column(st, name, "public_key", &key);
+	if (s == STORE_OK)
+		snprintf(current, SIGN_KEY_HEX, "%s", key);
+	free(key);
 	return s;
 }
 

@@ -196,6 +196,12 @@ struct cJSON;
  * (store_engineers.c). */
 enum store_status store_add_heads(struct store *st, struct cJSON *obj);
 
+/* One column (COLUMN, a name written in the code, never input) of engineer
+ * NAME's row into *OUT (malloc'd, the caller frees; "" for NULL), inside the
+ * caller's transaction. STORE_NOT_FOUND, with the error set, for an unknown
+ * NAME. */
+enum store_status store_engineer_column(struct store *st, const char *name, const char *column, char **out);
+
 /* store_roles.c: roles as the engineers table keeps them, a JSON array of
  * names. Parses TEXT into *OUT (malloc'd strings, sorted, duplicates
  * dropped; free with store_roles_free); false, with none, when TEXT is not

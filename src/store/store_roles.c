@@ -114,25 +114,14 @@ static enum store_status read_roles(struct store *st, const char *name, char ***
 {
 	*roles = NULL;
 	*n = 0;
-	struct db_stmt *stmt = store_stmt(st, "SELECT roles FROM engineers WHERE name = ?1");
-	if (!stmt)
-		return store_last_failure(st);
-	store_bind_str(stmt, 1, name);
-	enum store_status s = STORE_OK;
-	enum db_rc rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		if (!store_roles_parse(store_col_str(stmt, 0), roles, n)) {
-			store_set_err(st, "the roles recorded for %s are not a list of names: the database was damaged "
-				"or edited; run 'countersign verify'", name);
-			s = STORE_REFUSED;
-		}
-	} else if (rc == DB_DONE) {
-		store_set_err(st, "no engineer %s", name);
-		s = STORE_NOT_FOUND;
-	} else {
-		s = store_fail(st, rc, "cannot read the engineer's roles");
+	char *text = NULL;
+	enum store_status s = store_engineer_column(st, name, "roles", &text);
+	if (s == STORE_OK && !store_roles_parse(text, roles, n)) {
+		store_set_err(st, "the roles recorded for %s are not a list of names: the database was damaged "
+			"or edited; run 'countersign verify'", name);
+		s = STORE_REFUSED;
 	}
-	db_finalize(stmt);
+	free(text);
 	return s;
 }
 
