@@ -13,6 +13,11 @@ never include pin.h. A layer's private header (src/LAYER/x.h) is its own,
 but for the few named in SHARED. A system library's header stays in its
 layer: sqlite3.h in store, curl in net, curses in ui.
 
+SHA-256 is computed in one place, src/core/sha256.c (countersign/sha256.h):
+no other file of src/, include/, tests/ or bench/ calls libsodium's or
+libcrypto's SHA-256 or includes an OpenSSL header, but for the unit test
+that compares the module with libsodium's (SHA256_REFERENCE).
+
 The link checks (layer-check-LAYER in src/LAYER/meson.build) do the same for
 calls; this script is the layer-includes target of the build and a test of
 the layers suite.
@@ -41,7 +46,8 @@ BELOW = {
 # The layer of each public header; a new header must be placed here.
 PUBLIC = {
     'core': ['checklist', 'clock', 'diag', 'duration', 'engine', 'event', 'exitcode', 'expand', 'outline',
-             'pin', 'redact', 'regex_check', 'reporter', 'sanitize', 'sign', 'checkpoint', 'utf8', 'util', 'wrap'],
+             'pin', 'redact', 'regex_check', 'reporter', 'sanitize', 'sha256', 'sign', 'checkpoint', 'utf8', 'util',
+             'wrap'],
     'store': ['store', 'store_copy', 'store_types'],
     'net': ['net'],
     'run': ['exec', 'runner', 'session', 'vars'],
@@ -71,6 +77,10 @@ SYSTEM = [(re.compile(r'^sqlite3\.h$'), 'store'), (re.compile(r'^curl/'), 'net')
 SRC_ROOT_FILES = {'main.c': 'cli', 'layer_check.c': 'core'}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+
+SHA256_HOME = 'src/core/sha256.c'
+SHA256_REFERENCE = 'tests/unit/core/test_sha256.c'
+SHA256_OTHER = re.compile(r'\b(crypto_hash_sha256\w*|EVP_sha256|SHA256(?:_Init|_Update|_Final)?\s*\()|<openssl/')
 
 
 def file_layer(rel):
@@ -106,8 +116,16 @@ def check_include(rel, layer, quote, name):
     return None
 
 
-def source_files(root):
-    for top in ('src', 'include/countersign'):
+def sha256_problems(rel, text):
+    """Each line of REL that computes SHA-256 without the module, as FILE:LINE: message."""
+    if rel in (SHA256_HOME, SHA256_REFERENCE):
+        return []
+    return [f'{rel}:{lineno}: {m.group(0).strip()}: SHA-256 goes through countersign/sha256.h ({SHA256_HOME})'
+            for lineno, line in enumerate(text.splitlines(), 1) for m in [SHA256_OTHER.search(line)] if m]
+
+
+def source_files(root, tops=('src', 'include/countersign')):
+    for top in tops:
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
             dirnames.sort()
             for f in sorted(filenames):
@@ -129,14 +147,22 @@ def main():
             problems.append(f'{rel}:1: in no layer: place it in a layer folder, or its header in PUBLIC')
             continue
         with open(os.path.join(args.root, rel), encoding='utf-8', errors='replace') as f:
-            for lineno, line in enumerate(f, 1):
-                m = INCLUDE.match(line)
-                if not m:
-                    continue
-                checked += 1
-                why = check_include(rel, layer, m.group(1), m.group(2))
-                if why:
-                    problems.append(f'{rel}:{lineno}: {why}')
+            text = f.read()
+        problems.extend(sha256_problems(rel, text))
+        for lineno, line in enumerate(text.splitlines(), 1):
+            m = INCLUDE.match(line)
+            if not m:
+                continue
+            checked += 1
+            why = check_include(rel, layer, m.group(1), m.group(2))
+            if why:
+                problems.append(f'{rel}:{lineno}: {why}')
+    # The tests and benchmarks are in no layer, but hash through the module
+    # too (a copy of the tree without them is checked as it is).
+    for rel in source_files(args.root, ('tests', 'bench')):
+        read.append(os.path.join(args.root, rel))
+        with open(os.path.join(args.root, rel), encoding='utf-8', errors='replace') as f:
+            problems.extend(sha256_problems(rel, f.read()))
     for p in problems:
         print(p, file=sys.stderr)
     if checked == 0:
@@ -146,13 +172,15 @@ def main():
         with open(args.depfile, 'w') as f:
             f.write((args.stamp or 'layer-includes') + ': ' + ' '.join(read) + '\n')
     if problems:
-        print(f'check_layers: {len(problems)} include(s) go the wrong way (CONTRIBUTING.md, "The layers")',
+        print(f'check_layers: {len(problems)} include(s) or SHA-256 call(s) go the wrong way'
+              ' (CONTRIBUTING.md, "The layers")',
               file=sys.stderr)
         return 1
     if args.stamp:
         with open(args.stamp, 'w') as f:
             f.write(f'{checked} includes checked\n')
-    print(f'check_layers: {checked} includes in {len(read)} files go down the layers')
+    print(f'check_layers: {checked} includes go down the layers; of {len(read)} files, only {SHA256_HOME}'
+          ' computes SHA-256')
     return 0
 
 

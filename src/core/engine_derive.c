@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "countersign/sha256.h"
 #include "engine_internal.h"
 
 static void refresh_items(struct engine *e, size_t s, int64_t now_us)
@@ -25,18 +24,16 @@ static void refresh_items(struct engine *e, size_t s, int64_t now_us)
 static void compute_digest(struct engine *e, size_t s)
 {
 	const struct checklist_section *sec = &e->cl->sections[s];
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
+	struct sha256 *st = sha256_create();
 	for (size_t i = 0; i < sec->n_items; i++) {
 		const struct engine_item_state *is = &e->items[s][i];
 		const char *h = is->gate_seq ? is->gate_hash : "-";
-		crypto_hash_sha256_update(&st, (const unsigned char *)sec->items[i].id, strlen(sec->items[i].id) + 1);
-		crypto_hash_sha256_update(&st, (const unsigned char *)h, strlen(h));
-		crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+		sha256_update(st, sec->items[i].id, strlen(sec->items[i].id) + 1);
+		sha256_update(st, h, strlen(h));
+		sha256_update(st, "\n", 1);
 	}
-	unsigned char d[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, d);
-	sodium_bin2hex(e->sections[s].digest, EVENT_HASH_HEX, d, sizeof(d));
+	sha256_final_hex(st, e->sections[s].digest);
+	sha256_destroy(st);
 }
 
 bool engine_is_executor(const struct engine_section_state *ss, const char *name)

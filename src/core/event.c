@@ -1,4 +1,5 @@
 #include "countersign/event.h"
+#include "countersign/sha256.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -59,58 +60,56 @@ void event_array_free(struct event *evs, size_t n)
 	free(evs);
 }
 
-static void put_u64(crypto_hash_sha256_state *st, uint64_t v)
+static void put_u64(struct sha256 *st, uint64_t v)
 {
 	unsigned char b[8];
 	for (int i = 7; i >= 0; i--) {
 		b[i] = (unsigned char)(v & 0xff);
 		v >>= 8;
 	}
-	crypto_hash_sha256_update(st, b, sizeof(b));
+	sha256_update(st, b, sizeof(b));
 }
 
-static void put_field(crypto_hash_sha256_state *st, const char *s)
+static void put_field(struct sha256 *st, const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
 	put_u64(st, len);
 	if (len)
-		crypto_hash_sha256_update(st, (const unsigned char *)s, len);
+		sha256_update(st, s, len);
 }
+
+_Static_assert(EVENT_HASH_HEX == SHA256_HEX, "an event hash is a SHA-256 in hex");
 
 bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX])
 {
 	assert(ev && out);
 	/* prev is read as a C string: it must end within its buffer. */
 	assert(memchr(ev->prev, '\0', EVENT_HASH_HEX));
-	unsigned char prev[crypto_hash_sha256_BYTES];
+	unsigned char prev[SHA256_BYTES];
 	size_t bin_len = 0;
 	if (sodium_hex2bin(prev, sizeof(prev), ev->prev, strlen(ev->prev), NULL, &bin_len, NULL) != 0 ||
 		bin_len != sizeof(prev))
 		return false;
 	static const char tag[] = "countersign-event-v1";
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)tag, sizeof(tag) - 1);
-	put_u64(&st, (uint64_t)ev->seq);
-	crypto_hash_sha256_update(&st, prev, sizeof(prev));
-	put_u64(&st, (uint64_t)ev->time_us);
-	put_field(&st, ev->actor);
-	put_field(&st, ev->os_user);
-	put_field(&st, ev->host);
-	put_field(&st, ev->tty);
-	put_field(&st, ev->kind);
-	put_field(&st, ev->target);
-	put_field(&st, ev->payload);
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&st, digest);
-	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
+	struct sha256 *st = sha256_create();
+	sha256_update(st, tag, sizeof(tag) - 1);
+	put_u64(st, (uint64_t)ev->seq);
+	sha256_update(st, prev, sizeof(prev));
+	put_u64(st, (uint64_t)ev->time_us);
+	put_field(st, ev->actor);
+	put_field(st, ev->os_user);
+	put_field(st, ev->host);
+	put_field(st, ev->tty);
+	put_field(st, ev->kind);
+	put_field(st, ev->target);
+	put_field(st, ev->payload);
+	sha256_final_hex(st, out);
+	sha256_destroy(st);
 	return true;
 }
 
 void event_sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX])
 {
 	assert(out && (bytes || len == 0));
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(digest, bytes, len);
-	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
+	sha256_hex(bytes, len, out);
 }

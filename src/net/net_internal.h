@@ -6,6 +6,7 @@
 
 #include "countersign/net.h"
 #include "countersign/redact.h"
+#include "countersign/sha256.h"
 #include "countersign/util.h"
 
 #include <cjson/cJSON.h>
@@ -20,7 +21,7 @@ struct xfer {
 	struct strbuf body;       /* the first KEEP bytes of the response body */
 	size_t keep;
 	uint64_t total;           /* response body bytes */
-	crypto_hash_sha256_state sha;
+	struct sha256 *sha;       /* of the response body */
 	char errbuf[CURL_ERROR_SIZE];
 	int64_t started_us;       /* wall clock */
 	int64_t timeout_ms;

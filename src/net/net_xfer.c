@@ -22,7 +22,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
 	struct xfer *x = user;
 	size_t len = size * nmemb;
-	crypto_hash_sha256_update(&x->sha, (const unsigned char *)data, len);
+	sha256_update(x->sha, data, len);
 	x->total += len;
 	if (x->body.len < x->keep) {
 		size_t room = x->keep - x->body.len;
@@ -73,7 +73,7 @@ struct xfer *xfer_new(const struct xfer_spec *sp, char **err)
 	x->insecure = sp->insecure;
 	x->timeout_ms = sp->timeout_ms;
 	x->started_us = clock_wall_us();
-	crypto_hash_sha256_init(&x->sha);
+	x->sha = sha256_create();
 	CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, sp->url);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -113,6 +113,7 @@ void xfer_free(struct xfer *x)
 		return;
 	curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
+	sha256_destroy(x->sha);
 	free(x->post);
 	strbuf_release(&x->body);
 	free(x);
@@ -208,10 +209,7 @@ void xfer_outcome(struct xfer *x, CURLcode code, struct xfer_outcome *o)
 	curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &o->port);
 	o->url = net_url_without_userinfo(url ? url : "");
 	o->ip = ip && ip[0] ? xstrdup(ip) : NULL;
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state copy = x->sha;
-	crypto_hash_sha256_final(&copy, digest);
-	sodium_bin2hex(o->sha256, sizeof(o->sha256), digest, sizeof(digest));
+	sha256_peek_hex(x->sha, o->sha256);
 	if (code != CURLE_OK) {
 		o->verdict = code == CURLE_OPERATION_TIMEDOUT ? "timeout" : "error";
 		o->error = error_text(x, code);

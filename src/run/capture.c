@@ -9,7 +9,7 @@
 void capture_init(struct capture *c, const char *const *secrets)
 {
 	memset(c, 0, sizeof(*c));
-	crypto_hash_sha256_init(&c->sha);
+	c->sha = sha256_create();
 	c->redactor = redactor_create(secrets);
 	redactor_stream_init(&c->stream, c->redactor);
 }
@@ -20,6 +20,7 @@ void capture_release(struct capture *c)
 		return;
 	redactor_stream_release(&c->stream);
 	redactor_destroy(c->redactor);
+	sha256_destroy(c->sha);
 	strbuf_release(&c->out);
 	free(c->head);
 	free(c->tail);
@@ -52,7 +53,7 @@ static void record(struct capture *c, const char *data, size_t len)
 	if (len == 0)
 		return;
 	c->total += len;
-	crypto_hash_sha256_update(&c->sha, (const unsigned char *)data, len);
+	sha256_update(c->sha, data, len);
 	if (c->head_len < RUNNER_HEAD_BYTES) {
 		if (!c->head)
 			c->head = xmalloc(RUNNER_HEAD_BYTES);
@@ -110,9 +111,7 @@ void capture_finish(struct capture *c, struct runner_result *res)
 	assert(c->stream.carry.len == 0);
 	/* The head and the tail never hold more than went by. */
 	assert(c->head_len <= RUNNER_HEAD_BYTES && c->head_len + c->tail_len <= c->total);
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&c->sha, digest);
-	sodium_bin2hex(res->sha256, sizeof(res->sha256), digest, sizeof(digest));
+	sha256_final_hex(c->sha, res->sha256);
 
 	res->total_bytes = c->total;
 	res->omitted = c->total - c->head_len - c->tail_len;

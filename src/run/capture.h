@@ -7,9 +7,9 @@
 
 #include "countersign/redact.h"
 #include "countersign/runner.h"
+#include "countersign/sha256.h"
 #include "countersign/util.h"
 
-#include <sodium.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +20,7 @@ struct capture {
 	char *tail;                /* ring of RUNNER_TAIL_BYTES, allocated once the head is full */
 	size_t tail_pos, tail_len; /* next write index; bytes held */
 	uint64_t total;
-	crypto_hash_sha256_state sha;
+	struct sha256 *sha;
 
 	struct redactor *redactor;      /* the secrets, copied */
 	struct redactor_stream stream;  /* holds back bytes that may begin a secret */
@@ -28,7 +28,7 @@ struct capture {
 };
 
 /* Prepares C; SECRETS (NULL-terminated, may be NULL; empty strings ignored)
- * are copied. sodium_init() must have been called. */
+ * are copied. Release with capture_release. */
 void capture_init(struct capture *c, const char *const *secrets);
 
 /* Redacts and records DATA[0..LEN). *OUT / *OUT_LEN receive the redacted

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "countersign/clock.h"
+#include "countersign/sha256.h"
 #include "countersign/util.h"
 
 #define RUN_ID_CHARS 10
@@ -93,11 +94,11 @@ void store_run_row_array_free(struct store_run_row *rows, size_t n)
 	free(rows);
 }
 
-static void hash_field(crypto_hash_sha256_state *h, const char *s)
+static void hash_field(struct sha256 *h, const char *s)
 {
 	if (s)
-		crypto_hash_sha256_update(h, (const unsigned char *)s, strlen(s));
-	crypto_hash_sha256_update(h, (const unsigned char *)"", 1);
+		sha256_update(h, s, strlen(s));
+	sha256_update(h, "", 1);
 }
 
 void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX])
@@ -106,15 +107,13 @@ void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]
 	assert(run && out && memchr(run->nonce, '\0', sizeof(run->nonce)));
 	char started[24];
 	snprintf(started, sizeof(started), "%" PRId64, run->started_us);
-	crypto_hash_sha256_state h;
-	crypto_hash_sha256_init(&h);
-	hash_field(&h, run->id);
-	hash_field(&h, run->checklist_sha);
-	hash_field(&h, started);
-	hash_field(&h, run->nonce);
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&h, digest);
-	sodium_bin2hex(out, EVENT_HASH_HEX, digest, sizeof(digest));
+	struct sha256 *h = sha256_create();
+	hash_field(h, run->id);
+	hash_field(h, run->checklist_sha);
+	hash_field(h, started);
+	hash_field(h, run->nonce);
+	sha256_final_hex(h, out);
+	sha256_destroy(h);
 }
 
 /* The columns RUN_SELECT gives, in order. */

@@ -108,5 +108,14 @@ inject src/core/util.c '<sqlite3.h>'
 inject include/countersign/util.h '"countersign/session.h"'
 expect_built "includes restored" layer-includes
 
+# SHA-256 anywhere but src/core/sha256.c: libcrypto's header, libsodium's call
+inject src/run/capture.c '<openssl/evp.h>'
+cp "$tmp/src/src/store/store_runs.c" "$tmp/saved"
+printf 'void store_wrong_hash(unsigned char *d);\nvoid store_wrong_hash(unsigned char *d)\n{\n\tcrypto_hash_sha256(d, d, 0);\n}\n' \
+	>>"$tmp/src/src/store/store_runs.c"
+expect_refused "store_runs.c calls libsodium's SHA-256" layer-includes "SHA-256 goes through countersign/sha256.h"
+cp "$tmp/saved" "$tmp/src/src/store/store_runs.c"
+expect_built "SHA-256 restored" layer-includes
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

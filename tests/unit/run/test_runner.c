@@ -8,6 +8,7 @@
 #include "countersign/clock.h"
 #include "countersign/event.h"
 #include "countersign/runner.h"
+#include "countersign/sha256.h"
 #include "countersign/util.h"
 
 #include <ctype.h>
@@ -32,7 +33,7 @@ struct outcome {
 	struct runner_result res;  /* output and error taken over */
 	struct strbuf stream;      /* what on_output delivered */
 	size_t chunks;
-	crypto_hash_sha256_state stream_sha;
+	struct sha256 *stream_sha;
 	uint64_t stream_bytes;
 };
 
@@ -52,7 +53,7 @@ static void on_output(int job, const char *data, size_t len, void *user)
 		ctx->on_output_after_done = true;
 	o->chunks++;
 	o->stream_bytes += len;
-	crypto_hash_sha256_update(&o->stream_sha, (const unsigned char *)data, len);
+	sha256_update(o->stream_sha, data, len);
 	if (!ctx->hash_only)
 		strbuf_add(&o->stream, data, len);
 }
@@ -73,7 +74,7 @@ static struct runner *new_runner(struct ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	for (int i = 0; i <= MAX_JOBS; i++)
-		crypto_hash_sha256_init(&ctx->jobs[i].stream_sha);
+		ctx->jobs[i].stream_sha = sha256_create();
 	return runner_create(on_output, on_done, ctx);
 }
 
@@ -83,6 +84,8 @@ static void ctx_release(struct ctx *ctx)
 		free(ctx->jobs[i].res.output);
 		free(ctx->jobs[i].res.error);
 		strbuf_release(&ctx->jobs[i].stream);
+		sha256_destroy(ctx->jobs[i].stream_sha);
+		ctx->jobs[i].stream_sha = NULL;
 	}
 }
 
@@ -482,10 +485,8 @@ static void test_large_output(void)
 		event_sha256_hex(want, len, sha);
 		CHECK_STR(o->res.sha256, sha);
 		/* on_output saw every byte, in order. */
-		unsigned char digest[crypto_hash_sha256_BYTES];
-		char streamed[65];
-		crypto_hash_sha256_final(&o->stream_sha, digest);
-		sodium_bin2hex(streamed, sizeof(streamed), digest, sizeof(digest));
+		char streamed[SHA256_HEX];
+		sha256_final_hex(o->stream_sha, streamed);
 		CHECK(o->stream_bytes == len);
 		CHECK_STR(streamed, sha);
 	}
