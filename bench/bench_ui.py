@@ -119,7 +119,7 @@ def first_frame_record(s):
     """The home screen's first frame on a record of a million events."""
     path, builder = text_option("--record"), text_option("--record-builder")
     if not path or not builder:
-        return
+        return None
     path = os.path.abspath(path)  # the interface runs in the suite's folder
     subprocess.run([builder, path], check=True)
     times = []
@@ -130,7 +130,7 @@ def first_frame_record(s):
         if took is None:
             print("first-frame-record: the home screen did not list the runs within 120 s\n" + t.text())
             t.close()
-            return
+            return None
         times.append(time.monotonic() - start)
         t.send("q")
         t.wait_exit()
@@ -139,9 +139,14 @@ def first_frame_record(s):
           "(best of 5; all: %s; target %d ms: %s)" % (ms(min(times)), ", ".join(ms(x) for x in times),
                                                       FIRST_FRAME_TARGET_MS,
                                                       "met" if min(times) * 1000 < FIRST_FRAME_TARGET_MS else "MISSED"))
+    return times
 
 
 def session(s):
+    """Returns what it measured (bench/run reads it): 'latency' (seconds of
+    each press), 'idle' (the interface's /proc status once the run screen
+    shows), 'flood' and 'long' (after the flood, after the long session)."""
+    found = {}
     burst = "head -c 400000 /dev/zero | tr -c z z | fold -w 100"
     items = [{"id": "flood", "title": "Floods output", "kind": "command",
               "run": "yes 'flooding the output pane'", "required": False},
@@ -153,7 +158,8 @@ def session(s):
     t, run = s.open_run(path, rows=40)
     if run is None:
         print("session: the run screen did not show\n" + t.text())
-        return
+        return found
+    found["idle"] = proc_status(t.proc.pid)
     # key latency under a flood
     t.send("\t\r")
     t.wait_for("running work/flood")
@@ -173,6 +179,7 @@ def session(s):
             break
         lat.append(time.monotonic() - start)
         t.settle(quiet=0.01, timeout=0.2)
+    found["latency"] = lat
     if lat:
         med, p95 = statistics.median(lat), percentile(lat, 95)
         print("key-latency: %d presses while a check floods output: median %s, p95 %s, max %s (target %d ms: %s)"
@@ -183,7 +190,7 @@ def session(s):
         t.send("k")
     t.send("c")
     t.wait_for(lambda t: "cancelled: work/flood" in t.text(), timeout=15)
-    mem_flood = proc_status(t.proc.pid)
+    mem_flood = found["flood"] = proc_status(t.proc.pid)
     flood_time = time.monotonic() - flood_start
     db = sqlite3.connect("file:%s?mode=ro" % s.env["COUNTERSIGN_DB"], uri=True)
     row = db.execute("SELECT payload FROM events WHERE chain = ? AND kind = 'check_finished' AND target = ?",
@@ -211,7 +218,8 @@ def session(s):
             t.send("k" * N_ITEMS)
             t.wait_for(lambda t: "─ other " in t.text())
     took = time.monotonic() - start
-    mem = proc_status(t.proc.pid)
+    mem = found["long"] = proc_status(t.proc.pid)
+    found["checks"] = done
     print("memory: after the flood check: VmRSS %d KiB, VmHWM %d KiB" % (mem_flood["VmRSS"], mem_flood["VmHWM"]))
     print("memory: after %d more checks of 400 KB output each over %d items (%.1f s): VmRSS %d KiB, "
           "VmHWM %d KiB (target %d KiB: %s)" % (done, N_ITEMS, took, mem["VmRSS"], mem["VmHWM"],
@@ -221,6 +229,7 @@ def session(s):
           % (mem.get("RssFile", 0), mem.get("RssAnon", 0)))
     t.send("q")
     t.wait_exit()
+    return found
 
 
 def main():
