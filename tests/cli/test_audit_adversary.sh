@@ -5,7 +5,7 @@
 # command line: an option given without its value is said to need one.
 . "$(dirname "$0")/lib.sh"
 
-DB=$T/cs.db
+DB=$(db_new cs)
 export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
 
 as() {

@@ -4,9 +4,9 @@
 # 1 GiB of output in bounded memory, and secrets kept out of the record.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 unset TOKEN
-DB=$T/cs.db
 PY=$(command -v /usr/bin/python3 || command -v python3)
 mkdir fx && cp "$SRC"/tests/cli/fixtures/*.json fx/
 
@@ -31,7 +31,7 @@ by() {
 }
 
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 
 # gone PID: the process has exited (a zombie waiting for `wait` counts).
@@ -64,7 +64,7 @@ expect_js() {
 
 # payload RUN ITEM KEY: KEY of the latest check_finished payload of ITEM.
 payload() {
-	sqlite3 "$DB" "select payload from events where chain = '$1' and kind = 'check_finished' and target = '$2' \
+	db_sql "$DB" "select payload from events where chain = '$1' and kind = 'check_finished' and target = '$2' \
 		order by seq desc limit 1" | "$PY" -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]))' "$3"
 }
 
@@ -189,10 +189,10 @@ expect_js "$R" 'item("checks/sleeper")["process"]' gone "status --json says the 
 by alice note "$R" "after the killed check"
 expect_rc 0 "a command that records"
 expect_js "$R" 'item("checks/sleeper")["verdict"]' error "the killed check is an error"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'check_finished' \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R' and kind = 'check_finished' \
 	and target = 'checks/sleeper' and payload like '%interrupted%'")" 1 "recorded once, by the first command that records"
 if wait_until "! kill -0 -$sleeper_group" 5; then ok; else fail "the recovery stopped the check's processes"; fi
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'check_finished' \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R' and kind = 'check_finished' \
 	and target = 'checks/sleeper' and payload like '%were stopped%'")" 1 "the recovery says it stopped them"
 run "$CS" verify
 expect_rc 0 "the record verifies after the killed check"
@@ -207,8 +207,8 @@ wait "$p1"
 r1=$?
 wait "$p2"
 r2=$?
-kinds=$(sqlite3 "$DB" "select group_concat(kind, ' ') from (select kind from events where chain = '$R' \
-	and target = 'checks/pause' order by seq)")
+kinds=$(db_sql "$DB" "select $(sql_agg kind ' ') from (select kind from events where chain = '$R' \
+	and target = 'checks/pause' order by seq) k")
 case "$kinds" in
 "check_started check_finished" | "check_started check_finished check_started check_finished") ok ;;
 *) fail "two checks of one item never run at once (events: $kinds; exits $r1 and $r2: $(cat "$T/pause-1" "$T/pause-2"))" ;;
@@ -254,9 +254,14 @@ if ! wrapped "1 GiB of output (too slow under valgrind; its memory is valgrind's
 		"the record keeps the first 64 KiB and the last 192 KiB and counts the rest"
 	expect_eq "$(payload "$R" checks/flood sha256)" "$(cat "$T/flood.sha")" "the recorded SHA-256 is that of the stream"
 	ev=$(payload "$R" checks/flood evidence)
-	len=$(sqlite3 "$DB" "select length(bytes) from evidence where sha256 = '$ev'")
+	len=$(db_sql "$DB" "select length(bytes) from evidence where sha256 = '$ev'")
 	if [ "${len:-0}" -gt 262144 ] && [ "$len" -lt 263000 ]; then ok; else fail "the stored excerpt is head and tail ($len bytes)"; fi
-	expect_eq "$(sqlite3 "$DB" "select instr(bytes, cast('1073479680 bytes omitted' as blob)) > 0 from evidence where sha256 = '$ev'")" \
+	if [ "$ENGINE" = sqlite ]; then
+		marked="instr(bytes, cast('1073479680 bytes omitted' as blob)) > 0"
+	else
+		marked="(position('1073479680 bytes omitted'::bytea in bytes) > 0)::int"
+	fi
+	expect_eq "$(db_sql "$DB" "select $marked from evidence where sha256 = '$ev'")" \
 		1 "the excerpt marks how much was left out"
 fi
 
@@ -268,13 +273,24 @@ by alice check "$R" checks/secret --var "TOKEN=$SECRET"
 expect_rc 0 "a check echoing the secret"
 expect_not_in out "$SECRET" "the secret is not shown"
 expect_in out "token=***" "the secret is masked"
-expect_eq "$(sqlite3 "$DB" "select count(*) from evidence where instr(bytes, cast('from the environment: ***' as blob)) > 0")" \
+if [ "$ENGINE" = sqlite ]; then
+	masked="instr(bytes, cast('from the environment: ***' as blob)) > 0"
+else
+	masked="position('from the environment: ***'::bytea in bytes) > 0"
+fi
+expect_eq "$(db_sql "$DB" "select count(*) from evidence where $masked")" \
 	1 "the evidence has the masked output"
-for f in "$DB" "$DB-wal" "$DB-shm"; do
-	[ -e "$f" ] || continue
-	n=$(grep -a -c -F -- "$SECRET" "$f")
-	expect_eq "$n" 0 "the secret is not in $(basename "$f")"
-done
+if [ "$ENGINE" = sqlite ]; then
+	for f in "$DB" "$DB-wal" "$DB-shm"; do
+		[ -e "$f" ] || continue
+		n=$(grep -a -c -F -- "$SECRET" "$f")
+		expect_eq "$n" 0 "the secret is not in $(basename "$f")"
+	done
+else
+	# bytea columns are dumped in hex
+	hex=$(printf '%s' "$SECRET" | od -An -tx1 | tr -d ' \n')
+	expect_eq "$(pg_dump --no-sync "$DB" | grep -a -c -F -e "$SECRET" -e "$hex")" 0 "the secret is not in the database"
+fi
 run "$CS" status "$R"
 expect_not_in out "$SECRET" "status does not show the secret"
 expect_in out "TOKEN=***" "status masks the secret variable"

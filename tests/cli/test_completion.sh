@@ -86,7 +86,8 @@ complete_words audit --kind pin_
 expect_eq "$(cat "$T/out")" "$(sorted pin_changed pin_failed pin_locked)" "--kind values"
 
 # No database yet: nothing to offer, nothing printed, nothing created.
-export COUNTERSIGN_DB="$T/cs.db"
+DB=$(db_new cs)
+export COUNTERSIGN_DB="$DB"
 for words in "status" "check" "verify" "sign --engineer" "open --run"; do
 	# shellcheck disable=SC2086 # the words split on purpose
 	complete_words $words ""
@@ -97,7 +98,7 @@ done
 complete_words audit --run ""
 expect_eq "$(cat "$T/out")" "engineers" "audit --run without a database: the engineers chain alone"
 expect_eq "$(cat "$T/err")" "" "audit --run without a database: nothing printed"
-if [ -e "$T/cs.db" ]; then fail "completing created the database"; else ok; fi
+if db_absent "$DB"; then ok; else fail "completing created the database"; fi
 
 # A real database: two engineers, an open run and an aborted one.
 cat >"$T/deploy.json" <<'EOF'
@@ -141,16 +142,23 @@ expect_eq "$(cat "$T/out")" "" "nothing after SECTION/ITEM"
 expect_eq "$(cat "$T/err")" "" "completing a real database prints nothing"
 
 # --db on the command line names the database, wherever it stands.
-mv "$T/cs.db" "$T/other.db"
-rm -f "$T/cs.db-wal" "$T/cs.db-shm"
+if [ "$ENGINE" = sqlite ]; then
+	OTHER=$T/other.db
+	mv "$DB" "$OTHER"
+	rm -f "$DB-wal" "$DB-shm"
+else
+	OTHER=$DB
+	DB=$(db_new moved)
+	COUNTERSIGN_DB=$DB
+fi
 complete_words status ""
 expect_eq "$(cat "$T/out")" "" "the database moved away"
-complete_words --db "$T/other.db" status ""
+complete_words --db "$OTHER" status ""
 expect_eq "$(cat "$T/out")" "$(sorted "$OPEN" "$DONE")" "--db PATH status RUN"
 # bash splits --db=PATH at the = (COMP_WORDBREAKS)
-complete_words status --db = "$T/other.db" ""
+complete_words status --db = "$OTHER" ""
 expect_eq "$(cat "$T/out")" "$(sorted "$OPEN" "$DONE")" "status --db=PATH RUN"
-if [ -e "$T/cs.db" ]; then fail "completing created the database"; else ok; fi
+if db_absent "$DB"; then ok; else fail "completing created the database"; fi
 
 # File names: checklists for open, start and lint; folders to go into.
 mkdir -p "$T/lists"

@@ -6,8 +6,8 @@
 # refused in full names when an engineer registers.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 PTY="$SRC/tests/cli/pty_run.py"
 mkdir fx && cp "$SRC"/tests/cli/fixtures/*.json fx/
@@ -66,7 +66,7 @@ run "$CS" engineer add "$(printf 'a\033[2J')" --full-name "Alice" --pin-stdin <"
 expect_rc 2 "a short name with an escape sequence is refused"
 expect_clean err "the refusal quotes the short name without its escape sequence"
 n=0
-[ -e "$DB" ] && n=$(sqlite3 "$DB" "select count(*) from engineers")
+[ -e "$DB" ] && n=$(db_sql "$DB" "select count(*) from engineers")
 if [ "$n" = 0 ]; then ok; else fail "nothing was registered by the refusals: $n engineers"; fi
 
 run "$CS" engineer add alice --full-name "Zoë Ålice-日本" --pin-stdin <"$T/pin"
@@ -75,8 +75,9 @@ expect_in out "Zoë Ålice-日本" "UTF-8 is kept as it is"
 add_engineer bob "Bob Example"
 
 # a name stored by an older version or another tool is still shown safely
-sqlite3 "$DB" "INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES ('mallory', 'M' || char(27) || ']0;PWNED' || char(7) ||
-	char(27) || '[31mRED' || char(10) || 'forged', 'x', 0)"
+if [ "$ENGINE" = sqlite ]; then chr=char; else chr=chr; fi
+db_sql "$DB" "INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES ('mallory', 'M' || $chr(27) || ']0;PWNED' || $chr(7) ||
+	$chr(27) || '[31mRED' || $chr(10) || 'forged', 'x', 0)"
 run "$CS" engineer list
 expect_rc 0 "engineer list"
 expect_clean out "engineer list"

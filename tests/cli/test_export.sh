@@ -13,7 +13,7 @@
 
 PY=/usr/bin/python3
 SCHEMA=$SRC/data/report.schema.json
-DB=$T/cs.db
+DB=$(db_new cs)
 R=$(report_fixture_run "$DB") || exit 1
 export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
 
@@ -26,8 +26,7 @@ py() {
 }
 
 # --- it only reads --------------------------------------------------------------
-sqlite3 "$DB" "pragma wal_checkpoint(truncate)" >/dev/null
-before=$(sha256sum <"$DB")
+before=$(db_digest "$DB")
 for f in md json html junit; do
 	run "$CS" export "$R" --format "$f"
 	expect_rc 0 "export --format $f to standard output"
@@ -40,8 +39,8 @@ for f in md json html junit; do
 		ok
 	fi
 done
-expect_eq "$(sha256sum <"$DB")" "$before" "export does not change the database"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where payload like '%$REPORT_SECRET%'")" 0 \
+expect_eq "$(db_digest "$DB")" "$before" "export does not change the database"
+expect_eq "$(db_sql "$DB" "select count(*) from events where payload like '%$REPORT_SECRET%'")" 0 \
 	"the record itself never held the secret"
 
 # --- JSON: parsed, validated, and what it says ----------------------------------
@@ -100,8 +99,8 @@ fact 'sec["prep"]["same_origin_warning"] is not None, sec["post"]["same_origin_w
 fact 'sec["prep"]["signatures"][0]["os_user"] == sec["prep"]["signatures"][3]["os_user"] != ""' True \
 	"signatures carry their OS user"
 fact 'd["audit"]["events"], d["audit"]["verified"]' \
-	"($(sqlite3 "$DB" "select count(*) from events where chain = '$R'"), True)" "the anchor counts the run's events"
-fact 'd["audit"]["head"]' "$(sqlite3 "$DB" "select hash from events where chain = '$R' order by seq desc limit 1")" \
+	"($(db_sql "$DB" "select count(*) from events where chain = '$R'"), True)" "the anchor counts the run's events"
+fact 'd["audit"]["head"]' "$(db_sql "$DB" "select hash from events where chain = '$R' order by seq desc limit 1")" \
 	"the anchor is the run's head"
 
 # --- Markdown against the expected file -----------------------------------------
@@ -128,12 +127,10 @@ expect_eq "${#HEAD}" 64 "the Markdown report prints the head hash"
 expect_in out "countersign verify $R --anchor $HEAD" "and the command that checks it"
 run "$CS" verify "$R" --anchor "$HEAD"
 expect_rc 0 "verify RUN --anchor HEAD-from-the-report passes on the untouched database"
-cp "$DB" "$T/cut.db"
-for trig in $(sqlite3 "$T/cut.db" "select name from sqlite_master where type = 'trigger'"); do
-	sqlite3 "$T/cut.db" "drop trigger $trig"
-done
-sqlite3 "$T/cut.db" "delete from events where chain = '$R' and seq >= (select max(seq) - 1 from events where chain = '$R')"
-run "$CS" --db "$T/cut.db" verify "$R" --anchor "$HEAD"
+CUT=$(db_clone "$DB" cut)
+db_guards_off "$CUT"
+db_sql "$CUT" "delete from events where chain = '$R' and seq >= (select max(seq) - 1 from events where chain = '$R')"
+run "$CS" --db "$CUT" verify "$R" --anchor "$HEAD"
 expect_rc 1 "verify RUN --anchor HEAD fails once the run's tail is cut"
 
 # --- the record's checkpoint, in every format --------------------------------------
@@ -141,7 +138,7 @@ expect_rc 1 "verify RUN --anchor HEAD fails once the run's tail is cut"
 	"$T/report.json" >"$T/checkpoint.json.txt"
 cp "$T/checkpoint.json.txt" "$T/out"
 expect_in out "countersign checkpoint v1" "the JSON report carries the checkpoint"
-expect_in out "run $R $(sqlite3 "$DB" "select count(*) from events where chain = '$R'") $HEAD" \
+expect_in out "run $R $(db_sql "$DB" "select count(*) from events where chain = '$R'") $HEAD" \
 	"its run line: the run's events and head, as the anchor says"
 expect_in out "registry " "its registry line"
 expect_in out "engineers " "its engineers line"
@@ -154,21 +151,19 @@ run "$CS" verify --checkpoint "$T/checkpoint.md.txt"
 expect_rc 0 "verify --checkpoint accepts the checkpoint copied from the Markdown report"
 run "$CS" verify --checkpoint "$T/checkpoint.json.txt"
 expect_rc 0 "verify --checkpoint accepts the checkpoint of the JSON report"
-run "$CS" --db "$T/cut.db" verify --checkpoint "$T/checkpoint.json.txt"
+run "$CS" --db "$CUT" verify --checkpoint "$T/checkpoint.json.txt"
 expect_rc 1 "verify --checkpoint refuses the record once the run's tail is cut"
 
 # --- a tampered record: the report is written and says so, exit 1 -----------------
-cp "$DB" "$T/tampered.db"
-for trig in $(sqlite3 "$T/tampered.db" "select name from sqlite_master where type = 'trigger'"); do
-	sqlite3 "$T/tampered.db" "drop trigger $trig"
-done
-sqlite3 "$T/tampered.db" "update events set actor = 'mallory' where chain = '$R' and seq = 6"
-run "$CS" --db "$T/tampered.db" export "$R" --format md
+TAMPERED=$(db_clone "$DB" tampered)
+db_guards_off "$TAMPERED"
+db_sql "$TAMPERED" "update events set actor = 'mallory' where chain = '$R' and seq = 6"
+run "$CS" --db "$TAMPERED" export "$R" --format md
 expect_rc 1 "export of a record that does not verify exits 1"
 expect_in out "**DOES NOT VERIFY**" "and the report says so"
 expect_in err "does not verify" "stderr says so too"
 expect_not_in out "countersign checkpoint v1" "and carries no checkpoint to keep"
-run "$CS" --db "$T/tampered.db" export "$R" --format json
+run "$CS" --db "$TAMPERED" export "$R" --format json
 "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["audit"]["checkpoint"])' "$T/out" >"$T/fact" 2>&1
 expect_eq "$(cat "$T/fact")" None "the JSON report's checkpoint is null"
 
@@ -189,9 +184,14 @@ run "$CS" export "$R" --format md --format json
 expect_rc 2 "--format twice"
 run "$CS" export "$R" --format md --reason x
 expect_rc 2 "an option export does not take"
-run "$CS" --db "$T/none.db" export "$R" --format md
-expect_rc 3 "a missing database"
-expect_eq "$(ls "$T/none.db" 2>/dev/null)" "" "export creates no database"
+if sqlite_file "export of a missing database file"; then
+	run "$CS" --db "$T/none.db" export "$R" --format md
+	expect_rc 3 "a missing database"
+	expect_eq "$(ls "$T/none.db" 2>/dev/null)" "" "export creates no database"
+else
+	run "$CS" --db "postgresql://countersign@/none?host=$(pg_host)" export "$R" --format md
+	expect_rc 3 "a database that does not exist"
+fi
 run "$CS" help export
 expect_in out "-o, --output F" "help export"
 

@@ -9,7 +9,7 @@
 . "$SRC/tests/cli/report_fixture.sh"
 
 PY=/usr/bin/python3
-DB=$T/cs.db
+DB=$(db_new cs)
 R=$(report_fixture_run "$DB") || exit 1
 export COUNTERSIGN_DB="$DB"
 

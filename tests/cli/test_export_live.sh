@@ -8,7 +8,8 @@
 
 PY=/usr/bin/python3
 SCHEMA=$SRC/data/report.schema.json
-export COUNTERSIGN_DB="$T/cs.db" COUNTERSIGN_TEST_PIN_COST=min
+DB=$(db_new cs)
+export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
 unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
 # a web server on 127.0.0.1 for the http item
@@ -205,8 +206,8 @@ legacy 8000 alice '{"command":"sign"}'
 # checks the engineers chain too, which gives the keys its events are
 # signed with.
 first=$(sqlite3 "$T/cs.db" "select min(seq) from events where chain = 'engineers' and host = 'old-host'")
-/usr/bin/python3 "$SRC/tests/cli/tamper.py" "$T/cs.db" guards-off
-/usr/bin/python3 "$SRC/tests/cli/tamper.py" "$T/cs.db" rewrite engineers "$first" \
+tamper "$T/cs.db" guards-off
+tamper "$T/cs.db" rewrite engineers "$first" \
 	"$(sqlite3 "$T/cs.db" "select payload from events where chain = 'engineers' and seq = $first")"
 run "$CS" export "$R" --format json -o "$T/pins.json"
 expect_rc 0 "export with failed PINs"

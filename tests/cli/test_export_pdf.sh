@@ -16,7 +16,7 @@ for tool in chromium pdftotext; do
 	fi
 done
 
-DB=$T/cs.db
+DB=$(db_new cs)
 R=$(report_fixture_run "$DB") || exit 1
 export COUNTERSIGN_DB="$DB"
 run "$CS" export "$R" --format html -o "$T/report.html"

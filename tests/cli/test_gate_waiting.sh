@@ -10,7 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 
 # the webhook receiver of the notify tests
 "$PY" "$SRC/tests/integration/testserver.py" serve "$T/port" >"$T/server.log" 2>&1 &
@@ -55,7 +56,7 @@ for d in json.load(opener.open(sys.argv[1], timeout=5)):
 EOF
 }
 events() {
-	sqlite3 "$T/cs.db" "select actor || ' ' || target || ' ' || json_extract(payload, '\$.notice')
+	db_sql "$DB" "select actor || ' ' || target || ' ' || $(sql_json payload notice)
 		from events where chain = '$1' and kind = 'gate_waiting' order by seq"
 }
 
@@ -63,7 +64,7 @@ events() {
 S=$(as_alice start "$T/gw.json" 2>>"$T/start.err")
 as_alice attest "$S" gate/done >/dev/null
 as_alice sign "$S" gate >/dev/null
-run sqlite3 "$T/cs.db" "select count(*) from events where chain = '$S' and kind = 'signed'"
+run db_sql "$DB" "select count(*) from events where chain = '$S' and kind = 'signed'"
 expect_in out 1 "the signed run has its signature"
 
 # The waiting gate: items done, nobody signs. Two watch --once at the same
@@ -154,11 +155,11 @@ expect_rc 0 "verify accepts the gate_waiting notices recorded by system"
 
 # A notice forged into the record of the run whose gate was signed: verify
 # names it (countersign records one only for a gate still waiting).
-cp "$T/cs.db" "$T/forged.db"
-/usr/bin/python3 "$SRC/tests/cli/tamper.py" "$T/forged.db" guards-off >/dev/null
-/usr/bin/python3 "$SRC/tests/cli/tamper.py" "$T/forged.db" append "$S" gate_waiting system gate \
+FORGED=$(db_clone "$DB" forged)
+tamper "$FORGED" guards-off >/dev/null
+tamper "$FORGED" append "$S" gate_waiting system gate \
 	'{"items_done_us":1,"notice":1,"waited_ms":5000}' >/dev/null
-run "$CS" --db "$T/forged.db" verify "$S"
+run "$CS" --db "$FORGED" verify "$S"
 expect_rc 1 "verify refuses a forged gate_waiting notice"
 expect_in err "a gate_waiting notice for gate, but its gate had passed" "verify names the forged notice"
 

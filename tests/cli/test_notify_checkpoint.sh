@@ -7,7 +7,8 @@
 # nothing. The checkpoint's run line is the run's chain as it completed.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 KEPT=$T/kept/checkpoints.txt
 BROKEN=$T/no-such-dir/checkpoints.txt
 mkdir -p "$T/kept"
@@ -44,11 +45,11 @@ expect_eq "$(test -e "$KEPT" && echo there)" "" "nothing is appended before the 
 run sh -c "printf 'pin-bob-1\n' | '$CS' sign '$R1' only --engineer bob --pin-stdin"
 expect_rc 0 "the signature that completes the run succeeds, though one file cannot be written"
 expect_in err "$BROKEN" "the file that could not be written is named"
-expect_eq "$(sqlite3 "$T/cs.db" "select state from run_index where run = '$R1'")" completed "the run completed"
+expect_eq "$(db_sql "$DB" "select state from run_index where run = '$R1'")" completed "the run completed"
 
 cp "$KEPT" "$T/out"
 expect_eq "$(grep -c '^countersign checkpoint v1$' "$KEPT")" 1 "one checkpoint appended"
-done_line=$(sqlite3 "$T/cs.db" "select seq || ' ' || hash from events where chain = '$R1' and kind = 'run_completed'")
+done_line=$(db_sql "$DB" "select seq || ' ' || hash from events where chain = '$R1' and kind = 'run_completed'")
 expect_in out "run $R1 $done_line" "its run line is the run's chain as it completed"
 expect_in out "registry " "it names the registry chain"
 expect_in out "engineers " "it names the engineers chain"
@@ -56,7 +57,7 @@ expect_eq "$(tail -c 2 "$KEPT" | od -An -c | tr -d ' ')" '\n\n' "an empty line f
 run "$CS" verify --checkpoint "$KEPT"
 expect_rc 0 "verify --checkpoint accepts the appended checkpoint"
 
-failed_row=$(sqlite3 "$T/cs.db" "select json_extract(payload, '$.event') || ' ' || json_extract(payload, '$.file')
+failed_row=$(db_sql "$DB" "select $(sql_json payload event) || ' ' || $(sql_json payload file)
 	from events where chain = '$R1' and kind = 'notify_failed'")
 expect_eq "$failed_row" "checkpoint $BROKEN" "the failed write is recorded as notify_failed naming the file"
 run "$CS" verify
@@ -82,7 +83,7 @@ expect_in err "checkpoint 1 of 2 (line 1)" "naming which one"
 # An aborted run appends nothing.
 R3=$(printf 'pin-alice-1\n' | "$CS" start "$T/cp.json" --engineer alice --pin-stdin)
 printf 'pin-alice-1\n' | "$CS" abort "$R3" --engineer alice --reason "not today" --pin-stdin >/dev/null 2>&1
-expect_eq "$(sqlite3 "$T/cs.db" "select state from run_index where run = '$R3'")" aborted "the third run was aborted"
+expect_eq "$(db_sql "$DB" "select state from run_index where run = '$R3'")" aborted "the third run was aborted"
 expect_eq "$(grep -c '^countersign checkpoint v1$' "$KEPT")" 2 "an aborted run appends no checkpoint"
 
 finish

@@ -5,7 +5,8 @@
 # line of its own that reads like another message or diagnostic.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 rc=0
 printf 'pin-alice-1\n' >"$T/pin"
@@ -16,7 +17,7 @@ printf 'pin-alice-1\n' >"$T/pin"
 { "$CS" start fx/gates.json --engineer alice --pin-stdin <"$T/pin" 2>"$T/err"; echo $? >"$T/rc"; } | { exec 0<&-; sleep 1; }
 expect_eq "$(cat "$T/rc")" 3 "start into a closed pipe: exit 3, not death by SIGPIPE"
 expect_in err "was started, but its id could not be written" "start names the run it made"
-R=$(sqlite3 "$T/cs.db" "select id from runs limit 1")
+R=$(db_sql "$DB" "select id from runs limit 1")
 for cmd in "status $R" "runs --all" "verify" "engineer list" "lint fx/gates.json --outline"; do
 	# shellcheck disable=SC2086
 	{ "$CS" $cmd 2>"$T/err"; echo $? >"$T/rc"; } | { exec 0<&-; sleep 1; }

@@ -5,8 +5,8 @@
 # their own PIN; two confirmations at once record one override.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 PY=/usr/bin/python3
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 rc=0
@@ -18,7 +18,7 @@ by() {
 	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin-$who"
 }
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 section() {
 	"$CS" status "$R" --json | "$PY" -c '
@@ -68,9 +68,9 @@ r1=$?
 wait $p2
 r2=$?
 expect_eq "$(printf '%s\n' "$r1" "$r2" | sort | tr '\n' ' ')" "0 1 " "one confirmation lands, the other is refused"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where kind = 'override'")" 1 "one override event"
+expect_eq "$(db_sql "$DB" "select count(*) from events where kind = 'override'")" 1 "one override event"
 expect_eq "$(section deploy 's["state"]')" FORCED "the section is FORCED"
-who=$(sqlite3 "$DB" "select actor from events where kind = 'override'")
+who=$(db_sql "$DB" "select actor from events where kind = 'override'")
 expect_eq "$(section deploy 's["override"]["by"]')" "alice, $who" "the override names both engineers"
 expect_eq "$(section deploy '"override_asked" in s')" False "no request is pending any more"
 

@@ -5,7 +5,8 @@
 # signers by the meaning the gate counts (a review gate: "reviewed by").
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
+DB=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 for e in alice bob carol; do
 	printf 'pin-%s-1\n' "$e" | "$CS" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
 done

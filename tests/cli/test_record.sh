@@ -4,8 +4,8 @@
 # alternatives, and two engineers signing at the same moment.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 mkdir fx && cp "$SRC"/tests/cli/fixtures/*.json fx/
 
@@ -23,7 +23,7 @@ add_engineer() {
 }
 
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 
 # js RUN EXPR: evaluates the Python expression EXPR on `status RUN --json`
@@ -112,8 +112,12 @@ expect_eq "$(events)" "$before" "no event for a refused waiver"
 by alice waive "$R" prep/flag --reason "flag is a known false alarm"
 expect_rc 0 "waive of a failed waivable item"
 expect_js "$R" 'item("prep/flag")["verdict"]' "waived" "the item is waived"
-waived_at=$(sqlite3 "$DB" "select strftime('%Y-%m-%d %H:%M:%S UTC', time_us / 1000000, 'unixepoch') from events
-	where kind = 'waived' and target = 'prep/flag'")
+if [ "$ENGINE" = sqlite ]; then
+	utc="strftime('%Y-%m-%d %H:%M:%S UTC', time_us / 1000000, 'unixepoch')"
+else
+	utc="to_char(to_timestamp(time_us / 1000000) at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')"
+fi
+waived_at=$(db_sql "$DB" "select $utc from events where kind = 'waived' and target = 'prep/flag'")
 expect_js "$R" 'item("prep/flag")["time"]' "$waived_at" "status dates a waiver by the waiver, not by the check"
 by alice waive "$R" prep/build --reason "x"
 expect_rc 1 "waive of a passing item"
@@ -256,8 +260,8 @@ expect_rc 1 "override of an always-open section"
 printf 'pin-alice-1\nwrong-pin\n' >"$T/pin"
 run "$CS" override "$R2" prep --engineer alice --engineer bob --reason "outage" --incident INC-42 --pin-stdin <"$T/pin"
 expect_rc 2 "override with the second PIN wrong"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R2'")" \
-	"$(sqlite3 "$DB" "select count(*) from events where chain = '$R2' and kind = 'run_started'")" \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R2'")" \
+	"$(db_sql "$DB" "select count(*) from events where chain = '$R2' and kind = 'run_started'")" \
 	"no override recorded when refused"
 override prep --engineer alice --engineer bob --reason "payments down" --incident INC-42
 expect_rc 0 "override"
@@ -330,7 +334,7 @@ wait $pa
 ra=$?
 wait $pb
 rb=$?
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R5' and kind = 'chosen'")" 1 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R5' and kind = 'chosen'")" 1 \
 	"two choices at the same moment record one (exits $ra and $rb: $(cat "$T/choose-a" "$T/choose-b"))"
 expect_eq "$((ra + rb))" 1 "one of two simultaneous choices is refused"
 
@@ -379,7 +383,7 @@ for section in prep deploy; do
 	expect_js "$R4" "sec(\"$section\")[\"signoffs\"]" 2 "both signatures of $section landed"
 	expect_js "$R4" "sec(\"$section\")[\"gate_passed\"]" true "the gate of $section passed"
 done
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R4' and kind = 'signed'")" 4 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R4' and kind = 'signed'")" 4 \
 	"four signatures recorded"
 run "$CS" verify
 expect_rc 0 "the chains verify after concurrent signing"

@@ -13,9 +13,9 @@
 # stands in the record, and verify passes.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
-DB=$T/base.db
-TAMPER="/usr/bin/python3 $SRC/tests/cli/tamper.py"
+DB=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
+TAMPER=tamper
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 
 # by NAME ARGS...: ARGS as NAME with NAME's PIN (pin-NAME-1).
@@ -35,7 +35,7 @@ pins() {
 }
 # What the record says of roles: the role events and every roles column.
 role_state() {
-	sqlite3 "$DB" "select count(*) from events where kind in ('role_granted', 'role_removed');
+	db_sql "$DB" "select count(*) from events where kind in ('role_granted', 'role_removed');
 		select name || '=' || roles from engineers order by name" | tr '\n' ' '
 }
 # nothing_recorded DESC: role_state is as it was in $T/state.
@@ -52,12 +52,12 @@ pins alice bob
 role carol --add dba --by alice --by bob <"$T/pins"
 expect_rc 0 "carol is granted dba by alice and bob"
 expect_in out "granted carol the role dba (approved by alice and bob)" "and says so"
-expect_eq "$(sqlite3 "$DB" "select kind || ' ' || actor || ' ' || target || ' ' || json_extract(payload, '\$.role') ||
+expect_eq "$(db_sql "$DB" "select kind || ' ' || actor || ' ' || target || ' ' || json_extract(payload, '\$.role') ||
 	' ' || json_extract(payload, '\$.by') from events where chain = 'engineers' and kind like 'role%'")" \
 	'role_granted alice carol dba ["alice","bob"]' "the grant is an event of the engineers chain"
-expect_eq "$(sqlite3 "$DB" "select json_type(payload, '\$.heads.runs') from events where kind = 'role_granted'")" \
+expect_eq "$(db_sql "$DB" "select json_type(payload, '\$.heads.runs') from events where kind = 'role_granted'")" \
 	object "it says how far the record went (heads)"
-SIGS=$($TAMPER "$DB" sigs-of engineers "$(sqlite3 "$DB" "select seq from events where kind = 'role_granted'")")
+SIGS=$($TAMPER "$DB" sigs-of engineers "$(db_sql "$DB" "select seq from events where kind = 'role_granted'")")
 case $SIGS in
 *'"by":"alice"'*'"by":"bob"'*) ok ;;
 *) fail "the grant is signed by alice and bob (got '$SIGS')" ;;
@@ -117,7 +117,7 @@ run "$CS" engineer list --json
 expect_eq "$(python3 -c 'import json, sys; print(" ".join(e["name"] + "=" + ",".join(e["roles"]) for e in json.load(sys.stdin)))' <"$T/out")" \
 	"alice= bob= carol=dba" "engineer list --json gives each engineer's roles"
 expect_eq "$(python3 -c 'import json, sys; print(" ".join(str(e["created_us"]) for e in json.load(sys.stdin)))' <"$T/out")" \
-	"$(sqlite3 "$DB" "select created_us from engineers order by name" | tr '\n' ' ' | sed 's/ $//')" \
+	"$(db_sql "$DB" "select created_us from engineers order by name" | tr '\n' ' ' | sed 's/ $//')" \
 	"engineer list --json gives each registration time exactly, in microseconds"
 cp "$DB" "$T/times.db"
 sqlite3 "$T/times.db" "drop trigger engineers_no_rename; update engineers set created_us = 1796087751533160 where name = 'alice'"
@@ -133,7 +133,7 @@ expect_in err "--by A --by B" "says they are needed"
 printf 'pin-dave-1\npin-alice-1\nnot-bobs-pin\n' >"$T/pins"
 run "$CS" engineer add dave --full-name "Dave Example" --role sre --by alice --by bob --pin-stdin <"$T/pins"
 expect_rc 2 "a wrong approver PIN at registration"
-expect_eq "$(sqlite3 "$DB" "select count(*) from engineers where name = 'dave'")" 0 "dave is not registered"
+expect_eq "$(db_sql "$DB" "select count(*) from engineers where name = 'dave'")" 0 "dave is not registered"
 printf 'pin-dave-1\npin-alice-1\npin-carol-1\n' >"$T/pins"
 run "$CS" engineer add dave --full-name "Dave Example" --role sre --by dave --by carol --pin-stdin <"$T/pins"
 expect_rc 1 "dave approving his own roles at registration"
@@ -142,14 +142,14 @@ printf 'pin-dave-1\npin-alice-1\npin-carol-1\n' >"$T/pins"
 run "$CS" engineer add dave --full-name "Dave Example" --role sre --role dba --by alice --by carol --pin-stdin \
 	<"$T/pins"
 expect_rc 0 "dave registered with two roles approved by alice and carol"
-expect_eq "$(sqlite3 "$DB" "select roles from engineers where name = 'dave'")" '["dba","sre"]' "dave holds both"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where kind = 'role_granted' and target = 'dave'")" 2 \
+expect_eq "$(db_sql "$DB" "select roles from engineers where name = 'dave'")" '["dba","sre"]' "dave holds both"
+expect_eq "$(db_sql "$DB" "select count(*) from events where kind = 'role_granted' and target = 'dave'")" 2 \
 	"each is an event"
 pins alice bob
 role dave --remove sre --by alice --by bob <"$T/pins"
 expect_rc 0 "a removal"
 expect_in out "removed the role sre of dave" "says so"
-expect_eq "$(sqlite3 "$DB" "select roles from engineers where name = 'dave'")" '["dba"]' "dave holds dba alone"
+expect_eq "$(db_sql "$DB" "select roles from engineers where name = 'dave'")" '["dba"]' "dave holds dba alone"
 run "$CS" verify
 expect_rc 0 "verify passes after the grants and the removal"
 
@@ -160,14 +160,14 @@ for i in build flag strict; do by alice check "$R" "prep/$i"; done
 by alice attest "$R" prep/review
 by carol sign "$R" prep
 expect_rc 0 "carol signs prep"
-expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R' and
+expect_eq "$(db_sql "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R' and
 	kind = 'signed' and actor = 'carol'")" '["dba"]' "her signature records her roles"
 by bob sign "$R" prep
-expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R' and
+expect_eq "$(db_sql "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R' and
 	kind = 'signed' and actor = 'bob'")" '[]' "bob's records none"
 run "$CS" verify
 expect_rc 0 "verify passes"
-sqlite3 "$DB" "pragma wal_checkpoint(truncate)" >/dev/null
+db_sql "$DB" "pragma wal_checkpoint(truncate)" >/dev/null
 cp "$DB" "$T/signed.db"
 
 # --- tampering -----------------------------------------------------------------
@@ -219,7 +219,7 @@ R2=$(cat "$T/out")
 for i in build flag strict; do by alice check "$R2" "prep/$i"; done
 by alice attest "$R2" prep/review
 mkfifo "$T/lock"
-(sqlite3 "$DB" <"$T/lock" >/dev/null 2>&1) &
+(db_sql "$DB" <"$T/lock" >/dev/null 2>&1) &
 LOCKER=$!
 exec 7>"$T/lock"
 printf 'pragma busy_timeout = 10000;\nbegin immediate;\nselect 1;\n' >&7
@@ -239,10 +239,10 @@ wait "$REMOVER"
 REMOVE_RC=$?
 rc=$REMOVE_RC
 expect_eq "$REMOVE_RC" 0 "the removal is recorded ($(cat "$T/remove.err"))"
-expect_eq "$(sqlite3 "$DB" "select roles from engineers where name = 'carol'")" '[]' "carol holds no role now"
-REMOVAL_RUN_SEQ=$(sqlite3 "$DB" "select coalesce(json_extract(payload, '\$.heads.runs.\"$R2\"'), -1) from events
+expect_eq "$(db_sql "$DB" "select roles from engineers where name = 'carol'")" '[]' "carol holds no role now"
+REMOVAL_RUN_SEQ=$(db_sql "$DB" "select coalesce(json_extract(payload, '\$.heads.runs.\"$R2\"'), -1) from events
 	where kind = 'role_removed' and target = 'carol'")
-CLAIM=$(sqlite3 "$DB" "select seq || ' ' || json_extract(payload, '\$.roles') from events where chain = '$R2' and
+CLAIM=$(db_sql "$DB" "select seq || ' ' || json_extract(payload, '\$.roles') from events where chain = '$R2' and
 	kind = 'signed' and actor = 'carol'")
 if [ "$SIGN_RC" -ne 0 ]; then
 	expect_eq "$CLAIM" "" "a refused signature is not recorded ($(cat "$T/sign.err"))"
@@ -275,7 +275,7 @@ role bob --add dba --by alice --by carol <"$T/pins"
 expect_rc 0 "bob is granted dba"
 by bob sign "$R3" migrate
 expect_rc 0 "bob signs once he holds dba (the roles are read afresh)"
-expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R3' and
+expect_eq "$(db_sql "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R3' and
 	kind = 'signed'")" '["dba"]' "and his signature says so"
 run "$CS" verify
 expect_rc 0 "verify passes"

@@ -3,8 +3,8 @@
 # unknown names, PIN failures and the lockout, note, abort.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 mkdir fx && cp "$SRC"/tests/cli/fixtures/*.json fx/
 
 # by WHO COMMAND ARGS...: runs countersign COMMAND ARGS as engineer WHO, with
@@ -29,7 +29,7 @@ add_engineer() {
 }
 
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 
 # --- engineers ---------------------------------------------------------------
@@ -113,14 +113,14 @@ expect_eq "$(events)" "$before" "nothing recorded for unknown names"
 
 # --- PINs ---------------------------------------------------------------------
 fails() {
-	sqlite3 "$DB" "select count(*) from events where chain = 'engineers' and kind = 'pin_failed' and target = 'eve'"
+	db_sql "$DB" "select count(*) from events where chain = 'engineers' and kind = 'pin_failed' and target = 'eve'"
 }
 before=$(events)
 with_pin wrong-pin eve note "$R1" "a note"
 expect_rc 2 "a wrong PIN"
 expect_in err "wrong PIN for eve" "wrong PIN message"
 expect_eq "$(fails)" 1 "a wrong PIN is a pin_failed event of the engineers chain"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R1' and kind = 'note'")" 0 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R1' and kind = 'note'")" 0 \
 	"a wrong PIN records no note"
 
 by eve note "$R1" "eve is here"
@@ -133,7 +133,7 @@ expect_eq "$(fails)" 5 "five failures recorded"
 by eve note "$R1" "locked out"
 expect_rc 1 "the sixth attempt within 15 minutes is refused even with the right PIN"
 expect_in err "locked" "lockout message"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where kind = 'note' and payload like '%locked out%'")" 0 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where kind = 'note' and payload like '%locked out%'")" 0 \
 	"nothing recorded while locked out"
 by eve check "$R1" prep/build
 expect_rc 1 "the lockout holds for every command"
@@ -149,9 +149,9 @@ by alice note "$R1" prep/build "build 1234"
 expect_rc 0 "note on an item"
 by alice note "$R1" nosuch "text"
 expect_rc 2 "note on an unknown section"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = '$R1' and kind = 'note'")" 4 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = '$R1' and kind = 'note'")" 4 \
 	"notes of eve and alice on the run, section and item"
-expect_eq "$(sqlite3 "$DB" "select target from events where chain = '$R1' and kind = 'note' and payload like '%build 1234%'")" \
+expect_eq "$(db_sql "$DB" "select target from events where chain = '$R1' and kind = 'note' and payload like '%build 1234%'")" \
 	"prep/build" "a note names its item"
 
 # --- runs ---------------------------------------------------------------------

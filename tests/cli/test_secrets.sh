@@ -5,7 +5,8 @@
 # warning for a file others can read) to start and to check.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 unset TOKEN TARGET
 mkdir fx && cp "$SRC"/tests/cli/fixtures/*.json fx/
 

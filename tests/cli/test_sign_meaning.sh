@@ -7,8 +7,8 @@
 # status and the reports, and a review gate counting reviews.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
 by() {
@@ -19,13 +19,13 @@ by() {
 }
 
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 
 # meanings RUN SECTION: the meaning words of the section's signed events, in order.
 meanings() {
-	sqlite3 "$DB" "select group_concat(m, ' ') from (select json_extract(payload, '\$.meaning') as m from events
-		where chain = '$1' and kind = 'signed' and target = '$2' order by seq)"
+	db_sql "$DB" "select $(sql_agg m ' ') from (select $(sql_json payload meaning) as m from events
+		where chain = '$1' and kind = 'signed' and target = '$2' order by seq) m"
 }
 
 # js RUN EXPR: the Python expression EXPR on `status RUN --json` (sec(ID): a section).
@@ -159,7 +159,7 @@ expect_rc 1 "an approver without the role is refused"
 expect_in err "needs an approver with role dba who did not run items of this section: dave" "the refusal names dave"
 by dave sign "$P" migrate
 expect_rc 0 "dave (dba) approves"
-expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$P' and kind = 'signed'")" \
+expect_eq "$(db_sql "$DB" "select $(sql_json payload roles) from events where chain = '$P' and kind = 'signed'")" \
 	'["dba"]' "the signature records the signer's roles"
 expect_js "$P" '[(x["roles"], x["counted"]) for x in sec("migrate")["signatures"]]' '[[["dba"], true]]' \
 	"status --json: the roles and that it counts"

@@ -5,8 +5,8 @@
 # recorded as interrupted with `check --recover`.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 PY=/usr/bin/python3
 mkdir fx && cp "$SRC"/tests/cli/fixtures/signals.json fx/
 
@@ -92,13 +92,13 @@ if command -v unshare >/dev/null 2>&1 && unshare -u true 2>/dev/null; then
 	kill -KILL "$cpid"
 	wait "$cpid" 2>/dev/null
 	kill -KILL -"$(cat fx/stuck.pgid)" 2>/dev/null
-	before=$(sqlite3 "$DB" "select count(*) from events")
+	before=$(db_sql "$DB" "select count(*) from events")
 	run "$CS" status "$R"
 	expect_in out "countersign-other-host" "status names the other host"
 	expect_in out "--recover" "status says how to recover it"
 	run "$CS" check "$R" s/stuck --engineer alice --pin-stdin <"$T/pin-a"
 	expect_rc 1 "a check running elsewhere is not run again"
-	expect_eq "$(sqlite3 "$DB" "select count(*) from events")" "$before" "nothing is recorded meanwhile"
+	expect_eq "$(db_sql "$DB" "select count(*) from events")" "$before" "nothing is recorded meanwhile"
 	run "$CS" check "$R" s/stuck --recover --engineer alice --pin-stdin <"$T/pin-a"
 	expect_rc 2 "--recover needs a reason"
 	printf 'wrong\n' >"$T/pin-bad"
@@ -107,7 +107,7 @@ if command -v unshare >/dev/null 2>&1 && unshare -u true 2>/dev/null; then
 	run "$CS" check "$R" s/stuck --recover --engineer alice --reason "host renamed" --pin-stdin <"$T/pin-a"
 	expect_rc 0 "--recover records it"
 	expect_eq "$(verdict s/stuck)" error "the stuck check is an error"
-	expect_eq "$(sqlite3 "$DB" "select actor from events where kind = 'check_finished' and target = 's/stuck'")" \
+	expect_eq "$(db_sql "$DB" "select actor from events where kind = 'check_finished' and target = 's/stuck'")" \
 		alice "recorded by the engineer who recovered it"
 	run "$CS" check "$R" s/stuck --recover --engineer alice --reason again --pin-stdin <"$T/pin-a"
 	expect_rc 1 "nothing left to recover"
@@ -129,7 +129,7 @@ if command -v unshare >/dev/null 2>&1 && unshare -u true 2>/dev/null; then
 	expect_eq "$held_rc" 1 "its late result is refused (exit 1)"
 	if grep -q "was not recorded" "$T/held.err"; then ok; else fail "it says the result was not recorded"; fi
 	expect_eq "$(verdict s/held)" error "the item keeps the recovery's verdict"
-	expect_eq "$(sqlite3 "$DB" "select count(*) from events where kind = 'check_finished' and target = 's/held'")" 1 \
+	expect_eq "$(db_sql "$DB" "select count(*) from events where kind = 'check_finished' and target = 's/held'")" 1 \
 		"one result for the attempt"
 else
 	echo "skipped: the other-host test needs unshare -u (root)" >&2

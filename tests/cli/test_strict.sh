@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 CS_USER=${3:?usage: test_strict.sh COUNTERSIGN_TEST_BINARY SOURCE_ROOT COUNTERSIGN_BINARY}
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 mkdir fx && cp "$SRC"/tests/cli/fixtures/*.json fx/
 
 by() {
@@ -22,7 +22,7 @@ add_engineer() {
 }
 
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 
 # to_full COMMAND ARGS...: runs it with standard output on /dev/full.
@@ -40,7 +40,7 @@ if [ -w /dev/full ]; then
 	printf 'pin-alice-1\n' >"$T/pin"
 	to_full "$CS" start fx/gates.json --engineer alice --pin-stdin <"$T/pin"
 	expect_rc 3 "start with its output on a full disk"
-	R=$(sqlite3 "$DB" "select id from runs")
+	R=$(db_sql "$DB" "select id from runs")
 	expect_in err "run $R was started, but its id could not be written" "start names the run it started"
 	to_full "$CS" status "$R"
 	expect_rc 3 "status to a full disk"
@@ -81,7 +81,7 @@ by alice check "$R" prep/build --yes --yes
 expect_rc 2 "check with two --yes"
 run "$CS" status "$R" --json --json
 expect_rc 2 "status with two --json"
-run "$CS" --db "$DB" --db "$T/other.db" status "$R"
+run "$CS" --db "$DB" --db "$(db_new other)" status "$R"
 expect_rc 2 "two --db"
 expect_in err "--db" "the error names --db"
 by alice start fx/gates.json --var ENVNAME=a --var ENVNAME=b
@@ -98,7 +98,7 @@ printf 'pin-system-1\n' >"$T/pin"
 run "$CS" engineer add system --full-name "The System" --pin-stdin <"$T/pin"
 expect_rc 2 "engineer add system"
 expect_in err "reserved" "the refusal says why"
-expect_eq "$(sqlite3 "$DB" "select count(*) from engineers where name = 'system'")" 0 "system is not registered"
+expect_eq "$(db_sql "$DB" "select count(*) from engineers where name = 'system'")" 0 "system is not registered"
 
 # --- verify --anchor with and without a RUN ------------------------------------------
 run "$CS" verify
@@ -121,9 +121,9 @@ printf 'pin-carol-1\n' >"$T/pin"
 run "$CS_USER" engineer add carol --full-name "Carol Example" --pin-stdin <"$T/pin"
 expect_rc 0 "the installed program registers an engineer"
 # the cost of the key derivation (Argon2id ops and memory) the PIN was registered with
-cost=$(sqlite3 "$DB" "select key_ops || ' ' || key_mem from engineers where name = 'carol'")
+cost=$(db_sql "$DB" "select key_ops || ' ' || key_mem from engineers where name = 'carol'")
 expect_eq "$cost" "2 67108864" "the installed program ignores COUNTERSIGN_TEST_PIN_COST (interactive cost)"
-cost=$(sqlite3 "$DB" "select key_ops || ' ' || key_mem from engineers where name = 'alice'")
+cost=$(db_sql "$DB" "select key_ops || ' ' || key_mem from engineers where name = 'alice'")
 expect_eq "$cost" "1 8192" "the test program honours COUNTERSIGN_TEST_PIN_COST=min (else the suites are slow)"
 
 for hook in COUNTERSIGN_TEST_PIN_COST COUNTERSIGN_UI_SCRIPT COUNTERSIGN_UI_SIZE COUNTERSIGN_UI_DUMP_DIR; do

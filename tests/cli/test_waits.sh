@@ -5,8 +5,8 @@
 # be cancelled and started afresh.
 . "$(dirname "$0")/lib.sh"
 
-export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$T/cs.db"
-DB=$T/cs.db
+DB=$(db_new cs)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$DB"
 PY=/usr/bin/python3
 mkdir fx && cp "$SRC"/tests/cli/fixtures/waits.json fx/
 rc=0
@@ -18,7 +18,7 @@ by() {
 	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin"
 }
 events() {
-	sqlite3 "$DB" "select count(*) from events"
+	db_sql "$DB" "select count(*) from events"
 }
 verdict() {
 	"$CS" status "$R" --json | "$PY" -c '
@@ -93,7 +93,7 @@ by alice attest "$R" quick/read-rate --value "0.21%" --yes
 expect_rc 0 "attesting with the value"
 run "$CS" status "$R"
 expect_in out "value: 0.21%" "status shows the value"
-expect_eq "$(sqlite3 "$DB" "select json_extract(payload, '$.value') from events where kind = 'attested'")" "0.21%" \
+expect_eq "$(db_sql "$DB" "select $(sql_json payload value) from events where kind = 'attested'")" "0.21%" \
 	"the record holds the value"
 
 run "$CS" verify

@@ -71,6 +71,7 @@ static bool conduct(int ready, const int go[WRITERS])
 static void test_first_open(const char *tmp, int attempt)
 {
 	char *path = xasprintf("%s/first-%d/countersign.db", tmp, attempt);
+	(void)fixture_location(path); /* made before the fork: every process opens the same one */
 	int gate[2];
 	if (pipe(gate) != 0) {
 		perror("pipe");
@@ -86,7 +87,7 @@ static void test_first_open(const char *tmp, int attempt)
 			while (read(gate[0], &c, 1) > 0)
 				;
 			char *err = NULL;
-			struct store *st = store_open(path, &err);
+			struct store *st = store_open(fixture_location(path), &err);
 			if (!st)
 				fprintf(stderr, "first open, process %d: %s\n", w, err);
 			int status = st && fixture_append(st, EVENT_CHAIN_ENGINEERS, "system", EV_PIN_FAILED, "x", "{}",

@@ -236,7 +236,7 @@ static void test_migration(const char *tmp)
 
 	/* Read-only, a version 2 database is read through views. */
 	char *err = NULL;
-	sc.st = store_open_mode(sc.path, STORE_READ_ONLY, &err);
+	sc.st = store_open_mode(fixture_location(sc.path), STORE_READ_ONLY, &err);
 	CHECK(sc.st != NULL);
 	if (!sc.st) {
 		fprintf(stderr, "read-only open of a version 2 database: %s\n", err);

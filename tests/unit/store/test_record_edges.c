@@ -103,7 +103,7 @@ static void test_empty(const char *tmp)
 	CHECK(st != NULL);
 	store_close(st);
 	err = NULL;
-	st = store_open_mode(path, STORE_READ_ONLY, &err);
+	st = store_open_mode(fixture_location(path), STORE_READ_ONLY, &err);
 	CHECK(st != NULL);
 	store_close(st);
 	free(err);
@@ -120,6 +120,7 @@ static void test_first_open_race(const char *tmp)
 	int refused = 0;
 	for (int round = 0; round < ROUNDS; round++) {
 		char *path = xasprintf("%s/race-%d/cs.db", tmp, round);
+		(void)fixture_location(path); /* made before the fork: every process opens the same one */
 		int gate[2];
 		if (pipe(gate) != 0) {
 			perror("pipe");
@@ -135,7 +136,7 @@ static void test_first_open_race(const char *tmp)
 				while (read(gate[0], &c, 1) > 0)
 					;
 				char *err = NULL;
-				struct store *st = store_open(path, &err);
+				struct store *st = store_open(fixture_location(path), &err);
 				if (!st)
 					fprintf(stderr, "opener %d of round %d: %s\n", w, round, err ? err : "?");
 				int status = st ? 0 : 1;
@@ -199,7 +200,7 @@ static void expect_verify(const char *path, const char *run, bool ok, const char
 	const char *chain, int line)
 {
 	char *err = NULL;
-	struct store *st = store_open_mode(path, STORE_READ_ONLY, &err);
+	struct store *st = store_open_mode(fixture_location(path), STORE_READ_ONLY, &err);
 	CHECK(st != NULL);
 	if (!st) {
 		fprintf(stderr, "  line %d: %s\n", line, err ? err : "?");

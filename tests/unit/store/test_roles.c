@@ -365,7 +365,7 @@ static void test_migration(const char *tmp)
 	store_close(sc.v.st);
 	fixture_make_version_4(sc.v.path);
 	char *err = NULL;
-	struct store *ro = store_open_mode(sc.v.path, STORE_READ_ONLY, &err);
+	struct store *ro = store_open_mode(fixture_location(sc.v.path), STORE_READ_ONLY, &err);
 	CHECK(ro != NULL);
 	free(err);
 	if (ro) {

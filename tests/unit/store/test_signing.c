@@ -523,7 +523,7 @@ static void make_legacy(const char *path, struct store_run_row runs[3])
 static void test_read_only_v3(const char *path, const struct store_run_row runs[3])
 {
 	char *err = NULL;
-	struct store *st = store_open_mode(path, STORE_READ_ONLY, &err);
+	struct store *st = store_open_mode(fixture_location(path), STORE_READ_ONLY, &err);
 	CHECK(st != NULL);
 	if (!st) {
 		fprintf(stderr, "read-only open of a version 3 database: %s\n", err);

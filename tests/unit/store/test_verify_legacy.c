@@ -74,7 +74,7 @@ static void test_read_only(const char *tmp)
 	char *path = xasprintf("%s/legacy-ro.db", tmp);
 	make_legacy(path);
 	char *err = NULL;
-	struct store *st = store_open_mode(path, STORE_READ_ONLY, &err);
+	struct store *st = store_open_mode(fixture_location(path), STORE_READ_ONLY, &err);
 	CHECK(st != NULL);
 	struct store_verify_result r;
 	CHECK(store_verify(st, NULL, NULL, &r) == STORE_OK && r.ok);
