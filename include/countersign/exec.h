@@ -60,6 +60,27 @@ size_t exec_deliveries(const struct exec *x);
  * headless commands, which exit right after recording. */
 void exec_flush(struct exec *x, int limit_ms);
 
+/* Holding (for the interface): from now on, a check's result that cannot
+ * be recorded because the database cannot be reached (session_unreachable)
+ * is held in memory and tried again with backoff, 1 s doubling to 30 s,
+ * from exec_dispatch (exec_next_timeout_ms includes the next try), each
+ * time under the rule that its attempt still runs: one another process
+ * ended meanwhile is dropped, and said. ON_DONE still gets CS_ENV for it.
+ * Without holding (the command line) such a result is reported and lost. */
+void exec_set_holding(struct exec *x, bool on);
+/* How many results are held; whether SEC/ITEM's is. */
+size_t exec_held(const struct exec *x);
+bool exec_is_held(const struct exec *x, size_t sec, size_t item);
+/* Milliseconds until the next try of the held results, -1 when none. */
+int exec_held_retry_ms(const struct exec *x);
+/* One line per held result: "SECTION/ITEM: VERDICT, finished TIME UTC,
+ * evidence SHA256" (malloc'd, the caller frees), or NULL when none. */
+char *exec_held_text(const struct exec *x);
+/* exec_destroy that tries the held results (and those of the checks it
+ * cancels) once more first, and returns exec_held_text of what is still
+ * not recorded: lost (NULL when nothing is). NULL X: NULL. */
+char *exec_close(struct exec *x);
+
 /* Poll integration, like the runner's. */
 size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max);
 int exec_next_timeout_ms(const struct exec *x);

@@ -43,6 +43,7 @@ struct session {
 	int64_t data_version;
 	struct session_keys *keys;  /* engineers' keys unlocked by their PINs (session_check_pin) */
 	struct session_roster *roster;  /* the last session_roster read (src/run/session_roles.c) */
+	bool unreachable;        /* the last append failed because the database could not be reached */
 };
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
@@ -104,6 +105,12 @@ int session_record(struct session *s, const struct session_guard *guard, const c
 
 /* session_append_guarded with no rule to re-check. */
 int session_append(struct session *s, struct event *evs, size_t n, struct store_evidence *ev, size_t n_ev);
+
+/* True when the last session_append_guarded failed (CS_ENV) because the
+ * database could not be reached (a PostgreSQL server down or the
+ * connection lost): nothing was recorded, and the same append may land
+ * once the server is back. False after any other outcome. */
+bool session_unreachable(const struct session *s);
 
 /* Checks PIN for engineer NAME: the lockout first (five failures within 15
  * minutes), then derives NAME's key from it (Argon2id) and compares it with

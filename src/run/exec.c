@@ -19,6 +19,7 @@
 #include "countersign/runner.h"
 #include "countersign/util.h"
 #include "proc.h"
+#include "run/exec_hold.h"
 #include "run/foreground.h"
 
 struct job {
@@ -42,6 +43,7 @@ struct exec {
 	int64_t **started;    /* [sec][item]: the check_started this exec recorded last, so that its
 	                         result lands only on that very attempt */
 	struct strvec failed; /* notify_failed payloads not yet recorded (record_failed_notices) */
+	struct exec_hold *hold; /* results held while the database cannot be reached; NULL: not holding */
 };
 
 static char *expand(struct exec *x, const char *text, const char *what);
@@ -100,8 +102,13 @@ struct exec *exec_create(struct session *s, struct var_values *vars, exec_output
 
 void exec_destroy(struct exec *x)
 {
+	free(exec_close(x));
+}
+
+char *exec_close(struct exec *x)
+{
 	if (!x)
-		return;
+		return NULL;
 	for (struct job *j = x->jobs; j; j = j->next)
 		if (j->network)
 			net_cancel(x->net, j->id);
@@ -111,6 +118,9 @@ void exec_destroy(struct exec *x)
 	if (x->net)
 		net_wait_all(x->net, 2000);
 	record_failed_notices(x);
+	exec_hold_retry(x->hold, true);
+	char *lost = exec_hold_text(x->hold);
+	exec_hold_destroy(x->hold);
 	if (x->s->notify_data == x) {
 		x->s->on_notify = NULL;
 		x->s->notify_data = NULL;
@@ -127,6 +137,7 @@ void exec_destroy(struct exec *x)
 		free(j);
 	}
 	free(x);
+	return lost;
 }
 
 static struct job *find_job(struct exec *x, int id, bool network, struct job ***link)
@@ -378,6 +389,12 @@ static int record_finish(struct exec *x, size_t sec, size_t item, const char *ac
 	struct session_guard guard = {.action = ACTION_FINISH, .sec = sec, .item = item,
 		.seq = *started_slot(x, sec, item)};
 	int rc = session_append_guarded(x->s, &guard, &ev, 1, evidence, evidence ? 1 : 0);
+	if (rc == CS_ENV && x->hold && session_unreachable(x->s)) {
+		cJSON *p = cJSON_Parse(ev.payload);
+		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "verdict"));
+		exec_hold_put(x->hold, sec, item, actor, guard.seq, ev.payload, evidence, verdict);
+		cJSON_Delete(p);
+	}
 	event_clear(&ev);
 	return rc;
 }
@@ -738,7 +755,10 @@ int exec_next_timeout_ms(const struct exec *x)
 {
 	if (x->failed.n)
 		return 0; /* record_failed_notices is due */
+	int held = exec_hold_next_ms(x->hold);
 	int a = runner_next_timeout_ms(x->runner);
+	if (held >= 0 && (a < 0 || held < a))
+		a = held;
 	int b = x->net ? net_next_timeout_ms(x->net) : -1;
 	if (a < 0)
 		return b;
@@ -752,6 +772,22 @@ void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n)
 	if (x->net)
 		net_dispatch(x->net, fds + r, n - r);
 	record_failed_notices(x);
+	exec_hold_retry(x->hold, false);
+}
+
+void exec_set_holding(struct exec *x, bool on)
+{
+	if (on && !x->hold)
+		x->hold = exec_hold_create(x->s);
+	else if (!on && !exec_hold_count(x->hold)) {
+		exec_hold_destroy(x->hold);
+		x->hold = NULL;
+	}
+}
+
+struct exec_hold *exec_hold_of(const struct exec *x)
+{
+	return x->hold;
 }
 
 void exec_vars_changed(struct exec *x)

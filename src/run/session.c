@@ -329,13 +329,17 @@ int session_load_run(struct session *s, const char *run_id)
 }
 
 /* Folds events other processes appended since the engine last looked;
- * returns how many, or -1 when they cannot be read. */
-static long catch_up(struct session *s)
+ * returns how many, or -1 when they cannot be read (*FAILURE, when not
+ * NULL, gets the store's status). */
+static long catch_up(struct session *s, enum store_status *failure)
 {
 	assert(s->have_run && s->eng);
 	struct event *evs = NULL;
 	size_t n = 0;
-	if (store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n) != STORE_OK)
+	enum store_status st = store_load_events(s->st, s->run.id, engine_last_seq(s->eng), &evs, &n);
+	if (failure)
+		*failure = st;
+	if (st != STORE_OK)
 		return -1;
 	if (n && s->on_fold)
 		s->on_fold(s->fold_data, evs, n, false);
@@ -508,6 +512,24 @@ void session_announce_start(struct session *s, const char *actor)
 	notify_changes(s, &started, 1, NULL);
 }
 
+/* Says why an append was not recorded; CS_ENV. A server that cannot be
+ * reached is named first: what was asked changed nothing, and can be asked
+ * again once the server is back. */
+static int append_failed(struct session *s)
+{
+	if (s->unreachable)
+		reporter_say(&s->report, "not recorded: the database cannot be reached; nothing changed (%s)",
+			store_error(s->st));
+	else
+		reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
+	return CS_ENV;
+}
+
+bool session_unreachable(const struct session *s)
+{
+	return s->unreachable;
+}
+
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
 	size_t n, struct store_evidence *ev, size_t n_ev)
 {
@@ -516,6 +538,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	 * dialog opened (a wait may have passed, another terminal may have
 	 * chosen meanwhile), and again whenever another process wrote first. */
 	engine_refresh(s->eng, clock_wall_us());
+	s->unreachable = false;
 	int attached = session_attach_signers(s, s->run.id, evs, n);
 	if (attached != CS_OK)
 		return attached;
@@ -536,9 +559,10 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			break;
 		if (st == STORE_REFUSED)
 			return session_stale_signers(s, evs, n);
-		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s) < 0) {
-			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
-			return CS_ENV;
+		s->unreachable = st == STORE_UNAVAILABLE;
+		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s, &st) < 0) {
+			s->unreachable |= st == STORE_UNAVAILABLE;
+			return append_failed(s);
 		}
 	}
 	/* The store numbered them right after the state the rule was checked
@@ -564,10 +588,11 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			engine_refresh(s->eng, clock_wall_us());
 			notify_changes(s, &done, 1, NULL);
 		} else if (rc == STORE_CONFLICT) {
-			catch_up(s);
+			catch_up(s, NULL);
 		}
 		event_clear(&done);
 		if (rc != STORE_OK && rc != STORE_CONFLICT) {
+			/* the events asked for did land: only the completion is missing */
 			reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
 			return CS_ENV;
 		}
@@ -588,7 +613,7 @@ bool session_poll(struct session *s)
 	if (version == s->data_version)
 		return false;
 	s->data_version = version;
-	return catch_up(s) > 0;
+	return catch_up(s, NULL) > 0;
 }
 
 char *session_wait_text(const struct session *s, size_t sec, size_t item, bool full)

@@ -143,6 +143,8 @@ struct ui {
 	bool dirty;
 	bool output_dirty;          /* new output only: redrawn at a bounded rate */
 	int64_t gate_due_us;        /* when the next gate_waiting notice falls due (0: none); the loop wakes then */
+	char *lost;                 /* check results never recorded (the database could not be reached):
+	                               printed on stderr once the screen is left */
 };
 
 /* ui_term.c */
@@ -221,6 +223,10 @@ void ui_run_draw(struct ui *ui);
  * clock decided (the tick of the views that show the run). */
 void ui_run_tick(struct ui *ui);
 void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, size_t len);
+/* While check results are held (the database cannot be reached): "not
+ * recorded: database unreachable, retrying: ..." with how many and the next
+ * try (malloc'd, the caller frees); NULL when none is held. */
+char *ui_held_line(const struct ui *ui);
 
 /* ui_start.c: sign-in, registering, variables, new run */
 void ui_begin_signin(struct ui *ui, void (*then)(struct ui *ui));

@@ -341,13 +341,29 @@ static bool submit_quit(struct ui *ui, struct ui_dialog *d, bool yes)
 void ui_ask_quit(struct ui *ui);
 void ui_ask_quit(struct ui *ui)
 {
-	if (!ui->exec || exec_active(ui->exec) == 0) {
+	size_t held = ui->exec ? exec_held(ui->exec) : 0;
+	if (!ui->exec || (exec_active(ui->exec) == 0 && held == 0)) {
 		ui->quit = true;
 		return;
 	}
 	struct ui_dialog *d = ui_dialog_new("Quit");
-	ui_dialog_info(d, "%zu check(s) still run. Quitting cancels them (recorded as cancelled).", exec_active(ui->exec));
-	ui_dialog_info(d, "Quit? (y/N)");
+	if (held) {
+		char *text = exec_held_text(ui->exec);
+		ui_dialog_info(d, "%zu result%s not recorded: the database cannot be reached. Quitting loses %s "
+			"(what was lost is printed when the screen closes):", held, held == 1 ? " is" : "s are",
+			held == 1 ? "it" : "them");
+		for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			ui_dialog_info(d, "  %s", line);
+		}
+		free(text);
+	}
+	if (exec_active(ui->exec))
+		ui_dialog_info(d, "%zu check(s) still run. Quitting cancels them (recorded as cancelled).",
+			exec_active(ui->exec));
+	ui_dialog_info(d, held ? "Quit and lose them? (y/N)" : "Quit? (y/N)");
 	d->yes_no = true;
 	d->submit = submit_quit;
 	ui_dialog_open(ui, d);

@@ -260,5 +260,14 @@ int ui_main(const struct ui_options *opt)
 	free(ui.status);
 	ui.s.report.say = NULL;
 	session_close(&ui.s);
-	return ui_script_status();
+	rc = ui_script_status();
+	if (ui.lost) {
+		/* said where it stays once the screen is gone */
+		fprintf(stderr, "countersign: these check results were NOT recorded (the database could not be "
+			"reached) and are lost:\n%s", ui.lost);
+		free(ui.lost);
+		if (rc == CS_OK)
+			rc = CS_ENV;
+	}
+	return rc;
 }

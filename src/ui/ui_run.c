@@ -77,7 +77,15 @@ static void free_outputs(struct ui *ui)
 
 void ui_run_close(struct ui *ui)
 {
-	exec_destroy(ui->exec);
+	/* results still held when the run is left are lost: kept to be said
+	 * once the screen is gone (the quit question warned of them) */
+	char *lost = exec_close(ui->exec);
+	if (lost) {
+		char *all = xasprintf("%s%s", ui->lost ? ui->lost : "", lost);
+		free(ui->lost);
+		ui->lost = all;
+		free(lost);
+	}
 	ui->exec = NULL;
 	ui_news_detach(ui);
 	ui_progress_clear();
@@ -116,8 +124,10 @@ bool ui_run_open(struct ui *ui, const char *run_id)
 		for (size_t s = 0; s < ui->s.cl->n_sections; s++)
 			ui->outputs[s] = xcalloc(ui->s.cl->sections[s].n_items + 1, sizeof(struct ui_output));
 	}
-	if (!ui->exec && !read_only(ui))
+	if (!ui->exec && !read_only(ui)) {
 		ui->exec = exec_create(&ui->s, &ui->vars, on_exec_output, on_exec_done, ui);
+		exec_set_holding(ui->exec, true);  /* a result the server could not take is retried, not lost */
+	}
 	ui_news_attach(ui);
 	ui->have_run = true;
 	ui->view = &ui_run_view;
@@ -697,6 +707,16 @@ static void draw_output(struct ui *ui, int top, int left, int height, int width)
 	free(body_store);
 }
 
+char *ui_held_line(const struct ui *ui)
+{
+	size_t n = ui->exec ? exec_held(ui->exec) : 0;
+	if (!n)
+		return NULL;
+	int ms = exec_held_retry_ms(ui->exec);
+	return xasprintf("not recorded: database unreachable, retrying: %zu result%s held, next try in %ds", n,
+		n == 1 ? "" : "s", (ms + 999) / 1000);
+}
+
 static const char *key_hint(struct ui *ui)
 {
 	if (read_only(ui))
@@ -728,10 +748,14 @@ void ui_run_draw(struct ui *ui)
 	draw_items(ui, 1, lw, items_h, ui->cols - lw);
 	draw_output(ui, 1 + items_h, lw, body - items_h, ui->cols - lw);
 	const char *prompt = ui_nav_prompt_line(ui);
-	if (ui->status_error && ui->color && !prompt)
+	/* results held: said until they land, over any other message */
+	char *held = prompt ? NULL : ui_held_line(ui);
+	bool error = held || (ui->status_error && !prompt);
+	if (error && ui->color)
 		attron(COLOR_PAIR(2));
-	ui_put(ui->rows - 2, 0, ui->cols, prompt ? prompt : ui->status ? ui->status : "");
-	if (ui->status_error && ui->color && !prompt)
+	ui_put(ui->rows - 2, 0, ui->cols, prompt ? prompt : held ? held : ui->status ? ui->status : "");
+	if (error && ui->color)
 		attroff(COLOR_PAIR(2));
+	free(held);
 	ui_put(ui->rows - 1, 0, ui->cols, key_hint(ui));
 }
