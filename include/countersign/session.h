@@ -308,6 +308,16 @@ int session_audit(struct session *s, const struct store_audit_filter *f, struct 
  * to stop. */
 int session_audit_each(struct session *s, const struct store_audit_filter *f, store_audit_fn fn, void *user);
 
+/* What the home screen's first frame and its scrolling read, each an
+ * indexed query that reads only the rows it returns (see
+ * store_list_past_runs): the open runs; up to LIMIT past runs after AFTER
+ * (NULL: the newest), newest first; the number of past runs. Free the
+ * rows with run_row_array_free. */
+int session_open_runs(struct session *s, struct store_run_row **out, size_t *n);
+int session_past_runs(struct session *s, const struct store_run_key *after, size_t limit, struct store_run_row **out,
+	size_t *n);
+int session_count_past_runs(struct session *s, int64_t *count);
+
 /* --- the database as a whole (src/run/session_db.c) --- */
 
 /* What the database at DB_PATH (NULL: the default) holds: engine,

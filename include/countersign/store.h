@@ -155,6 +155,21 @@ enum store_status store_list_runs(struct store *st, struct store_run_row **out, 
 enum store_status store_list_runs_filtered(struct store *st, const struct store_run_filter *f, struct store_run_row **out,
 	size_t *n);
 
+/* The first frame of the home screen and its scrolling, from indexed
+ * queries that read only the rows they return (src/store/store_run_pages.c).
+ * The rows are in the listings' order (newest first, by started_us
+ * descending, then id) and freed with store_run_row_array_free. */
+
+/* The open runs. */
+enum store_status store_list_open_runs(struct store *st, struct store_run_row **out, size_t *n);
+/* Up to LIMIT (> 0) past runs (completed or aborted): the newest when
+ * AFTER is NULL, else those that follow AFTER (the last run of the page
+ * before) in the order. Fewer than LIMIT: the oldest run is among them. */
+enum store_status store_list_past_runs(struct store *st, const struct store_run_key *after, size_t limit,
+	struct store_run_row **out, size_t *n);
+/* The number of past runs into *COUNT. */
+enum store_status store_count_past_runs(struct store *st, int64_t *count);
+
 /* The genesis "prev" of a run's chain: SHA-256 over id, checklist sha,
  * started_us (decimal) and nonce, each followed by a NUL byte. */
 void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]);

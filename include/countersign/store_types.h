@@ -67,6 +67,13 @@ struct store_run_filter {
 	int64_t until_us;       /* started before (exclusive) */
 };
 
+/* Where a page of past runs goes on from: the last run of the page before
+ * (its start and id), in the listings' order. */
+struct store_run_key {
+	int64_t started_us;
+	const char *id;
+};
+
 struct store_evidence {
 	const void *bytes;
 	size_t len;

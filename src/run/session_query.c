@@ -1,7 +1,7 @@
 /* Indexed reads for the reviewer's side through the session: one run with
- * its derived row, filtered run listings and the audit trail. Thin on
- * purpose, like session_read.c: front ends and the report module never
- * call store_* themselves. */
+ * its derived row, filtered run listings, the home screen's pages of runs
+ * and the audit trail. Thin on purpose, like session_read.c: front ends
+ * and the report module never call store_* themselves. */
 #include "countersign/session.h"
 
 #include <assert.h>
@@ -31,4 +31,23 @@ int session_audit_each(struct session *s, const struct store_audit_filter *f, st
 {
 	assert(s && s->st && fn);
 	return session_outcome(store_audit_each(s->st, f, fn, user));
+}
+
+int session_open_runs(struct session *s, struct store_run_row **out, size_t *n)
+{
+	assert(s && s->st && out && n);
+	return session_outcome(store_list_open_runs(s->st, out, n));
+}
+
+int session_past_runs(struct session *s, const struct store_run_key *after, size_t limit, struct store_run_row **out,
+	size_t *n)
+{
+	assert(s && s->st && out && n && limit > 0);
+	return session_outcome(store_list_past_runs(s->st, after, limit, out, n));
+}
+
+int session_count_past_runs(struct session *s, int64_t *count)
+{
+	assert(s && s->st && count);
+	return session_outcome(store_count_past_runs(s->st, count));
 }

@@ -1,6 +1,7 @@
 /* Checklist snapshots (content-addressed) and runs: ids, nonces, the genesis
  * of each run's chain, and creating a run together with its first event. */
 #include "store_internal.h"
+#include "store_run_rows.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -116,8 +117,7 @@ void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]
 	sha256_destroy(h);
 }
 
-/* The columns RUN_SELECT gives, in order. */
-static void fill_run(struct db_stmt *stmt, struct store_run_row *r)
+void store_fill_run(struct db_stmt *stmt, struct store_run_row *r)
 {
 	r->id = store_col_dup(stmt, 0);
 	r->checklist_id = store_col_dup(stmt, 1);
@@ -144,22 +144,18 @@ static void fill_run(struct db_stmt *stmt, struct store_run_row *r)
 }
 
 #define RUN_COLUMNS "id, checklist_id, checklist_sha, title, path, started_us, nonce"
-/* A run with its row of the derived run table (none: a run whose first
- * event is being appended). */
-#define RUN_SELECT "SELECT r.id, r.checklist_id, r.checklist_sha, r.title, r.path, r.started_us, r.nonce, " \
-	"x.state, x.ended_us, x.events, x.last_us, x.head FROM runs AS r LEFT JOIN run_index AS x ON x.run = r.id"
 
 enum store_status store_get_run(struct store *st, const char *id, struct store_run_row *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct db_stmt *stmt = store_stmt(st, RUN_SELECT " WHERE r.id = ?1");
+	struct db_stmt *stmt = store_stmt(st, STORE_RUN_SELECT " WHERE r.id = ?1");
 	if (!stmt)
 		return store_last_failure(st);
 	store_bind_str(stmt, 1, id);
 	enum store_status s = STORE_OK;
 	enum db_rc rc = db_step(stmt);
 	if (rc == DB_ROW) {
-		fill_run(stmt, out);
+		store_fill_run(stmt, out);
 	} else if (rc == DB_DONE) {
 		store_set_err(st, "no run %s", id ? id : "");
 		s = STORE_NOT_FOUND;
@@ -187,7 +183,7 @@ static char *filter_sql(const struct store_run_filter *f)
 {
 	struct strbuf sb = {0};
 	int n = 0;
-	strbuf_addstr(&sb, RUN_SELECT " WHERE 1 = 1");
+	strbuf_addstr(&sb, STORE_RUN_SELECT " WHERE 1 = 1");
 	if (f && f->checklist)
 		strbuf_addf(&sb, " AND r.checklist_id = ?%d", ++n);
 	if (f && f->state)
@@ -235,6 +231,12 @@ enum store_status store_list_runs_filtered(struct store *st, const struct store_
 	if (!stmt)
 		return store_last_failure(st);
 	bind_filter(stmt, f);
+	return store_collect_runs(st, stmt, "cannot list runs", out, n);
+}
+
+enum store_status store_collect_runs(struct store *st, struct db_stmt *stmt, const char *what,
+	struct store_run_row **out, size_t *n)
+{
 	struct store_run_row *rows = NULL;
 	size_t count = 0, cap = 0;
 	enum db_rc rc;
@@ -244,16 +246,18 @@ enum store_status store_list_runs_filtered(struct store *st, const struct store_
 			rows = xreallocarray(rows, cap, sizeof(*rows));
 		}
 		memset(&rows[count], 0, sizeof(rows[count]));
-		fill_run(stmt, &rows[count++]);
+		store_fill_run(stmt, &rows[count++]);
 	}
+	enum store_status s = rc == DB_DONE ? STORE_OK : store_fail(st, rc, what);
 	db_finalize(stmt);
-	if (rc != DB_DONE) {
+	if (s != STORE_OK) {
 		store_run_row_array_free(rows, count);
-		return store_fail(st, rc, "cannot list runs");
+		rows = NULL;
+		count = 0;
 	}
 	*out = rows;
 	*n = count;
-	return STORE_OK;
+	return s;
 }
 
 static void new_run_id(char out[RUN_ID_CHARS + 1])

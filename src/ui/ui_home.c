@@ -1,7 +1,12 @@
 /* The home screen: bundled and local checklists (and Markdown runbooks to
- * import: NAME.md in ./checklists and ./runbooks), open runs, past runs. */
+ * import: NAME.md in ./checklists and ./runbooks), open runs, past runs.
+ * The first frame reads only what it shows: the open runs, the newest past
+ * runs and how many there are; older runs are read a page at a time as the
+ * list comes to them, so that the screen opens as fast on a record of ten
+ * thousand runs as on one of ten. */
 #include <assert.h>
 #include <curses.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +18,16 @@
 #include "ui.h"
 #include "ui_runscreen.h"
 
-/* The home screen's state: the checklists, then the runs, as one list. */
+/* The home screen's state: the checklists, then the open runs, then the
+ * past runs, as one list of N_CHECKLISTS + N_OPEN + N_PAST rows, of which
+ * the runs up to N_RUNS are read. */
 struct ui_home {
 	char **checklists;          /* paths: checklists, and runbooks (*.md) to import */
 	size_t n_checklists;
-	struct store_run_row *runs;
-	size_t n_runs;
-	char *run_states;           /* 'o','c','a' per run */
+	struct store_run_row *runs; /* the open runs, then the past runs read so far */
+	size_t n_runs, cap_runs;
+	size_t n_open;              /* open runs: all read with the first frame */
+	size_t n_past;              /* past runs in the record, read or not */
 	size_t sel, top;            /* selected row, first row shown */
 };
 
@@ -30,13 +38,62 @@ static void free_lists(struct ui_home *h)
 	free(h->checklists);
 	h->checklists = NULL;
 	h->n_checklists = 0;
-	for (size_t i = 0; i < h->n_runs; i++)
-		store_run_row_clear(&h->runs[i]);
-	free(h->runs);
-	free(h->run_states);
+	store_run_row_array_free(h->runs, h->n_runs);
 	h->runs = NULL;
-	h->run_states = NULL;
-	h->n_runs = 0;
+	h->n_runs = h->cap_runs = h->n_open = h->n_past = 0;
+}
+
+/* Appends N rows (taken over; ROWS is freed) to the runs read. */
+static void add_runs(struct ui_home *h, struct store_run_row *rows, size_t n)
+{
+	if (h->n_runs + n > h->cap_runs) {
+		h->cap_runs = h->n_runs + n > 2 * h->cap_runs ? h->n_runs + n : 2 * h->cap_runs;
+		h->runs = xreallocarray(h->runs, h->cap_runs, sizeof(*h->runs));
+	}
+	if (n)
+		memcpy(h->runs + h->n_runs, rows, n * sizeof(*rows));
+	h->n_runs += n;
+	free(rows);
+}
+
+/* Past runs read per query: a screenful, so that the first frame reads
+ * what it shows and each page what scrolling brings into view. */
+static size_t page_rows(const struct ui *ui)
+{
+	return ui->rows > 0 ? (size_t)ui->rows : UI_MIN_LINES;
+}
+
+/* Reads past runs until run R (an index into the open runs, then the past
+ * runs) is read or the list ends, each query going on from the last run
+ * read (its start and id) rather than skipping an OFFSET, so that a page far
+ * down costs what the first one does. A jump (G) reads the rest at once. A
+ * page shorter than asked ends the list there; a failure does too, and
+ * says so. */
+static void read_past_to(struct ui *ui, size_t r)
+{
+	struct ui_home *h = ui->home;
+	while (r >= h->n_runs && h->n_runs < h->n_open + h->n_past) {
+		size_t want = r - h->n_runs + 1, page = page_rows(ui);
+		size_t limit = want > page ? want : page;
+		const struct store_run_row *last = h->n_runs > h->n_open ? &h->runs[h->n_runs - 1] : NULL;
+		struct store_run_key after = {last ? last->started_us : 0, last ? last->id : NULL};
+		struct store_run_row *rows = NULL;
+		size_t n = 0;
+		if (session_past_runs(&ui->s, last ? &after : NULL, limit, &rows, &n) != CS_OK)
+			ui_set_status(ui, true, "cannot read the older runs: %s", session_store_error(&ui->s));
+		add_runs(h, rows, n);
+		/* the record changed since the count: the list is what was read */
+		if (n < limit || h->n_runs > h->n_open + h->n_past)
+			h->n_past = h->n_runs - h->n_open;
+	}
+}
+
+/* Run R of the list (open runs, then past runs), read first when it is not
+ * yet; NULL when the list ends before it. */
+static const struct store_run_row *run_at(struct ui *ui, size_t r)
+{
+	read_past_to(ui, r);
+	return r < ui->home->n_runs ? &ui->home->runs[r] : NULL;
 }
 
 static void home_destroy(struct ui *ui)
@@ -116,22 +173,18 @@ void ui_home_load(struct ui *ui)
 	scan_dir(h, COUNTERSIGN_DATADIR "/checklists", "all", false);
 	if (h->n_checklists > 1)
 		qsort(h->checklists, h->n_checklists, sizeof(char *), by_name);
-	session_list_runs(&ui->s, NULL, &h->runs, &h->n_runs);
-	h->run_states = xcalloc(h->n_runs + 1, 1);
-	/* open runs first, then the others, newest first within each */
-	for (size_t i = 0; i < h->n_runs; i++)
-		h->run_states[i] = !h->runs[i].ended ? 'o' : strcmp(h->runs[i].ended, EV_RUN_COMPLETED) == 0 ? 'c' : 'a';
-	for (size_t i = 1; i < h->n_runs; i++) {
-		for (size_t k = i; k > 0 && h->run_states[k] == 'o' && h->run_states[k - 1] != 'o'; k--) {
-			struct store_run_row t = h->runs[k];
-			h->runs[k] = h->runs[k - 1];
-			h->runs[k - 1] = t;
-			char c = h->run_states[k];
-			h->run_states[k] = h->run_states[k - 1];
-			h->run_states[k - 1] = c;
-		}
-	}
-	size_t total = h->n_checklists + h->n_runs;
+	/* open runs first, then the past ones, newest first within each */
+	struct store_run_row *open = NULL;
+	size_t n_open = 0;
+	int64_t n_past = 0;
+	if (session_open_runs(&ui->s, &open, &n_open) != CS_OK ||
+		session_count_past_runs(&ui->s, &n_past) != CS_OK)
+		ui_set_status(ui, true, "cannot read the runs: %s", session_store_error(&ui->s));
+	add_runs(h, open, n_open);
+	h->n_open = n_open;
+	h->n_past = n_past > 0 && (uint64_t)n_past < SIZE_MAX / 2 ? (size_t)n_past : 0;
+	read_past_to(ui, h->n_open + page_rows(ui) - 1);
+	size_t total = h->n_checklists + h->n_open + h->n_past;
 	if (h->sel >= total)
 		h->sel = total ? total - 1 : 0;
 	ui->dirty = true;
@@ -140,21 +193,20 @@ void ui_home_load(struct ui *ui)
 static void draw_row(struct ui *ui, int y, size_t index, bool selected)
 {
 	const struct ui_home *h = ui->home;
+	const struct store_run_row *run;
 	char *line;
 	if (index < h->n_checklists && is_runbook(h->checklists[index])) {
 		int pad = ui->cols / 2 - 2 - ui_width(h->checklists[index]);
 		line = xasprintf("  %s%*s  Markdown: Enter imports it", h->checklists[index], pad > 0 ? pad : 0, "");
 	} else if (index < h->n_checklists) {
 		line = xasprintf("  %s", h->checklists[index]);
-	} else {
-		size_t r = index - h->n_checklists;
-		assert(r < h->n_runs);
+	} else if ((run = run_at(ui, index - h->n_checklists)) != NULL) {
 		char when[64];
-		clock_format_utc(h->runs[r].started_us, when, sizeof(when));
-		char st = h->run_states[r];
-		line = xasprintf("  %-10s %-9s %-22s %-20s %s", h->runs[r].id,
-			st == 'o' ? "open" : st == 'c' ? "completed" : st == 'a' ? "aborted" : "?", when,
-			h->runs[r].checklist_id, h->runs[r].title);
+		clock_format_utc(run->started_us, when, sizeof(when));
+		line = xasprintf("  %-10s %-9s %-22s %-20s %s", run->id, run->state, when, run->checklist_id,
+			run->title);
+	} else {
+		return; /* the list ended before it: the record changed, or could not be read */
 	}
 	if (selected)
 		attron(A_REVERSE);
@@ -170,7 +222,13 @@ static void home_draw(struct ui *ui)
 	ui_title_bar(ui, " countersign");
 	int y = 2;
 	int list_rows = ui->rows - 5;
-	size_t total = h->n_checklists + h->n_runs;
+	/* the rows this frame may show, read before it is drawn (the list may
+	 * end sooner than the count said) */
+	if (h->n_past && h->sel + (size_t)ui->rows >= h->n_checklists)
+		read_past_to(ui, h->sel + (size_t)ui->rows - h->n_checklists);
+	size_t total = h->n_checklists + h->n_open + h->n_past;
+	if (h->sel >= total)
+		h->sel = total ? total - 1 : 0;
 	assert(h->sel < total || h->sel == 0);
 	if (h->sel < h->top)
 		h->top = h->sel;
@@ -186,16 +244,19 @@ static void home_draw(struct ui *ui)
 	}
 	for (size_t i = h->top; i < total && y < ui->rows - 2; i++) {
 		if (i >= h->n_checklists) {
-			char st = h->run_states[i - h->n_checklists];
-			if (st == 'o' && !runs_heading) {
+			bool open = i - h->n_checklists < h->n_open;
+			if (open && !runs_heading) {
 				attron(A_BOLD);
 				ui_put(y++, 0, ui->cols, "Open runs");
 				attroff(A_BOLD);
 				runs_heading = true;
-			} else if (st != 'o' && !past_heading) {
+			} else if (!open && !past_heading) {
+				/* how many there are, most of them not read yet */
+				char *heading = xasprintf("Past runs (%zu)", h->n_past);
 				attron(A_BOLD);
-				ui_put(y++, 0, ui->cols, "Past runs");
+				ui_put(y++, 0, ui->cols, heading);
 				attroff(A_BOLD);
+				free(heading);
 				past_heading = true;
 			}
 			if (y >= ui->rows - 2)
@@ -220,16 +281,16 @@ static void home_draw(struct ui *ui)
 static const struct store_run_row *selected_run(struct ui *ui)
 {
 	const struct ui_home *h = ui->home;
-	if (h->sel >= h->n_checklists && h->sel < h->n_checklists + h->n_runs)
-		return &h->runs[h->sel - h->n_checklists];
-	ui_set_status(ui, true, "select a run first: a and e work on runs");
-	return NULL;
+	const struct store_run_row *run = h->sel >= h->n_checklists ? run_at(ui, h->sel - h->n_checklists) : NULL;
+	if (!run)
+		ui_set_status(ui, true, "select a run first: a and e work on runs");
+	return run;
 }
 
 static void home_key(struct ui *ui, int key)
 {
 	struct ui_home *h = ui->home;
-	size_t total = h->n_checklists + h->n_runs;
+	size_t total = h->n_checklists + h->n_open + h->n_past;
 	const struct store_run_row *run;
 	switch (key) {
 	case 'j': case UI_KEY_DOWN:
@@ -251,12 +312,11 @@ static void home_key(struct ui *ui, int key)
 			ui_import_open(ui, h->checklists[h->sel]);
 		else if (h->sel < h->n_checklists)
 			ui_begin_new_run(ui, h->checklists[h->sel]);
-		else if (key == UI_KEY_ENTER && h->sel >= h->n_checklists && h->sel < total) {
-			const struct store_run_row *r = &h->runs[h->sel - h->n_checklists];
-			if (h->run_states[h->sel - h->n_checklists] != 'o')
-				ui_run_open(ui, r->id);
+		else if (key == UI_KEY_ENTER && (run = run_at(ui, h->sel - h->n_checklists)) != NULL) {
+			if (run->ended)
+				ui_run_open(ui, run->id);
 			else
-				ui_begin_resume_signed(ui, r->id);
+				ui_begin_resume_signed(ui, run->id);
 		}
 		break;
 	case 'a':
