@@ -143,12 +143,13 @@ db_clone() {
 }
 
 # sql_json COLUMN KEY[.KEY...]: an SQL expression for the text at that path
-# of the JSON in COLUMN (strings and numbers read alike on both engines).
+# of the JSON in COLUMN: a string's value, a number, or an array or object
+# as written (json, not jsonb, keeps countersign's compact text).
 sql_json() {
 	if [ "$ENGINE" = sqlite ]; then
 		printf "json_extract(%s, '\$.%s')" "$1" "$2"
 	else
-		printf "(%s::jsonb #>> '{%s}')" "$1" "$(printf '%s' "$2" | tr . ,)"
+		printf "(%s::json #>> '{%s}')" "$1" "$(printf '%s' "$2" | tr . ,)"
 	fi
 }
 

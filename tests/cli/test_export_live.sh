@@ -131,7 +131,7 @@ fact "$T/open.json" 'item("prep", "long")["output"]["bytes"], item("prep", "long
 # --- exports while another process records on the run -------------------------------
 # (with a busy timeout: a writer may hold the lock for a moment)
 notes() {
-	sqlite3 -cmd ".timeout 10000" "$T/cs.db" "select count(*) from events where chain = '$R' and kind = 'note'"
+	db_sql "$DB" "select count(*) from events where chain = '$R' and kind = 'note'"
 }
 (
 	i=0
@@ -154,11 +154,16 @@ expect_eq "$?" 0 "the writer recorded every note ($(cat "$T/writer.err"))"
 expect_eq "$([ "$(notes)" -ge $((start + 5)) ] && echo yes)" yes \
 	"notes were recorded during the exports ($k exports; notes $start before, $(notes) after)"
 # every report is whole, validates, verified, and its notes, events and head agree
-"$PY" - "$T" "$k" "$SCHEMA" "$T/cs.db" "$R" >"$T/out" 2>&1 <<'EOF'
+"$PY" - "$T" "$k" "$SCHEMA" "$DB" "$R" "$SRC" >"$T/out" 2>&1 <<'EOF'
 import json, sqlite3, sys, jsonschema
 t, k, schema, db, run = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 v = jsonschema.Draft202012Validator(json.load(open(schema)))
-con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+if db.startswith(("postgresql://", "postgres://")):
+    sys.path.insert(0, sys.argv[6] + "/tests/cli")
+    import tamper
+    con = tamper.PsqlDB(db)
+else:
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
 counts = set()
 for i in range(1, k + 1):
     d = json.load(open("%s/live-%d.json" % (t, i)))
@@ -184,10 +189,10 @@ expect_eq "$(awk '{print ($2 >= 2) ? "several" : "one"}' "$T/out")" several \
 # lock out. Then failures that name the run, the fifth recorded as pin_locked;
 # one that names another run, and one naming none after the record began
 # naming runs, do not count.
-t0=$(sqlite3 "$T/cs.db" "select time_us from events where chain = '$R' and seq = 1")
+t0=$(db_sql "$DB" "select time_us from events where chain = '$R' and seq = 1")
 Z=0000000000000000000000000000000000000000000000000000000000000000
 legacy() { # OFFSET_US TARGET PAYLOAD
-	sqlite3 "$T/cs.db" "insert into events (chain, seq, time_us, actor, os_user, host, tty, kind, target, payload,
+	db_sql "$DB" "insert into events (chain, seq, time_us, actor, os_user, host, tty, kind, target, payload,
 		prev, hash) select 'engineers', max(seq) + 1, $t0 + $1, '$2', 'ops', 'old-host', 'none', 'pin_failed', '$2',
 		'$3', '$Z', '$Z' from events where chain = 'engineers'"
 }
@@ -198,17 +203,17 @@ for off in 3000 4000 5000 6000; do legacy "$off" alice '{"command":"sign"}'; don
 for i in 1 2 3 4 5; do
 	printf 'not-bobs-pin\n' | "$CS" note "$R" --engineer bob --pin-stdin "wrong $i" >/dev/null 2>&1
 done
-expect_eq "$(sqlite3 "$T/cs.db" "select count(*) from events where chain = 'engineers' and kind = 'pin_locked'")" 1 \
+expect_eq "$(db_sql "$DB" "select count(*) from events where chain = 'engineers' and kind = 'pin_locked'")" 1 \
 	"five wrong PINs lock bob out"
 legacy 7000 alice '{"command":"note","run":"otherrun00"}'
 legacy 8000 alice '{"command":"sign"}'
 # The hand-made events chained as the store chains them: verifying a run
 # checks the engineers chain too, which gives the keys its events are
 # signed with.
-first=$(sqlite3 "$T/cs.db" "select min(seq) from events where chain = 'engineers' and host = 'old-host'")
-tamper "$T/cs.db" guards-off
-tamper "$T/cs.db" rewrite engineers "$first" \
-	"$(sqlite3 "$T/cs.db" "select payload from events where chain = 'engineers' and seq = $first")"
+first=$(db_sql "$DB" "select min(seq) from events where chain = 'engineers' and host = 'old-host'")
+tamper "$DB" guards-off
+tamper "$DB" rewrite engineers "$first" \
+	"$(db_sql "$DB" "select payload from events where chain = 'engineers' and seq = $first")"
 run "$CS" export "$R" --format json -o "$T/pins.json"
 expect_rc 0 "export with failed PINs"
 fact "$T/pins.json" '[(p["engineer"], p["command"], p["lockout"]) for p in d["pin_failures"]]' \

@@ -52,10 +52,15 @@ pins alice bob
 role carol --add dba --by alice --by bob <"$T/pins"
 expect_rc 0 "carol is granted dba by alice and bob"
 expect_in out "granted carol the role dba (approved by alice and bob)" "and says so"
-expect_eq "$(db_sql "$DB" "select kind || ' ' || actor || ' ' || target || ' ' || json_extract(payload, '\$.role') ||
-	' ' || json_extract(payload, '\$.by') from events where chain = 'engineers' and kind like 'role%'")" \
+expect_eq "$(db_sql "$DB" "select kind || ' ' || actor || ' ' || target || ' ' || $(sql_json payload role) ||
+	' ' || $(sql_json payload by) from events where chain = 'engineers' and kind like 'role%'")" \
 	'role_granted alice carol dba ["alice","bob"]' "the grant is an event of the engineers chain"
-expect_eq "$(db_sql "$DB" "select json_type(payload, '\$.heads.runs') from events where kind = 'role_granted'")" \
+if [ "$ENGINE" = sqlite ]; then
+	heads_type="json_type(payload, '\$.heads.runs')"
+else
+	heads_type="json_typeof(payload::json -> 'heads' -> 'runs')"
+fi
+expect_eq "$(db_sql "$DB" "select $heads_type from events where kind = 'role_granted'")" \
 	object "it says how far the record went (heads)"
 SIGS=$($TAMPER "$DB" sigs-of engineers "$(db_sql "$DB" "select seq from events where kind = 'role_granted'")")
 case $SIGS in
@@ -119,9 +124,10 @@ expect_eq "$(python3 -c 'import json, sys; print(" ".join(e["name"] + "=" + ",".
 expect_eq "$(python3 -c 'import json, sys; print(" ".join(str(e["created_us"]) for e in json.load(sys.stdin)))' <"$T/out")" \
 	"$(db_sql "$DB" "select created_us from engineers order by name" | tr '\n' ' ' | sed 's/ $//')" \
 	"engineer list --json gives each registration time exactly, in microseconds"
-cp "$DB" "$T/times.db"
-sqlite3 "$T/times.db" "drop trigger engineers_no_rename; update engineers set created_us = 1796087751533160 where name = 'alice'"
-run "$CS" --db "$T/times.db" engineer list --json
+TIMES=$(db_clone "$DB" times)
+db_guards_off "$TIMES"
+db_sql "$TIMES" "update engineers set created_us = 1796087751533160 where name = 'alice'"
+run "$CS" --db "$TIMES" engineer list --json
 expect_in out '1796087751533160,' "a registration time ending in zeros is an integer, not 1.79608775153316e+15"
 
 # --- engineer add --role --------------------------------------------------------
@@ -160,15 +166,14 @@ for i in build flag strict; do by alice check "$R" "prep/$i"; done
 by alice attest "$R" prep/review
 by carol sign "$R" prep
 expect_rc 0 "carol signs prep"
-expect_eq "$(db_sql "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R' and
+expect_eq "$(db_sql "$DB" "select $(sql_json payload roles) from events where chain = '$R' and
 	kind = 'signed' and actor = 'carol'")" '["dba"]' "her signature records her roles"
 by bob sign "$R" prep
-expect_eq "$(db_sql "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R' and
+expect_eq "$(db_sql "$DB" "select $(sql_json payload roles) from events where chain = '$R' and
 	kind = 'signed' and actor = 'bob'")" '[]' "bob's records none"
 run "$CS" verify
 expect_rc 0 "verify passes"
-db_sql "$DB" "pragma wal_checkpoint(truncate)" >/dev/null
-cp "$DB" "$T/signed.db"
+SIGNED=$(db_clone "$DB" signed)
 
 # --- tampering -----------------------------------------------------------------
 # caught DB DESC WORD...: verify of DB fails naming each WORD.
@@ -181,33 +186,33 @@ caught() {
 		expect_in err "$word" "verify after $desc names '$word'"
 	done
 }
-cp "$T/signed.db" "$T/column.db"
-sqlite3 "$T/column.db" "update engineers set roles = '[\"dba\",\"sre\"]' where name = 'carol'"
-caught "$T/column.db" "carol's roles column edited" "carol's roles are [\"dba\",\"sre\"]" "the table was edited"
-cp "$T/signed.db" "$T/column2.db"
-sqlite3 "$T/column2.db" "update engineers set roles = '[\"dba\"]' where name = 'bob'"
-caught "$T/column2.db" "bob given a role in the table alone" "bob's roles are [\"dba\"], the chain gives bob []"
+COLUMN=$(db_clone "$SIGNED" column)
+db_sql "$COLUMN" "update engineers set roles = '[\"dba\",\"sre\"]' where name = 'carol'"
+caught "$COLUMN" "carol's roles column edited" "carol's roles are [\"dba\",\"sre\"]" "the table was edited"
+COLUMN2=$(db_clone "$SIGNED" column2)
+db_sql "$COLUMN2" "update engineers set roles = '[\"dba\"]' where name = 'bob'"
+caught "$COLUMN2" "bob given a role in the table alone" "bob's roles are [\"dba\"], the chain gives bob []"
 
 HEADS='"heads":{"registry":1,"runs":{}}'
-cp "$T/signed.db" "$T/forged.db"
-$TAMPER "$T/forged.db" guards-off
-N=$($TAMPER "$T/forged.db" append engineers role_granted alice bob "{\"role\":\"dba\",\"by\":[\"alice\",\"carol\"],$HEADS}")
-sqlite3 "$T/forged.db" "update engineers set roles = '[\"dba\"]' where name = 'bob'"
-caught "$T/forged.db" "an unsigned role_granted forged" "event $N of the engineers chain" "no signature by alice"
-cp "$T/signed.db" "$T/copied.db"
-$TAMPER "$T/copied.db" guards-off
-GRANT=$(sqlite3 "$T/copied.db" "select seq from events where kind = 'role_granted' and target = 'carol'")
-N=$($TAMPER "$T/copied.db" append engineers role_granted alice bob "{\"role\":\"dba\",\"by\":[\"alice\",\"carol\"],$HEADS}" \
-	"$($TAMPER "$T/copied.db" sigs-of engineers "$GRANT")")
-sqlite3 "$T/copied.db" "update engineers set roles = '[\"dba\"]' where name = 'bob'"
-caught "$T/copied.db" "a role_granted carrying the signatures of another" "event $N of the engineers chain" \
+FORGED=$(db_clone "$SIGNED" forged)
+$TAMPER "$FORGED" guards-off
+N=$($TAMPER "$FORGED" append engineers role_granted alice bob "{\"role\":\"dba\",\"by\":[\"alice\",\"carol\"],$HEADS}")
+db_sql "$FORGED" "update engineers set roles = '[\"dba\"]' where name = 'bob'"
+caught "$FORGED" "an unsigned role_granted forged" "event $N of the engineers chain" "no signature by alice"
+COPIED=$(db_clone "$SIGNED" copied)
+$TAMPER "$COPIED" guards-off
+GRANT=$(db_sql "$COPIED" "select seq from events where kind = 'role_granted' and target = 'carol'")
+N=$($TAMPER "$COPIED" append engineers role_granted alice bob "{\"role\":\"dba\",\"by\":[\"alice\",\"carol\"],$HEADS}" \
+	"$($TAMPER "$COPIED" sigs-of engineers "$GRANT")")
+db_sql "$COPIED" "update engineers set roles = '[\"dba\"]' where name = 'bob'"
+caught "$COPIED" "a role_granted carrying the signatures of another" "event $N of the engineers chain" \
 	"signature does not verify"
-cp "$T/signed.db" "$T/altered.db"
-$TAMPER "$T/altered.db" guards-off
-PAYLOAD=$(sqlite3 "$T/altered.db" "select payload from events where chain = 'engineers' and seq = $GRANT")
-$TAMPER "$T/altered.db" rewrite engineers "$GRANT" "$(printf '%s' "$PAYLOAD" | sed 's/"dba"/"sre"/')"
-sqlite3 "$T/altered.db" "update engineers set roles = '[\"sre\"]' where name = 'carol'"
-caught "$T/altered.db" "carol's grant rewritten to another role, hashes recomputed" "event $GRANT of the engineers chain" \
+ALTERED=$(db_clone "$SIGNED" altered)
+$TAMPER "$ALTERED" guards-off
+PAYLOAD=$(db_sql "$ALTERED" "select payload from events where chain = 'engineers' and seq = $GRANT")
+$TAMPER "$ALTERED" rewrite engineers "$GRANT" "$(printf '%s' "$PAYLOAD" | sed 's/"dba"/"sre"/')"
+db_sql "$ALTERED" "update engineers set roles = '[\"sre\"]' where name = 'carol'"
+caught "$ALTERED" "carol's grant rewritten to another role, hashes recomputed" "event $GRANT of the engineers chain" \
 	"signature does not verify"
 
 # --- two processes: a role removed while its holder signs -----------------------
@@ -222,8 +227,14 @@ mkfifo "$T/lock"
 (db_sql "$DB" <"$T/lock" >/dev/null 2>&1) &
 LOCKER=$!
 exec 7>"$T/lock"
-printf 'pragma busy_timeout = 10000;\nbegin immediate;\nselect 1;\n' >&7
-wait_until "! sqlite3 '$DB' 'begin immediate; rollback'" 10 || fail "the third connection holds the write lock"
+if [ "$ENGINE" = sqlite ]; then
+	printf 'pragma busy_timeout = 10000;\nbegin immediate;\nselect 1;\n' >&7
+	wait_until "! sqlite3 '$DB' 'begin immediate; rollback'" 10 || fail "the third connection holds the write lock"
+else
+	printf 'begin;\nlock table events in exclusive mode;\n' >&7
+	wait_until "[ \"\$(db_sql '$DB' \"select count(*) from pg_locks where relation = 'events'::regclass
+		and mode = 'ExclusiveLock' and granted\")\" = 1 ]" 10 || fail "the third connection holds the write lock"
+fi
 printf 'pin-carol-1\n' >"$T/pin-carol"
 "$CS" sign "$R2" prep --engineer carol --pin-stdin <"$T/pin-carol" >"$T/sign.out" 2>"$T/sign.err" &
 SIGNER=$!
@@ -240,9 +251,14 @@ REMOVE_RC=$?
 rc=$REMOVE_RC
 expect_eq "$REMOVE_RC" 0 "the removal is recorded ($(cat "$T/remove.err"))"
 expect_eq "$(db_sql "$DB" "select roles from engineers where name = 'carol'")" '[]' "carol holds no role now"
-REMOVAL_RUN_SEQ=$(db_sql "$DB" "select coalesce(json_extract(payload, '\$.heads.runs.\"$R2\"'), -1) from events
+if [ "$ENGINE" = sqlite ]; then
+	removal_seq="json_extract(payload, '\$.heads.runs.\"$R2\"')"
+else
+	removal_seq="payload::json #>> '{heads,runs,$R2}'"
+fi
+REMOVAL_RUN_SEQ=$(db_sql "$DB" "select coalesce($removal_seq, '-1') from events
 	where kind = 'role_removed' and target = 'carol'")
-CLAIM=$(db_sql "$DB" "select seq || ' ' || json_extract(payload, '\$.roles') from events where chain = '$R2' and
+CLAIM=$(db_sql "$DB" "select seq || ' ' || $(sql_json payload roles) from events where chain = '$R2' and
 	kind = 'signed' and actor = 'carol'")
 if [ "$SIGN_RC" -ne 0 ]; then
 	expect_eq "$CLAIM" "" "a refused signature is not recorded ($(cat "$T/sign.err"))"
@@ -275,7 +291,7 @@ role bob --add dba --by alice --by carol <"$T/pins"
 expect_rc 0 "bob is granted dba"
 by bob sign "$R3" migrate
 expect_rc 0 "bob signs once he holds dba (the roles are read afresh)"
-expect_eq "$(db_sql "$DB" "select json_extract(payload, '\$.roles') from events where chain = '$R3' and
+expect_eq "$(db_sql "$DB" "select $(sql_json payload roles) from events where chain = '$R3' and
 	kind = 'signed'")" '["dba"]' "and his signature says so"
 run "$CS" verify
 expect_rc 0 "verify passes"
@@ -283,26 +299,28 @@ expect_rc 0 "verify passes"
 # --- a record of schema version 4 ----------------------------------------------
 # As a countersign before roles left it: read as it is (no roles) by
 # commands that only read, brought to version 5 by one that records.
-V4=$T/v4.db
-for e in alice bob; do
-	printf 'pin-%s-1\n' "$e" | "$CS" --db "$V4" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
-done
-sqlite3 "$V4" "alter table engineers drop column roles; drop trigger engineers_no_rename;
-	create trigger engineers_no_rename before update of name, full_name, created_us on engineers
-	  begin select raise(abort, 'only an engineer''s PIN can be changed'); end;
-	pragma user_version = 4; pragma wal_checkpoint(truncate)" >/dev/null
-run "$CS" --db "$V4" engineer list --json
-expect_rc 0 "engineer list reads a version 4 record"
-expect_eq "$(python3 -c 'import json, sys; print(" ".join(e["name"] + "=" + ",".join(e["roles"]) for e in json.load(sys.stdin)))' <"$T/out")" \
-	"alice= bob=" "its engineers hold no role"
-run "$CS" --db "$V4" verify
-expect_rc 0 "verify reads a version 4 record"
-expect_eq "$(sqlite3 "$V4" "pragma user_version")" 4 "reading changed nothing"
-printf 'pin-carol-1\n' | "$CS" --db "$V4" engineer add carol --full-name "carol Example" --pin-stdin >/dev/null
-expect_eq "$(sqlite3 "$V4" "pragma user_version")" 5 "a command that records brings it to version 5"
-pins alice bob
-run "$CS" --db "$V4" engineer role carol --add dba --by alice --by bob --pin-stdin <"$T/pins"
-expect_rc 0 "a role is granted in the migrated record"
-run "$CS" --db "$V4" verify
-expect_rc 0 "the migrated record verifies"
+if sqlite_file "a schema version 4 database file"; then
+	V4=$T/v4.db
+	for e in alice bob; do
+		printf 'pin-%s-1\n' "$e" | "$CS" --db "$V4" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
+	done
+	sqlite3 "$V4" "alter table engineers drop column roles; drop trigger engineers_no_rename;
+		create trigger engineers_no_rename before update of name, full_name, created_us on engineers
+		  begin select raise(abort, 'only an engineer''s PIN can be changed'); end;
+		pragma user_version = 4; pragma wal_checkpoint(truncate)" >/dev/null
+	run "$CS" --db "$V4" engineer list --json
+	expect_rc 0 "engineer list reads a version 4 record"
+	expect_eq "$(python3 -c 'import json, sys; print(" ".join(e["name"] + "=" + ",".join(e["roles"]) for e in json.load(sys.stdin)))' <"$T/out")" \
+		"alice= bob=" "its engineers hold no role"
+	run "$CS" --db "$V4" verify
+	expect_rc 0 "verify reads a version 4 record"
+	expect_eq "$(sqlite3 "$V4" "pragma user_version")" 4 "reading changed nothing"
+	printf 'pin-carol-1\n' | "$CS" --db "$V4" engineer add carol --full-name "carol Example" --pin-stdin >/dev/null
+	expect_eq "$(sqlite3 "$V4" "pragma user_version")" 5 "a command that records brings it to version 5"
+	pins alice bob
+	run "$CS" --db "$V4" engineer role carol --add dba --by alice --by bob --pin-stdin <"$T/pins"
+	expect_rc 0 "a role is granted in the migrated record"
+	run "$CS" --db "$V4" verify
+	expect_rc 0 "the migrated record verifies"
+fi
 finish

@@ -32,8 +32,7 @@ by() {
 # fresh NAME: a copy of the base database with every guard trigger
 # dropped, as an attacker would first; sets DB.
 fresh() {
-	DB=$T/$1.db
-	cp "$BASE" "$DB"
+	DB=$(db_clone "$BASE" "$1")
 	$TAMPER "$DB" guards-off
 }
 # caught DESC WORD...: verify (all, and of the run) fails, naming each WORD.
@@ -65,7 +64,6 @@ expect_eq "$(db_sql "$BASE" "select kind || ' ' || actor from events where chain
 	"signed bob" "event 9 is bob's sign-off"
 run "$CS" verify
 expect_rc 0 "the untouched record verifies"
-db_sql "$BASE" "pragma wal_checkpoint(truncate)" >/dev/null
 SIGS=$($TAMPER "$BASE" sigs-of "$R" 9)
 case $SIGS in
 *'"by":"bob"'*) ok ;;
@@ -108,7 +106,7 @@ caught "a forged signed event carrying bob's signature of another event" "event 
 # --- bob's approval rewritten to a rejection, hashes recomputed ----------------
 fresh rewritten
 $TAMPER "$DB" rewrite "$R" 9 "$(printf '%s' "$SIGNED" | sed 's/"approved"/"rejected"/')"
-[ "$(db_sql "$DB" "select json_extract(payload, '\$.meaning') from events where chain = '$R' and seq = 9")" = rejected ] &&
+[ "$(db_sql "$DB" "select $(sql_json payload meaning) from events where chain = '$R' and seq = 9")" = rejected ] &&
 	ok || fail "the sign-off now says rejected"
 caught "bob's approval rewritten and re-hashed" "event 9" "signature"
 
@@ -185,7 +183,7 @@ expect_in err "event $N" "names the event"
 # an override needs a second engineer. One naming alice alone, or alice
 # twice, or answering bob's request to force another section (with another
 # reason), must fail verify.
-ASEED=$($TAMPER - seed pin-alice-1 "$(db_sql "$BASE" "select json_extract(payload, '\$.key') from events
+ASEED=$($TAMPER - seed pin-alice-1 "$(db_sql "$BASE" "select $(sql_json payload key) from events
 	where chain = 'engineers' and kind = 'engineer_added' and target = 'alice'")")
 APUB=$($TAMPER - pubkey "$ASEED")
 # alice_signs SEQ: alice's genuine signature on event SEQ of the run in $DB.
@@ -199,8 +197,7 @@ for who in '"alice"' '"alice","alice"'; do
 	alice_signs "$N"
 	caught "an override of deploy by alice naming [$who], signed by her" "event $N"
 done
-DB=$T/request.db
-cp "$BASE" "$DB"
+DB=$(db_clone "$BASE" request)
 printf 'pin-bob-1\n' >"$T/pin"
 run "$CS" --db "$DB" override "$R" post --request --engineer bob --reason "post only" --incident INC-3 --pin-stdin <"$T/pin"
 expect_rc 0 "bob asks for an override of post"
@@ -212,8 +209,7 @@ alice_signs "$N"
 caught "alice's override of deploy answering bob's request for post" "event $N"
 
 # --- a PIN change ----------------------------------------------------------------
-DB=$T/pin.db
-cp "$BASE" "$DB"
+DB=$(db_clone "$BASE" pin)
 printf 'pin-bob-1\npin-bob-2\npin-bob-2\n' >"$T/pins"
 run "$CS" --db "$DB" engineer pin bob --pin-stdin <"$T/pins"
 expect_rc 0 "bob changes his PIN"
@@ -230,19 +226,19 @@ expect_rc 0 "the run with bob's sign-off verifies"
 # as the run's last event was. The old key must not sign anything recorded
 # after the rotation: its time is the forger's to choose, what the rotation
 # recorded of the record's heads is not.
-cp "$DB" "$T/oldpin.db"
-$TAMPER "$T/oldpin.db" guards-off
-OLDKEY=$(db_sql "$DB" "select json_extract(payload, '\$.key') from events where chain = 'engineers'
+OLDPIN=$(db_clone "$DB" oldpin)
+$TAMPER "$OLDPIN" guards-off
+OLDKEY=$(db_sql "$DB" "select $(sql_json payload key) from events where chain = 'engineers'
 	and kind = 'engineer_added' and target = 'bob'")
 OLDSEED=$($TAMPER - seed pin-bob-1 "$OLDKEY")
-N=$($TAMPER "$T/oldpin.db" append "$R" note bob "" '{"text":"written with the old PIN"}')
-H=$(sqlite3 "$T/oldpin.db" "select hash from events where chain = '$R' and seq = $N")
-$TAMPER "$T/oldpin.db" set-sigs "$R" "$N" \
+N=$($TAMPER "$OLDPIN" append "$R" note bob "" '{"text":"written with the old PIN"}')
+H=$(db_sql "$OLDPIN" "select hash from events where chain = '$R' and seq = $N")
+$TAMPER "$OLDPIN" set-sigs "$R" "$N" \
 	"[{\"by\":\"bob\",\"key\":\"$($TAMPER - pubkey "$OLDSEED")\",\"sig\":\"$($TAMPER - sign "$OLDSEED" "$H")\"}]"
-[ "$(sqlite3 "$T/oldpin.db" "select time_us from events where chain = '$R' and seq = $N")" -lt \
+[ "$(db_sql "$OLDPIN" "select time_us from events where chain = '$R' and seq = $N")" -lt \
 	"$(db_sql "$DB" "select time_us from events where chain = 'engineers' and kind = 'key_rotated'")" ] &&
 	ok || fail "the forged note is timed before the rotation"
-run "$CS" --db "$T/oldpin.db" verify
+run "$CS" --db "$OLDPIN" verify
 expect_rc 1 "verify after a note signed with bob's replaced key and appended after the rotation"
 expect_in err "event $N" "names the note"
 
