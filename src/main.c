@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "countersign/net.h"
 #include "countersign/session.h"
 
 /* Hooks for the test suites exist only in the program built for them
@@ -16,6 +17,11 @@ static void test_hooks(void)
 	const char *cost = getenv("COUNTERSIGN_TEST_PIN_COST");
 	if (cost && strcmp(cost, "min") == 0)
 		session_test_cheap_pins();
+	/* Where libcurl is loaded from when a network check first needs it:
+	 * a path that does not exist shows what a machine without it sees. */
+	const char *libcurl = getenv("COUNTERSIGN_LIBCURL");
+	if (libcurl && libcurl[0])
+		net_set_libcurl(libcurl);
 #endif
 }
 

@@ -70,9 +70,21 @@ typedef void (*net_notified_fn)(int id, const struct net_delivery *delivery, voi
 
 /* Callbacks run inside net_dispatch (never inside a start or cancel call);
  * they may call net_start_*, net_notify and net_cancel but not
- * net_dispatch, net_wait_all or net_destroy. Returns NULL when libcurl or
- * libsodium cannot be initialised. */
+ * net_dispatch, net_wait_all or net_destroy. Loads libcurl on the first
+ * call in the process. Returns NULL when libcurl cannot be loaded
+ * (net_libcurl_error says why) or libcurl or libsodium cannot be
+ * initialised. */
 struct net *net_create(net_progress_fn on_progress, net_done_fn on_done, void *user);
+/* libcurl is loaded on first use (net_create, net_redact_url), not when the
+ * program starts, so that commands without network pay nothing for it.
+ * Returns NULL when libcurl is loaded (loading it now if it was not tried
+ * yet), else why it cannot be: "libcurl (libcurl.so.4): " and dlerror's
+ * text, static, for messages such as "network checks need %s". */
+const char *net_libcurl_error(void);
+/* Loads libcurl from PATH instead of libcurl.so.4 (the test program's
+ * COUNTERSIGN_LIBCURL, to see what happens when it is missing). Only
+ * before anything has loaded it; PATH is copied. */
+void net_set_libcurl(const char *path);
 /* Stops whatever is in flight without calling back; NULL is a no-op. */
 void net_destroy(struct net *n);
 /* Sets the delivery callback (same USER as net_create). */

@@ -2,6 +2,7 @@
  * expectation, another attempt after the interval until the retries are
  * used up. The last attempt decides; every attempt is evidence. */
 #include "net/http_judge.h"
+#include "net/net_curl.h"
 #include "net/net_internal.h"
 #include "net/net_util.h"
 
@@ -186,18 +187,19 @@ static bool kv_has(const struct checklist_kv_list *kv, const char *name)
 
 static bool http_url_ok(const char *url, char **err)
 {
+	const struct net_curl *c = net_curl();
 	if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)) {
 		char *shown = net_redact_url(url ? url : "");
 		*err = xasprintf("url %s must start with http:// or https://", shown);
 		free(shown);
 		return false;
 	}
-	CURLU *u = curl_url();
-	CURLUcode rc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
-	curl_url_cleanup(u);
+	CURLU *u = c->url();
+	CURLUcode rc = u ? c->url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+	c->url_cleanup(u);
 	if (rc != CURLUE_OK) {
 		char *shown = net_redact_url(url);
-		*err = xasprintf("url %s is not a valid URL: %s", shown, curl_url_strerror(rc));
+		*err = xasprintf("url %s is not a valid URL: %s", shown, c->url_strerror(rc));
 		free(shown);
 		return false;
 	}

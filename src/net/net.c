@@ -4,6 +4,7 @@
  * intervals, sample intervals). User callbacks run only from net_dispatch,
  * outside libcurl's callbacks, and never call libcurl themselves: starting
  * and cancelling just mark jobs, which the next dispatch acts on. */
+#include "net/net_curl.h"
 #include "net/net_internal.h"
 #include "net/net_util.h"
 
@@ -71,11 +72,12 @@ static int on_timer(CURLM *multi, long ms, void *user)
 
 struct net *net_create(net_progress_fn on_progress, net_done_fn on_done, void *user)
 {
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	const struct net_curl *c = net_curl_load();
+	if (sodium_init() < 0 || !c || c->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return NULL;
-	CURLM *multi = curl_multi_init();
+	CURLM *multi = c->multi_init();
 	if (!multi) {
-		curl_global_cleanup();
+		c->global_cleanup();
 		return NULL;
 	}
 	struct net *n = xcalloc(1, sizeof(*n));
@@ -88,17 +90,17 @@ struct net *net_create(net_progress_fn on_progress, net_done_fn on_done, void *u
 	n->notify_attempts = NET_NOTIFY_ATTEMPTS;
 	n->notify_retry_ms = NET_NOTIFY_RETRY_MS;
 	n->notify_timeout_ms = NET_NOTIFY_TIMEOUT_MS;
-	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, n);
-	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(multi, CURLMOPT_TIMERDATA, n);
+	c->multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	c->multi_setopt(multi, CURLMOPT_SOCKETDATA, n);
+	c->multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	c->multi_setopt(multi, CURLMOPT_TIMERDATA, n);
 	return n;
 }
 
 static void job_free(struct job *j)
 {
 	if (j->xfer) {
-		curl_multi_remove_handle(j->net->multi, j->xfer->easy);
+		net_curl()->multi_remove_handle(j->net->multi, j->xfer->easy);
 		xfer_free(j->xfer);
 	}
 	j->ops->free(j->data);
@@ -117,8 +119,8 @@ void net_destroy(struct net *n)
 	for (size_t i = 0; i < n->njobs; i++)
 		job_free(n->jobs[i]);
 	free(n->jobs);
-	curl_multi_cleanup(n->multi);
-	curl_global_cleanup();
+	net_curl()->multi_cleanup(n->multi);
+	net_curl()->global_cleanup();
 	free(n->socks);
 	redactor_destroy(n->secrets);
 	free(n->wait_fds);
@@ -238,7 +240,7 @@ int net_next_timeout_ms(const struct net *n)
 static void socket_action(struct net *n, curl_socket_t fd, int mask)
 {
 	int running = 0;
-	curl_multi_socket_action(n->multi, fd, mask, &running);
+	net_curl()->multi_socket_action(n->multi, fd, mask, &running);
 }
 
 /* Hands finished requests to their jobs. */
@@ -246,14 +248,14 @@ static void take_finished(struct net *n)
 {
 	CURLMsg *m;
 	int left = 0;
-	while ((m = curl_multi_info_read(n->multi, &left))) {
+	while ((m = net_curl()->multi_info_read(n->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		CURL *easy = m->easy_handle;
 		CURLcode code = m->data.result;
 		struct job *j = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j);
-		curl_multi_remove_handle(n->multi, easy);
+		net_curl()->easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j);
+		net_curl()->multi_remove_handle(n->multi, easy);
 		if (!j || !j->xfer || j->xfer->easy != easy)
 			continue;
 		struct xfer *x = j->xfer;
@@ -269,7 +271,7 @@ static void finish_cancelled(struct net *n, struct job *j)
 	struct xfer *x = j->xfer;
 	j->xfer = NULL;
 	if (x)
-		curl_multi_remove_handle(n->multi, x->easy);
+		net_curl()->multi_remove_handle(n->multi, x->easy);
 	j->ops->cancelled(j, x);
 	xfer_free(x);
 	j->finished = true;
@@ -291,12 +293,12 @@ static bool start_due(struct net *n)
 		struct xfer *x = j->ops->start(j);
 		if (!x)
 			continue;
-		curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)j);
-		CURLMcode rc = curl_multi_add_handle(n->multi, x->easy);
+		net_curl()->easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)j);
+		CURLMcode rc = net_curl()->multi_add_handle(n->multi, x->easy);
 		if (rc != CURLM_OK) {
 			/* Reported to the job as a failed request. */
 			x->errbuf[0] = '\0';
-			snprintf(x->errbuf, sizeof(x->errbuf), "%s", curl_multi_strerror(rc));
+			snprintf(x->errbuf, sizeof(x->errbuf), "%s", net_curl()->multi_strerror(rc));
 			j->ops->done(j, x, CURLE_FAILED_INIT);
 			xfer_free(x);
 			continue;

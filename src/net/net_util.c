@@ -1,9 +1,9 @@
 #include "net/net_util.h"
+#include "net/net_curl.h"
 
 #include "countersign/net.h"
 #include "countersign/util.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,43 +12,49 @@
 
 char *net_url_without_userinfo(const char *url)
 {
-	CURLU *h = curl_url();
+	const struct net_curl *c = net_curl_load();
+	if (!c) /* nothing can tell the user info apart: show none of it */
+		return xstrdup("***");
+	CURLU *h = c->url();
 	char *out = NULL;
-	if (h && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
-		curl_url_set(h, CURLUPART_USER, NULL, 0);
-		curl_url_set(h, CURLUPART_PASSWORD, NULL, 0);
+	if (h && c->url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+		c->url_set(h, CURLUPART_USER, NULL, 0);
+		c->url_set(h, CURLUPART_PASSWORD, NULL, 0);
 		char *s = NULL;
-		if (curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+		if (c->url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK) {
 			out = xstrdup(s);
-			curl_free(s);
+			c->free(s);
 		}
 	}
-	curl_url_cleanup(h);
+	c->url_cleanup(h);
 	return out ? out : xstrdup(url);
 }
 
 char *net_redact_url(const char *url)
 {
-	CURLU *h = curl_url();
+	const struct net_curl *c = net_curl_load();
+	if (!c)
+		return xstrdup("***");
+	CURLU *h = c->url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
 	char *out = NULL;
-	if (h && url && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-		curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-		curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		curl_url_get(h, CURLUPART_PORT, &port, 0);
-		curl_url_get(h, CURLUPART_PATH, &path, 0);
-		curl_url_get(h, CURLUPART_QUERY, &query, 0);
+	if (h && url && c->url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+		c->url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		c->url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		c->url_get(h, CURLUPART_PORT, &port, 0);
+		c->url_get(h, CURLUPART_PATH, &path, 0);
+		c->url_get(h, CURLUPART_QUERY, &query, 0);
 		/* The user info is never shown; a bare host has nothing to hide. */
 		bool hidden = (path && strcmp(path, "/") != 0) || query;
 		out = xasprintf("%s://%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "",
 			hidden ? "/***" : "");
 	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_free(query);
-	curl_url_cleanup(h);
+	c->free(scheme);
+	c->free(host);
+	c->free(port);
+	c->free(path);
+	c->free(query);
+	c->url_cleanup(h);
 	return out ? out : xstrdup("***");
 }
 

@@ -1,5 +1,6 @@
 /* One HTTP request on a libcurl easy handle: options every request shares,
  * the bounded body capture, and what a finished request tells people. */
+#include "net/net_curl.h"
 #include "net/net_internal.h"
 #include "net/net_util.h"
 
@@ -43,26 +44,28 @@ static bool has_header(const struct xfer_spec *sp, const char *name)
 
 static void set_method(struct xfer *x, const struct xfer_spec *sp)
 {
+	const struct net_curl *c = net_curl();
 	const char *m = sp->method ? sp->method : "GET";
 	if (strcmp(m, "HEAD") == 0) {
-		curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+		c->easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
 		return;
 	}
 	if (sp->body || strcmp(m, "POST") == 0) {
 		x->post = sp->body ? xstrndup(sp->body, sp->body_len) : xstrdup("");
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		c->easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 			(curl_off_t)(sp->body ? sp->body_len : 0));
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->post);
+		c->easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->post);
 	}
 	if (strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0)
-		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, m);
+		c->easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, m);
 	else if (strcmp(m, "GET") == 0 && sp->body)
-		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "GET");
+		c->easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "GET");
 }
 
 struct xfer *xfer_new(const struct xfer_spec *sp, char **err)
 {
-	CURL *e = curl_easy_init();
+	const struct net_curl *c = net_curl();
+	CURL *e = c->easy_init();
 	if (!e) {
 		*err = xstrdup("libcurl could not create a request");
 		return NULL;
@@ -74,36 +77,36 @@ struct xfer *xfer_new(const struct xfer_spec *sp, char **err)
 	x->timeout_ms = sp->timeout_ms;
 	x->started_us = clock_wall_us();
 	x->sha = sha256_create();
-	CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, sp->url);
+	CURLcode rc = c->easy_setopt(e, CURLOPT_URL, sp->url);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		rc = c->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (rc != CURLE_OK) {
-		*err = xasprintf("cannot request this URL: %s", curl_easy_strerror(rc));
+		*err = xasprintf("cannot request this URL: %s", c->easy_strerror(rc));
 		xfer_free(x);
 		return NULL;
 	}
 	/* Redirects are not followed: a 3xx is the answer, and expect_status
 	 * decides. Proxies come from http_proxy/https_proxy/no_proxy, which
 	 * libcurl reads by default; nothing here turns that off. */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)sp->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "countersign/" COUNTERSIGN_VERSION);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	c->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	c->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	c->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)sp->timeout_ms);
+	c->easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	c->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	c->easy_setopt(e, CURLOPT_WRITEDATA, x);
+	c->easy_setopt(e, CURLOPT_USERAGENT, "countersign/" COUNTERSIGN_VERSION);
+	c->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	if (sp->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		c->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		c->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	set_method(x, sp);
 	for (size_t i = 0; i < sp->n_headers; i++)
-		x->headers = curl_slist_append(x->headers, sp->headers[i]);
+		x->headers = c->slist_append(x->headers, sp->headers[i]);
 	if (sp->body && !has_header(sp, "Expect"))
-		x->headers = curl_slist_append(x->headers, "Expect:");
+		x->headers = c->slist_append(x->headers, "Expect:");
 	if (x->headers)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+		c->easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	return x;
 }
 
@@ -111,8 +114,8 @@ void xfer_free(struct xfer *x)
 {
 	if (!x)
 		return;
-	curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->headers);
+	net_curl()->easy_cleanup(x->easy);
+	net_curl()->slist_free_all(x->headers);
 	sha256_destroy(x->sha);
 	free(x->post);
 	strbuf_release(&x->body);
@@ -123,17 +126,18 @@ void xfer_free(struct xfer *x)
  * about connections. */
 static char *target_of(CURL *e, bool with_port)
 {
+	const struct net_curl *c = net_curl();
 	char *url = NULL;
-	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
-	CURLU *h = curl_url();
+	c->easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+	CURLU *h = c->url();
 	char *host = NULL, *port = NULL, *out = NULL;
-	if (h && url && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-		curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+	if (h && url && c->url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		c->url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		c->url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
 		out = with_port ? xasprintf("%s:%s", host, port) : xstrdup(host);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(h);
+	c->free(host);
+	c->free(port);
+	c->url_cleanup(h);
 	return out ? out : xstrdup("the server");
 }
 
@@ -154,9 +158,9 @@ static bool is_tls_error(CURLcode c)
 /* Why a request ended without a response, in words. */
 static char *error_text(struct xfer *x, CURLcode c)
 {
-	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(c);
+	const char *detail = x->errbuf[0] ? x->errbuf : net_curl()->easy_strerror(c);
 	long os_errno = 0, status = 0;
-	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+	net_curl()->easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
 	char *target = target_of(x->easy, c != CURLE_COULDNT_RESOLVE_HOST), *msg;
 	char dur[32];
 	switch (c) {
@@ -175,7 +179,7 @@ static char *error_text(struct xfer *x, CURLcode c)
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		duration_format(x->timeout_ms, dur, sizeof(dur));
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		net_curl()->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status > 0)
 			msg = xasprintf("the response from %s did not complete within %s (status %ld, %llu bytes received)",
 				target, dur, status, (unsigned long long)x->total);
@@ -197,16 +201,17 @@ static char *error_text(struct xfer *x, CURLcode c)
 
 void xfer_outcome(struct xfer *x, CURLcode code, struct xfer_outcome *o)
 {
+	const struct net_curl *c = net_curl();
 	memset(o, 0, sizeof(*o));
 	o->code = code;
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &o->status);
+	c->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &o->status);
 	curl_off_t total_us = 0;
-	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	c->easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total_us);
 	o->latency_ms = (int64_t)(total_us / 1000);
 	char *url = NULL, *ip = NULL;
-	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
-	curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
-	curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &o->port);
+	c->easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	c->easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
+	c->easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &o->port);
 	o->url = net_url_without_userinfo(url ? url : "");
 	o->ip = ip && ip[0] ? xstrdup(ip) : NULL;
 	sha256_peek_hex(x->sha, o->sha256);
@@ -227,7 +232,7 @@ void xfer_outcome_clear(struct xfer_outcome *o)
 const char *xfer_header(struct xfer *x, const char *name)
 {
 	struct curl_header *h = NULL;
-	if (curl_easy_header(x->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+	if (net_curl()->easy_header(x->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
 		return NULL;
 	return h->value;
 }

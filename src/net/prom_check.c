@@ -3,6 +3,7 @@
  * failed samples exceed max_failures and passes only once every sample was
  * taken; an error (Prometheus unreachable, a bad query) ends it at once,
  * and a check stopped early is never a pass. */
+#include "net/net_curl.h"
 #include "net/net_internal.h"
 #include "net/net_util.h"
 #include "net/prom_parse.h"
@@ -235,11 +236,12 @@ const struct job_ops prom_job_ops = { prom_start, prom_done, prom_cancelled, pro
  * *ERR. */
 static char *endpoint_of(const char *url, char **err)
 {
-	CURLU *u = curl_url();
+	const struct net_curl *c = net_curl();
+	CURLU *u = c->url();
 	char *path = NULL, *out = NULL, *s = NULL;
-	CURLUcode rc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+	CURLUcode rc = u ? c->url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
 	if (rc == CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_PATH, &path, 0);
+		rc = c->url_get(u, CURLUPART_PATH, &path, 0);
 	if (rc == CURLUE_OK) {
 		size_t len = strlen(path);
 		while (len > 0 && path[len - 1] == '/')
@@ -247,21 +249,21 @@ static char *endpoint_of(const char *url, char **err)
 		const char *api = "/api/v1/query";
 		char *np = len >= strlen(api) && strncmp(path + len - strlen(api), api, strlen(api)) == 0 ?
 			xstrndup(path, len) : xasprintf("%.*s%s", (int)len, path, api);
-		rc = curl_url_set(u, CURLUPART_PATH, np, 0);
+		rc = c->url_set(u, CURLUPART_PATH, np, 0);
 		free(np);
 	}
 	if (rc == CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_URL, &s, 0);
+		rc = c->url_get(u, CURLUPART_URL, &s, 0);
 	if (rc == CURLUE_OK) {
 		out = xstrdup(s);
 	} else {
 		char *shown = net_redact_url(url);
-		*err = xasprintf("url %s is not a valid URL: %s", shown, curl_url_strerror(rc));
+		*err = xasprintf("url %s is not a valid URL: %s", shown, c->url_strerror(rc));
 		free(shown);
 	}
-	curl_free(s);
-	curl_free(path);
-	curl_url_cleanup(u);
+	c->free(s);
+	c->free(path);
+	c->url_cleanup(u);
 	return out;
 }
 
@@ -287,10 +289,10 @@ int net_start_prometheus(struct net *n, const struct checklist_item *it, const c
 	char *endpoint = endpoint_of(url, err);
 	if (!endpoint)
 		return -1;
-	char *escaped = curl_easy_escape(NULL, query, 0);
+	char *escaped = net_curl()->easy_escape(NULL, query, 0);
 	struct prom_job *p = xcalloc(1, sizeof(*p));
 	p->request_url = xasprintf("%s%squery=%s", endpoint, strchr(endpoint, '?') ? "&" : "?", escaped);
-	curl_free(escaped);
+	net_curl()->free(escaped);
 	p->secrets = net_secrets_copy(n);
 	char *bare = net_url_without_userinfo(endpoint);
 	p->shown_endpoint = redactor_text(p->secrets, bare);

@@ -453,7 +453,11 @@ static int start_network(struct exec *x, size_t sec, size_t item, const char *ac
 {
 	const struct checklist_item *it = &x->s->cl->sections[sec].items[item];
 	if (!ensure_net(x)) {
-		reporter_say(&x->s->report, "network checks are unavailable: libcurl could not be initialised");
+		const char *why = net_libcurl_error();
+		if (why)
+			reporter_say(&x->s->report, "network checks need %s", why);
+		else
+			reporter_say(&x->s->report, "network checks are unavailable: libcurl could not be initialised");
 		return CS_ENV;
 	}
 	char *url = expand(x, it->url, "url");
@@ -872,6 +876,9 @@ static char *notify_target(struct exec *x, size_t i, enum checklist_notify_event
 	if (!where) /* an unset variable disables that entry: say so, every time */
 		reporter_say(&x->s->report, "note: %s was not notified: ${%s} is not set in this environment",
 			checklist_notify_event_name(ev), missing ? missing : "?");
+	else if (to->url && !x->net && net_libcurl_error())
+		reporter_say(&x->s->report, "note: %s was not notified: webhooks need %s",
+			checklist_notify_event_name(ev), net_libcurl_error());
 	else if (to->url && !x->net)
 		reporter_say(&x->s->report, "note: %s was not notified: libcurl could not be set up",
 			checklist_notify_event_name(ev));
