@@ -22,6 +22,10 @@ static void test_hooks(void)
 	const char *libcurl = getenv("COUNTERSIGN_LIBCURL");
 	if (libcurl && libcurl[0])
 		net_set_libcurl(libcurl);
+	/* The same for libpq, when a PostgreSQL location is first opened. */
+	const char *libpq = getenv("COUNTERSIGN_LIBPQ");
+	if (libpq && libpq[0])
+		session_test_libpq(libpq);
 #endif
 }
 

@@ -217,6 +217,10 @@ const struct engine_roster *session_roster(struct session *s);
  * minimum cost): for the test suites only, which register many engineers.
  * Only the test build of the program calls it (COUNTERSIGN_TEST_PIN_COST). */
 void session_test_cheap_pins(void);
+/* Makes the first PostgreSQL location load libpq from PATH instead of
+ * libpq.so.5 (store_set_libpq): for the test suites only, to see what a
+ * machine without libpq sees (COUNTERSIGN_LIBPQ). PATH is copied. */
+void session_test_libpq(const char *path);
 
 /* For a running wait: "passes at TIME (in 14m58s)" (TIME as
  * "2026-11-30 16:25:00 UTC" when FULL, else "16:25:00 UTC"), malloc'd, the

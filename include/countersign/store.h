@@ -41,6 +41,11 @@ char *store_default_path(const char *flag_path);
  * PATH"; a server that cannot be reached: "the database cannot be
  * reached: ..."). Free with store_close. */
 struct store *store_open_mode(const char *path, enum store_mode mode, char **err);
+/* Loads libpq, when the first PostgreSQL location is opened, from PATH
+ * instead of libpq.so.5 (the test program's COUNTERSIGN_LIBPQ, to see what
+ * a machine without it sees). Only before anything has loaded it; PATH is
+ * copied. */
+void store_set_libpq(const char *path);
 /* store_open_mode(PATH, STORE_CREATE, ERR). */
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *st);

@@ -746,6 +746,11 @@ void session_test_cheap_pins(void)
 	pin_set_cost(PIN_COST_MIN);
 }
 
+void session_test_libpq(const char *path)
+{
+	store_set_libpq(path);
+}
+
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
 {
 	assert(s->cl && target && sec);

@@ -1,4 +1,5 @@
-/* db.h's PostgreSQL engine, through libpq: connections, transactions and
+/* db.h's PostgreSQL engine, through libpq (loaded when the first
+ * PostgreSQL location is opened: db_pq.h): connections, transactions and
  * change notification (statements: db_pg_stmt.c).
  *
  * Writers are serialized as on SQLite: db_begin(write) takes a transaction
@@ -64,8 +65,8 @@ static bool is_unavailable_state(const char *state)
 /* What a failed command's SQLSTATE (or a lost connection) means. */
 static enum db_rc map_state(PGconn *conn, const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	if (PQstatus(conn) == CONNECTION_BAD || (state && is_unavailable_state(state)))
+	const char *state = res ? db_pq()->PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (db_pq()->PQstatus(conn) == CONNECTION_BAD || (state && is_unavailable_state(state)))
 		return DB_UNAVAILABLE;
 	if (!state)
 		return DB_ERROR;
@@ -82,7 +83,7 @@ static enum db_rc map_state(PGconn *conn, const PGresult *res)
  * or COMMIT sent through db_exec counts too. */
 void db_pg_track_txn(struct pg_db *db)
 {
-	switch (PQtransactionStatus(db->conn)) {
+	switch (db_pq()->PQtransactionStatus(db->conn)) {
 	case PQTRANS_IDLE:
 		db->in_txn = false;
 		db->txn_write = false;
@@ -101,14 +102,14 @@ void db_pg_track_txn(struct pg_db *db)
 enum db_rc db_pg_fail(struct pg_db *db, PGresult *res)
 {
 	enum db_rc rc = map_state(db->conn, res);
-	const char *msg = res ? PQresultErrorMessage(res) : "";
-	char *text = trimmed(*msg ? msg : PQerrorMessage(db->conn));
+	const char *msg = res ? db_pq()->PQresultErrorMessage(res) : "";
+	char *text = trimmed(*msg ? msg : db_pq()->PQerrorMessage(db->conn));
 	if (rc == DB_UNAVAILABLE)
 		db_set_error(&db->base, "PostgreSQL unreachable: %s", *text ? text : "connection lost");
 	else
 		db_set_error(&db->base, "%s", text);
 	free(text);
-	PQclear(res);
+	db_pq()->PQclear(res);
 	if (db->in_txn && db->txn_failure == DB_OK)
 		db->txn_failure = rc;
 	if (rc != DB_UNAVAILABLE)
@@ -119,10 +120,10 @@ enum db_rc db_pg_fail(struct pg_db *db, PGresult *res)
 /* Notes the row count of an INSERT, UPDATE or DELETE result. */
 void db_pg_note_changes(struct pg_db *db, PGresult *res)
 {
-	const char *status = PQcmdStatus(res);
+	const char *status = db_pq()->PQcmdStatus(res);
 	if (strncmp(status, "INSERT ", 7) == 0 || strncmp(status, "UPDATE ", 7) == 0 ||
 		strncmp(status, "DELETE ", 7) == 0 || strncmp(status, "MERGE ", 6) == 0)
-		db->changes = strtoll(PQcmdTuples(res), NULL, 10);
+		db->changes = strtoll(db_pq()->PQcmdTuples(res), NULL, 10);
 }
 
 /* libpq prints notices (and a server's shutdown message) on stderr by
@@ -137,12 +138,12 @@ static void ignore_notice(void *arg, const char *message)
 /* What every session needs: LISTEN, and read-only transactions when asked. */
 static enum db_rc session_setup(struct pg_db *db)
 {
-	PGresult *res = PQexec(db->conn, db->read_only
+	PGresult *res = db_pq()->PQexec(db->conn, db->read_only
 		? "LISTEN " DB_PG_CHANNEL "; SET default_transaction_read_only = on"
 		: "LISTEN " DB_PG_CHANNEL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (db_pq()->PQresultStatus(res) != PGRES_COMMAND_OK)
 		return db_pg_fail(db, res);
-	PQclear(res);
+	db_pq()->PQclear(res);
 	return DB_OK;
 }
 
@@ -152,8 +153,8 @@ static enum db_rc reconnect(struct pg_db *db, bool *reconnected)
 {
 	assert(!db->in_txn);
 	*reconnected = true;
-	PQreset(db->conn);
-	if (PQstatus(db->conn) != CONNECTION_OK)
+	db_pq()->PQreset(db->conn);
+	if (db_pq()->PQstatus(db->conn) != CONNECTION_OK)
 		return db_pg_fail(db, NULL);
 	db->version++;
 	return session_setup(db);
@@ -167,9 +168,9 @@ static enum db_rc reconnect(struct pg_db *db, bool *reconnected)
 enum db_rc db_pg_ensure_connected(struct pg_db *db, bool *reconnected)
 {
 	*reconnected = false;
-	if (PQstatus(db->conn) == CONNECTION_OK)
-		(void)PQconsumeInput(db->conn);
-	if (PQstatus(db->conn) == CONNECTION_OK)
+	if (db_pq()->PQstatus(db->conn) == CONNECTION_OK)
+		(void)db_pq()->PQconsumeInput(db->conn);
+	if (db_pq()->PQstatus(db->conn) == CONNECTION_OK)
 		return DB_OK;
 	if (db->in_txn) {
 		db_set_error(&db->base, "PostgreSQL unreachable: the connection was lost in a transaction; "
@@ -185,19 +186,19 @@ static void free_conninfo(PQconninfoOption *opts)
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 		if (o->val)
 			sodium_memzero(o->val, strlen(o->val));
-	PQconninfoFree(opts);
+	db_pq()->PQconninfoFree(opts);
 }
 
 /* DB_OK when LOCATION parses and holds no password; otherwise *ERR. */
 static enum db_rc check_location(const char *location, char **err)
 {
 	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(location, &perr);
+	PQconninfoOption *opts = db_pq()->PQconninfoParse(location, &perr);
 	if (!opts) {
 		char *msg = perr ? trimmed(perr) : xstrdup("out of memory");
 		*err = xasprintf("invalid PostgreSQL location: %s", msg);
 		free(msg);
-		PQfreemem(perr);
+		db_pq()->PQfreemem(perr);
 		return DB_ERROR;
 	}
 	bool has_password = false;
@@ -216,27 +217,33 @@ static enum db_rc check_location(const char *location, char **err)
 
 static enum db_rc pg_open(const char *location, enum db_open_mode mode, struct db **out, char **err)
 {
+	/* The first PostgreSQL location loads libpq (db_pq.h); every other
+	 * function of this engine runs on a connection opened here. */
+	if (!db_pq_load()) {
+		*err = xstrdup(db_pq_error());
+		return DB_ERROR;
+	}
 	enum db_rc rc = check_location(location, err);
 	if (rc != DB_OK)
 		return rc;
 	/* The location comes last so that its own connect_timeout wins. */
 	const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
 	const char *const vals[] = {"10", "countersign", location, NULL};
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	PGconn *conn = db_pq()->PQconnectdbParams(keys, vals, 1);
 	if (!conn) {
 		*err = xstrdup("cannot connect to PostgreSQL: out of memory");
 		return DB_ERROR;
 	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		char *msg = trimmed(PQerrorMessage(conn));
-		bool needs_password = PQconnectionNeedsPassword(conn);
+	if (db_pq()->PQstatus(conn) != CONNECTION_OK) {
+		char *msg = trimmed(db_pq()->PQerrorMessage(conn));
+		bool needs_password = db_pq()->PQconnectionNeedsPassword(conn);
 		*err = xasprintf("cannot connect to PostgreSQL: %s%s", msg, needs_password
 			? " (the password belongs in ~/.pgpass, PGPASSFILE or PGPASSWORD)" : "");
 		free(msg);
-		PQfinish(conn);
+		db_pq()->PQfinish(conn);
 		return needs_password ? DB_ERROR : DB_UNAVAILABLE;
 	}
-	PQsetNoticeProcessor(conn, ignore_notice, NULL);
+	db_pq()->PQsetNoticeProcessor(conn, ignore_notice, NULL);
 	struct pg_db *db = xcalloc(1, sizeof *db);
 	db_base_init(&db->base, &db_pg_ops, location);
 	db->conn = conn;
@@ -246,7 +253,7 @@ static enum db_rc pg_open(const char *location, enum db_open_mode mode, struct d
 		*err = xstrdup(db_error(&db->base));
 		free(db->base.location);
 		free(db->base.error);
-		PQfinish(conn);
+		db_pq()->PQfinish(conn);
 		free(db);
 		return rc;
 	}
@@ -257,7 +264,7 @@ static enum db_rc pg_open(const char *location, enum db_open_mode mode, struct d
 static void pg_close(struct db *base)
 {
 	struct pg_db *db = conn_of(base);
-	PQfinish(db->conn);
+	db_pq()->PQfinish(db->conn);
 	free(db);
 }
 
@@ -268,12 +275,12 @@ static enum db_rc pg_exec(struct db *base, const char *sql)
 	enum db_rc rc = db_pg_ensure_connected(db, &reconnected);
 	if (rc != DB_OK)
 		return rc;
-	PGresult *res = PQexec(db->conn, sql);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res = db_pq()->PQexec(db->conn, sql);
+	ExecStatusType st = db_pq()->PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
 		return db_pg_fail(db, res);
 	db_pg_note_changes(db, res);
-	PQclear(res);
+	db_pq()->PQclear(res);
 	db_pg_track_txn(db);
 	return DB_OK;
 }
@@ -281,8 +288,8 @@ static enum db_rc pg_exec(struct db *base, const char *sql)
 /* Ends a transaction the server holds (aborted or not) and forgets it. */
 static void end_txn(struct pg_db *db)
 {
-	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+	if (db_pq()->PQstatus(db->conn) == CONNECTION_OK && db_pq()->PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		db_pq()->PQclear(db_pq()->PQexec(db->conn, "ROLLBACK"));
 	db->in_txn = false;
 	db->txn_write = false;
 	db->txn_failure = DB_OK;
@@ -310,10 +317,10 @@ static enum db_rc pg_begin(struct db *base, bool write)
 		  "; SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK_KEY ")"
 		: "BEGIN ISOLATION LEVEL REPEATABLE READ";
 	for (;;) {
-		PGresult *res = PQexec(db->conn, sql);
-		ExecStatusType st = PQresultStatus(res);
+		PGresult *res = db_pq()->PQexec(db->conn, sql);
+		ExecStatusType st = db_pq()->PQresultStatus(res);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-			PQclear(res);
+			db_pq()->PQclear(res);
 			db->in_txn = true;
 			db->txn_write = write;
 			db->txn_failure = DB_OK;
@@ -338,26 +345,26 @@ static enum db_rc pg_commit(struct db *base)
 		db_set_error(base, "no transaction is open");
 		return DB_ERROR;
 	}
-	if (PQstatus(db->conn) != CONNECTION_OK) {
+	if (db_pq()->PQstatus(db->conn) != CONNECTION_OK) {
 		end_txn(db);
 		db_set_error(base, "PostgreSQL unreachable: the connection was lost in a transaction; "
 			"nothing of it was written");
 		return DB_UNAVAILABLE;
 	}
-	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+	if (db_pq()->PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
 		enum db_rc failure = db->txn_failure != DB_OK ? db->txn_failure : DB_ERROR;
 		end_txn(db);
 		db_set_error(base, "the transaction was rolled back: a statement in it failed");
 		return failure;
 	}
 	/* NOTIFY is delivered at COMMIT, to every other listening session. */
-	PGresult *res = PQexec(db->conn, db->txn_write && !db->read_only
+	PGresult *res = db_pq()->PQexec(db->conn, db->txn_write && !db->read_only
 		? "NOTIFY " DB_PG_CHANNEL "; COMMIT" : "COMMIT");
 	enum db_rc rc = DB_OK;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (db_pq()->PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_pg_fail(db, res);
 	else
-		PQclear(res);
+		db_pq()->PQclear(res);
 	end_txn(db);
 	return rc;
 }
@@ -377,22 +384,22 @@ static int64_t pg_changes(struct db *base)
 static int64_t pg_data_version(struct db *base)
 {
 	struct pg_db *db = conn_of(base);
-	if (PQstatus(db->conn) != CONNECTION_OK)
+	if (db_pq()->PQstatus(db->conn) != CONNECTION_OK)
 		return db->version;
-	(void)PQconsumeInput(db->conn);
-	int self = PQbackendPID(db->conn);
+	(void)db_pq()->PQconsumeInput(db->conn);
+	int self = db_pq()->PQbackendPID(db->conn);
 	PGnotify *n;
-	while ((n = PQnotifies(db->conn))) {
+	while ((n = db_pq()->PQnotifies(db->conn))) {
 		if (n->be_pid != self)
 			db->version++;
-		PQfreemem(n);
+		db_pq()->PQfreemem(n);
 	}
 	return db->version;
 }
 
 static int pg_notify_fd(struct db *base)
 {
-	return PQsocket(conn_of(base)->conn);
+	return db_pq()->PQsocket(conn_of(base)->conn);
 }
 
 const struct db_ops db_pg_ops = {

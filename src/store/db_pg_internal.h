@@ -5,7 +5,7 @@
 #define COUNTERSIGN_STORE_DB_PG_INTERNAL_H
 
 #include <assert.h>
-#include <libpq-fe.h>
+#include "db_pq.h"
 
 #include "db_engine.h"
 

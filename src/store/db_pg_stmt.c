@@ -127,9 +127,9 @@ static void clear_row(struct pg_stmt *st)
 {
 	if (!st->blobs)
 		return;
-	int cols = PQnfields(st->res);
+	int cols = db_pq()->PQnfields(st->res);
 	for (int i = 0; i < cols; i++)
-		PQfreemem(st->blobs[i]);
+		db_pq()->PQfreemem(st->blobs[i]);
 	memset(st->blobs, 0, (size_t)cols * sizeof *st->blobs);
 }
 
@@ -140,7 +140,7 @@ static void clear_result(struct pg_stmt *st)
 	free(st->blob_lens);
 	st->blobs = NULL;
 	st->blob_lens = NULL;
-	PQclear(st->res);
+	db_pq()->PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;
 }
@@ -238,18 +238,18 @@ static enum db_rc run(struct pg_stmt *st)
 		formats[i] = st->params[i].format;
 		types[i] = st->params[i].type;
 	}
-	PGresult *res = PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
+	PGresult *res = db_pq()->PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
 	free(values);
 	free(lens);
 	free(formats);
 	free(types);
-	ExecStatusType status = PQresultStatus(res);
+	ExecStatusType status = db_pq()->PQresultStatus(res);
 	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
 		return db_pg_fail(db, res);
 	db_pg_note_changes(db, res);
 	db_pg_track_txn(db);
 	st->res = res;
-	int cols = PQnfields(res);
+	int cols = db_pq()->PQnfields(res);
 	if (cols > 0) {
 		st->blobs = xcalloc((size_t)cols, sizeof *st->blobs);
 		st->blob_lens = xcalloc((size_t)cols, sizeof *st->blob_lens);
@@ -268,16 +268,16 @@ enum db_rc db_pg_step(struct db_stmt *stmt)
 			return rc;
 	}
 	clear_row(st);
-	if (st->row < PQntuples(st->res))
+	if (st->row < db_pq()->PQntuples(st->res))
 		st->row++;
-	return st->row < PQntuples(st->res) ? DB_ROW : DB_DONE;
+	return st->row < db_pq()->PQntuples(st->res) ? DB_ROW : DB_DONE;
 }
 
 /* Asserts a row is current and COL is one of its columns. */
 static void check_col(struct pg_stmt *st, int col)
 {
-	assert(st->res && st->row >= 0 && st->row < PQntuples(st->res));
-	assert(col < PQnfields(st->res));
+	assert(st->res && st->row >= 0 && st->row < db_pq()->PQntuples(st->res));
+	assert(col < db_pq()->PQnfields(st->res));
 	(void)st;
 	(void)col;
 }
@@ -286,9 +286,9 @@ const char *db_pg_column_text(struct db_stmt *stmt, int col)
 {
 	struct pg_stmt *st = stmt_of(stmt);
 	check_col(st, col);
-	if (PQgetisnull(st->res, st->row, col))
+	if (db_pq()->PQgetisnull(st->res, st->row, col))
 		return NULL;
-	return PQgetvalue(st->res, st->row, col);
+	return db_pq()->PQgetvalue(st->res, st->row, col);
 }
 
 int64_t db_pg_column_int64(struct db_stmt *stmt, int col)
@@ -297,7 +297,7 @@ int64_t db_pg_column_int64(struct db_stmt *stmt, int col)
 	const char *text = db_pg_column_text(stmt, col);
 	if (!text)
 		return 0;
-	if (PQftype(st->res, col) == PG_BOOLOID)
+	if (db_pq()->PQftype(st->res, col) == PG_BOOLOID)
 		return text[0] == 't';
 	return strtoll(text, NULL, 10);
 }
@@ -307,14 +307,14 @@ const void *db_pg_column_blob(struct db_stmt *stmt, int col, size_t *len)
 	struct pg_stmt *st = stmt_of(stmt);
 	check_col(st, col);
 	*len = 0;
-	if (PQgetisnull(st->res, st->row, col))
+	if (db_pq()->PQgetisnull(st->res, st->row, col))
 		return NULL;
-	if (PQftype(st->res, col) != PG_BYTEAOID) {
-		*len = (size_t)PQgetlength(st->res, st->row, col);
-		return PQgetvalue(st->res, st->row, col);
+	if (db_pq()->PQftype(st->res, col) != PG_BYTEAOID) {
+		*len = (size_t)db_pq()->PQgetlength(st->res, st->row, col);
+		return db_pq()->PQgetvalue(st->res, st->row, col);
 	}
 	if (!st->blobs[col]) {
-		st->blobs[col] = PQunescapeBytea((const unsigned char *)PQgetvalue(st->res, st->row, col),
+		st->blobs[col] = db_pq()->PQunescapeBytea((const unsigned char *)db_pq()->PQgetvalue(st->res, st->row, col),
 			&st->blob_lens[col]);
 		if (!st->blobs[col]) {
 			fputs("countersign: out of memory\n", stderr);
@@ -329,12 +329,12 @@ bool db_pg_column_is_null(struct db_stmt *stmt, int col)
 {
 	struct pg_stmt *st = stmt_of(stmt);
 	check_col(st, col);
-	return PQgetisnull(st->res, st->row, col);
+	return db_pq()->PQgetisnull(st->res, st->row, col);
 }
 
 int db_pg_column_count(struct db_stmt *stmt)
 {
 	struct pg_stmt *st = stmt_of(stmt);
-	return st->res ? PQnfields(st->res) : 0;
+	return st->res ? db_pq()->PQnfields(st->res) : 0;
 }
 
