@@ -1,10 +1,10 @@
 /* SHA-256, the one place the program computes it: evidence streams, event
  * chains, genesis hashes and digests all go through here. It runs on
- * OpenSSL's libcrypto (EVP, which uses the CPU's SHA extensions where there
- * are some), with the digest fetched once per process. Like xmalloc, these
- * functions abort when libcrypto fails (out of memory, or no SHA-256 in the
- * configured providers): no caller could go on without the hash. Nothing
- * else calls libcrypto's or libsodium's SHA-256 (the layers test checks). */
+ * OpenSSL's libcrypto (its SHA256_* functions, which use the CPU's SHA
+ * extensions where there are some, without EVP's start-up: sha256.c says
+ * why). Like xmalloc, these functions abort when libcrypto fails (out of
+ * memory): no caller could go on without the hash. Nothing else calls
+ * libcrypto's or libsodium's SHA-256 (the layers test checks). */
 #ifndef COUNTERSIGN_SHA256_H
 #define COUNTERSIGN_SHA256_H
 

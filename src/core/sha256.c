@@ -1,71 +1,52 @@
-/* SHA-256 on libcrypto's EVP interface (include/countersign/sha256.h). */
+/* SHA-256 on libcrypto (include/countersign/sha256.h), through its SHA256_*
+ * functions rather than EVP. On OpenSSL 3 the first EVP fetch of any
+ * digest initialises the provider machinery (reads openssl.cnf, loads the
+ * default provider, names every algorithm): about 6 million instructions,
+ * paid by every command that hashes anything (each one that reads a run),
+ * more than all the rest of a `check` does in this program. SHA256_* run
+ * the same code (the assembly that uses the CPU's SHA extensions, picked
+ * from the CPU flags libcrypto reads when it is loaded) with none of that.
+ * OpenSSL 3 marks them deprecated, not removed; a libcrypto built without
+ * them (OPENSSL_NO_DEPRECATED_3_0) stops the build here rather than
+ * falling back on the slow start. */
 #include "countersign/sha256.h"
 
 #include <assert.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/opensslconf.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
+#ifdef OPENSSL_NO_DEPRECATED_3_0
+#error "libcrypto was built without SHA256_Init/Update/Final (OPENSSL_NO_DEPRECATED_3_0)"
+#endif
+
 struct sha256 {
-	EVP_MD_CTX *ctx;
+	SHA256_CTX ctx;
 };
-
-/* Fetched once: EVP_sha256() would look the implementation up in the
- * provider store again at every EVP_DigestInit, which costs more than
- * hashing a short event. */
-static EVP_MD *md;
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-
-static void md_release(void)
-{
-	EVP_MD_free(md);
-	md = NULL;
-}
-
-static void md_fetch(void)
-{
-	md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
-	/* Registered after libcrypto's own exit handler (the fetch initialised
-	 * the library, if nothing had), so it runs before the library's
-	 * cleanup, while the digest can still be freed. */
-	if (md)
-		atexit(md_release);
-}
 
 static _Noreturn void fail(const char *what)
 {
-	unsigned long e = ERR_get_error();
-	char why[256] = "out of memory?";
-	if (e)
-		ERR_error_string_n(e, why, sizeof(why));
-	fprintf(stderr, "countersign: SHA-256: %s failed: %s\n", what, why);
+	fprintf(stderr, "countersign: SHA-256: %s failed\n", what);
 	abort();
 }
 
-static const EVP_MD *digest(void)
+/* SHA256_Init cannot fail on a context in memory; checked anyway. */
+static void start(SHA256_CTX *ctx)
 {
-	pthread_once(&md_once, md_fetch);
-	if (!md)
-		fail("fetching the digest from libcrypto");
-	return md;
-}
-
-static void start(EVP_MD_CTX *ctx)
-{
-	if (EVP_DigestInit_ex2(ctx, digest(), NULL) != 1)
-		fail("EVP_DigestInit_ex2");
+	if (SHA256_Init(ctx) != 1)
+		fail("SHA256_Init");
 }
 
 struct sha256 *sha256_create(void)
 {
 	struct sha256 *s = malloc(sizeof(*s));
-	if (!s || !(s->ctx = EVP_MD_CTX_new()))
+	if (!s)
 		fail("allocating a hash");
-	start(s->ctx);
+	start(&s->ctx);
 	return s;
 }
 
@@ -73,25 +54,23 @@ void sha256_destroy(struct sha256 *s)
 {
 	if (!s)
 		return;
-	EVP_MD_CTX_free(s->ctx);
+	sodium_memzero(s, sizeof(*s));
 	free(s);
 }
 
 void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
 	assert(s && (data || len == 0));
-	if (len && EVP_DigestUpdate(s->ctx, data, len) != 1)
-		fail("EVP_DigestUpdate");
+	if (len && SHA256_Update(&s->ctx, data, len) != 1)
+		fail("SHA256_Update");
 }
 
 void sha256_final(struct sha256 *s, unsigned char out[SHA256_BYTES])
 {
 	assert(s && out);
-	unsigned int n = 0;
-	if (EVP_DigestFinal_ex(s->ctx, out, &n) != 1)
-		fail("EVP_DigestFinal_ex");
-	assert(n == SHA256_BYTES);
-	start(s->ctx);
+	if (SHA256_Final(out, &s->ctx) != 1)
+		fail("SHA256_Final");
+	start(&s->ctx);
 }
 
 static void to_hex(const unsigned char digest[SHA256_BYTES], char out[SHA256_HEX])
@@ -109,25 +88,23 @@ void sha256_final_hex(struct sha256 *s, char out[SHA256_HEX])
 void sha256_peek_hex(const struct sha256 *s, char out[SHA256_HEX])
 {
 	assert(s && out);
-	EVP_MD_CTX *copy = EVP_MD_CTX_new();
-	if (!copy || EVP_MD_CTX_copy_ex(copy, s->ctx) != 1)
-		fail("copying a hash");
+	/* The context is plain data: a copy finishes without touching S. */
+	SHA256_CTX copy = s->ctx;
 	unsigned char d[SHA256_BYTES];
-	unsigned int n = 0;
-	if (EVP_DigestFinal_ex(copy, d, &n) != 1)
-		fail("EVP_DigestFinal_ex");
-	assert(n == SHA256_BYTES);
-	EVP_MD_CTX_free(copy);
+	if (SHA256_Final(d, &copy) != 1)
+		fail("SHA256_Final");
 	to_hex(d, out);
 }
 
 void sha256_bin(const void *data, size_t len, unsigned char out[SHA256_BYTES])
 {
 	assert((data || len == 0) && out);
-	unsigned int n = 0;
-	if (EVP_Digest(data, len, out, &n, digest(), NULL) != 1)
-		fail("EVP_Digest");
-	assert(n == SHA256_BYTES);
+	SHA256_CTX ctx;
+	start(&ctx);
+	if (len && SHA256_Update(&ctx, data, len) != 1)
+		fail("SHA256_Update");
+	if (SHA256_Final(out, &ctx) != 1)
+		fail("SHA256_Final");
 }
 
 void sha256_hex(const void *data, size_t len, char out[SHA256_HEX])
