@@ -28,6 +28,8 @@ struct ui_home {
 	size_t n_runs, cap_runs;
 	size_t n_open;              /* open runs: all read with the first frame */
 	size_t n_past;              /* past runs in the record, read or not */
+	struct store_run_key after; /* the last past run read (id malloc'd; NULL: none yet) */
+	bool past_end;              /* a page came back short: every past run is read */
 	size_t sel, top;            /* selected row, first row shown */
 };
 
@@ -41,6 +43,9 @@ static void free_lists(struct ui_home *h)
 	store_run_row_array_free(h->runs, h->n_runs);
 	h->runs = NULL;
 	h->n_runs = h->cap_runs = h->n_open = h->n_past = 0;
+	free((char *)h->after.id);
+	h->after = (struct store_run_key){0};
+	h->past_end = false;
 }
 
 /* Appends N rows (taken over; ROWS is freed) to the runs read. */
@@ -63,27 +68,51 @@ static size_t page_rows(const struct ui *ui)
 	return ui->rows > 0 ? (size_t)ui->rows : UI_MIN_LINES;
 }
 
+/* Takes over page ROWS[0..N) of past runs: the cursor goes on from its
+ * last run. A run that was open when the list was read and has ended since
+ * (another terminal) is among them: it stays where it is listed, its row
+ * replaced by the one just read, and is not listed twice. */
+static void add_past_page(struct ui_home *h, struct store_run_row *rows, size_t n)
+{
+	if (n) {
+		free((char *)h->after.id);
+		h->after = (struct store_run_key){rows[n - 1].started_us, xstrdup(rows[n - 1].id)};
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t o = 0;
+		while (o < h->n_open && strcmp(h->runs[o].id, rows[i].id) != 0)
+			o++;
+		if (o < h->n_open) {
+			store_run_row_clear(&h->runs[o]);
+			h->runs[o] = rows[i];
+		} else {
+			rows[kept++] = rows[i];
+		}
+	}
+	add_runs(h, rows, kept);
+}
+
 /* Reads past runs until run R (an index into the open runs, then the past
  * runs) is read or the list ends, each query going on from the last run
  * read (its start and id) rather than skipping an OFFSET, so that a page far
- * down costs what the first one does. A jump (G) reads the rest at once. A
- * page shorter than asked ends the list there; a failure does too, and
- * says so. */
+ * down costs what the first one does. A jump (G) reads the rest at once. The
+ * list ends at a page shorter than asked, not at the count: runs that ended
+ * since it was taken may follow. A failure ends it too, and says so. */
 static void read_past_to(struct ui *ui, size_t r)
 {
 	struct ui_home *h = ui->home;
-	while (r >= h->n_runs && h->n_runs < h->n_open + h->n_past) {
+	while (r >= h->n_runs && !h->past_end) {
 		size_t want = r - h->n_runs + 1, page = page_rows(ui);
 		size_t limit = want > page ? want : page;
-		const struct store_run_row *last = h->n_runs > h->n_open ? &h->runs[h->n_runs - 1] : NULL;
-		struct store_run_key after = {last ? last->started_us : 0, last ? last->id : NULL};
 		struct store_run_row *rows = NULL;
 		size_t n = 0;
-		if (session_past_runs(&ui->s, last ? &after : NULL, limit, &rows, &n) != CS_OK)
+		if (session_past_runs(&ui->s, h->after.id ? &h->after : NULL, limit, &rows, &n) != CS_OK)
 			ui_set_status(ui, true, "cannot read the older runs: %s", session_store_error(&ui->s));
-		add_runs(h, rows, n);
+		add_past_page(h, rows, n);
+		h->past_end = n < limit;
 		/* the record changed since the count: the list is what was read */
-		if (n < limit || h->n_runs > h->n_open + h->n_past)
+		if (h->past_end || h->n_runs > h->n_open + h->n_past)
 			h->n_past = h->n_runs - h->n_open;
 	}
 }
