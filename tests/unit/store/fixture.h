@@ -1,10 +1,12 @@
 /* Helpers shared by the store tests: a temporary folder, events built from
- * literals, a run with a few events, and direct SQL on the database file. */
+ * literals, a run with a few events, and direct SQL on the record (either
+ * engine: COUNTERSIGN_TEST_ENGINE=pg puts it on PostgreSQL). */
 #ifndef COUNTERSIGN_TEST_STORE_FIXTURE_H
 #define COUNTERSIGN_TEST_STORE_FIXTURE_H
 
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <assert.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "countersign/store.h"
 #include "countersign/util.h"
 #include "store/db.h"
+#include "store/db_engine.h"
 
 static inline char *fixture_tmpdir(void)
 {
@@ -96,6 +99,118 @@ static inline struct store *fixture_open(const char *path)
 		exit(1);
 	}
 	return st;
+}
+
+/* True (after saying "skip (SQLite file): WHAT") when the record is on
+ * PostgreSQL, for a case that is about SQLite files themselves. */
+static inline bool fixture_skip_sqlite_file(const char *what)
+{
+	if (!fixture_on_pg())
+		return false;
+	printf("skip (SQLite file): %s\n", what);
+	fflush(stdout);
+	return true;
+}
+
+/* The connection fixture_guards_off turned run_index_append on for (one
+ * at a time), so that fixture_sql_close turns it back. */
+static struct db *fixture_always_db;
+
+/* A second connection to the record of PATH (fixture_location), for what
+ * the store refuses to do. Exits on failure; close with fixture_sql_close.
+ * A SQLite file is opened as the sqlite3 tool would (created when missing,
+ * its journal mode left as it is) rather than as the store opens it. */
+static inline struct db *fixture_sql_open(const char *path)
+{
+	const char *location = fixture_location(path);
+	struct db *db = NULL;
+	char *err = NULL;
+	if (!fixture_on_pg()) {
+		sqlite3 *handle = NULL;
+		if (sqlite3_open(path, &handle) != SQLITE_OK) {
+			fprintf(stderr, "sqlite3_open(%s): %s\n", path, sqlite3_errmsg(handle));
+			exit(1);
+		}
+		sqlite3_busy_timeout(handle, 10000);
+		return db_sqlite_adopt(handle, path);
+	}
+	if (db_open(location, DB_OPEN_READ_WRITE, &db, &err) != DB_OK) {
+		fprintf(stderr, "db_open(%s): %s\n", location, err ? err : "?");
+		exit(1);
+	}
+	return db;
+}
+
+/* True when DB is a PostgreSQL connection. */
+static inline bool fixture_sql_pg(struct db *db)
+{
+	return db_engine(db) == DB_POSTGRES;
+}
+
+/* Runs SQL (one or more statements); returns the engine's verdict (the
+ * message goes to *MSG, malloc'd, when asked; else a failure is printed). */
+static inline enum db_rc fixture_sql(struct db *db, const char *sql, char **msg)
+{
+	enum db_rc rc = db_exec(db, sql);
+	if (msg)
+		*msg = xstrdup(rc == DB_OK ? "" : db_error(db));
+	else if (rc != DB_OK)
+		fprintf(stderr, "%s: %s\n", sql, db_error(db));
+	return rc;
+}
+
+/* fixture_sql with SQLITE_SQL on SQLite, PG_SQL on PostgreSQL. */
+static inline enum db_rc fixture_sql2(struct db *db, const char *sqlite_sql, const char *pg_sql, char **msg)
+{
+	return fixture_sql(db, fixture_sql_pg(db) ? pg_sql : sqlite_sql, msg);
+}
+
+/* Closes DB (a fixture_sql_open connection), first giving run_index_append
+ * back its usual firing when fixture_guards_off changed it. */
+static inline void fixture_sql_close(struct db *db)
+{
+	if (db && db == fixture_always_db) {
+		/* Fails only when the tampering dropped the events table with
+		 * its triggers: nothing is left to turn back. */
+		fixture_always_db = NULL;
+		db_exec(db, "ALTER TABLE events ENABLE TRIGGER run_index_append");
+	}
+	db_close(db);
+}
+
+/* Turns the guard triggers off for what DB does next, as the record's
+ * owner could. SQLite: every trigger but run_index_append (which keeps the
+ * derived run table) is dropped from the file. PostgreSQL: DB's session
+ * runs with session_replication_role = replica, which fires no ordinary
+ * trigger and leaves the catalog as verify expects it (a dropped guard is
+ * something verify names there); run_index_append fires ALWAYS until
+ * fixture_sql_close, so that forged events are counted as on SQLite. */
+static inline void fixture_guards_off(struct db *db)
+{
+	if (fixture_sql_pg(db)) {
+		assert(!fixture_always_db || fixture_always_db == db);
+		if (fixture_sql(db, "SET session_replication_role = replica; "
+				"ALTER TABLE events ENABLE ALWAYS TRIGGER run_index_append", NULL) != DB_OK)
+			exit(1);
+		fixture_always_db = db;
+		return;
+	}
+	struct db_stmt *stmt = NULL;
+	char *names[32];
+	size_t n = 0;
+	if (db_prepare(db, "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name <> 'run_index_append'",
+			&stmt) != DB_OK)
+		exit(1);
+	while (n < 32 && db_step(stmt) == DB_ROW)
+		names[n++] = xstrdup(db_column_text(stmt, 0));
+	db_finalize(stmt);
+	for (size_t i = 0; i < n; i++) {
+		char *sql = xasprintf("DROP TRIGGER %s", names[i]);
+		if (fixture_sql(db, sql, NULL) != DB_OK)
+			exit(1);
+		free(sql);
+		free(names[i]);
+	}
 }
 
 /* An event whose strings are malloc'd copies (clear it with event_clear). */
@@ -258,27 +373,31 @@ static inline struct sign_key *fixture_engineer_at(struct store *st, const char 
 	return NULL;
 }
 
-/* Registers NAME in ST (the file PATH) as an engineer registered before
- * keys (schema 3) was: a row with the PIN hash of PIN and an unsigned
- * engineer_added {full_name} by "system" at TIME_US. */
+/* Registers NAME in ST (the record of PATH) as an engineer registered
+ * before keys (schema 3) was: a row with the PIN hash of PIN and an
+ * unsigned engineer_added {full_name} by "system" at TIME_US. */
 static inline void fixture_legacy_engineer(struct store *st, const char *path, const char *name,
 	const char *full_name, const char *pin, int64_t time_us)
 {
-	if (fixture_on_pg()) {
-		printf("skip (SQLite file): the rest of this test writes a legacy row with SQLite directly\n");
-		exit(77);
-	}
 	pin_set_cost(PIN_COST_MIN);
 	char *hash = pin_hash(pin);
-	sqlite3 *db = NULL;
-	char *sql = sqlite3_mprintf("INSERT INTO engineers (name, full_name, pin_hash, created_us) "
-		"VALUES (%Q, %Q, %Q, %lld)", name, full_name, hash, (long long)time_us);
-	if (!hash || sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "legacy engineer %s: %s\n", name, db ? sqlite3_errmsg(db) : "no PIN hash");
+	struct db *db = fixture_sql_open(path);
+	struct db_stmt *stmt = NULL;
+	if (!hash || db_prepare(db, "INSERT INTO engineers (name, full_name, pin_hash, created_us) "
+			"VALUES (?, ?, ?, ?)", &stmt) != DB_OK) {
+		fprintf(stderr, "legacy engineer %s: %s\n", name, hash ? db_error(db) : "no PIN hash");
 		exit(1);
 	}
-	sqlite3_free(sql);
-	sqlite3_close(db);
+	db_bind_text(stmt, 1, name);
+	db_bind_text(stmt, 2, full_name);
+	db_bind_text(stmt, 3, hash);
+	db_bind_int64(stmt, 4, time_us);
+	if (db_step(stmt) != DB_DONE) {
+		fprintf(stderr, "legacy engineer %s: %s\n", name, db_error(db));
+		exit(1);
+	}
+	db_finalize(stmt);
+	fixture_sql_close(db);
 	free(hash);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "full_name", full_name);
@@ -376,37 +495,6 @@ static inline void fixture_run(struct store *st, struct store_run_row *run, cons
 	event_clear(&first);
 }
 
-/* A second connection straight to the file, for what the store refuses to do.
- * On PostgreSQL the test is about the SQLite file: it says so and exits 77
- * (skipped). */
-static inline sqlite3 *fixture_sql_open(const char *path)
-{
-	if (fixture_on_pg()) {
-		printf("skip (SQLite file): the rest of this test changes %s with SQLite directly\n", path);
-		exit(77);
-	}
-	sqlite3 *db = NULL;
-	if (sqlite3_open(path, &db) != SQLITE_OK) {
-		fprintf(stderr, "sqlite3_open(%s): %s\n", path, sqlite3_errmsg(db));
-		exit(1);
-	}
-	sqlite3_busy_timeout(db, 10000);
-	return db;
-}
-
-/* Runs SQL; returns SQLite's result code (the message goes to *MSG, malloc'd, when asked). */
-static inline int fixture_sql(sqlite3 *db, const char *sql, char **msg)
-{
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (msg)
-		*msg = xstrdup(err ? err : "");
-	else if (rc != SQLITE_OK)
-		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
-	sqlite3_free(err);
-	return rc;
-}
-
 /* What schema version 4 left of a database of this schema, as SQL: no
  * roles column, and the trigger that guards names as migration 1 made it. */
 #define FIXTURE_BACK_TO_VERSION_4 \
@@ -416,23 +504,30 @@ static inline int fixture_sql(sqlite3 *db, const char *sql, char **msg)
 	"  BEGIN SELECT RAISE(ABORT, 'only an engineer''s PIN can be changed'); END;\n"
 
 /* Turns a database of this schema into what schema version 4 left (its
- * engineers must hold no roles). */
-static inline void fixture_make_version_4(const char *path)
+ * engineers must hold no roles). A PostgreSQL record starts at version 5
+ * and never had an older one: on PostgreSQL this says "skip (SQLite
+ * file)" and returns false, and the caller skips the case. */
+static inline bool fixture_make_version_4(const char *path)
 {
-	sqlite3 *db = fixture_sql_open(path);
-	int rc = fixture_sql(db, "BEGIN;\n" FIXTURE_BACK_TO_VERSION_4 "PRAGMA user_version = 4;\nCOMMIT;\n", NULL);
-	if (rc != SQLITE_OK)
+	if (fixture_skip_sqlite_file("a record of schema version 4 is a SQLite file (PostgreSQL records start at 5)"))
+		return false;
+	struct db *db = fixture_sql_open(path);
+	if (fixture_sql(db, "BEGIN;\n" FIXTURE_BACK_TO_VERSION_4 "PRAGMA user_version = 4;\nCOMMIT;\n", NULL) != DB_OK)
 		exit(1);
-	sqlite3_close(db);
+	fixture_sql_close(db);
+	return true;
 }
 
-/* Turns a database of this schema into what schema version 3 left: no
+/* Turns a database of this schema into what schema version 3 left (on
+ * PostgreSQL: skipped, as fixture_make_version_4): no
  * registry chain, no signatures, no key columns, and the derived run
  * table's trigger as migration 3 made it. */
-static inline void fixture_make_version_3(const char *path)
+static inline bool fixture_make_version_3(const char *path)
 {
-	sqlite3 *db = fixture_sql_open(path);
-	int rc = fixture_sql(db,
+	if (fixture_skip_sqlite_file("a record of schema version 3 is a SQLite file (PostgreSQL records start at 5)"))
+		return false;
+	struct db *db = fixture_sql_open(path);
+	enum db_rc rc = fixture_sql(db,
 		"BEGIN;\n"
 		FIXTURE_BACK_TO_VERSION_4
 		"DROP TRIGGER events_no_delete;\n"
@@ -461,19 +556,33 @@ static inline void fixture_make_version_3(const char *path)
 		"END;\n"
 		"PRAGMA user_version = 3;\n"
 		"COMMIT;\n", NULL);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		exit(1);
-	sqlite3_close(db);
+	fixture_sql_close(db);
+	return true;
 }
 
 /* The first column of the first row of SQL as an integer (-1 when none). */
-static inline long long fixture_sql_int(sqlite3 *db, const char *sql)
+static inline long long fixture_sql_int(struct db *db, const char *sql)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	long long v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	if (db_prepare(db, sql, &stmt) == DB_OK && db_step(stmt) == DB_ROW)
+		v = db_column_int64(stmt, 0);
+	else
+		fprintf(stderr, "%s: %s\n", sql, db_error(db));
+	db_finalize(stmt);
+	return v;
+}
+
+/* The first column of the first row of SQL as malloc'd text (NULL when none). */
+static inline char *fixture_sql_text(struct db *db, const char *sql)
+{
+	struct db_stmt *stmt = NULL;
+	char *v = NULL;
+	if (db_prepare(db, sql, &stmt) == DB_OK && db_step(stmt) == DB_ROW && !db_column_is_null(stmt, 0))
+		v = xstrdup(db_column_text(stmt, 0));
+	db_finalize(stmt);
 	return v;
 }
 

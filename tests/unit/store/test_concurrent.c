@@ -111,9 +111,9 @@ static void test_first_open(const char *tmp, int attempt)
 	CHECK(store_verify(st, NULL, NULL, &r) == STORE_OK && r.ok && r.events == WRITERS + 1);
 	store_verify_result_clear(&r);
 	store_close(st);
-	sqlite3 *db = fixture_sql_open(path);
+	struct db *db = fixture_sql_open(path);
 	CHECK(fixture_sql_int(db, "SELECT count(*) FROM events WHERE chain = 'registry'") == 1);
-	sqlite3_close(db);
+	fixture_sql_close(db);
 	free(path);
 }
 

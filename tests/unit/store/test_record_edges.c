@@ -34,13 +34,36 @@ static bool exists(const char *path)
 }
 
 /* A database of another program, in the default rollback journal mode. */
+/* On PostgreSQL: a database holding another program's table is refused,
+ * read-only or not, and gets no table of countersign's. */
+static void test_foreign_pg(const char *tmp)
+{
+	char *path = xasprintf("%s/places", tmp);
+	struct db *db = fixture_sql_open(path);
+	CHECK(fixture_sql(db, "CREATE TABLE moz_places (id BIGINT PRIMARY KEY, url TEXT)", NULL) == DB_OK);
+	char *err = NULL;
+	CHECK(store_open(fixture_location(path), &err) == NULL);
+	CHECK(err && strstr(err, "is not a countersign database but some other PostgreSQL"));
+	free(err);
+	err = NULL;
+	CHECK(store_open_mode(fixture_location(path), STORE_READ_ONLY, &err) == NULL);
+	free(err);
+	CHECK(fixture_sql_int(db, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()") == 1);
+	fixture_sql_close(db);
+	free(path);
+}
+
 static void test_foreign(const char *tmp)
 {
+	if (fixture_skip_sqlite_file("another program's SQLite file is left byte for byte as it was")) {
+		test_foreign_pg(tmp);
+		return;
+	}
 	char *path = xasprintf("%s/places.sqlite", tmp);
-	sqlite3 *db = fixture_sql_open(path);
+	struct db *db = fixture_sql_open(path);
 	CHECK(fixture_sql(db, "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT); "
-		"INSERT INTO moz_places (url) VALUES ('https://example.org/')", NULL) == SQLITE_OK);
-	sqlite3_close(db);
+		"INSERT INTO moz_places (url) VALUES ('https://example.org/')", NULL) == DB_OK);
+	fixture_sql_close(db);
 	size_t len0 = 0, len1 = 0;
 	char *before = read_all(path, &len0);
 
@@ -60,7 +83,7 @@ static void test_foreign(const char *tmp)
 	CHECK(before && after && len0 == len1 && memcmp(before, after, len0) == 0);
 	db = fixture_sql_open(path);
 	CHECK(fixture_sql_int(db, "SELECT count(*) FROM sqlite_schema") == 1);
-	sqlite3_close(db);
+	fixture_sql_close(db);
 	char *wal = xasprintf("%s-wal", path);
 	CHECK(!exists(wal));
 	free(wal);
@@ -70,18 +93,17 @@ static void test_foreign(const char *tmp)
 	/* One whose table has a name countersign uses is left alone too. */
 	char *path2 = xasprintf("%s/other.db", tmp);
 	db = fixture_sql_open(path2);
-	CHECK(fixture_sql(db, "CREATE TABLE events (id)", NULL) == SQLITE_OK);
-	sqlite3_close(db);
+	CHECK(fixture_sql(db, "CREATE TABLE events (id)", NULL) == DB_OK);
+	fixture_sql_close(db);
 	err = NULL;
 	CHECK(store_open(path2, &err) == NULL);
 	CHECK(err && strstr(err, "is not a countersign database"));
 	free(err);
 	db = fixture_sql_open(path2);
-	sqlite3_stmt *stmt = NULL;
-	CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL) == SQLITE_OK &&
-		sqlite3_step(stmt) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(stmt, 0), "delete") == 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
+	char *mode = fixture_sql_text(db, "PRAGMA journal_mode");
+	CHECK_STR(mode, "delete");
+	free(mode);
+	fixture_sql_close(db);
 	free(path2);
 	free(path);
 }
@@ -188,11 +210,18 @@ static char *small_record(const char *tmp, const char *name, char **run_id)
 	return small_record_as(tmp, name, run_id, false);
 }
 
+/* Runs SQLITE_SQL on the record of PATH, or PG_SQL when it is on
+ * PostgreSQL (NULL: the same SQL). */
+static void sql_on2(const char *path, const char *sqlite_sql, const char *pg_sql)
+{
+	struct db *db = fixture_sql_open(path);
+	CHECK(fixture_sql2(db, sqlite_sql, pg_sql ? pg_sql : sqlite_sql, NULL) == DB_OK);
+	fixture_sql_close(db);
+}
+
 static void sql_on(const char *path, const char *sql)
 {
-	sqlite3 *db = fixture_sql_open(path);
-	CHECK(fixture_sql(db, sql, NULL) == SQLITE_OK);
-	sqlite3_close(db);
+	sql_on2(path, sql, NULL);
 }
 
 /* Verifies RUN (NULL: everything) and checks the verdict and its words. */
@@ -227,7 +256,7 @@ static void test_trigger(const char *tmp)
 	expect_verify(path, run, true, NULL, NULL, NULL, __LINE__);
 	/* Dropped: the table still agrees, but the next append would leave it
 	 * behind, and a new run out of the listings. */
-	sql_on(path, "DROP TRIGGER run_index_append");
+	sql_on2(path, "DROP TRIGGER run_index_append", "DROP TRIGGER run_index_append ON events");
 	expect_verify(path, NULL, false, "its trigger run_index_append was dropped", NULL, NULL, __LINE__);
 	expect_verify(path, run, false, "the chains verify, but the derived run table", NULL, NULL, __LINE__);
 	/* An event recorded meanwhile: the disagreement names the trigger,
@@ -242,9 +271,14 @@ static void test_trigger(const char *tmp)
 
 	/* Replaced by one that keeps the counts but not who took part. */
 	path = small_record(tmp, "replaced", &run);
-	sql_on(path, "DROP TRIGGER run_index_append; CREATE TRIGGER run_index_append AFTER INSERT ON events "
+	sql_on2(path, "DROP TRIGGER run_index_append; CREATE TRIGGER run_index_append AFTER INSERT ON events "
 		"WHEN NEW.chain <> 'engineers' BEGIN UPDATE run_index SET events = events + 1, last_seq = NEW.seq, "
-		"head = NEW.hash, last_us = NEW.time_us WHERE run = NEW.chain; END");
+		"head = NEW.hash, last_us = NEW.time_us WHERE run = NEW.chain; END",
+		"CREATE FUNCTION count_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+		"UPDATE run_index SET events = events + 1, last_seq = NEW.seq, head = NEW.hash, last_us = NEW.time_us "
+		"WHERE run = NEW.chain; RETURN NULL; END $$; DROP TRIGGER run_index_append ON events; "
+		"CREATE TRIGGER run_index_append AFTER INSERT ON events FOR EACH ROW WHEN (NEW.chain <> 'engineers') "
+		"EXECUTE FUNCTION count_only()");
 	expect_verify(path, NULL, false, "replaced by one countersign did not make", NULL, NULL, __LINE__);
 	free(path);
 	free(run);
@@ -267,8 +301,10 @@ static void test_trigger(const char *tmp)
 	free(run);
 
 	/* Version 2 read through views has no trigger, and needs none. */
+	if (fixture_skip_sqlite_file("a record of schema version 2 (PostgreSQL records start at 5)"))
+		return;
 	path = small_record_as(tmp, "version2", &run, true);
-	fixture_make_version_3(path);
+	CHECK(fixture_make_version_3(path));
 	sql_on(path, "DROP TRIGGER run_index_append; DROP TABLE run_index; DROP TABLE run_actors; "
 		"DROP INDEX runs_by_checklist; PRAGMA user_version = 2");
 	expect_verify(path, NULL, true, NULL, NULL, NULL, __LINE__);

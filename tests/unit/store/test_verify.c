@@ -96,19 +96,23 @@ static char *with_run(const char *sql, const char *run_id)
 	return strbuf_detach(&sb);
 }
 
-/* Runs SQL on the file with every guard trigger dropped, as someone with
- * write access to the database could. */
+/* Runs SQLITE_SQL (PG_SQL on PostgreSQL, NULL: the same) on the record
+ * with the guard triggers off (fixture_guards_off), as someone with write
+ * access to the database could. */
+static void tamper2(struct scene *sc, const char *sqlite_sql, const char *pg_sql)
+{
+	struct db *db = fixture_sql_open(sc->path);
+	fixture_guards_off(db);
+	char *text = with_run(fixture_sql_pg(db) && pg_sql ? pg_sql : sqlite_sql, sc->run.id);
+	CHECK(fixture_sql(db, text, NULL) == DB_OK);
+	CHECK(db_changes(db) > 0);
+	free(text);
+	fixture_sql_close(db);
+}
+
 static void tamper(struct scene *sc, const char *sql)
 {
-	sqlite3 *db = fixture_sql_open(sc->path);
-	fixture_sql(db, "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete; "
-		"DROP TRIGGER IF EXISTS evidence_no_update; DROP TRIGGER IF EXISTS evidence_no_delete; "
-		"DROP TRIGGER IF EXISTS runs_no_update; DROP TRIGGER IF EXISTS runs_no_delete", NULL);
-	char *text = with_run(sql, sc->run.id);
-	CHECK(fixture_sql(db, text, NULL) == SQLITE_OK);
-	CHECK(sqlite3_changes(db) > 0);
-	free(text);
-	sqlite3_close(db);
+	tamper2(sc, sql, NULL);
 }
 
 /* Verifies and expects a failure at BAD_SEQ of CHAIN whose message holds WHY. */
@@ -283,7 +287,10 @@ static void test_evidence(const char *tmp)
 	scene_open(&sc, tmp, "evidence-bytes");
 	char *sql = xasprintf("UPDATE evidence SET bytes = CAST('HTTP/1.1 500 Error\n' AS BLOB) "
 		"WHERE sha256 = '%s'", sc.e_health);
-	tamper(&sc, sql);
+	char *pg_sql = xasprintf("UPDATE evidence SET bytes = convert_to('HTTP/1.1 500 Error\n', 'UTF8') "
+		"WHERE sha256 = '%s'", sc.e_health);
+	tamper2(&sc, sql, pg_sql);
+	free(pg_sql);
 	free(sql);
 	char *want = xasprintf("evidence %.12s... named by event 4 does not match its bytes", sc.e_health);
 	expect_fail(&sc, sc.run.id, NULL, sc.run.id, 4, want, __LINE__);

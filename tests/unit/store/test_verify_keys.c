@@ -166,10 +166,10 @@ static void test_backdated_old_key(const char *tmp)
 			vscene_run(&sc, &run3, "third");
 		const char *target = i == 0 ? run2.id : run3.id;
 		EXPECT_OK(&sc, NULL);
-		sqlite3 *db = vscene_attacker(&sc);
+		struct db *db = vscene_attacker(&sc);
 		int64_t rotated_us = fixture_sql_int(db, "SELECT time_us FROM events WHERE chain = 'engineers' AND "
 			"kind = 'key_rotated'");
-		sqlite3_close(db);
+		fixture_sql_close(db);
 		struct sign_key *old = old_bob_key(&sc);
 		struct event ev = vscene_event("bob", EV_NOTE, "pre", "{\"text\":\"backdated\"}");
 		ev.time_us = rotated_us - 1000000;
@@ -194,8 +194,11 @@ static void test_unsigned_through_raised(const char *tmp)
 {
 	struct vscene sc;
 	vscene_open(&sc, tmp, "unsigned-raised");
-	char *sql = xasprintf("UPDATE events SET payload = json_set(payload, '$.unsigned_through.%s', 100), "
-		"time_us = time_us + 86400000000 WHERE chain = 'registry' AND seq = 1", sc.run.id);
+	char *sql = fixture_on_pg()
+		? xasprintf("UPDATE events SET payload = jsonb_set(payload::jsonb, '{unsigned_through,%s}', '100')::text, "
+			"time_us = time_us + 86400000000 WHERE chain = 'registry' AND seq = 1", sc.run.id)
+		: xasprintf("UPDATE events SET payload = json_set(payload, '$.unsigned_through.%s', 100), "
+			"time_us = time_us + 86400000000 WHERE chain = 'registry' AND seq = 1", sc.run.id);
 	vscene_tamper(&sc, sql);
 	free(sql);
 	vscene_rehash(&sc, EVENT_CHAIN_REGISTRY, 1);
@@ -213,11 +216,11 @@ static void test_clock_step_back(const char *tmp)
 {
 	struct vscene sc;
 	vscene_open(&sc, tmp, "clock-back");
-	sqlite3 *db = vscene_attacker(&sc);
+	struct db *db = vscene_attacker(&sc);
 	char *sql = xasprintf("SELECT max(time_us) FROM events WHERE chain = '%s'", sc.run.id);
 	int64_t last_us = fixture_sql_int(db, sql);
 	free(sql);
-	sqlite3_close(db);
+	fixture_sql_close(db);
 	struct sign_params p;
 	struct sign_key *k = fixture_key("bob-pin-2", &p);
 	struct event origin = fixture_event("bob", "", "", NULL);

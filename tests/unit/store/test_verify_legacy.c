@@ -10,7 +10,7 @@
 #define RUN_ID "k3v9q2m7xd"
 
 struct writer {
-	sqlite3 *db;
+	struct db *db;
 	char prev[EVENT_HASH_HEX];
 	int64_t seq, time_us;
 };
@@ -24,11 +24,17 @@ static void put(struct writer *w, const char *chain, const char *actor, const ch
 	ev.time_us = w->time_us += 1000000;
 	memcpy(ev.prev, w->prev, sizeof(ev.prev));
 	CHECK(event_compute_hash(&ev, ev.hash));
-	char *sql = sqlite3_mprintf("INSERT INTO events (chain, seq, time_us, actor, os_user, host, tty, kind, target, "
-		"payload, prev, hash) VALUES (%Q, %lld, %lld, %Q, 'ops', 'deploy-01', '/dev/pts/3', %Q, %Q, %Q, %Q, %Q)",
-		chain, (long long)ev.seq, (long long)ev.time_us, actor, kind, target, payload, ev.prev, ev.hash);
-	CHECK(fixture_sql(w->db, sql, NULL) == SQLITE_OK);
-	sqlite3_free(sql);
+	struct db_stmt *stmt = NULL;
+	CHECK(db_prepare(w->db, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, tty, kind, target, "
+		"payload, prev, hash) VALUES (?, ?, ?, ?, 'ops', 'deploy-01', '/dev/pts/3', ?, ?, ?, ?, ?)", &stmt) == DB_OK);
+	db_bind_text(stmt, 1, chain);
+	db_bind_int64(stmt, 2, ev.seq);
+	db_bind_int64(stmt, 3, ev.time_us);
+	const char *text[] = {actor, kind, target, payload, ev.prev, ev.hash};
+	for (int i = 0; i < 6; i++)
+		db_bind_text(stmt, 4 + i, text[i]);
+	CHECK(db_step(stmt) == DB_DONE);
+	db_finalize(stmt);
 	memcpy(w->prev, ev.hash, sizeof(w->prev));
 }
 
@@ -37,15 +43,15 @@ static void put(struct writer *w, const char *chain, const char *actor, const ch
 static void make_legacy(const char *path)
 {
 	store_close(fixture_open(path));
-	fixture_make_version_3(path);
+	CHECK(fixture_make_version_3(path));
 	struct writer w = {.db = fixture_sql_open(path), .time_us = clock_wall_us() - 3600000000LL};
 	event_sha256_hex("countersign-engineers-v1", 24, w.prev);
 	static const char *const names[] = {"alice", "bob", "carol"};
 	for (size_t i = 0; i < 3; i++) {
-		char *sql = sqlite3_mprintf("INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES "
-			"(%Q, %Q, '$argon2id$v=19$m=8,t=1,p=1$%s$hash', 1)", names[i], names[i], names[i]);
-		CHECK(fixture_sql(w.db, sql, NULL) == SQLITE_OK);
-		sqlite3_free(sql);
+		char *sql = xasprintf("INSERT INTO engineers (name, full_name, pin_hash, created_us) VALUES "
+			"('%s', '%s', '$argon2id$v=19$m=8,t=1,p=1$%s$hash', 1)", names[i], names[i], names[i]);
+		CHECK(fixture_sql(w.db, sql, NULL) == DB_OK);
+		free(sql);
 		char *payload = xasprintf("{\"full_name\":\"%s\"}", names[i]);
 		put(&w, EVENT_CHAIN_ENGINEERS, "system", EV_ENGINEER_ADDED, names[i], payload);
 		free(payload);
@@ -54,19 +60,20 @@ static void make_legacy(const char *path)
 	event_sha256_hex(scene_checklist, sizeof(scene_checklist) - 1, sha);
 	struct store_run_row run = {.id = RUN_ID, .checklist_sha = sha, .started_us = w.time_us};
 	memset(run.nonce, 'a', 64);
-	char *sql = sqlite3_mprintf("INSERT INTO checklists (sha256, text) VALUES (%Q, %Q); "
+	/* The checklist's text holds no quote to escape. */
+	char *sql = xasprintf("INSERT INTO checklists (sha256, text) VALUES ('%s', '%s'); "
 		"INSERT INTO runs (id, checklist_id, checklist_sha, title, path, started_us, nonce) VALUES "
-		"(%Q, 'noa', %Q, 'Legacy', 'noa.json', %lld, %Q)", sha, scene_checklist, RUN_ID, sha,
+		"('%s', 'noa', '%s', 'Legacy', 'noa.json', %lld, '%s')", sha, scene_checklist, RUN_ID, sha,
 		(long long)run.started_us, run.nonce);
-	CHECK(fixture_sql(w.db, sql, NULL) == SQLITE_OK);
-	sqlite3_free(sql);
+	CHECK(fixture_sql(w.db, sql, NULL) == DB_OK);
+	free(sql);
 	w.seq = 0;
 	store_run_genesis(&run, w.prev);
 	put(&w, RUN_ID, "alice", EV_RUN_STARTED, "", "{\"checklist\":\"noa\",\"title\":\"Legacy\",\"variables\":{}}");
 	put(&w, RUN_ID, "bob", EV_NOTE, "", "{\"text\":\"before signatures\"}");
 	put(&w, RUN_ID, "system", EV_RUN_COMPLETED, "", "{}");
 	put(&w, RUN_ID, "alice", EV_NOTE, "", "{\"text\":\"afterwards\"}");
-	sqlite3_close(w.db);
+	fixture_sql_close(w.db);
 }
 
 static void test_read_only(const char *tmp)
@@ -151,6 +158,10 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
+	/* Every case starts from a record of schema version 3, which only a
+	 * SQLite file can be: a PostgreSQL record starts at version 5. */
+	if (fixture_skip_sqlite_file("every case here is a record of schema version 3 (PostgreSQL records start at 5)"))
+		return 77;
 	char *tmp = fixture_tmpdir();
 	test_read_only(tmp);
 	test_brought_up_to_date(tmp);

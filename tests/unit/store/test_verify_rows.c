@@ -21,11 +21,18 @@ static char *sql_run(const char *fmt, const char *run)
 	return strbuf_detach(&sb);
 }
 
-static void tamper_run(struct vscene *sc, const char *fmt)
+/* vscene_tamper with FMT, or PG_FMT on PostgreSQL (NULL: the same), each
+ * "{run}" in it replaced by the scene's run. */
+static void tamper_run2(struct vscene *sc, const char *fmt, const char *pg_fmt)
 {
-	char *sql = sql_run(fmt, sc->run.id);
+	char *sql = sql_run(fixture_on_pg() && pg_fmt ? pg_fmt : fmt, sc->run.id);
 	vscene_tamper(sc, sql);
 	free(sql);
+}
+
+static void tamper_run(struct vscene *sc, const char *fmt)
+{
+	tamper_run2(sc, fmt, NULL);
 }
 
 static void test_snapshot(const char *tmp)
@@ -73,7 +80,9 @@ static void test_run_row(const char *tmp)
 
 	/* The registry's copy rewritten, and the registry chain re-hashed. */
 	vscene_open(&sc, tmp, "registered");
-	tamper_run(&sc, "UPDATE events SET payload = json_set(payload, '$.title', 'Other') "
+	tamper_run2(&sc, "UPDATE events SET payload = json_set(payload, '$.title', 'Other') "
+		"WHERE chain = 'registry' AND kind = 'run_registered' AND target = '{run}'",
+		"UPDATE events SET payload = jsonb_set(payload::jsonb, '{title}', '\"Other\"')::text "
 		"WHERE chain = 'registry' AND kind = 'run_registered' AND target = '{run}'");
 	vscene_rehash(&sc, EVENT_CHAIN_REGISTRY, 2);
 	char *want2 = xasprintf("the row of run %s says title \"registered\", its run_registered event (registry "
@@ -155,8 +164,11 @@ static void test_run_ended(const char *tmp)
 
 	/* The registry's record of the end rewritten (and re-hashed). */
 	vscene_open(&sc, tmp, "end-rewritten");
-	tamper_run(&sc, "UPDATE events SET payload = json_set(payload, '$.head', "
+	tamper_run2(&sc, "UPDATE events SET payload = json_set(payload, '$.head', "
 		"'0000000000000000000000000000000000000000000000000000000000000000') "
+		"WHERE chain = 'registry' AND kind = 'run_ended'",
+		"UPDATE events SET payload = jsonb_set(payload::jsonb, '{head}', "
+		"'\"0000000000000000000000000000000000000000000000000000000000000000\"')::text "
 		"WHERE chain = 'registry' AND kind = 'run_ended'");
 	vscene_rehash(&sc, EVENT_CHAIN_REGISTRY, 3);
 	EXPECT_FAIL(&sc, NULL, sc.run.id, 7, "ended at its event 7 (run_completed, hash 000000000000...; registry "
@@ -180,7 +192,9 @@ static void test_unsigned_through_raised(const char *tmp)
 {
 	struct vscene sc;
 	vscene_open(&sc, tmp, "raised");
-	tamper_run(&sc, "UPDATE events SET payload = json_set(payload, '$.unsigned_through.{run}', 100) "
+	tamper_run2(&sc, "UPDATE events SET payload = json_set(payload, '$.unsigned_through.{run}', 100) "
+		"WHERE chain = 'registry' AND seq = 1",
+		"UPDATE events SET payload = jsonb_set(payload::jsonb, '{unsigned_through,{run}}', '100')::text "
 		"WHERE chain = 'registry' AND seq = 1");
 	vscene_rehash(&sc, EVENT_CHAIN_REGISTRY, 1);
 	struct event ev = vscene_event("bob", EV_SIGNED, "deploy", "{\"meaning\":\"approve\",\"digest\":\"d2\"}");

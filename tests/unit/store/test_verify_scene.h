@@ -1,8 +1,9 @@
 /* Shared by the verification tests of signatures, rows, the registry and
  * checkpoints: a record whose engineers have keys (derived at libsodium's
  * minimum cost) and sign what they record, and the tools of someone who can
- * write the database file: guard triggers dropped, events inserted with a
- * correctly computed hash, chains re-hashed from an event on. */
+ * write the database (a SQLite file or a PostgreSQL database they own):
+ * guard triggers off, events inserted with a correctly computed hash,
+ * chains re-hashed from an event on. */
 #ifndef COUNTERSIGN_TEST_VERIFY_SCENE_H
 #define COUNTERSIGN_TEST_VERIFY_SCENE_H
 
@@ -117,44 +118,38 @@ static inline void vscene_close(struct vscene *sc)
 	free(sc->path);
 }
 
-/* A connection to the file with every guard trigger dropped, as someone
- * with write access to it could. */
-static inline sqlite3 *vscene_attacker(struct vscene *sc)
+/* A connection to the record with the guard triggers off
+ * (fixture_guards_off), as its owner could. Close it with
+ * fixture_sql_close. */
+static inline struct db *vscene_attacker(struct vscene *sc)
 {
-	sqlite3 *db = fixture_sql_open(sc->path);
-	static const char *const triggers[] = {"events_no_update", "events_no_delete", "evidence_no_update",
-		"evidence_no_delete", "runs_no_update", "runs_no_delete", "checklists_no_update", "checklists_no_delete",
-		"engineers_no_rename", "engineers_no_delete"};
-	for (size_t i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
-		char *sql = xasprintf("DROP TRIGGER IF EXISTS %s", triggers[i]);
-		fixture_sql(db, sql, NULL);
-		free(sql);
-	}
+	struct db *db = fixture_sql_open(sc->path);
+	fixture_guards_off(db);
 	return db;
 }
 
 /* Runs SQL as the attacker; expects it to change something. */
 static inline void vscene_tamper(struct vscene *sc, const char *sql)
 {
-	sqlite3 *db = vscene_attacker(sc);
-	if (fixture_sql(db, sql, NULL) != SQLITE_OK || sqlite3_changes(db) == 0) {
+	struct db *db = vscene_attacker(sc);
+	if (fixture_sql(db, sql, NULL) != DB_OK || db_changes(db) == 0) {
 		fprintf(stderr, "tampering changed nothing: %s\n", sql);
 		exit(1);
 	}
-	sqlite3_close(db);
+	fixture_sql_close(db);
 }
 
 /* The hash of event SEQ of CHAIN ("" when none) into OUT. */
-static inline void vscene_hash_of(sqlite3 *db, const char *chain, int64_t seq, char out[EVENT_HASH_HEX])
+static inline void vscene_hash_of(struct db *db, const char *chain, int64_t seq, char out[EVENT_HASH_HEX])
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	out[0] = '\0';
-	sqlite3_prepare_v2(db, "SELECT hash FROM events WHERE chain = ?1 AND seq = ?2", -1, &stmt, NULL);
-	sqlite3_bind_text(stmt, 1, chain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, seq);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		snprintf(out, EVENT_HASH_HEX, "%s", (const char *)sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
+	CHECK(db_prepare(db, "SELECT hash FROM events WHERE chain = ?1 AND seq = ?2", &stmt) == DB_OK);
+	db_bind_text(stmt, 1, chain);
+	db_bind_int64(stmt, 2, seq);
+	if (db_step(stmt) == DB_ROW)
+		snprintf(out, EVENT_HASH_HEX, "%s", db_column_text(stmt, 0));
+	db_finalize(stmt);
 }
 
 /* Inserts EV at the end of CHAIN as the attacker: seq, prev and hash
@@ -162,7 +157,7 @@ static inline void vscene_hash_of(sqlite3 *db, const char *chain, int64_t seq, c
 static inline int64_t vscene_forge(struct vscene *sc, const char *chain, struct event *ev, const char *by,
 	const struct sign_key *signer)
 {
-	sqlite3 *db = vscene_attacker(sc);
+	struct db *db = vscene_attacker(sc);
 	char *sql = xasprintf("SELECT max(seq) FROM events WHERE chain = '%s'", chain);
 	ev->seq = fixture_sql_int(db, sql) + 1;
 	free(sql);
@@ -171,20 +166,20 @@ static inline int64_t vscene_forge(struct vscene *sc, const char *chain, struct 
 		ev->time_us = clock_wall_us();
 	CHECK(event_compute_hash(ev, ev->hash));
 	char *sigs = signer ? sign_entries_add(NULL, by, signer, ev->hash) : xstrdup("");
-	sqlite3_stmt *stmt = NULL;
-	sqlite3_prepare_v2(db, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, tty, kind, target, "
-		"payload, prev, hash, sigs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", -1, &stmt, NULL);
-	sqlite3_bind_text(stmt, 1, chain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, ev->seq);
-	sqlite3_bind_int64(stmt, 3, ev->time_us);
+	struct db_stmt *stmt = NULL;
+	CHECK(db_prepare(db, "INSERT INTO events (chain, seq, time_us, actor, os_user, host, tty, kind, target, "
+		"payload, prev, hash, sigs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &stmt) == DB_OK);
+	db_bind_text(stmt, 1, chain);
+	db_bind_int64(stmt, 2, ev->seq);
+	db_bind_int64(stmt, 3, ev->time_us);
 	const char *text[] = {ev->actor, ev->os_user, ev->host, ev->tty, ev->kind, ev->target, ev->payload,
 		ev->prev, ev->hash, sigs};
 	for (int i = 0; i < 10; i++)
-		sqlite3_bind_text(stmt, 4 + i, text[i], -1, SQLITE_STATIC);
-	CHECK(sqlite3_step(stmt) == SQLITE_DONE);
-	sqlite3_finalize(stmt);
+		db_bind_text(stmt, 4 + i, text[i]);
+	CHECK(db_step(stmt) == DB_DONE);
+	db_finalize(stmt);
 	free(sigs);
-	sqlite3_close(db);
+	fixture_sql_close(db);
 	return ev->seq;
 }
 
@@ -192,13 +187,13 @@ static inline int64_t vscene_forge(struct vscene *sc, const char *chain, struct 
  * on (each following from the one before), after an edit of event FROM. */
 static inline void vscene_rehash(struct vscene *sc, const char *chain, int64_t from)
 {
-	sqlite3 *db = vscene_attacker(sc);
-	sqlite3_stmt *sel = NULL, *upd = NULL;
-	sqlite3_prepare_v2(db, "SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload FROM events "
-		"WHERE chain = ?1 AND seq >= ?2 ORDER BY seq", -1, &sel, NULL);
-	sqlite3_prepare_v2(db, "UPDATE events SET prev = ?3, hash = ?4 WHERE chain = ?1 AND seq = ?2", -1, &upd, NULL);
-	sqlite3_bind_text(sel, 1, chain, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(sel, 2, from);
+	struct db *db = vscene_attacker(sc);
+	struct db_stmt *sel = NULL, *upd = NULL;
+	CHECK(db_prepare(db, "SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload FROM events "
+		"WHERE chain = ?1 AND seq >= ?2 ORDER BY seq", &sel) == DB_OK);
+	CHECK(db_prepare(db, "UPDATE events SET prev = ?3, hash = ?4 WHERE chain = ?1 AND seq = ?2", &upd) == DB_OK);
+	db_bind_text(sel, 1, chain);
+	db_bind_int64(sel, 2, from);
 	char prev[EVENT_HASH_HEX];
 	vscene_hash_of(db, chain, from - 1, prev);
 	if (from == 1) {
@@ -208,12 +203,12 @@ static inline void vscene_rehash(struct vscene *sc, const char *chain, int64_t f
 	}
 	struct { int64_t seq; char prev[EVENT_HASH_HEX], hash[EVENT_HASH_HEX]; } *rows = NULL;
 	size_t n = 0;
-	while (sqlite3_step(sel) == SQLITE_ROW) {
-		struct event ev = {.seq = sqlite3_column_int64(sel, 0), .time_us = sqlite3_column_int64(sel, 1),
-			.actor = (char *)sqlite3_column_text(sel, 2), .os_user = (char *)sqlite3_column_text(sel, 3),
-			.host = (char *)sqlite3_column_text(sel, 4), .tty = (char *)sqlite3_column_text(sel, 5),
-			.kind = (char *)sqlite3_column_text(sel, 6), .target = (char *)sqlite3_column_text(sel, 7),
-			.payload = (char *)sqlite3_column_text(sel, 8)};
+	while (db_step(sel) == DB_ROW) {
+		struct event ev = {.seq = db_column_int64(sel, 0), .time_us = db_column_int64(sel, 1),
+			.actor = (char *)db_column_text(sel, 2), .os_user = (char *)db_column_text(sel, 3),
+			.host = (char *)db_column_text(sel, 4), .tty = (char *)db_column_text(sel, 5),
+			.kind = (char *)db_column_text(sel, 6), .target = (char *)db_column_text(sel, 7),
+			.payload = (char *)db_column_text(sel, 8)};
 		memcpy(ev.prev, prev, sizeof(prev));
 		CHECK(event_compute_hash(&ev, ev.hash));
 		rows = xreallocarray(rows, n + 1, sizeof(*rows));
@@ -223,18 +218,18 @@ static inline void vscene_rehash(struct vscene *sc, const char *chain, int64_t f
 		memcpy(prev, ev.hash, sizeof(prev));
 		n++;
 	}
-	sqlite3_finalize(sel);
+	db_finalize(sel);
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(upd);
-		sqlite3_bind_text(upd, 1, chain, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(upd, 2, rows[i].seq);
-		sqlite3_bind_text(upd, 3, rows[i].prev, -1, SQLITE_STATIC);
-		sqlite3_bind_text(upd, 4, rows[i].hash, -1, SQLITE_STATIC);
-		CHECK(sqlite3_step(upd) == SQLITE_DONE);
+		db_reset(upd);
+		db_bind_text(upd, 1, chain);
+		db_bind_int64(upd, 2, rows[i].seq);
+		db_bind_text(upd, 3, rows[i].prev);
+		db_bind_text(upd, 4, rows[i].hash);
+		CHECK(db_step(upd) == DB_DONE);
 	}
-	sqlite3_finalize(upd);
+	db_finalize(upd);
 	free(rows);
-	sqlite3_close(db);
+	fixture_sql_close(db);
 }
 
 /* Verifies (RUN_ID NULL: everything) and expects the record to pass. */
