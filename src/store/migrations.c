@@ -288,7 +288,7 @@ static bool derive_in_views(struct store *st)
 		"  (SELECT count(*) FROM events e WHERE e.chain = r.id) "
 		"FROM runs r WHERE EXISTS (SELECT 1 FROM events e WHERE e.chain = r.id);\n"
 		"CREATE TEMP VIEW run_actors (actor, run) AS "
-		"SELECT actor, chain FROM events WHERE chain <> 'engineers';\n";
+		"SELECT actor, chain FROM events WHERE chain NOT IN ('engineers', 'registry');\n";
 	if (db_exec(st->conn, sql) != DB_OK) {
 		store_set_err(st, "cannot read %s (schema version 2): %s", st->path, db_error(st->conn));
 		return false;
@@ -349,6 +349,24 @@ bool store_check_version(struct store *st)
 			store_schema_version());
 		return false;
 	}
+	return true;
+}
+
+bool store_schema_of_snapshot(struct store *st)
+{
+	/* A PostgreSQL record is only ever made at the current version
+	 * (migrate_pg), so it has no older schema to have opened. */
+	if (store_is_pg(st))
+		return true;
+	int version = 0;
+	if (!read_version(st, &version) || refuse_newer(st, version))
+		return false;
+	if (version < st->schema) {
+		store_set_err(st, "cannot read %s: its schema version went from %d to %d while it was open "
+			"(the file was changed outside countersign)", st->path, st->schema, version);
+		return false;
+	}
+	st->schema = version;
 	return true;
 }
 

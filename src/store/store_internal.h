@@ -37,7 +37,8 @@ struct store {
 	bool derived_views;
 	/* The schema version of the file (PRAGMA user_version) once opened: a
 	 * read-only connection may read an older one, which has no signatures,
-	 * keys or registry chain (see store_sigs_column). */
+	 * keys or registry chain (see store_sigs_column). Raised when a read
+	 * transaction finds the record migrated since (store_schema_of_snapshot). */
 	int schema;
 	/* The file opened, so a write can tell that it was removed or replaced
 	 * under us (SQLite would go on writing to the unlinked inode). */
@@ -221,6 +222,13 @@ bool store_migrate(struct store *st);
  * this program knows; false with the reason in ST (older: open it once with
  * a command that writes; newer: use a newer countersign). */
 bool store_check_version(struct store *st);
+/* Inside the caller's read transaction: the schema version of the snapshot
+ * it reads, kept in ST->schema. A read-only connection opened at an older
+ * version meets a newer one once another process migrated the record (a
+ * forward step: the snapshot's tables and triggers are that version's).
+ * False with the reason in ST when the snapshot's version is one this
+ * program does not know, or older than the one opened. */
+bool store_schema_of_snapshot(struct store *st);
 /* True, with the reason in ST, when the open file is another program's
  * SQLite database (schema version 0 with tables in it), which countersign
  * must neither migrate nor switch to write-ahead logging. False when it is

@@ -382,8 +382,7 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 	const struct checkpoint *cps, size_t n_cps, struct store_verify_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct verifier v = {.st = st, .out = out, .anchor = anchor && anchor[0] ? anchor : NULL,
-		.signatures = st->schema >= STORE_SCHEMA_SIGNED};
+	struct verifier v = {.st = st, .out = out, .anchor = anchor && anchor[0] ? anchor : NULL};
 	if (v.anchor && !anchor_is_hash(v.anchor)) {
 		out->chain = run_id ? xstrdup(run_id) : NULL;
 		out->why = xasprintf("anchor %s is not a SHA-256 hash (64 hex digits)", v.anchor);
@@ -394,6 +393,14 @@ static enum store_status verify_record(struct store *st, const char *run_id, con
 	enum store_status began = store_begin(st, false, "cannot start verifying");
 	if (began != STORE_OK)
 		return began == STORE_UNAVAILABLE ? began : STORE_FAILED;
+	/* The rules are those of the schema in the snapshot read, not of the
+	 * one seen at open: a read-only connection's record may have been
+	 * migrated since, and its triggers and columns are the new version's. */
+	if (!store_schema_of_snapshot(st)) {
+		store_rollback(st);
+		return STORE_FAILED;
+	}
+	v.signatures = st->schema >= STORE_SCHEMA_SIGNED;
 	char *sql = xasprintf("SELECT seq, time_us, actor, os_user, host, tty, kind, target, payload, prev, hash, "
 		"%s FROM events WHERE chain = ?1 ORDER BY seq", store_sigs_column(st));
 	v.events = verify_prepare(&v, sql, "cannot prepare a statement");
