@@ -226,9 +226,15 @@ static enum db_rc pg_open(const char *location, enum db_open_mode mode, struct d
 	enum db_rc rc = check_location(location, err);
 	if (rc != DB_OK)
 		return rc;
-	/* The location comes last so that its own connect_timeout wins. */
-	const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-	const char *const vals[] = {"10", "countersign", location, NULL};
+	/* A server whose host crashed or whose network is cut answers nothing,
+	 * not even a reset: without tcp_user_timeout a statement sent then waits
+	 * for TCP to give up (about 15 minutes) with the interface frozen, and
+	 * the keepalives find an idle connection's peer gone. So such a server is
+	 * "unreachable" after 10 s, as one that cannot be connected to is. The
+	 * location comes last so that its own settings win. */
+	const char *const keys[] = {"connect_timeout", "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "fallback_application_name", "dbname", NULL};
+	const char *const vals[] = {"10", "10000", "10", "5", "2", "countersign", location, NULL};
 	PGconn *conn = db_pq()->PQconnectdbParams(keys, vals, 1);
 	if (!conn) {
 		*err = xstrdup("cannot connect to PostgreSQL: out of memory");
