@@ -207,8 +207,10 @@ void ui_home_load(struct ui *ui)
 	size_t n_open = 0;
 	int64_t n_past = 0;
 	if (session_open_runs(&ui->s, &open, &n_open) != CS_OK ||
-		session_count_past_runs(&ui->s, &n_past) != CS_OK)
+		session_count_past_runs(&ui->s, &n_past) != CS_OK) {
 		ui_set_status(ui, true, "cannot read the runs: %s", session_store_error(&ui->s));
+		h->past_end = true; /* said once: no pages are read from it */
+	}
 	add_runs(h, open, n_open);
 	h->n_open = n_open;
 	h->n_past = n_past > 0 && (uint64_t)n_past < SIZE_MAX / 2 ? (size_t)n_past : 0;
