@@ -321,6 +321,18 @@ bool store_refuse_foreign(struct store *st)
 	return true;
 }
 
+/* Says that a PostgreSQL database holding TABLES tables and no countersign
+ * schema is some other program's; false when it holds none. */
+static bool foreign_pg(struct store *st, int64_t tables)
+{
+	if (tables == 0)
+		return false;
+	store_set_err(st, "cannot use %s: it is not a countersign database but some other PostgreSQL "
+		"database (it holds tables and no countersign schema); nothing was changed in it; check --db or "
+		"COUNTERSIGN_DB", st->path);
+	return true;
+}
+
 bool store_check_version(struct store *st)
 {
 	int version = 0;
@@ -337,6 +349,9 @@ bool store_check_version(struct store *st)
 	if ((version == 3 || version == 4) && store_read_only(st))
 		return true;
 	if (version == 0 && !store_is_pg(st) && store_refuse_foreign(st))
+		return false;
+	int64_t tables = 0;
+	if (version == 0 && store_is_pg(st) && (!read_version_pg(st, &version, &tables) || foreign_pg(st, tables)))
 		return false;
 	if (version == 0) {
 		store_set_err(st, "cannot read %s: nothing has been recorded in it yet (an empty database); "
@@ -385,11 +400,8 @@ static bool migrate_pg(struct store *st)
 		int64_t tables = 0;
 		if (!read_version_pg(st, &version, &tables) || refuse_newer(st, version))
 			goto fail;
-		if (version == 0 && tables > 0) {
-			store_set_err(st, "cannot use %s: it is not a countersign database but some other PostgreSQL "
-				"database (it holds tables and no countersign schema); nothing was changed in it", st->path);
+		if (version == 0 && foreign_pg(st, tables))
 			goto fail;
-		}
 		size_t n = 0;
 		const char *const *sql = store_pg_schema(&n);
 		for (size_t i = 0; version == 0 && i < n; i++) {

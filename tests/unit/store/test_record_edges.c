@@ -47,6 +47,8 @@ static void test_foreign_pg(const char *tmp)
 	free(err);
 	err = NULL;
 	CHECK(store_open_mode(fixture_location(path), STORE_READ_ONLY, &err) == NULL);
+	/* read-only as well: not "an empty database" */
+	CHECK(err && strstr(err, "is not a countersign database but some other PostgreSQL"));
 	free(err);
 	CHECK(fixture_sql_int(db, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()") == 1);
 	fixture_sql_close(db);
