@@ -26,6 +26,12 @@ static void test_hooks(void)
 	const char *libpq = getenv("COUNTERSIGN_LIBPQ");
 	if (libpq && libpq[0])
 		session_test_libpq(libpq);
+	/* Text that is not UTF-8 recorded as it comes, as before the record
+	 * held to UTF-8: to make the SQLite records of then (PostgreSQL's
+	 * server still refuses it). */
+	const char *legacy = getenv("COUNTERSIGN_TEST_LEGACY_TEXT");
+	if (legacy && strcmp(legacy, "1") == 0)
+		session_test_legacy_text();
 #endif
 }
 

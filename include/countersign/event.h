@@ -87,6 +87,33 @@ void event_array_free(struct event *evs, size_t n);
  * payload: u64be(length) || bytes). Returns false when prev is not hex. */
 bool event_compute_hash(const struct event *ev, char out[EVENT_HASH_HEX]);
 
+/* The record takes only UTF-8 text (utf8.h), on both engines
+ * (src/core/event_text.c). Returns NULL when TEXT (NULL reads as valid) is
+ * valid UTF-8; else a malloc'd phrase, which the caller frees, naming
+ * FIELD and the offset of the first byte that is not: "title is not valid
+ * UTF-8 (byte offset 3)"; with JSON, the member that holds it when TEXT
+ * parses: "payload field \"variables.HOST\" is not valid UTF-8 (byte
+ * offset 3)", the offset within that member's text. */
+char *event_text_invalid(const char *field, const char *text, bool json);
+
+/* For the test program only (COUNTERSIGN_TEST_LEGACY_TEXT): from now on
+ * every text counts as valid, as before the record held to UTF-8, to make
+ * the SQLite records of then. */
+void event_test_take_any_text(void);
+
+/* The same for the first text field of EV that is not UTF-8 (payload,
+ * actor, os_user, host, tty, kind, target, sigs): NULL when all are
+ * valid; else a malloc'd phrase the caller frees. */
+char *event_invalid_text(const struct event *ev);
+
+struct cJSON;
+/* PAYLOAD as unformatted JSON text, with each byte that is not UTF-8
+ * inside its strings replaced by U+FFFD: for payloads quoting what the
+ * program does not control (a check's output, an HTTP body, an error),
+ * whose exact bytes, when they matter, are in the evidence. Returns
+ * malloc'd text the caller frees; PAYLOAD is not changed. */
+char *event_payload_print(const struct cJSON *payload);
+
 /* SHA-256 of BYTES as lowercase hex into OUT. */
 void event_sha256_hex(const void *bytes, size_t len, char out[EVENT_HASH_HEX]);
 

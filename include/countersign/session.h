@@ -213,6 +213,10 @@ int session_set_role(struct session *s, const char *name, const char *role, bool
  * or session_close. NULL, after reporting, when it cannot be read. */
 const struct engine_roster *session_roster(struct session *s);
 
+/* Test program only: text that is not UTF-8 is recorded as it comes, as
+ * before the record held to UTF-8 (event_test_take_any_text). */
+void session_test_legacy_text(void);
+
 /* Makes every PIN registered from now on cheap to hash (libsodium's
  * minimum cost): for the test suites only, which register many engineers.
  * Only the test build of the program calls it (COUNTERSIGN_TEST_PIN_COST). */

@@ -194,7 +194,10 @@ void store_run_genesis(const struct store_run_row *run, char out[EVENT_HASH_HEX]
  * (filling its sigs); STORE_REFUSED, with nothing written, when a signer's
  * public key is no longer its engineer's current key (the PIN was changed
  * since it was entered), or when an EV_SIGNED event's payload "roles"
- * (absent: none) are not its actor's current roles (schema 5). An event that ends a run (run_completed,
+ * (absent: none) are not its actor's current roles (schema 5), or when a
+ * text field or the payload is not valid UTF-8 (event_invalid_text; checked
+ * before anything is sent to the database, on both engines; store_error
+ * names the event and the field). An event that ends a run (run_completed,
  * run_aborted) also appends EV_RUN_ENDED to the registry chain, in the
  * same transaction. */
 enum store_status store_append(struct store *st, const char *chain, struct event *evs, size_t n,

@@ -27,8 +27,10 @@ enum store_status store_db_info(const char *location, struct store_db_info *out,
  * empty (the schema is created, as by its owner role) or holds the schema
  * and no rows. COUNTS (may be NULL) gets the rows written.
  * STORE_CONFLICT when TO already holds a record; STORE_NOT_FOUND when FROM
- * holds none; STORE_FAILED (STORE_UNAVAILABLE: a server cannot be reached)
- * otherwise. Nothing is written to TO unless all of it is; *ERR is a
+ * holds none; STORE_REFUSED when TO is PostgreSQL and a row holds text
+ * that is not UTF-8 (a SQLite record older than that rule; *ERR names the
+ * event and its field); STORE_FAILED (STORE_UNAVAILABLE: a server cannot
+ * be reached) otherwise. Nothing is written to TO unless all of it is; *ERR is a
  * malloc'd reason on failure. */
 enum store_status store_copy(const char *from, const char *to, struct store_copy_counts *counts, char **err);
 

@@ -337,6 +337,8 @@ int cmd_note(const struct cli_global *g, int argc, char **argv)
 	}
 	const char *target = r.o.n_pos == 3 ? r.o.pos[1] : "";
 	const char *text = r.o.pos[r.o.n_pos - 1];
+	if (!opts_text_valid("note", "the note's TEXT", text))
+		return finish(&r, CS_INVALID);
 	if (target[0]) {
 		size_t sec, item;
 		rc = session_find(&r.s, target, &sec, strchr(target, '/') ? &item : NULL);

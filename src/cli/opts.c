@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_text.h"
+#include "countersign/event.h"
 #include "countersign/expand.h"
 #include "countersign/util.h"
 
@@ -364,11 +365,37 @@ static bool parse(const char *command, const char *usage, int argc, char **argv,
 	return true;
 }
 
+bool opts_text_valid(const char *command, const char *what, const char *text)
+{
+	char *bad = event_text_invalid(what, text, false);
+	if (!bad)
+		return true;
+	cli_error(command, "%s; the record holds only UTF-8 text (type it again in a UTF-8 terminal)", bad);
+	free(bad);
+	return false;
+}
+
+/* The options whose text goes into the record as typed: refused before a
+ * PIN is asked or anything is recorded when not UTF-8. */
+static bool texts_valid(const char *command, const struct opts *o)
+{
+	const struct {
+		const char *name, *text;
+	} texts[] = {
+		{"--title", o->title}, {"--reason", o->reason}, {"--incident", o->incident},
+		{"--comment", o->comment}, {"--note", o->note}, {"--full-name", o->full_name}, {"--value", o->value},
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (!opts_text_valid(command, texts[i].name, texts[i].text))
+			return false;
+	return true;
+}
+
 bool opts_parse(const char *command, const char *usage, int argc, char **argv,
 	const char *allowed, int max_pos, struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	if (parse(command, usage, argc, argv, allowed, max_pos, o))
+	if (parse(command, usage, argc, argv, allowed, max_pos, o) && texts_valid(command, o))
 		return true;
 	opts_clear(o);
 	return false;

@@ -42,6 +42,13 @@ struct opts {
 bool opts_parse(const char *command, const char *usage, int argc, char **argv,
 	const char *allowed, int max_pos, struct opts *o);
 
+/* True when TEXT (NULL reads as valid) is valid UTF-8; else says so for
+ * COMMAND, naming WHAT ("--title", "the note") and the offset of the first
+ * byte that is not, and returns false. opts_parse checks the options whose
+ * text is recorded (--title, --reason, --incident, --comment, --note,
+ * --full-name, --value); a command checks such text given as an argument. */
+bool opts_text_valid(const char *command, const char *what, const char *text);
+
 /* Wipes and frees the variables O holds; O may be zeroed. */
 void opts_clear(struct opts *o);
 

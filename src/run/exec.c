@@ -300,7 +300,9 @@ static struct event item_event(const struct session *s, const char *actor, const
 	free(ev.target);
 	ev.target = xasprintf("%s/%s", s->cl->sections[sec].id, s->cl->sections[sec].items[item].id);
 	free(ev.payload);
-	ev.payload = cJSON_PrintUnformatted(payload);
+	/* a check's message quotes output and bodies the program does not
+	 * control: made valid UTF-8 (the exact bytes are in the evidence) */
+	ev.payload = event_payload_print(payload);
 	cJSON_Delete(payload);
 	return ev;
 }
@@ -911,7 +913,7 @@ static void checkpoint_failed(struct exec *x, const char *file, const char *erro
 	cJSON_AddNumberToObject(p, "attempts", 1);
 	cJSON_AddNumberToObject(p, "status", 0);
 	cJSON_AddStringToObject(p, "error", error);
-	strvec_push_owned(&x->failed, cJSON_PrintUnformatted(p));
+	strvec_push_owned(&x->failed, event_payload_print(p));
 	cJSON_Delete(p);
 }
 
@@ -1012,7 +1014,7 @@ static void on_notified(int id, const struct net_delivery *d, void *user)
 	cJSON_AddNumberToObject(p, "status", (double)d->status);
 	cJSON_AddStringToObject(p, "error", d->error ? d->error : "");
 	free(ev.payload);
-	ev.payload = cJSON_PrintUnformatted(p);
+	ev.payload = event_payload_print(p);  /* an error may quote a server's answer */
 	cJSON_Delete(p);
 	session_append(x->s, &ev, 1, NULL, 0);
 	event_clear(&ev);

@@ -512,6 +512,21 @@ void session_announce_start(struct session *s, const char *actor)
 	notify_changes(s, &started, 1, NULL);
 }
 
+/* False, after saying which field and where, when EV holds text that is
+ * not UTF-8: what an engineer typed is refused before anything is
+ * recorded (text the program makes from output was made valid already,
+ * event_payload_print), the same on both engines. */
+static bool text_valid(struct session *s, const struct event *ev)
+{
+	char *bad = event_invalid_text(ev);
+	if (!bad)
+		return true;
+	reporter_say(&s->report, "not recorded: in the %s event, the %s; the record holds only UTF-8 text (type "
+		"it again in a UTF-8 terminal)", ev->kind ? ev->kind : "", bad);
+	free(bad);
+	return false;
+}
+
 /* Says why an append was not recorded; CS_ENV. A server that cannot be
  * reached is named first: what was asked changed nothing, and can be asked
  * again once the server is back. */
@@ -539,6 +554,9 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	 * chosen meanwhile), and again whenever another process wrote first. */
 	engine_refresh(s->eng, clock_wall_us());
 	s->unreachable = false;
+	for (size_t i = 0; i < n; i++)
+		if (!text_valid(s, &evs[i]))
+			return CS_INVALID;
 	int attached = session_attach_signers(s, s->run.id, evs, n);
 	if (attached != CS_OK)
 		return attached;
@@ -746,6 +764,11 @@ void session_test_cheap_pins(void)
 	pin_set_cost(PIN_COST_MIN);
 }
 
+void session_test_legacy_text(void)
+{
+	event_test_take_any_text();
+}
+
 void session_test_libpq(const char *path)
 {
 	store_set_libpq(path);
@@ -811,11 +834,9 @@ static char *start_payload(const struct checklist *cl, const char *sha, const ch
 int session_start_run(struct session *s, const struct checklist *cl, const struct var_values *v,
 	const char *title, const char *actor)
 {
+	/* the snapshot's name, as store_put_checklist computes it below */
 	char sha[EVENT_HASH_HEX];
-	if (store_put_checklist(s->st, cl->text, cl->text_len, sha) != STORE_OK) {
-		reporter_say(&s->report, "cannot store the checklist: %s", store_error(s->st));
-		return CS_ENV;
-	}
+	event_sha256_hex(cl->text, cl->text_len, sha);
 	char real[PATH_MAX];
 	const char *path = realpath(cl->path, real) ? real : cl->path;
 	if (!title || !*title)
@@ -828,8 +849,16 @@ int session_start_run(struct session *s, const struct checklist *cl, const struc
 	first.kind = xstrdup(EV_RUN_STARTED);
 	free(first.payload);
 	first.payload = start_payload(cl, sha, title, v, path);
+	/* a title, a variable's value or a path that is not UTF-8 is refused
+	 * before anything is stored, the checklist's snapshot included */
+	int rc = text_valid(s, &first) ? CS_OK : CS_INVALID;
+	if (rc == CS_OK && store_put_checklist(s->st, cl->text, cl->text_len, sha) != STORE_OK) {
+		reporter_say(&s->report, "cannot store the checklist: %s", store_error(s->st));
+		rc = CS_ENV;
+	}
 	/* the run's chain has no name yet: any but the registry's will do */
-	int rc = session_attach_signers(s, "(new run)", &first, 1);
+	if (rc == CS_OK)
+		rc = session_attach_signers(s, "(new run)", &first, 1);
 	if (rc == CS_OK) {
 		enum store_status st = store_create_run(s->st, &run, &first);
 		if (st == STORE_REFUSED) {

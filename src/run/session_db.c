@@ -72,7 +72,7 @@ int session_db_copy(struct session *s, const char *from, const char *to, struct 
 	if (rc != STORE_OK) {
 		reporter_say(&s->report, "%s", err ? err : "the copy failed");
 		free(err);
-		return rc == STORE_CONFLICT ? CS_REFUSED : rc == STORE_NOT_FOUND ? CS_INVALID : CS_ENV;
+		return rc == STORE_CONFLICT || rc == STORE_REFUSED ? CS_REFUSED : rc == STORE_NOT_FOUND ? CS_INVALID : CS_ENV;
 	}
 	out->from_verified = verify_at(s, from, &out->from) == CS_OK;
 	out->to_verified = verify_at(s, to, &out->to) == CS_OK;

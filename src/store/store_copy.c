@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "countersign/event.h"
 #include "countersign/util.h"
 #include "db.h"
 #include "store_copy_internal.h"
@@ -203,6 +204,58 @@ static void bind_column(struct db_stmt *ins, struct db_stmt *row, int col, char 
 	}
 }
 
+/* NULL when every text column of ROW (of table T) is valid UTF-8; else a
+ * malloc'd message naming the row (an event by its run, seq and kind) and
+ * the column. PostgreSQL's text columns refuse anything else, and a SQLite
+ * record written before countersign held to UTF-8 may have such text: the
+ * copy stops with this rather than the server's error. */
+static char *row_not_utf8(const struct table *t, struct db_stmt *row)
+{
+	bool events = strcmp(t->name, "events") == 0;
+	char *columns = xstrdup(t->columns);
+	char *bad = NULL, *save = NULL;
+	const char *col = strtok_r(columns, ", ", &save);
+	for (int i = 0; col && !bad && t->kinds[i]; i++, col = strtok_r(NULL, ", ", &save))
+		if (t->kinds[i] == 't')
+			bad = event_text_invalid(col, db_column_text(row, i), events && strcmp(col, "payload") == 0);
+	free(columns);
+	if (!bad)
+		return NULL;
+	char *msg = events
+		? xasprintf("cannot copy event %" PRId64 " (%s) of %s to PostgreSQL: its %s, which PostgreSQL's text "
+			"columns refuse (the record copied from keeps it as it is)", db_column_int64(row, 1),
+			db_column_text(row, 7) ? db_column_text(row, 7) : "", db_column_text(row, 0) ? db_column_text(row, 0) : "",
+			bad)
+		: xasprintf("cannot copy %s row %s to PostgreSQL: its %s, which PostgreSQL's text columns refuse",
+			t->name, db_column_text(row, 0) ? db_column_text(row, 0) : "", bad);
+	free(bad);
+	return msg;
+}
+
+/* Before a copy to PostgreSQL: the first event of FROM (inside its
+ * transaction) holding text that is not UTF-8 stops it, named as such
+ * (the run's own row, copied before its events, holds the same title). */
+static enum store_status events_utf8(struct db *from, char **err)
+{
+	const struct table *t = &tables[N_TABLES - 1];
+	assert(strcmp(t->name, "events") == 0);
+	char *sql = xasprintf("SELECT %s FROM events ORDER BY %s", t->columns, t->order);
+	struct db_stmt *sel = NULL;
+	enum db_rc rc = db_prepare(from, sql, &sel);
+	free(sql);
+	enum store_status s = STORE_OK;
+	if (rc == DB_OK)
+		while ((rc = db_step(sel)) == DB_ROW)
+			if ((*err = row_not_utf8(t, sel))) {
+				s = STORE_REFUSED;
+				break;
+			}
+	if (s == STORE_OK && rc != DB_DONE)
+		s = fail(from, rc, err, "cannot read the record to copy");
+	db_finalize(sel);
+	return s;
+}
+
 /* Copies table T from FROM to TO (both inside their transactions); adds
  * the rows to *COUNT. */
 static enum store_status copy_table(struct db *from, struct db *to, const struct table *t, int64_t *count,
@@ -227,6 +280,10 @@ static enum store_status copy_table(struct db *from, struct db *to, const struct
 		goto done;
 	}
 	while ((rc = db_step(sel)) == DB_ROW) {
+		if (db_engine(to) == DB_POSTGRES && (*err = row_not_utf8(t, sel))) {
+			s = STORE_REFUSED;
+			goto done;
+		}
 		for (int i = 0; i < n; i++)
 			bind_column(ins, sel, i, t->kinds[i]);
 		enum db_rc w = db_step(ins);
@@ -332,6 +389,8 @@ enum store_status store_copy(const char *from_loc, const char *to_loc, struct st
 		goto done;
 	}
 	to_txn = true;
+	if (db_engine(to) == DB_POSTGRES && (s = events_utf8(from, err)) != STORE_OK)
+		goto done;
 	if ((s = store_copy_prepare_target(to, err)) != STORE_OK)
 		goto done;
 	int64_t *count_of[N_TABLES] = {&c.checklists, &c.engineers, &c.runs, &c.evidence, &c.events};

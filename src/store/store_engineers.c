@@ -153,6 +153,15 @@ enum store_status store_add_engineer(struct store *st, const struct store_engine
 	}
 	if (!key_usable(st, "cannot add the engineer", key, e->public_key, &e->key))
 		return STORE_FAILED;
+	/* Nothing that is not UTF-8 goes to the server (store_append_locked). */
+	char *bad = event_text_invalid("full name", e->full_name, false);
+	if (!bad)
+		bad = event_text_invalid("name", e->name, false);
+	if (bad) {
+		store_set_err(st, "cannot add the engineer: the %s; the record holds only UTF-8 text", bad);
+		free(bad);
+		return STORE_REFUSED;
+	}
 	struct event ev = engineers_event(origin, EV_ENGINEER_ADDED, e->name, NULL);
 	ev.signers[0] = key;
 	ev.signer_names[0] = e->name;

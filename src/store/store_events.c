@@ -265,6 +265,17 @@ enum store_status store_append_locked(struct store *st, const char *chain, struc
 		memcpy(ev->prev, prev, sizeof(ev->prev));
 		if (ev->time_us == 0)
 			ev->time_us = now;
+		/* The last guard, the same on both engines: PostgreSQL's text
+		 * columns refuse text that is not UTF-8 with the server's own
+		 * error, and a SQLite record must be one that can move there. */
+		char *bad = event_invalid_text(ev);
+		if (bad) {
+			store_set_err(st, "cannot record event %" PRId64 " (%s) of %s: its %s; the record holds only "
+				"UTF-8 text", ev->seq, ev->kind ? ev->kind : "", chain, bad);
+			free(bad);
+			s = STORE_REFUSED;
+			break;
+		}
 		struct evidence_check check = {st, exists, ev->seq, STORE_FAILED};
 		const char *why = NULL;
 		if (!store_payload_evidence(ev->payload, evidence_stored, &check, &why)) {

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 
 #define RECORD_ID_BYTES 16
@@ -32,15 +33,21 @@ void store_process_origin(struct event *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->actor = xstrdup("system");
+	/* Names the system gives are made valid UTF-8, as the record holds
+	 * only that (event_invalid_text): a user, host or terminal name in
+	 * another encoding must not stop every event from being recorded. */
 	struct passwd *pw = getpwuid(geteuid());
-	o->os_user = xstrdup(pw && pw->pw_name ? pw->pw_name : "?");
+	const char *user = pw && pw->pw_name ? pw->pw_name : "?";
+	o->os_user = utf8_repair(user, strlen(user), false);
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
-	o->host = xstrdup(host);
+	o->host = utf8_repair(host, strlen(host), false);
 	const char *tty = NULL;
 	for (int fd = 0; fd <= 2 && !tty; fd++)
 		tty = isatty(fd) ? ttyname(fd) : NULL;
-	o->tty = xstrdup(tty ? tty : "none");
+	if (!tty)
+		tty = "none";
+	o->tty = utf8_repair(tty, strlen(tty), false);
 }
 
 /* A registry event (all strings malloc'd: clear it with event_clear) by

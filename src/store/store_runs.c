@@ -13,6 +13,7 @@
 
 #include "countersign/clock.h"
 #include "countersign/sha256.h"
+#include "countersign/utf8.h"
 #include "countersign/util.h"
 
 #define RUN_ID_CHARS 10
@@ -37,6 +38,12 @@ enum store_status store_put_checklist(struct store *st, const char *text, size_t
 	if (len && memchr(text, '\0', len)) {
 		store_set_err(st, "cannot store the checklist snapshot: it holds a NUL byte");
 		return STORE_FAILED;
+	}
+	size_t bad = utf8_invalid_at(text ? text : "", len);
+	if (bad < len) {
+		store_set_err(st, "cannot store the checklist snapshot: it is not valid UTF-8 (byte offset %zu); "
+			"the record holds only UTF-8 text", bad);
+		return STORE_REFUSED;
 	}
 	struct db_stmt *stmt = store_stmt(st, "INSERT INTO checklists (sha256, text) VALUES (?1, ?2) "
 		"ON CONFLICT DO NOTHING");
@@ -337,6 +344,19 @@ enum store_status store_create_run(struct store *st, struct store_run_row *run, 
 	sodium_bin2hex(run->nonce, sizeof(run->nonce), nonce, sizeof(nonce));
 	if (run->started_us == 0)
 		run->started_us = clock_wall_us();
+	/* Nothing that is not UTF-8 goes to the server (store_append_locked). */
+	char *bad = event_text_invalid("title", run->title, false);
+	if (!bad)
+		bad = event_text_invalid("path", run->path, false);
+	if (!bad)
+		bad = event_text_invalid("checklist id", run->checklist_id, false);
+	if (!bad)
+		bad = event_invalid_text(first);
+	if (bad) {
+		store_set_err(st, "cannot start the run: its %s; the record holds only UTF-8 text", bad);
+		free(bad);
+		return STORE_REFUSED;
+	}
 	enum store_status s = store_begin(st, true, "cannot start the run");
 	if (s != STORE_OK)
 		return s;
