@@ -45,7 +45,7 @@ BELOW = {
 
 # The layer of each public header; a new header must be placed here.
 PUBLIC = {
-    'core': ['checklist', 'clock', 'diag', 'duration', 'engine', 'event', 'exitcode', 'expand', 'outline',
+    'core': ['checklist', 'clock', 'diag', 'duration', 'dynlib', 'engine', 'event', 'exitcode', 'expand', 'outline',
              'pin', 'redact', 'regex_check', 'reporter', 'sanitize', 'sha256', 'sign', 'checkpoint', 'utf8', 'util',
              'wrap'],
     'store': ['store', 'store_copy', 'store_types'],
