@@ -204,6 +204,15 @@ run() {
 	rc=$?
 }
 
+# as WHO CMD...: CMD as engineer WHO with WHO's test PIN (pin-WHO-1) on
+# standard input, kept like run.
+as() {
+	who=$1
+	shift
+	printf 'pin-%s-1\n' "$who" | "$CS" "$@" --engineer "$who" --pin-stdin >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
 ok() {
 	passed=$((passed + 1))
 }

@@ -9,13 +9,6 @@
 DB=$(db_new cs)
 export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
 
-as() {
-	who=$1
-	shift
-	printf 'pin-%s-1\n' "$who" | "$CS" "$@" --engineer "$who" --pin-stdin >"$T/out" 2>"$T/err"
-	rc=$?
-}
-
 # py_json FILE DESC: FILE parses as one JSON document (Python's json module
 # reads the bytes as UTF-8 and refuses anything else).
 py_json() {

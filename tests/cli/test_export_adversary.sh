@@ -8,15 +8,6 @@
 DB=$(db_new cs)
 export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
 
-# as WHO CMD...: CMD as WHO with WHO's PIN on standard input (kept in $T/out,
-# $T/err and $rc like run).
-as() {
-	who=$1
-	shift
-	printf 'pin-%s-1\n' "$who" | "$CS" "$@" --engineer "$who" --pin-stdin >"$T/out" 2>"$T/err"
-	rc=$?
-}
-
 cat >"$T/adv.json" <<'EOF'
 {
   "countersign": 1,

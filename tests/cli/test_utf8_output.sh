@@ -10,13 +10,6 @@
 DB=$(db_new cs)
 export COUNTERSIGN_DB="$DB" COUNTERSIGN_TEST_PIN_COST=min
 
-as() {
-	who=$1
-	shift
-	printf 'pin-%s-1\n' "$who" | "$CS" "$@" --engineer "$who" --pin-stdin >"$T/out" 2>"$T/err"
-	rc=$?
-}
-
 cat >"$T/bytes.json" <<'EOF2'
 {
   "countersign": 1,
