@@ -62,17 +62,28 @@ void exec_flush(struct exec *x, int limit_ms);
 
 /* Holding (for the interface): from now on, a check's result that cannot
  * be recorded because the database cannot be reached (session_unreachable)
+ * or is busy (another process held its lock past the wait, session_busy)
  * is held in memory and tried again with backoff, 1 s doubling to 30 s,
- * from exec_dispatch (exec_next_timeout_ms includes the next try), each
- * time under the rule that its attempt still runs: one another process
- * ended meanwhile is dropped, and said. ON_DONE still gets CS_ENV for it.
- * Without holding (the command line) such a result is reported and lost. */
+ * and at once after any other append of the session lands, from
+ * exec_dispatch (exec_next_timeout_ms includes the next try), each time
+ * under the rule that its attempt still runs: one another process ended
+ * meanwhile is dropped, and said. A try that fails for another reason
+ * keeps them held without timed tries (exec_held_retry_ms -1). ON_DONE
+ * still gets CS_ENV for it. Without holding (the command line) such a
+ * result is reported and lost; a result that fails for another reason at
+ * once (a read-only file, a full disk) is said and not held. */
 void exec_set_holding(struct exec *x, bool on);
 /* How many results are held; whether SEC/ITEM's is. */
 size_t exec_held(const struct exec *x);
 bool exec_is_held(const struct exec *x, size_t sec, size_t item);
-/* Milliseconds until the next try of the held results, -1 when none. */
+/* Milliseconds until the next try of the held results, -1 when none is
+ * held or no timed try is due (the last failed for a reason waiting does
+ * not cure). */
 int exec_held_retry_ms(const struct exec *x);
+/* Why the held results are not recorded: "database unreachable",
+ * "database busy/locked", or the failure the last try met; NULL when none
+ * is held. Borrowed until the next exec_dispatch. */
+const char *exec_held_why(const struct exec *x);
 /* One line per held result: "SECTION/ITEM: VERDICT, finished TIME UTC,
  * evidence SHA256" (malloc'd, the caller frees), or NULL when none. */
 char *exec_held_text(const struct exec *x);

@@ -44,6 +44,9 @@ struct session {
 	struct session_keys *keys;  /* engineers' keys unlocked by their PINs (session_check_pin) */
 	struct session_roster *roster;  /* the last session_roster read (src/run/session_roles.c) */
 	bool unreachable;        /* the last append failed because the database could not be reached */
+	bool busy;               /* the last append failed because another writer held the database's lock */
+	uint64_t appended;       /* how many appends landed through this session: one that lands
+	                            shows the database takes writes again (exec_hold retries then) */
 };
 
 /* Opens the database at DB_PATH (NULL: the default path), creating it when
@@ -111,6 +114,12 @@ int session_append(struct session *s, struct event *evs, size_t n, struct store_
  * connection lost): nothing was recorded, and the same append may land
  * once the server is back. False after any other outcome. */
 bool session_unreachable(const struct session *s);
+
+/* True when the last session_append_guarded failed (CS_ENV) because
+ * another process held the database's lock longer than the engine waits
+ * (store_busy): nothing was recorded, and the same append may land once the
+ * lock is free. False after any other outcome. */
+bool session_busy(const struct session *s);
 
 /* Checks PIN for engineer NAME: the lockout first (five failures within 15
  * minutes), then derives NAME's key from it (Argon2id) and compares it with

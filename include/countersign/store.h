@@ -59,6 +59,13 @@ int store_schema_version(void);
 /* The last error message of ST (borrowed, valid until the next call). */
 const char *store_error(const struct store *st);
 
+/* True when the last write that returned STORE_FAILED failed because
+ * another writer held the database's lock longer than the engine waits
+ * (SQLite's busy timeout; on PostgreSQL a lock timeout, serialization
+ * failure or deadlock): nothing was written and the same write may land
+ * once the lock is free. False after any other failure. */
+bool store_busy(const struct store *st);
+
 /* A number that changes when another connection commits (SQLite: PRAGMA
  * data_version; PostgreSQL: the notifications received); -1 when it
  * cannot be read. */

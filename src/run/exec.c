@@ -43,7 +43,7 @@ struct exec {
 	int64_t **started;    /* [sec][item]: the check_started this exec recorded last, so that its
 	                         result lands only on that very attempt */
 	struct strvec failed; /* notify_failed payloads not yet recorded (record_failed_notices) */
-	struct exec_hold *hold; /* results held while the database cannot be reached; NULL: not holding */
+	struct exec_hold *hold; /* results held while the database cannot take them; NULL: not holding */
 };
 
 static char *expand(struct exec *x, const char *text, const char *what);
@@ -391,7 +391,9 @@ static int record_finish(struct exec *x, size_t sec, size_t item, const char *ac
 	struct session_guard guard = {.action = ACTION_FINISH, .sec = sec, .item = item,
 		.seq = *started_slot(x, sec, item)};
 	int rc = session_append_guarded(x->s, &guard, &ev, 1, evidence, evidence ? 1 : 0);
-	if (rc == CS_ENV && x->hold && session_unreachable(x->s)) {
+	/* held only when waiting may cure it: a server that cannot be reached,
+	 * a lock another process holds; any other failure is said and lost */
+	if (rc == CS_ENV && x->hold && (session_unreachable(x->s) || session_busy(x->s))) {
 		cJSON *p = cJSON_Parse(ev.payload);
 		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "verdict"));
 		exec_hold_put(x->hold, sec, item, actor, guard.seq, ev.payload, evidence, verdict);

@@ -27,6 +27,9 @@ struct exec_hold {
 	struct held *first;     /* oldest first: they are tried in the order they ended */
 	int64_t due_us;         /* monotonic: the next try */
 	int delay_ms;           /* the wait before the try after next */
+	uint64_t seen_appended; /* the session's append count at the last put or try */
+	bool busy;              /* the last failure was a lock held past the wait, not an unreachable server */
+	char *failure;          /* the last try failed otherwise (said by the session): no timed tries */
 };
 
 struct exec_hold *exec_hold_create(struct session *s)
@@ -55,6 +58,7 @@ void exec_hold_destroy(struct exec_hold *h)
 		h->first = r->next;
 		held_free(r);
 	}
+	free(h->failure);
 	free(h);
 }
 
@@ -80,8 +84,12 @@ void exec_hold_put(struct exec_hold *h, size_t sec, size_t item, const char *act
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = r;
+	h->busy = session_busy(h->s);
+	h->seen_appended = h->s->appended;
 	/* the first result held starts the backoff afresh; later ones join it */
-	if (h->first == r) {
+	if (h->first == r || h->failure) {
+		free(h->failure);
+		h->failure = NULL;
 		h->delay_ms = EXEC_HOLD_FIRST_MS;
 		h->due_us = clock_mono_us() + (int64_t)h->delay_ms * 1000;
 	}
@@ -106,6 +114,10 @@ bool exec_hold_has(const struct exec_hold *h, size_t sec, size_t item)
 int exec_hold_next_ms(const struct exec_hold *h)
 {
 	if (!h || !h->first)
+		return -1;
+	if (h->s->appended != h->seen_appended)
+		return 0;
+	if (h->failure)
 		return -1;
 	int64_t left = (h->due_us - clock_mono_us() + 999) / 1000;
 	return left <= 0 ? 0 : left > EXEC_HOLD_MAX_MS ? EXEC_HOLD_MAX_MS : (int)left;
@@ -152,36 +164,57 @@ static int try_one(struct exec_hold *h, struct held *r, char **said_text)
 
 size_t exec_hold_retry(struct exec_hold *h, bool force)
 {
-	if (!h || !h->first || (!force && clock_mono_us() < h->due_us))
+	if (!h || !h->first)
+		return 0;
+	/* another append landed: the database takes writes again */
+	force |= h->s->appended != h->seen_appended;
+	if (!force && (h->failure || clock_mono_us() < h->due_us))
 		return 0;
 	size_t left_hold = 0;
+	bool failed_otherwise = false;
 	while (h->first) {
 		struct held *r = h->first;
 		char *said = NULL;
 		int rc = try_one(h, r, &said);
 		const struct checklist_section *sec = &h->s->cl->sections[r->sec];
-		/* Still unreachable (or failing otherwise: nothing is dropped that
-		 * could still land): the rest wait with it. */
+		/* Still unreachable or busy (or failing otherwise: nothing is
+		 * dropped that could still land): the rest wait with it. */
 		if (rc == CS_ENV) {
-			free(said);
+			h->busy = session_busy(h->s);
+			failed_otherwise = !h->busy && !session_unreachable(h->s);
+			free(h->failure);
+			h->failure = failed_otherwise ? (said ? said : xstrdup("cannot record in the database")) : NULL;
+			if (!failed_otherwise)
+				free(said);
 			break;
 		}
 		if (rc == CS_OK)
-			reporter_say(&h->s->report, "recorded %s of %s/%s after the database came back", r->verdict, sec->id,
-				sec->items[r->item].id);
+			reporter_say(&h->s->report, "recorded %s of %s/%s after the database %s", r->verdict, sec->id,
+				sec->items[r->item].id, h->busy ? "was free again" : "came back");
 		else /* ended meanwhile by another process, or refused by the record: not recorded */
-			reporter_say(&h->s->report, "%s (held while the database could not be reached)",
+			reporter_say(&h->s->report, "%s (held while the database could not take it)",
 				said ? said : "a held result was not recorded");
 		free(said);
 		h->first = r->next;
 		held_free(r);
 		left_hold++;
 	}
-	if (h->first) {
+	h->seen_appended = h->s->appended;
+	if (!h->first) {
+		free(h->failure);
+		h->failure = NULL;
+	} else if (!failed_otherwise) {
 		h->delay_ms = h->delay_ms * 2 > EXEC_HOLD_MAX_MS ? EXEC_HOLD_MAX_MS : h->delay_ms * 2;
 		h->due_us = clock_mono_us() + (int64_t)h->delay_ms * 1000;
 	}
 	return left_hold;
+}
+
+const char *exec_hold_why(const struct exec_hold *h)
+{
+	if (!h || !h->first)
+		return NULL;
+	return h->failure ? h->failure : h->busy ? "database busy/locked" : "database unreachable";
 }
 
 char *exec_hold_text(const struct exec_hold *h)
@@ -219,4 +252,9 @@ int exec_held_retry_ms(const struct exec *x)
 char *exec_held_text(const struct exec *x)
 {
 	return exec_hold_text(exec_hold_of(x));
+}
+
+const char *exec_held_why(const struct exec *x)
+{
+	return exec_hold_why(exec_hold_of(x));
 }

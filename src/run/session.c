@@ -535,6 +535,9 @@ static int append_failed(struct session *s)
 	if (s->unreachable)
 		reporter_say(&s->report, "not recorded: the database cannot be reached; nothing changed (%s)",
 			store_error(s->st));
+	else if (s->busy)
+		reporter_say(&s->report, "not recorded: the database is busy (another process holds its lock); nothing "
+			"changed (%s)", store_error(s->st));
 	else
 		reporter_say(&s->report, "cannot record in the database: %s", store_error(s->st));
 	return CS_ENV;
@@ -543,6 +546,11 @@ static int append_failed(struct session *s)
 bool session_unreachable(const struct session *s)
 {
 	return s->unreachable;
+}
+
+bool session_busy(const struct session *s)
+{
+	return s->busy;
 }
 
 int session_append_guarded(struct session *s, const struct session_guard *guard, struct event *evs,
@@ -554,6 +562,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	 * chosen meanwhile), and again whenever another process wrote first. */
 	engine_refresh(s->eng, clock_wall_us());
 	s->unreachable = false;
+	s->busy = false;
 	for (size_t i = 0; i < n; i++)
 		if (!text_valid(s, &evs[i]))
 			return CS_INVALID;
@@ -578,11 +587,13 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 		if (st == STORE_REFUSED)
 			return session_stale_signers(s, evs, n);
 		s->unreachable = st == STORE_UNAVAILABLE;
+		s->busy = st == STORE_FAILED && store_busy(s->st);
 		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s, &st) < 0) {
 			s->unreachable |= st == STORE_UNAVAILABLE;
 			return append_failed(s);
 		}
 	}
+	s->appended++;
 	/* The store numbered them right after the state the rule was checked
 	 * on (the head it found was last_seq), so the fold stays gap-free. */
 	assert(n == 0 || evs[0].seq == engine_last_seq(s->eng) + 1);

@@ -428,6 +428,7 @@ static enum store_status check_same_file(struct store *st, const char *what)
 
 enum store_status store_begin(struct store *st, bool immediate, const char *what)
 {
+	st->fail_busy = false;
 	if (immediate && st->read_only) {
 		store_set_err(st, "%s: %s is open read-only", what, st->path);
 		return STORE_FAILED;
@@ -478,6 +479,7 @@ enum store_status store_fail(struct store *st, enum db_rc rc, const char *what)
 {
 	assert(st && st->conn && what);
 	st->fail_status = rc == DB_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_FAILED;
+	st->fail_busy = rc == DB_BUSY;
 	if (store_is_pg(st)) {
 		/* the words a front end prints for a server it cannot reach, as an
 		 * open that fails says them */
@@ -496,6 +498,12 @@ enum store_status store_fail(struct store *st, enum db_rc rc, const char *what)
 	else
 		store_set_err(st, "%s: %s", what, sqlite3_errmsg(h));
 	return st->fail_status;
+}
+
+bool store_busy(const struct store *st)
+{
+	assert(st);
+	return st->fail_busy;
 }
 
 enum store_status store_last_failure(const struct store *st)

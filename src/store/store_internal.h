@@ -30,6 +30,9 @@ struct store {
 	/* What the last store_fail returned: STORE_UNAVAILABLE when the
 	 * server could not be reached, else STORE_FAILED. */
 	enum store_status fail_status;
+	/* The last store_fail was DB_BUSY (another writer held the lock past
+	 * the engine's wait); cleared by each store_begin. */
+	bool fail_busy;
 	bool read_only;
 	/* A read-only connection to a version 2 database: run_index and
 	 * run_actors are temporary views computed from the events, and there

@@ -139,12 +139,16 @@ struct ui {
 	struct ui_output **outputs; /* [section][item] */
 	char *status;               /* message line */
 	bool status_error;
+	uint64_t status_serial;     /* counts ui_set_status calls */
+	uint64_t held_serial;       /* status_serial when a check's result was last held: a message set
+	                               after it is fresher than the "retrying" line and shows with it */
 	struct ui_dialog *dialog;
 	bool dirty;
 	bool output_dirty;          /* new output only: redrawn at a bounded rate */
 	int64_t gate_due_us;        /* when the next gate_waiting notice falls due (0: none); the loop wakes then */
-	char *lost;                 /* check results never recorded (the database could not be reached):
-	                               printed on stderr once the screen is left */
+	char *lost;                 /* check results never recorded (the database could not take them),
+	                               one line each: printed on stderr once the screen is left (and
+	                               sent to syslog after a hangup) */
 };
 
 /* ui_term.c */
@@ -165,6 +169,12 @@ bool ui_script_active(void);
  * installed program. */
 bool ui_test_review_writable(void);
 int ui_script_status(void);
+/* countersign-test only: COUNTERSIGN_TEST_HANGUP_MS replaces MS, how long
+ * held results are tried after a hangup; COUNTERSIGN_TEST_SYSLOG_FILE, a
+ * file that gets the lines meant for syslog instead. The installed program:
+ * MS and NULL. */
+int ui_test_hangup_ms(int ms);
+const char *ui_test_syslog_file(void);
 void ui_dump_screen(struct ui *ui, const char *name);
 /* True when the screen shows TEXT (for :wait-for). */
 bool ui_screen_contains(struct ui *ui, const char *text);
@@ -223,9 +233,11 @@ void ui_run_draw(struct ui *ui);
  * clock decided (the tick of the views that show the run). */
 void ui_run_tick(struct ui *ui);
 void ui_output_append(struct ui *ui, size_t sec, size_t item, const char *data, size_t len);
-/* While check results are held (the database cannot be reached): "not
- * recorded: database unreachable, retrying: ..." with how many and the next
- * try (malloc'd, the caller frees); NULL when none is held. */
+/* While check results are held (the database cannot be reached or is
+ * busy): "not recorded: database unreachable, retrying: ..." with how many
+ * and the next try, or a short form of it followed by the status message
+ * when that was said after the last result was held (malloc'd, the caller
+ * frees); NULL when none is held. */
 char *ui_held_line(const struct ui *ui);
 
 /* ui_start.c: sign-in, registering, variables, new run */

@@ -349,8 +349,12 @@ void ui_ask_quit(struct ui *ui)
 	struct ui_dialog *d = ui_dialog_new("Quit");
 	if (held) {
 		char *text = exec_held_text(ui->exec);
-		ui_dialog_info(d, "%zu result%s not recorded: the database cannot be reached. Quitting loses %s "
+		const char *why = exec_held_why(ui->exec);
+		bool busy = why && strcmp(why, "database busy/locked") == 0;
+		ui_dialog_info(d, "%zu result%s not recorded: %s. Quitting loses %s "
 			"(what was lost is printed when the screen closes):", held, held == 1 ? " is" : "s are",
+			busy ? "the database is busy (another process holds its lock)"
+			: why && strcmp(why, "database unreachable") != 0 ? why : "the database cannot be reached",
 			held == 1 ? "it" : "them");
 		for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 			nl = strchr(line, '\n');

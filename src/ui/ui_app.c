@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "countersign/clock.h"
@@ -16,6 +17,9 @@
 
 #define UI_TICK_MS 500
 #define UI_OUTPUT_MS 30
+/* After a hangup (the terminal closed), how long held check results are
+ * still tried without a screen before what is left goes to syslog. */
+#define UI_HANGUP_HOLD_MS 60000
 
 void ui_ask_quit(struct ui *ui);
 
@@ -33,12 +37,11 @@ __attribute__((unused)) static bool known_view(const struct ui_view_ops *v)
 	return false;
 }
 
-static volatile sig_atomic_t terminate;
+static volatile sig_atomic_t terminate;  /* the signal that ends the loop (SIGTERM, SIGHUP), 0: none */
 
 static void on_terminate(int sig)
 {
-	(void)sig;
-	terminate = 1;
+	terminate = sig;
 }
 
 static void say_status(void *data, const char *message)
@@ -164,6 +167,56 @@ static void loop(struct ui *ui)
 	free(fds);
 }
 
+/* The terminal closed (SIGHUP) with check results held: nobody can be asked
+ * or told, so they are tried on, without a screen, for UI_HANGUP_HOLD_MS
+ * at most (SIGTERM ends that at once); running checks go on meanwhile. */
+static void hold_after_hangup(struct ui *ui)
+{
+	int64_t end = mono_ms() + ui_test_hangup_ms(UI_HANGUP_HOLD_MS);
+	size_t cap = 16;
+	struct pollfd *fds = xcalloc(cap, sizeof(*fds));
+	while (exec_held(ui->exec) && terminate != SIGTERM && mono_ms() < end) {
+		size_t need = exec_pollfds(ui->exec, fds, cap);
+		if (need > cap) {
+			cap = need * 2;
+			fds = xreallocarray(fds, cap, sizeof(*fds));
+			continue;
+		}
+		int64_t left = end - mono_ms();
+		int t = exec_next_timeout_ms(ui->exec);
+		int timeout = t >= 0 && t < left ? t : (int)(left > 0 ? left : 0);
+		if (poll(fds, need, timeout) < 0 && errno != EINTR)
+			break;
+		exec_dispatch(ui->exec, fds, need);
+	}
+	free(fds);
+}
+
+/* After a hangup stderr is the closed terminal: what was lost goes to
+ * syslog, one LOG_WARNING line per result (run, item, verdict, finish
+ * time, evidence), where an administrator finds it. */
+static void log_lost(const char *lost)
+{
+	const char *file = ui_test_syslog_file();
+	FILE *f = file ? fopen(file, "a") : NULL;
+	if (!f)
+		openlog("countersign", LOG_PID, LOG_USER);
+	for (const char *line = lost, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert(nl);
+		if (f)
+			fprintf(f, "check result NOT recorded (the terminal closed, the database could not take it): %.*s\n",
+				(int)(nl - line), line);
+		else
+			syslog(LOG_WARNING, "check result NOT recorded (the terminal closed, the database could not take it): "
+				"%.*s", (int)(nl - line), line);
+	}
+	if (f)
+		fclose(f);
+	else
+		closelog();
+}
+
 /* Opens the database and checks what the command line names; *RUN_OPEN
  * says whether the run of open --run is open. Returns an exit code. */
 static int prepare(struct ui *ui, bool *run_open)
@@ -248,6 +301,9 @@ int ui_main(const struct ui_options *opt)
 			ui_run_open(&ui, opt->run_id);
 	}
 	loop(&ui);
+	bool hung_up = terminate == SIGHUP;
+	if (hung_up && ui.exec && exec_held(ui.exec))
+		hold_after_hangup(&ui);
 	ui_run_close(&ui);
 	ui_dialog_close(&ui);
 	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
@@ -262,9 +318,11 @@ int ui_main(const struct ui_options *opt)
 	session_close(&ui.s);
 	rc = ui_script_status();
 	if (ui.lost) {
+		if (hung_up)
+			log_lost(ui.lost);
 		/* said where it stays once the screen is gone */
-		fprintf(stderr, "countersign: these check results were NOT recorded (the database could not be "
-			"reached) and are lost:\n%s", ui.lost);
+		fprintf(stderr, "countersign: these check results were NOT recorded (the database could not take "
+			"them) and are lost:\n%s", ui.lost);
 		free(ui.lost);
 		if (rc == CS_OK)
 			rc = CS_ENV;

@@ -175,6 +175,7 @@ void ui_set_status(struct ui *ui, bool error, const char *fmt, ...)
 	ui->status = xvasprintf(fmt, ap);
 	va_end(ap);
 	ui->status_error = error;
+	ui->status_serial++;
 	ui->dirty = true;
 }
 

@@ -34,6 +34,8 @@ static void on_exec_done(size_t sec, size_t item, const char *verdict, const cha
 	if (rc == CS_OK)
 		ui_set_status(ui, strcmp(verdict, "pass") != 0, "%s: %s/%s: %s", verdict, cl->sections[sec].id,
 			cl->sections[sec].items[item].id, message ? message : "");
+	else if (ui->exec && exec_is_held(ui->exec, sec, item))
+		ui->held_serial = ui->status_serial;  /* the full "retrying" line replaces what was said */
 	ui->dirty = true;
 }
 
@@ -81,9 +83,18 @@ void ui_run_close(struct ui *ui)
 	 * once the screen is gone (the quit question warned of them) */
 	char *lost = exec_close(ui->exec);
 	if (lost) {
-		char *all = xasprintf("%s%s", ui->lost ? ui->lost : "", lost);
+		/* each line names its run: they are read away from the screen */
+		struct strbuf sb = {0};
+		if (ui->lost)
+			strbuf_addf(&sb, "%s", ui->lost);
+		for (char *line = lost, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			assert(nl);  /* exec_held_text ends every line */
+			strbuf_addf(&sb, "run %s, %.*s\n", ui->s.have_run ? ui->s.run.id : "?", (int)(nl - line),
+				line);
+		}
 		free(ui->lost);
-		ui->lost = all;
+		ui->lost = strbuf_detach(&sb);
 		free(lost);
 	}
 	ui->exec = NULL;
@@ -713,8 +724,18 @@ char *ui_held_line(const struct ui *ui)
 	if (!n)
 		return NULL;
 	int ms = exec_held_retry_ms(ui->exec);
-	return xasprintf("not recorded: database unreachable, retrying: %zu result%s held, next try in %ds", n,
-		n == 1 ? "" : "s", (ms + 999) / 1000);
+	const char *why = exec_held_why(ui->exec);
+	bool fresher = ui->status && ui->status_serial > ui->held_serial;
+	/* A message said since the last result was held (a refusal, another
+	 * action's outcome) shows after a short form of the line. */
+	if (ms < 0)
+		return fresher ? xasprintf("not recorded (%zu held) | %s", n, ui->status)
+			: xasprintf("not recorded: %s: %zu result%s held, tried again when something else is recorded", why,
+				n, n == 1 ? "" : "s");
+	if (fresher)
+		return xasprintf("not recorded (%zu held, retry in %ds) | %s", n, (ms + 999) / 1000, ui->status);
+	return xasprintf("not recorded: %s, retrying: %zu result%s held, next try in %ds", why, n, n == 1 ? "" : "s",
+		(ms + 999) / 1000);
 }
 
 static const char *key_hint(struct ui *ui)
@@ -748,7 +769,7 @@ void ui_run_draw(struct ui *ui)
 	draw_items(ui, 1, lw, items_h, ui->cols - lw);
 	draw_output(ui, 1 + items_h, lw, body - items_h, ui->cols - lw);
 	const char *prompt = ui_nav_prompt_line(ui);
-	/* results held: said until they land, over any other message */
+	/* results held: said until they land, with any fresher message */
 	char *held = prompt ? NULL : ui_held_line(ui);
 	bool error = held || (ui->status_error && !prompt);
 	if (error && ui->color)

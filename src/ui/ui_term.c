@@ -50,6 +50,25 @@ bool ui_test_review_writable(void)
 #endif
 }
 
+int ui_test_hangup_ms(int ms)
+{
+#ifdef COUNTERSIGN_TEST_HOOKS
+	const char *v = getenv("COUNTERSIGN_TEST_HANGUP_MS");
+	if (v && *v)
+		return atoi(v);
+#endif
+	return ms;
+}
+
+const char *ui_test_syslog_file(void)
+{
+#ifdef COUNTERSIGN_TEST_HOOKS
+	return getenv("COUNTERSIGN_TEST_SYSLOG_FILE");
+#else
+	return NULL; /* the installed program writes to syslog only */
+#endif
+}
+
 int ui_script_status(void)
 {
 	return script_failed;

@@ -8,11 +8,20 @@ cluster with pg_tmp):
    it is down shows "not recorded: database unreachable, retrying" until the
    server is back, then its result lands exactly once and verify passes;
 2. quitting with a result held asks first, and answering yes prints what was
-   lost (item, verdict, finish time, evidence) once the screen is left."""
+   lost (item, verdict, finish time, evidence) once the screen is left;
+3. a message said while a result is held (a refusal of another key) shows,
+   after a short form of the retrying line;
+4. the terminal closing (SIGHUP) with a result held: it is tried on without
+   a screen and lands when the server is back;
+5. the same with the server staying down: after the time allowed
+   (COUNTERSIGN_TEST_HANGUP_MS here, 60 s in the program) what was lost goes
+   to syslog (COUNTERSIGN_TEST_SYSLOG_FILE here), one line per result."""
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from termharness import Suite  # noqa: E402
@@ -108,6 +117,66 @@ try:
     s.check("what was lost is printed after the screen",
             re.search(r"NOT recorded .*\n?.*s/wait: pass, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, "
                       r"evidence [0-9a-f]{64}", raw) is not None, raw[-600:])
+    pg("start")
+    s.check("nothing of it was recorded", finishes(s, run, "s/wait") == 0)
+
+    # --- 3. another message said while a result is held shows too ---
+    t, run = s.open_run(checklist("fresh"))
+    s.check("a third run shows", run is not None, t.text())
+    t.send("\t\r")
+    s.expect("its check runs", t, lambda t: "running" in row(t, "Waits for go"))
+    pg("halt")
+    open(os.path.join(s.dir, "fresh.go"), "w").close()
+    s.expect("its result is held", t, HELD)
+    t.send("jc")  # cancel on an item that does not run: refused on the status line
+    s.expect_all(t, [
+        ("the refusal shows while a result is held", "nothing of this item runs in this session"),
+        ("after a short form of the retrying line", lambda t: re.search(r"not recorded \(1 held, retry in \d+s\)", t.text())),
+    ])
+    pg("start")
+    s.expect("it lands once the server is back", t, "recorded pass of s/wait after the database came back", timeout=40)
+    t.send("q")
+    s.check("q quits", t.wait_exit() == 0)
+
+    # --- 4. the terminal closes with a result held: tried on, lands ---
+    log = os.path.join(s.dir, "syslog.txt")
+    t, run = s.open_run(checklist("hup"), env={"COUNTERSIGN_TEST_SYSLOG_FILE": log})
+    s.check("a fourth run shows", run is not None, t.text())
+    t.send("\t\r")
+    s.expect("its check runs", t, lambda t: "running" in row(t, "Waits for go"))
+    pg("halt")
+    open(os.path.join(s.dir, "hup.go"), "w").close()
+    s.expect("its result is held", t, HELD)
+    os.close(t.master)  # the terminal window closes
+    t.master = os.open("/dev/null", os.O_RDONLY)
+    t.proc.send_signal(signal.SIGHUP)
+    time.sleep(2)  # a span of time, not a wait for something
+    s.check("after the hangup the program still tries", t.alive())
+    pg("start")
+    code = t.wait_exit(40)
+    s.check("it ends once the result landed, with status 0", code == 0, code)
+    s.check("the result is recorded once", finishes(s, run, "s/wait") == 1, finishes(s, run, "s/wait"))
+    s.check("nothing was logged as lost", not os.path.exists(log))
+
+    # --- 5. the same with the server down: what is lost goes to syslog ---
+    t, run = s.open_run(checklist("hup2"), env={"COUNTERSIGN_TEST_SYSLOG_FILE": log,
+                                                 "COUNTERSIGN_TEST_HANGUP_MS": "1500"})
+    s.check("a fifth run shows", run is not None, t.text())
+    t.send("\t\r")
+    s.expect("its check runs", t, lambda t: "running" in row(t, "Waits for go"))
+    pg("halt")
+    open(os.path.join(s.dir, "hup2.go"), "w").close()
+    s.expect("its result is held", t, HELD)
+    os.close(t.master)
+    t.master = os.open("/dev/null", os.O_RDONLY)
+    t.proc.send_signal(signal.SIGHUP)
+    code = t.wait_exit(30)
+    s.check("it gives up after the time allowed, with status 3", code == 3, code)
+    lines = open(log).read().splitlines() if os.path.exists(log) else []
+    s.check("one line per lost result, naming run, item, verdict, finish time and evidence",
+            len(lines) == 1 and re.search(r"NOT recorded .*: run %s, s/wait: pass, finished \d{4}-\d\d-\d\d "
+                                          r"\d\d:\d\d:\d\d UTC, evidence [0-9a-f]{64}$" % re.escape(run), lines[0]),
+            lines)
     pg("start")
     s.check("nothing of it was recorded", finishes(s, run, "s/wait") == 0)
 finally:

@@ -3,7 +3,9 @@
  * starts the cluster) and tries it again from its poll loop with backoff:
  * nothing is recorded meanwhile, the wait doubles while the server stays
  * down, the result lands exactly once when it is back, a result whose
- * attempt another process ended meanwhile is dropped and said, and closing
+ * attempt another process ended meanwhile is dropped and said, another
+ * append of the session that lands makes the held results due at once
+ * (not after the backoff), and closing
  * the executor with a result still held gives the list of what was lost.
  * Skipped (77) without COUNTERSIGN_TEST_PG. */
 #include <poll.h>
@@ -187,8 +189,9 @@ int main(void)
 		" {\"id\": \"s\", \"title\": \"S\", \"items\": [\n"
 		"  {\"id\": \"a\", \"title\": \"A\", \"kind\": \"command\", \"run\": \"while [ ! -e %s/a ]; do sleep 0.05; done; echo went\"},\n"
 		"  {\"id\": \"b\", \"title\": \"B\", \"kind\": \"command\", \"run\": \"while [ ! -e %s/b ]; do sleep 0.05; done\"},\n"
-		"  {\"id\": \"c\", \"title\": \"C\", \"kind\": \"command\", \"run\": \"while [ ! -e %s/c ]; do sleep 0.05; done\"}]}]}\n",
-		dir, dir, dir);
+		"  {\"id\": \"c\", \"title\": \"C\", \"kind\": \"command\", \"run\": \"while [ ! -e %s/c ]; do sleep 0.05; done\"},\n"
+		"  {\"id\": \"d\", \"title\": \"D\", \"kind\": \"command\", \"run\": \"while [ ! -e %s/d ]; do sleep 0.05; done\"}]}]}\n",
+		dir, dir, dir, dir);
 	struct diag_list dl;
 	diag_list_init(&dl, "hold.json");
 	struct checklist *cl = checklist_load_text("hold.json", text, strlen(text), &dl);
@@ -238,7 +241,22 @@ int main(void)
 	CHECK(said_has("the result of s/b was not recorded: that attempt was recorded as error by system meanwhile (held while"));
 	CHECK(finishes(run, "s/b") == 1);
 
-	/* 3. closed with a result held: what is lost is given back */
+	/* 3. an append that lands (a note, the server back) makes the held
+	 * result due at once, not after the backoff */
+	hold_one(x, 3, "d", &d);
+	CHECK(drive(x, backed_off, NULL, 5000));
+	CHECK(pg_tmp("start") == 0);
+	cJSON *note = cJSON_CreateObject();
+	cJSON_AddStringToObject(note, "text", "the server is back");
+	CHECK(session_record(&s, NULL, "alice", EV_NOTE, "", note) == CS_OK);
+	CHECK(exec_held(x) == 1);
+	CHECK(exec_next_timeout_ms(x) == 0);
+	exec_dispatch(x, NULL, 0);
+	CHECK(exec_held(x) == 0);
+	CHECK(said_has("recorded pass of s/d after the database came back"));
+	CHECK(finishes(run, "s/d") == 1);
+
+	/* 4. closed with a result held: what is lost is given back */
 	hold_one(x, 2, "c", &d);
 	char *lost = exec_close(x);
 	CHECK(lost && strncmp(lost, "s/c: pass, finished ", 20) == 0);
