@@ -269,7 +269,7 @@ static void new_run_signed_in(struct ui *ui)
 {
 	struct store_run_row *runs = NULL;
 	size_t n = 0;
-	session_list_runs(&ui->s, NULL, &runs, &n);
+	session_open_runs(&ui->s, &runs, &n);  /* the open runs alone: one indexed read, whatever the history */
 	open_ids_clear();
 	struct ui_dialog *d = NULL;
 	for (size_t i = 0; i < n; i++) {
