@@ -26,6 +26,11 @@ static void test_hooks(void)
 	const char *libpq = getenv("COUNTERSIGN_LIBPQ");
 	if (libpq && libpq[0])
 		session_test_libpq(libpq);
+	/* A PostgreSQL server that does not answer is given up after this
+	 * many milliseconds instead of 30 s. */
+	const char *deadline = getenv("COUNTERSIGN_TEST_PG_DEADLINE_MS");
+	if (deadline && atoi(deadline) > 0)
+		session_test_pg_deadline(atoi(deadline));
 	/* Text that is not UTF-8 recorded as it comes, as before the record
 	 * held to UTF-8: to make the SQLite records of then (PostgreSQL's
 	 * server still refuses it). */

@@ -234,6 +234,9 @@ void session_test_cheap_pins(void);
  * libpq.so.5 (store_set_libpq): for the test suites only, to see what a
  * machine without libpq sees (COUNTERSIGN_LIBPQ). PATH is copied. */
 void session_test_libpq(const char *path);
+/* Makes every PostgreSQL command give up after MS milliseconds without an
+ * answer (store_test_pg_deadline): for the test suites only. */
+void session_test_pg_deadline(int ms);
 
 /* For a running wait: "passes at TIME (in 14m58s)" (TIME as
  * "2026-11-30 16:25:00 UTC" when FULL, else "16:25:00 UTC"), malloc'd, the

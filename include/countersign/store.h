@@ -46,6 +46,10 @@ struct store *store_open_mode(const char *path, enum store_mode mode, char **err
  * a machine without it sees). Only before anything has loaded it; PATH is
  * copied. */
 void store_set_libpq(const char *path);
+/* Makes every PostgreSQL command wait MS milliseconds (more than 0) for
+ * the server's answer before the database counts as unreachable, instead
+ * of 30 s: for the test suites only (COUNTERSIGN_TEST_PG_DEADLINE_MS). */
+void store_test_pg_deadline(int ms);
 /* store_open_mode(PATH, STORE_CREATE, ERR). */
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *st);

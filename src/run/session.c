@@ -785,6 +785,11 @@ void session_test_libpq(const char *path)
 	store_set_libpq(path);
 }
 
+void session_test_pg_deadline(int ms)
+{
+	store_test_pg_deadline(ms);
+}
+
 int session_find(struct session *s, const char *target, size_t *sec, size_t *item)
 {
 	assert(s->cl && target && sec);

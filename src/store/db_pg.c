@@ -104,7 +104,10 @@ enum db_rc db_pg_fail(struct pg_db *db, PGresult *res)
 	enum db_rc rc = map_state(db->conn, res);
 	const char *msg = res ? db_pq()->PQresultErrorMessage(res) : "";
 	char *text = trimmed(*msg ? msg : db_pq()->PQerrorMessage(db->conn));
-	if (rc == DB_UNAVAILABLE)
+	if (db->timed_out_ms)
+		db_set_error(&db->base, "PostgreSQL unreachable: the database did not answer within %d s",
+			(db->timed_out_ms + 999) / 1000);
+	else if (rc == DB_UNAVAILABLE)
 		db_set_error(&db->base, "PostgreSQL unreachable: %s", *text ? text : "connection lost");
 	else
 		db_set_error(&db->base, "%s", text);
@@ -138,7 +141,7 @@ static void ignore_notice(void *arg, const char *message)
 /* What every session needs: LISTEN, and read-only transactions when asked. */
 static enum db_rc session_setup(struct pg_db *db)
 {
-	PGresult *res = db_pq()->PQexec(db->conn, db->read_only
+	PGresult *res = db_pg_exec(db, db->read_only
 		? "LISTEN " DB_PG_CHANNEL "; SET default_transaction_read_only = on"
 		: "LISTEN " DB_PG_CHANNEL);
 	if (db_pq()->PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -153,6 +156,7 @@ static enum db_rc reconnect(struct pg_db *db, bool *reconnected)
 {
 	assert(!db->in_txn);
 	*reconnected = true;
+	db->timed_out_ms = 0;
 	db_pq()->PQreset(db->conn);
 	if (db_pq()->PQstatus(db->conn) != CONNECTION_OK)
 		return db_pg_fail(db, NULL);
@@ -281,7 +285,7 @@ static enum db_rc pg_exec(struct db *base, const char *sql)
 	enum db_rc rc = db_pg_ensure_connected(db, &reconnected);
 	if (rc != DB_OK)
 		return rc;
-	PGresult *res = db_pq()->PQexec(db->conn, sql);
+	PGresult *res = db_pg_exec(db, sql);
 	ExecStatusType st = db_pq()->PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
 		return db_pg_fail(db, res);
@@ -295,7 +299,7 @@ static enum db_rc pg_exec(struct db *base, const char *sql)
 static void end_txn(struct pg_db *db)
 {
 	if (db_pq()->PQstatus(db->conn) == CONNECTION_OK && db_pq()->PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		db_pq()->PQclear(db_pq()->PQexec(db->conn, "ROLLBACK"));
+		db_pq()->PQclear(db_pg_exec(db, "ROLLBACK"));
 	db->in_txn = false;
 	db->txn_write = false;
 	db->txn_failure = DB_OK;
@@ -323,7 +327,7 @@ static enum db_rc pg_begin(struct db *base, bool write)
 		  "; SELECT pg_advisory_xact_lock(" DB_PG_WRITE_LOCK_KEY ")"
 		: "BEGIN ISOLATION LEVEL REPEATABLE READ";
 	for (;;) {
-		PGresult *res = db_pq()->PQexec(db->conn, sql);
+		PGresult *res = db_pg_exec(db, sql);
 		ExecStatusType st = db_pq()->PQresultStatus(res);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			db_pq()->PQclear(res);
@@ -335,8 +339,10 @@ static enum db_rc pg_begin(struct db *base, bool write)
 		rc = db_pg_fail(db, res);
 		end_txn(db);
 		/* A connection found lost only now: BEGIN wrote nothing, so
-		 * it is safe to reconnect and send it again, once. */
-		if (rc != DB_UNAVAILABLE || reconnected)
+		 * it is safe to reconnect and send it again, once. Not a server
+		 * that let the deadline pass: a new connection would wait for
+		 * it again, up to connect_timeout more. */
+		if (rc != DB_UNAVAILABLE || reconnected || db->timed_out_ms)
 			return rc;
 		rc = reconnect(db, &reconnected);
 		if (rc != DB_OK)
@@ -364,7 +370,7 @@ static enum db_rc pg_commit(struct db *base)
 		return failure;
 	}
 	/* NOTIFY is delivered at COMMIT, to every other listening session. */
-	PGresult *res = db_pq()->PQexec(db->conn, db->txn_write && !db->read_only
+	PGresult *res = db_pg_exec(db, db->txn_write && !db->read_only
 		? "NOTIFY " DB_PG_CHANNEL "; COMMIT" : "COMMIT");
 	enum db_rc rc = DB_OK;
 	if (db_pq()->PQresultStatus(res) != PGRES_COMMAND_OK)

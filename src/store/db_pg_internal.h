@@ -18,7 +18,14 @@ struct pg_db {
 	enum db_rc txn_failure;  /* the first failure inside the transaction */
 	int64_t changes;
 	int64_t version;      /* bumped per other connection's NOTIFY */
+	int timed_out_ms;     /* the last command got no answer within this */
 };
+
+/* How long a command waits for the server's answer before the connection
+ * is given up as unreachable (db_pg_wait.c). A server that is up but slow
+ * past this is rare: every statement of the record is an index lookup or
+ * an append, and a write waits at most DB_PG_LOCK_TIMEOUT_MS for a lock. */
+#define DB_PG_DEADLINE_MS 30000
 
 static inline struct pg_db *conn_of(struct db *db)
 {
@@ -37,6 +44,17 @@ enum db_rc db_pg_fail(struct pg_db *db, PGresult *res);
 void db_pg_note_changes(struct pg_db *db, PGresult *res);
 /* Follows the server's transaction state after a successful command. */
 void db_pg_track_txn(struct pg_db *db);
+
+/* db_pg_wait.c: PQexec and PQexecParams (text results), each waiting for
+ * the answer up to the deadline with the socket polled, not blocked on.
+ * Return the last result (the caller PQclears it), or NULL when the command
+ * could not be sent or got no answer in time (the connection is then
+ * failed: PQstatus CONNECTION_BAD, and timed_out_ms set for db_pg_fail). */
+PGresult *db_pg_exec(struct pg_db *db, const char *sql);
+PGresult *db_pg_exec_params(struct pg_db *db, const char *sql, int n, const Oid *types,
+	const char *const *values, const int *lens, const int *formats);
+/* The answer to a command already sent, as db_pg_exec's. */
+PGresult *db_pg_wait_result(struct pg_db *db);
 
 /* db_pg_stmt.c: the statement members of db_pg_ops (db_engine.h). */
 enum db_rc db_pg_prepare(struct db *db, const char *sql, struct db_stmt **out);

@@ -1,5 +1,5 @@
 /* The PostgreSQL engine's statements (db_pg_internal.h): the store's SQL
- * with its '?' placeholders numbered $1..$n, run with PQexecParams at the
+ * with its '?' placeholders numbered $1..$n, run with db_pg_exec_params at the
  * first db_step (text parameters, except blobs: bytea in binary), its whole
  * result kept and walked row by row. Columns are read as text; a bytea
  * column read as a blob is decoded with PQunescapeBytea. */
@@ -238,7 +238,7 @@ static enum db_rc run(struct pg_stmt *st)
 		formats[i] = st->params[i].format;
 		types[i] = st->params[i].type;
 	}
-	PGresult *res = db_pq()->PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
+	PGresult *res = db_pg_exec_params(db, st->sql, n, types, values, lens, formats);
 	free(values);
 	free(lens);
 	free(formats);

@@ -19,12 +19,14 @@
 static const struct dynlib_symbol symbols[] = {
 	SYMBOL(PQbackendPID), SYMBOL(PQclear), SYMBOL(PQcmdStatus), SYMBOL(PQcmdTuples),
 	SYMBOL(PQconnectdbParams), SYMBOL(PQconnectionNeedsPassword), SYMBOL(PQconninfoFree),
-	SYMBOL(PQconninfoParse), SYMBOL(PQconsumeInput), SYMBOL(PQerrorMessage), SYMBOL(PQexec),
-	SYMBOL(PQexecParams), SYMBOL(PQfinish), SYMBOL(PQfreemem), SYMBOL(PQftype),
+	SYMBOL(PQconninfoParse), SYMBOL(PQconsumeInput), SYMBOL(PQerrorMessage),
+	SYMBOL(PQfinish), SYMBOL(PQfreemem), SYMBOL(PQftype),
 	SYMBOL(PQgetisnull), SYMBOL(PQgetlength), SYMBOL(PQgetvalue), SYMBOL(PQnfields),
 	SYMBOL(PQnotifies), SYMBOL(PQntuples), SYMBOL(PQreset), SYMBOL(PQresultErrorField),
 	SYMBOL(PQresultErrorMessage), SYMBOL(PQresultStatus), SYMBOL(PQsetNoticeProcessor),
 	SYMBOL(PQsocket), SYMBOL(PQstatus), SYMBOL(PQtransactionStatus), SYMBOL(PQunescapeBytea),
+	SYMBOL(PQflush), SYMBOL(PQgetResult), SYMBOL(PQisBusy), SYMBOL(PQsendQuery),
+	SYMBOL(PQsendQueryParams), SYMBOL(PQsetnonblocking),
 };
 _Static_assert(sizeof(symbols) / sizeof(symbols[0]) * sizeof(void *) == sizeof(struct db_pq),
 	"every member of struct db_pq has a symbol");

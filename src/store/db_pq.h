@@ -24,14 +24,15 @@ struct db_pq {
 	__typeof__(PQconninfoParse) *PQconninfoParse;
 	__typeof__(PQconsumeInput) *PQconsumeInput;
 	__typeof__(PQerrorMessage) *PQerrorMessage;
-	__typeof__(PQexec) *PQexec;
-	__typeof__(PQexecParams) *PQexecParams;
 	__typeof__(PQfinish) *PQfinish;
+	__typeof__(PQflush) *PQflush;
 	__typeof__(PQfreemem) *PQfreemem;
 	__typeof__(PQftype) *PQftype;
 	__typeof__(PQgetisnull) *PQgetisnull;
+	__typeof__(PQgetResult) *PQgetResult;
 	__typeof__(PQgetlength) *PQgetlength;
 	__typeof__(PQgetvalue) *PQgetvalue;
+	__typeof__(PQisBusy) *PQisBusy;
 	__typeof__(PQnfields) *PQnfields;
 	__typeof__(PQnotifies) *PQnotifies;
 	__typeof__(PQntuples) *PQntuples;
@@ -39,6 +40,9 @@ struct db_pq {
 	__typeof__(PQresultErrorField) *PQresultErrorField;
 	__typeof__(PQresultErrorMessage) *PQresultErrorMessage;
 	__typeof__(PQresultStatus) *PQresultStatus;
+	__typeof__(PQsendQuery) *PQsendQuery;
+	__typeof__(PQsendQueryParams) *PQsendQueryParams;
+	__typeof__(PQsetnonblocking) *PQsetnonblocking;
 	__typeof__(PQsetNoticeProcessor) *PQsetNoticeProcessor;
 	__typeof__(PQsocket) *PQsocket;
 	__typeof__(PQstatus) *PQstatus;
