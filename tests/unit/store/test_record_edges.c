@@ -166,6 +166,7 @@ static void test_first_open_race(const char *tmp)
 				int status = st ? 0 : 1;
 				store_close(st);
 				free(err);
+				free(path);  /* the parent's copy, for valgrind's leak check of this process */
 				_exit(status);
 			}
 		}
