@@ -50,6 +50,23 @@ void store_set_libpq(const char *path);
  * the server's answer before the database counts as unreachable, instead
  * of 30 s: for the test suites only (COUNTERSIGN_TEST_PG_DEADLINE_MS). */
 void store_test_pg_deadline(int ms);
+/* A probe: a new connection to ST's server made without blocking, for a
+ * poll() loop to learn whether a server it lost answers again before it
+ * tries anything that would wait for it (store_probe_* below). */
+enum store_probe_state { STORE_PROBE_WAITING, STORE_PROBE_CONNECTED, STORE_PROBE_FAILED };
+struct store_probe;
+/* Starts connecting to ST's server; NULL when there is nothing to learn
+ * (a SQLite record, or a PostgreSQL connection not lost). Free with
+ * store_probe_destroy. No deadline of its own: the caller gives up on it. */
+struct store_probe *store_probe_start(struct store *st);
+/* The socket to poll for EVENTS (POLLIN or POLLOUT) before the next step,
+ * or -1 once the probe has connected or failed. */
+int store_probe_fd(const struct store_probe *p, short *events);
+/* Takes the next step once the socket is ready; returns the state then. */
+enum store_probe_state store_probe_step(struct store_probe *p);
+enum store_probe_state store_probe_state(const struct store_probe *p);
+/* Closes the probe's connection and frees P; NULL is a no-op. */
+void store_probe_destroy(struct store_probe *p);
 /* store_open_mode(PATH, STORE_CREATE, ERR). */
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *st);

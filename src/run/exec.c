@@ -40,6 +40,7 @@ struct exec {
 	struct net *net;      /* network checks and notifications; NULL when curl is unavailable */
 	struct job *jobs;
 	size_t runner_fds;    /* how many of the last pollfds were the runner's */
+	size_t net_fds;       /* and how many after those the network checks' */
 	int64_t **started;    /* [sec][item]: the check_started this exec recorded last, so that its
 	                         result lands only on that very attempt */
 	struct strvec failed; /* notify_failed payloads not yet recorded (record_failed_notices) */
@@ -756,7 +757,10 @@ size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max)
 	size_t r = runner_pollfds(x->runner, fds, max);
 	x->runner_fds = r;
 	size_t n = x->net ? net_pollfds(x->net, r <= max ? fds + r : fds, r <= max ? max - r : 0) : 0;
-	return r + n;
+	x->net_fds = n;
+	/* then a held result's probe of a lost server (exec_hold.h) */
+	size_t used = r + n;
+	return used + exec_hold_pollfds(x->hold, used <= max ? fds + used : fds, used <= max ? max - used : 0);
 }
 
 int exec_next_timeout_ms(const struct exec *x)
@@ -776,9 +780,11 @@ int exec_next_timeout_ms(const struct exec *x)
 void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n)
 {
 	size_t r = x->runner_fds <= n ? x->runner_fds : n;
+	size_t nn = x->net_fds <= n - r ? x->net_fds : n - r;
 	runner_dispatch(x->runner, fds, r);
 	if (x->net)
-		net_dispatch(x->net, fds + r, n - r);
+		net_dispatch(x->net, fds + r, nn);
+	exec_hold_dispatch(x->hold, fds + r + nn, n - r - nn);
 	record_failed_notices(x);
 	exec_hold_retry(x->hold, false);
 }

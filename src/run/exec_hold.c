@@ -4,11 +4,13 @@
 #include "run/exec_hold.h"
 
 #include <assert.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "countersign/clock.h"
 #include "countersign/exec.h"
+#include "countersign/store.h"
 #include "countersign/util.h"
 
 struct held {
@@ -30,6 +32,9 @@ struct exec_hold {
 	uint64_t seen_appended; /* the session's append count at the last put or try */
 	bool busy;              /* the last failure was a lock held past the wait, not an unreachable server */
 	char *failure;          /* the last try failed otherwise (said by the session): no timed tries */
+	struct store_probe *probe;  /* a timed try's connection to a lost server, being made */
+	int64_t probe_end_us;   /* monotonic: the probe is given up then */
+	bool probed;            /* the probe connected: the try it was for is due */
 };
 
 struct exec_hold *exec_hold_create(struct session *s)
@@ -59,6 +64,7 @@ void exec_hold_destroy(struct exec_hold *h)
 		held_free(r);
 	}
 	free(h->failure);
+	store_probe_destroy(h->probe);
 	free(h);
 }
 
@@ -119,7 +125,7 @@ int exec_hold_next_ms(const struct exec_hold *h)
 		return 0;
 	if (h->failure)
 		return -1;
-	int64_t left = (h->due_us - clock_mono_us() + 999) / 1000;
+	int64_t left = ((h->probe ? h->probe_end_us : h->due_us) - clock_mono_us() + 999) / 1000;
 	return left <= 0 ? 0 : left > EXEC_HOLD_MAX_MS ? EXEC_HOLD_MAX_MS : (int)left;
 }
 
@@ -162,14 +168,80 @@ static int try_one(struct exec_hold *h, struct held *r, char **said_text)
 	return rc;
 }
 
+/* The next timed try comes twice as late as the last (at most
+ * EXEC_HOLD_MAX_MS). */
+static void back_off(struct exec_hold *h)
+{
+	h->delay_ms = h->delay_ms * 2 > EXEC_HOLD_MAX_MS ? EXEC_HOLD_MAX_MS : h->delay_ms * 2;
+	h->due_us = clock_mono_us() + (int64_t)h->delay_ms * 1000;
+}
+
+/* A probe that failed or was not answered in time: the server is still
+ * unreachable, as a try would have found, without waiting for it. */
+static void probe_failed(struct exec_hold *h)
+{
+	store_probe_destroy(h->probe);
+	h->probe = NULL;
+	back_off(h);
+}
+
+size_t exec_hold_pollfds(struct exec_hold *h, struct pollfd *fds, size_t max)
+{
+	short events = 0;
+	int fd = h && h->probe ? store_probe_fd(h->probe, &events) : -1;
+	if (fd < 0)
+		return 0;
+	if (max >= 1)
+		fds[0] = (struct pollfd){.fd = fd, .events = events};
+	return 1;
+}
+
+void exec_hold_dispatch(struct exec_hold *h, const struct pollfd *fds, size_t n)
+{
+	short events = 0;
+	if (!h || !h->probe || n < 1 || fds[0].fd != store_probe_fd(h->probe, &events) || !fds[0].revents)
+		return;
+	enum store_probe_state st = store_probe_step(h->probe);
+	if (st == STORE_PROBE_FAILED) {
+		probe_failed(h);
+	} else if (st == STORE_PROBE_CONNECTED) {
+		store_probe_destroy(h->probe);
+		h->probe = NULL;
+		h->probed = true;
+		h->due_us = clock_mono_us();
+	}
+}
+
 size_t exec_hold_retry(struct exec_hold *h, bool force)
 {
 	if (!h || !h->first)
 		return 0;
 	/* another append landed: the database takes writes again */
 	force |= h->s->appended != h->seen_appended;
-	if (!force && (h->failure || clock_mono_us() < h->due_us))
-		return 0;
+	if (!force) {
+		if (h->failure)
+			return 0;
+		if (h->probe) {
+			if (clock_mono_us() >= h->probe_end_us)
+				probe_failed(h);
+			return 0;
+		}
+		if (clock_mono_us() < h->due_us)
+			return 0;
+		/* A timed try for a server that was lost connects without
+		 * blocking first (the poll loop drives the probe): a try would
+		 * wait up to connect_timeout for a server that accepts the
+		 * connection and says nothing, with the interface frozen. */
+		if (!h->probed && !h->busy && (h->probe = store_probe_start(h->s->st))) {
+			h->probe_end_us = clock_mono_us() + (int64_t)EXEC_HOLD_PROBE_MS * 1000;
+			if (store_probe_state(h->probe) == STORE_PROBE_FAILED)
+				probe_failed(h);
+			return 0;
+		}
+	}
+	store_probe_destroy(h->probe);
+	h->probe = NULL;
+	h->probed = false;
 	size_t left_hold = 0;
 	bool failed_otherwise = false;
 	while (h->first) {
@@ -204,8 +276,7 @@ size_t exec_hold_retry(struct exec_hold *h, bool force)
 		free(h->failure);
 		h->failure = NULL;
 	} else if (!failed_otherwise) {
-		h->delay_ms = h->delay_ms * 2 > EXEC_HOLD_MAX_MS ? EXEC_HOLD_MAX_MS : h->delay_ms * 2;
-		h->due_us = clock_mono_us() + (int64_t)h->delay_ms * 1000;
+		back_off(h);
 	}
 	return left_hold;
 }

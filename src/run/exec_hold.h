@@ -18,6 +18,9 @@
 
 #define EXEC_HOLD_FIRST_MS 1000
 #define EXEC_HOLD_MAX_MS 30000
+/* How long a timed try waits for a lost server to answer a new connection
+ * (connect_timeout's default) before it counts as still unreachable. */
+#define EXEC_HOLD_PROBE_MS 10000
 
 struct exec_hold;
 
@@ -51,6 +54,17 @@ int exec_hold_next_ms(const struct exec_hold *h);
  * the next try, which comes twice as late (at most EXEC_HOLD_MAX_MS).
  * Returns how many left the hold. */
 size_t exec_hold_retry(struct exec_hold *h, bool force);
+
+/* A timed try for a server that was lost (PostgreSQL) first makes a new
+ * connection without blocking (store_probe_*): the results are tried only
+ * once it connected; one that fails, or is not answered within
+ * EXEC_HOLD_PROBE_MS, counts as a try that found the server unreachable.
+ * pollfds puts the probe's socket in FDS (at most MAX) and returns how many
+ * it needs (0 or 1); dispatch takes the probe's step when that socket is
+ * ready (FDS, N: what pollfds put, after poll). */
+struct pollfd;
+size_t exec_hold_pollfds(struct exec_hold *h, struct pollfd *fds, size_t max);
+void exec_hold_dispatch(struct exec_hold *h, const struct pollfd *fds, size_t n);
 
 /* Why the held results are not recorded, for the status line: "database
  * unreachable", "database busy/locked", or what the session said of a

@@ -219,6 +219,18 @@ static enum db_rc check_location(const char *location, char **err)
 	return DB_OK;
 }
 
+const char *const db_pg_param_keys[DB_PG_N_PARAMS] = {"connect_timeout", "tcp_user_timeout", "keepalives_idle",
+	"keepalives_interval", "keepalives_count", "fallback_application_name", "dbname", NULL};
+
+void db_pg_params(const char *location, const char *vals[DB_PG_N_PARAMS])
+{
+	const char *const fixed[] = {"10", "10000", "10", "5", "2", "countersign"};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		vals[i] = fixed[i];
+	vals[DB_PG_N_PARAMS - 2] = location;
+	vals[DB_PG_N_PARAMS - 1] = NULL;
+}
+
 static enum db_rc pg_open(const char *location, enum db_open_mode mode, struct db **out, char **err)
 {
 	/* The first PostgreSQL location loads libpq (db_pq.h); every other
@@ -236,10 +248,9 @@ static enum db_rc pg_open(const char *location, enum db_open_mode mode, struct d
 	 * the keepalives find an idle connection's peer gone. So such a server is
 	 * "unreachable" after 10 s, as one that cannot be connected to is. The
 	 * location comes last so that its own settings win. */
-	const char *const keys[] = {"connect_timeout", "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
-		"keepalives_count", "fallback_application_name", "dbname", NULL};
-	const char *const vals[] = {"10", "10000", "10", "5", "2", "countersign", location, NULL};
-	PGconn *conn = db_pq()->PQconnectdbParams(keys, vals, 1);
+	const char *vals[DB_PG_N_PARAMS];
+	db_pg_params(location, vals);
+	PGconn *conn = db_pq()->PQconnectdbParams(db_pg_param_keys, vals, 1);
 	if (!conn) {
 		*err = xstrdup("cannot connect to PostgreSQL: out of memory");
 		return DB_ERROR;

@@ -33,6 +33,13 @@ static inline struct pg_db *conn_of(struct db *db)
 	return (struct pg_db *)db;
 }
 
+/* The parameters of every connection (PQconnectdbParams' form, expanding
+ * dbname): the keywords, and their values for LOCATION, which comes last so
+ * that its own settings win. VALS borrows LOCATION. */
+#define DB_PG_N_PARAMS 8
+extern const char *const db_pg_param_keys[DB_PG_N_PARAMS];
+void db_pg_params(const char *location, const char *vals[DB_PG_N_PARAMS]);
+
 /* Makes DB usable before a command: outside a transaction, a connection
  * libpq knows to be lost is re-established once (*RECONNECTED then true);
  * inside one it is DB_UNAVAILABLE. */

@@ -26,7 +26,8 @@ static const struct dynlib_symbol symbols[] = {
 	SYMBOL(PQresultErrorMessage), SYMBOL(PQresultStatus), SYMBOL(PQsetNoticeProcessor),
 	SYMBOL(PQsocket), SYMBOL(PQstatus), SYMBOL(PQtransactionStatus), SYMBOL(PQunescapeBytea),
 	SYMBOL(PQflush), SYMBOL(PQgetResult), SYMBOL(PQisBusy), SYMBOL(PQsendQuery),
-	SYMBOL(PQsendQueryParams), SYMBOL(PQsetnonblocking),
+	SYMBOL(PQsendQueryParams), SYMBOL(PQsetnonblocking), SYMBOL(PQconnectPoll),
+	SYMBOL(PQconnectStartParams),
 };
 _Static_assert(sizeof(symbols) / sizeof(symbols[0]) * sizeof(void *) == sizeof(struct db_pq),
 	"every member of struct db_pq has a symbol");

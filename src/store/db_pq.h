@@ -18,6 +18,8 @@ struct db_pq {
 	__typeof__(PQclear) *PQclear;
 	__typeof__(PQcmdStatus) *PQcmdStatus;
 	__typeof__(PQcmdTuples) *PQcmdTuples;
+	__typeof__(PQconnectPoll) *PQconnectPoll;
+	__typeof__(PQconnectStartParams) *PQconnectStartParams;
 	__typeof__(PQconnectdbParams) *PQconnectdbParams;
 	__typeof__(PQconnectionNeedsPassword) *PQconnectionNeedsPassword;
 	__typeof__(PQconninfoFree) *PQconninfoFree;
