@@ -46,10 +46,12 @@ static void give_up(struct pg_db *db)
 }
 
 /* Reads what the server sent until the whole answer is in or the deadline
- * passes; sends what is still queued meanwhile. True when PQgetResult will
- * not block: the answer is in, or the connection failed (libpq then has no
- * socket to wait on and answers at once). */
-static bool wait_ready(struct pg_db *db, int64_t deadline_us)
+ * passes; sends what is still queued meanwhile. The deadline is moved on
+ * whenever the server sends something: it bounds a silence, not a long
+ * answer (a whole record read by audit may stream for minutes). True when
+ * PQgetResult will not block: the answer is in, or the connection failed
+ * (libpq then has no socket to wait on and answers at once). */
+static bool wait_ready(struct pg_db *db, int64_t *deadline_us)
 {
 	const struct db_pq *pq = db_pq();
 	for (;;) {
@@ -58,15 +60,19 @@ static bool wait_ready(struct pg_db *db, int64_t deadline_us)
 			return true;
 		if (!queued && !pq->PQisBusy(db->conn))
 			return true;
-		int64_t left_us = deadline_us - clock_mono_us();
+		int64_t left_us = *deadline_us - clock_mono_us();
 		if (left_us <= 0)
 			return false;
 		struct pollfd p = {.fd = pq->PQsocket(db->conn), .events = POLLIN | (queued ? POLLOUT : 0)};
 		int n = poll(&p, 1, (int)((left_us + 999) / 1000));
 		if (n < 0 && errno != EINTR)
 			return true;  /* libpq finds the failure on its next read */
-		if (n > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP)))
+		if (n > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP))) {
 			(void)pq->PQconsumeInput(db->conn);
+			*deadline_us = clock_mono_us() + (int64_t)deadline_ms * 1000;
+		} else if (n > 0 && (p.revents & POLLOUT)) {
+			*deadline_us = clock_mono_us() + (int64_t)deadline_ms * 1000;  /* the server takes what is sent */
+		}
 	}
 }
 
@@ -76,7 +82,7 @@ PGresult *db_pg_wait_result(struct pg_db *db)
 	int64_t deadline_us = clock_mono_us() + (int64_t)deadline_ms * 1000;
 	PGresult *last = NULL;
 	for (;;) {
-		if (!wait_ready(db, deadline_us)) {
+		if (!wait_ready(db, &deadline_us)) {
 			pq->PQclear(last);
 			give_up(db);
 			/* what libpq made of the shut connection: it is failed now */

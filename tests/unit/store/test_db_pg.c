@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../check.h"
+#include "countersign/store.h"
 #include "store/db.h"
 
 static const char *pg_conn, *pg_dir, *pg_tmp;
@@ -251,6 +252,27 @@ static void test_read_snapshot(struct db *a)
 	db_close(b);
 }
 
+/* The deadline bounds the server's silence, not the length of an answer: a
+ * listing that streams for longer than the deadline, each row soon after the
+ * last, is read whole (a whole-record audit may stream for minutes). */
+static void test_long_answer(struct db *db)
+{
+	store_test_pg_deadline(1000);
+	struct db_stmt *st = NULL;
+	/* rows larger than the server's send buffer leave one by one, 50 ms apart:
+	 * about 2.5 s in all */
+	CHECK(db_prepare(db, "SELECT repeat('x', 20000), pg_sleep(0.05) FROM generate_series(1, 50)", &st) == DB_OK);
+	int rows = 0;
+	enum db_rc rc;
+	while (st && (rc = db_step(st)) == DB_ROW)
+		rows++;
+	CHECK(rows == 50);
+	if (rows != 50)
+		fprintf(stderr, "%d rows: %s\n", rows, db_error(db));
+	db_finalize(st);
+	store_test_pg_deadline(30000);
+}
+
 static void test_server_restart(struct db *db)
 {
 	/* Cut inside a transaction: DB_UNAVAILABLE, no silent reconnect,
@@ -303,6 +325,7 @@ int main(void)
 		test_failure_aborts_transaction(db);
 		test_notify(db);
 		test_read_snapshot(db);
+		test_long_answer(db);
 		test_server_restart(db);
 	}
 	db_close(db);
