@@ -18,40 +18,14 @@
 #include <cjson/cJSON.h>
 
 #include "../check.h"
+#include "exec_hold_fx.h"
 #include "countersign/clock.h"
 #include "countersign/exec.h"
 #include "countersign/session.h"
 #include "countersign/util.h"
 #include "countersign/vars.h"
 
-static const char *db;
 static char dir[] = "/tmp/cs-exec-hold-XXXXXX";
-static struct strvec said;  /* what the session reported, in order */
-
-static void keep(void *data, const char *message)
-{
-	(void)data;
-	strvec_push(&said, message);
-}
-
-static bool said_has_quiet(const char *needle)
-{
-	for (size_t i = 0; i < said.n; i++)
-		if (strstr(said.v[i], needle))
-			return true;
-	return false;
-}
-
-static bool said_has(const char *needle)
-{
-	for (size_t i = 0; i < said.n; i++)
-		if (strstr(said.v[i], needle))
-			return true;
-	fprintf(stderr, "not said: %s; said:\n", needle);
-	for (size_t i = 0; i < said.n; i++)
-		fprintf(stderr, "  %s\n", said.v[i]);
-	return false;
-}
 
 /* Runs tests/pg/pg_tmp CMD on the test's cluster; its exit status. */
 static int pg_tmp(const char *cmd)
@@ -71,82 +45,10 @@ static int pg_tmp(const char *cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void open_session(struct session *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->report.say = keep;
-	if (session_open_store(s, db) != CS_OK) {
-		fprintf(stderr, "cannot open %s\n", db);
-		exit(1);
-	}
-}
-
-struct done {
-	int calls, rc;
-	char verdict[16];
-};
-
-static void on_done(size_t sec, size_t item, const char *verdict, const char *message, int rc, void *user)
-{
-	(void)sec;
-	(void)item;
-	(void)message;
-	struct done *d = user;
-	d->calls++;
-	d->rc = rc;
-	snprintf(d->verdict, sizeof(d->verdict), "%s", verdict);
-}
-
-/* Drives X's poll loop until DONE returns true or LIMIT_MS pass; the result. */
-static bool drive(struct exec *x, bool (*done)(struct exec *x, void *data), void *data, int limit_ms)
-{
-	int64_t end = clock_mono_us() + (int64_t)limit_ms * 1000;
-	struct pollfd fds[16];
-	while (!done(x, data)) {
-		if (clock_mono_us() >= end)
-			return false;
-		size_t n = exec_pollfds(x, fds, 16);
-		int t = exec_next_timeout_ms(x);
-		poll(fds, n, t < 0 || t > 50 ? 50 : t);
-		exec_dispatch(x, fds, n);
-	}
-	return true;
-}
-
-static bool finished(struct exec *x, void *data)
-{
-	(void)x;
-	return ((struct done *)data)->calls > 0;
-}
-
-static bool none_held(struct exec *x, void *data)
-{
-	(void)data;
-	return exec_held(x) == 0;
-}
-
 static bool backed_off(struct exec *x, void *data)
 {
 	(void)data;
 	return exec_held_retry_ms(x) > 1000;
-}
-
-/* How many check_finished of TARGET the record holds (read afresh). */
-static int finishes(const char *run, const char *target)
-{
-	struct session s;
-	open_session(&s);
-	struct event *evs = NULL;
-	size_t n = 0;
-	int count = -1;
-	if (session_chain_events(&s, run, 0, &evs, &n) == CS_OK) {
-		count = 0;
-		for (size_t i = 0; i < n; i++)
-			count += strcmp(evs[i].kind, EV_CHECK_FINISHED) == 0 && strcmp(evs[i].target, target) == 0;
-	}
-	event_array_free(evs, n);
-	session_close(&s);
-	return count;
 }
 
 static void touch(const char *name)

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "../check.h"
+#include "exec_hold_fx.h"
 #include "countersign/clock.h"
 #include "countersign/exec.h"
 #include "countersign/session.h"
@@ -20,67 +21,6 @@
 #include "countersign/vars.h"
 
 static char dir[] = "/tmp/cs-exec-busy-XXXXXX";
-static char *db;
-static struct strvec said;
-
-static void keep(void *data, const char *message)
-{
-	(void)data;
-	strvec_push(&said, message);
-}
-
-static bool said_has(const char *needle)
-{
-	for (size_t i = 0; i < said.n; i++)
-		if (strstr(said.v[i], needle))
-			return true;
-	fprintf(stderr, "not said: %s; said:\n", needle);
-	for (size_t i = 0; i < said.n; i++)
-		fprintf(stderr, "  %s\n", said.v[i]);
-	return false;
-}
-
-struct done {
-	int calls, rc;
-};
-
-static void on_done(size_t sec, size_t item, const char *verdict, const char *message, int rc, void *user)
-{
-	(void)sec;
-	(void)item;
-	(void)verdict;
-	(void)message;
-	struct done *d = user;
-	d->calls++;
-	d->rc = rc;
-}
-
-static bool drive(struct exec *x, bool (*done)(struct exec *x, void *data), void *data, int limit_ms)
-{
-	int64_t end = clock_mono_us() + (int64_t)limit_ms * 1000;
-	struct pollfd fds[16];
-	while (!done(x, data)) {
-		if (clock_mono_us() >= end)
-			return false;
-		size_t n = exec_pollfds(x, fds, 16);
-		int t = exec_next_timeout_ms(x);
-		poll(fds, n, t < 0 || t > 50 ? 50 : t);
-		exec_dispatch(x, fds, n);
-	}
-	return true;
-}
-
-static bool finished(struct exec *x, void *data)
-{
-	(void)x;
-	return ((struct done *)data)->calls > 0;
-}
-
-static bool none_held(struct exec *x, void *data)
-{
-	(void)data;
-	return exec_held(x) == 0;
-}
 
 /* Another process takes the record's write lock and keeps it until a byte
  * arrives on *RELEASE; returns its pid once it holds the lock. */
@@ -109,24 +49,6 @@ static pid_t lock_elsewhere(int *release)
 	close(ready[0]);
 	*release = go[1];
 	return pid;
-}
-
-static int finishes(const char *run, const char *target)
-{
-	struct session s;
-	memset(&s, 0, sizeof(s));
-	s.report.say = keep;
-	int count = -1;
-	struct event *evs = NULL;
-	size_t n = 0;
-	if (session_open_store(&s, db) == CS_OK && session_chain_events(&s, run, 0, &evs, &n) == CS_OK) {
-		count = 0;
-		for (size_t i = 0; i < n; i++)
-			count += strcmp(evs[i].kind, EV_CHECK_FINISHED) == 0 && strcmp(evs[i].target, target) == 0;
-	}
-	event_array_free(evs, n);
-	session_close(&s);
-	return count;
 }
 
 int main(void)
@@ -199,6 +121,6 @@ int main(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 	free(cmd);
-	free(db);
+	free((char *)db);
 	return check_report();
 }

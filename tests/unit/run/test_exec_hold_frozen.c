@@ -12,22 +12,14 @@
 #include <string.h>
 
 #include "../check.h"
+#include "exec_hold_fx.h"
 #include "countersign/clock.h"
 #include "countersign/exec.h"
 #include "countersign/session.h"
 #include "countersign/util.h"
 #include "countersign/vars.h"
 
-static const char *db;
 static char dir[] = "/tmp/cs-exec-frozen-XXXXXX";
-static struct strvec said;
-static int64_t longest_us;  /* the longest exec_dispatch of the last drive */
-
-static void keep(void *data, const char *message)
-{
-	(void)data;
-	strvec_push(&said, message);
-}
 
 /* Sends SIG (STOP or CONT) to the cluster's postmaster and its children. */
 static int signal_cluster(const char *sig)
@@ -39,76 +31,11 @@ static int signal_cluster(const char *sig)
 	return rc;
 }
 
-struct done {
-	int calls, rc;
-};
-
-static void on_done(size_t sec, size_t item, const char *verdict, const char *message, int rc, void *user)
-{
-	(void)sec;
-	(void)item;
-	(void)verdict;
-	(void)message;
-	struct done *d = user;
-	d->calls++;
-	d->rc = rc;
-}
-
-/* Drives X's poll loop until DONE or LIMIT_MS; notes the longest dispatch. */
-static bool drive(struct exec *x, bool (*done)(struct exec *x, void *data), void *data, int limit_ms)
-{
-	int64_t end = clock_mono_us() + (int64_t)limit_ms * 1000;
-	struct pollfd fds[16];
-	longest_us = 0;
-	while (!done(x, data)) {
-		if (clock_mono_us() >= end)
-			return false;
-		size_t n = exec_pollfds(x, fds, 16);
-		int t = exec_next_timeout_ms(x);
-		poll(fds, n, t < 0 || t > 50 ? 50 : t);
-		int64_t before = clock_mono_us();
-		exec_dispatch(x, fds, n);
-		if (clock_mono_us() - before > longest_us)
-			longest_us = clock_mono_us() - before;
-	}
-	return true;
-}
-
-static bool finished(struct exec *x, void *data)
-{
-	(void)x;
-	return ((struct done *)data)->calls > 0;
-}
-
-static bool none_held(struct exec *x, void *data)
-{
-	(void)data;
-	return exec_held(x) == 0;
-}
-
 static bool never(struct exec *x, void *data)
 {
 	(void)x;
 	(void)data;
 	return false;
-}
-
-static int finishes(const char *run, const char *target)
-{
-	struct session s;
-	memset(&s, 0, sizeof(s));
-	s.report.say = keep;
-	int count = -1;
-	struct event *evs = NULL;
-	size_t n = 0;
-	if (session_open_store(&s, db) == CS_OK && session_chain_events(&s, run, 0, &evs, &n) == CS_OK) {
-		count = 0;
-		for (size_t i = 0; i < n; i++)
-			count += strcmp(evs[i].kind, EV_CHECK_FINISHED) == 0 && strcmp(evs[i].target, target) == 0;
-	}
-	event_array_free(evs, n);
-	session_close(&s);
-	return count;
 }
 
 int main(void)
