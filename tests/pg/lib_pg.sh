@@ -38,3 +38,36 @@ on_host() {
 can_rename_host() {
 	command -v unshare >/dev/null 2>&1 && unshare -u sh -c 'hostname countersign-probe' 2>/dev/null
 }
+
+# waiting_check NAME TITLE: starts, as alice, a run of checklist NAME whose
+# item s/wait waits for the file $T/go (and s/after runs true), then alice's
+# check of s/wait in the background: its pid in $cpid, its output in
+# $T/check.out and $T/check.err, the run in $R. Returns once the check's
+# start is recorded.
+waiting_check() {
+	cat >"$T/$1.json" <<JSON
+{
+  "countersign": 1,
+  "id": "$1",
+  "title": "$2",
+  "sections": [
+    {"id": "s", "title": "Waits", "items": [
+      {"id": "wait", "title": "Waits for go", "kind": "command",
+       "run": "while [ ! -e '$T/go' ]; do sleep 0.05; done; echo went"},
+      {"id": "after", "title": "Runs after", "kind": "command", "run": "true"}
+    ]}
+  ]
+}
+JSON
+	add_engineer alice
+	by alice start "$T/$1.json"
+	expect_rc 0 "start"
+	R=$(cat "$T/out")
+	"$CS" check "$R" s/wait --engineer alice --pin-stdin <"$T/pin-alice" >"$T/check.out" 2>"$T/check.err" &
+	cpid=$!
+	if wait_until '"$CS" audit --run "$R" --kind check_started | grep -q s/wait' 20; then
+		ok
+	else
+		fail "the check started"
+	fi
+}

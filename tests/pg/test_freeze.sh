@@ -24,42 +24,14 @@ trap 'thaw; rm -rf "$T"' EXIT
 
 export COUNTERSIGN_TEST_PG_DEADLINE_MS=2000
 export COUNTERSIGN_DB="$PG"
-cat >freeze.json <<JSON
-{
-  "countersign": 1,
-  "id": "pg-freeze",
-  "title": "A check while the server hangs",
-  "sections": [
-    {"id": "s", "title": "Waits", "items": [
-      {"id": "wait", "title": "Waits for go", "kind": "command",
-       "run": "while [ ! -e '$T/go' ]; do sleep 0.05; done; echo went"},
-      {"id": "after", "title": "Runs after", "kind": "command", "run": "true"}
-    ]}
-  ]
-}
-JSON
-add_engineer alice
-by alice start freeze.json
-expect_rc 0 "start"
-R=$(cat "$T/out")
-
-printf 'pin-alice-1\n' >"$T/pin-alice"
-"$CS" check "$R" s/wait --engineer alice --pin-stdin <"$T/pin-alice" >"$T/check.out" 2>"$T/check.err" &
-cpid=$!
-if wait_until '"$CS" audit --run "$R" --kind check_started | grep -q s/wait' 20; then
-	ok
-else
-	fail "the check started"
-fi
+waiting_check freeze "A check while the server hangs"
 
 freeze
-began=$(date +%s)
 touch "$T/go"
 # 2 s for the statement, and room for a loaded machine; without a deadline
 # the check waits for ever
 if wait_until "! kill -0 $cpid" 20; then
 	ok
-	took=$(($(date +%s) - began))
 	wait "$cpid"
 	rc=$?
 	expect_rc 3 "the result the server did not take is refused ($(cat "$T/check.err"))"
@@ -69,7 +41,6 @@ if wait_until "! kill -0 $cpid" 20; then
 	expect_eq "$(wc -l <"$T/check.err")" 2 "and one says the verdict does not count: $(cat "$T/check.err")"
 	grep -q "cannot be reached" "$T/check.err" && ok || fail "it says why: $(cat "$T/check.err")"
 	grep -q "did not answer within 2 s" "$T/check.err" && ok || fail "it names the deadline: $(cat "$T/check.err")"
-	[ "$took" -le 6 ] && ok || fail "the check gave up after ${took}s"
 else
 	fail "the check still waits for the stopped server after 20 s"
 	kill "$cpid"

@@ -25,32 +25,7 @@ wait_until 'grep -q ready "$T/relay.out"' 10 || { echo "tcp_relay.py did not sta
 
 # the cluster's location with the relay's address in place of its socket
 export COUNTERSIGN_DB="$PG host=127.0.0.1 port=5432"
-cat >partition.json <<JSON
-{
-  "countersign": 1,
-  "id": "pg-partition",
-  "title": "A check while the server's host goes silent",
-  "sections": [
-    {"id": "s", "title": "Waits", "items": [
-      {"id": "wait", "title": "Waits for go", "kind": "command",
-       "run": "while [ ! -e '$T/go' ]; do sleep 0.05; done; echo went"}
-    ]}
-  ]
-}
-JSON
-add_engineer alice
-by alice start partition.json
-expect_rc 0 "start over TCP"
-R=$(cat "$T/out")
-
-printf 'pin-alice-1\n' >"$T/pin-alice"
-"$CS" check "$R" s/wait --engineer alice --pin-stdin <"$T/pin-alice" >"$T/check.out" 2>"$T/check.err" &
-cpid=$!
-if wait_until '"$CS" audit --run "$R" --kind check_started | grep -q s/wait' 20; then
-	ok
-else
-	fail "the check started"
-fi
+waiting_check partition "A check while the server's host goes silent"
 
 ip link set lo down
 touch "$T/go"

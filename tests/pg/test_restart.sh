@@ -5,33 +5,7 @@
 . "$2/tests/pg/lib_pg.sh"
 
 export COUNTERSIGN_DB="$PG"
-cat >restart.json <<JSON
-{
-  "countersign": 1,
-  "id": "pg-restart",
-  "title": "A check across a server restart",
-  "sections": [
-    {"id": "s", "title": "Waits", "items": [
-      {"id": "wait", "title": "Waits for go", "kind": "command",
-       "run": "while [ ! -e '$T/go' ]; do sleep 0.05; done; echo went"},
-      {"id": "after", "title": "Runs after", "kind": "command", "run": "true"}
-    ]}
-  ]
-}
-JSON
-add_engineer alice
-by alice start restart.json
-expect_rc 0 "start"
-R=$(cat "$T/out")
-
-printf 'pin-alice-1\n' >"$T/pin-alice"
-"$CS" check "$R" s/wait --engineer alice --pin-stdin <"$T/pin-alice" >"$T/check.out" 2>"$T/check.err" &
-cpid=$!
-if wait_until '"$CS" audit --run "$R" --kind check_started | grep -q s/wait' 20; then
-	ok
-else
-	fail "the check started"
-fi
+waiting_check restart "A check across a server restart"
 
 "$COUNTERSIGN_PG_TMP" restart "$COUNTERSIGN_TEST_PG_DIR" >/dev/null 2>&1
 rc=$?
