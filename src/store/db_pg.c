@@ -138,12 +138,20 @@ static void ignore_notice(void *arg, const char *message)
 	(void)message;
 }
 
-/* What every session needs: LISTEN, and read-only transactions when asked. */
+/* What every session needs: LISTEN, read-only transactions when asked, and
+ * an end to a transaction its client abandoned. A client cut off by the
+ * network while its transaction holds the write lock gives up at its
+ * deadline, but the server is not told (no FIN, no reset reaches it) and
+ * would keep the lock, and every other writer out, until its TCP
+ * keepalive notices: hours by default. Between two statements of its own
+ * transactions countersign is idle for milliseconds, so a transaction idle
+ * for twice the deadline is one nobody waits for any more. */
 static enum db_rc session_setup(struct pg_db *db)
 {
-	PGresult *res = db_pg_exec(db, db->read_only
-		? "LISTEN " DB_PG_CHANNEL "; SET default_transaction_read_only = on"
-		: "LISTEN " DB_PG_CHANNEL);
+	char *sql = xasprintf("LISTEN " DB_PG_CHANNEL "; SET idle_in_transaction_session_timeout = %lld%s",
+		2LL * db_pg_deadline_ms(), db->read_only ? "; SET default_transaction_read_only = on" : "");
+	PGresult *res = db_pg_exec(db, sql);
+	free(sql);
 	if (db_pq()->PQresultStatus(res) != PGRES_COMMAND_OK)
 		return db_pg_fail(db, res);
 	db_pq()->PQclear(res);

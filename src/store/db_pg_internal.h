@@ -62,6 +62,8 @@ PGresult *db_pg_exec_params(struct pg_db *db, const char *sql, int n, const Oid 
 	const char *const *values, const int *lens, const int *formats);
 /* The answer to a command already sent, as db_pg_exec's. */
 PGresult *db_pg_wait_result(struct pg_db *db);
+/* The deadline in force (DB_PG_DEADLINE_MS, or the test build's). */
+int db_pg_deadline_ms(void);
 
 /* db_pg_stmt.c: the statement members of db_pg_ops (db_engine.h). */
 enum db_rc db_pg_prepare(struct db *db, const char *sql, struct db_stmt **out);

@@ -31,6 +31,11 @@ void store_test_pg_deadline(int ms)
 	deadline_ms = ms;
 }
 
+int db_pg_deadline_ms(void)
+{
+	return deadline_ms;
+}
+
 /* Past the deadline: the connection is shut down, which libpq then reads as
  * the server gone (PQstatus CONNECTION_BAD), so everything that follows
  * (db_pg_fail, the one reconnection outside a transaction) treats it as any
