@@ -45,6 +45,7 @@ struct session {
 	struct session_roster *roster;  /* the last session_roster read (src/run/session_roles.c) */
 	bool unreachable;        /* the last append failed because the database could not be reached */
 	bool busy;               /* the last append failed because another writer held the database's lock */
+	bool unknown;            /* ... or its commit's answer was lost: it may have been recorded */
 	uint64_t appended;       /* how many appends landed through this session: one that lands
 	                            shows the database takes writes again (exec_hold retries then) */
 };

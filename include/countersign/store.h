@@ -87,6 +87,12 @@ const char *store_error(const struct store *st);
  * once the lock is free. False after any other failure. */
 bool store_busy(const struct store *st);
 
+/* True when the last write that returned STORE_UNAVAILABLE lost the server's
+ * answer to its commit (PostgreSQL): it may have been written. Reading the
+ * record once the server is back says which. False after any other
+ * failure. */
+bool store_outcome_unknown(const struct store *st);
+
 /* A number that changes when another connection commits (SQLite: PRAGMA
  * data_version; PostgreSQL: the notifications received); -1 when it
  * cannot be read. */

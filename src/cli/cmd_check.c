@@ -287,7 +287,10 @@ static int run_item(struct session *s, struct var_values *v, size_t sec, size_t 
 			putchar('\n');
 		/* A verdict that could not be recorded is not a result: say so
 		 * instead of printing it as one. */
-		if (cs.rc != CS_OK)
+		if (cs.rc != CS_OK && s->unknown)
+			cli_error("check", "%s/%s ended %s; whether that was recorded is unknown: see 'countersign status %s'",
+				s->cl->sections[sec].id, it->id, cs.verdict, s->run.id);
+		else if (cs.rc != CS_OK)
 			cli_error("check", "%s/%s ended %s, but it was not recorded; it does not count",
 				s->cl->sections[sec].id, it->id, cs.verdict);
 		else

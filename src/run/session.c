@@ -532,7 +532,11 @@ static bool text_valid(struct session *s, const struct event *ev)
  * again once the server is back. */
 static int append_failed(struct session *s)
 {
-	if (s->unreachable)
+	if (s->unknown)
+		reporter_say(&s->report, "perhaps not recorded: the database stopped answering after the commit was "
+			"sent, so whether it was recorded is unknown; 'countersign status' shows what the record holds once "
+			"the server answers (%s)", store_error(s->st));
+	else if (s->unreachable)
 		reporter_say(&s->report, "not recorded: the database cannot be reached; nothing changed (%s)",
 			store_error(s->st));
 	else if (s->busy)
@@ -563,6 +567,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 	engine_refresh(s->eng, clock_wall_us());
 	s->unreachable = false;
 	s->busy = false;
+	s->unknown = false;
 	for (size_t i = 0; i < n; i++)
 		if (!text_valid(s, &evs[i]))
 			return CS_INVALID;
@@ -588,6 +593,7 @@ int session_append_guarded(struct session *s, const struct session_guard *guard,
 			return session_stale_signers(s, evs, n);
 		s->unreachable = st == STORE_UNAVAILABLE;
 		s->busy = st == STORE_FAILED && store_busy(s->st);
+		s->unknown = st == STORE_UNAVAILABLE && store_outcome_unknown(s->st);
 		if (st != STORE_CONFLICT || attempt >= 20 || catch_up(s, &st) < 0) {
 			s->unreachable |= st == STORE_UNAVAILABLE;
 			return append_failed(s);

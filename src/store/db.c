@@ -235,7 +235,14 @@ enum db_rc db_begin(struct db *db, bool write)
 enum db_rc db_commit(struct db *db)
 {
 	assert(db);
+	db->outcome_unknown = false;
 	return db->ops->commit(db);
+}
+
+bool db_outcome_unknown(const struct db *db)
+{
+	assert(db);
+	return db->outcome_unknown;
 }
 
 void db_rollback(struct db *db)

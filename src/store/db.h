@@ -97,6 +97,10 @@ int db_column_count(struct db_stmt *stmt);
  * and the next db_begin, db_exec or statement reconnects. */
 enum db_rc db_begin(struct db *db, bool write);
 enum db_rc db_commit(struct db *db);
+/* True when the last db_commit failed after the commit reached the server
+ * and its answer was lost (PostgreSQL: the connection went or the server
+ * fell silent): whether the transaction was written is unknown. */
+bool db_outcome_unknown(const struct db *db);
 /* Never fails in a way the caller can act on: the transaction is gone. */
 void db_rollback(struct db *db);
 

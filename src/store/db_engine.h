@@ -18,6 +18,7 @@ struct db {
 	char *location;          /* as given, any password removed (db_base_init copies it) */
 	char *error;             /* the last failure's message; NULL when none */
 	struct db_stmt *stmts;   /* live statements, finalized by db_close */
+	bool outcome_unknown;    /* the last db_commit failed after the commit was sent */
 };
 
 struct db_stmt {

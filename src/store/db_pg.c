@@ -396,6 +396,14 @@ static enum db_rc pg_commit(struct db *base)
 		rc = db_pg_fail(db, res);
 	else
 		db_pq()->PQclear(res);
+	if (rc == DB_UNAVAILABLE) {
+		/* The server may have committed before the answer was lost: say
+		 * so rather than "nothing was written". */
+		char *why = xstrdup(db_error(base));
+		db_set_error(base, "%s; the commit had been sent, so whether it was written is unknown", why);
+		free(why);
+		base->outcome_unknown = true;
+	}
 	end_txn(db);
 	return rc;
 }

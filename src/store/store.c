@@ -429,6 +429,7 @@ static enum store_status check_same_file(struct store *st, const char *what)
 enum store_status store_begin(struct store *st, bool immediate, const char *what)
 {
 	st->fail_busy = false;
+	st->fail_unknown = false;
 	if (immediate && st->read_only) {
 		store_set_err(st, "%s: %s is open read-only", what, st->path);
 		return STORE_FAILED;
@@ -458,6 +459,7 @@ enum store_status store_commit(struct store *st, const char *what)
 	enum db_rc rc = db_commit(st->conn);
 	if (rc != DB_OK) {
 		enum store_status s = store_fail(st, rc, what);
+		st->fail_unknown = db_outcome_unknown(st->conn);
 		store_rollback(st);
 		return s;
 	}
@@ -504,6 +506,12 @@ bool store_busy(const struct store *st)
 {
 	assert(st);
 	return st->fail_busy;
+}
+
+bool store_outcome_unknown(const struct store *st)
+{
+	assert(st);
+	return st->fail_unknown;
 }
 
 enum store_status store_last_failure(const struct store *st)

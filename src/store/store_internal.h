@@ -33,6 +33,7 @@ struct store {
 	/* The last store_fail was DB_BUSY (another writer held the lock past
 	 * the engine's wait); cleared by each store_begin. */
 	bool fail_busy;
+	bool fail_unknown;       /* the last commit's outcome is unknown (store_outcome_unknown) */
 	bool read_only;
 	/* A read-only connection to a version 2 database: run_index and
 	 * run_actors are temporary views computed from the events, and there
