@@ -13,14 +13,24 @@ printf 'pin-alice-1\n' >"$T/pin"
 "$CS" engineer add alice --full-name "Alice Example" --pin-stdin <"$T/pin" >/dev/null
 
 # --- a closed pipe -----------------------------------------------------------------
-# The reader closes its end before the command writes: the write fails.
-{ "$CS" start fx/gates.json --engineer alice --pin-stdin <"$T/pin" 2>"$T/err"; echo $? >"$T/rc"; } | { exec 0<&-; sleep 1; }
+# into_closed_pipe CMD...: CMD with its standard output a pipe whose reading
+# end was closed before CMD started (so its first write fails, however busy
+# the machine), SIGPIPE at its default; CMD's exit status in $T/rc.
+into_closed_pipe() {
+	/usr/bin/python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))' "$@"
+	echo $? >"$T/rc"
+}
+# The reader is gone before the command writes: the write fails.
+into_closed_pipe "$CS" start fx/gates.json --engineer alice --pin-stdin <"$T/pin" 2>"$T/err"
 expect_eq "$(cat "$T/rc")" 3 "start into a closed pipe: exit 3, not death by SIGPIPE"
 expect_in err "was started, but its id could not be written" "start names the run it made"
 R=$(db_sql "$DB" "select id from runs limit 1")
 for cmd in "status $R" "runs --all" "verify" "engineer list" "lint fx/gates.json --outline"; do
 	# shellcheck disable=SC2086
-	{ "$CS" $cmd 2>"$T/err"; echo $? >"$T/rc"; } | { exec 0<&-; sleep 1; }
+	into_closed_pipe "$CS" $cmd 2>"$T/err"
 	expect_eq "$(cat "$T/rc")" 3 "$cmd into a closed pipe: exit 3"
 	expect_in err "cannot write to standard output" "$cmd into a closed pipe says so"
 done
