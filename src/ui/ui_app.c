@@ -169,7 +169,9 @@ static void loop(struct ui *ui)
 
 /* The terminal closed (SIGHUP) with check results held: nobody can be asked
  * or told, so they are tried on, without a screen, for UI_HANGUP_HOLD_MS
- * at most (SIGTERM ends that at once); running checks go on meanwhile. */
+ * at most (SIGTERM ends that at once). Running checks go on meanwhile and
+ * are cancelled when the wait ends, as they are at once after a hangup with
+ * nothing held: their results would have nobody to show them to. */
 static void hold_after_hangup(struct ui *ui)
 {
 	int64_t end = mono_ms() + ui_test_hangup_ms(UI_HANGUP_HOLD_MS);
