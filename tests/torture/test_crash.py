@@ -20,8 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torturelib import (Env, Suite, check_started_by_pid, count_events, describe_pids, env_float,  # noqa: E402
-                        env_int, events, finish_of, is_interrupted, kill_tagged, make_rng, pin_of, replay,
-                        summarize, tagged_pids, wait_until)
+                        env_int, events, finish_of, forget_pin_reservations, is_interrupted, kill_tagged,
+                        make_rng, pin_of, replay, summarize, tagged_pids, wait_until)
 
 ENGINEERS = ["alice", "bob", "carol"]
 CHECK_ITEMS = ["fast", "medium", "slow", "kids", "linger"]
@@ -175,6 +175,7 @@ class Crash:
         run; nothing is left running; nothing of the killed check survives."""
         v = self.env.run(["verify"])
         self.suite.check(v.rc == 0 and v.out.startswith("ok:"), f"verify after killing {kind} (pid {res.pid})", v)
+        forget_pin_reservations(self.env.db)
         rec_text = f"recovery-{self.n}"
         r = self.env.by("alice", ["note", self.run, rec_text])
         if self.suite.check(r.rc == 0, f"a writing command after killing {kind} (pid {res.pid})", r):

@@ -288,6 +288,21 @@ def blocked_reading_stdin(pid):
 
 # --- the record -------------------------------------------------------------------
 
+def forget_pin_reservations(db):
+    """Removes the PIN attempts reserved and never settled. A PIN check
+    killed between its reservation and its settlement counts as an attempt
+    for the lockout window, by design (a guess cannot escape being counted
+    by killing its process); a test that kills commands at random on
+    purpose would otherwise lock its engineers out after five such kills.
+    Call it only while no command of the test is checking a PIN."""
+    c = sqlite3.connect(db, timeout=30)
+    try:
+        c.execute("DELETE FROM pin_attempts")
+        c.commit()
+    finally:
+        c.close()
+
+
 def db_connect(db):
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     c.row_factory = sqlite3.Row
