@@ -159,7 +159,7 @@ struct import_item *map_item(struct mapper *mp, const char *title, int line)
 static void close_heading(struct mapper *mp, int blk)
 {
 	const struct import_block *b = &mp->doc->b[blk];
-	if (mp->used[blk] || (b->level == 1 && mp->m->title))
+	if (mp->used[blk])  /* the title's H1 is used; a later H1 is a phase like an H2 */
 		return;
 	char *title = map_heading_title(mp, blk);
 	mp->m->skipped++;
@@ -179,9 +179,13 @@ static void close_heading(struct mapper *mp, int blk)
 		for (size_t i = (size_t)blk + 1; i < mp->doc->n && !parent; i++)
 			if (mp->doc->b[i].kind == BLK_HEADING)
 				parent = mp->doc->b[i].level > b->level;
-		import_msg(mp->ms, IMPORT_SKIPPED, b->line, parent
-			? "heading \"%s\": nothing under it was imported"
-			: "heading \"%s\" has nothing under it: left out", title);
+		if (parent && b->level == 1)  /* read as an H2: the H2s after it are its siblings */
+			import_msg(mp->ms, IMPORT_SKIPPED, b->line, "heading \"%s\" is an H1 after the title: "
+				"the H2 headings after it are phases of their own, not under it: left out", title);
+		else
+			import_msg(mp->ms, IMPORT_SKIPPED, b->line, parent
+				? "heading \"%s\": nothing under it was imported"
+				: "heading \"%s\" has nothing under it: left out", title);
 	}
 	free(title);
 }

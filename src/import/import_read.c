@@ -698,8 +698,12 @@ bool import_read(const char *text, size_t len, const struct import_lines *li, st
 		.leave_span = leave_span,
 		.text = on_text,
 	};
-	w->base = front_matter(text, len);
-	if (w->base)
+	/* a byte order mark before the first line would make its "# Title" a
+	 * paragraph: it is not part of the Markdown */
+	size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	w->base = front_matter(text + bom, len - bom);
+	w->base = w->base ? w->base + bom : bom;
+	if (w->base > bom)
 		import_msg(ms, IMPORT_NOTE, 1, "the front matter (lines 1-%d) is metadata, not steps: left out",
 			import_line_of(li, w->base - 1));
 	int rc = md_parse(text + w->base, (MD_SIZE)(len - w->base), &p, w);
