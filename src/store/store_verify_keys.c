@@ -247,6 +247,13 @@ static bool check_sigs(struct verifier *v, const struct event *ev, const char *n
 	bool ok = true, by_actor = false, by_needed = false;
 	if (!ev->sigs || !ev->sigs[0]) {
 		ok = need_by ? fail_eventf(v, ev, "not signed by %s's %s", need_by, what) : check_unsigned(v, ev, needs);
+	} else if (ev->seq <= v->unsigned_through) {
+		/* Nothing was signed before signatures existed: registry_opened
+		 * (unsigned, so rewritable) was made to cover signed events, which
+		 * would let "system" or an unregistered name record anything. */
+		ok = fail_eventf(v, ev, "carries a signature, yet registry_opened's unsigned_through says the chain's "
+			"first %" PRId64 " events were recorded before signatures existed (the registry chain was altered)",
+			v->unsigned_through);
 	} else if (!sign_entries_parse(ev->sigs, &s, &n, &why)) {
 		ok = fail_eventf(v, ev, "its signatures cannot be read (%s; the record was altered)", why);
 	} else {

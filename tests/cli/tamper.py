@@ -21,6 +21,8 @@ usage: tamper.py DB ACTION ARGS...
                                 (in SOURCE_DB: default this one)
   unregister RUN                remove RUN's events from the registry chain and
                                 recompute it (a registry with no trace of RUN)
+  reorder CHAIN SEQ...          put the chain's events in the order of the SEQs
+                                given (each once), numbered and hashed again
   pubkey SEED_HEX               the Ed25519 public key of a 32-byte seed
   sign SEED_HEX HASH_HEX        its signature of an event hash (libsodium, ctypes)
   seed PIN KEY_JSON             the seed a PIN derives under a key object's salt and
@@ -204,6 +206,17 @@ def unregister(db, run):
         rewrite(db, "registry", first, prev[0])
 
 
+def reorder(db, chain, order):
+    n = db.execute("SELECT count(*) FROM events WHERE chain = ?", (chain,)).fetchone()[0]
+    assert sorted(order) == list(range(1, n + 1)), "reorder: give every seq once"
+    for old in order:
+        db.execute("UPDATE events SET seq = ? WHERE chain = ? AND seq = ?", (n + old, chain, old))
+    for new, old in enumerate(order, 1):
+        db.execute("UPDATE events SET seq = ? WHERE chain = ? AND seq = ?", (new, chain, n + old))
+    rewrite(db, chain, 1, db.execute("SELECT payload FROM events WHERE chain = ? AND seq = 1",
+                                     (chain,)).fetchone()[0])
+
+
 def guards_off(db):
     if isinstance(db, PsqlDB):
         return
@@ -281,6 +294,8 @@ def main():
         db.execute(f"UPDATE engineers SET {', '.join(c + ' = ?' for c in cols)} WHERE name = ?", (*row, victim))
     elif action == "unregister":
         unregister(db, args[0])
+    elif action == "reorder":
+        reorder(db, args[0], [int(a) for a in args[1:]])
     else:
         sys.exit(f"unknown action {action}")
     db.execute("COMMIT")

@@ -1,0 +1,81 @@
+#!/bin/sh
+# More of what someone who can write the database file, and knows no PIN
+# (or one engineer's PIN only), tries against the signatures and the chains
+# (tests/cli/tamper.py does what they would): each alteration below must
+# fail `verify`, or `verify --checkpoint` with a checkpoint taken before it.
+. "$(dirname "$0")/lib.sh"
+
+BASE=$(db_new base)
+export COUNTERSIGN_TEST_PIN_COST=min COUNTERSIGN_DB="$BASE"
+TAMPER=tamper
+mkdir fx && cp "$SRC"/tests/cli/fixtures/gates.json fx/
+
+# by NAME ARGS...: ARGS as NAME with NAME's PIN (pin-NAME-1).
+by() {
+	who=$1
+	shift
+	printf 'pin-%s-1\n' "$who" >"$T/pin"
+	run "$CS" "$@" --engineer "$who" --pin-stdin <"$T/pin"
+}
+# fresh NAME: a copy of the base database with every guard trigger
+# dropped, as an attacker would first; sets DB.
+fresh() {
+	DB=$(db_clone "$BASE" "$1")
+	$TAMPER "$DB" guards-off
+}
+# caught DESC WORD...: verify fails, naming each WORD.
+caught() {
+	desc=$1
+	shift
+	run "$CS" --db "$DB" verify
+	expect_rc 1 "verify after $desc"
+	for word in "$@"; do
+		expect_in err "$word" "verify after $desc names '$word'"
+	done
+}
+# seed_of NAME PIN: the seed PIN derives under NAME's first key.
+seed_of() {
+	$TAMPER - seed "$2" "$(db_sql "$BASE" "select $(sql_json payload key) from events
+		where chain = 'engineers' and kind = 'engineer_added' and target = '$1'")"
+}
+# resign DB CHAIN SEQ NAME SEED: replaces the signatures of event SEQ by
+# NAME's with the key of SEED.
+resign() {
+	h=$(db_sql "$1" "select hash from events where chain = '$2' and seq = $3")
+	$TAMPER "$1" set-sigs "$2" "$3" \
+		"[{\"by\":\"$4\",\"key\":\"$($TAMPER - pubkey "$5")\",\"sig\":\"$($TAMPER - sign "$5" "$h")\"}]"
+}
+
+# 1 run_started, 2-7 the checks of build, flag and strict, 8 attested, 9
+# bob's sign-off of prep.
+for e in alice bob carol; do
+	printf 'pin-%s-1\n' "$e" | "$CS" engineer add "$e" --full-name "$e Example" --pin-stdin >/dev/null
+done
+by alice start fx/gates.json
+R=$(cat "$T/out")
+for i in build flag strict; do by alice check "$R" "prep/$i"; done
+by alice attest "$R" prep/review
+by bob sign "$R" prep
+expect_rc 0 "the run to tamper with is recorded"
+run "$CS" verify
+expect_rc 0 "the untouched record verifies"
+SIGNED=$(db_sql "$BASE" "select payload from events where chain = '$R' and seq = 9")
+OPENED=$(db_sql "$BASE" "select payload from events where chain = 'registry' and seq = 1")
+
+# --- registry_opened rewritten to call a signed run "recorded before signatures" -----
+# The registry chain is unsigned: a writer can rewrite its first event and
+# recompute the chain. Within unsigned_through, "system" may record anything
+# and an unregistered actor needs no signature; but a chain whose events are
+# signed was not recorded before signatures.
+fresh through-run
+$TAMPER "$DB" rewrite registry 1 "$(printf '%s' "$OPENED" |
+	sed "s/\"unsigned_through\":{}/\"unsigned_through\":{\"$R\":1000}/")"
+$TAMPER "$DB" append "$R" attested system deploy/approval '{"verdict":"pass"}' >/dev/null
+$TAMPER "$DB" append "$R" signed mallory deploy "$SIGNED" >/dev/null
+caught "registry_opened claimed the signed run unsigned" "unsigned_through" "$R"
+fresh through-engineers
+$TAMPER "$DB" rewrite registry 1 "$(printf '%s' "$OPENED" |
+	sed 's/"unsigned_through":{}/"unsigned_through":{"engineers":1000}/')"
+caught "registry_opened claimed the signed engineers chain unsigned" "unsigned_through" "engineers"
+
+finish
