@@ -164,6 +164,18 @@ run "$CS" help import
 expect_rc 0 "help import"
 expect_in out "--force" "help import names --force"
 
+# No runbook of the unit tests gives a command that runs with a literal
+# <placeholder> (a string or any non-comment line of a script).
+n=0
+for md in "$SRC"/tests/unit/import/fixtures/*.md; do
+	name=$(basename "$md" .md)
+	"$CS" import "$md" >"$T/$name.runs.json" 2>/dev/null || continue
+	if python3 "$SRC/tests/cli/import_runs.py" "$T/$name.runs.json" >"$T/$name.runs" 2>&1; then ok
+	else fail "fixture $name runs a placeholder: $(head -3 "$T/$name.runs")"; fi
+	n=$((n + 1))
+done
+[ "$n" -ge 20 ] && ok "$n fixtures without a placeholder to run" || fail "only $n fixtures imported"
+
 # Every runbook of the unit tests, counted by another reader (cmark-gfm):
 # each heading, checkbox and code block is in the checklist or in a message.
 if command -v cmark-gfm >/dev/null 2>&1; then
