@@ -25,6 +25,7 @@ struct segments {
 	struct segment *v;
 	size_t n, cap;
 	struct strbuf heredocs; /* the bodies, for what they declare */
+	struct strvec subs;     /* command substitutions written inside double quotes */
 };
 
 static struct segment *segment_new(struct segments *ss, bool piped)
@@ -45,6 +46,35 @@ static void segments_free(struct segments *ss)
 		strvec_clear(&ss->v[i].words);
 	free(ss->v);
 	strbuf_release(&ss->heredocs);
+	strvec_clear(&ss->subs);
+}
+
+/* The command substitutions ("$(...)", `...`) in the double-quoted text
+ * [P, END) to SUBS: the shell runs them, quotes or not. */
+static void quoted_subs(const char *p, const char *end, struct strvec *subs)
+{
+	while (p < end) {
+		const char *from = NULL, *to = end;
+		if (*p == '`') {
+			from = p + 1;
+			to = memchr(from, '`', (size_t)(end - from));
+			to = to ? to : end;
+			p = to < end ? to + 1 : end;
+		} else if (*p == '$' && p + 1 < end && p[1] == '(') {
+			from = p + 2;
+			int depth = 1;
+			for (to = from; to < end; to++) {
+				depth += *to == '(' ? 1 : *to == ')' ? -1 : 0;
+				if (depth == 0)
+					break;
+			}
+			p = to < end ? to + 1 : end;
+		} else {
+			p++;
+			continue;
+		}
+		strvec_push_owned(subs, xstrndup(from, (size_t)(to - from)));
+	}
 }
 
 static void segments_parse(const char *cmd, struct segments *ss)
@@ -65,6 +95,8 @@ static void segments_parse(const char *cmd, struct segments *ss)
 			const char *close = strchr(p + 1, c);
 			if (!close)
 				close = p + strlen(p);
+			if (c == '"')
+				quoted_subs(p + 1, close, &ss->subs);
 			strbuf_add(&w, p + 1, (size_t)(close - p - 1));
 			in_word = true;
 			p = *close ? close + 1 : close;
@@ -140,7 +172,35 @@ static void segments_parse(const char *cmd, struct segments *ss)
 	free(term);
 }
 
-/* The index of the command word in SEG (after VAR=... and sudo), or -1. */
+/* Commands that run the command written after their options: the short
+ * options of each that take a value, and the operands before the command
+ * (timeout's duration). */
+static const struct wrapper {
+	const char *name, *valued;
+	int operands;
+} wrappers[] = {
+	{"sudo", "ugCDhprtTU", 0}, {"doas", "uC", 0}, {"nohup", "", 0}, {"time", "fo", 0},
+	{"exec", "a", 0}, {"env", "uCS", 0}, {"command", "", 0}, {"timeout", "sk", 1},
+	{"nice", "n", 0}, {"ionice", "cnpP", 0}, {"stdbuf", "ioe", 0}, {"xargs", "IdEaLnPs", 0},
+	{"runuser", "ugl", 0}, {"setsid", "", 0}, {"chronic", "", 0},
+};
+
+/* Long options of the wrappers that take a value as the next word. */
+static bool valued_long(const char *w)
+{
+	static const char *const longs[] = {
+		"--user", "--group", "--chdir", "--host", "--prompt", "--role", "--type", "--other-user",
+		"--signal", "--kill-after", "--adjustment", "--class", "--classdata", "--max-args",
+		"--max-procs", "--max-lines", "--delimiter", "--arg-file", "--replace", "--unset", NULL,
+	};
+	for (size_t i = 0; longs[i]; i++)
+		if (!strcmp(w, longs[i]))
+			return true;
+	return false;
+}
+
+/* The index of the command word in SEG (after VAR=..., and after sudo,
+ * timeout, xargs... with their options), or -1. */
 static ptrdiff_t command_index(const struct segment *seg)
 {
 	for (size_t i = 0; i < seg->words.n; i++) {
@@ -148,13 +208,25 @@ static ptrdiff_t command_index(const struct segment *seg)
 		const char *eq = strchr(w, '=');
 		if (eq && eq > w && name_len(w) == (size_t)(eq - w))
 			continue;
-		if (!strcmp(w, "sudo") || !strcmp(w, "nohup") || !strcmp(w, "time") || !strcmp(w, "exec") ||
-				!strcmp(w, "env") || !strcmp(w, "command")) {
-			while (i + 1 < seg->words.n && seg->words.v[i + 1][0] == '-')
+		const struct wrapper *wr = NULL;
+		for (size_t k = 0; k < sizeof wrappers / sizeof wrappers[0] && !wr; k++)
+			if (!strcmp(w, wrappers[k].name))
+				wr = &wrappers[k];
+		if (!wr)
+			return (ptrdiff_t)i;
+		while (i + 1 < seg->words.n && seg->words.v[i + 1][0] == '-' && seg->words.v[i + 1][1]) {
+			const char *o = seg->words.v[++i];
+			if (!strcmp(o, "--"))
+				break;
+			size_t n = strlen(o);
+			/* "-u NAME", "-iu NAME", "--user NAME"; not "-uNAME", "--user=NAME" */
+			if ((o[1] != '-' && strchr(wr->valued, o[n - 1]) && strspn(o + 1,
+					"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n - 1) ||
+					(o[1] == '-' && valued_long(o)))
 				i++;
-			continue;
 		}
-		return (ptrdiff_t)i;
+		for (int k = 0; k < wr->operands && i + 1 < seg->words.n; k++)
+			i++;
 	}
 	return -1;
 }
@@ -199,6 +271,8 @@ static bool sql_destructive(const char *text)
 				(n == 8 && strncasecmp(p, "truncate", 8) == 0 && nn > 0) ||
 				(n == 6 && strncasecmp(p, "delete", 6) == 0 && strcasecmp(word, "from") == 0) ||
 				(n == 8 && strncasecmp(p, "flushall", 8) == 0) ||
+				(n == 12 && strncasecmp(p, "dropdatabase", 12) == 0) ||
+				(n == 10 && strncasecmp(p, "deletemany", 10) == 0) ||
 				(n == 7 && strncasecmp(p, "flushdb", 7) == 0))
 			return true;
 		p += n - 1;
@@ -268,6 +342,35 @@ static bool schema_undo_word(const char *w)
 	return strstr(head, "migrat") || strstr(head, "db") || strstr(head, "database") || strstr(head, "schema");
 }
 
+static bool has_short(const struct segment *seg, size_t from, char letter, const char *long_opt);
+
+/* Commands judged by an option or subcommand of their own: an HTTP DELETE,
+ * "git clean", "crontab -r", flushing the firewall, find's "-delete". */
+static bool other_destructive(const struct segment *seg, size_t a, const char *base)
+{
+	const struct strvec *w = &seg->words;
+	if (!strcmp(base, "curl") || !strcmp(base, "wget")) {
+		for (size_t i = a; i < w->n; i++)
+			if (!strcasecmp(w->v[i], "-XDELETE") || !strcasecmp(w->v[i], "--request=DELETE") ||
+					!strcasecmp(w->v[i], "--method=DELETE") ||
+					((!strcmp(w->v[i], "-X") || !strcmp(w->v[i], "--request")) && i + 1 < w->n &&
+					!strcasecmp(w->v[i + 1], "DELETE")))
+				return true;
+		return false;
+	}
+	if (!strcmp(base, "git"))
+		return a < w->n && !strcmp(w->v[a], "clean") && !has_short(seg, a + 1, 'n', "--dry-run");
+	if (!strcmp(base, "crontab"))
+		return has_short(seg, a, 'r', NULL);
+	if (!strcmp(base, "iptables") || !strcmp(base, "ip6tables"))
+		return has_short(seg, a, 'F', "--flush") || has_short(seg, a, 'X', "--delete-chain");
+	if (!strcmp(base, "nft"))
+		return a < w->n && (!strcmp(w->v[a], "flush") || !strcmp(w->v[a], "delete"));
+	if (!strcmp(base, "find"))
+		return has_word(seg, a, (const char *const[]){ "-delete", NULL });
+	return false;
+}
+
 static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 {
 	static const char *const tools[] = {
@@ -275,7 +378,8 @@ static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 		"ibmcloud", "eksctl", "terraform", "tofu", "pulumi", "docker", "podman", "nerdctl",
 		"crictl", "docker-compose", "git", "gh", "argocd", "flux", "velero", "vault", "consul",
 		"nomad", "virsh", "heroku", "flyctl", "fly", "istioctl", "kn", "tkn", "etcdctl",
-		"minikube", "kind", "systemctl", "service", "redis-cli", "npm", "s3cmd", "rclone", NULL,
+		"minikube", "kind", "systemctl", "service", "redis-cli", "npm", "s3cmd", "rclone", "zfs",
+		"zpool", "gitlab-ctl", "supervisorctl", NULL,
 	};
 	static const char *const verbs[] = {
 		"delete", "destroy", "uninstall", "purge", "terminate", "drain", "undo", "rollback",
@@ -283,7 +387,9 @@ static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 		"unpublish", "evict", NULL,
 	};
 	static const char *const wipers[] = {
-		"rm", "shred", "mkfs", "wipefs", "dropdb", "truncate", "dd", "unlink", "srm", NULL,
+		"rm", "shred", "mkfs", "wipefs", "dropdb", "truncate", "dd", "unlink", "srm", "dropuser",
+		"pg_dropcluster", "lvremove", "vgremove", "pvremove", "userdel", "groupdel", "deluser",
+		"reboot", "shutdown", "poweroff", "halt", NULL,
 	};
 	ptrdiff_t ci = command_index(seg);
 	if (ci < 0)
@@ -294,6 +400,8 @@ static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 	const char *cmd = seg->words.v[ci];
 	const char *base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
 	if (word_is(base, wipers) || strncmp(base, "mkfs.", 5) == 0)
+		return true;
+	if (other_destructive(seg, (size_t)ci + 1, base))
 		return true;
 	if (!word_is(base, tools))
 		return false;
@@ -339,7 +447,82 @@ static bool segment_destructive(const struct segment *seg, bool heredoc_traffic)
 	return false;
 }
 
+/* The words of SEG from FROM up to one of STOPS (or the end), joined by
+ * spaces (malloc'd), or NULL when there are none. */
+static char *join_words(const struct segment *seg, size_t from, const char *const *stops)
+{
+	struct strbuf sb = {0};
+	for (size_t i = from; i < seg->words.n && !(stops && word_is(seg->words.v[i], stops)); i++)
+		strbuf_addf(&sb, "%s%s", sb.len ? " " : "", seg->words.v[i]);
+	return sb.data;
+}
+
+/* The script SEG has run elsewhere (malloc'd), or NULL: a shell's "-c"
+ * script, ssh's remote command, find's "-exec" command, what follows the
+ * "--" of kubectl or docker exec. */
+static char *inner_script(const struct segment *seg)
+{
+	static const char *const shells[] = { "bash", "sh", "zsh", "ash", "dash", "ksh", "su", NULL };
+	ptrdiff_t ci = command_index(seg);
+	if (ci < 0)
+		return NULL;
+	const char *cmd = seg->words.v[ci];
+	const char *base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+	size_t a = (size_t)ci + 1;
+	const struct strvec *w = &seg->words;
+	if (word_is(base, shells)) {
+		for (size_t i = a; i + 1 < w->n; i++)
+			if ((w->v[i][0] == '-' && w->v[i][1] != '-' && strchr(w->v[i], 'c')) || !strcmp(w->v[i], "--command"))
+				return xstrdup(w->v[i + 1]);
+		return NULL;
+	}
+	if (!strcmp(base, "ssh")) {
+		size_t i = a;
+		for (; i < w->n && w->v[i][0] == '-'; i++)
+			if (w->v[i][1] && w->v[i][2] == '\0' && strchr("bcDEeFIiJLlmOopQRSWw", w->v[i][1]))
+				i++;
+		return i + 1 < w->n ? join_words(seg, i + 1, NULL) : NULL;
+	}
+	if (!strcmp(base, "find")) {
+		static const char *const execs[] = { "-exec", "-execdir", "-ok", "-okdir", NULL };
+		static const char *const ends[] = { ";", "+", "\\", "\\;", NULL };
+		for (size_t i = a; i + 1 < w->n; i++)
+			if (word_is(w->v[i], execs))
+				return join_words(seg, i + 1, ends);
+		return NULL;
+	}
+	if (word_is(base, kube) || !strcmp(base, "docker") || !strcmp(base, "podman"))
+		for (size_t i = a; i + 1 < w->n; i++)
+			if (!strcmp(w->v[i], "--"))
+				return join_words(seg, i + 1, NULL);
+	return NULL;
+}
+
+/* Scripts inside scripts are read this deep. */
+#define INNER_DEPTH 4
+
+static bool destructive_at(const char *cmd, int depth);
+
+/* A script run inside SEG, or one of SS's quoted command substitutions,
+ * is destructive. */
+static bool inner_destructive(const struct segments *ss, const struct segment *seg, int depth)
+{
+	if (depth >= INNER_DEPTH)
+		return false;
+	char *in = seg ? inner_script(seg) : NULL;
+	bool yes = in && destructive_at(in, depth + 1);
+	free(in);
+	for (size_t i = 0; !seg && !yes && i < ss->subs.n; i++)
+		yes = destructive_at(ss->subs.v[i], depth + 1);
+	return yes;
+}
+
 bool import_destructive(const char *cmd)
+{
+	return destructive_at(cmd, 0);
+}
+
+static bool destructive_at(const char *cmd, int depth)
 {
 	static const char *const kinds[] = {
 		"kind: VirtualService", "kind: Ingress", "kind: Route", "kind: HTTPRoute",
@@ -362,7 +545,9 @@ bool import_destructive(const char *cmd)
 		sql = sql || client;
 		for (size_t j = 0; client && j < ss.v[i].words.n && !yes; j++)
 			yes = sql_destructive(ss.v[i].words.v[j]);
+		yes = yes || inner_destructive(&ss, &ss.v[i], depth);
 	}
+	yes = yes || inner_destructive(&ss, NULL, depth);
 	if (!yes && sql && ss.heredocs.data)
 		yes = sql_destructive(ss.heredocs.data);
 	segments_free(&ss);
@@ -428,6 +613,9 @@ static bool segment_interactive(const struct segment *seg)
 	const char *sub = a < seg->words.n ? seg->words.v[a] : "";
 	if (word_is(base, screens))
 		return true;
+	if (!strcmp(base, "su"))  /* "su - postgres": a login shell, unless given a command */
+		return !seg->stdin_fed && !seg->piped_in && !has_short(seg, a, 'c', "--command") &&
+			!has_prefix_word(seg, a, (const char *const[]){ "--command", NULL });
 	if (word_is(base, shells))
 		return !seg->stdin_fed && !seg->piped_in && operands(seg, a) == 0 &&
 			!has_short(seg, a, 'c', NULL);
