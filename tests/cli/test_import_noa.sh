@@ -52,6 +52,14 @@ expect_eq "$beyond" 0 "every message's line is in the runbook"
 python3 "$SRC/tests/cli/import_runs.py" "$T/noa.json" >"$T/placeholders" 2>&1
 expect_eq "$(cat "$T/placeholders")" "" "no command runs with a <PLACEHOLDER>"
 
+# The documents quote this import's summary: they say what it gives now.
+summary=$(tail -n 1 "$T/noa.err" | sed "s|^$NOA: ||")
+for doc in docs/importing.md docs/cli.md; do
+	quoted=$(grep -o 'imported [0-9]* sections, [0-9]* items ([^)]*), [0-9]* variables\{0,1\}; skipped [0-9]* parts\{0,1\}' \
+		"$SRC/$doc" | sort -u)
+	expect_eq "$quoted" "$summary" "$doc quotes the NOA import's summary"
+done
+
 # The runbook was read in place, not changed.
 expect_eq "$(sha256sum <"$NOA")" "$before" "the runbook is unchanged"
 
