@@ -180,9 +180,14 @@ static void add_script(struct mapper *mp, struct import_item *it, const char *sc
 	 * not run as it is, so it is kept as details to fill in by hand */
 	bool literal_ph = import_has_placeholder(run);
 	if (literal_ph) {
-		import_msg(mp->ms, IMPORT_WARNING, line, "this command keeps a \"<...>\" placeholder no variable was "
-			"made for (more than the %d variables a checklist takes): imported as a manual step, not run",
-			IMPORT_MAX_VARS);
+		if (mp->m->n_vars >= IMPORT_MAX_VARS)
+			import_msg(mp->ms, IMPORT_WARNING, line, "this command keeps a \"<...>\" placeholder no variable "
+				"was made for (more than the %d variables a checklist takes): imported as a manual step, "
+				"not run", IMPORT_MAX_VARS);
+		else  /* "<節点>": no letter a variable's name can be made of */
+			import_msg(mp->ms, IMPORT_WARNING, line, "this command keeps a \"<...>\" placeholder no variable "
+				"name could be made from (no ASCII or accented Latin letter or digit): imported as a manual "
+				"step, not run");
 		strvec_push(&it->details, "Not run (placeholders left to fill in):");
 	}
 	size_t c = 0;

@@ -177,10 +177,7 @@ char *import_clean_title(const char *title)
 	return out;
 }
 
-/* The ASCII letters a Latin letter with a mark is read as in an id ("é" as
- * "e", "ß" as "ss"), so that "Café" gives "cafe", not "caf"; NULL for any
- * other character. */
-static const char *latin_fold(uint32_t cp)
+const char *import_latin_fold(uint32_t cp)
 {
 	static const char *const latin1[64] = {
 		"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
@@ -220,7 +217,7 @@ char *import_make_id(const char *title, const char *fallback, struct import_ids 
 		}
 		i += (size_t)n;
 		char one[2] = {(char)cp, '\0'};
-		const char *word = cp < 0x80 && is_alnum((unsigned char)cp) ? one : latin_fold(cp);
+		const char *word = cp < 0x80 && is_alnum((unsigned char)cp) ? one : import_latin_fold(cp);
 		if (word) {
 			if (dash && sb.len > 0) {
 				if (sb.len + 2 > MAX)

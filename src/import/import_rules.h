@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "countersign/util.h"
 
@@ -63,6 +64,10 @@ void import_ids_clear(struct import_ids *ids);
  * within USED (a "-2", "-3"... suffix past the highest one taken), to
  * which it is added; USED may be NULL. Returns a string the caller frees. */
 char *import_make_id(const char *title, const char *fallback, struct import_ids *used);
+/* The ASCII letters a Latin letter with a mark is read as in an id or a
+ * variable's name ("é" as "e", "ß" as "ss", "œ" as "oe"), so that "Café"
+ * gives "cafe", not "caf"; NULL for any other character (static text). */
+const char *import_latin_fold(uint32_t cp);
 
 /* What a fenced block's info string says it holds. */
 enum import_lang {

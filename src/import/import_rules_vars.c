@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "countersign/utf8.h"
 #include "import_rules_text.h"
 
 static const char *const well_known[] = {
@@ -81,23 +82,30 @@ static bool name_of(const char *s, size_t len, char **name, char **prompt)
 {
 	struct strbuf nb = {0}, pb = {0};
 	bool sep = false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_alnum(c)) {
-			if (sep && nb.len) {
-				strbuf_addstr(&nb, "_");
-				strbuf_addstr(&pb, " ");
-			}
-			char u = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-			char l = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp = (unsigned char)s[i];
+		int step = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		i += step > 0 ? (size_t)step : 1;
+		char one[2] = {(char)cp, '\0'};
+		/* "<nom du nœud>": accented Latin letters as their ASCII letters */
+		const char *letters = cp < 0x80 && is_alnum((unsigned char)cp) ? one : step > 1 ? import_latin_fold(cp) : NULL;
+		if (!letters) {
+			sep = true;
+			continue;
+		}
+		if (sep && nb.len) {
+			strbuf_addstr(&nb, "_");
+			strbuf_addstr(&pb, " ");
+		}
+		for (const char *c = letters; *c; c++) {
+			char u = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+			char l = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
 			if (pb.len == 0)
 				l = u;
 			strbuf_add(&nb, &u, 1);
 			strbuf_add(&pb, &l, 1);
-			sep = false;
-		} else {
-			sep = true;
 		}
+		sep = false;
 	}
 	if (nb.len == 0) {
 		strbuf_release(&nb);
@@ -115,17 +123,60 @@ static bool name_of(const char *s, size_t len, char **name, char **prompt)
 	return true;
 }
 
-/* The length of a "<words>" placeholder at P, or 0. */
-static size_t placeholder_at(const char *p, const char *start)
+/* The names of the closing tags ("</name>") in a text, sorted: a "<name>"
+ * closed in the same text is markup (XML in a here-document), not a
+ * placeholder. At most MAX_TAGS of them are kept, so that each lookup is
+ * short whatever the input. */
+#define MAX_TAGS 1024
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void closing_tags(const char *cmd, struct strvec *tags)
+{
+	for (const char *p = strstr(cmd, "</"); p && tags->n < MAX_TAGS; p = strstr(p + 2, "</")) {
+		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-");
+		if (n > 0 && n <= 64 && p[2 + n] == '>')
+			strvec_push_owned(tags, xstrndup(p + 2, n));
+	}
+	if (tags->n > 1)
+		qsort(tags->v, tags->n, sizeof(*tags->v), by_string);
+}
+
+static bool is_tag(const struct strvec *tags, const char *name, size_t len)
+{
+	if (!tags->n || len > 64)
+		return false;
+	char key[65];
+	memcpy(key, name, len);
+	key[len] = '\0';
+	const char *k = key;
+	return bsearch(&k, tags->v, tags->n, sizeof(*tags->v), by_string) != NULL;
+}
+
+/* The length of a "<words>" placeholder at P, or 0: letters (accented ones
+ * too), digits, spaces and "_-./:@|" ("<node pool name>", "<start|stop>",
+ * "<user@host>"), not ending in one of " /:@|" ("<br/>"), not comparisons
+ * glued to their operands ("a<b AND c>d"), not a tag closed in TAGS. */
+static size_t placeholder_at(const char *p, const char *start, const struct strvec *tags)
 {
 	/* a digit may start one (<2fa code>): name_of gives it a leading '_' */
-	if (p[0] != '<' || !is_alnum((unsigned char)p[1]) || (p > start && p[-1] == '<'))
+	unsigned char first = (unsigned char)p[1];
+	if (p[0] != '<' || !(is_alnum(first) || first >= 0xc0) || (p > start && p[-1] == '<'))
 		return 0;
 	for (size_t i = 1; i < 80; i++) {
-		char c = p[i];
-		if (c == '>')
-			return p[i - 1] == ' ' ? 0 : i + 1;
-		if (!(is_alnum((unsigned char)c) || c == ' ' || c == '_' || c == '-' || c == '.'))
+		unsigned char c = (unsigned char)p[i];
+		if (c == '>') {
+			if (strchr(" /:@|", p[i - 1]))
+				return 0;
+			if (p > start && is_alnum((unsigned char)p[-1]) && is_alnum((unsigned char)p[i + 1]) &&
+					memchr(p, ' ', i))
+				return 0;
+			return is_tag(tags, p + 1, i - 1) ? 0 : i + 1;
+		}
+		if (!(is_alnum(c) || c >= 0x80 || (c && strchr(" _-./:@|", c))))
 			return 0;
 	}
 	return 0;
@@ -160,13 +211,14 @@ static bool take_shell_var(const char *name, size_t len, const struct strvec *as
 
 char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 {
-	struct strvec assigned = {0};
+	struct strvec assigned = {0}, tags = {0};
 	assigned_names(cmd, &assigned);
+	closing_tags(cmd, &tags);
 	struct strbuf sb = {0};
 	strbuf_addstr(&sb, "");
 	bool squote = false, dquote = false;
 	for (const char *p = cmd; *p;) {
-		size_t ph = placeholder_at(p, cmd);
+		size_t ph = placeholder_at(p, cmd, &tags);
 		if (ph) {
 			char *name = NULL, *prompt = NULL;
 			if (name_of(p + 1, ph - 2, &name, &prompt) &&
@@ -234,19 +286,23 @@ char *import_placeholders(const char *cmd, struct import_var **vars, size_t *n)
 		}
 		/* a '$' right before a placeholder would make "$${NAME}", which
 		 * countersign reads as "$" and "{NAME}": "$$" keeps it the shell's */
-		strbuf_addstr(&sb, p[1] == '<' && placeholder_at(p + 1, cmd) ? "$$" : "$");
+		strbuf_addstr(&sb, p[1] == '<' && placeholder_at(p + 1, cmd, &tags) ? "$$" : "$");
 		p++;
 	}
 	strvec_clear(&assigned);
+	strvec_clear(&tags);
 	return strbuf_detach(&sb);
 }
 
 bool import_has_placeholder(const char *cmd)
 {
-	for (const char *p = strchr(cmd, '<'); p; p = strchr(p + 1, '<'))
-		if (placeholder_at(p, cmd))
-			return true;
-	return false;
+	struct strvec tags = {0};
+	closing_tags(cmd, &tags);
+	bool yes = false;
+	for (const char *p = strchr(cmd, '<'); p && !yes; p = strchr(p + 1, '<'))
+		yes = placeholder_at(p, cmd, &tags) > 0;
+	strvec_clear(&tags);
+	return yes;
 }
 
 void import_vars_free(struct import_var *vars, size_t n)

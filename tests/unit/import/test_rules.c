@@ -523,6 +523,20 @@ static void test_placeholders(void)
 		{"# Error rate: Should be <1%", "# Error rate: Should be <1%", ""},
 		{"diff <(sort a) <(sort b)", "diff <(sort a) <(sort b)", ""},
 		{"cmd <input.txt >out.txt", "cmd <input.txt >out.txt", ""},
+		{"psql -c \"SELECT * FROM t WHERE a<b AND c>d\"", "psql -c \"SELECT * FROM t WHERE a<b AND c>d\"", ""},
+		/* markup, in a here-document or a string: a tag closed in the same text */
+		{"cat <<EOF > app.xml\n<config>\n  <name>web</name>\n</config>\nEOF",
+			"cat <<EOF > app.xml\n<config>\n  <name>web</name>\n</config>\nEOF", ""},
+		{"curl -d '<request><id>1</id></request>' http://x", "curl -d '<request><id>1</id></request>' http://x", ""},
+		{"cat <<EOF\n<name>web</name> <CLUSTER>\nEOF", "cat <<EOF\n<name>web</name> ${CLUSTER}\nEOF", "CLUSTER=Cluster"},
+		/* placeholders with a choice, a path, a port, an address, accents:
+		 * left as written, the shell would read them as redirections */
+		{"systemctl <start|stop> nginx", "systemctl ${START_STOP} nginx", "START_STOP=Start stop"},
+		{"cat <path/to/file> && nc <host:port> && ssh <user@host>",
+			"cat ${PATH_TO_FILE} && nc ${HOST_PORT} && ssh ${USER_HOST}",
+			"PATH_TO_FILE=Path to file;HOST_PORT=Host port;USER_HOST=User host"},
+		{"echo <ÉTAPE> <nom du nœud>", "echo ${ETAPE} ${NOM_DU_NOEUD}", "ETAPE=Etape;NOM_DU_NOEUD=Nom du noeud"},
+		{"echo <br/> <a/>", "echo <br/> <a/>", ""},
 		/* NOA's comment with a placeholder */
 		{"# Create incident channel: #incident-<timestamp>", "# Create incident channel: #incident-${TIMESTAMP}", "TIMESTAMP=Timestamp"},
 		{"curl -H 'Authorization: Bearer <API token>' https://x/<2fa code>",
