@@ -87,6 +87,14 @@ const char *exec_held_why(const struct exec *x);
 /* One line per held result: "SECTION/ITEM: VERDICT, finished TIME UTC,
  * evidence SHA256" (malloc'd, the caller frees), or NULL when none. */
 char *exec_held_text(const struct exec *x);
+/* The interface's connection to a PostgreSQL server lost while nothing is
+ * held (the server restarted, a network cut it): it is made again from
+ * exec_dispatch without blocking (a probe first, tries backing off from
+ * 0.5 s to 8 s), and what others recorded meanwhile shows at the next
+ * session_poll. Returns the milliseconds until the next try (0: under
+ * way), or -1 when the connection is not known lost (or results are held,
+ * whose own tries then reach for the server; a SQLite record: always). */
+int exec_unlinked_ms(const struct exec *x);
 /* exec_destroy that tries the held results (and those of the checks it
  * cancels) once more first, and returns exec_held_text of what is still
  * not recorded: lost (NULL when nothing is). NULL X: NULL. */

@@ -67,6 +67,13 @@ enum store_probe_state store_probe_step(struct store_probe *p);
 enum store_probe_state store_probe_state(const struct store_probe *p);
 /* Closes the probe's connection and frees P; NULL is a no-op. */
 void store_probe_destroy(struct store_probe *p);
+/* Makes ST's lost connection to its server again (PostgreSQL; a SQLite
+ * record has none to lose) and listens again for other writers, once a
+ * probe connected: it waits for as long as the server takes to answer.
+ * What others committed meanwhile was not seen: store_data_version moves.
+ * Returns STORE_OK (also when nothing was lost), or the failure, whose
+ * message store_error gives. */
+enum store_status store_reconnect(struct store *st);
 /* store_open_mode(PATH, STORE_CREATE, ERR). */
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *st);

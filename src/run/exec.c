@@ -20,6 +20,7 @@
 #include "countersign/util.h"
 #include "proc.h"
 #include "run/exec_hold.h"
+#include "run/exec_link.h"
 #include "run/foreground.h"
 
 struct job {
@@ -45,6 +46,8 @@ struct exec {
 	                         result lands only on that very attempt */
 	struct strvec failed; /* notify_failed payloads not yet recorded (record_failed_notices) */
 	struct exec_hold *hold; /* results held while the database cannot take them; NULL: not holding */
+	struct exec_link *link; /* the server's connection, made again when lost while idle */
+	size_t hold_fds;      /* and how many after those the held results' probe */
 };
 
 static char *expand(struct exec *x, const char *text, const char *what);
@@ -88,6 +91,7 @@ struct exec *exec_create(struct session *s, struct var_values *vars, exec_output
 	x->on_done = on_done;
 	x->user = user;
 	x->runner = runner_create(on_runner_output, on_runner_done, x);
+	x->link = s->st ? exec_link_create(s) : NULL;
 	bool webhooks = false;
 	for (size_t i = 0; i < s->cl->n_notify; i++)
 		webhooks |= s->cl->notify[i].url != NULL;
@@ -122,6 +126,7 @@ char *exec_close(struct exec *x)
 	exec_hold_retry(x->hold, true);
 	char *lost = exec_hold_text(x->hold);
 	exec_hold_destroy(x->hold);
+	exec_link_destroy(x->link);
 	if (x->s->notify_data == x) {
 		x->s->on_notify = NULL;
 		x->s->notify_data = NULL;
@@ -758,9 +763,12 @@ size_t exec_pollfds(struct exec *x, struct pollfd *fds, size_t max)
 	x->runner_fds = r;
 	size_t n = x->net ? net_pollfds(x->net, r <= max ? fds + r : fds, r <= max ? max - r : 0) : 0;
 	x->net_fds = n;
-	/* then a held result's probe of a lost server (exec_hold.h) */
+	/* then a held result's probe of a lost server (exec_hold.h), then the
+	 * idle connection's (exec_link.h) */
 	size_t used = r + n;
-	return used + exec_hold_pollfds(x->hold, used <= max ? fds + used : fds, used <= max ? max - used : 0);
+	x->hold_fds = exec_hold_pollfds(x->hold, used <= max ? fds + used : fds, used <= max ? max - used : 0);
+	used += x->hold_fds;
+	return used + exec_link_pollfds(x->link, used <= max ? fds + used : fds, used <= max ? max - used : 0);
 }
 
 int exec_next_timeout_ms(const struct exec *x)
@@ -768,6 +776,10 @@ int exec_next_timeout_ms(const struct exec *x)
 	if (x->failed.n)
 		return 0; /* record_failed_notices is due */
 	int held = exec_hold_next_ms(x->hold);
+	/* while results are held, their tries probe the server: the link waits */
+	int link = exec_hold_count(x->hold) ? -1 : exec_link_next_ms(x->link);
+	if (link >= 0 && (held < 0 || link < held))
+		held = link;
 	int a = runner_next_timeout_ms(x->runner);
 	if (held >= 0 && (a < 0 || held < a))
 		a = held;
@@ -784,7 +796,9 @@ void exec_dispatch(struct exec *x, const struct pollfd *fds, size_t n)
 	runner_dispatch(x->runner, fds, r);
 	if (x->net)
 		net_dispatch(x->net, fds + r, nn);
-	exec_hold_dispatch(x->hold, fds + r + nn, n - r - nn);
+	size_t nh = x->hold_fds <= n - r - nn ? x->hold_fds : n - r - nn;
+	exec_hold_dispatch(x->hold, fds + r + nn, nh);
+	exec_link_step(x->link, fds + r + nn + nh, n - r - nn - nh, exec_hold_count(x->hold) > 0);
 	record_failed_notices(x);
 	exec_hold_retry(x->hold, false);
 }
@@ -797,6 +811,14 @@ void exec_set_holding(struct exec *x, bool on)
 		exec_hold_destroy(x->hold);
 		x->hold = NULL;
 	}
+}
+
+int exec_unlinked_ms(const struct exec *x)
+{
+	int ms = -1;
+	if (!x || exec_hold_count(x->hold) || !exec_link_lost(x->link, &ms))
+		return -1;
+	return ms;
 }
 
 struct exec_hold *exec_hold_of(const struct exec *x)

@@ -391,6 +391,15 @@ int64_t store_data_version(struct store *st)
 	return v;
 }
 
+enum store_status store_reconnect(struct store *st)
+{
+	assert(st && st->conn);
+	/* The first statement outside a transaction reconnects a lost
+	 * connection (db_pg.c); a SQLite connection is never lost. */
+	enum db_rc rc = db_exec(st->conn, "SELECT 1");
+	return rc == DB_OK ? STORE_OK : store_fail(st, rc, "cannot reach the database");
+}
+
 int store_notify_fd(struct store *st)
 {
 	assert(st && st->conn);

@@ -721,8 +721,17 @@ static void draw_output(struct ui *ui, int top, int left, int height, int width)
 char *ui_held_line(const struct ui *ui)
 {
 	size_t n = ui->exec ? exec_held(ui->exec) : 0;
-	if (!n)
-		return NULL;
+	if (!n) {
+		/* the server lost while idle: the screen may be behind others */
+		int next = ui->exec ? exec_unlinked_ms(ui->exec) : -1;
+		if (next < 0)
+			return NULL;
+		if (ui->status)
+			return xasprintf("database unreachable, reconnecting | %s", ui->status);
+		return next ? xasprintf("database unreachable: reconnecting in %ds; what others record shows once it is back",
+				(next + 999) / 1000)
+			: xstrdup("database unreachable: reconnecting; what others record shows once it is back");
+	}
 	int ms = exec_held_retry_ms(ui->exec);
 	const char *why = exec_held_why(ui->exec);
 	bool fresher = ui->status && ui->status_serial > ui->held_serial;
