@@ -52,6 +52,7 @@ struct import_block {
 	char *bold;         /* the item's text's leading **bold** part, or NULL */
 	char *rest;         /* what follows it, or NULL */
 	char *code;         /* the item's text when it is one `code span`, or NULL */
+	int code_line;      /* the line where its last code span starts, 0 when none */
 	/* BLK_CODE */
 	char *info;         /* the fence's info string ("" when none) */
 	bool fenced, unclosed;

@@ -234,7 +234,7 @@ void map_task(struct mapper *mp, int blk)
 		import_msg(mp->ms, IMPORT_NOTE, b->line,
 			"checkbox \"%s\" was ticked in the source: imported as an item to check in each run", it->title);
 	if (code) {
-		check_code(mp, code, b->line);
+		check_code(mp, code, b->code_line ? b->code_line : b->line);
 		add_script(mp, it, code, b->line);
 	}
 	settle_kind(it);

@@ -93,6 +93,7 @@ struct walk {
 	struct strbuf buf;
 	size_t bold_start, bold_end;
 	bool bold_open;
+	bool code_start;   /* a code span just opened: its first text places it */
 	const char *last;  /* the end of the last text seen in the input */
 	const char *code_end;
 	const char *code_from;  /* the end of the text before the open code block */
@@ -533,9 +534,10 @@ static int enter_span(MD_SPANTYPE type, void *detail, void *data)
 	if (w->ignored)
 		return 0;
 	struct strbuf *sb = w->in_cell ? &w->cell : &w->buf;
-	if (type == MD_SPAN_CODE)
+	if (type == MD_SPAN_CODE) {
 		strbuf_addstr(sb, "`");
-	else if (type == MD_SPAN_STRONG && w->target >= 0 && !w->in_cell &&
+		w->code_start = true;
+	} else if (type == MD_SPAN_STRONG && w->target >= 0 && !w->in_cell &&
 		w->doc->b[w->target].kind == BLK_ITEM && !w->bold_open && w->bold_end == 0) {
 		size_t i = 0;
 		while (i < w->buf.len && w->buf.data[i] == ' ')
@@ -588,6 +590,12 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *da
 	}
 	if (line) {
 		w->last = text + size;
+		/* an item's text wraps: its command may be on a later line than
+		 * its checkbox, and a warning about it belongs there */
+		if (w->code_start && type == MD_TEXT_CODE && w->target >= 0 && !w->in_cell &&
+			w->doc->b[w->target].kind == BLK_ITEM)
+			w->doc->b[w->target].code_line = line;
+		w->code_start = false;
 		if (w->in_cell && !w->row_line)
 			w->row_line = line;
 		if (w->target >= 0 && !w->in_cell && w->doc->b[w->target].line == 0)
