@@ -243,14 +243,17 @@ static enum store_status update_key(struct store *st, const char *name, const ch
 }
 
 /* What a key event says of the record when it happens: the registry
- * chain's length and the last seq of every open run. Verify then refuses
+ * chain's length and the hash of its last event, and the last seq of every
+ * open run. The hash fixes the registry up to there under the key event's
+ * signatures: an unsigned registry event cannot be moved in front of it, as
+ * if a run had ended before a rotation. Verify then refuses
  * a replaced key's signature on anything recorded after its rotation (a
  * leaked old PIN signs nothing new, whatever time it claims), and an
  * engineer's unsigned event recorded after their key arrived. A JSON
  * object added to OBJ as "heads". Inside the caller's transaction. */
 enum store_status store_add_heads(struct store *st, struct cJSON *obj)
 {
-	struct db_stmt *reg = store_stmt(st, "SELECT coalesce(max(seq), 0) FROM events WHERE chain = ?1");
+	struct db_stmt *reg = store_stmt(st, "SELECT seq, hash FROM events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1");
 	struct db_stmt *open = reg ? store_stmt(st,
 		"SELECT run, last_seq FROM run_index WHERE state = 'open' ORDER BY run") : NULL;
 	enum store_status s = STORE_OK;
@@ -261,11 +264,13 @@ enum store_status store_add_heads(struct store *st, struct cJSON *obj)
 	cJSON *heads = cJSON_AddObjectToObject(obj, "heads");
 	db_bind_text(reg, 1, EVENT_CHAIN_REGISTRY);
 	enum db_rc rc = db_step(reg);
-	if (rc != DB_ROW) {
+	if (rc != DB_ROW && rc != DB_DONE) {
 		s = store_fail(st, rc, "cannot read the registry chain");
 		goto cleanup;
 	}
-	cJSON_AddNumberToObject(heads, "registry", (double)db_column_int64(reg, 0));
+	cJSON_AddNumberToObject(heads, "registry", rc == DB_ROW ? (double)db_column_int64(reg, 0) : 0);
+	if (rc == DB_ROW)
+		cJSON_AddStringToObject(heads, "registry_head", store_col_str(reg, 1));
 	cJSON *runs = cJSON_AddObjectToObject(heads, "runs");
 	while ((rc = db_step(open)) == DB_ROW)
 		cJSON_AddNumberToObject(runs, store_col_str(open, 0), (double)db_column_int64(open, 1));

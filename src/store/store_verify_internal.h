@@ -71,6 +71,14 @@ struct verify_reg_run {
 };
 
 /* The registry chain: the record's identity, and every run's start and end. */
+/* A registry event a signed key event of the engineers chain names by seq
+ * and hash in its heads (registry_head). */
+struct verify_reg_pin {
+	int64_t seq;
+	char hash[EVENT_HASH_HEX];
+	int64_t engineers_seq; /* the key event */
+};
+
 struct verify_registry {
 	bool loaded;
 	char record[CHECKPOINT_RECORD_HEX];
@@ -79,6 +87,8 @@ struct verify_registry {
 	const struct cJSON *unsigned_through, *legacy_pins; /* within OPENED */
 	struct verify_reg_run *runs;   /* sorted by run once the chain is read */
 	size_t n_runs;
+	struct verify_reg_pin *pins;   /* registry heads signed key events name */
+	size_t n_pins;
 };
 
 /* A checklist snapshot loaded for folding (CL NULL: it does not load). */
@@ -163,6 +173,9 @@ bool verify_recorded_before(const struct verifier *v, const struct event *ev, in
 /* The "heads" of a key or role event's payload P into REGISTRY and a copy
  * of its runs (the caller deletes it); false when it has none. */
 bool verify_read_heads(const struct cJSON *p, int64_t *registry, struct cJSON **runs);
+/* Notes the registry head key event EV (payload P, its signatures checked)
+ * names, for the registry chain to match (verify_registry_pins). */
+void verify_note_registry_head(struct verifier *v, const struct event *ev, const struct cJSON *p);
 
 /* store_verify_roles.c: roles folded from the engineers chain. */
 /* Checks role_granted or role_removed EV (its signatures already checked

@@ -410,8 +410,14 @@ bool verify_keys_event(struct verifier *v, const struct event *ev)
 	if (strcmp(ev->kind, EV_PIN_CHANGED) == 0 && ev->seq > v->unsigned_through)
 		return fail_event(v, ev, "a PIN change recorded since signatures began must be a key_rotated signed by "
 			"the old key (this one was not made by countersign)");
-	if (strcmp(ev->kind, EV_ROLE_GRANTED) == 0 || strcmp(ev->kind, EV_ROLE_REMOVED) == 0)
-		return verify_signatures(v, ev) && verify_role_event(v, ev);
+	if (strcmp(ev->kind, EV_ROLE_GRANTED) == 0 || strcmp(ev->kind, EV_ROLE_REMOVED) == 0) {
+		if (!verify_signatures(v, ev) || !verify_role_event(v, ev))
+			return false;
+		cJSON *p = cJSON_Parse(ev->payload);
+		verify_note_registry_head(v, ev, p);
+		cJSON_Delete(p);
+		return true;
+	}
 	if (!added && !enrolled && !rotated && strcmp(ev->kind, EV_PIN_CHANGED) != 0 &&
 		strcmp(ev->kind, EV_PIN_FAILED) != 0 && strcmp(ev->kind, EV_PIN_LOCKED) != 0)
 		return fail_event(v, ev, "it is not an event of the engineers chain, which holds registrations, keys, "
@@ -420,6 +426,8 @@ bool verify_keys_event(struct verifier *v, const struct event *ev)
 		return verify_signatures(v, ev);
 	cJSON *p = cJSON_Parse(ev->payload);
 	bool ok = added ? engineer_added(v, ev, p) : new_key(v, ev, p, rotated);
+	if (ok)
+		verify_note_registry_head(v, ev, p);
 	cJSON_Delete(p);
 	return ok;
 }

@@ -19,6 +19,7 @@ void verify_registry_clear(struct verify_registry *reg)
 		free(reg->runs[i].end_kind);
 	}
 	free(reg->runs);
+	free(reg->pins);
 	cJSON_Delete(reg->opened);
 	memset(reg, 0, sizeof(*reg));
 }
@@ -121,8 +122,55 @@ static bool read_ended(struct verify_reg_run *r, const char *payload)
 	return ok;
 }
 
+void verify_note_registry_head(struct verifier *v, const struct event *ev, const cJSON *p)
+{
+	const cJSON *heads = cJSON_GetObjectItemCaseSensitive(p, "heads");
+	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(heads, "registry");
+	const cJSON *head = cJSON_GetObjectItemCaseSensitive(heads, "registry_head");
+	if (!cJSON_IsNumber(reg) || !cJSON_IsString(head))
+		return; /* recorded before heads named the registry's head */
+	struct verify_registry *r = &v->reg;
+	r->pins = xreallocarray(r->pins, r->n_pins + 1, sizeof(*r->pins));
+	struct verify_reg_pin *pin = &r->pins[r->n_pins++];
+	pin->seq = (int64_t)reg->valuedouble;
+	snprintf(pin->hash, sizeof(pin->hash), "%s", head->valuestring);
+	pin->engineers_seq = ev->seq;
+}
+
+/* EV of the registry chain against the heads signed key events name: the
+ * registry up to a key event is fixed by its signatures. */
+static bool check_pins(struct verifier *v, const struct event *ev)
+{
+	for (size_t i = 0; i < v->reg.n_pins; i++) {
+		const struct verify_reg_pin *pin = &v->reg.pins[i];
+		if (pin->seq == ev->seq && strcmp(pin->hash, ev->hash) != 0) {
+			char *name = verify_event_name(v, ev);
+			verify_fail(v, ev->seq, "%s: is not the registry event %" PRId64 " that engineers event %" PRId64
+				" signed as the registry's head then (the registry chain was rewritten)", name, ev->seq,
+				pin->engineers_seq);
+			free(name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Every registry head signed key events name is in the registry chain
+ * just checked (EVENTS long). */
+static bool check_pins_present(struct verifier *v, int64_t events)
+{
+	for (size_t i = 0; i < v->reg.n_pins; i++)
+		if (v->reg.pins[i].seq > events)
+			return verify_fail(v, 0, "the registry chain has %" PRId64 " events, but engineers event %" PRId64
+				" signed that it had %" PRId64 " (events were removed from its end)", events,
+				v->reg.pins[i].engineers_seq, v->reg.pins[i].seq);
+	return true;
+}
+
 bool verify_registry_event(struct verifier *v, const struct event *ev)
 {
+	if (!check_pins(v, ev))
+		return false;
 	if (strcmp(ev->actor, "system") != 0 || (ev->sigs && ev->sigs[0]))
 		return fail_registry(v, ev, "registry events are the program's own, by system and unsigned "
 			"(the record was altered)");
@@ -176,6 +224,8 @@ static int exists(struct verifier *v, const char *sql, const char *run)
 bool verify_registry_runs(struct verifier *v)
 {
 	struct verify_registry *reg = &v->reg;
+	if (!check_pins_present(v, v->cur->events))
+		return false;
 	if (reg->n_runs)
 		qsort(reg->runs, reg->n_runs, sizeof(*reg->runs), cmp_reg_run);
 	for (size_t i = 0; i < reg->n_runs; i++) {

@@ -46,6 +46,24 @@ resign() {
 		"[{\"by\":\"$4\",\"key\":\"$($TAMPER - pubkey "$5")\",\"sig\":\"$($TAMPER - sign "$5" "$h")\"}]"
 }
 
+# old_heads DB: the engineers' registrations as they were before heads named
+# the registry's head (each re-signed by its engineer, whose PIN the test
+# knows).
+old_heads() {
+	for e in alice bob carol; do
+		s=$(db_sql "$1" "select seq from events where chain = 'engineers' and target = '$e'")
+		p=$(db_sql "$1" "select payload from events where chain = 'engineers' and seq = $s" |
+			sed 's/,"registry_head":"[0-9a-f]*"//')
+		$TAMPER "$1" rewrite engineers "$s" "$p"
+	done
+	for e in alice bob carol; do
+		s=$(db_sql "$1" "select seq from events where chain = 'engineers' and target = '$e'")
+		resign "$1" engineers "$s" "$e" "$(seed_of "$e" "pin-$e-1")"
+	done
+	run "$CS" --db "$1" verify
+	expect_rc 0 "a record whose registrations name no registry head verifies"
+}
+
 # 1 run_started, 2-7 the checks of build, flag and strict, 8 attested, 9
 # bob's sign-off of prep.
 for e in alice bob carol; do
@@ -66,16 +84,49 @@ OPENED=$(db_sql "$BASE" "select payload from events where chain = 'registry' and
 # The registry chain is unsigned: a writer can rewrite its first event and
 # recompute the chain. Within unsigned_through, "system" may record anything
 # and an unregistered actor needs no signature; but a chain whose events are
-# signed was not recorded before signatures.
+# signed was not recorded before signatures. (Key events now sign the
+# registry's head, which catches the rewrite first: old_heads makes the
+# record one whose key events did not.)
 fresh through-run
+old_heads "$DB"
 $TAMPER "$DB" rewrite registry 1 "$(printf '%s' "$OPENED" |
 	sed "s/\"unsigned_through\":{}/\"unsigned_through\":{\"$R\":1000}/")"
 $TAMPER "$DB" append "$R" attested system deploy/approval '{"verdict":"pass"}' >/dev/null
 $TAMPER "$DB" append "$R" signed mallory deploy "$SIGNED" >/dev/null
 caught "registry_opened claimed the signed run unsigned" "unsigned_through" "$R"
 fresh through-engineers
+old_heads "$DB"
 $TAMPER "$DB" rewrite registry 1 "$(printf '%s' "$OPENED" |
 	sed 's/"unsigned_through":{}/"unsigned_through":{"engineers":1000}/')"
 caught "registry_opened claimed the signed engineers chain unsigned" "unsigned_through" "engineers"
 
+# --- bob's old PIN signs in a run started after his PIN change ------------------------
+# Whoever learned bob's old PIN, and can write the file, signs a note and an
+# abort with the old key in a run alice started after the change, then
+# moves that run's registration and end in front of the rotation's
+# heads.registry: the registry chain is unsigned and reads as if the run had
+# ended before the change.
+ROT=$(db_clone "$BASE" rotated)
+by alice --db "$ROT" start fx/gates.json
+R0=$(cat "$T/out")
+by alice --db "$ROT" abort "$R0" --reason "not needed"
+printf 'pin-bob-1\npin-bob-2\npin-bob-2\n' | run "$CS" --db "$ROT" engineer pin bob --pin-stdin
+expect_rc 0 "bob changes his PIN"
+by alice --db "$ROT" start fx/gates.json
+R2=$(cat "$T/out")
+expect_eq "$(db_sql "$ROT" "select count(*) from events where chain = 'registry'")" 5 \
+	"the registry holds registry_opened, two runs registered, one ended"
+OLDSEED=$(seed_of bob pin-bob-1)
+DB=$(db_clone "$ROT" old-pin)
+$TAMPER "$DB" guards-off
+N=$($TAMPER "$DB" append "$R2" note bob "" '{"text":"signed with the old PIN"}')
+resign "$DB" "$R2" "$N" bob "$OLDSEED"
+N=$($TAMPER "$DB" append "$R2" run_aborted bob "" '{"reason":"signed with the old PIN"}')
+resign "$DB" "$R2" "$N" bob "$OLDSEED"
+H=$(db_sql "$DB" "select hash from events where chain = '$R2' and seq = $N")
+$TAMPER "$DB" append registry run_ended system "$R2" "{\"kind\":\"run_aborted\",\"events\":$N,\"head\":\"$H\"}" >/dev/null
+$TAMPER "$DB" reorder registry 1 5 6 2 3 4
+caught "the old key signed in a run whose registration was moved before the PIN change" "registry"
+
 finish
+

@@ -280,11 +280,17 @@ static void test_engineers(struct store *st)
 		CHECK_STR(evs[0].actor, "system");
 		CHECK_STR(evs[0].host, "deploy-01");
 		CHECK(evs[0].time_us == origin.time_us);
+		/* The heads name the registry's last event by seq and hash. */
+		struct event *reg = NULL;
+		size_t n_reg = 0;
+		CHECK(store_load_events(st, EVENT_CHAIN_REGISTRY, 0, &reg, &n_reg) == STORE_OK && n_reg == 1);
 		char *want = xasprintf("{\"full_name\":\"Alice \\\"Al\\\" Smith\",\"key\":{\"public\":\"%s\","
-			"\"salt\":\"%s\",\"ops\":%llu,\"mem\":%llu},\"heads\":{\"registry\":1,\"runs\":{}}}", sign_key_public(ka), alice.key.salt,
-			(unsigned long long)alice.key.ops, (unsigned long long)alice.key.mem);
+			"\"salt\":\"%s\",\"ops\":%llu,\"mem\":%llu},\"heads\":{\"registry\":1,\"registry_head\":\"%s\","
+			"\"runs\":{}}}", sign_key_public(ka), alice.key.salt, (unsigned long long)alice.key.ops,
+			(unsigned long long)alice.key.mem, n_reg == 1 ? reg[0].hash : "");
 		CHECK_STR(evs[1].payload, want);
 		free(want);
+		event_array_free(reg, n_reg);
 		CHECK(evs[1].seq == 2);
 		CHECK_STR(evs[1].prev, evs[0].hash);
 		char genesis[EVENT_HASH_HEX];
