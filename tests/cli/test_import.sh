@@ -164,6 +164,11 @@ run "$CS" help import
 expect_rc 0 "help import"
 expect_in out "--force" "help import names --force"
 
+# docs/importing.md shows the unit tests' runbooks and their messages as they
+# are (import_docs.py).
+if python3 "$SRC/tests/cli/import_docs.py" "$SRC" >"$T/docs" 2>&1; then ok
+else fail "docs/importing.md differs from the fixtures: $(tail -n +2 "$T/docs" | head -3)"; fi
+
 # No runbook of the unit tests gives a command that runs with a literal
 # <placeholder> (a string or any non-comment line of a script).
 n=0
