@@ -64,7 +64,23 @@ static bool prose_line(const char *line)
 	return !import_inline_is_command(line);
 }
 
-static void check_code(struct mapper *mp, const char *code, int first_line)
+/* Whether comment line L ends in "\" with a command on NEXT (the rest of the
+ * block): the shell ends a comment at the newline, so NEXT runs alone, while
+ * the author most likely wrote "# " as a root prompt. */
+static bool comment_goes_on(const char *l, const char *next)
+{
+	size_t n = strlen(l);
+	if (l[0] != '#' || n < 2 || l[n - 1] != '\\' || !next)
+		return false;
+	next += strspn(next, " \t");
+	return *next && *next != '\n' && *next != '#';
+}
+
+/* Warns about what in CODE (a block from FIRST_LINE on, or an inline
+ * command) the shell will not run as it reads: invisible characters, prose,
+ * and (where "#" starts a comment, not a console's prompt) a comment that
+ * seems to go on to the next line. */
+static void check_code(struct mapper *mp, const char *code, int first_line, bool comments)
 {
 	size_t off;
 	const char *what = import_invisible(code, &off);
@@ -87,6 +103,10 @@ static void check_code(struct mapper *mp, const char *code, int first_line)
 		if (!cont && *l && prose_line(l))
 			import_msg(mp->ms, IMPORT_WARNING, line,
 				"this line of a shell block reads as prose, not a command: it is kept in the run; check it");
+		if (comments && !cont && comment_goes_on(l, nl ? nl + 1 : NULL))
+			import_msg(mp->ms, IMPORT_WARNING, line, "this comment ends with \"\\\", which does not carry a "
+				"comment on to the next line: the shell runs the next line on its own; if \"# \" is a root "
+				"prompt, remove it or tag the block console");
 		cont = *l && l[strlen(l) - 1] == '\\';
 		free(l);
 		p += n + (nl ? 1 : 0);
@@ -234,7 +254,7 @@ void map_task(struct mapper *mp, int blk)
 		import_msg(mp->ms, IMPORT_NOTE, b->line,
 			"checkbox \"%s\" was ticked in the source: imported as an item to check in each run", it->title);
 	if (code) {
-		check_code(mp, code, b->code_line ? b->code_line : b->line);
+		check_code(mp, code, b->code_line ? b->code_line : b->line, true);
 		add_script(mp, it, code, b->line);
 	}
 	settle_kind(it);
@@ -406,7 +426,7 @@ static void map_shell(struct mapper *mp, struct import_item *it, const struct im
 			p += n + (nl ? 1 : 0);
 		}
 	} else {
-		check_code(mp, code, b->content_line ? b->content_line : b->line + 1);
+		check_code(mp, code, b->content_line ? b->content_line : b->line + 1, lang != IMPORT_LANG_CONSOLE);
 		add_script(mp, it, cmds, b->content_line ? b->content_line : b->line + 1);
 	}
 	if (*output) {
