@@ -335,6 +335,33 @@ static enum store_status insert_run(struct store *st, struct store_run_row *run)
 	return s;
 }
 
+/* Adds to run_started FIRST (a JSON object's text) the engineers chain's
+ * last event, "engineers_head": {"seq": N, "hash": H}, read inside the
+ * run's transaction: the run's signed first event then fixes the engineers
+ * chain up to there, so that a key rotation, a role removal or a
+ * registration cut off the end of that chain is noticed by every run
+ * started since. Nothing is added while the chain is empty. */
+static enum store_status add_engineers_head(struct store *st, struct event *first)
+{
+	struct db_stmt *stmt = store_stmt(st, "SELECT seq, hash FROM events WHERE chain = ?1 ORDER BY seq DESC LIMIT 1");
+	if (!stmt)
+		return store_last_failure(st);
+	store_bind_str(stmt, 1, EVENT_CHAIN_ENGINEERS);
+	enum db_rc rc = db_step(stmt);
+	enum store_status s = STORE_OK;
+	size_t len = first->payload ? strlen(first->payload) : 0;
+	if (rc == DB_ROW && len >= 2 && first->payload[len - 1] == '}') {
+		char *p = xasprintf("%.*s%s\"engineers_head\":{\"seq\":%" PRId64 ",\"hash\":\"%s\"}}", (int)(len - 1),
+			first->payload, len > 2 ? "," : "", db_column_int64(stmt, 0), store_col_str(stmt, 1));
+		free(first->payload);
+		first->payload = p;
+	} else if (rc != DB_ROW && rc != DB_DONE) {
+		s = store_fail(st, rc, "cannot read the engineers chain");
+	}
+	db_finalize(stmt);
+	return s;
+}
+
 enum store_status store_create_run(struct store *st, struct store_run_row *run, struct event *first)
 {
 	/* The run's chain begins with its run_started event, in the same commit. */
@@ -360,9 +387,14 @@ enum store_status store_create_run(struct store *st, struct store_run_row *run, 
 	enum store_status s = store_begin(st, true, "cannot start the run");
 	if (s != STORE_OK)
 		return s;
+	/* The caller's payload comes back unchanged when nothing is recorded
+	 * (a retry adds the head once). */
+	char *asked = first->payload ? xstrdup(first->payload) : NULL;
 	s = checklist_exists(st, run->checklist_sha);
 	if (s == STORE_OK)
 		s = insert_run(st, run);
+	if (s == STORE_OK)
+		s = add_engineers_head(st, first);
 	if (s == STORE_OK)
 		s = store_append_locked(st, run->id, first, 1, NULL, 0);
 	/* The registry records the run too, so that removing it whole (row
@@ -374,9 +406,16 @@ enum store_status store_create_run(struct store *st, struct store_run_row *run, 
 	}
 	if (s == STORE_OK) {
 		assert(first->seq == 1);
-		return store_commit(st, "cannot commit the new run");
+		s = store_commit(st, "cannot commit the new run");
+	} else {
+		store_rollback(st);
 	}
-	store_rollback(st);
+	if (s == STORE_OK) {
+		free(asked);
+	} else {
+		free(first->payload);
+		first->payload = asked;
+	}
 	return s;
 }
 

@@ -86,6 +86,38 @@ static bool started_field(struct verifier *v, const struct store_run_row *run, c
 		"edited)", run->id, label, row_value, f->valuestring);
 }
 
+/* The engineers chain's head run_started P names (engineers_head, signed
+ * with it) against the engineers chain, checked already: a run started
+ * after a key rotation, a role removal or a registration fails when that
+ * event was cut off the end of the engineers chain, or rewritten. */
+static bool check_engineers_head(struct verifier *v, const struct store_run_row *run, const cJSON *p)
+{
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(p, "engineers_head");
+	if (!at)
+		return true; /* started before run_started named it */
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(at, "seq");
+	const cJSON *hash = cJSON_GetObjectItemCaseSensitive(at, "hash");
+	if (!cJSON_IsNumber(seq) || !cJSON_IsString(hash))
+		return verify_fail(v, 1, "event 1 (run_started): its engineers_head is malformed (the record was altered)");
+	struct db_stmt *stmt = verify_prepare(v, "SELECT hash FROM events WHERE chain = ?1 AND seq = ?2",
+		"cannot read the engineers chain");
+	if (!stmt)
+		return false;
+	db_bind_text(stmt, 1, EVENT_CHAIN_ENGINEERS);
+	db_bind_int64(stmt, 2, (int64_t)seq->valuedouble);
+	enum db_rc rc = db_step(stmt);
+	bool ok = rc == DB_ROW && strcmp(store_col_str(stmt, 0), hash->valuestring) == 0;
+	if (rc != DB_ROW && rc != DB_DONE)
+		verify_db_fail(v, rc, "cannot read the engineers chain");
+	else if (!ok)
+		verify_fail(v, 1, "event 1 (run_started): run %s started when the engineers chain ended at its event %" PRId64
+			" (hash %.*s...), which the engineers chain %s: events were removed from its end or rewritten (the "
+			"record was altered)", run->id, (int64_t)seq->valuedouble, VERIFY_SHORT_HASH, hash->valuestring,
+			rc == DB_ROW ? "holds with another hash" : "no longer has");
+	db_finalize(stmt);
+	return ok;
+}
+
 bool verify_run_started(struct verifier *v, const struct store_run_row *run)
 {
 	bool legacy = !v->signatures || v->unsigned_through >= 1;
@@ -96,7 +128,8 @@ bool verify_run_started(struct verifier *v, const struct store_run_row *run)
 	bool ok = started_field(v, run, p, legacy, "checklist", "checklist", run->checklist_id) &&
 		started_field(v, run, p, legacy, "sha256", "checklist snapshot", run->checklist_sha) &&
 		started_field(v, run, p, legacy, "title", "title", run->title) &&
-		started_field(v, run, p, legacy, "path", "path", run->path);
+		started_field(v, run, p, legacy, "path", "path", run->path) &&
+		(!v->signatures || check_engineers_head(v, run, p));
 	cJSON_Delete(p);
 	return ok;
 }

@@ -47,9 +47,17 @@ resign() {
 }
 
 # old_heads DB: the engineers' registrations as they were before heads named
-# the registry's head (each re-signed by its engineer, whose PIN the test
-# knows).
+# the registry's head, and the run's run_started before it named the
+# engineers chain's (each event re-signed by its engineer, whose PIN the
+# test knows).
 old_heads() {
+	p=$(db_sql "$1" "select payload from events where chain = '$R' and seq = 1" |
+		sed 's/,"engineers_head":{[^}]*}//')
+	$TAMPER "$1" rewrite "$R" 1 "$p"
+	for s in $(db_sql "$1" "select seq from events where chain = '$R'"); do
+		e=$(db_sql "$1" "select actor from events where chain = '$R' and seq = $s")
+		resign "$1" "$R" "$s" "$e" "$(seed_of "$e" "pin-$e-1")"
+	done
 	for e in alice bob carol; do
 		s=$(db_sql "$1" "select seq from events where chain = 'engineers' and target = '$e'")
 		p=$(db_sql "$1" "select payload from events where chain = 'engineers' and seq = $s" |
@@ -127,6 +135,20 @@ H=$(db_sql "$DB" "select hash from events where chain = '$R2' and seq = $N")
 $TAMPER "$DB" append registry run_ended system "$R2" "{\"kind\":\"run_aborted\",\"events\":$N,\"head\":\"$H\"}" >/dev/null
 $TAMPER "$DB" reorder registry 1 5 6 2 3 4
 caught "the old key signed in a run whose registration was moved before the PIN change" "registry"
+
+# --- bob's PIN change cut off the end of the engineers chain ----------------------------
+# The rotation is the last event of the engineers chain: a writer removes it
+# and gives bob's row his old key again, so that the old PIN works once
+# more. Alice's run started after the change names the engineers chain's
+# head in its signed run_started.
+DB=$(db_clone "$ROT" unrotated)
+$TAMPER "$DB" guards-off
+$TAMPER "$DB" truncate engineers 3
+$TAMPER "$DB" swap-engineer bob bob "$BASE"
+printf 'pin-bob-1\n' >"$T/pin"
+run "$CS" --db "$DB" note "$R2" "the old PIN works again" --engineer bob --pin-stdin <"$T/pin"
+expect_rc 0 "the old PIN is accepted by a table given the old key again"
+caught "the PIN change was cut off the engineers chain" "$R2" "engineers chain"
 
 finish
 
