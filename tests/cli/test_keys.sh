@@ -23,6 +23,10 @@ expect_rc 0 "bob notes with his first PIN"
 expect_eq "$(db_sql "$DB" "select count(*) from events where actor <> 'system' and kind not in
 	('pin_failed', 'pin_locked') and (sigs = '' or sigs not like '%\"by\":\"' || actor || '\"%')")" 0 \
 	"every engineer's event is signed by its actor"
+[ "$(db_sql "$DB" "select count(*) from events where actor = 'system'")" -gt 0 ] && ok ||
+	fail "the program recorded events of its own (the runs registered)"
+expect_eq "$(db_sql "$DB" "select count(*) from events where actor = 'system' and sigs <> ''")" 0 \
+	"none of them is signed"
 expect_eq "$(db_sql "$DB" "select count(*) from engineers where public_key = '' or pin_hash <> ''")" 0 \
 	"the engineers have keys and no PIN hash"
 

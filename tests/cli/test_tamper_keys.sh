@@ -11,7 +11,8 @@
 # of a finished check or completion with a gate closed recorded as "system"
 # (which signs nothing), or an event of a run appended to the engineers
 # chain. Against alice, who also knows her PIN: an override naming her alone
-# or twice, or answering bob's request for another section, fails verify. A
+# or twice, naming bob beside her without his signature, or answering bob's
+# request for another section, fails verify. A
 # PIN change keeps every earlier signature valid, the old PIN is refused
 # afterwards, and the old key, derived from the leaked old PIN, signs nothing
 # appended after the change whatever time it claims.
@@ -197,6 +198,12 @@ for who in '"alice"' '"alice","alice"'; do
 	alice_signs "$N"
 	caught "an override of deploy by alice naming [$who], signed by her" "event $N"
 done
+# Naming bob beside her is not enough: bob neither signed it nor made a
+# signed request it answers.
+fresh override-unsigned-by-bob
+N=$($TAMPER "$DB" append "$R" override alice deploy '{"engineers":["alice","bob"],"reason":"x","incident":"INC-2"}')
+alice_signs "$N"
+caught "an override of deploy naming alice and bob, signed by alice alone" "event $N" "no signature by bob"
 DB=$(db_clone "$BASE" request)
 printf 'pin-bob-1\n' >"$T/pin"
 run "$CS" --db "$DB" override "$R" post --request --engineer bob --reason "post only" --incident INC-3 --pin-stdin <"$T/pin"
