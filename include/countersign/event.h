@@ -106,6 +106,12 @@ void event_test_take_any_text(void);
  * valid; else a malloc'd phrase the caller frees. */
 char *event_invalid_text(const struct event *ev);
 
+/* Whether NAME is a short name an engineer can be registered under:
+ * lowercase ASCII letters, digits, '-', '_' or '.', starting with a letter,
+ * at most 32 bytes (like a login). Only ASCII, so that no name can look
+ * like another in a report (a Cyrillic letter, a zero-width space). */
+bool event_valid_engineer_name(const char *name);
+
 struct cJSON;
 /* PAYLOAD as unformatted JSON text, with each byte that is not UTF-8
  * inside its strings replaced by U+FFFD: for payloads quoting what the

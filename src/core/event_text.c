@@ -117,3 +117,13 @@ char *event_payload_print(const cJSON *payload)
 	free(text);
 	return valid;
 }
+
+bool event_valid_engineer_name(const char *name)
+{
+	if (!name || name[0] < 'a' || name[0] > 'z' || strlen(name) > 32)
+		return false;
+	for (const char *s = name; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= '0' && *s <= '9') && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}

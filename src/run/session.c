@@ -2,7 +2,6 @@
 #include "countersign/session.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -737,19 +736,9 @@ char *session_recheck_warning(const struct session *s, size_t sec, size_t item)
 	return text;
 }
 
-static bool valid_short_name(const char *s)
-{
-	if (!islower((unsigned char)s[0]) || strlen(s) > 32)
-		return false;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
-}
-
 int session_check_new_engineer(const struct reporter *r, const char *name, const char *full_name)
 {
-	if (!name || !valid_short_name(name)) {
+	if (!event_valid_engineer_name(name)) {
 		reporter_say(r, "\"%s\" is not a valid short name: lowercase letters, digits, '-', '_' or "
 			"'.', starting with a letter, at most 32 characters (like a login)", name ? name : "");
 		return CS_INVALID;

@@ -330,6 +330,15 @@ static bool payload_key(struct verifier *v, const struct event *ev, const cJSON 
 static bool engineer_added(struct verifier *v, const struct event *ev, const cJSON *p)
 {
 	const struct verify_engineer *was = verify_engineer_find(v, ev->target);
+	/* countersign registers short ASCII names only, never "system": a
+	 * name that only looks like another's (or the program's) was
+	 * registered by someone else. Before signatures, names are taken as
+	 * they were. */
+	if (ev->seq > v->unsigned_through && (!event_valid_engineer_name(ev->target) ||
+		strcmp(ev->target, "system") == 0))
+		return fail_eventf(v, ev, "\"%s\" is not a name countersign registers (lowercase ASCII letters, digits, "
+			"'-', '_' or '.', not \"system\"): someone else registered it, perhaps to pass for another "
+			"engineer", ev->target);
 	if (was)
 		return fail_eventf(v, ev, "%s was already registered (event %" PRId64 "; a name is never reused)",
 			ev->target, was->added_seq);

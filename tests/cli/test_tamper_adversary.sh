@@ -150,5 +150,29 @@ run "$CS" --db "$DB" note "$R2" "the old PIN works again" --engineer bob --pin-s
 expect_rc 0 "the old PIN is accepted by a table given the old key again"
 caught "the PIN change was cut off the engineers chain" "$R2" "engineers chain"
 
+# --- an engineer registered under a name that only looks like bob's ---------------------
+# Registering needs nobody's approval, but countersign registers short
+# names only (lowercase ASCII letters, digits, '-', '_', '.'): "bоb" with a
+# Cyrillic о, or "bob" with a zero-width space, would show as bob in every
+# report. A writer registers one with a key of their own and signs with it.
+spoof() {
+	desc=$1 name=$2
+	fresh "spoof-$3"
+	seed=$(printf '%064d' "$3")
+	pub=$($TAMPER - pubkey "$seed")
+	key="{\"public\":\"$pub\",\"salt\":\"00000000000000000000000000000000\",\"ops\":1,\"mem\":8192}"
+	n=$($TAMPER "$DB" append engineers engineer_added "$name" "$name" \
+		"{\"full_name\":\"bob Example\",\"key\":$key,\"heads\":{\"registry\":2,\"runs\":{}}}")
+	resign "$DB" engineers "$n" "$name" "$seed"
+	db_sql "$DB" "insert into engineers (name, full_name, pin_hash, created_us, public_key, key_salt, key_ops,
+		key_mem) values ('$name', 'bob Example', '', 1, '$pub', '00000000000000000000000000000000', 1, 8192)"
+	n=$($TAMPER "$DB" append "$R" note "$name" "" '{"text":"looks like bob"}')
+	resign "$DB" "$R" "$n" "$name" "$seed"
+	caught "$desc" "engineers chain" "not a name countersign registers"
+}
+spoof "an engineer named bob with a Cyrillic o" "bоb" 1
+spoof "an engineer named bob with a zero-width space" "bob​" 2
+spoof "an engineer named system" "system" 3
+
 finish
 
