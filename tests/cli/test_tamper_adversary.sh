@@ -174,5 +174,21 @@ spoof "an engineer named bob with a Cyrillic o" "bоb" 1
 spoof "an engineer named bob with a zero-width space" "bob​" 2
 spoof "an engineer named system" "system" 3
 
+# --- an aborted run made open again: its end cut off with its run_ended ----------------
+# The run_ended is the registry's last event, past every key event's
+# registry_head, so that nothing signed names it: plain verify cannot tell
+# (docs/record.md, threat model); a checkpoint taken after the abort can.
+ABORTED=$(db_clone "$BASE" aborted)
+by alice --db "$ABORTED" abort "$R" --reason "not needed"
+run "$CS" --db "$ABORTED" checkpoint -o "$T/aborted.cp"
+expect_rc 0 "a checkpoint of the aborted run's record"
+DB=$(db_clone "$ABORTED" unaborted)
+$TAMPER "$DB" guards-off
+$TAMPER "$DB" truncate "$R" 9
+$TAMPER "$DB" truncate registry "$(($(db_sql "$DB" "select count(*) from events where chain = 'registry'") - 1))"
+run "$CS" --db "$DB" verify --checkpoint "$T/aborted.cp"
+expect_rc 1 "verify --checkpoint after the abort and its run_ended were cut off"
+expect_in err "registry" "and names the registry chain"
+
 finish
 
