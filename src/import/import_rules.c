@@ -572,11 +572,30 @@ struct invisible {
 	const char *what;
 };
 
+/* Blank-looking spaces that are not the shell's blanks: "kubectl get" with
+ * one of them between is one word. */
+#define SHELL_SPACE "a space the shell does not split on (U+2000-U+200A, U+202F, U+205F, U+3000)"
+#define SELECTOR "a variation selector (U+FE00-U+FE0F, U+E0100-U+E01EF)"
+
 static const struct invisible invisibles[] = {
 	{0x00ad, 0x00ad, "a soft hyphen (U+00AD)"},
 	{0x00a0, 0x00a0, "a no-break space (U+00A0)"},
 	{0x061c, 0x061c, "an Arabic letter mark (U+061C)"},
 	{0x180e, 0x180e, "a Mongolian vowel separator (U+180E)"},
+	{0x034f, 0x034f, "a combining grapheme joiner (U+034F)"},
+	{0x115f, 0x1160, "a Hangul filler (U+115F, U+1160)"},
+	{0x17b4, 0x17b5, "an invisible Khmer vowel (U+17B4, U+17B5)"},
+	{0x2000, 0x200a, SHELL_SPACE},
+	{0x202f, 0x202f, SHELL_SPACE},
+	{0x205f, 0x205f, SHELL_SPACE},
+	{0x3000, 0x3000, SHELL_SPACE},
+	{0x2028, 0x2029, "a line or paragraph separator (U+2028, U+2029)"},
+	{0x2800, 0x2800, "a Braille blank (U+2800)"},
+	{0x3164, 0x3164, "a Hangul filler (U+3164)"},
+	{0xffa0, 0xffa0, "a Hangul filler (U+FFA0)"},
+	{0xfe00, 0xfe0f, SELECTOR},
+	{0xe0100, 0xe01ef, SELECTOR},
+	{0xfff9, 0xfffb, "an interlinear annotation mark (U+FFF9-U+FFFB)"},
 	{0x200b, 0x200b, "a zero-width space (U+200B)"},
 	{0x200c, 0x200c, "a zero-width non-joiner (U+200C)"},
 	{0x200d, 0x200d, "a zero-width joiner (U+200D)"},

@@ -964,6 +964,17 @@ static void test_invisible(void)
 		{"kubectl\xc2\xa0get", "a no-break space (U+00A0)", 7},
 		{"x\xe2\x80\x8dy", "a zero-width joiner (U+200D)", 1},
 		{"x\xf3\xa0\x80\x81y", "an invisible tag character (U+E0000-U+E007F)", 1},
+		/* blank letters, spaces the shell does not split on, separators, selectors */
+		{"if [ \"$\xe3\x85\xa4\" ]", "a Hangul filler (U+3164)", 7},
+		{"get pods\xe2\x80\xa8-n x", "a line or paragraph separator (U+2028, U+2029)", 8},
+		{"kubectl\xe2\x80\x83get", "a space the shell does not split on (U+2000-U+200A, U+202F, U+205F, U+3000)", 7},
+		{"kubectl\xe2\x80\xafget", "a space the shell does not split on (U+2000-U+200A, U+202F, U+205F, U+3000)", 7},
+		{"kubectl\xe3\x80\x80get", "a space the shell does not split on (U+2000-U+200A, U+202F, U+205F, U+3000)", 7},
+		{"pods\xef\xb8\x8f", "a variation selector (U+FE00-U+FE0F, U+E0100-U+E01EF)", 4},
+		{"pods\xf3\xa0\x84\x81", "a variation selector (U+FE00-U+FE0F, U+E0100-U+E01EF)", 4},
+		{"pods\xcd\x8f", "a combining grapheme joiner (U+034F)", 4},
+		{"x\xe1\x85\x9fy", "a Hangul filler (U+115F, U+1160)", 1},
+		{"x\xe2\xa0\x80y", "a Braille blank (U+2800)", 1},
 		/* visible non-ASCII and bytes that are not UTF-8 are not reported */
 		{"Canary error rate should be \xe2\x89\xa4 stable", NULL, 0},
 		{"10% \xe2\x86\x92 25%", NULL, 0},
