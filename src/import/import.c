@@ -120,6 +120,27 @@ static bool has_text(const char *text, size_t len)
 	return false;
 }
 
+/* A copy of TEXT with each CR not followed by LF made LF, or NULL when
+ * there is none. */
+static char *lone_cr_to_lf(const char *text, size_t len)
+{
+	char *copy = NULL;
+	for (const char *p = memchr(text, '\r', len); p; p = memchr(p + 1, '\r', len - (size_t)(p + 1 - text))) {
+		size_t at = (size_t)(p - text);
+		if (at + 1 < len && p[1] == '\n')
+			continue;
+		if (!copy) {
+			copy = xmalloc(len + 1);
+			memcpy(copy, text, len);
+			copy[len] = '\0';
+		}
+		copy[at] = '\n';
+		if (at + 1 >= len)
+			break;
+	}
+	return copy;
+}
+
 enum import_status import_markdown(const char *text, size_t len, const char *name, struct import_result *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -130,6 +151,7 @@ enum import_status import_markdown(const char *text, size_t len, const char *nam
 	struct import_doc doc = {0};
 	struct import_model m = {0};
 	enum import_status st = IMPORT_NOTHING;
+	char *lf = NULL;
 	import_lines_init(&li, text, len);
 	size_t at;
 	const char *why = not_text(text, len, &at);
@@ -137,6 +159,14 @@ enum import_status import_markdown(const char *text, size_t len, const char *nam
 		import_msg(&ms, IMPORT_WARNING, len ? import_line_of(&li, at) : 0, "%s", why);
 		st = IMPORT_REFUSED;
 		goto done;
+	}
+	/* lines ended by a lone CR (old Mac files), as Markdown allows, read as
+	 * LF: the same length, so every offset and line stays the input's */
+	lf = lone_cr_to_lf(text, len);
+	if (lf) {
+		text = lf;
+		import_lines_free(&li);
+		import_lines_init(&li, text, len);
 	}
 	if (!has_text(text, len)) {
 		import_msg(&ms, IMPORT_SKIPPED, 0, "the file is empty: expected a Markdown runbook "
@@ -164,5 +194,6 @@ done:
 	import_model_free(&m);
 	import_doc_free(&doc);
 	import_lines_free(&li);
+	free(lf);
 	return st;
 }
