@@ -395,6 +395,28 @@ static bool gone_within(pid_t pid, int ms)
 	return !alive(pid);
 }
 
+/* Whether PID runs `sleep` within MS: a child forked and not yet exec'd
+ * still has its parent's environment, without the marker. */
+static bool sleeping_within(pid_t pid, int ms)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	for (int waited = 0; waited <= ms; waited += 10) {
+		char buf[32] = "";
+		FILE *f = fopen(path, "r");
+		if (f) {
+			size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+			buf[n] = 0;
+			if (strcmp(buf, "sleep\n") == 0)
+				return true;
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 /* Only the processes that carry the check's marker are stopped: a process
  * in a group with the same number but without the marker (the number was
  * reused) is left alone, even with the group's leader gone. */
@@ -427,6 +449,9 @@ static void test_marked_members(void)
 	close(fds[0]);
 	waitpid(leader, NULL, 0);
 	CHECK(got == (ssize_t)sizeof(kids) && alive(kids[0]) && alive(kids[1]));
+	/* recovery reads each member's environment: the marker is there only
+	 * once the member has exec'd (a busy machine may not have yet) */
+	CHECK(sleeping_within(kids[0], 5000) && sleeping_within(kids[1], 5000));
 	pid_t dead = fork();
 	if (dead == 0)
 		_exit(0);
